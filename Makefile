@@ -1,0 +1,42 @@
+# Two commands take a newcomer from nothing to results:
+#   make verify   set up .venv and run `gsmtheory verify` on built-in defaults (report in ./report)
+#   make test     set up .venv and run the whole test suite (lint, types, tests, notebooks)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.gsmtheory-installed
+
+.PHONY: verify verify-full test lint bench notebooks-html clean setup
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The CPU build of torch first, pinned: nothing pulls CUDA packages afterwards.
+	$(BIN)/python -m pip install --quiet -c constraints.txt torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,notebooks,dist]'
+	$(BIN)/python -m ipykernel install --user --name gsmtheory --display-name gsmtheory >/dev/null
+	touch $(STAMP)
+
+verify: $(STAMP)
+	$(BIN)/gsmtheory verify --report report
+
+verify-full: $(STAMP)
+	$(BIN)/gsmtheory verify --full --report report
+
+lint: $(STAMP)
+	$(BIN)/ruff check gsmtheory proofs_checks tests benchmarks
+	$(BIN)/mypy
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run_all
+
+notebooks-html: $(STAMP)
+	$(BIN)/python -m gsmtheory._notebooks_html notebooks notebooks/html
+
+clean:
+	rm -rf $(VENV) report notebooks/html .pytest_cache .mypy_cache .ruff_cache .hypothesis
