@@ -1,1 +1,35 @@
-"""Placeholder; filled by its layer."""
+"""Symbolic layer (SymPy only): diffusions, models, catalogue, spec parsing, operators, GSM losses.
+
+>>> from gsmtheory.symbolic import load_spec
+>>> spec = load_spec("gaussian")
+>>> spec.diffusion.stationarity().verdict
+True
+"""
+
+from gsmtheory.symbolic._catalogue import CATALOGUE, catalogue_names
+from gsmtheory.symbolic._diffusion import Diffusion, ScoreOperator, Stationarity
+from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
+from gsmtheory.symbolic._mixture import GaussianMixture
+from gsmtheory.symbolic._model import MixtureExpressions, Model
+from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
+from gsmtheory.symbolic._spec import CTLDOptions, Spec, load_spec, parse_spec
+
+__all__ = [
+    "ALLOWED_FUNCTIONS",
+    "CATALOGUE",
+    "BoundaryTerm",
+    "CTLDOptions",
+    "Diffusion",
+    "GSMLoss",
+    "GaussianMixture",
+    "MixtureExpressions",
+    "Model",
+    "ScoreOperator",
+    "Spec",
+    "Stationarity",
+    "catalogue_names",
+    "gsm_loss",
+    "load_spec",
+    "parse_expression",
+    "parse_spec",
+]

@@ -1,0 +1,253 @@
+"""Compile SymPy expressions to batched NumPy, torch or mpmath callables, without ``eval``.
+
+The expressions are reduced by common-subexpression elimination (:func:`sympy.cse`) into a
+straight-line program; calling the compiled function walks that program once, applying the
+backend routine of the explicit translation table to whole arrays. The torch path therefore
+keeps autograd, runs on whatever device its inputs live on, and stays in their dtype
+(float64 by default).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache, reduce
+from typing import Any
+
+import numpy as np
+import sympy as sp
+import torch
+
+from gsmtheory._errors import SpecError
+from gsmtheory.compile._translate import BACKENDS, POW, SQRT, TRANSLATION, constant
+
+__all__ = ["CompiledFunction", "compile_expr"]
+
+_Step = tuple[str, Any]
+
+
+@dataclass(frozen=True)
+class CompiledFunction:
+    """f(*values) evaluating ``exprs`` at arrays (one per symbol in ``args``), broadcasting.
+
+    Returns one array for a single expression, a list for a sequence, and an array of shape
+    ``batch + (rows, cols)`` for a matrix.
+    """
+
+    args: tuple[sp.Symbol, ...]
+    exprs: tuple[sp.Expr, ...]
+    backend: str
+    shape: tuple[int, ...] | None  # None: single expression; (n,): list; (r, c): matrix
+    program: tuple[tuple[int, _Step], ...] = field(repr=False)
+    outputs: tuple[_Step, ...] = field(repr=False)
+
+    def __call__(self, *values: Any) -> Any:
+        if len(values) != len(self.args):
+            names = ", ".join(map(str, self.args))
+            raise TypeError(f"expected {len(self.args)} arguments ({names}), got {len(values)}")
+        env: list[Any] = [self._convert(v) for v in values]
+        env.extend([None] * len(self.program))
+        for slot, step in self.program:
+            env[slot] = _run(step, env, self.backend)
+        results = [_run(step, env, self.backend) for step in self.outputs]
+        if self.backend != "mpmath":
+            results = self._broadcast(results, env[: len(self.args)])
+        if self.shape is None:
+            return results[0]
+        if len(self.shape) == 1:
+            return results
+        rows, cols = self.shape
+        if self.backend == "numpy":
+            return np.stack(results, axis=-1).reshape(*np.shape(results[0]), rows, cols)
+        if self.backend == "torch":
+            return torch.stack(results, dim=-1).reshape(*results[0].shape, rows, cols)
+        return [results[i * cols:(i + 1) * cols] for i in range(rows)]
+
+    def _convert(self, value: Any) -> Any:
+        if self.backend == "numpy":
+            return np.asarray(value, dtype=np.float64) if not np.iscomplexobj(value) else np.asarray(value)
+        if self.backend == "torch":
+            if isinstance(value, torch.Tensor):
+                return value if value.is_floating_point() else value.to(torch.float64)
+            return torch.as_tensor(np.asarray(value, dtype=np.float64))
+        import mpmath
+
+        return mpmath.mpmathify(value)
+
+    def _broadcast(self, results: list[Any], inputs: list[Any]) -> list[Any]:
+        if self.backend == "numpy":
+            shape = np.broadcast_shapes(*(np.shape(v) for v in inputs)) if inputs else ()
+            return [np.broadcast_to(np.asarray(r, dtype=np.result_type(r, np.float64)), shape).copy()
+                    if np.shape(r) != shape else r for r in results]
+        tensors = [v for v in inputs if isinstance(v, torch.Tensor)]
+        shape = torch.broadcast_shapes(*(v.shape for v in tensors)) if tensors else torch.Size()
+        like = tensors[0] if tensors else torch.zeros((), dtype=torch.float64)
+        out = []
+        for r in results:
+            if not isinstance(r, torch.Tensor):
+                r = torch.full(shape, float(r), dtype=like.dtype, device=like.device)
+            elif r.shape != shape:
+                r = r.expand(shape)
+            out.append(r)
+        return out
+
+
+def _run(step: _Step, env: list[Any], backend: str) -> Any:
+    kind, payload = step
+    if kind == "const":
+        return payload
+    if kind == "ref":
+        return env[payload]
+    if kind == "add":
+        return reduce(operator.add, (_run(s, env, backend) for s in payload))
+    if kind == "mul":
+        return reduce(operator.mul, (_run(s, env, backend) for s in payload))
+    if kind == "neg":
+        return -_run(payload, env, backend)
+    if kind == "inv":
+        return 1.0 / _run(payload, env, backend)
+    if kind == "square":
+        v = _run(payload, env, backend)
+        return v * v
+    if kind == "ipow":
+        base, n = payload
+        return _run(base, env, backend) ** n
+    if kind == "sqrt":
+        return SQRT[backend](_run(payload, env, backend))
+    if kind == "pow":
+        base, expo = payload
+        return POW[backend](_run(base, env, backend), _run(expo, env, backend))
+    if kind == "call":
+        fn, args = payload
+        return fn(*(_run(a, env, backend) for a in args))
+    raise AssertionError(f"unknown step {kind}")  # pragma: no cover - internal invariant
+
+
+class _Builder:
+    def __init__(self, args: Sequence[sp.Symbol], backend: str) -> None:
+        self.backend = backend
+        self.slots: dict[sp.Symbol, int] = {a: i for i, a in enumerate(args)}
+
+    def step(self, expr: sp.Expr) -> _Step:
+        if expr in self.slots:
+            return ("ref", self.slots[expr])
+        if not expr.free_symbols:
+            try:
+                return ("const", constant(expr, self.backend))
+            except (TypeError, ValueError):
+                raise SpecError(f"the constant {expr} is not a finite real number",
+                                "check the expression") from None
+        if isinstance(expr, sp.Symbol):
+            raise SpecError(f"symbol {expr} is not an argument of the compiled function",
+                            f"pass it among the arguments ({', '.join(map(str, self.slots))})")
+        if isinstance(expr, sp.Add):
+            return ("add", tuple(self.step(a) for a in expr.args))
+        if isinstance(expr, sp.Mul):
+            coeff, rest = expr.as_coeff_Mul()
+            if coeff == -1:
+                return ("neg", self.step(rest))
+            return ("mul", tuple(self.step(a) for a in expr.args))
+        if isinstance(expr, sp.Pow):
+            base, expo = expr.args
+            if expo == 2:
+                return ("square", self.step(base))
+            if expo == -1:
+                return ("inv", self.step(base))
+            if expo == sp.Rational(1, 2):
+                return ("sqrt", self.step(base))
+            if expo == -sp.Rational(1, 2):
+                return ("inv", ("sqrt", self.step(base)))
+            if expo.is_Integer and abs(int(expo)) <= 16:
+                n = int(expo)
+                inner: _Step = ("ipow", (self.step(base), abs(n)))
+                return ("inv", inner) if n < 0 else inner
+            return ("pow", (self.step(base), self.step(expo)))
+        func = type(expr)
+        table = TRANSLATION.get(func)
+        if table is None:
+            for cls in func.__mro__:
+                if cls in TRANSLATION:
+                    table = TRANSLATION[cls]
+                    break
+        if table is None:
+            supported = ", ".join(sorted(f.__name__ for f in TRANSLATION)) + ", Add, Mul, Pow"
+            raise SpecError(f"function {func.__name__} cannot be compiled",
+                            f"rewrite it with supported functions ({supported})")
+        return ("call", (table[self.backend], tuple(self.step(a) for a in expr.args)))
+
+
+@lru_cache(maxsize=512)
+def _compile_cached(args: tuple[sp.Symbol, ...], exprs: tuple[sp.Expr, ...], backend: str,
+                    shape: tuple[int, ...] | None, cse: bool) -> CompiledFunction:
+    builder = _Builder(args, backend)
+    program: list[tuple[int, _Step]] = []
+    if cse:
+        replacements, reduced = sp.cse(list(exprs), order="none")
+    else:
+        replacements, reduced = [], list(exprs)
+    for sym, sub in replacements:
+        slot = len(args) + len(program)
+        program.append((slot, builder.step(sub)))
+        builder.slots[sym] = slot
+    outputs = tuple(builder.step(e) for e in reduced)
+    return CompiledFunction(args, exprs, backend, shape, tuple(program), outputs)
+
+
+def compile_expr(
+    args: Sequence[sp.Symbol],
+    exprs: sp.Expr | Sequence[sp.Expr] | sp.MatrixBase,
+    backend: str = "numpy",
+    *,
+    cse: bool = True,
+) -> CompiledFunction:
+    """Compile ``exprs`` in the symbols ``args`` to a batched callable for ``backend``.
+
+    Parameters
+    ----------
+    args : sequence of Symbol
+        The arguments, in call order; every free symbol of ``exprs`` must be among them.
+    exprs : Expr, sequence of Expr, or Matrix
+        What to compute.
+    backend : {"numpy", "torch", "mpmath"}
+        numpy and torch broadcast over array inputs; mpmath works on scalars at the current
+        ``mpmath.mp.dps``.
+    cse : bool
+        Common-subexpression elimination (default on).
+
+    Raises
+    ------
+    SpecError
+        An unsupported function (named) or a free symbol that is not an argument.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> f = compile_expr([x], sp.exp(-x**2 / 2))
+    >>> float(f(0.0))
+    1.0
+    """
+    if backend not in BACKENDS:
+        raise SpecError(f"unknown backend {backend!r}", f"use one of {', '.join(BACKENDS)}")
+    args_t = tuple(args)
+    shape: tuple[int, ...] | None
+    if isinstance(exprs, sp.MatrixBase):
+        shape = tuple(exprs.shape)
+        flat = tuple(sp.sympify(e) for e in exprs)
+    elif isinstance(exprs, list | tuple):
+        shape = (len(exprs),)
+        flat = tuple(sp.sympify(e) for e in exprs)
+    else:
+        shape = None
+        flat = (sp.sympify(exprs),)
+    extra = set().union(*(e.free_symbols for e in flat)) - set(args_t)
+    if extra:
+        raise SpecError(f"expression uses symbol(s) {', '.join(sorted(map(str, extra)))} that are not arguments",
+                        "pass them in args")
+    return _compile_cached(args_t, flat, backend, shape, cse)
+
+
+def compile_all(args: Sequence[sp.Symbol], exprs: Sequence[sp.Expr]) -> dict[str, Callable[..., Any]]:
+    """The same expressions compiled for every backend (for cross-checks)."""
+    return {b: compile_expr(args, list(exprs), b) for b in BACKENDS}

@@ -1,0 +1,147 @@
+"""Generalized score matching losses derived from a diffusion (DESIGN.md §1).
+
+explicit:  D_GSM(p, q) = ½ E_p[(∇ℓ − ∇ℓ_q)ᵀ D (∇ℓ − ∇ℓ_q)]
+implicit:  D_GSM = E_p[½ ∇ℓ_qᵀ D ∇ℓ_q + ∇·(D∇ℓ_q)] − ∮_{∂Ω} p · nᵀD∇ℓ_q dS + ½ E_p[∇ℓᵀ D ∇ℓ]
+(integration by parts of the cross term; n the outward normal on the finite, reflecting ends).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from gsmtheory._errors import SpecError
+from gsmtheory.symbolic._diffusion import Diffusion
+from gsmtheory.symbolic._model import Model
+
+__all__ = ["BoundaryTerm", "GSMLoss", "gsm_loss"]
+
+
+@dataclass(frozen=True)
+class BoundaryTerm:
+    r"""One face of Ω: its contribution to the implicit loss is −∫_face p · flux dS.
+
+    flux = n · (D ∇ℓ_q) restricted to the face x_i = at, with n = −1 on a lower end and +1 on
+    an upper one. ``vanishes`` is True when p·flux → 0 at the face for every θ (e.g. a Jacobi
+    D = x(1−x), or a density that vanishes there), False when it provably does not, None when
+    undecided; the term is kept either way.
+    """
+
+    coord_index: int
+    coord: sp.Symbol
+    side: str
+    at: sp.Expr
+    flux: sp.Expr
+    vanishes: bool | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-able description."""
+        return {"coord": str(self.coord), "side": self.side, "at": float(self.at),
+                "flux": str(self.flux), "vanishes": self.vanishes,
+                "contribution": f"-integral over {self.coord}={self.at} of p * ({self.flux})"}
+
+
+@dataclass(frozen=True)
+class GSMLoss:
+    """Integrands of the GSM loss of ``model`` under ``diffusion`` (functions of coords and params).
+
+    Attributes
+    ----------
+    explicit : Expr
+        ½ (∇ℓ − ∇ℓ_q)ᵀ D (∇ℓ − ∇ℓ_q); its p-expectation is D_GSM(p, q_θ).
+    implicit : Expr
+        ½ ∇ℓ_qᵀ D ∇ℓ_q + ∇·(D ∇ℓ_q); needs no normalizer of p or q.
+    constant : Expr
+        ½ ∇ℓᵀ D ∇ℓ, whose expectation is the θ-free constant.
+    boundary_terms : tuple of BoundaryTerm
+        Faces of the finite ends; E_p[explicit] = E_p[implicit] − Σ∫ p·flux + E_p[constant].
+    theta_gradient : ImmutableMatrix
+        ∇_θ of the implicit integrand (the per-sample estimating function).
+    theta_hessian : ImmutableMatrix
+        ∇_θ² of the implicit integrand (the sandwich's bread H before averaging).
+    J : ImmutableMatrix
+        J = ∇_θ ∇_x ℓ_q, shape (n_params, d); H = E_p[J D Jᵀ] at θ* (key lemma).
+    """
+
+    diffusion: Diffusion
+    model: Model
+    explicit: sp.Expr
+    implicit: sp.Expr
+    constant: sp.Expr
+    boundary_terms: tuple[BoundaryTerm, ...]
+    theta_gradient: sp.ImmutableMatrix
+    theta_hessian: sp.ImmutableMatrix
+    J: sp.ImmutableMatrix
+
+    @property
+    def has_boundary(self) -> bool:
+        """True when some face term does not provably vanish."""
+        return any(t.vanishes is not True for t in self.boundary_terms)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-able form with the keys of `gsmtheory derive` (gsm_explicit, gsm_implicit, boundary_terms)."""
+        return {"gsm_explicit": str(self.explicit), "gsm_implicit": str(self.implicit),
+                "gsm_constant": str(self.constant),
+                "boundary_terms": [t.to_dict() for t in self.boundary_terms],
+                "J": [[str(v) for v in row] for row in self.J.tolist()]}
+
+
+def _boundary_term(diffusion: Diffusion, index: int, side: str, at: sp.Expr, Dgrad: sp.Matrix) -> BoundaryTerm:
+    x = diffusion.coords[index]
+    normal = -1 if side == "lower" else 1
+    component = normal * Dgrad[index]
+    direction = "+" if side == "lower" else "-"
+    try:
+        flux = sp.simplify(sp.limit(component, x, at, dir=direction))
+    except (NotImplementedError, ValueError, TypeError):
+        flux = sp.simplify(component.subs(x, at))
+    if flux.has(sp.nan, sp.zoo):
+        flux = sp.simplify(component.subs(x, at))
+    vanishes: bool | None
+    if flux == 0:
+        vanishes = True
+    else:
+        weighted = sp.exp(diffusion.log_density) * component
+        try:
+            lim = sp.limit(weighted, x, at, dir=direction) if diffusion.dim == 1 else None
+        except (NotImplementedError, ValueError, TypeError):
+            lim = None
+        vanishes = True if lim == 0 else (None if lim is None else False)
+    return BoundaryTerm(index, x, side, at, flux, vanishes)
+
+
+def gsm_loss(diffusion: Diffusion, model: Model) -> GSMLoss:
+    r"""Derive the GSM loss of ``model`` under ``diffusion`` (Qin & Risteski, Prop. on GSM losses).
+
+    D_GSM(p, q_θ) = E_p[½∇ℓ_qᵀD∇ℓ_q + ∇·(D∇ℓ_q)] − Σ_faces ∫ p nᵀD∇ℓ_q + ½E_p[∇ℓᵀD∇ℓ].
+
+    Parameters
+    ----------
+    diffusion : Diffusion
+        Supplies D (Q drops out of the loss) and the domain whose finite ends give faces.
+    model : Model
+        q_θ ∝ exp(ℓ_θ) in the same coordinates.
+
+    Returns
+    -------
+    GSMLoss
+    """
+    if tuple(map(str, model.coords)) != tuple(map(str, diffusion.coords)):
+        raise SpecError(f"model coords {list(map(str, model.coords))} differ from the diffusion's "
+                        f"{list(map(str, diffusion.coords))}", "use the same coordinate names in both")
+    x, D = diffusion.coords, diffusion.D
+    d = diffusion.dim
+    grad_q = sp.Matrix([sp.diff(model.log_density, c) for c in x])
+    grad_p = sp.Matrix(diffusion.grad_log_density)
+    diff = grad_p - grad_q
+    explicit = (diff.T * D * diff)[0, 0] / 2
+    Dgrad = D * grad_q
+    implicit = (grad_q.T * D * grad_q)[0, 0] / 2 + sum(sp.diff(Dgrad[i], x[i]) for i in range(d))
+    constant = (grad_p.T * D * grad_p)[0, 0] / 2
+    faces = tuple(_boundary_term(diffusion, i, side, at, Dgrad) for i, side, at in diffusion.finite_ends)
+    theta = model.params
+    grad_theta = sp.ImmutableMatrix([sp.diff(implicit, t) for t in theta])
+    hess_theta = sp.ImmutableMatrix([[sp.diff(implicit, a, b) for b in theta] for a in theta])
+    J = sp.ImmutableMatrix([[sp.diff(model.log_density, t, c) for c in x] for t in theta])
+    return GSMLoss(diffusion, model, explicit, implicit, constant, faces, grad_theta, hess_theta, J)

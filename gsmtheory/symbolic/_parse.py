@@ -1,0 +1,180 @@
+"""Safe expression parsing: text → SymPy, through a whitelist, never through ``eval``.
+
+The text is parsed by :func:`ast.parse` (which only builds a syntax tree) and the tree is
+walked node by node; only numbers, declared names, the arithmetic operators and the
+whitelisted functions below are accepted. Anything else (attribute access, subscripts,
+lambdas, comprehensions, dunder names, keyword arguments, strings) is rejected with a
+:class:`~gsmtheory.SpecError` that names the offending piece.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+
+import sympy as sp
+
+from gsmtheory._errors import SpecError
+
+__all__ = ["ALLOWED_FUNCTIONS", "parse_expression"]
+
+#: the functions a spec may call, by the name it uses
+ALLOWED_FUNCTIONS: Mapping[str, Callable[..., sp.Expr]] = {
+    "exp": sp.exp,
+    "log": sp.log,
+    "sqrt": sp.sqrt,
+    "sin": sp.sin,
+    "cos": sp.cos,
+    "tan": sp.tan,
+    "tanh": sp.tanh,
+    "sinh": sp.sinh,
+    "cosh": sp.cosh,
+    "atan": sp.atan,
+    "erf": sp.erf,
+    "Abs": sp.Abs,
+    "abs": sp.Abs,
+    "logaddexp": lambda a, b: sp.log(sp.exp(a) + sp.exp(b)),
+    "sigmoid": lambda a: 1 / (1 + sp.exp(-a)),
+}
+_CONSTANTS: Mapping[str, sp.Expr] = {"pi": sp.pi, "E": sp.E}
+_MAX_LENGTH = 20_000
+_MAX_NODES = 5_000
+_MAX_POWER = 10_000
+
+
+def _fail(text: str, problem: str, fix: str) -> SpecError:
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    return SpecError(f"in expression {shown!r}: {problem}", fix)
+
+
+def parse_expression(
+    text: str | float | int,
+    names: Mapping[str, sp.Expr],
+    *,
+    what: str = "expression",
+) -> sp.Expr:
+    """Parse ``text`` into a SymPy expression over the declared ``names`` only.
+
+    Parameters
+    ----------
+    text : str or number
+        An arithmetic expression such as ``"-(x**2 - 1)**2"``; numbers pass through.
+    names : mapping
+        Declared names (coordinates, parameters, constants) and what they stand for.
+    what : str
+        What the expression is, for error messages (e.g. ``"log_density"``).
+
+    Raises
+    ------
+    SpecError
+        Unknown names, disallowed syntax or functions, malformed text.
+    """
+    if isinstance(text, bool):
+        raise SpecError(f"{what} is a boolean", "write a number or an expression in quotes")
+    if isinstance(text, int | float):
+        if text != text or text in (float("inf"), float("-inf")):
+            raise SpecError(f"{what} is {text}", "write a finite number")
+        return sp.Integer(text) if isinstance(text, int) else sp.Rational(repr(float(text)))
+    if not isinstance(text, str):
+        raise SpecError(f"{what} must be a string or a number, got {type(text).__name__}",
+                        "write the expression in quotes")
+    if len(text) > _MAX_LENGTH:
+        raise SpecError(f"{what} is {len(text)} characters long", f"keep expressions under {_MAX_LENGTH}")
+    if not text.strip():
+        raise SpecError(f"{what} is empty", "write an expression such as \"-x**2/2\"")
+    source = text.replace("^", "**")
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        msg = getattr(exc, "msg", None) or type(exc).__name__
+        raise _fail(text, f"not a valid {what} ({msg})", "check the parentheses and operators") from None
+    count = sum(1 for _ in ast.walk(tree))
+    if count > _MAX_NODES:
+        raise _fail(text, f"{count} syntax nodes", f"keep {what} under {_MAX_NODES} nodes")
+    try:
+        return _Walker(text, names, what).visit(tree.body)
+    except RecursionError:
+        raise _fail(text, "nested too deeply", "simplify the expression") from None
+
+
+class _Walker:
+    def __init__(self, text: str, names: Mapping[str, sp.Expr], what: str) -> None:
+        self.text, self.names, self.what = text, names, what
+
+    def visit(self, node: ast.AST) -> sp.Expr:
+        method = getattr(self, f"_visit_{type(node).__name__}", None)
+        if method is None:
+            raise _fail(self.text, f"{type(node).__name__} syntax is not allowed",
+                        "use numbers, declared names, + - * / ** and whitelisted functions")
+        return method(node)
+
+    def _visit_Constant(self, node: ast.Constant) -> sp.Expr:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _fail(self.text, f"literal {value!r} is not a number", "use numbers only")
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise _fail(self.text, "a non-finite number", "write a finite number")
+            return sp.Rational(repr(value))  # decimal literals are exact: 0.8 means 4/5
+        return sp.Integer(value)
+
+    def _visit_Name(self, node: ast.Name) -> sp.Expr:
+        name = node.id
+        if name.startswith("_"):
+            raise _fail(self.text, f"name {name!r} is not allowed", "names may not start with '_'")
+        if name in self.names:
+            return self.names[name]
+        if name in _CONSTANTS:
+            return _CONSTANTS[name]
+        if name in ALLOWED_FUNCTIONS:
+            raise _fail(self.text, f"function {name!r} used without arguments", f"write {name}(...)")
+        declared = ", ".join(sorted(self.names)) or "none"
+        raise _fail(self.text, f"unknown name {name!r}",
+                    f"declare it in coords, [constants] or [model].params (declared: {declared})")
+
+    def _visit_UnaryOp(self, node: ast.UnaryOp) -> sp.Expr:
+        operand = self.visit(node.operand)
+        if isinstance(node.op, ast.USub):
+            return -operand
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        raise _fail(self.text, f"operator {type(node.op).__name__} is not allowed", "use + - * / **")
+
+    def _visit_BinOp(self, node: ast.BinOp) -> sp.Expr:
+        left, right = self.visit(node.left), self.visit(node.right)
+        op = node.op
+        if isinstance(op, ast.Add):
+            return left + right
+        if isinstance(op, ast.Sub):
+            return left - right
+        if isinstance(op, ast.Mult):
+            return left * right
+        if isinstance(op, ast.Div):
+            if right == 0:
+                raise _fail(self.text, "division by zero", "fix the denominator")
+            return left / right
+        if isinstance(op, ast.Pow):
+            if right.is_number and left.is_number and left not in (0, 1, -1):
+                if abs(complex(sp.N(right))) > _MAX_POWER:
+                    raise _fail(self.text, "a numeric power too large to represent",
+                                f"keep exponents of numbers under {_MAX_POWER}")
+            if left == 0 and right.is_number and bool(sp.re(right) < 0):
+                raise _fail(self.text, "zero to a negative power", "fix the expression")
+            return left**right
+        raise _fail(self.text, f"operator {type(op).__name__} is not allowed", "use + - * / **")
+
+    def _visit_Call(self, node: ast.Call) -> sp.Expr:
+        if not isinstance(node.func, ast.Name):
+            raise _fail(self.text, "only plain function calls are allowed",
+                        f"call one of: {', '.join(sorted(ALLOWED_FUNCTIONS))}")
+        name = node.func.id
+        if name not in ALLOWED_FUNCTIONS:
+            raise _fail(self.text, f"function {name!r} is not allowed",
+                        f"use one of: {', '.join(sorted(ALLOWED_FUNCTIONS))}")
+        if node.keywords:
+            raise _fail(self.text, "keyword arguments are not allowed", "pass arguments by position")
+        args = [self.visit(a) for a in node.args]
+        try:
+            return ALLOWED_FUNCTIONS[name](*args)
+        except TypeError:
+            raise _fail(self.text, f"wrong number of arguments to {name}", "check the call") from None

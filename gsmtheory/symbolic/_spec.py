@@ -1,0 +1,342 @@
+"""Specs: TOML data (DESIGN.md §4) or catalogue names → frozen records.
+
+Nothing in a spec is evaluated as Python: expressions go through
+:func:`~gsmtheory.symbolic._parse.parse_expression`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sympy as sp
+
+from gsmtheory._errors import SpecError
+from gsmtheory.symbolic._catalogue import CATALOGUE
+from gsmtheory.symbolic._diffusion import Diffusion
+from gsmtheory.symbolic._mixture import GaussianMixture
+from gsmtheory.symbolic._model import MixtureExpressions, Model
+from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
+
+__all__ = ["CTLDOptions", "Spec", "load_spec", "parse_spec"]
+
+_TOP_KEYS = {"coords", "log_density", "constants", "domain", "diffusion", "mixture", "model", "ctld",
+             "name", "description"}
+_RESERVED = {"beta"}  # the CTLD temperature coordinate
+
+
+@dataclass(frozen=True)
+class CTLDOptions:
+    """The ``[ctld]`` table: lift the target by continuously tempered Langevin dynamics.
+
+    lambda_min and diameter default (None) to λ_min of the mixture covariance and the diameter of
+    the means; beta_max defaults to 14·diam²/λ − 1 and log_r to −7·diam²/(λ(1+β)) (DESIGN.md §1).
+    """
+
+    lambda_min: float | None = None
+    diameter: float | None = None
+    beta_max: float | None = None
+    log_r: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("lambda_min", "diameter", "beta_max"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise SpecError(f"[ctld] {name} = {value} must be a positive finite number",
+                                f"set {name} > 0 or leave it out for the default")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parsed spec: the diffusion, an optional model, optional CTLD lift, the constants used."""
+
+    name: str
+    text: str
+    constants: tuple[tuple[str, float], ...]
+    diffusion: Diffusion
+    model: Model | None
+    ctld: CTLDOptions | None
+
+    @property
+    def constants_map(self) -> dict[str, float]:
+        """Constants as a dict."""
+        return dict(self.constants)
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the spec text and the constants (identifies a computation)."""
+        h = hashlib.sha256(self.text.encode())
+        h.update(repr(self.constants).encode())
+        return h.hexdigest()
+
+
+def load_spec(source: str | Path, constants: Mapping[str, float] | None = None) -> Spec:
+    """Load a spec from a catalogue name or a TOML file path, with optional constant overrides.
+
+    Raises
+    ------
+    SpecError
+        Unknown name, unreadable file, malformed TOML or any invalid entry.
+    """
+    src = str(source)
+    if src in CATALOGUE:
+        return parse_spec(CATALOGUE[src], name=src, constants=constants)
+    path = Path(src)
+    if not path.exists():
+        raise SpecError(f"spec {src!r} is neither a file nor a catalogue name",
+                        f"give a TOML path or one of: {', '.join(sorted(CATALOGUE))}")
+    if path.is_dir():
+        raise SpecError(f"spec {src!r} is a directory", "give a TOML file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"cannot read spec {src!r} ({type(exc).__name__})", "check the file") from None
+    return parse_spec(text, name=path.stem, constants=constants)
+
+
+def parse_spec(text: str, *, name: str = "spec", constants: Mapping[str, float] | None = None) -> Spec:
+    """Parse TOML text (DESIGN.md §4) into a :class:`Spec`."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"malformed TOML ({' '.join(str(exc).split())})", "fix the TOML syntax") from None
+    except (RecursionError, ValueError, TypeError) as exc:
+        raise SpecError(f"malformed TOML ({type(exc).__name__})", "fix the TOML syntax") from None
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise SpecError(f"unknown key(s) {', '.join(sorted(unknown))}",
+                        f"use only {', '.join(sorted(_TOP_KEYS))}")
+    consts = _constants(data.get("constants", {}), constants or {})
+    coord_names = _names(data.get("coords"), "coords")
+    coords = tuple(sp.Symbol(n, real=True) for n in coord_names)
+    names: dict[str, sp.Expr] = {n: sp.Rational(repr(float(v))) for n, v in consts.items()}
+    for n, c in zip(coord_names, coords, strict=True):
+        if n in names:
+            raise SpecError(f"{n!r} is both a coordinate and a constant", "rename one of them")
+        names[n] = c
+    const_only = {k: v for k, v in names.items() if k in consts}
+    mixture = _mixture(data["mixture"], const_only, len(coords)) if "mixture" in data else None
+    if mixture is not None and "log_density" in data:
+        raise SpecError("both log_density and [mixture] are given", "keep one of them")
+    if mixture is not None:
+        ell = mixture.log_density_expr(coords)
+    elif "log_density" in data:
+        ell = parse_expression(data["log_density"], names, what="log_density")
+    else:
+        raise SpecError("the target is missing", "give log_density = \"...\" or a [mixture] table")
+    domain = _domain(data.get("domain", {}), coord_names, const_only)
+    D = Q = None
+    diff = data.get("diffusion", {})
+    if not isinstance(diff, dict):
+        raise SpecError("[diffusion] must be a table", "write [diffusion] with D = [[...]]")
+    bad = set(diff) - {"D", "Q"}
+    if bad:
+        raise SpecError(f"unknown [diffusion] key(s) {', '.join(sorted(bad))}", "use D and Q")
+    if "D" in diff:
+        D = _matrix(diff["D"], names, len(coords), "D")
+    if "Q" in diff:
+        Q = _matrix(diff["Q"], names, len(coords), "Q")
+    diffusion = Diffusion(coords, ell, D, Q, domain, name=str(data.get("name", name)), mixture=mixture)
+    model = _model(data["model"], coords, names, const_only) if "model" in data else None
+    ctld = _ctld(data["ctld"], const_only) if "ctld" in data else None
+    return Spec(name=str(data.get("name", name)), text=text, constants=tuple(sorted(consts.items())),
+                diffusion=diffusion, model=model, ctld=ctld)
+
+
+# ---------------------------------------------------------------------------- pieces
+def _names(value: Any, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise SpecError(f"{what} must be a non-empty list of names", f'write {what} = ["x"]')
+    for v in value:
+        if not v.isidentifier() or v.startswith("_") or v in ALLOWED_FUNCTIONS or v in {"pi", "E"}:
+            raise SpecError(f"{v!r} cannot be a name in {what}", "use a plain identifier such as x or theta")
+        if v in _RESERVED:
+            raise SpecError(f"{v!r} is reserved for the CTLD temperature", "rename it")
+    if len(set(value)) != len(value):
+        raise SpecError(f"{what} repeat a name", "give each a distinct name")
+    return tuple(value)
+
+
+def _number(value: Any, names: Mapping[str, sp.Expr], what: str) -> float:
+    if isinstance(value, str) and value.strip().lower() in {"inf", "+inf", "infinity"}:
+        return math.inf
+    if isinstance(value, str) and value.strip().lower() in {"-inf", "-infinity"}:
+        return -math.inf
+    expr = parse_expression(value, names, what=what)
+    if expr.free_symbols:
+        raise SpecError(f"{what} must be a number, got {expr}", "use numbers or [constants]")
+    try:
+        out = float(expr)
+    except (TypeError, ValueError):
+        raise SpecError(f"{what} is not a real number ({expr})", "use a real number") from None
+    if out != out:
+        raise SpecError(f"{what} is NaN", "give a finite number")
+    return out
+
+
+def _constants(table: Any, overrides: Mapping[str, float]) -> dict[str, float]:
+    if not isinstance(table, dict):
+        raise SpecError("[constants] must be a table", "write [constants] with name = number lines")
+    out: dict[str, float] = {}
+    for key, value in table.items():
+        if not key.isidentifier() or key.startswith("_") or key in ALLOWED_FUNCTIONS or key in {"pi", "E"}:
+            raise SpecError(f"constant name {key!r} is not allowed", "use a plain identifier")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SpecError(f"constant {key} = {value!r} is not a number", f"write {key} = 1.0")
+        if not math.isfinite(value):
+            raise SpecError(f"constant {key} is not finite", "give a finite number")
+        out[key] = float(value)
+    for key, value in overrides.items():
+        if key not in out:
+            known = ", ".join(sorted(out)) or "none"
+            raise SpecError(f"unknown constant {key!r}", f"use one declared in [constants] (declared: {known})")
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise SpecError(f"constant {key} = {value!r} is not a number", "give a number") from None
+        if not math.isfinite(v):
+            raise SpecError(f"constant {key} = {value} is not finite", "give a finite number")
+        out[key] = v
+    return out
+
+
+def _domain(table: Any, coords: tuple[str, ...], names: Mapping[str, sp.Expr]) -> tuple[tuple[sp.Expr, sp.Expr], ...]:
+    if not isinstance(table, dict):
+        raise SpecError("[domain] must be a table", "write [domain] with x = [lo, hi]")
+    unknown = set(table) - set(coords)
+    if unknown:
+        raise SpecError(f"[domain] names undeclared coordinate(s) {', '.join(sorted(unknown))}",
+                        "use names from coords")
+    out = []
+    for c in coords:
+        if c not in table:
+            out.append((-sp.oo, sp.oo))
+            continue
+        pair = table[c]
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise SpecError(f"[domain] {c} must be [lo, hi]", f'write {c} = [0, 1] or {c} = [0, "inf"]')
+        lo, hi = (_number(v, names, f"domain of {c}") for v in pair)
+        if not lo < hi:
+            raise SpecError(f"domain of {c} is empty ([{lo}, {hi}])", "give lo < hi")
+        out.append((sp.oo * -1 if lo == -math.inf else sp.nsimplify(lo),
+                    sp.oo if hi == math.inf else sp.nsimplify(hi)))
+    return tuple(out)
+
+
+def _matrix(value: Any, names: Mapping[str, sp.Expr], d: int, what: str) -> sp.ImmutableMatrix:
+    if not isinstance(value, list) or len(value) != d or not all(isinstance(r, list) and len(r) == d for r in value):
+        raise SpecError(f"{what} must be a {d}x{d} list of lists", f'write {what} = [["1"]] for d = 1')
+    return sp.ImmutableMatrix([[parse_expression(v, names, what=f"{what}[{i}][{j}]")
+                                for j, v in enumerate(row)] for i, row in enumerate(value)])
+
+
+def _mixture(table: Any, names: Mapping[str, sp.Expr], d: int) -> GaussianMixture:
+    if not isinstance(table, dict):
+        raise SpecError("[mixture] must be a table", "give means, weights and covariance")
+    missing = {"means", "covariance"} - set(table)
+    if missing:
+        raise SpecError(f"[mixture] lacks {', '.join(sorted(missing))}", "give means, weights and covariance")
+    bad = set(table) - {"means", "weights", "covariance"}
+    if bad:
+        raise SpecError(f"unknown [mixture] key(s) {', '.join(sorted(bad))}", "use means, weights, covariance")
+    means = table["means"]
+    if not isinstance(means, list) or not means or not all(isinstance(m, list) and len(m) == d for m in means):
+        raise SpecError(f"[mixture] means must be a list of rows of length {d}", "write means = [[-2.0], [2.0]]")
+    weights = table.get("weights", [1.0] * len(means))
+    cov = table["covariance"]
+    if not isinstance(weights, list) or not isinstance(cov, list):
+        raise SpecError("[mixture] weights and covariance must be lists", "write weights = [0.5, 0.5]")
+    if not all(isinstance(r, list) for r in cov):
+        raise SpecError("[mixture] covariance must be a list of rows", "write covariance = [[1.0]]")
+    return GaussianMixture(
+        tuple(tuple(_number(v, names, "mixture mean") for v in m) for m in means),
+        tuple(_number(w, names, "mixture weight") for w in weights),
+        tuple(tuple(_number(v, names, "mixture covariance") for v in r) for r in cov),
+    )
+
+
+def _model(table: Any, coords: tuple[sp.Symbol, ...], names: Mapping[str, sp.Expr],
+           consts: Mapping[str, sp.Expr]) -> Model:
+    if not isinstance(table, dict):
+        raise SpecError("[model] must be a table", "give params, truth and log_density")
+    bad = set(table) - {"params", "truth", "log_density", "mixture", "statistics", "base"}
+    if bad:
+        raise SpecError(f"unknown [model] key(s) {', '.join(sorted(bad))}",
+                        "use params, truth, log_density, statistics, base or [model.mixture]")
+    pnames = _names(table.get("params"), "[model] params")
+    for p in pnames:
+        if p in names:
+            raise SpecError(f"model parameter {p!r} clashes with a coordinate or constant", "rename it")
+    params = tuple(sp.Symbol(p, real=True) for p in pnames)
+    if "truth" not in table:
+        raise SpecError("[model] has no truth", "give truth = {" + ", ".join(f"{p} = 0.0" for p in pnames) + "}")
+    truth_table = table["truth"]
+    if not isinstance(truth_table, dict):
+        raise SpecError("[model] truth must be a table", "write truth = {a = 1.0}")
+    unknown = set(truth_table) - set(pnames)
+    if unknown:
+        raise SpecError(f"[model] truth names unknown parameter(s) {', '.join(sorted(unknown))}",
+                        "use names from [model] params")
+    missing = [p for p in pnames if p not in truth_table]
+    if missing:
+        raise SpecError(f"[model] truth lacks {', '.join(missing)}", "give a value for every parameter")
+    truth = tuple(_number(truth_table[p], consts, f"truth of {p}") for p in pnames)
+    if any(not math.isfinite(t) for t in truth):
+        raise SpecError("[model] truth must be finite", "give finite values")
+    all_names = dict(names)
+    all_names.update(zip(pnames, params, strict=True))
+    given = [k for k in ("log_density", "mixture", "statistics") if k in table]
+    if len(given) != 1:
+        raise SpecError("[model] needs exactly one of log_density, statistics or [model.mixture]",
+                        "keep one of them")
+    if "mixture" in table:
+        m = table["mixture"]
+        if not isinstance(m, dict) or "means" not in m or "covariance" not in m:
+            raise SpecError("[model.mixture] needs means and covariance", "give means, weights and covariance")
+        d = len(coords)
+        if not all(isinstance(r, list) and len(r) == d for r in m["means"]):
+            raise SpecError(f"[model.mixture] means must be rows of length {d}", 'write means = [["-a"], ["a"]]')
+        weights = m.get("weights", [1] * len(m["means"]))
+        if len(weights) != len(m["means"]):
+            raise SpecError("[model.mixture] needs one weight per mean", "match their numbers")
+        mix = MixtureExpressions(
+            tuple(tuple(parse_expression(v, all_names, what="model mean") for v in r) for r in m["means"]),
+            tuple(parse_expression(w, all_names, what="model weight") for w in weights),
+            tuple(tuple(parse_expression(v, all_names, what="model covariance") for v in r)
+                  for r in m["covariance"]),
+        )
+        return Model.gaussian_mixture(coords, params, mix, truth)
+    if "statistics" in table:
+        stats = table["statistics"]
+        if not isinstance(stats, list):
+            raise SpecError("[model] statistics must be a list of expressions", 'write statistics = ["x", "x**2"]')
+        T = [parse_expression(s, names, what="sufficient statistic") for s in stats]
+        base = parse_expression(table.get("base", 0), names, what="base")
+        return Model.exponential_family(coords, params, T, truth, base)
+    ell = parse_expression(table["log_density"], all_names, what="model log_density")
+    return Model.from_log_density(coords, params, ell, truth)
+
+
+def _ctld(table: Any, names: Mapping[str, sp.Expr]) -> CTLDOptions:
+    if not isinstance(table, dict):
+        raise SpecError("[ctld] must be a table", "give lambda_min and diameter (optional beta_max, log_r)")
+    bad = set(table) - {"lambda_min", "diameter", "beta_max", "log_r"}
+    if bad:
+        raise SpecError(f"unknown [ctld] key(s) {', '.join(sorted(bad))}",
+                        "use lambda_min, diameter, beta_max, log_r")
+    log_r = table.get("log_r")
+    if log_r is not None:
+        beta = sp.Symbol("beta", real=True)
+        parse_expression(log_r, {**names, "beta": beta}, what="[ctld] log_r")
+        log_r = str(log_r)
+    return CTLDOptions(
+        lambda_min=_number(table["lambda_min"], names, "[ctld] lambda_min") if "lambda_min" in table else None,
+        diameter=_number(table["diameter"], names, "[ctld] diameter") if "diameter" in table else None,
+        beta_max=_number(table["beta_max"], names, "[ctld] beta_max") if "beta_max" in table else None,
+        log_r=log_r,
+    )
