@@ -1,0 +1,51 @@
+"""Helpers shared by command modules: the SPEC argument and --at parsing."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from gsmtheory._errors import SpecError
+from gsmtheory.symbolic import Spec, load_spec
+
+__all__ = ["add_spec_argument", "parse_at", "spec_from_args"]
+
+
+def add_spec_argument(parser: argparse.ArgumentParser) -> None:
+    """SPEC (a TOML file or a catalogue name) and repeated --const NAME=VALUE overrides."""
+    parser.add_argument("spec", metavar="SPEC", help="a TOML spec file or a catalogue name (e.g. double-well)")
+    parser.add_argument("--const", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a [constants] entry (repeatable)")
+
+
+def _pairs(text: str, flag: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise SpecError(f"{flag} {text!r} is not NAME=VALUE", f"write {flag} a=1.3 or {flag} a=-1,b=1")
+        try:
+            number = float(value)
+        except ValueError:
+            raise SpecError(f"{flag} value {value!r} for {name.strip()} is not a number",
+                            "give a decimal number") from None
+        if not math.isfinite(number):
+            raise SpecError(f"{flag} value for {name.strip()} is not finite", "give a finite number")
+        out[name.strip()] = number
+    return out
+
+
+def parse_at(items: list[str]) -> list[dict[str, float]]:
+    """--at a=1.3 --at a=-1,b=1 → [{"a": 1.3}, {"a": -1.0, "b": 1.0}]."""
+    return [_pairs(item, "--at") for item in items]
+
+
+def spec_from_args(args: argparse.Namespace) -> Spec:
+    """Load the spec named on the command line, applying --const overrides."""
+    consts: dict[str, float] = {}
+    for item in getattr(args, "const", []) or []:
+        consts.update(_pairs(item, "--const"))
+    return load_spec(args.spec, constants=consts)

@@ -1,0 +1,223 @@
+r"""Numbers from a derived GSM loss: explicit divergence, implicit form, boundary terms.
+
+For p ∝ e^ℓ (normalized numerically) and q_θ ∝ e^{ℓ_θ}:
+
+explicit(θ) = E_p[½ (∇ℓ − ∇ℓ_θ)ᵀ D (∇ℓ − ∇ℓ_θ)]                       (needs p)
+boundary(θ) = −Σ_faces ∫_face p · nᵀ D ∇ℓ_θ dS
+implicit(θ) = E_p[½ ∇ℓ_θᵀ D ∇ℓ_θ + ∇·(D ∇ℓ_θ)] + boundary(θ)             (partition-free integrand)
+
+and implicit − explicit = −½ E_p[∇ℓᵀ D ∇ℓ] at every θ (integration by parts). 1D and 2D use
+quadrature with refinement errors; d ≥ 3 uses Monte Carlo from exact samples of a Gaussian
+mixture target, with standard errors.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+from gsmtheory._errors import NumericalError, SpecError
+from gsmtheory.compile import compile_expr
+from gsmtheory.numeric._mixture import mixture_logpdf
+from gsmtheory.numeric._quadrature import expect_1d, expect_2d
+from gsmtheory.symbolic import GSMLoss
+
+__all__ = ["LossEvaluation", "evaluate_gsm_loss", "sample_mixture"]
+
+
+@dataclass(frozen=True)
+class LossEvaluation:
+    """GSM loss values at parameter points, with error estimates and the method used."""
+
+    points: tuple[tuple[tuple[str, float], ...], ...]
+    explicit: tuple[float, ...]
+    implicit: tuple[float, ...]
+    boundary: tuple[float, ...]
+    explicit_error: tuple[float, ...]
+    implicit_error: tuple[float, ...]
+    constant: float
+    method: str
+    resolution: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def difference(self) -> tuple[float, ...]:
+        """implicit − explicit at each point; theory: the same constant −½E_p[∇ℓᵀD∇ℓ] everywhere."""
+        return tuple(i - e for i, e in zip(self.implicit, self.explicit, strict=True))
+
+    @property
+    def implicit_without_boundary(self) -> tuple[float, ...]:
+        """What the implicit form gives if the boundary terms are (wrongly) dropped."""
+        return tuple(i - b for i, b in zip(self.implicit, self.boundary, strict=True))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON keys of `gsmtheory loss` (DESIGN.md §4)."""
+        return {
+            "at": [dict(p) for p in self.points],
+            "explicit": list(self.explicit),
+            "implicit": list(self.implicit),
+            "boundary": list(self.boundary),
+            "difference": list(self.difference),
+            "expected_difference": -self.constant,
+            "explicit_error": list(self.explicit_error),
+            "implicit_error": list(self.implicit_error),
+            "method": self.method,
+            "resolution": self.resolution,
+        }
+
+
+def sample_mixture(mixture: Any, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
+    """n exact samples of Σ_k w_k N(μ_k, Σ) (shape (n, d))."""
+    rng = np.random.default_rng(seed)
+    means = np.asarray(mixture.means, dtype=float)
+    chol = np.linalg.cholesky(np.asarray(mixture.covariance, dtype=float))
+    comp = rng.choice(len(mixture.weights), size=n, p=np.asarray(mixture.weights, dtype=float))
+    return means[comp] + rng.standard_normal((n, means.shape[1])) @ chol.T
+
+
+def _points(loss: GSMLoss, at: Sequence[Mapping[str, float]]) -> list[tuple[float, ...]]:
+    names = [str(p) for p in loss.model.params]
+    out = []
+    for point in at:
+        unknown = set(point) - set(names)
+        if unknown:
+            raise SpecError(f"--at names unknown parameter(s) {', '.join(sorted(unknown))}",
+                            f"use the model params: {', '.join(names)}")
+        missing = [n for n in names if n not in point]
+        if missing:
+            raise SpecError(f"--at lacks {', '.join(missing)}", f"give every parameter, e.g. --at {names[0]}=1.0")
+        values = tuple(float(point[n]) for n in names)
+        if not all(math.isfinite(v) for v in values):
+            raise NumericalError("--at values must be finite", "give finite numbers")
+        out.append(values)
+    if not out:
+        raise SpecError("no parameter point given", "pass --at name=value at least once")
+    return out
+
+
+def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panels: int = 64,
+                      mc_samples: int = 200_000, seed: int = 0) -> LossEvaluation:
+    """Evaluate explicit, implicit and boundary parts of ``loss`` at parameter points ``at``.
+
+    Parameters
+    ----------
+    loss : GSMLoss
+        From :func:`gsmtheory.symbolic.gsm_loss`.
+    at : sequence of mappings
+        Parameter name → value, one mapping per point.
+    panels : int
+        Base number of quadrature panels (1D; 2D uses panels // 2); the error estimate compares
+        with twice as many.
+    mc_samples, seed : int
+        Monte Carlo size and seed for d ≥ 3 (mixture targets only).
+    """
+    diffusion = loss.diffusion
+    x = diffusion.coords
+    theta = loss.model.params
+    args = (*x, *theta)
+    exprs = [loss.explicit, loss.implicit, loss.constant]
+    f = compile_expr(args, exprs, "numpy")
+    logp = compile_expr(x, diffusion.log_density, "numpy")
+    if diffusion.mixture is not None:
+        mix = diffusion.mixture
+
+        def logp_arr(*xs: np.ndarray) -> np.ndarray:
+            return mixture_logpdf(mix, np.stack(np.broadcast_arrays(*xs), axis=-1))
+    else:
+        def logp_arr(*xs: np.ndarray) -> np.ndarray:
+            return np.asarray(logp(*xs), dtype=float)
+    points = _points(loss, at)
+    d = diffusion.dim
+    bounds = [(float(lo), float(hi)) for lo, hi in diffusion.domain]
+    explicit, implicit, boundary, e_err, i_err = [], [], [], [], []
+    constant = math.nan
+    resolution: dict[str, Any]
+    if d == 1:
+        for th in points:
+            ex = expect_1d(logp_arr, lambda xx, th=th: f(xx, *th), *bounds[0], panels=panels)
+            b = _boundary_1d(loss, logp_arr, th, ex.log_normalizer)
+            explicit.append(ex.values[0])
+            implicit.append(ex.values[1] + b)
+            boundary.append(b)
+            e_err.append(ex.errors[0])
+            i_err.append(ex.errors[1])
+            constant = ex.values[2]
+        method, resolution = ex.method, {**ex.resolution, "support": list(ex.support[0])}
+    elif d == 2:
+        for th in points:
+            ex = expect_2d(logp_arr, lambda xx, yy, th=th: f(xx, yy, *th), (bounds[0], bounds[1]),
+                           panels=max(panels // 2, 8))
+            b = _boundary_2d(loss, logp_arr, th, ex)
+            explicit.append(ex.values[0])
+            implicit.append(ex.values[1] + b)
+            boundary.append(b)
+            e_err.append(ex.errors[0])
+            i_err.append(ex.errors[1])
+            constant = ex.values[2]
+        method, resolution = ex.method, {**ex.resolution, "support": [list(s) for s in ex.support]}
+    else:
+        if diffusion.mixture is None or any(math.isfinite(v) for pair in bounds for v in pair):
+            raise SpecError(f"d = {d}: Monte Carlo needs exact samples of p",
+                            "give the target as a [mixture] on the whole space")
+        xs = sample_mixture(diffusion.mixture, mc_samples, seed)
+        cols = [xs[:, i] for i in range(d)]
+        for th in points:
+            vals = f(*cols, *th)
+            explicit.append(float(np.mean(vals[0])))
+            implicit.append(float(np.mean(vals[1])))
+            boundary.append(0.0)
+            e_err.append(float(1.96 * np.std(vals[0]) / math.sqrt(mc_samples)))
+            i_err.append(float(1.96 * np.std(vals[1]) / math.sqrt(mc_samples)))
+            constant = float(np.mean(vals[2]))
+        method = "monte carlo (exact mixture samples), error 1.96 standard errors"
+        resolution = {"samples": mc_samples, "seed": seed}
+    names = [str(t) for t in theta]
+    return LossEvaluation(
+        tuple(tuple(zip(names, p, strict=True)) for p in points),
+        tuple(explicit), tuple(implicit), tuple(boundary), tuple(e_err), tuple(i_err),
+        constant, method, resolution)
+
+
+def _boundary_1d(loss: GSMLoss, logp: Any, theta: tuple[float, ...], log_z: float) -> float:
+    total = 0.0
+    for term in loss.boundary_terms:
+        if term.vanishes is True:
+            continue
+        at = float(term.at)
+        flux = compile_expr((*loss.diffusion.coords, *loss.model.params), term.flux, "numpy")
+        with np.errstate(all="ignore"):
+            lp = float(np.asarray(logp(np.array([at])), dtype=float)[0])
+            value = float(np.asarray(flux(np.array([at]), *theta)).reshape(-1)[0])
+        density = math.exp(lp - log_z) if lp > -math.inf else 0.0
+        if density == 0.0 or value == 0.0:
+            continue
+        total -= density * value
+    return total
+
+
+def _boundary_2d(loss: GSMLoss, logp: Any, theta: tuple[float, ...], ex: Any) -> float:
+    from gsmtheory.numeric._quadrature import gauss_legendre_panels
+
+    total = 0.0
+    coords = loss.diffusion.coords
+    for term in loss.boundary_terms:
+        if term.vanishes is True:
+            continue
+        other = 1 - term.coord_index
+        lo, hi = ex.support[other]
+        t, w = gauss_legendre_panels(lo, hi, 2 * ex.resolution["panels"], ex.resolution["order"])
+        at = np.full_like(t, float(term.at))
+        xy = (at, t) if term.coord_index == 0 else (t, at)
+        flux = compile_expr((*coords, *loss.model.params), term.flux, "numpy")
+        with np.errstate(all="ignore"):
+            lp = np.asarray(logp(*xy), dtype=float)
+            values = np.broadcast_to(np.asarray(flux(*xy, *theta), dtype=float), t.shape)
+            dens = np.where(np.isfinite(lp), np.exp(lp - ex.log_normalizer), 0.0)
+        total -= float(np.sum(w * dens * values))
+    return total
+
+
