@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric._mixture import mixture_logpdf

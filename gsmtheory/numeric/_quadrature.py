@@ -156,12 +156,17 @@ def expect_2d(logp: Callable[[Array, Array], Array],
     gy = np.linspace(*(_coarse(ylo, yhi)), 201)
     with np.errstate(all="ignore"):
         grid = np.asarray(logp(gx[:, None], gy[None, :]), dtype=float)
-    i, j = np.unravel_index(np.nanargmax(np.where(np.isfinite(grid), grid, -np.inf)), grid.shape)
-    xs = (lambda x: np.max(np.asarray(logp(np.asarray(x)[:, None], gy[None, :]), dtype=float), axis=1))
-    ys = (lambda y: np.max(np.asarray(logp(gx[:, None], np.asarray(y)[None, :]), dtype=float), axis=0))
-    a, b = support_interval(xs, xlo, xhi, drop=drop)
-    c, d = support_interval(ys, ylo, yhi, drop=drop)
-    del i, j
+    if not np.any(np.isfinite(grid)):
+        raise ModelError("the log density is not finite anywhere on the box", "check log_density and the domain")
+
+    def profile_x(x: Array) -> Array:  # max over y of ℓ(x, y): the x-extent of the support
+        return np.max(np.asarray(logp(np.asarray(x)[:, None], gy[None, :]), dtype=float), axis=1)
+
+    def profile_y(y: Array) -> Array:
+        return np.max(np.asarray(logp(gx[:, None], np.asarray(y)[None, :]), dtype=float), axis=0)
+
+    a, b = support_interval(profile_x, xlo, xhi, drop=drop)
+    c, d = support_interval(profile_y, ylo, yhi, drop=drop)
     results = []
     for n in (panels, 2 * panels):
         x, wx = _rule(not math.isfinite(xlo), not math.isfinite(xhi), a, b, n, order)
