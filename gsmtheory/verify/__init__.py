@@ -1,1 +1,48 @@
-"""Placeholder; filled by its layer."""
+"""Verification: every claim of DESIGN.md §2 as an executable check, a registry, a report.
+
+How to add a check (the contract)
+---------------------------------
+Write ``proofs_checks/check_NN_<slug>.py`` (``NN`` the claim number of DESIGN.md §2)::
+
+    from gsmtheory.verify import ClaimRecord
+
+    CLAIM_ID = "C07"
+
+    def check(quick: bool = True) -> ClaimRecord:
+        \"\"\"Claim, assumptions, why this computation tests it, and the tolerance.\"\"\"
+        computed = ...            # via the public API only (names exported by subpackages)
+        return ClaimRecord.equality(
+            CLAIM_ID, "Score matching equals MLE for a Gaussian location model.",
+            "Koehler et al. 2023, Prop. 2", computed, theoretical=1.0,
+            tolerance=1e-8, tolerance_reason="closed forms; quadrature to 1e-12")
+
+Rules:
+
+- one function ``check(quick=True)`` per module; no printing; deterministic (fixed seeds);
+  ``quick=True`` takes seconds, ``quick=False`` (``gsmtheory verify --full``) uses fine
+  resolutions and larger Monte Carlo.
+- build the record with a constructor that decides ``passed`` from the kind:
+  :meth:`ClaimRecord.equality` (named tolerance, relative or absolute),
+  :meth:`ClaimRecord.bound` (``upper=True``/``False``; one-sided),
+  :meth:`ClaimRecord.rate` (fitted rate inside a band),
+  :meth:`ClaimRecord.finding` (a reported result, with at least one finding sentence).
+- ``findings``: plain sentences with numbers where a computed case contradicts the statement
+  *as reported* (a constant that must be larger, a dropped boundary term, a loose bound).
+  A finding is a result, not a failure: the check still passes if the claim, correctly stated,
+  holds.
+- ``details``: JSON-able extras. Plots for the report go in ``details["plots"]``, a list built
+  with :func:`plot` and :func:`series`; standard plot names (merged across claims):
+  ``cp_vs_separation`` (C02 Langevin, C14 CTLD; log y), ``efficiency_vs_separation``
+  (C09 vanilla, C15 annealed, against MLE), ``spectral_convergence`` (solvers under
+  refinement), ``mc_vs_sandwich`` (Monte Carlo covariance against the sandwich formula).
+- the registry discovers ``proofs_checks.check_*`` modules by import, sorted by ``CLAIM_ID``;
+  a check that raises is reported as failed with the exception message (``kind="error"``).
+- ``seconds`` is measured by the registry.
+
+Command line: ``gsmtheory verify [--quick | --full] [-k PATTERN] [--json] [--report DIR]``;
+``--quick`` is the default; exit status 1 when a check fails.
+"""
+
+from gsmtheory.verify._record import KINDS, ClaimRecord, plain, plot, series
+
+__all__ = ["KINDS", "ClaimRecord", "plain", "plot", "series"]

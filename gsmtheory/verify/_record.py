@@ -1,0 +1,363 @@
+"""The claim record: what one executable check of DESIGN.md §2 returns.
+
+A record holds the claim (statement, reference), how it is tested (kind, relation, tolerance
+and its reason), what came out (computed against theoretical, passed, seconds) and anything a
+reader needs beyond that (details: extra numbers and plot series; findings: sentences stating
+where a computed case contradicts the claim *as reported*, with numbers).
+
+The constructors :meth:`ClaimRecord.equality`, :meth:`ClaimRecord.bound`,
+:meth:`ClaimRecord.rate` and :meth:`ClaimRecord.finding` decide ``passed`` from the kind, so
+a failing check always carries the observed value that failed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+__all__ = ["KINDS", "ClaimRecord", "plain", "plot", "series"]
+
+#: the kinds of claim. "error" is reserved for the registry: a check that raised or did not import.
+KINDS: tuple[str, ...] = ("equality", "upper_bound", "lower_bound", "rate", "finding", "error")
+
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+
+
+def plain(value: Any) -> Any:
+    """Convert numpy scalars/arrays, tuples and mappings into JSON-able plain python.
+
+    Floats stay floats (non-finite ones included; the JSON writers turn them into strings).
+    """
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    if isinstance(value, complex | np.complexfloating):
+        return {"real": float(value.real), "imag": float(value.imag)}
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence):
+        return [plain(v) for v in value]
+    if hasattr(value, "to_dict"):
+        return plain(value.to_dict())
+    raise TypeError(f"{type(value).__name__} is not JSON-able; put numbers, strings, lists or dicts")
+
+
+def _numbers(value: Any) -> np.ndarray:
+    """All numbers in a (nested) computed/theoretical value, flattened, float64."""
+    return np.asarray(value, dtype=np.float64).ravel()
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    """One claim of DESIGN.md §2, checked.
+
+    Attributes
+    ----------
+    id : str
+        ``"C01"`` … ``"C16"`` (further claims continue the numbering).
+    statement : str
+        The claim in one or two sentences, as the paper states it.
+    reference : str
+        Paper and result, e.g. ``"Qin & Risteski 2023, Lemma 2"``.
+    kind : str
+        ``"equality"``, ``"upper_bound"``, ``"lower_bound"``, ``"rate"`` or ``"finding"``
+        (``"error"`` only from the registry).
+    relation : str
+        Human-readable relation tested, e.g. ``"|computed−theoretical|/|theoretical| ≤ 1e-08"``.
+    computed, theoretical
+        Float or a small JSON-able structure (lists, dicts of floats).
+    passed : bool
+        Whether the relation holds.
+    tolerance : float or None
+        The numeric tolerance of the relation; ``tolerance_reason`` says where it comes from.
+    seconds : float
+        Wall time of the check (the registry measures and sets it).
+    details : dict
+        Extra JSON-able numbers. ``details["plots"]`` is a list of plot specs (see :func:`plot`)
+        that the report draws; plots sharing a ``name`` are merged across claims.
+    findings : tuple of str
+        Plain sentences with numbers, where a computed case contradicts the claim as reported.
+    """
+
+    id: str
+    statement: str
+    reference: str
+    kind: str
+    relation: str
+    computed: Any
+    theoretical: Any
+    passed: bool
+    tolerance: float | None = None
+    tolerance_reason: str = ""
+    seconds: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+    findings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not _ID.match(self.id):
+            raise ValueError(f"claim id {self.id!r} is not an identifier like 'C07'")
+        if self.kind not in KINDS:
+            raise ValueError(f"claim kind {self.kind!r} is not one of {', '.join(KINDS)}")
+        if not isinstance(self.passed, bool | np.bool_):
+            raise TypeError(f"passed must be a bool, got {type(self.passed).__name__}")
+        if self.tolerance is not None and not (
+            isinstance(self.tolerance, int | float | np.number) and self.tolerance >= 0
+        ):
+            raise ValueError(f"tolerance must be a non-negative number or None, got {self.tolerance!r}")
+        if not (isinstance(self.seconds, int | float) and math.isfinite(self.seconds)) or self.seconds < 0:
+            raise ValueError(f"seconds must be finite and non-negative, got {self.seconds!r}")
+        if isinstance(self.findings, str):
+            raise TypeError("findings must be a sequence of sentences, not one string")
+        findings = tuple(self.findings)
+        if not all(isinstance(f, str) and f.strip() for f in findings):
+            raise TypeError("every finding must be a non-empty sentence")
+        object.__setattr__(self, "passed", bool(self.passed))
+        object.__setattr__(self, "tolerance", None if self.tolerance is None else float(self.tolerance))
+        object.__setattr__(self, "seconds", float(self.seconds))
+        object.__setattr__(self, "computed", plain(self.computed))
+        object.__setattr__(self, "theoretical", plain(self.theoretical))
+        object.__setattr__(self, "details", plain(dict(self.details)))
+        object.__setattr__(self, "findings", findings)
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def equality(
+        cls,
+        id: str,
+        statement: str,
+        reference: str,
+        computed: Any,
+        theoretical: Any,
+        tolerance: float,
+        tolerance_reason: str,
+        *,
+        relative: bool = True,
+        details: Mapping[str, Any] | None = None,
+        findings: Sequence[str] = (),
+    ) -> ClaimRecord:
+        """Equality within a named tolerance, elementwise over nested values.
+
+        relative: ``max |c − t| / max(|t|, tiny) ≤ tolerance`` (scale from each theoretical
+        entry); absolute: ``max |c − t| ≤ tolerance``. NaN anywhere fails. The observed error is
+        kept in ``details["error"]``.
+        """
+        c, t = _numbers(computed), _numbers(theoretical)
+        if c.shape != t.shape:
+            raise ValueError(f"computed has {c.size} numbers, theoretical {t.size}; they must match")
+        diff = np.abs(c - t)
+        if relative:
+            err = float(np.max(diff / np.maximum(np.abs(t), np.finfo(float).tiny))) if c.size else 0.0
+            relation = f"|computed−theoretical|/|theoretical| ≤ {tolerance:.3g}"
+        else:
+            err = float(np.max(diff)) if c.size else 0.0
+            relation = f"|computed−theoretical| ≤ {tolerance:.3g}"
+        if c.size > 1:
+            relation = "max over entries of " + relation
+        passed = bool(math.isfinite(err) and err <= tolerance)
+        d = {"error": err, **(dict(details) if details else {})}
+        return cls(id, statement, reference, "equality", relation, computed, theoretical, passed,
+                   tolerance, tolerance_reason, details=d, findings=tuple(findings))
+
+    @classmethod
+    def bound(
+        cls,
+        id: str,
+        statement: str,
+        reference: str,
+        computed: Any,
+        theoretical: Any,
+        *,
+        upper: bool = True,
+        tolerance: float = 0.0,
+        tolerance_reason: str = "exact inequality; computed to floating-point accuracy",
+        details: Mapping[str, Any] | None = None,
+        findings: Sequence[str] = (),
+    ) -> ClaimRecord:
+        """One-sided bound, elementwise: ``computed ≤ theoretical·(1 + tol)`` (upper) or
+        ``computed ≥ theoretical·(1 − tol)`` (lower), the tolerance scaled by ``|theoretical|``.
+
+        ``details["slack"]`` holds the smallest ``theoretical/computed`` (upper) or
+        ``computed/theoretical`` (lower) ratio: how tight the bound is (1 = tight).
+        """
+        c, t = _numbers(computed), _numbers(theoretical)
+        if t.size == 1 and c.size > 1:
+            t = np.full_like(c, t[0])
+        if c.shape != t.shape:
+            raise ValueError(f"computed has {c.size} numbers, theoretical {t.size}; they must match")
+        margin = tolerance * np.abs(t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if upper:
+                ok = c <= t + margin
+                ratio = t / c
+                relation = "computed ≤ theoretical" + (f"·(1 + {tolerance:.3g})" if tolerance else "")
+            else:
+                ok = c >= t - margin
+                ratio = c / t
+                relation = "computed ≥ theoretical" + (f"·(1 − {tolerance:.3g})" if tolerance else "")
+        if c.size > 1:
+            relation += ", for every entry"
+        passed = bool(c.size > 0 and np.all(ok) and np.all(np.isfinite(c)))
+        slack = float(np.nanmin(ratio)) if c.size and np.any(np.isfinite(ratio)) else float("nan")
+        d = {"slack": slack, **(dict(details) if details else {})}
+        kind = "upper_bound" if upper else "lower_bound"
+        return cls(id, statement, reference, kind, relation, computed, theoretical, passed,
+                   tolerance, tolerance_reason, details=d, findings=tuple(findings))
+
+    @classmethod
+    def rate(
+        cls,
+        id: str,
+        statement: str,
+        reference: str,
+        computed: float,
+        band: tuple[float, float],
+        tolerance_reason: str,
+        *,
+        theoretical: Any = None,
+        details: Mapping[str, Any] | None = None,
+        findings: Sequence[str] = (),
+    ) -> ClaimRecord:
+        """A fitted rate (exponent, growth constant) that must lie in ``band = (lo, hi)``.
+
+        ``theoretical`` defaults to the band as ``[lo, hi]``; ``tolerance`` is the half-width.
+        """
+        lo, hi = float(band[0]), float(band[1])
+        if not lo <= hi:
+            raise ValueError(f"rate band ({lo}, {hi}) is empty; give (lo, hi) with lo ≤ hi")
+        c = float(computed)
+        passed = bool(math.isfinite(c) and lo <= c <= hi)
+        relation = f"{_fmt(lo)} ≤ fitted rate ≤ {_fmt(hi)}"
+        return cls(id, statement, reference, "rate", relation, c,
+                   [lo, hi] if theoretical is None else theoretical, passed, (hi - lo) / 2,
+                   tolerance_reason, details=dict(details) if details else {},
+                   findings=tuple(findings))
+
+    @classmethod
+    def finding(
+        cls,
+        id: str,
+        statement: str,
+        reference: str,
+        computed: Any,
+        theoretical: Any,
+        findings: Sequence[str],
+        *,
+        relation: str = "reported as a finding: computed against the value as reported",
+        passed: bool = True,
+        tolerance: float | None = None,
+        tolerance_reason: str = "",
+        details: Mapping[str, Any] | None = None,
+    ) -> ClaimRecord:
+        """A result that is reported rather than asserted (e.g. the smallest constant a theorem
+        needs). ``passed`` says whether the computation itself succeeded; give at least one
+        finding sentence."""
+        findings = tuple(findings)
+        if not findings:
+            raise ValueError("a finding record needs at least one finding sentence")
+        return cls(id, statement, reference, "finding", relation, computed, theoretical, passed,
+                   tolerance, tolerance_reason, details=dict(details) if details else {},
+                   findings=findings)
+
+    @classmethod
+    def error(cls, id: str, message: str, *, statement: str = "", reference: str = "",
+              seconds: float = 0.0) -> ClaimRecord:
+        """The record of a check that raised or could not be imported (registry only)."""
+        return cls(id, statement or "(check did not run)", reference, "error",
+                   "the check raised before producing a result", None, None, False,
+                   seconds=seconds, details={"error": message})
+
+    # ------------------------------------------------------------------ helpers
+    def with_seconds(self, seconds: float) -> ClaimRecord:
+        """The same record with its wall time set."""
+        return replace(self, seconds=seconds)
+
+    def with_findings(self, *sentences: str) -> ClaimRecord:
+        """The same record with more findings appended."""
+        return replace(self, findings=(*self.findings, *sentences))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict; keys id, statement, reference, relation, computed, theoretical, passed,
+        seconds (DESIGN.md §4), then kind, tolerance, tolerance_reason, details, findings."""
+        return {
+            "id": self.id,
+            "statement": self.statement,
+            "reference": self.reference,
+            "relation": self.relation,
+            "computed": self.computed,
+            "theoretical": self.theoretical,
+            "passed": self.passed,
+            "seconds": self.seconds,
+            "kind": self.kind,
+            "tolerance": self.tolerance,
+            "tolerance_reason": self.tolerance_reason,
+            "details": self.details,
+            "findings": list(self.findings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ClaimRecord:
+        """Inverse of :meth:`to_dict` (non-finite floats written as strings are read back)."""
+        def num(v: Any) -> Any:
+            if isinstance(v, str) and v in ("inf", "-inf", "nan"):
+                return float(v)
+            if isinstance(v, list):
+                return [num(x) for x in v]
+            if isinstance(v, dict):
+                return {k: num(x) for k, x in v.items()}
+            return v
+        return cls(
+            id=data["id"], statement=data["statement"], reference=data["reference"],
+            kind=data.get("kind", "equality"), relation=data["relation"],
+            computed=num(data["computed"]), theoretical=num(data["theoretical"]),
+            passed=bool(data["passed"]), tolerance=num(data.get("tolerance")),
+            tolerance_reason=data.get("tolerance_reason", ""), seconds=float(data["seconds"]),
+            details=num(data.get("details", {})), findings=tuple(data.get("findings", ())),
+        )
+
+
+# ---------------------------------------------------------------------- plot specs
+def series(label: str, x: Sequence[float], y: Sequence[float], *,
+           yerr: Sequence[float] | None = None, style: str = "line") -> dict[str, Any]:
+    """One data series for a plot: ``{"label", "x", "y", "yerr"?, "style"}``.
+
+    style: ``"line"`` (line with markers), ``"points"`` (markers only) or ``"dashed"``.
+    """
+    if len(x) != len(y):
+        raise ValueError(f"series {label!r}: x has {len(x)} points, y has {len(y)}")
+    if style not in ("line", "points", "dashed"):
+        raise ValueError(f"series style {style!r} is not line, points or dashed")
+    out: dict[str, Any] = {"label": label, "x": plain(list(x)), "y": plain(list(y)), "style": style}
+    if yerr is not None:
+        out["yerr"] = plain(list(yerr))
+    return out
+
+
+def plot(name: str, title: str, xlabel: str, ylabel: str, data: Sequence[Mapping[str, Any]], *,
+         xscale: str = "linear", yscale: str = "linear") -> dict[str, Any]:
+    """A plot spec for ``details["plots"]``. Plots with the same ``name`` from several claims
+    are drawn on one figure. Standard names the report always shows (with a note when no claim
+    supplies them): ``cp_vs_separation``, ``efficiency_vs_separation``,
+    ``spectral_convergence``, ``mc_vs_sandwich``."""
+    if not re.match(r"^[a-z0-9_]+$", name):
+        raise ValueError(f"plot name {name!r} must be lower_snake_case (it names a PNG file)")
+    for scale in (xscale, yscale):
+        if scale not in ("linear", "log", "symlog"):
+            raise ValueError(f"axis scale {scale!r} is not linear, log or symlog")
+    return {"name": name, "title": title, "xlabel": xlabel, "ylabel": ylabel,
+            "xscale": xscale, "yscale": yscale, "series": [dict(s) for s in data]}
