@@ -1,1 +1,55 @@
-"""Placeholder; filled by its layer."""
+"""Parameter sweeps: a sweep file, a resumable SQLite store, local or Dask execution, plots.
+
+>>> from gsmtheory.sweep import parse_sweep, expand_grid
+>>> sweep = parse_sweep('spec = "gaussian"\\ntask = "selftest"\\n[grid]\\nsigma = [1.0, 2.0]')
+>>> [p.params for p in expand_grid(sweep)]
+[{'sigma': 1.0}, {'sigma': 2.0}]
+"""
+
+from gsmtheory.sweep._execute import SweepSummary, default_workers, run_sweep
+from gsmtheory.sweep._report import Report, draw_report, scalar_results
+from gsmtheory.sweep._store import (
+    STORE_FORMAT,
+    STORE_SCHEMA,
+    StoredRow,
+    SweepStore,
+    open_store,
+    read_rows,
+    read_sweeps,
+)
+from gsmtheory.sweep._sweepfile import (
+    SweepFile,
+    SweepPoint,
+    canonical_json,
+    expand_grid,
+    load_sweep,
+    parse_sweep,
+)
+from gsmtheory.sweep._tasks import TASKS, Job, Outcome, execute, jsonable
+
+__all__ = [
+    "STORE_FORMAT",
+    "STORE_SCHEMA",
+    "TASKS",
+    "Job",
+    "Outcome",
+    "Report",
+    "StoredRow",
+    "SweepFile",
+    "SweepPoint",
+    "SweepStore",
+    "SweepSummary",
+    "canonical_json",
+    "default_workers",
+    "draw_report",
+    "execute",
+    "expand_grid",
+    "jsonable",
+    "load_sweep",
+    "open_store",
+    "parse_sweep",
+    "read_rows",
+    "read_sweeps",
+    "run_sweep",
+    "scalar_results",
+]

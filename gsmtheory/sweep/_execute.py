@@ -1,0 +1,232 @@
+"""Run a sweep: one code path over a local process pool or an existing Dask cluster.
+
+Both back ends are a :class:`concurrent.futures.Executor`: the embedded default is a
+:class:`~concurrent.futures.ProcessPoolExecutor` (``spawn`` start method, ``workers``
+processes); with ``scheduler`` it is ``distributed.Client(scheduler).get_executor()``, whose
+futures are ``concurrent.futures`` futures. The parent submits a bounded window of jobs,
+waits for the first to complete, commits its row to the store in its own transaction and
+tops the window up; no scheduling logic of our own beyond that window.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gsmtheory._errors import GSMError
+from gsmtheory.sweep._store import open_store
+from gsmtheory.sweep._sweepfile import SweepFile, expand_grid
+from gsmtheory.sweep._tasks import Job, Outcome, execute
+
+__all__ = ["SweepSummary", "default_workers", "run_sweep"]
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """What a sweep run did: ``total = written + skipped + failed + not_run``."""
+
+    total: int
+    written: int
+    skipped: int
+    failed: int
+    seconds: float
+    workers: int
+    scheduler: str | None
+    device: str
+    spec_hash: str
+    store: str
+
+    def __post_init__(self) -> None:
+        if min(self.total, self.written, self.skipped, self.failed) < 0:
+            raise ValueError("counts must be non-negative")
+        if self.written + self.skipped + self.failed > self.total:
+            raise ValueError("written + skipped + failed exceeds total")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON keys of DESIGN.md §4 (total, written, skipped) plus failed, seconds, back end."""
+        return {"total": self.total, "written": self.written, "skipped": self.skipped,
+                "failed": self.failed, "seconds": self.seconds, "workers": self.workers,
+                "scheduler": self.scheduler, "device": self.device, "spec_hash": self.spec_hash,
+                "store": self.store}
+
+
+def default_workers() -> int:
+    """Cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _init_worker(threads: int) -> None:
+    """Pool initializer: one BLAS/torch thread budget per worker, so workers do not oversubscribe."""
+    for var in _THREAD_VARS:
+        os.environ[var] = str(threads)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+
+
+@contextlib.contextmanager
+def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[cf.Executor, int]]:
+    """(executor, slots): a local spawn pool, or a Dask cluster's concurrent.futures executor."""
+    if scheduler is None:
+        threads = max(1, default_workers() // workers)
+        pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                      initializer=_init_worker, initargs=(threads,))
+        try:
+            yield pool, workers
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - dask[distributed] is a dependency
+        raise GSMError("--scheduler needs dask.distributed", "pip install 'dask[distributed]'") from None
+    try:
+        client = Client(scheduler, timeout=20, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise GSMError(f"cannot reach the Dask scheduler at {scheduler!r} ({type(exc).__name__})",
+                       "start one with 'dask scheduler' or check the address") from None
+    try:
+        slots = sum(client.nthreads().values()) or 1
+        yield client.get_executor(pure=False), slots
+    finally:
+        client.close()
+
+
+def _job_device(device: str, scheduler: str | None) -> str:
+    """Resolve the device here for a local pool; a cluster's workers resolve ``auto`` themselves."""
+    from gsmtheory.numeric import resolve_device
+
+    if scheduler is not None:
+        if device not in ("auto", "cpu", "cuda") and not device.startswith("cuda:"):
+            resolve_device(device)  # raises the unknown-device error
+        return device
+    return resolve_device(device)
+
+
+def run_sweep(sweep: SweepFile, store: str | Path, *, workers: int | None = None,
+              scheduler: str | None = None, device: str = "auto", progress: bool | None = None,
+              data: Any = None) -> SweepSummary:
+    """Run every grid point of ``sweep`` not yet ``ok`` in ``store``; commit each row on arrival.
+
+    Parameters
+    ----------
+    sweep : SweepFile
+        a validated sweep (:func:`gsmtheory.sweep.load_sweep`).
+    store : path
+        the SQLite store; created when absent; locked for the run.
+    workers : int, optional
+        local worker processes (default: the cores available); ignored with ``scheduler``.
+    scheduler : str, optional
+        address of a running Dask scheduler (``tcp://host:port``); the same code path.
+    device : {"auto", "cpu", "cuda"}
+        torch device for tasks that use torch.
+    progress : bool or None
+        tqdm bar on stderr: True always, False never, None only on a terminal.
+    data : array, optional
+        samples for ``fit`` (loaded from ``task_options.data`` when omitted).
+
+    Returns
+    -------
+    SweepSummary
+        total, written, skipped (already ``ok`` in the store), failed (stored as ``error``).
+    """
+    from tqdm import tqdm
+
+    from gsmtheory import __version__
+
+    start = time.perf_counter()
+    if workers is not None and (isinstance(workers, bool) or workers < 1):
+        raise GSMError(f"--workers must be a positive integer, got {workers}", "give --workers 1 or more")
+    n_workers = default_workers() if workers is None else int(workers)
+    job_device = _job_device(device, scheduler)
+    if sweep.task == "fit" and data is None:
+        data = _load_data(sweep.options["data"])
+    points = expand_grid(sweep)
+    spec_hash = sweep.spec_hash
+    with open_store(store) as db:
+        db.register(spec_hash, sweep.task, sweep.spec_name, sweep.spec_text, sweep.options_json,
+                    sweep.grid_dict, sweep.source)
+        done = db.finished_keys(spec_hash, sweep.task)
+        pending = [Job(sweep.task, sweep.spec_name, sweep.spec_text, p.constants, p.key,
+                       sweep.options_json, job_device, data)
+                   for p in points if p.key not in done]
+        skipped = len(points) - len(pending)
+        written = failed = 0
+        if pending:
+            with _executor(n_workers, scheduler) as (ex, slots), \
+                    tqdm(total=len(pending), desc=f"sweep {sweep.task}", unit="task", file=sys.stderr,
+                         disable=(not progress) if progress is not None else None) as bar:
+                todo = iter(pending)
+                window = max(2, 2 * slots)
+                running: set[cf.Future[Outcome]] = set()
+                jobs: dict[cf.Future[Outcome], Job] = {}
+
+                def top_up() -> None:
+                    for job in todo:
+                        fut = ex.submit(execute, job)
+                        running.add(fut)
+                        jobs[fut] = job
+                        if len(running) >= window:
+                            break
+
+                top_up()
+                while running:
+                    finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                    for fut in finished:
+                        running.discard(fut)
+                        job = jobs.pop(fut)
+                        outcome = _outcome(fut, job)
+                        db.write(spec_hash, sweep.task, job.key, outcome.status, outcome.result_json,
+                                 outcome.error, outcome.seconds, __version__, outcome.device,
+                                 outcome.worker)
+                        if outcome.status == "ok":
+                            written += 1
+                        else:
+                            failed += 1
+                        bar.update(1)
+                    top_up()
+    return SweepSummary(total=len(points), written=written, skipped=skipped, failed=failed,
+                        seconds=time.perf_counter() - start,
+                        workers=n_workers if scheduler is None else 0, scheduler=scheduler,
+                        device=job_device, spec_hash=spec_hash, store=str(store))
+
+
+def _outcome(fut: cf.Future[Outcome], job: Job) -> Outcome:
+    """The worker's outcome; a task lost by the back end (not a task error) becomes an error row."""
+    try:
+        return fut.result()
+    except BrokenProcessPool:
+        raise GSMError("a worker process died (out of memory or killed?)",
+                       "finished rows are stored; re-run the same command to continue") from None
+    except Exception as exc:  # e.g. distributed.KilledWorker, a lost connection
+        message = " ".join(str(exc).split())
+        return Outcome(job.key, "error", None, f"{type(exc).__name__}: {message}"[:2000], 0.0,
+                       job.device, "?")
+
+
+def _load_data(path: str) -> Any:
+    import numpy as np
+
+    p = Path(path)
+    try:
+        if p.suffix == ".npy":
+            arr = np.load(p, allow_pickle=False)
+        else:
+            arr = np.loadtxt(p, delimiter=",", ndmin=2)
+    except (OSError, ValueError) as exc:
+        raise GSMError(f"cannot read data {path!r} ({type(exc).__name__})",
+                       "give a .npy array or a .csv with one sample per row") from None
+    return np.asarray(arr, dtype=float)

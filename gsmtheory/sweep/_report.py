@@ -1,0 +1,144 @@
+"""Standard plots from a store: every numeric result against every swept constant.
+
+For each sweep in the store, each scalar result key ``k`` (e.g. ``poincare_constant``) and each
+grid constant ``c`` with at least two values, one PNG draws ``k`` against ``c``, one line per
+combination of the other constants. An axis is logarithmic when its values are positive and
+span at least two decades (C_P against separation grows like exp(c·s²): a straight-ish curve
+on a log axis). Drawn with matplotlib's Agg back end; no display needed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gsmtheory._errors import GSMError
+from gsmtheory.sweep._store import StoredRow, read_rows, read_sweeps
+
+__all__ = ["Report", "draw_report", "scalar_results"]
+
+_MAX_KEYS = 12
+_DECADES = 2.0
+
+
+@dataclass(frozen=True)
+class Report:
+    """The plots drawn (paths), and how many sweeps and ok/error rows the store holds."""
+
+    plots: tuple[str, ...]
+    sweeps: int
+    rows: int
+    errors: int
+    out: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary."""
+        return {"plots": list(self.plots), "sweeps": self.sweeps, "rows": self.rows,
+                "errors": self.errors, "out": self.out}
+
+
+def scalar_results(result: dict[str, Any] | None, prefix: str = "") -> dict[str, float]:
+    """Finite real numbers in a result dict, nested keys joined by ``.`` (bools and text skipped)."""
+    out: dict[str, float] = {}
+    for key, value in (result or {}).items():
+        name = f"{prefix}{key}"
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | float) and math.isfinite(value):
+            out[name] = float(value)
+        elif isinstance(value, dict):
+            out.update(scalar_results(value, prefix=name + "."))
+    return out
+
+
+def _log_axis(values: list[float]) -> bool:
+    positive = [v for v in values if v > 0]
+    return len(positive) == len(values) and len(values) > 1 and \
+        math.log10(max(positive) / min(positive)) >= _DECADES
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "x"
+
+
+def _plot(rows: list[StoredRow], key: str, param: str, title: str, path: Path) -> bool:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lines: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for row in rows:
+        value = scalar_results(row.result).get(key)
+        if value is None or param not in row.params:
+            continue
+        rest = ", ".join(f"{k}={v}" for k, v in sorted(row.params.items()) if k != param)
+        lines[rest].append((float(row.params[param]), value))
+    xs = [x for pts in lines.values() for x, _ in pts]
+    ys = [y for pts in lines.values() for _, y in pts]
+    if len(set(xs)) < 2:
+        return False
+    fig, ax = plt.subplots(figsize=(6.0, 4.0), dpi=100)
+    try:
+        for label, pts in sorted(lines.items()):
+            pts.sort()
+            ax.plot([x for x, _ in pts], [y for _, y in pts], marker="o", label=label or None)
+        if _log_axis(ys):
+            ax.set_yscale("log")
+        if _log_axis(xs):
+            ax.set_xscale("log")
+        ax.set_xlabel(param)
+        ax.set_ylabel(key)
+        ax.set_title(title, fontsize=9)
+        ax.grid(True, which="both", alpha=0.3)
+        if 1 < len(lines) <= 10:
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(path, format="png")
+    finally:
+        plt.close(fig)
+    return True
+
+
+def draw_report(store: str | Path, out: str | Path | None = None) -> Report:
+    """Draw the standard plots of every sweep in ``store`` into ``out`` (default ``STORE_report/``).
+
+    Raises
+    ------
+    GSMError
+        the store is missing or not a gsmtheory store, or ``out`` cannot be created.
+    """
+    store_path = Path(store)
+    sweeps = read_sweeps(store_path)
+    rows = read_rows(store_path)
+    out_dir = Path(out) if out is not None else store_path.with_name(store_path.stem + "_report")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GSMError(f"cannot create report folder {str(out_dir)!r} ({type(exc).__name__})",
+                       "give a writable --out") from None
+    by_sweep: dict[str, list[StoredRow]] = defaultdict(list)
+    for row in rows:
+        if row.status == "ok":
+            by_sweep[row.spec_hash].append(row)
+    plots: list[str] = []
+    for sweep in sweeps:
+        ok = by_sweep.get(sweep["spec_hash"], [])
+        keys: list[str] = []
+        for row in ok:
+            for k in scalar_results(row.result):
+                if k not in keys:
+                    keys.append(k)
+        for key in keys[:_MAX_KEYS]:
+            for param in sweep["grid"]:
+                name = _slug(f"{sweep['spec_name']}-{sweep['task']}-{sweep['spec_hash'][:8]}-{key}-vs-{param}")
+                path = out_dir / f"{name}.png"
+                title = f"{sweep['spec_name']} · {sweep['task']} · {key} vs {param}"
+                if _plot(ok, key, param, title, path):
+                    plots.append(str(path))
+    return Report(plots=tuple(plots), sweeps=len(sweeps), rows=len(rows),
+                  errors=sum(r.status == "error" for r in rows), out=str(out_dir))

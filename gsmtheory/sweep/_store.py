@@ -1,0 +1,284 @@
+"""The result store: one SQLite file, one row per (sweep, task, grid point), one transaction per row.
+
+Schema (``schema`` 1)::
+
+    gsmtheory_meta(key PRIMARY KEY, value)          -- format = gsmtheory-sweep-store, schema = 1
+    sweeps(spec_hash PRIMARY KEY, task, spec_name, spec_text, options, grid, source, created)
+    results(spec_hash, task, params, status, result, error, seconds, version, device, worker,
+            finished, attempts, UNIQUE(spec_hash, task, params))
+
+Guarantees, and how:
+
+- *Nothing finished is lost*: the parent process writes each row in its own transaction as the
+  result arrives (WAL journal, ``synchronous=FULL``); SQLite commits atomically, so a process
+  killed at any instant leaves every committed row and no partial one.
+- *Nothing finished is repeated*: ``UNIQUE(spec_hash, task, params)``; a re-run asks the store
+  for the ``ok`` keys first and submits only the rest. An ``ok`` row is never overwritten; an
+  ``error`` row is replaced when its retry finishes.
+- *One writer*: a sweep holds an exclusive ``fcntl`` lock on ``DB.lock`` beside the store for
+  its whole run; the kernel drops it when the process dies, however it dies, so a killed run
+  never leaves a stale lock.
+- *Never corrupt someone else's file*: an existing file must start with the SQLite header and
+  hold our ``gsmtheory_meta`` table before anything is written to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gsmtheory._errors import GSMError
+
+__all__ = ["STORE_FORMAT", "STORE_SCHEMA", "StoredRow", "SweepStore", "open_store", "read_rows", "read_sweeps"]
+
+STORE_FORMAT = "gsmtheory-sweep-store"
+STORE_SCHEMA = "1"
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+_SCHEMA_SQL = """
+CREATE TABLE gsmtheory_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sweeps (
+    spec_hash TEXT PRIMARY KEY, task TEXT NOT NULL, spec_name TEXT NOT NULL,
+    spec_text TEXT NOT NULL, options TEXT NOT NULL, grid TEXT NOT NULL,
+    source TEXT NOT NULL, created TEXT NOT NULL);
+CREATE TABLE results (
+    id INTEGER PRIMARY KEY,
+    spec_hash TEXT NOT NULL, task TEXT NOT NULL, params TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+    result TEXT, error TEXT, seconds REAL NOT NULL, version TEXT NOT NULL,
+    device TEXT, worker TEXT, finished TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (spec_hash, task, params));
+"""
+
+_UPSERT_SQL = """
+INSERT INTO results (spec_hash, task, params, status, result, error, seconds, version,
+                     device, worker, finished)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (spec_hash, task, params) DO UPDATE SET
+    status = excluded.status, result = excluded.result, error = excluded.error,
+    seconds = excluded.seconds, version = excluded.version, device = excluded.device,
+    worker = excluded.worker, finished = excluded.finished, attempts = results.attempts + 1
+WHERE results.status != 'ok'
+"""
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """One stored task: its grid point, status, result (parsed) or error, and bookkeeping."""
+
+    spec_hash: str
+    task: str
+    params: dict[str, Any]
+    status: str
+    result: dict[str, Any] | None
+    error: str | None
+    seconds: float
+    version: str
+    device: str | None
+    worker: str | None
+    finished: str
+    attempts: int
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
+
+
+def _not_ours(path: Path, why: str) -> GSMError:
+    return GSMError(f"{str(path)!r} is not a gsmtheory sweep store ({why})",
+                    "give a new file name or a store written by 'gsmtheory sweep'")
+
+
+def _check_header(path: Path) -> bool:
+    """True when ``path`` holds an SQLite database, False when it is absent or empty."""
+    if not path.exists():
+        return False
+    if path.is_dir():
+        raise _not_ours(path, "it is a directory")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise GSMError(f"cannot read store {str(path)!r} ({type(exc).__name__})",
+                       "check the path and its permissions") from None
+    if not head:
+        return False
+    if head != _SQLITE_HEADER:
+        raise _not_ours(path, "not an SQLite file")
+    return True
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> bool:
+    """True when the database holds our schema, False when it holds no tables at all."""
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return False
+        if "gsmtheory_meta" not in tables:
+            raise _not_ours(path, "an SQLite file without gsmtheory tables")
+        meta = dict(conn.execute("SELECT key, value FROM gsmtheory_meta").fetchall())
+    except sqlite3.DatabaseError as exc:
+        raise _not_ours(path, f"SQLite says: {' '.join(str(exc).split())}") from None
+    if meta.get("format") != STORE_FORMAT:
+        raise _not_ours(path, f"format {meta.get('format')!r}")
+    if meta.get("schema") != STORE_SCHEMA:
+        raise GSMError(f"store {str(path)!r} has schema {meta.get('schema')!r}, this version reads {STORE_SCHEMA}",
+                       "use the gsmtheory version that wrote it, or a new store")
+    if not {"sweeps", "results"} <= tables:
+        raise _not_ours(path, "tables missing")
+    return True
+
+
+class SweepStore:
+    """An open, locked store (use :func:`open_store`); writes one row per transaction.
+
+    Not a frozen record: it owns an SQLite connection and a lock, released by :meth:`close`.
+    """
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, lock_fd: int) -> None:
+        self.path = path
+        self._conn = conn
+        self._lock_fd = lock_fd
+
+    # -- writing ---------------------------------------------------------------------------
+    def register(self, spec_hash: str, task: str, spec_name: str, spec_text: str,
+                 options_json: str, grid: dict[str, Any], source: str) -> None:
+        """Record the sweep (first run only; later runs keep the first record)."""
+        with self._conn:
+            self._conn.execute(
+                "INSERT OR IGNORE INTO sweeps VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (spec_hash, task, spec_name, spec_text, options_json,
+                 json.dumps(grid, sort_keys=True), source, _now()))
+
+    def write(self, spec_hash: str, task: str, params_key: str, status: str, result_json: str | None,
+              error: str | None, seconds: float, version: str, device: str | None,
+              worker: str | None) -> bool:
+        """Commit one row in its own transaction; False when an ``ok`` row was already there."""
+        with self._conn:
+            cur = self._conn.execute(_UPSERT_SQL, (spec_hash, task, params_key, status, result_json,
+                                                   error, float(seconds), version, device, worker, _now()))
+        return cur.rowcount == 1
+
+    # -- reading ---------------------------------------------------------------------------
+    def finished_keys(self, spec_hash: str, task: str) -> set[str]:
+        """Params keys of the rows already ``ok`` for this sweep."""
+        rows = self._conn.execute(
+            "SELECT params FROM results WHERE spec_hash = ? AND task = ? AND status = 'ok'",
+            (spec_hash, task))
+        return {r[0] for r in rows}
+
+    def close(self) -> None:
+        """Close the connection and release the run lock."""
+        try:
+            self._conn.close()
+        finally:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+
+    def __enter__(self) -> SweepStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _lock(path: Path) -> int:
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise GSMError(f"cannot create the lock file {str(lock_path)!r} ({type(exc).__name__})",
+                       "put the store in a writable folder") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise GSMError(f"store {str(path)!r} is locked by another running sweep",
+                       "wait for it to finish, or give another --store") from None
+    return fd
+
+
+def open_store(path: str | Path) -> SweepStore:
+    """Open (creating if absent or empty) a store for writing, holding its exclusive run lock.
+
+    Raises
+    ------
+    GSMError
+        the file is not an SQLite file or not a gsmtheory store (nothing is written to it), or
+        another sweep holds the lock.
+    """
+    p = Path(path)
+    _check_header(p)
+    if not p.parent.is_dir():
+        raise GSMError(f"folder of store {str(p)!r} does not exist", "create it first")
+    fd = _lock(p)
+    try:
+        _check_header(p)  # again, under the lock
+        # "with conn" opens and commits one transaction per row
+        conn = sqlite3.connect(p, timeout=30.0, isolation_level="DEFERRED")
+        try:
+            if not _check_schema(conn, p):
+                conn.execute("PRAGMA journal_mode = WAL")
+                with conn:
+                    conn.executescript("BEGIN;" + _SCHEMA_SQL + "COMMIT;")
+                with conn:
+                    conn.executemany("INSERT INTO gsmtheory_meta VALUES (?, ?)",
+                                     [("format", STORE_FORMAT), ("schema", STORE_SCHEMA)])
+            else:
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+        except BaseException:
+            conn.close()
+            raise
+    except BaseException:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+        raise
+    return SweepStore(p, conn, fd)
+
+
+@contextlib.contextmanager
+def _read_only(path: str | Path) -> Iterator[sqlite3.Connection]:
+    p = Path(path)
+    if not _check_header(p):
+        raise GSMError(f"store {str(p)!r} not found or empty", "give a store written by 'gsmtheory sweep'")
+    conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+    try:
+        if not _check_schema(conn, p):
+            raise _not_ours(p, "no tables")
+        yield conn
+    finally:
+        conn.close()
+
+
+def read_sweeps(path: str | Path) -> list[dict[str, Any]]:
+    """The sweeps recorded in a store: spec_hash, task, spec_name, options, grid, source, created."""
+    with _read_only(path) as conn:
+        rows = conn.execute("SELECT spec_hash, task, spec_name, options, grid, source, created "
+                            "FROM sweeps ORDER BY created").fetchall()
+    return [{"spec_hash": h, "task": t, "spec_name": n, "options": json.loads(o), "grid": json.loads(g),
+             "source": s, "created": c} for h, t, n, o, g, s, c in rows]
+
+
+def read_rows(path: str | Path, spec_hash: str | None = None) -> list[StoredRow]:
+    """All stored rows (of one sweep when ``spec_hash`` is given), in insertion order."""
+    sql = ("SELECT spec_hash, task, params, status, result, error, seconds, version, device, worker, "
+           "finished, attempts FROM results")
+    args: tuple[str, ...] = ()
+    if spec_hash is not None:
+        sql += " WHERE spec_hash = ?"
+        args = (spec_hash,)
+    with _read_only(path) as conn:
+        rows = conn.execute(sql + " ORDER BY id", args).fetchall()
+    return [StoredRow(h, t, json.loads(pk), st, None if r is None else json.loads(r), e, float(sec), v,
+                      d, w, f, int(a)) for h, t, pk, st, r, e, sec, v, d, w, f, a in rows]

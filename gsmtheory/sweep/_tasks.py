@@ -1,0 +1,209 @@
+"""Sweep tasks: top-level, picklable functions from a :class:`Job` to a JSON-able dict.
+
+A job carries everything a worker needs (the spec's TOML *text*, not its path; the constant
+overrides; the task options; the data array for fits; the torch device name), so the same job
+runs in a local process pool or on a remote Dask worker. :func:`execute` wraps a task: it
+times it and turns any exception into an ``"error"`` outcome with a one-line message, which the
+store keeps and a re-run retries.
+
+Tasks (``poincare``, ``efficiency``, ``loss``, ``fit``) call the public API of the layers above;
+``selftest`` is a deterministic CPU-bound computation used to test and measure the machinery
+(``[constants] work`` sets its cost).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import import_module
+from types import MappingProxyType
+from typing import Any
+
+from gsmtheory._errors import GSMError
+
+__all__ = ["TASKS", "Job", "Outcome", "check_task", "execute", "jsonable"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One task at one grid point; pickled to the worker that runs it."""
+
+    task: str
+    spec_name: str
+    spec_text: str
+    constants: tuple[tuple[str, int | float], ...]
+    key: str
+    options_json: str = "{}"
+    device: str = "cpu"
+    data: Any = field(default=None, compare=False)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Task options as a dict."""
+        return dict(json.loads(self.options_json))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker sends back: the grid key, status, result (JSON text) or error, timing."""
+
+    key: str
+    status: str
+    result_json: str | None
+    error: str | None
+    seconds: float
+    device: str
+    worker: str
+
+    def __post_init__(self) -> None:
+        if self.status not in ("ok", "error"):
+            raise ValueError(f"status must be 'ok' or 'error', got {self.status!r}")
+
+
+def jsonable(obj: Any) -> Any:
+    """Plain JSON values: numpy scalars/arrays and tuples converted; non-finite floats as strings."""
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else str(obj)
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    tolist = getattr(obj, "tolist", None)  # numpy scalars and arrays, torch tensors
+    if callable(tolist):
+        return jsonable(tolist())
+    to_dict = getattr(obj, "to_dict", None)
+    if callable(to_dict):
+        return jsonable(to_dict())
+    raise TypeError(f"cannot store a {type(obj).__name__} as JSON")
+
+
+def _spec(job: Job) -> Any:
+    from gsmtheory.symbolic import parse_spec
+
+    return parse_spec(job.spec_text, name=job.spec_name, constants=dict(job.constants))
+
+
+def _api(module: str, name: str, task: str) -> Callable[..., Any]:
+    try:
+        return getattr(import_module(module), name)  # type: ignore[no-any-return]
+    except (ImportError, AttributeError):
+        raise GSMError(f"task {task!r} needs {module}.{name}, which this version does not provide",
+                       "update gsmtheory or use another task") from None
+
+
+# --- the tasks -------------------------------------------------------------------------------
+
+def _selftest(job: Job) -> dict[str, Any]:
+    """Deterministic CPU-bound work: mean of ``work`` steps of a 31-bit linear congruential map.
+
+    Pure Python (it holds the GIL), so only processes, not threads, run two at once; the value
+    depends on every constant, so a result stored under the wrong key would be detected.
+    """
+    opts = job.options
+    marker = opts.get("fail_if_exists")
+    if isinstance(marker, str) and os.path.exists(marker):
+        raise GSMError(f"selftest asked to fail while {marker!r} exists", "remove the file")
+    params = dict(job.constants)
+    n = round(float(params.get("work", 1000)))
+    if n < 0:
+        raise GSMError(f"selftest work must be non-negative, got {n}")
+    seed = sum((i + 1) * float(v) for i, (_, v) in enumerate(job.constants))
+    x = int(abs(seed) * 1_000_003) % 2_147_483_648
+    acc = 0
+    for _ in range(n):
+        x = (1_103_515_245 * x + 12_345) % 2_147_483_648
+        acc += x
+    sleep = float(opts.get("sleep", 0.0))
+    if sleep > 0:
+        time.sleep(min(sleep, 60.0))
+    return {"value": acc / (max(n, 1) * 2_147_483_648.0), "work": n, "state": x}
+
+
+def _poincare(job: Job) -> dict[str, Any]:
+    poincare_constant = _api("gsmtheory.numeric", "poincare_constant", "poincare")
+    return jsonable(poincare_constant(_spec(job).diffusion).to_dict())  # type: ignore[no-any-return]
+
+
+def _efficiency(job: Job) -> dict[str, Any]:
+    efficiency = _api("gsmtheory.estimation", "efficiency", "efficiency")
+    return jsonable(efficiency(_spec(job)).to_dict())  # type: ignore[no-any-return]
+
+
+def _loss(job: Job) -> dict[str, Any]:
+    evaluate_loss = _api("gsmtheory.estimation", "evaluate_loss", "loss")
+    at = job.options["at"]
+    return jsonable(evaluate_loss(_spec(job), at, device=job.device).to_dict())  # type: ignore[no-any-return]
+
+
+def _fit(job: Job) -> dict[str, Any]:
+    fit = _api("gsmtheory.estimation", "fit", "fit")
+    loss = job.options.get("loss", "gsm")
+    return jsonable(fit(_spec(job), job.data, loss=loss).to_dict())  # type: ignore[no-any-return]
+
+
+#: task name -> (function, allowed option keys, required option keys, public API it needs)
+_REGISTRY: Mapping[str, tuple[Callable[[Job], dict[str, Any]], frozenset[str], frozenset[str],
+                              tuple[str, str] | None]] = MappingProxyType({
+    "poincare": (_poincare, frozenset(), frozenset(), ("gsmtheory.numeric", "poincare_constant")),
+    "efficiency": (_efficiency, frozenset(), frozenset(), ("gsmtheory.estimation", "efficiency")),
+    "loss": (_loss, frozenset({"at"}), frozenset({"at"}), ("gsmtheory.estimation", "evaluate_loss")),
+    "fit": (_fit, frozenset({"data", "loss"}), frozenset({"data"}), ("gsmtheory.estimation", "fit")),
+    "selftest": (_selftest, frozenset({"sleep", "fail_if_exists"}), frozenset(), None),
+})
+
+#: the task names a sweep file may use
+TASKS: tuple[str, ...] = tuple(_REGISTRY)
+
+
+def check_task(task: str, options: Mapping[str, Any], source: str) -> None:
+    """Raise :class:`GSMError` for an unknown task, unknown or missing options, a missing API."""
+    if task not in _REGISTRY:
+        raise GSMError(f"sweep {source}: unknown task {task!r}", f"use one of {', '.join(TASKS)}")
+    _fn, allowed, required, api = _REGISTRY[task]
+    extra = set(options) - allowed
+    if extra:
+        raise GSMError(f"sweep {source}: task {task!r} takes no option(s) {', '.join(sorted(extra))}",
+                       f"allowed: {', '.join(sorted(allowed)) or 'none'}")
+    missing = required - set(options)
+    if missing:
+        raise GSMError(f"sweep {source}: task {task!r} needs [task_options] {', '.join(sorted(missing))}",
+                       'e.g. at = [{a = 1.0}] for loss, data = "samples.npy" for fit')
+    if task == "loss" and not (isinstance(options["at"], list) and options["at"]
+                               and all(isinstance(p, dict) for p in options["at"])):
+        raise GSMError(f"sweep {source}: task_options.at must be a non-empty list of tables",
+                       "write at = [{a = 1.3}, {a = 0.7}]")
+    if task == "fit" and options.get("loss", "gsm") not in ("gsm", "ctld", "mle"):
+        raise GSMError(f"sweep {source}: task_options.loss must be gsm, ctld or mle",
+                       'write loss = "gsm"')
+    if api is not None:
+        _api(*api, task)
+
+
+def execute(job: Job) -> Outcome:
+    """Run ``job`` and time it; any exception becomes an ``"error"`` outcome (one line)."""
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    start = time.perf_counter()
+    device = job.device
+    try:
+        fn = _REGISTRY[job.task][0]
+        if job.device == "auto":
+            from gsmtheory.numeric import resolve_device
+
+            device = resolve_device("auto")
+            job = Job(job.task, job.spec_name, job.spec_text, job.constants, job.key,
+                      job.options_json, device, job.data)
+        result = json.dumps(jsonable(fn(job)), sort_keys=True, allow_nan=False)
+    except Exception as exc:  # stored, retried on re-run
+        message = " ".join(str(exc).split()) or "no message"
+        text = message if isinstance(exc, GSMError) else f"{type(exc).__name__}: {message}"
+        return Outcome(job.key, "error", None, text[:2000], time.perf_counter() - start, device, worker)
+    return Outcome(job.key, "ok", result, None, time.perf_counter() - start, device, worker)
