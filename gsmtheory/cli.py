@@ -21,15 +21,16 @@ from gsmtheory._errors import GSMError
 
 __all__ = ["COMMANDS", "main"]
 
-#: command name -> module under gsmtheory._cli that implements it
-COMMANDS: dict[str, str] = {
-    "derive": "derive",
-    "loss": "loss",
-    "poincare": "poincare",
-    "efficiency": "efficiency",
-    "fit": "fit",
-    "verify": "verify",
-    "sweep": "sweep",
+#: command name -> (module under gsmtheory._cli, one-line help). Only the module of the command
+#: being run is imported, so `gsmtheory derive` does not pay for torch or dask.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "derive": ("derive", "derive drift, generator, stationarity, Dirichlet form and GSM losses"),
+    "loss": ("loss", "evaluate explicit and implicit GSM losses and their boundary terms"),
+    "poincare": ("poincare", "Poincare constant and spectral gap with an error estimate"),
+    "efficiency": ("efficiency", "asymptotic covariance of GSM against MLE"),
+    "fit": ("fit", "fit a model to data by GSM, CTLD or MLE"),
+    "verify": ("verify", "run every claim of the theory as an executable check"),
+    "sweep": ("sweep", "resumable parameter sweeps on local cores or a Dask cluster"),
 }
 
 
@@ -37,35 +38,24 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line and exit status 2."""
 
     def error(self, message: str) -> Any:  # type: ignore[override]
-        sys.stderr.write(f"gsmtheory: {message}; see 'gsmtheory {self.prog.split()[-1]} --help'\n")
+        sys.stderr.write(f"gsmtheory: {message}; see '{self.prog} --help'\n")
         raise SystemExit(2)
 
 
-def _load(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"gsmtheory._cli.{COMMANDS[name]}")
-    except ModuleNotFoundError as exc:  # a command whose module is not there yet
-        if exc.name == f"gsmtheory._cli.{COMMANDS[name]}":
-            return None
-        raise
-
-
-def _build_parser() -> tuple[_Parser, dict[str, ModuleType]]:
+def _build_parser(command: str | None) -> tuple[_Parser, ModuleType | None]:
     from gsmtheory import __version__
 
     parser = _Parser(prog="gsmtheory", description="Generalized score matching, executable.")
     parser.add_argument("--version", action="version", version=f"gsmtheory {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    modules: dict[str, ModuleType] = {}
-    for name in COMMANDS:
-        module = _load(name)
-        if module is None:
-            continue
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
-        p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-        module.add_arguments(p)
-        modules[name] = module
-    return parser, modules
+    module = None
+    for name, (module_name, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if name == command:
+            module = importlib.import_module(f"gsmtheory._cli.{module_name}")
+            p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+            module.add_arguments(p)
+    return parser, module
 
 
 def _to_json(obj: Any) -> Any:
@@ -81,12 +71,13 @@ def _to_json(obj: Any) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 a failed check, 2 a user error)."""
-    parser, modules = _build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser, module = _build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
-    if args.command is None:
+    if args.command is None or module is None:
         parser.print_help()
         return 2
-    module = modules[args.command]
     try:
         result = module.run(args)
     except GSMError as exc:

@@ -8,6 +8,7 @@ implicit:  D_GSM = E_p[½ ∇ℓ_qᵀ D ∇ℓ_q + ∇·(D∇ℓ_q)] − ∮_{�
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 
@@ -111,6 +112,7 @@ def _boundary_term(diffusion: Diffusion, index: int, side: str, at: sp.Expr, Dgr
     return BoundaryTerm(index, x, side, at, flux, vanishes)
 
 
+@lru_cache(maxsize=256)
 def gsm_loss(diffusion: Diffusion, model: Model) -> GSMLoss:
     r"""Derive the GSM loss of ``model`` under ``diffusion`` (Qin & Risteski, Prop. on GSM losses).
 
@@ -126,6 +128,11 @@ def gsm_loss(diffusion: Diffusion, model: Model) -> GSMLoss:
     Returns
     -------
     GSMLoss
+
+    Notes
+    -----
+    Derivations are cached on the (hashable, frozen) diffusion and model, so asking again for
+    the same loss in a process is near-instant.
     """
     if tuple(map(str, model.coords)) != tuple(map(str, diffusion.coords)):
         raise SpecError(f"model coords {list(map(str, model.coords))} differ from the diffusion's "

@@ -165,7 +165,8 @@ class _Walker:
 
     def _visit_Call(self, node: ast.Call) -> sp.Expr:
         if not isinstance(node.func, ast.Name):
-            raise _fail(self.text, "only plain function calls are allowed",
+            what = "attribute access" if isinstance(node.func, ast.Attribute) else type(node.func).__name__
+            raise _fail(self.text, f"calling through {what} is not allowed",
                         f"call one of: {', '.join(sorted(ALLOWED_FUNCTIONS))}")
         name = node.func.id
         if name not in ALLOWED_FUNCTIONS:

@@ -1,0 +1,126 @@
+"""The compiler: three backends agree, torch keeps autograd, the translation table is explicit."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gsmtheory import SpecError
+from gsmtheory.compile import TRANSLATION, compile_expr
+from gsmtheory.symbolic import gsm_loss, load_spec
+
+x, y, a = sp.symbols("x y a", real=True)
+
+ATOMS = [x, y, a, sp.Integer(2), sp.Rational(1, 3)]
+UNARY = [sp.exp, sp.sin, sp.cos, sp.tanh, sp.atan, sp.erf, lambda e: sp.log(1 + e**2),
+         lambda e: sp.sqrt(2 + e**2), sp.sinh, sp.Abs]
+
+
+@st.composite
+def expressions(draw: st.DrawFn, depth: int = 3) -> sp.Expr:
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from(ATOMS))
+    kind = draw(st.integers(0, 4))
+    left = draw(expressions(depth - 1))
+    if kind == 0:
+        return left + draw(expressions(depth - 1))
+    if kind == 1:
+        return left * draw(expressions(depth - 1))
+    if kind == 2:
+        return draw(st.sampled_from(UNARY))(left)
+    if kind == 3:
+        return left ** draw(st.integers(-2, 3)) if left.free_symbols else left
+    return sp.Max(left, draw(expressions(depth - 1)))
+
+
+def _rel(u: float, v: float) -> float:
+    return abs(u - v) / max(abs(u), abs(v), 1e-300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(expr=expressions(), pts=st.lists(st.tuples(st.floats(-2, 2), st.floats(-2, 2), st.floats(0.2, 2)),
+                                        min_size=1, max_size=4))
+def test_backends_agree(expr: sp.Expr, pts: list[tuple[float, float, float]]) -> None:
+    f_np = compile_expr([x, y, a], expr, "numpy")
+    f_t = compile_expr([x, y, a], expr, "torch")
+    f_mp = compile_expr([x, y, a], expr, "mpmath")
+    X, Y, A = (np.array(c) for c in zip(*pts, strict=True))
+    with np.errstate(all="ignore"):
+        v_np = np.broadcast_to(f_np(X, Y, A), X.shape)
+    v_t = f_t(torch.tensor(X), torch.tensor(Y), torch.tensor(A)).detach().numpy()
+    for i, (xi, yi, ai) in enumerate(pts):
+        with mpmath.workdps(30):
+            try:
+                ref = complex(f_mp(xi, yi, ai))
+            except (ZeroDivisionError, ValueError):
+                continue
+        if ref.imag != 0 or not np.isfinite(ref.real) or abs(ref.real) > 1e12:
+            continue
+        assert _rel(float(v_np[i]), ref.real) <= 1e-12 or abs(float(v_np[i]) - ref.real) < 1e-13
+        assert _rel(float(v_t[i]), ref.real) <= 1e-12 or abs(float(v_t[i]) - ref.real) < 1e-13
+
+
+def test_torch_gradients_match_sympy_derivatives() -> None:
+    spec = load_spec("bimodal")
+    loss = gsm_loss(spec.diffusion, spec.model)
+    (xs,) = spec.diffusion.coords
+    (theta,) = spec.model.params
+    f = compile_expr([xs, theta], loss.implicit, "torch")
+    grad = compile_expr([xs, theta], loss.theta_gradient[0], "numpy")
+    dx = compile_expr([xs, theta], sp.diff(loss.implicit, xs), "numpy")
+    pts = torch.linspace(-4, 4, 33, dtype=torch.float64, requires_grad=True)
+    th = torch.tensor(1.7, dtype=torch.float64, requires_grad=True)
+    out = f(pts, th)
+    gx, gth = torch.autograd.grad(out.sum(), (pts, th))
+    np.testing.assert_allclose(gx.numpy(), dx(pts.detach().numpy(), 1.7), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(gth.item(), grad(pts.detach().numpy(), 1.7).sum(), rtol=1e-12)
+
+
+def test_float64_and_device_follow_inputs() -> None:
+    f = compile_expr([x], sp.exp(-x**2) + 3, "torch")
+    out = f(torch.zeros(5, dtype=torch.float64))
+    assert out.dtype == torch.float64 and out.shape == (5,)
+    const = compile_expr([x], sp.Integer(3), "torch")(torch.zeros(4, dtype=torch.float64))
+    assert const.shape == (4,) and float(const[0]) == 3.0
+    if torch.cuda.is_available():  # pragma: no cover - exercised on a GPU machine
+        gpu = f(torch.zeros(5, dtype=torch.float64, device="cuda"))
+        assert gpu.device.type == "cuda"
+
+
+def test_max_min_are_elementwise_not_reductions() -> None:
+    f = compile_expr([x, y], [sp.Max(x, y), sp.Min(x, y, 0)], "torch")
+    hi, lo = f(torch.tensor([1.0, -2.0], dtype=torch.float64), torch.tensor([0.5, 3.0], dtype=torch.float64))
+    assert hi.tolist() == [1.0, 3.0]
+    assert lo.tolist() == [0.0, -2.0]
+
+
+def test_matrix_output_is_stacked_not_a_literal_tensor() -> None:
+    M = sp.Matrix([[x, 1], [y, x * y]])
+    f = compile_expr([x, y], M, "torch")
+    X = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    out = f(X, torch.tensor([3.0, 4.0], dtype=torch.float64))
+    assert out.shape == (2, 2, 2)
+    out[..., 1, 1].sum().backward()  # autograd flows through matrix entries
+    assert X.grad is not None and X.grad.tolist() == [3.0, 4.0]
+
+
+def test_unsupported_function_is_named() -> None:
+    with pytest.raises(SpecError, match="besselj"):
+        compile_expr([x], sp.besselj(0, x))
+    with pytest.raises(SpecError, match="not arguments"):
+        compile_expr([x], x + y)
+
+
+def test_translation_table_is_explicit() -> None:
+    assert sp.Max in TRANSLATION and sp.Min in TRANSLATION
+    assert set(TRANSLATION[sp.exp]) == {"numpy", "torch", "mpmath"}
+
+
+def test_compiled_functions_are_cached() -> None:
+    e = sp.exp(-(x - a) ** 2)
+    assert compile_expr([x, a], e, "numpy") is compile_expr([x, a], e, "numpy")

@@ -1,0 +1,94 @@
+"""DESIGN.md §3: data flows one way. A layer imports only layers above it; checks use public API."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = ["symbolic", "compile", "numeric", "estimation", "verify", "sweep", "cli"]
+BASE = {"gsmtheory", "gsmtheory._errors"}
+
+
+def _layer_of(module: str) -> int | None:
+    parts = module.split(".")
+    if parts[0] != "gsmtheory" or module in BASE:
+        return None
+    second = parts[1] if len(parts) > 1 else ""
+    if second in ("cli", "_cli"):
+        return LAYERS.index("cli")
+    if second in LAYERS:
+        return LAYERS.index(second)
+    return None
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.append(node.module)
+            out.extend(f"{node.module}.{alias.name}" for alias in node.names if node.module == "gsmtheory")
+    return out
+
+
+def _package_files() -> list[Path]:
+    return sorted((ROOT / "gsmtheory").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _package_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_layers_import_only_upwards(path: Path) -> None:
+    module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+    own = _layer_of(module)
+    if own is None:
+        # base modules (gsmtheory/__init__, _errors, helpers at the top) may use only base modules
+        for imported in _imports(path):
+            layer = _layer_of(imported)
+            assert layer is None or module.startswith("gsmtheory._notebooks"), (module, imported)
+        return
+    for imported in _imports(path):
+        layer = _layer_of(imported)
+        if layer is not None:
+            assert layer <= own, f"{module} ({LAYERS[own]}) imports {imported} ({LAYERS[layer]}), a lower layer"
+
+
+def _public_violations(source: str) -> list[str]:
+    tree = ast.parse(source)
+    bad = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        for name in names:
+            if name.startswith("gsmtheory") and any(part.startswith("_") for part in name.split(".")[1:]):
+                bad.append(name)
+    return bad
+
+
+def test_proofs_checks_use_public_api_only() -> None:
+    for path in sorted((ROOT / "proofs_checks").glob("*.py")):
+        assert _public_violations(path.read_text(encoding="utf-8")) == [], path.name
+
+
+def test_notebooks_use_public_api_only() -> None:
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            if cell["cell_type"] == "code":
+                source = "".join(cell["source"])
+                source = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+                assert _public_violations(source) == [], path.name
+
+
+def test_the_checker_catches_a_violation(tmp_path: Path) -> None:
+    """The architecture check itself can fail."""
+    assert _layer_of("gsmtheory.numeric._mixture") == LAYERS.index("numeric")
+    assert _public_violations("from gsmtheory.numeric._mixture import mixture_logpdf") != []
+    assert _public_violations("from gsmtheory.numeric import mixture_logpdf") == []
