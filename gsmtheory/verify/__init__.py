@@ -43,6 +43,31 @@ Command line: ``gsmtheory verify [--quick | --full] [-k PATTERN] [--json] [--rep
 ``--quick`` is the default; exit status 1 when a check fails.
 """
 
+from gsmtheory.verify._plots import STANDARD_PLOTS, PlotOutcome, collect_plots, render_plots
 from gsmtheory.verify._record import KINDS, ClaimRecord, plain, plot, series
+from gsmtheory.verify._registry import Check, discover, run_check, select
+from gsmtheory.verify._report import format_value, json_safe, write_report
+from gsmtheory.verify._runner import MODES, VerifyResult, run_checks, verify
 
-__all__ = ["KINDS", "ClaimRecord", "plain", "plot", "series"]
+__all__ = [
+    "KINDS",
+    "MODES",
+    "STANDARD_PLOTS",
+    "Check",
+    "ClaimRecord",
+    "PlotOutcome",
+    "VerifyResult",
+    "collect_plots",
+    "discover",
+    "format_value",
+    "json_safe",
+    "plain",
+    "plot",
+    "render_plots",
+    "run_check",
+    "run_checks",
+    "select",
+    "series",
+    "verify",
+    "write_report",
+]

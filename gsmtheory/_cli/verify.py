@@ -1,0 +1,82 @@
+"""`gsmtheory verify`: run every claim check, print computed against theoretical, write a report."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from gsmtheory._errors import GSMError
+from gsmtheory.verify import VerifyResult, discover, format_value, select, verify, write_report
+
+NAME = "verify"
+HELP = "check every claim of the theory (DESIGN.md §2); exit status 1 when a check fails"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """--quick/--full, -k, --report, --jobs, --list, --package."""
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", dest="full", action="store_false",
+                      help="seconds per claim (the default)")
+    mode.add_argument("--full", dest="full", action="store_true",
+                      help="fine resolutions and larger Monte Carlo (minutes)")
+    parser.set_defaults(full=False)
+    parser.add_argument("-k", dest="pattern", metavar="PATTERN", default=None,
+                        help="only checks whose id or module matches (substring or glob; "
+                             "comma-separated terms, e.g. -k C03,C04 or -k 'C1?')")
+    parser.add_argument("--report", metavar="DIR", default=None,
+                        help="write report.md, index.html, plots and results.json to DIR")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="run the checks in N worker processes (default 1: in-process)")
+    parser.add_argument("--list", action="store_true", help="list the discovered checks and exit")
+    parser.add_argument("--package", default="proofs_checks", help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the selected checks; the result has claims, passed, failed, seconds, mode (+ report)."""
+    if args.list:
+        checks = select(discover(args.package), args.pattern)
+        return {"checks": [{"id": c.id, "module": c.module, "problem": c.problem} for c in checks]}
+    result = verify(args.pattern, quick=not args.full, package=args.package,
+                    progress=True, jobs=args.jobs)
+    out = result.to_dict()
+    if args.report:
+        try:
+            out["report"] = str(write_report(result, args.report))
+        except OSError as exc:
+            raise GSMError(f"cannot write the report to {args.report!r} ({exc})",
+                           "choose a writable directory") from exc
+    return out
+
+
+def format_text(result: dict[str, Any]) -> str:
+    """A table of computed against theoretical values, then the findings and failures."""
+    if "checks" in result:
+        return "\n".join(f"{c['id']:<6} {c['module']}" + (f"  [{c['problem']}]" if c["problem"] else "")
+                         for c in result["checks"])
+    res = VerifyResult.from_dict(result)
+    head = f"{'id':<6}{'result':<8}{'computed':<26}{'theoretical':<26}{'s':>7}  relation"
+    rows = [head, "-" * len(head)]
+    for c in res.claims:
+        status = "ERROR" if c.kind == "error" else ("pass" if c.passed else "FAIL")
+        rows.append(f"{c.id:<6}{status:<8}{format_value(c.computed, 24):<26}"
+                    f"{format_value(c.theoretical, 24):<26}{c.seconds:>7.2f}  {c.relation}")
+    if res.findings:
+        rows += ["", "Findings:"] + [f"  {cid}: {text}" for cid, text in res.findings]
+    failed = [c for c in res.claims if not c.passed]
+    if failed:
+        rows += ["", "Failed:"]
+        for c in failed:
+            why = c.details.get("error") if c.kind == "error" else (
+                f"computed {format_value(c.computed, 120)} vs theoretical "
+                f"{format_value(c.theoretical, 120)} ({c.relation})")
+            rows.append(f"  {c.id}: {why}")
+    rows.append("")
+    rows.append(f"{res.passed} passed, {res.failed} failed, {len(res.claims)} claims, "
+                f"mode {res.mode}, {res.seconds:.1f} s"
+                + (f"; report in {result['report']}" if result.get("report") else ""))
+    return "\n".join(rows)
+
+
+def exit_code(result: dict[str, Any]) -> int:
+    """1 when any selected check failed, else 0."""
+    return 1 if result.get("failed", 0) else 0

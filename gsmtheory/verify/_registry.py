@@ -1,0 +1,142 @@
+"""Discover and run the checks: ``proofs_checks.check_*`` modules, one claim each.
+
+A check module defines ``CLAIM_ID = "CNN"`` and ``check(quick: bool = True) -> ClaimRecord``.
+Discovery imports every ``check_*`` module of the package; a module that fails to import, has
+no ``CLAIM_ID`` or no ``check`` becomes a :class:`Check` that runs to an ``"error"`` record, so
+one broken check never stops the others.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import pkgutil
+import re
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from gsmtheory._errors import GSMError
+from gsmtheory.verify._record import ClaimRecord
+
+__all__ = ["Check", "discover", "run_check", "select"]
+
+_MODULE = re.compile(r"^check_(\d+)")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One discovered check: the claim id, its module, and the function (or why it is broken)."""
+
+    id: str
+    module: str
+    function: Callable[..., ClaimRecord] | None = None
+    problem: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.function is None) == (self.problem is None):
+            raise ValueError("a Check has either a function or a problem, not both or neither")
+
+    @property
+    def slug(self) -> str:
+        """The module's last name, e.g. ``check_03_skew_q``."""
+        return self.module.rsplit(".", 1)[-1]
+
+
+def _sort_key(check: Check) -> tuple[int, str, str]:
+    m = re.match(r"^[A-Za-z]*(\d+)", check.id)
+    return (int(m.group(1)) if m else 10**9, check.id, check.module)
+
+
+def _fallback_id(name: str) -> str:
+    m = _MODULE.match(name)
+    return f"C{int(m.group(1)):02d}" if m else name
+
+
+def discover(package: str = "proofs_checks") -> tuple[Check, ...]:
+    """All ``check_*`` modules of ``package``, sorted by claim number then id.
+
+    Raises
+    ------
+    GSMError
+        The package itself cannot be imported.
+    """
+    try:
+        pkg = importlib.import_module(package)
+    except ImportError as exc:
+        raise GSMError(f"cannot import the check package {package!r} ({exc})",
+                       "install gsmtheory with its proofs_checks package (pip install -e .)") from exc
+    checks: list[Check] = []
+    for info in pkgutil.iter_modules(getattr(pkg, "__path__", [])):
+        if not info.name.startswith("check_"):
+            continue
+        name = f"{package}.{info.name}"
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:
+            checks.append(Check(_fallback_id(info.name), name,
+                                problem=f"import failed: {type(exc).__name__}: {exc}"))
+            continue
+        claim_id = getattr(module, "CLAIM_ID", None)
+        function = getattr(module, "check", None)
+        if not isinstance(claim_id, str) or not callable(function):
+            checks.append(Check(claim_id if isinstance(claim_id, str) else _fallback_id(info.name),
+                                name, problem="module defines no CLAIM_ID string or no check()"))
+            continue
+        checks.append(Check(claim_id, name, function=function))
+    return tuple(sorted(checks, key=_sort_key))
+
+
+def select(checks: Sequence[Check], pattern: str | None) -> tuple[Check, ...]:
+    """Checks whose id or module name matches ``pattern``.
+
+    ``pattern`` is a comma-separated list of terms, each a case-insensitive substring or glob
+    (``C0[1-4]``, ``skew``, ``C03,C04``); None or empty selects everything.
+    """
+    if not pattern or not pattern.strip():
+        return tuple(checks)
+    terms = [t.strip().lower() for t in pattern.split(",") if t.strip()]
+
+    def hit(check: Check) -> bool:
+        names = (check.id.lower(), check.slug.lower())
+        for term in terms:
+            glob = any(ch in term for ch in "*?[")
+            for n in names:
+                if (glob and fnmatch.fnmatchcase(n, term)) or (not glob and term in n):
+                    return True
+        return False
+
+    return tuple(c for c in checks if hit(c))
+
+
+def run_check(check: Check, quick: bool = True) -> ClaimRecord:
+    """Run one check; never raises. Wall time goes to ``seconds``; warnings the check emitted
+    go to ``details["warnings"]``; an exception becomes an ``"error"`` record with its message."""
+    start = time.perf_counter()
+    if check.function is None:
+        return ClaimRecord.error(check.id, f"{check.module}: {check.problem}",
+                                 statement=f"({check.slug} did not run)")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            record = check.function(quick=quick)
+    except Exception as exc:
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = f" at {tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
+        return ClaimRecord.error(check.id, f"{type(exc).__name__}: {exc}{where}",
+                                 statement=f"({check.slug} raised)",
+                                 seconds=time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    if not isinstance(record, ClaimRecord):
+        return ClaimRecord.error(check.id, f"{check.module}.check returned "
+                                 f"{type(record).__name__}, not a ClaimRecord", seconds=seconds)
+    if record.id != check.id:
+        return ClaimRecord.error(check.id, f"{check.module}.check returned a record for "
+                                 f"{record.id!r}, not its CLAIM_ID {check.id!r}",
+                                 statement=record.statement, seconds=seconds)
+    if caught:
+        texts = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+        record = replace(record, details={**record.details, "warnings": texts})
+    return record.with_seconds(seconds)

@@ -1,0 +1,259 @@
+"""The verification report: ``report.md``, a self-contained ``index.html``, PNG plots and
+``results.json``, written to a temporary directory and renamed into place (never half-written).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gsmtheory._errors import GSMError
+from gsmtheory.verify._plots import PlotOutcome, render_plots
+from gsmtheory.verify._record import ClaimRecord
+from gsmtheory.verify._runner import VerifyResult
+
+__all__ = ["format_value", "json_safe", "write_report"]
+
+_REPORT_FILES = ("index.html", "report.md", "results.json")
+
+
+def json_safe(obj: Any) -> Any:
+    """Plain JSON: non-finite floats become the strings "inf", "-inf", "nan"."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else str(obj)
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
+def format_value(value: Any, width: int = 60) -> str:
+    """Short text for a computed or theoretical value (floats to 6 significant digits)."""
+    def f(v: Any) -> str:
+        if isinstance(v, bool) or v is None:
+            return str(v)
+        if isinstance(v, float):
+            return f"{v:.6g}"
+        if isinstance(v, list):
+            return "[" + ", ".join(f(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{k}: {f(x)}" for k, x in v.items()) + "}"
+        return str(v)
+
+    text = f(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _status(c: ClaimRecord) -> str:
+    if c.kind == "error":
+        return "ERROR"
+    return "pass" if c.passed else "FAIL"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(result: VerifyResult, plots: list[PlotOutcome], when: str) -> str:
+    lines = [
+        "# gsmtheory verification report",
+        "",
+        f"{result.passed} of {len(result.claims)} claims passed, {result.failed} failed; "
+        f"mode **{result.mode}**; {result.seconds:.1f} s; {when}.",
+        "",
+        "| id | claim | kind | computed | theoretical | relation | result | s |",
+        "| --- | --- | --- | --- | --- | --- | --- | ---: |",
+    ]
+    for c in result.claims:
+        lines.append("| " + " | ".join(_md_cell(x) for x in (
+            c.id, format_value(c.statement, 80), c.kind, format_value(c.computed),
+            format_value(c.theoretical), c.relation, _status(c), f"{c.seconds:.2f}")) + " |")
+    lines += ["", "## Findings", ""]
+    if result.findings:
+        lines += [f"- **{cid}**: {text}" for cid, text in result.findings]
+    else:
+        lines.append("No computed case contradicts a statement as reported.")
+    failed = [c for c in result.claims if not c.passed]
+    if failed:
+        lines += ["", "## Failed checks", ""]
+        for c in failed:
+            why = c.details.get("error") if c.kind == "error" else (
+                f"computed {format_value(c.computed, 200)} against theoretical "
+                f"{format_value(c.theoretical, 200)}; relation {c.relation}")
+            lines.append(f"- **{c.id}**: {why}")
+    lines += ["", "## Plots", ""]
+    for p in plots:
+        lines.append(f"### {p.title}")
+        lines.append("")
+        if p.filename:
+            lines.append(f"![{p.title}]({p.filename})")
+            lines.append("")
+            lines.append(f"Data from {', '.join(p.sources)}.")
+        else:
+            lines.append(f"_{p.note}_")
+        lines.append("")
+    lines += ["## Claims", ""]
+    for c in result.claims:
+        lines += [f"### {c.id}: {_status(c)}", "", c.statement, ""]
+        if c.reference:
+            lines.append(f"- Reference: {c.reference}")
+        lines.append(f"- Kind: {c.kind}; relation: {c.relation}")
+        lines.append(f"- Computed: {format_value(c.computed, 400)}")
+        lines.append(f"- Theoretical: {format_value(c.theoretical, 400)}")
+        if c.tolerance is not None or c.tolerance_reason:
+            tol = "none" if c.tolerance is None else f"{c.tolerance:.3g}"
+            lines.append(f"- Tolerance: {tol}" + (f" ({c.tolerance_reason})" if c.tolerance_reason else ""))
+        extra = {k: v for k, v in c.details.items() if k != "plots"}
+        if extra:
+            lines.append(f"- Details: {format_value(extra, 600)}")
+        for f in c.findings:
+            lines.append(f"- Finding: {f}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:72rem;margin:2rem auto;
+padding:0 1rem;color:#1b1b1b;line-height:1.45}
+table{border-collapse:collapse;width:100%;font-size:.85rem}
+th,td{border:1px solid #ccc;padding:.3rem .45rem;vertical-align:top;text-align:left}
+th{background:#f2f2f2} td.num{text-align:right;font-variant-numeric:tabular-nums}
+.pass{color:#176d2c;font-weight:600} .FAIL,.ERROR{color:#b00020;font-weight:700}
+figure{margin:1rem 0} figure img{max-width:100%;border:1px solid #ddd}
+.note{color:#666;font-style:italic} code{font-size:.85em}
+section.claim{border-top:1px solid #ddd;margin-top:1rem}
+"""
+
+# Sets data-images="loaded/total" on <body> once every image has decoded (the rendering test reads it).
+_SCRIPT = """
+window.addEventListener('load', function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
+  document.body.setAttribute('data-images', ok + '/' + imgs.length);
+  var s = document.getElementById('image-status');
+  if (s) { s.textContent = ok + ' of ' + imgs.length + ' plots loaded'; }
+});
+"""
+
+
+def _html(result: VerifyResult, plots: list[PlotOutcome], when: str, directory: Path) -> str:
+    e = html.escape
+    rows = []
+    for c in result.claims:
+        st = _status(c)
+        rows.append(
+            f"<tr><td><a href='#{e(c.id)}'>{e(c.id)}</a></td><td>{e(format_value(c.statement, 90))}</td>"
+            f"<td>{e(c.kind)}</td><td class='num'>{e(format_value(c.computed))}</td>"
+            f"<td class='num'>{e(format_value(c.theoretical))}</td><td>{e(c.relation)}</td>"
+            f"<td class='{st}'>{st}</td><td class='num'>{c.seconds:.2f}</td></tr>")
+    findings = "".join(f"<li><b>{e(cid)}</b>: {e(t)}</li>" for cid, t in result.findings)
+    findings_html = (f"<ul>{findings}</ul>" if findings else
+                     "<p>No computed case contradicts a statement as reported.</p>")
+    figs = []
+    for p in plots:
+        if p.filename:
+            data = base64.b64encode((directory / p.filename).read_bytes()).decode("ascii")
+            figs.append(f"<figure id='plot-{e(p.name)}'><h3>{e(p.title)}</h3>"
+                        f"<img alt='{e(p.title)}' src='data:image/png;base64,{data}'>"
+                        f"<figcaption>Data from {e(', '.join(p.sources))}; "
+                        f"file <a href='{e(p.filename)}'>{e(p.filename)}</a>.</figcaption></figure>")
+        else:
+            figs.append(f"<div id='plot-{e(p.name)}'><h3>{e(p.title)}</h3>"
+                        f"<p class='note'>{e(p.note or '')}</p></div>")
+    sections = []
+    for c in result.claims:
+        st = _status(c)
+        items = [f"<li>Reference: {e(c.reference)}</li>" if c.reference else "",
+                 f"<li>Kind: {e(c.kind)}; relation: <code>{e(c.relation)}</code></li>",
+                 f"<li>Computed: <code>{e(format_value(c.computed, 400))}</code></li>",
+                 f"<li>Theoretical: <code>{e(format_value(c.theoretical, 400))}</code></li>"]
+        if c.tolerance is not None or c.tolerance_reason:
+            tol = "none" if c.tolerance is None else f"{c.tolerance:.3g}"
+            items.append(f"<li>Tolerance: {e(tol)}"
+                         + (f" ({e(c.tolerance_reason)})" if c.tolerance_reason else "") + "</li>")
+        extra = {k: v for k, v in c.details.items() if k != "plots"}
+        if extra:
+            items.append(f"<li>Details: <code>{e(format_value(extra, 600))}</code></li>")
+        items += [f"<li>Finding: {e(f)}</li>" for f in c.findings]
+        sections.append(f"<section class='claim' id='{e(c.id)}'><h3>{e(c.id)}: "
+                        f"<span class='{st}'>{st}</span></h3><p>{e(c.statement)}</p>"
+                        f"<ul>{''.join(items)}</ul></section>")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>gsmtheory verification report</title><style>{_CSS}</style>
+<script>{_SCRIPT}</script></head>
+<body data-images="pending">
+<h1>gsmtheory verification report</h1>
+<p>{result.passed} of {len(result.claims)} claims passed, {result.failed} failed;
+mode <b>{e(result.mode)}</b>; {result.seconds:.1f} s; {e(when)}.
+<span id="image-status" class="note"></span></p>
+<table><thead><tr><th>id</th><th>claim</th><th>kind</th><th>computed</th><th>theoretical</th>
+<th>relation</th><th>result</th><th>s</th></tr></thead><tbody>
+{''.join(rows)}
+</tbody></table>
+<h2 id="findings">Findings</h2>
+{findings_html}
+<h2 id="plots">Plots</h2>
+{''.join(figs)}
+<h2 id="claims">Claims</h2>
+{''.join(sections)}
+</body></html>
+"""
+
+
+def _check_target(target: Path) -> None:
+    if target.exists() and not target.is_dir():
+        raise GSMError(f"report path {str(target)!r} is a file", "give a directory path")
+    if target.is_dir():
+        entries = set(os.listdir(target))
+        if entries and not entries & set(_REPORT_FILES):
+            raise GSMError(f"report directory {str(target)!r} exists and is not a gsmtheory report",
+                           "choose a new or empty directory (it is replaced as a whole)")
+
+
+def write_report(result: VerifyResult, directory: str | os.PathLike[str]) -> Path:
+    """Write ``report.md``, ``index.html`` (plots inlined as base64), the PNG plots and
+    ``results.json`` to ``directory``, replacing a previous report there as a whole.
+
+    Everything is written to a sibling temporary directory first and renamed into place, so an
+    interrupted run leaves the previous report (or nothing), never a half-written one.
+
+    Raises
+    ------
+    GSMError
+        ``directory`` is a file, or an existing non-empty directory that is not a report.
+    """
+    target = Path(directory).resolve()
+    _check_target(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-tmp-", dir=target.parent))
+    try:
+        plots = render_plots(result.claims, tmp)
+        (tmp / "report.md").write_text(_markdown(result, plots, when), encoding="utf-8")
+        (tmp / "index.html").write_text(_html(result, plots, when, tmp), encoding="utf-8")
+        (tmp / "results.json").write_text(
+            json.dumps(json_safe(result.to_dict()), indent=1) + "\n", encoding="utf-8")
+        os.chmod(tmp, 0o755)
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+            os.rmdir(old)
+            os.rename(target, old)
+        os.rename(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
