@@ -100,7 +100,7 @@ def test_parser_survives_random_text(text: str) -> None:
         pass
 
 
-_expr_chars = st.sampled_from(list("x+-*/()^.0123456789eE_ab,[]'\"") + ["**", "exp(", "log(", "sqrt(", "lambda", " "])
+_expr_chars = st.sampled_from([*"x+-*/()^.0123456789eE_ab,[]'\"", "**", "exp(", "log(", "sqrt(", "lambda", " "])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
