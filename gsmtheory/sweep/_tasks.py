@@ -139,9 +139,24 @@ def _efficiency(job: Job) -> dict[str, Any]:
 
 
 def _loss(job: Job) -> dict[str, Any]:
-    evaluate_loss = _api("gsmtheory.estimation", "evaluate_loss", "loss")
-    at = job.options["at"]
-    return jsonable(evaluate_loss(_spec(job), at, device=job.device).to_dict())  # type: ignore[no-any-return]
+    opts = job.options
+    spec = _spec(job)
+    if spec.model is None:
+        raise GSMError(f"spec {job.spec_name!r} has no [model]", "the loss task needs a [model] table")
+    from gsmtheory.symbolic import gsm_loss
+
+    loss = gsm_loss(spec.diffusion, spec.model)
+    if opts.get("method", "auto") == "torch-mc":
+        from gsmtheory.sweep._montecarlo import torch_mc_loss
+
+        return jsonable(torch_mc_loss(loss, opts["at"], device=job.device,  # type: ignore[no-any-return]
+                                      samples=int(opts.get("samples", 200_000)),
+                                      seed=int(opts.get("seed", 0))).to_dict())
+    evaluate_gsm_loss = _api("gsmtheory.numeric", "evaluate_gsm_loss", "loss")
+    kwargs = {k: int(opts[k]) for k in ("panels", "seed") if k in opts}
+    if "samples" in opts:
+        kwargs["mc_samples"] = int(opts["samples"])
+    return jsonable(evaluate_gsm_loss(loss, opts["at"], **kwargs).to_dict())  # type: ignore[no-any-return]
 
 
 def _fit(job: Job) -> dict[str, Any]:
@@ -155,7 +170,8 @@ _REGISTRY: Mapping[str, tuple[Callable[[Job], dict[str, Any]], frozenset[str], f
                               tuple[str, str] | None]] = MappingProxyType({
     "poincare": (_poincare, frozenset(), frozenset(), ("gsmtheory.numeric", "poincare_constant")),
     "efficiency": (_efficiency, frozenset(), frozenset(), ("gsmtheory.estimation", "efficiency")),
-    "loss": (_loss, frozenset({"at"}), frozenset({"at"}), ("gsmtheory.estimation", "evaluate_loss")),
+    "loss": (_loss, frozenset({"at", "panels", "samples", "seed", "method"}), frozenset({"at"}),
+             ("gsmtheory.numeric", "evaluate_gsm_loss")),
     "fit": (_fit, frozenset({"data", "loss"}), frozenset({"data"}), ("gsmtheory.estimation", "fit")),
     "selftest": (_selftest, frozenset({"sleep", "fail_if_exists"}), frozenset(), None),
 })
@@ -181,6 +197,9 @@ def check_task(task: str, options: Mapping[str, Any], source: str) -> None:
                                and all(isinstance(p, dict) for p in options["at"])):
         raise GSMError(f"sweep {source}: task_options.at must be a non-empty list of tables",
                        "write at = [{a = 1.3}, {a = 0.7}]")
+    if task == "loss" and options.get("method", "auto") not in ("auto", "torch-mc"):
+        raise GSMError(f"sweep {source}: task_options.method must be auto or torch-mc",
+                       'write method = "torch-mc" for Monte Carlo in torch on --device')
     if task == "fit" and options.get("loss", "gsm") not in ("gsm", "ctld", "mle"):
         raise GSMError(f"sweep {source}: task_options.loss must be gsm, ctld or mle",
                        'write loss = "gsm"')
