@@ -1,0 +1,113 @@
+"""The report directory: Markdown, self-contained HTML, merged PNG plots, notes for missing plots."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gsmtheory import GSMError
+from gsmtheory.verify import (
+    STANDARD_PLOTS,
+    ClaimRecord,
+    VerifyResult,
+    collect_plots,
+    plot,
+    series,
+    verify,
+    write_report,
+)
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def fake_result(make_package: Callable[..., str]) -> VerifyResult:
+    return verify(package=make_package())
+
+
+def test_report_files_and_contents(fake_result: VerifyResult, tmp_path: Path) -> None:
+    out = write_report(fake_result, tmp_path / "report")
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["cp_vs_separation.png", "custom_thing.png", "index.html", "report.md",
+                     "results.json", "spectral_convergence.png"]
+    for png in out.glob("*.png"):
+        assert png.read_bytes().startswith(PNG) and png.stat().st_size > 5000
+    md = (out / "report.md").read_text()
+    assert "2 of 5 claims passed, 3 failed" in md
+    assert "## Findings" in md and "**C02**: The computed value 3 exceeds the reported bound 2." in md
+    assert "![Poincaré constant against separation (Langevin and CTLD)](cp_vs_separation.png)" in md
+    assert "Data from C01, C14." in md  # one plot merged from two claims
+    assert "No claim in this run supplied the series" in md  # efficiency and mc plots
+    assert "RuntimeError: solver exploded" in md
+    page = (out / "index.html").read_text()
+    assert page.count("data:image/png;base64,") == 3  # self-contained
+    first = page.split("data:image/png;base64,")[1].split("'")[0]
+    assert base64.b64decode(first).startswith(PNG)
+    assert "src='cp_vs_separation.png'" not in page
+    data = json.loads((out / "results.json").read_text())
+    assert data["passed"] == 2 and data["failed"] == 3 and len(data["claims"]) == 5
+    assert VerifyResult.from_dict(data).claims[1].computed == 3.0
+
+
+def test_report_replaces_previous_report_atomically(fake_result: VerifyResult, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "report"
+    write_report(fake_result, target)
+    (target / "stale.png").write_bytes(PNG)
+    write_report(fake_result, target)
+    assert not (target / "stale.png").exists()
+    assert [p.name for p in target.parent.iterdir()] == ["report"]  # no temporary leftovers
+
+
+def test_failed_write_leaves_previous_report(fake_result: VerifyResult, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "out" / "report"
+    write_report(fake_result, target)
+    before = (target / "report.md").read_text()
+    import gsmtheory.verify._report as report_module
+
+    def boom(*args: object, **kwargs: object) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_module, "_html", boom)
+    with pytest.raises(KeyboardInterrupt):
+        write_report(fake_result, target)
+    assert (target / "report.md").read_text() == before
+    assert [p.name for p in target.parent.iterdir()] == ["report"]
+
+
+def test_refuses_to_replace_a_directory_that_is_not_a_report(fake_result: VerifyResult,
+                                                             tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("precious")
+    with pytest.raises(GSMError, match="not a gsmtheory report"):
+        write_report(fake_result, tmp_path)
+    assert (tmp_path / "keep.txt").read_text() == "precious"
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(GSMError, match="is a file"):
+        write_report(fake_result, tmp_path / "afile")
+
+
+def test_bad_series_become_notes_not_crashes(tmp_path: Path) -> None:
+    rec = ClaimRecord.equality("C09", "s", "r", 1.0, 1.0, 0.0, "x", details={"plots": [
+        plot("efficiency_vs_separation", "t", "x", "y",
+             [series("all nan", [1.0, 2.0], [float("nan"), float("nan")])], yscale="log"),
+        {"name": "mc_vs_sandwich", "series": [{"label": "broken", "x": [1, 2], "y": "oops"}]},
+    ]})
+    out = write_report(VerifyResult((rec,), "quick", 0.1), tmp_path / "r")
+    md = (out / "report.md").read_text()
+    assert "no finite points" in md
+    assert not list(out.glob("*.png"))
+    assert len(md.split("### ")) > len(STANDARD_PLOTS)
+
+
+def test_collect_plots_merges_by_name() -> None:
+    a = ClaimRecord.equality("C02", "s", "r", 1.0, 1.0, 0.0, "x", details={"plots": [
+        plot("cp_vs_separation", "t", "x", "y", [series("Langevin", [1], [1])])]})
+    b = ClaimRecord.equality("C14", "s", "r", 1.0, 1.0, 0.0, "x", details={"plots": [
+        plot("cp_vs_separation", "t", "x", "y", [series("CTLD", [1], [1])])]})
+    merged = collect_plots([a, b])
+    assert merged["cp_vs_separation"]["sources"] == ["C02", "C14"]
+    assert [s["label"] for s in merged["cp_vs_separation"]["series"]] == ["Langevin (C02)", "CTLD (C14)"]
