@@ -1,8 +1,9 @@
 """Run a sweep: one code path over a local process pool or an existing Dask cluster.
 
 Both back ends are a :class:`concurrent.futures.Executor`: the embedded default is a
-:class:`~concurrent.futures.ProcessPoolExecutor` (``spawn`` start method, ``workers``
-processes); with ``scheduler`` it is ``distributed.Client(scheduler).get_executor()``, whose
+:class:`~concurrent.futures.ProcessPoolExecutor` of ``workers`` processes started by a
+``forkserver`` that has imported the package once (a clean single-threaded parent, so forking
+is safe, and each worker starts in milliseconds instead of re-importing SymPy and torch); with ``scheduler`` it is ``distributed.Client(scheduler).get_executor()``, whose
 futures are ``concurrent.futures`` futures. The parent submits a bounded window of jobs,
 waits for the first to complete, commits its row to the store in its own transaction and
 tops the window up; no scheduling logic of our own beyond that window.
@@ -30,6 +31,10 @@ from gsmtheory.sweep._tasks import Job, Outcome, execute
 __all__ = ["SweepSummary", "default_workers", "run_sweep"]
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+#: what the forkserver imports before forking workers: the whole stack for the real tasks
+_PRELOAD_ALL = ("gsmtheory.symbolic", "gsmtheory.compile", "gsmtheory.numeric", "gsmtheory.estimation",
+                "gsmtheory.sweep._tasks")
+_PRELOAD_LIGHT = ("gsmtheory.sweep._tasks",)
 
 
 @dataclass(frozen=True)
@@ -78,11 +83,17 @@ def _init_worker(threads: int) -> None:
 
 
 @contextlib.contextmanager
-def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[cf.Executor, int]]:
-    """(executor, slots): a local spawn pool, or a Dask cluster's concurrent.futures executor."""
+def _executor(workers: int, scheduler: str | None, connect_timeout: float = 20.0,
+              preload: tuple[str, ...] = _PRELOAD_ALL) -> Iterator[tuple[cf.Executor, int]]:
+    """(executor, slots): a local forkserver pool, or a Dask cluster's concurrent.futures executor."""
     if scheduler is None:
         threads = max(1, default_workers() // workers)
-        pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(list(preload))  # effective when this process starts its server
+        else:  # pragma: no cover - platforms without fork
+            ctx = multiprocessing.get_context("spawn")
+        pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                       initializer=_init_worker, initargs=(threads,))
         try:
             yield pool, workers
@@ -94,7 +105,7 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[cf.Executor
     except ImportError:  # pragma: no cover - dask[distributed] is a dependency
         raise GSMError("--scheduler needs dask.distributed", "pip install 'dask[distributed]'") from None
     try:
-        client = Client(scheduler, timeout=20, set_as_default=False)
+        client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise GSMError(f"cannot reach the Dask scheduler at {scheduler!r} ({type(exc).__name__})",
                        "start one with 'dask scheduler' or check the address") from None
@@ -118,7 +129,7 @@ def _job_device(device: str, scheduler: str | None) -> str:
 
 def run_sweep(sweep: SweepFile, store: str | Path, *, workers: int | None = None,
               scheduler: str | None = None, device: str = "auto", progress: bool | None = None,
-              data: Any = None) -> SweepSummary:
+              data: Any = None, connect_timeout: float = 20.0) -> SweepSummary:
     """Run every grid point of ``sweep`` not yet ``ok`` in ``store``; commit each row on arrival.
 
     Parameters
@@ -137,6 +148,8 @@ def run_sweep(sweep: SweepFile, store: str | Path, *, workers: int | None = None
         tqdm bar on stderr: True always, False never, None only on a terminal.
     data : array, optional
         samples for ``fit`` (loaded from ``task_options.data`` when omitted).
+    connect_timeout : float
+        seconds to wait for the Dask scheduler.
 
     Returns
     -------
@@ -166,7 +179,8 @@ def run_sweep(sweep: SweepFile, store: str | Path, *, workers: int | None = None
         skipped = len(points) - len(pending)
         written = failed = 0
         if pending:
-            with _executor(n_workers, scheduler) as (ex, slots), \
+            with _executor(n_workers, scheduler, connect_timeout,
+                           _PRELOAD_LIGHT if sweep.task == "selftest" else _PRELOAD_ALL) as (ex, slots), \
                     tqdm(total=len(pending), desc=f"sweep {sweep.task}", unit="task", file=sys.stderr,
                          disable=(not progress) if progress is not None else None) as bar:
                 todo = iter(pending)

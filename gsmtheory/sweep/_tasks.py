@@ -153,7 +153,7 @@ def _loss(job: Job) -> dict[str, Any]:
                                       samples=int(opts.get("samples", 200_000)),
                                       seed=int(opts.get("seed", 0))).to_dict())
     evaluate_gsm_loss = _api("gsmtheory.numeric", "evaluate_gsm_loss", "loss")
-    kwargs = {k: int(opts[k]) for k in ("panels", "seed") if k in opts}
+    kwargs: dict[str, int] = {k: int(opts[k]) for k in ("panels", "seed") if k in opts}
     if "samples" in opts:
         kwargs["mc_samples"] = int(opts["samples"])
     return jsonable(evaluate_gsm_loss(loss, opts["at"], **kwargs).to_dict())  # type: ignore[no-any-return]

@@ -1,0 +1,125 @@
+"""The store: upsert rules, run lock, foreign files refused and left byte-for-byte intact."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+
+from gsmtheory import GSMError
+from gsmtheory.cli import main
+from gsmtheory.sweep import open_store, read_rows, read_sweeps
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write(db, key, status, result=None, error=None):
+    return db.write("h" * 64, "selftest", key, status, result, error, 0.5, "0.1.0", "cpu", "w:1")
+
+
+def test_ok_rows_are_final_error_rows_are_retried(tmp_path):
+    path = tmp_path / "s.db"
+    with open_store(path) as db:
+        assert _write(db, '{"a":1}', "error", error="boom")
+        assert _write(db, '{"a":1}', "ok", result='{"value": 1.0}')  # retry replaces the error
+        assert not _write(db, '{"a":1}', "ok", result='{"value": 2.0}')  # ok is never overwritten
+        assert not _write(db, '{"a":1}', "error", error="late")
+        assert db.finished_keys("h" * 64, "selftest") == {'{"a":1}'}
+    rows = read_rows(path)
+    assert len(rows) == 1
+    assert (rows[0].status, rows[0].result, rows[0].error, rows[0].attempts) == ("ok", {"value": 1.0}, None, 2)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    conn.close()
+
+
+def test_lock_is_exclusive_and_released(tmp_path):
+    path = tmp_path / "s.db"
+    db = open_store(path)
+    with pytest.raises(GSMError, match="locked by another running sweep"):
+        open_store(path)
+    db.close()
+    open_store(path).close()  # released
+
+
+def test_empty_file_becomes_a_store(tmp_path):
+    path = tmp_path / "s.db"
+    path.write_bytes(b"")
+    open_store(path).close()
+    assert read_sweeps(path) == []
+
+
+@pytest.mark.parametrize("kind", ["text", "foreign-sqlite", "truncated-sqlite", "directory"])
+def test_foreign_files_are_refused_and_untouched(tmp_path, kind):
+    path = tmp_path / "s.db"
+    if kind == "text":
+        path.write_text("name,value\na,1\n")
+    elif kind == "foreign-sqlite":
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE people (name TEXT)")
+        conn.execute("INSERT INTO people VALUES ('ada')")
+        conn.commit()
+        conn.close()
+    elif kind == "truncated-sqlite":
+        path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 40)
+    else:
+        path.mkdir()
+    before = None if kind == "directory" else _digest(path)
+    with pytest.raises(GSMError, match="not a gsmtheory sweep store") as info:
+        open_store(path)
+    assert "\n" not in str(info.value)
+    if before is not None:
+        assert _digest(path) == before
+    with pytest.raises(GSMError):
+        read_rows(path)
+
+
+def test_cli_store_errors_are_one_line_exit_2(tmp_path, write_sweep, capsys):
+    sweep = write_sweep({"work": [10, 20]})
+    text = tmp_path / "notes.db"
+    text.write_text("not a database\n")
+    assert main(["sweep", str(sweep), "--store", str(text), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a gsmtheory sweep store" in err
+    assert text.read_text() == "not a database\n"
+
+    store = tmp_path / "s.db"
+    assert main(["sweep", str(sweep), "--store", str(store), "--workers", "1", "--json"]) == 0
+    capsys.readouterr()
+    held = open_store(store)  # another sweep is running
+    try:
+        before = [(r.params, r.result) for r in read_rows(store)]
+        assert main(["sweep", str(sweep), "--store", str(store), "--workers", "1"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "locked" in err
+    finally:
+        held.close()
+    assert [(r.params, r.result) for r in read_rows(store)] == before
+    conn = sqlite3.connect(store)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
+
+
+@pytest.mark.parametrize(("argv", "fragment"), [
+    (["sweep"], "needs SWEEP and --store"),
+    (["sweep", "x.toml"], "needs SWEEP and --store"),
+    (["sweep", "--report", "absent.db"], "not found"),
+    (["sweep", "absent.toml", "--store", "s.db"], "not found"),
+])
+def test_cli_usage_errors(tmp_path, monkeypatch, capsys, argv, fragment):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and fragment in err, err
+
+
+def test_cli_bad_sweep_file_exit_2(write_sweep, tmp_path, capsys):
+    sweep = write_sweep({"beta": [1.0]})
+    assert main(["sweep", str(sweep), "--store", str(tmp_path / "s.db")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown constant 'beta'" in err
+    assert not (tmp_path / "s.db").exists()  # nothing created for a bad sweep
