@@ -8,7 +8,7 @@ implicit:  D_GSM = E_p[½ ∇ℓ_qᵀ D ∇ℓ_q + ∇·(D∇ℓ_q)] − ∮_{�
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import sympy as sp
 
@@ -58,11 +58,14 @@ class GSMLoss:
     boundary_terms : tuple of BoundaryTerm
         Faces of the finite ends; E_p[explicit] = E_p[implicit] − Σ∫ p·flux + E_p[constant].
     theta_gradient : ImmutableMatrix
-        ∇_θ of the implicit integrand (the per-sample estimating function).
+        ∇_θ of the implicit integrand (the per-sample estimating function), derived on first use.
     theta_hessian : ImmutableMatrix
-        ∇_θ² of the implicit integrand (the sandwich's bread H before averaging).
+        ∇_θ² of the implicit integrand (the sandwich's bread H before averaging), on first use.
     J : ImmutableMatrix
-        J = ∇_θ ∇_x ℓ_q, shape (n_params, d); H = E_p[J D Jᵀ] at θ* (key lemma).
+        J = ∇_θ ∇_x ℓ_q, shape (n_params, d); H = E_p[J D Jᵀ] at θ* (key lemma), on first use.
+
+    The θ-derivatives are derived lazily (and then kept): for a K = 4 mixture the Hessian is
+    most of the cost of a derivation, and many uses never need it.
     """
 
     diffusion: Diffusion
@@ -71,9 +74,26 @@ class GSMLoss:
     implicit: sp.Expr
     constant: sp.Expr
     boundary_terms: tuple[BoundaryTerm, ...]
-    theta_gradient: sp.ImmutableMatrix
-    theta_hessian: sp.ImmutableMatrix
-    J: sp.ImmutableMatrix
+
+    @cached_property
+    def theta_gradient(self) -> sp.ImmutableMatrix:
+        """∇_θ of the implicit integrand."""
+        return sp.ImmutableMatrix([sp.diff(self.implicit, t) for t in self.model.params])
+
+    @cached_property
+    def theta_hessian(self) -> sp.ImmutableMatrix:
+        """∇_θ² of the implicit integrand (symmetric; each entry derived once)."""
+        grad, theta = self.theta_gradient, self.model.params
+        n = len(theta)
+        entries = {(i, j): sp.diff(grad[i], theta[j]) for i in range(n) for j in range(i, n)}
+        return sp.ImmutableMatrix(n, n, lambda i, j: entries[(min(i, j), max(i, j))])
+
+    @cached_property
+    def J(self) -> sp.ImmutableMatrix:
+        """J = ∇_θ ∇_x ℓ_q, shape (n_params, d)."""
+        x = self.diffusion.coords
+        return sp.ImmutableMatrix([[sp.diff(self.model.log_density, t, c) for c in x]
+                                   for t in self.model.params])
 
     @property
     def has_boundary(self) -> bool:
@@ -147,8 +167,4 @@ def gsm_loss(diffusion: Diffusion, model: Model) -> GSMLoss:
     implicit = (grad_q.T * D * grad_q)[0, 0] / 2 + sum(sp.diff(Dgrad[i], x[i]) for i in range(d))
     constant = (grad_p.T * D * grad_p)[0, 0] / 2
     faces = tuple(_boundary_term(diffusion, i, side, at, Dgrad) for i, side, at in diffusion.finite_ends)
-    theta = model.params
-    grad_theta = sp.ImmutableMatrix([sp.diff(implicit, t) for t in theta])
-    hess_theta = sp.ImmutableMatrix([[sp.diff(implicit, a, b) for b in theta] for a in theta])
-    J = sp.ImmutableMatrix([[sp.diff(model.log_density, t, c) for c in x] for t in theta])
-    return GSMLoss(diffusion, model, explicit, implicit, constant, faces, grad_theta, hess_theta, J)
+    return GSMLoss(diffusion, model, explicit, implicit, constant, faces)
