@@ -1,0 +1,374 @@
+r"""An estimation problem: a target p ∝ e^ℓ under a diffusion (D), a model ℓ_θ, compiled.
+
+From the symbolic :class:`~gsmtheory.symbolic.GSMLoss` (implicit integrand
+φ(x, θ) = ½∇ℓ_θᵀD∇ℓ_θ + ∇·(D∇ℓ_θ)) this module compiles, once, every per-sample quantity
+the estimators and the theory need, evaluated at points x (shape (N, d)) and a parameter θ:
+
+- ψ = ∇_θ φ (the GSM estimating function) and ∇²_θ φ (its Jacobian, the bread before averaging);
+- s = ∇_θ ℓ_θ (the unnormalized likelihood score; Cov_p(s) = I(θ*) at the truth);
+- J D Jᵀ with J = ∇_θ∇_x ℓ_θ (key lemma: E_p[J D Jᵀ] = E_p[∇²_θ φ] at θ*);
+- the parts of ψ used by the general theorem: a = J D ∇ℓ_θ (θ-gradient of ½|O ℓ_θ|²),
+  b_tr = ∇_θ Tr(D∇²ℓ_θ) and b_div = ∇_θ (∇·D)ᵀ∇ℓ_θ, so ψ = a + b_tr + b_div.
+
+On a finite, reflecting end whose face term −p·nᵀD∇ℓ_θ does not vanish, the population loss
+keeps that term (DESIGN.md §1); it is deterministic in θ, so it enters the bread H (through its
+θ-Hessian) and not the meat. It needs p at the face, which :meth:`EstimationProblem.boundary`
+takes from the target ("oracle" face density; a data-only estimator would have to estimate it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import sympy as sp
+import torch
+from numpy.typing import NDArray
+
+from gsmtheory._errors import ModelError, SpecError
+from gsmtheory.compile import compile_expr
+from gsmtheory.numeric import (
+    Expectation,
+    expect_1d,
+    expect_2d,
+    mixture_logpdf,
+    sample_mixture,
+    support_interval,
+)
+from gsmtheory.symbolic import Diffusion, GSMLoss, Model, Spec, gsm_loss
+
+__all__ = ["EstimationProblem", "build_problem", "sample_target"]
+
+Array = NDArray[np.float64]
+
+
+def _coords_args(points: Array, d: int) -> list[Array]:
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.ndim == 1 and d == 1:
+        pts = pts[:, None]
+    return [pts[..., i] for i in range(d)]
+
+
+@dataclass(frozen=True)
+class EstimationProblem:
+    """Compiled per-sample functions of one (diffusion, model) pair; build with :func:`build_problem`."""
+
+    name: str
+    diffusion: Diffusion
+    model: Model
+    loss: GSMLoss
+    _numpy: Any = field(repr=False, compare=False)
+    _implicit_torch: Any = field(repr=False, compare=False)
+    _logq_torch: Any = field(repr=False, compare=False)
+    _expfam: Any = field(repr=False, compare=False)
+    _expfam_torch: Any = field(repr=False, compare=False)
+    _logp_numpy: Any = field(repr=False, compare=False)
+    _boundary: tuple[tuple[float, Any], ...] = field(repr=False, compare=False)
+
+    # ------------------------------------------------------------------ basic facts
+    @property
+    def params(self) -> tuple[str, ...]:
+        """Parameter names in order."""
+        return tuple(str(p) for p in self.model.params)
+
+    @property
+    def n_params(self) -> int:
+        """P."""
+        return len(self.model.params)
+
+    @property
+    def dim(self) -> int:
+        """d."""
+        return self.diffusion.dim
+
+    @property
+    def truth(self) -> Array:
+        """θ* as an array."""
+        return np.array(self.model.truth, dtype=float)
+
+    @property
+    def bounds(self) -> tuple[tuple[float, float], ...]:
+        """The domain as floats (±inf allowed)."""
+        return tuple((float(lo), float(hi)) for lo, hi in self.diffusion.domain)
+
+    @property
+    def is_exponential_family(self) -> bool:
+        """True when ℓ_θ is affine in θ: the GSM loss is quadratic and its minimizer a linear solve."""
+        return self._expfam is not None
+
+    @property
+    def has_boundary(self) -> bool:
+        """True when some face term of the implicit loss does not vanish."""
+        return bool(self._boundary)
+
+    # ------------------------------------------------------------------ numpy evaluation
+    def target_logpdf(self, points: Array) -> Array:
+        """ℓ(x) of the target (normalized for mixtures, unnormalized otherwise)."""
+        return self._logp_numpy(points)
+
+    def per_sample(self, points: Array, theta: Sequence[float] | None = None) -> dict[str, Array]:
+        """Per-sample quantities at θ (default θ*): psi (N,P), hess (N,P,P), score (N,P),
+        jdj (N,P,P), a, b_tr, b_div (N,P)."""
+        th = self.truth if theta is None else np.asarray(theta, dtype=float)
+        cols = _coords_args(points, self.dim)
+        n = cols[0].shape
+        P = self.n_params
+        with np.errstate(all="ignore"):
+            out = self._numpy(*cols, *th)
+        vals = [np.broadcast_to(np.asarray(v, dtype=float), n) for v in out]
+        it = iter(vals)
+
+        def take(k: int) -> Array:
+            return np.stack([next(it) for _ in range(k)], axis=-1)
+
+        psi = take(P)
+        hess = take(P * P).reshape(*n, P, P)
+        score = take(P)
+        jdj = take(P * P).reshape(*n, P, P)
+        a = take(P)
+        b_tr = take(P)
+        b_div = take(P)
+        return {"psi": psi, "hess": hess, "score": score, "jdj": jdj, "a": a, "b_tr": b_tr,
+                "b_div": b_div}
+
+    def expect(self, funcs: Callable[[Array], list[Array]], panels: int) -> Expectation:
+        """E_p[f] for each f in ``funcs(points)`` ((N, d) → list of (N,) arrays), by quadrature (d ≤ 2)."""
+        b = self.bounds
+        if self.dim == 1:
+            return expect_1d(lambda x: self._logp_numpy(x[:, None]),
+                             lambda x: funcs(x[:, None]), *b[0], panels=panels)
+        if self.dim == 2:
+            def logp(X: Array, Y: Array) -> Array:
+                XX, YY = np.broadcast_arrays(X, Y)
+                return self._logp_numpy(np.stack([XX, YY], axis=-1))
+
+            def f(X: Array, Y: Array) -> list[Array]:
+                XX, YY = np.broadcast_arrays(X, Y)
+                pts = np.stack([XX.ravel(), YY.ravel()], axis=-1)
+                return [np.asarray(v).reshape(XX.shape) for v in funcs(pts)]
+
+            return expect_2d(logp, f, (b[0], b[1]), panels=panels)
+        raise ModelError(f"quadrature covers d ≤ 2, this problem has d = {self.dim}",
+                         "use the Monte Carlo methods (method='monte_carlo')")
+
+    # ------------------------------------------------------------------ boundary
+    def boundary(self, theta: Sequence[float] | None = None) -> tuple[float, Array, Array]:
+        """(B(θ), ∇_θB, ∇²_θB) for the face terms B(θ) = −Σ p(face)·flux(face, θ) (1D)."""
+        th = self.truth if theta is None else np.asarray(theta, dtype=float)
+        P = self.n_params
+        val, grad, hess = 0.0, np.zeros(P), np.zeros((P, P))
+        for density, fn in self._boundary:
+            out = [float(np.asarray(v)) for v in fn(*th)]
+            val -= density * out[0]
+            grad -= density * np.array(out[1:1 + P])
+            hess -= density * np.array(out[1 + P:]).reshape(P, P)
+        return val, grad, hess
+
+    def boundary_torch(self, theta: torch.Tensor) -> torch.Tensor:
+        """B(θ) for a batch of parameters (R, P) → (R,)."""
+        total = torch.zeros(theta.shape[0], dtype=theta.dtype, device=theta.device)
+        for density, fn in self._boundary:
+            out = fn.torch(*[theta[:, k] for k in range(self.n_params)])
+            total = total - density * out
+        return total
+
+    # ------------------------------------------------------------------ torch evaluation
+    def implicit_torch(self, x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+        """φ(x, θ) for data x (R, n, d) and parameters θ (R, P) → (R, n)."""
+        cols = [x[..., i] for i in range(self.dim)]
+        th = [theta[:, k:k + 1] for k in range(self.n_params)]
+        return self._implicit_torch(*cols, *th)  # type: ignore[no-any-return]
+
+    def model_logpdf_torch(self, x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+        """ℓ_θ(x) (stable log-sum-exp for mixtures; normalized iff ``model.normalized``) → (R, n)."""
+        cols = [x[..., i] for i in range(self.dim)]
+        th = [theta[:, k:k + 1] for k in range(self.n_params)]
+        kind, fn = self._logq_torch
+        if kind == "components":
+            parts = fn(*cols, *th)
+            stacked = torch.stack(torch.broadcast_tensors(*parts), dim=-1)
+            return torch.logsumexp(stacked, dim=-1)
+        return fn(*cols, *th)  # type: ignore[no-any-return]
+
+    def quadratic_coefficients(self, points: Array) -> tuple[Array, Array]:
+        """For an exponential family, φ(x, θ) = ½θᵀA(x)θ + b(x)ᵀθ + c(x): per-sample A (N,P,P), b (N,P)."""
+        if self._expfam is None:
+            raise ModelError("the model is not an exponential family (ℓ_θ is not affine in θ)",
+                             "use the iterative GSM estimator")
+        cols = _coords_args(points, self.dim)
+        n = cols[0].shape
+        P = self.n_params
+        with np.errstate(all="ignore"):
+            out = [np.broadcast_to(np.asarray(v, dtype=float), n) for v in self._expfam(*cols)]
+        A = np.stack(out[:P * P], axis=-1).reshape(*n, P, P)
+        b = np.stack(out[P * P:], axis=-1)
+        return A, b
+
+    def quadratic_coefficients_torch(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Torch version of :meth:`quadratic_coefficients` for x (..., d)."""
+        if self._expfam_torch is None:
+            raise ModelError("the model is not an exponential family", "use the iterative GSM estimator")
+        cols = [x[..., i] for i in range(self.dim)]
+        out = self._expfam_torch(*cols)
+        P = self.n_params
+        shape = cols[0].shape
+        out = [o.expand(shape) for o in out]
+        A = torch.stack(out[:P * P], dim=-1).reshape(*shape, P, P)
+        b = torch.stack(out[P * P:], dim=-1)
+        return A, b
+
+
+class _BoundaryFn:
+    """flux(face, θ), its θ-gradient and Hessian, compiled for numpy and torch."""
+
+    def __init__(self, params: tuple[sp.Symbol, ...], flux: sp.Expr) -> None:
+        grad = [sp.diff(flux, t) for t in params]
+        hess = [sp.diff(flux, a, b) for a in params for b in params]
+        self._np = compile_expr(params, [flux, *grad, *hess], "numpy")
+        self._t = compile_expr(params, flux, "torch")
+
+    def __call__(self, *theta: float) -> list[Any]:
+        return self._np(*theta)  # type: ignore[no-any-return]
+
+    def torch(self, *theta: torch.Tensor) -> torch.Tensor:
+        return self._t(*theta)  # type: ignore[no-any-return]
+
+
+def _mixture_components(model: Model, coords: tuple[sp.Symbol, ...]) -> list[sp.Expr]:
+    mix = model.mixture
+    assert mix is not None  # guarded by the caller
+    cov = sp.Matrix(mix.covariance)
+    prec = cov.inv()
+    x = sp.Matrix(coords)
+    half_logdet = sp.log(cov.det()) / 2
+    out = []
+    for mu, w in zip(mix.means, mix.weights, strict=True):
+        diff = x - sp.Matrix(mu)
+        out.append(sp.log(w) - half_logdet - (diff.T * prec * diff)[0, 0] / 2)
+    return out
+
+
+def _target_logpdf(diffusion: Diffusion) -> Callable[[Array], Array]:
+    d = diffusion.dim
+    if diffusion.mixture is not None:
+        mix = diffusion.mixture
+        return lambda pts: mixture_logpdf(mix, np.asarray(pts, dtype=float))
+    f = compile_expr(diffusion.coords, diffusion.log_density, "numpy")
+
+    def logp(pts: Array) -> Array:
+        cols = _coords_args(pts, d)
+        with np.errstate(all="ignore"):
+            return np.asarray(f(*cols), dtype=float)
+
+    return logp
+
+
+@lru_cache(maxsize=64)
+def _build(diffusion: Diffusion, model: Model, name: str) -> EstimationProblem:
+    loss = gsm_loss(diffusion, model)
+    x, theta = diffusion.coords, model.params
+    P, d = len(theta), len(x)
+    D = diffusion.D
+    ell = model.log_density
+    grad_q = [sp.diff(ell, c) for c in x]
+    J = loss.J
+    a = [sum(J[k, i] * D[i, j] * grad_q[j] for i in range(d) for j in range(d)) for k in range(P)]
+    trace_part = sum(D[i, j] * sp.diff(ell, x[i], x[j]) for i in range(d) for j in range(d))
+    divD = [sum(sp.diff(D[i, j], x[i]) for i in range(d)) for j in range(d)]
+    div_part = sum(divD[j] * grad_q[j] for j in range(d))
+    b_tr = [sp.diff(trace_part, t) for t in theta]
+    b_div = [sp.diff(div_part, t) for t in theta]
+    jdj = J * D * J.T
+    score = [sp.diff(ell, t) for t in theta]
+    exprs = [*loss.theta_gradient, *loss.theta_hessian, *score, *jdj, *a, *b_tr, *b_div]
+    args = (*x, *theta)
+    numpy_fn = compile_expr(args, exprs, "numpy")
+    implicit_t = compile_expr(args, loss.implicit, "torch")
+    if model.kind == "mixture" and model.mixture is not None:
+        logq = ("components", compile_expr(args, _mixture_components(model, x), "torch"))
+    else:
+        logq = ("formula", compile_expr(args, ell, "torch"))
+    expfam = expfam_t = None
+    hess_free = not any(e.free_symbols & set(theta) for e in loss.theta_hessian)
+    if hess_free and model.kind == "exponential_family":
+        zero = dict.fromkeys(theta, 0)
+        lin = [sp.simplify(g.subs(zero)) for g in loss.theta_gradient]
+        ef_exprs = [*loss.theta_hessian, *lin]
+        expfam = compile_expr(x, ef_exprs, "numpy")
+        expfam_t = compile_expr(x, ef_exprs, "torch")
+    logp = _target_logpdf(diffusion)
+    faces: list[tuple[float, Any]] = []
+    live = [t for t in loss.boundary_terms if t.vanishes is not True]
+    if live:
+        if d != 1:
+            raise ModelError("the implicit loss has face terms on a finite end in d = 2",
+                             "estimation with boundary terms is implemented in 1D only")
+        lo, hi = (float(v) for v in diffusion.domain[0])
+        ex = expect_1d(lambda z: logp(z[:, None]), lambda z: np.ones_like(z), lo, hi)
+        for term in live:
+            lp = float(np.asarray(logp(np.array([[float(term.at)]]))).reshape(-1)[0])
+            if lp == math.inf:
+                raise ModelError(f"the target density is infinite at the face {term.coord} = {term.at}",
+                                 "the face term p·flux is undefined there; change the domain or D")
+            density = math.exp(lp - ex.log_normalizer) if lp > -math.inf else 0.0
+            if density > 0:
+                flux = term.flux.subs(term.coord, term.at)
+                faces.append((density, _BoundaryFn(theta, flux)))
+    return EstimationProblem(name, diffusion, model, loss, numpy_fn, implicit_t, logq, expfam,
+                             expfam_t, logp, tuple(faces))
+
+
+def build_problem(spec: Spec | Diffusion, model: Model | None = None) -> EstimationProblem:
+    """Compile the estimation problem of a spec (or of a diffusion and a model); cached per pair.
+
+    Raises
+    ------
+    SpecError
+        When no model is given and the spec has none.
+    """
+    if isinstance(spec, Spec):
+        diffusion, model = spec.diffusion, (model if model is not None else spec.model)
+        name = spec.name
+    else:
+        diffusion, name = spec, spec.name
+    if model is None:
+        raise SpecError("the spec has no [model]",
+                        "add a [model] table with params, truth and log_density (or [model.mixture])")
+    return _build(diffusion, model, name)
+
+
+def sample_target(problem: EstimationProblem | Diffusion, n: int | tuple[int, ...],
+                  seed: int | np.random.Generator = 0) -> Array:
+    """Exact samples of p: Gaussian mixtures directly; other 1D targets by inverse CDF.
+
+    Returns an array of shape ``(*shape, d)``. The 1D inverse CDF tabulates ∫e^ℓ with the
+    trapezoid rule on 200 001 points of the support (CDF error ≲ 1e-9) and interpolates.
+    """
+    diffusion = problem.diffusion if isinstance(problem, EstimationProblem) else problem
+    rng = np.random.default_rng(seed)
+    shape = (n,) if isinstance(n, int) else tuple(n)
+    total = int(np.prod(shape))
+    d = diffusion.dim
+    if diffusion.mixture is not None and all(not lo.is_finite and not hi.is_finite
+                                             for lo, hi in diffusion.domain):
+        out = sample_mixture(diffusion.mixture, total, rng)
+        return out.reshape(*shape, d)
+    if d != 1:
+        raise ModelError(f"exact sampling of a non-mixture target in d = {d} is not available",
+                         "give the target as a [mixture] or use d = 1")
+    logp = _target_logpdf(diffusion)
+    lo, hi = (float(v) for v in diffusion.domain[0])
+    a, b = support_interval(lambda z: logp(z[:, None]), lo, hi)
+    grid = np.linspace(a, b, 200_001)
+    with np.errstate(all="ignore"):
+        lv = logp(grid[:, None])
+    lv = np.where(np.isfinite(lv), lv, -np.inf)
+    dens = np.exp(lv - np.max(lv))
+    cdf = np.concatenate([[0.0], np.cumsum((dens[1:] + dens[:-1]) / 2)])
+    cdf /= cdf[-1]
+    u = rng.random(total)
+    return np.interp(u, cdf, grid).reshape(*shape, 1)

@@ -1,0 +1,169 @@
+r"""Covariance records and the small linear-algebra helpers every estimator shares.
+
+A :class:`CovarianceEstimate` is an asymptotic covariance Γ (√n(θ̂ − θ*) → N(0, Γ)) with an
+entry-wise absolute error estimate, the method and resolution that produced it and a status.
+:func:`solve_bread` inverts the sandwich's bread H and, when H is singular, raises a
+:class:`~gsmtheory.ModelError` that names the flat direction in terms of the parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gsmtheory._errors import ModelError, NumericalError
+
+__all__ = ["CovarianceEstimate", "describe_direction", "plain", "solve_bread"]
+
+Array = NDArray[np.float64]
+_STATUSES = ("ok", "not_converged", "failed")
+
+
+def plain(obj: Any) -> Any:
+    """JSON-able plain python: numpy scalars/arrays, tuples and records converted."""
+    if obj is None or isinstance(obj, bool | str):
+        return obj
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, int | np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return plain(obj.tolist())
+    if isinstance(obj, Mapping):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [plain(v) for v in obj]
+    if hasattr(obj, "to_dict"):
+        return plain(obj.to_dict())
+    raise TypeError(f"{type(obj).__name__} is not JSON-able")
+
+
+def _matrix(value: Any, what: str) -> tuple[tuple[float, ...], ...]:
+    a = np.atleast_2d(np.asarray(value, dtype=np.float64))
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise NumericalError(f"{what} must be a square matrix, got shape {a.shape}", "pass P×P")
+    return tuple(tuple(float(v) for v in row) for row in a)
+
+
+def describe_direction(v: Sequence[float], params: Sequence[str]) -> str:
+    """A unit vector as a readable combination, e.g. ``0.707·a − 0.707·b``."""
+    v = np.asarray(v, dtype=float)
+    v = v / (np.linalg.norm(v) or 1.0)
+    k = int(np.argmax(np.abs(v)))
+    if v[k] < 0:
+        v = -v
+    terms = []
+    for c, name in zip(v, params, strict=True):
+        if abs(c) < 5e-4:
+            continue
+        sign = "-" if c < 0 else "+"
+        terms.append(f"{sign} {abs(c):.3g}·{name}")
+    text = " ".join(terms).lstrip("+ ").strip()
+    return text.replace("- ", "−", 1) if text.startswith("- ") else text
+
+
+def solve_bread(H: Array, params: Sequence[str], *, what: str = "H", rcond: float = 1e-12) -> Array:
+    """H⁻¹ for a symmetric bread matrix; a singular H raises :class:`ModelError` naming its null direction.
+
+    H is singular (relative to its largest eigenvalue, ``rcond``) exactly when some direction of
+    θ leaves the loss flat to second order: the model is not identifiable by this loss there.
+    """
+    H = np.asarray(H, dtype=float)
+    Hs = (H + H.T) / 2
+    if not np.all(np.isfinite(Hs)):
+        raise NumericalError(f"{what} contains NaN or inf", "check the model and the data")
+    w, V = np.linalg.eigh(Hs)
+    scale = max(float(np.max(np.abs(w))), np.finfo(float).tiny)
+    if abs(w[0]) <= rcond * scale or w[0] <= 0:
+        k = int(np.argmin(np.abs(w))) if w[0] > 0 else 0
+        direction = describe_direction(V[:, k], params)
+        raise ModelError(
+            f"{what} is singular (eigenvalue {w[k]:.3g} against {scale:.3g}) along {direction}: "
+            f"the model is not identifiable in that direction",
+            "drop or reparametrize one of the parameters in that combination")
+    return np.asarray(np.linalg.inv(Hs), dtype=float)
+
+
+@dataclass(frozen=True)
+class CovarianceEstimate:
+    r"""An asymptotic covariance Γ (√n(θ̂ − θ*) ⇒ N(0, Γ)) with its error and provenance.
+
+    Attributes
+    ----------
+    params : tuple of str
+        Parameter names (row/column order).
+    matrix : tuple of tuples
+        Γ, symmetric P × P.
+    error : tuple of tuples
+        Entry-wise absolute error estimate (quadrature: difference between the last two
+        resolutions; Monte Carlo: half-width of the 95% interval).
+    method : str
+        How Γ was computed (``"sandwich, quadrature"``, ``"inverse fisher, monte carlo"`` ...).
+    resolution : dict
+        Panels / samples used.
+    status : str
+        ``"ok"`` or ``"not_converged"`` (the error estimate exceeds the requested tolerance).
+    message : str
+        One line for a human.
+    """
+
+    params: tuple[str, ...]
+    matrix: tuple[tuple[float, ...], ...]
+    error: tuple[tuple[float, ...], ...]
+    method: str
+    resolution: Mapping[str, Any] = field(default_factory=dict)
+    status: str = "ok"
+    message: str = ""
+
+    def __post_init__(self) -> None:
+        m = _matrix(self.matrix, "covariance")
+        e = _matrix(self.error, "covariance error")
+        if len(m) != len(self.params) or len(e) != len(m):
+            raise NumericalError(f"{len(self.params)} params for a {len(m)}×{len(m)} covariance",
+                                 "give one name per row")
+        if self.status not in _STATUSES:
+            raise NumericalError(f"status {self.status!r} is not one of {_STATUSES}", "use one of them")
+        object.__setattr__(self, "params", tuple(str(p) for p in self.params))
+        object.__setattr__(self, "matrix", m)
+        object.__setattr__(self, "error", e)
+
+    @property
+    def array(self) -> Array:
+        """Γ as a numpy array."""
+        return np.array(self.matrix, dtype=float)
+
+    @property
+    def error_array(self) -> Array:
+        """The error estimate as a numpy array."""
+        return np.array(self.error, dtype=float)
+
+    @property
+    def norm(self) -> float:
+        """‖Γ‖ (operator norm = largest eigenvalue)."""
+        return float(np.max(np.linalg.eigvalsh(self.array)))
+
+    @property
+    def relative_error(self) -> float:
+        """max |error| / ‖Γ‖."""
+        n = self.norm
+        return float(np.max(self.error_array) / n) if n > 0 else math.inf
+
+    def along(self, v: Sequence[float]) -> float:
+        """vᵀΓv for a direction v (normalized to unit length)."""
+        u = np.asarray(v, dtype=float).reshape(-1)
+        u = u / np.linalg.norm(u)
+        return float(u @ self.array @ u)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"params": list(self.params), "matrix": [list(r) for r in self.matrix],
+                "error": [list(r) for r in self.error], "norm": self.norm,
+                "method": self.method, "resolution": plain(dict(self.resolution)),
+                "status": self.status, "message": self.message}

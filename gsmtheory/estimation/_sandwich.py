@@ -1,0 +1,260 @@
+r"""Sandwich covariances, generic over the estimating function.
+
+For an M-estimator θ̂ = argmin (1/n) Σ φ(X_i, θ) (or a root of Σ ψ(X_i, θ) = 0, ψ = ∇_θφ),
+
+    √n (θ̂ − θ*) ⇒ N(0, Γ),   Γ = H⁻¹ Cov_p(ψ(X, θ*)) H⁻¹,   H = E_p[∇_θ ψ(X, θ*)] (+ ∇²_θ B)
+
+(van der Vaart, Asymptotic Statistics, Thm 5.23), where B(θ) is a deterministic addition to
+the population loss (the face terms of GSM on a finite domain). The MLE is the special case
+ψ = −∇_θ log p_θ, for which H = Cov(ψ) = I(θ*) and Γ_MLE = I(θ*)⁻¹.
+
+The expectations come either from quadrature (``expect``: a callable like
+:meth:`EstimationProblem.expect`; the panels are doubled until Γ changes by less than
+``rtol``·‖Γ‖ between two resolutions, and that change is the error estimate) or from Monte
+Carlo ``samples`` (the error is the 95% half-width from batch means). Anything that can give
+ψ and ∇_θψ at points, a GSM loss, the lifted CTLD loss, a user's own M-estimator, plugs in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gsmtheory._errors import NumericalError
+from gsmtheory.estimation._records import CovarianceEstimate, plain, solve_bread
+from gsmtheory.numeric import Expectation
+
+__all__ = ["Moments", "Sandwich", "fisher_covariance", "moments", "sandwich_covariance"]
+
+Array = NDArray[np.float64]
+PerSample = Callable[[Array], Mapping[str, Array]]
+Expect = Callable[[Callable[[Array], list[Array]], int], Expectation]
+
+#: (name, kind) with kind "mean" (E[v]) or "outer" (E[v vᵀ]) of a per-sample (N, P…) array
+Request = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Moments:
+    """E_p of per-sample arrays (``mean``) and of their outer products (``outer``), with errors."""
+
+    mean: Mapping[str, Array]
+    outer: Mapping[str, Array]
+    method: str
+    resolution: Mapping[str, Any]
+    samples: int | None = None
+
+    def cov(self, key: str) -> Array:
+        """Cov_p(v) = E[v vᵀ] − E[v]E[v]ᵀ."""
+        m = self.mean[key]
+        return self.outer[key] - np.outer(m, m)
+
+
+def _flatten(values: Mapping[str, Array], requests: Sequence[Request]) -> list[Array]:
+    out: list[Array] = []
+    for name, kind in requests:
+        v = np.asarray(values[name], dtype=float)
+        n = v.shape[0]
+        flat = v.reshape(n, -1)
+        if kind == "mean":
+            out.extend(flat[:, j] for j in range(flat.shape[1]))
+        else:
+            k = flat.shape[1]
+            out.extend(flat[:, i] * flat[:, j] for i in range(k) for j in range(k))
+    return out
+
+
+def _unflatten(numbers: Sequence[float], shapes: Mapping[str, tuple[int, ...]],
+               requests: Sequence[Request]) -> tuple[dict[str, Array], dict[str, Array]]:
+    mean: dict[str, Array] = {}
+    outer: dict[str, Array] = {}
+    pos = 0
+    for name, kind in requests:
+        shape = shapes[name]
+        size = int(np.prod(shape)) if shape else 1
+        if kind == "mean":
+            mean[name] = np.asarray(numbers[pos:pos + size], dtype=float).reshape(shape)
+            pos += size
+        else:
+            outer[name] = np.asarray(numbers[pos:pos + size * size], dtype=float).reshape(size, size)
+            pos += size * size
+    return mean, outer
+
+
+def moments(per_sample: PerSample, requests: Sequence[Request], *, expect: Expect | None = None,
+            samples: Array | None = None, panels: int = 16) -> Moments:
+    """E_p[v] / E_p[v vᵀ] for each requested per-sample array, by quadrature or from samples."""
+    if (expect is None) == (samples is None):
+        raise NumericalError("give exactly one of expect (quadrature) or samples (Monte Carlo)",
+                             "pass expect=problem.expect or samples=array")
+    shapes: dict[str, tuple[int, ...]] = {}
+
+    def funcs(points: Array) -> list[Array]:
+        vals = per_sample(points)
+        for name, _ in requests:
+            shapes.setdefault(name, tuple(np.asarray(vals[name]).shape[1:]))
+        return _flatten(vals, requests)
+
+    if expect is not None:
+        ex = expect(funcs, panels)
+        mean, outer = _unflatten(ex.values, shapes, requests)
+        return Moments(mean, outer, ex.method, {**dict(ex.resolution),
+                                                "support": [list(s) for s in ex.support]})
+    assert samples is not None
+    cols = funcs(np.asarray(samples, dtype=float))
+    nums = [float(np.mean(c)) for c in cols]
+    mean, outer = _unflatten(nums, shapes, requests)
+    return Moments(mean, outer, "monte carlo", {"samples": int(len(samples))}, int(len(samples)))
+
+
+@dataclass(frozen=True)
+class Sandwich:
+    """Γ = H⁻¹ M H⁻¹ with its ingredients: the bread H and the meat M = Cov(ψ)."""
+
+    covariance: CovarianceEstimate
+    bread: tuple[tuple[float, ...], ...]
+    meat: tuple[tuple[float, ...], ...]
+    mean_estimating: tuple[float, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"covariance": self.covariance.to_dict(), "bread": plain(self.bread),
+                "meat": plain(self.meat), "mean_estimating": list(self.mean_estimating)}
+
+
+def _tuple2(a: Array) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(float(v) for v in row) for row in np.atleast_2d(a))
+
+
+def _sandwich_from(m: Moments, params: Sequence[str], bread_offset: Array | None,
+                   fisher: bool) -> tuple[Array, Array, Array, Array]:
+    if fisher:
+        I = m.cov("score")
+        Iinv = solve_bread(I, params, what="the Fisher information I(θ*)")
+        return Iinv, I, I, m.mean["score"]
+    H = m.mean["jac"] + (0 if bread_offset is None else np.asarray(bread_offset, dtype=float))
+    Hinv = solve_bread(H, params, what="the GSM Hessian H")
+    M = m.cov("psi")
+    G = Hinv @ M @ Hinv
+    return (G + G.T) / 2, H, M, m.mean["psi"]
+
+
+def _adaptive(per_sample: PerSample, requests: Sequence[Request], expect: Expect,
+              combine: Callable[[Moments], Array], rtol: float, panels: int,
+              max_panels: int) -> tuple[Array, Array, Moments, int, str]:
+    """Double the panels until combine(moments) changes by ≤ rtol·max|value| (or max_panels)."""
+    prev: Array | None = None
+    p = panels
+    while True:
+        m = moments(per_sample, requests, expect=expect, panels=p)
+        value = combine(m)
+        if prev is not None:
+            err = np.abs(value - prev)
+            scale = max(float(np.max(np.abs(value))), np.finfo(float).tiny)
+            if float(np.max(err)) <= rtol * scale:
+                return value, err, m, p, "ok"
+            if 2 * p > max_panels:
+                return value, err, m, p, "not_converged"
+        prev = value
+        p *= 2
+
+
+def _samples_error(per_sample: PerSample, requests: Sequence[Request], samples: Array,
+                   combine: Callable[[Moments], Array], batches: int) -> Array:
+    n = len(samples)
+    batches = max(2, min(batches, n // 50 if n >= 100 else 2))
+    parts = np.array_split(np.arange(n), batches)
+    vals = [combine(moments(per_sample, requests, samples=samples[idx])) for idx in parts]
+    sd = np.std(np.stack(vals), axis=0, ddof=1)
+    # each batch has n/B samples: the full-sample spread is sd·sqrt(B/n_batch·n_batch/n) = sd/√B
+    return np.asarray(1.96 * sd / math.sqrt(batches), dtype=float)
+
+
+def sandwich_covariance(estimating: Callable[[Array], Array], jacobian: Callable[[Array], Array],
+                        params: Sequence[str], *, expect: Expect | None = None,
+                        samples: Array | None = None, bread_offset: Array | None = None,
+                        rtol: float = 1e-10, panels: int = 16, max_panels: int = 2048,
+                        batches: int = 20, method: str = "sandwich") -> Sandwich:
+    r"""Γ = H⁻¹ Cov_p(ψ) H⁻¹ for an estimating function ψ(x) = ∇_θφ(x, θ*) and its Jacobian.
+
+    Parameters
+    ----------
+    estimating : callable
+        points (N, d) → ψ (N, P) at θ*.
+    jacobian : callable
+        points (N, d) → ∇_θψ (N, P, P) at θ*.
+    params : sequence of str
+        Parameter names (for messages and the record).
+    expect : callable, optional
+        Quadrature ``expect(funcs, panels) -> Expectation`` (e.g. ``problem.expect``).
+    samples : array, optional
+        Exact samples of p (N, d) for Monte Carlo instead of quadrature.
+    bread_offset : array, optional
+        A deterministic addition to H (∇²_θ of face terms).
+    rtol, panels, max_panels : quadrature control.
+    batches : int
+        Batch-means count for the Monte Carlo 95% interval.
+
+    Raises
+    ------
+    ModelError
+        When H is singular: the message names the flat direction.
+    """
+    def per_sample(points: Array) -> dict[str, Array]:
+        return {"psi": estimating(points), "jac": jacobian(points)}
+
+    requests: list[Request] = [("psi", "mean"), ("psi", "outer"), ("jac", "mean")]
+
+    def combine(m: Moments) -> Array:
+        return _sandwich_from(m, params, bread_offset, fisher=False)[0]
+
+    return _finish(per_sample, requests, combine, params, expect, samples, bread_offset, rtol,
+                   panels, max_panels, batches, method, fisher=False)
+
+
+def fisher_covariance(score: Callable[[Array], Array], params: Sequence[str], *,
+                      expect: Expect | None = None, samples: Array | None = None,
+                      rtol: float = 1e-10, panels: int = 16, max_panels: int = 2048,
+                      batches: int = 20) -> Sandwich:
+    r"""Γ_MLE = I(θ*)⁻¹ with I(θ*) = Cov_p(∇_θ ℓ_θ(X)) at θ* (unnormalized ℓ_θ suffices:
+    the normalizer's gradient is the mean, removed by the covariance)."""
+    def per_sample(points: Array) -> dict[str, Array]:
+        return {"score": score(points)}
+
+    requests: list[Request] = [("score", "mean"), ("score", "outer")]
+
+    def combine(m: Moments) -> Array:
+        return _sandwich_from(m, params, None, fisher=True)[0]
+
+    return _finish(per_sample, requests, combine, params, expect, samples, None, rtol, panels,
+                   max_panels, batches, "inverse fisher information", fisher=True)
+
+
+def _finish(per_sample: PerSample, requests: list[Request], combine: Callable[[Moments], Array],
+            params: Sequence[str], expect: Expect | None, samples: Array | None,
+            bread_offset: Array | None, rtol: float, panels: int, max_panels: int, batches: int,
+            method: str, *, fisher: bool) -> Sandwich:
+    if expect is not None:
+        G, err, m, p, status = _adaptive(per_sample, requests, expect, combine, rtol, panels, max_panels)
+        how = f"{method}, quadrature"
+        res = {**dict(m.resolution), "rtol": rtol}
+        msg = ("" if status == "ok" else
+               f"the change between the last two resolutions exceeds rtol = {rtol:g}·‖Γ‖")
+    elif samples is not None:
+        m = moments(per_sample, requests, samples=samples)
+        G = combine(m)
+        err = _samples_error(per_sample, requests, np.asarray(samples), combine, batches)
+        status, how = "ok", f"{method}, monte carlo (error: 95% half-width, batch means)"
+        res = {"samples": int(len(samples)), "batches": batches}
+        msg = ""
+    else:
+        raise NumericalError("give expect (quadrature) or samples (Monte Carlo)",
+                             "pass expect=problem.expect or samples=array")
+    G, H, M, mean = _sandwich_from(m, params, bread_offset, fisher=fisher)
+    cov = CovarianceEstimate(tuple(params), _tuple2(G), _tuple2(err), how, res, status, msg)
+    return Sandwich(cov, _tuple2(H), _tuple2(M), tuple(float(v) for v in np.ravel(mean)))
