@@ -27,8 +27,18 @@ def _fmt(expr: Any, style: str) -> Any:
     if style == "latex":
         return sp.latex(expr)
     if style == "python":
-        return sp.pycode(expr, fully_qualified_modules=False)
+        return sp.pycode(_plain_derivatives(expr), fully_qualified_modules=False)
     return sp.sstr(expr)
+
+
+def _plain_derivatives(expr: sp.Expr) -> sp.Expr:
+    """Derivatives of the test function g become plain names (g_x, g_xy, ...) for Python source."""
+    subs = {}
+    for der in expr.atoms(sp.Derivative):
+        name = "".join(str(v) * n for v, n in der.variable_count)
+        subs[der] = sp.Symbol(f"{der.expr.func.__name__}_{name}")
+    expr = expr.xreplace(subs)
+    return expr.xreplace({f: sp.Symbol(f.func.__name__) for f in expr.atoms(sp.core.function.AppliedUndef)})
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
