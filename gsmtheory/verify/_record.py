@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = ["KINDS", "ClaimRecord", "plain", "plot", "series"]
 
@@ -201,7 +202,7 @@ class ClaimRecord:
         if c.shape != t.shape:
             raise ValueError(f"computed has {c.size} numbers, theoretical {t.size}; they must match")
         margin = tolerance * np.abs(t)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if upper:
                 ok = c <= t + margin
                 ratio = t / c
@@ -332,8 +333,8 @@ class ClaimRecord:
 
 
 # ---------------------------------------------------------------------- plot specs
-def series(label: str, x: Sequence[float], y: Sequence[float], *,
-           yerr: Sequence[float] | None = None, style: str = "line") -> dict[str, Any]:
+def series(label: str, x: Sequence[float] | NDArray[Any], y: Sequence[float] | NDArray[Any], *,
+           yerr: Sequence[float] | NDArray[Any] | None = None, style: str = "line") -> dict[str, Any]:
     """One data series for a plot: ``{"label", "x", "y", "yerr"?, "style"}``.
 
     style: ``"line"`` (line with markers), ``"points"`` (markers only) or ``"dashed"``.
