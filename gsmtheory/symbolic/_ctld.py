@@ -1,0 +1,367 @@
+r"""Continuously tempered Langevin dynamics (CTLD): the lift of a target to (x, β).
+
+Joint density on R^d × [0, β_max] (Qin & Risteski 2023, §CTLD; DESIGN.md §1):
+
+    p(x, β) ∝ r(β) · p^β(x),      p^β = p * N(0, βλI),
+
+with the identity diffusion in (x, β) (Langevin on the joint) and reflecting ends β = 0 and
+β = β_max. For a Gaussian mixture with shared covariance Σ the convolution is closed form,
+p^β = Σ_k w_k N(μ_k, Σ + βλI), and the heat equation gives the β-score
+
+    ∂_β log p^β = (λ/2) (Δ_x log p^β + |∇_x log p^β|²).
+
+Reported defaults (secondary sources; every one overridable): λ = λ_min(Σ),
+diam = max_{j,k}|μ_j − μ_k|, log r(β) = −7·diam²/(λ(1+β)), β_max = 14·diam²/λ − 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sympy as sp
+
+from gsmtheory._errors import ModelError, SpecError
+from gsmtheory.symbolic._diffusion import Diffusion
+from gsmtheory.symbolic._mixture import GaussianMixture
+from gsmtheory.symbolic._model import MixtureExpressions, Model
+from gsmtheory.symbolic._parse import parse_expression
+from gsmtheory.symbolic._spec import CTLDOptions, Spec
+
+__all__ = [
+    "BETA",
+    "CTLDParameters",
+    "ctld_heat_identity",
+    "ctld_lift",
+    "ctld_lift_spec",
+    "ctld_log_density_expr",
+    "ctld_model",
+    "ctld_parameters",
+]
+
+#: the temperature coordinate (the spec parser reserves the name ``beta`` for it)
+BETA = sp.Symbol("beta", real=True)
+
+
+@dataclass(frozen=True)
+class CTLDParameters:
+    r"""Resolved CTLD constants: λ, diam, β_max and log r(β), with which were defaults.
+
+    Attributes
+    ----------
+    lambda_min : float
+        λ > 0, the variance scale of the tempering noise N(0, βλI).
+    diameter : float
+        diam (only enters the defaults of log r and β_max).
+    beta_max : float
+        Upper reflecting end of β (> 0).
+    log_r : Expr
+        log r(β), an expression in :data:`BETA` (unnormalized).
+    defaults : tuple of str
+        Names of the entries that took the reported defaults.
+    """
+
+    lambda_min: float
+    diameter: float
+    beta_max: float
+    log_r: sp.Expr
+    defaults: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("lambda_min", "beta_max"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
+                raise SpecError(f"CTLD {name} = {v} must be a positive finite number",
+                                f"set {name} > 0 (the reported default is used when it is left out)")
+        if not (math.isfinite(self.diameter) and self.diameter >= 0):
+            raise SpecError(f"CTLD diameter = {self.diameter} must be finite and >= 0", "give diam >= 0")
+        log_r = sp.sympify(self.log_r)
+        extra = log_r.free_symbols - {BETA}
+        if extra:
+            raise SpecError(f"log r(beta) uses undeclared symbol(s) {', '.join(sorted(map(str, extra)))}",
+                            "write log_r in beta and [constants] only")
+        object.__setattr__(self, "log_r", log_r)
+        object.__setattr__(self, "defaults", tuple(self.defaults))
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """(0, β_max)."""
+        return (0.0, float(self.beta_max))
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-able form."""
+        return {"lambda_min": self.lambda_min, "diameter": self.diameter, "beta_max": self.beta_max,
+                "log_r": str(self.log_r), "defaults": list(self.defaults)}
+
+
+def default_log_r(lambda_min: float, diameter: float) -> sp.Expr:
+    """log r(β) = −7·diam²/(λ(1+β)) (reported default)."""
+    c = sp.nsimplify(7.0 * diameter ** 2 / lambda_min, rational=True)
+    return -c / (1 + BETA)
+
+
+def ctld_parameters(target: Diffusion | GaussianMixture, options: CTLDOptions | None = None, *,
+                    constants: Mapping[str, float] | None = None, lambda_min: float | None = None,
+                    diameter: float | None = None, beta_max: float | None = None,
+                    log_r: str | sp.Expr | None = None) -> CTLDParameters:
+    r"""Resolve λ, diam, β_max and log r(β) from options, keyword overrides and the defaults.
+
+    Keyword arguments override ``options``; what is still missing takes the reported default:
+    λ = λ_min(Σ), diam = diameter of the means, β_max = 14·diam²/λ − 1,
+    log r = −7·diam²/(λ(1+β)). A target that is not a Gaussian mixture has no default λ or diam.
+
+    Raises
+    ------
+    SpecError
+        λ ≤ 0, β_max ≤ 0 (also when the default 14·diam²/λ − 1 is ≤ 0), a non-mixture target
+        without λ, or a log r in other symbols than β.
+    """
+    opts = options or CTLDOptions()
+    mix = target if isinstance(target, GaussianMixture) else target.mixture
+    lam = lambda_min if lambda_min is not None else opts.lambda_min
+    diam = diameter if diameter is not None else opts.diameter
+    bmax = beta_max if beta_max is not None else opts.beta_max
+    lr = log_r if log_r is not None else opts.log_r
+    defaults = []
+    for name, v in (("lambda_min", lam), ("diameter", diam), ("beta_max", bmax)):
+        if v is not None and not (math.isfinite(float(v)) and float(v) > 0):
+            raise SpecError(f"CTLD {name} = {v} must be a positive finite number",
+                            f"set {name} > 0 or leave it out for the default")
+    if lam is None:
+        if mix is None:
+            raise SpecError("CTLD of a target that is not a Gaussian mixture needs lambda_min",
+                            "give [ctld] lambda_min (and diameter) explicitly")
+        lam = mix.covariance_eigenvalues[0]
+        defaults.append("lambda_min")
+    if diam is None:
+        if mix is None:
+            raise SpecError("CTLD of a target that is not a Gaussian mixture needs a diameter",
+                            "give [ctld] diameter (the spread of the modes) explicitly")
+        diam = mix.diameter
+        defaults.append("diameter")
+    lam, diam = float(lam), float(diam)
+    if bmax is None:
+        bmax = 14.0 * diam ** 2 / lam - 1.0
+        defaults.append("beta_max")
+        if not bmax > 0:
+            raise SpecError(f"the default beta_max = 14*diam^2/lambda - 1 = {bmax:.4g} is not positive "
+                            f"(diam = {diam:.4g}, lambda = {lam:.4g})", "give [ctld] beta_max > 0 explicitly")
+    if lr is None:
+        expr = default_log_r(lam, diam)
+        defaults.append("log_r")
+    elif isinstance(lr, str):
+        names: dict[str, sp.Expr] = {k: sp.Rational(repr(float(v))) for k, v in (constants or {}).items()}
+        names["beta"] = BETA
+        expr = parse_expression(lr, names, what="[ctld] log_r")
+    else:
+        expr = sp.sympify(lr)
+    return CTLDParameters(lam, diam, float(bmax), expr, tuple(defaults))
+
+
+def ctld_log_density_expr(mixture: GaussianMixture, coords: tuple[sp.Symbol, ...], params: CTLDParameters,
+                          beta: sp.Symbol = BETA) -> sp.Expr:
+    r"""ℓ(x, β) = log r(β) + log Σ_k w_k |Σ+βλI|^{-1/2} exp(−½(x−μ_k)ᵀ(Σ+βλI)⁻¹(x−μ_k)).
+
+    The normalizer |Σ+βλI|^{-1/2} depends on β and is kept ((2π)^{-d/2} is dropped).
+    """
+    d = mixture.dim
+    lam = sp.nsimplify(params.lambda_min, rational=True)
+    cov = sp.Matrix([[sp.nsimplify(v, rational=True) for v in row] for row in mixture.covariance])
+    expr = MixtureExpressions(
+        tuple(tuple(sp.nsimplify(v, rational=True) for v in mu) for mu in mixture.means),
+        tuple(sp.nsimplify(w, rational=True) for w in mixture.weights),
+        tuple(tuple(cov[i, j] + (lam * beta if i == j else 0) for j in range(d)) for i in range(d)),
+    ).log_density(coords)
+    return params.log_r.subs(BETA, beta) + expr
+
+
+def _formula_convolution(ell: sp.Expr, x: sp.Symbol, lam: float, beta: sp.Symbol) -> sp.Expr:
+    """log ∫ e^{ℓ(y)} N(x − y; 0, βλ) dy, left unevaluated (computed by the numeric layer)."""
+    y = sp.Dummy("y", real=True)
+    s = sp.nsimplify(lam, rational=True) * beta
+    kernel = sp.exp(-(x - y) ** 2 / (2 * s)) / sp.sqrt(2 * sp.pi * s)
+    return sp.log(sp.Integral(sp.exp(ell.subs(x, y)) * kernel, (y, -sp.oo, sp.oo)))
+
+
+def ctld_lift(target: Diffusion | Spec, options: CTLDOptions | None = None, **overrides: object) -> Diffusion:
+    r"""The CTLD diffusion over (x, β): ℓ(x, β) = log r(β) + log p^β(x), D = I, β ∈ [0, β_max].
+
+    Parameters
+    ----------
+    target : Diffusion or Spec
+        The target (a Spec's ``[ctld]`` table is used when ``options`` is None).
+    options : CTLDOptions, optional
+        λ, diam, β_max, log r; keyword ``overrides`` (lambda_min=, diameter=, beta_max=,
+        log_r=) take precedence, the reported defaults fill the rest.
+
+    Returns
+    -------
+    Diffusion
+        Coordinates ``(*x, beta)``; closed form for Gaussian-mixture targets, an unevaluated
+        convolution integral for 1D formula targets (the numeric layer evaluates it).
+
+    Raises
+    ------
+    SpecError
+        A formula target in d ≥ 2 (no closed-form convolution), a target on a bounded domain,
+        λ ≤ 0 or β_max ≤ 0, or a coordinate already named ``beta``.
+    """
+    diffusion, params = _resolve(target, options, overrides)
+    return _lift(diffusion, params)
+
+
+def _resolve(target: Diffusion | Spec, options: CTLDOptions | None,
+             overrides: Mapping[str, object]) -> tuple[Diffusion, CTLDParameters]:
+    constants: Mapping[str, float] = {}
+    if isinstance(target, Spec):
+        diffusion = target.diffusion
+        options = options if options is not None else target.ctld
+        constants = target.constants_map
+    elif isinstance(target, Diffusion):
+        diffusion = target
+    else:
+        raise SpecError(f"cannot lift a {type(target).__name__}", "pass a Diffusion or a Spec")
+    bad = set(overrides) - {"lambda_min", "diameter", "beta_max", "log_r"}
+    if bad:
+        raise SpecError(f"unknown CTLD option(s) {', '.join(sorted(bad))}",
+                        "use lambda_min, diameter, beta_max, log_r")
+    if diffusion.mixture is None and diffusion.dim >= 2:
+        raise SpecError(f"CTLD needs p * N(0, beta*lambda*I) in closed form; the {diffusion.dim}D target "
+                        f"{diffusion.name!r} is a formula, not a Gaussian mixture",
+                        "give the target as a [mixture] table, or use a 1D formula target")
+    if any(str(c) == "beta" for c in diffusion.coords):
+        raise SpecError("a coordinate is already named beta", "rename it; beta is the CTLD temperature")
+    if any(lo.is_finite or hi.is_finite for lo, hi in diffusion.domain):
+        raise SpecError("CTLD convolves over the whole space but the target's domain is bounded",
+                        "drop the [domain] table for a CTLD lift")
+    params = ctld_parameters(diffusion, options, constants=constants, **overrides)  # type: ignore[arg-type]
+    return diffusion, params
+
+
+def _lift(diffusion: Diffusion, params: CTLDParameters) -> Diffusion:
+    coords = (*diffusion.coords, BETA)
+    if diffusion.mixture is not None:
+        ell = ctld_log_density_expr(diffusion.mixture, diffusion.coords, params)
+    else:
+        ell = params.log_r + _formula_convolution(diffusion.log_density, diffusion.coords[0],
+                                                  params.lambda_min, BETA)
+    domain = (*((lo, hi) for lo, hi in diffusion.domain), (sp.Integer(0), sp.nsimplify(params.beta_max, rational=True)))
+    return Diffusion(coords, ell, sp.eye(len(coords)), sp.zeros(len(coords), len(coords)), domain,
+                     name=f"ctld({diffusion.name})", mixture=None)
+
+
+def ctld_model(model: Model, params: CTLDParameters) -> Model:
+    r"""The lifted model ℓ_θ(x, β) = log r(β) + log p^β_θ(x), p^β_θ = p_θ * N(0, βλI).
+
+    Needs a Gaussian-mixture model (``[model.mixture]``): its covariance expression becomes
+    Σ(θ) + βλI and its normalizer |Σ(θ)+βλI|^{-1/2} is kept, so ∫∫ r p^β_θ is θ-free (the
+    lifted model is normalized up to a constant, as MLE on the lift needs).
+
+    Raises
+    ------
+    ModelError
+        A model that is not a Gaussian mixture.
+    """
+    if model.kind != "mixture" or model.mixture is None:
+        raise ModelError("the CTLD loss needs the model's convolution p_theta * N(0, beta*lambda) in closed form",
+                         "give the model as a [model.mixture] table")
+    mix = model.mixture
+    d = len(model.coords)
+    lam = sp.nsimplify(params.lambda_min, rational=True)
+    lifted = MixtureExpressions(mix.means, mix.weights,
+                                tuple(tuple(mix.covariance[i][j] + (lam * BETA if i == j else 0)
+                                            for j in range(d)) for i in range(d)))
+    ell = params.log_r + lifted.log_density(model.coords)
+    return Model((*model.coords, BETA), model.params, ell, model.truth, "formula", None, None, None,
+                 normalized=True)
+
+
+def ctld_lift_spec(spec: Spec, **overrides: object) -> tuple[Diffusion, Model | None, CTLDParameters]:
+    """Lift a spec (its ``[ctld]`` table, or the defaults): (diffusion, lifted model or None, parameters)."""
+    diffusion, params = _resolve(spec, spec.ctld, overrides)
+    lifted = _lift(diffusion, params)
+    model = ctld_model(spec.model, params) if spec.model is not None else None
+    return lifted, model, params
+
+
+def ctld_heat_identity(mixture: GaussianMixture, params: CTLDParameters, *, check: str = "density") -> sp.Expr:
+    r"""Residual of the heat equation for p^β; zero exactly when the identity holds.
+
+    ``check="density"``: ∂_β p^β − (λ/2) Δ_x p^β (simplifies to 0 component by component);
+    ``check="log"``: ∂_β log p^β − (λ/2)(Δ_x log p^β + |∇_x log p^β|²) (DESIGN.md §1).
+    """
+    xs = tuple(sp.Symbol(f"x{i}", real=True) for i in range(mixture.dim))
+    lam = sp.nsimplify(params.lambda_min, rational=True)
+    ell = ctld_log_density_expr(mixture, xs, params) - params.log_r
+    if check == "density":
+        p = sp.exp(ell)
+        p = sp.expand(sp.powsimp(p))
+        return sp.diff(p, BETA) - lam / 2 * sum(sp.diff(p, c, 2) for c in xs)
+    if check == "log":
+        return sp.diff(ell, BETA) - lam / 2 * sum(sp.diff(ell, c, 2) + sp.diff(ell, c) ** 2 for c in xs)
+    raise SpecError(f"unknown check {check!r}", "use 'density' or 'log'")
+
+
+@dataclass(frozen=True)
+class CTLDStationarity:
+    """Stationarity of r(β)p^β for the reflected CTLD diffusion, decided in three parts.
+
+    ``generic``: the Fokker–Planck residual of the identity diffusion with ℓ an undefined
+    function of (x, β) expands to 0 (so it vanishes for every ℓ, the lifted one included);
+    ``zero_flux``: the probability flux p ∂_β ℓ − ∂_β p through the faces β = 0, β_max is 0
+    (the reflecting boundary condition holds for p); ``max_abs_residual``: the residual of the
+    actual lifted ℓ at random points in 50-digit arithmetic (should be at the 1e-40 level).
+    """
+
+    generic: bool
+    zero_flux: bool
+    max_abs_residual: float
+    points: int
+
+    @property
+    def verdict(self) -> bool:
+        """True when all three parts hold."""
+        return self.generic and self.zero_flux and self.max_abs_residual < 1e-30
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-able summary."""
+        return {"stationary": self.verdict, "generic": self.generic, "zero_flux": self.zero_flux,
+                "max_abs_residual": self.max_abs_residual, "points": self.points}
+
+
+def ctld_stationarity(lifted: Diffusion, *, points: int = 8, seed: int = 0) -> CTLDStationarity:
+    r"""Decide that p(x, β) ∝ e^{ℓ(x,β)} is stationary for the reflected identity diffusion.
+
+    Fokker–Planck: ∂_t p = Σ_i ∂_i(−p ∂_iℓ + ∂_i p) = Σ_i ∂_i J_i with J_i = ∂_i p − p ∂_i ℓ ≡ 0
+    for Langevin, so the bulk residual vanishes and the reflecting (no-flux) boundary condition
+    n·J = 0 holds on the faces β ∈ {0, β_max}. (A direct ``Diffusion.stationarity()`` on the
+    lifted log-sum-exp is slow: it expands the residual; this proves it for a generic ℓ.)
+    """
+    import mpmath
+
+    if not (lifted.D - sp.eye(lifted.dim)).is_zero_matrix or not lifted.Q.is_zero_matrix:
+        raise SpecError("ctld_stationarity expects the identity CTLD diffusion", "pass ctld_lift(...)")
+    f = sp.Function("ell")(*lifted.coords)
+    generic = Diffusion(lifted.coords, f, lifted.D, lifted.Q, name="generic")
+    gen_ok = sp.expand(generic.fokker_planck_residual()) == 0
+    flux_ok = True
+    b = lifted.coords[-1]
+    for _, _, at in lifted.finite_ends:
+        p = sp.exp(f)
+        flux = (sp.diff(p, b) - p * sp.diff(f, b)).subs(b, at)
+        flux_ok = flux_ok and sp.simplify(flux) == 0
+    residual = lifted.fokker_planck_residual()
+    worst = 0.0
+    used = 0
+    with mpmath.workdps(50):
+        for pt in lifted.sample_points(points, seed=seed):
+            subs = {c: sp.Float(v, 50) for c, v in pt.items()}
+            try:
+                value = abs(complex(residual.evalf(50, subs=subs)))
+            except (TypeError, ValueError, ZeroDivisionError):
+                continue
+            if math.isfinite(value):
+                used += 1
+                worst = max(worst, value)
+    return CTLDStationarity(bool(gen_ok), bool(flux_ok), worst if used else math.inf, used)
