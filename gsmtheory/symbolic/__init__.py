@@ -7,6 +7,17 @@ True
 """
 
 from gsmtheory.symbolic._catalogue import CATALOGUE, catalogue_names
+from gsmtheory.symbolic._ctld import (
+    BETA,
+    CTLDParameters,
+    ctld_heat_identity,
+    ctld_lift,
+    ctld_lift_spec,
+    ctld_log_density_expr,
+    ctld_model,
+    ctld_parameters,
+    ctld_stationarity,
+)
 from gsmtheory.symbolic._diffusion import Diffusion, ScoreOperator, Stationarity
 from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
 from gsmtheory.symbolic._mixture import GaussianMixture
@@ -15,6 +26,15 @@ from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
 from gsmtheory.symbolic._spec import CTLDOptions, Spec, load_spec, parse_spec
 
 __all__ = [
+    "BETA",
+    "CTLDParameters",
+    "ctld_heat_identity",
+    "ctld_lift",
+    "ctld_lift_spec",
+    "ctld_log_density_expr",
+    "ctld_model",
+    "ctld_parameters",
+    "ctld_stationarity",
     "ALLOWED_FUNCTIONS",
     "CATALOGUE",
     "BoundaryTerm",
