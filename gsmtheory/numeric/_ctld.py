@@ -39,6 +39,8 @@ from gsmtheory.symbolic._ctld import BETA, CTLDParameters
 
 __all__ = [
     "CTLDSimulation",
+    "beta_cdf",
+    "conditional_cdf",
     "convolve_logpdf_1d",
     "ctld_beta_logpdf",
     "ctld_joint_logpdf",
@@ -46,6 +48,8 @@ __all__ = [
     "ctld_poincare_curve",
     "lifted_chi_square",
     "log_r_functions",
+    "sample_beta",
+    "sample_ctld_joint",
     "simulate_ctld",
 ]
 
