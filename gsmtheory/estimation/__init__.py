@@ -8,6 +8,11 @@ from gsmtheory.estimation._efficiency import (
     efficiency,
     tilt_efficiency,
 )
+from gsmtheory.estimation._fit import BatchFit, FitResult, fit, fit_batch, load_data, validate_data
+from gsmtheory.estimation._growth import GROWTH_MODELS, GrowthFit, classify_growth
+from gsmtheory.estimation._loss import evaluate_loss
+from gsmtheory.estimation._montecarlo import MonteCarloCurve, MonteCarloPoint, monte_carlo
+from gsmtheory.estimation._newton import NewtonResult, newton_minimize
 from gsmtheory.estimation._poincare import PoincareValue, poincare_for
 from gsmtheory.estimation._problem import EstimationProblem, build_problem, sample_target
 from gsmtheory.estimation._records import CovarianceEstimate, describe_direction, solve_bread
@@ -20,23 +25,38 @@ from gsmtheory.estimation._sandwich import (
 )
 
 __all__ = [
+    "GROWTH_MODELS",
+    "BatchFit",
     "CovarianceEstimate",
     "Efficiency",
     "EstimationProblem",
+    "FitResult",
+    "GrowthFit",
     "KeyLemma",
     "Moments",
+    "MonteCarloCurve",
+    "MonteCarloPoint",
+    "NewtonResult",
     "PoincareValue",
     "Sandwich",
     "TheoremBound",
     "TiltEfficiency",
     "build_problem",
+    "classify_growth",
     "describe_direction",
     "efficiency",
+    "evaluate_loss",
     "fisher_covariance",
+    "fit",
+    "fit_batch",
+    "load_data",
     "moments",
+    "monte_carlo",
+    "newton_minimize",
     "poincare_for",
     "sample_target",
     "sandwich_covariance",
     "solve_bread",
     "tilt_efficiency",
+    "validate_data",
 ]

@@ -30,7 +30,6 @@ decomposition of L_s), with equality iff h − E h is an eigenfunction of L_s.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,9 +42,8 @@ from gsmtheory._errors import ModelError, SpecError
 from gsmtheory.compile import compile_expr
 from gsmtheory.estimation._poincare import PoincareValue, poincare_for
 from gsmtheory.estimation._problem import EstimationProblem, build_problem, sample_target
-from gsmtheory.estimation._records import describe_direction, plain, solve_bread
+from gsmtheory.estimation._records import CovarianceEstimate, describe_direction, plain, solve_bread
 from gsmtheory.estimation._sandwich import Moments, Sandwich, _adaptive, moments
-from gsmtheory.estimation._records import CovarianceEstimate
 from gsmtheory.symbolic import Diffusion, Model, Spec
 
 __all__ = ["Efficiency", "KeyLemma", "TheoremBound", "TiltEfficiency", "efficiency", "tilt_efficiency"]
@@ -144,7 +142,7 @@ class Efficiency:
         """‖Γ_GSM‖ / ‖Γ_MLE‖ (operator norms)."""
         return self.gsm.covariance.norm / self.mle.covariance.norm
 
-    def ratio_along(self, v: Sequence[float] | str) -> float:
+    def ratio_along(self, v: Any) -> float:
         """r(v) = vᵀΓ_GSM v / vᵀΓ_MLE v: the efficiency loss of estimating vᵀθ (v may be a param name)."""
         if isinstance(v, str):
             if v not in self.params:
@@ -229,14 +227,14 @@ def _assemble(problem: EstimationProblem, m: Moments, offset: Array) -> dict[str
     Hinv = solve_bread(H, P, what="the GSM Hessian H")
     M = m.cov("psi")
     G = Hinv @ M @ Hinv
-    I = m.cov("score")
-    Iinv = solve_bread(I, P, what="the Fisher information I(θ*)")
-    return {"gsm": (G + G.T) / 2, "mle": (Iinv + Iinv.T) / 2, "H": H, "M": M, "I": I}
+    fisher = m.cov("score")
+    Iinv = solve_bread(fisher, P, what="the Fisher information I(θ*)")
+    return {"gsm": (G + G.T) / 2, "mle": (Iinv + Iinv.T) / 2, "H": H, "M": M, "I": fisher}
 
 
 def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: str = "auto",
                rtol: float = 1e-10, samples: int = 400_000, seed: int = 0,
-               poincare: float | PoincareValue | None | bool = True) -> Efficiency:
+               poincare: float | PoincareValue | bool | None = True) -> Efficiency:
     r"""Asymptotic covariances of the GSM estimator and the MLE at θ*, and the theory around them.
 
     Parameters
@@ -277,14 +275,13 @@ def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: st
 
         start = 16 if problem.dim == 1 else 8
         top = 4096 if problem.dim == 1 else 64
-        both, err, m, panels, status = _adaptive(per_sample, _REQUESTS, problem.expect, combine,
+        _both, err, m, _panels, status = _adaptive(per_sample, _REQUESTS, problem.expect, combine,
                                                  rtol, start, top)
         how = "quadrature"
         res: dict[str, Any] = {**dict(m.resolution), "rtol": rtol}
     elif method == "monte_carlo":
         xs = sample_target(problem, samples, seed)
         m = moments(per_sample, _REQUESTS, samples=xs)
-        both = np.concatenate([_assemble(problem, m, bhess)[k].ravel() for k in ("gsm", "mle")])
         parts = np.array_split(np.arange(samples), 20)
         reps = []
         for idx in parts:
@@ -329,12 +326,12 @@ def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: st
 
 
 def _key_lemma(a: dict[str, Array], m: Moments, pv: PoincareValue, gerr: Array, rtol: float) -> KeyLemma:
-    H, I = a["H"], a["I"]
-    L = np.linalg.cholesky((I + I.T) / 2)
+    H, fisher = a["H"], a["I"]
+    L = np.linalg.cholesky((fisher + fisher.T) / 2)
     Li = np.linalg.inv(L)
     S = Li @ H @ Li.T
     ratio = pv.value * float(np.min(np.linalg.eigvalsh((S + S.T) / 2)))
-    mineig = float(np.min(np.linalg.eigvalsh(H - I / pv.value)))
+    mineig = float(np.min(np.linalg.eigvalsh(H - fisher / pv.value)))
     jdj = m.mean["jdj"]
     agree = float(np.max(np.abs(jdj - m.mean["hess"])) / max(_opnorm(H), 1e-300))
     tol = (pv.error / pv.value if pv.value else 0.0) + 1e3 * rtol + 1e-9

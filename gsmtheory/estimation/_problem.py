@@ -19,7 +19,7 @@ takes from the target ("oracle" face density; a data-only estimator would have t
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -96,8 +96,9 @@ class EstimationProblem:
         return tuple((float(lo), float(hi)) for lo, hi in self.diffusion.domain)
 
     @property
-    def is_exponential_family(self) -> bool:
-        """True when ℓ_θ is affine in θ: the GSM loss is quadratic and its minimizer a linear solve."""
+    def has_quadratic_loss(self) -> bool:
+        """True when ∇²_θφ is free of θ (exponential families, e.g. Gaussian location/precision):
+        the GSM loss is exactly quadratic and its minimizer a linear solve."""
         return self._expfam is not None
 
     @property
@@ -110,7 +111,7 @@ class EstimationProblem:
         """ℓ(x) of the target (normalized for mixtures, unnormalized otherwise)."""
         return self._logp_numpy(points)
 
-    def per_sample(self, points: Array, theta: Sequence[float] | None = None) -> dict[str, Array]:
+    def per_sample(self, points: Array, theta: Any = None) -> dict[str, Array]:
         """Per-sample quantities at θ (default θ*): psi (N,P), hess (N,P,P), score (N,P),
         jdj (N,P,P), a, b_tr, b_div (N,P)."""
         th = self.truth if theta is None else np.asarray(theta, dtype=float)
@@ -156,7 +157,7 @@ class EstimationProblem:
                          "use the Monte Carlo methods (method='monte_carlo')")
 
     # ------------------------------------------------------------------ boundary
-    def boundary(self, theta: Sequence[float] | None = None) -> tuple[float, Array, Array]:
+    def boundary(self, theta: Any = None) -> tuple[float, Array, Array]:
         """(B(θ), ∇_θB, ∇²_θB) for the face terms B(θ) = −Σ p(face)·flux(face, θ) (1D)."""
         th = self.truth if theta is None else np.asarray(theta, dtype=float)
         P = self.n_params
@@ -197,7 +198,7 @@ class EstimationProblem:
     def quadratic_coefficients(self, points: Array) -> tuple[Array, Array]:
         """For an exponential family, φ(x, θ) = ½θᵀA(x)θ + b(x)ᵀθ + c(x): per-sample A (N,P,P), b (N,P)."""
         if self._expfam is None:
-            raise ModelError("the model is not an exponential family (ℓ_θ is not affine in θ)",
+            raise ModelError("the GSM loss of this model is not quadratic in θ",
                              "use the iterative GSM estimator")
         cols = _coords_args(points, self.dim)
         n = cols[0].shape
@@ -211,7 +212,7 @@ class EstimationProblem:
     def quadratic_coefficients_torch(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Torch version of :meth:`quadratic_coefficients` for x (..., d)."""
         if self._expfam_torch is None:
-            raise ModelError("the model is not an exponential family", "use the iterative GSM estimator")
+            raise ModelError("the GSM loss of this model is not quadratic in θ", "use the iterative GSM estimator")
         cols = [x[..., i] for i in range(self.dim)]
         out = self._expfam_torch(*cols)
         P = self.n_params
@@ -294,7 +295,7 @@ def _build(diffusion: Diffusion, model: Model, name: str) -> EstimationProblem:
         logq = ("formula", compile_expr(args, ell, "torch"))
     expfam = expfam_t = None
     hess_free = not any(e.free_symbols & set(theta) for e in loss.theta_hessian)
-    if hess_free and model.kind == "exponential_family":
+    if hess_free:  # exponential families, and any model whose θ-dependence is x-free beyond them
         zero = dict.fromkeys(theta, 0)
         lin = [sp.simplify(g.subs(zero)) for g in loss.theta_gradient]
         ef_exprs = [*loss.theta_hessian, *lin]

@@ -52,9 +52,9 @@ def _matrix(value: Any, what: str) -> tuple[tuple[float, ...], ...]:
     return tuple(tuple(float(v) for v in row) for row in a)
 
 
-def describe_direction(v: Sequence[float], params: Sequence[str]) -> str:
+def describe_direction(direction: Any, params: Sequence[str]) -> str:
     """A unit vector as a readable combination, e.g. ``0.707·a − 0.707·b``."""
-    v = np.asarray(v, dtype=float)
+    v = np.asarray(direction, dtype=float)
     v = v / (np.linalg.norm(v) or 1.0)
     k = int(np.argmax(np.abs(v)))
     if v[k] < 0:

@@ -109,7 +109,7 @@ def moments(per_sample: PerSample, requests: Sequence[Request], *, expect: Expec
     cols = funcs(np.asarray(samples, dtype=float))
     nums = [float(np.mean(c)) for c in cols]
     mean, outer = _unflatten(nums, shapes, requests)
-    return Moments(mean, outer, "monte carlo", {"samples": int(len(samples))}, int(len(samples)))
+    return Moments(mean, outer, "monte carlo", {"samples": len(samples)}, len(samples))
 
 
 @dataclass(frozen=True)
@@ -134,9 +134,9 @@ def _tuple2(a: Array) -> tuple[tuple[float, ...], ...]:
 def _sandwich_from(m: Moments, params: Sequence[str], bread_offset: Array | None,
                    fisher: bool) -> tuple[Array, Array, Array, Array]:
     if fisher:
-        I = m.cov("score")
-        Iinv = solve_bread(I, params, what="the Fisher information I(θ*)")
-        return Iinv, I, I, m.mean["score"]
+        fisher_info = m.cov("score")
+        Iinv = solve_bread(fisher_info, params, what="the Fisher information I(θ*)")
+        return Iinv, fisher_info, fisher_info, m.mean["score"]
     H = m.mean["jac"] + (0 if bread_offset is None else np.asarray(bread_offset, dtype=float))
     Hinv = solve_bread(H, params, what="the GSM Hessian H")
     M = m.cov("psi")
@@ -240,7 +240,7 @@ def _finish(per_sample: PerSample, requests: list[Request], combine: Callable[[M
             bread_offset: Array | None, rtol: float, panels: int, max_panels: int, batches: int,
             method: str, *, fisher: bool) -> Sandwich:
     if expect is not None:
-        G, err, m, p, status = _adaptive(per_sample, requests, expect, combine, rtol, panels, max_panels)
+        G, err, m, _p, status = _adaptive(per_sample, requests, expect, combine, rtol, panels, max_panels)
         how = f"{method}, quadrature"
         res = {**dict(m.resolution), "rtol": rtol}
         msg = ("" if status == "ok" else
@@ -250,7 +250,7 @@ def _finish(per_sample: PerSample, requests: list[Request], combine: Callable[[M
         G = combine(m)
         err = _samples_error(per_sample, requests, np.asarray(samples), combine, batches)
         status, how = "ok", f"{method}, monte carlo (error: 95% half-width, batch means)"
-        res = {"samples": int(len(samples)), "batches": batches}
+        res = {"samples": len(samples), "batches": batches}
         msg = ""
     else:
         raise NumericalError("give expect (quadrature) or samples (Monte Carlo)",

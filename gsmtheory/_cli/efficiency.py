@@ -1,0 +1,68 @@
+"""`gsmtheory efficiency SPEC`: asymptotic covariance of GSM against MLE, per direction, with the theory."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from gsmtheory._cli._common import add_spec_argument, spec_from_args
+from gsmtheory._errors import SpecError
+from gsmtheory.estimation import efficiency
+
+NAME = "efficiency"
+HELP = ("asymptotic covariances of the GSM estimator (sandwich) and the MLE (inverse Fisher), "
+        "their ratio per parameter direction, C_P, the key lemma and the general theorem's bound")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """SPEC, --method, --rtol, --samples, --no-poincare."""
+    add_spec_argument(parser)
+    parser.add_argument("--method", choices=["auto", "quadrature", "monte_carlo"], default="auto",
+                        help="quadrature (d <= 2) or Monte Carlo from exact samples (default auto)")
+    parser.add_argument("--rtol", type=float, default=1e-10,
+                        help="quadrature: stop when Gamma changes by less than rtol*||Gamma|| (default 1e-10)")
+    parser.add_argument("--samples", type=int, default=400_000, help="Monte Carlo samples (default 400000)")
+    parser.add_argument("--no-poincare", action="store_true",
+                        help="skip C_P and the theory quantities (key lemma, theorem bound)")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Efficiency record as a dict (keys of DESIGN.md §4 plus per-direction information)."""
+    spec = spec_from_args(args)
+    if spec.model is None:
+        raise SpecError("the spec has no [model]", "add a [model] table with params, truth and log_density")
+    if not (args.rtol > 0):
+        raise SpecError(f"--rtol {args.rtol} must be positive", "give e.g. --rtol 1e-10")
+    if args.samples < 1000:
+        raise SpecError(f"--samples {args.samples} is too small", "use at least 1000")
+    eff = efficiency(spec, method=args.method, rtol=args.rtol, samples=args.samples,
+                     poincare=not args.no_poincare)
+    return {"spec": spec.name, **eff.to_dict()}
+
+
+def _fmt(v: Any) -> str:
+    return "n/a" if v is None else f"{v:.6g}"
+
+
+def format_text(result: dict[str, Any]) -> str:
+    """A readable summary."""
+    lines = [f"spec: {result['spec']}  params: {', '.join(result['params'])}",
+             f"Gamma_GSM: {result['gsm_covariance']}",
+             f"Gamma_MLE: {result['mle_covariance']}",
+             f"ratio ||Gamma_GSM||/||Gamma_MLE||: {_fmt(result['ratio'])}",
+             "per parameter: " + ", ".join(f"{k}: {_fmt(v)}" for k, v in result["per_parameter"].items()),
+             f"worst direction: {result['worst_direction']['combination']} "
+             f"(ratio {_fmt(result['worst_direction']['ratio'])})",
+             f"best direction: {result['best_direction']['combination']} "
+             f"(ratio {_fmt(result['best_direction']['ratio'])})",
+             f"poincare_constant: {_fmt(result['poincare_constant'])}",
+             f"theorem_bound (c = 2): {_fmt(result['theorem_bound'])}"]
+    if result.get("key_lemma"):
+        kl = result["key_lemma"]
+        lines.append(f"key lemma C_P*lambda_min(I^-1/2 H I^-1/2) = {_fmt(kl['ratio'])} (>= 1: {kl['holds']})")
+    if result.get("theorem"):
+        th = result["theorem"]
+        lines.append(f"theorem: slack {_fmt(th['slack'])}, smallest constant needed {_fmt(th['needed_constant'])}")
+    lines.append(f"status: {result['status']}  method: {result['method']}")
+    lines.extend(f"note: {n}" for n in result.get("notes", []))
+    return "\n".join(lines)

@@ -1,0 +1,53 @@
+"""`gsmtheory fit SPEC --data FILE [--loss gsm|ctld|mle]`: fit the spec's model to samples."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from gsmtheory._cli._common import add_spec_argument, spec_from_args
+from gsmtheory._errors import SpecError
+from gsmtheory.estimation import fit, load_data
+
+NAME = "fit"
+HELP = "fit the spec's model to samples (.npy or .csv, one row per sample) by GSM, MLE or CTLD"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """SPEC, --data, --loss, --starts, --max-iter, --seed."""
+    add_spec_argument(parser)
+    parser.add_argument("--data", required=True, metavar="FILE", help=".npy or .csv file, one row per sample")
+    parser.add_argument("--loss", choices=["gsm", "ctld", "mle"], default="gsm", help="estimator (default gsm)")
+    parser.add_argument("--starts", type=int, default=4, help="starting points for iterative fits (default 4)")
+    parser.add_argument("--max-iter", type=int, default=100, help="Newton iterations per start (default 100)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the jittered starts")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """estimate, standard_errors (param name -> number, or null when not converged), loss, converged."""
+    spec = spec_from_args(args)
+    if spec.model is None:
+        raise SpecError("the spec has no [model]", "add a [model] table with params, truth and log_density")
+    if args.starts < 1 or args.max_iter < 1:
+        raise SpecError("--starts and --max-iter must be at least 1", "give positive integers")
+    data = load_data(args.data, spec.diffusion.dim)
+    result = fit(spec, data, loss=args.loss, starts=args.starts, max_iter=args.max_iter, seed=args.seed)
+    return {"spec": spec.name, **result.to_dict()}
+
+
+def format_text(result: dict[str, Any]) -> str:
+    """One line per parameter."""
+    lines = [f"{result['loss_name']} fit of {result['spec']} on n = {result['n']}: {result['status']}"]
+    for name, value in result["estimate"].items():
+        se = result["standard_errors"][name]
+        lines.append(f"  {name} = {'n/a' if value is None else f'{value:.10g}'}"
+                     f"  (se {'n/a' if se is None else f'{se:.3g}'})")
+    lines.append(f"loss: {result['loss']}  converged: {result['converged']}  method: {result['method']}")
+    if result.get("message"):
+        lines.append(f"note: {result['message']}")
+    return "\n".join(lines)
+
+
+def exit_code(result: dict[str, Any]) -> int:
+    """1 when the fit did not converge (its status is printed, not a number), else 0."""
+    return 0 if result["converged"] else 1

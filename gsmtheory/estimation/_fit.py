@@ -1,0 +1,379 @@
+r"""Estimators from data: GSM (implicit loss) and maximum likelihood, single or batched.
+
+GSM minimizes the empirical implicit loss (1/n) Σ φ(X_i, θ) (+ the face terms B(θ) on a finite
+domain, DESIGN.md §1):
+
+- exponential families ℓ_θ = base + θᵀT: φ = ½θᵀA(x)θ + b(x)ᵀθ + c(x), so θ̂ = −Ā⁻¹b̄
+  (a linear solve; a singular Ā names the unidentifiable direction);
+- otherwise: damped Newton with autograd Hessians from several starts (the spec's truth and
+  jittered copies), reporting each start's convergence; the best converged start wins.
+
+MLE maximizes (1/n) Σ ℓ_θ(X_i) − log Z(θ): mixtures are normalized in closed form; other
+models get log Z(θ) = log Σ_j w_j e^{ℓ_θ(z_j)} by composite Gauss–Legendre quadrature on the
+support (1D/2D), differentiable in θ, so the same Newton solver applies.
+
+Batched fits (R replications of n samples at once, for Monte Carlo) run the same code on a
+tensor (R, n, d): the rows are independent problems (see :mod:`._newton`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from gsmtheory._errors import GSMError, ModelError, NumericalError, SpecError
+from gsmtheory.estimation._newton import NewtonResult, newton_minimize
+from gsmtheory.estimation._problem import EstimationProblem, build_problem
+from gsmtheory.estimation._records import plain, solve_bread
+from gsmtheory.numeric import support_interval
+from gsmtheory.symbolic import Diffusion, Model, Spec
+
+__all__ = ["BatchFit", "FitResult", "fit", "fit_batch", "load_data", "validate_data"]
+
+Array = NDArray[np.float64]
+LOSSES = ("gsm", "mle", "ctld")
+
+
+# ---------------------------------------------------------------------------- data
+def validate_data(data: Any, dim: int, *, source: str = "data") -> Array:
+    """An (n, d) float64 array from ``data``; NaN/inf, the wrong width or no rows raise NumericalError."""
+    try:
+        arr = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise NumericalError(f"{source} is not numeric", "give one row of numbers per sample") from None
+    if arr.ndim == 1 and dim == 1:
+        arr = arr[:, None]
+    if arr.ndim == 0 or arr.size == 0 or arr.shape[0] == 0:
+        raise NumericalError(f"{source} has no rows", "give at least one sample, one row per sample")
+    if arr.ndim != 2:
+        raise NumericalError(f"{source} has shape {arr.shape}", f"give a 2-D table with {dim} column(s)")
+    if arr.shape[1] != dim:
+        raise NumericalError(f"{source} has {arr.shape[1]} column(s) but the spec has {dim} coordinate(s)",
+                             f"give exactly {dim} value(s) per row")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        row = int(np.nonzero(bad.any(axis=1))[0][0])
+        raise NumericalError(f"{source} contains NaN or inf (first at row {row + 1})",
+                             "remove or fix those rows")
+    return arr
+
+
+def load_data(path: str | Path, dim: int) -> Array:
+    """Read samples from a .npy or .csv file (one row per sample; a header line is allowed in csv)."""
+    p = Path(path)
+    if not p.exists() or p.is_dir():
+        raise NumericalError(f"data file {str(p)!r} does not exist", "give the path of a .npy or .csv file")
+    try:
+        if p.suffix.lower() == ".npy":
+            arr = np.load(p, allow_pickle=False)
+        elif p.suffix.lower() in (".csv", ".txt"):
+            text = p.read_text(encoding="utf-8")
+            lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+            if lines:
+                try:
+                    [float(v) for v in lines[0].split(",")]
+                except ValueError:
+                    lines = lines[1:]  # a header
+            rows = []
+            for i, ln in enumerate(lines):
+                try:
+                    rows.append([float(v) for v in ln.split(",")])
+                except ValueError:
+                    raise NumericalError(f"data file row {i + 1} is not numbers: {ln[:40]!r}",
+                                         "write comma-separated numbers") from None
+            widths = {len(r) for r in rows}
+            if len(widths) > 1:
+                raise NumericalError(f"data file rows have different widths {sorted(widths)}",
+                                     f"give {dim} value(s) on every row")
+            arr = np.array(rows, dtype=float).reshape(len(rows), -1 if rows else dim)
+        else:
+            raise NumericalError(f"data file {p.name!r} is neither .npy nor .csv", "save it as .npy or .csv")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        if isinstance(exc, GSMError):
+            raise
+        raise NumericalError(f"cannot read data file {p.name!r} ({type(exc).__name__})",
+                             "check the file") from None
+    return validate_data(arr, dim, source=f"data file {p.name!r}")
+
+
+# ---------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class FitResult:
+    """A fitted parameter with standard errors, or its failure status (never a silent number).
+
+    ``estimate`` and ``standard_errors`` are None when ``converged`` is False.
+    """
+
+    params: tuple[str, ...]
+    loss_name: str
+    estimate: tuple[float, ...] | None
+    standard_errors: tuple[float, ...] | None
+    loss: float | None
+    converged: bool
+    status: str
+    method: str
+    n: int
+    message: str = ""
+    starts: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Keys of `gsmtheory fit` (DESIGN.md §4)."""
+        est = None if self.estimate is None else dict(zip(self.params, self.estimate, strict=True))
+        se = None if self.standard_errors is None else dict(zip(self.params, self.standard_errors, strict=True))
+        return plain({
+            "estimate": est if est is not None else dict.fromkeys(self.params),
+            "standard_errors": se if se is not None else dict.fromkeys(self.params),
+            "loss": self.loss, "loss_name": self.loss_name, "converged": self.converged,
+            "status": self.status, "method": self.method, "n": self.n, "message": self.message,
+            "starts": list(self.starts),
+        })
+
+
+@dataclass(frozen=True)
+class BatchFit:
+    """R fits at once: θ̂ (R, P) (NaN rows where not converged), the convergence mask, statuses."""
+
+    params: tuple[str, ...]
+    theta: Array
+    converged: NDArray[np.bool_]
+    status: tuple[str, ...]
+    method: str
+
+    @property
+    def n_converged(self) -> int:
+        """Number of converged rows."""
+        return int(self.converged.sum())
+
+
+# ---------------------------------------------------------------------------- objectives
+def _gsm_objective(problem: EstimationProblem, x: torch.Tensor):  # type: ignore[no-untyped-def]
+    def f(theta: torch.Tensor) -> torch.Tensor:
+        xx = x if x.shape[0] == theta.shape[0] else x.expand(theta.shape[0], *x.shape[1:])
+        val = problem.implicit_torch(xx, theta).mean(-1)
+        if problem.has_boundary:
+            val = val + problem.boundary_torch(theta)
+        return val
+    return f
+
+
+def _nodes(problem: EstimationProblem, data: Array, panels: int = 64, order: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
+    """Composite Gauss–Legendre nodes (M, d) and log weights (M,) covering the support and the data."""
+    if problem.dim == 2:
+        panels, order = 16, 12
+    t, w = np.polynomial.legendre.leggauss(order)
+    axes = []
+    for i, (lo, hi) in enumerate(problem.bounds):
+        def logp_i(z: Array, i: int = i) -> Array:
+            pts = np.zeros((len(z), problem.dim))
+            pts[:, i] = z
+            return problem.target_logpdf(pts)
+        if problem.dim == 1:
+            a, b = support_interval(logp_i, lo, hi)
+        else:
+            a, b = support_interval(logp_i, lo, hi, drop=60.0)
+        dmin, dmax = float(np.min(data[:, i])), float(np.max(data[:, i]))
+        width = b - a
+        a = max(lo, min(a, dmin - 0.25 * width))
+        b = min(hi, max(b, dmax + 0.25 * width))
+        breaks = np.linspace(0.0, 1.0, panels + 1)
+        grade = np.array([])
+        if math.isfinite(lo):
+            grade = np.concatenate([grade, 0.5 ** np.arange(30, 0, -1) * breaks[1]])
+        if math.isfinite(hi):
+            grade = np.concatenate([grade, 1 - 0.5 ** np.arange(1, 31)[::-1] * (1 - breaks[-2])])
+        breaks = np.unique(np.concatenate([breaks, grade]))
+        left, right = breaks[:-1], breaks[1:]
+        half = (right - left) / 2
+        nodes = (left[:, None] + half[:, None] * (t[None, :] + 1)).ravel()
+        weights = (half[:, None] * w[None, :]).ravel()
+        axes.append((a + (b - a) * nodes, (b - a) * weights))
+    if problem.dim == 1:
+        z, wz = axes[0][0][:, None], axes[0][1]
+    elif problem.dim == 2:
+        X, Y = np.meshgrid(axes[0][0], axes[1][0], indexing="ij")
+        z = np.stack([X.ravel(), Y.ravel()], axis=-1)
+        wz = (axes[0][1][:, None] * axes[1][1][None, :]).ravel()
+    else:
+        raise ModelError(f"MLE needs the normalizer; quadrature covers d ≤ 2, not d = {problem.dim}",
+                         "give the model as a normalized [model.mixture] or use --loss gsm")
+    return torch.as_tensor(z), torch.as_tensor(np.log(wz))
+
+
+def _mle_objective(problem: EstimationProblem, x: torch.Tensor, data_np: Array):  # type: ignore[no-untyped-def]
+    if problem.model.normalized:
+        def f(theta: torch.Tensor) -> torch.Tensor:
+            xx = x if x.shape[0] == theta.shape[0] else x.expand(theta.shape[0], *x.shape[1:])
+            return -problem.model_logpdf_torch(xx, theta).mean(-1)
+        return f
+    z, logw = _nodes(problem, data_np)
+
+    def g(theta: torch.Tensor) -> torch.Tensor:
+        xx = x if x.shape[0] == theta.shape[0] else x.expand(theta.shape[0], *x.shape[1:])
+        zz = z[None].expand(theta.shape[0], *z.shape)
+        lz = problem.model_logpdf_torch(zz, theta)
+        lz = torch.where(torch.isfinite(lz), lz, torch.full_like(lz, -math.inf))
+        log_norm = torch.logsumexp(lz + logw, dim=-1)
+        return -problem.model_logpdf_torch(xx, theta).mean(-1) + log_norm
+    return g
+
+
+# ---------------------------------------------------------------------------- single fits
+def _problem_of(spec: Spec | Diffusion | EstimationProblem, model: Model | None) -> EstimationProblem:
+    if isinstance(spec, EstimationProblem):
+        return spec
+    return build_problem(spec, model)
+
+
+def _ctld_hook(spec: Any, data: Array, **options: Any) -> FitResult:
+    """The CTLD (lifted, annealed) loss is supplied by ``gsmtheory.estimation._ctld_fit.fit_ctld``."""
+    try:
+        module = import_module("gsmtheory.estimation._ctld_fit")
+    except ModuleNotFoundError:
+        raise GSMError("the ctld loss is not available in this version",
+                       "use --loss gsm or --loss mle") from None
+    result: FitResult = module.fit_ctld(spec, data, **options)
+    return result
+
+
+def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "gsm",
+        model: Model | None = None, starts: int = 4, max_iter: int = 100, seed: int = 0) -> FitResult:
+    r"""Fit the spec's model to ``data`` (n, d) by GSM, MLE or (when available) CTLD.
+
+    Parameters
+    ----------
+    spec : Spec, Diffusion or EstimationProblem
+    data : array-like (n, d)
+    loss : {"gsm", "mle", "ctld"}
+    starts : int
+        Starting points for iterative fits: the spec's truth and ``starts − 1`` jittered copies.
+    max_iter : int
+        Newton iterations per start.
+
+    Returns
+    -------
+    FitResult
+        With ``converged=False`` and no numbers when no start converged.
+    """
+    if loss not in LOSSES:
+        raise SpecError(f"unknown loss {loss!r}", f"use one of {', '.join(LOSSES)}")
+    if loss == "ctld":
+        return _ctld_hook(spec, data, starts=starts, max_iter=max_iter, seed=seed)
+    problem = _problem_of(spec, model)
+    x_np = validate_data(data, problem.dim)
+    n = len(x_np)
+    P = problem.params
+    if loss == "gsm" and problem.has_quadratic_loss:
+        return _gsm_closed_form(problem, x_np)
+    x = torch.as_tensor(x_np)[None]
+    objective = _gsm_objective(problem, x) if loss == "gsm" else _mle_objective(problem, x, x_np)
+    rng = np.random.default_rng(seed)
+    truth = problem.truth
+    jitter = rng.standard_normal((max(starts, 1) - 1, len(P))) * 0.5 * np.maximum(1.0, np.abs(truth))
+    theta0 = torch.as_tensor(np.vstack([truth[None], truth[None] + jitter]))
+    res = newton_minimize(objective, theta0, max_iter=max_iter)
+    start_info = tuple({"start": [float(v) for v in theta0[i]], "status": res.status[i],
+                        "loss": float(res.value[i]), "iterations": int(res.iterations[i])}
+                       for i in range(len(res.status)))
+    ok = [i for i, s in enumerate(res.status) if s == "converged"]
+    method = ("damped Newton (autograd Hessian), best of "
+              f"{len(res.status)} start(s)" + ("" if loss == "gsm" or problem.model.normalized
+                                               else "; log Z by Gauss-Legendre quadrature"))
+    if not ok:
+        worst = res.status[0]
+        return FitResult(P, loss, None, None, None, False, worst, method, n,
+                         f"no start converged (statuses: {', '.join(sorted(set(res.status)))})",
+                         start_info)
+    best = min(ok, key=lambda i: float(res.value[i]))
+    theta = res.theta[best].numpy()
+    se = _standard_errors(problem, x_np, theta, loss, res, best)
+    return FitResult(P, loss, tuple(float(v) for v in theta), se, float(res.value[best]), True,
+                     "converged", method, n, "", start_info)
+
+
+def _gsm_closed_form(problem: EstimationProblem, x: Array) -> FitResult:
+    A, b = problem.quadratic_coefficients(x)
+    _, bgrad, bhess = problem.boundary(np.zeros(problem.n_params))
+    Abar = A.mean(0) + bhess
+    bbar = b.mean(0) + bgrad
+    Ainv = solve_bread(Abar, problem.params, what="the GSM quadratic form (mean of A(x))")
+    theta = -Ainv @ bbar
+    per = problem.per_sample(x, theta)
+    loss = float(np.mean(0.5 * np.einsum("i,nij,j->n", theta, A, theta) + b @ theta))
+    se = _sandwich_se(per, Abar, len(x))
+    return FitResult(problem.params, "gsm", tuple(float(v) for v in theta), se, loss, True,
+                     "converged", "closed form: theta = -mean(A)^-1 mean(b) (exponential family)",
+                     len(x), "loss reported without the theta-free term E[c(x)]")
+
+
+def _sandwich_se(per: dict[str, Array], H: Array, n: int) -> tuple[float, ...] | None:
+    psi = per["psi"]
+    M = np.atleast_2d(np.cov(psi, rowvar=False, bias=True))
+    try:
+        Hinv = np.linalg.inv(H)
+    except np.linalg.LinAlgError:
+        return None
+    G = Hinv @ M @ Hinv
+    return tuple(float(v) for v in np.sqrt(np.maximum(np.diag(G), 0.0) / n))
+
+
+def _standard_errors(problem: EstimationProblem, x: Array, theta: Array, loss: str,
+                     res: NewtonResult, best: int) -> tuple[float, ...] | None:
+    n = len(x)
+    if loss == "gsm":
+        per = problem.per_sample(x, theta)
+        _, _, bh = problem.boundary(theta)
+        return _sandwich_se(per, per["hess"].mean(0) + bh, n)
+    H = res.hessian[best].numpy()
+    try:
+        cov = np.linalg.inv(H) / n
+    except np.linalg.LinAlgError:
+        return None
+    return tuple(float(v) for v in np.sqrt(np.maximum(np.diag(cov), 0.0)))
+
+
+# ---------------------------------------------------------------------------- batched
+def fit_batch(problem: EstimationProblem, data: Array | torch.Tensor, loss: str = "gsm", *,
+              theta0: Sequence[float] | None = None, max_iter: int = 100,
+              chunk: int = 250) -> BatchFit:
+    r"""Fit R independent data sets (R, n, d) at once (torch, batched over replications).
+
+    Iterative fits start from ``theta0`` (default: the spec's truth, i.e. the local minimizer
+    near θ*, the one the asymptotic theory describes). Rows are processed ``chunk`` at a time.
+    """
+    x_all = torch.as_tensor(np.asarray(data, dtype=np.float64)) if not isinstance(data, torch.Tensor) else data
+    if x_all.ndim == 2:
+        x_all = x_all[..., None]
+    R, P = x_all.shape[0], problem.n_params
+    start = problem.truth if theta0 is None else np.asarray(theta0, dtype=float)
+    if loss == "gsm" and problem.has_quadratic_loss:
+        A, b = problem.quadratic_coefficients_torch(x_all)
+        _, bgrad, bhess = problem.boundary(np.zeros(P))
+        Abar = A.mean(1) + torch.as_tensor(bhess)
+        bbar = b.mean(1) + torch.as_tensor(bgrad)
+        theta = -torch.linalg.solve(Abar, bbar)
+        ok = torch.isfinite(theta).all(1)
+        return BatchFit(problem.params, theta.numpy(), ok.numpy(),
+                        tuple("converged" if o else "singular" for o in ok.tolist()),
+                        "closed form (batched linear solves)")
+    thetas: list[torch.Tensor] = []
+    status: list[str] = []
+    for s in range(0, R, chunk):
+        x = x_all[s:s + chunk]
+        objective = (_gsm_objective(problem, x) if loss == "gsm"
+                     else _mle_objective(problem, x, x.reshape(-1, x.shape[-1]).numpy()))
+        th0 = torch.as_tensor(start, dtype=torch.float64)[None].repeat(x.shape[0], 1)
+        res = newton_minimize(objective, th0, max_iter=max_iter)
+        thetas.append(res.theta)
+        status.extend(res.status)
+    theta = torch.cat(thetas).numpy()
+    conv = np.array([s == "converged" for s in status])
+    theta = np.where(conv[:, None], theta, np.nan)
+    return BatchFit(problem.params, theta, conv, tuple(status), "damped Newton, batched over replications")
