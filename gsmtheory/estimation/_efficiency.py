@@ -41,7 +41,12 @@ from numpy.typing import NDArray
 from gsmtheory._errors import ModelError, SpecError
 from gsmtheory.compile import compile_expr
 from gsmtheory.estimation._poincare import PoincareValue, poincare_for
-from gsmtheory.estimation._problem import EstimationProblem, build_problem, sample_target
+from gsmtheory.estimation._problem import (
+    EstimationProblem,
+    build_problem,
+    sample_target,
+    target_expectation,
+)
 from gsmtheory.estimation._records import CovarianceEstimate, describe_direction, plain, solve_bread
 from gsmtheory.estimation._sandwich import Moments, Sandwich, _adaptive, moments
 from gsmtheory.symbolic import Diffusion, Model, Spec
@@ -405,9 +410,6 @@ def tilt_efficiency(diffusion: Diffusion, h: sp.Expr | str, *, rtol: float = 1e-
     Lh = diffusion.generator(h, reversible_only=True)
     dir_h = diffusion.dirichlet_integrand(h)
     f = compile_expr(x, [h, h**2, Lh, Lh**2, dir_h], "numpy")
-    theta = sp.Symbol("theta_tilt", real=True)
-    model = Model.from_log_density(x, (theta,), diffusion.log_density + theta * h, [0.0])
-    problem = build_problem(diffusion, model)
 
     def funcs(points: Array) -> list[Array]:
         cols = [points[:, i] for i in range(points.shape[1])]
@@ -422,13 +424,18 @@ def tilt_efficiency(diffusion: Diffusion, h: sp.Expr | str, *, rtol: float = 1e-
         var = eh2 - eh**2
         return np.array([var * elh2 / edir**2, var, elh2, edir])
 
-    vals, err, _, _, _ = _adaptive(per_sample, [("v", "mean")], problem.expect, combine, rtol,
+    def expect(fn: Any, panels: int) -> Any:
+        return target_expectation(diffusion, fn, panels)
+
+    vals, err, _, _, _ = _adaptive(per_sample, [("v", "mean")], expect, combine, rtol,
                                    16 if diffusion.dim == 1 else 8, 4096 if diffusion.dim == 1 else 64)
     ratio, var, elh2, edir = (float(v) for v in vals)
     if edir <= 0:
         raise ModelError("E(h) = 0: h is constant on the support", "choose a non-constant h")
     sw = None
     if compare_sandwich:
+        theta = sp.Symbol("theta_tilt", real=True)
+        model = Model.from_log_density(x, (theta,), diffusion.log_density + theta * h, [0.0])
         eff = efficiency(diffusion, model, rtol=rtol, poincare=False)
         sw = eff.ratio
     eig = edir / var if abs(ratio - 1) <= max(10 * float(err[0]), 1e-9) else None

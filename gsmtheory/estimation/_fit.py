@@ -170,15 +170,17 @@ def _nodes(problem: EstimationProblem, data: Array, panels: int = 64, order: int
         panels, order = 16, 12
     t, w = np.polynomial.legendre.leggauss(order)
     axes = []
+    scan = [np.linspace(*_finite(lo, hi), 201) for lo, hi in problem.bounds]
     for i, (lo, hi) in enumerate(problem.bounds):
         def logp_i(z: Array, i: int = i) -> Array:
-            pts = np.zeros((len(z), problem.dim))
-            pts[:, i] = z
-            return problem.target_logpdf(pts)
-        if problem.dim == 1:
-            a, b = support_interval(logp_i, lo, hi)
-        else:
-            a, b = support_interval(logp_i, lo, hi, drop=60.0)
+            # profile: the max over the other coordinate (a slice would miss correlated mass)
+            if problem.dim == 1:
+                return problem.target_logpdf(np.asarray(z)[:, None])
+            other = scan[1 - i]
+            Z, W = np.meshgrid(z, other, indexing="ij")
+            pts = np.stack([Z, W] if i == 0 else [W, Z], axis=-1)
+            return np.max(problem.target_logpdf(pts), axis=1)
+        a, b = support_interval(logp_i, lo, hi)
         dmin, dmax = float(np.min(data[:, i])), float(np.max(data[:, i]))
         width = b - a
         a = max(lo, min(a, dmin - 0.25 * width))
@@ -205,6 +207,13 @@ def _nodes(problem: EstimationProblem, data: Array, panels: int = 64, order: int
         raise ModelError(f"MLE needs the normalizer; quadrature covers d ≤ 2, not d = {problem.dim}",
                          "give the model as a normalized [model.mixture] or use --loss gsm")
     return torch.as_tensor(z), torch.as_tensor(np.log(wz))
+
+
+def _finite(lo: float, hi: float) -> tuple[float, float]:
+    a = lo if math.isfinite(lo) else (hi - 60.0 if math.isfinite(hi) else -60.0)
+    b = hi if math.isfinite(hi) else (lo + 60.0 if math.isfinite(lo) else 60.0)
+    eps = 1e-9 * (b - a)
+    return a + eps, b - eps
 
 
 def _mle_objective(problem: EstimationProblem, x: torch.Tensor, data_np: Array):  # type: ignore[no-untyped-def]
@@ -309,7 +318,7 @@ def _gsm_closed_form(problem: EstimationProblem, x: Array) -> FitResult:
     loss = float(np.mean(0.5 * np.einsum("i,nij,j->n", theta, A, theta) + b @ theta))
     se = _sandwich_se(per, Abar, len(x))
     return FitResult(problem.params, "gsm", tuple(float(v) for v in theta), se, loss, True,
-                     "converged", "closed form: theta = -mean(A)^-1 mean(b) (exponential family)",
+                     "converged", "closed form: theta = -mean(A)^-1 mean(b) (GSM loss quadratic in theta)",
                      len(x), "loss reported without the theta-free term E[c(x)]")
 
 

@@ -4,7 +4,8 @@ Each row r of θ (R, P) has its own objective f_r(θ_r) (rows do not interact), 
 ∇(Σ_r f_r) gives every row's gradient in one backward pass and P more passes give the
 Hessians. The step solves (H + μI)s = −g with μ lifting H to positive definite where it is not,
 then backtracks (Armijo, factor ½) row by row. A row has converged when
-‖g‖_∞ ≤ gtol·(1 + |f|) with H positive definite; rows that run out of iterations, stall in the
+‖g‖_∞ ≤ gtol·(1 + |f|) with H positive definite (or, once no step decreases f, when
+‖g‖_∞ ≤ noise_gtol·(1 + |f|): the floating-point floor); rows that run out of iterations, stall in the
 line search or produce non-finite values are reported with their status, never as numbers.
 """
 
@@ -51,7 +52,7 @@ def _derivatives(objective: Objective, theta: torch.Tensor) -> tuple[torch.Tenso
 
 
 def newton_minimize(objective: Objective, theta0: torch.Tensor, *, max_iter: int = 100,
-                    gtol: float = 1e-9, max_halvings: int = 40) -> NewtonResult:
+                    gtol: float = 1e-12, max_halvings: int = 40, noise_gtol: float = 1e-7) -> NewtonResult:
     """Minimize R independent objectives from θ0 (R, P); see the module docstring."""
     theta = theta0.detach().clone()
     R, P = theta.shape
@@ -94,8 +95,10 @@ def newton_minimize(objective: Objective, theta0: torch.Tensor, *, max_iter: int
                 break
             t = torch.where(accepted, t, t / 2)
         stalled = active & ~accepted
+        # no decrease possible: at the floating-point floor if the gradient is already tiny
+        floor = stalled & pd & (g.abs().max(1).values <= noise_gtol * (1 + f.abs()))
         for r in torch.nonzero(stalled).flatten().tolist():
-            status[r] = "line_search_failed"
+            status[r] = "converged" if bool(floor[r]) else "line_search_failed"
         active = active & accepted
         theta = torch.where(active[:, None], new_theta, theta)
         f, g, H = _derivatives(objective, theta)

@@ -41,7 +41,7 @@ from gsmtheory.numeric import (
 )
 from gsmtheory.symbolic import Diffusion, GSMLoss, Model, Spec, gsm_loss
 
-__all__ = ["EstimationProblem", "build_problem", "sample_target"]
+__all__ = ["EstimationProblem", "build_problem", "sample_target", "target_expectation"]
 
 Array = NDArray[np.float64]
 
@@ -138,23 +138,7 @@ class EstimationProblem:
 
     def expect(self, funcs: Callable[[Array], list[Array]], panels: int) -> Expectation:
         """E_p[f] for each f in ``funcs(points)`` ((N, d) → list of (N,) arrays), by quadrature (d ≤ 2)."""
-        b = self.bounds
-        if self.dim == 1:
-            return expect_1d(lambda x: self._logp_numpy(x[:, None]),
-                             lambda x: funcs(x[:, None]), *b[0], panels=panels)
-        if self.dim == 2:
-            def logp(X: Array, Y: Array) -> Array:
-                XX, YY = np.broadcast_arrays(X, Y)
-                return self._logp_numpy(np.stack([XX, YY], axis=-1))
-
-            def f(X: Array, Y: Array) -> list[Array]:
-                XX, YY = np.broadcast_arrays(X, Y)
-                pts = np.stack([XX.ravel(), YY.ravel()], axis=-1)
-                return [np.asarray(v).reshape(XX.shape) for v in funcs(pts)]
-
-            return expect_2d(logp, f, (b[0], b[1]), panels=panels)
-        raise ModelError(f"quadrature covers d ≤ 2, this problem has d = {self.dim}",
-                         "use the Monte Carlo methods (method='monte_carlo')")
+        return target_expectation(self.diffusion, funcs, panels, self._logp_numpy)
 
     # ------------------------------------------------------------------ boundary
     def boundary(self, theta: Any = None) -> tuple[float, Array, Array]:
@@ -221,6 +205,28 @@ class EstimationProblem:
         A = torch.stack(out[:P * P], dim=-1).reshape(*shape, P, P)
         b = torch.stack(out[P * P:], dim=-1)
         return A, b
+
+
+def target_expectation(diffusion: Diffusion, funcs: Callable[[Array], list[Array]], panels: int,
+                       logp: Callable[[Array], Array] | None = None) -> Expectation:
+    """E_p[f] under the diffusion's target for each f in ``funcs(points)``, by quadrature (d ≤ 2)."""
+    lp = _target_logpdf(diffusion) if logp is None else logp
+    b = tuple((float(lo), float(hi)) for lo, hi in diffusion.domain)
+    if diffusion.dim == 1:
+        return expect_1d(lambda x: lp(x[:, None]), lambda x: funcs(x[:, None]), *b[0], panels=panels)
+    if diffusion.dim == 2:
+        def logp2(X: Array, Y: Array) -> Array:
+            XX, YY = np.broadcast_arrays(X, Y)
+            return lp(np.stack([XX, YY], axis=-1))
+
+        def f(X: Array, Y: Array) -> list[Array]:
+            XX, YY = np.broadcast_arrays(X, Y)
+            pts = np.stack([XX.ravel(), YY.ravel()], axis=-1)
+            return [np.asarray(v).reshape(XX.shape) for v in funcs(pts)]
+
+        return expect_2d(logp2, f, (b[0], b[1]), panels=panels)
+    raise ModelError(f"quadrature covers d ≤ 2, this problem has d = {diffusion.dim}",
+                     "use the Monte Carlo methods (method='monte_carlo')")
 
 
 class _BoundaryFn:
