@@ -1,0 +1,433 @@
+r"""Two-dimensional Poincaré constants: reversible finite volumes and shift-invert Lanczos.
+
+Setting (DESIGN.md §1, §6): p ∝ e^ℓ on a box (finite sides reflect), E(g) = E_p[∇gᵀ D ∇g]
+with D(x) symmetric positive definite, possibly state-dependent and with off-diagonal
+entries. The box is truncated where p < e^{-tail}·max p (reported). On a uniform grid of
+cells (h_x, h_y), the Markov chain with cell masses π_i = p(x_i) h_x h_y and edge
+conductances
+
+    axis edges     c_x = p D'_xx h_y / h_x,   D'_xx = D_xx − |D_xy| h_x / h_y,
+                   c_y = p D'_yy h_x / h_y,   D'_yy = D_yy − |D_xy| h_y / h_x,
+    diagonal edges c_± = p · max(±D_xy, 0)   (to the (+1, ±1) neighbour),
+
+(p and D at the edge midpoint) is reversible with respect to π, and its Dirichlet form
+Σ_e c_e (f_j − f_i)² is consistent with E: the diagonal edges carry the off-diagonal part of
+D. This needs D'_xx, D'_yy ≥ 0, i.e. |D_xy| h_x/h_y ≤ D_xx and |D_xy| h_y/h_x ≤ D_yy; the
+aspect ratio h_x/h_y is chosen inside that window (which is never empty for D ≻ 0 when D is
+constant; for state-dependent D an empty window is reported as an error — change variables).
+
+C_P of the chain is the top eigenvalue of the pseudo-inverse of A = Π^{1/2}(−Q)Π^{-1/2}:
+A⁺ = P₀ E A_r⁻¹ Eᵀ P₀, with A_r the SPD matrix grounded at the heaviest cell r, P₀ the
+projection off √π, one sparse LU of A_r and Lanczos on A⁺ (shift-invert at 0 without a
+shift). Grids are refined by 2 per axis and the values extrapolated (Aitken); the error
+estimate is the size of the last correction.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sps
+from numpy.typing import NDArray
+from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
+
+from gsmtheory._errors import ModelError, NumericalError, SpecError
+from gsmtheory.numeric._poincare import PoincareResult
+from gsmtheory.numeric._spectral1d import _Map, _probe_points, extrapolate
+
+__all__ = ["poincare_2d"]
+
+Array = NDArray[np.float64]
+LogDensity2 = Callable[[Array, Array], Array]
+Diffusion2 = Callable[[Array, Array], Any] | float | Sequence[Any] | Array
+
+
+def _eval_ell(f: LogDensity2, x: Array, y: Array) -> Array:
+    with np.errstate(all="ignore"):
+        v = np.asarray(f(x, y), dtype=np.float64) * np.ones(np.broadcast_shapes(x.shape, y.shape))
+    if np.any(np.isnan(v)):
+        i = np.nonzero(np.isnan(v))
+        raise NumericalError(f"log density is NaN at ({x[i][0] if x.ndim else x:.4g}, "
+                             f"{y[i][0] if y.ndim else y:.4g})",
+                             "check the parameters (NaN parameters?) and the box")
+    if np.any(v == np.inf):
+        raise NumericalError("log density is +inf inside the box", "check the formula")
+    return v
+
+
+def _diffusion(D: Diffusion2) -> Callable[[Array, Array], tuple[Array, Array, Array]]:
+    """Normalize D to a callable (x, y) -> (D_xx, D_xy, D_yy)."""
+    if callable(D):
+        def f(x: Array, y: Array) -> tuple[Array, Array, Array]:
+            with np.errstate(all="ignore"):
+                out = D(x, y)
+            if isinstance(out, tuple | list) and len(out) == 3:
+                dxx, dxy, dyy = (np.asarray(o, dtype=np.float64) for o in out)
+            else:
+                arr = np.asarray(out, dtype=np.float64)
+                if arr.shape[-2:] != (2, 2):
+                    raise SpecError("D(x, y) must return (D_xx, D_xy, D_yy) or (..., 2, 2)",
+                                    "return the three entries of the symmetric matrix")
+                if not np.allclose(arr[..., 0, 1], arr[..., 1, 0], rtol=1e-12, atol=0):
+                    raise SpecError("D is not symmetric", "give a symmetric D")
+                dxx, dxy, dyy = arr[..., 0, 0], arr[..., 0, 1], arr[..., 1, 1]
+            shape = np.broadcast_shapes(x.shape, y.shape)
+            return tuple(np.broadcast_to(a, shape) for a in (dxx, dxy, dyy))  # type: ignore
+        return f
+    arr = np.asarray(D, dtype=np.float64)
+    if arr.ndim == 0:
+        arr = arr * np.eye(2)
+    elif arr.shape == (2,):
+        arr = np.diag(arr)
+    if arr.shape != (2, 2):
+        raise SpecError(f"constant D has shape {arr.shape}", "give a number, 2 numbers or 2x2")
+    if not np.all(np.isfinite(arr)):
+        raise NumericalError("D contains NaN or inf", "use finite numbers")
+    if not np.allclose(arr, arr.T, rtol=1e-12, atol=0):
+        raise SpecError("D is not symmetric", "give a symmetric D")
+    if np.linalg.eigvalsh(arr).min() <= 0:
+        raise ModelError("D is not positive definite",
+                         "a singular D controls no variance in some direction: no Poincaré "
+                         "inequality; use a positive definite D")
+    c = arr
+
+    def g(x: Array, y: Array) -> tuple[Array, Array, Array]:
+        shape = np.broadcast_shapes(np.shape(x), np.shape(y))
+        return (np.full(shape, c[0, 0]), np.full(shape, c[0, 1]), np.full(shape, c[1, 1]))
+    return g
+
+
+def truncate_box(log_density: LogDensity2, box: Sequence[Sequence[float]], *,
+                 tail: float = 40.0, points: Array | None = None
+                 ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Sub-box outside which p < e^{-tail} max p (finite sides kept exactly when reached)."""
+    (xlo, xhi), (ylo, yhi) = ((float(a), float(b)) for a, b in box)
+    for lo, hi in ((xlo, xhi), (ylo, yhi)):
+        if math.isnan(lo) or math.isnan(hi) or not lo < hi:
+            raise NumericalError(f"box side ({lo}, {hi}) is empty or NaN", "give lo < hi")
+    pts = np.zeros((0, 2)) if points is None else np.atleast_2d(np.asarray(points, float))
+    px = _probe_points(xlo, xhi, pts[:, 0])
+    py = _probe_points(ylo, yhi, pts[:, 1])
+    # keep the probe sets moderate: subsample uniformly in index
+    if px.size > 300:
+        px = px[np.unique(np.linspace(0, px.size - 1, 300).astype(int))]
+    if py.size > 300:
+        py = py[np.unique(np.linspace(0, py.size - 1, 300).astype(int))]
+    window: tuple[float, float, float, float] | None = None
+    lmax = -np.inf
+    for _ in range(8):
+        X, Y = np.meshgrid(px, py, indexing="ij")
+        ell = _eval_ell(log_density, X, Y)
+        lmax = max(lmax, float(np.max(ell)))
+        if not math.isfinite(lmax):
+            raise ModelError("the density is zero on the whole box", "check the log density")
+        keep = ell >= lmax - tail
+        ix = np.nonzero(keep.any(axis=1))[0]
+        iy = np.nonzero(keep.any(axis=0))[0]
+        sides = []
+        for idx, grid, lo, hi, name in ((ix, px, xlo, xhi, "x"), (iy, py, ylo, yhi, "y")):
+            i0, i1 = int(idx[0]), int(idx[-1])
+            if (math.isinf(lo) and i0 == 0) or (math.isinf(hi) and i1 == grid.size - 1):
+                raise ModelError(f"the density does not decay along {name} towards infinity: "
+                                 "it cannot be normalized",
+                                 "use a log density that tends to -inf at infinite sides")
+            sides.append(lo if i0 == 0 else float(grid[i0 - 1]))
+            sides.append(hi if i1 == grid.size - 1 else float(grid[i1 + 1]))
+        new = (sides[0], sides[1], sides[2], sides[3])
+        if window is not None and all(
+                abs(a - b) <= 1e-3 * (new[1] - new[0] if k < 2 else new[3] - new[2])
+                for k, (a, b) in enumerate(zip(new, window))):
+            window = new
+            break
+        window = new
+        px = np.linspace(new[0], new[1], 161)
+        py = np.linspace(new[2], new[3], 161)
+        px = px[(px > xlo) & (px < xhi)] if px.size else px
+        py = py[(py > ylo) & (py < yhi)] if py.size else py
+        px = np.unique(np.concatenate([[new[0], new[1]], px]).clip(xlo, xhi))
+        py = np.unique(np.concatenate([[new[2], new[3]], py]).clip(ylo, yhi))
+        px = px[np.isfinite(px)]
+        py = py[np.isfinite(py)]
+    assert window is not None
+    return (window[0], window[1]), (window[2], window[3])
+
+
+def _chain2d(log_density: LogDensity2, dfun: Callable[[Array, Array], tuple[Array, Array, Array]],
+             mx: _Map, my: _Map, nx: int, ny: int) -> tuple[Array, list[tuple[Any, Any, Array]]]:
+    """log π (nx·ny,) normalized, and edges (i, j, log c) in flat indices, on the mapped grid.
+
+    With x = X(u), y = Y(v) (u, v uniform in [0, 1]) the chain is built for p̃ = p X'Y' and
+    D̃ = J⁻¹ D J⁻ᵀ, J = diag(X', Y'): the same Dirichlet form in the new coordinates.
+    """
+    hx, hy = 1.0 / nx, 1.0 / ny
+    uc = (np.arange(nx) + 0.5) * hx
+    vc = (np.arange(ny) + 0.5) * hy
+    U, V = np.meshgrid(uc, vc, indexing="ij")
+
+    def at(u: Array, v: Array) -> tuple[Array, Array, Array, Array]:
+        x, dx = mx(u)
+        y, dy = my(v)
+        return x, y, dx, dy
+
+    X, Y, DX, DY = at(U, V)
+    lp = _eval_ell(log_density, X, Y) + np.log(DX * DY) + math.log(hx * hy)
+    idx = np.arange(nx * ny).reshape(nx, ny)
+    edges: list[tuple[Any, Any, Array]] = []
+    ratio = hx / hy
+
+    def add(sl_a: tuple[slice, slice], sl_b: tuple[slice, slice], kind: str) -> None:
+        um, vm = 0.5 * (U[sl_a] + U[sl_b]), 0.5 * (V[sl_a] + V[sl_b])
+        xm, ym, dxm, dym = at(um, vm)
+        dxx, dxy, dyy = dfun(xm, ym)
+        if np.any(np.isnan(dxx)) or np.any(np.isnan(dxy)) or np.any(np.isnan(dyy)):
+            raise NumericalError("D is NaN inside the box", "check the parameters")
+        if np.any(dxx * dyy - dxy**2 <= 0) or np.any(dxx <= 0) or np.any(dyy <= 0):
+            raise ModelError("D is not positive definite somewhere inside the box",
+                             "use a D that is positive definite inside the domain")
+        txx, txy, tyy = dxx / dxm**2, dxy / (dxm * dym), dyy / dym**2
+        if kind == "x":
+            coef = (txx - np.abs(txy) * ratio) / ratio
+        elif kind == "y":
+            coef = (tyy - np.abs(txy) / ratio) * ratio
+        elif kind == "+":
+            coef = np.maximum(txy, 0.0)
+        else:
+            coef = np.maximum(-txy, 0.0)
+        if kind in ("x", "y"):
+            if np.any(coef < -1e-12 * np.maximum(txx / ratio, tyy * ratio)):
+                raise ModelError(
+                    "off-diagonal D too large for the grid: the finite-volume chain needs "
+                    "|D_xy| h_x/h_y <= D_xx and |D_xy| h_y/h_x <= D_yy everywhere",
+                    "change variables (for constant D, y = D^{-1/2} x gives D = I) or pass "
+                    "a shape whose aspect ratio fits")
+            coef = np.maximum(coef, 0.0)
+        mask = coef > 0
+        if not np.any(mask):
+            return
+        lf = _eval_ell(log_density, xm, ym) + np.log(dxm * dym)
+        with np.errstate(divide="ignore"):
+            lc = lf + np.log(coef)
+        ia, ib = idx[sl_a][mask], idx[sl_b][mask]
+        edges.append((ia.ravel(), ib.ravel(), lc[mask].ravel()))
+
+    s_ = slice(None)
+    add((slice(0, -1), s_), (slice(1, None), s_), "x")
+    add((s_, slice(0, -1)), (s_, slice(1, None)), "y")
+    add((slice(0, -1), slice(0, -1)), (slice(1, None), slice(1, None)), "+")
+    add((slice(0, -1), slice(1, None)), (slice(1, None), slice(0, -1)), "-")
+    lp = lp.ravel()
+    top = float(np.max(lp))
+    z = top + math.log(float(np.sum(np.exp(lp - top))))
+    return lp - z, [(a, b, c - z) for a, b, c in edges]
+
+
+def _axis_map(dfun: Callable[[Array, Array], tuple[Array, Array, Array]], side: tuple[float, float],
+              other: tuple[float, float], box_side: tuple[float, float], axis: int) -> _Map:
+    """Square-root map at a finite end of the box where D's normal entry vanishes."""
+    t = (np.arange(16) + 0.5) / 16
+    o = other[0] + t * (other[1] - other[0])
+    deg = []
+    for end, orig in zip(side, box_side):
+        if end != orig:
+            deg.append(False)
+            continue
+        e = np.full_like(o, end)
+        dxx, _, dyy = dfun(e, o) if axis == 0 else dfun(o, e)
+        normal = np.asarray(dxx if axis == 0 else dyy)
+        deg.append(bool(np.any(~(normal > 0))))
+    kind = {(False, False): "affine", (True, False): "sqrt-left",
+            (False, True): "sqrt-right", (True, True): "sin2"}[(deg[0], deg[1])]
+    return _Map(side[0], side[1], kind)
+
+
+def _top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
+              tol: float) -> tuple[float, str]:
+    """C_P of the chain: top eigenvalue of A⁺ (grounded LU + Lanczos)."""
+    keep = lp >= float(np.max(lp)) - floor  # drop cells with no mass worth a float
+    n_all = lp.size
+    new_index = -np.ones(n_all, dtype=np.int64)
+    new_index[keep] = np.arange(int(keep.sum()))
+    lpk = lp[keep]
+    n = lpk.size
+    rows, cols, vals = [], [], []
+    diag = np.zeros(n)
+    for a, b, lc in edges:
+        ok = keep[a] & keep[b] & np.isfinite(lc)
+        ia, ib, c = new_index[a[ok]], new_index[b[ok]], lc[ok]
+        off = -np.exp(c - 0.5 * (lpk[ia] + lpk[ib]))
+        rows += [ia, ib]
+        cols += [ib, ia]
+        vals += [off, off]
+        diag += np.bincount(ia, np.exp(c - lpk[ia]), minlength=n)
+        diag += np.bincount(ib, np.exp(c - lpk[ib]), minlength=n)
+    A = sps.coo_matrix((np.concatenate([*vals, diag]),
+                        (np.concatenate([*rows, np.arange(n)]),
+                         np.concatenate([*cols, np.arange(n)]))), shape=(n, n)).tocsc()
+    v0 = np.exp(0.5 * (lpk - float(np.max(lpk))))
+    v0 /= np.linalg.norm(v0)
+    r = int(np.argmax(lpk))
+    others = np.delete(np.arange(n), r)
+    Ar = A[others][:, others].tocsc()
+    try:
+        lu = splu(Ar, permc_spec="MMD_AT_PLUS_A")
+    except RuntimeError as exc:
+        return math.inf, f"grounded generator is singular ({exc}): disconnected support"
+
+    def proj(y: Array) -> Array:
+        return y - v0 * float(v0 @ y)
+
+    def mv(y: Array) -> Array:
+        y = proj(np.ravel(y))
+        z = np.zeros(n)
+        z[others] = lu.solve(y[others])
+        return proj(z)
+
+    op = LinearOperator((n, n), matvec=mv, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    start = proj(rng.standard_normal(n) * v0 + 1e-3 * rng.standard_normal(n))
+    try:
+        w = eigsh(op, k=1, which="LA", tol=tol, v0=start, ncv=min(n - 1, 30),
+                  return_eigenvectors=False)
+    except ArpackNoConvergence as exc:  # pragma: no cover - rare
+        if len(exc.eigenvalues):
+            return float(exc.eigenvalues[0]), "Lanczos did not converge"
+        return math.nan, "Lanczos did not converge"
+    return float(w[0]), ""
+
+
+def _aspect(dfun: Callable[[Array, Array], tuple[Array, Array, Array]], mx: _Map,
+            my: _Map) -> float | None:
+    """h_u/h_v admissible for the diagonal-edge scheme (None when D is diagonal)."""
+    t = (np.arange(40) + 0.5) / 40
+    U, V = np.meshgrid(t, t, indexing="ij")
+    (X, DX), (Y, DY) = mx(U), my(V)
+    dxx, dxy, dyy = (np.asarray(a) for a in dfun(X, Y))
+    if np.any(np.isnan(dxx)) or np.any(np.isnan(dxy)) or np.any(np.isnan(dyy)):
+        raise NumericalError("D is NaN inside the box", "check the parameters")
+    if np.any(dxx <= 0) or np.any(dyy <= 0) or np.any(dxx * dyy - dxy**2 <= 0):
+        raise ModelError("D is not positive definite somewhere inside the box",
+                         "use a D that is positive definite inside the domain")
+    dxx, dxy, dyy = dxx / DX**2, dxy / (DX * DY), dyy / DY**2
+    a = np.abs(dxy)
+    if not np.any(a > 0):
+        return None
+    nz = a > 0
+    lo = float(np.max(a[nz] / dyy[nz]))
+    hi = float(np.min(dxx[nz] / a[nz]))
+    if lo > hi:
+        raise ModelError("off-diagonal D varies too much for one grid aspect ratio",
+                         "change variables so that D is closer to diagonal")
+    return math.sqrt(lo * hi)
+
+
+def poincare_2d(log_density: LogDensity2, diffusion: Diffusion2,
+                box: Sequence[Sequence[float]], *, rtol: float = 1e-4,
+                shape: tuple[int, int] | None = None, min_levels: int = 3,
+                max_levels: int = 6, tail: float = 40.0,
+                max_cells: int = 1_500_000, points: Array | None = None) -> PoincareResult:
+    r"""C_P = sup_g Var_p(g) / E_p[∇gᵀ D ∇g] for p ∝ e^ℓ on a 2D box (module docstring).
+
+    Parameters
+    ----------
+    log_density : callable
+        ℓ(x, y), vectorized over two broadcasting arrays, unnormalized.
+    diffusion : float, 2 numbers, 2×2 array, or callable
+        Constant D (a number means D = dI), or ``D(x, y)`` returning ``(D_xx, D_xy, D_yy)``
+        or an array ``(..., 2, 2)``. Off-diagonal entries use diagonal edges (module doc).
+    box : ((x_lo, x_hi), (y_lo, y_hi))
+        The domain; ±inf allowed, finite sides reflect. The lifted CTLD chain is the box
+        (−inf, inf) × [0, β_max] with ℓ(x, β) = log r(β) + log (p * N(0, βλ))(x).
+    rtol : float
+        Target relative error of the extrapolated value.
+    shape : (nx, ny), optional
+        Coarsest grid; by default chosen from the variation of ℓ across the box.
+    min_levels, max_levels : int
+        Grids (each refining both axes by 2) are added until the error estimate meets rtol,
+        at least ``min_levels`` (≥ 3) and at most ``max_levels`` of them.
+    tail, max_cells, points
+        As in :func:`poincare_1d`.
+
+    Returns
+    -------
+    PoincareResult
+        ``method="fv2d"``, ``side="estimate"``; status ``"ok"`` when the error estimate
+        meets rtol, else ``"not_converged"``.
+    """
+    if not 0 < rtol < 1:
+        raise SpecError(f"rtol = {rtol} is not in (0, 1)", "use e.g. rtol=1e-4")
+    if min_levels < 3 or max_levels < min_levels:
+        raise SpecError("need 3 <= min_levels <= max_levels", "an error estimate needs 3 grids")
+    dfun = _diffusion(diffusion)
+    bx, by = truncate_box(log_density, box, tail=tail, points=points)
+    (bx0, bx1), (by0, by1) = ((float(a), float(b)) for a, b in box)
+    mx = _axis_map(dfun, bx, by, (bx0, bx1), 0)
+    my = _axis_map(dfun, by, bx, (by0, by1), 1)
+    ratio = _aspect(dfun, mx, my)
+    if shape is None:
+        t = (np.arange(256) + 0.5) / 256
+        (xs, _), (ys, _) = mx(t), my(t)
+        ell = _eval_ell(log_density, *np.meshgrid(xs, ys, indexing="ij"))
+        ell = np.where(np.isfinite(ell), ell, np.nan)
+        tvx = float(np.nanmax(np.nansum(np.abs(np.diff(ell, axis=0)), axis=0)))
+        tvy = float(np.nanmax(np.nansum(np.abs(np.diff(ell, axis=1)), axis=1)))
+        cap = 48 if rtol < 5e-4 else 24
+        nx = int(np.clip(tvx / 16, 12, cap))
+        ny = int(np.clip(tvy / 16, 12, cap))
+        if ratio is not None:  # h_u/h_v = ratio
+            h = math.sqrt(1.0 / (ratio * nx * ny))
+            nx = max(8, round(1.0 / (ratio * h)))
+            ny = max(8, round(1.0 / h))
+    else:
+        nx, ny = int(shape[0]), int(shape[1])
+    values: list[float] = []
+    floors: list[float] = []
+    grids: list[list[int]] = []
+    status, best, err = "not_converged", math.nan, math.inf
+    info: dict[str, Any] = {}
+    notes: list[str] = []
+    for k in range(max_levels):
+        gx, gy = nx * 2**k, ny * 2**k
+        if gx * gy > max_cells:
+            notes.append(f"stopped before {gx}x{gy} cells (max_cells={max_cells})")
+            break
+        lp, edges = _chain2d(log_density, dfun, mx, my, gx, gy)
+        cp, note = _top_pinv(lp, edges, 700.0, tol=1e-12)
+        if note:
+            notes.append(note)
+        if math.isinf(cp):
+            return PoincareResult(math.inf, 0.0, "fv2d", {"shape": [gx, gy]}, "no_poincare",
+                                  f"no Poincaré inequality: {note}", "estimate", (bx, by))
+        if math.isnan(cp):
+            return PoincareResult(0.0, math.inf, "fv2d", {"shape": [gx, gy]}, "failed",
+                                  note, "estimate", (bx, by))
+        values.append(cp)
+        floors.append(1e-9)
+        grids.append([gx, gy])
+        if len(values) >= 3:
+            best, err, info = extrapolate(values, floors)
+            order = info.get("order")
+            plausible = order is None or 1.0 <= order <= 8.0
+            if err <= rtol * abs(best) and len(values) >= min_levels and plausible:
+                status = "ok"
+                break
+    if not values:
+        raise SpecError("the coarsest grid exceeds max_cells", "raise max_cells or pass shape")
+    if len(values) < 3:
+        best, err = values[-1], (abs(values[-1] - values[0]) if len(values) == 2 else math.inf)
+    resolution = {"shape": grids[-1], "levels": grids, "values": values,
+                  "observed_order": info.get("order"), "extrapolated": info.get("extrapolated"),
+                  "tail": tail, "aspect": ratio, "maps": [mx.kind, my.kind]}
+    if status == "ok":
+        msg = (f"fv2d: {len(grids)} grids up to {grids[-1][0]}x{grids[-1][1]} cells on "
+               f"[{bx[0]:.4g}, {bx[1]:.4g}] x [{by[0]:.4g}, {by[1]:.4g}]")
+    else:
+        msg = (f"not converged: relative error estimate {err / abs(best):.2g} > rtol {rtol:g} "
+               f"at {grids[-1][0]}x{grids[-1][1]} cells")
+        warnings.warn(f"poincare_2d {msg}", RuntimeWarning, stacklevel=2)
+    if notes:
+        msg += "; " + "; ".join(sorted(set(notes)))
+    return PoincareResult(best, err, "fv2d", resolution, status, msg, "estimate", (bx, by))
