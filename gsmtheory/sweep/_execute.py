@@ -88,9 +88,11 @@ def _executor(workers: int, scheduler: str | None, connect_timeout: float = 20.0
     """(executor, slots): a local forkserver pool, or a Dask cluster's concurrent.futures executor."""
     if scheduler is None:
         threads = max(1, default_workers() // workers)
+        ctx: multiprocessing.context.BaseContext
         if "forkserver" in multiprocessing.get_all_start_methods():
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(list(preload))  # effective when this process starts its server
+            server = multiprocessing.get_context("forkserver")
+            server.set_forkserver_preload(list(preload))  # effective when this process starts its server
+            ctx = server
         else:  # pragma: no cover - platforms without fork
             ctx = multiprocessing.get_context("spawn")
         pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
@@ -165,8 +167,8 @@ def run_sweep(sweep: SweepFile, store: str | Path, *, workers: int | None = None
         raise GSMError(f"--workers must be a positive integer, got {workers}", "give --workers 1 or more")
     n_workers = default_workers() if workers is None else int(workers)
     job_device = _job_device(device, scheduler)
-    if sweep.task == "fit" and data is None:
-        data = _load_data(sweep.options["data"])
+    if sweep.task == "fit" and data is None and sweep.data_path is not None:
+        data = _load_data(sweep.data_path)
     points = expand_grid(sweep)
     spec_hash = sweep.spec_hash
     with open_store(store) as db:

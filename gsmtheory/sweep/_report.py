@@ -21,7 +21,8 @@ from gsmtheory.sweep._store import StoredRow, read_rows, read_sweeps
 
 __all__ = ["Report", "draw_report", "scalar_results"]
 
-_MAX_KEYS = 12
+_MAX_KEYS = 16
+_MAX_LIST = 4
 _DECADES = 2.0
 
 
@@ -42,16 +43,26 @@ class Report:
 
 
 def scalar_results(result: dict[str, Any] | None, prefix: str = "") -> dict[str, float]:
-    """Finite real numbers in a result dict, nested keys joined by ``.`` (bools and text skipped)."""
+    """Finite real numbers in a result dict, nested keys joined by ``.``.
+
+    A one-element (nested) list counts as its element (a 1 × 1 covariance); a short list of
+    numbers (≤ 4, e.g. a loss at each ``at`` point) gives ``key[0]``, ``key[1]``, ...; bools,
+    text and longer lists are skipped.
+    """
     out: dict[str, float] = {}
     for key, value in (result or {}).items():
         name = f"{prefix}{key}"
+        while isinstance(value, list) and len(value) == 1:
+            value = value[0]
         if isinstance(value, bool):
             continue
         if isinstance(value, int | float) and math.isfinite(value):
             out[name] = float(value)
         elif isinstance(value, dict):
             out.update(scalar_results(value, prefix=name + "."))
+        elif isinstance(value, list) and len(value) <= _MAX_LIST and all(
+                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value):
+            out.update({f"{name}[{i}]": float(v) for i, v in enumerate(value)})
     return out
 
 

@@ -78,6 +78,9 @@ class SweepFile:
         canonical JSON of ``[task_options]``.
     data_sha256 : str or None
         digest of the data file named by ``task_options.data`` (fit), part of the hash.
+    data_path : str or None
+        that file, resolved against the sweep file's folder (not part of the hash: moving the
+        folder keeps the sweep's identity).
     """
 
     source: str
@@ -87,6 +90,7 @@ class SweepFile:
     grid: tuple[tuple[str, tuple[Number, ...]], ...]
     options_json: str = "{}"
     data_sha256: str | None = None
+    data_path: str | None = None
 
     def __post_init__(self) -> None:
         if not self.grid:
@@ -181,10 +185,11 @@ def _resolve_spec(spec: Any, base: Path | None, source: str) -> tuple[str, str]:
                 "nor a catalogue name", f"give a TOML path or one of: {', '.join(sorted(CATALOGUE))}")
 
 
-def _data_digest(options: dict[str, Any], base: Path | None, source: str) -> str | None:
+def _data_file(options: dict[str, Any], base: Path | None, source: str) -> tuple[str | None, str | None]:
+    """(sha256, resolved path) of ``task_options.data``, or (None, None)."""
     data = options.get("data")
     if data is None:
-        return None
+        return None, None
     if not isinstance(data, str):
         raise _fail(source, "task_options.data must be a file name", 'write data = "samples.npy"')
     path = Path(data)
@@ -192,8 +197,11 @@ def _data_digest(options: dict[str, Any], base: Path | None, source: str) -> str
         path = base / path
     if not path.is_file():
         raise _fail(source, f"data file {data!r} not found", "give a .npy or .csv path relative to the sweep file")
-    options["data"] = str(path.resolve())
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise _fail(source, f"cannot read data file {data!r} ({type(exc).__name__})", "check the file") from None
+    return digest, str(path.resolve())
 
 
 def parse_sweep(text: str, *, base: Path | None = None, source: str = "<text>") -> SweepFile:
@@ -231,14 +239,14 @@ def parse_sweep(text: str, *, base: Path | None = None, source: str = "<text>") 
     declared = _spec_constants(spec_text, spec_name, source)
     grid = _grid(data.get("grid", {}), source, declared)
     options = dict(options)
-    digest = _data_digest(options, base, source)
+    digest, data_path = _data_file(options, base, source)
     try:
         options_json = canonical_json(options)
     except (TypeError, ValueError):
         raise _fail(source, "task options must be plain numbers, strings, lists and tables",
                     "remove dates and non-finite numbers") from None
     return SweepFile(source=source, spec_name=spec_name, spec_text=spec_text, task=task, grid=grid,
-                     options_json=options_json, data_sha256=digest)
+                     options_json=options_json, data_sha256=digest, data_path=data_path)
 
 
 def _spec_constants(spec_text: str, spec_name: str, source: str) -> dict[str, float]:

@@ -135,7 +135,11 @@ def _poincare(job: Job) -> dict[str, Any]:
 
 def _efficiency(job: Job) -> dict[str, Any]:
     efficiency = _api("gsmtheory.estimation", "efficiency", "efficiency")
-    return jsonable(efficiency(_spec(job)).to_dict())  # type: ignore[no-any-return]
+    opts = job.options
+    kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("samples", "seed") if k in opts}
+    if "method" in opts:
+        kwargs["method"] = str(opts["method"])
+    return jsonable(efficiency(_spec(job), **kwargs).to_dict())  # type: ignore[no-any-return]
 
 
 def _loss(job: Job) -> dict[str, Any]:
@@ -161,18 +165,21 @@ def _loss(job: Job) -> dict[str, Any]:
 
 def _fit(job: Job) -> dict[str, Any]:
     fit = _api("gsmtheory.estimation", "fit", "fit")
-    loss = job.options.get("loss", "gsm")
-    return jsonable(fit(_spec(job), job.data, loss=loss).to_dict())  # type: ignore[no-any-return]
+    opts = job.options
+    kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("starts", "seed") if k in opts}
+    return jsonable(fit(_spec(job), job.data, loss=opts.get("loss", "gsm"), **kwargs).to_dict())  # type: ignore[no-any-return]
 
 
 #: task name -> (function, allowed option keys, required option keys, public API it needs)
 _REGISTRY: Mapping[str, tuple[Callable[[Job], dict[str, Any]], frozenset[str], frozenset[str],
                               tuple[str, str] | None]] = MappingProxyType({
     "poincare": (_poincare, frozenset(), frozenset(), ("gsmtheory.numeric", "poincare_constant")),
-    "efficiency": (_efficiency, frozenset(), frozenset(), ("gsmtheory.estimation", "efficiency")),
+    "efficiency": (_efficiency, frozenset({"method", "samples", "seed"}), frozenset(),
+                   ("gsmtheory.estimation", "efficiency")),
     "loss": (_loss, frozenset({"at", "panels", "samples", "seed", "method"}), frozenset({"at"}),
              ("gsmtheory.numeric", "evaluate_gsm_loss")),
-    "fit": (_fit, frozenset({"data", "loss"}), frozenset({"data"}), ("gsmtheory.estimation", "fit")),
+    "fit": (_fit, frozenset({"data", "loss", "starts", "seed"}), frozenset({"data"}),
+            ("gsmtheory.estimation", "fit")),
     "selftest": (_selftest, frozenset({"sleep", "fail_if_exists"}), frozenset(), None),
 })
 

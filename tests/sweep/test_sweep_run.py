@@ -13,7 +13,17 @@ from pathlib import Path
 import pytest
 
 from gsmtheory.cli import main
-from gsmtheory.sweep import Job, draw_report, execute, expand_grid, load_sweep, read_rows, run_sweep
+from gsmtheory.sweep import (
+    Job,
+    draw_report,
+    execute,
+    expand_grid,
+    load_sweep,
+    parse_sweep,
+    read_rows,
+    run_sweep,
+    scalar_results,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -193,3 +203,24 @@ def test_unreachable_scheduler_is_one_line(tmp_path, write_sweep):
         run_sweep(sweep, tmp_path / "s.db", scheduler=f"tcp://127.0.0.1:{port}", connect_timeout=2.0)
     assert "\n" not in str(info.value)
     assert read_rows(tmp_path / "s.db") == []  # the store is fine, and empty
+
+
+def test_efficiency_sweep_of_a_gaussian_location_model(tmp_path):
+    """Real task: C_P = σ² (claim 1) and Γ_GSM = Γ_MLE = σ² (claim 7) at every grid point."""
+    sweep = parse_sweep('spec = "gaussian"\ntask = "efficiency"\n[grid]\nsigma = [0.5, 1.0, 3.0]\n')
+    summary = run_sweep(sweep, tmp_path / "e.db", workers=2, progress=False)
+    assert (summary.written, summary.failed) == (3, 0)
+    for row in read_rows(tmp_path / "e.db"):
+        var = row.params["sigma"] ** 2
+        flat = scalar_results(row.result)
+        assert flat["gsm_covariance"] == pytest.approx(var, rel=1e-8)
+        assert flat["mle_covariance"] == pytest.approx(var, rel=1e-8)
+        assert flat["key_lemma.poincare_constant"] == pytest.approx(var, rel=1e-6)
+    plots = {Path(p).name for p in draw_report(tmp_path / "e.db").plots}
+    assert "gaussian-efficiency-" + sweep.spec_hash[:8] + "-gsm_covariance-vs-sigma.png" in plots
+
+
+def test_scalar_results_flattening():
+    result = {"a": 1, "b": [[2.0]], "c": [1.0, 2.0], "d": {"e": 3.0, "f": "text"}, "g": True,
+              "h": list(range(9)), "i": "nan", "j": float("inf")}
+    assert scalar_results(result) == {"a": 1.0, "b": 2.0, "c[0]": 1.0, "c[1]": 2.0, "d.e": 3.0}
