@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric import log_r_functions, sample_beta, sample_mixture
+from gsmtheory.numeric import log_r_functions, mixture_logpdf, sample_beta, sample_mixture
 from gsmtheory.symbolic import (
     CTLDParameters,
     GaussianMixture,
@@ -132,6 +132,14 @@ class CTLDProblem:
         return [np.broadcast_to(np.asarray(v, dtype=float), np.broadcast_shapes(np.shape(x), np.shape(beta)))
                 for v in out]
 
+    def bulk_gradient(self, x: Array, beta: Array, theta: Sequence[float]) -> Array:
+        """∇_θφ at (x, β), shape (..., P)."""
+        f = compile_expr(self._args(), list(self.loss.theta_gradient), "numpy")
+        shape = np.broadcast_shapes(np.shape(x), np.shape(beta))
+        with np.errstate(all="ignore"):
+            out = f(np.asarray(x, dtype=float), np.asarray(beta, dtype=float), *[float(t) for t in theta])
+        return np.stack([np.broadcast_to(np.asarray(v, dtype=float), shape) for v in out], axis=-1)
+
     def implicit_torch(self, x: torch.Tensor, beta: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
         """φ(x, β; θ) in torch (the derived expression; autograd through θ)."""
         f = compile_expr(self._args(), self.loss.implicit, "torch")
@@ -173,21 +181,27 @@ class CTLDProblem:
         b, w = _legendre_panels(0.0, self.params.beta_max, panels)
         return b, w * np.exp(log_r(b) - self.log_z_r)
 
-    def _x_rule(self, s: float | Array, nh: int) -> tuple[Array, Array]:
-        """Nodes/weights of x ∼ p^s = Σ_k w_k N(μ_k, σ² + s): shape (..., K·nh)."""
-        z, wz = _hermite(nh)
-        mu = np.array([m[0] for m in self.target.means])
-        wk = np.array(self.target.weights)
-        sd = np.sqrt(self.target.covariance[0][0] + np.asarray(s, dtype=float))[..., None, None]
-        nodes = mu[:, None] + sd * z[None, :]
-        weights = np.broadcast_to(wk[:, None] * wz[None, :], nodes.shape)
-        return nodes.reshape(*nodes.shape[:-2], -1), weights.reshape(*weights.shape[:-2], -1)
+    def _x_rule(self, s: float | Array, panels: int) -> tuple[Array, Array]:
+        """x ∼ p^s: composite Gauss–Legendre on [min μ − 10 sd, max μ + 10 sd] weighted by p^s.
 
-    def joint_expect(self, fn: Callable[[Array, Array], list[Array]], *, panels: int = 48,
-                     nh: int = 48) -> list[Array]:
-        """E_{(x,β)∼r p^β}[f] for each array f returned by ``fn(x, beta)`` (trailing axes kept)."""
+        Shape (..., 16·panels) for an array s; weights sum to 1 along the last axis.
+        """
+        mu = np.array([m[0] for m in self.target.means])
+        sd = np.sqrt(self.target.covariance[0][0] + np.asarray(s, dtype=float))[..., None]
+        t, w = _legendre_panels(0.0, 1.0, panels)
+        lo, hi = mu.min() - 10 * sd, mu.max() + 10 * sd
+        nodes = lo + (hi - lo) * t
+        lp = mixture_logpdf(self.target, nodes[..., None], np.broadcast_to(np.asarray(s, dtype=float)[..., None],
+                                                                         nodes.shape))
+        weights = (hi - lo) * w * np.exp(lp)
+        return nodes, weights / weights.sum(axis=-1, keepdims=True)
+
+    def joint_expect(self, fn: Callable[[Array, Array], list[Array]], *, panels: int = 16,
+                     nh: int = 16) -> list[Array]:
+        """E_{(x,β)∼r p^β}[f] for each array f returned by ``fn(x, beta)`` (trailing axes kept);
+        ``panels`` Gauss–Legendre panels of 16 nodes in β, ``nh`` in x."""
         b, wb = self._beta_rule(panels)
-        xs, wx = self._x_rule(b * self.params.lambda_min, nh)  # (nb, K nh)
+        xs, wx = self._x_rule(b * self.params.lambda_min, nh)  # (nb, 16 nh)
         bb = np.broadcast_to(b[:, None], xs.shape)
         vals = fn(xs, bb)
         w = wb[:, None] * wx
@@ -291,8 +305,8 @@ def _ctld_cov(problem: CTLDProblem, panels: int, nh: int) -> dict[str, Array]:
     Eg, Egg, Eh = problem.joint_expect(bulk_fn, panels=panels, nh=nh)
     H = Eh.reshape(P, P).copy()
     # faces: −c_f E_{p^{β_f}}[flux]; ψ gets −c_f ∇flux(x_f)
-    xs0, w0 = problem._x_rule(0.0, nh)  # data x ~ p (K nh nodes)
-    z, wz = _hermite(nh)
+    xs0, w0 = problem._x_rule(0.0, nh)  # data x ~ p
+    z, wz = _hermite(40)
     face_terms: dict[float, Array] = {}
     for face in problem.faces:
         if face.at == 0.0:
@@ -310,13 +324,13 @@ def _ctld_cov(problem: CTLDProblem, panels: int, nh: int) -> dict[str, Array]:
             face_terms[face.at] = np.einsum("m,nmp->np", wz, gf)  # conditional mean given x
             face_terms[-face.at] = np.einsum("m,nmp,nmq->npq", wz, gf, gf)  # conditional second moment
     # conditional mean of the bulk gradient given the data point x: G_A(x) = E_{β,z}[∇φ(x + √(βλ)z, β)]
-    b, wb = problem._beta_rule(panels)
-    xx = xs0[:, None, None] + np.sqrt(b * lam)[None, :, None] * z[None, None, :]
+    b, wb = problem._beta_rule(max(panels // 2, 4))
+    zg, wzg = _hermite(24)
+    xx = xs0[:, None, None] + np.sqrt(b * lam)[None, :, None] * zg[None, None, :]
     bb = np.broadcast_to(b[None, :, None], xx.shape)
-    out = problem.bulk(xx, bb, th)
-    ga = np.stack(out[1:1 + P], axis=-1)
+    ga = problem.bulk_gradient(xx, bb, th)
     ga = np.where(np.isfinite(ga), ga, 0.0)
-    GA = np.einsum("b,m,nbmp->np", wb, wz, ga)
+    GA = np.einsum("b,m,nbmp->np", wb, wzg, ga)
     second = Egg.reshape(P, P).copy()
     mean = Eg.reshape(P).copy()
     B0 = face_terms.get(0.0, np.zeros((len(xs0), P)))
@@ -352,16 +366,16 @@ def _sym(a: Array) -> Array:
     return a + a.T
 
 
-def ctld_efficiency(problem: CTLDProblem, *, panels: int = 32, nh: int = 40) -> CTLDEfficiency:
+def ctld_efficiency(problem: CTLDProblem, *, panels: int = 12, nh: int = 16) -> CTLDEfficiency:
     """Sandwich covariances of CTLD and vanilla SM and both MLE baselines at θ* (two resolutions)."""
     lo = _ctld_cov(problem, panels, nh)
-    hi = _ctld_cov(problem, 2 * panels, int(1.5 * nh))
+    hi = _ctld_cov(problem, 2 * panels, 2 * nh)
     err = 0.0
     for k in ("gsm", "gsm_exact", "vanilla", "mle0", "mle1"):
         a, b = lo[k], hi[k]
         err = max(err, float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)))
     return CTLDEfficiency(problem.param_names, hi["gsm"], hi["gsm_exact"], hi["vanilla"], hi["mle0"], hi["mle1"],
-                          hi["H"], err, resolution={"beta_panels": 2 * panels, "hermite": int(1.5 * nh),
+                          hi["H"], err, resolution={"beta_panels": 2 * panels, "x_panels": 2 * nh,
                                                     "score_mean_at_truth": hi["mean"].tolist()})
 
 
