@@ -1,5 +1,15 @@
 """Arrays in, result records out: quadrature, spectral gaps and bounds, samplers."""
 
+from gsmtheory.numeric._bounds import (
+    bakry_emery_bound,
+    curvature_lower_bound,
+    gaussian_poincare_constant,
+    holley_stroock_bound,
+    muckenhoupt_bracket,
+    oscillation,
+    rayleigh_quotient,
+    tensorization,
+)
 from gsmtheory.numeric._ctld import (
     CTLDSimulation,
     beta_cdf,
@@ -23,10 +33,20 @@ from gsmtheory.numeric._mixture import (
     mixture_logpdf,
     mixture_score,
 )
+from gsmtheory.numeric._poincare import PoincareResult, poincare_constant
 from gsmtheory.numeric._quadrature import Expectation, expect_1d, expect_2d, support_interval
+from gsmtheory.numeric._spectral1d import poincare_1d, truncate_support
+from gsmtheory.numeric._spectral2d import poincare_2d
+from gsmtheory.numeric._spectral_nd import rayleigh_ritz
 
 __all__ = [
+    "DEVICE_CHOICES",
     "CTLDSimulation",
+    "Expectation",
+    "LossEvaluation",
+    "PoincareResult",
+    "bakry_emery_bound",
+    "batch_size",
     "beta_cdf",
     "conditional_cdf",
     "convolve_logpdf_1d",
@@ -34,23 +54,31 @@ __all__ = [
     "ctld_joint_logpdf",
     "ctld_poincare",
     "ctld_poincare_curve",
-    "lifted_chi_square",
-    "log_r_functions",
-    "sample_beta",
-    "sample_ctld_joint",
-    "simulate_ctld",
-    "DEVICE_CHOICES",
-    "Expectation",
-    "LossEvaluation",
-    "batch_size",
+    "curvature_lower_bound",
     "evaluate_gsm_loss",
     "expect_1d",
     "expect_2d",
+    "gaussian_poincare_constant",
+    "holley_stroock_bound",
+    "lifted_chi_square",
+    "log_r_functions",
     "mixture_dlogpdf_ds",
     "mixture_hessian",
     "mixture_logpdf",
     "mixture_score",
+    "muckenhoupt_bracket",
+    "oscillation",
+    "poincare_1d",
+    "poincare_2d",
+    "poincare_constant",
+    "rayleigh_quotient",
+    "rayleigh_ritz",
     "resolve_device",
+    "sample_beta",
+    "sample_ctld_joint",
     "sample_mixture",
+    "simulate_ctld",
     "support_interval",
+    "tensorization",
+    "truncate_support",
 ]

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from gsmtheory._errors import NumericalError
 
-__all__ = ["PoincareResult"]
+__all__ = ["PoincareResult", "poincare_constant"]
 
 Side = Literal["estimate", "upper_bound", "lower_bound", "exact", "bracket"]
 _SIDES = ("estimate", "upper_bound", "lower_bound", "exact", "bracket")
@@ -156,3 +156,144 @@ class PoincareResult:
             "lower": self.lower,
             "upper": self.upper,
         })
+
+
+# ----------------------------------------------------------------------------- dispatcher
+def _no_poincare(why: str) -> PoincareResult:
+    return PoincareResult(math.inf, 0.0, "degenerate", {}, "no_poincare",
+                          f"no Poincaré inequality: {why} (C_P = inf)", "exact",
+                          log_poincare_constant=math.inf)
+
+
+def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str = "auto",
+                      quick: bool = False) -> PoincareResult:
+    r"""C_P of a symbolic :class:`gsmtheory.symbolic.Diffusion` (module docstring for methods).
+
+    Parameters
+    ----------
+    diffusion : Diffusion
+        ℓ, D, domain (Q is ignored: it does not change E, DESIGN.md §1).
+    rtol : float, optional
+        Target relative error (defaults: 1e-8 in 1D, 1e-4 in 2D; 1e-6 / 1e-3 with quick).
+    method : str
+        ``"auto"``, or force one of ``"gaussian"``, ``"green"``, ``"fv"`` (1D), ``"fv2d"``,
+        ``"tensorization"``, ``"rayleigh_ritz"``.
+    quick : bool
+        Looser default tolerances.
+    """
+    import numpy as np
+    import sympy as sp
+
+    from gsmtheory._errors import ModelError, SpecError
+    from gsmtheory.compile import compile_expr
+    from gsmtheory.numeric._bounds import gaussian_poincare_constant, tensorization
+    from gsmtheory.numeric._mixture import mixture_logpdf
+    from gsmtheory.numeric._spectral1d import poincare_1d
+    from gsmtheory.numeric._spectral2d import poincare_2d
+    from gsmtheory.numeric._spectral_nd import rayleigh_ritz
+
+    coords = tuple(diffusion.coords)
+    d = len(coords)
+    D = sp.ImmutableMatrix(diffusion.D)
+    ell = diffusion.log_density
+    for expr in (ell, *D):
+        if sp.sympify(expr).has(sp.nan, sp.zoo):
+            raise NumericalError("the diffusion contains NaN", "check the parameters")
+    if diffusion.is_degenerate:
+        return _no_poincare("D is singular, so the Dirichlet form controls no variance in "
+                            "some direction (e.g. underdamped Langevin)")
+    dom = [(float(lo), float(hi)) for lo, hi in diffusion.domain]
+    mixture = getattr(diffusion, "mixture", None)
+    const_D = not any(sp.sympify(e).free_symbols & set(coords) for e in D)
+    infinite = all(np.isinf(lo) and np.isinf(hi) for lo, hi in dom)
+    if method in ("auto", "gaussian") and mixture is not None and mixture.n_components == 1 \
+            and const_D and infinite:
+        Dm = np.array(D.tolist(), dtype=float)
+        return gaussian_poincare_constant(np.array(mixture.covariance), Dm)
+    if method == "gaussian":
+        raise SpecError("the closed form needs one Gaussian, constant D and an unbounded domain",
+                        "use method='auto'")
+
+    def log_density_fn(*xs: Any) -> Any:
+        if mixture is not None:
+            return mixture_logpdf(mixture, np.stack(np.broadcast_arrays(*xs), axis=-1))
+        return ell_c(*xs)
+
+    ell_c = compile_expr(list(coords), ell)
+    rt1 = rtol if rtol is not None else (1e-6 if quick else 1e-8)
+    rt2 = rtol if rtol is not None else (1e-3 if quick else 1e-4)
+
+    # product structure: ℓ additively separable, D diagonal with D_ii = D_ii(x_i)
+    separable = d >= 2 and method in ("auto", "tensorization")
+    if separable:
+        for i in range(d):
+            for j in range(d):
+                if i != j and (sp.simplify(D[i, j]) != 0 or D[i, i].has(coords[j])):
+                    separable = False
+        if separable:
+            grad = [sp.diff(ell, c) for c in coords]
+            separable = all(not sp.simplify(grad[i]).has(coords[j])
+                            for i in range(d) for j in range(d) if i != j)
+    if separable:
+        parts = []
+        for i, c in enumerate(coords):
+            ref = {coords[j]: _inside(dom[j]) for j in range(d) if j != i}
+            li = compile_expr([c], ell.subs(ref))
+            di = compile_expr([c], D[i, i])
+            pts = None if mixture is None else np.array(mixture.means)[:, i]
+            parts.append(poincare_1d(li, di, *dom[i], rtol=rt1, points=pts))
+        return tensorization(parts)
+    if method == "tensorization":
+        raise SpecError("no product structure (ℓ not additively separable or D not diagonal)",
+                        "use method='auto'")
+    if d == 1:
+        dfn = compile_expr(list(coords), D[0, 0])
+        pts = None if mixture is None else np.array(mixture.means)[:, 0]
+        m = method if method in ("green", "fv") else "auto"
+        return poincare_1d(log_density_fn, dfn, *dom[0], rtol=rt1, method=m, points=pts)
+    if d == 2 and method in ("auto", "fv2d"):
+        dc = compile_expr(list(coords), [D[0, 0], D[0, 1], D[1, 1]])
+
+        def dfun2(x: Any, y: Any) -> Any:
+            return tuple(np.broadcast_to(np.asarray(v, float), np.broadcast(x, y).shape)
+                         for v in dc(x, y))
+
+        pts = None if mixture is None else np.array(mixture.means)
+        return poincare_2d(log_density_fn, dfun2, dom, rtol=rt2, points=pts)
+    # d >= 3 (or forced): Rayleigh–Ritz lower bound
+    dmat = compile_expr(list(coords), list(D))
+
+    def dfn_nd(x: Any) -> Any:
+        vals = dmat(*[x[:, i] for i in range(d)])
+        arr = np.stack([np.broadcast_to(np.asarray(v, float), (x.shape[0],)) for v in vals],
+                       axis=-1)
+        return arr.reshape(x.shape[0], d, d)
+
+    if mixture is not None:
+        return rayleigh_ritz(None, dfn_nd, mixture=mixture, degree=3 if quick else 4)
+    box = []
+    for i, (lo, hi) in enumerate(dom):
+        if np.isinf(lo) or np.isinf(hi):
+            raise ModelError(f"coordinate {coords[i]} is unbounded and the target is not a "
+                             "Gaussian mixture: no quadrature box for Rayleigh–Ritz in d >= 3",
+                             "give a finite domain or a [mixture] target")
+        box.append((lo, hi))
+
+    def lnd(x: Any) -> Any:
+        return ell_c(*[x[:, i] for i in range(d)])
+
+    return rayleigh_ritz(lnd, dfn_nd, box=np.array(box), degree=3 if quick else 4,
+                         nodes=12 if d == 3 else 8)
+
+
+def _inside(interval: tuple[float, float]) -> float:
+    lo, hi = interval
+    if lo < 0 < hi:
+        return 0.0
+    if math.isinf(lo) and math.isinf(hi):
+        return 0.0
+    if math.isinf(hi):
+        return lo + 1.0
+    if math.isinf(lo):
+        return hi - 1.0
+    return 0.5 * (lo + hi)
