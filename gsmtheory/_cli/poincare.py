@@ -1,0 +1,53 @@
+"""`gsmtheory poincare SPEC`: the Poincaré constant C_P and spectral gap 1/C_P, with an error estimate."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from gsmtheory._cli._common import add_spec_argument, spec_from_args
+from gsmtheory.numeric import poincare_constant
+
+NAME = "poincare"
+HELP = "Poincaré constant C_P (Var g <= C_P E(g)) and spectral gap, with error estimate and method"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """SPEC, --rtol, --method, --quick."""
+    add_spec_argument(parser)
+    parser.add_argument("--rtol", type=float, default=None,
+                        help="target relative error (default 1e-8 in 1D, 1e-4 in 2D)")
+    parser.add_argument("--method", default="auto",
+                        choices=["auto", "gaussian", "green", "fv", "fv2d", "tensorization",
+                                 "rayleigh_ritz"],
+                        help="solver (default: chosen from the structure of the diffusion)")
+    parser.add_argument("--quick", action="store_true", help="looser default tolerances")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """The result record as a dict with the keys of DESIGN.md §4 (poincare)."""
+    spec = spec_from_args(args)
+    result = poincare_constant(spec.diffusion, rtol=args.rtol, method=args.method,
+                               quick=args.quick)
+    out = result.to_dict()
+    out["spec"] = spec.name
+    return out
+
+
+def format_text(result: dict[str, Any]) -> str:
+    """Human-readable summary."""
+    lines = [
+        f"spec               {result.get('spec')}",
+        f"poincare_constant  {result['poincare_constant']!s}  (± {result['error_estimate']!s}, "
+        f"{result['side']})",
+        f"spectral_gap       {result['spectral_gap']!s}",
+        f"method             {result['method']}  status {result['status']}",
+        f"domain used        {result['truncation']}",
+        f"message            {result['message']}",
+    ]
+    return "\n".join(lines)
+
+
+def exit_code(result: dict[str, Any]) -> int:
+    """0 when the value is trustworthy (or C_P = inf is the answer), 1 when it did not converge."""
+    return 0 if result["status"] in ("ok", "bound", "no_poincare", "overflow") else 1
