@@ -31,10 +31,12 @@ from gsmtheory.sweep._tasks import Job, Outcome, execute
 __all__ = ["SweepSummary", "default_workers", "run_sweep"]
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-#: what the forkserver imports before forking workers: the whole stack for the real tasks
-_PRELOAD_ALL = ("gsmtheory.symbolic", "gsmtheory.compile", "gsmtheory.numeric", "gsmtheory.estimation",
-                "gsmtheory.sweep._tasks")
-_PRELOAD_LIGHT = ("gsmtheory.sweep._tasks",)
+#: what the forkserver imports once, before forking workers: the stack the first sweep's task
+#: uses (the server lives as long as this process; later sweeps fork from it in milliseconds,
+#: importing on their own whatever it lacks). The selftest needs nothing heavy.
+_PRELOAD = ("gsmtheory.symbolic", "gsmtheory.compile", "gsmtheory.numeric", "gsmtheory.estimation",
+            "gsmtheory.sweep._tasks")
+_PRELOAD_SELFTEST = ("gsmtheory.sweep._tasks",)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def _init_worker(threads: int) -> None:
 
 @contextlib.contextmanager
 def _executor(workers: int, scheduler: str | None, connect_timeout: float = 20.0,
-              preload: tuple[str, ...] = _PRELOAD_ALL) -> Iterator[tuple[cf.Executor, int]]:
+              preload: tuple[str, ...] = _PRELOAD) -> Iterator[tuple[cf.Executor, int]]:
     """(executor, slots): a local forkserver pool, or a Dask cluster's concurrent.futures executor."""
     if scheduler is None:
         threads = max(1, default_workers() // workers)
@@ -168,7 +170,10 @@ def run_sweep(sweep: SweepFile, store: str | Path, *, workers: int | None = None
     n_workers = default_workers() if workers is None else int(workers)
     job_device = _job_device(device, scheduler)
     if sweep.task == "fit" and data is None and sweep.data_path is not None:
-        data = _load_data(sweep.data_path)
+        from gsmtheory.estimation import load_data
+        from gsmtheory.symbolic import parse_spec
+
+        data = load_data(sweep.data_path, parse_spec(sweep.spec_text, name=sweep.spec_name).diffusion.dim)
     points = expand_grid(sweep)
     spec_hash = sweep.spec_hash
     with open_store(store) as db:
@@ -182,7 +187,7 @@ def run_sweep(sweep: SweepFile, store: str | Path, *, workers: int | None = None
         written = failed = 0
         if pending:
             with _executor(n_workers, scheduler, connect_timeout,
-                           _PRELOAD_LIGHT if sweep.task == "selftest" else _PRELOAD_ALL) as (ex, slots), \
+                           _PRELOAD_SELFTEST if sweep.task == "selftest" else _PRELOAD) as (ex, slots), \
                     tqdm(total=len(pending), desc=f"sweep {sweep.task}", unit="task", file=sys.stderr,
                          disable=(not progress) if progress is not None else None) as bar:
                 todo = iter(pending)
@@ -231,18 +236,3 @@ def _outcome(fut: cf.Future[Outcome], job: Job) -> Outcome:
         message = " ".join(str(exc).split())
         return Outcome(job.key, "error", None, f"{type(exc).__name__}: {message}"[:2000], 0.0,
                        job.device, "?")
-
-
-def _load_data(path: str) -> Any:
-    import numpy as np
-
-    p = Path(path)
-    try:
-        if p.suffix == ".npy":
-            arr = np.load(p, allow_pickle=False)
-        else:
-            arr = np.loadtxt(p, delimiter=",", ndmin=2)
-    except (OSError, ValueError) as exc:
-        raise GSMError(f"cannot read data {path!r} ({type(exc).__name__})",
-                       "give a .npy array or a .csv with one sample per row") from None
-    return np.asarray(arr, dtype=float)

@@ -224,3 +224,23 @@ def test_scalar_results_flattening():
     result = {"a": 1, "b": [[2.0]], "c": [1.0, 2.0], "d": {"e": 3.0, "f": "text"}, "g": True,
               "h": list(range(9)), "i": "nan", "j": float("inf")}
     assert scalar_results(result) == {"a": 1.0, "b": 2.0, "c[0]": 1.0, "c[1]": 2.0, "d.e": 3.0}
+
+
+def test_fit_sweep_reads_data_and_hashes_its_bytes(tmp_path):
+    """Real task: for the Gaussian location model the GSM estimate is the sample mean, at any σ."""
+    import numpy as np
+
+    data = np.random.default_rng(3).normal(0.4, 1.5, size=(400, 1))
+    np.save(tmp_path / "x.npy", data)
+    text = 'spec = "gaussian"\ntask = "fit"\n[grid]\nsigma = [1.0, 2.0]\n[task_options]\ndata = "x.npy"\n'
+    sweep = parse_sweep(text, base=tmp_path)
+    summary = run_sweep(sweep, tmp_path / "f.db", workers=1, progress=False)
+    assert (summary.written, summary.failed) == (2, 0), read_rows(tmp_path / "f.db")[0].error
+    for row in read_rows(tmp_path / "f.db"):
+        assert row.result["estimate"]["mu"] == pytest.approx(float(data.mean()), abs=1e-9)
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    np.save(moved / "x.npy", data)
+    assert parse_sweep(text, base=moved).spec_hash == sweep.spec_hash  # same bytes, same sweep
+    np.save(moved / "x.npy", data[:-1])
+    assert parse_sweep(text, base=moved).spec_hash != sweep.spec_hash  # other data, other sweep
