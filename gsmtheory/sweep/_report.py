@@ -144,8 +144,12 @@ def draw_report(store: str | Path, out: str | Path | None = None) -> Report:
             for k in scalar_results(row.result):
                 if k not in keys:
                     keys.append(k)
+        # the swept names: the recorded grid's first, then any a later (wider) grid added
+        params = list(sweep["grid"])
+        for row in ok:
+            params += [k for k in row.params if k not in params]
         for key in keys[:_MAX_KEYS]:
-            for param in sweep["grid"]:
+            for param in params:
                 name = _slug(f"{sweep['spec_name']}-{sweep['task']}-{sweep['spec_hash'][:8]}-{key}-vs-{param}")
                 path = out_dir / f"{name}.png"
                 title = f"{sweep['spec_name']} · {sweep['task']} · {key} vs {param}"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from gsmtheory import GSMError
 from gsmtheory.cli import main
 from gsmtheory.sweep import (
     Job,
@@ -193,8 +194,6 @@ def test_dask_cluster_on_loopback_matches_local_pool(tmp_path, write_sweep, caps
 def test_unreachable_scheduler_is_one_line(tmp_path, write_sweep):
     import socket
 
-    from gsmtheory import GSMError
-
     with socket.socket() as s:  # a loopback port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -244,3 +243,25 @@ def test_fit_sweep_reads_data_and_hashes_its_bytes(tmp_path):
     assert parse_sweep(text, base=moved).spec_hash == sweep.spec_hash  # same bytes, same sweep
     np.save(moved / "x.npy", data[:-1])
     assert parse_sweep(text, base=moved).spec_hash != sweep.spec_hash  # other data, other sweep
+
+
+def test_poincare_sweep_of_gaussians(tmp_path):
+    """Real task: C_P = σ² for N(0, σ²) under Langevin (claim 1), one stored row per σ."""
+    import gsmtheory.numeric
+
+    if not hasattr(gsmtheory.numeric, "poincare_constant"):
+        pytest.skip("gsmtheory.numeric.poincare_constant is not there yet")
+    sweep = parse_sweep('spec = "gaussian"\ntask = "poincare"\n[grid]\nsigma = [0.5, 2.0]\n')
+    summary = run_sweep(sweep, tmp_path / "p.db", workers=2, progress=False)
+    assert (summary.written, summary.failed) == (2, 0), [r.error for r in read_rows(tmp_path / "p.db")]
+    for row in read_rows(tmp_path / "p.db"):
+        assert row.result["poincare_constant"] == pytest.approx(row.params["sigma"] ** 2, rel=1e-6)
+
+
+def test_poincare_task_needs_its_api():
+    import gsmtheory.numeric
+
+    if hasattr(gsmtheory.numeric, "poincare_constant"):
+        pytest.skip("the API exists")
+    with pytest.raises(GSMError, match=r"needs gsmtheory\.numeric\.poincare_constant"):
+        parse_sweep('spec = "gaussian"\ntask = "poincare"\n[grid]\nsigma = [0.5, 2.0]\n')
