@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from gsmtheory._errors import NumericalError
@@ -88,7 +89,7 @@ def _ols(X: np.ndarray, y: np.ndarray, level: float) -> tuple[np.ndarray, float,
     return beta, loo_rmse, (float(beta[1] - t * se), float(beta[1] + t * se))
 
 
-def classify_growth(x: Sequence[float], cost: Sequence[float], *, level: float = 0.95,
+def classify_growth(x: ArrayLike, cost: ArrayLike, *, level: float = 0.95,
                     decisive: float = 1.5, min_points: int = 4,
                     models: Sequence[str] = GROWTH_MODELS) -> GrowthFit:
     """Classify how ``cost`` grows with ``x`` (see the module docstring).

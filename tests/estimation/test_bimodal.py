@@ -78,7 +78,7 @@ def test_ratio_is_per_direction_not_per_distribution():
     assert per["a"] < 1.5  # the means are estimated almost as well as by MLE
     assert per["w"] > 100  # the weight is not
     worst, v = eff.worst_direction
-    best, u = eff.best_direction
+    best, _u = eff.best_direction
     assert worst >= per["w"] * (1 - 1e-9) and best <= per["a"] * (1 + 1e-9)
     assert abs(v[1]) > 0.99  # the worst direction is (almost) the weight
     assert eff.ratio_along(v) == pytest.approx(worst, rel=1e-8)
