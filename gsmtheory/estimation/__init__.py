@@ -1,5 +1,19 @@
 """Estimators, sandwich and Fisher covariances, efficiency per direction, Monte Carlo, growth rates."""
 
+from gsmtheory.estimation._ctld import (
+    CTLDEfficiency,
+    CTLDFit,
+    CTLDLossValues,
+    CTLDProblem,
+    ctld_efficiency,
+    ctld_empirical_loss,
+    ctld_loss_values,
+    ctld_problem,
+    draw_data,
+    fit_ctld,
+    fit_mle,
+    fit_vanilla,
+)
 from gsmtheory.estimation._efficiency import (
     Efficiency,
     KeyLemma,
@@ -25,6 +39,18 @@ from gsmtheory.estimation._sandwich import (
 )
 
 __all__ = [
+    "CTLDEfficiency",
+    "CTLDFit",
+    "CTLDLossValues",
+    "CTLDProblem",
+    "ctld_efficiency",
+    "ctld_empirical_loss",
+    "ctld_loss_values",
+    "ctld_problem",
+    "draw_data",
+    "fit_ctld",
+    "fit_mle",
+    "fit_vanilla",
     "GROWTH_MODELS",
     "BatchFit",
     "CovarianceEstimate",
