@@ -13,6 +13,7 @@ mixture target, with standard errors.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -137,7 +138,7 @@ def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panel
     resolution: dict[str, Any]
     if d == 1:
         for th in points:
-            ex = expect_1d(logp_arr, lambda xx, th=th: f(xx, *th), *bounds[0], panels=panels)
+            ex = expect_1d(logp_arr, functools.partial(_at_theta, f, th), *bounds[0], panels=panels)
             b = _boundary_1d(loss, logp_arr, th, ex.log_normalizer)
             explicit.append(ex.values[0])
             implicit.append(ex.values[1] + b)
@@ -148,7 +149,7 @@ def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panel
         method, resolution = ex.method, {**ex.resolution, "support": list(ex.support[0])}
     elif d == 2:
         for th in points:
-            ex = expect_2d(logp_arr, lambda xx, yy, th=th: f(xx, yy, *th), (bounds[0], bounds[1]),
+            ex = expect_2d(logp_arr, functools.partial(_at_theta, f, th), (bounds[0], bounds[1]),
                            panels=max(panels // 2, 8))
             b = _boundary_2d(loss, logp_arr, th, ex)
             explicit.append(ex.values[0])
@@ -179,6 +180,11 @@ def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panel
         tuple(tuple(zip(names, p, strict=True)) for p in points),
         tuple(explicit), tuple(implicit), tuple(boundary), tuple(e_err), tuple(i_err),
         constant, method, resolution)
+
+
+def _at_theta(f: Any, theta: tuple[float, ...], *xs: np.ndarray) -> Any:
+    """f(x..., θ...) with θ fixed: the integrands at one parameter point."""
+    return f(*xs, *theta)
 
 
 def _boundary_1d(loss: GSMLoss, logp: Any, theta: tuple[float, ...], log_z: float) -> float:
