@@ -37,10 +37,19 @@ Rules:
   refinement), ``mc_vs_sandwich`` (Monte Carlo covariance against the sandwich formula).
 - the registry discovers ``proofs_checks.check_*`` modules by import, sorted by ``CLAIM_ID``;
   a check that raises is reported as failed with the exception message (``kind="error"``).
-- ``seconds`` is measured by the registry.
+- ``seconds`` is measured by the registry; warnings a check emits land in
+  ``details["warnings"]``.
+- tests: ``tests/verify/test_checks.py`` runs every discovered check in quick mode and asserts it
+  passes (and has a docstring); add a deliberate bug for your check to ``MUTATIONS`` in
+  ``tests/verify/test_mutations.py`` (``Mutation(name, "module:attr", wrap, ("CNN",))``: the
+  wrapper turns the original function into a wrong one; it is patched wherever it was imported).
 
-Command line: ``gsmtheory verify [--quick | --full] [-k PATTERN] [--json] [--report DIR]``;
-``--quick`` is the default; exit status 1 when a check fails.
+Command line: ``gsmtheory verify [--quick | --full] [-k PATTERN] [--json] [--report DIR]
+[--jobs N] [--list]``; ``--quick`` is the default (``make verify``), ``--full`` the long run;
+exit status 1 when a check fails, 2 on a user error. ``--report DIR`` writes ``report.md``,
+a self-contained ``index.html`` (plots inlined), the PNG plots and ``results.json``.
+
+Python: ``verify(pattern, quick=True) -> VerifyResult``; ``write_report(result, directory)``.
 """
 
 from gsmtheory.verify._plots import STANDARD_PLOTS, PlotOutcome, collect_plots, render_plots
