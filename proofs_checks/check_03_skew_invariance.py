@@ -17,7 +17,9 @@ Why this tests it: for each target and D, several Q (constant, and state-depende
    full mode) is assembled; its symmetric part gives the Rayleigh–Ritz spectral gap, so C_P with
    and without Q are compared (and, for Gaussians, with the closed form 1/λ_min(Σ⁻¹D), exact
    because linear functions are eigenfunctions); the antisymmetric part is reported to show Q
-   does change the dynamics;
+   does change the dynamics. Rayleigh–Ritz is a lower bound on C_P, so the package's own solver
+   (``poincare_constant``, which works from E and ignores Q) must not fall below it beyond its
+   error estimate;
 4. the GSM losses (explicit and implicit, with boundary terms) derived with and without Q are
    compared as expressions, and in full mode (or when they differ) evaluated at several θ.
 
@@ -39,7 +41,7 @@ import sympy as sp
 from scipy import linalg
 
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric import evaluate_gsm_loss, expect_2d, mixture_logpdf
+from gsmtheory.numeric import evaluate_gsm_loss, expect_2d, mixture_logpdf, poincare_constant
 from gsmtheory.symbolic import Diffusion, Spec, gsm_loss, load_spec, parse_spec
 from gsmtheory.verify import ClaimRecord, plot, series
 
@@ -233,6 +235,11 @@ def check(quick: bool = True) -> ClaimRecord:
         changes: dict[str, Any] = {}
         if target.closed_form_cp is not None:
             worst = max(worst, _rel(ref.cp, target.closed_form_cp))
+        # Rayleigh–Ritz is a lower bound on C_P: the package's solver must not be below it
+        solver = poincare_constant(base, quick=quick)
+        solver_rel = solver.error_estimate / solver.poincare_constant
+        excess = max(0.0, ref.cp / solver.poincare_constant - 1.0 - solver_rel - 1e-12)
+        worst = max(worst, excess)
         skews = list(_skews(x, y).items())
         if quick:  # all three Q on the first target, one state-dependent Q on the others
             skews = skews if not cases else skews[len(cases):len(cases) + 1]
@@ -264,6 +271,8 @@ def check(quick: bool = True) -> ClaimRecord:
             convergence.append(series(f"Rayleigh–Ritz on monomials: {target.label}",
                                       [n for n, _ in pts], [e for _, e in pts]))
         cases[target.label] = {
+            "cp_solver": solver.poincare_constant, "cp_solver_method": solver.method,
+            "cp_solver_relative_error": solver_rel, "ritz_above_solver": excess,
             "cp_by_degree": [list(t) for t in ref.cp_by_degree],
             "cp_without_Q": ref.cp, "cp_closed_form": target.closed_form_cp,
             "dirichlet_without_Q": ref.carre_du_champ.tolist(),
