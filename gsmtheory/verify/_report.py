@@ -53,6 +53,16 @@ def format_value(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+#: the claims of DESIGN.md §2
+DESIGN_CLAIMS: tuple[str, ...] = tuple(f"C{i:02d}" for i in range(1, 17))
+
+
+def _absent(result: VerifyResult) -> str:
+    ids = {c.id for c in result.claims}
+    missing = [i for i in DESIGN_CLAIMS if i not in ids]
+    return f"Claims of DESIGN.md §2 not in this run: {', '.join(missing)}." if missing else ""
+
+
 def _status(c: ClaimRecord) -> str:
     if c.kind == "error":
         return "ERROR"
@@ -70,6 +80,7 @@ def _markdown(result: VerifyResult, plots: list[PlotOutcome], when: str) -> str:
         f"{result.passed} of {len(result.claims)} claims passed, {result.failed} failed; "
         f"mode **{result.mode}**; {result.seconds:.1f} s; {when}.",
         "",
+        *([_absent(result), ""] if _absent(result) else []),
         "| id | claim | kind | computed | theoretical | relation | result | s |",
         "| --- | --- | --- | --- | --- | --- | --- | ---: |",
     ]
@@ -197,6 +208,7 @@ def _html(result: VerifyResult, plots: list[PlotOutcome], when: str, directory: 
 <p>{result.passed} of {len(result.claims)} claims passed, {result.failed} failed;
 mode <b>{e(result.mode)}</b>; {result.seconds:.1f} s; {e(when)}.
 <span id="image-status" class="note"></span></p>
+<p class="note">{e(_absent(result))}</p>
 <table><thead><tr><th>id</th><th>claim</th><th>kind</th><th>computed</th><th>theoretical</th>
 <th>relation</th><th>result</th><th>s</th></tr></thead><tbody>
 {''.join(rows)}

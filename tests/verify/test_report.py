@@ -38,6 +38,7 @@ def test_report_files_and_contents(fake_result: VerifyResult, tmp_path: Path) ->
         assert png.read_bytes().startswith(PNG) and png.stat().st_size > 5000
     md = (out / "report.md").read_text()
     assert "2 of 5 claims passed, 3 failed" in md
+    assert "not in this run: C05, C06, C07, C08, C09, C10, C11, C12, C13, C15, C16." in md
     assert "## Findings" in md and "**C02**: The computed value 3 exceeds the reported bound 2." in md
     assert "![Poincaré constant against separation (Langevin and CTLD)](cp_vs_separation.png)" in md
     assert "Data from C01, C14." in md  # one plot merged from two claims
