@@ -30,7 +30,7 @@ from typing import Any
 import torch
 
 from benchmarks._util import best_of, write_result
-from gsmtheory.sweep import Job, execute, expand_grid, parse_sweep, run_sweep
+from gsmtheory.sweep import Job, execute, expand_grid, parse_sweep, read_rows, run_sweep
 from gsmtheory.sweep._montecarlo import torch_mc_loss
 from gsmtheory.symbolic import gsm_loss, parse_spec
 
@@ -74,14 +74,20 @@ def _sweep_text(work: int) -> str:
     return f'spec = "bench.toml"\ntask = "selftest"\n[grid]\nwork = [{work}]\nk = [{ks}]\n'
 
 
-def throughput(workers: int, work: int, folder: Path, run: int) -> float:
-    """Tasks per second of a full local sweep of N_TASKS tasks into a fresh store."""
+def throughput(workers: int, work: int, folder: Path, run: int, overheads: list[float] | None = None) -> float:
+    """Tasks per second of a full local sweep of N_TASKS tasks into a fresh store.
+
+    With one worker, wall time minus the summed task times is what the machinery costs (pool
+    start, dispatch, one commit per row); it is appended to ``overheads``.
+    """
     sweep = parse_sweep(_sweep_text(work), base=folder)
     start = time.perf_counter()
     summary = run_sweep(sweep, folder / f"w{workers}-{run}.db", workers=workers, device="cpu", progress=False)
     seconds = time.perf_counter() - start
     if summary.written != N_TASKS:
         raise RuntimeError(f"expected {N_TASKS} rows, wrote {summary.written}")
+    if overheads is not None and workers == 1:
+        overheads.append(seconds - sum(r.seconds for r in read_rows(folder / f"w{workers}-{run}.db")))
     return N_TASKS / seconds
 
 
@@ -113,16 +119,20 @@ def bench_workers() -> dict[str, Any]:
     load_before = os.getloadavg()
     rates: dict[int, list[float]] = {1: [], 2: []}
     bare: dict[int, list[float]] = {1: [], 2: []}
+    overheads: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "bench.toml").write_text(SELFTEST_SPEC)
         throughput(2, work // 10, folder, -1)  # warm the forkserver
         for run in range(REPEATS):
             for workers in (1, 2):
-                rates[workers].append(throughput(workers, work, folder, run))
+                rates[workers].append(throughput(workers, work, folder, run, overheads))
                 bare[workers].append(bare_pool(workers, work, folder))
     one, two = max(rates[1]), max(rates[2])
     med_one, med_two = statistics.median(rates[1]), statistics.median(rates[2])
+    overhead = statistics.median(overheads)
+    busy = N_TASKS / one - overhead  # summed task seconds of the best 1-worker run
+    projected = (busy + overhead) / (busy / 2 + overhead)
     return {"tasks": N_TASKS, "work": work, "task_seconds_target": TASK_SECONDS,
             "cores_available": len(os.sched_getaffinity(0)),
             "throughput_1_worker": one, "throughput_2_workers": two, "ratio": two / one,
@@ -130,6 +140,8 @@ def bench_workers() -> dict[str, Any]:
             "bare_pool_ratio": max(bare[2]) / max(bare[1]),
             "sweep_over_bare_1_worker": one / max(bare[1]), "sweep_over_bare_2_workers": two / max(bare[2]),
             "machine_had_two_free_cores": max(bare[2]) / max(bare[1]) >= TARGET_RATIO,
+            "machinery_overhead_s_per_run": overhead, "machinery_overhead_runs_s": overheads,
+            "projected_ratio_on_two_free_cores": projected,
             "runs_1_worker": rates[1], "runs_2_workers": rates[2], "waited_for_quiet_s": waited,
             "load_average_before": list(load_before), "load_average_after": list(os.getloadavg())}
 
@@ -174,6 +186,9 @@ def main() -> int:
           f"load average before {workers['load_average_before'][0]:.2f})")
     print(f"bare pool ratio (same jobs, no store) {workers['bare_pool_ratio']:.2f}; sweep/bare throughput "
           f"{workers['sweep_over_bare_1_worker']:.2f} (1 worker), {workers['sweep_over_bare_2_workers']:.2f} (2)")
+    print(f"machinery overhead {workers['machinery_overhead_s_per_run']:.3f} s per {N_TASKS}-task run "
+          f"(pool start, dispatch, commits); projected ratio on two free cores "
+          f"{workers['projected_ratio_on_two_free_cores']:.2f} (a projection, not the measurement)")
     mc = bench_monte_carlo()
     if mc["cuda_seconds"] is None:
         print(f"monte carlo loss: cpu {mc['cpu_seconds']:.3f} s ({mc['samples']} draws); {mc['cuda']}")
