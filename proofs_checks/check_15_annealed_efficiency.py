@@ -1,0 +1,138 @@
+r"""Claim 15: the annealed (CTLD) estimator's asymptotic covariance is polynomial in diam.
+
+Statement (Qin & Risteski 2023, CTLD efficiency theorem): the GSM estimator of the lifted
+chain has ‖Γ_CTLD‖ ≲ poly(diam)·‖Γ_MLE‖², while vanilla score matching's Γ grows
+exponentially in the squared separation (Koehler et al. 2023). Two MLE baselines exist: the
+original model (I_p(θ*)⁻¹) and the lifted one (E_r[I_{p^β}(θ*)]⁻¹).
+
+Why this tests it: for p = (1−w)N(−m, 1) + wN(m, 1) with the weight w as parameter (the
+direction in which vanilla SM is known to fail; ``bimodal-weight``) and for the symmetric means
+±a (``ctld-bimodal``), Γ_CTLD (loss from ``gsm_loss`` of the lift, β-faces kept), Γ_vanilla and
+both MLE covariances are computed by quadrature at several separations (``ctld_efficiency``);
+``classify_growth`` classifies the ratios. Full mode also runs Monte Carlo fits (unequal
+weights 0.8/0.2, means as parameters, n = 20000) where vanilla SM converges to the
+label-swapped means from a start it cannot tell from the truth.
+
+Pass: vanilla's ratio classified exponential for the weight; CTLD's ratio to either baseline
+not exponential.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from gsmtheory.estimation import (
+    classify_growth,
+    ctld_efficiency,
+    ctld_problem,
+    draw_data,
+    fit_ctld,
+    fit_vanilla,
+)
+from gsmtheory.symbolic import load_spec, parse_spec
+from gsmtheory.verify import ClaimRecord, plot, series
+
+CLAIM_ID = "C15"
+
+UNEQUAL = '''
+coords = ["x"]
+[constants]
+m = 4.0
+[mixture]
+means = [["-m"], ["m"]]
+weights = [0.8, 0.2]
+covariance = [[1.0]]
+[model]
+params = ["a1", "a2"]
+truth = {a1 = "-m", a2 = "m"}
+[model.mixture]
+means = [["a1"], ["a2"]]
+weights = [0.8, 0.2]
+covariance = [[1.0]]
+'''
+
+
+def monte_carlo_fits(m: float = 4.0, n: int = 20000, start: tuple[float, float] = (1.2, -1.2),
+                     seed: int = 1) -> dict[str, Any]:
+    """Fit the means by vanilla SM and CTLD from one start; misses in units of each method's SE."""
+    problem = ctld_problem(parse_spec(UNEQUAL, constants={"m": m}))
+    eff = ctld_efficiency(problem)
+    data = draw_data(problem, n, seed)
+    fv = fit_vanilla(problem, data, start)
+    fc = fit_ctld(problem, data, start, seed=seed + 1)
+    se_c = np.sqrt(np.diag(eff.gsm_covariance) / n)
+    se_v = np.sqrt(np.diag(eff.vanilla_covariance) / n)
+    return {"m": m, "n": n, "start": list(start), "truth": problem.truth.tolist(),
+            "vanilla": fv.estimate.tolist(), "ctld": fc.estimate.tolist(),
+            "vanilla_miss_in_se": (np.abs(fv.estimate - problem.truth) / se_v).tolist(),
+            "ctld_miss_in_se": (np.abs(fc.estimate - problem.truth) / se_c).tolist(),
+            "se_vanilla": se_v.tolist(), "se_ctld": se_c.tolist()}
+
+
+def check(quick: bool = True) -> ClaimRecord:
+    """Γ_CTLD vs Γ_vanilla vs both MLE baselines over separation; growth classification."""
+    ms = [1.0, 2.0, 3.0, 4.0] if quick else [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0]
+    rows: dict[str, dict[str, list[float]]] = {}
+    models = ["bimodal-weight"] if quick else ["bimodal-weight", "ctld-bimodal"]
+    for name in models:
+        r: dict[str, list[float]] = {"ctld_orig": [], "ctld_lifted": [], "vanilla": [], "gsm": [], "mle": [],
+                                     "mle_lifted": [], "error": []}
+        for m in ms:
+            e = ctld_efficiency(ctld_problem(load_spec(name, constants={"m": m})), panels=4 if quick else 6,
+                                nh=6 if quick else 8)
+            r["ctld_orig"].append(e.ratio("ctld", "original"))
+            r["ctld_lifted"].append(e.ratio("ctld", "lifted"))
+            r["vanilla"].append(e.ratio("vanilla", "original"))
+            r["gsm"].append(float(e.gsm_covariance[0, 0]))
+            r["mle"].append(float(e.mle_original[0, 0]))
+            r["mle_lifted"].append(float(e.mle_lifted[0, 0]))
+            r["error"].append(e.error)
+        rows[name] = r
+    diam = [2 * m for m in ms]
+    w = rows["bimodal-weight"]
+    g_van = classify_growth(diam, w["vanilla"])
+    g_c0 = classify_growth(diam, w["ctld_orig"])
+    g_c1 = classify_growth(diam, w["ctld_lifted"])
+    ok = g_van.grows_exponentially and not g_c0.grows_exponentially and not g_c1.grows_exponentially
+    findings = [
+        f"Weight parameter: vanilla SM's Gamma/Gamma_MLE is {w['vanilla'][-1]:.3g} at m = {ms[-1]:g} "
+        f"(classified {g_van.model}); CTLD's is {w['ctld_orig'][-1]:.3g} against the original MLE and "
+        f"{w['ctld_lifted'][-1]:.3g} against the lifted MLE (classified {g_c0.model} / {g_c1.model}).",
+        f"CTLD pays a large constant against the original MLE (ratio {min(w['ctld_orig']):.3g}..{max(w['ctld_orig']):.3g}) "
+        f"because r puts most mass at high temperature; against the lifted baseline E_r[I_(p^beta)]^-1 the ratio "
+        f"stays within {min(w['ctld_lifted']):.3g}..{max(w['ctld_lifted']):.3g}: the polynomial bound survives "
+        f"both baselines here, and is nearly tight only for the lifted one.",
+    ]
+    details: dict[str, Any] = {"separation": ms, "diameter": diam, "weight_model": w,
+                               "growth_vanilla": g_van.to_dict(), "growth_ctld_original": g_c0.to_dict(),
+                               "growth_ctld_lifted": g_c1.to_dict()}
+    if "ctld-bimodal" in rows:
+        a = rows["ctld-bimodal"]
+        g_a = classify_growth(diam, a["ctld_orig"])
+        details["means_model"] = a
+        details["growth_means_ctld_original"] = g_a.to_dict()
+        findings.append(f"Symmetric means +-a: vanilla SM is nearly efficient (ratio {a['vanilla'][-1]:.4f} at m = "
+                        f"{ms[-1]:g}) while CTLD's ratio to the original MLE grows {g_a.model} (rate {g_a.rate:.2f}) "
+                        f"to {a['ctld_orig'][-1]:.3g}: the exponential gap is direction-specific, and for means CTLD "
+                        f"is the less efficient estimator.")
+        mc = monte_carlo_fits()
+        details["monte_carlo"] = mc
+        findings.append(f"Monte Carlo (weights 0.8/0.2, m = 4, n = 20000, start (1.2, -1.2)): vanilla SM converges to "
+                        f"{np.round(mc['vanilla'], 3).tolist()} (label-swapped; misses by "
+                        f"{max(mc['vanilla_miss_in_se']):.0f} of its SEs) while CTLD gives {np.round(mc['ctld'], 3).tolist()} "
+                        f"(within {max(mc['ctld_miss_in_se']):.2f} of its SEs).")
+    details["plots"] = [plot("efficiency_vs_separation", "Asymptotic variance ratio to MLE (weight parameter)",
+                             "separation m", "Gamma / Gamma_MLE",
+                             [series("vanilla SM / MLE", ms, w["vanilla"], style="dashed"),
+                              series("CTLD / MLE (original)", ms, w["ctld_orig"]),
+                              series("CTLD / MLE (lifted)", ms, w["ctld_lifted"], style="points")], yscale="log")]
+    rec = ClaimRecord.rate(
+        CLAIM_ID, "The annealed (CTLD) estimator's covariance is polynomial in diam relative to Gamma_MLE; "
+                  "vanilla SM's is exponential.", "Qin & Risteski 2023, CTLD efficiency theorem",
+        g_van.rate, (0.0, float("inf")),
+        "vanilla's growth rate (exponential model) must be positive and classified exponential; CTLD's ratios to both "
+        "MLE baselines must not be classified exponential", details=details, findings=findings)
+    return replace(rec, passed=bool(rec.passed and ok))
