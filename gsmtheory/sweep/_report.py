@@ -19,10 +19,19 @@ from typing import Any
 from gsmtheory._errors import GSMError
 from gsmtheory.sweep._store import StoredRow, read_rows, read_sweeps
 
-__all__ = ["Report", "draw_report", "scalar_results"]
+__all__ = ["STANDARD_KEYS", "Report", "draw_report", "scalar_results"]
 
 _MAX_KEYS = 16
 _MAX_LIST = 4
+#: the values each task's standard plots show (prefixes of flattened keys, DESIGN.md §4 names);
+#: a task whose results have none of them gets every scalar outside ``resolution``
+STANDARD_KEYS: dict[str, tuple[str, ...]] = {
+    "poincare": ("poincare_constant", "spectral_gap", "error_estimate"),
+    "efficiency": ("ratio", "poincare_constant", "gsm_covariance", "mle_covariance", "theorem_bound"),
+    "loss": ("explicit", "implicit", "boundary"),
+    "fit": ("estimate", "standard_errors", "loss"),
+    "selftest": ("value",),
+}
 _DECADES = 2.0
 
 
@@ -115,6 +124,15 @@ def _plot(rows: list[StoredRow], key: str, param: str, title: str, path: Path) -
     return True
 
 
+def _standard(found: list[str], wanted: tuple[str, ...]) -> list[str]:
+    """The found keys that are (or sit under) a wanted name, in the wanted order; else all found."""
+    def matches(key: str, name: str) -> bool:
+        return key == name or key.startswith((name + ".", name + "["))
+
+    keys = [k for name in wanted for k in found if matches(k, name)]
+    return list(dict.fromkeys(keys)) or found
+
+
 def draw_report(store: str | Path, out: str | Path | None = None) -> Report:
     """Draw the standard plots of every sweep in ``store`` into ``out`` (default ``STORE_report/``).
 
@@ -139,11 +157,12 @@ def draw_report(store: str | Path, out: str | Path | None = None) -> Report:
     plots: list[str] = []
     for sweep in sweeps:
         ok = by_sweep.get(sweep["spec_hash"], [])
-        keys: list[str] = []
+        found: list[str] = []
         for row in ok:
             for k in scalar_results(row.result):
-                if k not in keys:
-                    keys.append(k)
+                if k not in found and not k.startswith("resolution"):
+                    found.append(k)
+        keys = _standard(found, STANDARD_KEYS.get(sweep["task"], ()))
         # the swept names: the recorded grid's first, then any a later (wider) grid added
         params = list(sweep["grid"])
         for row in ok:

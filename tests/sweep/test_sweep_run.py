@@ -80,9 +80,8 @@ def test_cli_json_and_report(tmp_path, write_sweep, capsys):
     assert main(["sweep", "--report", str(store), "--out", str(tmp_path / "plots"), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     names = {Path(p).name for p in report["plots"]}
-    # every scalar result key against every swept constant with two or more values
-    assert {n.split("-", 3)[3] for n in names} == {f"{k}-vs-{p}.png" for k in ("value", "work", "state")
-                                                     for p in ("work", "s")}
+    # the task's standard value against every swept constant with two or more values
+    assert {n.split("-", 3)[3] for n in names} == {"value-vs-work.png", "value-vs-s.png"}
     for p in report["plots"]:
         assert Path(p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert draw_report(store, tmp_path / "plots2").rows == 8
@@ -216,7 +215,9 @@ def test_efficiency_sweep_of_a_gaussian_location_model(tmp_path):
         assert flat["mle_covariance"] == pytest.approx(var, rel=1e-8)
         assert flat["key_lemma.poincare_constant"] == pytest.approx(var, rel=1e-6)
     plots = {Path(p).name for p in draw_report(tmp_path / "e.db").plots}
-    assert "gaussian-efficiency-" + sweep.spec_hash[:8] + "-gsm_covariance-vs-sigma.png" in plots
+    prefix = "gaussian-efficiency-" + sweep.spec_hash[:8]
+    assert {f"{prefix}-{k}-vs-sigma.png" for k in ("gsm_covariance", "mle_covariance")} <= plots
+    assert not any("resolution" in p for p in plots)
 
 
 def test_scalar_results_flattening():
@@ -256,6 +257,8 @@ def test_poincare_sweep_of_gaussians(tmp_path):
     assert (summary.written, summary.failed) == (2, 0), [r.error for r in read_rows(tmp_path / "p.db")]
     for row in read_rows(tmp_path / "p.db"):
         assert row.result["poincare_constant"] == pytest.approx(row.params["sigma"] ** 2, rel=1e-6)
+    plots = {Path(p).name.split("-", 3)[3] for p in draw_report(tmp_path / "p.db").plots}
+    assert plots == {f"{k}-vs-sigma.png" for k in ("poincare_constant", "spectral_gap", "error_estimate")}
 
 
 def test_poincare_task_needs_its_api():
