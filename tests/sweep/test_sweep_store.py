@@ -123,3 +123,14 @@ def test_cli_bad_sweep_file_exit_2(write_sweep, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unknown constant 'beta'" in err
     assert not (tmp_path / "s.db").exists()  # nothing created for a bad sweep
+
+
+def test_cli_cuda_without_a_gpu_is_one_line(write_sweep, tmp_path, capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
+    sweep = write_sweep({"work": [10]})
+    assert main(["sweep", str(sweep), "--store", str(tmp_path / "s.db"), "--device", "cuda"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no CUDA device" in err, err
