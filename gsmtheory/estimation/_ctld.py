@@ -297,7 +297,7 @@ class CTLDEfficiency:
 
 def _ctld_cov(problem: CTLDProblem, panels: int, nh: int) -> dict[str, Array]:
     P = problem.n_params
-    th = problem.truth
+    th = [float(t) for t in problem.truth]
     lam = problem.params.lambda_min
     bmax = problem.params.beta_max
 
