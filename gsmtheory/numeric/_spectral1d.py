@@ -486,6 +486,11 @@ def poincare_1d(log_density: Fn, diffusion_coef: Fn | float, lo: float, hi: floa
             solver = "fv" if rel_floor < rtol / 1000 else "green"
         if solver == "fv":
             cp, fl = _fv_gap(lp, lc)
+            if math.isinf(cp):
+                return PoincareResult(0.0, math.inf, "fv", {"cells": n}, "failed",
+                                      "the absolute-precision tridiagonal solver lost the gap "
+                                      "(computed gap <= 0: the gap is below eps*||A||); use "
+                                      "method='green'", "estimate", ((a, b),))
             lg, note = math.log(cp), ""
         elif method == "green":
             lg, note = _green_log_top(lp, lc, tol=1e-14)
