@@ -59,6 +59,7 @@ def test_notebook_explains_and_plots(path: Path) -> None:
     assert plotting, f"{path.name}: no plot-producing code cell"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_executes(path: Path, record_property: pytest.RecordProperty) -> None:
     nb = nbformat.read(path, as_version=4)
