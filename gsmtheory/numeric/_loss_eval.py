@@ -24,7 +24,7 @@ import numpy as np
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric._mixture import mixture_logpdf
-from gsmtheory.numeric._quadrature import expect_1d, expect_2d
+from gsmtheory.numeric._quadrature import NEGLIGIBLE_MASS, expect_1d, expect_2d
 from gsmtheory.symbolic import GSMLoss
 
 __all__ = ["LossEvaluation", "evaluate_gsm_loss", "sample_mixture"]
@@ -222,7 +222,13 @@ def _boundary_2d(loss: GSMLoss, logp: Any, theta: tuple[float, ...], ex: Any) ->
             lp = np.asarray(logp(*xy), dtype=float)
             values = np.broadcast_to(np.asarray(flux(*xy, *theta), dtype=float), t.shape)
             dens = np.where(np.isfinite(lp), np.exp(lp - ex.log_normalizer), 0.0)
-        total -= float(np.sum(w * dens * values))
+        mass = w * dens
+        bad = ~np.isfinite(values) & (mass > 0)
+        if np.any(bad) and float(mass[bad].sum()) > NEGLIGIBLE_MASS * max(float(mass.sum()), 1e-300):
+            raise NumericalError(f"the boundary flux at {term.coord} = {term.at} is not finite where p has mass",
+                                 "check the model's score at the boundary")
+        good = np.isfinite(values) & (mass > 0)
+        total -= float(np.sum(np.where(good, mass * np.where(good, values, 0.0), 0.0)))
     return total
 
 

@@ -74,7 +74,7 @@ def gauss_legendre_panels(a: float, b: float, panels: int, order: int = 16, *,
     """Nodes and weights of composite Gauss–Legendre on [a, b]; panels graded (ratio 1/2) at marked ends."""
     breaks = np.linspace(0.0, 1.0, panels + 1)
     if grade_left or grade_right:
-        depth = 30
+        depth = 60
         extra_l = 0.5 ** np.arange(depth, 0, -1) * breaks[1] if grade_left else np.array([])
         extra_r = 1.0 - (0.5 ** np.arange(1, depth + 1) * (1.0 - breaks[-2]))[::-1] if grade_right else np.array([])
         breaks = np.unique(np.concatenate([[0.0], extra_l, breaks, extra_r, [1.0]]))
@@ -136,7 +136,7 @@ def expect_1d(logp: LogDensity, funcs: Callable[[Array], list[Array] | Array], l
             f = funcs(x)
             fs = [np.broadcast_to(np.asarray(v, dtype=float), x.shape) for v in (f if isinstance(f, list | tuple) else [f])]
             z = weights.sum()
-            vals = [float(np.sum(weights * np.where(weights > 0, v, 0.0)) / z) for v in fs]
+            vals = [_weighted_mean(weights, v, z) for v in fs]
         results.append((vals, math.log(z) + top))
     (coarse, _), (fine, logz) = results
     errors = tuple(abs(f - c) for f, c in zip(fine, coarse, strict=True))
@@ -177,11 +177,28 @@ def expect_2d(logp: Callable[[Array, Array], Array],
             f = funcs(X, Y)
             fs = [np.broadcast_to(np.asarray(v, dtype=float), X.shape) for v in (f if isinstance(f, list | tuple) else [f])]
             z = weights.sum()
-            vals = [float(np.sum(weights * np.where(weights > 0, v, 0.0)) / z) for v in fs]
+            vals = [_weighted_mean(weights, v, z) for v in fs]
         results.append((vals, math.log(z) + top))
     (coarse, _), (fine, logz) = results
     errors = tuple(abs(f - c_) for f, c_ in zip(fine, coarse, strict=True))
     return Expectation(tuple(fine), errors, logz, ((a, b), (c, d)), {"panels": 2 * panels, "order": order})
+
+
+#: nodes whose integrand overflows (e.g. a ratio of underflowed exponentials far in the tails)
+#: are dropped only while their total share of p's mass stays below this
+NEGLIGIBLE_MASS = 1e-14
+
+
+def _weighted_mean(weights: Array, values: Array, z: float) -> float:
+    """Σ w f / z over nodes; non-finite f is tolerated only where p carries negligible mass."""
+    bad = ~np.isfinite(values) & (weights > 0)
+    if np.any(bad):
+        share = float(weights[bad].sum() / z)
+        if share > NEGLIGIBLE_MASS:
+            raise NumericalError(f"the integrand is not finite where p carries mass {share:.2g}",
+                                 "check the expression and parameters (overflow or a singularity)")
+    good = np.isfinite(values) & (weights > 0)
+    return float(np.sum(np.where(good, weights * np.where(good, values, 0.0), 0.0)) / z)
 
 
 def _coarse(lo: float, hi: float) -> tuple[float, float]:
