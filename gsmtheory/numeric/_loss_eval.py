@@ -136,29 +136,23 @@ def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panel
     explicit, implicit, boundary, e_err, i_err = [], [], [], [], []
     constant = math.nan
     resolution: dict[str, Any]
-    if d == 1:
+    if d in (1, 2):
         for th in points:
-            ex = expect_1d(logp_arr, functools.partial(_at_theta, f, th), *bounds[0], panels=panels)
-            b = _boundary_1d(loss, logp_arr, th, ex.log_normalizer)
+            integrand = functools.partial(_at_theta, f, th)
+            if d == 1:
+                ex = expect_1d(logp_arr, integrand, *bounds[0], panels=panels)
+                b = _boundary_1d(loss, logp_arr, th, ex.log_normalizer)
+            else:
+                ex = expect_2d(logp_arr, integrand, (bounds[0], bounds[1]), panels=max(panels // 2, 8))
+                b = _boundary_2d(loss, logp_arr, th, ex)
             explicit.append(ex.values[0])
             implicit.append(ex.values[1] + b)
             boundary.append(b)
             e_err.append(ex.errors[0])
             i_err.append(ex.errors[1])
             constant = ex.values[2]
-        method, resolution = ex.method, {**ex.resolution, "support": list(ex.support[0])}
-    elif d == 2:
-        for th in points:
-            ex = expect_2d(logp_arr, functools.partial(_at_theta, f, th), (bounds[0], bounds[1]),
-                           panels=max(panels // 2, 8))
-            b = _boundary_2d(loss, logp_arr, th, ex)
-            explicit.append(ex.values[0])
-            implicit.append(ex.values[1] + b)
-            boundary.append(b)
-            e_err.append(ex.errors[0])
-            i_err.append(ex.errors[1])
-            constant = ex.values[2]
-        method, resolution = ex.method, {**ex.resolution, "support": [list(s) for s in ex.support]}
+        support = [list(s) for s in ex.support]
+        method, resolution = ex.method, {**ex.resolution, "support": support[0] if d == 1 else support}
     else:
         if diffusion.mixture is None or any(math.isfinite(v) for pair in bounds for v in pair):
             raise SpecError(f"d = {d}: Monte Carlo needs exact samples of p",
