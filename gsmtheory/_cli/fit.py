@@ -1,4 +1,9 @@
-"""`gsmtheory fit SPEC --data FILE [--loss gsm|ctld|mle]`: fit the spec's model to samples."""
+"""`gsmtheory fit SPEC --data FILE [--loss gsm|ctld|mle]`: fit the spec's model to samples.
+
+The default loss is ``ctld`` for a spec with a ``[ctld]`` table (the table lifts the target for
+every command) and ``gsm`` otherwise; ``--no-lift`` makes it ``gsm`` and refuses ``--loss ctld``.
+``--loss ctld`` on a spec without the table lifts with the reported defaults.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import argparse
 from typing import Any
 
 from gsmtheory._cli._common import add_spec_argument, spec_from_args
+from gsmtheory._cli._lift import add_lift_argument, lifted
 from gsmtheory._errors import SpecError
 from gsmtheory.estimation import fit, load_data
 
@@ -17,10 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """SPEC, --data, --loss, --starts, --max-iter, --seed."""
     add_spec_argument(parser)
     parser.add_argument("--data", required=True, metavar="FILE", help=".npy or .csv file, one row per sample")
-    parser.add_argument("--loss", choices=["gsm", "ctld", "mle"], default="gsm", help="estimator (default gsm)")
+    parser.add_argument("--loss", choices=["gsm", "ctld", "mle"], default=None,
+                        help="estimator (default: ctld for a spec with a [ctld] table, else gsm)")
     parser.add_argument("--starts", type=int, default=4, help="starting points for iterative fits (default 4)")
     parser.add_argument("--max-iter", type=int, default=100, help="Newton iterations per start (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the jittered starts")
+    add_lift_argument(parser)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -30,8 +38,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise SpecError("the spec has no [model]", "add a [model] table with params, truth and log_density")
     if args.starts < 1 or args.max_iter < 1:
         raise SpecError("--starts and --max-iter must be at least 1", "give positive integers")
+    if args.no_lift and args.loss == "ctld":
+        raise SpecError("--loss ctld fits on the CTLD lift, which --no-lift turns off", "drop one of the two")
+    loss = args.loss if args.loss is not None else ("ctld" if lifted(spec, args) else "gsm")
     data = load_data(args.data, spec.diffusion.dim)
-    result = fit(spec, data, loss=args.loss, starts=args.starts, max_iter=args.max_iter, seed=args.seed)
+    result = fit(spec, data, loss=loss, starts=args.starts, max_iter=args.max_iter, seed=args.seed)
     return {"spec": spec.name, **result.to_dict()}
 
 

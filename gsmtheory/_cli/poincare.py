@@ -1,4 +1,8 @@
-"""`gsmtheory poincare SPEC`: the Poincaré constant C_P and spectral gap 1/C_P, with an error estimate."""
+"""`gsmtheory poincare SPEC`: the Poincaré constant C_P and spectral gap 1/C_P, with an error estimate.
+
+A spec with a ``[ctld]`` table gives C_P of the CTLD lift on (x, β) (``"lifted": true`` and the
+CTLD constants in the JSON); ``--no-lift`` gives the unlifted target's.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +10,40 @@ import argparse
 from typing import Any
 
 from gsmtheory._cli._common import add_spec_argument, spec_from_args
-from gsmtheory.numeric import poincare_constant
+from gsmtheory._cli._lift import add_lift_argument, lifted
+from gsmtheory._errors import SpecError
+from gsmtheory.numeric import ctld_poincare_spec, poincare_constant
 
 NAME = "poincare"
 HELP = "Poincaré constant C_P (Var g <= C_P E(g)) and spectral gap, with error estimate and method"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """SPEC, --rtol, --method, --quick."""
+    """SPEC, --rtol, --method, --quick, --no-lift."""
     add_spec_argument(parser)
     parser.add_argument("--rtol", type=float, default=None,
-                        help="target relative error (default 1e-8 in 1D, 1e-4 in 2D)")
+                        help="target relative error (default 1e-8 in 1D, 1e-4 in 2D, 1e-3 for a CTLD lift)")
     parser.add_argument("--method", default="auto",
                         choices=["auto", "gaussian", "green", "fv", "fv2d", "tensorization",
                                  "rayleigh_ritz"],
                         help="solver (default: chosen from the structure of the diffusion)")
     parser.add_argument("--quick", action="store_true", help="looser default tolerances")
+    add_lift_argument(parser)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """The result record as a dict with the keys of DESIGN.md §4 (poincare)."""
     spec = spec_from_args(args)
-    result = poincare_constant(spec.diffusion, rtol=args.rtol, method=args.method,
-                               quick=args.quick)
-    out = result.to_dict()
+    if lifted(spec, args):
+        if args.method != "auto":
+            raise SpecError(f"--method {args.method} applies to the unlifted target but the spec has a [ctld] table",
+                            "drop --method, or add --no-lift")
+        out = ctld_poincare_spec(spec, rtol=args.rtol, quick=args.quick).to_dict()
+    else:
+        result = poincare_constant(spec.diffusion, rtol=args.rtol, method=args.method,
+                                   quick=args.quick)
+        out = result.to_dict()
+        out["lifted"] = False
     out["spec"] = spec.name
     return out
 
@@ -37,7 +51,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def format_text(result: dict[str, Any]) -> str:
     """Human-readable summary."""
     lines = [
-        f"spec               {result.get('spec')}",
+        f"spec               {result.get('spec')}" + ("  (CTLD lift over (x, beta))" if result.get("lifted") else ""),
         f"poincare_constant  {result['poincare_constant']!s}  (± {result['error_estimate']!s}, "
         f"{result['side']})",
         f"spectral_gap       {result['spectral_gap']!s}",
@@ -45,6 +59,10 @@ def format_text(result: dict[str, Any]) -> str:
         f"domain used        {result['truncation']}",
         f"message            {result['message']}",
     ]
+    if result.get("lifted"):
+        c = result["ctld"]
+        lines.append(f"ctld               lambda {c['lambda_min']:g}, diam {c['diameter']:g}, beta_max "
+                     f"{c['beta_max']:g}, log r = {c['log_r']}  (defaults: {', '.join(c['defaults']) or 'none'})")
     return "\n".join(lines)
 
 

@@ -39,13 +39,16 @@ from gsmtheory.symbolic._ctld import BETA, CTLDParameters
 
 __all__ = [
     "CTLDSimulation",
+    "LiftedResult",
     "beta_cdf",
     "conditional_cdf",
     "convolve_logpdf_1d",
     "ctld_beta_logpdf",
     "ctld_joint_logpdf",
+    "ctld_loss_spec",
     "ctld_poincare",
     "ctld_poincare_curve",
+    "ctld_poincare_spec",
     "lifted_chi_square",
     "log_r_functions",
     "sample_beta",
@@ -88,7 +91,8 @@ def ctld_beta_logpdf(params: CTLDParameters, beta: Array) -> Array:
 
 # ---------------------------------------------------------------------------- convolution
 def convolve_logpdf_1d(logp: Callable[[Array], Array], x: Array, s: Array | float, *,
-                       support: tuple[float, float] | None = None, nodes: int = 4096) -> Array:
+                       support: tuple[float, float] | None = None, nodes: int = 4096,
+                       log_normalizer: float | None = None) -> Array:
     r"""log (p * N(0, s))(x) for a 1D density p ∝ e^ℓ given as a callable, normalized.
 
     p^s(x) = ∫ p(y) N(x − y; 0, s) dy. For √s at least four node spacings the integral over y
@@ -105,13 +109,17 @@ def convolve_logpdf_1d(logp: Callable[[Array], Array], x: Array, s: Array | floa
         Where p lives (default: :func:`support_interval` from (−∞, ∞)).
     nodes : int
         Gauss–Legendre nodes over the support.
+    log_normalizer : float, optional
+        log ∫e^ℓ when known (with ``support``, skips the normalizing quadrature).
     """
     xa, sa = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(s, dtype=float))
     if np.any(sa < 0) or not np.all(np.isfinite(sa)):
         raise NumericalError("convolution variance must be finite and >= 0", "use beta >= 0")
-    ex = expect_1d(logp, lambda y: np.zeros_like(y), -math.inf, math.inf, panels=64)
-    log_z = ex.log_normalizer
-    a, b = support if support is not None else ex.support[0]
+    if support is None or log_normalizer is None:
+        ex = expect_1d(logp, lambda y: np.zeros_like(y), -math.inf, math.inf, panels=64)
+        log_z, (a, b) = ex.log_normalizer, (support if support is not None else ex.support[0])
+    else:
+        log_z, (a, b) = log_normalizer, support
     y, w = gauss_legendre_panels(a, b, max(nodes // 16, 1), 16)
     with np.errstate(all="ignore"):
         ly = np.asarray(logp(y), dtype=float) + np.log(w) - log_z
@@ -120,10 +128,14 @@ def convolve_logpdf_1d(logp: Callable[[Array], Array], x: Array, s: Array | floa
     flat_x, flat_s, flat_o = xa.reshape(-1), sa.reshape(-1), out.reshape(-1)
     wide = np.sqrt(flat_s) >= 4 * spacing
     if np.any(wide):
-        xs, ss = flat_x[wide][:, None], flat_s[wide][:, None]
-        terms = ly[None, :] - (xs - y[None, :]) ** 2 / (2 * ss) - 0.5 * np.log(2 * np.pi * ss)
-        top = np.max(terms, axis=1, keepdims=True)
-        flat_o[wide] = (top + np.log(np.sum(np.exp(terms - top), axis=1, keepdims=True)))[:, 0]
+        where = np.nonzero(wide)[0]
+        rows = max(1, 4_000_000 // len(y))  # bound the (rows, nodes) work array to ~32 MB
+        for k in range(0, len(where), rows):
+            sel = where[k:k + rows]
+            xs, ss = flat_x[sel][:, None], flat_s[sel][:, None]
+            terms = ly[None, :] - (xs - y[None, :]) ** 2 / (2 * ss) - 0.5 * np.log(2 * np.pi * ss)
+            top = np.max(terms, axis=1, keepdims=True)
+            flat_o[sel] = (top + np.log(np.sum(np.exp(terms - top), axis=1, keepdims=True)))[:, 0]
     narrow = ~wide
     if np.any(narrow):
         z, wz = np.polynomial.hermite_e.hermegauss(80)
@@ -131,8 +143,12 @@ def convolve_logpdf_1d(logp: Callable[[Array], Array], x: Array, s: Array | floa
         xs, ss = flat_x[narrow][:, None], flat_s[narrow][:, None]
         with np.errstate(all="ignore"):
             terms = np.asarray(logp(xs - np.sqrt(ss) * z[None, :]), dtype=float) + np.log(wz)[None, :]
-        top = np.max(terms, axis=1, keepdims=True)
-        flat_o[narrow] = (top + np.log(np.sum(np.exp(terms - top), axis=1, keepdims=True)))[:, 0] - log_z
+            terms = np.where(np.isnan(terms), -np.inf, terms)
+            top = np.max(terms, axis=1, keepdims=True)
+            safe = np.where(np.isfinite(top), top, 0.0)
+            flat_o[narrow] = np.where(np.isfinite(top[:, 0]), (safe + np.log(np.sum(np.exp(terms - safe), axis=1,
+                                                                                      keepdims=True)))[:, 0],
+                                      -np.inf) - log_z
     return out
 
 
@@ -156,7 +172,10 @@ def ctld_joint_logpdf(target: GaussianMixture | Callable[[Array], Array], params
         return np.asarray(log_r(b) - lz + mixture_logpdf(target, xa, b * params.lambda_min))
     if callable(target):
         xa, bb = np.broadcast_arrays(np.asarray(x, dtype=float), b)
-        return log_r(bb) - lz + convolve_logpdf_1d(target, xa, bb * params.lambda_min)
+        return log_r(bb) - lz + convolve_logpdf_1d(target, xa, bb * params.lambda_min,
+                                                   support=getattr(target, "support", None),
+                                                   log_normalizer=getattr(target, "log_normalizer", None),
+                                                   nodes=getattr(target, "nodes", 4096))
     raise SpecError("target must be a GaussianMixture or a 1D log-density callable", "pass one of them")
 
 
@@ -259,9 +278,10 @@ def ctld_poincare(target: GaussianMixture, params: CTLDParameters, *, cells: int
     base_hx = box.min_std / 4.0
     base_hb = max(width_b / 40.0, (lam * box.beta[0] + mix.covariance[0][0]) / (4.0 * lam))
     results, sizes = [], []
+    nx0 = max(math.ceil(width_x / base_hx * cells / 48), 16)
+    nb0 = max(math.ceil(width_b / base_hb * cells / 48), 16)
     for lv in levels:
-        nx = max(math.ceil(width_x / base_hx * lv * cells / 48), 16)
-        nb = max(math.ceil(width_b / base_hb * lv * cells / 48), 16)
+        nx, nb = math.ceil(nx0 * lv), math.ceil(nb0 * lv)
         hx, hb = width_x / nx, width_b / nb
         xs = box.x[0] + (np.arange(nx) + 0.5) * hx
         bs = box.beta[0] + (np.arange(nb) + 0.5) * hb
@@ -269,7 +289,7 @@ def ctld_poincare(target: GaussianMixture, params: CTLDParameters, *, cells: int
         gap, n = _grid_gap(lp, hx, hb, drop)
         results.append(1.0 / gap)
         sizes.append((nx, nb, n))
-    h = np.array([1.0 / lv for lv in levels])
+    h = np.array([1.0 / math.ceil(nb0 * lv) for lv in levels]) * nb0
     c = np.array(results)
     # Richardson on pairs (c = C + a h²): extrapolate (0,2) and (1,2)
     def extrap(i: int, j: int) -> float:
@@ -419,3 +439,144 @@ def conditional_cdf(target: GaussianMixture, params: CTLDParameters, x: Array, b
     for (mu,), w in zip(mix.means, mix.weights, strict=True):
         out = out + w * ndtr((np.asarray(x) - mu) / np.sqrt(var))
     return out
+
+
+# ---------------------------------------------------------------------------- specs with a [ctld] table
+@dataclass(frozen=True)
+class LiftedResult:
+    """A result computed on the CTLD lift of a spec's target, with the CTLD constants used.
+
+    ``to_dict()`` is the wrapped record's dict plus ``"lifted": True`` and ``"ctld"`` (λ, diam,
+    β_max, log r and which of them took the reported defaults); attributes of the wrapped
+    record (``poincare_constant``, ``explicit``, ...) are readable on this object.
+    """
+
+    result: Any
+    params: CTLDParameters
+    target: str = ""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("result", "params", "target"):
+            raise AttributeError(name)
+        return getattr(self.result, name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wrapped record's keys, ``lifted`` and ``ctld``."""
+        out = dict(self.result.to_dict())
+        out["lifted"] = True
+        out["ctld"] = self.params.to_dict()
+        if self.target:
+            out["lifted_target"] = self.target
+        return out
+
+
+def _spec_params(spec: Any, overrides: dict[str, Any]) -> tuple[Any, CTLDParameters]:
+    """(lifted diffusion, parameters) of a Spec (its [ctld] table, else the reported defaults)."""
+    from gsmtheory.symbolic import ctld_lift_spec
+
+    lifted, _model, params = ctld_lift_spec(_without_model(spec), **overrides)
+    return lifted, params
+
+
+def _without_model(spec: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(spec, model=None)
+
+
+def ctld_poincare_spec(spec: Any, *, rtol: float | None = None, quick: bool = False,
+                       **overrides: Any) -> LiftedResult:
+    r"""C_P of the CTLD lift of a spec's target: Var g ≤ C_P E[g_x² + g_β²] under r(β)p^β(x).
+
+    - 1D Gaussian mixture: :func:`ctld_poincare` (closed-form convolution, finite volumes);
+    - 1D formula target: :func:`poincare_2d` on ℓ(x, β) = log r(β) + log(p * N(0, βλ))(x), the
+      convolution computed numerically (:func:`convolve_logpdf_1d`);
+    - d ≥ 2: the lift is a (d+1)-dimensional chain; not supported (a one-line error).
+
+    Parameters
+    ----------
+    spec : Spec
+        Its ``[ctld]`` table (or the reported defaults when it has none).
+    rtol : float, optional
+        Target relative error (default 1e-3; 1e-2 with ``quick``).
+    overrides
+        lambda_min=, diameter=, beta_max=, log_r= (take precedence over the table).
+
+    Raises
+    ------
+    SpecError
+        A target in d ≥ 2, a bounded domain, bad CTLD constants.
+    """
+    tol = rtol if rtol is not None else (1e-2 if quick else 1e-3)
+    if not (isinstance(tol, int | float) and 0 < tol < 1):
+        raise SpecError(f"rtol = {tol} must lie in (0, 1)", "give e.g. --rtol 1e-3")
+    diffusion = spec.diffusion
+    if diffusion.dim >= 2:
+        raise SpecError(f"C_P of CTLD for a {diffusion.dim}D target is a {diffusion.dim + 1}D spectral problem, "
+                        "which no solver here covers (finite volumes go to 2D, i.e. 1D targets)",
+                        "use a 1D target, or --no-lift for the unlifted C_P")
+    lifted, params = _spec_params(spec, overrides)
+    mix = diffusion.mixture
+    if mix is not None:
+        res = ctld_poincare(mix, params, cells=8 if quick else 16, tolerance=tol)
+        return LiftedResult(res, params, lifted.name)
+    from gsmtheory.numeric._spectral2d import poincare_2d
+
+    logp = compile_expr(diffusion.coords, diffusion.log_density, "numpy")
+
+    def ell(y: Array) -> Array:
+        with np.errstate(all="ignore"):
+            return np.broadcast_to(np.asarray(logp(np.asarray(y, dtype=float)), dtype=float), np.shape(y))
+
+    ex = expect_1d(ell, lambda y: np.zeros_like(y), -math.inf, math.inf, panels=64)
+    target = _Convolvable(ell, ex.support[0], ex.log_normalizer)
+
+    def joint(x: Array, b: Array) -> Array:
+        return ctld_joint_logpdf(target, params, x, b)
+
+    res = poincare_2d(joint, 1.0, ((-math.inf, math.inf), (0.0, params.beta_max)), rtol=tol)
+    res = PoincareResult(res.poincare_constant, res.error_estimate, "ctld-fv2d-numerical-convolution",
+                         {**dict(res.resolution), "convolution": "Gauss-Legendre over the support of p"},
+                         res.status, f"CTLD C_P (numerical convolution of a formula target): {res.message}",
+                         res.side, res.truncation, res.log_poincare_constant, res.lower, res.upper)
+    return LiftedResult(res, params, lifted.name)
+
+
+@dataclass(frozen=True)
+class _Convolvable:
+    """A 1D log density with its support, convolved by :func:`convolve_logpdf_1d`."""
+
+    logp: Callable[[Array], Array]
+    support: tuple[float, float]
+    log_normalizer: float
+    nodes: int = 1024
+
+    def __call__(self, y: Array) -> Array:
+        return self.logp(y)
+
+
+def ctld_loss_spec(spec: Any, at: Sequence[Any], *, panels: int = 64, **overrides: Any) -> LiftedResult:
+    r"""Explicit, implicit and β-face parts of the CTLD loss of a spec, at parameter points.
+
+    The loss is ``gsm_loss(ctld_lift, ctld_model)`` (O = ∇_(x,β), DESIGN.md §1), evaluated by
+    :func:`evaluate_gsm_loss` on (x, β) ∈ R × [0, β_max] (2D quadrature; the faces β = 0 and
+    β = β_max carry the boundary terms). implicit − explicit = −½E[|∇_(x,β)ℓ|²] at every point.
+
+    Raises
+    ------
+    SpecError
+        No model, a model that is not a Gaussian mixture, a target in d ≥ 2.
+    """
+    from gsmtheory.numeric._loss_eval import evaluate_gsm_loss
+    from gsmtheory.symbolic import ctld_lift_spec, gsm_loss
+
+    if spec.model is None:
+        raise SpecError(f"spec {spec.name!r} has no [model]", "add a [model.mixture] table")
+    if spec.diffusion.dim >= 2:
+        raise SpecError(f"the CTLD loss of a {spec.diffusion.dim}D target lives in {spec.diffusion.dim + 1}D, "
+                        "beyond the 2D quadrature", "use a 1D target, or --no-lift")
+    lifted, model, params = ctld_lift_spec(spec, **overrides)
+    if model is None:  # pragma: no cover - spec.model checked above
+        raise SpecError("no model", "add a [model]")
+    ev = evaluate_gsm_loss(gsm_loss(lifted, model), at, panels=panels)
+    return LiftedResult(ev, params, lifted.name)
