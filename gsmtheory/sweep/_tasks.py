@@ -128,18 +128,35 @@ def _selftest(job: Job) -> dict[str, Any]:
     return {"value": acc / (max(n, 1) * 2_147_483_648.0), "work": n, "state": x}
 
 
+def _lift(job: Job, spec: Any) -> bool:
+    """A spec with a [ctld] table is lifted (as on the command line) unless ``lift = false``."""
+    return spec.ctld is not None and bool(job.options.get("lift", True))
+
+
 def _poincare(job: Job) -> dict[str, Any]:
+    opts = job.options
+    spec = _spec(job)
+    kwargs: dict[str, Any] = {k: opts[k] for k in ("rtol", "quick") if k in opts}
+    if _lift(job, spec):
+        ctld_poincare_spec = _api("gsmtheory.numeric", "ctld_poincare_spec", "poincare")
+        return {**jsonable(ctld_poincare_spec(spec, **kwargs).to_dict()), "lifted": True}
     poincare_constant = _api("gsmtheory.numeric", "poincare_constant", "poincare")
-    return jsonable(poincare_constant(_spec(job).diffusion).to_dict())  # type: ignore[no-any-return]
+    if "method" in opts:
+        kwargs["method"] = str(opts["method"])
+    return {**jsonable(poincare_constant(spec.diffusion, **kwargs).to_dict()), "lifted": False}
 
 
 def _efficiency(job: Job) -> dict[str, Any]:
-    efficiency = _api("gsmtheory.estimation", "efficiency", "efficiency")
     opts = job.options
+    spec = _spec(job)
+    if _lift(job, spec):
+        ctld_efficiency_spec = _api("gsmtheory.estimation", "ctld_efficiency_spec", "efficiency")
+        return jsonable(ctld_efficiency_spec(spec).to_dict())  # type: ignore[no-any-return]
+    efficiency = _api("gsmtheory.estimation", "efficiency", "efficiency")
     kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("samples", "seed") if k in opts}
     if "method" in opts:
         kwargs["method"] = str(opts["method"])
-    return jsonable(efficiency(_spec(job), **kwargs).to_dict())  # type: ignore[no-any-return]
+    return jsonable(efficiency(spec, **kwargs).to_dict())  # type: ignore[no-any-return]
 
 
 def _loss(job: Job) -> dict[str, Any]:
@@ -149,6 +166,10 @@ def _loss(job: Job) -> dict[str, Any]:
         raise GSMError(f"spec {job.spec_name!r} has no [model]", "the loss task needs a [model] table")
     from gsmtheory.symbolic import gsm_loss
 
+    if _lift(job, spec):
+        ctld_loss_spec = _api("gsmtheory.numeric", "ctld_loss_spec", "loss")
+        kw = {"panels": int(opts["panels"])} if "panels" in opts else {}
+        return jsonable(ctld_loss_spec(spec, opts["at"], **kw).to_dict())  # type: ignore[no-any-return]
     loss = gsm_loss(spec.diffusion, spec.model)
     if opts.get("method", "auto") == "torch-mc":
         from gsmtheory.sweep._montecarlo import torch_mc_loss
@@ -173,10 +194,11 @@ def _fit(job: Job) -> dict[str, Any]:
 #: task name -> (function, allowed option keys, required option keys, public API it needs)
 _REGISTRY: Mapping[str, tuple[Callable[[Job], dict[str, Any]], frozenset[str], frozenset[str],
                               tuple[str, str] | None]] = MappingProxyType({
-    "poincare": (_poincare, frozenset(), frozenset(), ("gsmtheory.numeric", "poincare_constant")),
-    "efficiency": (_efficiency, frozenset({"method", "samples", "seed"}), frozenset(),
+    "poincare": (_poincare, frozenset({"rtol", "quick", "method", "lift"}), frozenset(),
+                 ("gsmtheory.numeric", "poincare_constant")),
+    "efficiency": (_efficiency, frozenset({"method", "samples", "seed", "lift"}), frozenset(),
                    ("gsmtheory.estimation", "efficiency")),
-    "loss": (_loss, frozenset({"at", "panels", "samples", "seed", "method"}), frozenset({"at"}),
+    "loss": (_loss, frozenset({"at", "panels", "samples", "seed", "method", "lift"}), frozenset({"at"}),
              ("gsmtheory.numeric", "evaluate_gsm_loss")),
     "fit": (_fit, frozenset({"data", "loss", "starts", "seed"}), frozenset({"data"}),
             ("gsmtheory.estimation", "fit")),

@@ -268,3 +268,28 @@ def test_poincare_task_needs_its_api():
         pytest.skip("the API exists")
     with pytest.raises(GSMError, match=r"needs gsmtheory\.numeric\.poincare_constant"):
         parse_sweep('spec = "gaussian"\ntask = "poincare"\n[grid]\nsigma = [0.5, 2.0]\n')
+
+
+def test_ctld_specs_are_lifted_unless_told_not_to():
+    """As on the command line: a [ctld] spec sweeps the lift; lift = false its target, which for
+    ctld-bimodal is bimodal's (same C_P, to the last digit: same solver on the same target)."""
+    import gsmtheory.numeric
+
+    if not hasattr(gsmtheory.numeric, "ctld_poincare_spec"):
+        pytest.skip("no CTLD lift yet")
+
+    def run_one(text):
+        sweep = parse_sweep(text)
+        point = expand_grid(sweep)[0]
+        out = execute(Job(sweep.task, sweep.spec_name, sweep.spec_text, point.constants, point.key,
+                          sweep.options_json))
+        assert out.status == "ok", out.error
+        return json.loads(out.result_json)
+
+    grid = '[grid]\nm = [2.0]\n'
+    plain = run_one('spec = "bimodal"\ntask = "poincare"\n' + grid)
+    unlifted = run_one('spec = "ctld-bimodal"\ntask = "poincare"\n' + grid + "[task_options]\nlift = false\n")
+    lifted = run_one('spec = "ctld-bimodal"\ntask = "poincare"\n' + grid + "[task_options]\nquick = true\n")
+    assert unlifted["poincare_constant"] == plain["poincare_constant"]
+    assert (plain["lifted"], unlifted["lifted"], lifted["lifted"]) == (False, False, True)
+    assert lifted["poincare_constant"] > 0
