@@ -36,7 +36,7 @@ from gsmtheory.estimation._records import plain, solve_bread
 from gsmtheory.numeric import support_interval
 from gsmtheory.symbolic import Diffusion, Model, Spec
 
-__all__ = ["BatchFit", "FitResult", "fit", "fit_batch", "load_data", "validate_data"]
+__all__ = ["BatchFit", "FitResult", "feasible_box", "fit", "fit_batch", "load_data", "validate_data"]
 
 Array = NDArray[np.float64]
 LOSSES = ("gsm", "mle", "ctld")
@@ -139,25 +139,69 @@ class FitResult:
 
 @dataclass(frozen=True)
 class BatchFit:
-    """R fits at once: θ̂ (R, P) (NaN rows where not converged), the convergence mask, statuses."""
+    """R fits at once: θ̂ (R, P), per-row status and masks.
+
+    ``status`` per row: "converged" (interior minimizer), "bound" (minimizer on the boundary of
+    the parameter range, a valid estimate equal to the boundary value), or a failure
+    ("not_converged", "line_search_failed", "non_finite", "singular"). Rows of θ̂ that failed
+    are NaN: a failure is never a number.
+    """
 
     params: tuple[str, ...]
     theta: Array
     converged: NDArray[np.bool_]
     status: tuple[str, ...]
     method: str
+    at_bound: NDArray[np.bool_] | None = None
+
+    def __post_init__(self) -> None:
+        if self.at_bound is None:
+            object.__setattr__(self, "at_bound", np.array([s == "bound" for s in self.status], dtype=bool))
+
+    @property
+    def solved(self) -> NDArray[np.bool_]:
+        """Rows with a valid estimate: converged in the interior or on the boundary."""
+        assert self.at_bound is not None  # set in __post_init__
+        return self.converged | self.at_bound
 
     @property
     def n_converged(self) -> int:
-        """Number of converged rows."""
+        """Number of rows converged in the interior."""
         return int(self.converged.sum())
+
+    @property
+    def n_at_bound(self) -> int:
+        """Number of rows whose estimate lies on the boundary of the parameter range."""
+        assert self.at_bound is not None  # set in __post_init__
+        return int(self.at_bound.sum())
+
+    @property
+    def n_failed(self) -> int:
+        """Number of rows without an estimate (not converged, line search failed, non-finite, singular)."""
+        return int((~self.solved).sum())
+
+    def status_counts(self) -> dict[str, int]:
+        """How many rows ended in each status."""
+        out: dict[str, int] = {}
+        for st in self.status:
+            out[st] = out.get(st, 0) + 1
+        return dict(sorted(out.items()))
 
 
 # ---------------------------------------------------------------------------- objectives
+def _rows_of(x: torch.Tensor, theta: torch.Tensor, rows: torch.Tensor | None) -> torch.Tensor:
+    """The data rows matching θ's rows: x (1, n, d) is shared; x (R, n, d) is indexed by ``rows``."""
+    if x.shape[0] == 1 and theta.shape[0] != 1:
+        return x.expand(theta.shape[0], *x.shape[1:])
+    if rows is None or rows.numel() == x.shape[0]:
+        return x
+    return x.index_select(0, rows)
+
+
 def _gsm_objective(problem: EstimationProblem, x: torch.Tensor):  # type: ignore[no-untyped-def]
-    def f(theta: torch.Tensor) -> torch.Tensor:
-        xx = x if x.shape[0] == theta.shape[0] else x.expand(theta.shape[0], *x.shape[1:])
-        val = problem.implicit_torch(xx, theta).mean(-1)
+    """θ (k, P), rows (k,) → the empirical implicit loss of data rows ``rows`` (k,)."""
+    def f(theta: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
+        val = problem.implicit_torch(_rows_of(x, theta, rows), theta).mean(-1)
         if problem.has_boundary:
             val = val + problem.boundary_torch(theta)
         return val
@@ -218,14 +262,14 @@ def _finite(lo: float, hi: float) -> tuple[float, float]:
 
 def _mle_objective(problem: EstimationProblem, x: torch.Tensor, data_np: Array):  # type: ignore[no-untyped-def]
     if problem.model.normalized:
-        def f(theta: torch.Tensor) -> torch.Tensor:
-            xx = x if x.shape[0] == theta.shape[0] else x.expand(theta.shape[0], *x.shape[1:])
-            return -problem.model_logpdf_torch(xx, theta).mean(-1)
+        def f(theta: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
+            return -problem.model_logpdf_torch(_rows_of(x, theta, rows), theta).mean(-1)
         return f
     z, logw = _nodes(problem, data_np)
+    z, logw = z.to(x.device), logw.to(x.device)
 
-    def g(theta: torch.Tensor) -> torch.Tensor:
-        xx = x if x.shape[0] == theta.shape[0] else x.expand(theta.shape[0], *x.shape[1:])
+    def g(theta: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
+        xx = _rows_of(x, theta, rows)
         zz = z[None].expand(theta.shape[0], *z.shape)
         lz = problem.model_logpdf_torch(zz, theta)
         lz = torch.where(torch.isfinite(lz), lz, torch.full_like(lz, -math.inf))
@@ -252,9 +296,37 @@ def _ctld_hook(spec: Any, data: Array, **options: Any) -> FitResult:
     return result
 
 
+_MARGIN = 1e-10  # finite bounds are kept at this relative distance (log w stays finite at w = 0)
+
+
+def feasible_box(problem: EstimationProblem) -> tuple[tuple[float, float], ...]:
+    """The closed box the iterates live in: ``problem.param_bounds`` pulled in by 1e-10·max(1, |bound|)."""
+    out = []
+    for lo, hi in problem.param_bounds:
+        a = lo + _MARGIN * max(1.0, abs(lo)) if math.isfinite(lo) else lo
+        b = hi - _MARGIN * max(1.0, abs(hi)) if math.isfinite(hi) else hi
+        out.append((a, b))
+    return tuple(out)
+
+
+def _inside(theta: Array, box: Sequence[tuple[float, float]]) -> NDArray[np.bool_]:
+    lo = np.array([b[0] for b in box])
+    hi = np.array([b[1] for b in box])
+    th = np.atleast_2d(theta)
+    return np.all((th >= lo) & (th <= hi), axis=-1)
+
+
+def _clip(theta: Array, box: Sequence[tuple[float, float]]) -> Array:
+    return np.clip(theta, [b[0] for b in box], [b[1] for b in box])
+
+
 def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "gsm",
         model: Model | None = None, starts: int = 4, max_iter: int = 100, seed: int = 0) -> FitResult:
     r"""Fit the spec's model to ``data`` (n, d) by GSM, MLE or (when available) CTLD.
+
+    The estimate stays inside the parameter range ``problem.param_bounds`` (e.g. a mixture
+    weight in [0, 1]); an estimate on its boundary has status "bound" and no standard errors
+    (the normal approximation does not hold there).
 
     Parameters
     ----------
@@ -262,7 +334,8 @@ def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "g
     data : array-like (n, d)
     loss : {"gsm", "mle", "ctld"}
     starts : int
-        Starting points for iterative fits: the spec's truth and ``starts − 1`` jittered copies.
+        Starting points for iterative fits: the spec's truth and ``starts − 1`` jittered copies
+        (projected into the parameter range).
     max_iter : int
         Newton iterations per start.
 
@@ -279,22 +352,28 @@ def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "g
     x_np = validate_data(data, problem.dim)
     n = len(x_np)
     P = problem.params
+    box = feasible_box(problem)
     if loss == "gsm" and problem.has_quadratic_loss:
-        return _gsm_closed_form(problem, x_np)
+        closed = _gsm_closed_form(problem, x_np)
+        if closed.estimate is None or bool(_inside(np.array(closed.estimate), box)[0]):
+            return closed
     x = torch.as_tensor(x_np)[None]
     objective = _gsm_objective(problem, x) if loss == "gsm" else _mle_objective(problem, x, x_np)
     rng = np.random.default_rng(seed)
     truth = problem.truth
     jitter = rng.standard_normal((max(starts, 1) - 1, len(P))) * 0.5 * np.maximum(1.0, np.abs(truth))
-    theta0 = torch.as_tensor(np.vstack([truth[None], truth[None] + jitter]))
-    res = newton_minimize(objective, theta0, max_iter=max_iter)
+    theta0 = torch.as_tensor(_clip(np.vstack([truth[None], truth[None] + jitter]), box))
+    res = newton_minimize(objective, theta0, bounds=box, subset=True, max_iter=max_iter)
     start_info = tuple({"start": [float(v) for v in theta0[i]], "status": res.status[i],
                         "loss": float(res.value[i]), "iterations": int(res.iterations[i])}
                        for i in range(len(res.status)))
-    ok = [i for i, s in enumerate(res.status) if s == "converged"]
-    method = ("damped Newton (autograd Hessian), best of "
+    ok = [i for i, s in enumerate(res.status) if s in ("converged", "bound")]
+    method = ("projected damped Newton (autograd Hessian), best of "
               f"{len(res.status)} start(s)" + ("" if loss == "gsm" or problem.model.normalized
                                                else "; log Z by Gauss-Legendre quadrature"))
+    if problem.is_bounded:
+        method += "; parameter range " + ", ".join(
+            f"{name} in [{lo:g}, {hi:g}]" for name, (lo, hi) in zip(P, problem.param_bounds, strict=True))
     if not ok:
         worst = res.status[0]
         return FitResult(P, loss, None, None, None, False, worst, method, n,
@@ -302,6 +381,13 @@ def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "g
                          start_info)
     best = min(ok, key=lambda i: float(res.value[i]))
     theta = res.theta[best].numpy()
+    if res.status[best] == "bound":
+        assert res.at_bound is not None  # always set by newton_minimize
+        held = [P[k] for k in range(len(P)) if bool(res.at_bound[best, k])]
+        return FitResult(P, loss, tuple(float(v) for v in theta), None, float(res.value[best]), True,
+                         "bound", method, n,
+                         f"the estimate of {', '.join(held)} lies on the boundary of its range; "
+                         "standard errors omitted (no normal approximation at a boundary)", start_info)
     se = _standard_errors(problem, x_np, theta, loss, res, best)
     return FitResult(P, loss, tuple(float(v) for v in theta), se, float(res.value[best]), True,
                      "converged", method, n, "", start_info)
@@ -349,40 +435,71 @@ def _standard_errors(problem: EstimationProblem, x: Array, theta: Array, loss: s
 
 
 # ---------------------------------------------------------------------------- batched
+CHUNK_ELEMENTS = 1_000_000  # rows per chunk = this // n: bounds the autograd graph's memory
+
+
 def fit_batch(problem: EstimationProblem, data: Array | torch.Tensor, loss: str = "gsm", *,
               theta0: Sequence[float] | None = None, max_iter: int = 100,
-              chunk: int = 250) -> BatchFit:
+              chunk: int | None = None) -> BatchFit:
     r"""Fit R independent data sets (R, n, d) at once (torch, batched over replications).
 
-    Iterative fits start from ``theta0`` (default: the spec's truth, i.e. the local minimizer
-    near θ*, the one the asymptotic theory describes). Rows are processed ``chunk`` at a time.
+    Runs on the device and in the dtype of ``data`` when it is a tensor. Iterative fits start
+    from ``theta0`` (default: the spec's truth, i.e. the local minimizer near θ*, the one the
+    asymptotic theory describes) and stay inside the parameter range
+    (``problem.param_bounds``); the projected Newton solver evaluates only unfinished rows.
+    Rows are processed ``chunk`` at a time (default: about 10⁶ data values per chunk).
+    Exponential families (quadratic GSM loss) are solved in closed form; rows whose solution
+    leaves the parameter range are refitted by projected Newton.
     """
+    if loss not in ("gsm", "mle"):
+        raise SpecError(f"unknown loss {loss!r} for batched fits", "use gsm or mle")
     x_all = torch.as_tensor(np.asarray(data, dtype=np.float64)) if not isinstance(data, torch.Tensor) else data
     if x_all.ndim == 2:
         x_all = x_all[..., None]
-    R, P = x_all.shape[0], problem.n_params
+    R, n, P = x_all.shape[0], x_all.shape[1], problem.n_params
+    box = feasible_box(problem)
     start = problem.truth if theta0 is None else np.asarray(theta0, dtype=float)
+    start = _clip(start, box)
     if loss == "gsm" and problem.has_quadratic_loss:
         A, b = problem.quadratic_coefficients_torch(x_all)
         _, bgrad, bhess = problem.boundary(np.zeros(P))
-        Abar = A.mean(1) + torch.as_tensor(bhess)
-        bbar = b.mean(1) + torch.as_tensor(bgrad)
-        theta = -torch.linalg.solve(Abar, bbar)
-        ok = torch.isfinite(theta).all(1)
-        return BatchFit(problem.params, theta.numpy(), ok.numpy(),
-                        tuple("converged" if o else "singular" for o in ok.tolist()),
-                        "closed form (batched linear solves)")
+        Abar = A.mean(1) + torch.as_tensor(bhess, dtype=A.dtype, device=A.device)
+        bbar = b.mean(1) + torch.as_tensor(bgrad, dtype=A.dtype, device=A.device)
+        theta_t = -torch.linalg.solve(Abar, bbar)
+        ok = torch.isfinite(theta_t).all(1)
+        theta = theta_t.detach().cpu().numpy()
+        status = ["converged" if o else "singular" for o in ok.tolist()]
+        method = "closed form (batched linear solves)"
+        outside = np.nonzero(ok.cpu().numpy() & ~_inside(theta, box))[0]
+        if outside.size:
+            objective = _gsm_objective(problem, x_all[torch.as_tensor(outside, device=x_all.device)])
+            th0 = torch.as_tensor(_clip(theta[outside], box), dtype=x_all.dtype, device=x_all.device)
+            res = newton_minimize(objective, th0, bounds=box, subset=True, max_iter=max_iter)
+            theta[outside] = res.theta.cpu().numpy()
+            for j, r in enumerate(outside.tolist()):
+                status[r] = res.status[j]
+            method += f"; {outside.size} row(s) outside the parameter range refitted by projected Newton"
+        conv = np.array([st == "converged" for st in status])
+        bound = np.array([st == "bound" for st in status])
+        theta = np.where((conv | bound)[:, None], theta, np.nan)
+        return BatchFit(problem.params, theta, conv, tuple(status), method, bound)
+    rows_per = chunk if chunk is not None else max(1, CHUNK_ELEMENTS // max(n, 1))
     thetas: list[torch.Tensor] = []
-    status: list[str] = []
-    for s in range(0, R, chunk):
-        x = x_all[s:s + chunk]
+    statuses: list[str] = []
+    for s0 in range(0, R, rows_per):
+        x = x_all[s0:s0 + rows_per]
         objective = (_gsm_objective(problem, x) if loss == "gsm"
-                     else _mle_objective(problem, x, x.reshape(-1, x.shape[-1]).numpy()))
-        th0 = torch.as_tensor(start, dtype=torch.float64)[None].repeat(x.shape[0], 1)
-        res = newton_minimize(objective, th0, max_iter=max_iter)
+                     else _mle_objective(problem, x, x.reshape(-1, x.shape[-1]).detach().cpu().numpy()))
+        th0 = torch.as_tensor(start, dtype=x.dtype, device=x.device)[None].repeat(x.shape[0], 1)
+        res = newton_minimize(objective, th0, bounds=box, subset=True, max_iter=max_iter)
         thetas.append(res.theta)
-        status.extend(res.status)
-    theta = torch.cat(thetas).numpy()
-    conv = np.array([s == "converged" for s in status])
-    theta = np.where(conv[:, None], theta, np.nan)
-    return BatchFit(problem.params, theta, conv, tuple(status), "damped Newton, batched over replications")
+        statuses.extend(res.status)
+    theta = torch.cat(thetas).detach().cpu().numpy()
+    conv = np.array([st == "converged" for st in statuses])
+    bound = np.array([st == "bound" for st in statuses])
+    theta = np.where((conv | bound)[:, None], theta, np.nan)
+    method = "projected damped Newton, batched over replications"
+    if problem.is_bounded:
+        method += "; parameter range " + ", ".join(
+            f"{name} in [{lo:g}, {hi:g}]" for name, (lo, hi) in zip(problem.params, problem.param_bounds, strict=True))
+    return BatchFit(problem.params, theta, conv, tuple(statuses), method, bound)

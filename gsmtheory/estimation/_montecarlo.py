@@ -1,23 +1,31 @@
 r"""Monte Carlo error curves: n·MSE of an estimator over repeated samples, against the sandwich.
 
-For each n, R data sets of n exact samples of p are fitted at once (batched in torch) and
+For each n, R data sets of n exact samples of p are fitted at once (batched in torch, on any
+device) and
 
-    n·MSE = n · (1/R) Σ_r (θ̂_r − θ*)(θ̂_r − θ*)ᵀ  →  Γ  as n → ∞,
+    n·MSE = n · (1/R') Σ_r (θ̂_r − θ*)(θ̂_r − θ*)ᵀ  →  Γ  as n → ∞,
 
-with a 95% interval per diagonal entry from the CLT over replications
-(mean ± 1.96·sd/√R of the per-replication n(θ̂_r − θ*)_k²). Replications that did not converge
-are excluded and counted, never averaged in.
+over the R' replications that produced an estimate, with a 95% interval per diagonal entry
+from the CLT over replications (mean ± 1.96·sd/√R' of the per-replication n(θ̂_r − θ*)_k²).
+
+Estimates stay in the parameter range (``problem.param_bounds``, e.g. a mixture weight in
+[0, 1]). An estimate on the boundary of the range is a value of the (constrained) estimator and
+is averaged in, and counted (``at_bound``); replications whose fit failed (not converged, line
+search failed, non-finite) have no estimate: they are excluded from n·MSE and counted
+(``failed``, with ``status_counts``), never averaged in.
 """
 
 from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 from numpy.typing import NDArray
 
 from gsmtheory._errors import NumericalError
@@ -33,17 +41,43 @@ Array = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class MonteCarloPoint:
-    """n·MSE at one n: the matrix, and per-parameter value with its 95% interval."""
+    """n·MSE at one n: the matrix, and per-parameter value with its 95% interval.
+
+    ``converged`` fits ended in the interior of the parameter range, ``at_bound`` on its
+    boundary (both are estimates, and both enter n·MSE: ``used = converged + at_bound``);
+    ``failed`` fits have no estimate and are excluded from n·MSE. ``status_counts`` lists every
+    status with its count. With ``used < 2`` the n·MSE entries are NaN and ``status`` is "failed".
+    """
 
     n: int
     replications: int
     converged: int
+    at_bound: int
+    failed: int
     n_mse: tuple[tuple[float, ...], ...]
     diagonal: tuple[float, ...]
     lower: tuple[float, ...]
     upper: tuple[float, ...]
     bias: tuple[float, ...]
     seconds: float
+    status_counts: tuple[tuple[str, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.converged + self.at_bound + self.failed != self.replications:
+            raise ValueError("converged + at_bound + failed must equal replications")
+
+    @property
+    def used(self) -> int:
+        """Replications averaged into n·MSE (interior and boundary estimates)."""
+        return self.converged + self.at_bound
+
+    @property
+    def status(self) -> str:
+        """"ok" when every replication gave an estimate, "partial" when some failed (excluded),
+        "failed" when fewer than two did (no n·MSE)."""
+        if self.used < 2:
+            return "failed"
+        return "ok" if self.failed == 0 else "partial"
 
     def contains(self, values: Sequence[float]) -> tuple[bool, ...]:
         """Whether each value (e.g. the sandwich's diagonal) lies inside the 95% interval."""
@@ -51,7 +85,11 @@ class MonteCarloPoint:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return plain(self.__dict__)
+        out = plain({k: v for k, v in self.__dict__.items() if k != "status_counts"})
+        out["status_counts"] = dict(self.status_counts)
+        out["used"] = self.used
+        out["status"] = self.status
+        return out
 
 
 @dataclass(frozen=True)
@@ -78,34 +116,54 @@ class MonteCarloCurve:
 
 def monte_carlo(spec: Spec | Diffusion | EstimationProblem, ns: Sequence[int], replications: int = 200,
                 *, estimator: str = "gsm", model: Model | None = None, seed: int = 0,
-                max_iter: int = 100) -> MonteCarloCurve:
-    """n·MSE of ``estimator`` ("gsm" or "mle") for each n in ``ns`` over ``replications`` data sets."""
+                max_iter: int = 100, device: str | torch.device = "cpu") -> MonteCarloCurve:
+    r"""n·MSE of ``estimator`` ("gsm" or "mle") for each n in ``ns`` over ``replications`` data sets.
+
+    See the module docstring for what enters n·MSE. Data are drawn with numpy (``seed``) and
+    fitted in torch on ``device``. Failed replications are excluded and counted; a warning
+    names them. With fewer than two estimates at some n, that point has NaN entries and
+    status "failed" (check ``point.status``).
+    """
     problem = spec if isinstance(spec, EstimationProblem) else build_problem(spec, model)
     if replications < 2:
         raise NumericalError(f"replications = {replications}", "use at least 2 (200 or more for bands)")
     if estimator not in ("gsm", "mle"):
         raise NumericalError(f"unknown estimator {estimator!r}", "use gsm or mle")
+    for n in ns:
+        if int(n) < 1:
+            raise NumericalError(f"sample size {n}", "use n >= 1")
     rng = np.random.default_rng(seed)
     truth = problem.truth
+    P = problem.n_params
     points = []
+    method = ""
     for n in ns:
-        if n < 1:
-            raise NumericalError(f"sample size {n}", "use n >= 1")
         t0 = time.perf_counter()
-        data = sample_target(problem, (replications, int(n)), rng)
+        data = torch.as_tensor(sample_target(problem, (replications, int(n)), rng), device=device)
         res = fit_batch(problem, data, estimator, max_iter=max_iter)
-        ok = res.converged
-        err = res.theta[ok] - truth
-        R = int(ok.sum())
-        if R < 2:
-            raise NumericalError(f"only {R} of {replications} fits converged at n = {n}",
-                                 "check the model or increase max_iter")
-        outer = n * np.einsum("ri,rj->ij", err, err) / R
-        sq = n * err**2
-        mean = sq.mean(0)
-        half = 1.96 * sq.std(0, ddof=1) / math.sqrt(R)
-        points.append(MonteCarloPoint(int(n), replications, R, tuple(map(tuple, outer)),
-                                      tuple(mean), tuple(mean - half), tuple(mean + half),
-                                      tuple(err.mean(0)), time.perf_counter() - t0))
+        method = res.method
+        use = res.solved
+        err = res.theta[use] - truth
+        R = int(use.sum())
+        if R >= 2:
+            outer = n * np.einsum("ri,rj->ij", err, err) / R
+            sq = n * err**2
+            mean = sq.mean(0)
+            half = 1.96 * sq.std(0, ddof=1) / math.sqrt(R)
+            lower, upper, bias = mean - half, mean + half, err.mean(0)
+        else:
+            outer = np.full((P, P), np.nan)
+            mean = lower = upper = bias = np.full(P, np.nan)
+        if res.n_failed:
+            counts = ", ".join(f"{k}: {v}" for k, v in res.status_counts().items()
+                               if k not in ("converged", "bound"))
+            warnings.warn(f"monte_carlo: {res.n_failed} of {replications} fits failed at n = {n} ({counts}); "
+                          "they are excluded from n·MSE", stacklevel=2)
+        points.append(MonteCarloPoint(int(n), replications, res.n_converged, res.n_at_bound, res.n_failed,
+                                      tuple(map(tuple, outer)), tuple(mean), tuple(lower), tuple(upper),
+                                      tuple(bias), time.perf_counter() - t0,
+                                      tuple(res.status_counts().items())))
     return MonteCarloCurve(problem.params, estimator, tuple(truth), tuple(points), seed,
-                           f"{replications} replications per n, {res.method}; 95% CLT intervals")
+                           f"{replications} replications per n, {method}; n·MSE over the replications "
+                           "with an estimate (interior or on the parameter range's boundary), failed fits "
+                           "excluded and counted; 95% CLT intervals")

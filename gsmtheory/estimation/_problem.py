@@ -14,13 +14,18 @@ On a finite, reflecting end whose face term −p·nᵀD∇ℓ_θ does not vanish
 keeps that term (DESIGN.md §1); it is deterministic in θ, so it enters the bread H (through its
 θ-Hessian) and not the meat. It needs p at the face, which :meth:`EstimationProblem.boundary`
 takes from the target ("oracle" face density; a data-only estimator would have to estimate it).
+
+Parameters with a natural range carry box bounds (:attr:`EstimationProblem.param_bounds`):
+derived from the model where its meaning fixes them (a mixture weight w_k(θ) ≥ 0, a 1D mixture
+variance > 0, for entries depending on one parameter) or declared by the caller
+(``build_problem(..., bounds={"w": (0, 1)})``). The estimators keep every estimate inside them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -41,7 +46,7 @@ from gsmtheory.numeric import (
 )
 from gsmtheory.symbolic import Diffusion, GSMLoss, Model, Spec, gsm_loss
 
-__all__ = ["EstimationProblem", "build_problem", "sample_target", "target_expectation"]
+__all__ = ["EstimationProblem", "build_problem", "natural_bounds", "sample_target", "target_expectation"]
 
 Array = NDArray[np.float64]
 
@@ -68,6 +73,22 @@ class EstimationProblem:
     _expfam_torch: Any = field(repr=False, compare=False)
     _logp_numpy: Any = field(repr=False, compare=False)
     _boundary: tuple[tuple[float, Any], ...] = field(repr=False, compare=False)
+    param_bounds: tuple[tuple[float, float], ...] = ()
+    bound_reasons: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        P = len(self.model.params)
+        if not self.param_bounds:
+            object.__setattr__(self, "param_bounds", ((-math.inf, math.inf),) * P)
+        if len(self.param_bounds) != P:
+            raise ModelError(f"{len(self.param_bounds)} parameter bounds for {P} parameters",
+                             "give one (lo, hi) pair per parameter")
+        for name, (lo, hi), t in zip(self.params, self.param_bounds, self.model.truth, strict=True):
+            if not lo < hi:
+                raise ModelError(f"the bounds of {name} are empty ({lo}, {hi})", "give lo < hi")
+            if not lo <= float(t) <= hi:
+                raise ModelError(f"the truth {name} = {float(t)} lies outside its range [{lo}, {hi}]",
+                                 "change the truth or the bounds")
 
     # ------------------------------------------------------------------ basic facts
     @property
@@ -94,6 +115,26 @@ class EstimationProblem:
     def bounds(self) -> tuple[tuple[float, float], ...]:
         """The domain as floats (±inf allowed)."""
         return tuple((float(lo), float(hi)) for lo, hi in self.diffusion.domain)
+
+    @property
+    def is_bounded(self) -> bool:
+        """True when some parameter has a finite bound (see :attr:`param_bounds`)."""
+        return any(math.isfinite(lo) or math.isfinite(hi) for lo, hi in self.param_bounds)
+
+    def with_bounds(self, bounds: Mapping[str, tuple[float, float]]) -> EstimationProblem:
+        """The same problem with the named parameters' ranges replaced by ``bounds`` (name → (lo, hi))."""
+        unknown = sorted(set(bounds) - set(self.params))
+        if unknown:
+            raise SpecError(f"bounds for unknown parameter(s) {', '.join(unknown)}",
+                            f"use the model's parameters: {', '.join(self.params)}")
+        new = list(self.param_bounds)
+        reasons = list(self.bound_reasons) or [""] * self.n_params
+        for k, name in enumerate(self.params):
+            if name in bounds:
+                lo, hi = (float(v) for v in bounds[name])
+                new[k] = (lo, hi)
+                reasons[k] = "declared"
+        return replace(self, param_bounds=tuple(new), bound_reasons=tuple(reasons))
 
     @property
     def has_quadratic_loss(self) -> bool:
@@ -274,6 +315,48 @@ def _target_logpdf(diffusion: Diffusion) -> Callable[[Array], Array]:
     return logp
 
 
+def natural_bounds(model: Model) -> tuple[tuple[tuple[float, float], ...], tuple[str, ...]]:
+    r"""Box bounds implied by the model's meaning: {θ : w_k(θ) ≥ 0 for every mixture weight} and,
+    for a 1D mixture, {θ : σ²(θ) > 0}, from the entries that depend on a single parameter.
+
+    Returns one (lo, hi) per parameter (±inf when nothing constrains it) and, per parameter, the
+    reason ("" when unbounded). Constraints that couple several parameters (weights of three or
+    more components) are not boxes and are not derived here; declare bounds for them instead.
+    """
+    from sympy.solvers.inequalities import solve_univariate_inequality
+
+    params = tuple(model.params)
+    lo = [-math.inf] * len(params)
+    hi = [math.inf] * len(params)
+    why: list[list[str]] = [[] for _ in params]
+    mix = model.mixture
+    if mix is None:
+        return tuple(zip(lo, hi, strict=True)), ("",) * len(params)
+    constraints: list[tuple[sp.Expr, bool, str]] = [(w, False, f"mixture weight {w} >= 0") for w in mix.weights]
+    if len(mix.covariance) == 1:
+        c = mix.covariance[0][0]
+        constraints.append((c, True, f"variance {c} > 0"))
+    for expr, strict, text in constraints:
+        expr = sp.sympify(expr)
+        free = [p for p in params if p in expr.free_symbols]
+        if len(free) != 1:
+            continue
+        k = params.index(free[0])
+        t = sp.Symbol("t", real=True)
+        rel = expr.subs(free[0], t) > 0 if strict else expr.subs(free[0], t) >= 0
+        try:
+            region = solve_univariate_inequality(rel, t, relational=False)
+        except (NotImplementedError, TypeError, ValueError):
+            continue
+        if not isinstance(region, sp.Interval):
+            continue  # a union of intervals is not a box
+        a, b = float(region.inf), float(region.sup)
+        if a > lo[k] or b < hi[k]:
+            why[k].append(text)
+        lo[k], hi[k] = max(lo[k], a), min(hi[k], b)
+    return tuple(zip(lo, hi, strict=True)), tuple("; ".join(r) for r in why)
+
+
 @lru_cache(maxsize=64)
 def _build(diffusion: Diffusion, model: Model, name: str) -> EstimationProblem:
     loss = gsm_loss(diffusion, model)
@@ -325,12 +408,17 @@ def _build(diffusion: Diffusion, model: Model, name: str) -> EstimationProblem:
             if density > 0:
                 flux = term.flux.subs(term.coord, term.at)
                 faces.append((density, _BoundaryFn(theta, flux)))
+    box, reasons = natural_bounds(model)
     return EstimationProblem(name, diffusion, model, loss, numpy_fn, implicit_t, logq, expfam,
-                             expfam_t, logp, tuple(faces))
+                             expfam_t, logp, tuple(faces), box, reasons)
 
 
-def build_problem(spec: Spec | Diffusion, model: Model | None = None) -> EstimationProblem:
+def build_problem(spec: Spec | Diffusion, model: Model | None = None, *,
+                  bounds: Mapping[str, tuple[float, float]] | None = None) -> EstimationProblem:
     """Compile the estimation problem of a spec (or of a diffusion and a model); cached per pair.
+
+    ``bounds`` (parameter name → (lo, hi)) declares or overrides parameter ranges; without it
+    the ranges implied by the model are used (:func:`natural_bounds`).
 
     Raises
     ------
@@ -345,7 +433,8 @@ def build_problem(spec: Spec | Diffusion, model: Model | None = None) -> Estimat
     if model is None:
         raise SpecError("the spec has no [model]",
                         "add a [model] table with params, truth and log_density (or [model.mixture])")
-    return _build(diffusion, model, name)
+    problem = _build(diffusion, model, name)
+    return problem.with_bounds(bounds) if bounds else problem
 
 
 def sample_target(problem: EstimationProblem | Diffusion, n: int | tuple[int, ...],
