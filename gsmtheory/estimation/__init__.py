@@ -24,13 +24,27 @@ from gsmtheory.estimation._efficiency import (
     efficiency,
     tilt_efficiency,
 )
-from gsmtheory.estimation._fit import BatchFit, FitResult, fit, fit_batch, load_data, validate_data
+from gsmtheory.estimation._fit import (
+    BatchFit,
+    FitResult,
+    feasible_box,
+    fit,
+    fit_batch,
+    load_data,
+    validate_data,
+)
 from gsmtheory.estimation._growth import GROWTH_MODELS, GrowthFit, classify_growth
 from gsmtheory.estimation._loss import evaluate_loss
 from gsmtheory.estimation._montecarlo import MonteCarloCurve, MonteCarloPoint, monte_carlo
 from gsmtheory.estimation._newton import NewtonResult, newton_minimize
 from gsmtheory.estimation._poincare import PoincareValue, poincare_for
-from gsmtheory.estimation._problem import EstimationProblem, build_problem, sample_target
+from gsmtheory.estimation._problem import (
+    EstimationProblem,
+    build_problem,
+    natural_bounds,
+    sample_target,
+    target_expectation,
+)
 from gsmtheory.estimation._records import CovarianceEstimate, describe_direction, solve_bread
 from gsmtheory.estimation._sandwich import (
     Moments,
@@ -73,6 +87,7 @@ __all__ = [
     "draw_data",
     "efficiency",
     "evaluate_loss",
+    "feasible_box",
     "fisher_covariance",
     "fit",
     "fit_batch",
@@ -82,11 +97,13 @@ __all__ = [
     "load_data",
     "moments",
     "monte_carlo",
+    "natural_bounds",
     "newton_minimize",
     "poincare_for",
     "sample_target",
     "sandwich_covariance",
     "solve_bread",
+    "target_expectation",
     "tilt_efficiency",
     "validate_data",
 ]
