@@ -16,6 +16,7 @@ from gsmtheory.estimation._ctld import (
     fit_mle,
     fit_vanilla,
 )
+from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
 from gsmtheory.estimation._efficiency import (
     Efficiency,
     KeyLemma,
@@ -55,8 +56,10 @@ from gsmtheory.estimation._sandwich import (
 )
 
 __all__ = [
+    "CTLD_FAMILIES",
     "GROWTH_MODELS",
     "BatchFit",
+    "CTLDDesign",
     "CTLDEfficiency",
     "CTLDFit",
     "CTLDLossValues",
@@ -84,6 +87,8 @@ __all__ = [
     "ctld_loss_values",
     "ctld_problem",
     "describe_direction",
+    "design_ctld",
+    "design_log_r",
     "draw_data",
     "efficiency",
     "evaluate_loss",

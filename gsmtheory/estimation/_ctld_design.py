@@ -1,0 +1,245 @@
+r"""Generator design for CTLD (beyond the paper): choose the temperature law r(β) and β_max.
+
+The paper fixes log r(β) = −7·diam²/(λ(1+β)) and β_max = 14·diam²/λ − 1 (DESIGN.md §1). Within
+the family
+
+    power:  log r(β) = −c·diam²/(λ(1+β)) + κ·log(1+β),   β ∈ [0, β_max]   (c ≥ 0; defaults c = 7, κ = 0)
+    flat:   log r(β) = 0,                                 β ∈ [0, β_max]
+
+:func:`design_ctld` minimizes, for a 1D Gaussian-mixture target, either
+
+- ``objective="poincare"``: C_P of the lifted chain (:func:`gsmtheory.numeric.ctld_poincare`;
+  Var g ≤ C_P E[g_x² + g_β²] under r(β)p^β(x)), or
+- ``objective="variance"``: ‖Γ_CTLD‖, the operator norm of the annealed estimator's asymptotic
+  covariance (:func:`ctld_efficiency`) for the mixture weight or the means,
+
+by Nelder–Mead on (c, κ, log β_max) started at the reported defaults, then re-evaluates the
+optimum and the defaults at a finer resolution. The result is never reported worse than the
+defaults: the defaults are a point of the family and the best point seen is returned.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from scipy.optimize import minimize
+
+from gsmtheory._errors import GSMError, SpecError
+from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
+from gsmtheory.numeric import ctld_poincare
+from gsmtheory.symbolic import (
+    BETA,
+    CTLDParameters,
+    GaussianMixture,
+    Spec,
+    ctld_parameters,
+    parse_spec,
+)
+
+__all__ = ["BETA_MAX_FLOOR", "CTLD_FAMILIES", "CTLDDesign", "design_ctld", "design_log_r"]
+
+#: smallest β_max searched (a shorter temperature range is Langevin on p for every purpose here)
+BETA_MAX_FLOOR = 0.05
+
+#: the parametric temperature laws and their parameters
+CTLD_FAMILIES: dict[str, tuple[str, ...]] = {"power": ("c", "kappa", "beta_max"), "flat": ("beta_max",)}
+
+
+def design_log_r(family: str, values: dict[str, float], lambda_min: float, diameter: float) -> sp.Expr:
+    """log r(β) of the family at ``values`` (``c``, ``kappa``; rational coefficients)."""
+    if family == "flat":
+        return sp.Integer(0)
+    if family == "power":
+        c = sp.nsimplify(values["c"] * diameter ** 2 / lambda_min, rational=True)
+        k = sp.nsimplify(values["kappa"], rational=True)
+        return -c / (1 + BETA) + k * sp.log(1 + BETA)
+    raise SpecError(f"unknown CTLD family {family!r}", f"use one of {', '.join(CTLD_FAMILIES)}")
+
+
+@dataclass(frozen=True)
+class CTLDDesign:
+    r"""The best temperature law found in a family, against the reported defaults.
+
+    Attributes
+    ----------
+    objective : str
+        ``"poincare"`` (C_P of the lift) or ``"variance"`` (‖Γ_CTLD‖ for ``parameter``).
+    family : str
+        ``"power"`` or ``"flat"``.
+    optimum, defaults : dict
+        Family parameters (c, kappa, beta_max) at the optimum and at the reported defaults.
+    value, value_default : float
+        The objective at the optimum and at the defaults (fine resolution).
+    error, error_default : float
+        Their relative error estimates.
+    improvement : float
+        value_default / value (≥ 1 up to the errors).
+    evaluations : int
+        Objective evaluations by the optimizer (coarse resolution).
+    status : str
+        ``"ok"`` (optimizer converged and both values resolved), ``"not_converged"``.
+    """
+
+    objective: str
+    family: str
+    parameter: str | None
+    optimum: dict[str, float]
+    defaults: dict[str, float]
+    log_r: str
+    value: float
+    value_default: float
+    error: float
+    error_default: float
+    improvement: float
+    evaluations: int
+    status: str
+    message: str
+    method: str = "Nelder-Mead on (c, kappa, log beta_max) from the reported defaults"
+    history: tuple[tuple[tuple[float, ...], float], ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        if self.status not in ("ok", "not_converged"):
+            raise SpecError(f"status {self.status!r}", "use ok or not_converged")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able."""
+        return {"objective": self.objective, "family": self.family, "parameter": self.parameter,
+                "optimum": dict(self.optimum), "defaults": dict(self.defaults), "log_r": self.log_r,
+                "value": self.value, "value_default": self.value_default, "error_estimate": self.error,
+                "error_default": self.error_default, "improvement": self.improvement,
+                "evaluations": self.evaluations, "status": self.status, "message": self.message,
+                "method": self.method}
+
+
+def _model_spec(mixture: GaussianMixture, parameter: str) -> Spec:
+    means = [float(m[0]) for m in mixture.means]
+    weights = [float(w) for w in mixture.weights]
+    var = float(mixture.covariance[0][0])
+    mean_txt = ", ".join(f'["{m!r}"]' for m in means)
+    if parameter == "weight":
+        if mixture.n_components != 2:
+            raise SpecError("the weight parameter needs a two-component mixture", "use parameter='means'")
+        return parse_spec(f'coords = ["x"]\n[mixture]\nmeans = [{mean_txt}]\nweights = [{weights[0]!r}, {weights[1]!r}]\n'
+                          f'covariance = [[{var!r}]]\n[model]\nparams = ["w"]\ntruth = {{w = {weights[1]!r}}}\n'
+                          f'[model.mixture]\nmeans = [{mean_txt}]\nweights = ["1 - w", "w"]\ncovariance = [[{var!r}]]\n')
+    if parameter == "means":
+        names = [f"a{i + 1}" for i in range(len(means))]
+        truth = ", ".join(f"{n} = {m!r}" for n, m in zip(names, means, strict=True))
+        w_txt = ", ".join(repr(w) for w in weights)
+        return parse_spec(f'coords = ["x"]\n[mixture]\nmeans = [{mean_txt}]\nweights = [{w_txt}]\n'
+                          f'covariance = [[{var!r}]]\n[model]\nparams = [{", ".join(repr(n) for n in names)}]\n'
+                          f'truth = {{{truth}}}\n[model.mixture]\nmeans = [{", ".join(f"[{n!r}]" for n in names)}]\n'
+                          f'weights = [{w_txt}]\ncovariance = [[{var!r}]]\n'.replace("'", '"'))
+    raise SpecError(f"unknown parameter {parameter!r}", "use 'weight' or 'means'")
+
+
+def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family: str = "power",
+                parameter: str = "weight", max_evaluations: int = 60, xatol: float = 0.02,
+                fine: bool = True, cells: int = 16, max_error: float = 1e-2) -> CTLDDesign:
+    r"""Minimize C_P of CTLD, or ‖Γ_CTLD‖, over the temperature law r(β) and β_max (module docstring).
+
+    Parameters
+    ----------
+    mixture : GaussianMixture
+        A 1D target (λ = its variance and diam = the spread of its means, as the defaults use).
+    objective : {"poincare", "variance"}
+    family : {"power", "flat"}
+    parameter : {"weight", "means"}
+        The estimated quantity for ``objective="variance"``.
+    max_evaluations : int
+        Budget of objective evaluations for Nelder–Mead.
+    xatol : float
+        Nelder–Mead tolerance on (c, kappa, log beta_max).
+    fine : bool
+        Re-evaluate optimum and defaults at a finer resolution (else the coarse values are kept).
+    cells : int
+        Resolution of :func:`ctld_poincare` during the search (48 for the fine values).
+    max_error : float
+        Points whose relative error estimate exceeds this are rejected during the search
+        (β_max is also floored at ``BETA_MAX_FLOOR``: below it the lift is plain Langevin).
+
+    Raises
+    ------
+    SpecError
+        A target that is not a 1D mixture, an unknown objective, family or parameter.
+    """
+    if not isinstance(mixture, GaussianMixture) or mixture.dim != 1:
+        raise SpecError("design_ctld needs a 1D GaussianMixture target", "pass one")
+    if objective not in ("poincare", "variance"):
+        raise SpecError(f"unknown objective {objective!r}", "use 'poincare' or 'variance'")
+    if family not in CTLD_FAMILIES:
+        raise SpecError(f"unknown CTLD family {family!r}", f"use one of {', '.join(CTLD_FAMILIES)}")
+    if max_evaluations < 1:
+        raise SpecError("max_evaluations must be >= 1", "give a positive budget")
+    base = ctld_parameters(mixture)
+    lam, diam = base.lambda_min, base.diameter
+    if diam <= 0:
+        raise SpecError("the target has a single mode (diam = 0): nothing to design", "give separated means")
+    spec: Spec = _model_spec(mixture, parameter) if objective == "variance" else None  # type: ignore[assignment]
+
+    def unpack(z: Sequence[float] | np.ndarray) -> dict[str, float]:
+        bmax = float(math.exp(max(float(z[-1]), math.log(BETA_MAX_FLOOR))))
+        if family == "flat":
+            return {"beta_max": bmax}
+        return {"c": abs(float(z[0])), "kappa": float(z[1]), "beta_max": bmax}
+
+    def params_of(v: dict[str, float]) -> CTLDParameters:
+        return ctld_parameters(mixture, beta_max=v["beta_max"], log_r=design_log_r(family, v, lam, diam))
+
+    def evaluate(v: dict[str, float], hi: bool) -> tuple[float, float]:
+        p = params_of(v)
+        if objective == "poincare":
+            r = ctld_poincare(mixture, p, cells=48 if hi else cells)
+            return r.poincare_constant, r.relative_error
+        problem = ctld_problem(spec, beta_max=p.beta_max, log_r=p.log_r)
+        e = ctld_efficiency(problem, panels=6 if hi else 4, nh=8 if hi else 6)
+        return float(np.linalg.norm(e.gsm_covariance, 2)), e.error
+
+    history: list[tuple[tuple[float, ...], float]] = []
+
+    def f(z: np.ndarray) -> float:
+        v = unpack(z)
+        try:
+            val, err = evaluate(v, False)
+        except GSMError:
+            val, err = math.inf, math.inf
+        # an unresolved value (relative error above max_error) is rejected, not exploited
+        out = math.log(val) if val > 0 and math.isfinite(val) and err <= max_error else 1e6
+        history.append((tuple(v.values()), val))
+        return out
+
+    bmax0 = 14.0 * diam ** 2 / lam - 1.0
+    default = {"c": 7.0, "kappa": 0.0, "beta_max": bmax0}
+    if family == "flat":
+        z0 = np.array([math.log(bmax0)])
+        simplex = np.array([z0, z0 - 1.0])
+    else:
+        z0 = np.array([7.0, 0.0, math.log(bmax0)])
+        simplex = z0[None, :] + np.array([[0.0, 0, 0], [-3.5, 0, 0], [0, 1.0, 0], [0, 0, -1.0]])
+    res = minimize(f, z0, method="Nelder-Mead",
+                   options={"initial_simplex": simplex, "maxfev": max_evaluations, "xatol": xatol, "fatol": 1e-3})
+    best_z = res.x if res.fun <= f(z0) else z0
+    opt = unpack(best_z)
+    reported = dict(default)  # the reported law: the power family at c = 7, kappa = 0
+    p_def = ctld_parameters(mixture)
+    if objective == "poincare":
+        rd = ctld_poincare(mixture, p_def, cells=48 if fine else cells)
+        v_def, e_def = rd.poincare_constant, rd.relative_error
+    else:
+        eff = ctld_efficiency(ctld_problem(spec), panels=6 if fine else 4, nh=8 if fine else 6)
+        v_def, e_def = float(np.linalg.norm(eff.gsm_covariance, 2)), eff.error
+    v_opt, e_opt = evaluate(opt, fine)
+    if v_opt > v_def:  # the defaults are in the power family: never report worse than them
+        if family == "power":
+            opt, v_opt, e_opt = dict(default), v_def, e_def
+    status = "ok" if res.success and max(e_opt, e_def) < 1e-2 else "not_converged"
+    message = (f"{res.message} ({res.nfev} evaluations); {objective} {v_opt:.4g} at the optimum vs {v_def:.4g} "
+               f"at the defaults (x{v_def / v_opt:.3g})")
+    return CTLDDesign(objective, family, parameter if objective == "variance" else None, opt, reported,
+                      str(params_of(opt).log_r), v_opt, v_def, e_opt, e_def, v_def / v_opt, int(res.nfev), status,
+                      message, history=tuple(history))

@@ -1,0 +1,52 @@
+"""Generator design: the reported law is a point of the family; the optimum is never worse."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from gsmtheory._errors import GSMError
+from gsmtheory.estimation import design_ctld, design_log_r
+from gsmtheory.symbolic import GaussianMixture, ctld_parameters
+
+
+def _mix(m: float) -> GaussianMixture:
+    return GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
+
+
+@pytest.mark.parametrize("m", [0.7, 2.0, 3.5])
+def test_reported_law_is_the_power_family_at_c7_kappa0(m: float) -> None:
+    p = ctld_parameters(_mix(m))
+    mine = design_log_r("power", {"c": 7.0, "kappa": 0.0}, p.lambda_min, p.diameter)
+    assert sp.simplify(mine - p.log_r) == 0
+
+
+def test_poincare_design_beats_defaults_by_orders_of_magnitude() -> None:
+    d = design_ctld(_mix(3.0), "poincare", family="flat", max_evaluations=12, cells=8, fine=False)
+    assert d.value <= d.value_default * (1 + 1e-3)
+    assert d.improvement > 100  # the reported beta_max ~ 14 diam^2 is far too long
+    assert d.evaluations <= 12 + 2 and d.to_dict()["improvement"] == d.improvement
+    assert d.optimum["beta_max"] < d.defaults["beta_max"]
+
+
+def test_power_design_never_worse_even_on_a_tiny_budget() -> None:
+    d = design_ctld(_mix(1.0), "poincare", family="power", max_evaluations=3, cells=8, fine=False)
+    assert d.value <= d.value_default * (1 + 1e-3) and d.status == "not_converged"
+
+
+def test_variance_design_never_worse() -> None:
+    d = design_ctld(_mix(2.0), "variance", family="flat", parameter="weight", max_evaluations=4)
+    assert d.value <= d.value_default * (1 + 1e-6)
+    assert d.parameter == "weight" and d.objective == "variance"
+
+
+@pytest.mark.parametrize(("args", "kwargs"), [
+    ((GaussianMixture(((0.0, 1.0), (1.0, 0.0)), (0.5, 0.5), ((1.0, 0.0), (0.0, 1.0))),), {}),
+    ((_mix(1.0),), {"objective": "entropy"}),
+    ((_mix(1.0),), {"family": "cubic"}),
+    ((_mix(1.0), "variance"), {"parameter": "sigma"}),
+])
+def test_bad_input_is_a_one_line_error(args: tuple[object, ...], kwargs: dict[str, str]) -> None:
+    with pytest.raises(GSMError) as err:
+        design_ctld(*args, **kwargs)  # type: ignore[arg-type]
+    assert "\n" not in str(err.value)
