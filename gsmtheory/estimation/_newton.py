@@ -12,7 +12,8 @@ A row stops when the first-order conditions hold with H_FF positive definite, ei
 
 - ‖g_F‖_∞ ≤ gtol·(1 + |f|) (gradient test), or
 - ‖s‖_∞ ≤ xtol·(1 + ‖θ‖_∞) (the Newton step, i.e. the distance to the local minimizer up to
-  second order, is negligible: the test that still works at the floating-point floor),
+  second order, is negligible: the test that still works at the floating-point floor; that
+  last step is taken, so the error left is O(‖s‖²)),
 
 with status "converged" when A is empty and "bound" when the minimizer lies on the box (a
 KKT point: the estimate is the boundary value). Rows that run out of iterations, stall in
@@ -168,6 +169,11 @@ def newton_minimize(objective: Objective, theta0: torch.Tensor, *,
         step = torch.where(free, step, torch.zeros_like(step))
         tiny = step.abs().max(1).values <= xtol * (1 + th.abs().max(1).values)
         done = finite & pd & ((gnorm <= gtol * (1 + f.abs())) | tiny)
+        # a negligible Newton step is still taken: the error left is second order in it
+        last = done & tiny
+        if bool(last.any()):
+            rows = idx[last]
+            theta[rows] = torch.minimum(torch.maximum(th[last] + step[last], lo), hi)
         on_box = active_set.any(1)
         for j, r in enumerate(idx.tolist()):
             if bool(done[j]):
