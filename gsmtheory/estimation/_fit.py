@@ -300,7 +300,11 @@ _MARGIN = 1e-10  # finite bounds are kept at this relative distance (log w stays
 
 
 def feasible_box(problem: EstimationProblem) -> tuple[tuple[float, float], ...]:
-    """The closed box the iterates live in: ``problem.param_bounds`` pulled in by 1e-10·max(1, |bound|)."""
+    """The closed box the iterates live in: ``problem.param_bounds`` pulled in by 1e-10·max(1, |bound|).
+
+    (So log w stays finite at a weight's end; an estimate held on this box is reported as the
+    range's boundary value itself, with status "bound".)
+    """
     out = []
     for lo, hi in problem.param_bounds:
         a = lo + _MARGIN * max(1.0, abs(lo)) if math.isfinite(lo) else lo
@@ -318,6 +322,18 @@ def _inside(theta: Array, box: Sequence[tuple[float, float]]) -> NDArray[np.bool
 
 def _clip(theta: Array, box: Sequence[tuple[float, float]]) -> Array:
     return np.clip(theta, [b[0] for b in box], [b[1] for b in box])
+
+
+def _snap(problem: EstimationProblem, theta: Array, at_bound: torch.Tensor | None) -> Array:
+    """Coordinates held on the feasible box are reported as the range's boundary value itself."""
+    if at_bound is None:
+        return theta
+    held = at_bound.detach().cpu().numpy()
+    mid = np.array([(lo + hi) / 2 if math.isfinite(lo + hi) else 0.0 for lo, hi in problem.param_bounds])
+    lo = np.array([b[0] for b in problem.param_bounds])
+    hi = np.array([b[1] for b in problem.param_bounds])
+    edge = np.where(theta < mid, lo, hi)
+    return np.where(held & np.isfinite(edge), edge, theta)
 
 
 def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "gsm",
@@ -380,7 +396,7 @@ def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "g
                          f"no start converged (statuses: {', '.join(sorted(set(res.status)))})",
                          start_info)
     best = min(ok, key=lambda i: float(res.value[i]))
-    theta = res.theta[best].numpy()
+    theta = _snap(problem, res.theta.numpy(), res.at_bound)[best]
     if res.status[best] == "bound":
         assert res.at_bound is not None  # always set by newton_minimize
         held = [P[k] for k in range(len(P)) if bool(res.at_bound[best, k])]
@@ -475,7 +491,7 @@ def fit_batch(problem: EstimationProblem, data: Array | torch.Tensor, loss: str 
             objective = _gsm_objective(problem, x_all[torch.as_tensor(outside, device=x_all.device)])
             th0 = torch.as_tensor(_clip(theta[outside], box), dtype=x_all.dtype, device=x_all.device)
             res = newton_minimize(objective, th0, bounds=box, subset=True, max_iter=max_iter)
-            theta[outside] = res.theta.cpu().numpy()
+            theta[outside] = _snap(problem, res.theta.cpu().numpy(), res.at_bound)
             for j, r in enumerate(outside.tolist()):
                 status[r] = res.status[j]
             method += f"; {outside.size} row(s) outside the parameter range refitted by projected Newton"
@@ -484,7 +500,7 @@ def fit_batch(problem: EstimationProblem, data: Array | torch.Tensor, loss: str 
         theta = np.where((conv | bound)[:, None], theta, np.nan)
         return BatchFit(problem.params, theta, conv, tuple(status), method, bound)
     rows_per = chunk if chunk is not None else max(1, CHUNK_ELEMENTS // max(n, 1))
-    thetas: list[torch.Tensor] = []
+    thetas: list[Array] = []
     statuses: list[str] = []
     for s0 in range(0, R, rows_per):
         x = x_all[s0:s0 + rows_per]
@@ -492,9 +508,9 @@ def fit_batch(problem: EstimationProblem, data: Array | torch.Tensor, loss: str 
                      else _mle_objective(problem, x, x.reshape(-1, x.shape[-1]).detach().cpu().numpy()))
         th0 = torch.as_tensor(start, dtype=x.dtype, device=x.device)[None].repeat(x.shape[0], 1)
         res = newton_minimize(objective, th0, bounds=box, subset=True, max_iter=max_iter)
-        thetas.append(res.theta)
+        thetas.append(_snap(problem, res.theta.detach().cpu().numpy(), res.at_bound))
         statuses.extend(res.status)
-    theta = torch.cat(thetas).detach().cpu().numpy()
+    theta = np.concatenate(thetas)
     conv = np.array([st == "converged" for st in statuses])
     bound = np.array([st == "bound" for st in statuses])
     theta = np.where((conv | bound)[:, None], theta, np.nan)
