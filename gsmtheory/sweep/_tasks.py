@@ -188,7 +188,12 @@ def _fit(job: Job) -> dict[str, Any]:
     fit = _api("gsmtheory.estimation", "fit", "fit")
     opts = job.options
     kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("starts", "seed") if k in opts}
-    return jsonable(fit(_spec(job), job.data, loss=opts.get("loss", "gsm"), **kwargs).to_dict())  # type: ignore[no-any-return]
+    spec = _spec(job)
+    default = "ctld" if _lift(job, spec) else "gsm"  # as `gsmtheory fit`: a [ctld] spec fits by CTLD
+    if not _lift(job, spec) and opts.get("loss") == "ctld":
+        raise GSMError("task_options: loss = \"ctld\" needs the spec's [ctld] table and lift = true",
+                       "drop lift = false or use loss = \"gsm\"")
+    return jsonable(fit(spec, job.data, loss=opts.get("loss", default), **kwargs).to_dict())  # type: ignore[no-any-return]
 
 
 #: task name -> (function, allowed option keys, required option keys, public API it needs)
@@ -200,7 +205,7 @@ _REGISTRY: Mapping[str, tuple[Callable[[Job], dict[str, Any]], frozenset[str], f
                    ("gsmtheory.estimation", "efficiency")),
     "loss": (_loss, frozenset({"at", "panels", "samples", "seed", "method", "lift"}), frozenset({"at"}),
              ("gsmtheory.numeric", "evaluate_gsm_loss")),
-    "fit": (_fit, frozenset({"data", "loss", "starts", "seed"}), frozenset({"data"}),
+    "fit": (_fit, frozenset({"data", "loss", "starts", "seed", "lift"}), frozenset({"data"}),
             ("gsmtheory.estimation", "fit")),
     "selftest": (_selftest, frozenset({"sleep", "fail_if_exists"}), frozenset(), None),
 })
