@@ -62,12 +62,38 @@ def fit_ctld(spec: Spec, data: Any, *, starts: int = 4, max_iter: int = 100, see
         return FitResult(names, "ctld", None, None, None, False, "not_converged", method, n,
                          "no start converged", tuple(info))
     est, value = best
-    se = _sandwich_se(terms, est, n)
     p = problem.params
     note = (f"CTLD lambda={p.lambda_min:g}, beta_max={p.beta_max:g}, log r={p.log_r}"
             + (f" (defaults: {', '.join(p.defaults)})" if p.defaults else ""))
+    flat = _flat_direction(problem, x, est)
+    if flat is None:
+        se = _sandwich_se(terms, est, n)
+    else:
+        se = None
+        note += (f"; no standard errors: the model is not locally identifiable at the estimate (its Fisher "
+                 f"information vanishes along {flat}), where the sandwich does not apply")
     return FitResult(names, "ctld", tuple(float(v) for v in est), se, value, True, "converged", method, n,
                      note, tuple(info))
+
+
+def _flat_direction(problem: Any, x: np.ndarray, theta: np.ndarray, rtol: float = 1e-8) -> str | None:
+    """The direction along which the empirical Fisher information of the model vanishes at θ̂, if any.
+
+    At such a point (e.g. the symmetric means ±a at a = 0, where every per-sample gradient is 0 by
+    symmetry) the estimator is not asymptotically normal and the sandwich would report a spurious
+    zero standard error. The scale is the Fisher information at the spec's truth on the same data.
+    """
+    def fisher(th: np.ndarray) -> np.ndarray:
+        score = np.asarray(problem.model_score(x, None, th), dtype=float).reshape(len(x), -1)
+        return score.T @ score / len(x)
+
+    at_est, at_truth = fisher(theta), fisher(problem.truth)
+    scale = float(np.max(np.abs(np.linalg.eigvalsh(at_truth))))
+    w, v = np.linalg.eigh(at_est)
+    if scale > 0 and w[0] > rtol * scale:
+        return None
+    vec = v[:, 0] / np.max(np.abs(v[:, 0]))
+    return " + ".join(f"{c:.3g}*{name}" for c, name in zip(vec, problem.param_names, strict=True) if abs(c) > 1e-3)
 
 
 def _sandwich_se(terms: Any, theta: np.ndarray, n: int) -> tuple[float, ...] | None:
