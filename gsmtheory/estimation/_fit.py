@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -286,14 +285,10 @@ def _problem_of(spec: Spec | Diffusion | EstimationProblem, model: Model | None)
 
 
 def _ctld_hook(spec: Any, data: Array, **options: Any) -> FitResult:
-    """The CTLD (lifted, annealed) loss is supplied by ``gsmtheory.estimation._ctld_fit.fit_ctld``."""
-    try:
-        module = import_module("gsmtheory.estimation._ctld_fit")
-    except ModuleNotFoundError:
-        raise GSMError("the ctld loss is not available in this version",
-                       "use --loss gsm or --loss mle") from None
-    result: FitResult = module.fit_ctld(spec, data, **options)
-    return result
+    """The CTLD (lifted, annealed) loss: ``gsmtheory.estimation._ctld_fit.fit_ctld``."""
+    from gsmtheory.estimation._ctld_fit import fit_ctld  # imported here: it builds on this module
+
+    return fit_ctld(spec, data, **options)
 
 
 _MARGIN = 1e-10  # finite bounds are kept at this relative distance (log w stays finite at w = 0)
