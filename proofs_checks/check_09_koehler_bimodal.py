@@ -46,7 +46,7 @@ def check(quick: bool = True) -> ClaimRecord:
                 f"{g_s.label} (max ratio {max(square):.3g}); means: {g_m.label} (max ratio {max(means):.3g}); "
                 f"MLE variance of the weight stays in [{min(mle):.3g}, {max(mle):.3g}]."]
     fig = plot("efficiency_vs_separation", "GSM / MLE asymptotic variance vs separation (Langevin)",
-               "separation d = 2m", "Γ_GSM / Γ_MLE", [
+               "distance between the means d = 2m", "Γ_GSM / Γ_MLE", [
                    series("vanilla SM, weight", d.tolist(), weight),
                    series("vanilla SM, tanh tilt", d.tolist(), tanh),
                    series("vanilla SM, x² tilt", d.tolist(), square, style="dashed"),
