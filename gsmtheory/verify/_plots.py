@@ -40,7 +40,9 @@ class PlotOutcome:
 
 def collect_plots(claims: Sequence[ClaimRecord]) -> dict[str, dict[str, Any]]:
     """Merge the plot specs of all claims by name; series labels get their claim id appended
-    when several claims feed one plot."""
+    when several claims feed one plot. Claims feeding one plot must share its x-axis: when
+    their x labels differ, the merged label lists them all and ``xlabel_conflict`` is True
+    (the drawn axis then says so instead of silently using the first claim's label)."""
     merged: dict[str, dict[str, Any]] = {}
     for claim in claims:
         specs = claim.details.get("plots", []) if isinstance(claim.details, dict) else []
@@ -50,12 +52,19 @@ def collect_plots(claims: Sequence[ClaimRecord]) -> dict[str, dict[str, Any]]:
             if not isinstance(spec, dict) or "name" not in spec:
                 continue
             name = str(spec["name"])
-            target = merged.setdefault(name, {**spec, "series": [], "sources": []})
+            target = merged.setdefault(name, {**spec, "series": [], "sources": [], "xlabels": []})
+            xlabel = str(spec.get("xlabel", ""))
+            if xlabel not in target["xlabels"]:
+                target["xlabels"].append(xlabel)
             if claim.id not in target["sources"]:
                 target["sources"].append(claim.id)
             for s in spec.get("series", []):
                 target["series"].append({**s, "claim": claim.id})
     for target in merged.values():
+        labels = target.pop("xlabels")
+        target["xlabel_conflict"] = len(labels) > 1
+        if target["xlabel_conflict"]:
+            target["xlabel"] = " | ".join(labels) + " (x-axes differ between claims)"
         if len(target["sources"]) > 1:
             for s in target["series"]:
                 s["label"] = f"{s.get('label', '')} ({s['claim']})"

@@ -53,14 +53,30 @@ def format_value(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-#: the claims of DESIGN.md §2
+#: the claims of DESIGN.md §2 (the papers' statements); checks with other ids (C17 on) go beyond the paper
 DESIGN_CLAIMS: tuple[str, ...] = tuple(f"C{i:02d}" for i in range(1, 17))
 
 
+def _beyond(c: ClaimRecord) -> bool:
+    """A check whose claim is not one of DESIGN.md §2 (e.g. C17, generator design)."""
+    return c.id not in DESIGN_CLAIMS
+
+
 def _absent(result: VerifyResult) -> str:
+    """Which DESIGN.md §2 claims the run lacks, and which of its checks go beyond the paper."""
     ids = {c.id for c in result.claims}
     missing = [i for i in DESIGN_CLAIMS if i not in ids]
-    return f"Claims of DESIGN.md §2 not in this run: {', '.join(missing)}." if missing else ""
+    extra = [c.id for c in result.claims if _beyond(c)]
+    parts = []
+    if missing:
+        parts.append(f"Claims of DESIGN.md §2 not in this run: {', '.join(missing)}.")
+    if extra:
+        parts.append(f"Beyond the paper (not a claim of DESIGN.md §2): {', '.join(extra)}.")
+    return " ".join(parts)
+
+
+def _label(c: ClaimRecord) -> str:
+    return f"{c.id} (beyond the paper)" if _beyond(c) else c.id
 
 
 def _status(c: ClaimRecord) -> str:
@@ -86,7 +102,7 @@ def _markdown(result: VerifyResult, plots: list[PlotOutcome], when: str) -> str:
     ]
     for c in result.claims:
         lines.append("| " + " | ".join(_md_cell(x) for x in (
-            c.id, format_value(c.statement, 80), c.kind, format_value(c.computed),
+            _label(c), format_value(c.statement, 80), c.kind, format_value(c.computed),
             format_value(c.theoretical), c.relation, _status(c), f"{c.seconds:.2f}")) + " |")
     lines += ["", "## Findings", ""]
     if result.findings:
@@ -114,7 +130,7 @@ def _markdown(result: VerifyResult, plots: list[PlotOutcome], when: str) -> str:
         lines.append("")
     lines += ["## Claims", ""]
     for c in result.claims:
-        lines += [f"### {c.id}: {_status(c)}", "", c.statement, ""]
+        lines += [f"### {_label(c)}: {_status(c)}", "", c.statement, ""]
         if c.reference:
             lines.append(f"- Reference: {c.reference}")
         lines.append(f"- Kind: {c.kind}; relation: {c.relation}")
@@ -162,7 +178,7 @@ def _html(result: VerifyResult, plots: list[PlotOutcome], when: str, directory: 
     for c in result.claims:
         st = _status(c)
         rows.append(
-            f"<tr><td><a href='#{e(c.id)}'>{e(c.id)}</a></td><td>{e(format_value(c.statement, 90))}</td>"
+            f"<tr><td><a href='#{e(c.id)}'>{e(_label(c))}</a></td><td>{e(format_value(c.statement, 90))}</td>"
             f"<td>{e(c.kind)}</td><td class='num'>{e(format_value(c.computed))}</td>"
             f"<td class='num'>{e(format_value(c.theoretical))}</td><td>{e(c.relation)}</td>"
             f"<td class='{st}'>{st}</td><td class='num'>{c.seconds:.2f}</td></tr>")
@@ -195,7 +211,7 @@ def _html(result: VerifyResult, plots: list[PlotOutcome], when: str, directory: 
         if extra:
             items.append(f"<li>Details: <code>{e(format_value(extra, 600))}</code></li>")
         items += [f"<li>Finding: {e(f)}</li>" for f in c.findings]
-        sections.append(f"<section class='claim' id='{e(c.id)}'><h3>{e(c.id)}: "
+        sections.append(f"<section class='claim' id='{e(c.id)}'><h3>{e(_label(c))}: "
                         f"<span class='{st}'>{st}</span></h3><p>{e(c.statement)}</p>"
                         f"<ul>{''.join(items)}</ul></section>")
     return f"""<!DOCTYPE html>

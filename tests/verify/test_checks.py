@@ -30,3 +30,33 @@ def test_check_passes_in_quick_mode(check, quick_record) -> None:  # type: ignor
     assert record.computed is not None and record.theoretical is not None
     doc = __import__(check.module, fromlist=["check"]).__doc__ or ""
     assert len(doc.strip()) > 200, f"{check.module} needs a docstring stating claim, why and tolerance"
+
+
+def test_merged_plots_of_the_real_checks_share_one_x_axis(quick_record) -> None:  # type: ignore[no-untyped-def]
+    """C02/C14 and C09/C15 feed one plot each: same x (d, the distance between the means), and
+    where the targets coincide (two unit-variance Gaussians, equal weights) so do the curves."""
+    from gsmtheory.verify import collect_plots
+
+    records = [quick_record(i) for i in ("C02", "C06", "C09", "C14", "C15")]
+    merged = collect_plots(records)
+    for name in ("cp_vs_separation", "efficiency_vs_separation"):
+        assert not merged[name]["xlabel_conflict"], merged[name]["xlabel"]
+        assert "distance between the means d" in merged[name]["xlabel"]
+    assert "mc_vs_sandwich" in merged
+
+    def curve(name: str, claim: str, prefix: str) -> dict[float, float]:
+        (s,) = [s for s in merged[name]["series"] if s["claim"] == claim and s["label"].startswith(prefix)]
+        return dict(zip(s["x"], s["y"], strict=True))
+
+    c02 = curve("cp_vs_separation", "C02", "Langevin")
+    c14 = curve("cp_vs_separation", "C14", "Langevin")
+    common = sorted(set(c02) & set(c14))
+    assert len(common) >= 4, common
+    for d in common:
+        assert abs(c02[d] / c14[d] - 1) < 1e-6, (d, c02[d], c14[d])
+    c09 = curve("efficiency_vs_separation", "C09", "vanilla SM, weight")
+    c15 = curve("efficiency_vs_separation", "C15", "vanilla SM / MLE")
+    common = sorted(set(c09) & set(c15))
+    assert len(common) >= 3, common
+    for d in common:  # C15 quick uses a coarse quadrature: ~3e-2 relative at d = 8 (reported in its details)
+        assert abs(c09[d] / c15[d] - 1) < 3e-2, (d, c09[d], c15[d])

@@ -112,3 +112,40 @@ def test_collect_plots_merges_by_name() -> None:
     merged = collect_plots([a, b])
     assert merged["cp_vs_separation"]["sources"] == ["C02", "C14"]
     assert [s["label"] for s in merged["cp_vs_separation"]["series"]] == ["Langevin (C02)", "CTLD (C14)"]
+
+
+FIRST = '''
+from gsmtheory.verify import ClaimRecord, plot, series
+CLAIM_ID = "C01"
+def check(quick: bool = True) -> ClaimRecord:
+    return ClaimRecord.equality(CLAIM_ID, "One is one.", "Fake 2024", 1.0, 1.0, 1e-9, "exact", details={"plots": [
+        plot("cp_vs_separation", "C_P", "separation", "C_P", [series("a", [1, 2], [2, 4])]),
+        plot("custom_thing", "Custom", "x", "y", [series("a", [0, 1], [1, 0])])]})
+'''
+
+BEYOND = '''
+from gsmtheory.verify import ClaimRecord, plot, series
+CLAIM_ID = "C17"
+def check(quick: bool = True) -> ClaimRecord:
+    return ClaimRecord.equality(CLAIM_ID, "A design result.", "this package", 1.0, 1.0, 1e-9, "exact",
+        details={"plots": [plot("cp_vs_separation", "C_P", "another x", "C_P", [series("x", [1, 2], [1, 2])])]})
+'''
+
+
+def test_claims_beyond_the_paper_are_listed_not_missing(make_package: Callable[..., str], tmp_path: Path) -> None:
+    result = verify(package=make_package({"check_01_first": FIRST, "check_17_beyond": BEYOND}))
+    out = write_report(result, tmp_path / "report")
+    md = (out / "report.md").read_text()
+    missing = md.split("not in this run: ")[1].split(".")[0]
+    assert "C17" not in missing and "C02" in missing and "C16" in missing
+    assert "Beyond the paper (not a claim of DESIGN.md §2): C17." in md
+    assert "### C17 (beyond the paper): pass" in md and "### C01: pass" in md
+    assert "C17 (beyond the paper)" in (out / "index.html").read_text()
+
+
+def test_merged_plot_flags_differing_x_axes(make_package: Callable[..., str]) -> None:
+    result = verify(package=make_package({"check_01_first": FIRST, "check_17_beyond": BEYOND}))
+    merged = collect_plots(result.claims)
+    assert merged["cp_vs_separation"]["xlabel_conflict"] is True
+    assert merged["cp_vs_separation"]["xlabel"].startswith("separation | another x")
+    assert merged["custom_thing"]["xlabel_conflict"] is False and merged["custom_thing"]["xlabel"] == "x"
