@@ -52,7 +52,7 @@ MC_CASES = (("bimodal-weight m=1.5", "bimodal-weight", {"m": 1.5}), ("bimodal m=
 
 def _monte_carlo(quick: bool, sandwich: dict[str, float]) -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
     """n·MSE of the GSM estimator by Monte Carlo against the sandwich value, per MC case."""
-    ns = [200, 1000] if quick else [100, 300, 1000, 3000]
+    ns = [200, 500, 1000] if quick else [100, 300, 1000, 3000]
     reps = 400 if quick else 2000
     rows: dict[str, Any] = {}
     data: list[dict[str, Any]] = []

@@ -37,4 +37,11 @@ def test_c04_boundary_terms_matter_on_finite_domains(r04) -> None:  # type: igno
     assert cases["jacobi"]["boundary_matters"] is False  # p·D vanishes at 0 and 1
     assert cases["reflected-gaussian-2d"]["boundary_matters"] is True
     assert cases["reflected-gaussian-2d"]["spread_without_boundary"] > 0.1
-    assert len(r04.findings) == 2 and "0.8012" in r04.findings[0]
+    assert len(r04.findings) == 3 and "0.8012" in r04.findings[0]
+    # CTLD lift: faces kept -> theta-free; dropped -> ~1e-5 (m = 1), ~3e-7 (m = 2) default r, > 1e-3 flat r
+    ctld = {(r["m"], r["r"]): r for r in r04.details["ctld_faces"]}
+    assert max(r["spread_with_faces"] for r in ctld.values()) < 1e-12
+    assert 3e-6 < ctld[(1.0, "default")]["spread_without_faces"] < 3e-5
+    assert 1e-7 < ctld[(2.0, "default")]["spread_without_faces"] < 1e-6
+    assert ctld[(1.0, "flat (log r = 0)")]["spread_without_faces"] > 1e-3
+    assert "β-face terms" in r04.findings[2]
