@@ -40,6 +40,7 @@ from gsmtheory.numeric._poincare import PoincareResult, poincare_constant
 from gsmtheory.numeric._quadrature import Expectation, expect_1d, expect_2d, support_interval
 from gsmtheory.numeric._spectral1d import poincare_1d, truncate_support
 from gsmtheory.numeric._spectral2d import poincare_2d
+from gsmtheory.numeric._spectral3d import ctld_poincare_3d, poincare_3d
 from gsmtheory.numeric._spectral_nd import rayleigh_ritz
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "ctld_joint_logpdf",
     "ctld_loss_spec",
     "ctld_poincare",
+    "ctld_poincare_3d",
     "ctld_poincare_curve",
     "ctld_poincare_spec",
     "curvature_lower_bound",
@@ -76,6 +78,7 @@ __all__ = [
     "oscillation",
     "poincare_1d",
     "poincare_2d",
+    "poincare_3d",
     "poincare_constant",
     "rayleigh_quotient",
     "rayleigh_ritz",

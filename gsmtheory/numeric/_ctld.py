@@ -491,7 +491,9 @@ def ctld_poincare_spec(spec: Any, *, rtol: float | None = None, quick: bool = Fa
     - 1D Gaussian mixture: :func:`ctld_poincare` (closed-form convolution, finite volumes);
     - 1D formula target: :func:`poincare_2d` on ℓ(x, β) = log r(β) + log(p * N(0, βλ))(x), the
       convolution computed numerically (:func:`convolve_logpdf_1d`);
-    - d ≥ 2: the lift is a (d+1)-dimensional chain; not supported (a one-line error).
+    - 2D Gaussian mixture: the 3D lift by :func:`gsmtheory.numeric._spectral3d.ctld_poincare_3d`
+      (finite volumes, D = I);
+    - other d ≥ 2 targets: not supported (a one-line error).
 
     Parameters
     ----------
@@ -505,12 +507,18 @@ def ctld_poincare_spec(spec: Any, *, rtol: float | None = None, quick: bool = Fa
     Raises
     ------
     SpecError
-        A target in d ≥ 2, a bounded domain, bad CTLD constants.
+        A target in d ≥ 2 other than a 2D mixture, a bounded domain, bad CTLD constants.
     """
     tol = rtol if rtol is not None else (1e-2 if quick else 1e-3)
     if not (isinstance(tol, int | float) and 0 < tol < 1):
         raise SpecError(f"rtol = {tol} must lie in (0, 1)", "give e.g. --rtol 1e-3")
     diffusion = spec.diffusion
+    if diffusion.dim == 2 and diffusion.mixture is not None:
+        from gsmtheory.numeric._spectral3d import ctld_poincare_3d
+
+        lifted, params = _spec_params(spec, overrides)
+        res = ctld_poincare_3d(diffusion.mixture, params, resolution=0.7 if quick else 1.0, rtol=tol)
+        return LiftedResult(res, params, lifted.name)
     if diffusion.dim >= 2:
         raise SpecError(f"C_P of CTLD for a {diffusion.dim}D target is a {diffusion.dim + 1}D spectral problem, "
                         "which no solver here covers (finite volumes go to 2D, i.e. 1D targets)",
