@@ -63,8 +63,15 @@ def test_muckenhoupt_bracket_contains_value(a: float, b: float, D: float) -> Non
     assert br.side == "bracket"
     assert br.lower is not None and br.upper is not None
     assert br.lower <= cp <= br.upper
-    # empirically even B <= C_P holds (the theorem certifies B/2): record it
-    assert br.poincare_constant <= cp * (1 + 1e-6)
+
+
+def test_b_alone_is_not_a_lower_bound() -> None:
+    """Hypothesis found it: B itself can exceed C_P, which is why the certified lower side is B/2."""
+    f = _well(-1.0, 0.25)
+    cp = poincare_1d(f, 1.0, -INF, INF).poincare_constant
+    br = muckenhoupt_bracket(f, 1.0, -INF, INF)
+    assert br.poincare_constant > cp * (1 + 1e-3)
+    assert br.lower is not None and br.lower <= cp
 
 
 @settings(max_examples=10, deadline=None)
