@@ -517,7 +517,7 @@ def ctld_poincare_spec(spec: Any, *, rtol: float | None = None, quick: bool = Fa
         from gsmtheory.numeric._spectral3d import ctld_poincare_3d
 
         lifted, params = _spec_params(spec, overrides)
-        res = ctld_poincare_3d(diffusion.mixture, params, resolution=0.7 if quick else 1.0, rtol=tol)
+        res = ctld_poincare_3d(diffusion.mixture, params, resolution=0.8 if quick else 1.25, rtol=tol)
         return LiftedResult(res, params, lifted.name)
     if diffusion.dim >= 2:
         raise SpecError(f"C_P of CTLD for a {diffusion.dim}D target is a {diffusion.dim + 1}D spectral problem, "

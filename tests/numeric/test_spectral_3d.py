@@ -71,3 +71,17 @@ def test_bad_input_is_a_one_line_error() -> None:
         poincare_3d(ell, [(-math.inf, 1.0), (-1.0, 1.0), (-1.0, 1.0)])
     with pytest.raises(SpecError):
         poincare_3d(ell, [(-1.0, 1.0)] * 3, levels=(1.0,))
+
+
+def test_ctld_poincare_spec_lifts_a_2d_mixture() -> None:
+    from gsmtheory.numeric import ctld_poincare_spec
+    from gsmtheory.symbolic import load_spec
+
+    spec = load_spec("mixture-2d", constants={"m": 0.5})
+    res = ctld_poincare_spec(spec, quick=True)
+    mix = spec.diffusion.mixture
+    assert mix is not None
+    direct = ctld_poincare_3d(mix, ctld_parameters(mix), resolution=0.8, rtol=1e-2)
+    assert res.poincare_constant == direct.poincare_constant
+    assert res.status == "ok"
+    assert res.to_dict()["lifted"] is True
