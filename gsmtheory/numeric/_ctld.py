@@ -520,9 +520,10 @@ def ctld_poincare_spec(spec: Any, *, rtol: float | None = None, quick: bool = Fa
         res = ctld_poincare_3d(diffusion.mixture, params, resolution=0.8 if quick else 1.25, rtol=tol)
         return LiftedResult(res, params, lifted.name)
     if diffusion.dim >= 2:
-        raise SpecError(f"C_P of CTLD for a {diffusion.dim}D target is a {diffusion.dim + 1}D spectral problem, "
-                        "which no solver here covers (finite volumes go to 2D, i.e. 1D targets)",
-                        "use a 1D target, or --no-lift for the unlifted C_P")
+        kind = "formula" if diffusion.mixture is None else "mixture"
+        raise SpecError(f"C_P of CTLD for a {diffusion.dim}D {kind} target is not covered (the lift is "
+                        f"{diffusion.dim + 1}D; 2D Gaussian mixtures are, through the 3D solver)",
+                        "give a 1D target or a 2D [mixture], or use --no-lift for the unlifted C_P")
     lifted, params = _spec_params(spec, overrides)
     mix = diffusion.mixture
     if mix is not None:
