@@ -248,10 +248,6 @@ def test_fit_sweep_reads_data_and_hashes_its_bytes(tmp_path):
 
 def test_poincare_sweep_of_gaussians(tmp_path):
     """Real task: C_P = σ² for N(0, σ²) under Langevin (claim 1), one stored row per σ."""
-    import gsmtheory.numeric
-
-    if not hasattr(gsmtheory.numeric, "poincare_constant"):
-        pytest.skip("gsmtheory.numeric.poincare_constant is not there yet")
     sweep = parse_sweep('spec = "gaussian"\ntask = "poincare"\n[grid]\nsigma = [0.5, 2.0]\n')
     summary = run_sweep(sweep, tmp_path / "p.db", workers=2, progress=False)
     assert (summary.written, summary.failed) == (2, 0), [r.error for r in read_rows(tmp_path / "p.db")]
@@ -261,23 +257,9 @@ def test_poincare_sweep_of_gaussians(tmp_path):
     assert plots == {f"{k}-vs-sigma.png" for k in ("poincare_constant", "spectral_gap", "error_estimate")}
 
 
-def test_poincare_task_needs_its_api():
-    import gsmtheory.numeric
-
-    if hasattr(gsmtheory.numeric, "poincare_constant"):
-        pytest.skip("the API exists")
-    with pytest.raises(GSMError, match=r"needs gsmtheory\.numeric\.poincare_constant"):
-        parse_sweep('spec = "gaussian"\ntask = "poincare"\n[grid]\nsigma = [0.5, 2.0]\n')
-
-
 def test_ctld_specs_are_lifted_unless_told_not_to():
     """As on the command line: a [ctld] spec sweeps the lift; lift = false its target, which for
     ctld-bimodal is bimodal's (same C_P, to the last digit: same solver on the same target)."""
-    import gsmtheory.numeric
-
-    if not hasattr(gsmtheory.numeric, "ctld_poincare_spec"):
-        pytest.skip("no CTLD lift yet")
-
     def run_one(text):
         sweep = parse_sweep(text)
         point = expand_grid(sweep)[0]
