@@ -32,12 +32,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sps
 from numpy.typing import NDArray
-from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.numeric._poincare import PoincareResult
+from gsmtheory.numeric._spectral2d import _top_pinv
 
 __all__ = ["ctld_poincare_3d", "poincare_3d"]
 
@@ -99,67 +98,6 @@ def _chain3d(log_density: LogDensity3, faces: Sequence[Array]
     top = float(np.max(flat))
     z = top + math.log(float(np.sum(np.exp(flat - top))))
     return flat - z, [(i, j, c - z) for i, j, c in edges]
-
-
-def _top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
-              tol: float) -> tuple[float, str]:
-    """C_P of the chain: top eigenvalue of A⁺ (grounded LU + Lanczos).
-
-    The construction of ``_spectral2d._top_pinv``; the LU here uses SuperLU's symmetric mode
-    (minimum degree on A + Aᵀ, diagonal pivots), several times faster on 3D stencils.
-    """
-    keep = lp >= float(np.max(lp)) - floor
-    new_index = -np.ones(lp.size, dtype=np.int64)
-    new_index[keep] = np.arange(int(keep.sum()))
-    lpk = lp[keep]
-    n = lpk.size
-    if n < 3:
-        return math.nan, f"only {n} cells carry mass: refine the grid"
-    rows, cols, vals = [], [], []
-    diag = np.zeros(n)
-    for a, b, lc in edges:
-        ok = keep[a] & keep[b]
-        ia, ib, c = new_index[a[ok]], new_index[b[ok]], lc[ok]
-        off = -np.exp(c - 0.5 * (lpk[ia] + lpk[ib]))
-        rows += [ia, ib]
-        cols += [ib, ia]
-        vals += [off, off]
-        diag += np.bincount(ia, np.exp(c - lpk[ia]), minlength=n)
-        diag += np.bincount(ib, np.exp(c - lpk[ib]), minlength=n)
-    A = sps.coo_matrix((np.concatenate([*vals, diag]),
-                        (np.concatenate([*rows, np.arange(n)]),
-                         np.concatenate([*cols, np.arange(n)]))), shape=(n, n)).tocsc()
-    v0 = np.exp(0.5 * (lpk - float(np.max(lpk))))
-    v0 /= np.linalg.norm(v0)
-    r = int(np.argmax(lpk))
-    others = np.delete(np.arange(n), r)
-    Ar = A[others][:, others].tocsc()
-    try:
-        lu = splu(Ar, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                  options={"SymmetricMode": True})
-    except RuntimeError as exc:
-        return math.inf, f"grounded generator is singular ({exc}): disconnected support"
-
-    def proj(y: Array) -> Array:
-        return y - v0 * float(v0 @ y)
-
-    def mv(y: Array) -> Array:
-        y = proj(np.ravel(y))
-        z = np.zeros(n)
-        z[others] = lu.solve(y[others])
-        return proj(z)
-
-    op = LinearOperator((n, n), matvec=mv, dtype=np.float64)
-    rng = np.random.default_rng(0)
-    start = proj(rng.standard_normal(n) * v0 + 1e-3 * rng.standard_normal(n))
-    try:
-        w = eigsh(op, k=1, which="LA", tol=tol, v0=start, ncv=min(n - 1, 20),
-                  return_eigenvectors=False)
-    except ArpackNoConvergence as exc:  # pragma: no cover - rare
-        if len(exc.eigenvalues):
-            return float(exc.eigenvalues[0]), "Lanczos did not converge"
-        return math.nan, "Lanczos did not converge"
-    return float(w[0]), ""
 
 
 def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
@@ -224,7 +162,7 @@ def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
             continue
         faces = [_faces(lo, hi, k, s) for (lo, hi), k, s in zip(sides, n, st)]
         lp, edges = _chain3d(log_density, faces)
-        cp, note = _top_pinv(lp, edges, tail, tol=1e-12)
+        cp, note = _top_pinv(lp, edges, tail, tol=1e-12, symmetric_lu=True, ncv=20)
         if note:
             notes.append(note)
         if math.isinf(cp):
