@@ -11,7 +11,7 @@ Run: ``python -m benchmarks.bench_sweep``. Reports
   average to drop, and records it. Beside each sweep it times the bare pool (the same jobs
   mapped through a ``ProcessPoolExecutor``, no store): the bare pool's ratio says whether the
   machine had two free cores at all, and sweep/bare says what the machinery costs.
-- the Monte Carlo GSM loss (``torch_mc_loss``, 10⁶ exact draws, d = 4 two-component mixture) on
+- the Monte Carlo GSM loss (``evaluate_gsm_loss(method="torch-mc")``, 10⁶ exact draws, d = 4 two-component mixture) on
   the CPU and, where torch sees a CUDA device, on it, with the speed-up; skipped cleanly otherwise.
 """
 
@@ -148,18 +148,18 @@ def bench_workers() -> dict[str, Any]:
 
 
 def bench_monte_carlo(samples: int = 1_000_000) -> dict[str, Any]:
-    """torch_mc_loss at three parameter points: CPU seconds, and CUDA seconds where present."""
+    """The torch Monte Carlo loss at three parameter points: CPU seconds, and CUDA seconds where present."""
     import torch
 
-    from gsmtheory.sweep._montecarlo import torch_mc_loss
+    from gsmtheory.numeric import evaluate_gsm_loss
     from gsmtheory.symbolic import gsm_loss, parse_spec
 
     spec = parse_spec(MC_SPEC, name="mc-bench")
     loss = gsm_loss(spec.diffusion, spec.model)
     at = [{"a": 1.5}, {"a": 2.0}, {"a": 2.5}]
     out: dict[str, Any] = {"samples": samples, "dim": 4, "points": len(at)}
-    cpu_result = torch_mc_loss(loss, at, device="cpu", samples=samples, seed=0)
-    out["cpu_seconds"] = best_of(lambda: torch_mc_loss(loss, at, device="cpu", samples=samples, seed=0),
+    cpu_result = evaluate_gsm_loss(loss, at, method="torch-mc", device="cpu", mc_samples=samples, seed=0)
+    out["cpu_seconds"] = best_of(lambda: evaluate_gsm_loss(loss, at, method="torch-mc", device="cpu", mc_samples=samples, seed=0),
                                  repeat=3, warmup=0)
     out["cpu_threads"] = torch.get_num_threads()
     out["cpu_explicit"] = list(cpu_result.explicit)
@@ -168,7 +168,7 @@ def bench_monte_carlo(samples: int = 1_000_000) -> dict[str, Any]:
         return out
 
     def on_cuda() -> Any:
-        res = torch_mc_loss(loss, at, device="cuda", samples=samples, seed=0)
+        res = evaluate_gsm_loss(loss, at, method="torch-mc", device="cuda", mc_samples=samples, seed=0)
         torch.cuda.synchronize()
         return res
 

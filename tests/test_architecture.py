@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["symbolic", "compile", "numeric", "estimation", "verify", "sweep", "cli"]
-BASE = {"gsmtheory", "gsmtheory._errors"}
+BASE = {"gsmtheory", "gsmtheory._errors", "gsmtheory._device"}
 
 
 def _layer_of(module: str) -> int | None:

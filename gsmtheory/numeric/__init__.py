@@ -1,5 +1,6 @@
 """Arrays in, result records out: quadrature, spectral gaps and bounds, samplers."""
 
+from gsmtheory._device import DEVICE_CHOICES, batch_size, resolve_device
 from gsmtheory.numeric._bounds import (
     bakry_emery_bound,
     curvature_lower_bound,
@@ -28,8 +29,12 @@ from gsmtheory.numeric._ctld import (
     sample_ctld_joint,
     simulate_ctld,
 )
-from gsmtheory.numeric._device import DEVICE_CHOICES, batch_size, resolve_device
-from gsmtheory.numeric._loss_eval import LossEvaluation, evaluate_gsm_loss, sample_mixture
+from gsmtheory.numeric._loss_eval import (
+    LOSS_METHODS,
+    LossEvaluation,
+    evaluate_gsm_loss,
+    sample_mixture,
+)
 from gsmtheory.numeric._mixture import (
     mixture_dlogpdf_ds,
     mixture_hessian,
@@ -45,6 +50,7 @@ from gsmtheory.numeric._spectral_nd import rayleigh_ritz
 
 __all__ = [
     "DEVICE_CHOICES",
+    "LOSS_METHODS",
     "CTLDSimulation",
     "Expectation",
     "LiftedResult",

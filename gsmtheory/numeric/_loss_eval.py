@@ -27,7 +27,7 @@ from gsmtheory.numeric._mixture import mixture_logpdf
 from gsmtheory.numeric._quadrature import NEGLIGIBLE_MASS, expect_1d, expect_2d
 from gsmtheory.symbolic import GSMLoss
 
-__all__ = ["LossEvaluation", "evaluate_gsm_loss", "sample_mixture"]
+__all__ = ["LOSS_METHODS", "LossEvaluation", "evaluate_gsm_loss", "sample_mixture"]
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,13 @@ def _points(loss: GSMLoss, at: Sequence[Mapping[str, float]]) -> list[tuple[floa
     return out
 
 
+#: ``method`` values of :func:`evaluate_gsm_loss`
+LOSS_METHODS: tuple[str, ...] = ("auto", "quadrature", "monte-carlo", "torch-mc")
+
+
 def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panels: int = 64,
-                      mc_samples: int = 200_000, seed: int = 0) -> LossEvaluation:
+                      mc_samples: int = 200_000, seed: int = 0, method: str = "auto",
+                      device: str = "cpu") -> LossEvaluation:
     """Evaluate explicit, implicit and boundary parts of ``loss`` at parameter points ``at``.
 
     Parameters
@@ -113,8 +118,20 @@ def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panel
         Base number of quadrature panels (1D; 2D uses panels // 2); the error estimate compares
         with twice as many.
     mc_samples, seed : int
-        Monte Carlo size and seed for d ≥ 3 (mixture targets only).
+        Monte Carlo size and seed (mixture targets on the whole space only).
+    method : {"auto", "quadrature", "monte-carlo", "torch-mc"}
+        ``auto``: quadrature for d ≤ 2, NumPy Monte Carlo from exact samples for d ≥ 3;
+        ``torch-mc``: Monte Carlo in torch on ``device``, batches sized to its free memory
+        (any d; boundary terms are zero on the whole space).
+    device : {"cpu", "auto", "cuda"}
+        torch device for ``method="torch-mc"``; the other methods run in NumPy on the CPU.
     """
+    if method not in LOSS_METHODS:
+        raise SpecError(f"unknown loss method {method!r}", f"use one of {', '.join(LOSS_METHODS)}")
+    if method == "torch-mc":
+        from gsmtheory.numeric._loss_torch import torch_mc_loss
+
+        return torch_mc_loss(loss, at, device=device, samples=mc_samples, seed=seed)
     diffusion = loss.diffusion
     x = diffusion.coords
     theta = loss.model.params
@@ -136,7 +153,10 @@ def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panel
     explicit, implicit, boundary, e_err, i_err = [], [], [], [], []
     constant = math.nan
     resolution: dict[str, Any]
-    if d in (1, 2):
+    if method == "quadrature" and d > 2:
+        raise SpecError(f"quadrature covers d = 1 and 2, this target has d = {d}",
+                        "use method 'monte-carlo' or 'torch-mc'")
+    if d in (1, 2) and method != "monte-carlo":
         for th in points:
             integrand = functools.partial(_at_theta, f, th)
             if d == 1:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gsmtheory._device import resolve_device
 from gsmtheory._errors import GSMError
 from gsmtheory.sweep._store import open_store
 from gsmtheory.sweep._sweepfile import SweepFile, expand_grid
@@ -122,8 +123,6 @@ def _executor(workers: int, scheduler: str | None, connect_timeout: float = 20.0
 
 def _job_device(device: str, scheduler: str | None) -> str:
     """Resolve the device here for a local pool; a cluster's workers resolve ``auto`` themselves."""
-    from gsmtheory.numeric import resolve_device
-
     if scheduler is not None:
         if device not in ("auto", "cpu", "cuda") and not device.startswith("cuda:"):
             resolve_device(device)  # raises the unknown-device error

@@ -20,10 +20,10 @@ import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib import import_module
 from types import MappingProxyType
 from typing import Any
 
+from gsmtheory._device import resolve_device
 from gsmtheory._errors import GSMError
 
 __all__ = ["TASKS", "Job", "Outcome", "check_task", "execute", "jsonable"]
@@ -92,14 +92,6 @@ def _spec(job: Job) -> Any:
     return parse_spec(job.spec_text, name=job.spec_name, constants=dict(job.constants))
 
 
-def _api(module: str, name: str, task: str) -> Callable[..., Any]:
-    try:
-        return getattr(import_module(module), name)  # type: ignore[no-any-return]
-    except (ImportError, AttributeError):
-        raise GSMError(f"task {task!r} needs {module}.{name}, which this version does not provide",
-                       "update gsmtheory or use another task") from None
-
-
 # --- the tasks -------------------------------------------------------------------------------
 
 def _selftest(job: Job) -> dict[str, Any]:
@@ -137,10 +129,10 @@ def _poincare(job: Job) -> dict[str, Any]:
     opts = job.options
     spec = _spec(job)
     kwargs: dict[str, Any] = {k: opts[k] for k in ("rtol", "quick") if k in opts}
+    from gsmtheory.numeric import ctld_poincare_spec, poincare_constant
+
     if _lift(job, spec):
-        ctld_poincare_spec = _api("gsmtheory.numeric", "ctld_poincare_spec", "poincare")
         return {**jsonable(ctld_poincare_spec(spec, **kwargs).to_dict()), "lifted": True}
-    poincare_constant = _api("gsmtheory.numeric", "poincare_constant", "poincare")
     if "method" in opts:
         kwargs["method"] = str(opts["method"])
     return {**jsonable(poincare_constant(spec.diffusion, **kwargs).to_dict()), "lifted": False}
@@ -149,10 +141,10 @@ def _poincare(job: Job) -> dict[str, Any]:
 def _efficiency(job: Job) -> dict[str, Any]:
     opts = job.options
     spec = _spec(job)
+    from gsmtheory.estimation import ctld_efficiency_spec, efficiency
+
     if _lift(job, spec):
-        ctld_efficiency_spec = _api("gsmtheory.estimation", "ctld_efficiency_spec", "efficiency")
         return jsonable(ctld_efficiency_spec(spec).to_dict())  # type: ignore[no-any-return]
-    efficiency = _api("gsmtheory.estimation", "efficiency", "efficiency")
     kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("samples", "seed") if k in opts}
     if "method" in opts:
         kwargs["method"] = str(opts["method"])
@@ -164,28 +156,23 @@ def _loss(job: Job) -> dict[str, Any]:
     spec = _spec(job)
     if spec.model is None:
         raise GSMError(f"spec {job.spec_name!r} has no [model]", "the loss task needs a [model] table")
+    from gsmtheory.numeric import ctld_loss_spec, evaluate_gsm_loss
     from gsmtheory.symbolic import gsm_loss
 
     if _lift(job, spec):
-        ctld_loss_spec = _api("gsmtheory.numeric", "ctld_loss_spec", "loss")
         kw = {"panels": int(opts["panels"])} if "panels" in opts else {}
         return jsonable(ctld_loss_spec(spec, opts["at"], **kw).to_dict())  # type: ignore[no-any-return]
-    loss = gsm_loss(spec.diffusion, spec.model)
-    if opts.get("method", "auto") == "torch-mc":
-        from gsmtheory.sweep._montecarlo import torch_mc_loss
-
-        return jsonable(torch_mc_loss(loss, opts["at"], device=job.device,  # type: ignore[no-any-return]
-                                      samples=int(opts.get("samples", 200_000)),
-                                      seed=int(opts.get("seed", 0))).to_dict())
-    evaluate_gsm_loss = _api("gsmtheory.numeric", "evaluate_gsm_loss", "loss")
     kwargs: dict[str, int] = {k: int(opts[k]) for k in ("panels", "seed") if k in opts}
     if "samples" in opts:
         kwargs["mc_samples"] = int(opts["samples"])
-    return jsonable(evaluate_gsm_loss(loss, opts["at"], **kwargs).to_dict())  # type: ignore[no-any-return]
+    return jsonable(evaluate_gsm_loss(gsm_loss(spec.diffusion, spec.model), opts["at"],  # type: ignore[no-any-return]
+                                      method=str(opts.get("method", "auto")), device=job.device,
+                                      **kwargs).to_dict())
 
 
 def _fit(job: Job) -> dict[str, Any]:
-    fit = _api("gsmtheory.estimation", "fit", "fit")
+    from gsmtheory.estimation import fit
+
     opts = job.options
     kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("starts", "seed") if k in opts}
     spec = _spec(job)
@@ -196,29 +183,28 @@ def _fit(job: Job) -> dict[str, Any]:
     return jsonable(fit(spec, job.data, loss=opts.get("loss", default), **kwargs).to_dict())  # type: ignore[no-any-return]
 
 
-#: task name -> (function, allowed option keys, required option keys, public API it needs)
-_REGISTRY: Mapping[str, tuple[Callable[[Job], dict[str, Any]], frozenset[str], frozenset[str],
-                              tuple[str, str] | None]] = MappingProxyType({
-    "poincare": (_poincare, frozenset({"rtol", "quick", "method", "lift"}), frozenset(),
-                 ("gsmtheory.numeric", "poincare_constant")),
-    "efficiency": (_efficiency, frozenset({"method", "samples", "seed", "lift"}), frozenset(),
-                   ("gsmtheory.estimation", "efficiency")),
-    "loss": (_loss, frozenset({"at", "panels", "samples", "seed", "method", "lift"}), frozenset({"at"}),
-             ("gsmtheory.numeric", "evaluate_gsm_loss")),
-    "fit": (_fit, frozenset({"data", "loss", "starts", "seed", "lift"}), frozenset({"data"}),
-            ("gsmtheory.estimation", "fit")),
-    "selftest": (_selftest, frozenset({"sleep", "fail_if_exists"}), frozenset(), None),
+#: task name -> (function, allowed option keys, required option keys)
+_REGISTRY: Mapping[str, tuple[Callable[[Job], dict[str, Any]], frozenset[str], frozenset[str]]] = MappingProxyType({
+    "poincare": (_poincare, frozenset({"rtol", "quick", "method", "lift"}), frozenset()),
+    "efficiency": (_efficiency, frozenset({"method", "samples", "seed", "lift"}), frozenset()),
+    "loss": (_loss, frozenset({"at", "panels", "samples", "seed", "method", "lift"}), frozenset({"at"})),
+    "fit": (_fit, frozenset({"data", "loss", "starts", "seed", "lift"}), frozenset({"data"})),
+    "selftest": (_selftest, frozenset({"sleep", "fail_if_exists"}), frozenset()),
 })
+
+#: ``task_options.method`` of the loss task: ``gsmtheory.numeric.LOSS_METHODS`` (not imported
+#: here, so that reading a sweep file does not load the numerical stack; a test holds them equal)
+LOSS_METHODS: tuple[str, ...] = ("auto", "quadrature", "monte-carlo", "torch-mc")
 
 #: the task names a sweep file may use
 TASKS: tuple[str, ...] = tuple(_REGISTRY)
 
 
 def check_task(task: str, options: Mapping[str, Any], source: str) -> None:
-    """Raise :class:`GSMError` for an unknown task, unknown or missing options, a missing API."""
+    """Raise :class:`GSMError` for an unknown task, unknown or missing options, a bad option value."""
     if task not in _REGISTRY:
         raise GSMError(f"sweep {source}: unknown task {task!r}", f"use one of {', '.join(TASKS)}")
-    _fn, allowed, required, api = _REGISTRY[task]
+    _fn, allowed, required = _REGISTRY[task]
     extra = set(options) - allowed
     if extra:
         raise GSMError(f"sweep {source}: task {task!r} takes no option(s) {', '.join(sorted(extra))}",
@@ -231,14 +217,12 @@ def check_task(task: str, options: Mapping[str, Any], source: str) -> None:
                                and all(isinstance(p, dict) for p in options["at"])):
         raise GSMError(f"sweep {source}: task_options.at must be a non-empty list of tables",
                        "write at = [{a = 1.3}, {a = 0.7}]")
-    if task == "loss" and options.get("method", "auto") not in ("auto", "torch-mc"):
-        raise GSMError(f"sweep {source}: task_options.method must be auto or torch-mc",
+    if task == "loss" and options.get("method", "auto") not in LOSS_METHODS:
+        raise GSMError(f"sweep {source}: task_options.method must be one of {', '.join(LOSS_METHODS)}",
                        'write method = "torch-mc" for Monte Carlo in torch on --device')
     if task == "fit" and options.get("loss", "gsm") not in ("gsm", "ctld", "mle"):
         raise GSMError(f"sweep {source}: task_options.loss must be gsm, ctld or mle",
                        'write loss = "gsm"')
-    if api is not None:
-        _api(*api, task)
 
 
 def execute(job: Job) -> Outcome:
@@ -249,8 +233,6 @@ def execute(job: Job) -> Outcome:
     try:
         fn = _REGISTRY[job.task][0]
         if job.device == "auto":
-            from gsmtheory.numeric import resolve_device
-
             device = resolve_device("auto")
             job = Job(job.task, job.spec_name, job.spec_text, job.constants, job.key,
                       job.options_json, device, job.data)

@@ -10,22 +10,26 @@ each estimated by the mean over ``samples`` exact draws from p with the error re
 1.96 standard errors, like the d ≥ 3 branch of :func:`gsmtheory.numeric.evaluate_gsm_loss`
 (which runs in NumPy on the CPU). Here draws and integrands stay on ``device`` and the running
 sums are float64, so the same code runs on a CPU or a GPU; the answers agree within their
-Monte Carlo errors, not bit for bit (the random streams differ by device).
+Monte Carlo errors, not bit for bit (the random streams differ by device). Reached through
+``evaluate_gsm_loss(..., method="torch-mc", device=...)``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
 
+from gsmtheory._device import batch_size, resolve_device
 from gsmtheory._errors import SpecError
+from gsmtheory.compile import compile_expr
+from gsmtheory.numeric._loss_eval import LossEvaluation, _points
+from gsmtheory.symbolic import GSMLoss
 
 __all__ = ["torch_mc_loss"]
 
 
-def torch_mc_loss(loss: Any, at: Sequence[Mapping[str, float]], *, device: str = "auto",
-                  samples: int = 200_000, seed: int = 0, max_batch: int | None = None) -> Any:
+def torch_mc_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, device: str = "auto",
+                  samples: int = 200_000, seed: int = 0, max_batch: int | None = None) -> LossEvaluation:
     """Monte Carlo explicit/implicit GSM loss at the points ``at``, in torch on ``device``.
 
     Parameters
@@ -48,9 +52,6 @@ def torch_mc_loss(loss: Any, at: Sequence[Mapping[str, float]], *, device: str =
     """
     import torch
 
-    from gsmtheory.compile import compile_expr
-    from gsmtheory.numeric import LossEvaluation, batch_size, resolve_device
-
     diffusion = loss.diffusion
     mixture = diffusion.mixture
     if mixture is None or any(math.isfinite(float(v)) for pair in diffusion.domain for v in pair):
@@ -59,12 +60,7 @@ def torch_mc_loss(loss: Any, at: Sequence[Mapping[str, float]], *, device: str =
     if samples < 2:
         raise SpecError(f"samples must be at least 2, got {samples}", "give samples = 100000")
     names = [str(t) for t in loss.model.params]
-    points = []
-    for point in at:
-        if set(point) != set(names):
-            raise SpecError(f"loss point {dict(point)} must give exactly the params {', '.join(names)}",
-                            "write at = [{" + ", ".join(f"{n} = 0.0" for n in names) + "}]")
-        points.append(tuple(float(point[n]) for n in names))
+    points = _points(loss, at)
     dev = torch.device(resolve_device(device))
     d = diffusion.dim
     f = compile_expr((*diffusion.coords, *loss.model.params), [loss.explicit, loss.implicit, loss.constant],
