@@ -16,6 +16,11 @@ the family
 by Nelder–Mead on (c, κ, log β_max) started at the reported defaults, then re-evaluates the
 optimum and the defaults at a finer resolution. The result is never reported worse than the
 defaults: the defaults are a point of the family and the best point seen is returned.
+
+At small separations the best law sits at the family's edge: β_max at its floor, where the lift
+is (nearly) Langevin on p itself and (c, κ) no longer matter, so Nelder–Mead wanders along a
+flat valley until its budget ends. That outcome is reported as status ``"boundary"`` beside
+Langevin's C_P (for the C_P objective), not as a failure to converge: lifting does not help there.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from scipy.optimize import minimize
 
 from gsmtheory._errors import GSMError, SpecError
 from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
-from gsmtheory.numeric import ctld_poincare
+from gsmtheory.numeric import ctld_poincare, mixture_logpdf, poincare_1d
 from gsmtheory.symbolic import (
     BETA,
     CTLDParameters,
@@ -82,7 +87,12 @@ class CTLDDesign:
     evaluations : int
         Objective evaluations by the optimizer (coarse resolution).
     status : str
-        ``"ok"`` (optimizer converged and both values resolved), ``"not_converged"``.
+        ``"ok"`` (optimizer converged and both values resolved), ``"boundary"`` (the best point
+        has β_max at its floor: the infimum is approached where the lift degenerates to
+        Langevin, and the family's other parameters are immaterial), ``"not_converged"``.
+    langevin_value : float or None
+        C_P of Langevin on p (no lift), for the C_P objective: the value a lift degenerating at
+        the boundary approaches.
     """
 
     objective: str
@@ -101,10 +111,11 @@ class CTLDDesign:
     message: str
     method: str = "Nelder-Mead on (c, kappa, log beta_max) from the reported defaults"
     history: tuple[tuple[tuple[float, ...], float], ...] = field(default=(), repr=False)
+    langevin_value: float | None = None
 
     def __post_init__(self) -> None:
-        if self.status not in ("ok", "not_converged"):
-            raise SpecError(f"status {self.status!r}", "use ok or not_converged")
+        if self.status not in ("ok", "boundary", "not_converged"):
+            raise SpecError(f"status {self.status!r}", "use ok, boundary or not_converged")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able."""
@@ -113,7 +124,7 @@ class CTLDDesign:
                 "value": self.value, "value_default": self.value_default, "error_estimate": self.error,
                 "error_default": self.error_default, "improvement": self.improvement,
                 "evaluations": self.evaluations, "status": self.status, "message": self.message,
-                "method": self.method}
+                "method": self.method, "langevin_value": self.langevin_value}
 
 
 def _model_spec(mixture: GaussianMixture, parameter: str) -> Spec:
@@ -237,9 +248,23 @@ def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family
     if v_opt > v_def:  # the defaults are in the power family: never report worse than them
         if family == "power":
             opt, v_opt, e_opt = dict(default), v_def, e_def
-    status = "ok" if res.success and max(e_opt, e_def) < 1e-2 else "not_converged"
+    resolved = max(e_opt, e_def) < 1e-2
+    at_floor = opt["beta_max"] <= BETA_MAX_FLOOR * (1 + 1e-9)
+    langevin = _langevin_poincare(mixture) if objective == "poincare" else None
+    status = "boundary" if at_floor and resolved else "ok" if res.success and resolved else "not_converged"
     message = (f"{res.message} ({res.nfev} evaluations); {objective} {v_opt:.4g} at the optimum vs {v_def:.4g} "
                f"at the defaults (x{v_def / v_opt:.3g})")
+    if at_floor:
+        message += (f"; the best law has beta_max at its floor {BETA_MAX_FLOOR:g}, where the lift is nearly "
+                    "Langevin on p" + (f" (Langevin C_P {langevin:.4g})" if langevin is not None else "")
+                    + ": lifting does not help at this separation")
     return CTLDDesign(objective, family, parameter if objective == "variance" else None, opt, reported,
                       str(params_of(opt).log_r), v_opt, v_def, e_opt, e_def, v_def / v_opt, int(res.nfev), status,
-                      message, history=tuple(history))
+                      message, history=tuple(history), langevin_value=langevin)
+
+
+def _langevin_poincare(mixture: GaussianMixture) -> float:
+    """C_P of Langevin on the 1D mixture p (no lift), to 1e-6 relative."""
+    means = np.array([float(m[0]) for m in mixture.means])
+    return poincare_1d(lambda x: mixture_logpdf(mixture, x[..., None]), 1.0, -math.inf, math.inf, rtol=1e-6,
+                       points=means).poincare_constant

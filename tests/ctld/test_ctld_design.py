@@ -34,6 +34,16 @@ def test_power_design_never_worse_even_on_a_tiny_budget() -> None:
     assert d.value <= d.value_default * (1 + 1e-3) and d.status == "not_converged"
 
 
+@pytest.mark.parametrize("family", ["flat", "power"])
+def test_small_separation_optimum_is_the_edge_where_the_lift_is_langevin(family: str) -> None:
+    """At m = 0.5 the best law shrinks beta_max to its floor: reported as 'boundary', next to Langevin."""
+    d = design_ctld(_mix(0.5), "poincare", family=family, max_evaluations=40, cells=8, fine=False)
+    assert d.status == "boundary" and d.optimum["beta_max"] == pytest.approx(0.05)
+    assert d.langevin_value == pytest.approx(1.2507, rel=1e-3)  # C_P of Langevin on p at m = 0.5
+    assert abs(d.value / d.langevin_value - 1) < 0.05 and d.improvement > 5
+    assert "Langevin" in d.message and d.to_dict()["langevin_value"] == d.langevin_value
+
+
 def test_variance_design_never_worse() -> None:
     d = design_ctld(_mix(2.0), "variance", family="flat", parameter="weight", max_evaluations=4)
     assert d.value <= d.value_default * (1 + 1e-6)
