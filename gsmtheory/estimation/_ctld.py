@@ -12,6 +12,11 @@ x̃_i = x_i + √(β_iλ) z_i for the bulk term, x_i for the β = 0 face and x_i
 the β = β_max face (all from the same data point). Its asymptotic covariance is the sandwich
 H⁻¹ Cov(ψ) H⁻¹ with ψ the per-data-point θ-gradient (Qin & Risteski 2023, Thm. on CTLD).
 Baselines: MLE on the original model (I_p(θ*)⁻¹) and on the lifted one (E_r[I_{p^β}(θ*)]⁻¹).
+
+Targets are Gaussian mixtures in any dimension d. Points x are arrays of shape (...) for d = 1
+and (..., d) for d ≥ 2; data are (n,) or (n, d). Expectations over x | β ∼ p^β use composite
+Gauss–Legendre in x for d = 1 and, for d ≥ 2, tensor Gauss–Hermite per component
+(:func:`gsmtheory.numeric._ctld.mixture_lift_rule`: x = μ_k + chol(Σ + βλI) z, weights w_k ω_z).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from numpy.typing import NDArray
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import log_r_functions, mixture_logpdf, sample_beta, sample_mixture
+from gsmtheory.numeric._ctld import mixture_lift_rule
 from gsmtheory.symbolic import (
     CTLDParameters,
     GaussianMixture,
@@ -67,6 +73,33 @@ def _hermite(n: int) -> tuple[Array, Array]:
     return z, w / w.sum()
 
 
+def _normal_rule(n: int, d: int) -> tuple[Array, Array]:
+    """E over N(0, I_d): the n-point Gauss–Hermite rule (nodes (n,)) for d = 1, its tensor power
+    (nodes (n^d, d)) for d ≥ 2; weights sum to 1."""
+    z, w = _hermite(n)
+    if d == 1:
+        return z, w
+    zz = np.stack([g.ravel() for g in np.meshgrid(*([z] * d), indexing="ij")], axis=-1)
+    ww = np.prod(np.stack([g.ravel() for g in np.meshgrid(*([w] * d), indexing="ij")], axis=-1), axis=-1)
+    return zz, ww
+
+
+def _split(x: Array, d: int) -> tuple[tuple[Array, ...], tuple[int, ...]]:
+    """(coordinate arrays, batch shape) of points x: shape (...) for d = 1, (..., d) for d ≥ 2."""
+    xa = np.asarray(x, dtype=float)
+    if d == 1:
+        return (xa,), xa.shape
+    if xa.ndim == 0 or xa.shape[-1] != d:
+        raise NumericalError(f"points have shape {xa.shape}, expected (..., {d}) for a {d}D target",
+                             f"pass x with a last axis of length {d}")
+    return tuple(xa[..., i] for i in range(d)), xa.shape[:-1]
+
+
+def _split_torch(x: torch.Tensor, d: int) -> tuple[torch.Tensor, ...]:
+    """Coordinate tensors of x ((n,) for d = 1, (n, d) for d ≥ 2)."""
+    return (x,) if d == 1 else tuple(x.unbind(-1))
+
+
 def _legendre_panels(a: float, b: float, panels: int, order: int = 16) -> tuple[Array, Array]:
     t, w = np.polynomial.legendre.leggauss(order)
     edges = np.linspace(a, b, panels + 1)
@@ -91,7 +124,7 @@ class CTLDProblem:
     Attributes
     ----------
     target : GaussianMixture
-        p (1D; the quadrature-based covariances need d = 1).
+        p, in any dimension d (tested d = 1, 2).
     params : CTLDParameters
         λ, β_max, log r.
     loss : GSMLoss
@@ -125,6 +158,18 @@ class CTLDProblem:
         """Number of parameters."""
         return len(self.truth)
 
+    @property
+    def dim(self) -> int:
+        """d, the dimension of x."""
+        return self.target.dim
+
+    def face_values(self, face: _Face, x: Array, theta: Sequence[float]) -> list[Array]:
+        """[flux, ∇_θ flux, ∇²_θ flux] of a β-face at points x (broadcast to x's batch shape)."""
+        cols, shape = _split(x, self.dim)
+        with np.errstate(all="ignore"):
+            out = face.value(*cols, *[float(t) for t in theta])
+        return [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in out]
+
     # ---------------------------------------------------------------- compiled pieces
     def _args(self) -> tuple[sp.Symbol, ...]:
         return (*self.loss.diffusion.coords, *self.loss.model.params)
@@ -134,52 +179,56 @@ class CTLDProblem:
         loss = self.loss
         f = compile_expr(self._args(), [loss.implicit, *loss.theta_gradient, *loss.theta_hessian, loss.explicit],
                          "numpy")
+        cols, xshape = _split(x, self.dim)
         with np.errstate(all="ignore"):
-            out = f(np.asarray(x, dtype=float), np.asarray(beta, dtype=float), *[float(t) for t in theta])
-        return [np.broadcast_to(np.asarray(v, dtype=float), np.broadcast_shapes(np.shape(x), np.shape(beta)))
+            out = f(*cols, np.asarray(beta, dtype=float), *[float(t) for t in theta])
+        return [np.broadcast_to(np.asarray(v, dtype=float), np.broadcast_shapes(xshape, np.shape(beta)))
                 for v in out]
 
     def bulk_gradient(self, x: Array, beta: Array, theta: Sequence[float]) -> Array:
         """∇_θφ at (x, β), shape (..., P)."""
         f = compile_expr(self._args(), list(self.loss.theta_gradient), "numpy")
-        shape = np.broadcast_shapes(np.shape(x), np.shape(beta))
+        cols, xshape = _split(x, self.dim)
+        shape = np.broadcast_shapes(xshape, np.shape(beta))
         with np.errstate(all="ignore"):
-            out = f(np.asarray(x, dtype=float), np.asarray(beta, dtype=float), *[float(t) for t in theta])
+            out = f(*cols, np.asarray(beta, dtype=float), *[float(t) for t in theta])
         return np.stack([np.broadcast_to(np.asarray(v, dtype=float), shape) for v in out], axis=-1)
 
     def implicit_torch(self, x: torch.Tensor, beta: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
         """φ(x, β; θ) in torch (the derived expression; autograd through θ)."""
         f = compile_expr(self._args(), self.loss.implicit, "torch")
-        return f(x, beta, *theta.unbind())
+        return f(*_split_torch(x, self.dim), beta, *theta.unbind())
 
     def vanilla_pieces(self, x: Array, theta: Sequence[float]) -> list[Array]:
         """[φ₀, ∇_θφ₀, ∇²_θφ₀] of vanilla score matching at x."""
         v = self.vanilla
         f = compile_expr((*v.diffusion.coords, *v.model.params), [v.implicit, *v.theta_gradient, *v.theta_hessian],
                          "numpy")
+        cols, shape = _split(x, self.dim)
         with np.errstate(all="ignore"):
-            out = f(np.asarray(x, dtype=float), *[float(t) for t in theta])
-        return [np.broadcast_to(np.asarray(o, dtype=float), np.shape(x)) for o in out]
+            out = f(*cols, *[float(t) for t in theta])
+        return [np.broadcast_to(np.asarray(o, dtype=float), shape) for o in out]
 
     def vanilla_torch(self, x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
         """φ₀(x; θ) in torch."""
         v = self.vanilla
         f = compile_expr((*v.diffusion.coords, *v.model.params), v.implicit, "torch")
-        return f(x, *theta.unbind())
+        return f(*_split_torch(x, self.dim), *theta.unbind())
 
     def model_score(self, x: Array, beta: Array | None, theta: Sequence[float]) -> Array:
         """∇_θ log p^β_θ(x) (β = None: the original model), shape (..., P)."""
+        cols, xshape = _split(x, self.dim)
         if beta is None:
             m = self.original_model
             f = compile_expr((*m.coords, *m.params), [sp.diff(m.log_density, t) for t in m.params], "numpy")
             with np.errstate(all="ignore"):
-                out = f(np.asarray(x, dtype=float), *[float(t) for t in theta])
-            return np.stack([np.broadcast_to(np.asarray(o, dtype=float), np.shape(x)) for o in out], axis=-1)
+                out = f(*cols, *[float(t) for t in theta])
+            return np.stack([np.broadcast_to(np.asarray(o, dtype=float), xshape) for o in out], axis=-1)
         m = self.loss.model
         f = compile_expr((*m.coords, *m.params), [sp.diff(m.log_density, t) for t in m.params], "numpy")
-        shape = np.broadcast_shapes(np.shape(x), np.shape(beta))
+        shape = np.broadcast_shapes(xshape, np.shape(beta))
         with np.errstate(all="ignore"):
-            out = f(np.asarray(x, dtype=float), np.asarray(beta, dtype=float), *[float(t) for t in theta])
+            out = f(*cols, np.asarray(beta, dtype=float), *[float(t) for t in theta])
         return np.stack([np.broadcast_to(np.asarray(o, dtype=float), shape) for o in out], axis=-1)
 
     # ---------------------------------------------------------------- quadrature
@@ -189,10 +238,13 @@ class CTLDProblem:
         return b, w * np.exp(log_r(b) - self.log_z_r)
 
     def _x_rule(self, s: float | Array, panels: int) -> tuple[Array, Array]:
-        """x ∼ p^s: composite Gauss–Legendre on [min μ − 10 sd, max μ + 10 sd] weighted by p^s.
-
-        Shape (..., 16·panels) for an array s; weights sum to 1 along the last axis.
+        """x ∼ p^s. d = 1: composite Gauss–Legendre (``panels`` panels of 16 nodes) on
+        [min μ − 10 sd, max μ + 10 sd] weighted by p^s, nodes (..., 16·panels). d ≥ 2: tensor
+        Gauss–Hermite per component with ``panels`` nodes per axis (:func:`mixture_lift_rule`),
+        nodes (..., K·panels^d (less negligible corners), d). Weights sum to 1 along the last axis.
         """
+        if self.dim >= 2:
+            return mixture_lift_rule(self.target, s, panels)
         mu = np.array([m[0] for m in self.target.means])
         sd = np.sqrt(self.target.covariance[0][0] + np.asarray(s, dtype=float))[..., None]
         t, w = _legendre_panels(0.0, 1.0, panels)
@@ -206,10 +258,11 @@ class CTLDProblem:
     def joint_expect(self, fn: Callable[[Array, Array], list[Array]], *, panels: int = 16,
                      nh: int = 16) -> list[Array]:
         """E_{(x,β)∼r p^β}[f] for each array f returned by ``fn(x, beta)`` (trailing axes kept);
-        ``panels`` Gauss–Legendre panels of 16 nodes in β, ``nh`` in x."""
+        ``panels`` Gauss–Legendre panels of 16 nodes in β, ``nh`` in x (panels of 16 for d = 1,
+        Gauss–Hermite nodes per axis for d ≥ 2; x is passed as (nb, N) or (nb, N, d))."""
         b, wb = self._beta_rule(panels)
-        xs, wx = self._x_rule(b * self.params.lambda_min, nh)  # (nb, 16 nh)
-        bb = np.broadcast_to(b[:, None], xs.shape)
+        xs, wx = self._x_rule(b * self.params.lambda_min, nh)  # (nb, 16 nh) or (nb, N, d)
+        bb = np.broadcast_to(b[:, None], wx.shape)
         vals = fn(xs, bb)
         w = wb[:, None] * wx
         out = []
@@ -220,19 +273,22 @@ class CTLDProblem:
 
 
 def ctld_problem(spec: Spec, **overrides: object) -> CTLDProblem:
-    """Build the CTLD problem of a spec with a ``[model.mixture]`` (its [ctld] table or defaults).
+    r"""Build the CTLD problem of a spec with a ``[model.mixture]`` (its [ctld] table or defaults).
+
+    The lifted loss is ``gsm_loss(ctld_lift, ctld_model)`` on (x, β) ∈ R^d × [0, β_max]; its
+    β-face fluxes are compiled in (x, θ) with c_f = r(β_f)/Z_r. Any d (tested d = 1, 2).
 
     Raises
     ------
     SpecError
-        No model, a target that is not a 1D Gaussian mixture.
+        No model, a target that is not a Gaussian mixture (a formula target has no closed-form p^β).
     """
     if spec.model is None:
         raise SpecError(f"spec {spec.name!r} has no [model]", "add a [model.mixture] table to fit")
     mix = spec.diffusion.mixture
-    if mix is None or mix.dim != 1:
-        raise SpecError("the CTLD estimator's covariances are computed for 1D Gaussian-mixture targets",
-                        "give a 1D [mixture] target")
+    if mix is None:
+        raise SpecError("the CTLD estimator needs p * N(0, beta*lambda*I) in closed form, but the target is "
+                        "a formula", "give the target as a [mixture] table")
     lifted, model, params = ctld_lift_spec(spec, **overrides)
     assert model is not None
     loss = gsm_loss(lifted, model)
@@ -249,8 +305,8 @@ def ctld_problem(spec: Spec, **overrides: object) -> CTLDProblem:
             continue
         grad = [sp.diff(term.flux, t) for t in theta]
         hess = [sp.diff(g, t) for g in grad for t in theta]
-        f = compile_expr((lifted.coords[0], *theta), [term.flux, *grad, *hess], "numpy")
-        ft = compile_expr((lifted.coords[0], *theta), term.flux, "torch")
+        f = compile_expr((*lifted.coords[:-1], *theta), [term.flux, *grad, *hess], "numpy")
+        ft = compile_expr((*lifted.coords[:-1], *theta), term.flux, "torch")
         at = float(term.at)
         faces.append(_Face(at, float(math.exp(float(log_r(np.array([at]))[0]) - log_z)), f, ft))
     return CTLDProblem(mix, params, loss, vanilla, spec.model, log_z, tuple(faces))
@@ -329,29 +385,33 @@ def _ctld_cov(problem: CTLDProblem, panels: int, nh: int) -> dict[str, Array]:
     Eg, Egg, Eh = problem.joint_expect(bulk_fn, panels=panels, nh=nh)
     H = Eh.reshape(P, P).copy()
     # faces: −c_f E_{p^{β_f}}[flux]; ψ gets −c_f ∇flux(x_f)
-    xs0, w0 = problem._x_rule(0.0, nh)  # data x ~ p
-    z, wz = _hermite(40)
+    d = problem.dim
+    xs0, w0 = problem._x_rule(0.0, nh)  # data x ~ p: (N,) or (N, d)
+    z, wz = _normal_rule(40 if d == 1 else 12, d)
     face_terms: dict[float, Array] = {}
     for face in problem.faces:
         if face.at == 0.0:
-            vals = face.value(xs0, *th)
-            g0 = -face.weight * np.stack([np.broadcast_to(v, xs0.shape) for v in vals[1:1 + P]], axis=-1)
-            hh = np.stack([np.broadcast_to(v, xs0.shape) for v in vals[1 + P:]], axis=-1)
+            vals = problem.face_values(face, xs0, th)
+            g0 = -face.weight * np.stack(vals[1:1 + P], axis=-1)
+            hh = np.stack(vals[1 + P:], axis=-1)
             H -= face.weight * np.tensordot(w0, hh, axes=(0, 0)).reshape(P, P)
             face_terms[0.0] = g0  # (N, P) as a function of the data point x
         else:
-            xx = xs0[:, None] + math.sqrt(face.at * lam) * z[None, :]
-            vals = face.value(xx, *th)
-            gf = -face.weight * np.stack([np.broadcast_to(v, xx.shape) for v in vals[1:1 + P]], axis=-1)
-            hh = np.stack([np.broadcast_to(v, xx.shape) for v in vals[1 + P:]], axis=-1)
+            xx = xs0[:, None] + math.sqrt(face.at * lam) * z[None, :]  # (N, M) or (N, M, d)
+            vals = problem.face_values(face, xx, th)
+            gf = -face.weight * np.stack(vals[1:1 + P], axis=-1)
+            hh = np.stack(vals[1 + P:], axis=-1)
             H -= face.weight * np.einsum("n,m,nmk->k", w0, wz, hh).reshape(P, P)
             face_terms[face.at] = np.einsum("m,nmp->np", wz, gf)  # conditional mean given x
             face_terms[-face.at] = np.einsum("m,nmp,nmq->npq", wz, gf, gf)  # conditional second moment
     # conditional mean of the bulk gradient given the data point x: G_A(x) = E_{β,z}[∇φ(x + √(βλ)z, β)]
     b, wb = problem._beta_rule(max(panels // 2, 4))
-    zg, wzg = _hermite(24)
-    xx = xs0[:, None, None] + np.sqrt(b * lam)[None, :, None] * zg[None, None, :]
-    bb = np.broadcast_to(b[None, :, None], xx.shape)
+    zg, wzg = _normal_rule(24 if d == 1 else 8, d)
+    if d == 1:
+        xx = xs0[:, None, None] + np.sqrt(b * lam)[None, :, None] * zg[None, None, :]
+    else:
+        xx = xs0[:, None, None, :] + np.sqrt(b * lam)[None, :, None, None] * zg[None, None, :, :]
+    bb = np.broadcast_to(b[None, :, None], xx.shape[:3])
     ga = problem.bulk_gradient(xx, bb, th)
     ga = np.where(np.isfinite(ga), ga, 0.0)
     GA = np.einsum("b,m,nbmp->np", wb, wzg, ga)
@@ -391,16 +451,29 @@ def _sym(a: Array) -> Array:
 
 
 def ctld_efficiency(problem: CTLDProblem, *, panels: int = 6, nh: int = 8) -> CTLDEfficiency:
-    """Sandwich covariances of CTLD and vanilla SM and both MLE baselines at θ* (two resolutions)."""
+    r"""Sandwich covariances of CTLD and vanilla SM and both MLE baselines at θ* (two resolutions).
+
+    Γ = H⁻¹ Cov(ψ) H⁻¹ with ψ the per-data-point θ-gradient of the empirical CTLD loss (bulk at
+    (x + √(βλ)z, β) plus the β-faces from the same x), H = E[∇²_θ ψ]; Γ_vanilla likewise for
+    ½|∇ℓ_θ|² + Δℓ_θ under p; Γ_MLE = I_p(θ*)⁻¹ and E_r[I_{p^β}(θ*)]⁻¹. Expectations by the
+    problem's quadrature at (``panels``, ``nh``) and at twice both; the reported values are the
+    finer ones, ``error`` the largest relative change (``nh``: x panels of 16 nodes for d = 1,
+    Gauss–Hermite nodes per axis for d ≥ 2).
+    """
     lo = _ctld_cov(problem, panels, nh)
     hi = _ctld_cov(problem, 2 * panels, 2 * nh)
     err = 0.0
     for k in ("gsm", "gsm_exact", "vanilla", "mle0", "mle1"):
         a, b = lo[k], hi[k]
         err = max(err, float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)))
+    if problem.dim == 1:
+        method = "Gauss-Legendre in beta x composite Gauss-Legendre in x weighted by p^beta"
+        res: dict[str, Any] = {"beta_panels": 2 * panels, "x_panels": 2 * nh}
+    else:
+        method = "Gauss-Legendre in beta x tensor Gauss-Hermite per mixture component in x"
+        res = {"beta_panels": 2 * panels, "hermite_nodes_per_axis": 2 * nh, "dim": problem.dim}
     return CTLDEfficiency(problem.param_names, hi["gsm"], hi["gsm_exact"], hi["vanilla"], hi["mle0"], hi["mle1"],
-                          hi["H"], err, resolution={"beta_panels": 2 * panels, "x_panels": 2 * nh,
-                                                    "score_mean_at_truth": hi["mean"].tolist()})
+                          hi["H"], err, method, {**res, "score_mean_at_truth": hi["mean"].tolist()})
 
 
 def _lifted_smoothness(problem: CTLDProblem, panels: int, nh: int) -> tuple[float, float]:
@@ -416,8 +489,9 @@ def _lifted_smoothness(problem: CTLDProblem, panels: int, nh: int) -> tuple[floa
     P = problem.n_params
 
     def fn(x: Array, beta: Array) -> list[Array]:
+        cols, shape = _split(x, problem.dim)
         with np.errstate(all="ignore"):
-            out = [np.broadcast_to(np.asarray(v, dtype=float), x.shape) for v in f(x, beta, *th)]
+            out = [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in f(*cols, beta, *th)]
         va, vb = np.stack(out[:P], axis=-1), np.stack(out[P:], axis=-1)
         return [va, np.einsum("...i,...j->...ij", va, va), vb, np.einsum("...i,...j->...ij", vb, vb)]
 
@@ -433,20 +507,24 @@ def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: 
 
     Γ_CTLD (faces from the same data points), Γ_vanilla, Γ_MLE (original) and the lifted
     Γ_MLE = E_r[I_{p^β}]⁻¹ as in :func:`ctld_efficiency`; with ``poincare`` also C_P of the
-    lifted chain (:func:`gsmtheory.numeric.ctld_poincare`) and the general theorem applied to
+    lifted chain (:func:`gsmtheory.numeric.ctld_poincare` for d = 1, the 3D finite-volume
+    :func:`gsmtheory.numeric.ctld_poincare_3d` for d = 2; none for d ≥ 3) and the general theorem applied to
     the lift (Qin & Risteski 2023, Thm. 2 with the CTLD generator):
     ‖Γ‖ ≤ 2·C_P²·‖Γ_MLE,lifted‖²·(‖Cov(J∇ℓ)‖ + ‖Cov(∇_θΔℓ_θ)‖) on (x, β), J = ∇_θ∇_(x,β)ℓ_θ,
     where Γ is the estimator from joint samples (faces known; the bulk-only theorem ignores
     the β-faces, so the check reports lhs with and without the shared-data face terms).
     """
-    from gsmtheory.numeric import ctld_poincare
+    from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d
 
     problem = ctld_problem(spec, **overrides)
     eff = ctld_efficiency(problem, panels=panels, nh=nh)
     pr = None
     theorem = None
-    if poincare:
-        pr = ctld_poincare(problem.target, problem.params, cells=8)
+    if poincare and problem.dim <= 2:
+        if problem.dim == 1:
+            pr = ctld_poincare(problem.target, problem.params, cells=8)
+        else:
+            pr = ctld_poincare_3d(problem.target, problem.params, resolution=0.8, rtol=1e-2)
         s_a, s_b = _lifted_smoothness(problem, 2 * panels, 2 * nh)
         c_p = pr.poincare_constant
         mle_norm = float(np.linalg.norm(eff.mle_lifted, 2))
@@ -504,30 +582,46 @@ def ctld_empirical_terms(problem: CTLDProblem, data: Array, seed: int | np.rando
                          ) -> Callable[[torch.Tensor], torch.Tensor]:
     r"""θ ↦ the n per-data-point terms φ(x̃_i, β_i; θ) − Σ_f c_f n_f∂_βℓ_θ(x_i^{(f)}, β_f) (a tensor (n,)).
 
+    ``data``: (n,) (or (n, 1)) for d = 1, (n, d) for d ≥ 2; x̃_i = x_i + √(β_iλ) z_i, z_i ∼ N(0, I_d).
+
     Their mean is :func:`ctld_empirical_loss` (same draws for the same seed); their θ-gradients
     are the ψ_i of the sandwich covariance.
     """
     rng = np.random.default_rng(seed)
-    x = np.asarray(data, dtype=float).reshape(-1)
-    if x.size == 0 or not np.all(np.isfinite(x)):
-        raise NumericalError("data must be a non-empty array of finite numbers", "check the data file")
-    n = x.size
+    x = _data(problem, data)
+    n = x.shape[0]
+    d = problem.dim
+    shape = (n,) if d == 1 else (n, d)
     beta = sample_beta(problem.params, n, rng)
     lam = problem.params.lambda_min
-    xt = torch.tensor(x + np.sqrt(beta * lam) * rng.standard_normal(n), dtype=torch.float64)
+    scale = np.sqrt(beta * lam) if d == 1 else np.sqrt(beta * lam)[:, None]
+    xt = torch.tensor(x + scale * rng.standard_normal(shape), dtype=torch.float64)
     bt = torch.tensor(beta, dtype=torch.float64)
     face_x = []
     for face in problem.faces:
-        xf = x if face.at == 0.0 else x + math.sqrt(face.at * lam) * rng.standard_normal(n)
-        face_x.append((face, torch.tensor(xf, dtype=torch.float64)))
+        xf = x if face.at == 0.0 else x + math.sqrt(face.at * lam) * rng.standard_normal(shape)
+        face_x.append((face, _split_torch(torch.tensor(xf, dtype=torch.float64), d)))
 
     def terms(theta: torch.Tensor) -> torch.Tensor:
         total = problem.implicit_torch(xt, bt, theta)
         for face, xf in face_x:
-            total = total - face.weight * face.torch_flux(xf, *theta.unbind())
-        return torch.broadcast_to(total, xt.shape)
+            total = total - face.weight * face.torch_flux(*xf, *theta.unbind())
+        return torch.broadcast_to(total, (n,))
 
     return terms
+
+
+def _data(problem: CTLDProblem, data: Array) -> Array:
+    """Data as (n,) for d = 1 and (n, d) for d ≥ 2, checked finite and non-empty."""
+    d = problem.dim
+    x = np.asarray(data, dtype=float)
+    if d == 1:
+        x = x.reshape(-1)
+    elif x.ndim != 2 or x.shape[1] != d:
+        raise NumericalError(f"data of shape {x.shape} for a {d}D target", f"give one row of {d} numbers per sample")
+    if x.size == 0 or not np.all(np.isfinite(x)):
+        raise NumericalError("data must be a non-empty array of finite numbers", "check the data file")
+    return x
 
 
 def _minimize(loss: Callable[[torch.Tensor], torch.Tensor], start: Sequence[float], iters: int = 200,
@@ -555,28 +649,32 @@ def fit_ctld(problem: CTLDProblem, data: Array, start: Sequence[float], *, seed:
     """Minimize the empirical implicit CTLD loss from ``start`` (L-BFGS in torch, float64)."""
     loss = ctld_empirical_loss(problem, data, seed)
     est, value, ok, it = _minimize(loss, start)
-    return CTLDFit("ctld", problem.param_names, est, value, ok, it, int(np.size(data)), seed)
+    return CTLDFit("ctld", problem.param_names, est, value, ok, it, _data(problem, data).shape[0], seed)
 
 
 def fit_vanilla(problem: CTLDProblem, data: Array, start: Sequence[float], *, seed: int = 0) -> CTLDFit:
-    """Minimize the empirical implicit vanilla score-matching loss (1/n)Σφ₀(x_i; θ)."""
-    x = torch.tensor(np.asarray(data, dtype=float).reshape(-1), dtype=torch.float64)
-    est, value, ok, it = _minimize(lambda th: problem.vanilla_torch(x, th).mean(), start)
-    return CTLDFit("vanilla", problem.param_names, est, value, ok, it, int(x.numel()), seed)
+    """Minimize the empirical implicit vanilla score-matching loss (1/n)Σφ₀(x_i; θ), φ₀ = ½|∇ℓ_θ|² + Δℓ_θ."""
+    x = torch.tensor(_data(problem, data), dtype=torch.float64)
+    est, value, ok, it = _minimize(lambda th: torch.broadcast_to(problem.vanilla_torch(x, th), x.shape[:1]).mean(),
+                                   start)
+    return CTLDFit("vanilla", problem.param_names, est, value, ok, it, int(x.shape[0]), seed)
 
 
 def fit_mle(problem: CTLDProblem, data: Array, start: Sequence[float], *, seed: int = 0) -> CTLDFit:
     """Maximize (1/n)Σ log p_θ(x_i) (the model is normalized up to a θ-free constant)."""
     m = problem.original_model
     f = compile_expr((*m.coords, *m.params), m.log_density, "torch")
-    x = torch.tensor(np.asarray(data, dtype=float).reshape(-1), dtype=torch.float64)
-    est, value, ok, it = _minimize(lambda th: -f(x, *th.unbind()).mean(), start)
-    return CTLDFit("mle", problem.param_names, est, value, ok, it, int(x.numel()), seed)
+    x = torch.tensor(_data(problem, data), dtype=torch.float64)
+    cols = _split_torch(x, problem.dim)
+    est, value, ok, it = _minimize(lambda th: -torch.broadcast_to(f(*cols, *th.unbind()), x.shape[:1]).mean(),
+                                   start)
+    return CTLDFit("mle", problem.param_names, est, value, ok, it, int(x.shape[0]), seed)
 
 
 def draw_data(problem: CTLDProblem, n: int, seed: int = 0) -> Array:
-    """n exact samples of the 1D target mixture."""
-    return sample_mixture(problem.target, n, seed)[:, 0]
+    """n exact samples of the target mixture: shape (n,) for d = 1, (n, d) for d ≥ 2."""
+    xs = sample_mixture(problem.target, n, seed)
+    return xs[:, 0] if problem.dim == 1 else xs
 
 
 @dataclass(frozen=True)
@@ -616,23 +714,27 @@ def ctld_loss_values(problem: CTLDProblem, thetas: Sequence[Sequence[float]], *,
                      nh: int = 16) -> CTLDLossValues:
     r"""E_p[explicit], E_p[implicit] + faces, and the faces −Σ c_f E_{p^{β_f}}[flux] at each θ.
 
-    Quadrature: Gauss–Legendre in β (weights r/Z_r) × Gauss–Legendre in x weighted by p^β; the
+    explicit = ½|∇_(x,β)(ℓ − ℓ_θ)|², implicit = ½|∇ℓ_θ|² + Δ_(x,β)ℓ_θ, faces with c_f = r(β_f)/Z_r.
+    Quadrature: Gauss–Legendre in β (weights r/Z_r) × the problem's x-rule for p^β (Gauss–Legendre
+    for d = 1, tensor Gauss–Hermite per component with ``nh`` nodes per axis for d ≥ 2); the
     error is the largest change against half the resolution.
     """
-    const = compile_expr(problem._args()[:2], problem.loss.constant, "numpy")
+    d = problem.dim
+    const = compile_expr(problem._args()[:d + 1], problem.loss.constant, "numpy")
 
     def values(th: Sequence[float], pan: int, n: int) -> tuple[float, float, float, float]:
         def fn(x: Array, b: Array) -> list[Array]:
             out = problem.bulk(x, b, th)
+            cols, _ = _split(x, d)
             with np.errstate(all="ignore"):
-                c = np.broadcast_to(np.asarray(const(x, b), dtype=float), x.shape)
+                c = np.broadcast_to(np.asarray(const(*cols, b), dtype=float), out[0].shape)
             return [out[0], out[-1], c]
 
         imp, exp_, c = (float(v) for v in problem.joint_expect(fn, panels=pan, nh=n))
         faces = 0.0
         for face in problem.faces:
             xs, w = problem._x_rule(face.at * problem.params.lambda_min, n)
-            flux = np.broadcast_to(np.asarray(face.value(xs, *th)[0], dtype=float), xs.shape)
+            flux = problem.face_values(face, xs, th)[0]
             faces -= face.weight * float(np.sum(w * flux))
         return exp_, imp + faces, faces, c
 

@@ -5,6 +5,7 @@ r"""``fit(spec, data, loss="ctld")``: the annealed (CTLD) estimator from data, a
 L-BFGS in torch from the spec's truth and ``starts − 1`` jittered copies; the best start whose
 gradient vanishes wins. Standard errors are the sandwich at θ̂ (Qin & Risteski 2023, CTLD
 efficiency): se = sqrt(diag(Ĥ⁻¹ Ĉov(∇_θψ_i) Ĥ⁻¹)/n), Ĥ the Hessian of the empirical loss.
+Gaussian-mixture targets in any dimension d: data rows are points of R^d and z_i ∼ N(0, I_d).
 This module is found by ``gsmtheory.estimation._fit`` (its ``ctld`` hook).
 """
 
@@ -30,7 +31,7 @@ def fit_ctld(spec: Spec, data: Any, *, starts: int = 4, max_iter: int = 100, see
     Raises
     ------
     ModelError
-        A spec that is not a Spec with a 1D Gaussian-mixture target and mixture model.
+        A spec that is not a Spec with a Gaussian-mixture target (any d) and a mixture model.
     """
     if not isinstance(spec, Spec):
         raise ModelError("--loss ctld needs a spec (target, [model.mixture], optional [ctld])",
@@ -39,7 +40,8 @@ def fit_ctld(spec: Spec, data: Any, *, starts: int = 4, max_iter: int = 100, see
         raise ModelError("--loss ctld needs the model's convolution in closed form",
                          "give the model as a [model.mixture] table, or use --loss gsm / mle")
     problem = ctld_problem(spec, **overrides)
-    x = validate_data(data, 1)[:, 0]
+    x = validate_data(data, problem.dim)
+    x = x[:, 0] if problem.dim == 1 else x
     n = len(x)
     terms = ctld_empirical_terms(problem, x, seed)
 

@@ -33,7 +33,12 @@ from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric._mixture import mixture_dlogpdf_ds, mixture_logpdf, mixture_score
 from gsmtheory.numeric._poincare import PoincareResult
-from gsmtheory.numeric._quadrature import expect_1d, gauss_legendre_panels, support_interval
+from gsmtheory.numeric._quadrature import (
+    NEGLIGIBLE_MASS,
+    expect_1d,
+    gauss_legendre_panels,
+    support_interval,
+)
 from gsmtheory.symbolic import GaussianMixture
 from gsmtheory.symbolic._ctld import BETA, CTLDParameters
 
@@ -51,6 +56,7 @@ __all__ = [
     "ctld_poincare_spec",
     "lifted_chi_square",
     "log_r_functions",
+    "mixture_lift_rule",
     "sample_beta",
     "sample_ctld_joint",
     "simulate_ctld",
@@ -564,17 +570,143 @@ class _Convolvable:
         return self.logp(y)
 
 
+def mixture_lift_rule(mixture: GaussianMixture, s: Array | float, nh: int) -> tuple[Array, Array]:
+    r"""Nodes and weights for E_{x∼p^s}[f], p^s = Σ_k w_k N(μ_k, Σ + sI): tensor Gauss–Hermite per component.
+
+    x_{k,j} = μ_k + L_s z_j with L_s L_sᵀ = Σ + sI (Cholesky) and z_j the nh^d-point tensor
+    probabilists' Gauss–Hermite rule (weights ω_j, Σω_j = 1), weight w_k ω_j. Exact for
+    polynomials of degree < 2·nh in each coordinate under each component; nodes whose tensor
+    weight is below 1e-22 are dropped (their total mass is below nh^d·1e-22).
+
+    Parameters
+    ----------
+    mixture : GaussianMixture
+        The target (any d).
+    s : float or array
+        Convolution variance(s) s = βλ ≥ 0; an array gives one rule per entry.
+    nh : int
+        Gauss–Hermite nodes per axis.
+
+    Returns
+    -------
+    nodes, weights : arrays
+        Shapes (*shape(s), N, d) and (*shape(s), N); the weights sum to 1 along the last axis.
+    """
+    means = np.asarray(mixture.means, dtype=float)
+    wk = np.asarray(mixture.weights, dtype=float)
+    wk = wk / wk.sum()
+    k, d = means.shape
+    z1, w1 = np.polynomial.hermite_e.hermegauss(nh)
+    w1 = w1 / w1.sum()
+    z = np.stack([g.ravel() for g in np.meshgrid(*([z1] * d), indexing="ij")], axis=-1)
+    wz = np.prod(np.stack([g.ravel() for g in np.meshgrid(*([w1] * d), indexing="ij")], axis=-1), axis=-1)
+    keep = wz > 1e-22
+    z, wz = z[keep], wz[keep]
+    sa = np.asarray(s, dtype=float)
+    cov = np.asarray(mixture.covariance, dtype=float) + sa[..., None, None] * np.eye(d)
+    chol = np.linalg.cholesky(cov)  # (..., d, d)
+    offs = np.einsum("...ij,mj->...mi", chol, z)  # (..., M, d)
+    nodes = means[:, None, :] + offs[..., None, :, :]  # (..., K, M, d)
+    weights = np.broadcast_to(wk[:, None] * wz[None, :], (*sa.shape, k, len(wz)))
+    return nodes.reshape(*sa.shape, k * len(wz), d), weights.reshape(*sa.shape, k * len(wz)).copy()
+
+
+def _mixture_joint_rule(mixture: GaussianMixture, params: CTLDParameters, panels: int,
+                        nh: int) -> tuple[Array, Array, Array]:
+    """(x nodes (nb, N, d), β nodes (nb,), weights (nb, N)) for E over r(β)p^β(x)/Z_r."""
+    log_r, _ = log_r_functions(params)
+    b, wb = gauss_legendre_panels(0.0, params.beta_max, panels, 16)
+    wb = wb * np.exp(log_r(b) - _log_normalizer_r(params))
+    xs, wx = mixture_lift_rule(mixture, b * params.lambda_min, nh)
+    return xs, b, wb[:, None] * wx
+
+
+def _ctld_loss_nd(spec: Any, at: Sequence[Any], panels: int, overrides: dict[str, Any]) -> LiftedResult:
+    r"""The CTLD loss of a d-dimensional Gaussian-mixture target (d ≥ 2) by Gauss–Hermite × Legendre.
+
+    E over r(β)p^β(x)/Z_r: ``panels``//4 Gauss–Legendre panels of 16 nodes in β (weights r/Z_r)
+    × :func:`mixture_lift_rule` with ``panels``//2 nodes per axis; faces −c_f E_{p^{β_f}}[flux]
+    with c_f = r(β_f)/Z_r by the same x-rule. The error is the change against half of both.
+    """
+    from gsmtheory.numeric._loss_eval import LossEvaluation, _points
+    from gsmtheory.symbolic import ctld_lift_spec, gsm_loss
+
+    lifted, model, params = ctld_lift_spec(spec, **overrides)
+    if model is None:  # pragma: no cover - checked by the caller
+        raise SpecError("no model", "add a [model]")
+    loss = gsm_loss(lifted, model)
+    mix = spec.diffusion.mixture
+    d = mix.dim
+    points = _points(loss, at)
+    args = (*lifted.coords, *model.params)
+    bulk = compile_expr(args, [loss.explicit, loss.implicit, loss.constant], "numpy")
+    faces = [(float(term.at), compile_expr(args, term.flux, "numpy")) for term in loss.boundary_terms
+             if term.vanishes is not True]
+    log_r, _ = log_r_functions(params)
+    log_z = _log_normalizer_r(params)
+
+    def expect(fn: Any, xs: Array, b: Array, w: Array, th: tuple[float, ...]) -> list[float]:
+        with np.errstate(all="ignore"):
+            out = fn(*(xs[..., i] for i in range(d)), b, *th)
+        sums = []
+        for v in out if isinstance(out, list) else [out]:
+            v = np.broadcast_to(np.asarray(v, dtype=float), w.shape)
+            bad = ~np.isfinite(v) & (w > 0)
+            if np.any(bad) and float(w[bad].sum()) > NEGLIGIBLE_MASS:
+                raise NumericalError("the CTLD loss integrand is not finite where p has mass",
+                                     "check the model's parameters")
+            sums.append(float(np.sum(np.where(np.isfinite(v), w * v, 0.0))))
+        return sums
+
+    def values(th: tuple[float, ...], pan: int, n: int) -> tuple[float, float, float, float]:
+        xs, b, w = _mixture_joint_rule(mix, params, pan, n)
+        ex, im, c = expect(bulk, xs, np.broadcast_to(b[:, None], w.shape), w, th)
+        bd = 0.0
+        for at_f, flux in faces:
+            xf, wf = mixture_lift_rule(mix, at_f * params.lambda_min, n)
+            cf = math.exp(float(log_r(np.array([at_f]))[0]) - log_z)
+            bd -= cf * expect(flux, xf, np.full(wf.shape, at_f), wf, th)[0]
+        return ex, im + bd, bd, c
+
+    pan, n = max(panels // 4, 2), max(panels // 2, 4)
+    explicit, implicit, boundary, e_err, i_err = [], [], [], [], []
+    constant = math.nan
+    for th in points:
+        hi = values(th, pan, n)
+        lo = values(th, max(pan // 2, 1), max(n // 2, 2))
+        explicit.append(hi[0])
+        implicit.append(hi[1])
+        boundary.append(hi[2])
+        e_err.append(abs(hi[0] - lo[0]))
+        i_err.append(abs(hi[1] - lo[1]))
+        constant = hi[3]
+    names = [str(t) for t in model.params]
+    method = (f"Gauss-Legendre in beta (weights r/Z_r) x tensor Gauss-Hermite per mixture component in x "
+              f"(d = {d}); errors against half the resolution")
+    ev = LossEvaluation(tuple(tuple(zip(names, p, strict=True)) for p in points), tuple(explicit),
+                        tuple(implicit), tuple(boundary), tuple(e_err), tuple(i_err), constant, method,
+                        {"beta_panels": pan, "beta_order": 16, "hermite_nodes_per_axis": n,
+                         "components": mix.n_components, "dim": d})
+    return LiftedResult(ev, params, lifted.name)
+
+
 def ctld_loss_spec(spec: Any, at: Sequence[Any], *, panels: int = 64, **overrides: Any) -> LiftedResult:
     r"""Explicit, implicit and β-face parts of the CTLD loss of a spec, at parameter points.
 
-    The loss is ``gsm_loss(ctld_lift, ctld_model)`` (O = ∇_(x,β), DESIGN.md §1), evaluated by
-    :func:`evaluate_gsm_loss` on (x, β) ∈ R × [0, β_max] (2D quadrature; the faces β = 0 and
-    β = β_max carry the boundary terms). implicit − explicit = −½E[|∇_(x,β)ℓ|²] at every point.
+    The loss is ``gsm_loss(ctld_lift, ctld_model)`` (O = ∇_(x,β), DESIGN.md §1):
+    explicit(θ) = E[½|∇_(x,β)(ℓ − ℓ_θ)|²], implicit(θ) = E[½|∇ℓ_θ|² + Δℓ_θ] − Σ_f c_f E_{p^{β_f}}[flux_f],
+    c_f = r(β_f)/Z_r, and implicit − explicit = −½E[|∇_(x,β)ℓ|²] at every point.
+
+    - 1D target: :func:`evaluate_gsm_loss` on (x, β) ∈ R × [0, β_max] (2D quadrature; the faces
+      β = 0 and β = β_max carry the boundary terms);
+    - Gaussian-mixture target in d ≥ 2: Gauss–Legendre in β × tensor Gauss–Hermite per component
+      in x (:func:`mixture_lift_rule`, ``panels``//2 nodes per axis, ``panels``//4 β panels),
+      error against half the resolution.
 
     Raises
     ------
     SpecError
-        No model, a model that is not a Gaussian mixture, a target in d ≥ 2.
+        No model, a model that is not a Gaussian mixture, a d ≥ 2 target that is a formula.
     """
     from gsmtheory.numeric._loss_eval import evaluate_gsm_loss
     from gsmtheory.symbolic import ctld_lift_spec, gsm_loss
@@ -582,8 +714,11 @@ def ctld_loss_spec(spec: Any, at: Sequence[Any], *, panels: int = 64, **override
     if spec.model is None:
         raise SpecError(f"spec {spec.name!r} has no [model]", "add a [model.mixture] table")
     if spec.diffusion.dim >= 2:
-        raise SpecError(f"the CTLD loss of a {spec.diffusion.dim}D target lives in {spec.diffusion.dim + 1}D, "
-                        "beyond the 2D quadrature", "use a 1D target, or --no-lift")
+        if spec.diffusion.mixture is None:
+            raise SpecError(f"the CTLD loss of a {spec.diffusion.dim}D target needs p * N(0, beta*lambda*I) "
+                            "in closed form, but the target is a formula", "give the target as a [mixture] table, "
+                            "or use --no-lift")
+        return _ctld_loss_nd(spec, at, panels, overrides)
     lifted, model, params = ctld_lift_spec(spec, **overrides)
     if model is None:  # pragma: no cover - spec.model checked above
         raise SpecError("no model", "add a [model]")
