@@ -427,7 +427,11 @@ def _ctld_cov(problem: CTLDProblem, panels: int, nh: int) -> dict[str, Array]:
     cov_shared = second_shared - np.outer(mean_shared, mean_shared)
     cov_exact = second - np.outer(mean, mean)
     Hinv = np.linalg.inv(H)
-    # vanilla SM and MLE baselines
+    # vanilla SM and MLE baselines (expectations under p alone; for d ≥ 2 by composite Gauss–Legendre
+    # in z per component, which resolves the sharp switches of the mixture scores at β = 0 that
+    # Gauss–Hermite converges to slowly)
+    if d >= 2:
+        xs0, w0 = mixture_lift_rule(problem.target, 0.0, nh, "legendre")
     v = problem.vanilla_pieces(xs0, th)
     gv = np.stack(v[1:1 + P], axis=-1)
     hv = np.stack(v[1 + P:], axis=-1)

@@ -570,13 +570,20 @@ class _Convolvable:
         return self.logp(y)
 
 
-def mixture_lift_rule(mixture: GaussianMixture, s: Array | float, nh: int) -> tuple[Array, Array]:
-    r"""Nodes and weights for E_{x∼p^s}[f], p^s = Σ_k w_k N(μ_k, Σ + sI): tensor Gauss–Hermite per component.
+def mixture_lift_rule(mixture: GaussianMixture, s: Array | float, nh: int,
+                      rule: str = "hermite") -> tuple[Array, Array]:
+    r"""Nodes and weights for E_{x∼p^s}[f], p^s = Σ_k w_k N(μ_k, Σ + sI): a tensor rule per component.
 
-    x_{k,j} = μ_k + L_s z_j with L_s L_sᵀ = Σ + sI (Cholesky) and z_j the nh^d-point tensor
-    probabilists' Gauss–Hermite rule (weights ω_j, Σω_j = 1), weight w_k ω_j. Exact for
-    polynomials of degree < 2·nh in each coordinate under each component; nodes whose tensor
-    weight is below 1e-22 are dropped (their total mass is below nh^d·1e-22).
+    x_{k,j} = μ_k + L_s z_j with L_s L_sᵀ = Σ + sI (Cholesky), weight w_k ω_j, and (z_j, ω_j) a
+    tensor rule for N(0, I_d) (Σ_j ω_j = 1):
+
+    - ``rule="hermite"``: nh probabilists' Gauss–Hermite nodes per axis (exact for polynomials
+      of degree < 2·nh per coordinate; slow where f switches sharply between components,
+      as mixture scores do at small s);
+    - ``rule="legendre"``: nh panels of 16 Gauss–Legendre nodes on [−10, 10] per axis weighted
+      by the normal density (16·nh nodes per axis; robust to such switches, (16·nh)^d nodes).
+
+    Nodes whose tensor weight is below 1e-22 are dropped (total mass below 1e-22 per node).
 
     Parameters
     ----------
@@ -596,7 +603,13 @@ def mixture_lift_rule(mixture: GaussianMixture, s: Array | float, nh: int) -> tu
     wk = np.asarray(mixture.weights, dtype=float)
     wk = wk / wk.sum()
     k, d = means.shape
-    z1, w1 = np.polynomial.hermite_e.hermegauss(nh)
+    if rule == "hermite":
+        z1, w1 = np.polynomial.hermite_e.hermegauss(nh)
+    elif rule == "legendre":
+        z1, w1 = gauss_legendre_panels(-10.0, 10.0, nh, 16)
+        w1 = w1 * np.exp(-0.5 * z1 ** 2)
+    else:
+        raise SpecError(f"unknown rule {rule!r}", "use 'hermite' or 'legendre'")
     w1 = w1 / w1.sum()
     z = np.stack([g.ravel() for g in np.meshgrid(*([z1] * d), indexing="ij")], axis=-1)
     wz = np.prod(np.stack([g.ravel() for g in np.meshgrid(*([w1] * d), indexing="ij")], axis=-1), axis=-1)
