@@ -16,7 +16,7 @@ Baselines: MLE on the original model (I_p(θ*)⁻¹) and on the lifted one (E_r[
 Targets are Gaussian mixtures in any dimension d. Points x are arrays of shape (...) for d = 1
 and (..., d) for d ≥ 2; data are (n,) or (n, d). Expectations over x | β ∼ p^β use composite
 Gauss–Legendre in x for d = 1 and, for d ≥ 2, tensor Gauss–Hermite per component
-(:func:`gsmtheory.numeric._ctld.mixture_lift_rule`: x = μ_k + chol(Σ + βλI) z, weights w_k ω_z).
+(:func:`gsmtheory.numeric.mixture_lift_rule`: x = μ_k + chol(Σ + βλI) z, weights w_k ω_z).
 """
 
 from __future__ import annotations
@@ -33,8 +33,13 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric import log_r_functions, mixture_logpdf, sample_beta, sample_mixture
-from gsmtheory.numeric._ctld import mixture_lift_rule
+from gsmtheory.numeric import (
+    log_r_functions,
+    mixture_lift_rule,
+    mixture_logpdf,
+    sample_beta,
+    sample_mixture,
+)
 from gsmtheory.symbolic import (
     CTLDParameters,
     GaussianMixture,
