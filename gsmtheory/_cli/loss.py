@@ -2,7 +2,8 @@
 
 A spec with a ``[ctld]`` table gives the CTLD loss: ``gsm_loss`` of the lifted diffusion and
 model on (x, β), the boundary being the β-face terms at 0 and β_max; ``--no-lift`` gives the
-unlifted target's loss.
+unlifted target's loss. ``--method torch-mc --device auto|cpu|cuda`` evaluates by Monte Carlo in
+torch on that device (Gaussian-mixture targets on the whole space).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from gsmtheory._cli._common import add_spec_argument, parse_at, spec_from_args
 from gsmtheory._cli._lift import add_lift_argument, lifted
 from gsmtheory._errors import SpecError
-from gsmtheory.numeric import ctld_loss_spec, evaluate_gsm_loss
+from gsmtheory.numeric import DEVICE_CHOICES, LOSS_METHODS, ctld_loss_spec, evaluate_gsm_loss
 from gsmtheory.symbolic import gsm_loss
 
 NAME = "loss"
@@ -21,11 +22,17 @@ HELP = "evaluate the explicit GSM divergence, its partition-free implicit form a
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """SPEC, --at (repeatable), --panels."""
+    """SPEC, --at (repeatable), --panels, --method, --device, --samples, --seed."""
     add_spec_argument(parser)
     parser.add_argument("--at", action="append", default=[], metavar="NAME=VALUE[,NAME=VALUE]",
                         help="a parameter point (repeatable); several params: --at a=-1,b=1")
     parser.add_argument("--panels", type=int, default=64, help="quadrature panels (the error uses twice as many)")
+    parser.add_argument("--method", default="auto", choices=LOSS_METHODS,
+                        help="auto: quadrature for d <= 2, Monte Carlo beyond; torch-mc: Monte Carlo in torch on --device")
+    parser.add_argument("--device", default="cpu", choices=DEVICE_CHOICES,
+                        help="torch device for --method torch-mc (default cpu)")
+    parser.add_argument("--samples", type=int, default=200_000, help="Monte Carlo draws (default 200000)")
+    parser.add_argument("--seed", type=int, default=0, help="Monte Carlo seed")
     add_lift_argument(parser)
 
 
@@ -37,10 +44,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     at = parse_at(args.at) or [dict(zip(map(str, spec.model.params), spec.model.truth, strict=True))]
     if args.panels < 4:
         raise SpecError(f"--panels {args.panels} is too small", "use at least 4")
+    if args.samples < 2:
+        raise SpecError(f"--samples {args.samples} is too small", "use at least 2 (e.g. 200000)")
     if lifted(spec, args):
+        if args.method != "auto":
+            raise SpecError(f"--method {args.method} is for the unlifted loss; the CTLD loss uses its own quadrature",
+                            "drop --method, or add --no-lift")
         return {"spec": spec.name, **ctld_loss_spec(spec, at, panels=args.panels).to_dict()}
-    return {"spec": spec.name, **evaluate_gsm_loss(gsm_loss(spec.diffusion, spec.model), at,
-                                                   panels=args.panels).to_dict(), "lifted": False}
+    ev = evaluate_gsm_loss(gsm_loss(spec.diffusion, spec.model), at, panels=args.panels, mc_samples=args.samples,
+                           seed=args.seed, method=args.method, device=args.device)
+    return {"spec": spec.name, **ev.to_dict(), "lifted": False}
 
 
 def format_text(result: dict[str, Any]) -> str:

@@ -58,6 +58,20 @@ def test_loss_difference_is_constant(capsys: pytest.CaptureFixture[str]) -> None
     assert max(abs(b) for b in result["boundary"]) > 0.1  # the boundary terms are not negligible here
 
 
+def test_loss_torch_monte_carlo_on_a_device_agrees_with_quadrature(capsys: pytest.CaptureFixture[str]) -> None:
+    quad = _json(capsys, ["loss", "bimodal", "--at", "a=1.5", "--at", "a=2.5", "--json"])
+    mc = _json(capsys, ["loss", "bimodal", "--at", "a=1.5", "--at", "a=2.5", "--method", "torch-mc",
+                        "--device", "auto", "--samples", "100000", "--seed", "4", "--json"])
+    assert mc["resolution"]["samples"] == 100_000 and mc["resolution"]["device"] in ("cpu", "cuda")
+    for key in ("explicit", "implicit"):
+        for q, m, e in zip(quad[key], mc[key], mc[f"{key}_error"], strict=True):
+            assert abs(q - m) <= 2.5 * e, (key, q, m, e)  # 2.5 × (1.96 standard errors)
+    assert main(["loss", "ctld-bimodal", "--method", "torch-mc"]) == 2  # the lifted loss has its own rule
+    assert main(["loss", "bimodal", "--samples", "1", "--method", "torch-mc"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "--method torch-mc is for the unlifted loss" in err[0] and "--samples 1" in err[1]
+
+
 def test_loss_with_several_params_and_constants(capsys: pytest.CaptureFixture[str]) -> None:
     result = _json(capsys, ["loss", "gaussian-2d", "--const", "s2=2", "--at", "a=-1,b=1", "--at", "a=0,b=0",
                             "--json"])
