@@ -28,10 +28,12 @@ of it.
 
 Checked (tests/numeric/test_spectral_3d.py, benchmarks/bench_ctld_2d.py): Gaussians and
 products whose C_P is the largest factor's (error estimate 1.2–2.2 × the true error); the
-CTLD grid on r(β) q_β(x) N(y; 0, 1), whose C_P is the 1D lift's (true relative errors 2e-5 to
-6e-7, estimates 4.4–5 × larger: the x axis is not yet purely O(h²) at the base grid); the CTLD
-lift of two unit Gaussians at d = 1, 2, 10 against references refined 4× per axis (see the
-benchmark's reference file).
+CTLD grid on r(β) q_β(x) N(y; 0, 1), whose C_P is the 1D lift's (true relative errors 5e-6,
+2e-6, 2e-6 at m = 0.5, 1, 5; estimates 26, 8, 2.2 × larger: the estimate adds the axes' error
+magnitudes, and their errors partly cancel; the x axis is not yet purely O(h²) at the base
+grid); the CTLD lift of two unit Gaussians at d = 1, 2, 10 against references refined 4× per
+axis (benchmarks/results/ctld_2d_reference.json): true relative errors 6e-5, 2e-6, 3e-6,
+estimates 4, 14 (the reference's own uncertainty is of the size of that error) and 2.5 × larger.
 """
 
 from __future__ import annotations
@@ -348,7 +350,7 @@ def _beta_range(mixture: Any, params: Any, tail: float) -> tuple[float, float]:
 
 
 def _ctld_grid(mixture: Any, params: Any, resolution: float, tail: float, *, xy_density: float = 2.5,
-               beta_density: float = 1.5) -> tuple[list[tuple[float, float]], list[Stretch], list[int]]:
+               beta_density: float = 1.0) -> tuple[list[tuple[float, float]], list[Stretch], list[int]]:
     """Box, stretch and base shape of the CTLD lift of a 2D mixture (:func:`ctld_poincare_3d`).
 
     ``xy_density`` and ``beta_density`` are the base cells per unit of the mapped variable
@@ -391,7 +393,7 @@ def ctld_poincare_3d(mixture: Any, params: Any, *, resolution: float = 1.0, rtol
     centre of the means (2.5·resolution cells per unit of asinh); β uniform in
     u = asinh((β − β_lo)/s_β) + 16(β − β_lo)/(β_max − β_lo), s_β = (Σ_min + λβ_lo)/λ (geometric
     cells where the small-β profiles are sharp, at most 1/16 of the range wide where the slow
-    β-mode lives; 1.5·resolution cells per unit of u). For the default constants C_P is
+    β-mode lives; 1.0·resolution cells per unit of u). For the default constants C_P is
     dominated by the β direction (the 1D problem in β alone has C_P within 2 % of the lift for
     separations d ≥ 2), which needs the finer β grid.
     """
