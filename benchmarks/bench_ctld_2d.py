@@ -10,7 +10,9 @@ Gaussians at (±m, 0) (catalogue ``mixture-2d``), separation d = 2m ∈ {1, 2, 4
 - the 1D CTLD lift of the x-marginal target (``ctld_poincare``), whose C_P the 2D lift must
   reach or exceed (the y coordinate only adds modes).
 Writes benchmarks/results/ctld_2d.json: values, error estimates, times, grid sizes, the ratios
-CTLD/Langevin and CTLD-2D/CTLD-1D, and the first separation where CTLD mixes faster, if any.
+CTLD/Langevin and CTLD-2D/CTLD-1D, the first separation where CTLD mixes faster, if any, and
+the crossover m* located by Brent's method inside that bracket, with its uncertainty (the
+solvers' relative errors over the slope of the log-ratio), beside the 1D lift's crossover.
 
 ``--reference`` instead computes much finer reference values of the CTLD C_P at d = 1, 2, 10
 (a few minutes) and writes benchmarks/results/ctld_2d_reference.json; the plain run reads that
@@ -111,9 +113,60 @@ def measure(separations: tuple[float, ...] = SEPARATIONS,
               f"CTLD/Langevin={row['ratio_ctld_over_langevin']:.3g}, "
               f"2D/1D lift={row['ratio_ctld2d_over_ctld1d']:.4f}", flush=True)
     faster = [r["separation"] for r in rows if r["ratio_ctld_over_langevin"] < 1]
-    return {"target": "mixture-2d: unit Gaussians at (±m, 0)", "rows": rows,
-            "crossover_separation": faster[0] if faster else None,
-            "note": "crossover = first separation where C_P(CTLD) < C_P(Langevin), None if not seen"}
+    out: dict[str, Any] = {"target": "mixture-2d: unit Gaussians at (±m, 0)", "rows": rows,
+                           "crossover_separation": faster[0] if faster else None,
+                           "note": "crossover = first separation where C_P(CTLD) < C_P(Langevin), None if not seen"}
+    i = next((k for k, r in enumerate(rows) if r["ratio_ctld_over_langevin"] < 1), None)
+    if i is not None and i > 0:
+        out["crossover"] = crossover(rows[i - 1]["m"], rows[i]["m"])
+        c = out["crossover"]
+        print(f"crossover m* = {c['m']:.5f} ± {c['uncertainty']:.1g} (d* = {2 * c['m']:.4f}; the 1D lift's: "
+              f"{c['m_1d']:.5f}), {c['evaluations']} evaluations, {c['seconds']:.0f} s", flush=True)
+    return out
+
+
+def _log_ratio(m: float) -> tuple[float, float, float]:
+    """(log C_P(CTLD, 3D lift) − log C_P(Langevin, 2D), its relative error, the 1D lift's log ratio)."""
+    spec = load_spec("mixture-2d", constants={"m": m})
+    mix2 = spec.diffusion.mixture
+    assert mix2 is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lang = poincare_constant(spec.diffusion)
+        ctld = ctld_poincare_3d(mix2, ctld_parameters(mix2), resolution=RESOLUTION, rtol=1e-3)
+        mix1 = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
+        one = ctld_poincare(mix1, ctld_parameters(mix1))
+    err = ctld.error_estimate / ctld.poincare_constant + lang.error_estimate / lang.poincare_constant
+    return (math.log(ctld.poincare_constant / lang.poincare_constant), err,
+            math.log(one.poincare_constant / lang.poincare_constant))
+
+
+def crossover(lo: float, hi: float, tol: float = 1e-4) -> dict[str, Any]:
+    """m* where C_P(CTLD lift of the 2D target) = C_P(Langevin): Brent on the log-ratio in [lo, hi].
+
+    Uncertainty: the combined relative error of the two solvers at m* ± h divided by the slope
+    of the log-ratio there, plus the bracket tolerance (as check C14 does in 1D). The 1D lift's
+    crossover (x-marginal target) is found on the same bracket for comparison.
+    """
+    from scipy.optimize import brentq
+
+    t0 = time.perf_counter()
+    cache: dict[float, tuple[float, float, float]] = {}
+
+    def f(m: float, which: int = 0) -> float:
+        if m not in cache:
+            cache[m] = _log_ratio(m)
+        return cache[m][which]
+
+    m_star = float(brentq(f, lo, hi, xtol=tol))
+    h = 1e-2
+    slope = (f(m_star + h) - f(m_star - h)) / (2 * h)
+    unc = max(cache[m_star + h][1], cache[m_star - h][1]) / abs(slope) + tol
+    m_1d = float(brentq(lambda m: f(m, 2), lo, hi, xtol=tol))
+    return {"m": m_star, "separation": 2 * m_star, "uncertainty": unc, "slope_of_log_ratio": slope,
+            "m_1d": m_1d, "evaluations": len(cache), "seconds": time.perf_counter() - t0,
+            "method": "Brent on log C_P(CTLD 3D) - log C_P(Langevin 2D); uncertainty = relative errors / slope "
+                      "+ xtol"}
 
 
 def _fit_limit(h: list[float], c: list[float]) -> float:
@@ -194,7 +247,7 @@ def main(argv: list[str] | None = None) -> None:
     reference = json.loads(ref_path.read_text())["references"] if ref_path.exists() else None
     out = measure(SEPARATIONS + EXTENDED if "--extended" in args else SEPARATIONS, reference)
     out["total_seconds"] = time.perf_counter() - t0
-    print(f"crossover: {out['crossover_separation']}; total {out['total_seconds']:.1f} s")
+    print(f"first separation where CTLD is faster: {out['crossover_separation']}; total {out['total_seconds']:.1f} s")
     print(write_result("ctld_2d", out))
 
 

@@ -523,7 +523,7 @@ def ctld_poincare_spec(spec: Any, *, rtol: float | None = None, quick: bool = Fa
         from gsmtheory.numeric._spectral3d import ctld_poincare_3d
 
         lifted, params = _spec_params(spec, overrides)
-        res = ctld_poincare_3d(diffusion.mixture, params, resolution=0.8 if quick else 1.25, rtol=tol)
+        res = ctld_poincare_3d(diffusion.mixture, params, resolution=0.8 if quick else 1.0, rtol=tol)
         return LiftedResult(res, params, lifted.name)
     if diffusion.dim >= 2:
         kind = "formula" if diffusion.mixture is None else "mixture"
