@@ -624,22 +624,55 @@ def mixture_lift_rule(mixture: GaussianMixture, s: Array | float, nh: int,
     return nodes.reshape(*sa.shape, k * len(wz), d), weights.reshape(*sa.shape, k * len(wz)).copy()
 
 
+def _sharp_below(mixture: GaussianMixture) -> float:
+    """s below which x ↦ f(x, β) switches sharply between components (Gauss–Hermite is slow there).
+
+    The responsibilities of p^s switch across a width ~ (σ² + s)/|Δμ| between components at
+    distance |Δμ|, i.e. ~ sqrt(σ² + s)/|Δμ| in units of the component's standard deviation;
+    below s = diam² (diam the largest distance between means) that width is under one unit.
+    """
+    means = np.asarray(mixture.means, dtype=float)
+    diam2 = float(np.max(np.sum((means[:, None, :] - means[None, :, :]) ** 2, axis=-1)))
+    return diam2
+
+
+def _x_rule(mixture: GaussianMixture, s: Array | float, nh: int) -> tuple[Array, Array]:
+    """:func:`mixture_lift_rule` with Gauss–Hermite (nh per axis) where f is smooth at the scale of
+    p^s, composite Gauss–Legendre (max(nh // 5, 1) panels of 16 per axis) where it switches sharply."""
+    if float(np.max(s)) < _sharp_below(mixture):
+        return mixture_lift_rule(mixture, s, max(nh // 5, 1), "legendre")
+    return mixture_lift_rule(mixture, s, nh)
+
+
 def _mixture_joint_rule(mixture: GaussianMixture, params: CTLDParameters, panels: int,
-                        nh: int) -> tuple[Array, Array, Array]:
-    """(x nodes (nb, N, d), β nodes (nb,), weights (nb, N)) for E over r(β)p^β(x)/Z_r."""
+                        nh: int) -> list[tuple[Array, Array, Array]]:
+    """Groups of (x nodes (nb, N, d), β nodes (nb,), weights (nb, N)) for E over r(β)p^β(x)/Z_r.
+
+    β nodes with βλ below :func:`_sharp_below` take the Legendre x-rule, the others Gauss–Hermite
+    (one group each; the weights of all groups together sum to 1).
+    """
     log_r, _ = log_r_functions(params)
     b, wb = gauss_legendre_panels(0.0, params.beta_max, panels, 16)
     wb = wb * np.exp(log_r(b) - _log_normalizer_r(params))
-    xs, wx = mixture_lift_rule(mixture, b * params.lambda_min, nh)
-    return xs, b, wb[:, None] * wx
+    s = b * params.lambda_min
+    groups = []
+    for sel in (s < _sharp_below(mixture), s >= _sharp_below(mixture)):
+        if np.any(sel):
+            xs, wx = _x_rule(mixture, s[sel], nh)
+            groups.append((xs, b[sel], wb[sel, None] * wx))
+    return groups
 
 
 def _ctld_loss_nd(spec: Any, at: Sequence[Any], panels: int, overrides: dict[str, Any]) -> LiftedResult:
-    r"""The CTLD loss of a d-dimensional Gaussian-mixture target (d ≥ 2) by Gauss–Hermite × Legendre.
+    r"""The CTLD loss of a d-dimensional Gaussian-mixture target (d ≥ 2) by product rules.
 
     E over r(β)p^β(x)/Z_r: ``panels``//4 Gauss–Legendre panels of 16 nodes in β (weights r/Z_r)
-    × :func:`mixture_lift_rule` with ``panels``//2 nodes per axis; faces −c_f E_{p^{β_f}}[flux]
-    with c_f = r(β_f)/Z_r by the same x-rule. The error is the change against half of both.
+    × :func:`mixture_lift_rule` per β node: Gauss–Hermite with ``panels``//2 nodes per axis where
+    βλ ≥ diam² (the integrand is smooth on the scale of p^β), composite Gauss–Legendre with
+    ``panels``//16 panels of 16 nodes per axis below (the mixture responsibilities switch over
+    less than one standard deviation there, where Gauss–Hermite converges slowly); faces
+    −c_f E_{p^{β_f}}[flux] with c_f = r(β_f)/Z_r by the same x-rules. The error is the change
+    against half of every resolution.
     """
     from gsmtheory.numeric._loss_eval import LossEvaluation, _points
     from gsmtheory.symbolic import ctld_lift_spec, gsm_loss
@@ -672,11 +705,13 @@ def _ctld_loss_nd(spec: Any, at: Sequence[Any], panels: int, overrides: dict[str
         return sums
 
     def values(th: tuple[float, ...], pan: int, n: int) -> tuple[float, float, float, float]:
-        xs, b, w = _mixture_joint_rule(mix, params, pan, n)
-        ex, im, c = expect(bulk, xs, np.broadcast_to(b[:, None], w.shape), w, th)
+        ex = im = c = 0.0
+        for xs, b, w in _mixture_joint_rule(mix, params, pan, n):
+            e_g, i_g, c_g = expect(bulk, xs, np.broadcast_to(b[:, None], w.shape), w, th)
+            ex, im, c = ex + e_g, im + i_g, c + c_g
         bd = 0.0
         for at_f, flux in faces:
-            xf, wf = mixture_lift_rule(mix, at_f * params.lambda_min, n)
+            xf, wf = _x_rule(mix, at_f * params.lambda_min, n)
             cf = math.exp(float(log_r(np.array([at_f]))[0]) - log_z)
             bd -= cf * expect(flux, xf, np.full(wf.shape, at_f), wf, th)[0]
         return ex, im + bd, bd, c
@@ -694,11 +729,13 @@ def _ctld_loss_nd(spec: Any, at: Sequence[Any], panels: int, overrides: dict[str
         i_err.append(abs(hi[1] - lo[1]))
         constant = hi[3]
     names = [str(t) for t in model.params]
-    method = (f"Gauss-Legendre in beta (weights r/Z_r) x tensor Gauss-Hermite per mixture component in x "
-              f"(d = {d}); errors against half the resolution")
+    method = (f"Gauss-Legendre in beta (weights r/Z_r) x per mixture component in x (d = {d}): tensor "
+              f"Gauss-Hermite where beta*lambda >= diam^2, composite Gauss-Legendre below; errors against half "
+              f"the resolution")
     ev = LossEvaluation(tuple(tuple(zip(names, p, strict=True)) for p in points), tuple(explicit),
                         tuple(implicit), tuple(boundary), tuple(e_err), tuple(i_err), constant, method,
                         {"beta_panels": pan, "beta_order": 16, "hermite_nodes_per_axis": n,
+                         "legendre_panels_per_axis": max(n // 5, 1), "legendre_below_s": _sharp_below(mix),
                          "components": mix.n_components, "dim": d})
     return LiftedResult(ev, params, lifted.name)
 
