@@ -656,7 +656,8 @@ def _mixture_joint_rule(mixture: GaussianMixture, params: CTLDParameters, panels
     wb = wb * np.exp(log_r(b) - _log_normalizer_r(params))
     s = b * params.lambda_min
     groups = []
-    for sel in (s < _sharp_below(mixture), s >= _sharp_below(mixture)):
+    sharp = s < _sharp_below(mixture)
+    for sel in (sharp, ~sharp):
         if np.any(sel):
             xs, wx = _x_rule(mixture, s[sel], nh)
             groups.append((xs, b[sel], wb[sel, None] * wx))
