@@ -1,12 +1,10 @@
-"""The ``--no-lift`` flag: a spec with a ``[ctld]`` table is computed on its CTLD lift unless it is given."""
+"""The ``--no-lift`` flag, mapped onto ``lift=`` of :mod:`gsmtheory.api` (which decides the lift)."""
 
 from __future__ import annotations
 
 import argparse
 
-from gsmtheory.symbolic import Spec
-
-__all__ = ["add_lift_argument", "lifted"]
+__all__ = ["add_lift_argument", "lift_option"]
 
 
 def add_lift_argument(parser: argparse.ArgumentParser) -> None:
@@ -16,6 +14,6 @@ def add_lift_argument(parser: argparse.ArgumentParser) -> None:
                              "(by default a [ctld] table lifts the target to (x, beta), DESIGN.md §4)")
 
 
-def lifted(spec: Spec, args: argparse.Namespace) -> bool:
-    """True when the command should run on the CTLD lift (a [ctld] table and no --no-lift)."""
-    return spec.ctld is not None and not getattr(args, "no_lift", False)
+def lift_option(args: argparse.Namespace) -> bool | None:
+    """``False`` with --no-lift, else ``None`` (the spec decides: lifted when it has a [ctld] table)."""
+    return False if getattr(args, "no_lift", False) else None

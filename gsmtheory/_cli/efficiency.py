@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from gsmtheory import api
 from gsmtheory._cli._common import add_spec_argument, spec_from_args
-from gsmtheory._cli._lift import add_lift_argument, lifted
-from gsmtheory._errors import SpecError
-from gsmtheory.estimation import ctld_efficiency_spec, efficiency
+from gsmtheory._cli._lift import add_lift_argument, lift_option
 
 NAME = "efficiency"
 HELP = ("asymptotic covariances of the GSM estimator (sandwich) and the MLE (inverse Fisher), "
@@ -37,20 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Efficiency record as a dict (keys of DESIGN.md §4 plus per-direction information)."""
     spec = spec_from_args(args)
-    if spec.model is None:
-        raise SpecError("the spec has no [model]", "add a [model] table with params, truth and log_density")
-    if not (args.rtol > 0):
-        raise SpecError(f"--rtol {args.rtol} must be positive", "give e.g. --rtol 1e-10")
-    if args.samples < 1000:
-        raise SpecError(f"--samples {args.samples} is too small", "use at least 1000")
-    if lifted(spec, args):
-        if args.method == "monte_carlo":
-            raise SpecError("--method monte_carlo applies to the unlifted target but the spec has a [ctld] table",
-                            "drop --method, or add --no-lift")
-        return {"spec": spec.name, **ctld_efficiency_spec(spec, poincare=not args.no_poincare).to_dict()}
-    eff = efficiency(spec, method=args.method, rtol=args.rtol, samples=args.samples,
-                     poincare=not args.no_poincare)
-    return {"spec": spec.name, **eff.to_dict(), "lifted": False}
+    answer = api.efficiency(spec, lift=lift_option(args), method=args.method, rtol=args.rtol,
+                            samples=args.samples, poincare=not args.no_poincare)
+    return {"spec": spec.name, **answer.to_dict()}
 
 
 def _fmt(v: Any) -> str:

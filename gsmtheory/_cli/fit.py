@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from gsmtheory import api
 from gsmtheory._cli._common import add_spec_argument, spec_from_args
-from gsmtheory._cli._lift import add_lift_argument, lifted
-from gsmtheory._errors import SpecError
-from gsmtheory.estimation import fit, load_data
+from gsmtheory._cli._lift import add_lift_argument, lift_option
+from gsmtheory.estimation import load_data
 
 NAME = "fit"
 HELP = "fit the spec's model to samples (.npy or .csv, one row per sample) by GSM, MLE or CTLD"
@@ -34,16 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """estimate, standard_errors (param name -> number, or null when not converged), loss, converged."""
     spec = spec_from_args(args)
-    if spec.model is None:
-        raise SpecError("the spec has no [model]", "add a [model] table with params, truth and log_density")
-    if args.starts < 1 or args.max_iter < 1:
-        raise SpecError("--starts and --max-iter must be at least 1", "give positive integers")
-    if args.no_lift and args.loss == "ctld":
-        raise SpecError("--loss ctld fits on the CTLD lift, which --no-lift turns off", "drop one of the two")
-    loss = args.loss if args.loss is not None else ("ctld" if lifted(spec, args) else "gsm")
     data = load_data(args.data, spec.diffusion.dim)
-    result = fit(spec, data, loss=loss, starts=args.starts, max_iter=args.max_iter, seed=args.seed)
-    return {"spec": spec.name, **result.to_dict()}
+    answer = api.fit(spec, data, loss=args.loss, lift=lift_option(args), starts=args.starts,
+                     max_iter=args.max_iter, seed=args.seed)
+    return {"spec": spec.name, **answer.to_dict()}
 
 
 def format_text(result: dict[str, Any]) -> str:

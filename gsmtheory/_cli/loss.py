@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from gsmtheory import api
 from gsmtheory._cli._common import add_spec_argument, parse_at, spec_from_args
-from gsmtheory._cli._lift import add_lift_argument, lifted
-from gsmtheory._errors import SpecError
-from gsmtheory.numeric import DEVICE_CHOICES, LOSS_METHODS, ctld_loss_spec, evaluate_gsm_loss
-from gsmtheory.symbolic import gsm_loss
+from gsmtheory._cli._lift import add_lift_argument, lift_option
+from gsmtheory._device import DEVICE_CHOICES
+from gsmtheory.numeric import LOSS_METHODS
 
 NAME = "loss"
 HELP = "evaluate the explicit GSM divergence, its partition-free implicit form and the boundary terms"
@@ -39,21 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Loss values per --at point; implicit − explicit is the same at every point."""
     spec = spec_from_args(args)
-    if spec.model is None:
-        raise SpecError("the spec has no [model]", "add a [model] table with params, truth and log_density")
-    at = parse_at(args.at) or [dict(zip(map(str, spec.model.params), spec.model.truth, strict=True))]
-    if args.panels < 4:
-        raise SpecError(f"--panels {args.panels} is too small", "use at least 4")
-    if args.samples < 2:
-        raise SpecError(f"--samples {args.samples} is too small", "use at least 2 (e.g. 200000)")
-    if lifted(spec, args):
-        if args.method != "auto":
-            raise SpecError(f"--method {args.method} is for the unlifted loss; the CTLD loss uses its own quadrature",
-                            "drop --method, or add --no-lift")
-        return {"spec": spec.name, **ctld_loss_spec(spec, at, panels=args.panels).to_dict()}
-    ev = evaluate_gsm_loss(gsm_loss(spec.diffusion, spec.model), at, panels=args.panels, mc_samples=args.samples,
-                           seed=args.seed, method=args.method, device=args.device)
-    return {"spec": spec.name, **ev.to_dict(), "lifted": False}
+    answer = api.loss(spec, parse_at(args.at), lift=lift_option(args), panels=args.panels,
+                      method=args.method, device=args.device, samples=args.samples, seed=args.seed)
+    return {"spec": spec.name, **answer.to_dict()}
 
 
 def format_text(result: dict[str, Any]) -> str:

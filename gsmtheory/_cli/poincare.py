@@ -9,10 +9,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from gsmtheory import api
 from gsmtheory._cli._common import add_spec_argument, spec_from_args
-from gsmtheory._cli._lift import add_lift_argument, lifted
-from gsmtheory._errors import SpecError
-from gsmtheory.numeric import ctld_poincare_spec, poincare_constant
+from gsmtheory._cli._lift import add_lift_argument, lift_option
 
 NAME = "poincare"
 HELP = "Poincaré constant C_P (Var g <= C_P E(g)) and spectral gap, with error estimate and method"
@@ -34,18 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """The result record as a dict with the keys of DESIGN.md §4 (poincare)."""
     spec = spec_from_args(args)
-    if lifted(spec, args):
-        if args.method != "auto":
-            raise SpecError(f"--method {args.method} applies to the unlifted target but the spec has a [ctld] table",
-                            "drop --method, or add --no-lift")
-        out = ctld_poincare_spec(spec, rtol=args.rtol, quick=args.quick).to_dict()
-    else:
-        result = poincare_constant(spec.diffusion, rtol=args.rtol, method=args.method,
-                                   quick=args.quick)
-        out = result.to_dict()
-        out["lifted"] = False
-    out["spec"] = spec.name
-    return out
+    answer = api.poincare(spec, lift=lift_option(args), rtol=args.rtol, method=args.method,
+                          quick=args.quick)
+    return {"spec": spec.name, **answer.to_dict()}
 
 
 def format_text(result: dict[str, Any]) -> str:

@@ -120,67 +120,46 @@ def _selftest(job: Job) -> dict[str, Any]:
     return {"value": acc / (max(n, 1) * 2_147_483_648.0), "work": n, "state": x}
 
 
-def _lift(job: Job, spec: Any) -> bool:
-    """A spec with a [ctld] table is lifted (as on the command line) unless ``lift = false``."""
-    return spec.ctld is not None and bool(job.options.get("lift", True))
+def _lift(job: Job) -> bool | None:
+    """``lift = false`` in [task_options] → False; otherwise None (the spec's [ctld] table decides)."""
+    return False if job.options.get("lift", True) is False else None
 
 
 def _poincare(job: Job) -> dict[str, Any]:
-    opts = job.options
-    spec = _spec(job)
-    kwargs: dict[str, Any] = {k: opts[k] for k in ("rtol", "quick") if k in opts}
-    from gsmtheory.numeric import ctld_poincare_spec, poincare_constant
+    from gsmtheory import api
 
-    if _lift(job, spec):
-        return {**jsonable(ctld_poincare_spec(spec, **kwargs).to_dict()), "lifted": True}
-    if "method" in opts:
-        kwargs["method"] = str(opts["method"])
-    return {**jsonable(poincare_constant(spec.diffusion, **kwargs).to_dict()), "lifted": False}
+    opts = job.options
+    kwargs: dict[str, Any] = {k: opts[k] for k in ("rtol", "quick", "method") if k in opts}
+    return jsonable(api.poincare(_spec(job), lift=_lift(job), **kwargs).to_dict())  # type: ignore[no-any-return]
 
 
 def _efficiency(job: Job) -> dict[str, Any]:
-    opts = job.options
-    spec = _spec(job)
-    from gsmtheory.estimation import ctld_efficiency_spec, efficiency
+    from gsmtheory import api
 
-    if _lift(job, spec):
-        return jsonable(ctld_efficiency_spec(spec).to_dict())  # type: ignore[no-any-return]
+    opts = job.options
     kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("samples", "seed") if k in opts}
     if "method" in opts:
         kwargs["method"] = str(opts["method"])
-    return jsonable(efficiency(spec, **kwargs).to_dict())  # type: ignore[no-any-return]
+    return jsonable(api.efficiency(_spec(job), lift=_lift(job), **kwargs).to_dict())  # type: ignore[no-any-return]
 
 
 def _loss(job: Job) -> dict[str, Any]:
-    opts = job.options
-    spec = _spec(job)
-    if spec.model is None:
-        raise GSMError(f"spec {job.spec_name!r} has no [model]", "the loss task needs a [model] table")
-    from gsmtheory.numeric import ctld_loss_spec, evaluate_gsm_loss
-    from gsmtheory.symbolic import gsm_loss
+    from gsmtheory import api
 
-    if _lift(job, spec):
-        kw = {"panels": int(opts["panels"])} if "panels" in opts else {}
-        return jsonable(ctld_loss_spec(spec, opts["at"], **kw).to_dict())  # type: ignore[no-any-return]
-    kwargs: dict[str, int] = {k: int(opts[k]) for k in ("panels", "seed") if k in opts}
-    if "samples" in opts:
-        kwargs["mc_samples"] = int(opts["samples"])
-    return jsonable(evaluate_gsm_loss(gsm_loss(spec.diffusion, spec.model), opts["at"],  # type: ignore[no-any-return]
-                                      method=str(opts.get("method", "auto")), device=job.device,
-                                      **kwargs).to_dict())
+    opts = job.options
+    kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("panels", "seed", "samples") if k in opts}
+    return jsonable(api.loss(_spec(job), opts["at"], lift=_lift(job),  # type: ignore[no-any-return]
+                             method=str(opts.get("method", "auto")), device=job.device,
+                             **kwargs).to_dict())
 
 
 def _fit(job: Job) -> dict[str, Any]:
-    from gsmtheory.estimation import fit
+    from gsmtheory import api
 
     opts = job.options
     kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("starts", "seed") if k in opts}
-    spec = _spec(job)
-    default = "ctld" if _lift(job, spec) else "gsm"  # as `gsmtheory fit`: a [ctld] spec fits by CTLD
-    if not _lift(job, spec) and opts.get("loss") == "ctld":
-        raise GSMError("task_options: loss = \"ctld\" needs the spec's [ctld] table and lift = true",
-                       "drop lift = false or use loss = \"gsm\"")
-    return jsonable(fit(spec, job.data, loss=opts.get("loss", default), **kwargs).to_dict())  # type: ignore[no-any-return]
+    return jsonable(api.fit(_spec(job), job.data, loss=opts.get("loss"), lift=_lift(job),  # type: ignore[no-any-return]
+                            **kwargs).to_dict())
 
 
 #: task name -> (function, allowed option keys, required option keys)
