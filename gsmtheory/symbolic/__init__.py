@@ -23,7 +23,7 @@ from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
 from gsmtheory.symbolic._mixture import GaussianMixture
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
-from gsmtheory.symbolic._spec import CTLDOptions, Spec, load_spec, parse_spec
+from gsmtheory.symbolic._spec import CTLDOptions, KnownValues, Spec, load_spec, parse_spec
 
 __all__ = [
     "ALLOWED_FUNCTIONS",
@@ -35,6 +35,7 @@ __all__ = [
     "Diffusion",
     "GSMLoss",
     "GaussianMixture",
+    "KnownValues",
     "MixtureExpressions",
     "Model",
     "ScoreOperator",

@@ -23,10 +23,10 @@ from gsmtheory.symbolic._mixture import GaussianMixture
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
 
-__all__ = ["CTLDOptions", "Spec", "load_spec", "parse_spec"]
+__all__ = ["CTLDOptions", "KnownValues", "Spec", "load_spec", "parse_spec"]
 
 _TOP_KEYS = {"coords", "log_density", "constants", "domain", "diffusion", "mixture", "model", "ctld",
-             "name", "description"}
+             "name", "description", "known"}
 _RESERVED = {"beta"}  # the CTLD temperature coordinate
 
 
@@ -52,6 +52,36 @@ class CTLDOptions:
 
 
 @dataclass(frozen=True)
+class KnownValues:
+    r"""Closed forms a spec states about itself (the ``[known]`` table), for tests and checks.
+
+    Attributes
+    ----------
+    eigenvalues : tuple of float
+        Nonzero eigenvalues of −L (reversible part) known in closed form, in any order; the
+        smallest one is the spectral gap when ``poincare_constant`` is not given.
+    poincare_constant : float or None
+        C_P (``inf`` where no Poincaré inequality holds); defaults to 1/min(eigenvalues).
+    reference : str
+        Where the closed form comes from.
+    """
+
+    eigenvalues: tuple[float, ...] = ()
+    poincare_constant: float | None = None
+    reference: str = ""
+
+    def __post_init__(self) -> None:
+        if any(not (v > 0) for v in self.eigenvalues):
+            raise SpecError(f"[known] eigenvalues {list(self.eigenvalues)} must be positive",
+                            "list the nonzero eigenvalues of -L (each > 0)")
+        if self.poincare_constant is None and self.eigenvalues:
+            object.__setattr__(self, "poincare_constant", 1.0 / min(self.eigenvalues))
+        c = self.poincare_constant
+        if c is not None and not c > 0:
+            raise SpecError(f"[known] poincare_constant = {c} must be positive", "give C_P > 0 or inf")
+
+
+@dataclass(frozen=True)
 class Spec:
     """A parsed spec: the diffusion, an optional model, optional CTLD lift, the constants used."""
 
@@ -61,6 +91,7 @@ class Spec:
     diffusion: Diffusion
     model: Model | None
     ctld: CTLDOptions | None
+    known: KnownValues | None = None
 
     @property
     def constants_map(self) -> dict[str, float]:
@@ -144,8 +175,9 @@ def parse_spec(text: str, *, name: str = "spec", constants: Mapping[str, float] 
     diffusion = Diffusion(coords, ell, D, Q, domain, name=str(data.get("name", name)), mixture=mixture)
     model = _model(data["model"], coords, names, const_only) if "model" in data else None
     ctld = _ctld(data["ctld"], const_only) if "ctld" in data else None
+    known = _known(data["known"], const_only) if "known" in data else None
     return Spec(name=str(data.get("name", name)), text=text, constants=tuple(sorted(consts.items())),
-                diffusion=diffusion, model=model, ctld=ctld)
+                diffusion=diffusion, model=model, ctld=ctld, known=known)
 
 
 # ---------------------------------------------------------------------------- pieces
@@ -339,4 +371,22 @@ def _ctld(table: Any, names: Mapping[str, sp.Expr]) -> CTLDOptions:
         diameter=_number(table["diameter"], names, "[ctld] diameter") if "diameter" in table else None,
         beta_max=_number(table["beta_max"], names, "[ctld] beta_max") if "beta_max" in table else None,
         log_r=log_r,
+    )
+
+
+def _known(table: Any, names: Mapping[str, sp.Expr]) -> KnownValues:
+    if not isinstance(table, dict):
+        raise SpecError("[known] must be a table", "give eigenvalues = [...] and/or poincare_constant")
+    bad = set(table) - {"eigenvalues", "poincare_constant", "reference"}
+    if bad:
+        raise SpecError(f"unknown [known] key(s) {', '.join(sorted(bad))}",
+                        "use eigenvalues, poincare_constant, reference")
+    values = table.get("eigenvalues", [])
+    if not isinstance(values, list):
+        raise SpecError("[known] eigenvalues must be a list", 'write eigenvalues = ["a + b"]')
+    return KnownValues(
+        eigenvalues=tuple(_number(v, names, "[known] eigenvalue") for v in values),
+        poincare_constant=(_number(table["poincare_constant"], names, "[known] poincare_constant")
+                           if "poincare_constant" in table else None),
+        reference=str(table.get("reference", "")),
     )
