@@ -92,3 +92,17 @@ def test_the_checker_catches_a_violation(tmp_path: Path) -> None:
     assert _layer_of("gsmtheory.numeric._mixture") == LAYERS.index("numeric")
     assert _public_violations("from gsmtheory.numeric._mixture import mixture_logpdf") != []
     assert _public_violations("from gsmtheory.numeric import mixture_logpdf") == []
+
+
+@pytest.mark.parametrize("argv", [["derive", "double-well", "--json"], ["poincare", "double-well", "--json"]])
+def test_derive_and_a_1d_poincare_never_import_torch(argv: list[str]) -> None:
+    """torch is imported only where a torch code path runs (it is 1.4 s of start-up)."""
+    import subprocess
+    import sys
+
+    probe = ("import contextlib, io, sys\nimport gsmtheory.cli as cli\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             f"    code = cli.main({argv!r})\n"
+             "print(code, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "False"], out.stdout + out.stderr

@@ -17,10 +17,9 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-import torch
 
 from gsmtheory._errors import SpecError
-from gsmtheory.compile._translate import BACKENDS, POW, SQRT, TRANSLATION, constant
+from gsmtheory.compile._translate import BACKENDS, POW, SQRT, TRANSLATION, constant, torch_module
 
 __all__ = ["CompiledFunction", "compile_expr"]
 
@@ -61,13 +60,14 @@ class CompiledFunction:
         if self.backend == "numpy":
             return np.stack(results, axis=-1).reshape(*np.shape(results[0]), rows, cols)
         if self.backend == "torch":
-            return torch.stack(results, dim=-1).reshape(*results[0].shape, rows, cols)
+            return torch_module().stack(results, dim=-1).reshape(*results[0].shape, rows, cols)
         return [results[i * cols:(i + 1) * cols] for i in range(rows)]
 
     def _convert(self, value: Any) -> Any:
         if self.backend == "numpy":
             return np.asarray(value, dtype=np.float64) if not np.iscomplexobj(value) else np.asarray(value)
         if self.backend == "torch":
+            torch = torch_module()
             if isinstance(value, torch.Tensor):
                 return value if value.is_floating_point() else value.to(torch.float64)
             return torch.as_tensor(np.asarray(value, dtype=np.float64))
@@ -80,6 +80,7 @@ class CompiledFunction:
             shape = np.broadcast_shapes(*(np.shape(v) for v in inputs)) if inputs else ()
             return [np.broadcast_to(np.asarray(r, dtype=np.result_type(r, np.float64)), shape).copy()
                     if np.shape(r) != shape else r for r in results]
+        torch = torch_module()
         tensors = [v for v in inputs if isinstance(v, torch.Tensor)]
         shape = torch.broadcast_shapes(*(v.shape for v in tensors)) if tensors else torch.Size()
         like = tensors[0] if tensors else torch.zeros((), dtype=torch.float64)

@@ -16,10 +16,9 @@ from typing import Any
 import mpmath
 import numpy as np
 import sympy as sp
-import torch
 from scipy import special as sps
 
-__all__ = ["BACKENDS", "TRANSLATION"]
+__all__ = ["BACKENDS", "TRANSLATION", "torch_module"]
 
 BACKENDS = ("numpy", "torch", "mpmath")
 
@@ -36,10 +35,17 @@ def _mp_min(*args: Any) -> Any:
     return min(args)
 
 
-def _torch_fn(name: str) -> Callable[..., Any]:
-    fn = getattr(torch, name)
+def torch_module() -> Any:
+    """torch, imported on first use: only a torch code path loads it (1.4 s at start-up)."""
+    import torch
 
+    return torch
+
+
+def _torch_fn(name: str) -> Callable[..., Any]:
     def call(x: Any) -> Any:
+        torch = torch_module()
+        fn = getattr(torch, name)
         return fn(x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=torch.float64))
 
     call.__name__ = f"torch.{name}"
@@ -47,9 +53,9 @@ def _torch_fn(name: str) -> Callable[..., Any]:
 
 
 def _torch_binary(name: str) -> Callable[..., Any]:
-    fn = getattr(torch, name)
-
     def call(a: Any, b: Any) -> Any:
+        torch = torch_module()
+        fn = getattr(torch, name)
         if not isinstance(a, torch.Tensor):
             a = torch.as_tensor(a, dtype=b.dtype if isinstance(b, torch.Tensor) else torch.float64,
                                 device=b.device if isinstance(b, torch.Tensor) else None)
@@ -83,7 +89,7 @@ SQRT: Mapping[str, Callable[..., Any]] = MappingProxyType({
     "numpy": np.sqrt, "torch": _torch_fn("sqrt"), "mpmath": mpmath.sqrt,
 })
 POW: Mapping[str, Callable[..., Any]] = MappingProxyType({
-    "numpy": np.power, "torch": lambda a, b: torch.pow(a, b), "mpmath": mpmath.power,
+    "numpy": np.power, "torch": lambda a, b: torch_module().pow(a, b), "mpmath": mpmath.power,
 })
 
 
