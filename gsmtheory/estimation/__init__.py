@@ -35,7 +35,6 @@ from gsmtheory.estimation._fit import (
     validate_data,
 )
 from gsmtheory.estimation._growth import GROWTH_MODELS, GrowthFit, classify_growth
-from gsmtheory.estimation._loss import evaluate_loss
 from gsmtheory.estimation._montecarlo import MonteCarloCurve, MonteCarloPoint, monte_carlo
 from gsmtheory.estimation._newton import NewtonResult, newton_minimize
 from gsmtheory.estimation._poincare import PoincareValue, poincare_for
@@ -91,7 +90,6 @@ __all__ = [
     "design_log_r",
     "draw_data",
     "efficiency",
-    "evaluate_loss",
     "feasible_box",
     "fisher_covariance",
     "fit",
