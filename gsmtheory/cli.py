@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from gsmtheory._errors import GSMError
+from gsmtheory._json import plain
 
 __all__ = ["COMMANDS", "main"]
 
@@ -58,17 +59,6 @@ def _build_parser(command: str | None) -> tuple[_Parser, ModuleType | None]:
     return parser, module
 
 
-def _to_json(obj: Any) -> Any:
-    """Plain JSON: non-finite floats become strings ("inf", "nan") so the output stays valid JSON."""
-    if isinstance(obj, float):
-        return obj if obj == obj and abs(obj) != float("inf") else str(obj)
-    if isinstance(obj, dict):
-        return {str(k): _to_json(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_to_json(v) for v in obj]
-    return obj
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 a failed check, 2 a user error)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -87,11 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"gsmtheory {args.command}: interrupted; finished work is kept\n")
         return 130
     if args.json:
-        sys.stdout.write(json.dumps(_to_json(result)) + "\n")
+        sys.stdout.write(json.dumps(plain(result, finite=True)) + "\n")
     elif hasattr(module, "format_text"):
         sys.stdout.write(module.format_text(result).rstrip("\n") + "\n")
     else:
-        sys.stdout.write(json.dumps(_to_json(result), indent=2) + "\n")
+        sys.stdout.write(json.dumps(plain(result, finite=True), indent=2) + "\n")
     sys.stdout.flush()
     return int(module.exit_code(result)) if hasattr(module, "exit_code") else 0
 

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["symbolic", "compile", "numeric", "estimation", "api", "verify", "sweep", "cli"]
-BASE = {"gsmtheory", "gsmtheory._errors", "gsmtheory._device"}
+BASE = {"gsmtheory", "gsmtheory._errors", "gsmtheory._device", "gsmtheory._json"}
 
 
 def _layer_of(module: str) -> int | None:

@@ -14,7 +14,6 @@ Tasks (``poincare``, ``efficiency``, ``loss``, ``fit``) call the public API of t
 from __future__ import annotations
 
 import json
-import math
 import os
 import socket
 import time
@@ -25,6 +24,7 @@ from typing import Any
 
 from gsmtheory._device import resolve_device
 from gsmtheory._errors import GSMError
+from gsmtheory._json import plain
 
 __all__ = ["TASKS", "Job", "Outcome", "check_task", "execute", "jsonable"]
 
@@ -66,24 +66,8 @@ class Outcome:
 
 
 def jsonable(obj: Any) -> Any:
-    """Plain JSON values: numpy scalars/arrays and tuples converted; non-finite floats as strings."""
-    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
-        return obj
-    if isinstance(obj, int):
-        return int(obj)
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else str(obj)
-    if isinstance(obj, Mapping):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonable(v) for v in obj]
-    tolist = getattr(obj, "tolist", None)  # numpy scalars and arrays, torch tensors
-    if callable(tolist):
-        return jsonable(tolist())
-    to_dict = getattr(obj, "to_dict", None)
-    if callable(to_dict):
-        return jsonable(to_dict())
-    raise TypeError(f"cannot store a {type(obj).__name__} as JSON")
+    """Plain JSON values (:func:`gsmtheory._json.plain`), non-finite floats as strings."""
+    return plain(obj, finite=True)
 
 
 def _spec(job: Job) -> Any:
@@ -130,7 +114,7 @@ def _poincare(job: Job) -> dict[str, Any]:
 
     opts = job.options
     kwargs: dict[str, Any] = {k: opts[k] for k in ("rtol", "quick", "method") if k in opts}
-    return jsonable(api.poincare(_spec(job), lift=_lift(job), **kwargs).to_dict())  # type: ignore[no-any-return]
+    return jsonable(api.poincare(_spec(job), lift=_lift(job), **kwargs))  # type: ignore[no-any-return]
 
 
 def _efficiency(job: Job) -> dict[str, Any]:
@@ -140,7 +124,7 @@ def _efficiency(job: Job) -> dict[str, Any]:
     kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("samples", "seed") if k in opts}
     if "method" in opts:
         kwargs["method"] = str(opts["method"])
-    return jsonable(api.efficiency(_spec(job), lift=_lift(job), **kwargs).to_dict())  # type: ignore[no-any-return]
+    return jsonable(api.efficiency(_spec(job), lift=_lift(job), **kwargs))  # type: ignore[no-any-return]
 
 
 def _loss(job: Job) -> dict[str, Any]:
@@ -150,7 +134,7 @@ def _loss(job: Job) -> dict[str, Any]:
     kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("panels", "seed", "samples") if k in opts}
     return jsonable(api.loss(_spec(job), opts["at"], lift=_lift(job),  # type: ignore[no-any-return]
                              method=str(opts.get("method", "auto")), device=job.device,
-                             **kwargs).to_dict())
+                             **kwargs))
 
 
 def _fit(job: Job) -> dict[str, Any]:
@@ -159,7 +143,7 @@ def _fit(job: Job) -> dict[str, Any]:
     opts = job.options
     kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("starts", "seed") if k in opts}
     return jsonable(api.fit(_spec(job), job.data, loss=opts.get("loss"), lift=_lift(job),  # type: ignore[no-any-return]
-                            **kwargs).to_dict())
+                            **kwargs))
 
 
 #: task name -> (function, allowed option keys, required option keys)
