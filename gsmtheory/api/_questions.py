@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gsmtheory._errors import SpecError
-from gsmtheory.symbolic import Spec
+from gsmtheory.numeric import ctld_loss_spec, ctld_poincare_spec, evaluate_gsm_loss, poincare_constant
+from gsmtheory.symbolic import Spec, gsm_loss
 
 __all__ = ["Answer", "efficiency", "fit", "lifts", "loss", "poincare"]
 
@@ -93,8 +94,6 @@ def poincare(spec: Spec, *, lift: bool | None = None, rtol: float | None = None,
     method : str
         Solver of the unlifted target (``"auto"`` on a lift).
     """
-    from gsmtheory.numeric import ctld_poincare_spec, poincare_constant
-
     if lifts(spec, lift):
         _unlifted_only("--method", method, "auto")
         return Answer("poincare", True, ctld_poincare_spec(spec, rtol=rtol, quick=quick))
@@ -118,9 +117,6 @@ def loss(spec: Spec, at: Sequence[Mapping[str, float]] | None = None, *, lift: b
         Quadrature panels; ``method`` of :func:`gsmtheory.numeric.evaluate_gsm_loss` with its
         torch device and Monte Carlo draws (unlifted only: the lift has its own quadrature).
     """
-    from gsmtheory.numeric import ctld_loss_spec, evaluate_gsm_loss
-    from gsmtheory.symbolic import gsm_loss
-
     model = _model_of(spec)
     if panels < 4:
         raise SpecError(f"panels {panels} is too small", "use at least 4 (default 64)")
@@ -144,7 +140,7 @@ def efficiency(spec: Spec, *, lift: bool | None = None, method: str = "auto", rt
     the key lemma and the general theorem. Lifted: Γ_CTLD, vanilla score matching's Γ and both
     MLE baselines (original, and the lifted E_r[I_{p^β}]⁻¹).
     """
-    from gsmtheory.estimation import ctld_efficiency_spec
+    from gsmtheory.estimation import ctld_efficiency_spec  # the estimation layer loads torch
     from gsmtheory.estimation import efficiency as unlifted_efficiency
 
     _model_of(spec)
@@ -168,7 +164,7 @@ def fit(spec: Spec, data: Any, *, loss: str | None = None, lift: bool | None = N
     ``"gsm"`` otherwise; ``loss="ctld"`` on a spec without a ``[ctld]`` table lifts with the
     reported defaults (Definition 6), and with ``lift=False`` it is an error.
     """
-    from gsmtheory.estimation import fit as estimation_fit
+    from gsmtheory.estimation import fit as estimation_fit  # the estimation layer loads torch
 
     _model_of(spec)
     if starts < 1 or max_iter < 1:
