@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gsmtheory._errors import SpecError
-from gsmtheory.numeric import ctld_loss_spec, ctld_poincare_spec, evaluate_gsm_loss, poincare_constant
+from gsmtheory.numeric import (
+    ctld_loss_spec,
+    ctld_poincare_spec,
+    evaluate_gsm_loss,
+    poincare_constant,
+)
 from gsmtheory.symbolic import Spec, gsm_loss
 
 __all__ = ["Answer", "efficiency", "fit", "lifts", "loss", "poincare"]
