@@ -19,11 +19,17 @@ def test_json_shape_and_exit_code(make_package: Callable[..., str],
     pkg = make_package()
     assert main(["verify", "--package", pkg, "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"claims", "passed", "failed", "seconds", "mode"}
+    assert set(data) == {"claims", "passed", "failed", "seconds", "mode", "errata"}
     assert (data["passed"], data["failed"], data["mode"]) == (2, 3, "quick")
     for claim in data["claims"]:
         assert {"id", "statement", "reference", "relation", "computed", "theoretical", "passed",
-                "seconds"} <= set(claim)
+                "seconds", "source", "errata"} <= set(claim)
+    by_id = {c["id"]: c for c in data["claims"]}
+    assert by_id["C01"]["source"] == {"paper": "COLT 2024", "locator": "Theorem 1, p. 1", "printed": "1 = 1"}
+    assert by_id["C03"]["source"] is None  # a raising check has no record of its own
+    (erratum,) = data["errata"]
+    assert erratum["claim"] == "C02" and erratum["source"] == "KHR 2023, Lemma 2, p. 2"
+    assert erratum["severity"] == "false" and erratum["question"].endswith("?")
 
 
 def test_k_filter_passing_subset_exits_zero(make_package: Callable[..., str],
