@@ -28,6 +28,9 @@ KINDS: tuple[str, ...] = ("equality", "upper_bound", "lower_bound", "rate", "fin
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
+#: how a printed statement can be wrong (see :class:`Erratum`)
+SEVERITIES: tuple[str, ...] = ("false", "loose", "ambiguous")
+
 #: the works a claim may cite, with their full references (PAPER.md names them this way)
 PAPERS: dict[str, str] = {
     "COLT 2024": "Qin & Risteski, Fit Like You Sample: Sample-Efficient Generalized Score Matching from "
@@ -118,8 +121,9 @@ class Erratum:
     Attributes
     ----------
     severity : str
-        ``"false"`` (a computed case contradicts it) or ``"loose"`` (true, with the slack in
-        ``numbers``; a bound that a corrected constant or exponent makes sharp).
+        ``"false"`` (a computed case contradicts it), ``"loose"`` (true, with the slack in
+        ``numbers``; a bound that a corrected constant or exponent makes sharp) or
+        ``"ambiguous"`` (the text admits readings that the computation tells apart).
     printed : str
         The printed statement (formula).
     numbers : str
@@ -137,8 +141,8 @@ class Erratum:
     question: str
 
     def __post_init__(self) -> None:
-        if self.severity not in ("false", "loose"):
-            raise ValueError(f"erratum severity {self.severity!r} is not 'false' or 'loose'")
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"erratum severity {self.severity!r} is not one of {', '.join(SEVERITIES)}")
         for name in ("printed", "numbers", "corrected", "question"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():

@@ -70,7 +70,7 @@ def _locator(c: ClaimRecord) -> str:
     return c.source.citation if c.source is not None else (c.reference or "(no source)")
 
 
-_SEVERITY = {"false": "false as printed", "loose": "loose as printed"}
+_SEVERITY = {"false": "false as printed", "loose": "loose as printed", "ambiguous": "ambiguous as printed"}
 
 
 def _absent(result: VerifyResult) -> str:
@@ -117,7 +117,7 @@ def _markdown(result: VerifyResult, plots: list[PlotOutcome], when: str) -> str:
             format_value(c.theoretical), c.relation, _status(c), f"{c.seconds:.2f}")) + " |")
     lines += ["", "## Errata", ""]
     if result.errata:
-        lines.append("Printed statements the checks found false or loose, each as a question for the authors.")
+        lines.append("Printed statements the checks found false, loose or ambiguous, each as a question for the authors.")
         lines.append("")
         for c, e in result.errata:
             lines += [f"### {c.citation} ({_SEVERITY[e.severity]}; check {c.id})", "",
@@ -223,7 +223,7 @@ def _html(result: VerifyResult, plots: list[PlotOutcome], when: str, directory: 
             f"<dl><dt>Printed</dt><dd><code>{e(er.printed)}</code></dd><dt>Computed</dt><dd>{e(er.numbers)}</dd>"
             f"<dt>Corrected</dt><dd>{e(er.corrected)}</dd><dt>Question</dt><dd class='question'>{e(er.question)}</dd>"
             f"</dl></section>")
-    errata_html = ("<p>Printed statements the checks found false or loose, each as a question for the authors.</p>"
+    errata_html = ("<p>Printed statements the checks found false, loose or ambiguous, each as a question for the authors.</p>"
                    + "".join(errata)) if errata else "<p>No check found a printed statement false or loose.</p>"
     figs = []
     for p in plots:
