@@ -49,7 +49,7 @@ def check(quick: bool = True) -> ClaimRecord:
         cb.append(beta_poincare(m)[0])
     diam = np.array([2 * m for m in ms])
     use = diam >= 2
-    k, b = np.polyfit(np.log(diam[use]), np.log(np.array(cp)[use]), 1)
+    k = np.polyfit(np.log(diam[use]), np.log(np.array(cp)[use]), 1)[0]
     printed = diam ** 20
     needed = float(np.max(np.array(cp) / printed))
     numbers = (f"C_P of one lifted component is {', '.join(f'{c:.4g}' for c in cp)} at D = "

@@ -17,8 +17,6 @@ Pass (upper bound): C_P(CTLD) ≤ C(1 + C̄/2)·(1 + the solvers' relative error
 
 from __future__ import annotations
 
-import numpy as np
-
 from gsmtheory.numeric import ctld_poincare
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import ClaimRecord, Source

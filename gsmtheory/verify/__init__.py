@@ -58,7 +58,16 @@ Python: ``verify(pattern, quick=True) -> VerifyResult``; ``write_report(result, 
 """
 
 from gsmtheory.verify._plots import STANDARD_PLOTS, PlotOutcome, collect_plots, render_plots
-from gsmtheory.verify._record import KINDS, PAPERS, ClaimRecord, Erratum, Source, plain, plot, series
+from gsmtheory.verify._record import (
+    KINDS,
+    PAPERS,
+    ClaimRecord,
+    Erratum,
+    Source,
+    plain,
+    plot,
+    series,
+)
 from gsmtheory.verify._registry import Check, discover, run_check, select
 from gsmtheory.verify._report import format_value, json_safe, write_report
 from gsmtheory.verify._runner import MODES, VerifyResult, run_checks, verify
