@@ -49,7 +49,7 @@ def _limit(gammas: np.ndarray, rng: np.random.Generator) -> float:
 def check(quick: bool = True) -> ClaimRecord:
     """Probability of the printed event and of Markov's, by simulation with the batched fitter."""
     rng = np.random.default_rng(9)
-    reps, n = (2000, 500) if quick else (20000, 1000)
+    reps, n = (2000, 500) if quick else (10000, 1000)
     cases = [("gaussian location", load_spec("gaussian")),
              ("bimodal-weight m=1.5", load_spec("bimodal-weight", {"m": 1.5})),
              ("two means (-0.5, 2.0), w=0.3", parse_spec(MIXTURE, constants={"m1": -0.5, "m2": 2.0, "w": 0.3}))]

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from gsmtheory.estimation import ctld_efficiency, ctld_problem
 from gsmtheory.numeric import ctld_poincare, lifted_chi_square, log_r_functions, poincare_1d
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters, load_spec
@@ -37,7 +39,8 @@ def _reading(m: float, d: float, cells: int) -> dict[str, float]:
     log_r, _ = log_r_functions(params)
     cb = poincare_1d(log_r, 1.0, 0.0, params.beta_max, rtol=1e-9)
     cp = ctld_poincare(mix, params, cells=cells)
-    return {"D": d, "beta_max": params.beta_max, "log_r_at_0_minus_beta_max": float(log_r(0.0) - log_r(params.beta_max)),
+    ends = np.asarray(log_r(np.array([0.0, params.beta_max])), dtype=float)
+    return {"D": d, "beta_max": params.beta_max, "log_r_at_0_minus_beta_max": float(ends[0] - ends[1]),
             "c_beta": cb.poincare_constant, "cp_ctld": cp.poincare_constant,
             "rel_error": max(cb.relative_error, cp.relative_error),
             "chi_square": lifted_chi_square(mix, params, 0, 1)}

@@ -90,9 +90,9 @@ def check(quick: bool = True) -> ClaimRecord:
     """Multi-start minimization of the population CTLD loss: optima = weight-preserving permutations."""
     m = 2.0
     truth = np.array([-m, m])
-    starts = [(-1.0, 1.0), (1.0, -1.0), (3.0, 3.0), (2.5, -2.5)]
+    starts = [(-1.0, 1.0), (1.0, -1.0), (3.0, 3.0)]
     if not quick:
-        starts += [(3.0, 0.5), (0.5, 3.0), (-3.0, -3.0), (0.0, 0.0)]
+        starts += [(2.5, -2.5), (3.0, 0.5), (0.5, 3.0), (-3.0, -3.0), (0.0, 0.0)]
     res = {name: _multistart(population_loss(w, m, quick), truth, starts)
            for name, w in (("unequal 0.8/0.2", (0.8, 0.2)), ("equal 0.5/0.5", (0.5, 0.5)))}
     un, eq = res["unequal 0.8/0.2"], res["equal 0.5/0.5"]
@@ -115,7 +115,7 @@ def check(quick: bool = True) -> ClaimRecord:
     if sp is not None:
         n_sp = sum(r["kind"] == "other" for r in un["runs"])
         findings.append(
-            f"The population CTLD loss is not unimodal: with weights 0.8/0.2, {n_sp} of {len(starts)} starts end at a "
+            f"The population CTLD loss is not unimodal: with weights 0.8/0.2, {n_sp} of {len(starts)} starts stop at a "
             f"spurious local minimum θ = ({sp['point'][0]:.4f}, {sp['point'][1]:.4f}) with L = {sp['loss']:.3g} > 0 "
             f"(Hessian eigenvalues {sp['hessian_eigenvalues'][0]:.3g}, {sp['hessian_eigenvalues'][1]:.3g}); L's whole "
             f"range is small (L(swapped) = {un['loss_swapped']:.3g}) because r puts most mass at high temperature, so "
