@@ -29,7 +29,7 @@ from gsmtheory.verify import ClaimRecord, Source
 
 CLAIM_ID = "C16"
 
-SOURCE = Source('COLT 2024', 'perspective step of the smoothness bounds (Theorem 13, Lemma 30; locator not in PAPER.md)',
+SOURCE = Source('COLT 2024', 'Theorem 13, p. 10; Lemma 30, p. 31 (their perspective step; its own locator is not in PAPER.md)',
                 'E_p|Dp/p|^k ≤ max_i E_{p_i}|Dp_i/p_i|^k for p = Σ_i w_i p_i')
 
 

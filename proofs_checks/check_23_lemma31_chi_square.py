@@ -120,9 +120,9 @@ def check(quick: bool = True) -> ClaimRecord:
         "With the standard χ² = ∫(p_i/p_j − 1)² p_j the lemma holds under either reading (δ² ≤ 4D²/(λ(1+β)) ≤ "
         "7D²/(λ(1+β)) when ‖μ_i‖ ≤ D); with the printed ∫(p_i/p_j − 1)² p_i = e^{3δ²} − 2e^{δ²} + 1 it holds only "
         "when D bounds the distance between means (diameter reading, 3δ² ≤ 3D²/(λ(1+β))).",
-        "In Lemma 31, is χ² meant as the standard ∫(p_i/p_j − 1)² p_j? As printed, ∫(p_i/p_j − 1)² p_i equals "
-        "E[e^{3δ_β²}] − …, and with the proofs' ‖μ_i‖ ≤ D (so ‖μ_i − μ_j‖ up to 2D) the step "
-        "χ²(p(x|β,i), p(x|β,j)) ≤ exp(7D²/(λ_min(1+β))) fails: the lifted χ² then grows like e^{5D²/λ_min}.")
+        "As printed, Lemma 31's χ² = ∫(p_i/p_j − 1)² p_i is e^{3δ_β²} − 2e^{δ_β²} + 1 per β, and with the proofs' "
+        "‖μ_i‖ ≤ D (so ‖μ_i − μ_j‖ up to 2D) the step χ²(p(x|β,i), p(x|β,j)) ≤ exp(7D²/(λ_min(1+β))) fails, the "
+        "lifted χ² growing like e^{5D²/λ_min}: is χ² meant as the standard ∫(p_i/p_j − 1)² p_j?")
     ] if max(over) > 1 else []
     return ClaimRecord.bound(
         CLAIM_ID, "χ² between lifted components ≤ 14D²/λ_min (Lemma 17/31): standard and printed χ², diameter and "

@@ -93,6 +93,6 @@ def check(quick: bool = True) -> ClaimRecord:
             "false", SOURCE.printed, numbers + ".",
             "With probability at least 0.99 (asymptotically), ‖θ̂_n − θ*‖² ≤ 100·Tr(Γ_SM)/n (Markov); at the "
             "threshold Tr(Γ_SM)/n the probability is P(Σγ_k Z_k² ≤ Σγ_k), about 0.68 for one parameter.",
-            "In Remark 9, should the event read ‖θ̂_n − θ*‖² ≤ 100·Tr(Γ_SM)/n? Markov's inequality gives "
-            "nothing at the threshold Tr(Γ_SM)/n, and the simulated probability there is about 0.68, not 0.99.")])
+            "Markov's inequality gives nothing at the threshold Tr(Γ_SM)/n in Remark 9, and the simulated "
+            "probability there is about 0.68, not 0.99: should the event read ‖θ̂_n − θ*‖² ≤ 100·Tr(Γ_SM)/n?")])
     return replace(rec, passed=bool(rec.passed and agree))
