@@ -48,6 +48,8 @@ def test_text_table_and_report(make_package: Callable[..., str], tmp_path: Path,
     out, err = capsys.readouterr()
     assert "computed" in out and "theoretical" in out
     assert "C02   FAIL" in out and "Findings:" in out and "solver exploded" in out
+    assert "Errata (printed statements found false, loose or ambiguous):" in out
+    assert "  C02 [KHR 2023, Lemma 2, p. 2; false]: Should Lemma 2's constant be 3 rather than 2?" in out
     assert "2 passed, 3 failed, 5 claims, mode quick" in out and "report in" in out
     assert "verify" in err  # the progress bar goes to stderr
     assert (tmp_path / "rep" / "index.html").exists()
