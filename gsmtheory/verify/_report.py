@@ -186,7 +186,8 @@ section.claim{border-top:1px solid #ddd;margin-top:1rem}
 section.erratum{border-left:4px solid #b36b00;padding:.2rem .8rem;margin:.8rem 0;background:#fff8ef}
 section.erratum.false{border-left-color:#b00020;background:#fff3f4}
 section.erratum dt{font-weight:600} section.erratum dd{margin:0 0 .3rem 1rem}
-.question{font-style:italic} .sev{font-weight:400;font-size:.85em;color:#555} td.src{white-space:nowrap}
+.question{font-style:italic} .sev{font-weight:400;font-size:.85em;color:#555} td.src{min-width:10rem;font-size:.8rem}
+section.erratum.ambiguous{border-left-color:#5a5aa0;background:#f5f5ff}
 """
 
 # Sets data-images="loaded/total" on <body> once every image has decoded (the rendering test reads it).
