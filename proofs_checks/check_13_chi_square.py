@@ -63,8 +63,8 @@ def check(quick: bool = True) -> ClaimRecord:
         f"χ²(p(x, β | i), p(x, β | j)) ≤ ∫_0^14 e^(−6/u) du / ∫_0^14 e^(−7/u) du − 1 = {limit:.4f} for two components "
         "with Σ = λI under the default r (substitute u = (1+β)λ/D²): an absolute constant, not 14D²/λ_min.",
         "Lemma 17/31: the last step ∫ exp(7D²/(λ_min(1+β))) r(β) dβ ≤ 14D²/λ_min discards that this integral is "
-        "β_max/Z_r ≈ 3; is an absolute constant (about 0.13 for two components) the intended bound, which would "
-        "also make Lemma 16's C̄ independent of D?")]
+        f"β_max/Z_r, an O(1) number; is an absolute constant (here {limit:.3g} for two components) the intended "
+        "bound, which would also make Lemma 16's C̄ independent of D?")]
     return ClaimRecord.bound(
         CLAIM_ID, "chi^2 (standard) between lifted components stays bounded; printed bound 14 D^2 / lambda (D the "
                   "diameter of the means).",

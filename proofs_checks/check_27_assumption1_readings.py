@@ -91,6 +91,7 @@ def check(quick: bool = True) -> ClaimRecord:
             "ambiguous", SOURCE.printed, numbers + ".",
             "State one reading: with D the diameter of the means every proof step holds (‖μ_i‖ ≤ D for centred "
             "means, and Lemma 31 holds for either χ²); with D the radius, Lemma 31 needs the standard χ².",
-            "The choice changes β_max and r(β) by a factor 4 in D² and C_P(CTLD) by about 16: in Assumption 1, is D "
+            f"The choice changes β_max and r(β) by a factor 4 in D² and C_P(CTLD) by up to {max(cp_ratio):.3g} here: "
+            "in Assumption 1, is D "
             "the diameter of the set of means (as the display says) or the radius of a ball containing them (as the "
             "sentence above it and the proofs' ‖μ_i‖ ≤ D say)?")])
