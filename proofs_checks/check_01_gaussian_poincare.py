@@ -22,9 +22,12 @@ from typing import Any
 import numpy as np
 
 from gsmtheory.numeric import gaussian_poincare_constant, poincare_1d, poincare_2d
-from gsmtheory.verify import ClaimRecord
+from gsmtheory.verify import ClaimRecord, Source
 
 CLAIM_ID = "C01"
+
+SOURCE = Source('textbook', 'Bakry, Gentil & Ledoux 2014, §4.1 (Ornstein-Uhlenbeck spectrum)',
+                'C_P(N(μ, Σ), D = I) = λ_max(Σ); C_P(N(μ, Σ), D = Σ) = 1')
 
 
 def _centered(var: float, mu: float) -> Callable[[Any], Any]:
@@ -69,10 +72,9 @@ def check(quick: bool = True) -> ClaimRecord:
         f"rtol {rtol2:g}",
         details={"cases": labels, "relative_errors": rel, "max_relative_error_1d": max(rel[:8]),
                  "error_estimates_2d": [r_lan.error_estimate, r_pre.error_estimate],
-                 "methods": ["poincare_1d"] * 8 + ["poincare_2d"] * 2},
-    )
+                 "methods": ["poincare_1d"] * 8 + ["poincare_2d"] * 2}, source=SOURCE)
     if not ok_1d:
         return ClaimRecord.equality(
             CLAIM_ID, record.statement, record.reference, computed[:8], theoretical[:8], 1e-8,
-            "1D Green-kernel solver at rtol 1e-10", details=dict(record.details))
+            "1D Green-kernel solver at rtol 1e-10", details=dict(record.details), source=SOURCE)
     return record

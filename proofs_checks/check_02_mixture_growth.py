@@ -24,9 +24,12 @@ from typing import Any
 import numpy as np
 
 from gsmtheory.numeric import poincare_1d
-from gsmtheory.verify import ClaimRecord, plot, series
+from gsmtheory.verify import ClaimRecord, Source, plot, series
 
 CLAIM_ID = "C02"
+
+SOURCE = Source('KHR 2023', 'Introduction (bimodal mixtures; locator not in PAPER.md)',
+                'C_P(½N(−d/2, 1) + ½N(d/2, 1)) = exp(d²/8 + o(d²))')
 
 
 def _mixture(a: float) -> Callable[[Any], Any]:
@@ -64,5 +67,4 @@ def check(quick: bool = True) -> ClaimRecord:
         theoretical=0.125,
         details={"separations": seps.tolist(), "log_poincare_constant": logc.tolist(),
                  "relative_error_estimates": errs, "prefactor_exponent": float(k),
-                 "fit_without_prefactor": plain, "plots": [fig]},
-    )
+                 "fit_without_prefactor": plain, "plots": [fig]}, source=SOURCE)

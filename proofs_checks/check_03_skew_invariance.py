@@ -43,9 +43,12 @@ from scipy import linalg
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import evaluate_gsm_loss, expect_2d, mixture_logpdf, poincare_constant
 from gsmtheory.symbolic import Diffusion, Spec, gsm_loss, load_spec, parse_spec
-from gsmtheory.verify import ClaimRecord, plot, series
+from gsmtheory.verify import ClaimRecord, Source, plot, series
 
 CLAIM_ID = "C03"
+
+SOURCE = Source('COLT 2024', 'Theorem 3, p. 4; Lemma 4, eq. (6), p. 5',
+                'dX = (−(D+Q)∇f + Γ)dt + √(2D) dB leaves p ∝ e^{−f} stationary for skew Q; E(g) = E_p‖√D ∇g‖²')
 
 STATEMENT = ("Adding any skew-symmetric Q(x) to the complete-recipe diffusion leaves stationarity "
              "of p, the Dirichlet form E, the Poincaré constant C_P and the GSM loss unchanged.")
@@ -297,4 +300,4 @@ def check(quick: bool = True) -> ClaimRecord:
                                 "2D finite-volume C_P under refinement (C03 targets)",
                                 "cells", "relative error of C_P", convergence,
                                 xscale="log", yscale="log")],
-                 "quadrature_panels": panels, "mode": "quick" if quick else "full"})
+                 "quadrature_panels": panels, "mode": "quick" if quick else "full"}, source=SOURCE)

@@ -49,9 +49,12 @@ from scipy import stats
 from gsmtheory.estimation import ctld_loss_values, ctld_problem
 from gsmtheory.numeric import evaluate_gsm_loss
 from gsmtheory.symbolic import Spec, gsm_loss, load_spec, parse_spec
-from gsmtheory.verify import ClaimRecord, plot, series
+from gsmtheory.verify import ClaimRecord, Erratum, Source, plot, series
 
 CLAIM_ID = "C04"
+
+SOURCE = Source('COLT 2024', 'Lemma 2, eq. (3), p. 4; Proposition 7, p. 28',
+                'D_GSM = ½(E_p‖B∇log p_θ‖² + 2E_p div(B²∇log p_θ)) + K_p; CTLD: ℓ = ½‖∇_x log p_θ‖² + Δ_x log p_θ + ½(∂_β log p_θ)² + ∂_β log r ∂_β log p_θ + ∂²_β log p_θ (printed without boundary terms)')
 
 STATEMENT = ("Explicit and implicit GSM losses differ by a θ-independent constant, "
              "−½E_p[∇ℓᵀD∇ℓ], once the boundary terms of finite reflecting ends are kept.")
@@ -283,8 +286,27 @@ def check(quick: bool = True) -> ClaimRecord:
                        style="points"),
             ])],
     }
+    errata = []
+    if default:
+        numbers = ("dropping the β-face terms from the CTLD loss of ½N(−m,1)+½N(m,1) (parameter a, default r and "
+                   "β_max) makes implicit − explicit vary with θ by "
+                   + ", ".join(f"{r['spread_without_faces']:.2g} at m = {r['m']:g}" for r in default)
+                   + " (the explicit loss itself varies by " + ", ".join(f"{r['explicit_spread']:.2g}" for r in default)
+                   + ") and moves the population minimizer by " + ", ".join(shift(r) for r in default)
+                   + "; with r = 1, β_max = 3 the θ-variation is " + ", ".join(f"{r['spread_without_faces']:.2g}"
+                                                                           for r in flat)
+                   + f"; with the faces kept it is ≤ {max(r['spread_with_faces'] for r in ctld):.1e}")
+        errata.append(Erratum(
+            "false", "Proposition 7 (p. 28): ℓ = ½‖∇_x log p_θ(x|β)‖² + Δ_x log p_θ(x|β) + ½(∂_β log p_θ(x|β))² "
+                     "+ ∂_β log r ∂_β log p_θ(x|β) + ∂²_β log p_θ(x|β), without β-boundary terms",
+            numbers + ".",
+            "The implicit CTLD loss equals the explicit one up to a θ-free constant only with the face terms "
+            "−[(r(β)/Z_r) E_{p^β}[∂_β log p_θ(x|β)]]_{β=0}^{β=β_max} added (β is reflected on a bounded interval).",
+            "Proposition 7 integrates by parts in β over [0, β_max] without the boundary terms at β = 0 and β_max; "
+            "since r(β_max) > 0 the β_max face depends on θ (it shifts the minimizer here) — should the loss carry "
+            "−[(r(β)/Z_r) E_{p^β}[∂_β log p_θ]]_0^{β_max}, or is an assumption making it vanish intended?"))
     return ClaimRecord.equality(
         CLAIM_ID, STATEMENT, REFERENCE, worst, 0.0, TOLERANCE,
         "relative to the size of the losses; Gauss–Legendre quadrature is accurate to ~1e-14 here, "
         "any wrong sign or dropped boundary term is of order 1e-1",
-        relative=False, details=details, findings=findings)
+        relative=False, details=details, findings=findings, source=SOURCE, errata=errata)

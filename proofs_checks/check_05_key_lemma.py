@@ -18,9 +18,12 @@ from __future__ import annotations
 
 from gsmtheory.estimation import efficiency
 from gsmtheory.symbolic import load_spec, parse_spec
-from gsmtheory.verify import ClaimRecord
+from gsmtheory.verify import ClaimRecord, Source
 
 CLAIM_ID = "C05"
+
+SOURCE = Source('COLT 2024', 'Lemma 11, pp. 7-8 (KHR 2023 for D = I)',
+                'H = ∇²_θ D_GSM(p, p_θ*) satisfies H⁻¹ ⪯ C_P Γ_MLE')
 
 MIXTURE = '''
 coords = ["x"]
@@ -76,4 +79,4 @@ def check(quick: bool = True) -> ClaimRecord:
         "Koehler, Heckett & Risteski 2023 (ICLR), key lemma; Qin & Risteski 2023, general D",
         ratios, 1.0, upper=False, tolerance=tol,
         tolerance_reason="relative error estimate of C_P plus the quadrature's 1e-10",
-        details={"cases": names, "per_case": per})
+        details={"cases": names, "per_case": per}, source=SOURCE)

@@ -15,9 +15,12 @@ import numpy as np
 
 from gsmtheory.estimation import efficiency, fit
 from gsmtheory.symbolic import parse_spec
-from gsmtheory.verify import ClaimRecord
+from gsmtheory.verify import ClaimRecord, Source
 
 CLAIM_ID = "C07"
+
+SOURCE = Source('textbook', 'Hyvärinen 2005, §3 (Gaussian location and precision); KHR 2023',
+                'score matching and maximum likelihood coincide for Gaussian location and centred precision')
 
 LOCATION = '''
 coords = ["x", "y"]
@@ -74,4 +77,4 @@ def check(quick: bool = True) -> ClaimRecord:
         "and for the precision of a centered Gaussian.",
         "Hyvärinen 2005, Sec. 3; Koehler, Heckett & Risteski 2023", gsm, mle, 1e-10,
         "closed-form GSM solve vs quadrature-normalized Newton MLE, both at ~1e-13",
-        relative=False, details=details)
+        relative=False, details=details, source=SOURCE)

@@ -14,9 +14,12 @@ import sympy as sp
 
 from gsmtheory.estimation import tilt_efficiency
 from gsmtheory.symbolic import load_spec
-from gsmtheory.verify import ClaimRecord
+from gsmtheory.verify import ClaimRecord, Source
 
 CLAIM_ID = "C08"
+
+SOURCE = Source('textbook', 'sandwich covariance of M-estimators (van der Vaart 1998, Thm 5.23) for p_θ ∝ p e^{θh}',
+                'Γ_GSM/Γ_MLE = Var_p(h) E_p[(L h)²] / E(h)² ≥ 1, with equality iff h is an eigenfunction of L')
 
 
 def check(quick: bool = True) -> ClaimRecord:
@@ -50,4 +53,4 @@ def check(quick: bool = True) -> ClaimRecord:
         CLAIM_ID, "For tilts p_θ ∝ p e^{θh}, Γ_GSM/Γ_MLE = Var(h)E[(Lh)²]/E(h)² ≥ 1, "
         "with equality exactly for eigenfunctions of L.",
         "Qin & Risteski 2023 (arXiv 2306.09332), one-parameter tilts", computed, theoretical,
-        1e-9, "quadrature to 1e-10 relative", details={"tilts": rows}, findings=findings)
+        1e-9, "quadrature to 1e-10 relative", details={"tilts": rows}, findings=findings, source=SOURCE)

@@ -17,9 +17,12 @@ import sympy as sp
 
 from gsmtheory.estimation import classify_growth, efficiency, tilt_efficiency
 from gsmtheory.symbolic import load_spec
-from gsmtheory.verify import ClaimRecord, plot, series
+from gsmtheory.verify import ClaimRecord, Source, plot, series
 
 CLAIM_ID = "C09"
+
+SOURCE = Source('KHR 2023', 'bimodal lower bound for score matching (locator not in PAPER.md)',
+                'Γ_SM/Γ_MLE ≥ exp(Ω(d²)) for ½N(−d/2, 1) + ½N(d/2, 1); Γ_MLE stays bounded')
 
 
 def check(quick: bool = True) -> ClaimRecord:
@@ -63,4 +66,4 @@ def check(quick: bool = True) -> ClaimRecord:
                  "square_ratio": square, "means_ratio": means, "mle_weight_variance": mle,
                  "growth": {"weight": g_w.to_dict(), "tanh": g_t.to_dict(), "square": g_s.to_dict(),
                             "means": g_m.to_dict()}, "plots": [fig]},
-        findings=findings)
+        findings=findings, source=SOURCE)

@@ -20,9 +20,12 @@ from scipy import stats
 
 from gsmtheory.numeric import beta_cdf, conditional_cdf, simulate_ctld
 from gsmtheory.symbolic import ctld_lift_spec, ctld_stationarity, load_spec
-from gsmtheory.verify import ClaimRecord
+from gsmtheory.verify import ClaimRecord, Source
 
 CLAIM_ID = "C10"
+
+SOURCE = Source('COLT 2024', 'Definition 6, p. 9',
+                'dX = ∇_x log p^β dt + √2 dB, dβ = ∇_β log r dt + ∇_β log p^β dt + √2 dB′ (reflected); stationary law r(β) p^β(x)')
 
 
 def check(quick: bool = True) -> ClaimRecord:
@@ -45,4 +48,4 @@ def check(quick: bool = True) -> ClaimRecord:
                          "residual, face flux and 50-digit residual all vanish",
         details={"symbolic": sym.to_dict(), "ks_p_beta": p_beta, "ks_p_x_given_beta": p_x,
                  "chains": chains, "dt": dt, "time_span": span, "reflections": sim.reflections,
-                 "beta_max": params.beta_max, "start": {"x": -0.5, "beta": 0.0}})
+                 "beta_max": params.beta_max, "start": {"x": -0.5, "beta": 0.0}}, source=SOURCE)

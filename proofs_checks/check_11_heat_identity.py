@@ -17,9 +17,12 @@ import sympy as sp
 
 from gsmtheory.numeric import mixture_dlogpdf_ds, mixture_hessian, mixture_logpdf, mixture_score
 from gsmtheory.symbolic import GaussianMixture, ctld_heat_identity, ctld_parameters
-from gsmtheory.verify import ClaimRecord
+from gsmtheory.verify import ClaimRecord, Source
 
 CLAIM_ID = "C11"
+
+SOURCE = Source('textbook', 'heat equation for Gaussian smoothing (Evans, PDE §2.3)',
+                '∂_s (p * N(0, sI)) = ½ Δ (p * N(0, sI)), hence ∂_β log p^β = (λ/2)(Δ log p^β + ‖∇ log p^β‖²)')
 
 
 def check(quick: bool = True) -> ClaimRecord:
@@ -54,4 +57,4 @@ def check(quick: bool = True) -> ClaimRecord:
         "closed forms in float64 (1e-10); the finite difference error (~1e-8) is divided by 1e4 before comparing; "
         "the third entry is 0 when both symbolic residuals simplify to 0", relative=False,
         details={"symbolic_zero": symbolic, "max_rel_closed_form": worst_closed, "max_rel_finite_difference": worst_fd,
-                 "points": 2 * n})
+                 "points": 2 * n}, source=SOURCE)

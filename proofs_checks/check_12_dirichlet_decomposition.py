@@ -20,9 +20,12 @@ import numpy as np
 
 from gsmtheory.numeric import ctld_beta_logpdf, ctld_poincare, mixture_logpdf
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
-from gsmtheory.verify import ClaimRecord
+from gsmtheory.verify import ClaimRecord, Source
 
 CLAIM_ID = "C12"
+
+SOURCE = Source('COLT 2024', 'Proposition 6, p. 27',
+                'E_CTLD(g) = Σ_i w_i E_{p(x, β | i)}(g) (the Dirichlet form decomposes over lifted components)')
 
 
 def _rule(a: float, b: float, panels: int) -> tuple[np.ndarray, np.ndarray]:
@@ -76,4 +79,4 @@ def check(quick: bool = True) -> ClaimRecord:
         CLAIM_ID, "CTLD's Dirichlet form (and the variance) decompose exactly over the lifted mixture components.",
         "Qin & Risteski 2023, proof of the CTLD theorem (decomposition)", worst, 0.0, 1e-10,
         "exact identity; tensor Gauss-Legendre quadrature reaches ~1e-13", relative=False,
-        details={"cases": rows, "weights": [0.3, 0.7]})
+        details={"cases": rows, "weights": [0.3, 0.7]}, source=SOURCE)

@@ -14,7 +14,9 @@ weights 0.8/0.2, means as parameters, n = 20000) where vanilla SM converges to t
 label-swapped means from a start it cannot tell from the truth.
 
 The theorem's form is relative to ‖Γ_MLE‖², so the series tested is
-Γ_CTLD/‖Γ_MLE‖² for both baselines (Γ_CTLD/Γ_MLE is reported beside it). All series are
+Γ_CTLD/‖Γ_MLE‖²; Proposition 2 (COLT 2024 p. 9) defines Γ_MLE for O = ∇_(x,β) as the lifted
+model's, so the fitted exponent of the record is the lifted baseline's, and the original
+baseline's is reported beside it (and must not be exponential either) (Γ_CTLD/Γ_MLE is reported beside it). All series are
 indexed by d = 2m, the distance between the two means (the x-axis of the merged
 ``efficiency_vs_separation`` plot, shared with C09).
 
@@ -52,9 +54,12 @@ from gsmtheory.estimation import (
     fit_vanilla,
 )
 from gsmtheory.symbolic import load_spec, parse_spec
-from gsmtheory.verify import ClaimRecord, plot, series
+from gsmtheory.verify import ClaimRecord, Source, plot, series
 
 CLAIM_ID = "C15"
+
+SOURCE = Source('COLT 2024', 'Theorem 14 (3), pp. 10-11; Proposition 2, p. 9',
+                '‖Γ_SM‖ ≤ poly(D, d, λ_max, λ_min⁻¹) ‖Γ_MLE‖², Γ_MLE of the lifted model r(β)p^β_θ (Proposition 2)')
 #: band for the fitted polynomial exponent of Γ_CTLD/‖Γ_MLE‖² (see the module docstring)
 BAND = (-1.0, 8.0)
 
@@ -135,7 +140,7 @@ def check(quick: bool = True) -> ClaimRecord:
     g_s0 = classify_growth(diam, w["ctld_over_mle_sq"])
     g_s1 = classify_growth(diam, w["ctld_over_mle_lifted_sq"])
     k0, k1 = g_s0.rates["polynomial"][0], g_s1.rates["polynomial"][0]
-    exponent = max(k0, k1)
+    exponent = k1  # Γ_MLE of the lifted model, as Proposition 2 defines it; the original baseline is reported
     tame = all(_not_exponential(g) for g in (g_s0, g_s1))
     cramer_rao = min(min(w["ctld_orig"]), min(w["ctld_lifted"])) >= 1.0 - max(w["error"])
     ok = g_van.label in ("exponential", "exponential_quadratic") and tame and cramer_rao
@@ -180,11 +185,12 @@ def check(quick: bool = True) -> ClaimRecord:
                               series("CTLD / MLE (original)", diam, w["ctld_orig"]),
                               series("CTLD / MLE (lifted)", diam, w["ctld_lifted"], style="points")], yscale="log")]
     rec = ClaimRecord.rate(
-        CLAIM_ID, "The annealed (CTLD) estimator's covariance is polynomial in diam relative to ||Gamma_MLE||^2; "
-                  "vanilla SM's is exponential.", "Qin & Risteski 2023, CTLD efficiency theorem",
+        CLAIM_ID, "The annealed (CTLD) estimator's covariance is polynomial in diam relative to ||Gamma_MLE||^2, with "
+                  "Gamma_MLE of the lifted model (Proposition 2; the original model's reported beside it); vanilla "
+                  "SM's is exponential.", "Qin & Risteski, COLT 2024, Theorem 14 (3) and Proposition 2",
         exponent, BAND,
-        "largest fitted polynomial exponent of Gamma_CTLD/||Gamma_MLE||^2 over both MLE baselines; [-1, 8]: C_P^2 "
+        "fitted polynomial exponent of Gamma_CTLD/||Gamma_MLE,lifted||^2 (Proposition 2's baseline); [-1, 8]: C_P^2 "
         "with CTLD's C_P ~ diam^4 (C14) on the upper side, Cramer-Rao on the lower. Also required: both series "
         "classified polynomial or bounded, vanilla's Gamma/Gamma_MLE classified exponential, Gamma_CTLD >= Gamma_MLE "
-        "for both baselines", details=details, findings=findings)
+        "for both baselines", details=details, findings=findings, source=SOURCE)
     return replace(rec, passed=bool(rec.passed and ok))

@@ -25,9 +25,12 @@ from gsmtheory.numeric import (
     mixture_score,
 )
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
-from gsmtheory.verify import ClaimRecord
+from gsmtheory.verify import ClaimRecord, Source
 
 CLAIM_ID = "C16"
+
+SOURCE = Source('COLT 2024', 'Theorem 13, p. 10; Lemma 30, p. 31 (their perspective step; its own locator is not in PAPER.md)',
+                'E_p|Dp/p|^k ≤ max_i E_{p_i}|Dp_i/p_i|^k for p = Σ_i w_i p_i')
 
 
 def _rule(a: float, b: float, panels: int) -> tuple[np.ndarray, np.ndarray]:
@@ -84,4 +87,4 @@ def check(quick: bool = True) -> ClaimRecord:
         CLAIM_ID, "Perspective inequality: E_p|Dp/p|^k <= max_i E_{p_i}|Dp_i/p_i|^k for mixtures.",
         "Qin & Risteski 2023, perspective lemma (CTLD smoothness terms)", computed, bound, upper=True,
         tolerance=1e-10, tolerance_reason="exact inequality; quadrature error ~1e-12 relative",
-        details={"cases": cases})
+        details={"cases": cases}, source=SOURCE)

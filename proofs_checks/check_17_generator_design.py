@@ -21,9 +21,12 @@ from typing import Any
 
 from gsmtheory.estimation import design_ctld
 from gsmtheory.symbolic import GaussianMixture
-from gsmtheory.verify import ClaimRecord, plot, series
+from gsmtheory.verify import ClaimRecord, Source, plot, series
 
 CLAIM_ID = "C17"
+
+SOURCE = Source('beyond', 'DESIGN.md §2 (generator design); the defaults of Definition 6, p. 9',
+                'optimizing log r = −c D²/(λ(1+β)) + κ log(1+β) and β_max never makes C_P(CTLD) worse than the defaults')
 
 
 def _mix(m: float) -> GaussianMixture:
@@ -94,4 +97,4 @@ def check(quick: bool = True) -> ClaimRecord:
         "beyond Qin & Risteski 2023 (their defaults: log r = -7 diam^2/(lambda(1+beta)), beta_max = 14 diam^2/lambda - 1)",
         best, default, upper=True, tolerance=tol,
         tolerance_reason="relative error of the lifted C_P solver (Richardson spread, <= 1e-3 at these grids)",
-        details=details, findings=findings)
+        details=details, findings=findings, source=SOURCE)

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def format_text(result: dict[str, Any]) -> str:
-    """A table of computed against theoretical values, then the findings and failures."""
+    """A table of computed against theoretical values, then the errata, findings and failures."""
     if "checks" in result:
         return "\n".join(f"{c['id']:<6} {c['module']}" + (f"  [{c['problem']}]" if c["problem"] else "")
                          for c in result["checks"])
@@ -60,6 +60,9 @@ def format_text(result: dict[str, Any]) -> str:
         status = "ERROR" if c.kind == "error" else ("pass" if c.passed else "FAIL")
         rows.append(f"{c.id:<6}{status:<8}{format_value(c.computed, 24):<26}"
                     f"{format_value(c.theoretical, 24):<26}{c.seconds:>7.2f}  {c.relation}")
+    if res.errata:
+        rows += ["", "Errata (printed statements found false, loose or ambiguous):"]
+        rows += [f"  {c.id} [{c.citation}; {e.severity}]: {e.question}" for c, e in res.errata]
     if res.findings:
         rows += ["", "Findings:"] + [f"  {cid}: {text}" for cid, text in res.findings]
     failed = [c for c in res.claims if not c.passed]

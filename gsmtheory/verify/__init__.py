@@ -4,7 +4,7 @@ How to add a check (the contract)
 ---------------------------------
 Write ``proofs_checks/check_NN_<slug>.py`` (``NN`` the claim number of DESIGN.md §2)::
 
-    from gsmtheory.verify import ClaimRecord
+    from gsmtheory.verify import ClaimRecord, Source
 
     CLAIM_ID = "C07"
 
@@ -14,13 +14,18 @@ Write ``proofs_checks/check_NN_<slug>.py`` (``NN`` the claim number of DESIGN.md
         return ClaimRecord.equality(
             CLAIM_ID, "Score matching equals MLE for a Gaussian location model.",
             "Koehler et al. 2023, Prop. 2", computed, theoretical=1.0,
-            tolerance=1e-8, tolerance_reason="closed forms; quadrature to 1e-12")
+            tolerance=1e-8, tolerance_reason="closed forms; quadrature to 1e-12",
+            source=Source("KHR 2023", "Proposition 2, p. 5", "Γ_SM = Γ_MLE for N(θ, Σ)"))
 
 Rules:
 
 - one function ``check(quick=True)`` per module; no printing; deterministic (fixed seeds);
   ``quick=True`` takes seconds, ``quick=False`` (``gsmtheory verify --full``) uses fine
   resolutions and larger Monte Carlo.
+- give the record its ``source``: :class:`Source` (paper, locator as in PAPER.md, the printed
+  statement as a formula). Where the printed statement is false or loose, add an
+  :class:`Erratum` (severity, printed, numbers, corrected, question): the report's errata
+  section is built from these records alone.
 - build the record with a constructor that decides ``passed`` from the kind:
   :meth:`ClaimRecord.equality` (named tolerance, relative or absolute),
   :meth:`ClaimRecord.bound` (``upper=True``/``False``; one-sided),
@@ -53,7 +58,16 @@ Python: ``verify(pattern, quick=True) -> VerifyResult``; ``write_report(result, 
 """
 
 from gsmtheory.verify._plots import STANDARD_PLOTS, PlotOutcome, collect_plots, render_plots
-from gsmtheory.verify._record import KINDS, ClaimRecord, plain, plot, series
+from gsmtheory.verify._record import (
+    KINDS,
+    PAPERS,
+    ClaimRecord,
+    Erratum,
+    Source,
+    plain,
+    plot,
+    series,
+)
 from gsmtheory.verify._registry import Check, discover, run_check, select
 from gsmtheory.verify._report import format_value, json_safe, write_report
 from gsmtheory.verify._runner import MODES, VerifyResult, run_checks, verify
@@ -61,10 +75,13 @@ from gsmtheory.verify._runner import MODES, VerifyResult, run_checks, verify
 __all__ = [
     "KINDS",
     "MODES",
+    "PAPERS",
     "STANDARD_PLOTS",
     "Check",
     "ClaimRecord",
+    "Erratum",
     "PlotOutcome",
+    "Source",
     "VerifyResult",
     "collect_plots",
     "discover",

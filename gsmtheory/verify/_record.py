@@ -21,12 +21,25 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["KINDS", "ClaimRecord", "plain", "plot", "series"]
+__all__ = ["KINDS", "PAPERS", "ClaimRecord", "Erratum", "Source", "plain", "plot", "series"]
 
 #: the kinds of claim. "error" is reserved for the registry: a check that raised or did not import.
 KINDS: tuple[str, ...] = ("equality", "upper_bound", "lower_bound", "rate", "finding", "error")
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+
+#: how a printed statement can be wrong (see :class:`Erratum`)
+SEVERITIES: tuple[str, ...] = ("false", "loose", "ambiguous")
+
+#: the works a claim may cite, with their full references (PAPER.md names them this way)
+PAPERS: dict[str, str] = {
+    "COLT 2024": "Qin & Risteski, Fit Like You Sample: Sample-Efficient Generalized Score Matching from "
+                 "Fast Mixing Diffusions, COLT 2024, PMLR 247 (qin24a)",
+    "KHR 2023": "Koehler, Heckett & Risteski, Statistical Efficiency of Score Matching: The View from "
+                "Isoperimetry, ICLR 2023",
+    "textbook": "a standard result (the locator names the book or paper)",
+    "beyond": "beyond the papers: a question the package asks of its own",
+}
 
 
 def plain(value: Any) -> Any:
@@ -63,6 +76,104 @@ def _numbers(value: Any) -> np.ndarray:
 def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
+@dataclass(frozen=True)
+class Source:
+    """Where a claim is printed: the work, the locator in it, and the printed statement.
+
+    Attributes
+    ----------
+    paper : str
+        One of :data:`PAPERS`: ``"COLT 2024"`` (Qin & Risteski, the numbering of the COLT PDF, not
+        arXiv's), ``"KHR 2023"``, ``"textbook"`` or ``"beyond"`` (no printed statement).
+    locator : str
+        Theorem/lemma/remark number and page, e.g. ``"Theorem 6, p. 6"`` (PAPER.md's locators).
+    printed : str
+        The statement as printed, as a formula in the package's notation (PAPER.md), including
+        a printed constant the package finds wrong: the record's computed value answers it.
+    """
+
+    paper: str
+    locator: str
+    printed: str
+
+    def __post_init__(self) -> None:
+        if self.paper not in PAPERS:
+            raise ValueError(f"source paper {self.paper!r} is not one of {', '.join(PAPERS)}")
+        for name in ("locator", "printed"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"source {name} must be a non-empty string (see PAPER.md)")
+
+    @property
+    def citation(self) -> str:
+        """``"COLT 2024, Theorem 6, p. 6"``."""
+        return f"{self.paper}, {self.locator}"
+
+    def to_dict(self) -> dict[str, str]:
+        """``{"paper", "locator", "printed"}``."""
+        return {"paper": self.paper, "locator": self.locator, "printed": self.printed}
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """A printed statement the check found false or loose, as a question for the authors.
+
+    Attributes
+    ----------
+    severity : str
+        ``"false"`` (a computed case contradicts it), ``"loose"`` (true, with the slack in
+        ``numbers``; a bound that a corrected constant or exponent makes sharp) or
+        ``"ambiguous"`` (the text admits readings that the computation tells apart).
+    printed : str
+        The printed statement (formula).
+    numbers : str
+        The computed numbers that show it (one sentence).
+    corrected : str
+        The statement the computation supports.
+    question : str
+        The erratum phrased as a question a reader could send to the authors.
+    """
+
+    severity: str
+    printed: str
+    numbers: str
+    corrected: str
+    question: str
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"erratum severity {self.severity!r} is not one of {', '.join(SEVERITIES)}")
+        for name in ("printed", "numbers", "corrected", "question"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"erratum {name} must be a non-empty sentence")
+
+    def to_dict(self) -> dict[str, str]:
+        """``{"severity", "printed", "numbers", "corrected", "question"}``."""
+        return {"severity": self.severity, "printed": self.printed, "numbers": self.numbers,
+                "corrected": self.corrected, "question": self.question}
+
+
+def _source(value: Any) -> Source | None:
+    if value is None or isinstance(value, Source):
+        return value
+    if isinstance(value, Mapping):
+        return Source(str(value["paper"]), str(value["locator"]), str(value["printed"]))
+    raise TypeError(f"source must be a Source (or its dict), got {type(value).__name__}")
+
+
+def _errata(value: Any) -> tuple[Erratum, ...]:
+    if isinstance(value, Erratum | Mapping):
+        value = (value,)
+    out = []
+    for e in value:
+        if isinstance(e, Mapping):
+            e = Erratum(**{k: str(e[k]) for k in ("severity", "printed", "numbers", "corrected", "question")})
+        if not isinstance(e, Erratum):
+            raise TypeError(f"errata must be Erratum records, got {type(e).__name__}")
+        out.append(e)
+    return tuple(out)
+
 
 @dataclass(frozen=True)
 class ClaimRecord:
@@ -94,6 +205,12 @@ class ClaimRecord:
         that the report draws; plots sharing a ``name`` are merged across claims.
     findings : tuple of str
         Plain sentences with numbers, where a computed case contradicts the claim as reported.
+    source : Source or None
+        Where the claim is printed (paper, locator, printed formula); None only for records of
+        checks outside the package (the registry's error records, test fixtures).
+    errata : tuple of Erratum
+        Printed statements this check found false or loose; the report's errata section is
+        built from these and nothing else.
     """
 
     id: str
@@ -109,6 +226,8 @@ class ClaimRecord:
     seconds: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
     findings: tuple[str, ...] = ()
+    source: Source | None = None
+    errata: tuple[Erratum, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not _ID.match(self.id):
@@ -135,6 +254,8 @@ class ClaimRecord:
         object.__setattr__(self, "theoretical", plain(self.theoretical))
         object.__setattr__(self, "details", plain(dict(self.details)))
         object.__setattr__(self, "findings", findings)
+        object.__setattr__(self, "source", _source(self.source))
+        object.__setattr__(self, "errata", _errata(self.errata))
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -151,6 +272,8 @@ class ClaimRecord:
         relative: bool = True,
         details: Mapping[str, Any] | None = None,
         findings: Sequence[str] = (),
+        source: Source | None = None,
+        errata: Sequence[Erratum] = (),
     ) -> ClaimRecord:
         """Equality within a named tolerance, elementwise over nested values.
 
@@ -173,7 +296,8 @@ class ClaimRecord:
         passed = bool(math.isfinite(err) and err <= tolerance)
         d = {"error": err, **(dict(details) if details else {})}
         return cls(id, statement, reference, "equality", relation, computed, theoretical, passed,
-                   tolerance, tolerance_reason, details=d, findings=tuple(findings))
+                   tolerance, tolerance_reason, details=d, findings=tuple(findings), source=source,
+                   errata=tuple(errata))
 
     @classmethod
     def bound(
@@ -189,6 +313,8 @@ class ClaimRecord:
         tolerance_reason: str = "exact inequality; computed to floating-point accuracy",
         details: Mapping[str, Any] | None = None,
         findings: Sequence[str] = (),
+        source: Source | None = None,
+        errata: Sequence[Erratum] = (),
     ) -> ClaimRecord:
         """One-sided bound, elementwise: ``computed ≤ theoretical·(1 + tol)`` (upper) or
         ``computed ≥ theoretical·(1 − tol)`` (lower), the tolerance scaled by ``|theoretical|``.
@@ -218,7 +344,8 @@ class ClaimRecord:
         d = {"slack": slack, **(dict(details) if details else {})}
         kind = "upper_bound" if upper else "lower_bound"
         return cls(id, statement, reference, kind, relation, computed, theoretical, passed,
-                   tolerance, tolerance_reason, details=d, findings=tuple(findings))
+                   tolerance, tolerance_reason, details=d, findings=tuple(findings), source=source,
+                   errata=tuple(errata))
 
     @classmethod
     def rate(
@@ -233,6 +360,8 @@ class ClaimRecord:
         theoretical: Any = None,
         details: Mapping[str, Any] | None = None,
         findings: Sequence[str] = (),
+        source: Source | None = None,
+        errata: Sequence[Erratum] = (),
     ) -> ClaimRecord:
         """A fitted rate (exponent, growth constant) that must lie in ``band = (lo, hi)``.
 
@@ -247,7 +376,7 @@ class ClaimRecord:
         return cls(id, statement, reference, "rate", relation, c,
                    [lo, hi] if theoretical is None else theoretical, passed, (hi - lo) / 2,
                    tolerance_reason, details=dict(details) if details else {},
-                   findings=tuple(findings))
+                   findings=tuple(findings), source=source, errata=tuple(errata))
 
     @classmethod
     def finding(
@@ -264,6 +393,8 @@ class ClaimRecord:
         tolerance: float | None = None,
         tolerance_reason: str = "",
         details: Mapping[str, Any] | None = None,
+        source: Source | None = None,
+        errata: Sequence[Erratum] = (),
     ) -> ClaimRecord:
         """A result that is reported rather than asserted (e.g. the smallest constant a theorem
         needs). ``passed`` says whether the computation itself succeeded; give at least one
@@ -273,7 +404,7 @@ class ClaimRecord:
             raise ValueError("a finding record needs at least one finding sentence")
         return cls(id, statement, reference, "finding", relation, computed, theoretical, passed,
                    tolerance, tolerance_reason, details=dict(details) if details else {},
-                   findings=findings)
+                   findings=findings, source=source, errata=tuple(errata))
 
     @classmethod
     def error(cls, id: str, message: str, *, statement: str = "", reference: str = "",
@@ -292,6 +423,19 @@ class ClaimRecord:
         """The same record with more findings appended."""
         return replace(self, findings=(*self.findings, *sentences))
 
+    def with_source(self, source: Source) -> ClaimRecord:
+        """The same record with its source set."""
+        return replace(self, source=source)
+
+    def with_errata(self, *errata: Erratum) -> ClaimRecord:
+        """The same record with more errata appended."""
+        return replace(self, errata=(*self.errata, *errata))
+
+    @property
+    def citation(self) -> str:
+        """The source's citation (``"COLT 2024, Theorem 6, p. 6"``), else the free-text reference."""
+        return self.source.citation if self.source is not None else self.reference
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict; keys id, statement, reference, relation, computed, theoretical, passed,
         seconds (DESIGN.md §4), then kind, tolerance, tolerance_reason, details, findings."""
@@ -309,6 +453,8 @@ class ClaimRecord:
             "tolerance_reason": self.tolerance_reason,
             "details": self.details,
             "findings": list(self.findings),
+            "source": None if self.source is None else self.source.to_dict(),
+            "errata": [e.to_dict() for e in self.errata],
         }
 
     @classmethod
@@ -329,6 +475,7 @@ class ClaimRecord:
             passed=bool(data["passed"]), tolerance=num(data.get("tolerance")),
             tolerance_reason=data.get("tolerance_reason", ""), seconds=float(data["seconds"]),
             details=num(data.get("details", {})), findings=tuple(data.get("findings", ())),
+            source=data.get("source"), errata=tuple(data.get("errata", ())),
         )
 
 

@@ -58,8 +58,19 @@ DESIGN_CLAIMS: tuple[str, ...] = tuple(f"C{i:02d}" for i in range(1, 17))
 
 
 def _beyond(c: ClaimRecord) -> bool:
-    """A check whose claim is not one of DESIGN.md §2 (e.g. C17, generator design)."""
+    """A check whose claim is not printed in the papers: its source says ``"beyond"`` (e.g. C17,
+    generator design); without a source, one whose id is not one of DESIGN.md §2."""
+    if c.source is not None:
+        return c.source.paper == "beyond"
     return c.id not in DESIGN_CLAIMS
+
+
+def _locator(c: ClaimRecord) -> str:
+    """Short source column: ``"COLT 2024, Theorem 6, p. 6"``, or the free reference."""
+    return c.source.citation if c.source is not None else (c.reference or "(no source)")
+
+
+_SEVERITY = {"false": "false as printed", "loose": "loose as printed", "ambiguous": "ambiguous as printed"}
 
 
 def _absent(result: VerifyResult) -> str:
@@ -97,14 +108,24 @@ def _markdown(result: VerifyResult, plots: list[PlotOutcome], when: str) -> str:
         f"mode **{result.mode}**; {result.seconds:.1f} s; {when}.",
         "",
         *([_absent(result), ""] if _absent(result) else []),
-        "| id | claim | kind | computed | theoretical | relation | result | s |",
-        "| --- | --- | --- | --- | --- | --- | --- | ---: |",
+        "| id | source | claim | kind | computed | theoretical | relation | result | s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | ---: |",
     ]
     for c in result.claims:
         lines.append("| " + " | ".join(_md_cell(x) for x in (
-            _label(c), format_value(c.statement, 80), c.kind, format_value(c.computed),
+            _label(c), _locator(c), format_value(c.statement, 80), c.kind, format_value(c.computed),
             format_value(c.theoretical), c.relation, _status(c), f"{c.seconds:.2f}")) + " |")
-    lines += ["", "## Findings", ""]
+    lines += ["", "## Errata", ""]
+    if result.errata:
+        lines.append("Printed statements the checks found false, loose or ambiguous, each as a question for the authors.")
+        lines.append("")
+        for c, e in result.errata:
+            lines += [f"### {c.citation} ({_SEVERITY[e.severity]}; check {c.id})", "",
+                      f"- Printed: {e.printed}", f"- Computed: {e.numbers}", f"- Corrected: {e.corrected}",
+                      f"- Question: {e.question}", ""]
+    else:
+        lines += ["No check found a printed statement false or loose.", ""]
+    lines += ["## Findings", ""]
     if result.findings:
         lines += [f"- **{cid}**: {text}" for cid, text in result.findings]
     else:
@@ -131,6 +152,8 @@ def _markdown(result: VerifyResult, plots: list[PlotOutcome], when: str) -> str:
     lines += ["## Claims", ""]
     for c in result.claims:
         lines += [f"### {_label(c)}: {_status(c)}", "", c.statement, ""]
+        if c.source is not None:
+            lines.append(f"- Source: {c.source.citation}; printed: {c.source.printed}")
         if c.reference:
             lines.append(f"- Reference: {c.reference}")
         lines.append(f"- Kind: {c.kind}; relation: {c.relation}")
@@ -144,6 +167,8 @@ def _markdown(result: VerifyResult, plots: list[PlotOutcome], when: str) -> str:
             lines.append(f"- Details: {format_value(extra, 600)}")
         for f in c.findings:
             lines.append(f"- Finding: {f}")
+        for e in c.errata:
+            lines.append(f"- Erratum ({_SEVERITY[e.severity]}): {e.corrected}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -158,6 +183,11 @@ th{background:#f2f2f2} td.num{text-align:right;font-variant-numeric:tabular-nums
 figure{margin:1rem 0} figure img{max-width:100%;border:1px solid #ddd}
 .note{color:#666;font-style:italic} code{font-size:.85em}
 section.claim{border-top:1px solid #ddd;margin-top:1rem}
+section.erratum{border-left:4px solid #b36b00;padding:.2rem .8rem;margin:.8rem 0;background:#fff8ef}
+section.erratum.false{border-left-color:#b00020;background:#fff3f4}
+section.erratum dt{font-weight:600} section.erratum dd{margin:0 0 .3rem 1rem}
+.question{font-style:italic} .sev{font-weight:400;font-size:.85em;color:#555} td.src{min-width:10rem;font-size:.8rem}
+section.erratum.ambiguous{border-left-color:#5a5aa0;background:#f5f5ff}
 """
 
 # Sets data-images="loaded/total" on <body> once every image has decoded (the rendering test reads it).
@@ -178,13 +208,24 @@ def _html(result: VerifyResult, plots: list[PlotOutcome], when: str, directory: 
     for c in result.claims:
         st = _status(c)
         rows.append(
-            f"<tr><td><a href='#{e(c.id)}'>{e(_label(c))}</a></td><td>{e(format_value(c.statement, 90))}</td>"
+            f"<tr><td><a href='#{e(c.id)}'>{e(_label(c))}</a></td><td class='src'>{e(_locator(c))}</td>"
+            f"<td>{e(format_value(c.statement, 90))}</td>"
             f"<td>{e(c.kind)}</td><td class='num'>{e(format_value(c.computed))}</td>"
             f"<td class='num'>{e(format_value(c.theoretical))}</td><td>{e(c.relation)}</td>"
             f"<td class='{st}'>{st}</td><td class='num'>{c.seconds:.2f}</td></tr>")
     findings = "".join(f"<li><b>{e(cid)}</b>: {e(t)}</li>" for cid, t in result.findings)
     findings_html = (f"<ul>{findings}</ul>" if findings else
                      "<p>No computed case contradicts a statement as reported.</p>")
+    errata = []
+    for c, er in result.errata:
+        errata.append(
+            f"<section class='erratum {e(er.severity)}'><h3>{e(c.citation)} "
+            f"<span class='sev'>({e(_SEVERITY[er.severity])}; check <a href='#{e(c.id)}'>{e(c.id)}</a>)</span></h3>"
+            f"<dl><dt>Printed</dt><dd><code>{e(er.printed)}</code></dd><dt>Computed</dt><dd>{e(er.numbers)}</dd>"
+            f"<dt>Corrected</dt><dd>{e(er.corrected)}</dd><dt>Question</dt><dd class='question'>{e(er.question)}</dd>"
+            f"</dl></section>")
+    errata_html = ("<p>Printed statements the checks found false, loose or ambiguous, each as a question for the authors.</p>"
+                   + "".join(errata)) if errata else "<p>No check found a printed statement false or loose.</p>"
     figs = []
     for p in plots:
         if p.filename:
@@ -199,7 +240,9 @@ def _html(result: VerifyResult, plots: list[PlotOutcome], when: str, directory: 
     sections = []
     for c in result.claims:
         st = _status(c)
-        items = [f"<li>Reference: {e(c.reference)}</li>" if c.reference else "",
+        items = [(f"<li class='source'>Source: <b>{e(c.source.citation)}</b>; printed: "
+                  f"<code>{e(c.source.printed)}</code></li>") if c.source is not None else "",
+                 f"<li>Reference: {e(c.reference)}</li>" if c.reference else "",
                  f"<li>Kind: {e(c.kind)}; relation: <code>{e(c.relation)}</code></li>",
                  f"<li>Computed: <code>{e(format_value(c.computed, 400))}</code></li>",
                  f"<li>Theoretical: <code>{e(format_value(c.theoretical, 400))}</code></li>"]
@@ -211,6 +254,8 @@ def _html(result: VerifyResult, plots: list[PlotOutcome], when: str, directory: 
         if extra:
             items.append(f"<li>Details: <code>{e(format_value(extra, 600))}</code></li>")
         items += [f"<li>Finding: {e(f)}</li>" for f in c.findings]
+        items += [f"<li class='erratum-item'>Erratum ({e(_SEVERITY[er.severity])}): {e(er.corrected)}</li>"
+                  for er in c.errata]
         sections.append(f"<section class='claim' id='{e(c.id)}'><h3>{e(_label(c))}: "
                         f"<span class='{st}'>{st}</span></h3><p>{e(c.statement)}</p>"
                         f"<ul>{''.join(items)}</ul></section>")
@@ -225,10 +270,12 @@ def _html(result: VerifyResult, plots: list[PlotOutcome], when: str, directory: 
 mode <b>{e(result.mode)}</b>; {result.seconds:.1f} s; {e(when)}.
 <span id="image-status" class="note"></span></p>
 <p class="note">{e(_absent(result))}</p>
-<table><thead><tr><th>id</th><th>claim</th><th>kind</th><th>computed</th><th>theoretical</th>
+<table><thead><tr><th>id</th><th>source</th><th>claim</th><th>kind</th><th>computed</th><th>theoretical</th>
 <th>relation</th><th>result</th><th>s</th></tr></thead><tbody>
 {''.join(rows)}
 </tbody></table>
+<h2 id="errata">Errata</h2>
+{errata_html}
 <h2 id="findings">Findings</h2>
 {findings_html}
 <h2 id="plots">Plots</h2>

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gsmtheory._errors import GSMError
-from gsmtheory.verify._record import ClaimRecord
+from gsmtheory.verify._record import ClaimRecord, Erratum
 from gsmtheory.verify._registry import Check, discover, run_check, select
 
 __all__ = ["MODES", "VerifyResult", "run_checks", "verify"]
@@ -46,10 +46,17 @@ class VerifyResult:
         """``(claim id, sentence)`` for every finding of every claim."""
         return tuple((c.id, f) for c in self.claims for f in c.findings)
 
+    @property
+    def errata(self) -> tuple[tuple[ClaimRecord, Erratum], ...]:
+        """``(record, erratum)`` for every printed statement a check found false or loose."""
+        return tuple((c, e) for c in self.claims for e in c.errata)
+
     def to_dict(self) -> dict[str, Any]:
-        """``{"claims": [...], "passed": n, "failed": n, "seconds": t, "mode": ...}``."""
+        """``{"claims": [...], "passed": n, "failed": n, "seconds": t, "mode": ..., "errata": [...]}``;
+        each erratum carries the claim id and its source's citation."""
         return {"claims": [c.to_dict() for c in self.claims], "passed": self.passed,
-                "failed": self.failed, "seconds": self.seconds, "mode": self.mode}
+                "failed": self.failed, "seconds": self.seconds, "mode": self.mode,
+                "errata": [{"claim": c.id, "source": c.citation, **e.to_dict()} for c, e in self.errata]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> VerifyResult:

@@ -13,14 +13,15 @@ import pytest
 _counter = itertools.count()
 
 PASSING = '''
-from gsmtheory.verify import ClaimRecord, plot, series
+from gsmtheory.verify import ClaimRecord, Source, plot, series
 CLAIM_ID = "C01"
 def check(quick: bool = True) -> ClaimRecord:
     n = 3 if quick else 5
     xs = [1.0, 2.0, 3.0, 4.0][:n]
     return ClaimRecord.equality(
         CLAIM_ID, "One equals one.", "Fake 2024, Thm 1", 1.0 + 1e-12, 1.0, 1e-9,
-        "rounding only", details={"mode": "quick" if quick else "full", "plots": [
+        "rounding only", source=Source("COLT 2024", "Theorem 1, p. 1", "1 = 1"),
+        details={"mode": "quick" if quick else "full", "plots": [
             plot("cp_vs_separation", "C_P", "separation", "C_P",
                  [series("Langevin", xs, [2.0 ** x for x in xs])], yscale="log"),
             plot("custom_thing", "Custom", "x", "y", [series("a", [0, 1], [1, 0])]),
@@ -28,11 +29,14 @@ def check(quick: bool = True) -> ClaimRecord:
 '''
 
 FAILING = '''
-from gsmtheory.verify import ClaimRecord
+from gsmtheory.verify import ClaimRecord, Erratum, Source
 CLAIM_ID = "C02"
 def check(quick: bool = True) -> ClaimRecord:
     return ClaimRecord.bound(CLAIM_ID, "Three is at most two.", "Fake 2024, Lemma 2", 3.0, 2.0,
-                             findings=["The computed value 3 exceeds the reported bound 2."])
+                             findings=["The computed value 3 exceeds the reported bound 2."],
+                             source=Source("KHR 2023", "Lemma 2, p. 2", "3 <= 2"),
+                             errata=[Erratum("false", "3 <= 2", "computed 3 against the printed 2",
+                                             "3 <= 3", "Should Lemma 2's constant be 3 rather than 2?")])
 '''
 
 RAISING = '''

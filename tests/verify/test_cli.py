@@ -19,11 +19,17 @@ def test_json_shape_and_exit_code(make_package: Callable[..., str],
     pkg = make_package()
     assert main(["verify", "--package", pkg, "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"claims", "passed", "failed", "seconds", "mode"}
+    assert set(data) == {"claims", "passed", "failed", "seconds", "mode", "errata"}
     assert (data["passed"], data["failed"], data["mode"]) == (2, 3, "quick")
     for claim in data["claims"]:
         assert {"id", "statement", "reference", "relation", "computed", "theoretical", "passed",
-                "seconds"} <= set(claim)
+                "seconds", "source", "errata"} <= set(claim)
+    by_id = {c["id"]: c for c in data["claims"]}
+    assert by_id["C01"]["source"] == {"paper": "COLT 2024", "locator": "Theorem 1, p. 1", "printed": "1 = 1"}
+    assert by_id["C03"]["source"] is None  # a raising check has no record of its own
+    (erratum,) = data["errata"]
+    assert erratum["claim"] == "C02" and erratum["source"] == "KHR 2023, Lemma 2, p. 2"
+    assert erratum["severity"] == "false" and erratum["question"].endswith("?")
 
 
 def test_k_filter_passing_subset_exits_zero(make_package: Callable[..., str],
@@ -42,6 +48,8 @@ def test_text_table_and_report(make_package: Callable[..., str], tmp_path: Path,
     out, err = capsys.readouterr()
     assert "computed" in out and "theoretical" in out
     assert "C02   FAIL" in out and "Findings:" in out and "solver exploded" in out
+    assert "Errata (printed statements found false, loose or ambiguous):" in out
+    assert "  C02 [KHR 2023, Lemma 2, p. 2; false]: Should Lemma 2's constant be 3 rather than 2?" in out
     assert "2 passed, 3 failed, 5 claims, mode quick" in out and "report in" in out
     assert "verify" in err  # the progress bar goes to stderr
     assert (tmp_path / "rep" / "index.html").exists()

@@ -136,6 +136,13 @@ MUTATIONS: tuple[Mutation, ...] = (
     # the key lemma is a lower bound on H·C_P, tight for the Gaussian: a C_P too small breaks it
     Mutation("Poincaré constant for a diffusion too small by a factor 2",
              "gsmtheory.estimation:poincare_for", _scale_cp(0.5), ("C05",)),
+    # C_P(CTLD) ≥ C_β (test functions of β alone): a lifted C_P too small breaks Lemma 29's check
+    Mutation("CTLD Poincaré constant too small by a factor 2", "gsmtheory.numeric:ctld_poincare",
+             _scale_cp(0.5), ("C20",)),
+    # Lemma 28 with the printed factor λ (∂_s log p_s doubled) contradicts the heat equation
+    Mutation("β-score with Lemma 28's printed factor (twice the heat equation's)",
+             "gsmtheory.numeric:mixture_dlogpdf_ds", _scale_cp(2.0), ("C11",)),
+    Mutation("lifted χ² off by a factor 3", "gsmtheory.numeric:lifted_chi_square", _scale_cp(3.0), ("C23",)),
 )
 
 

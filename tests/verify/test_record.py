@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gsmtheory.verify import ClaimRecord, plot, series
+from gsmtheory.verify import ClaimRecord, Erratum, Source, plot, series
 
 ARGS = ("C01", "A statement.", "Paper, Thm 1")
 
@@ -123,3 +123,39 @@ def test_constructors_agree_with_their_relation(c: float, t: float, tol: float) 
     assert lo.passed == (c >= t - tol * abs(t))
     a, b = sorted((t, t + tol))
     assert ClaimRecord.rate(*ARGS, c, (a, b), "x").passed == (a <= c <= b)
+
+
+SOURCE = Source("COLT 2024", "Lemma 28, p. 27", "∂_β log p^β = λ_min (Δ log p^β + |∇ log p^β|²)")
+ERRATUM = Erratum("false", "∂_β log p^β = λ_min(…)", "measured factor 0.5 λ_min", "factor λ_min/2",
+                  "Should the factor be λ_min/2?")
+
+
+def test_source_and_errata_travel_with_the_record_and_through_json() -> None:
+    r = ClaimRecord.equality(*ARGS, 0.5, 0.5, 1e-9, "x", source=SOURCE, errata=[ERRATUM])
+    assert r.source == SOURCE and r.errata == (ERRATUM,) and r.citation == "COLT 2024, Lemma 28, p. 27"
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["source"] == {"paper": "COLT 2024", "locator": "Lemma 28, p. 27", "printed": SOURCE.printed}
+    assert d["errata"][0]["severity"] == "false" and d["errata"][0]["question"] == "Should the factor be λ_min/2?"
+    back = ClaimRecord.from_dict(d)
+    assert back.source == SOURCE and back.errata == (ERRATUM,)
+    for ctor in (lambda **k: ClaimRecord.bound(*ARGS, 1.0, 2.0, **k),
+                 lambda **k: ClaimRecord.rate(*ARGS, 1.0, (0.0, 2.0), "x", **k),
+                 lambda **k: ClaimRecord.finding(*ARGS, 1.0, 2.0, ["f"], **k)):
+        rec = ctor(source=SOURCE, errata=[ERRATUM])
+        assert rec.source == SOURCE and rec.errata == (ERRATUM,)
+    plain_rec = ClaimRecord.equality(*ARGS, 1.0, 1.0, 0.0, "x")
+    assert plain_rec.source is None and plain_rec.errata == () and plain_rec.citation == ARGS[2]
+    assert plain_rec.with_source(SOURCE).with_errata(ERRATUM).errata == (ERRATUM,)
+
+
+def test_source_and_erratum_reject_bad_fields() -> None:
+    with pytest.raises(ValueError, match="not one of"):
+        Source("arXiv 2023", "Lemma 1", "x")
+    with pytest.raises(ValueError, match="locator"):
+        Source("COLT 2024", " ", "x")
+    with pytest.raises(ValueError, match="severity"):
+        Erratum("wrong", "p", "n", "c", "q?")
+    with pytest.raises(ValueError, match="question"):
+        Erratum("loose", "p", "n", "c", "")
+    with pytest.raises(TypeError, match="Erratum"):
+        ClaimRecord.equality(*ARGS, 1.0, 1.0, 0.0, "x", errata=["a sentence"])  # type: ignore[list-item]

@@ -52,3 +52,8 @@ def test_report_images_load_in_chromium(make_package: Callable[..., str], tmp_pa
     assert total == 3 and loaded == total
     assert "3 of 3 plots loaded" in dom
     assert "gsmtheory verification report" in dom
+    # sources and errata render (the DOM after scripts: the sections exist and carry the record's text)
+    assert '<h2 id="errata">Errata</h2>' in dom
+    assert re.search(r"<section class=\"erratum false\"><h3>KHR 2023, Lemma 2, p\. 2", dom), dom[:3000]
+    assert "Should Lemma 2's constant be 3 rather than 2?" in dom
+    assert "Source: <b>COLT 2024, Theorem 1, p. 1</b>" in dom

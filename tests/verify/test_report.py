@@ -149,3 +149,35 @@ def test_merged_plot_flags_differing_x_axes(make_package: Callable[..., str]) ->
     assert merged["cp_vs_separation"]["xlabel_conflict"] is True
     assert merged["cp_vs_separation"]["xlabel"].startswith("separation | another x")
     assert merged["custom_thing"]["xlabel_conflict"] is False and merged["custom_thing"]["xlabel"] == "x"
+
+
+def test_report_renders_sources_and_errata(fake_result: VerifyResult, tmp_path: Path) -> None:
+    """Sources beside each claim (table and sections) and an errata section built from the records."""
+    out = write_report(fake_result, tmp_path / "report")
+    md = (out / "report.md").read_text()
+    assert "| id | source | claim |" in md and "| C01 | COLT 2024, Theorem 1, p. 1 |" in md
+    assert "- Source: COLT 2024, Theorem 1, p. 1; printed: 1 = 1" in md
+    errata = md.split("## Errata")[1].split("## Findings")[0]
+    assert "### KHR 2023, Lemma 2, p. 2 (false as printed; check C02)" in errata
+    assert "- Printed: 3 <= 2" in errata and "- Corrected: 3 <= 3" in errata
+    assert "- Question: Should Lemma 2's constant be 3 rather than 2?" in errata
+    assert "C01" not in errata  # only records with errata appear
+    page = (out / "index.html").read_text()
+    assert '<h2 id="errata">Errata</h2>' in page
+    assert page.index('id="errata"') < page.index('id="findings"')
+    assert "<section class='erratum false'><h3>KHR 2023, Lemma 2, p. 2" in page
+    assert "Should Lemma 2&#x27;s constant be 3 rather than 2?" in page
+    assert "<td class='src'>COLT 2024, Theorem 1, p. 1</td>" in page
+    assert "Source: <b>COLT 2024, Theorem 1, p. 1</b>" in page
+    data = json.loads((out / "results.json").read_text())
+    assert data["errata"] == [{"claim": "C02", "source": "KHR 2023, Lemma 2, p. 2", "severity": "false",
+                               "printed": "3 <= 2", "numbers": "computed 3 against the printed 2",
+                               "corrected": "3 <= 3", "question": "Should Lemma 2's constant be 3 rather than 2?"}]
+
+
+def test_report_without_errata_says_so(make_package: Callable[..., str], tmp_path: Path) -> None:
+    ok = ("from gsmtheory.verify import ClaimRecord\nCLAIM_ID = 'C01'\n"
+          "def check(quick=True):\n    return ClaimRecord.equality(CLAIM_ID, 's', 'r', 1.0, 1.0, 0.0, 'x')\n")
+    out = write_report(verify(package=make_package({"check_01_ok": ok})), tmp_path / "r")
+    assert "No check found a printed statement false or loose." in (out / "report.md").read_text()
+    assert "No check found a printed statement false or loose." in (out / "index.html").read_text()
