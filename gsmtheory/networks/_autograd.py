@@ -126,11 +126,13 @@ def weighted_divergence(s: torch.Tensor, x: torch.Tensor, M: torch.Tensor | None
     n, d = x.shape
     if divergence == "exact":
         total = torch.zeros(n, dtype=x.dtype, device=x.device)
+        if not s.requires_grad:
+            return total
         for j in range(d):
-            e = torch.zeros_like(s)
-            e[:, j] = 1.0
-            g = _vjp(s, x, e)  # g[:, i] = ∂_i s_j
-            total = total + (g[:, j] if M is None else (M[:, :, j] * g).sum(-1))
+            (g,) = torch.autograd.grad(s[:, j].sum(), x, create_graph=True, allow_unused=True)
+            if g is None:  # s_j does not depend on x
+                continue
+            total = total + (g[:, j] if M is None else (M[:, :, j] * g).sum(-1))  # g[:, i] = ∂_i s_j
         return total
     out = []
     for _ in range(probes):
