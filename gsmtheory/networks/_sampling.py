@@ -11,7 +11,7 @@ r"""Training and sampling helpers for score and energy networks (seeded, device-
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -32,7 +32,7 @@ class FitHistory:
     batch_size: int
 
 
-def fit_network(loss: torch.nn.Module, parameters: Sequence[torch.nn.Parameter] | object, data: torch.Tensor, *,
+def fit_network(loss: torch.nn.Module, parameters: Iterable[torch.nn.Parameter], data: torch.Tensor, *,
                 steps: int, batch_size: int = 256, lr: float = 1e-3, seed: int = 0) -> FitHistory:
     """Minimize the mean per-sample ``loss(x_batch, generator=g)`` by Adam (minibatches drawn with a seeded g).
 
@@ -43,11 +43,11 @@ def fit_network(loss: torch.nn.Module, parameters: Sequence[torch.nn.Parameter] 
         raise SpecError("steps, batch_size and lr must be positive", "give e.g. steps=1000, batch_size=256, lr=1e-3")
     if data.ndim != 2 or data.shape[0] < 1:
         raise NumericalError(f"data has shape {tuple(data.shape)}", "pass samples of shape (n, d)")
-    params = list(parameters)  # type: ignore[call-overload]
+    params = list(parameters)
     opt = torch.optim.Adam(params, lr=lr)
     gen = torch.Generator(device=data.device)
     gen.manual_seed(int(seed))
-    history = []
+    history: list[float] = []
     n = data.shape[0]
     for _ in range(steps):
         idx = torch.randint(0, n, (min(batch_size, n),), generator=gen, device=data.device)
