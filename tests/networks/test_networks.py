@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import sympy as sp
 import torch
+from scipy.special import ndtr
 
 from gsmtheory.compile import compile_expr
 from gsmtheory.networks import CTLDNetworkLoss, DSMNetworkLoss, GSMNetworkLoss, network_loss
@@ -217,7 +218,7 @@ def test_ctld_hutchinson_is_unbiased():
     x = torch.tensor(np.random.default_rng(4).normal(scale=2.0, size=(200, 2)), dtype=F64)
     beta = torch.linspace(0.0, params.beta_max, 200, dtype=F64)
     z = torch.zeros_like(x)
-    exact = CTLDNetworkLoss(params, net, kind="energy")(x, beta=beta, noise=z, face_noise=z).mean()
+    exact = CTLDNetworkLoss(params, net, kind="energy")(x, beta=beta, noise=z, face_noise=z).mean().detach()
     hutch = CTLDNetworkLoss(params, net, kind="energy", divergence="hutchinson", probes=2)
     draws = torch.stack([hutch(x, beta=beta, noise=z, face_noise=z,
                                generator=torch.Generator().manual_seed(s)).mean().detach() for s in range(200)])
@@ -271,3 +272,43 @@ def test_deterministic_under_a_seed_and_follows_dtype():
     net32 = MixtureNet([[-1.5], [2.3]], [0.3, 0.7])
     out = GSMNetworkLoss(load_spec("gaussian").diffusion, lambda x: net32(x).to(x.dtype))(x.float())
     assert out.dtype == torch.float32
+
+
+def test_langevin_helpers_with_exact_scores():
+    from gsmtheory.networks import annealed_langevin, grid_density, langevin
+
+    gen = torch.Generator().manual_seed(0)
+    h = 0.05
+    x = langevin(lambda v: -v, torch.zeros(4000, 1, dtype=F64), step=h, steps=400, generator=gen)
+    var, exact = float(x.var()), 1.0 / (1.0 - h / 2)  # stationary variance of ULA on N(0, 1)
+    assert abs(var - exact) < 4 * exact * math.sqrt(2 / 4000)
+    # the true noise-conditional score of 0.3 N(-3, 1) + 0.7 N(3, 1): annealing recovers the weights
+    net = MixtureNet([[-3.0], [3.0]], [0.3, 0.7], lam=1.0)
+    start = torch.randn(3000, 1, generator=gen, dtype=F64) * math.sqrt(10.0 + 40.0)
+    xs = annealed_langevin(net, start, beta_max=40.0, lambda_min=1.0, levels=12, steps_per_level=40, eps=0.05,
+                           generator=gen)
+    left = float((xs[:, 0] < 0).double().mean())
+    assert abs(left - 0.3) < 4 * math.sqrt(0.3 * 0.7 / 3000) + 0.01, left
+    pts, probs = grid_density(MixtureNet([[-3.0], [3.0]], [0.3, 0.7], kind="energy"), [-12.0], [12.0], [2400])
+    exact_left = 0.3 * ndtr(3.0) + 0.7 * ndtr(-3.0)  # mass of x < 0, overlap included
+    assert abs(float(probs[pts[:, 0] < 0].sum()) - exact_left) < 1e-6
+
+
+def test_fit_network_is_deterministic_and_lowers_the_loss():
+    from gsmtheory.networks import fit_network
+
+    spec = load_spec("mixture-2d")
+    data = torch.tensor(sample_mixture(spec.diffusion.mixture, 500, seed=0), dtype=F64)
+
+    def train(seed):
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.SiLU(), torch.nn.Linear(16, 1)).double()
+        loss = GSMNetworkLoss(spec.diffusion, lambda x: net(x)[:, 0], kind="energy", divergence="hutchinson")
+        hist = fit_network(loss, net.parameters(), data, steps=60, batch_size=64, lr=1e-2, seed=seed)
+        return hist, torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+
+    h1, p1 = train(3)
+    h2, p2 = train(3)
+    _, p3 = train(4)
+    assert h1.losses == h2.losses and torch.equal(p1, p2) and not torch.equal(p1, p3)
+    assert np.mean(h1.losses[-10:]) < np.mean(h1.losses[:10])
