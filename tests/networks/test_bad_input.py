@@ -65,6 +65,7 @@ def test_ctld_table_without_a_noise_conditional_network():
     # the same network is fine without a [ctld] table, and a two-argument one with it
     assert isinstance(network_loss(load_spec("bimodal"), score), GSMNetworkLoss)
     assert isinstance(network_loss(spec, lambda x, beta: -x), CTLDNetworkLoss)
+    assert isinstance(network_loss("ctld-bimodal", lambda x, beta: -x), CTLDNetworkLoss)  # a catalogue name
 
 
 def test_faces_that_need_the_density_are_refused_clearly():
