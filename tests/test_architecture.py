@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["symbolic", "compile", "numeric", "estimation", "api", "verify", "sweep", "cli"]
+LAYERS = ["symbolic", "compile", "numeric", "estimation", "api", "networks", "verify", "sweep", "cli"]
 BASE = {"gsmtheory", "gsmtheory._errors", "gsmtheory._device", "gsmtheory._json"}
 
 
