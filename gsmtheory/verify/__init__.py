@@ -69,7 +69,7 @@ from gsmtheory.verify._record import (
     series,
 )
 from gsmtheory.verify._registry import Check, discover, run_check, select
-from gsmtheory.verify._report import format_value, json_safe, write_report
+from gsmtheory.verify._report import format_value, write_report
 from gsmtheory.verify._runner import MODES, VerifyResult, run_checks, verify
 
 __all__ = [
@@ -86,7 +86,6 @@ __all__ = [
     "collect_plots",
     "discover",
     "format_value",
-    "json_safe",
     "plain",
     "plot",
     "render_plots",

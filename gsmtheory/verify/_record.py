@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gsmtheory._json import plain
+
 __all__ = ["KINDS", "PAPERS", "ClaimRecord", "Erratum", "Source", "plain", "plot", "series"]
 
 #: the kinds of claim. "error" is reserved for the registry: a check that raised or did not import.
@@ -40,32 +42,6 @@ PAPERS: dict[str, str] = {
     "textbook": "a standard result (the locator names the book or paper)",
     "beyond": "beyond the papers: a question the package asks of its own",
 }
-
-
-def plain(value: Any) -> Any:
-    """Convert numpy scalars/arrays, tuples and mappings into JSON-able plain python.
-
-    Floats stay floats (non-finite ones included; the JSON writers turn them into strings).
-    """
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return float(value)
-    if isinstance(value, complex | np.complexfloating):
-        return {"real": float(value.real), "imag": float(value.imag)}
-    if isinstance(value, np.ndarray):
-        return plain(value.tolist())
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, Sequence):
-        return [plain(v) for v in value]
-    if hasattr(value, "to_dict"):
-        return plain(value.to_dict())
-    raise TypeError(f"{type(value).__name__} is not JSON-able; put numbers, strings, lists or dicts")
 
 
 def _numbers(value: Any) -> np.ndarray:

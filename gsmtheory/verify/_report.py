@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -16,24 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from gsmtheory._errors import GSMError
+from gsmtheory._json import plain
 from gsmtheory.verify._plots import PlotOutcome, render_plots
 from gsmtheory.verify._record import ClaimRecord
 from gsmtheory.verify._runner import VerifyResult
 
-__all__ = ["format_value", "json_safe", "write_report"]
+__all__ = ["format_value", "write_report"]
 
 _REPORT_FILES = ("index.html", "report.md", "results.json")
-
-
-def json_safe(obj: Any) -> Any:
-    """Plain JSON: non-finite floats become the strings "inf", "-inf", "nan"."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else str(obj)
-    if isinstance(obj, dict):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [json_safe(v) for v in obj]
-    return obj
 
 
 def format_value(value: Any, width: int = 60) -> str:
@@ -318,7 +307,7 @@ def write_report(result: VerifyResult, directory: str | os.PathLike[str]) -> Pat
         (tmp / "report.md").write_text(_markdown(result, plots, when), encoding="utf-8")
         (tmp / "index.html").write_text(_html(result, plots, when, tmp), encoding="utf-8")
         (tmp / "results.json").write_text(
-            json.dumps(json_safe(result.to_dict()), indent=1) + "\n", encoding="utf-8")
+            json.dumps(plain(result, finite=True), indent=1) + "\n", encoding="utf-8")
         os.chmod(tmp, 0o755)
         old = None
         if target.exists():
