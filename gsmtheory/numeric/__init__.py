@@ -44,6 +44,12 @@ from gsmtheory.numeric._mixture import (
 )
 from gsmtheory.numeric._poincare import PoincareResult, poincare_constant
 from gsmtheory.numeric._quadrature import Expectation, expect_1d, expect_2d, support_interval
+from gsmtheory.numeric._reduce import (
+    MixtureReduction,
+    ReducedMixture,
+    reduce_mixture,
+    reduced_poincare,
+)
 from gsmtheory.numeric._spectral1d import poincare_1d, truncate_support
 from gsmtheory.numeric._spectral2d import poincare_2d
 from gsmtheory.numeric._spectral3d import ctld_poincare_3d, poincare_3d
@@ -56,7 +62,9 @@ __all__ = [
     "Expectation",
     "LiftedResult",
     "LossEvaluation",
+    "MixtureReduction",
     "PoincareResult",
+    "ReducedMixture",
     "bakry_emery_bound",
     "batch_size",
     "beta_cdf",
@@ -90,6 +98,8 @@ __all__ = [
     "poincare_constant",
     "rayleigh_quotient",
     "rayleigh_ritz",
+    "reduce_mixture",
+    "reduced_poincare",
     "resolve_device",
     "sample_beta",
     "sample_ctld_joint",
