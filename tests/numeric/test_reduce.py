@@ -175,3 +175,13 @@ def test_efficiency_text_shows_what_the_poincare_constant_certifies() -> None:
     assert "18.28 (lower_bound, status bound)" in low and "not a certified bound" in low
     est = format_text({**base, "poincare": {"side": "estimate", "status": "ok"}})
     assert "18.28 (estimate, status ok)" in est and "not a certified bound" not in est
+
+
+def test_isotropic_covariance_shorthand_in_d_10(c3: float) -> None:
+    d = 10
+    m = 3.0 / math.sqrt(d)
+    coords = ", ".join(f'"x{i}"' for i in range(d))
+    spec = parse_spec(f"coords = [{coords}]\n[mixture]\nmeans = {[[-m] * d, [m] * d]}\n"
+                      "weights = [0.5, 0.5]\ncovariance = 1.0\n")
+    assert np.array_equal(np.array(spec.diffusion.mixture.covariance), np.eye(d))
+    assert poincare_constant(spec.diffusion).poincare_constant == pytest.approx(c3, rel=1e-8)
