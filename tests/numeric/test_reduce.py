@@ -185,3 +185,25 @@ def test_isotropic_covariance_shorthand_in_d_10(c3: float) -> None:
                       "weights = [0.5, 0.5]\ncovariance = 1.0\n")
     assert np.array_equal(np.array(spec.diffusion.mixture.covariance), np.eye(d))
     assert poincare_constant(spec.diffusion).poincare_constant == pytest.approx(c3, rel=1e-8)
+
+
+def test_krylov_path_matches_the_eigendecomposition() -> None:
+    """Dense Σ = Q diag(e) Qᵀ in d = 40 with a repeated eigenvalue; δ touches two eigenspaces."""
+    d = 40
+    Q = special_ortho_group.rvs(d, random_state=5)
+    e = np.concatenate([[1.0, 1.0, 1.0], np.linspace(1.5, 3.0, d - 3)])
+    cov = (Q * e) @ Q.T
+    half = 1.2 * (Q[:, 0] + Q[:, 1]) + 0.7 * Q[:, 5]
+    mix = (np.stack([-half, half, 0.3 * half]), [0.3, 0.3, 0.4], cov)
+    a = reduce_mixture(mix)
+    b = reduce_mixture(mix, dense_limit=10)
+    assert (a.method, b.method) == ("eigh", "krylov")
+    assert a.reduced_dim == b.reduced_dim == 2
+    np.testing.assert_allclose(np.sort(np.diag(a.reduced.covariance)),
+                               np.sort(np.diag(b.reduced.covariance)), rtol=1e-10)
+    assert a.complement_lambda_max == pytest.approx(3.0, rel=1e-12)
+    assert b.complement_lambda_max == pytest.approx(3.0, rel=1e-10)
+    # the same reduced problem: equal pairwise distances of the reduced means
+    da = np.linalg.norm(a.reduced.means[:, None] - a.reduced.means[None], axis=-1)
+    db = np.linalg.norm(b.reduced.means[:, None] - b.reduced.means[None], axis=-1)
+    np.testing.assert_allclose(da, db, atol=1e-10)
