@@ -30,6 +30,7 @@ from gsmtheory.numeric._ctld import (
     sample_ctld_joint,
     simulate_ctld,
 )
+from gsmtheory.numeric._ctld_nd import ctld_poincare_nd, ctld_second_moment_bound
 from gsmtheory.numeric._loss_eval import (
     LOSS_METHODS,
     LossEvaluation,
@@ -76,7 +77,9 @@ __all__ = [
     "ctld_poincare",
     "ctld_poincare_3d",
     "ctld_poincare_curve",
+    "ctld_poincare_nd",
     "ctld_poincare_spec",
+    "ctld_second_moment_bound",
     "curvature_lower_bound",
     "evaluate_gsm_loss",
     "expect_1d",
