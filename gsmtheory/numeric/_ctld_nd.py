@@ -36,7 +36,9 @@ bound C_P ≥ Var(v₁)/E|∇v₁|² = E_r[s²] (v₁ itself).
 :func:`gsmtheory.numeric.poincare_3d` (finite volumes, per-axis Richardson, its error estimate;
 sector 1 with ``potential``). The grid is the one of :func:`ctld_poincare_3d` for the 2D mixture
 with means (a_k, 0) and covariance diag(S_U, σ²), with the second axis replaced by ρ on
-[0, s_max(√(m−1) + √(2·tail))], sinh-stretched at the narrowest s around ρ = 0. m = 0 (no U^⊥)
+[s_min t_lo, s_max t_hi] (t^{m±1}e^{−t²/2} above e^{−tail} of its maximum on [t_lo, t_hi]),
+sinh-stretched at the narrowest s around ρ = 0 (≈ uniform in log ρ), with sqrt(m/4) times
+more cells once m > 4 (the radial profile's relative width is ~ 1/sqrt(2m)). m = 0 (no U^⊥)
 falls back to :func:`ctld_poincare` (k = 1) and :func:`ctld_poincare_3d` (k = 2).
 Not covered (a one-line error): k ≥ 2 with m ≥ 1 (a 4D problem or more), Σ not a multiple of
 the identity on U^⊥ (one radius per eigenspace).
@@ -73,6 +75,27 @@ def ctld_second_moment_bound(params: Any, sigma2: float) -> float:
     lr = np.asarray(ctld_beta_logpdf(params, b), dtype=float)
     pr = np.exp(lr - lr.max()) * wb
     return float(sigma2 + float(params.lambda_min) * float(pr @ b / pr.sum()))
+
+
+def _radial_range(m: int, tail: float) -> tuple[float, float]:
+    """[t_lo, t_hi] outside which t^{m±1} e^{−t²/2} (both sectors' radial weights, in units of s)
+    is below e^{−tail} of its maximum; t_lo = 0 when the weight does not vanish fast at 0."""
+    from scipy.optimize import brentq
+
+    def bounds(power: int) -> tuple[float, float]:
+        if power <= 0:
+            return 0.0, math.sqrt(2.0 * tail)
+        t0 = math.sqrt(power)
+        f0 = power * (math.log(t0) - 0.5)
+
+        def g(t: float) -> float:
+            return power * math.log(t) - 0.5 * t * t - f0 + tail
+
+        lo = 0.0 if g(1e-300) > 0 else float(brentq(g, 1e-300, t0))
+        return lo, float(brentq(g, t0, t0 + math.sqrt(2.0 * tail) + 1.0))
+
+    a, b = bounds(m - 1), bounds(m + 1)
+    return min(a[0], b[0]), max(a[1], b[1])
 
 
 def ctld_poincare_nd(mixture: Any, params: Any, *, resolution: float = 1.0, rtol: float = 1e-2,
@@ -126,10 +149,14 @@ def ctld_poincare_nd(mixture: Any, params: Any, *, resolution: float = 1.0, rtol
     box, stretch, shape = _ctld_grid(fake, params, resolution, tail)
     b_lo, b_hi = box[2]
     s_lo, s_hi = math.sqrt(sigma2 + lam * b_lo), math.sqrt(sigma2 + lam * b_hi)
-    rho_hi = s_hi * (math.sqrt(max(m - 1, 0)) + math.sqrt(2.0 * tail))
-    box[1] = (0.0, rho_hi)
+    t_lo, t_hi = _radial_range(m, tail)
+    rho_lo, rho_hi = s_lo * t_lo, s_hi * t_hi
+    box[1] = (rho_lo, rho_hi)
     stretch[1] = (s_lo, 0.0)
-    shape[1] = max(8, math.ceil(2.5 * resolution * math.asinh(rho_hi / s_lo)))
+    # the radial profile has relative width ~ 1/sqrt(2m) around s·sqrt(m − 1): cells per unit of
+    # asinh(ρ/s_lo) (≈ log ρ) grow like sqrt(m)
+    dens = 2.5 * resolution * max(1.0, math.sqrt(m / 4.0))
+    shape[1] = max(8, math.ceil(dens * (math.asinh(rho_hi / s_lo) - math.asinh(rho_lo / s_lo))))
 
     def radial(rho: Array, b: Array, power: int) -> Array:
         s2 = sigma2 + lam * b
@@ -165,5 +192,5 @@ def ctld_poincare_nd(mixture: Any, params: Any, *, resolution: float = 1.0, rtol
         status = "failed"
         msg = f"inconsistent: {msg} is below the lower bound E_r[s²]"
     return PoincareResult(value, err, "ctld-sectors", res, status, msg, "estimate",
-                          (top.truncation[0], (-rho_hi, rho_hi), top.truncation[2])
+                          (top.truncation[0], (rho_lo, rho_hi), top.truncation[2])
                           if len(top.truncation) == 3 else ())
