@@ -1,0 +1,171 @@
+r"""CTLD efficiency in any d by symmetry reduction (issue #14): the 1D problem along U plus a closed-form term.
+
+Setting: target p = Σ_k w_k N(μ_k, Σ) on R^d, Σ = σ²I on U^⊥ (U: the span of the mean
+differences, expanded to Σ-invariance, :func:`gsmtheory.numeric.reduce_mixture`), and a
+``[model.mixture]`` that moves the means **within U** (μ_k(θ) − μ_k(θ*) ∈ U for every θ; weights
+may depend on θ, the covariance is the target's). Write x = (u, v), u = Bᵀx ∈ U (dim U = 1 here),
+v ∈ U^⊥ (m = d − 1). Then p^β_θ(x) = p^β_{U,θ}(u) · N(v; c, s²I_m), s² = σ² + βλ, and the
+v-factor does not depend on θ. Term by term in the CTLD loss (Prop. 7 of the COLT text; the
+package keeps the β-faces, DESIGN.md §1):
+
+- ∇_x, Δ_x, ∂_β log r·∂_β, ∂²_β and the β-face fluxes split into a u-part (the 1D problem's)
+  plus a θ-free v-part, so their θ-derivatives are the 1D problem's;
+- ½(∂_β log p_θ)², with ∂_β log p^β_θ = A_θ(u, β) + B(v, β) and
+  B = (λ/2)(|v − c|²/s⁴ − m/s²) (the heat equation), has θ-gradient (A_θ + B)∇_θA_θ.
+
+B has conditional mean 0 given (u, β), also after averaging over the data point's v for the
+β-face cross terms, and E[B² | β] = λ²m/(2s⁴). Hence H, vanilla score matching, both MLE
+baselines (I_p and E_r I_{p^β}) equal the 1D problem's exactly, and
+
+    Γ_CTLD,d = Γ_CTLD,1D + m · H⁻¹ E_{r p^β_U}[∇_θA ∇_θAᵀ · λ²/(2s⁴)] H⁻¹,   A = ∂_β log p^β_{U,θ},
+
+for both face treatments (tests/ctld/test_ctld_2d.py proves the case m = 1 against the 2D
+quadrature). So the along-U block of Γ_CTLD is *not* the 1D covariance: it grows linearly in d
+through the β-score of the Gaussian directions, while the vanilla and MLE blocks do not move.
+Models that move the means off U (the full θ ∈ R^{dK}) are not covered here (one-line error).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from numpy.typing import NDArray
+
+from gsmtheory._errors import ModelError
+from gsmtheory.compile import compile_expr
+
+__all__ = ["ctld_efficiency_reduced"]
+
+Array = NDArray[np.float64]
+
+
+def _number(x: float) -> str:
+    return repr(float(x))
+
+
+def _reduced_spec(spec: Any, params: Any) -> tuple[Any, int, float]:
+    """The 1D spec along U (target, model, [ctld] with the full problem's constants), m, σ²."""
+    from gsmtheory.numeric import reduce_mixture
+    from gsmtheory.symbolic import parse_spec
+
+    mix = spec.diffusion.mixture
+    red = reduce_mixture(mix)
+    d, k, m = red.ambient_dim, red.reduced_dim, red.complement_dim
+    if k != 1:
+        raise ModelError(f"the CTLD efficiency in d = {d} reduces to dim U = {k}; only dim U = 1 is covered",
+                         "use two components or collinear means")
+    if m and len(red.complement_eigenvalues) != 1:
+        raise ModelError("Σ is not a multiple of the identity off the means' span", "use an isotropic covariance")
+    sigma2 = float(red.complement_eigenvalues[0][0]) if m else 0.0
+    model = spec.model
+    mixe = getattr(model, "mixture", None)
+    if mixe is None:
+        raise ModelError("the reduction needs a [model.mixture] model", "give the model as a [model.mixture]")
+    theta = tuple(model.params)
+    truth = np.array([float(t) for t in model.truth])
+    cov = np.array([[float(sp.sympify(v)) if not sp.sympify(v).free_symbols else math.nan for v in row]
+                    for row in mixe.covariance])
+    if not np.allclose(cov, np.array(mix.covariance), rtol=1e-12, atol=1e-12):
+        raise ModelError("the model's covariance differs from the target's or depends on θ",
+                         "the reduction needs the target's covariance, known")
+    b = red.basis[:, 0]
+    means_fn = compile_expr(theta, [e for row in mixe.means for e in row], "numpy")
+    kk = len(mixe.means)
+
+    def means_at(t: Array) -> Array:
+        vals = means_fn(*t)
+        return np.array([float(np.asarray(v)) for v in vals]).reshape(kk, d)
+
+    base = means_at(truth)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        moved = means_at(truth + rng.normal(size=truth.size)) - base
+        off = moved - np.outer(moved @ b, b)
+        if np.max(np.abs(off)) > 1e-10 * (1.0 + np.max(np.abs(moved))):
+            raise ModelError("the model moves the means off the span of the mean differences",
+                             "in d >= 3 the CTLD efficiency covers models that move the means along it")
+    names = list(theta)
+    u_means = [str(sp.expand(sum(sp.Float(float(bi), 17) * sp.sympify(e) for bi, e in zip(b, row, strict=True))))
+               for row in mixe.means]
+    a = red.reduced.means[:, 0]
+    text = "\n".join([
+        'coords = ["u"]',
+        "[mixture]",
+        f"means = [{', '.join(f'[{_number(v)}]' for v in a)}]",
+        f"weights = [{', '.join(_number(w) for w in mix.weights)}]",
+        f"covariance = [[{_number(red.reduced.covariance[0, 0])}]]",
+        "[model]",
+        f"params = [{', '.join(repr(n) for n in map(str, names))}]".replace("'", '"'),
+        "truth = {" + ", ".join(f"{n} = {_number(v)}" for n, v in zip(map(str, names), truth, strict=True)) + "}",
+        "[model.mixture]",
+        f"means = [{', '.join(f'[{chr(34)}{e}{chr(34)}]' for e in u_means)}]",
+        f"weights = [{', '.join(chr(34) + str(w) + chr(34) for w in mixe.weights)}]",
+        f"covariance = [[{_number(red.reduced.covariance[0, 0])}]]",
+        "[ctld]",
+        f"lambda_min = {_number(params.lambda_min)}",
+        f"diameter = {_number(params.diameter)}",
+        f"beta_max = {_number(params.beta_max)}",
+        f'log_r = "{params.log_r}"',
+        "",
+    ])
+    return parse_spec(text, name=f"{spec.name} (along U)"), m, sigma2
+
+
+def _correction(problem: Any, sig2: float, panels: int, nh: int) -> Array:
+    """E_{r p^β_U}[∇_θA ∇_θAᵀ λ²/(2s⁴)] (per U^⊥ direction), s² = σ²_⊥ + βλ."""
+    model = problem.loss.model
+    beta = problem.loss.diffusion.coords[-1]
+    lam = float(problem.params.lambda_min)
+    a_fn = compile_expr((*model.coords, *model.params),
+                        [sp.diff(model.log_density, beta, t) for t in model.params], "numpy")
+    th = [float(t) for t in problem.truth]
+
+    def fn(x: Array, b: Array) -> list[Array]:
+        with np.errstate(all="ignore"):
+            av = np.stack([np.broadcast_to(np.asarray(v, dtype=float), x.shape) for v in a_fn(x, b, *th)], -1)
+        w = lam**2 / (2.0 * (sig2 + b * lam) ** 2)
+        return [np.einsum("...i,...j->...ij", av, av) * w[..., None, None]]
+
+    return np.asarray(problem.joint_expect(fn, panels=panels, nh=nh)[0])
+
+
+def ctld_efficiency_reduced(spec: Any, *, panels: int = 6, nh: int = 8, poincare: bool = True,
+                            **overrides: object) -> Any:
+    r"""CTLD efficiency of a spec in d ≥ 2 whose model moves the means along U (module docstring).
+
+    Returns the :class:`CTLDEfficiency` of the full problem: H, Γ_vanilla, both Γ_MLE from the
+    1D problem along U, Γ_CTLD (both face treatments) with the m·H⁻¹E[…]H⁻¹ term added; the
+    error is the larger of the 1D quadrature's and the term's change between (panels, nh) and
+    twice both. With ``poincare``, C_P of the d-dimensional lift by angular sectors
+    (:func:`gsmtheory.numeric.ctld_poincare_nd`); the general theorem is not evaluated
+    (its smoothness terms are not reduced).
+    """
+    from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
+    from gsmtheory.numeric import ctld_poincare_nd
+    from gsmtheory.symbolic import ctld_parameters
+
+    params = ctld_parameters(spec.diffusion, spec.ctld, constants=spec.constants_map, **overrides)  # type: ignore[arg-type]
+    one_spec, m, sigma2 = _reduced_spec(spec, params)
+    one = ctld_problem(one_spec)
+    eff = ctld_efficiency(one, panels=panels, nh=nh)
+    lo = _correction(one, sigma2, panels, nh)
+    hi = _correction(one, sigma2, 2 * panels, 2 * nh)
+    hinv = np.linalg.inv(eff.hessian)
+    extra = m * hinv @ hi @ hinv
+    extra = 0.5 * (extra + extra.T)
+    err_extra = float(np.max(np.abs(hi - lo)) / max(float(np.max(np.abs(hi))), 1e-300))
+    gsm = eff.gsm_covariance + extra
+    error = max(eff.error, err_extra * float(np.max(np.abs(extra))) / max(float(np.max(np.abs(gsm))), 1e-300))
+    pr = ctld_poincare_nd(spec.diffusion.mixture, params, resolution=0.8, rtol=1e-2) if poincare else None
+    res = {**eff.resolution, "reduction": {"ambient_dim": spec.diffusion.dim, "reduced_dim": 1,
+                                           "complement_dim": m, "sigma2_perp": sigma2,
+                                           "ctld_term": extra.tolist(),
+                                           "ctld_covariance_1d": eff.gsm_covariance.tolist()}}
+    return replace(eff, gsm_covariance=gsm, gsm_covariance_exact_faces=eff.gsm_covariance_exact_faces + extra,
+                   error=error, resolution=res, ctld=params, poincare=pr, theorem=None,
+                   method=f"reduced to the 1D problem along U (+ {m} x the beta-score term of U^perp); "
+                          f"{eff.method}")
