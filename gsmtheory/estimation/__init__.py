@@ -17,7 +17,7 @@ from gsmtheory.estimation._ctld import (
     fit_vanilla,
 )
 from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
-from gsmtheory.estimation._ctld_reduce import ctld_efficiency_reduced
+from gsmtheory.estimation._ctld_reduce import ctld_efficiency_along_u, ctld_efficiency_reduced
 from gsmtheory.estimation._efficiency import (
     Efficiency,
     KeyLemma,
@@ -82,6 +82,7 @@ __all__ = [
     "build_problem",
     "classify_growth",
     "ctld_efficiency",
+    "ctld_efficiency_along_u",
     "ctld_efficiency_reduced",
     "ctld_efficiency_spec",
     "ctld_empirical_loss",

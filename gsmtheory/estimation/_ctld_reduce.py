@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from gsmtheory._errors import ModelError
 from gsmtheory.compile import compile_expr
 
-__all__ = ["ctld_efficiency_reduced"]
+__all__ = ["ctld_efficiency_along_u", "ctld_efficiency_reduced"]
 
 Array = NDArray[np.float64]
 
@@ -47,20 +47,10 @@ def _number(x: float) -> str:
     return repr(float(x))
 
 
-def _reduced_spec(spec: Any, params: Any) -> tuple[Any, int, float]:
-    """The 1D spec along U (target, model, [ctld] with the full problem's constants), m, σ²."""
-    from gsmtheory.numeric import reduce_mixture
-    from gsmtheory.symbolic import parse_spec
-
+def _check_model(spec: Any, red: Any) -> list[str]:
+    """The model's means along U as expressions (u = bᵀμ_k(θ)); a one-line error when not a U-model."""
+    d = red.ambient_dim
     mix = spec.diffusion.mixture
-    red = reduce_mixture(mix)
-    d, k, m = red.ambient_dim, red.reduced_dim, red.complement_dim
-    if k != 1:
-        raise ModelError(f"the CTLD efficiency in d = {d} reduces to dim U = {k}; only dim U = 1 is covered",
-                         "use two components or collinear means")
-    if m and len(red.complement_eigenvalues) != 1:
-        raise ModelError("Σ is not a multiple of the identity off the means' span", "use an isotropic covariance")
-    sigma2 = float(red.complement_eigenvalues[0][0]) if m else 0.0
     model = spec.model
     mixe = getattr(model, "mixture", None)
     if mixe is None:
@@ -88,22 +78,28 @@ def _reduced_spec(spec: Any, params: Any) -> tuple[Any, int, float]:
         if np.max(np.abs(off)) > 1e-10 * (1.0 + np.max(np.abs(moved))):
             raise ModelError("the model moves the means off the span of the mean differences",
                              "in d >= 3 the CTLD efficiency covers models that move the means along it")
-    names = list(theta)
-    u_means = [str(sp.expand(sum(sp.Float(float(bi), 17) * sp.sympify(e) for bi, e in zip(b, row, strict=True))))
-               for row in mixe.means]
+    return [str(sp.expand(sum(sp.Float(float(bi), 17) * sp.sympify(e) for bi, e in zip(b, row, strict=True))))
+            for row in mixe.means]
+
+
+def _along_u_spec(red: Any, params: Any, u_means: list[str], weights: list[str], names: list[str],
+                  truth: Array, name: str) -> Any:
+    """The 1D spec along U: target Σ w_k N(a_k, S_U), model means u_means(θ), the full [ctld] constants."""
+    from gsmtheory.symbolic import parse_spec
+
     a = red.reduced.means[:, 0]
     text = "\n".join([
         'coords = ["u"]',
         "[mixture]",
         f"means = [{', '.join(f'[{_number(v)}]' for v in a)}]",
-        f"weights = [{', '.join(_number(w) for w in mix.weights)}]",
+        f"weights = [{', '.join(_number(w) for w in red.reduced.weights)}]",
         f"covariance = [[{_number(red.reduced.covariance[0, 0])}]]",
         "[model]",
-        f"params = [{', '.join(repr(n) for n in map(str, names))}]".replace("'", '"'),
-        "truth = {" + ", ".join(f"{n} = {_number(v)}" for n, v in zip(map(str, names), truth, strict=True)) + "}",
+        "params = [" + ", ".join(f'"{n}"' for n in names) + "]",
+        "truth = {" + ", ".join(f"{n} = {_number(v)}" for n, v in zip(names, truth, strict=True)) + "}",
         "[model.mixture]",
-        f"means = [{', '.join(f'[{chr(34)}{e}{chr(34)}]' for e in u_means)}]",
-        f"weights = [{', '.join(chr(34) + str(w) + chr(34) for w in mixe.weights)}]",
+        "means = [" + ", ".join(f'["{e}"]' for e in u_means) + "]",
+        "weights = [" + ", ".join(f'"{w}"' for w in weights) + "]",
         f"covariance = [[{_number(red.reduced.covariance[0, 0])}]]",
         "[ctld]",
         f"lambda_min = {_number(params.lambda_min)}",
@@ -112,7 +108,20 @@ def _reduced_spec(spec: Any, params: Any) -> tuple[Any, int, float]:
         f'log_r = "{params.log_r}"',
         "",
     ])
-    return parse_spec(text, name=f"{spec.name} (along U)"), m, sigma2
+    return parse_spec(text, name=name)
+
+
+def _reduction(mixture: Any) -> tuple[Any, int, float]:
+    from gsmtheory.numeric import reduce_mixture
+
+    red = reduce_mixture(mixture)
+    d, k, m = red.ambient_dim, red.reduced_dim, red.complement_dim
+    if k != 1:
+        raise ModelError(f"the CTLD efficiency in d = {d} reduces to dim U = {k}; only dim U = 1 is covered",
+                         "use two components or collinear means")
+    if m and len(red.complement_eigenvalues) != 1:
+        raise ModelError("Σ is not a multiple of the identity off the means' span", "use an isotropic covariance")
+    return red, m, float(red.complement_eigenvalues[0][0]) if m else 0.0
 
 
 def _correction(problem: Any, sig2: float, panels: int, nh: int) -> Array:
@@ -133,6 +142,48 @@ def _correction(problem: Any, sig2: float, panels: int, nh: int) -> Array:
     return np.asarray(problem.joint_expect(fn, panels=panels, nh=nh)[0])
 
 
+def ctld_efficiency_along_u(mixture: Any, params: Any, u_means: list[str], weights: list[str],
+                           names: list[str], truth: Array, *, panels: int = 6, nh: int = 8,
+                           poincare: bool = True, name: str = "along U") -> Any:
+    r"""CTLD efficiency of a target mixture in R^d and a model given by its means along U.
+
+    ``u_means`` are the model's means in the coordinate u = bᵀx along U (expressions in
+    ``names``; b is ``reduce_mixture(mixture).basis[:, 0]``), ``weights`` its weights; the
+    covariance is the target's. Arrays in, so large d needs no d-dimensional SymPy expression:
+    the cost in d is that of :func:`gsmtheory.numeric.reduce_mixture`. See
+    :func:`ctld_efficiency_reduced` for the formulas.
+    """
+    red, m, sigma2 = _reduction(mixture)
+    return _assemble(_along_u_spec(red, params, u_means, weights, names, np.asarray(truth, float), name),
+                     mixture, params, red.ambient_dim, m, sigma2, panels, nh, poincare)
+
+
+def _assemble(one_spec: Any, mixture: Any, params: Any, d: int, m: int, sigma2: float, panels: int, nh: int,
+              poincare: bool) -> Any:
+    from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
+    from gsmtheory.numeric import ctld_poincare_nd
+
+    one = ctld_problem(one_spec)
+    eff = ctld_efficiency(one, panels=panels, nh=nh)
+    lo = _correction(one, sigma2, panels, nh)
+    hi = _correction(one, sigma2, 2 * panels, 2 * nh)
+    hinv = np.linalg.inv(eff.hessian)
+    extra = m * hinv @ hi @ hinv
+    extra = 0.5 * (extra + extra.T)
+    err_extra = float(np.max(np.abs(hi - lo)) / max(float(np.max(np.abs(hi))), 1e-300))
+    gsm = eff.gsm_covariance + extra
+    error = max(eff.error, err_extra * float(np.max(np.abs(extra))) / max(float(np.max(np.abs(gsm))), 1e-300))
+    pr = ctld_poincare_nd(mixture, params, resolution=0.8, rtol=1e-2) if poincare else None
+    res = {**eff.resolution, "reduction": {"ambient_dim": d, "reduced_dim": 1,
+                                           "complement_dim": m, "sigma2_perp": sigma2,
+                                           "ctld_term": extra.tolist(),
+                                           "ctld_covariance_1d": eff.gsm_covariance.tolist()}}
+    return replace(eff, gsm_covariance=gsm, gsm_covariance_exact_faces=eff.gsm_covariance_exact_faces + extra,
+                   error=error, resolution=res, ctld=params, poincare=pr, theorem=None,
+                   method=f"reduced to the 1D problem along U (+ {m} x the beta-score term of U^perp); "
+                          f"{eff.method}")
+
+
 def ctld_efficiency_reduced(spec: Any, *, panels: int = 6, nh: int = 8, poincare: bool = True,
                             **overrides: object) -> Any:
     r"""CTLD efficiency of a spec in d ≥ 2 whose model moves the means along U (module docstring).
@@ -144,28 +195,14 @@ def ctld_efficiency_reduced(spec: Any, *, panels: int = 6, nh: int = 8, poincare
     (:func:`gsmtheory.numeric.ctld_poincare_nd`); the general theorem is not evaluated
     (its smoothness terms are not reduced).
     """
-    from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
-    from gsmtheory.numeric import ctld_poincare_nd
     from gsmtheory.symbolic import ctld_parameters
 
     params = ctld_parameters(spec.diffusion, spec.ctld, constants=spec.constants_map, **overrides)  # type: ignore[arg-type]
-    one_spec, m, sigma2 = _reduced_spec(spec, params)
-    one = ctld_problem(one_spec)
-    eff = ctld_efficiency(one, panels=panels, nh=nh)
-    lo = _correction(one, sigma2, panels, nh)
-    hi = _correction(one, sigma2, 2 * panels, 2 * nh)
-    hinv = np.linalg.inv(eff.hessian)
-    extra = m * hinv @ hi @ hinv
-    extra = 0.5 * (extra + extra.T)
-    err_extra = float(np.max(np.abs(hi - lo)) / max(float(np.max(np.abs(hi))), 1e-300))
-    gsm = eff.gsm_covariance + extra
-    error = max(eff.error, err_extra * float(np.max(np.abs(extra))) / max(float(np.max(np.abs(gsm))), 1e-300))
-    pr = ctld_poincare_nd(spec.diffusion.mixture, params, resolution=0.8, rtol=1e-2) if poincare else None
-    res = {**eff.resolution, "reduction": {"ambient_dim": spec.diffusion.dim, "reduced_dim": 1,
-                                           "complement_dim": m, "sigma2_perp": sigma2,
-                                           "ctld_term": extra.tolist(),
-                                           "ctld_covariance_1d": eff.gsm_covariance.tolist()}}
-    return replace(eff, gsm_covariance=gsm, gsm_covariance_exact_faces=eff.gsm_covariance_exact_faces + extra,
-                   error=error, resolution=res, ctld=params, poincare=pr, theorem=None,
-                   method=f"reduced to the 1D problem along U (+ {m} x the beta-score term of U^perp); "
-                          f"{eff.method}")
+    mix = spec.diffusion.mixture
+    red, m, sigma2 = _reduction(mix)
+    u_means = _check_model(spec, red)
+    model = spec.model
+    one_spec = _along_u_spec(red, params, u_means, [str(w) for w in model.mixture.weights],
+                             [str(t) for t in model.params], np.array([float(t) for t in model.truth]),
+                             f"{spec.name} (along U)")
+    return _assemble(one_spec, mix, params, red.ambient_dim, m, sigma2, panels, nh, poincare)
