@@ -18,6 +18,7 @@ from gsmtheory.estimation._ctld import (
 )
 from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
 from gsmtheory.estimation._ctld_reduce import ctld_efficiency_along_u, ctld_efficiency_reduced
+from gsmtheory.estimation._dimension import DimensionScaling, dimension_scaling, exponent_in_d
 from gsmtheory.estimation._efficiency import (
     Efficiency,
     KeyLemma,
@@ -66,6 +67,7 @@ __all__ = [
     "CTLDLossValues",
     "CTLDProblem",
     "CovarianceEstimate",
+    "DimensionScaling",
     "Efficiency",
     "EstimationProblem",
     "FitResult",
@@ -92,9 +94,11 @@ __all__ = [
     "describe_direction",
     "design_ctld",
     "design_log_r",
+    "dimension_scaling",
     "draw_data",
     "efficiency",
     "evaluate_loss",
+    "exponent_in_d",
     "feasible_box",
     "fisher_covariance",
     "fit",
