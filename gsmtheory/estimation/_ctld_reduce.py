@@ -22,7 +22,11 @@ baselines (I_p and E_r I_{p^β}) equal the 1D problem's exactly, and
 for both face treatments (tests/ctld/test_ctld_2d.py proves the case m = 1 against the 2D
 quadrature). So the along-U block of Γ_CTLD is *not* the 1D covariance: it grows linearly in d
 through the β-score of the Gaussian directions, while the vanilla and MLE blocks do not move.
-Models that move the means off U (the full θ ∈ R^{dK}) are not covered here (one-line error).
+The means parametrization of Theorem 14, θ = (μ_1, …, μ_K) ∈ R^{dK} (every model mean entry its
+own parameter), reduces the same way: a block along U (the 1D problem above) and one 2×2 … K×K
+block per direction of U^⊥, the same for all of them (the 2D problem on (u, v₁) whose model moves
+the v₁-coordinates, plus (d − 2) times its β-score term); other models that move the means off U
+are refused with a one-line error.
 """
 
 from __future__ import annotations
@@ -125,7 +129,8 @@ def _reduction(mixture: Any) -> tuple[Any, int, float]:
 
 
 def _correction(problem: Any, sig2: float, panels: int, nh: int) -> Array:
-    """E_{r p^β_U}[∇_θA ∇_θAᵀ λ²/(2s⁴)] (per U^⊥ direction), s² = σ²_⊥ + βλ."""
+    """E_{r p^β}[∇_θA ∇_θAᵀ λ²/(2s⁴)] (per further Gaussian direction), s² = σ²_⊥ + βλ, A = ∂_β log p^β_θ
+    of the problem's model (1D along U, or the 2D (u, v₁) problem)."""
     model = problem.loss.model
     beta = problem.loss.diffusion.coords[-1]
     lam = float(problem.params.lambda_min)
@@ -134,8 +139,9 @@ def _correction(problem: Any, sig2: float, panels: int, nh: int) -> Array:
     th = [float(t) for t in problem.truth]
 
     def fn(x: Array, b: Array) -> list[Array]:
+        xs = [x[..., i] for i in range(x.shape[-1])] if x.ndim > b.ndim else [x]
         with np.errstate(all="ignore"):
-            av = np.stack([np.broadcast_to(np.asarray(v, dtype=float), x.shape) for v in a_fn(x, b, *th)], -1)
+            av = np.stack([np.broadcast_to(np.asarray(v, dtype=float), b.shape) for v in a_fn(*xs, b, *th)], -1)
         w = lam**2 / (2.0 * (sig2 + b * lam) ** 2)
         return [np.einsum("...i,...j->...ij", av, av) * w[..., None, None]]
 
@@ -184,6 +190,116 @@ def _assemble(one_spec: Any, mixture: Any, params: Any, d: int, m: int, sigma2: 
                           f"{eff.method}")
 
 
+def _free_means(spec: Any) -> list[tuple[int, int]] | None:
+    """(component, coordinate) of each parameter when every model mean entry is its own parameter."""
+    model = spec.model
+    mixe = getattr(model, "mixture", None)
+    if mixe is None:
+        return None
+    where: dict[Any, tuple[int, int]] = {}
+    for k, row in enumerate(mixe.means):
+        for i, e in enumerate(row):
+            e = sp.sympify(e)
+            if not (isinstance(e, sp.Symbol) and e in model.params) or e in where:
+                return None
+            where[e] = (k, i)
+    if len(where) != len(model.params) or any(sp.sympify(w).free_symbols for w in mixe.weights):
+        return None
+    return [where[t] for t in model.params]
+
+
+def _perp_spec(red: Any, params: Any, sigma2: float, weights: list[str], name: str) -> Any:
+    """The 2D (u, v₁) problem whose model moves the v₁-coordinates of the means (b_k, truth 0)."""
+    from gsmtheory.symbolic import parse_spec
+
+    a = red.reduced.means[:, 0]
+    kk = len(a)
+    su = _number(red.reduced.covariance[0, 0])
+    text = "\n".join([
+        'coords = ["u", "v"]',
+        "[mixture]",
+        "means = [" + ", ".join(f"[{_number(v)}, 0.0]" for v in a) + "]",
+        "weights = [" + ", ".join(_number(w) for w in red.reduced.weights) + "]",
+        f"covariance = [[{su}, 0.0], [0.0, {_number(sigma2)}]]",
+        "[model]",
+        "params = [" + ", ".join(f'"b{k}"' for k in range(kk)) + "]",
+        "truth = {" + ", ".join(f"b{k} = 0.0" for k in range(kk)) + "}",
+        "[model.mixture]",
+        "means = [" + ", ".join(f'[{_number(v)}, "b{k}"]' for k, v in enumerate(a)) + "]",
+        "weights = [" + ", ".join(f'"{w}"' for w in weights) + "]",
+        f"covariance = [[{su}, 0.0], [0.0, {_number(sigma2)}]]",
+        "[ctld]",
+        f"lambda_min = {_number(params.lambda_min)}",
+        f"diameter = {_number(params.diameter)}",
+        f"beta_max = {_number(params.beta_max)}",
+        f'log_r = "{params.log_r}"',
+        "",
+    ])
+    return parse_spec(text, name=name)
+
+
+def _free_means_efficiency(spec: Any, slots: list[tuple[int, int]], params: Any, panels: int, nh: int,
+                           poincare: bool) -> Any:
+    r"""θ = (μ_1, …, μ_K) ∈ R^{dK}: Γ[(k,i),(l,j)] = Γ^U_{kl} b_i b_j + Γ^⊥_{kl} (δ_ij − b_i b_j).
+
+    Γ^U is the along-U problem's (:func:`_assemble`); Γ^⊥ the 2D (u, v₁) problem's with its
+    model moving the v₁-coordinates of the means, plus (d − 2)·H⁻¹E[∇A∇Aᵀλ²/(2s⁴)]H⁻¹ for the
+    remaining Gaussian directions (the same argument as along U). Cross blocks vanish by the
+    reflections v ↦ −v and v_j ↦ −v_j, which fix θ*.
+    """
+    from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
+
+    mix = spec.diffusion.mixture
+    red, m, sigma2 = _reduction(mix)
+    d = red.ambient_dim
+    truth = np.zeros_like(np.asarray(mix.means, dtype=float))
+    for (k, i), t in zip(slots, spec.model.truth, strict=True):
+        truth[k, i] = float(t)
+    if not np.allclose(truth, np.asarray(mix.means, dtype=float), rtol=1e-12, atol=1e-12):
+        raise ModelError("the model's truth is not the target's means", "set truth to the target's means")
+    weights = [str(w) for w in spec.model.mixture.weights]
+    kk = red.reduced.n_components
+    truth_u = red.reduced.means[:, 0]
+    along = _assemble(_along_u_spec(red, params, [f"a{k}" for k in range(kk)], weights,
+                                    [f"a{k}" for k in range(kk)], truth_u, f"{spec.name} (along U)"),
+                      mix, params, d, m, sigma2, panels, nh, poincare)
+    b = red.basis[:, 0]
+    keys = ("gsm_covariance", "gsm_covariance_exact_faces", "vanilla_covariance", "mle_original", "mle_lifted",
+            "hessian")
+    perp: dict[str, Array] = {}
+    err = along.error
+    if m:
+        two = ctld_problem(_perp_spec(red, params, sigma2, weights, f"{spec.name} (perpendicular)"))
+        eff2 = ctld_efficiency(two, panels=panels, nh=nh)
+        extra = np.zeros((kk, kk))
+        if m > 1:
+            lo = _correction(two, sigma2, panels, nh)
+            hi = _correction(two, sigma2, 2 * panels, 2 * nh)
+            hinv = np.linalg.inv(eff2.hessian)
+            extra = (m - 1) * hinv @ hi @ hinv
+            extra = 0.5 * (extra + extra.T)
+            rel = float(np.max(np.abs(hi - lo)) / max(float(np.max(np.abs(hi))), 1e-300))
+            err = max(err, rel * float(np.max(np.abs(extra)))
+                      / max(float(np.max(np.abs(eff2.gsm_covariance))), 1e-300))
+        err = max(err, eff2.error)
+        for key in keys:
+            perp[key] = np.asarray(getattr(eff2, key)) + (extra if key.startswith("gsm") else 0.0)
+    ks = np.array([k for k, _ in slots])
+    ii = np.array([i for _, i in slots])
+    bb = np.outer(b[ii], b[ii])
+    eye = (ii[:, None] == ii[None, :]).astype(float)
+    full: dict[str, Array] = {}
+    for key in keys:
+        gu = np.asarray(getattr(along, key))[np.ix_(ks, ks)] * bb
+        gp = perp[key][np.ix_(ks, ks)] * (eye - bb) if m else 0.0
+        full[key] = gu + gp
+    res = {**along.resolution, "parametrization": "means (theta in R^{dK})",
+           "perpendicular_block": None if not m else perp["gsm_covariance"].tolist()}
+    return replace(along, params=tuple(str(t) for t in spec.model.params), error=err, resolution=res,
+                   method=f"reduced: blocks along U (1D) and across U^perp (2D (u, v1), identical for the "
+                          f"{m} directions); {along.method}", **full)
+
+
 def ctld_efficiency_reduced(spec: Any, *, panels: int = 6, nh: int = 8, poincare: bool = True,
                             **overrides: object) -> Any:
     r"""CTLD efficiency of a spec in d ≥ 2 whose model moves the means along U (module docstring).
@@ -198,6 +314,9 @@ def ctld_efficiency_reduced(spec: Any, *, panels: int = 6, nh: int = 8, poincare
     from gsmtheory.symbolic import ctld_parameters
 
     params = ctld_parameters(spec.diffusion, spec.ctld, constants=spec.constants_map, **overrides)  # type: ignore[arg-type]
+    slots = _free_means(spec)
+    if slots is not None:
+        return _free_means_efficiency(spec, slots, params, panels, nh, poincare)
     mix = spec.diffusion.mixture
     red, m, sigma2 = _reduction(mix)
     u_means = _check_model(spec, red)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -62,3 +64,53 @@ def test_models_off_the_span_are_refused() -> None:
     spec = parse_spec(_spec(3, [1.0, 0.0, 0.0], free_off_axis=True))
     with pytest.raises(ModelError, match="off the span"):
         ctld_efficiency_reduced(spec, poincare=False)
+
+
+def _free(d: int, direction: list[float], m: float = 1.5) -> str:
+    coords = ", ".join(f'"x{i}"' for i in range(d))
+    e = np.array(direction, dtype=float)
+    e /= np.linalg.norm(e)
+    names = [f"m{k}_{i}" for k in range(2) for i in range(d)]
+    truth = ", ".join(f"{n} = {float(s * m * e[i])!r}" for n, (s, i) in
+                      zip(names, [(s, i) for s in (-1, 1) for i in range(d)], strict=True))
+    rows = [[f'"m{k}_{i}"' for i in range(d)] for k in range(2)]
+    lo = [repr(float(-m * v)) for v in e]
+    hi = [repr(float(m * v)) for v in e]
+    return (f"coords = [{coords}]\n[mixture]\nmeans = [[{', '.join(lo)}], [{', '.join(hi)}]]\n"
+            f"weights = [0.5, 0.5]\ncovariance = 1.0\n[model]\nparams = {names}\ntruth = {{{truth}}}\n"
+            f"[model.mixture]\nmeans = [[{', '.join(rows[0])}], [{', '.join(rows[1])}]]\n"
+            "weights = [0.5, 0.5]\ncovariance = 1.0\n[ctld]\nlambda_min = 1.0\n").replace("'", '"')
+
+
+@pytest.mark.slow
+def test_means_parametrization_in_d2_equals_the_2d_quadrature() -> None:
+    """θ = (μ_1, μ_2) ∈ R⁴, means along a rotated direction: blocks along U and across it."""
+    spec = parse_spec(_free(2, [1.0, 2.0]))
+    red = ctld_efficiency_reduced(spec, poincare=False)
+    full = ctld_efficiency(ctld_problem(spec))
+    for key in ("gsm_covariance", "vanilla_covariance", "mle_original", "mle_lifted", "hessian"):
+        a, b = getattr(red, key), getattr(full, key)
+        assert np.allclose(a, b, rtol=1e-4, atol=1e-6 * np.max(np.abs(b))), key
+
+
+def test_means_parametrization_in_d4_has_the_block_structure() -> None:
+    """d = 4, θ ∈ R⁸: U-block ⊗ bbᵀ + ⊥-block ⊗ (I − bbᵀ); vanilla and MLE across U^⊥ do not
+    depend on d, the CTLD ⊥-block grows by the β-score term of each further direction."""
+    e = np.array([1.0, 1.0, 0.0, 1.0]) / math.sqrt(3)
+    spec = parse_spec(_free(4, list(e)))
+    eff = ctld_efficiency_reduced(spec, poincare=False, panels=4, nh=6)
+    assert eff.params == tuple(f"m{k}_{i}" for k in range(2) for i in range(4))
+    g = eff.gsm_covariance
+    assert np.allclose(g, g.T)
+    # a unit vector w ⊥ e: Γ restricted to (w on μ_1, w on μ_2) is the ⊥ block, the same for every w
+    w1 = np.array([1.0, -1.0, 0.0, 0.0]) / math.sqrt(2)
+    w2 = np.array([0.0, 0.0, 1.0, 0.0])
+    blocks = []
+    for w in (w1, w2):
+        W = np.zeros((8, 2))
+        W[:4, 0], W[4:, 1] = w, w
+        blocks.append(W.T @ g @ W)
+        assert np.allclose(W.T @ g @ np.kron(np.eye(2), e[:, None]), 0, atol=1e-9 * np.max(np.abs(g)))
+    assert np.allclose(blocks[0], blocks[1], rtol=1e-10)
+    perp = np.array(eff.resolution["perpendicular_block"])
+    assert np.allclose(blocks[0], perp, rtol=1e-10)
