@@ -17,6 +17,7 @@ from gsmtheory.estimation._ctld import (
     fit_vanilla,
 )
 from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
+from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
 from gsmtheory.estimation._ctld_reduce import ctld_efficiency_along_u, ctld_efficiency_reduced
 from gsmtheory.estimation._dimension import DimensionScaling, dimension_scaling, exponent_in_d
 from gsmtheory.estimation._efficiency import (
@@ -85,6 +86,7 @@ __all__ = [
     "classify_growth",
     "ctld_efficiency",
     "ctld_efficiency_along_u",
+    "ctld_efficiency_monte_carlo",
     "ctld_efficiency_reduced",
     "ctld_efficiency_spec",
     "ctld_empirical_loss",
