@@ -86,8 +86,6 @@ def ctld_efficiency_monte_carlo(problem: Any, *, samples: int = 200_000, batches
     Returns a :class:`gsmtheory.estimation.CTLDEfficiency` whose ``resolution`` holds the
     standard error of every matrix (``standard_errors``) and the sample sizes.
     """
-    from dataclasses import replace
-
     from gsmtheory.estimation._ctld import CTLDEfficiency
 
     if batches < 4 or samples < 100 * batches:
@@ -108,4 +106,4 @@ def ctld_efficiency_monte_carlo(problem: Any, *, samples: int = 200_000, batches
                          f"Monte Carlo from {per * batches} exact draws (standard errors from {batches} batches)",
                          {"samples": per * batches, "batches": batches, "dim": problem.dim,
                           "standard_errors": {k: v.tolist() for k, v in se.items()}})
-    return replace(eff)
+    return eff
