@@ -43,8 +43,9 @@ falls back to :func:`ctld_poincare` (k = 1) and :func:`ctld_poincare_3d` (k = 2)
 Checked: d = 2 against :func:`ctld_poincare_3d` on (x, y, β) (agreement 2e-8 relative at
 separation ±3); d = 3, 10, 30, 100, 300 converge with error estimates 1e-5 … 8e-3. Limit: for
 m ≳ 500 the mass in (ρ, β) is a thin slanted ridge ρ ≈ s(β)√(m−1) of width ~s/√2 that the
-axis-aligned grid no longer resolves (d = 1000 returns ``not_converged`` with an error estimate
-larger than the value; a sheared radial coordinate would fix it).
+axis-aligned grid no longer resolves (d = 1000 gave ``not_converged`` with an error estimate
+larger than the value), so m > 400 is refused with a one-line error; a sheared radial coordinate
+would lift the limit.
 Not covered (a one-line error): k ≥ 2 with m ≥ 1 (a 4D problem or more), Σ not a multiple of
 the identity on U^⊥ (one radius per eigenspace).
 """
@@ -63,6 +64,7 @@ from gsmtheory.numeric._poincare import PoincareResult
 __all__ = ["ctld_poincare_nd", "ctld_second_moment_bound"]
 
 Array = NDArray[np.float64]
+_MAX_M = 400  # d = 301 converges (error 8e-3); d = 1000 does not (module docstring)
 
 
 def ctld_second_moment_bound(params: Any, sigma2: float) -> float:
@@ -147,6 +149,10 @@ def ctld_poincare_nd(mixture: Any, params: Any, *, resolution: float = 1.0, rtol
     if len(red.complement_eigenvalues) != 1:
         raise ModelError("Σ is not a multiple of the identity on U^⊥ (one radius per eigenspace "
                          "would be needed)", "use an isotropic covariance off the means' span")
+    if m > _MAX_M:
+        raise ModelError(f"d − dim U = {m} Gaussian directions: the radial ridge ρ ≈ s(β)√{m - 1} is "
+                         f"thinner than the grid resolves (checked up to {_MAX_M})",
+                         f"use d <= {_MAX_M + 1}; a sheared radial coordinate would be needed beyond")
     sigma2 = float(red.complement_eigenvalues[0][0])
     lam = float(params.lambda_min)
     fake = GaussianMixture(tuple((float(row[0]), 0.0) for row in a), mix_u.weights,

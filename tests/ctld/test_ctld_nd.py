@@ -66,6 +66,10 @@ def test_uncovered_cases_say_so() -> None:
                             tuple(map(tuple, np.eye(3))))
     with pytest.raises(ModelError, match="dim U = 2"):
         ctld_poincare_nd(three, p)
+    big = np.zeros(1000)
+    big[0] = 1.0
+    with pytest.raises(ModelError, match="radial ridge"):
+        ctld_poincare_nd((np.stack([-big, big]), np.array([0.5, 0.5]), np.eye(1000)), p)
     with pytest.raises(ModelError, match="multiple of the identity"):
         ctld_poincare_nd(_mix(np.array([1.0, 0.0, 0.0]), np.diag([1.0, 1.0, 2.0])), p)
 
