@@ -45,6 +45,14 @@ def _fmt(v: Any) -> str:
     return "n/a" if v is None else f"{v:.6g}"
 
 
+def _cp(result: dict[str, Any]) -> str:
+    """C_P with what it certifies (a Rayleigh–Ritz lower bound must not read as a value)."""
+    p = result.get("poincare") or {}
+    side = p.get("side", "estimate")
+    tail = f" ({side}, status {p['status']})" if p.get("status") else f" ({side})"
+    return _fmt(result["poincare_constant"]) + (tail if result["poincare_constant"] is not None else "")
+
+
 def _format_lifted(result: dict[str, Any]) -> str:
     r = result["ratios"]
     c = result["ctld"]
@@ -56,7 +64,7 @@ def _format_lifted(result: dict[str, Any]) -> str:
              f"Gamma_MLE (lifted): {result['lifted_mle_covariance']}",
              f"ratio CTLD/MLE {_fmt(r['ctld_vs_mle'])}, CTLD/lifted MLE {_fmt(r['ctld_vs_lifted_mle'])}, "
              f"vanilla/MLE {_fmt(r['vanilla_vs_mle'])}",
-             f"poincare_constant (lift): {_fmt(result['poincare_constant'])}",
+             f"poincare_constant (lift): {_cp(result)}",
              f"theorem_bound (c = 2, lifted MLE): {_fmt(result['theorem_bound'])}",
              f"status: {result['status']}  error {_fmt(result['error_estimate'])}  method: {result['method']}"]
     return "\n".join(lines)
@@ -75,8 +83,10 @@ def format_text(result: dict[str, Any]) -> str:
              f"(ratio {_fmt(result['worst_direction']['ratio'])})",
              f"best direction: {result['best_direction']['combination']} "
              f"(ratio {_fmt(result['best_direction']['ratio'])})",
-             f"poincare_constant: {_fmt(result['poincare_constant'])}",
-             f"theorem_bound (c = 2): {_fmt(result['theorem_bound'])}"]
+             f"poincare_constant: {_cp(result)}",
+             f"theorem_bound (c = 2): {_fmt(result['theorem_bound'])}"
+             + (" (computed from a lower bound on C_P: not a certified bound)"
+                if (result.get("poincare") or {}).get("side") == "lower_bound" else "")]
     if result.get("key_lemma"):
         kl = result["key_lemma"]
         lines.append(f"key lemma C_P*lambda_min(I^-1/2 H I^-1/2) = {_fmt(kl['ratio'])} (>= 1: {kl['holds']})")

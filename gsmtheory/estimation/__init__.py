@@ -17,6 +17,9 @@ from gsmtheory.estimation._ctld import (
     fit_vanilla,
 )
 from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
+from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
+from gsmtheory.estimation._ctld_reduce import ctld_efficiency_along_u, ctld_efficiency_reduced
+from gsmtheory.estimation._dimension import DimensionScaling, dimension_scaling, exponent_in_d
 from gsmtheory.estimation._efficiency import (
     Efficiency,
     KeyLemma,
@@ -64,6 +67,7 @@ __all__ = [
     "CTLDLossValues",
     "CTLDProblem",
     "CovarianceEstimate",
+    "DimensionScaling",
     "Efficiency",
     "EstimationProblem",
     "FitResult",
@@ -80,6 +84,9 @@ __all__ = [
     "build_problem",
     "classify_growth",
     "ctld_efficiency",
+    "ctld_efficiency_along_u",
+    "ctld_efficiency_monte_carlo",
+    "ctld_efficiency_reduced",
     "ctld_efficiency_spec",
     "ctld_empirical_loss",
     "ctld_empirical_terms",
@@ -88,8 +95,10 @@ __all__ = [
     "describe_direction",
     "design_ctld",
     "design_log_r",
+    "dimension_scaling",
     "draw_data",
     "efficiency",
+    "exponent_in_d",
     "feasible_box",
     "fisher_covariance",
     "fit",

@@ -517,14 +517,32 @@ def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: 
     Γ_CTLD (faces from the same data points), Γ_vanilla, Γ_MLE (original) and the lifted
     Γ_MLE = E_r[I_{p^β}]⁻¹ as in :func:`ctld_efficiency`; with ``poincare`` also C_P of the
     lifted chain (:func:`gsmtheory.numeric.ctld_poincare` for d = 1, the 3D finite-volume
-    :func:`gsmtheory.numeric.ctld_poincare_3d` for d = 2; none for d ≥ 3) and the general theorem applied to
+    :func:`gsmtheory.numeric.ctld_poincare_3d` for d = 2) and the general theorem applied to
     the lift (Qin & Risteski 2023, Thm. 2 with the CTLD generator):
     ‖Γ‖ ≤ 2·C_P²·‖Γ_MLE,lifted‖²·(‖Cov(J∇ℓ)‖ + ‖Cov(∇_θΔℓ_θ)‖) on (x, β), J = ∇_θ∇_(x,β)ℓ_θ,
     where Γ is the estimator from joint samples (faces known; the bulk-only theorem ignores
     the β-faces, so the check reports lhs with and without the shared-data face terms).
+    Mixtures in d ≥ 3 go to :func:`gsmtheory.estimation.ctld_efficiency_reduced` (the 1D problem
+    along the means' span plus a closed-form term; C_P by angular sectors; no theorem), and where
+    no reduction applies to :func:`gsmtheory.estimation.ctld_efficiency_monte_carlo` (standard
+    errors from batches; no C_P).
     """
     from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d
 
+    if spec.diffusion.dim >= 3 and spec.diffusion.mixture is not None:  # issue #14: reduce to 1D along U
+        from gsmtheory._errors import ModelError
+        from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
+        from gsmtheory.estimation._ctld_reduce import ctld_efficiency_reduced
+
+        try:
+            return ctld_efficiency_reduced(spec, panels=panels, nh=nh, poincare=poincare, **overrides)
+        except ModelError as exc:  # no reduction: Monte Carlo with standard errors, no C_P
+            from dataclasses import replace as _replace
+
+            mc_problem = ctld_problem(spec, **overrides)
+            mc = ctld_efficiency_monte_carlo(mc_problem)
+            return _replace(mc, ctld=mc_problem.params,
+                            resolution={**mc.resolution, "why_not_reduced": str(exc)})
     problem = ctld_problem(spec, **overrides)
     eff = ctld_efficiency(problem, panels=panels, nh=nh)
     pr = None

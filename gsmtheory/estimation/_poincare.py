@@ -38,11 +38,12 @@ class PoincareValue:
     method: str
     status: str
     message: str = ""
+    side: str = "estimate"  # what the value certifies (PoincareResult.side): a bound is never a value
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
         return {"poincare_constant": self.value, "error_estimate": self.error, "method": self.method,
-                "status": self.status, "message": self.message}
+                "status": self.status, "message": self.message, "side": self.side}
 
 
 def _kernel_cp(x: np.ndarray, logp: np.ndarray, D: np.ndarray) -> float:
@@ -113,7 +114,7 @@ def poincare_for(diffusion: Diffusion) -> PoincareValue | None:
     if fn is not None:
         r = fn(diffusion)
         return PoincareValue(float(r.poincare_constant), float(r.error_estimate), str(r.method),
-                             str(r.status), str(getattr(r, "message", "")))
+                             str(r.status), str(getattr(r, "message", "")), str(r.side))
     if diffusion.dim == 1 and diffusion.Q.is_zero_matrix and not diffusion.is_degenerate:
         return _fallback_1d(diffusion)
     return None

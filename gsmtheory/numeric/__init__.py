@@ -30,6 +30,7 @@ from gsmtheory.numeric._ctld import (
     sample_ctld_joint,
     simulate_ctld,
 )
+from gsmtheory.numeric._ctld_nd import ctld_poincare_nd, ctld_second_moment_bound
 from gsmtheory.numeric._loss_eval import (
     LOSS_METHODS,
     LossEvaluation,
@@ -44,6 +45,12 @@ from gsmtheory.numeric._mixture import (
 )
 from gsmtheory.numeric._poincare import PoincareResult, poincare_constant
 from gsmtheory.numeric._quadrature import Expectation, expect_1d, expect_2d, support_interval
+from gsmtheory.numeric._reduce import (
+    MixtureReduction,
+    ReducedMixture,
+    reduce_mixture,
+    reduced_poincare,
+)
 from gsmtheory.numeric._spectral1d import poincare_1d, truncate_support
 from gsmtheory.numeric._spectral2d import poincare_2d
 from gsmtheory.numeric._spectral3d import ctld_poincare_3d, poincare_3d
@@ -56,7 +63,9 @@ __all__ = [
     "Expectation",
     "LiftedResult",
     "LossEvaluation",
+    "MixtureReduction",
     "PoincareResult",
+    "ReducedMixture",
     "bakry_emery_bound",
     "batch_size",
     "beta_cdf",
@@ -68,7 +77,9 @@ __all__ = [
     "ctld_poincare",
     "ctld_poincare_3d",
     "ctld_poincare_curve",
+    "ctld_poincare_nd",
     "ctld_poincare_spec",
+    "ctld_second_moment_bound",
     "curvature_lower_bound",
     "evaluate_gsm_loss",
     "expect_1d",
@@ -90,6 +101,8 @@ __all__ = [
     "poincare_constant",
     "rayleigh_quotient",
     "rayleigh_ritz",
+    "reduce_mixture",
+    "reduced_poincare",
     "resolve_device",
     "sample_beta",
     "sample_ctld_joint",

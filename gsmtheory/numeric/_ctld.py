@@ -499,6 +499,8 @@ def ctld_poincare_spec(spec: Any, *, rtol: float | None = None, quick: bool = Fa
       convolution computed numerically (:func:`convolve_logpdf_1d`);
     - 2D Gaussian mixture: the 3D lift by :func:`gsmtheory.numeric._spectral3d.ctld_poincare_3d`
       (finite volumes, D = I);
+    - Gaussian mixture in d ≥ 3: angular sectors on (u, ρ, β) by
+      :func:`gsmtheory.numeric.ctld_poincare_nd` (dim U = 1, Σ isotropic on U^⊥);
     - other d ≥ 2 targets: not supported (a one-line error).
 
     Parameters
@@ -524,6 +526,12 @@ def ctld_poincare_spec(spec: Any, *, rtol: float | None = None, quick: bool = Fa
 
         lifted, params = _spec_params(spec, overrides)
         res = ctld_poincare_3d(diffusion.mixture, params, resolution=0.8 if quick else 1.0, rtol=tol)
+        return LiftedResult(res, params, lifted.name)
+    if diffusion.dim >= 3 and diffusion.mixture is not None:
+        from gsmtheory.numeric._ctld_nd import ctld_poincare_nd
+
+        lifted, params = _spec_params(spec, overrides)
+        res = ctld_poincare_nd(diffusion.mixture, params, resolution=0.8 if quick else 1.0, rtol=tol)
         return LiftedResult(res, params, lifted.name)
     if diffusion.dim >= 2:
         kind = "formula" if diffusion.mixture is None else "mixture"

@@ -213,6 +213,16 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
     if method == "gaussian":
         raise SpecError("the closed form needs one Gaussian, constant D and an unbounded domain",
                         "use method='auto'")
+    # --- symmetry reduction (issue #14, gsmtheory/numeric/_reduce.py): a shared-covariance
+    # mixture under constant D is (mixture along U) ⊗ (Gaussian on U^⊥); reduce first, then solve
+    # the reduced problem with the 1D/2D solvers. Used whenever it lowers the dimension.
+    if method == "auto" and mixture is not None and const_D and infinite:
+        from gsmtheory.numeric._reduce import reduce_mixture, reduced_poincare
+
+        Dm = np.array(D.tolist(), dtype=float)
+        if reduce_mixture(mixture, Dm).reduced_dim < d:
+            return reduced_poincare(mixture, Dm, rtol=rtol, quick=quick)
+    # --- end of the symmetry reduction
 
     def log_density_fn(*xs: Any) -> Any:
         if mixture is not None:

@@ -133,12 +133,64 @@ def _chain3d(log_density: LogDensity3, faces: Sequence[Array]
     return flat - z, [(i, j, c - z) for i, j, c in edges]
 
 
+def _top_inv(lp: Array, edges: list[tuple[Any, Any, Array]], pot: Array, floor: float,
+             tol: float, ncv: int = 20) -> tuple[float, str]:
+    """sup_f Σπf² / (Σc(Δf)² + Σπ V f²) with V > 0: top eigenvalue of (A + diag V)⁻¹, no grounding.
+
+    A is the symmetrized generator of :func:`_top_pinv`; with a positive potential V the form is
+    definite, so no mean-zero constraint and no grounding are needed (sectors ℓ ≥ 1 of a
+    rotation-invariant problem, :mod:`gsmtheory.numeric._ctld_nd`).
+    """
+    import scipy.sparse as sps
+    from scipy.sparse.linalg import LinearOperator, eigsh, splu
+
+    keep = lp >= float(np.max(lp)) - floor
+    new_index = -np.ones(lp.size, dtype=np.int64)
+    new_index[keep] = np.arange(int(keep.sum()))
+    lpk = lp[keep]
+    n = lpk.size
+    if n < 3:
+        return math.nan, f"only {n} cells carry mass: refine the grid"
+    rows, cols, vals = [], [], []
+    diag = np.asarray(pot, dtype=np.float64)[keep].copy()
+    if not (np.all(np.isfinite(diag)) and np.all(diag >= 0)):
+        raise NumericalError("the potential is negative or not finite", "give V >= 0")
+    for a, b, lc in edges:
+        ok = keep[a] & keep[b] & np.isfinite(lc)
+        ia, ib, c = new_index[a[ok]], new_index[b[ok]], lc[ok]
+        off = -np.exp(c - 0.5 * (lpk[ia] + lpk[ib]))
+        rows += [ia, ib]
+        cols += [ib, ia]
+        vals += [off, off]
+        diag += np.bincount(ia, np.exp(c - lpk[ia]), minlength=n)
+        diag += np.bincount(ib, np.exp(c - lpk[ib]), minlength=n)
+    A = sps.coo_matrix((np.concatenate([*vals, diag]),
+                        (np.concatenate([*rows, np.arange(n)]),
+                         np.concatenate([*cols, np.arange(n)]))), shape=(n, n)).tocsc()
+    try:
+        lu = splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+    except RuntimeError as exc:
+        return math.inf, f"the form with potential is singular ({exc})"
+    op = LinearOperator((n, n), matvec=lambda y: lu.solve(np.ravel(y)), dtype=np.float64)
+    v0 = np.exp(0.5 * (lpk - float(np.max(lpk))))
+    w = eigsh(op, k=1, which="LA", tol=tol, v0=v0 / np.linalg.norm(v0), ncv=min(n - 1, ncv),
+              return_eigenvectors=False)
+    return float(w[0]), ""
+
+
 def _solve(log_density: LogDensity3, sides: Sequence[tuple[float, float]], n: Sequence[int],
-           st: Sequence[Stretch], tail: float) -> tuple[float, int, str]:
+           st: Sequence[Stretch], tail: float, potential: LogDensity3 | None = None
+           ) -> tuple[float, int, str]:
     """C_P of the chain on one grid: (value, cells kept, note); inf / nan flag failures."""
     faces = [_faces(lo, hi, k, s) for (lo, hi), k, s in zip(sides, n, st)]
     lp, edges = _chain3d(log_density, faces)
-    cp, note = _top_pinv(lp, edges, tail, tol=1e-12, symmetric_lu=True, ncv=20)
+    if potential is None:
+        cp, note = _top_pinv(lp, edges, tail, tol=1e-12, symmetric_lu=True, ncv=20)
+    else:
+        centres = np.meshgrid(*[0.5 * (f[1:] + f[:-1]) for f in faces], indexing="ij")
+        with np.errstate(all="ignore"):
+            pot = np.asarray(potential(*centres), dtype=np.float64) * np.ones(centres[0].shape)
+        cp, note = _top_inv(lp, edges, pot.ravel(), tail, tol=1e-12)
     return cp, int(np.sum(lp >= float(np.max(lp)) - tail)), note
 
 
@@ -152,8 +204,12 @@ def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
                 shape: Sequence[int] = (16, 16, 16), rtol: float = 1e-3,
                 levels: Sequence[float] = (1.0, 1.5, 2.0), stretch: Sequence[Stretch] | None = None,
                 tail: float = 40.0, max_cells: int = 400_000,
-                extrapolation: str = "axes") -> PoincareResult:
+                extrapolation: str = "axes", potential: LogDensity3 | None = None) -> PoincareResult:
     r"""C_P = sup_g Var_p(g) / E_p[|∇g|²] for p ∝ e^ℓ on a finite 3D box (D = I, reflecting).
+
+    With a ``potential`` V ≥ 0 (not identically 0) it is instead
+    sup_g E_p[g²] / (E_p[|∇g|²] + E_p[V g²]), with no mean-zero constraint (the form is
+    definite): an angular sector ℓ ≥ 1 of a rotation-invariant problem.
 
     Parameters
     ----------
@@ -176,6 +232,8 @@ def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
         Cells with ℓ < max ℓ − tail are dropped.
     max_cells : int
         Grids beyond this many cells are skipped (reported).
+    potential : callable, optional
+        V(x, y, z) ≥ 0, vectorized; evaluated at the cell centres.
     extrapolation : {"axes", "isotropic"}
         ``"axes"`` (default): C(h) = C + Σ_k a_k h_k² is fitted axis by axis: the base grid,
         each axis refined alone through ``levels`` (Richardson per axis, error = the
@@ -220,7 +278,7 @@ def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
         if n[0] * n[1] * n[2] > max_cells:
             notes.append(f"skipped {n[0]}x{n[1]}x{n[2]} cells (max_cells={max_cells})")
             return None
-        cp, k, note = _solve(log_density, sides, n, st, tail)
+        cp, k, note = _solve(log_density, sides, n, st, tail, potential)
         if note:
             notes.append(note)
         if math.isinf(cp):

@@ -267,6 +267,13 @@ def _matrix(value: Any, names: Mapping[str, sp.Expr], d: int, what: str) -> sp.I
                                 for j, v in enumerate(row)] for i, row in enumerate(value)])
 
 
+def _isotropic(cov: Any, d: int) -> Any:
+    """``covariance = s`` (a number or an expression) is shorthand for s·I in d coordinates."""
+    if isinstance(cov, int | float | str) and not isinstance(cov, bool):
+        return [[cov if i == j else 0 for j in range(d)] for i in range(d)]
+    return cov
+
+
 def _mixture(table: Any, names: Mapping[str, sp.Expr], d: int) -> GaussianMixture:
     if not isinstance(table, dict):
         raise SpecError("[mixture] must be a table", "give means, weights and covariance")
@@ -280,7 +287,7 @@ def _mixture(table: Any, names: Mapping[str, sp.Expr], d: int) -> GaussianMixtur
     if not isinstance(means, list) or not means or not all(isinstance(m, list) and len(m) == d for m in means):
         raise SpecError(f"[mixture] means must be a list of rows of length {d}", "write means = [[-2.0], [2.0]]")
     weights = table.get("weights", [1.0] * len(means))
-    cov = table["covariance"]
+    cov = _isotropic(table["covariance"], d)  # shorthand covariance = s for s·I (issue #14)
     if not isinstance(weights, list) or not isinstance(cov, list):
         raise SpecError("[mixture] weights and covariance must be lists", "write weights = [0.5, 0.5]")
     if not all(isinstance(r, list) for r in cov):
@@ -340,7 +347,7 @@ def _model(table: Any, coords: tuple[sp.Symbol, ...], names: Mapping[str, sp.Exp
             tuple(tuple(parse_expression(v, all_names, what="model mean") for v in r) for r in m["means"]),
             tuple(parse_expression(w, all_names, what="model weight") for w in weights),
             tuple(tuple(parse_expression(v, all_names, what="model covariance") for v in r)
-                  for r in m["covariance"]),
+                  for r in _isotropic(m["covariance"], d)),
         )
         return Model.gaussian_mixture(coords, params, mix, truth)
     if "statistics" in table:

@@ -1,0 +1,327 @@
+r"""CTLD efficiency in any d by symmetry reduction (issue #14): the 1D problem along U plus a closed-form term.
+
+Setting: target p = Σ_k w_k N(μ_k, Σ) on R^d, Σ = σ²I on U^⊥ (U: the span of the mean
+differences, expanded to Σ-invariance, :func:`gsmtheory.numeric.reduce_mixture`), and a
+``[model.mixture]`` that moves the means **within U** (μ_k(θ) − μ_k(θ*) ∈ U for every θ; weights
+may depend on θ, the covariance is the target's). Write x = (u, v), u = Bᵀx ∈ U (dim U = 1 here),
+v ∈ U^⊥ (m = d − 1). Then p^β_θ(x) = p^β_{U,θ}(u) · N(v; c, s²I_m), s² = σ² + βλ, and the
+v-factor does not depend on θ. Term by term in the CTLD loss (Prop. 7 of the COLT text; the
+package keeps the β-faces, DESIGN.md §1):
+
+- ∇_x, Δ_x, ∂_β log r·∂_β, ∂²_β and the β-face fluxes split into a u-part (the 1D problem's)
+  plus a θ-free v-part, so their θ-derivatives are the 1D problem's;
+- ½(∂_β log p_θ)², with ∂_β log p^β_θ = A_θ(u, β) + B(v, β) and
+  B = (λ/2)(|v − c|²/s⁴ − m/s²) (the heat equation), has θ-gradient (A_θ + B)∇_θA_θ.
+
+B has conditional mean 0 given (u, β), also after averaging over the data point's v for the
+β-face cross terms, and E[B² | β] = λ²m/(2s⁴). Hence H, vanilla score matching, both MLE
+baselines (I_p and E_r I_{p^β}) equal the 1D problem's exactly, and
+
+    Γ_CTLD,d = Γ_CTLD,1D + m · H⁻¹ E_{r p^β_U}[∇_θA ∇_θAᵀ · λ²/(2s⁴)] H⁻¹,   A = ∂_β log p^β_{U,θ},
+
+for both face treatments (tests/ctld/test_ctld_2d.py proves the case m = 1 against the 2D
+quadrature). So the along-U block of Γ_CTLD is *not* the 1D covariance: it grows linearly in d
+through the β-score of the Gaussian directions, while the vanilla and MLE blocks do not move.
+The means parametrization of Theorem 14, θ = (μ_1, …, μ_K) ∈ R^{dK} (every model mean entry its
+own parameter), reduces the same way: a block along U (the 1D problem above) and one 2×2 … K×K
+block per direction of U^⊥, the same for all of them (the 2D problem on (u, v₁) whose model moves
+the v₁-coordinates, plus (d − 2) times its β-score term); other models that move the means off U
+are refused with a one-line error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from numpy.typing import NDArray
+
+from gsmtheory._errors import ModelError
+from gsmtheory.compile import compile_expr
+
+__all__ = ["ctld_efficiency_along_u", "ctld_efficiency_reduced"]
+
+Array = NDArray[np.float64]
+
+
+def _number(x: float) -> str:
+    return repr(float(x))
+
+
+def _check_model(spec: Any, red: Any) -> list[str]:
+    """The model's means along U as expressions (u = bᵀμ_k(θ)); a one-line error when not a U-model."""
+    d = red.ambient_dim
+    mix = spec.diffusion.mixture
+    model = spec.model
+    mixe = getattr(model, "mixture", None)
+    if mixe is None:
+        raise ModelError("the reduction needs a [model.mixture] model", "give the model as a [model.mixture]")
+    theta = tuple(model.params)
+    truth = np.array([float(t) for t in model.truth])
+    cov = np.array([[float(sp.sympify(v)) if not sp.sympify(v).free_symbols else math.nan for v in row]
+                    for row in mixe.covariance])
+    if not np.allclose(cov, np.array(mix.covariance), rtol=1e-12, atol=1e-12):
+        raise ModelError("the model's covariance differs from the target's or depends on θ",
+                         "the reduction needs the target's covariance, known")
+    b = red.basis[:, 0]
+    means_fn = compile_expr(theta, [e for row in mixe.means for e in row], "numpy")
+    kk = len(mixe.means)
+
+    def means_at(t: Array) -> Array:
+        vals = means_fn(*t)
+        return np.array([float(np.asarray(v)) for v in vals]).reshape(kk, d)
+
+    base = means_at(truth)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        moved = means_at(truth + rng.normal(size=truth.size)) - base
+        off = moved - np.outer(moved @ b, b)
+        if np.max(np.abs(off)) > 1e-10 * (1.0 + np.max(np.abs(moved))):
+            raise ModelError("the model moves the means off the span of the mean differences",
+                             "in d >= 3 the CTLD efficiency covers models that move the means along it")
+    return [str(sp.expand(sum(sp.Float(float(bi), 17) * sp.sympify(e) for bi, e in zip(b, row, strict=True))))
+            for row in mixe.means]
+
+
+def _along_u_spec(red: Any, params: Any, u_means: list[str], weights: list[str], names: list[str],
+                  truth: Array, name: str) -> Any:
+    """The 1D spec along U: target Σ w_k N(a_k, S_U), model means u_means(θ), the full [ctld] constants."""
+    from gsmtheory.symbolic import parse_spec
+
+    a = red.reduced.means[:, 0]
+    text = "\n".join([
+        'coords = ["u"]',
+        "[mixture]",
+        f"means = [{', '.join(f'[{_number(v)}]' for v in a)}]",
+        f"weights = [{', '.join(_number(w) for w in red.reduced.weights)}]",
+        f"covariance = [[{_number(red.reduced.covariance[0, 0])}]]",
+        "[model]",
+        "params = [" + ", ".join(f'"{n}"' for n in names) + "]",
+        "truth = {" + ", ".join(f"{n} = {_number(v)}" for n, v in zip(names, truth, strict=True)) + "}",
+        "[model.mixture]",
+        "means = [" + ", ".join(f'["{e}"]' for e in u_means) + "]",
+        "weights = [" + ", ".join(f'"{w}"' for w in weights) + "]",
+        f"covariance = [[{_number(red.reduced.covariance[0, 0])}]]",
+        "[ctld]",
+        f"lambda_min = {_number(params.lambda_min)}",
+        f"diameter = {_number(params.diameter)}",
+        f"beta_max = {_number(params.beta_max)}",
+        f'log_r = "{params.log_r}"',
+        "",
+    ])
+    return parse_spec(text, name=name)
+
+
+def _reduction(mixture: Any) -> tuple[Any, int, float]:
+    from gsmtheory.numeric import reduce_mixture
+
+    red = reduce_mixture(mixture)
+    d, k, m = red.ambient_dim, red.reduced_dim, red.complement_dim
+    if k != 1:
+        raise ModelError(f"the CTLD efficiency in d = {d} reduces to dim U = {k}; only dim U = 1 is covered",
+                         "use two components or collinear means")
+    if m and len(red.complement_eigenvalues) != 1:
+        raise ModelError("Σ is not a multiple of the identity off the means' span", "use an isotropic covariance")
+    return red, m, float(red.complement_eigenvalues[0][0]) if m else 0.0
+
+
+def _correction(problem: Any, sig2: float, panels: int, nh: int) -> Array:
+    """E_{r p^β}[∇_θA ∇_θAᵀ λ²/(2s⁴)] (per further Gaussian direction), s² = σ²_⊥ + βλ, A = ∂_β log p^β_θ
+    of the problem's model (1D along U, or the 2D (u, v₁) problem)."""
+    model = problem.loss.model
+    beta = problem.loss.diffusion.coords[-1]
+    lam = float(problem.params.lambda_min)
+    a_fn = compile_expr((*model.coords, *model.params),
+                        [sp.diff(model.log_density, beta, t) for t in model.params], "numpy")
+    th = [float(t) for t in problem.truth]
+
+    def fn(x: Array, b: Array) -> list[Array]:
+        xs = [x[..., i] for i in range(x.shape[-1])] if x.ndim > b.ndim else [x]
+        with np.errstate(all="ignore"):
+            av = np.stack([np.broadcast_to(np.asarray(v, dtype=float), b.shape) for v in a_fn(*xs, b, *th)], -1)
+        w = lam**2 / (2.0 * (sig2 + b * lam) ** 2)
+        return [np.einsum("...i,...j->...ij", av, av) * w[..., None, None]]
+
+    return np.asarray(problem.joint_expect(fn, panels=panels, nh=nh)[0])
+
+
+def ctld_efficiency_along_u(mixture: Any, params: Any, u_means: list[str], weights: list[str],
+                           names: list[str], truth: Array, *, panels: int = 6, nh: int = 8,
+                           poincare: bool = True, name: str = "along U") -> Any:
+    r"""CTLD efficiency of a target mixture in R^d and a model given by its means along U.
+
+    ``u_means`` are the model's means in the coordinate u = bᵀx along U (expressions in
+    ``names``; b is ``reduce_mixture(mixture).basis[:, 0]``), ``weights`` its weights; the
+    covariance is the target's. Arrays in, so large d needs no d-dimensional SymPy expression:
+    the cost in d is that of :func:`gsmtheory.numeric.reduce_mixture`. See
+    :func:`ctld_efficiency_reduced` for the formulas.
+    """
+    red, m, sigma2 = _reduction(mixture)
+    return _assemble(_along_u_spec(red, params, u_means, weights, names, np.asarray(truth, float), name),
+                     mixture, params, red.ambient_dim, m, sigma2, panels, nh, poincare)
+
+
+def _assemble(one_spec: Any, mixture: Any, params: Any, d: int, m: int, sigma2: float, panels: int, nh: int,
+              poincare: bool) -> Any:
+    from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
+    from gsmtheory.numeric import ctld_poincare_nd
+
+    one = ctld_problem(one_spec)
+    eff = ctld_efficiency(one, panels=panels, nh=nh)
+    lo = _correction(one, sigma2, panels, nh)
+    hi = _correction(one, sigma2, 2 * panels, 2 * nh)
+    hinv = np.linalg.inv(eff.hessian)
+    extra = m * hinv @ hi @ hinv
+    extra = 0.5 * (extra + extra.T)
+    err_extra = float(np.max(np.abs(hi - lo)) / max(float(np.max(np.abs(hi))), 1e-300))
+    gsm = eff.gsm_covariance + extra
+    error = max(eff.error, err_extra * float(np.max(np.abs(extra))) / max(float(np.max(np.abs(gsm))), 1e-300))
+    pr = ctld_poincare_nd(mixture, params, resolution=0.8, rtol=1e-2) if poincare else None
+    res = {**eff.resolution, "reduction": {"ambient_dim": d, "reduced_dim": 1,
+                                           "complement_dim": m, "sigma2_perp": sigma2,
+                                           "ctld_term": extra.tolist(),
+                                           "ctld_covariance_1d": eff.gsm_covariance.tolist()}}
+    return replace(eff, gsm_covariance=gsm, gsm_covariance_exact_faces=eff.gsm_covariance_exact_faces + extra,
+                   error=error, resolution=res, ctld=params, poincare=pr, theorem=None,
+                   method=f"reduced to the 1D problem along U (+ {m} x the beta-score term of U^perp); "
+                          f"{eff.method}")
+
+
+def _free_means(spec: Any) -> list[tuple[int, int]] | None:
+    """(component, coordinate) of each parameter when every model mean entry is its own parameter."""
+    model = spec.model
+    mixe = getattr(model, "mixture", None)
+    if mixe is None:
+        return None
+    where: dict[Any, tuple[int, int]] = {}
+    for k, row in enumerate(mixe.means):
+        for i, e in enumerate(row):
+            e = sp.sympify(e)
+            if not (isinstance(e, sp.Symbol) and e in model.params) or e in where:
+                return None
+            where[e] = (k, i)
+    if len(where) != len(model.params) or any(sp.sympify(w).free_symbols for w in mixe.weights):
+        return None
+    return [where[t] for t in model.params]
+
+
+def _perp_spec(red: Any, params: Any, sigma2: float, weights: list[str], name: str) -> Any:
+    """The 2D (u, v₁) problem whose model moves the v₁-coordinates of the means (b_k, truth 0)."""
+    from gsmtheory.symbolic import parse_spec
+
+    a = red.reduced.means[:, 0]
+    kk = len(a)
+    su = _number(red.reduced.covariance[0, 0])
+    text = "\n".join([
+        'coords = ["u", "v"]',
+        "[mixture]",
+        "means = [" + ", ".join(f"[{_number(v)}, 0.0]" for v in a) + "]",
+        "weights = [" + ", ".join(_number(w) for w in red.reduced.weights) + "]",
+        f"covariance = [[{su}, 0.0], [0.0, {_number(sigma2)}]]",
+        "[model]",
+        "params = [" + ", ".join(f'"b{k}"' for k in range(kk)) + "]",
+        "truth = {" + ", ".join(f"b{k} = 0.0" for k in range(kk)) + "}",
+        "[model.mixture]",
+        "means = [" + ", ".join(f'[{_number(v)}, "b{k}"]' for k, v in enumerate(a)) + "]",
+        "weights = [" + ", ".join(f'"{w}"' for w in weights) + "]",
+        f"covariance = [[{su}, 0.0], [0.0, {_number(sigma2)}]]",
+        "[ctld]",
+        f"lambda_min = {_number(params.lambda_min)}",
+        f"diameter = {_number(params.diameter)}",
+        f"beta_max = {_number(params.beta_max)}",
+        f'log_r = "{params.log_r}"',
+        "",
+    ])
+    return parse_spec(text, name=name)
+
+
+def _free_means_efficiency(spec: Any, slots: list[tuple[int, int]], params: Any, panels: int, nh: int,
+                           poincare: bool) -> Any:
+    r"""θ = (μ_1, …, μ_K) ∈ R^{dK}: Γ[(k,i),(l,j)] = Γ^U_{kl} b_i b_j + Γ^⊥_{kl} (δ_ij − b_i b_j).
+
+    Γ^U is the along-U problem's (:func:`_assemble`); Γ^⊥ the 2D (u, v₁) problem's with its
+    model moving the v₁-coordinates of the means, plus (d − 2)·H⁻¹E[∇A∇Aᵀλ²/(2s⁴)]H⁻¹ for the
+    remaining Gaussian directions (the same argument as along U). Cross blocks vanish by the
+    reflections v ↦ −v and v_j ↦ −v_j, which fix θ*.
+    """
+    from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
+
+    mix = spec.diffusion.mixture
+    red, m, sigma2 = _reduction(mix)
+    d = red.ambient_dim
+    truth = np.zeros_like(np.asarray(mix.means, dtype=float))
+    for (k, i), t in zip(slots, spec.model.truth, strict=True):
+        truth[k, i] = float(t)
+    if not np.allclose(truth, np.asarray(mix.means, dtype=float), rtol=1e-12, atol=1e-12):
+        raise ModelError("the model's truth is not the target's means", "set truth to the target's means")
+    weights = [str(w) for w in spec.model.mixture.weights]
+    kk = red.reduced.n_components
+    truth_u = red.reduced.means[:, 0]
+    along = _assemble(_along_u_spec(red, params, [f"a{k}" for k in range(kk)], weights,
+                                    [f"a{k}" for k in range(kk)], truth_u, f"{spec.name} (along U)"),
+                      mix, params, d, m, sigma2, panels, nh, poincare)
+    b = red.basis[:, 0]
+    keys = ("gsm_covariance", "gsm_covariance_exact_faces", "vanilla_covariance", "mle_original", "mle_lifted",
+            "hessian")
+    perp: dict[str, Array] = {}
+    err = along.error
+    if m:
+        two = ctld_problem(_perp_spec(red, params, sigma2, weights, f"{spec.name} (perpendicular)"))
+        eff2 = ctld_efficiency(two, panels=panels, nh=nh)
+        extra = np.zeros((kk, kk))
+        if m > 1:
+            lo = _correction(two, sigma2, panels, nh)
+            hi = _correction(two, sigma2, 2 * panels, 2 * nh)
+            hinv = np.linalg.inv(eff2.hessian)
+            extra = (m - 1) * hinv @ hi @ hinv
+            extra = 0.5 * (extra + extra.T)
+            rel = float(np.max(np.abs(hi - lo)) / max(float(np.max(np.abs(hi))), 1e-300))
+            err = max(err, rel * float(np.max(np.abs(extra)))
+                      / max(float(np.max(np.abs(eff2.gsm_covariance))), 1e-300))
+        err = max(err, eff2.error)
+        for key in keys:
+            perp[key] = np.asarray(getattr(eff2, key)) + (extra if key.startswith("gsm") else 0.0)
+    ks = np.array([k for k, _ in slots])
+    ii = np.array([i for _, i in slots])
+    bb = np.outer(b[ii], b[ii])
+    eye = (ii[:, None] == ii[None, :]).astype(float)
+    full: dict[str, Array] = {}
+    for key in keys:
+        gu = np.asarray(getattr(along, key))[np.ix_(ks, ks)] * bb
+        gp = perp[key][np.ix_(ks, ks)] * (eye - bb) if m else 0.0
+        full[key] = gu + gp
+    res = {**along.resolution, "parametrization": "means (theta in R^{dK})",
+           "perpendicular_block": None if not m else perp["gsm_covariance"].tolist()}
+    return replace(along, params=tuple(str(t) for t in spec.model.params), error=err, resolution=res,
+                   method=f"reduced: blocks along U (1D) and across U^perp (2D (u, v1), identical for the "
+                          f"{m} directions); {along.method}", **full)
+
+
+def ctld_efficiency_reduced(spec: Any, *, panels: int = 6, nh: int = 8, poincare: bool = True,
+                            **overrides: object) -> Any:
+    r"""CTLD efficiency of a spec in d ≥ 2 whose model moves the means along U (module docstring).
+
+    Returns the :class:`CTLDEfficiency` of the full problem: H, Γ_vanilla, both Γ_MLE from the
+    1D problem along U, Γ_CTLD (both face treatments) with the m·H⁻¹E[…]H⁻¹ term added; the
+    error is the larger of the 1D quadrature's and the term's change between (panels, nh) and
+    twice both. With ``poincare``, C_P of the d-dimensional lift by angular sectors
+    (:func:`gsmtheory.numeric.ctld_poincare_nd`); the general theorem is not evaluated
+    (its smoothness terms are not reduced).
+    """
+    from gsmtheory.symbolic import ctld_parameters
+
+    params = ctld_parameters(spec.diffusion, spec.ctld, constants=spec.constants_map, **overrides)  # type: ignore[arg-type]
+    slots = _free_means(spec)
+    if slots is not None:
+        return _free_means_efficiency(spec, slots, params, panels, nh, poincare)
+    mix = spec.diffusion.mixture
+    red, m, sigma2 = _reduction(mix)
+    u_means = _check_model(spec, red)
+    model = spec.model
+    one_spec = _along_u_spec(red, params, u_means, [str(w) for w in model.mixture.weights],
+                             [str(t) for t in model.params], np.array([float(t) for t in model.truth]),
+                             f"{spec.name} (along U)")
+    return _assemble(one_spec, mix, params, red.ambient_dim, m, sigma2, panels, nh, poincare)

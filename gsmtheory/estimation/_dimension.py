@@ -1,0 +1,111 @@
+r"""How C_P and the annealed estimator's cost depend on the ambient dimension d (issue #14, claim on d).
+
+Theorem 12 of the COLT text (PAPER.md) prints C_P(CTLD) ≲ D²² d² λ_max⁹ λ_min⁻², Theorem 14
+‖Γ_SM‖ ≤ poly(D, d, λ_max, λ_min⁻¹)‖Γ_MLE‖². At a fixed diameter, for the two-component
+mixture ½N(−m e, I) + ½N(m e, I) in R^d (|e| = 1), :func:`dimension_scaling` computes, for each d:
+
+- C_P(Langevin) by the exact reduction (:func:`gsmtheory.numeric.reduced_poincare`): the 1D
+  value for every d;
+- C_P(CTLD) by angular sectors (:func:`gsmtheory.numeric.ctld_poincare_nd`, 3D for every d);
+- ‖Γ_CTLD‖/‖Γ_MLE‖² for the means model (a₁, a₂) along e
+  (:func:`gsmtheory.estimation.ctld_efficiency_along_u`; Γ_MLE the original model's, which does
+  not depend on d).
+
+The exponent of a quantity q(d) is reported three ways: the log–log slope between the two
+largest d (``local``), the range of the slopes between consecutive d (``interval``), and the
+least-squares slope over all d with its standard error (``fit``). An affine fit q ≈ a + b·d is
+reported too, since that is what the computed curves follow (the local exponent of a + b·d is
+b·d/(a + b·d), which tends to 1, not 2).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["DimensionScaling", "dimension_scaling", "exponent_in_d"]
+
+
+def exponent_in_d(dims: Sequence[float], values: Sequence[float]) -> dict[str, Any]:
+    """Exponents of q(d) (module docstring): local, interval, least-squares fit, affine fit."""
+    d = np.asarray(dims, dtype=float)
+    q = np.asarray(values, dtype=float)
+    ld, lq = np.log(d), np.log(q)
+    slopes = np.diff(lq) / np.diff(ld)
+    X = np.stack([np.ones_like(ld), ld], axis=1)
+    coef, *_ = np.linalg.lstsq(X, lq, rcond=None)
+    resid = lq - X @ coef
+    dof = max(len(d) - 2, 1)
+    cov = float(resid @ resid) / dof * np.linalg.inv(X.T @ X)
+    A = np.stack([np.ones_like(d), d], axis=1)
+    ab, *_ = np.linalg.lstsq(A, q, rcond=None)
+    rel = float(np.max(np.abs(A @ ab - q) / q))
+    return {"local": float(slopes[-1]), "interval": [float(slopes.min()), float(slopes.max())],
+            "fit": float(coef[1]), "fit_standard_error": math.sqrt(max(cov[1, 1], 0.0)),
+            "affine": {"a": float(ab[0]), "b": float(ab[1]), "max_relative_residual": rel}}
+
+
+@dataclass(frozen=True)
+class DimensionScaling:
+    """Per-d values and their exponents in d (:func:`dimension_scaling`)."""
+
+    dims: tuple[int, ...]
+    separation: float
+    cp_langevin: tuple[float, ...]
+    cp_langevin_error: tuple[float, ...]
+    cp_ctld: tuple[float, ...]
+    cp_ctld_error: tuple[float, ...]
+    gamma_ratio: tuple[float, ...]
+    exponents: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"dims": list(self.dims), "separation": self.separation,
+                "cp_langevin": list(self.cp_langevin), "cp_langevin_error": list(self.cp_langevin_error),
+                "cp_ctld": list(self.cp_ctld), "cp_ctld_error": list(self.cp_ctld_error),
+                "gamma_ctld_over_mle_squared": list(self.gamma_ratio), "exponents": self.exponents,
+                "theorem_12_exponent_in_d": 2}
+
+
+def dimension_scaling(dims: Sequence[int] = (1, 2, 3, 10, 30, 100), separation: float = 3.0, *,
+                      resolution: float = 0.8, rtol: float = 1e-2, ctld: bool = True,
+                      panels: int = 6, nh: int = 8) -> DimensionScaling:
+    r"""C_P(Langevin), C_P(CTLD) and ‖Γ_CTLD‖/‖Γ_MLE‖² over d for ½N(∓m e₁, I), m = ``separation``.
+
+    CTLD uses the reported defaults for the 1D mixture (λ = 1, diam = 2m, the same for every d).
+    ``ctld=False`` skips C_P(CTLD) (the slow part: a 3D solve per d, seconds to minutes).
+    """
+    from gsmtheory.estimation._ctld_reduce import ctld_efficiency_along_u
+    from gsmtheory.numeric import ctld_poincare, ctld_poincare_nd, reduce_mixture, reduced_poincare
+    from gsmtheory.symbolic import GaussianMixture, ctld_parameters
+
+    m = float(separation)
+    mix1 = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
+    params = ctld_parameters(mix1)
+    lang, lang_e, cps, cps_e, ratios = [], [], [], [], []
+    for d in dims:
+        mu = np.zeros((2, d))
+        mu[0, 0], mu[1, 0] = -m, m
+        mix = (mu, np.array([0.5, 0.5]), np.eye(d))
+        lp = reduced_poincare(mix)
+        lang.append(lp.poincare_constant)
+        lang_e.append(lp.error_estimate)
+        if ctld:
+            c = (ctld_poincare(mix1, params, tolerance=rtol) if d == 1
+                 else ctld_poincare_nd(mix, params, resolution=resolution, rtol=rtol))
+            cps.append(c.poincare_constant)
+            cps_e.append(c.error_estimate)
+        a = reduce_mixture(mix).reduced.means[:, 0]
+        eff = ctld_efficiency_along_u(mix, params, ["a1", "a2"], ["1/2", "1/2"], ["a1", "a2"], a,
+                                      panels=panels, nh=nh, poincare=False)
+        ratios.append(float(np.linalg.norm(eff.gsm_covariance, 2) / np.linalg.norm(eff.mle_original, 2) ** 2))
+    exps: dict[str, Any] = {"gamma_ctld_over_mle_squared": exponent_in_d(dims, ratios),
+                            "cp_langevin": exponent_in_d(dims, lang)}
+    if ctld:
+        exps["cp_ctld"] = exponent_in_d(dims, cps)
+    return DimensionScaling(tuple(int(v) for v in dims), m, tuple(lang), tuple(lang_e), tuple(cps), tuple(cps_e),
+                            tuple(ratios), exps)
