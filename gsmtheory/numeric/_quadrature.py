@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from gsmtheory._errors import ModelError, NumericalError
 
 __all__ = ["AdaptiveIntegrals", "Expectation", "TailMap", "adaptive_integrals", "expect_1d", "expect_2d",
-           "gauss_legendre_panels", "support_interval"]
+           "gauss_legendre_panels", "inverse_cdf_1d", "support_interval"]
 
 Array = NDArray[np.float64]
 LogDensity = Callable[[Array], Array]
@@ -276,6 +276,8 @@ class AdaptiveIntegrals:
     status: str
     nodes: int
     levels: int
+    edges: Array = field(default_factory=lambda: np.zeros((0, 2)), repr=False, compare=False)
+    panel_values: Array = field(default_factory=lambda: np.zeros((0, 0)), repr=False, compare=False)
 
 
 def _panel_sums(g: Callable[[Array], Array], a: Array, b: Array) -> tuple[Array, Array, Array, Array]:
@@ -385,8 +387,10 @@ def adaptive_integrals(g: Callable[[Array], Array], breaks: Array, *, rtol: floa
     errors = np.where(divergent, np.inf, errors)
     if status == "ok" and np.any(unconverged & ~divergent):
         status = "not_converged"
+    order = np.argsort(a)
     return AdaptiveIntegrals(values, errors, tuple(bool(v) for v in divergent),
-                             tuple(float(v) for v in alpha), status, int(a.size), levels)
+                             tuple(float(v) for v in alpha), status, int(a.size), levels,
+                             np.stack([a[order], b[order]], axis=-1), (left + right)[order])
 
 
 def _rule(lo_inf: bool, hi_inf: bool, a: float, b: float, panels: int, order: int) -> tuple[Array, Array]:
@@ -465,6 +469,74 @@ def expect_1d(logp: LogDensity, funcs: Callable[[Array], list[Array] | Array], l
                        "adaptive gauss-legendre on a tail-mapped interval (no cut-off), "
                        "error |Q_panel - Q_halves| summed, propagated to N/Z",
                        status, tuple(divergent), res.exponents[1:])
+
+
+def inverse_cdf_1d(logp: LogDensity, lo: float, hi: float, u: Array, *, rtol: float = 1e-13,
+                   tol: float = 1e-13) -> tuple[Array, float]:
+    r"""x = F⁻¹(u) for p ∝ e^ℓ on [lo, hi] (ends may be infinite): exact inverse-CDF sampling.
+
+    F is computed by :func:`adaptive_integrals` on the :class:`TailMap` (no cut-off, so heavy
+    tails are sampled as far out as u asks); the final panels give F at their edges (a monotone
+    table that brackets every root), and inside the bracketing panel F(x(t)) = F_edge + ∫_t^{b} w
+    (Gauss–Legendre on [t, b], w the mapped density) is solved by safeguarded Newton (bisection
+    when a step leaves the bracket) to |F − u| ≤ ``tol``. Returns the samples and the largest
+    |F(x) − u| reached plus the CDF's own quadrature error (relative to the total mass).
+    """
+    u = np.asarray(u, dtype=float)
+    if np.any((u < 0) | (u > 1)):
+        raise NumericalError("uniforms must lie in [0, 1]", "pass u = rng.random(n)")
+    tmap = TailMap.fit(logp, lo, hi)
+
+    def w(t: Array) -> Array:
+        with np.errstate(all="ignore"):
+            lv = np.asarray(logp(tmap.x(t)), dtype=float)
+            rel = np.exp(np.where(np.isfinite(lv), lv - tmap.top, -np.inf))
+            return np.where(rel > 0, rel * tmap.jacobian(t), 0.0)
+
+    with np.errstate(all="ignore"):
+        res = adaptive_integrals(lambda t: w(t)[:, None], tmap.breaks(16), rtol=rtol)
+    if res.divergent[0] or not math.isfinite(float(res.values[0])) or res.values[0] <= 0:
+        raise ModelError(f"p ∝ e^ℓ is not normalizable on ({lo}, {hi})",
+                         "make log_density tend to -infinity fast enough or bound the domain")
+    z = float(res.values[0])
+    a, b = res.edges[:, 0], res.edges[:, 1]
+    mass = res.panel_values[:, 0] / z
+    # x decreases in t on each side; increasing x: t from 0- down to -1, then from 1 down to 0+
+    key = np.where(a < 0, -b, 2.0 - b)
+    order = np.argsort(key)
+    a, b, mass = a[order], b[order], mass[order]
+    cum = np.concatenate([[0.0], np.cumsum(mass)])
+    cum /= cum[-1]
+    idx = np.clip(np.searchsorted(cum, u, side="left") - 1, 0, len(mass) - 1)
+    while True:  # skip empty panels (no mass: the root is not inside them)
+        empty = mass[idx] <= 0
+        if not np.any(empty & (idx < len(mass) - 1)):
+            break
+        idx = np.where(empty & (idx < len(mass) - 1), idx + 1, idx)
+    lo_t, hi_t = a[idx].copy(), b[idx].copy()
+    edge, base, target = b[idx], cum[idx], u
+
+    def F(t: Array) -> Array:  # CDF at x(t) inside the panel: F(lower x edge) + ∫_t^{edge} w / z
+        half = (edge - t) / 2
+        nodes = t[:, None] + half[:, None] * (_GL_T[None, :] + 1.0)
+        vals = w(nodes.ravel()).reshape(nodes.shape)
+        return np.asarray(base + half * (vals @ _GL_W) / z, dtype=float)
+
+    t = 0.5 * (lo_t + hi_t)
+    for _ in range(200):
+        g = F(t) - target
+        done = (np.abs(g) <= tol) | (hi_t - lo_t <= 4 * np.finfo(float).eps * np.maximum(np.abs(t), 1e-300))
+        if np.all(done):
+            break
+        lo_t = np.where(g > 0, t, lo_t)  # F decreases in t
+        hi_t = np.where(g > 0, hi_t, t)
+        dens = w(t) / z
+        with np.errstate(all="ignore"):
+            newton = t + g / dens
+        ok = np.isfinite(newton) & (newton > lo_t) & (newton < hi_t)
+        t = np.where(done, t, np.where(ok, newton, 0.5 * (lo_t + hi_t)))
+    resid = float(np.max(np.abs(F(t) - target))) if t.size else 0.0
+    return tmap.x(t), resid + float(res.errors[0]) / z
 
 
 def expect_2d(logp: Callable[[Array, Array], Array],

@@ -33,6 +33,11 @@ ALLOWED_FUNCTIONS: Mapping[str, Callable[..., sp.Expr]] = {
     "erf": sp.erf,
     "Abs": sp.Abs,
     "abs": sp.Abs,
+    "sign": sp.sign,
+    "Min": sp.Min,
+    "Max": sp.Max,
+    "min": sp.Min,
+    "max": sp.Max,
     "logaddexp": lambda a, b: sp.log(sp.exp(a) + sp.exp(b)),
     "sigmoid": lambda a: 1 / (1 + sp.exp(-a)),
 }
@@ -175,6 +180,8 @@ class _Walker:
         if node.keywords:
             raise _fail(self.text, "keyword arguments are not allowed", "pass arguments by position")
         args = [self.visit(a) for a in node.args]
+        if name in ("Min", "Max", "min", "max") and len(args) < 2:
+            raise _fail(self.text, f"{name} needs at least two arguments", f"write {name}(x, 1)")
         try:
             return ALLOWED_FUNCTIONS[name](*args)
         except TypeError:
