@@ -40,8 +40,8 @@ from gsmtheory.numeric import (
     Expectation,
     expect_1d,
     expect_2d,
-    mixture_logpdf,
     inverse_cdf_1d,
+    mixture_logpdf,
     sample_mixture,
 )
 from gsmtheory.symbolic import Diffusion, GSMLoss, Model, Spec, gsm_loss

@@ -43,7 +43,13 @@ from gsmtheory.numeric._mixture import (
     mixture_score,
 )
 from gsmtheory.numeric._poincare import PoincareResult, poincare_constant
-from gsmtheory.numeric._quadrature import Expectation, expect_1d, expect_2d, inverse_cdf_1d, support_interval
+from gsmtheory.numeric._quadrature import (
+    Expectation,
+    expect_1d,
+    expect_2d,
+    inverse_cdf_1d,
+    support_interval,
+)
 from gsmtheory.numeric._spectral1d import poincare_1d, truncate_support
 from gsmtheory.numeric._spectral2d import poincare_2d
 from gsmtheory.numeric._spectral3d import ctld_poincare_3d, poincare_3d
@@ -73,9 +79,9 @@ __all__ = [
     "evaluate_gsm_loss",
     "expect_1d",
     "expect_2d",
-    "inverse_cdf_1d",
     "gaussian_poincare_constant",
     "holley_stroock_bound",
+    "inverse_cdf_1d",
     "lifted_chi_square",
     "log_r_functions",
     "mixture_dlogpdf_ds",
