@@ -343,7 +343,13 @@ def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: st
                                       res, status, msg), tup(a["I"]), tup(a["I"]),
                    tuple(float(v) for v in m.mean["score"]))
     pv: PoincareValue | None
-    if poincare is True:
+    zeros = problem.diffusion.interior_zeros if poincare is True else ()
+    if zeros:
+        where = ", ".join(f"{problem.diffusion.coords[i]} = {v:g}" for i, v in zeros)
+        pv = PoincareValue(math.inf, 0.0, "symbolic: D vanishes inside the domain", "no_poincare",
+                           f"D = 0 at {where}: the diffusion cannot cross that point, so no Poincare "
+                           "inequality holds")
+    elif poincare is True:
         pv = poincare_for(problem.diffusion)
     elif poincare is False or poincare is None:
         pv = None

@@ -42,8 +42,11 @@ LOSSES = ("gsm", "mle", "ctld")
 
 
 # ---------------------------------------------------------------------------- data
-def validate_data(data: Any, dim: int, *, source: str = "data") -> Array:
-    """An (n, d) float64 array from ``data``; NaN/inf, the wrong width or no rows raise NumericalError."""
+def validate_data(data: Any, dim: int, *, source: str = "data",
+                  domain: Sequence[tuple[float, float]] | None = None,
+                  coords: Sequence[str] | None = None) -> Array:
+    """An (n, d) float64 array from ``data``; NaN/inf, the wrong width, no rows or (with ``domain``)
+    rows outside the domain ∏[lo_i, hi_i] raise NumericalError (with the count of offending rows)."""
     try:
         arr = np.asarray(data, dtype=np.float64)
     except (TypeError, ValueError):
@@ -62,7 +65,23 @@ def validate_data(data: Any, dim: int, *, source: str = "data") -> Array:
         row = int(np.nonzero(bad.any(axis=1))[0][0])
         raise NumericalError(f"{source} contains NaN or inf (first at row {row + 1})",
                              "remove or fix those rows")
+    if domain is not None:
+        lo = np.array([float(a) for a, _ in domain])
+        hi = np.array([float(b) for _, b in domain])
+        outside = np.any((arr < lo) | (arr > hi), axis=1)
+        if outside.any():
+            names = list(coords) if coords is not None else [f"x{i + 1}" for i in range(dim)]
+            box = " x ".join(f"{c} in [{_num(a)}, {_num(b)}]" for c, a, b in zip(names, lo, hi, strict=True))
+            row = int(np.nonzero(outside)[0][0])
+            raise NumericalError(
+                f"{source}: {int(outside.sum())} of {len(arr)} rows lie outside the domain {box} "
+                f"(first at row {row + 1}: {', '.join(f'{v:.4g}' for v in arr[row])})",
+                "remove those rows or widen [domain] in the spec")
     return arr
+
+
+def _num(v: float) -> str:
+    return "inf" if v == math.inf else "-inf" if v == -math.inf else f"{v:g}"
 
 
 def load_data(path: str | Path, dim: int) -> Array:
@@ -360,7 +379,8 @@ def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "g
     if loss == "ctld":
         return _ctld_hook(spec, data, starts=starts, max_iter=max_iter, seed=seed)
     problem = _problem_of(spec, model)
-    x_np = validate_data(data, problem.dim)
+    x_np = validate_data(data, problem.dim, domain=problem.bounds,
+                         coords=[str(c) for c in problem.diffusion.coords])
     n = len(x_np)
     P = problem.params
     box = feasible_box(problem)
