@@ -44,7 +44,10 @@ from gsmtheory.numeric._mixture import (
 )
 from gsmtheory.numeric._poincare import PoincareResult, poincare_constant
 from gsmtheory.numeric._quadrature import (
+    AdaptiveIntegrals,
     Expectation,
+    TailMap,
+    adaptive_integrals,
     expect_1d,
     expect_2d,
     inverse_cdf_1d,
@@ -58,11 +61,14 @@ from gsmtheory.numeric._spectral_nd import rayleigh_ritz
 __all__ = [
     "DEVICE_CHOICES",
     "LOSS_METHODS",
+    "AdaptiveIntegrals",
     "CTLDSimulation",
     "Expectation",
     "LiftedResult",
     "LossEvaluation",
     "PoincareResult",
+    "TailMap",
+    "adaptive_integrals",
     "bakry_emery_bound",
     "batch_size",
     "beta_cdf",
