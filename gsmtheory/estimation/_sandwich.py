@@ -218,7 +218,8 @@ def _adaptive(per_sample: PerSample, requests: Sequence[Request], expect: Expect
             if m.divergent and not np.all(np.isfinite(value)):
                 return value, np.full_like(value, np.inf), m, p, "divergent"
             err = propagate_error(combine, m, value)
-            return value, err, m, p, "ok" if m.status == "ok" else "not_converged"
+            # a divergent moment that combine does not use leaves value finite: not its problem
+            return value, err, m, p, "ok" if m.status in ("ok", "divergent") else "not_converged"
         value = combine(m)
         if prev is not None:
             err = np.abs(value - prev)

@@ -25,7 +25,7 @@ from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric._mixture import mixture_logpdf
 from gsmtheory.numeric._quadrature import NEGLIGIBLE_MASS, expect_1d, expect_2d
-from gsmtheory.symbolic import GSMLoss
+from gsmtheory.symbolic import GSMLoss, kinks_1d
 
 __all__ = ["LOSS_METHODS", "LossEvaluation", "evaluate_gsm_loss", "sample_mixture"]
 
@@ -160,7 +160,9 @@ def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panel
         for th in points:
             integrand = functools.partial(_at_theta, f, th)
             if d == 1:
-                ex = expect_1d(logp_arr, integrand, *bounds[0], panels=panels)
+                kinks = kinks_1d([loss.explicit, loss.implicit, diffusion.log_density, diffusion.D[0, 0]],
+                                 x[0], *diffusion.domain[0], subs=dict(zip(theta, th, strict=True)))
+                ex = expect_1d(logp_arr, integrand, *bounds[0], panels=panels, points=kinks)
                 b = _boundary_1d(loss, logp_arr, th, ex.log_normalizer)
             else:
                 ex = expect_2d(logp_arr, integrand, (bounds[0], bounds[1]), panels=max(panels // 2, 8))

@@ -16,7 +16,7 @@ of |f|p in the outermost panel ring, which is added to the error (and flags a he
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -406,7 +406,7 @@ def _weighted(logp_values: Array, weights: Array) -> tuple[Array, float]:
 
 def expect_1d(logp: LogDensity, funcs: Callable[[Array], list[Array] | Array], lo: float, hi: float, *,
               panels: int = 64, order: int = 16, drop: float = 40.0, rtol: float = 1e-11,
-              max_nodes: int = 6000) -> Expectation:
+              max_nodes: int = 6000, points: Sequence[float] = ()) -> Expectation:
     r"""E_p[f] (for each f returned by ``funcs``) for p ∝ e^ℓ on [lo, hi] (ends may be infinite).
 
     ``funcs(x)`` returns one array or a list of arrays, each the size of ``x``. The integrals
@@ -416,7 +416,10 @@ def expect_1d(logp: LogDensity, funcs: Callable[[Array], list[Array] | Array], l
     (E_p|f| = ∞: heavy tails, or a singular end) has value ±inf, error inf and is listed in
     :attr:`Expectation.divergent`; Z = ∞ raises :class:`ModelError` (p is not normalizable).
     ``panels`` sets the initial partition; ``order`` and ``drop`` are kept for compatibility
-    (the scan that places the initial panels uses ``drop``).
+    (the scan that places the initial panels uses ``drop``). ``points`` are kinks or jumps of the
+    integrand (e.g. where Min, Abs or sign switch, from :func:`gsmtheory.symbolic.kinks_1d`):
+    panel edges are put there, so no panel straddles a jump (whose error |Q − Q_halves| could
+    otherwise understate).
     """
     tmap = TailMap.fit(logp, lo, hi, drop=drop)
     top = tmap.top
@@ -442,7 +445,11 @@ def expect_1d(logp: LogDensity, funcs: Callable[[Array], list[Array] | Array], l
         return np.stack(cols, axis=-1)
 
     with np.errstate(all="ignore"):
-        res = adaptive_integrals(integrand, tmap.breaks(max(panels // 4, 8)), rtol=rtol, max_nodes=max_nodes)
+        breaks = tmap.breaks(max(panels // 4, 8))
+        inside = [float(v) for v in points if tmap.lo < float(v) < tmap.hi]
+        if inside:
+            breaks = np.unique(np.concatenate([breaks, tmap.t(np.asarray(inside))]))
+        res = adaptive_integrals(integrand, breaks, rtol=rtol, max_nodes=max_nodes)
     z, dz = float(res.values[0]), float(res.errors[0])
     if res.divergent[0] or not math.isfinite(z):
         raise ModelError(f"p ∝ e^ℓ is not normalizable on ({lo}, {hi}): ∫e^ℓ diverges "

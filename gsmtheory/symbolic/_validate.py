@@ -10,6 +10,8 @@ r"""Checks a spec's expressions must pass before anything is derived from them.
   r = lim ℓ/log(x − a), r < −1 means e^ℓ ~ (x − a)^r, not integrable. r = −1 is left undecided
   (the numerics decide). Limits run under a time limit and are skipped when it is exceeded
   (or off the main thread, where no alarm can stop them).
+- :func:`kinks_1d`: where Abs, sign, Min, Max, Heaviside or Piecewise switch, so that
+  quadrature can put a panel edge there.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import sympy as sp
 
 from gsmtheory._errors import SpecError
 
-__all__ = ["check_normalizable", "check_real", "limited"]
+__all__ = ["check_normalizable", "check_real", "kinks_1d", "limited"]
 
 T = TypeVar("T")
 _ASSUME_OPS = 300
@@ -130,3 +132,46 @@ def check_normalizable(ell: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> 
 
 def _end(v: sp.Expr) -> str:
     return "inf" if v == sp.oo else "-inf" if v == -sp.oo else str(v)
+
+
+def _kink_arguments(expr: sp.Expr) -> set[sp.Expr]:
+    args: set[sp.Expr] = set()
+    for atom in expr.atoms(sp.Abs, sp.sign, sp.Heaviside, sp.DiracDelta):
+        args.add(atom.args[0])
+    for atom in expr.atoms(sp.Min, sp.Max):
+        parts = atom.args
+        args.update(parts[i] - parts[j] for i in range(len(parts)) for j in range(i + 1, len(parts)))
+    for pw in expr.atoms(sp.Piecewise):
+        for _value, cond in pw.args:
+            for rel in cond.atoms(sp.core.relational.Relational):
+                args.add(rel.lhs - rel.rhs)
+    return args
+
+
+@lru_cache(maxsize=256)
+def _kinks(exprs: tuple[sp.Expr, ...], x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> tuple[float, ...]:
+    args: set[sp.Expr] = set()
+    for e in exprs:
+        args |= _kink_arguments(sp.sympify(e))
+    out: set[float] = set()
+    for arg in args:
+        if arg.free_symbols != {x}:
+            continue
+        def solve(a: sp.Expr = arg) -> sp.Set:
+            return sp.solveset(a, x, sp.Interval.open(lo, hi))
+
+        done, sol = limited(solve, 2.0)
+        if done and isinstance(sol, sp.FiniteSet):
+            out.update(float(v) for v in sol if v.is_real)
+    return tuple(sorted(out))
+
+
+def kinks_1d(exprs: Sequence[sp.Expr], x: sp.Symbol, lo: Any, hi: Any,
+             subs: Mapping[sp.Symbol, float] | None = None) -> tuple[float, ...]:
+    r"""Points of (lo, hi) where an expression has a kink or a jump: the zeros of the arguments of
+    Abs, sign, Heaviside and of the differences of Min/Max arguments, and the boundaries of
+    Piecewise conditions (after substituting ``subs``, e.g. θ*). Quadrature panels that end there
+    never straddle a jump, so their error estimates stay valid. () where SymPy cannot solve
+    within its time limit."""
+    es = tuple(sp.sympify(e).subs({k: sp.Float(v) for k, v in (subs or {}).items()}) for e in exprs)
+    return _kinks(es, x, sp.sympify(lo), sp.sympify(hi))
