@@ -104,7 +104,9 @@ class Expectation:
     log_normalizer : float
         log ∫ e^ℓ over the domain (1D: the whole domain; 2D: the integrated box).
     support : tuple
-        The box actually integrated over (1D: the domain itself, ends may be infinite).
+        2D: the box actually integrated over. 1D: where p lives (ℓ within ``drop`` of its
+        maximum), for callers that need a box; the 1D integrals themselves cover the whole
+        domain, tails included.
     resolution : dict
         Nodes / panels and order used.
     method : str
@@ -243,7 +245,8 @@ class TailMap:
             top = _finite_max(np.where(np.isinf(lv), np.nan, lv))
         rel = np.exp(np.where(np.isfinite(lv), np.minimum(lv - top, 0.0), -np.inf))
         keep = np.nonzero(lv >= top - drop)[0]
-        effective = (float(grid[keep[0]]), float(grid[keep[-1]]))
+        effective = (float(lo) if math.isfinite(lo) else float(grid[max(keep[0] - 1, 0)]),
+                     float(hi) if math.isfinite(hi) else float(grid[min(keep[-1] + 1, grid.size - 1)]))
         mass = np.concatenate([[0.0], np.cumsum(0.5 * (rel[1:] + rel[:-1]) * np.diff(grid))])
         quantiles: tuple[float, ...] = ()
         centre, scale = 0.0, 1.0
@@ -471,7 +474,7 @@ def expect_1d(logp: LogDensity, funcs: Callable[[Array], list[Array] | Array], l
     if any(not math.isfinite(v) for k, v in enumerate(values) if k not in divergent):
         raise NumericalError("an expectation is not finite", "check that the integrand is integrable under p")
     status = "divergent" if divergent else res.status
-    return Expectation(tuple(values), tuple(errors), math.log(z) + top, ((tmap.lo, tmap.hi),),
+    return Expectation(tuple(values), tuple(errors), math.log(z) + top, (tmap.effective,),
                        {"nodes": res.nodes, "levels": res.levels, "order": _ORDER},
                        "adaptive gauss-legendre on a tail-mapped interval (no cut-off), "
                        "error |Q_panel - Q_halves| summed, propagated to N/Z",

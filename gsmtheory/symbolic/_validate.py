@@ -127,7 +127,8 @@ def check_normalizable(ell: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> 
     reason = _normalizability(sp.sympify(ell), x, sp.sympify(lo), sp.sympify(hi))
     if reason is not None:
         raise SpecError(f"p ∝ exp({_show(ell)}) is not normalizable on ({_end(lo)}, {_end(hi)}): {reason}",
-                        "make log_density tend to -infinity fast enough at the ends or bound the domain")
+                        "make log_density tend to -infinity fast enough at the ends, or bound the domain, "
+                        "so that p can be normalized")
 
 
 def _end(v: sp.Expr) -> str:
