@@ -128,7 +128,7 @@ def moments(per_sample: PerSample, requests: Sequence[Request], *, expect: Expec
         mean, outer = _unflatten(ex.values, shapes, requests)
         res = {**dict(ex.resolution), "support": [list(s) for s in ex.support]}
         if not getattr(ex, "controlled", False):
-            return Moments(mean, outer, ex.method, res)
+            return Moments(mean, outer, ex.method, res, status=getattr(ex, "status", "ok"))
         emean, eouter = _unflatten(ex.errors, shapes, requests)
         return Moments(mean, outer, ex.method, res, None, emean, eouter, ex.status)
     assert samples is not None
@@ -207,6 +207,10 @@ def _adaptive(per_sample: PerSample, requests: Sequence[Request], expect: Expect
     p = panels
     while True:
         m = moments(per_sample, requests, expect=expect, panels=p)
+        if m.status == "heavy_tail":
+            raise NumericalError("p has heavy tails: it keeps mass at the edge of the quadrature box, so "
+                                 "the 2D moments (and Gamma) cannot be computed with an error bound",
+                                 "use a target with lighter tails or a 1D (or separable) model")
         if m.controlled:
             try:
                 with np.errstate(all="ignore"):

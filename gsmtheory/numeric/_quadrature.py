@@ -559,7 +559,8 @@ def expect_2d(logp: Callable[[Array, Array], Array],
     Infinite ends are cut where the profile max ℓ has dropped by ``drop``; the error is
     |Q_n − Q_2n| plus the change of every integral when the box is enlarged to where it has
     dropped by 1.5·``drop`` (truncation). Status ``heavy_tail`` when p has relative mass
-    > 1e-12 between the two boxes (errors inf when the larger box cannot be found).
+    > 1e-12 between the two boxes: the errors are then inf (a box wide enough for the tail
+    leaves the core to a few nodes, and nothing here bounds that).
     """
     (xlo, xhi), (ylo, yhi) = box
     # support per coordinate: scan along lines through the maximum of a coarse grid
@@ -608,7 +609,10 @@ def expect_2d(logp: Callable[[Array, Array], Array],
             trunc, lost = [math.inf] * len(fine), math.inf
         errors = [e + t for e, t in zip(errors, trunc, strict=True)]
         if lost > 1e-12:
+            # a box wide enough for the tail leaves the core to a handful of nodes: neither the
+            # refinement difference nor the enlargement bounds the error any more
             status = "heavy_tail"
+            errors = [math.inf] * len(errors)
     return Expectation(tuple(fine), tuple(errors), logz, ((a, b), (c, d)), {"panels": 2 * panels, "order": order},
                        "gauss-legendre (composite, graded at finite ends), error |Q_n - Q_2n| plus the "
                        "change on a box enlarged to 1.5x the drop (truncation)", status)

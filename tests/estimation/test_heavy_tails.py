@@ -257,3 +257,20 @@ def test_a_gaussian_model_of_a_cauchy_target_has_infinite_loss() -> None:
     ev = evaluate_gsm_loss(gsm_loss(spec.diffusion, spec.model), [{"s": 1.0}])
     assert ev.status == "divergent"
     assert math.isinf(ev.explicit[0]) and math.isinf(ev.explicit_error[0])
+
+
+def test_two_dimensional_heavy_tail_is_flagged_not_trusted() -> None:
+    r"""2D Student-t (ν = 3): p ∝ (1 + r²/3)^{−5/2}. The box where ℓ has dropped 40 nats reaches
+    r ~ 5000, where tensor panels cannot resolve the unit-width core: the explicit loss at a = 0.5
+    (0.1016 by an independent polar quadrature) cannot be bounded, so the error is inf and the
+    status heavy_tail; the efficiency refuses with a one-line error instead of a singular H."""
+    text = ('coords = ["x", "y"]\nlog_density = "-2.5*log(1 + (x**2 + y**2)/3)"\n[model]\nparams = ["a"]\n'
+            'truth = {a = 0.0}\nlog_density = "-2.5*log(1 + ((x - a)**2 + y**2)/3)"\n')
+    spec = parse_spec(text)
+    ev = evaluate_gsm_loss(gsm_loss(spec.diffusion, spec.model), [{"a": 0.5}])
+    assert ev.status == "heavy_tail"
+    assert math.isinf(ev.explicit_error[0])
+    from gsmtheory import NumericalError
+
+    with pytest.raises(NumericalError, match="heavy tails"):
+        efficiency(spec, poincare=False)
