@@ -24,6 +24,9 @@ from gsmtheory.compile._translate import BACKENDS, POW, SQRT, TRANSLATION, const
 __all__ = ["CompiledFunction", "compile_expr"]
 
 _Step = tuple[str, Any]
+#: the translated functions a spec can name (the rest are derivatives and conditions SymPy makes)
+_SPEC_NAMES = frozenset({"exp", "log", "sin", "cos", "tan", "tanh", "sinh", "cosh", "atan", "erf", "Abs",
+                         "sign", "Max", "Min"})
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,30 @@ def _run(step: _Step, env: list[Any], backend: str) -> Any:
     if kind == "call":
         fn, args = payload
         return fn(*(_run(a, env, backend) for a in args))
+    if kind == "piecewise":
+        *pairs, (last, _cond) = payload
+        with np.errstate(all="ignore"):  # every branch is evaluated everywhere, then selected
+            out = _run(last, env, backend)
+            for value, cond in reversed(pairs):
+                out = _where(_run(cond, env, backend), _run(value, env, backend), out, backend)
+        return out
     raise AssertionError(f"unknown step {kind}")  # pragma: no cover - internal invariant
+
+
+def _where(cond: Any, a: Any, b: Any, backend: str) -> Any:
+    """cond ? a : b element-wise in the backend."""
+    if backend == "numpy":
+        return np.where(cond, a, b)
+    if backend == "torch":
+        torch = torch_module()
+        like = next((v for v in (a, b) if isinstance(v, torch.Tensor)), None)
+        dtype = like.dtype if like is not None else torch.float64
+        device = like.device if like is not None else None
+        c = cond if isinstance(cond, torch.Tensor) else torch.as_tensor(bool(cond), device=device)
+        ta = a if isinstance(a, torch.Tensor) else torch.as_tensor(a, dtype=dtype, device=device)
+        tb = b if isinstance(b, torch.Tensor) else torch.as_tensor(b, dtype=dtype, device=device)
+        return torch.where(c, ta, tb)
+    return a if cond else b
 
 
 class _Builder:
@@ -133,6 +159,19 @@ class _Builder:
     def step(self, expr: sp.Expr) -> _Step:
         if expr in self.slots:
             return ("ref", self.slots[expr])
+        if expr is sp.true or expr is sp.false:
+            return ("const", bool(expr))
+        if isinstance(expr, sp.Piecewise):
+            pairs = tuple((self.step(e), self.step(c)) for e, c in expr.args)
+            if expr.args[-1][1] is not sp.true:
+                raise SpecError(f"the piecewise expression {expr} is undefined where no condition holds",
+                                "give a last branch for every other case")
+            return ("piecewise", pairs)
+        if isinstance(expr, sp.DiracDelta):
+            raise SpecError(f"the expression contains a point mass {expr} (the second derivative of a "
+                            "kink such as Min, Max or Abs)",
+                            "use a diffusion or model that is differentiable where the loss "
+                            "differentiates it twice")
         if not expr.free_symbols:
             try:
                 return ("const", constant(expr, self.backend))
@@ -172,9 +211,9 @@ class _Builder:
                     table = TRANSLATION[cls]
                     break
         if table is None:
-            supported = ", ".join(sorted(f.__name__ for f in TRANSLATION)) + ", Add, Mul, Pow"
+            supported = ", ".join(sorted(f.__name__ for f in TRANSLATION if f.__name__ in _SPEC_NAMES))
             raise SpecError(f"function {func.__name__} cannot be compiled",
-                            f"rewrite it with supported functions ({supported})")
+                            f"rewrite it with supported functions ({supported}, + - * / **)")
         return ("call", (table[self.backend], tuple(self.step(a) for a in expr.args)))
 
 

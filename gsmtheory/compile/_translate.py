@@ -1,13 +1,16 @@
 """The explicit translation table: SymPy function → NumPy / torch / mpmath callable.
 
 Only what is listed here compiles; anything else raises an error naming the function. Max and
-Min map to element-wise maximum/minimum (never to reductions), and matrices are never turned
-into ``torch.tensor([[...]])`` literals: each entry is compiled as its own expression.
+Min map to element-wise maximum/minimum (never to reductions), their derivatives (Heaviside)
+to element-wise steps, Piecewise (with relational conditions) to ``where``; DiracDelta, the
+second derivative of a kink, is refused (it is a point mass, not a function). Matrices are never
+turned into ``torch.tensor([[...]])`` literals: each entry is compiled as its own expression.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Mapping
 from functools import reduce
 from types import MappingProxyType
@@ -66,6 +69,44 @@ def _torch_binary(name: str) -> Callable[..., Any]:
     return _pairwise(call)
 
 
+def _np_heaviside(x: Any, h0: Any = 0.5) -> Any:
+    return np.heaviside(x, h0)
+
+
+def _torch_heaviside(x: Any, h0: Any = 0.5) -> Any:
+    torch = torch_module()
+    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=torch.float64)
+    return torch.heaviside(x, torch.as_tensor(float(h0), dtype=x.dtype, device=x.device))
+
+
+def _mp_heaviside(x: Any, h0: Any = 0.5) -> Any:
+    return mpmath.mpf(1) if x > 0 else mpmath.mpf(0) if x < 0 else mpmath.mpf(h0)
+
+
+def _torch_compare(name: str) -> Callable[..., Any]:
+    def call(a: Any, b: Any) -> Any:
+        torch = torch_module()
+        fn = getattr(torch, name)
+        like = a if isinstance(a, torch.Tensor) else b if isinstance(b, torch.Tensor) else None
+        if like is None:
+            return fn(torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64))
+        a = a if isinstance(a, torch.Tensor) else torch.as_tensor(a, dtype=like.dtype, device=like.device)
+        b = b if isinstance(b, torch.Tensor) else torch.as_tensor(b, dtype=like.dtype, device=like.device)
+        return fn(a, b)
+
+    return call
+
+
+def _torch_logical(name: str) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        torch = torch_module()
+        fn = getattr(torch, name)
+        ts = [a if isinstance(a, torch.Tensor) else torch.as_tensor(bool(a)) for a in args]
+        return reduce(fn, ts)
+
+    return call
+
+
 #: SymPy function class → {backend: callable}
 TRANSLATION: Mapping[type, Mapping[str, Callable[..., Any]]] = MappingProxyType({
     sp.exp: {"numpy": np.exp, "torch": _torch_fn("exp"), "mpmath": mpmath.exp},
@@ -82,6 +123,20 @@ TRANSLATION: Mapping[type, Mapping[str, Callable[..., Any]]] = MappingProxyType(
     sp.sign: {"numpy": np.sign, "torch": _torch_fn("sign"), "mpmath": mpmath.sign},
     sp.Max: {"numpy": _pairwise(np.maximum), "torch": _torch_binary("maximum"), "mpmath": _mp_max},
     sp.Min: {"numpy": _pairwise(np.minimum), "torch": _torch_binary("minimum"), "mpmath": _mp_min},
+    # derivatives of Min, Max and Abs: a step (its value at the kink, a null set, is H0 = 1/2)
+    sp.Heaviside: {"numpy": _np_heaviside, "torch": _torch_heaviside, "mpmath": _mp_heaviside},
+    # conditions of Piecewise (SymPy writes simplified Abs/sign/Min/Max with them)
+    sp.StrictGreaterThan: {"numpy": np.greater, "torch": _torch_compare("gt"), "mpmath": operator.gt},
+    sp.GreaterThan: {"numpy": np.greater_equal, "torch": _torch_compare("ge"), "mpmath": operator.ge},
+    sp.StrictLessThan: {"numpy": np.less, "torch": _torch_compare("lt"), "mpmath": operator.lt},
+    sp.LessThan: {"numpy": np.less_equal, "torch": _torch_compare("le"), "mpmath": operator.le},
+    sp.Equality: {"numpy": np.equal, "torch": _torch_compare("eq"), "mpmath": operator.eq},
+    sp.Unequality: {"numpy": np.not_equal, "torch": _torch_compare("ne"), "mpmath": operator.ne},
+    sp.And: {"numpy": _pairwise(np.logical_and), "torch": _torch_logical("logical_and"),
+             "mpmath": lambda *a: all(a)},
+    sp.Or: {"numpy": _pairwise(np.logical_or), "torch": _torch_logical("logical_or"),
+            "mpmath": lambda *a: any(a)},
+    sp.Not: {"numpy": np.logical_not, "torch": _torch_logical("logical_not"), "mpmath": operator.not_},
 })
 
 #: x ** (1/2) and friends get the backend's dedicated routine

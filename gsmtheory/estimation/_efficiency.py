@@ -48,7 +48,15 @@ from gsmtheory.estimation._problem import (
     target_expectation,
 )
 from gsmtheory.estimation._records import CovarianceEstimate, describe_direction, plain, solve_bread
-from gsmtheory.estimation._sandwich import Moments, Sandwich, _adaptive, moments
+from gsmtheory.estimation._sandwich import (
+    Moments,
+    Sandwich,
+    _adaptive,
+    divergence_reason,
+    infinite_sandwich,
+    moments,
+    propagate_error,
+)
 from gsmtheory.symbolic import Diffusion, Model, Spec
 
 __all__ = ["Efficiency", "KeyLemma", "TheoremBound", "TiltEfficiency", "efficiency", "tilt_efficiency"]
@@ -143,8 +151,15 @@ class Efficiency:
         return self.mle.covariance.array
 
     @property
+    def infinite(self) -> bool:
+        """True when Γ_GSM is infinite (status ``infinite_variance``)."""
+        return self.gsm.covariance.status == "infinite_variance"
+
+    @property
     def ratio(self) -> float:
-        """‖Γ_GSM‖ / ‖Γ_MLE‖ (operator norms)."""
+        """‖Γ_GSM‖ / ‖Γ_MLE‖ (operator norms); inf when Γ_GSM is."""
+        if self.infinite:
+            return math.inf
         return self.gsm.covariance.norm / self.mle.covariance.norm
 
     def ratio_along(self, v: Any) -> float:
@@ -159,6 +174,8 @@ class Efficiency:
         if u.shape != (len(self.params),) or not np.any(u):
             raise SpecError(f"direction must be a nonzero vector of length {len(self.params)}",
                             "give one coefficient per parameter")
+        if self.infinite:
+            return math.inf
         return float(u @ self.gsm_covariance @ u) / float(u @ self.mle_covariance @ u)
 
     @property
@@ -173,6 +190,8 @@ class Efficiency:
     @property
     def worst_direction(self) -> tuple[float, tuple[float, ...]]:
         """(largest r(v), unit v): the direction GSM estimates worst relative to MLE."""
+        if self.infinite:
+            return math.inf, tuple(math.nan for _ in self.params)
         w, V = self._generalized()
         v = V[:, -1] / np.linalg.norm(V[:, -1])
         return float(w[-1]), tuple(float(c) for c in v)
@@ -180,6 +199,8 @@ class Efficiency:
     @property
     def best_direction(self) -> tuple[float, tuple[float, ...]]:
         """(smallest r(v), unit v)."""
+        if self.infinite:
+            return math.inf, tuple(math.nan for _ in self.params)
         w, V = self._generalized()
         v = V[:, 0] / np.linalg.norm(V[:, 0])
         return float(w[0]), tuple(float(c) for c in v)
@@ -200,9 +221,11 @@ class Efficiency:
                                 "see per_parameter and worst_direction",
             "per_parameter": self.per_parameter,
             "worst_direction": {"ratio": wr, "vector": list(wv),
-                                "combination": describe_direction(wv, self.params)},
+                                "combination": "every direction" if self.infinite
+                                else describe_direction(wv, self.params)},
             "best_direction": {"ratio": br, "vector": list(bv),
-                               "combination": describe_direction(bv, self.params)},
+                               "combination": "every direction" if self.infinite
+                               else describe_direction(bv, self.params)},
             "poincare_constant": None if self.poincare is None else self.poincare.value,
             "poincare": None if self.poincare is None else self.poincare.to_dict(),
             "theorem_bound": None if self.theorem is None else self.theorem.rhs,
@@ -211,8 +234,10 @@ class Efficiency:
             "bread": [list(r) for r in self.gsm.bread],
             "fisher_information": [list(r) for r in self.mle.bread],
             "method": self.method,
-            "status": "ok" if self.gsm.covariance.status == "ok" and self.mle.covariance.status == "ok"
+            "status": "infinite_variance" if self.infinite
+            else "ok" if self.gsm.covariance.status == "ok" and self.mle.covariance.status == "ok"
             else "not_converged",
+            "message": self.gsm.covariance.message,
             "notes": list(self.notes),
         })
 
@@ -284,6 +309,10 @@ def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: st
                                                  rtol, start, top)
         how = "quadrature"
         res: dict[str, Any] = {**dict(m.resolution), "rtol": rtol}
+        if status == "divergent":
+            return _infinite_efficiency(problem, m, bhess, res, notes)
+        if m.divergent:
+            notes.append(f"{divergence_reason(m)}: the theorem's smoothness terms are infinite")
     elif method == "monte_carlo":
         xs = sample_target(problem, samples, seed)
         m = moments(per_sample, _REQUESTS, samples=xs)
@@ -301,7 +330,8 @@ def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: st
     a = _assemble(problem, m, bhess)
     k = len(P) * len(P)
     gerr, merr = err[:k].reshape(len(P), len(P)), err[k:].reshape(len(P), len(P))
-    msg = "" if status == "ok" else f"Gamma changed by more than rtol = {rtol:g} between the last two resolutions"
+    msg = ("" if status == "ok" else "the quadrature did not reach its tolerance" if m.controlled
+           else f"Gamma changed by more than rtol = {rtol:g} between the last two resolutions")
 
     def tup(x: Array) -> tuple[tuple[float, ...], ...]:
         return tuple(tuple(float(v) for v in row) for row in x)
@@ -313,7 +343,13 @@ def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: st
                                       res, status, msg), tup(a["I"]), tup(a["I"]),
                    tuple(float(v) for v in m.mean["score"]))
     pv: PoincareValue | None
-    if poincare is True:
+    zeros = problem.diffusion.interior_zeros if poincare is True else ()
+    if zeros:
+        where = ", ".join(f"{problem.diffusion.coords[i]} = {v:g}" for i, v in zeros)
+        pv = PoincareValue(math.inf, 0.0, "symbolic: D vanishes inside the domain", "no_poincare",
+                           f"D = 0 at {where}: the diffusion cannot cross that point, so no Poincare "
+                           "inequality holds")
+    elif poincare is True:
         pv = poincare_for(problem.diffusion)
     elif poincare is False or poincare is None:
         pv = None
@@ -322,12 +358,46 @@ def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: st
     else:
         pv = PoincareValue(float(poincare), 0.0, "given", "ok")
     lemma = theorem = None
-    if pv is not None and math.isfinite(pv.value) and pv.value > 0:
+    if m.divergent:
+        pass  # smoothness terms infinite: the theorem says nothing, the lemma needs finite moments
+    elif pv is not None and math.isfinite(pv.value) and pv.value > 0:
         lemma = _key_lemma(a, m, pv, gerr, rtol)
         theorem = _theorem(a, m, pv)
     elif pv is not None:
         notes.append(f"C_P = {pv.value}: no Poincaré inequality, so no key lemma or theorem bound")
     return Efficiency(P, tuple(problem.model.truth), gsm, mle, pv, lemma, theorem, how, tuple(notes))
+
+
+def _infinite_efficiency(problem: EstimationProblem, m: Moments, bhess: Array, res: dict[str, Any],
+                         notes: list[str]) -> Efficiency:
+    """Γ_GSM = inf (a moment of ψ or ∇_θψ diverges); Γ_MLE from the Fisher information as usual."""
+    P = problem.params
+    div = set(m.divergent)
+    if div & {("score", "mean"), ("score", "outer")}:
+        raise ModelError(f"the Fisher information is infinite: {divergence_reason(m)}",
+                         "the MLE is super-efficient here; choose a model with a finite-variance score")
+
+    def combine_mle(mm: Moments) -> Array:
+        fisher = mm.cov("score")
+        Iinv = solve_bread(fisher, P, what="the Fisher information I(θ*)")
+        return np.asarray(((Iinv + Iinv.T) / 2).ravel(), dtype=float)
+
+    value = combine_mle(m)
+    merr = propagate_error(combine_mle, m, value)
+    shape = (len(P), len(P))
+    fisher = m.cov("score")
+
+    def tup(x: Array) -> tuple[tuple[float, ...], ...]:
+        return tuple(tuple(float(v) for v in row) for row in x)
+
+    status = "ok" if m.status in ("ok", "divergent") else "not_converged"
+    mle = Sandwich(CovarianceEstimate(P, tup(value.reshape(shape)), tup(merr.reshape(shape)),
+                                      "inverse Fisher information, quadrature", res, status,
+                                      "" if status == "ok" else "the quadrature did not reach its tolerance"),
+                   tup(fisher), tup(fisher), tuple(float(v) for v in m.mean["score"]))
+    gsm = infinite_sandwich(P, m, "sandwich H^-1 Cov(psi) H^-1, quadrature", res)
+    notes.append(f"Gamma_GSM is infinite: {divergence_reason(m)}")
+    return Efficiency(P, tuple(problem.model.truth), gsm, mle, None, None, None, "quadrature", tuple(notes))
 
 
 def _key_lemma(a: dict[str, Array], m: Moments, pv: PoincareValue, gerr: Array, rtol: float) -> KeyLemma:

@@ -32,7 +32,7 @@ from gsmtheory._errors import GSMError, ModelError, NumericalError, SpecError
 from gsmtheory.estimation._newton import NewtonResult, newton_minimize
 from gsmtheory.estimation._problem import EstimationProblem, build_problem
 from gsmtheory.estimation._records import plain, solve_bread
-from gsmtheory.numeric import support_interval
+from gsmtheory.numeric import TailMap, adaptive_integrals, support_interval
 from gsmtheory.symbolic import Diffusion, Model, Spec
 
 __all__ = ["BatchFit", "FitResult", "feasible_box", "fit", "fit_batch", "load_data", "validate_data"]
@@ -42,8 +42,11 @@ LOSSES = ("gsm", "mle", "ctld")
 
 
 # ---------------------------------------------------------------------------- data
-def validate_data(data: Any, dim: int, *, source: str = "data") -> Array:
-    """An (n, d) float64 array from ``data``; NaN/inf, the wrong width or no rows raise NumericalError."""
+def validate_data(data: Any, dim: int, *, source: str = "data",
+                  domain: Sequence[tuple[float, float]] | None = None,
+                  coords: Sequence[str] | None = None) -> Array:
+    """An (n, d) float64 array from ``data``; NaN/inf, the wrong width, no rows or (with ``domain``)
+    rows outside the domain ∏[lo_i, hi_i] raise NumericalError (with the count of offending rows)."""
     try:
         arr = np.asarray(data, dtype=np.float64)
     except (TypeError, ValueError):
@@ -62,7 +65,23 @@ def validate_data(data: Any, dim: int, *, source: str = "data") -> Array:
         row = int(np.nonzero(bad.any(axis=1))[0][0])
         raise NumericalError(f"{source} contains NaN or inf (first at row {row + 1})",
                              "remove or fix those rows")
+    if domain is not None:
+        lo = np.array([float(a) for a, _ in domain])
+        hi = np.array([float(b) for _, b in domain])
+        outside = np.any((arr < lo) | (arr > hi), axis=1)
+        if outside.any():
+            names = list(coords) if coords is not None else [f"x{i + 1}" for i in range(dim)]
+            box = " x ".join(f"{c} in [{_num(a)}, {_num(b)}]" for c, a, b in zip(names, lo, hi, strict=True))
+            row = int(np.nonzero(outside)[0][0])
+            raise NumericalError(
+                f"{source}: {int(outside.sum())} of {len(arr)} rows lie outside the domain {box} "
+                f"(first at row {row + 1}: {', '.join(f'{v:.4g}' for v in arr[row])})",
+                "remove those rows or widen [domain] in the spec")
     return arr
+
+
+def _num(v: float) -> str:
+    return "inf" if v == math.inf else "-inf" if v == -math.inf else f"{v:g}"
 
 
 def load_data(path: str | Path, dim: int) -> Array:
@@ -207,8 +226,42 @@ def _gsm_objective(problem: EstimationProblem, x: torch.Tensor):  # type: ignore
     return f
 
 
+def _nodes_1d(problem: EstimationProblem, data: Array, order: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Nodes and log weights for ∫ e^{ℓ_θ} over the whole line (1D): Gauss–Legendre on the panels that
+    :func:`adaptive_integrals` chose for the target's mass on its :class:`TailMap`, refined at
+    the images of the data's quantiles, weights times |x′(t)|: no cut-off, so heavy-tailed
+    models are normalized correctly (a fixed box misses their tails)."""
+    lo, hi = problem.bounds[0]
+
+    def logp(z: Array) -> Array:
+        return np.asarray(problem.target_logpdf(np.asarray(z)[:, None]), dtype=float)
+
+    tmap = TailMap.fit(logp, lo, hi)
+
+    def w(t: Array) -> Array:
+        with np.errstate(all="ignore"):
+            lv = logp(tmap.x(t))
+            rel = np.exp(np.where(np.isfinite(lv), lv - tmap.top, -np.inf))
+            return np.where(rel > 0, rel * tmap.jacobian(t), 0.0)[:, None]
+
+    with np.errstate(all="ignore"):
+        res = adaptive_integrals(w, tmap.breaks(16), rtol=1e-12)
+    qs = np.quantile(data[:, 0], np.linspace(0.0, 1.0, 65))
+    breaks = np.unique(np.concatenate([res.edges.ravel(), tmap.t(qs), tmap.breaks(32)]))
+    left, right = breaks[:-1], breaks[1:]
+    tg, wg = np.polynomial.legendre.leggauss(order)
+    half = (right - left) / 2
+    t = (left[:, None] + half[:, None] * (tg[None, :] + 1)).ravel()
+    weights = (half[:, None] * wg[None, :]).ravel() * tmap.jacobian(t)
+    x = tmap.x(t)
+    keep = np.isfinite(x) & (weights > 0) & np.isfinite(weights)
+    return torch.as_tensor(x[keep][:, None]), torch.as_tensor(np.log(weights[keep]))
+
+
 def _nodes(problem: EstimationProblem, data: Array, panels: int = 64, order: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
     """Composite Gauss–Legendre nodes (M, d) and log weights (M,) covering the support and the data."""
+    if problem.dim == 1:
+        return _nodes_1d(problem, data, order)
     if problem.dim == 2:
         panels, order = 16, 12
     t, w = np.polynomial.legendre.leggauss(order)
@@ -360,7 +413,8 @@ def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "g
     if loss == "ctld":
         return _ctld_hook(spec, data, starts=starts, max_iter=max_iter, seed=seed)
     problem = _problem_of(spec, model)
-    x_np = validate_data(data, problem.dim)
+    x_np = validate_data(data, problem.dim, domain=problem.bounds,
+                         coords=[str(c) for c in problem.diffusion.coords])
     n = len(x_np)
     P = problem.params
     box = feasible_box(problem)

@@ -21,7 +21,7 @@ from gsmtheory._errors import ModelError, NumericalError
 __all__ = ["CovarianceEstimate", "describe_direction", "plain", "solve_bread"]
 
 Array = NDArray[np.float64]
-_STATUSES = ("ok", "not_converged", "failed")
+_STATUSES = ("ok", "not_converged", "failed", "infinite_variance")
 
 
 def plain(obj: Any) -> Any:
@@ -109,7 +109,9 @@ class CovarianceEstimate:
     resolution : dict
         Panels / samples used.
     status : str
-        ``"ok"`` or ``"not_converged"`` (the error estimate exceeds the requested tolerance).
+        ``"ok"``, ``"not_converged"`` (the error estimate exceeds the requested tolerance) or
+        ``"infinite_variance"`` (a moment the covariance needs is infinite, e.g. E_p|ψ|² = ∞
+        under a heavy tail or at a singular end: Γ = inf, ``message`` names the moment).
     message : str
         One line for a human.
     """
@@ -146,14 +148,17 @@ class CovarianceEstimate:
 
     @property
     def norm(self) -> float:
-        """‖Γ‖ (operator norm = largest eigenvalue)."""
-        return float(np.max(np.linalg.eigvalsh(self.array)))
+        """‖Γ‖ (operator norm = largest eigenvalue); inf for an infinite covariance."""
+        a = self.array
+        if not np.all(np.isfinite(a)):
+            return math.inf
+        return float(np.max(np.linalg.eigvalsh(a)))
 
     @property
     def relative_error(self) -> float:
         """max |error| / ‖Γ‖."""
         n = self.norm
-        return float(np.max(self.error_array) / n) if n > 0 else math.inf
+        return float(np.max(self.error_array) / n) if 0 < n < math.inf else math.inf
 
     def along(self, v: Sequence[float]) -> float:
         """vᵀΓv for a direction v (normalized to unit length)."""

@@ -9,9 +9,13 @@ the population loss (the face terms of GSM on a finite domain). The MLE is the s
 ψ = −∇_θ log p_θ, for which H = Cov(ψ) = I(θ*) and Γ_MLE = I(θ*)⁻¹.
 
 The expectations come either from quadrature (``expect``: a callable like
-:meth:`EstimationProblem.expect`; the panels are doubled until Γ changes by less than
-``rtol``·‖Γ‖ between two resolutions, and that change is the error estimate) or from Monte
-Carlo ``samples`` (the error is the 95% half-width from batch means). Anything that can give
+:meth:`EstimationProblem.expect`) or from Monte Carlo ``samples`` (the error is the 95%
+half-width from batch means). Adaptive 1D quadrature (:func:`gsmtheory.numeric.expect_1d`)
+gives every moment with its own error estimate, tails included; Γ's error is then propagated
+from them (the change of Γ when each moment moves by its error, summed), and a moment that
+diverges (E_p|ψ|² = ∞: heavy tails, a singular end) makes Γ infinite, reported as such
+(:attr:`Moments.divergent`). Fixed-panel quadrature (2D) doubles the panels until Γ changes by
+less than ``rtol``·‖Γ‖ between two resolutions, and that change is the error estimate. Anything that can give
 ψ and ∇_θψ at points, a GSM loss, the lifted CTLD loss, a user's own M-estimator, plugs in.
 """
 
@@ -19,17 +23,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from gsmtheory._errors import NumericalError
+from gsmtheory._errors import GSMError, NumericalError
 from gsmtheory.estimation._records import CovarianceEstimate, plain, solve_bread
 from gsmtheory.numeric import Expectation
 
-__all__ = ["Moments", "Sandwich", "fisher_covariance", "moments", "sandwich_covariance"]
+__all__ = ["Moments", "Sandwich", "divergence_reason", "fisher_covariance", "infinite_sandwich", "moments",
+           "propagate_error", "sandwich_covariance"]
 
 Array = NDArray[np.float64]
 PerSample = Callable[[Array], Mapping[str, Array]]
@@ -48,6 +53,24 @@ class Moments:
     method: str
     resolution: Mapping[str, Any]
     samples: int | None = None
+    mean_error: Mapping[str, Array] | None = None
+    outer_error: Mapping[str, Array] | None = None
+    status: str = "ok"
+
+    @property
+    def controlled(self) -> bool:
+        """True when every moment carries its own error estimate (adaptive quadrature)."""
+        return self.mean_error is not None
+
+    @property
+    def divergent(self) -> tuple[tuple[str, str], ...]:
+        """(name, "mean"/"outer") of the requested moments that are infinite."""
+        out: list[tuple[str, str]] = []
+        for kind, table in (("mean", self.mean_error), ("outer", self.outer_error)):
+            for name, err in (table or {}).items():
+                if np.any(np.isinf(err)):
+                    out.append((name, kind))
+        return tuple(out)
 
     def cov(self, key: str) -> Array:
         """Cov_p(v) = E[v vᵀ] − E[v]E[v]ᵀ."""
@@ -103,8 +126,11 @@ def moments(per_sample: PerSample, requests: Sequence[Request], *, expect: Expec
     if expect is not None:
         ex = expect(funcs, panels)
         mean, outer = _unflatten(ex.values, shapes, requests)
-        return Moments(mean, outer, ex.method, {**dict(ex.resolution),
-                                                "support": [list(s) for s in ex.support]})
+        res = {**dict(ex.resolution), "support": [list(s) for s in ex.support]}
+        if not getattr(ex, "controlled", False):
+            return Moments(mean, outer, ex.method, res, status=getattr(ex, "status", "ok"))
+        emean, eouter = _unflatten(ex.errors, shapes, requests)
+        return Moments(mean, outer, ex.method, res, None, emean, eouter, ex.status)
     assert samples is not None
     cols = funcs(np.asarray(samples, dtype=float))
     nums = [float(np.mean(c)) for c in cols]
@@ -144,14 +170,60 @@ def _sandwich_from(m: Moments, params: Sequence[str], bread_offset: Array | None
     return (G + G.T) / 2, H, M, m.mean["psi"]
 
 
+def propagate_error(combine: Callable[[Moments], Array], m: Moments, value: Array) -> Array:
+    """|Δ combine| summed over the moments, each moved by its own error estimate (first order),
+    plus rounding (64 eps |value|). A moment with an infinite error moves to inf: the entries of
+    ``value`` that depend on it get error inf, the others are untouched."""
+    err = 64 * np.finfo(float).eps * np.abs(value)
+    for kind in ("mean", "outer"):
+        table = m.mean if kind == "mean" else m.outer
+        errors = (m.mean_error if kind == "mean" else m.outer_error) or {}
+        for name, e in errors.items():
+            e = np.asarray(e, dtype=float)
+            for idx in zip(*np.nonzero(e), strict=True):
+                moved = {k: np.array(v, dtype=float, copy=True) for k, v in table.items()}
+                moved[name][idx] += e[idx]
+                m2 = replace(m, mean=moved) if kind == "mean" else replace(m, outer=moved)
+                try:
+                    with np.errstate(all="ignore"):
+                        new = np.asarray(combine(m2), dtype=float)
+                except (GSMError, np.linalg.LinAlgError):
+                    return np.full_like(value, np.inf)
+                with np.errstate(all="ignore"):
+                    diff = np.abs(new - value)
+                err = err + np.where(np.isnan(diff), np.inf, diff)
+    return np.asarray(err, dtype=float)
+
+
 def _adaptive(per_sample: PerSample, requests: Sequence[Request], expect: Expect,
               combine: Callable[[Moments], Array], rtol: float, panels: int,
               max_panels: int) -> tuple[Array, Array, Moments, int, str]:
-    """Double the panels until combine(moments) changes by ≤ rtol·max|value| (or max_panels)."""
+    """Adaptive quadrature: one call, errors propagated from the moments' own; fixed panels: double
+    until combine(moments) changes by ≤ rtol·max|value| (or max_panels).
+
+    Status "divergent" when a moment that combine needs is infinite (see :attr:`Moments.divergent`).
+    """
     prev: Array | None = None
     p = panels
     while True:
         m = moments(per_sample, requests, expect=expect, panels=p)
+        if m.status == "heavy_tail":
+            raise NumericalError("p has heavy tails: it keeps mass at the edge of the quadrature box, so "
+                                 "the 2D moments (and Gamma) cannot be computed with an error bound",
+                                 "use a target with lighter tails or a 1D (or separable) model")
+        if m.controlled:
+            try:
+                with np.errstate(all="ignore"):
+                    value = np.asarray(combine(m), dtype=float)
+            except (GSMError, np.linalg.LinAlgError):
+                if not m.divergent:
+                    raise
+                return np.array([np.inf]), np.array([np.inf]), m, p, "divergent"
+            if m.divergent and not np.all(np.isfinite(value)):
+                return value, np.full_like(value, np.inf), m, p, "divergent"
+            err = propagate_error(combine, m, value)
+            # a divergent moment that combine does not use leaves value finite: not its problem
+            return value, err, m, p, "ok" if m.status in ("ok", "divergent") else "not_converged"
         value = combine(m)
         if prev is not None:
             err = np.abs(value - prev)
@@ -235,6 +307,22 @@ def fisher_covariance(score: Callable[[Array], Array], params: Sequence[str], *,
                    max_panels, batches, "inverse fisher information", fisher=True)
 
 
+def divergence_reason(m: Moments) -> str:
+    """One line naming the infinite moments, e.g. ``E_p[psi psi^T] = inf``."""
+    parts = [f"E_p[{name}]" if kind == "mean" else f"E_p[{name} {name}^T]" for name, kind in m.divergent]
+    return (", ".join(parts) + " = inf under p (the integrand decays too slowly in a tail or is not "
+            "integrable at an end)")
+
+
+def infinite_sandwich(params: Sequence[str], m: Moments, how: str, res: Mapping[str, Any]) -> Sandwich:
+    """The record of an infinite asymptotic covariance: Γ = inf, status ``infinite_variance``."""
+    P = len(params)
+    inf = tuple(tuple(math.inf for _ in range(P)) for _ in range(P))
+    cov = CovarianceEstimate(tuple(params), inf, inf, how, res, "infinite_variance", divergence_reason(m))
+    nan = tuple(tuple(math.nan for _ in range(P)) for _ in range(P))
+    return Sandwich(cov, nan, nan, tuple(math.nan for _ in range(P)))
+
+
 def _finish(per_sample: PerSample, requests: list[Request], combine: Callable[[Moments], Array],
             params: Sequence[str], expect: Expect | None, samples: Array | None,
             bread_offset: Array | None, rtol: float, panels: int, max_panels: int, batches: int,
@@ -243,7 +331,10 @@ def _finish(per_sample: PerSample, requests: list[Request], combine: Callable[[M
         G, err, m, _p, status = _adaptive(per_sample, requests, expect, combine, rtol, panels, max_panels)
         how = f"{method}, quadrature"
         res = {**dict(m.resolution), "rtol": rtol}
+        if status == "divergent":
+            return infinite_sandwich(params, m, how, res)
         msg = ("" if status == "ok" else
+               "the quadrature did not reach its tolerance" if m.controlled else
                f"the change between the last two resolutions exceeds rtol = {rtol:g}·‖Γ‖")
     elif samples is not None:
         m = moments(per_sample, requests, samples=samples)

@@ -44,7 +44,16 @@ from gsmtheory.numeric._mixture import (
     mixture_score,
 )
 from gsmtheory.numeric._poincare import PoincareResult, poincare_constant
-from gsmtheory.numeric._quadrature import Expectation, expect_1d, expect_2d, support_interval
+from gsmtheory.numeric._quadrature import (
+    AdaptiveIntegrals,
+    Expectation,
+    TailMap,
+    adaptive_integrals,
+    expect_1d,
+    expect_2d,
+    inverse_cdf_1d,
+    support_interval,
+)
 from gsmtheory.numeric._reduce import (
     MixtureReduction,
     ReducedMixture,
@@ -59,6 +68,7 @@ from gsmtheory.numeric._spectral_nd import rayleigh_ritz
 __all__ = [
     "DEVICE_CHOICES",
     "LOSS_METHODS",
+    "AdaptiveIntegrals",
     "CTLDSimulation",
     "Expectation",
     "LiftedResult",
@@ -66,6 +76,8 @@ __all__ = [
     "MixtureReduction",
     "PoincareResult",
     "ReducedMixture",
+    "TailMap",
+    "adaptive_integrals",
     "bakry_emery_bound",
     "batch_size",
     "beta_cdf",
@@ -86,6 +98,7 @@ __all__ = [
     "expect_2d",
     "gaussian_poincare_constant",
     "holley_stroock_bound",
+    "inverse_cdf_1d",
     "lifted_chi_square",
     "log_r_functions",
     "mixture_dlogpdf_ds",

@@ -25,14 +25,19 @@ from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric._mixture import mixture_logpdf
 from gsmtheory.numeric._quadrature import NEGLIGIBLE_MASS, expect_1d, expect_2d
-from gsmtheory.symbolic import GSMLoss
+from gsmtheory.symbolic import GSMLoss, kinks_1d
 
 __all__ = ["LOSS_METHODS", "LossEvaluation", "evaluate_gsm_loss", "sample_mixture"]
 
 
 @dataclass(frozen=True)
 class LossEvaluation:
-    """GSM loss values at parameter points, with error estimates and the method used."""
+    """GSM loss values at parameter points, with error estimates and the method used.
+
+    ``status``: ``ok``, ``not_converged`` (an error above its tolerance), ``heavy_tail`` (2D: p
+    has mass at the edge of the integrated box; the error includes it) or ``divergent`` (a loss
+    is infinite, e.g. E_p[ℓ_θ′²] = ∞ under a heavy tail: value inf, error inf).
+    """
 
     points: tuple[tuple[tuple[str, float], ...], ...]
     explicit: tuple[float, ...]
@@ -43,6 +48,7 @@ class LossEvaluation:
     constant: float
     method: str
     resolution: dict[str, Any] = field(default_factory=dict)
+    status: str = "ok"
 
     @property
     def difference(self) -> tuple[float, ...]:
@@ -67,6 +73,7 @@ class LossEvaluation:
             "implicit_error": list(self.implicit_error),
             "method": self.method,
             "resolution": self.resolution,
+            "status": self.status,
         }
 
 
@@ -152,6 +159,7 @@ def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panel
     bounds = [(float(lo), float(hi)) for lo, hi in diffusion.domain]
     explicit, implicit, boundary, e_err, i_err = [], [], [], [], []
     constant = math.nan
+    statuses: list[str] = []
     resolution: dict[str, Any]
     if method == "quadrature" and d > 2:
         raise SpecError(f"quadrature covers d = 1 and 2, this target has d = {d}",
@@ -160,11 +168,14 @@ def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panel
         for th in points:
             integrand = functools.partial(_at_theta, f, th)
             if d == 1:
-                ex = expect_1d(logp_arr, integrand, *bounds[0], panels=panels)
+                kinks = kinks_1d([loss.explicit, loss.implicit, diffusion.log_density, diffusion.D[0, 0]],
+                                 x[0], *diffusion.domain[0], subs=dict(zip(theta, th, strict=True)))
+                ex = expect_1d(logp_arr, integrand, *bounds[0], panels=panels, points=kinks)
                 b = _boundary_1d(loss, logp_arr, th, ex.log_normalizer)
             else:
                 ex = expect_2d(logp_arr, integrand, (bounds[0], bounds[1]), panels=max(panels // 2, 8))
                 b = _boundary_2d(loss, logp_arr, th, ex)
+            statuses.append(ex.status)
             explicit.append(ex.values[0])
             implicit.append(ex.values[1] + b)
             boundary.append(b)
@@ -190,10 +201,11 @@ def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panel
         method = "monte carlo (exact mixture samples), error 1.96 standard errors"
         resolution = {"samples": mc_samples, "seed": seed}
     names = [str(t) for t in theta]
+    status = next((s for s in ("divergent", "heavy_tail", "not_converged") if s in statuses), "ok")
     return LossEvaluation(
         tuple(tuple(zip(names, p, strict=True)) for p in points),
         tuple(explicit), tuple(implicit), tuple(boundary), tuple(e_err), tuple(i_err),
-        constant, method, resolution)
+        constant, method, resolution, status)
 
 
 def _at_theta(f: Any, theta: tuple[float, ...], *xs: np.ndarray) -> Any:

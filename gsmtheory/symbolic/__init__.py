@@ -24,6 +24,7 @@ from gsmtheory.symbolic._mixture import GaussianMixture
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
 from gsmtheory.symbolic._spec import CTLDOptions, KnownValues, Spec, load_spec, parse_spec
+from gsmtheory.symbolic._validate import kinks_1d
 
 __all__ = [
     "ALLOWED_FUNCTIONS",
@@ -50,6 +51,7 @@ __all__ = [
     "ctld_parameters",
     "ctld_stationarity",
     "gsm_loss",
+    "kinks_1d",
     "load_spec",
     "parse_expression",
     "parse_spec",

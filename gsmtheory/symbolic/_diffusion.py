@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 import mpmath
@@ -22,6 +23,28 @@ __all__ = ["Diffusion", "ScoreOperator", "Stationarity"]
 
 Bound = tuple[sp.Expr, sp.Expr]
 _SYMBOLIC_OPS_LIMIT = 400
+
+
+@lru_cache(maxsize=128)
+def _interior_zeros(D: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...],
+                    domain: tuple[Bound, ...]) -> tuple[tuple[int, float], ...]:
+    from gsmtheory.symbolic._validate import limited
+
+    out: list[tuple[int, float]] = []
+    for i, (c, (lo, hi)) in enumerate(zip(coords, domain, strict=True)):
+        entry = D[i, i]
+        if not entry.free_symbols or entry.free_symbols != {c}:
+            continue
+        def solve(e: sp.Expr = entry, c: sp.Symbol = c, lo: sp.Expr = lo, hi: sp.Expr = hi) -> sp.Set:
+            return sp.solveset(e, c, sp.Interval.open(lo, hi))
+
+        done, sol = limited(solve, 3.0)
+        if not done or not isinstance(sol, sp.FiniteSet):
+            continue
+        for v in sol:
+            if v.is_real:
+                out.append((i, float(v)))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -292,6 +315,19 @@ class Diffusion:
     def is_degenerate(self) -> bool:
         """True when det D ≡ 0: the Dirichlet form then controls no variance, so no Poincaré inequality."""
         return bool(sp.simplify(self.D.det()) == 0)
+
+    @property
+    def interior_zeros(self) -> tuple[tuple[int, float], ...]:
+        r"""(coordinate index, position) where D_ii vanishes strictly inside the domain (1D: D = 0).
+
+        A zero of D at an interior point x₀ of a 1D diffusion cuts the line in two: the chain
+        started on one side never crosses (the Dirichlet form ∫ g′² D p vanishes for g a step at
+        x₀), so no Poincaré inequality holds (C_P = ∞); the GSM loss, which only weights the score
+        difference by D, is still defined. Found symbolically (:func:`sympy.solveset` on the open
+        interval, under a time limit) for diagonal entries that depend on their own coordinate
+        only; () when there are none or SymPy cannot tell.
+        """
+        return _interior_zeros(self.D, self.coords, self.domain)
 
     @property
     def is_reversible(self) -> bool:

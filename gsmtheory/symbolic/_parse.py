@@ -16,7 +16,7 @@ import sympy as sp
 
 from gsmtheory._errors import SpecError
 
-__all__ = ["ALLOWED_FUNCTIONS", "parse_expression"]
+__all__ = ["ALLOWED_FUNCTIONS", "MAX_SYMBOLIC_POWER", "parse_expression"]
 
 #: the functions a spec may call, by the name it uses
 ALLOWED_FUNCTIONS: Mapping[str, Callable[..., sp.Expr]] = {
@@ -33,6 +33,11 @@ ALLOWED_FUNCTIONS: Mapping[str, Callable[..., sp.Expr]] = {
     "erf": sp.erf,
     "Abs": sp.Abs,
     "abs": sp.Abs,
+    "sign": sp.sign,
+    "Min": sp.Min,
+    "Max": sp.Max,
+    "min": sp.Min,
+    "max": sp.Max,
     "logaddexp": lambda a, b: sp.log(sp.exp(a) + sp.exp(b)),
     "sigmoid": lambda a: 1 / (1 + sp.exp(-a)),
 }
@@ -40,6 +45,9 @@ _CONSTANTS: Mapping[str, sp.Expr] = {"pi": sp.pi, "E": sp.E}
 _MAX_LENGTH = 20_000
 _MAX_NODES = 5_000
 _MAX_POWER = 10_000
+#: |n| above which x**n (x symbolic) is refused: expanding and differentiating (x - a)**n costs
+#: time linear in n (n = 120 already takes ~10 s to derive) and n = 9999 would hang `derive`
+MAX_SYMBOLIC_POWER = 256
 
 
 def _fail(text: str, problem: str, fix: str) -> SpecError:
@@ -160,6 +168,10 @@ class _Walker:
                                 f"keep exponents of numbers under {_MAX_POWER}")
             if left == 0 and right.is_number and bool(sp.re(right) < 0):
                 raise _fail(self.text, "zero to a negative power", "fix the expression")
+            if (not left.is_number and right.is_number and right.is_real
+                    and abs(float(right)) > MAX_SYMBOLIC_POWER):
+                raise SpecError(f"expression too large to derive: {self.what} raises {left} to the power "
+                                f"{right}", f"keep exponents of symbolic terms within ±{MAX_SYMBOLIC_POWER}")
             return left**right
         raise _fail(self.text, f"operator {type(op).__name__} is not allowed", "use + - * / **")
 
@@ -175,6 +187,8 @@ class _Walker:
         if node.keywords:
             raise _fail(self.text, "keyword arguments are not allowed", "pass arguments by position")
         args = [self.visit(a) for a in node.args]
+        if name in ("Min", "Max", "min", "max") and len(args) < 2:
+            raise _fail(self.text, f"{name} needs at least two arguments", f"write {name}(x, 1)")
         try:
             return ALLOWED_FUNCTIONS[name](*args)
         except TypeError:

@@ -1,7 +1,8 @@
 """Specs: TOML data (DESIGN.md §4) or catalogue names → frozen records.
 
 Nothing in a spec is evaluated as Python: expressions go through
-:func:`~gsmtheory.symbolic._parse.parse_expression`.
+:func:`~gsmtheory.symbolic._parse.parse_expression`. Parsed expressions must be real-valued on
+the domain and a 1D target normalizable (:mod:`gsmtheory.symbolic._validate`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from gsmtheory.symbolic._diffusion import Diffusion
 from gsmtheory.symbolic._mixture import GaussianMixture
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
+from gsmtheory.symbolic._validate import check_normalizable, check_real
 
 __all__ = ["CTLDOptions", "KnownValues", "Spec", "load_spec", "parse_spec"]
 
@@ -173,7 +175,19 @@ def parse_spec(text: str, *, name: str = "spec", constants: Mapping[str, float] 
     if "Q" in diff:
         Q = _matrix(diff["Q"], names, len(coords), "Q")
     diffusion = Diffusion(coords, ell, D, Q, domain, name=str(data.get("name", name)), mixture=mixture)
+    points = diffusion.sample_points(8, seed=3)
+    if mixture is None:
+        check_real(ell, "log_density", points)
+        if len(coords) == 1:
+            check_normalizable(ell, coords[0], *domain[0])
+    for what, M in (("D", diffusion.D), ("Q", diffusion.Q)):
+        for i in range(M.rows):
+            for j in range(M.cols):
+                if M[i, j].free_symbols or not M[i, j].is_zero:
+                    check_real(M[i, j], f"{what}[{i}][{j}]", points)
     model = _model(data["model"], coords, names, const_only) if "model" in data else None
+    if model is not None and model.kind != "mixture":
+        check_real(model.log_density, "model log_density", points, model.truth_map)
     ctld = _ctld(data["ctld"], const_only) if "ctld" in data else None
     known = _known(data["known"], const_only) if "known" in data else None
     return Spec(name=str(data.get("name", name)), text=text, constants=tuple(sorted(consts.items())),

@@ -43,6 +43,21 @@ BAD_SPECS: list[tuple[str, str, str]] = [
     ("ctld beta_max <= 0", GOOD_HEAD + '[mixture]\nmeans = [[-1.0], [1.0]]\ncovariance = [[1.0]]\n[ctld]\nbeta_max = 0\n', "beta_max"),
     ("keyword arguments", GOOD_HEAD + 'log_density = "exp(x=1)"\n', "keyword"),
     ("truth names unknown param", GOOD_HEAD + 'log_density = "-x**2"\n[model]\nparams = ["a"]\ntruth = {b = 1.0}\nlog_density = "-(x-a)**2"\n', "unknown parameter"),
+    # issue 12, item 5: complex values, infinite mass, unbounded work
+    ("complex via sqrt(-1)", GOOD_HEAD + 'log_density = "sqrt(-1)*x - x**2/2"\n', "log_density is complex-valued"),
+    ("complex via log of a negative", GOOD_HEAD + 'log_density = "log(-1 - x**2)"\n', "log_density is complex-valued"),
+    ("complex D", GOOD_HEAD + 'log_density = "-x**2/2"\n[diffusion]\nD = [["sqrt(x)"]]\n', "D[0][0] is complex-valued"),
+    ("complex model", GOOD_HEAD + 'log_density = "-x**2/2"\n[model]\nparams = ["a"]\ntruth = {a = 0.0}\n'
+     'log_density = "-(x - a)**2/2 + log(a - 1)"\n', "model log_density is complex-valued"),
+    ("not normalizable: growing", GOOD_HEAD + 'log_density = "x**2"\n',
+     "p ∝ exp(x**2) is not normalizable on (-inf, inf)"),
+    ("not normalizable: flat", GOOD_HEAD + 'log_density = "1/(1 + x**2)"\n', "is not normalizable on (-inf, inf)"),
+    ("not normalizable: slow decay", GOOD_HEAD + 'log_density = "-log(1 + x**2)/4"\n', "decays only like"),
+    ("not normalizable: singular end", GOOD_HEAD + 'log_density = "-2*log(x)"\n[domain]\nx = [0, 1]\n',
+     "is not normalizable on (0, 1)"),
+    ("huge symbolic exponent", GOOD_HEAD + 'log_density = "-x**2/2"\n[model]\nparams = ["a"]\ntruth = {a = 0.0}\n'
+     'log_density = "-(x - a)**9999"\n', "expression too large to derive"),
+    ("Min with one argument", GOOD_HEAD + 'log_density = "-x**2 + Min(x)"\n', "needs at least two arguments"),
 ]
 
 
@@ -63,6 +78,72 @@ def test_bad_spec_exits_2_with_one_line(label: str, text: str, needle: str, tmp_
     assert ";" in lines[0]  # "problem; fix"
     assert "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written, nothing executed
+
+
+GAMMA3 = GOOD_HEAD + ('log_density = "2*log(x) - x"\n[domain]\nx = [0, "inf"]\n[model]\nparams = ["k"]\n'
+                      'truth = {k = 3.0}\nlog_density = "(k - 1)*log(x) - x"\n')
+
+
+def test_fit_refuses_data_outside_the_domain(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """7 of 300 Gamma samples flipped negative: refused with their count, exit 2, nothing written."""
+    import numpy as np
+
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "gamma.toml"
+    spec.write_text(GAMMA3)
+    data = np.random.default_rng(1).gamma(3.0, 1.0, size=(300, 1))
+    data[[4, 50, 51, 90, 200, 201, 299]] *= -1
+    np.save(tmp_path / "data.npy", data)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    for loss in ("gsm", "mle"):
+        code = main(["fit", str(spec), "--data", str(tmp_path / "data.npy"), "--loss", loss])
+        out, err = capsys.readouterr()
+        assert code == 2 and out == ""
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and "7 of 300 rows lie outside the domain x in [0, inf]" in lines[0], err
+        assert "first at row 5" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("weight", ["min(x, 2)", "Min(x, 2)", "(x + 2 - Abs(x - 2))/2"])
+def test_min_weighting_derives_fits_and_gives_efficiency(weight: str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """genscore's D = min(x, c): parsed, compiled (Heaviside, Piecewise), fitted; the Abs rewrite agrees.
+
+    The GSM estimator's sandwich must be the same number for the three spellings of the same D.
+    """
+    import json
+
+    import numpy as np
+
+    spec = tmp_path / "g.toml"
+    spec.write_text(GAMMA3 + f'[diffusion]\nD = [["{weight}"]]\n')
+    np.save(tmp_path / "d.npy", np.random.default_rng(0).gamma(3.0, 1.0, size=(400, 1)))
+    assert main(["derive", str(spec), "--json"]) == 0
+    assert main(["fit", str(spec), "--data", str(tmp_path / "d.npy"), "--json"]) == 0
+    fitted = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert fitted["converged"] is True and abs(fitted["estimate"]["k"] - 3.0) < 0.5
+    assert main(["efficiency", str(spec), "--no-poincare", "--json"]) == 0
+    eff = json.loads(capsys.readouterr().out)
+    assert eff["status"] == "ok"
+    # the same number for every spelling (computed once for min(x, 2) by mpmath in
+    # tests/estimation/test_heavy_tails.py); here: the three spellings agree to their errors
+    value, err = eff["gsm_covariance"][0][0], eff["gsm_covariance_error"][0][0]
+    assert 5.0 < value < 5.5 and err < 1e-8
+
+
+def test_infinite_asymptotic_variance_is_a_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Langevin score matching of the Gamma shape at k = 3 needs E[x^-4] = inf: status, not a number."""
+    import json
+
+    spec = tmp_path / "g.toml"
+    spec.write_text(GAMMA3)
+    assert main(["efficiency", str(spec), "--no-poincare", "--json"]) == 0
+    eff = json.loads(capsys.readouterr().out)
+    assert eff["status"] == "infinite_variance"
+    assert eff["gsm_covariance"] == [["inf"]]
+    assert "psi psi^T" in eff["message"]
 
 
 def test_there_are_at_least_fifteen_bad_specs() -> None:

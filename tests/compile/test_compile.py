@@ -124,3 +124,38 @@ def test_translation_table_is_explicit() -> None:
 def test_compiled_functions_are_cached() -> None:
     e = sp.exp(-(x - a) ** 2)
     assert compile_expr([x, a], e, "numpy") is compile_expr([x, a], e, "numpy")
+
+
+def test_min_max_derivatives_and_piecewise_compile_on_every_backend() -> None:
+    """genscore's D = min(x, c) and its relatives: Min/Max, their derivative (a Heaviside step) and
+    SymPy's Piecewise (what simplify makes of sign/Abs) agree with SymPy's own values on all
+    three backends, away from the kink (at the kink the step takes H0 = 1/2)."""
+    pw = sp.simplify(sp.sign(x - 2) / 2 + sp.Abs(x))
+    assert pw.has(sp.Piecewise)
+    exprs = [sp.Min(x, 2), sp.Max(x, 1, -x), sp.diff(sp.Min(x, 2), x), pw]
+    pts = [-1.5, 0.5, 1.5, 3.0]
+    want = [[float(e.subs(x, v)) for e in exprs] for v in pts]
+    got_np = compile_expr([x], exprs, "numpy")(np.array(pts))
+    got_t = compile_expr([x], exprs, "torch")(torch.tensor(pts, dtype=torch.float64))
+    f_mp = compile_expr([x], exprs, "mpmath")
+    for i, v in enumerate(pts):
+        for j in range(len(exprs)):
+            assert got_np[j][i] == pytest.approx(want[i][j], rel=1e-15)
+            assert float(got_t[j][i]) == pytest.approx(want[i][j], rel=1e-15)
+            assert float(f_mp(v)[j]) == pytest.approx(want[i][j], rel=1e-15)
+    assert compile_expr([x], sp.Heaviside(x - 2), "numpy")(np.array([2.0])) == 0.5
+
+
+def test_a_point_mass_is_refused_by_name() -> None:
+    """The second derivative of a kink is DiracDelta: a measure, not a function to integrate."""
+    with pytest.raises(SpecError, match="point mass"):
+        compile_expr([x], sp.diff(sp.Min(x, 2), x, 2))
+
+
+def test_compile_advice_lists_only_what_a_spec_can_write() -> None:
+    """The fix of an uncompilable function names spec functions, never SymPy internals."""
+    with pytest.raises(SpecError) as err:
+        compile_expr([x], sp.besselj(0, x))
+    text = str(err.value)
+    assert "Min" in text and "Max" in text and "sign" in text
+    assert "Heaviside" not in text and "StrictGreaterThan" not in text and "And" not in text

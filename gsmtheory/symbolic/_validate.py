@@ -1,0 +1,178 @@
+r"""Checks a spec's expressions must pass before anything is derived from them.
+
+- :func:`check_real`: ℓ, D, Q and the model must be real-valued on the domain. SymPy's
+  assumptions decide where they can (``is_extended_real``); otherwise the expression is
+  evaluated at points inside the domain and a non-negligible imaginary part refutes it
+  (``sqrt(-1)*x``, ``log(-1 - x**2)``).
+- :func:`check_normalizable` (1D): ∫ e^ℓ < ∞ is decided from the ends. At an infinite end,
+  ℓ must tend to −∞ and faster than −log|x|: with r = lim ℓ/log|x|, r > −1 (or ℓ not → −∞)
+  means e^ℓ ≥ |x|^{−1+ε} there, not integrable. At a finite end a where ℓ → +∞, with
+  r = lim ℓ/log(x − a), r < −1 means e^ℓ ~ (x − a)^r, not integrable. r = −1 is left undecided
+  (the numerics decide). Limits run under a time limit and are skipped when it is exceeded
+  (or off the main thread, where no alarm can stop them).
+- :func:`kinks_1d`: where Abs, sign, Min, Max, Heaviside or Piecewise switch, so that
+  quadrature can put a panel edge there.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import sympy as sp
+
+from gsmtheory._errors import SpecError
+
+__all__ = ["check_normalizable", "check_real", "kinks_1d", "limited"]
+
+T = TypeVar("T")
+_ASSUME_OPS = 300
+
+
+class _Timeout(Exception):
+    pass
+
+
+def limited(fn: Callable[[], T], seconds: float) -> tuple[bool, T | None]:
+    """(True, fn()) when fn finishes within ``seconds``; (False, None) when it does not, or when no
+    alarm is available (not the main thread), in which case fn is not run at all."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return False, None
+
+    def handler(signum: int, frame: Any) -> None:
+        raise _Timeout
+
+    old = signal.signal(signal.SIGALRM, handler)
+    previous = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return True, fn()
+    except _Timeout:
+        return False, None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        if previous[0] > 0:  # an outer alarm was running: give it back what is left of it
+            signal.setitimer(signal.ITIMER_REAL, max(previous[0] - seconds, 1e-3))
+
+
+def _show(expr: sp.Expr) -> str:
+    text = sp.sstr(expr)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_real(expr: sp.Expr, what: str, points: Sequence[Mapping[sp.Symbol, float]],
+               subs: Mapping[sp.Symbol, float] | None = None) -> None:
+    """Raise :class:`SpecError` when ``expr`` is not real-valued on the domain (see module docs)."""
+    e = sp.sympify(expr)
+    if subs:
+        e = e.subs({k: sp.Float(v) for k, v in subs.items()})
+    if e.has(sp.zoo, sp.nan):
+        raise SpecError(f"{what} is undefined ({_show(e)})", "fix the expression")
+    if sp.count_ops(e) <= _ASSUME_OPS:
+        done, verdict = limited(lambda: e.is_extended_real, 2.0)
+        if done and verdict is True:
+            return
+    pts = list(points) if e.free_symbols else [{}]
+    for pt in pts:
+        try:
+            value = complex(e.evalf(30, subs={k: sp.Float(v, 30) for k, v in pt.items()}))
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+            continue
+        if not (math.isfinite(value.real) and math.isfinite(value.imag)):
+            continue
+        if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)):
+            where = ", ".join(f"{k} = {v:.4g}" for k, v in pt.items()) or "every point"
+            raise SpecError(f"{what} is complex-valued: {_show(e)} = {value:.4g} at {where}",
+                            "write a real expression on the domain (check signs under log and sqrt, "
+                            "or bound the domain)")
+
+
+def _lim(expr: sp.Expr, x: sp.Symbol, at: Any, direction: str = "+-") -> sp.Expr | None:
+    done, value = limited(lambda: sp.limit(expr, x, at, direction if direction != "+-" else "+"), 3.0)
+    if not done or value is None or value.has(sp.AccumBounds, sp.Limit, sp.nan, sp.zoo):
+        return None
+    return value
+
+
+@lru_cache(maxsize=256)
+def _normalizability(ell: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> str | None:
+    """The reason p ∝ e^ℓ is not normalizable on (lo, hi), or None when it is (or undecided)."""
+    for end, side in ((lo, "+"), (hi, "-")):
+        if end in (sp.oo, -sp.oo):
+            lim = _lim(ell, x, end, "-" if end == sp.oo else "+")
+            if lim is None:
+                continue
+            if lim != -sp.oo:
+                return f"{_show(ell)} -> {lim} as {x} -> {end}"
+            r = _lim(ell / sp.log(sp.Abs(x)), x, end, "-" if end == sp.oo else "+")
+            if r is not None and r.is_extended_real and (r == sp.oo or (r.is_finite and float(r) > -1)):
+                return f"e^({_show(ell)}) decays only like |{x}|^({r}) as {x} -> {end}"
+        else:
+            lim = _lim(ell, x, end, side)
+            if lim != sp.oo:
+                continue
+            dist = (x - end) if side == "+" else (end - x)
+            r = _lim(ell / sp.log(dist), x, end, side)
+            if r is not None and r.is_extended_real and (r == -sp.oo or (r.is_finite and float(r) < -1)):
+                return f"e^({_show(ell)}) grows like |{x} - {end}|^({r}) at {x} = {end}"
+    return None
+
+
+def check_normalizable(ell: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> None:
+    """Raise :class:`SpecError` when p ∝ e^ℓ provably has infinite mass on (lo, hi) (1D)."""
+    reason = _normalizability(sp.sympify(ell), x, sp.sympify(lo), sp.sympify(hi))
+    if reason is not None:
+        raise SpecError(f"p ∝ exp({_show(ell)}) is not normalizable on ({_end(lo)}, {_end(hi)}): {reason}",
+                        "make log_density tend to -infinity fast enough at the ends, or bound the domain, "
+                        "so that p can be normalized")
+
+
+def _end(v: sp.Expr) -> str:
+    return "inf" if v == sp.oo else "-inf" if v == -sp.oo else str(v)
+
+
+def _kink_arguments(expr: sp.Expr) -> set[sp.Expr]:
+    args: set[sp.Expr] = set()
+    for atom in expr.atoms(sp.Abs, sp.sign, sp.Heaviside, sp.DiracDelta):
+        args.add(atom.args[0])
+    for atom in expr.atoms(sp.Min, sp.Max):
+        parts = atom.args
+        args.update(parts[i] - parts[j] for i in range(len(parts)) for j in range(i + 1, len(parts)))
+    for pw in expr.atoms(sp.Piecewise):
+        for _value, cond in pw.args:
+            for rel in cond.atoms(sp.core.relational.Relational):
+                args.add(rel.lhs - rel.rhs)
+    return args
+
+
+@lru_cache(maxsize=256)
+def _kinks(exprs: tuple[sp.Expr, ...], x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> tuple[float, ...]:
+    args: set[sp.Expr] = set()
+    for e in exprs:
+        args |= _kink_arguments(sp.sympify(e))
+    out: set[float] = set()
+    for arg in args:
+        if arg.free_symbols != {x}:
+            continue
+        def solve(a: sp.Expr = arg) -> sp.Set:
+            return sp.solveset(a, x, sp.Interval.open(lo, hi))
+
+        done, sol = limited(solve, 2.0)
+        if done and isinstance(sol, sp.FiniteSet):
+            out.update(float(v) for v in sol if v.is_real)
+    return tuple(sorted(out))
+
+
+def kinks_1d(exprs: Sequence[sp.Expr], x: sp.Symbol, lo: Any, hi: Any,
+             subs: Mapping[sp.Symbol, float] | None = None) -> tuple[float, ...]:
+    r"""Points of (lo, hi) where an expression has a kink or a jump: the zeros of the arguments of
+    Abs, sign, Heaviside and of the differences of Min/Max arguments, and the boundaries of
+    Piecewise conditions (after substituting ``subs``, e.g. θ*). Quadrature panels that end there
+    never straddle a jump, so their error estimates stay valid. () where SymPy cannot solve
+    within its time limit."""
+    es = tuple(sp.sympify(e).subs({k: sp.Float(v) for k, v in (subs or {}).items()}) for e in exprs)
+    return _kinks(es, x, sp.sympify(lo), sp.sympify(hi))

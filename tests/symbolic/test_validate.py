@@ -1,0 +1,92 @@
+"""Spec validation before anything is derived: real values, normalizability, kinks (issue 12, item 5)."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from gsmtheory import SpecError
+from gsmtheory.symbolic import ALLOWED_FUNCTIONS, kinks_1d, parse_expression, parse_spec
+
+x = sp.Symbol("x", real=True)
+HEAD = 'coords = ["x"]\n'
+
+
+@pytest.mark.parametrize("ell", ["-x**2/2", "-2*log(1 + x**2/3)", "-log(1 + x**2)", "-x**4 + x**2",
+                                 "-sqrt(1 + x**2)", "-Abs(x)", "-cosh(x)"])
+def test_normalizable_targets_on_the_line_are_accepted(ell: str) -> None:
+    """Each decays faster than |x|^-1: Gaussian, t3 (|x|^-4), Cauchy (|x|^-2), quartic, e^-|x| ..."""
+    parse_spec(HEAD + f'log_density = "{ell}"\n')
+
+
+@pytest.mark.parametrize(("ell", "domain", "needle"), [
+    ("x**2", None, "p ∝ exp(x**2) is not normalizable on (-inf, inf): x**2 -> oo"),
+    ("-x", None, "is not normalizable on (-inf, inf): -x -> oo as x -> -oo"),
+    ("-log(1 + x**2)/4", None, "decays only like |x|^(-1/2)"),
+    ("3", None, "3 -> 3"),
+    ("-x", "[0, \"inf\"]", None),
+    ("2*log(x) - x", "[0, \"inf\"]", None),
+    ("-2*log(x)", "[0, 1]", "grows like |x - 0|^(-2) at x = 0"),
+    ("-log(x)/2 - log(1 - x)/2", "[0, 1]", None),
+])
+def test_normalizability_is_decided_from_the_ends(ell: str, domain: str | None, needle: str | None) -> None:
+    r"""Infinite end: r = lim ℓ/log|x| must be < −1 (or ℓ → −∞ faster); finite end a where ℓ → +∞:
+    r = lim ℓ/log(x − a) must be > −1 (e^ℓ ~ (x − a)^r integrable). Arcsine (r = −1/2 at both
+    ends), Exp(1) on [0, ∞) and Gamma(3) pass."""
+    text = HEAD + f'log_density = "{ell}"\n' + (f"[domain]\nx = {domain}\n" if domain else "")
+    if needle is None:
+        parse_spec(text)
+    else:
+        with pytest.raises(SpecError) as err:
+            parse_spec(text)
+        assert needle in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize(("ell", "real"), [
+    ("sqrt(-1)*x", False), ("log(-1 - x**2)", False), ("sqrt(x)", False), ("(sqrt(-1)*x)**2 - x**4", True),
+    ("log(1 + x**2) - x**2", True), ("sqrt(x**2 + 1) - x**2", True),
+])
+def test_complex_values_are_refused(ell: str, real: bool) -> None:
+    """I*x and log of a negative number are complex on the whole line, sqrt(x) for x < 0;
+    (I x)² = −x² is real although it is written with I."""
+    text = HEAD + f'log_density = "{ell} - x**2"\n'
+    if real:
+        parse_spec(text)
+    else:
+        with pytest.raises(SpecError, match="complex-valued"):
+            parse_spec(text)
+
+
+def test_min_and_max_are_spec_functions() -> None:
+    for name in ("min", "max", "Min", "Max", "sign"):
+        assert name in ALLOWED_FUNCTIONS
+    assert parse_expression("min(x, 2)", {"x": x}) == sp.Min(x, 2)
+    assert parse_expression("max(x, 1, -x)", {"x": x}) == sp.Max(x, 1, -x)
+    with pytest.raises(SpecError, match="at least two arguments"):
+        parse_expression("min(x)", {"x": x})
+
+
+def test_symbolic_exponents_are_bounded() -> None:
+    """(x − a)**9999 would hang the derivation (time linear in the exponent): refused at parse."""
+    a = sp.Symbol("a", real=True)
+    with pytest.raises(SpecError, match="expression too large to derive"):
+        parse_expression("-(x - a)**9999", {"x": x, "a": a})
+    assert parse_expression("-(x - a)**4", {"x": x, "a": a}) == -(x - a) ** 4
+
+
+def test_kinks_are_where_min_abs_sign_and_piecewise_switch() -> None:
+    """min(x, 2) kinks at 2, Abs(x − 1/2) at 1/2, Max(x, −x) at 0, a Piecewise at its condition."""
+    pw = sp.Piecewise((x, x < 3), (3, True))
+    got = kinks_1d([sp.Min(x, 2), sp.Abs(x - sp.Rational(1, 2)), sp.Max(x, -x), pw], x, -sp.oo, sp.oo)
+    assert got == (0.0, 0.5, 2.0, 3.0)
+    assert kinks_1d([sp.Min(x, 2)], x, 0, 1) == ()  # outside the domain
+    a = sp.Symbol("a", real=True)
+    assert kinks_1d([sp.Abs(x - a)], x, -sp.oo, sp.oo, subs={a: 1.5}) == (1.5,)
+
+
+def test_d_vanishing_inside_the_domain_is_found() -> None:
+    """D = (x − 1)² on the line: the chain cannot cross 1, so no Poincaré inequality."""
+    spec = parse_spec(HEAD + 'log_density = "-x**2/2"\n[diffusion]\nD = [["(x - 1)**2"]]\n')
+    assert spec.diffusion.interior_zeros == ((0, 1.0),)
+    spec = parse_spec(HEAD + 'log_density = "2*log(x) - x"\n[domain]\nx = [0, "inf"]\n[diffusion]\nD = [["x**2"]]\n')
+    assert spec.diffusion.interior_zeros == ()  # a zero at the end is not inside
