@@ -49,9 +49,8 @@ from gsmtheory.estimation import (
     classify_growth,
     ctld_efficiency,
     ctld_problem,
-    draw_data,
-    fit_ctld,
-    fit_vanilla,
+    fit,
+    sample_target,
 )
 from gsmtheory.symbolic import load_spec, parse_spec
 from gsmtheory.verify import ClaimRecord, Source, plot, series
@@ -84,17 +83,21 @@ covariance = [[1.0]]
 def monte_carlo_fits(m: float = 4.0, n: int = 20000, start: tuple[float, float] = (1.2, -1.2),
                      seed: int = 1) -> dict[str, Any]:
     """Fit the means by vanilla SM and CTLD from one start; misses in units of each method's SE."""
-    problem = ctld_problem(parse_spec(UNEQUAL, constants={"m": m}))
+    spec = parse_spec(UNEQUAL, constants={"m": m})
+    problem = ctld_problem(spec)
     eff = ctld_efficiency(problem)
-    data = draw_data(problem, n, seed)
-    fv = fit_vanilla(problem, data, start)
-    fc = fit_ctld(problem, data, start, seed=seed + 1)
+    data = sample_target(spec.diffusion, n, seed)
+    fv = fit(spec, data, loss="gsm", start=start, starts=1)
+    fc = fit(spec, data, loss="ctld", start=start, starts=1, seed=seed + 1)
+    if fv.estimate is None or fc.estimate is None:
+        raise RuntimeError(f"a fit from {start} did not converge: {fv.status}, {fc.status}")
+    est_v, est_c = np.array(fv.estimate), np.array(fc.estimate)
     se_c = np.sqrt(np.diag(eff.gsm_covariance) / n)
     se_v = np.sqrt(np.diag(eff.vanilla_covariance) / n)
     return {"m": m, "n": n, "start": list(start), "truth": problem.truth.tolist(),
-            "vanilla": fv.estimate.tolist(), "ctld": fc.estimate.tolist(),
-            "vanilla_miss_in_se": (np.abs(fv.estimate - problem.truth) / se_v).tolist(),
-            "ctld_miss_in_se": (np.abs(fc.estimate - problem.truth) / se_c).tolist(),
+            "vanilla": est_v.tolist(), "ctld": est_c.tolist(),
+            "vanilla_miss_in_se": (np.abs(est_v - problem.truth) / se_v).tolist(),
+            "ctld_miss_in_se": (np.abs(est_c - problem.truth) / se_c).tolist(),
             "se_vanilla": se_v.tolist(), "se_ctld": se_c.tolist()}
 
 

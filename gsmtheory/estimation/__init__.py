@@ -2,7 +2,6 @@
 
 from gsmtheory.estimation._ctld import (
     CTLDEfficiency,
-    CTLDFit,
     CTLDLossValues,
     CTLDProblem,
     ctld_efficiency,
@@ -11,10 +10,6 @@ from gsmtheory.estimation._ctld import (
     ctld_empirical_terms,
     ctld_loss_values,
     ctld_problem,
-    draw_data,
-    fit_ctld,
-    fit_mle,
-    fit_vanilla,
 )
 from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
 from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
@@ -63,7 +58,6 @@ __all__ = [
     "BatchFit",
     "CTLDDesign",
     "CTLDEfficiency",
-    "CTLDFit",
     "CTLDLossValues",
     "CTLDProblem",
     "CovarianceEstimate",
@@ -96,16 +90,12 @@ __all__ = [
     "design_ctld",
     "design_log_r",
     "dimension_scaling",
-    "draw_data",
     "efficiency",
     "exponent_in_d",
     "feasible_box",
     "fisher_covariance",
     "fit",
     "fit_batch",
-    "fit_ctld",
-    "fit_mle",
-    "fit_vanilla",
     "load_data",
     "moments",
     "monte_carlo",

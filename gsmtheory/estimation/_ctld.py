@@ -38,7 +38,6 @@ from gsmtheory.numeric import (
     mixture_lift_rule,
     mixture_logpdf,
     sample_beta,
-    sample_mixture,
 )
 from gsmtheory.symbolic import (
     CTLDParameters,
@@ -52,7 +51,6 @@ from gsmtheory.symbolic import (
 
 __all__ = [
     "CTLDEfficiency",
-    "CTLDFit",
     "CTLDLossValues",
     "CTLDProblem",
     "ctld_efficiency",
@@ -61,16 +59,9 @@ __all__ = [
     "ctld_empirical_terms",
     "ctld_loss_values",
     "ctld_problem",
-    "draw_data",
-    "fit_ctld",
-    "fit_mle",
-    "fit_vanilla",
 ]
 
 Array = NDArray[Any]
-
-_HERMITE_CACHE: dict[int, tuple[Array, Array]] = {}
-
 
 def _hermite(n: int) -> tuple[Array, Array]:
     """Probabilists' Gauss–Hermite nodes and weights normalized to sum 1 (E over N(0, 1))."""
@@ -571,26 +562,6 @@ def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: 
 
 
 # ---------------------------------------------------------------------------- fits
-@dataclass(frozen=True)
-class CTLDFit:
-    """A fitted estimate with plug-in-free standard errors from the sandwich at θ* (or at θ̂)."""
-
-    method: str
-    params: tuple[str, ...]
-    estimate: Array
-    loss: float
-    converged: bool
-    iterations: int
-    n: int
-    seed: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON keys of `gsmtheory fit`."""
-        return {"estimate": dict(zip(self.params, self.estimate.tolist(), strict=True)), "loss": self.loss,
-                "converged": self.converged, "method": self.method, "iterations": self.iterations,
-                "n": self.n, "seed": self.seed}
-
-
 def ctld_empirical_loss(problem: CTLDProblem, data: Array, seed: int | np.random.Generator = 0,
                         ) -> Callable[[torch.Tensor], torch.Tensor]:
     r"""θ ↦ (1/n)Σ_i [φ(x̃_i, β_i; θ) − Σ_f c_f n_f∂_βℓ_θ(x_i^{(f)}, β_f)], the empirical implicit CTLD loss.
@@ -649,59 +620,6 @@ def _data(problem: CTLDProblem, data: Array) -> Array:
     if x.size == 0 or not np.all(np.isfinite(x)):
         raise NumericalError("data must be a non-empty array of finite numbers", "check the data file")
     return x
-
-
-def _minimize(loss: Callable[[torch.Tensor], torch.Tensor], start: Sequence[float], iters: int = 200,
-              ) -> tuple[Array, float, bool, int]:
-    theta = torch.tensor(np.asarray(start, dtype=float), dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([theta], lr=1.0, max_iter=iters, tolerance_grad=1e-10, tolerance_change=1e-14,
-                            line_search_fn="strong_wolfe")
-
-    def closure() -> torch.Tensor:
-        opt.zero_grad()
-        value = loss(theta)
-        value.backward()
-        return value
-
-    opt.step(closure)
-    value = float(loss(theta).detach())
-    grad = torch.autograd.grad(loss(theta), theta)[0]
-    state = opt.state[opt._params[0]]
-    n_iter = int(state.get("n_iter", 0))
-    ok = bool(torch.isfinite(grad).all() and float(grad.abs().max()) < 1e-6 and math.isfinite(value))
-    return theta.detach().numpy().copy(), value, ok, n_iter
-
-
-def fit_ctld(problem: CTLDProblem, data: Array, start: Sequence[float], *, seed: int = 0) -> CTLDFit:
-    """Minimize the empirical implicit CTLD loss from ``start`` (L-BFGS in torch, float64)."""
-    loss = ctld_empirical_loss(problem, data, seed)
-    est, value, ok, it = _minimize(loss, start)
-    return CTLDFit("ctld", problem.param_names, est, value, ok, it, _data(problem, data).shape[0], seed)
-
-
-def fit_vanilla(problem: CTLDProblem, data: Array, start: Sequence[float], *, seed: int = 0) -> CTLDFit:
-    """Minimize the empirical implicit vanilla score-matching loss (1/n)Σφ₀(x_i; θ), φ₀ = ½|∇ℓ_θ|² + Δℓ_θ."""
-    x = torch.tensor(_data(problem, data), dtype=torch.float64)
-    est, value, ok, it = _minimize(lambda th: torch.broadcast_to(problem.vanilla_torch(x, th), x.shape[:1]).mean(),
-                                   start)
-    return CTLDFit("vanilla", problem.param_names, est, value, ok, it, int(x.shape[0]), seed)
-
-
-def fit_mle(problem: CTLDProblem, data: Array, start: Sequence[float], *, seed: int = 0) -> CTLDFit:
-    """Maximize (1/n)Σ log p_θ(x_i) (the model is normalized up to a θ-free constant)."""
-    m = problem.original_model
-    f = compile_expr((*m.coords, *m.params), m.log_density, "torch")
-    x = torch.tensor(_data(problem, data), dtype=torch.float64)
-    cols = _split_torch(x, problem.dim)
-    est, value, ok, it = _minimize(lambda th: -torch.broadcast_to(f(*cols, *th.unbind()), x.shape[:1]).mean(),
-                                   start)
-    return CTLDFit("mle", problem.param_names, est, value, ok, it, int(x.shape[0]), seed)
-
-
-def draw_data(problem: CTLDProblem, n: int, seed: int = 0) -> Array:
-    """n exact samples of the target mixture: shape (n,) for d = 1, (n, d) for d ≥ 2."""
-    xs = sample_mixture(problem.target, n, seed)
-    return xs[:, 0] if problem.dim == 1 else xs
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ import torch
 from numpy.typing import NDArray
 
 from gsmtheory._errors import GSMError, ModelError, NumericalError, SpecError
+from gsmtheory.estimation._ctld import CTLDProblem, ctld_empirical_terms, ctld_problem
 from gsmtheory.estimation._newton import NewtonResult, newton_minimize
 from gsmtheory.estimation._problem import EstimationProblem, build_problem
 from gsmtheory.estimation._records import plain, solve_bread
@@ -337,13 +338,6 @@ def _problem_of(spec: Spec | Diffusion | EstimationProblem, model: Model | None)
     return build_problem(spec, model)
 
 
-def _ctld_hook(spec: Any, data: Array, **options: Any) -> FitResult:
-    """The CTLD (lifted, annealed) loss: ``gsmtheory.estimation._ctld_fit.fit_ctld``."""
-    from gsmtheory.estimation._ctld_fit import fit_ctld  # imported here: it builds on this module
-
-    return fit_ctld(spec, data, **options)
-
-
 _MARGIN = 1e-10  # finite bounds are kept at this relative distance (log w stays finite at w = 0)
 
 
@@ -384,9 +378,29 @@ def _snap(problem: EstimationProblem, theta: Array, at_bound: torch.Tensor | Non
     return np.where(held & np.isfinite(edge), edge, theta)
 
 
+def _starts(start: Array, count: int, seed: int, box: Sequence[tuple[float, float]]) -> Array:
+    """``start`` and ``count − 1`` copies jittered by N(0, (½·max(1, |θ|))²), clipped to the box."""
+    rng = np.random.default_rng(seed)
+    jitter = rng.standard_normal((max(count, 1) - 1, len(start))) * 0.5 * np.maximum(1.0, np.abs(start))
+    return _clip(np.vstack([start[None], start[None] + jitter]), box)
+
+
 def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "gsm",
-        model: Model | None = None, starts: int = 4, max_iter: int = 100, seed: int = 0) -> FitResult:
-    r"""Fit the spec's model to ``data`` (n, d) by GSM, MLE or (when available) CTLD.
+        model: Model | None = None, starts: int = 4, max_iter: int = 100, seed: int = 0,
+        start: Sequence[float] | None = None) -> FitResult:
+    r"""Fit the spec's model to ``data`` (n, d) by GSM, MLE or the annealed CTLD loss.
+
+    One pipeline for the three losses: an empirical objective (1/n)Σ_i φ(X_i; θ), minimized by
+    projected damped Newton (:func:`newton_minimize`) from several starts, standard errors from
+    the sandwich H⁻¹Ĉov(∇_θφ)H⁻¹/n (GSM, CTLD) or the inverse Hessian (MLE).
+
+    - ``"gsm"``: φ the implicit GSM loss of the spec's diffusion (+ finite-end face terms);
+      exponential families in closed form.
+    - ``"mle"``: φ = −ℓ_θ + log Z(θ).
+    - ``"ctld"``: φ the implicit CTLD loss of the lifted model on (x, β) (Definition 6 of Qin &
+      Risteski, COLT 2024), with β_i ∼ r, x̃_i = x_i + √(β_iλ) z_i and the β-face terms from the
+      same data point (:func:`ctld_empirical_terms`); the spec's ``[ctld]`` table or the reported
+      defaults; ``seed`` also draws the β_i and z_i.
 
     The estimate stays inside the parameter range ``problem.param_bounds`` (e.g. a mixture
     weight in [0, 1]); an estimate on its boundary has status "bound" and no standard errors
@@ -395,13 +409,17 @@ def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "g
     Parameters
     ----------
     spec : Spec, Diffusion or EstimationProblem
+        (a Spec with a Gaussian-mixture target and ``[model.mixture]`` for ``"ctld"``)
     data : array-like (n, d)
     loss : {"gsm", "mle", "ctld"}
     starts : int
-        Starting points for iterative fits: the spec's truth and ``starts − 1`` jittered copies
+        Starting points: ``start`` (default the spec's truth) and ``starts − 1`` jittered copies
         (projected into the parameter range).
     max_iter : int
         Newton iterations per start.
+    start : sequence of float, optional
+        The first starting point instead of the truth (e.g. to ask where a loss goes from a
+        swapped configuration).
 
     Returns
     -------
@@ -411,7 +429,7 @@ def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "g
     if loss not in LOSSES:
         raise SpecError(f"unknown loss {loss!r}", f"use one of {', '.join(LOSSES)}")
     if loss == "ctld":
-        return _ctld_hook(spec, data, starts=starts, max_iter=max_iter, seed=seed)
+        return _fit_ctld(spec, data, starts=starts, max_iter=max_iter, seed=seed, start=start)
     problem = _problem_of(spec, model)
     x_np = validate_data(data, problem.dim, domain=problem.bounds,
                          coords=[str(c) for c in problem.diffusion.coords])
@@ -424,28 +442,20 @@ def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "g
             return closed
     x = torch.as_tensor(x_np)[None]
     objective = _gsm_objective(problem, x) if loss == "gsm" else _mle_objective(problem, x, x_np)
-    rng = np.random.default_rng(seed)
-    truth = problem.truth
-    jitter = rng.standard_normal((max(starts, 1) - 1, len(P))) * 0.5 * np.maximum(1.0, np.abs(truth))
-    theta0 = torch.as_tensor(_clip(np.vstack([truth[None], truth[None] + jitter]), box))
+    first = problem.truth if start is None else _start_of(start, P)
+    theta0 = torch.as_tensor(_starts(first, starts, seed, box))
     res = newton_minimize(objective, theta0, bounds=box, subset=True, max_iter=max_iter)
-    start_info = tuple({"start": [float(v) for v in theta0[i]], "status": res.status[i],
-                        "loss": float(res.value[i]), "iterations": int(res.iterations[i])}
-                       for i in range(len(res.status)))
-    ok = [i for i, s in enumerate(res.status) if s in ("converged", "bound")]
     method = ("projected damped Newton (autograd Hessian), best of "
               f"{len(res.status)} start(s)" + ("" if loss == "gsm" or problem.model.normalized
                                                else "; log Z by Gauss-Legendre quadrature"))
     if problem.is_bounded:
         method += "; parameter range " + ", ".join(
             f"{name} in [{lo:g}, {hi:g}]" for name, (lo, hi) in zip(P, problem.param_bounds, strict=True))
-    if not ok:
-        worst = res.status[0]
-        return FitResult(P, loss, None, None, None, False, worst, method, n,
-                         f"no start converged (statuses: {', '.join(sorted(set(res.status)))})",
-                         start_info)
-    best = min(ok, key=lambda i: float(res.value[i]))
+    best, failed = _best_start(res, theta0, P, loss, method, n)
+    if failed is not None:
+        return failed
     theta = _snap(problem, res.theta.numpy(), res.at_bound)[best]
+    start_info = _start_info(res, theta0)
     if res.status[best] == "bound":
         assert res.at_bound is not None  # always set by newton_minimize
         held = [P[k] for k in range(len(P)) if bool(res.at_bound[best, k])]
@@ -456,6 +466,97 @@ def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "g
     se = _standard_errors(problem, x_np, theta, loss, res, best)
     return FitResult(P, loss, tuple(float(v) for v in theta), se, float(res.value[best]), True,
                      "converged", method, n, "", start_info)
+
+
+def _start_of(start: Sequence[float], names: Sequence[str]) -> Array:
+    first = np.asarray(start, dtype=float).reshape(-1)
+    if first.shape != (len(names),) or not np.all(np.isfinite(first)):
+        raise SpecError(f"start {list(start)} is not {len(names)} finite numbers ({', '.join(names)})",
+                        "give one number per parameter")
+    return first
+
+
+def _start_info(res: NewtonResult, theta0: torch.Tensor) -> tuple[dict[str, Any], ...]:
+    return tuple({"start": [float(v) for v in theta0[i]], "status": res.status[i],
+                  "loss": float(res.value[i]), "iterations": int(res.iterations[i])}
+                 for i in range(len(res.status)))
+
+
+def _best_start(res: NewtonResult, theta0: torch.Tensor, names: tuple[str, ...], loss: str, method: str,
+                n: int) -> tuple[int, FitResult | None]:
+    """The converged (or bound) start with the lowest loss, or the failure record when none is."""
+    ok = [i for i, s in enumerate(res.status) if s in ("converged", "bound")]
+    if not ok:
+        return -1, FitResult(names, loss, None, None, None, False, res.status[0], method, n,
+                             f"no start converged (statuses: {', '.join(sorted(set(res.status)))})",
+                             _start_info(res, theta0))
+    return min(ok, key=lambda i: float(res.value[i])), None
+
+
+def _fit_ctld(spec: Any, data: Any, *, starts: int, max_iter: int, seed: int,
+              start: Sequence[float] | None) -> FitResult:
+    """``fit(..., loss="ctld")``: the empirical implicit CTLD loss through the same Newton and sandwich."""
+    if not isinstance(spec, Spec):
+        raise ModelError("--loss ctld needs a spec (target, [model.mixture], optional [ctld])",
+                         "pass the Spec, not a Diffusion or a built problem")
+    if spec.model is None or spec.model.kind != "mixture":
+        raise ModelError("--loss ctld needs the model's convolution in closed form",
+                         "give the model as a [model.mixture] table, or use --loss gsm / mle")
+    problem = ctld_problem(spec)
+    x = validate_data(data, problem.dim, domain=[(float(lo), float(hi)) for lo, hi in spec.diffusion.domain],
+                      coords=[str(c) for c in spec.diffusion.coords])
+    x = x[:, 0] if problem.dim == 1 else x
+    n = len(x)
+    names = problem.param_names
+    terms = ctld_empirical_terms(problem, x, seed)
+
+    def objective(theta: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
+        return torch.stack([terms(th).mean() for th in theta])
+
+    box = tuple((-math.inf, math.inf) for _ in names)
+    first = problem.truth if start is None else _start_of(start, names)
+    theta0 = torch.as_tensor(_starts(first, starts, seed, box))
+    res = newton_minimize(objective, theta0, bounds=box, subset=True, max_iter=max_iter)
+    method = ("projected damped Newton (autograd Hessian) on the empirical implicit CTLD loss, best of "
+              f"{len(res.status)} start(s)")
+    best, failed = _best_start(res, theta0, names, "ctld", method, n)
+    if failed is not None:
+        return failed
+    est = res.theta[best].numpy().copy()
+    p = problem.params
+    note = (f"CTLD lambda={p.lambda_min:g}, beta_max={p.beta_max:g}, log r={p.log_r}"
+            + (f" (defaults: {', '.join(p.defaults)})" if p.defaults else ""))
+    flat = _flat_direction(problem, x, est)
+    se = None
+    if flat is None:
+        psi = torch.autograd.functional.jacobian(terms, torch.as_tensor(est)).detach().numpy()
+        se = _sandwich_se({"psi": psi.reshape(n, -1)}, res.hessian[best].numpy(), n)
+    else:
+        note += (f"; no standard errors: the model is not locally identifiable at the estimate (its Fisher "
+                 f"information vanishes along {flat}), where the sandwich does not apply")
+    return FitResult(names, "ctld", tuple(float(v) for v in est), se, float(res.value[best]), True,
+                     "converged", method, n, note, _start_info(res, theta0))
+
+
+def _flat_direction(problem: CTLDProblem, x: Array, theta: Array, rtol: float = 1e-8) -> str | None:
+    """The direction along which the empirical Fisher information of the model vanishes at θ̂, if any.
+
+    At such a point (e.g. the symmetric means ±a at a = 0, where every per-sample gradient is 0 by
+    symmetry) the estimator is not asymptotically normal and the sandwich would report a spurious
+    zero standard error. The scale is the Fisher information at the spec's truth on the same data.
+    """
+    def fisher(th: Array) -> Array:
+        score = np.asarray(problem.model_score(x, None, th.tolist()), dtype=np.float64).reshape(len(x), -1)
+        return np.asarray(score.T @ score / len(x), dtype=np.float64)
+
+    at_est, at_truth = fisher(theta), fisher(problem.truth)
+    scale = float(np.max(np.abs(np.linalg.eigvalsh(at_truth))))
+    w, v = np.linalg.eigh(at_est)
+    if scale > 0 and w[0] > rtol * scale:
+        return None
+    vec = v[:, 0] / np.max(np.abs(v[:, 0]))
+    return " + ".join(f"{c:.3g}*{name}" for c, name in zip(vec, problem.param_names, strict=True)
+                      if abs(c) > 1e-3)
 
 
 def _gsm_closed_form(problem: EstimationProblem, x: Array) -> FitResult:

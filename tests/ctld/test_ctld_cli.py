@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from gsmtheory.cli import main
-from gsmtheory.estimation import ctld_efficiency, ctld_loss_values, ctld_problem, draw_data
+from gsmtheory.estimation import ctld_efficiency, ctld_loss_values, ctld_problem, sample_target
 from gsmtheory.numeric import ctld_poincare, poincare_constant
 from gsmtheory.symbolic import ctld_parameters, load_spec
 
@@ -110,9 +110,9 @@ def test_loss_is_the_lifted_loss_with_beta_faces(capsys: pytest.CaptureFixture[s
 
 def test_fit_defaults_to_ctld_for_a_ctld_spec(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     spec = load_spec("ctld-bimodal", constants={"m": 1.5})
-    data = draw_data(ctld_problem(spec), 1500, 4)
+    data = sample_target(spec.diffusion, 1500, 4)
     path = tmp_path / "d.npy"
-    np.save(path, data[:, None])
+    np.save(path, data)
     code, out, _ = _run(capsys, "fit", "ctld-bimodal", "--const", "m=1.5", "--data", str(path), "--starts", "2")
     assert code == 0 and out is not None and out["loss_name"] == "ctld" and out["converged"] is True
     assert abs(out["estimate"]["a"] - 1.5) < 4 * out["standard_errors"]["a"]
