@@ -24,7 +24,7 @@ The reflected cases are also evaluated with the boundary terms dropped (the impl
 often written): the finding reports how θ-dependent the difference then is and where that
 loss is minimized instead of at θ*.
 
-CTLD's lifted loss has β-faces (β reflected at 0 and β_max): ``ctld_loss_values`` evaluates
+CTLD's lifted loss has β-faces (β reflected at 0 and β_max): ``ctld_loss_spec`` evaluates
 the explicit and implicit losses of the lift of ``ctld-bimodal`` (mean parameter a) at five θ
 in a* ± 0.5, with and without the face terms, under the default r and β_max (m = 1, 2) and with
 r ≡ 1, β_max = 3 (m = 1; full mode adds m = 2). With the faces the difference must be
@@ -46,8 +46,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from gsmtheory.estimation import ctld_loss_values, ctld_problem
-from gsmtheory.numeric import evaluate_gsm_loss
+from gsmtheory.estimation import ctld_problem
+from gsmtheory.numeric import ctld_loss_spec, evaluate_gsm_loss
 from gsmtheory.symbolic import Spec, gsm_loss, load_spec, parse_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, plot, series
 
@@ -172,29 +172,31 @@ def _argmin_quadratic(x: np.ndarray, y: np.ndarray) -> float:
 
 def _ctld_faces(quick: bool) -> list[dict[str, Any]]:
     """CTLD lift of ctld-bimodal: θ-spread of implicit − explicit with and without the β-face terms."""
-    cases: list[tuple[float, dict[str, object]]] = [(1.0, {}), (2.0, {}), (1.0, {"log_r": "0", "beta_max": 3.0})]
+    cases: list[tuple[float, dict[str, Any]]] = [(1.0, {}), (2.0, {}), (1.0, {"log_r": "0", "beta_max": 3.0})]
     if not quick:
         cases.append((2.0, {"log_r": "0", "beta_max": 3.0}))
     rows = []
     for m, overrides in cases:
-        problem = ctld_problem(load_spec("ctld-bimodal", constants={"m": m}), **overrides)
+        spec = load_spec("ctld-bimodal", constants={"m": m})
+        problem = ctld_problem(spec, **overrides)
         a = float(problem.truth[0])
         thetas = np.linspace(a - 0.5, a + 0.5, 5)
-        v = ctld_loss_values(problem, [[t] for t in thetas])
+        v = ctld_loss_spec(spec, [{"a": float(t)} for t in thetas], **overrides).result
         explicit = np.array(v.explicit)
         kept = np.array(v.difference)
-        dropped = np.array(v.implicit_without_faces)
-        scale = max(float(np.max(np.abs(explicit))), abs(v.expected_difference), 1.0)
+        dropped = np.array(v.implicit_without_boundary)
+        expected = -v.constant
+        scale = max(float(np.max(np.abs(explicit))), abs(expected), 1.0)
         shift = _argmin_quadratic(thetas, dropped) - a  # NaN (not reported) outside the tested range
         rows.append({
             "m": m, "d": 2 * m, "r": "default" if not overrides else "flat (log r = 0)",
             "beta_max": float(problem.params.beta_max), "thetas": thetas.tolist(),
-            "deviation_with_faces": float(np.max(np.abs(kept - v.expected_difference))) / scale,
+            "deviation_with_faces": float(np.max(np.abs(kept - expected))) / scale,
             "spread_with_faces": float(np.ptp(kept)),
             "spread_without_faces": float(np.ptp(dropped - explicit)),
             "argmin_shift_without_faces": shift if abs(shift) <= 0.5 else math.nan,
             "explicit_spread": float(np.ptp(explicit)),
-            "quadrature_error": v.error})
+            "quadrature_error": float(max(*v.explicit_error, *v.implicit_error))})
     return rows
 
 

@@ -2,13 +2,11 @@
 
 from gsmtheory.estimation._ctld import (
     CTLDEfficiency,
-    CTLDLossValues,
     CTLDProblem,
     ctld_efficiency,
     ctld_efficiency_spec,
     ctld_empirical_loss,
     ctld_empirical_terms,
-    ctld_loss_values,
     ctld_problem,
 )
 from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
@@ -58,7 +56,6 @@ __all__ = [
     "BatchFit",
     "CTLDDesign",
     "CTLDEfficiency",
-    "CTLDLossValues",
     "CTLDProblem",
     "CovarianceEstimate",
     "DimensionScaling",
@@ -84,7 +81,6 @@ __all__ = [
     "ctld_efficiency_spec",
     "ctld_empirical_loss",
     "ctld_empirical_terms",
-    "ctld_loss_values",
     "ctld_problem",
     "describe_direction",
     "design_ctld",

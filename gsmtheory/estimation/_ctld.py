@@ -51,13 +51,11 @@ from gsmtheory.symbolic import (
 
 __all__ = [
     "CTLDEfficiency",
-    "CTLDLossValues",
     "CTLDProblem",
     "ctld_efficiency",
     "ctld_efficiency_spec",
     "ctld_empirical_loss",
     "ctld_empirical_terms",
-    "ctld_loss_values",
     "ctld_problem",
 ]
 
@@ -620,78 +618,3 @@ def _data(problem: CTLDProblem, data: Array) -> Array:
     if x.size == 0 or not np.all(np.isfinite(x)):
         raise NumericalError("data must be a non-empty array of finite numbers", "check the data file")
     return x
-
-
-@dataclass(frozen=True)
-class CTLDLossValues:
-    """Explicit and implicit CTLD losses at parameter points, with the face terms separately.
-
-    implicit − explicit is θ-free (= −½E_p|∇ℓ|², ``expected_difference``) when the face terms
-    are kept; ``implicit_without_faces`` shows what dropping them gives.
-    """
-
-    thetas: tuple[tuple[float, ...], ...]
-    explicit: tuple[float, ...]
-    implicit: tuple[float, ...]
-    boundary: tuple[float, ...]
-    expected_difference: float
-    error: float
-
-    @property
-    def difference(self) -> tuple[float, ...]:
-        """implicit − explicit per point."""
-        return tuple(i - e for i, e in zip(self.implicit, self.explicit, strict=True))
-
-    @property
-    def implicit_without_faces(self) -> tuple[float, ...]:
-        """The implicit form with the β-face terms dropped."""
-        return tuple(i - b for i, b in zip(self.implicit, self.boundary, strict=True))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON keys of `gsmtheory loss`."""
-        return {"at": [list(t) for t in self.thetas], "explicit": list(self.explicit),
-                "implicit": list(self.implicit), "boundary": list(self.boundary),
-                "difference": list(self.difference), "expected_difference": self.expected_difference,
-                "implicit_without_boundary": list(self.implicit_without_faces), "error_estimate": self.error}
-
-
-def ctld_loss_values(problem: CTLDProblem, thetas: Sequence[Sequence[float]], *, panels: int = 12,
-                     nh: int = 16) -> CTLDLossValues:
-    r"""E_p[explicit], E_p[implicit] + faces, and the faces −Σ c_f E_{p^{β_f}}[flux] at each θ.
-
-    explicit = ½|∇_(x,β)(ℓ − ℓ_θ)|², implicit = ½|∇ℓ_θ|² + Δ_(x,β)ℓ_θ, faces with c_f = r(β_f)/Z_r.
-    Quadrature: Gauss–Legendre in β (weights r/Z_r) × the problem's x-rule for p^β (Gauss–Legendre
-    for d = 1, tensor Gauss–Hermite per component with ``nh`` nodes per axis for d ≥ 2); the
-    error is the largest change against half the resolution.
-    """
-    d = problem.dim
-    const = compile_expr(problem._args()[:d + 1], problem.loss.constant, "numpy")
-
-    def values(th: Sequence[float], pan: int, n: int) -> tuple[float, float, float, float]:
-        def fn(x: Array, b: Array) -> list[Array]:
-            out = problem.bulk(x, b, th)
-            cols, _ = _split(x, d)
-            with np.errstate(all="ignore"):
-                c = np.broadcast_to(np.asarray(const(*cols, b), dtype=float), out[0].shape)
-            return [out[0], out[-1], c]
-
-        imp, exp_, c = (float(v) for v in problem.joint_expect(fn, panels=pan, nh=n))
-        faces = 0.0
-        for face in problem.faces:
-            xs, w = problem._x_rule(face.at * problem.params.lambda_min, n)
-            flux = problem.face_values(face, xs, th)[0]
-            faces -= face.weight * float(np.sum(w * flux))
-        return exp_, imp + faces, faces, c
-
-    ex, im, bd, errs = [], [], [], []
-    c_val = math.nan
-    for th in thetas:
-        hi = values(th, panels, nh)
-        lo = values(th, max(panels // 2, 2), max(nh // 2, 2))
-        ex.append(hi[0])
-        im.append(hi[1])
-        bd.append(hi[2])
-        c_val = hi[3]
-        errs.append(max(abs(a - b) for a, b in zip(hi, lo, strict=True)))
-    return CTLDLossValues(tuple(tuple(float(v) for v in t) for t in thetas), tuple(ex), tuple(im), tuple(bd),
-                          -c_val, max(errs))
