@@ -267,12 +267,13 @@ def theory(n_data: int, variants: dict[str, CTLDParameters] | None = None) -> di
     (:func:`gsmtheory.estimation.ctld_efficiency_spec`). √(Γ/n) is the predicted standard
     deviation of the fitted weight from n samples.
     """
-    from gsmtheory.estimation import ctld_efficiency_spec, efficiency, poincare_for
+    from gsmtheory.estimation import ctld_efficiency_spec, efficiency
+    from gsmtheory.numeric import poincare_constant
 
     out: dict[str, Any] = {}
     t0 = time.perf_counter()
     for name, pre in (("langevin", False), ("preconditioned", True)):
-        pv = poincare_for(target_spec(pre).diffusion)
+        pv = poincare_constant(target_spec(pre).diffusion)
         out[f"poincare_{name}"] = None if pv is None else pv.to_dict()
     model = ('[model]\nparams = ["w"]\ntruth = {w = 0.2}\n[model.mixture]\n'
              f'means = [[{-SEPARATION / 2}, 0.0], [{SEPARATION / 2}, 0.0]]\nweights = ["w", "1 - w"]\n'

@@ -33,7 +33,6 @@ from gsmtheory.estimation._fit import (
 from gsmtheory.estimation._growth import GROWTH_MODELS, GrowthFit, classify_growth
 from gsmtheory.estimation._montecarlo import MonteCarloCurve, MonteCarloPoint, monte_carlo
 from gsmtheory.estimation._newton import NewtonResult, newton_minimize
-from gsmtheory.estimation._poincare import PoincareValue, poincare_for
 from gsmtheory.estimation._problem import (
     EstimationProblem,
     build_problem,
@@ -68,7 +67,6 @@ __all__ = [
     "MonteCarloCurve",
     "MonteCarloPoint",
     "NewtonResult",
-    "PoincareValue",
     "Sandwich",
     "TheoremBound",
     "TiltEfficiency",
@@ -97,7 +95,6 @@ __all__ = [
     "monte_carlo",
     "natural_bounds",
     "newton_minimize",
-    "poincare_for",
     "sample_target",
     "sandwich_covariance",
     "solve_bread",

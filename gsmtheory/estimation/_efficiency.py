@@ -40,7 +40,6 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, SpecError
 from gsmtheory.compile import compile_expr
-from gsmtheory.estimation._poincare import PoincareValue, poincare_for
 from gsmtheory.estimation._problem import (
     EstimationProblem,
     build_problem,
@@ -57,6 +56,7 @@ from gsmtheory.estimation._sandwich import (
     moments,
     propagate_error,
 )
+from gsmtheory.numeric import PoincareResult, poincare_constant
 from gsmtheory.symbolic import Diffusion, Model, Spec
 
 __all__ = ["Efficiency", "KeyLemma", "TheoremBound", "TiltEfficiency", "efficiency", "tilt_efficiency"]
@@ -134,7 +134,7 @@ class Efficiency:
     truth: tuple[float, ...]
     gsm: Sandwich
     mle: Sandwich
-    poincare: PoincareValue | None
+    poincare: PoincareResult | None
     key_lemma: KeyLemma | None
     theorem: TheoremBound | None
     method: str
@@ -226,7 +226,7 @@ class Efficiency:
             "best_direction": {"ratio": br, "vector": list(bv),
                                "combination": "every direction" if self.infinite
                                else describe_direction(bv, self.params)},
-            "poincare_constant": None if self.poincare is None else self.poincare.value,
+            "poincare_constant": None if self.poincare is None else self.poincare.poincare_constant,
             "poincare": None if self.poincare is None else self.poincare.to_dict(),
             "theorem_bound": None if self.theorem is None else self.theorem.rhs,
             "theorem": None if self.theorem is None else self.theorem.to_dict(),
@@ -264,7 +264,7 @@ def _assemble(problem: EstimationProblem, m: Moments, offset: Array) -> dict[str
 
 def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: str = "auto",
                rtol: float = 1e-10, samples: int = 400_000, seed: int = 0,
-               poincare: float | PoincareValue | bool | None = True) -> Efficiency:
+               poincare: float | PoincareResult | bool | None = True) -> Efficiency:
     r"""Asymptotic covariances of the GSM estimator and the MLE at θ*, and the theory around them.
 
     Parameters
@@ -279,7 +279,7 @@ def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: st
         Quadrature: relative change of Γ between two resolutions to stop at.
     samples, seed : int
         Monte Carlo size and seed.
-    poincare : True, False, float or PoincareValue
+    poincare : True, False, float or PoincareResult
         True: compute C_P (spectral module, or the 1D fallback); False: skip the theory
         quantities; a number: use it as C_P.
 
@@ -342,29 +342,29 @@ def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: st
     mle = Sandwich(CovarianceEstimate(P, tup(a["mle"]), tup(merr), f"inverse Fisher information, {how}",
                                       res, status, msg), tup(a["I"]), tup(a["I"]),
                    tuple(float(v) for v in m.mean["score"]))
-    pv: PoincareValue | None
+    pv: PoincareResult | None
     zeros = problem.diffusion.interior_zeros if poincare is True else ()
     if zeros:
         where = ", ".join(f"{problem.diffusion.coords[i]} = {v:g}" for i, v in zeros)
-        pv = PoincareValue(math.inf, 0.0, "symbolic: D vanishes inside the domain", "no_poincare",
-                           f"D = 0 at {where}: the diffusion cannot cross that point, so no Poincare "
-                           "inequality holds")
+        pv = PoincareResult(math.inf, 0.0, "symbolic: D vanishes inside the domain", {}, "no_poincare",
+                            f"D = 0 at {where}: the diffusion cannot cross that point, so no Poincare "
+                            "inequality holds", "exact")
     elif poincare is True:
-        pv = poincare_for(problem.diffusion)
+        pv = poincare_constant(problem.diffusion)
     elif poincare is False or poincare is None:
         pv = None
-    elif isinstance(poincare, PoincareValue):
+    elif isinstance(poincare, PoincareResult):
         pv = poincare
     else:
-        pv = PoincareValue(float(poincare), 0.0, "given", "ok")
+        pv = PoincareResult(float(poincare), 0.0, "given", side="exact")
     lemma = theorem = None
     if m.divergent:
         pass  # smoothness terms infinite: the theorem says nothing, the lemma needs finite moments
-    elif pv is not None and math.isfinite(pv.value) and pv.value > 0:
+    elif pv is not None and math.isfinite(pv.poincare_constant) and pv.poincare_constant > 0:
         lemma = _key_lemma(a, m, pv, gerr, rtol)
         theorem = _theorem(a, m, pv)
     elif pv is not None:
-        notes.append(f"C_P = {pv.value}: no Poincaré inequality, so no key lemma or theorem bound")
+        notes.append(f"C_P = {pv.poincare_constant}: no Poincaré inequality, so no key lemma or theorem bound")
     return Efficiency(P, tuple(problem.model.truth), gsm, mle, pv, lemma, theorem, how, tuple(notes))
 
 
@@ -400,33 +400,33 @@ def _infinite_efficiency(problem: EstimationProblem, m: Moments, bhess: Array, r
     return Efficiency(P, tuple(problem.model.truth), gsm, mle, None, None, None, "quadrature", tuple(notes))
 
 
-def _key_lemma(a: dict[str, Array], m: Moments, pv: PoincareValue, gerr: Array, rtol: float) -> KeyLemma:
+def _key_lemma(a: dict[str, Array], m: Moments, pv: PoincareResult, gerr: Array, rtol: float) -> KeyLemma:
     H, fisher = a["H"], a["I"]
     L = np.linalg.cholesky((fisher + fisher.T) / 2)
     Li = np.linalg.inv(L)
     S = Li @ H @ Li.T
-    ratio = pv.value * float(np.min(np.linalg.eigvalsh((S + S.T) / 2)))
-    mineig = float(np.min(np.linalg.eigvalsh(H - fisher / pv.value)))
+    ratio = pv.poincare_constant * float(np.min(np.linalg.eigvalsh((S + S.T) / 2)))
+    mineig = float(np.min(np.linalg.eigvalsh(H - fisher / pv.poincare_constant)))
     jdj = m.mean["jdj"]
     agree = float(np.max(np.abs(jdj - m.mean["hess"])) / max(_opnorm(H), 1e-300))
-    tol = (pv.error / pv.value if pv.value else 0.0) + 1e3 * rtol + 1e-9
-    return KeyLemma(ratio, mineig, pv.value, tol, bool(ratio >= 1 - tol), agree)
+    tol = (pv.error_estimate / pv.poincare_constant if pv.poincare_constant else 0.0) + 1e3 * rtol + 1e-9
+    return KeyLemma(ratio, mineig, pv.poincare_constant, tol, bool(ratio >= 1 - tol), agree)
 
 
-def _theorem(a: dict[str, Array], m: Moments, pv: PoincareValue) -> TheoremBound:
+def _theorem(a: dict[str, Array], m: Moments, pv: PoincareResult) -> TheoremBound:
     lhs = _opnorm(a["gsm"])
     mle_norm = _opnorm(a["mle"])
     s_a = _opnorm(m.cov("a"))
     s_b = _opnorm(m.cov("b"))
     s_tr = _opnorm(m.cov("b_tr"))
     s_div = _opnorm(m.cov("b_div"))
-    base = pv.value**2 * mle_norm**2
+    base = pv.poincare_constant**2 * mle_norm**2
     two = base * (s_a + s_b)
     three = base * (s_a + s_tr + s_div)
     rhs = 2.0 * two
     needed = lhs / two if two > 0 else math.inf
     needed3 = lhs / three if three > 0 else math.inf
-    return TheoremBound(lhs, rhs, 2.0, pv.value, mle_norm,
+    return TheoremBound(lhs, rhs, 2.0, pv.poincare_constant, mle_norm,
                         {"gradient_term": s_a, "divergence_term": s_b, "trace_term": s_tr,
                          "drift_term": s_div}, needed, needed3,
                         rhs / lhs if lhs > 0 else math.inf, bool(lhs <= rhs))
