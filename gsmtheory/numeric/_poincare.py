@@ -191,6 +191,7 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
     from gsmtheory.numeric._spectral1d import poincare_1d
     from gsmtheory.numeric._spectral2d import poincare_2d
     from gsmtheory.numeric._spectral_nd import rayleigh_ritz
+    from gsmtheory.symbolic import diffusion_ends
 
     coords = tuple(diffusion.coords)
     d = len(coords)
@@ -236,12 +237,14 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
                             for i in range(d) for j in range(d) if i != j)
     if separable:
         parts = []
+        axes_ends = None if mixture is not None else diffusion_ends(diffusion)
         for i, c in enumerate(coords):
             ref = {coords[j]: _inside(dom[j]) for j in range(d) if j != i}
             li = compile_expr([c], ell.subs(ref))
             di = compile_expr([c], D[i, i])
             pts = None if mixture is None else np.array(mixture.means)[:, i]
-            parts.append(poincare_1d(li, di, *dom[i], rtol=rt1, points=pts))
+            parts.append(poincare_1d(li, di, *dom[i], rtol=rt1, points=pts,
+                                     **_ends_kwargs(axes_ends, i, mixture, str(c))))
         return tensorization(parts)
     if method == "tensorization":
         raise SpecError("no product structure (ℓ not additively separable or D not diagonal)",
@@ -250,7 +253,9 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
         dfn = compile_expr(list(coords), D[0, 0])
         pts = None if mixture is None else np.array(mixture.means)[:, 0]
         m = method if method in ("green", "fv") else "auto"
-        return poincare_1d(log_density_fn, dfn, *dom[0], rtol=rt1, method=m, points=pts)
+        axes_ends = None if mixture is not None else diffusion_ends(diffusion)
+        return poincare_1d(log_density_fn, dfn, *dom[0], rtol=rt1, method=m, points=pts,
+                           **_ends_kwargs(axes_ends, 0, mixture, str(coords[0])))
     if d == 2 and method in ("auto", "fv2d"):
         dc = compile_expr(list(coords), [D[0, 0], D[0, 1], D[1, 1]])
 
@@ -284,6 +289,19 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
 
     return rayleigh_ritz(lnd, dfn_nd, box=np.array(box), degree=3 if quick else 4,
                          nodes=12 if d == 3 else 8)
+
+
+def _ends_kwargs(axes: Any, i: int, mixture: Any, name: str) -> dict[str, Any]:
+    """σ, log-ends and reasons for axis i from the symbolic analysis of the ends."""
+    if mixture is not None:  # Gaussian tails: W -> +inf at both ends
+        return {"sigma": math.inf, "ends_reason": "Gaussian mixture: W -> +inf at both ends"}
+    if axes is None:
+        return {}
+    a = axes[i]
+    prefix = f"{name}: " if name else ""
+    se = tuple(None if math.isnan(e.sigma) else e.sigma for e in a.ends)
+    return {"sigma": None if not a.known else a.sigma, "log_ends": a.log_map_ends,
+            "ends_reason": prefix + a.message, "sigma_ends": se}
 
 
 def _inside(interval: tuple[float, float]) -> float:
