@@ -83,7 +83,11 @@ class PoincareResult:
     log_poincare_constant : float
         log C_P, finite even where C_P overflows float64.
     lower, upper : float or None
-        A certified bracket where one is known.
+        A certified bracket where one is known: ``lower`` from a Rayleigh quotient (any test
+        function g gives Var(g)/E(g) ≤ C_P) or 1/σ (σ the bottom of the essential spectrum),
+        ``upper`` from Muckenhoupt (1D, 4B), Bakry–Émery, Holley–Stroock or a closed form. A
+        converged estimate outside [lower, upper] (beyond its error estimate) raises
+        :class:`NumericalError`: it is a bug, never an answer.
     """
 
     poincare_constant: float
@@ -112,6 +116,20 @@ class PoincareResult:
         object.__setattr__(self, "error_estimate", float(self.error_estimate))
         object.__setattr__(self, "truncation",
                            tuple((float(a), float(b)) for a, b in self.truncation))
+        lo_, up_ = self.lower, self.upper
+        if lo_ is not None and up_ is not None and float(lo_) > float(up_) * (1 + 1e-9):
+            raise NumericalError(f"certified bounds cross: lower {lo_} > upper {up_}",
+                                 "this is a bug in the bounds; report the target")
+        if self.status == "ok" and math.isfinite(c):
+            e = float(self.error_estimate)
+            if lo_ is not None and c + e < float(lo_) * (1 - 1e-9):
+                raise NumericalError(
+                    f"estimate C_P = {c:.10g} ± {e:.2g} lies below its certified lower bound "
+                    f"{lo_:.10g}", "the estimate is wrong: do not use it; report the target")
+            if up_ is not None and c - e > float(up_) * (1 + 1e-9):
+                raise NumericalError(
+                    f"estimate C_P = {c:.10g} ± {e:.2g} lies above its upper bound {up_:.10g}",
+                    "the estimate is wrong: do not use it; report the target")
         if self.log_poincare_constant is None:
             object.__setattr__(self, "log_poincare_constant",
                                math.log(c) if c > 0 else -math.inf)
@@ -162,7 +180,7 @@ class PoincareResult:
 def _no_poincare(why: str) -> PoincareResult:
     return PoincareResult(math.inf, 0.0, "degenerate", {}, "no_poincare",
                           f"no Poincaré inequality: {why} (C_P = inf)", "exact",
-                          log_poincare_constant=math.inf)
+                          log_poincare_constant=math.inf, lower=math.inf, upper=math.inf)
 
 
 def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str = "auto",
