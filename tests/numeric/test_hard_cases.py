@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
 from gsmtheory.cli import main
-from gsmtheory.numeric import poincare_constant
+from gsmtheory.numeric import PoincareResult, poincare_constant
 from gsmtheory.symbolic import analyze_ends, parse_spec
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -34,18 +35,17 @@ def _spec(log_density: str, *, domain: str = "", D: str = "", coords: str = '["x
     return text
 
 
-def _solve(text: str) -> object:
+def _solve(text: str) -> PoincareResult:
     return poincare_constant(parse_spec(text).diffusion)
 
 
-def _assert_contains(res: object, exact: float) -> None:
+def _assert_contains(r: PoincareResult, exact: float) -> None:
     """exact ∈ value ± error and lower ≤ exact ≤ upper; status ok."""
-    r = res
-    assert r.status == "ok", r.message  # type: ignore[attr-defined]
-    c, e = r.poincare_constant, r.error_estimate  # type: ignore[attr-defined]
-    assert abs(c - exact) <= e + 1e-12 * exact, (c, e, exact, r.message)  # type: ignore[attr-defined]
+    assert r.status == "ok", r.message
+    c, e = r.poincare_constant, r.error_estimate
+    assert abs(c - exact) <= e + 1e-12 * exact, (c, e, exact, r.message)
     assert e <= 1e-5 * exact  # the interval is informative, not vacuous
-    lo, up = r.lower, r.upper  # type: ignore[attr-defined]
+    lo, up = r.lower, r.upper
     assert lo is not None and lo <= exact * (1 + 1e-9), (lo, exact)
     assert lo >= 0.5 * exact  # a real bound, not a trivial one
     if up is not None:
@@ -216,8 +216,8 @@ def test_liouville_potential_of_the_logistic_and_gamma() -> None:
 
 
 # ----------------------------------------------------------------------------- through the CLI
-def _cli(capsys: pytest.CaptureFixture[str], tmp_path: object, text: str) -> tuple[int, dict]:
-    path = tmp_path / "spec.toml"  # type: ignore[operator]
+def _cli(capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str) -> tuple[int, dict]:
+    path = tmp_path / "spec.toml"
     path.write_text(text)
     code = main(["poincare", str(path), "--json"])
     out, _ = capsys.readouterr()
@@ -225,7 +225,7 @@ def _cli(capsys: pytest.CaptureFixture[str], tmp_path: object, text: str) -> tup
 
 
 def test_cli_logistic_gap_at_the_continuum(capsys: pytest.CaptureFixture[str],
-                                           tmp_path: object) -> None:
+                                           tmp_path: Path) -> None:
     """The issue's logistic row: exactly 1, side exact, a certified lower bound 1."""
     code, out = _cli(capsys, tmp_path, _spec("-2*log(cosh(x))"))
     assert code == 0 and out["status"] == "ok" and out["side"] == "exact"
@@ -233,7 +233,7 @@ def test_cli_logistic_gap_at_the_continuum(capsys: pytest.CaptureFixture[str],
     assert out["lower"] == pytest.approx(1.0) and out["upper"] >= 1.0
 
 
-def test_cli_student_t_and_gamma(capsys: pytest.CaptureFixture[str], tmp_path: object) -> None:
+def test_cli_student_t_and_gamma(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """The issue's Student-t ν = 3 row (no inequality) and Gamma(3, 1) with D = x² row (½)."""
     code, out = _cli(capsys, tmp_path, _spec("-2*log(1 + x**2/3)"))
     assert code == 0 and out["status"] == "no_poincare"
