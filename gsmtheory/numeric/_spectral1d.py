@@ -443,6 +443,7 @@ def _initial_cells(log_density: Fn, diff: Fn, m: _Map) -> int:
 # ----------------------------------------------------------------------------- truncation check
 _TAIL_STEP = 20.0
 _MAX_TAIL = 200.0
+_MAX_BOUND_CELLS = 2**16  # the bounds use the finest level up to this size (memory, time)
 _GL4_T, _GL4_W = np.polynomial.legendre.leggauss(4)
 _GL4_T, _GL4_W = 0.5 * (_GL4_T + 1.0), 0.5 * _GL4_W
 
@@ -837,11 +838,16 @@ def _ladder(logp: Fn, diff: Fn, mp: _Map, n: int, *, method: str, rtol: float, m
     status, best, err = "not_converged", math.nan, math.inf
     info: dict[str, Any] = {}
     inc: Array | None = None
+    n_inc = n
     chain: tuple[Array, Array] | None = None
     while True:
         lp, lc = _chain(logp, diff, mp, n)
-        lg, fl, solver, note, inc = _solve_level(lp, lc, method, rtol, n, vector=bounds)
-        chain = (lp, lc)
+        want = bounds and n <= _MAX_BOUND_CELLS
+        lg, fl, solver, note, inc_n = _solve_level(lp, lc, method, rtol, n, vector=want)
+        if want and inc_n is not None:
+            inc, n_inc = inc_n, n
+        if n <= _MAX_BOUND_CELLS:
+            chain = (lp, lc)
         if note == "fv-lost-gap":
             return PoincareResult(0.0, math.inf, "fv", {"cells": n}, "failed",
                                   "the absolute-precision tridiagonal solver lost the gap "
@@ -881,6 +887,7 @@ def _ladder(logp: Fn, diff: Fn, mp: _Map, n: int, *, method: str, rtol: float, m
         best, err = values[-1], (abs(values[-1] - values[0]) if len(values) == 2 else math.inf)
     return {"best": best, "err": err, "info": info, "status": status, "levels": levels,
             "values": values, "logs": logs, "notes": notes, "inc": inc, "chain": chain,
+            "n_inc": n_inc,
             "used": "+".join(sorted(solvers)), "log": logs[-1]}
 
 
@@ -963,7 +970,7 @@ def _solve(logp: Fn, diff: Fn, lo: float, hi: float, *, method: str, rtol: float
     trunc["tail"] = T
     best, err, info, status = lad["best"], lad["err"], lad["info"], lad["status"]
     levels, values, logs, notes = lad["levels"], lad["values"], lad["logs"], lad["notes"]
-    inc, chain, used = lad["inc"], lad["chain"], lad["used"]
+    inc, chain, used, n_inc = lad["inc"], lad["chain"], lad["used"], lad["n_inc"]
     resolution: dict[str, Any] = {
         "cells": levels[-1], "levels": levels, "values": list(values), "map": mp.kind,
         "tail": T, "observed_order": info.get("order"), "extrapolated": info.get("extrapolated"),
@@ -982,7 +989,7 @@ def _solve(logp: Fn, diff: Fn, lo: float, hi: float, *, method: str, rtol: float
     resolution.update(grid_error=grid_err, truncation_error=trunc_err)
 
     # 3. two-sided answer
-    lower = _rayleigh_lower(logp, diff, mp, levels[-1], inc) if bounds and inc is not None \
+    lower = _rayleigh_lower(logp, diff, mp, n_inc, inc) if bounds and inc is not None \
         else None
     upper = None
     if bounds and chain is not None:
