@@ -6,8 +6,12 @@ method from the structure of the diffusion:
 
 - Gaussian target, constant D: closed form C_P = λ_max(D^{-1/2} Σ D^{-1/2}) (the
   Ornstein–Uhlenbeck spectrum; claim 1 of DESIGN.md §2);
-- d = 1: :func:`gsmtheory.numeric.poincare_1d` (finite volumes solved through the discrete
-  Green's kernel, relative precision for any size of C_P);
+- d = 1 (and each axis of a product): first the ends, symbolically
+  (:func:`gsmtheory.symbolic.diffusion_ends`: Liouville normal form, σ = inf σ_ess(−L));
+  σ = 0 gives C_P = ∞ (status ``"no_poincare"``, e.g. "W → 0 at +inf: heavy tail"); then
+  :func:`gsmtheory.numeric.poincare_1d` (finite volumes solved through the discrete Green's
+  kernel, relative precision for any size of C_P, truncation in the error estimate,
+  C_P = max(1/λ₁, 1/σ), certified lower bound and Muckenhoupt upper bound);
 - d = 2: :func:`gsmtheory.numeric.poincare_2d` (reversible finite volumes, shift-invert Lanczos);
 - d ≥ 3: exact tensorization when ℓ and D split over coordinates, otherwise a Rayleigh–Ritz
   lower bound with a polynomial basis;

@@ -21,9 +21,17 @@ same chain:
   and Lanczos finds the top eigenvalue to relative precision ε whatever its size.
 
 The cell count is doubled until the Aitken-extrapolated values of successive levels agree
-to ``rtol``; the error estimate is the change between the last two extrapolations (or the
-round-off floor). References: Miclo (1999) for the birth–death variance identity;
-Chen (2005) "Eigenvalues, Inequalities and Ergodic Theory", ch. 5.
+to ``rtol``; the grid error is the change between the last two extrapolations (or the
+round-off floor). The truncation error is measured, not assumed: the coarsest chain is solved
+again on the interval cut at e^{-(tail+20)} with the same cells, and the change is extrapolated
+at the rate e^{-2κΔy} of the eigenfunction's tail (κ = √(σ_e − λ), σ_e the end's share of the
+essential spectrum from :mod:`gsmtheory.symbolic._ends`); the cut-off moves out until that
+meets rtol. If the truncated problem has no eigenvalue below σ, C_P = 1/σ exactly. Where D
+vanishes at an end at infinite Liouville distance (D ~ |x − e|^β, β ≥ 2), the problem is solved
+in t = log|x − e|. Every result carries a certified lower bound (the Rayleigh quotient of the
+interpolated discrete eigenfunction) and Muckenhoupt's upper bound 4B.
+References: Miclo (1999) for the birth–death variance identity; Chen (2005) "Eigenvalues,
+Inequalities and Ergodic Theory", ch. 5; Muckenhoupt (1972).
 """
 
 from __future__ import annotations
