@@ -591,7 +591,10 @@ def _rayleigh_lower(log_density: Fn, diff: Fn, m: _Map, n: int, inc: Array) -> f
         if not (energy > 0 and math.isfinite(energy) and math.isfinite(var)):
             return None
         qs.append(var / energy)
-    return min(qs) - abs(qs[0] - qs[1])
+    margin = abs(qs[0] - qs[1])
+    if not margin <= 1e-3 * min(qs):  # the rules disagree: the quadrature is not trusted
+        return None
+    return min(qs) - margin
 
 
 # ----------------------------------------------------------------------------- log-ends
@@ -1015,6 +1018,9 @@ def _solve(logp: Fn, diff: Fn, lo: float, hi: float, *, method: str, rtol: float
     # 3. two-sided answer
     lower = _rayleigh_lower(logp, diff, mp, n_inc, inc) if bounds and inc is not None \
         else None
+    if bounds and lower is None:  # fall back to the test function g(x) = x
+        xc, _ = mp((np.arange(n_inc) + 0.5) / n_inc)
+        lower = _rayleigh_lower(logp, diff, mp, n_inc, np.diff(xc))
     upper = None
     if bounds and chain is not None:
         lbs = [_log_b(*chain)]
@@ -1033,7 +1039,14 @@ def _solve(logp: Fn, diff: Fn, lo: float, hi: float, *, method: str, rtol: float
     suffix = f"; ends: {ends_reason}" if ends_reason else ""
     lam = 1.0 / best
     lam_err = err / best**2 if math.isfinite(err) else math.inf
-    if inv_sigma is not None and (regime == "continuous" or lam >= sigma):  # type: ignore[operator]
+    rq = lower if lower is not None else 0.0  # (max with 1/σ: a test function beating 1/σ?)
+    beaten = inv_sigma is not None and rq > inv_sigma * (1 + 1e-9)
+    if inv_sigma is not None and beaten and (regime == "continuous" or lam >= sigma):  # type: ignore[operator]
+        status = "not_converged"
+        msg = (f"not converged: the truncated problems find no eigenvalue below σ = {sigma:.6g} "
+               f"(λ = {lam:.6g}) but a test function gives C_P >= {rq:.10g} > 1/σ: an "
+               "eigenvalue just below the continuous spectrum that the cut-off cannot resolve")
+    elif inv_sigma is not None and (regime == "continuous" or lam >= sigma):  # type: ignore[operator]
         # no eigenvalue below σ in the truncated problem: the gap is the bottom of σ_ess
         best, err, side, status = inv_sigma, 0.0, "exact", "ok"
         msg = (f"C_P = 1/σ = {inv_sigma:.10g}: the gap is the bottom σ = {sigma:.10g} of the "
@@ -1065,7 +1078,15 @@ def _solve(logp: Fn, diff: Fn, lo: float, hi: float, *, method: str, rtol: float
     if notes:
         msg += "; " + "; ".join(sorted(set(notes)))
     msg += suffix
-    _check_bracket(best, err, lower, upper)
+    if status != "ok" and lower is not None and best + err < lower * (1 - 1e-9):
+        # a not-converged estimate below a certified bound: report the bound, labelled as one
+        msg += (f"; the estimate {best:.6g} lies below the certified lower bound, so only "
+                f"C_P >= {lower:.10g} is reported")
+        best, err, side = lower, math.inf, "lower_bound"
+    if status == "ok":
+        _check_bracket(best, err, lower, upper)
+    elif lower is not None and upper is not None and lower > upper * (1 + 1e-9):
+        _check_bracket(lower, 0.0, lower, upper)  # crossing bounds are a bug whatever the status
     return PoincareResult(best, err, used, resolution, status, msg, side, ((a, b),),
                           lower=lower, upper=upper)
 
