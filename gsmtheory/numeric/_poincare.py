@@ -265,8 +265,10 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
             li = compile_expr([c], ell.subs(ref))
             di = compile_expr([c], D[i, i])
             pts = None if mixture is None else np.array(mixture.means)[:, i]
-            parts.append(poincare_1d(li, di, *dom[i], rtol=rt1, points=pts,
-                                     **_ends_kwargs(axes_ends, i, mixture, str(c))))
+            kw = _ends_kwargs(axes_ends, i, mixture, str(c))
+            shifted = _at_the_end(ell.subs(ref), D[i, i], c, dom[i], kw, rt1, "auto")
+            parts.append(shifted if shifted is not None else
+                         poincare_1d(li, di, *dom[i], rtol=rt1, points=pts, **kw))
         return tensorization(parts)
     if method == "tensorization":
         raise SpecError("no product structure (ℓ not additively separable or D not diagonal)",
@@ -276,8 +278,12 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
         pts = None if mixture is None else np.array(mixture.means)[:, 0]
         m = method if method in ("green", "fv") else "auto"
         axes_ends = None if mixture is not None else diffusion_ends(diffusion)
-        return poincare_1d(log_density_fn, dfn, *dom[0], rtol=rt1, method=m, points=pts,
-                           **_ends_kwargs(axes_ends, 0, mixture, str(coords[0])))
+        kw = _ends_kwargs(axes_ends, 0, mixture, str(coords[0]))
+        if mixture is None:
+            shifted = _at_the_end(ell, D[0, 0], coords[0], dom[0], kw, rt1, m)
+            if shifted is not None:
+                return shifted
+        return poincare_1d(log_density_fn, dfn, *dom[0], rtol=rt1, method=m, points=pts, **kw)
     if d == 2 and method in ("auto", "fv2d"):
         dc = compile_expr(list(coords), [D[0, 0], D[0, 1], D[1, 1]])
 
@@ -311,6 +317,41 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
 
     return rayleigh_ritz(lnd, dfn_nd, box=np.array(box), degree=3 if quick else 4,
                          nodes=12 if d == 3 else 8)
+
+
+def _at_the_end(ell: Any, Dx: Any, c: Any, interval: tuple[float, float], kw: dict[str, Any],
+                rtol: float, method: str) -> PoincareResult | None:
+    """Solve in s = distance to the one end at x = e ≠ 0 where D vanishes at infinite Liouville
+    distance (x = e + s or e − s, substituted symbolically), so that distances far below
+    |e|·ε stay resolved; None when that does not apply (the caller solves in x)."""
+    import sympy as sp
+
+    from gsmtheory.compile import compile_expr
+    from gsmtheory.numeric._spectral1d import poincare_1d
+
+    lo, hi = interval
+    ends = kw.get("log_ends", (False, False))
+    if ends == (True, False) and lo != 0:
+        left, e = True, lo
+    elif ends == (False, True) and hi != 0:
+        left, e = False, hi
+    else:
+        return None
+    s = sp.Symbol("s_end", positive=True)
+    sub = e + s if left else e - s
+    li = compile_expr([s], sp.sympify(ell).subs(c, sub))
+    di = compile_expr([s], sp.sympify(Dx).subs(c, sub))
+    kw2 = dict(kw, log_ends=(True, False))
+    if not left and kw.get("sigma_ends") is not None:
+        kw2["sigma_ends"] = tuple(reversed(kw["sigma_ends"]))
+    res = poincare_1d(li, di, 0.0, hi - lo, rtol=rtol, method=method, **kw2)
+    (a, b), = res.truncation
+    trunc = ((e + a, e + b),) if left else ((e - b, e - a),)
+    return PoincareResult(res.poincare_constant, res.error_estimate, res.method,
+                          {**dict(res.resolution), "shifted_to_end": e}, res.status,
+                          res.message + f" (in the distance s to x = {e:g})", res.side, trunc,
+                          log_poincare_constant=res.log_poincare_constant,
+                          lower=res.lower, upper=res.upper)
 
 
 def _ends_kwargs(axes: Any, i: int, mixture: Any, name: str) -> dict[str, Any]:

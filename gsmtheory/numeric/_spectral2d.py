@@ -465,7 +465,7 @@ def poincare_2d(log_density: LogDensity2, diffusion: Diffusion2,
             notes.append(f"stopped before {gx}x{gy} cells (max_cells={max_cells})")
             break
         lp, edges = _chain2d(log_density, dfun, mx, my, gx, gy)
-        small = bounds and (max(gx, gy) <= 64 or k == 0)
+        small = bounds and (max(gx, gy) <= 32 or k == 0)
         out = _top_pinv(lp, edges, 700.0, tol=1e-12, vector=small)
         cp, note = out[0], out[1]
         if small:
@@ -572,15 +572,15 @@ def _ritz_lower_2d(log_density: LogDensity2,
                    ) -> tuple[float | None, dict[str, Any]]:
     r"""Certified-side lower bound: Rayleigh–Ritz on {monomials of degree ≤ 4} ∪ {g_h}.
 
-    g_h is the bilinear interpolant of a discrete eigenfunction (on a grid of ≤ 64 cells per
+    g_h is the bilinear interpolant of a discrete eigenfunction (on a grid of ≤ 32 cells per
     axis). Any function in the span gives Var_p(g)/E(g) ≤ C_P. The quadrature is Gauss on
-    every patch between cell centres (where g_h is bilinear), with 1 and 2 points per axis;
+    every patch between cell centres (where g_h is bilinear), with 2 and 3 points per axis;
     lower = min − |difference| (quadrature margin). The neglected mass outside the box is
     below e^{-tail} of the maximum density.
     """
     qs = []
     f = None if fvec is None else fvec.reshape(grid[0], grid[1])
-    for k in (1, 2):
+    for k in (2, 3):  # (1 point per patch misses the bilinear hourglass mode)
         (u, wu), (v, wv) = _dual_rule(grid[0], k), _dual_rule(grid[1], k)
         U, V = np.meshgrid(u, v, indexing="ij")
         (X, DX), (Y, DY) = mx(U), my(V)
