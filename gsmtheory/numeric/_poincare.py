@@ -12,7 +12,8 @@ method from the structure of the diffusion:
   :func:`gsmtheory.numeric.poincare_1d` (finite volumes solved through the discrete Green's
   kernel, relative precision for any size of C_P, truncation in the error estimate,
   C_P = max(1/λ₁, 1/σ), certified lower bound and Muckenhoupt upper bound);
-- d = 2: :func:`gsmtheory.numeric.poincare_2d` (reversible finite volumes, shift-invert Lanczos);
+- d = 2: :func:`gsmtheory.numeric.poincare_2d` (reversible finite volumes, shift-invert Lanczos,
+  the cut-off in the error, a Rayleigh–Ritz lower bound);
 - d ≥ 3: exact tensorization when ℓ and D split over coordinates, otherwise a Rayleigh–Ritz
   lower bound with a polynomial basis;
 - D singular (e.g. underdamped Langevin): no Poincaré inequality for this Dirichlet form,

@@ -19,8 +19,13 @@ constant; for state-dependent D an empty window is reported as an error — chan
 C_P of the chain is the top eigenvalue of the pseudo-inverse of A = Π^{1/2}(−Q)Π^{-1/2}:
 A⁺ = P₀ E A_r⁻¹ Eᵀ P₀, with A_r the SPD matrix grounded at the heaviest cell r, P₀ the
 projection off √π, one sparse LU of A_r and Lanczos on A⁺ (shift-invert at 0 without a
-shift). Grids are refined by 2 per axis and the values extrapolated (Aitken); the error
-estimate is the size of the last correction.
+shift). Grids are refined by 2 per axis and the values extrapolated (Aitken); the grid error
+is the size of the last correction. The truncation error is measured: the coarsest grid is
+solved again on the box cut at e^{-(tail+20)} with the same cells, and twice the change is
+added (there is no spectral theory of the ends in 2D to extrapolate with; a change that does
+not shrink makes the status ``"not_converged"`` — the curved ridge of a banana-shaped target
+carries its slowest mode far out). The certified lower bound is Rayleigh–Ritz on polynomials
+of degree ≤ 4 and the bilinear interpolant of a coarse discrete eigenfunction.
 """
 
 from __future__ import annotations
