@@ -331,7 +331,7 @@ def _at_the_end(ell: Any, Dx: Any, c: Any, interval: tuple[float, float], kw: di
     from gsmtheory.numeric._spectral1d import poincare_1d
 
     lo, hi = interval
-    ends = kw.get("log_ends", (False, False))
+    ends = kw.get("log_ends") or (False, False)
     if ends == (True, False) and lo != 0:
         left, e = True, lo
     elif ends == (False, True) and hi != 0:
@@ -364,7 +364,9 @@ def _ends_kwargs(axes: Any, i: int, mixture: Any, name: str) -> dict[str, Any]:
     a = axes[i]
     prefix = f"{name}: " if name else ""
     se = tuple(None if math.isnan(e.sigma) else e.sigma for e in a.ends)
-    return {"sigma": None if not a.known else a.sigma, "log_ends": a.log_map_ends,
+    undecided = any(e.distance == "unknown" for e in a.ends)  # let the solver detect them
+    return {"sigma": None if not a.known else a.sigma,
+            "log_ends": None if undecided else a.log_map_ends,
             "ends_reason": prefix + a.message, "sigma_ends": se}
 
 

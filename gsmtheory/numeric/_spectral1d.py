@@ -668,13 +668,14 @@ class _LogEnds:
                                           (self.right, dhi, self.hi - x, 1.0)):
                 if not end:
                     continue
-                with np.errstate(all="ignore"):
-                    bad = ~(np.abs(seen - dist) <= 1e-9 * dist)
+                with np.errstate(all="ignore"):  # unresolved, or underflowed to the end
+                    bad = ~(np.abs(seen - dist) <= 1e-9 * dist) | ~(dist > 0)
                 bad &= (t < 0) if sign < 0 else (t > 0)
                 if not np.any(bad):
                     continue
                 e = self.lo if sign < 0 else self.hi
-                xr = np.array([e - sign * abs(e) * 1e-6, e - sign * abs(e) * 1e-5])
+                d0 = max(abs(e) * 1e-6, 1e-250)
+                xr = np.array([e - sign * d0, e - sign * 10 * d0])
                 t1 = self.t_of_x(xr)
                 v1 = raw(t1)
                 slope = (v1[1] - v1[0]) / (t1[1] - t1[0])

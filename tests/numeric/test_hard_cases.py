@@ -289,3 +289,20 @@ def test_banana_is_not_called_converged() -> None:
     assert "cut-off" in res.message
     assert res.lower is not None and 3.0 < res.lower < 4.0
     assert res.poincare_constant + res.error_estimate >= 4.0  # the interval reaches the truth
+
+
+@pytest.mark.parametrize("a", [3.0, 0.8])
+def test_beta_with_both_ends_at_infinite_distance(a: float) -> None:
+    r"""Beta(a, a) on [0, 1] with D = x²(1 − x)²: both ends at infinite Liouville distance.
+
+    y = ∫ dx/(x(1 − x)) = logit x, and the measure p√D dx/… in y is σ(y)^a (1 − σ(y))^a
+    ∝ sech^{2a}(y/2): with z = y/2 this is the Pöschl–Teller case above with D_z = ¼, so −L has
+    eigenvalues n(2a − n)/4 below σ = a²/4 (W → a²/4 at x = 0 and x = 1). C_P = 4/(2a − 1) for
+    a > 1 and 4/a² (the continuum edge) for a ≤ 1.
+    """
+    res = _solve(_spec(f"{a - 1}*log(x) + {a - 1}*log(1 - x)", domain="x = [0, 1]",
+                       D='[["x**2*(1 - x)**2"]]'))
+    if a > 1:
+        _assert_contains(res, 4 / (2 * a - 1))
+    else:
+        assert res.side == "exact" and res.poincare_constant == pytest.approx(4 / a**2)
