@@ -573,7 +573,7 @@ def _dual_rule(n: int, k: int) -> tuple[Array, Array]:
 
 def _ritz_lower_2d(log_density: LogDensity2,
                    dfun: Callable[[Array, Array], tuple[Array, Array, Array]],
-                   mx: _Map, my: _Map, grid: list[int], fvec: Array | None
+                   mx: _Map, my: _Map, grid: list[int], fvec: Array | None, degree: int = 4
                    ) -> tuple[float | None, dict[str, Any]]:
     r"""Certified-side lower bound: Rayleigh–Ritz on {monomials of degree ≤ 4} ∪ {g_h}.
 
@@ -600,7 +600,7 @@ def _ritz_lower_2d(log_density: LogDensity2,
                                 1e-300))
         zx, zy = (x - mean[0]) / sd[0], (y - mean[1]) / sd[1]
         vals, gx_, gy_ = [], [], []
-        for tot in range(1, 5):
+        for tot in range(1, degree + 1):
             for a in range(tot + 1):
                 b = tot - a
                 vals.append(zx**a * zy**b)
