@@ -689,6 +689,62 @@ class _LogEnds:
         return g
 
 
+@dataclass(frozen=True)
+class _SinhEnds:
+    """x = X(t) for infinite ends where D grows like |x|^β, β > 0 (e.g. D = 1 + x²).
+
+    Both ends infinite: X = sinh t; (lo, ∞): X = lo + sinh t, t > 0; (−∞, hi): X = hi + sinh t,
+    t < 0. Near an infinite end y = ∫ dx/√D grows like log|x| for β = 2, so t is (up to a
+    constant) the Liouville variable there, and a grid in t resolves both the bulk and a tail
+    that in x reaches |x| ~ e^{tail/ν} (Student-t with D = 1 + x²/ν).
+    """
+
+    lo: float
+    hi: float
+
+    def x_of_t(self, t: Array) -> tuple[Array, Array]:
+        base = 0.0 if math.isinf(self.lo) and math.isinf(self.hi) else (
+            self.lo if math.isfinite(self.lo) else self.hi)
+        with np.errstate(all="ignore"):
+            return base + np.sinh(t), np.log(np.cosh(t))
+
+    def bounds(self) -> tuple[float, float]:
+        if math.isinf(self.lo) and math.isinf(self.hi):
+            return -math.inf, math.inf
+        return (0.0, math.inf) if math.isfinite(self.lo) else (-math.inf, 0.0)
+
+    def t_of_x(self, x: Array) -> Array:
+        base = 0.0 if math.isinf(self.lo) and math.isinf(self.hi) else (
+            self.lo if math.isfinite(self.lo) else self.hi)
+        return np.arcsinh(np.asarray(x, dtype=np.float64) - base)
+
+    def wrap(self, fn: Fn, *, log_d: bool) -> Fn:
+        def g(t: Array) -> Array:
+            x, ldx = self.x_of_t(np.asarray(t, dtype=np.float64))
+            with np.errstate(all="ignore"):
+                v = np.asarray(fn(x), dtype=np.float64) * np.ones_like(x)
+                out = (v * np.exp(-2 * ldx)) if log_d else (v + ldx)
+            far = ~np.isfinite(x)  # sinh overflows: p is zero there (normalizable target)
+            if np.any(far):
+                out = np.where(far, 1.0 if log_d else -np.inf, out)
+            return out
+
+        return g
+
+
+def _detect_growth_ends(diff: Fn, lo: float, hi: float) -> bool:
+    """True when D grows like |x|^β, β > 0.5, at an infinite end (numerical exponent)."""
+    for e, sign in ((lo, -1.0), (hi, 1.0)):
+        if math.isfinite(e):
+            continue
+        x = sign * np.array([2.0**20, 2.0**21])
+        with np.errstate(all="ignore"):
+            d = np.asarray(diff(x), dtype=np.float64) * np.ones(2)
+        if d[0] > 0 and d[1] > 0 and math.log2(d[1] / d[0]) > 0.5:
+            return True
+    return False
+
+
 def _detect_log_ends(logp: Fn, diff: Fn, lo: float, hi: float) -> tuple[bool, bool]:
     """Finite ends where D vanishes like |x − e|^β, β > 1.5 (numerical exponent)."""
     out = []
@@ -810,6 +866,23 @@ def poincare_1d(log_density: Fn, diffusion_coef: Fn | float, lo: float, hi: floa
                                "t_truncation": [ta, tb]},
                               res.status, res.message + f"; solved in t = log-distance to the "
                               f"end(s) where D vanishes ({where})", res.side, ((xa, xb),),
+                              log_poincare_constant=res.log_poincare_constant,
+                              lower=res.lower, upper=res.upper)
+    if _detect_growth_ends(diff, lo, hi):
+        sh = _SinhEnds(lo, hi)
+        t_lo, t_hi = sh.bounds()
+        pts = None if points is None else sh.t_of_x(np.asarray(points, float).ravel())
+        res = _solve(sh.wrap(logp, log_d=False), sh.wrap(diff, log_d=True), t_lo, t_hi,
+                     method=method, rtol=rtol, tail=tail, max_cells=max_cells, points=pts,
+                     sigma=sigma, ends_reason=ends_reason, bounds=bounds,
+                     sigma_ends=sigma_ends)
+        (ta, tb), = res.truncation
+        xa, xb = (float(v) for v in sh.x_of_t(np.array([ta, tb]))[0])
+        return PoincareResult(res.poincare_constant, res.error_estimate, res.method,
+                              {**dict(res.resolution), "variable": "t = asinh(x - x0)",
+                               "t_truncation": [ta, tb]},
+                              res.status, res.message + "; solved in t = asinh(x - x0) (D grows "
+                              "at an infinite end)", res.side, ((xa, xb),),
                               log_poincare_constant=res.log_poincare_constant,
                               lower=res.lower, upper=res.upper)
     return _solve(logp, diff, lo, hi, method=method, rtol=rtol, tail=tail, max_cells=max_cells,

@@ -306,3 +306,19 @@ def test_beta_with_both_ends_at_infinite_distance(a: float) -> None:
         _assert_contains(res, 4 / (2 * a - 1))
     else:
         assert res.side == "exact" and res.poincare_constant == pytest.approx(4 / a**2)
+
+
+@pytest.mark.parametrize("nu", [1.0, 3.0, 5.0])
+def test_student_t_with_a_growing_weight_has_a_gap(nu: float) -> None:
+    r"""Student-t ν with D = 1 + x²/ν: the weight that the heavy tail needs.
+
+    x = √ν sinh u gives y = ∫ dx/√D = √ν u and p√D ∝ sech^ν u: the Pöschl–Teller case with
+    s = ν/2 and D_u = 1/ν, so −L has eigenvalues n(ν − n)/ν below σ = ν/4. C_P = ν/(ν − 1) for
+    ν > 2 and 4/ν (the continuum edge) for ν ≤ 2; ν = 1 is Cauchy with D = 1 + x² (C_P = 4),
+    where Langevin (D = 1) has no inequality at all.
+    """
+    res = _solve(_spec(f"-{(nu + 1) / 2}*log(1 + x**2/{nu})", D=f'[["1 + x**2/{nu}"]]'))
+    if nu > 2:
+        _assert_contains(res, nu / (nu - 1))
+    else:
+        assert res.side == "exact" and res.poincare_constant == pytest.approx(4 / nu)
