@@ -12,6 +12,8 @@ Run: ``python -m benchmarks.bench_poincare``. Three problems:
 3. The 2D CTLD lifted chain for ½N(−2,1)+½N(2,1) (λ = 1, reported r(β), β_max = 223): ours at
    rtol 1e-3 (target < 10 s on 2 cores) against scikit-fem P1/P2 eigen-solves on the same
    truncated box; reference = ours at rtol 1e-6.
+4. What the two-sided answer costs: problems 1–3 with and without ``bounds`` (the certified
+   lower bound and, in 1D, the Muckenhoupt upper bound); the cut-off check runs in both.
 """
 
 from __future__ import annotations
@@ -169,9 +171,37 @@ def _skfem_cp(f: Callable[[Any, Any], Any], bx: tuple[float, float], by: tuple[f
     return float(1 / np.sort(vals)[1])
 
 
+def bench_two_sided() -> dict[str, Any]:
+    mix = ([[-2.0], [2.0]], [0.5, 0.5], [[1.0]])
+    lam, diam = 1.0, 4.0
+
+    def joint(x: Any, b: Any) -> Any:
+        return -7 * diam**2 / (lam * (1 + b)) + mixture_logpdf(mix, np.asarray(x)[..., None],
+                                                                 s=b * lam)
+
+    problems: dict[str, Callable[[bool], Any]] = {
+        "ou 1e-8": lambda bounds: poincare_1d(lambda x: -x**2 / 4, 1.0, -INF, INF, rtol=1e-8,
+                                              bounds=bounds),
+        "double well 1e-6": lambda bounds: poincare_1d(lambda x: -30 * (x**2 - 1) ** 2, 1.0,
+                                                       -INF, INF, rtol=1e-6, bounds=bounds),
+        "ctld 2d 1e-3": lambda bounds: poincare_2d(joint, 1.0, ((-INF, INF), (0.0, 223.0)),
+                                                   rtol=1e-3, bounds=bounds),
+    }
+    out = {}
+    for name, fn in problems.items():
+        t_on, r = _timed(lambda fn=fn: fn(True))
+        t_off, _ = _timed(lambda fn=fn: fn(False))
+        out[name] = {"seconds_two_sided": t_on, "seconds_value_only": t_off,
+                     "ratio": t_on / t_off, "lower": r.lower, "upper": r.upper,
+                     "value": r.poincare_constant}
+    return out
+
+
 def main() -> None:
-    results = {"ou": bench_ou(), "double_well": bench_double_well(), "ctld": bench_ctld()}
-    for key, r in results.items():
+    results = {"ou": bench_ou(), "double_well": bench_double_well(), "ctld": bench_ctld(),
+               "two_sided": bench_two_sided()}
+    for key in ("ou", "double_well", "ctld"):
+        r = results[key]
         eq = r["equal_time"]
         print(f"{key:12s} target {r['target']:g}: time ratio ours/ref = "
               f"{r['time_ratio_ours_over_ref_at_target']}, ours reaches: "
@@ -186,6 +216,10 @@ def main() -> None:
           [f"{r['rel_error']:.2e}" for r in dw["ours_absolute_precision_fv"]])
     print(f"CTLD at rtol 1e-3: {results['ctld']['ours'][0]['seconds']:.2f}s "
           f"(under 10 s: {results['ctld']['under_10s']})")
+    for name, r in results["two_sided"].items():
+        print(f"two-sided cost, {name}: {r['seconds_two_sided']:.3f}s vs value only "
+              f"{r['seconds_value_only']:.3f}s (x{r['ratio']:.2f}); bracket [{r['lower']}, "
+              f"{r['upper']}] around {r['value']:.10g}")
     path = write_result("poincare", results)
     print(f"wrote {path}")
 

@@ -45,6 +45,7 @@ def format_text(result: dict[str, Any]) -> str:
         f"poincare_constant  {result['poincare_constant']!s}  (± {result['error_estimate']!s}, "
         f"{result['side']})",
         f"spectral_gap       {result['spectral_gap']!s}",
+        f"bounds             {_bounds_text(result)}",
         f"method             {result['method']}  status {result['status']}",
         f"domain used        {result['truncation']}",
         f"message            {result['message']}",
@@ -54,6 +55,14 @@ def format_text(result: dict[str, Any]) -> str:
         lines.append(f"ctld               lambda {c['lambda_min']:g}, diam {c['diameter']:g}, beta_max "
                      f"{c['beta_max']:g}, log r = {c['log_r']}  (defaults: {', '.join(c['defaults']) or 'none'})")
     return "\n".join(lines)
+
+
+def _bounds_text(result: dict[str, Any]) -> str:
+    lo, up = result.get("lower"), result.get("upper")
+    parts = [f"C_P >= {lo!s} (certified lower bound)" if lo is not None else
+             "no lower bound computed",
+             f"C_P <= {up!s} (upper bound)" if up is not None else "no upper bound computed"]
+    return "; ".join(parts)
 
 
 def exit_code(result: dict[str, Any]) -> int:

@@ -232,7 +232,17 @@ def tensorization(results: Sequence[PoincareResult]) -> PoincareResult:
     sides = {r.side for r in results}
     side = "exact" if sides == {"exact"} else best.side if len(sides) == 1 else "estimate"
     trunc = tuple(t for r in results for t in r.truncation)
+    # C_P = max_i C_P,i: the max of the factors' lower bounds is a lower bound, and the max of
+    # their upper bounds an upper bound (only when every factor has one)
+    lows = [r.lower for r in results if r.lower is not None]
+    ups = [r.upper for r in results]
+    lower = max(lows) if lows else None
+    upper = max(u for u in ups if u is not None) if all(u is not None for u in ups) else None
+    msg = f"max over {len(results)} factors"
+    if best.status == "no_poincare" or status != "ok":
+        msg += ": " + best.message
     return PoincareResult(best.poincare_constant, best.error_estimate, "tensorization",
                           {"factors": [r.to_dict() for r in results]}, status,
-                          f"max over {len(results)} factors", side, trunc,
-                          log_poincare_constant=best.log_poincare_constant)
+                          msg, side, trunc,
+                          log_poincare_constant=best.log_poincare_constant,
+                          lower=lower, upper=upper)

@@ -6,9 +6,14 @@ method from the structure of the diffusion:
 
 - Gaussian target, constant D: closed form C_P = λ_max(D^{-1/2} Σ D^{-1/2}) (the
   Ornstein–Uhlenbeck spectrum; claim 1 of DESIGN.md §2);
-- d = 1: :func:`gsmtheory.numeric.poincare_1d` (finite volumes solved through the discrete
-  Green's kernel, relative precision for any size of C_P);
-- d = 2: :func:`gsmtheory.numeric.poincare_2d` (reversible finite volumes, shift-invert Lanczos);
+- d = 1 (and each axis of a product): first the ends, symbolically
+  (:func:`gsmtheory.symbolic.diffusion_ends`: Liouville normal form, σ = inf σ_ess(−L));
+  σ = 0 gives C_P = ∞ (status ``"no_poincare"``, e.g. "W → 0 at +inf: heavy tail"); then
+  :func:`gsmtheory.numeric.poincare_1d` (finite volumes solved through the discrete Green's
+  kernel, relative precision for any size of C_P, truncation in the error estimate,
+  C_P = max(1/λ₁, 1/σ), certified lower bound and Muckenhoupt upper bound);
+- d = 2: :func:`gsmtheory.numeric.poincare_2d` (reversible finite volumes, shift-invert Lanczos,
+  the cut-off in the error, a Rayleigh–Ritz lower bound);
 - d ≥ 3: exact tensorization when ℓ and D split over coordinates, otherwise a Rayleigh–Ritz
   lower bound with a polynomial basis;
 - D singular (e.g. underdamped Langevin): no Poincaré inequality for this Dirichlet form,
@@ -83,7 +88,11 @@ class PoincareResult:
     log_poincare_constant : float
         log C_P, finite even where C_P overflows float64.
     lower, upper : float or None
-        A certified bracket where one is known.
+        A certified bracket where one is known: ``lower`` from a Rayleigh quotient (any test
+        function g gives Var(g)/E(g) ≤ C_P) or 1/σ (σ the bottom of the essential spectrum),
+        ``upper`` from Muckenhoupt (1D, 4B), Bakry–Émery, Holley–Stroock or a closed form. A
+        converged estimate outside [lower, upper] (beyond its error estimate) raises
+        :class:`NumericalError`: it is a bug, never an answer.
     """
 
     poincare_constant: float
@@ -112,6 +121,20 @@ class PoincareResult:
         object.__setattr__(self, "error_estimate", float(self.error_estimate))
         object.__setattr__(self, "truncation",
                            tuple((float(a), float(b)) for a, b in self.truncation))
+        lo_, up_ = self.lower, self.upper
+        if lo_ is not None and up_ is not None and float(lo_) > float(up_) * (1 + 1e-9):
+            raise NumericalError(f"certified bounds cross: lower {lo_} > upper {up_}",
+                                 "this is a bug in the bounds; report the target")
+        if self.status == "ok" and math.isfinite(c):
+            e = float(self.error_estimate)
+            if lo_ is not None and c + e < float(lo_) * (1 - 1e-9):
+                raise NumericalError(
+                    f"estimate C_P = {c:.10g} ± {e:.2g} lies below its certified lower bound "
+                    f"{lo_:.10g}", "the estimate is wrong: do not use it; report the target")
+            if up_ is not None and c - e > float(up_) * (1 + 1e-9):
+                raise NumericalError(
+                    f"estimate C_P = {c:.10g} ± {e:.2g} lies above its upper bound {up_:.10g}",
+                    "the estimate is wrong: do not use it; report the target")
         if self.log_poincare_constant is None:
             object.__setattr__(self, "log_poincare_constant",
                                math.log(c) if c > 0 else -math.inf)
@@ -162,7 +185,7 @@ class PoincareResult:
 def _no_poincare(why: str) -> PoincareResult:
     return PoincareResult(math.inf, 0.0, "degenerate", {}, "no_poincare",
                           f"no Poincaré inequality: {why} (C_P = inf)", "exact",
-                          log_poincare_constant=math.inf)
+                          log_poincare_constant=math.inf, lower=math.inf, upper=math.inf)
 
 
 def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str = "auto",
@@ -191,6 +214,7 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
     from gsmtheory.numeric._spectral1d import poincare_1d
     from gsmtheory.numeric._spectral2d import poincare_2d
     from gsmtheory.numeric._spectral_nd import rayleigh_ritz
+    from gsmtheory.symbolic import diffusion_ends
 
     coords = tuple(diffusion.coords)
     d = len(coords)
@@ -246,12 +270,16 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
                             for i in range(d) for j in range(d) if i != j)
     if separable:
         parts = []
+        axes_ends = None if mixture is not None else diffusion_ends(diffusion)
         for i, c in enumerate(coords):
             ref = {coords[j]: _inside(dom[j]) for j in range(d) if j != i}
             li = compile_expr([c], ell.subs(ref))
             di = compile_expr([c], D[i, i])
             pts = None if mixture is None else np.array(mixture.means)[:, i]
-            parts.append(poincare_1d(li, di, *dom[i], rtol=rt1, points=pts))
+            kw = _ends_kwargs(axes_ends, i, mixture, str(c))
+            shifted = _at_the_end(ell.subs(ref), D[i, i], c, dom[i], kw, rt1, "auto")
+            parts.append(shifted if shifted is not None else
+                         poincare_1d(li, di, *dom[i], rtol=rt1, points=pts, **kw))
         return tensorization(parts)
     if method == "tensorization":
         raise SpecError("no product structure (ℓ not additively separable or D not diagonal)",
@@ -260,7 +288,13 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
         dfn = compile_expr(list(coords), D[0, 0])
         pts = None if mixture is None else np.array(mixture.means)[:, 0]
         m = method if method in ("green", "fv") else "auto"
-        return poincare_1d(log_density_fn, dfn, *dom[0], rtol=rt1, method=m, points=pts)
+        axes_ends = None if mixture is not None else diffusion_ends(diffusion)
+        kw = _ends_kwargs(axes_ends, 0, mixture, str(coords[0]))
+        if mixture is None:
+            shifted = _at_the_end(ell, D[0, 0], coords[0], dom[0], kw, rt1, m)
+            if shifted is not None:
+                return shifted
+        return poincare_1d(log_density_fn, dfn, *dom[0], rtol=rt1, method=m, points=pts, **kw)
     if d == 2 and method in ("auto", "fv2d"):
         dc = compile_expr(list(coords), [D[0, 0], D[0, 1], D[1, 1]])
 
@@ -294,6 +328,56 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
 
     return rayleigh_ritz(lnd, dfn_nd, box=np.array(box), degree=3 if quick else 4,
                          nodes=12 if d == 3 else 8)
+
+
+def _at_the_end(ell: Any, Dx: Any, c: Any, interval: tuple[float, float], kw: dict[str, Any],
+                rtol: float, method: str) -> PoincareResult | None:
+    """Solve in s = distance to the one end at x = e ≠ 0 where D vanishes at infinite Liouville
+    distance (x = e + s or e − s, substituted symbolically), so that distances far below
+    |e|·ε stay resolved; None when that does not apply (the caller solves in x)."""
+    import sympy as sp
+
+    from gsmtheory.compile import compile_expr
+    from gsmtheory.numeric._spectral1d import poincare_1d
+
+    lo, hi = interval
+    ends = kw.get("log_ends") or (False, False)
+    if ends == (True, False) and lo != 0:
+        left, e = True, lo
+    elif ends == (False, True) and hi != 0:
+        left, e = False, hi
+    else:
+        return None
+    s = sp.Symbol("s_end", positive=True)
+    sub = e + s if left else e - s
+    li = compile_expr([s], sp.sympify(ell).subs(c, sub))
+    di = compile_expr([s], sp.sympify(Dx).subs(c, sub))
+    kw2 = dict(kw, log_ends=(True, False))
+    if not left and kw.get("sigma_ends") is not None:
+        kw2["sigma_ends"] = tuple(reversed(kw["sigma_ends"]))
+    res = poincare_1d(li, di, 0.0, hi - lo, rtol=rtol, method=method, **kw2)
+    (a, b), = res.truncation
+    trunc = ((e + a, e + b),) if left else ((e - b, e - a),)
+    return PoincareResult(res.poincare_constant, res.error_estimate, res.method,
+                          {**dict(res.resolution), "shifted_to_end": e}, res.status,
+                          res.message + f" (in the distance s to x = {e:g})", res.side, trunc,
+                          log_poincare_constant=res.log_poincare_constant,
+                          lower=res.lower, upper=res.upper)
+
+
+def _ends_kwargs(axes: Any, i: int, mixture: Any, name: str) -> dict[str, Any]:
+    """σ, log-ends and reasons for axis i from the symbolic analysis of the ends."""
+    if mixture is not None:  # Gaussian tails: W -> +inf at both ends
+        return {"sigma": math.inf, "ends_reason": "Gaussian mixture: W -> +inf at both ends"}
+    if axes is None:
+        return {}
+    a = axes[i]
+    prefix = f"{name}: " if name else ""
+    se = tuple(None if math.isnan(e.sigma) else e.sigma for e in a.ends)
+    undecided = any(e.distance == "unknown" for e in a.ends)  # let the solver detect them
+    return {"sigma": None if not a.known else a.sigma,
+            "log_ends": None if undecided else a.log_map_ends,
+            "ends_reason": prefix + a.message, "sigma_ends": se}
 
 
 def _inside(interval: tuple[float, float]) -> float:

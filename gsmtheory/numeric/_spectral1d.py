@@ -21,9 +21,17 @@ same chain:
   and Lanczos finds the top eigenvalue to relative precision ε whatever its size.
 
 The cell count is doubled until the Aitken-extrapolated values of successive levels agree
-to ``rtol``; the error estimate is the change between the last two extrapolations (or the
-round-off floor). References: Miclo (1999) for the birth–death variance identity;
-Chen (2005) "Eigenvalues, Inequalities and Ergodic Theory", ch. 5.
+to ``rtol``; the grid error is the change between the last two extrapolations (or the
+round-off floor). The truncation error is measured, not assumed: the coarsest chain is solved
+again on the interval cut at e^{-(tail+20)} with the same cells, and the change is extrapolated
+at the rate e^{-2κΔy} of the eigenfunction's tail (κ = √(σ_e − λ), σ_e the end's share of the
+essential spectrum from :mod:`gsmtheory.symbolic._ends`); the cut-off moves out until that
+meets rtol. If the truncated problem has no eigenvalue below σ, C_P = 1/σ exactly. Where D
+vanishes at an end at infinite Liouville distance (D ~ |x − e|^β, β ≥ 2), the problem is solved
+in t = log|x − e|. Every result carries a certified lower bound (the Rayleigh quotient of the
+interpolated discrete eigenfunction) and Muckenhoupt's upper bound 4B.
+References: Miclo (1999) for the birth–death variance identity; Chen (2005) "Eigenvalues,
+Inequalities and Ergodic Theory", ch. 5; Muckenhoupt (1972).
 """
 
 from __future__ import annotations
@@ -36,11 +44,11 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.linalg import eigh_tridiagonal, eigvalsh
+from scipy.linalg import eigh, eigh_tridiagonal, eigvalsh
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.numeric._poincare import PoincareResult
+from gsmtheory.numeric._poincare import PoincareResult, Side
 
 __all__ = ["poincare_1d"]
 
@@ -309,22 +317,37 @@ def _log_cumsums(lp: Array) -> tuple[Array, Array]:
     return lP, lS
 
 
-def _green_log_top(lp: Array, lc: Array, tol: float) -> tuple[float, str]:
-    """log of the top eigenvalue of K_{kl} = Π_{k∧l} S_{k∨l}/√(c_k c_l); relative precision."""
+def _green_log_top(lp: Array, lc: Array, tol: float, *, vector: bool = False
+                   ) -> tuple[float, str, Array | None]:
+    """log of the top eigenvalue of K_{kl} = Π_{k∧l} S_{k∨l}/√(c_k c_l); relative precision.
+
+    With ``vector``, also the increments Δ_k = φ_k/√c_k of the top eigenvector φ (the discrete
+    eigenfunction's differences, up to scale; None where they overflow).
+    """
     lP, lS = _log_cumsums(lp)
     if np.any(~np.isfinite(lc)):
-        return math.inf, "the density vanishes inside the domain (disconnected support)"
+        return math.inf, "the density vanishes inside the domain (disconnected support)", None
     ldiag = lP + lS - lc
     lscale = float(np.max(ldiag))
     A = np.exp(lP - 0.5 * (lc + lscale))
     B = np.exp(lS - 0.5 * (lc + lscale))
     m = lc.size
+
+    def increments(phi: Array) -> Array | None:
+        with np.errstate(all="ignore"):
+            d = np.ravel(phi) * np.exp(-0.5 * (lc - float(np.max(lc))))
+        return d if np.all(np.isfinite(d)) else None
+
     if m <= 64:
         idx = np.arange(m)
         lo_ = np.minimum.outer(idx, idx)
         hi_ = np.maximum.outer(idx, idx)
         K = np.exp(lP[lo_] + lS[hi_] - 0.5 * (lc[:, None] + lc[None, :]) - lscale)
-        return math.log(float(eigvalsh(K, subset_by_index=[m - 1, m - 1])[0])) + lscale, ""
+        if vector:
+            w_, v_ = eigh(K, subset_by_index=[m - 1, m - 1])
+            return math.log(float(w_[0])) + lscale, "", increments(v_[:, 0])
+        return (math.log(float(eigvalsh(K, subset_by_index=[m - 1, m - 1])[0])) + lscale, "",
+                None)
 
     def mv(phi: Array) -> Array:
         phi = np.ravel(phi)
@@ -336,28 +359,40 @@ def _green_log_top(lp: Array, lc: Array, tol: float) -> tuple[float, str]:
     op = LinearOperator((m, m), matvec=mv, dtype=np.float64)
     v0 = np.sqrt(np.exp(ldiag - lscale)) + 1e-3
     try:
-        w = eigsh(op, k=1, which="LA", tol=tol, v0=v0, ncv=min(m, 40), maxiter=20 * m,
-                  return_eigenvectors=False)
+        out = eigsh(op, k=1, which="LA", tol=tol, v0=v0, ncv=min(m, 40), maxiter=20 * m,
+                    return_eigenvectors=vector)
     except ArpackNoConvergence as exc:  # pragma: no cover - rare
         if len(exc.eigenvalues):
-            return math.log(float(exc.eigenvalues[0])) + lscale, "Lanczos did not converge"
-        return math.nan, "Lanczos did not converge"
-    return math.log(float(w[0])) + lscale, ""
+            return math.log(float(exc.eigenvalues[0])) + lscale, "Lanczos did not converge", None
+        return math.nan, "Lanczos did not converge", None
+    if vector:
+        w, vec = out
+        return math.log(float(w[0])) + lscale, "", increments(vec[:, 0])
+    return math.log(float(out[0])) + lscale, "", None
 
 
-def _fv_gap(lp: Array, lc: Array) -> tuple[float, float]:
-    """(C_P, relative round-off floor) from the symmetric tridiagonal generator by bisection."""
+def _fv_gap(lp: Array, lc: Array, *, vector: bool = False
+            ) -> tuple[float, float, Array | None]:
+    """(C_P, relative round-off floor, increments of the eigenfunction or None) by bisection."""
     c_over = np.exp(lc - lp[:-1])  # c_k / π_k
     c_under = np.exp(lc - lp[1:])  # c_k / π_{k+1}
     diag = np.zeros(lp.size)
     diag[:-1] += c_over
     diag[1:] += c_under
     off = -np.exp(lc - 0.5 * (lp[:-1] + lp[1:]))
-    lam = eigh_tridiagonal(diag, off, eigvals_only=True, select="i", select_range=(1, 1))[0]
+    inc = None
+    if vector:
+        w, v = eigh_tridiagonal(diag, off, select="i", select_range=(1, 1))
+        lam = w[0]
+        with np.errstate(all="ignore"):
+            f = v[:, 0] * np.exp(-0.5 * (lp - float(np.max(lp))))
+        inc = np.diff(f) if np.all(np.isfinite(f)) else None
+    else:
+        lam = eigh_tridiagonal(diag, off, eigvals_only=True, select="i", select_range=(1, 1))[0]
     norm = float(np.max(diag) * 2)
     if lam <= 0:
-        return math.inf, math.inf
-    return 1.0 / float(lam), 10 * _EPS * norm / float(lam)
+        return math.inf, math.inf, None
+    return 1.0 / float(lam), 10 * _EPS * norm / float(lam), inc
 
 
 # ----------------------------------------------------------------------------- refinement
@@ -413,47 +448,16 @@ def _initial_cells(log_density: Fn, diff: Fn, m: _Map) -> int:
     return int(2 ** np.clip(math.ceil(math.log2(max(tv, 1.0) * 2)), 7, 14))
 
 
-def poincare_1d(log_density: Fn, diffusion_coef: Fn | float, lo: float, hi: float, *,
-                method: str = "auto", rtol: float = 1e-8, tail: float = 40.0,
-                max_cells: int = 2**22, points: Array | None = None) -> PoincareResult:
-    r"""C_P = sup_g Var_p(g) / ∫ D g'² p for p ∝ e^ℓ on (lo, hi), with an error estimate.
+# ----------------------------------------------------------------------------- truncation check
+_TAIL_STEP = 20.0
+_MAX_TAIL = 200.0
+_MAX_BOUND_CELLS = 2**16  # the bounds use the finest level up to this size (memory, time)
+_GL4_T, _GL4_W = np.polynomial.legendre.leggauss(4)
+_GL4_T, _GL4_W = 0.5 * (_GL4_T + 1.0), 0.5 * _GL4_W
+_GL64_T, _GL64_W = np.polynomial.legendre.leggauss(64)
 
-    Parameters
-    ----------
-    log_density : callable
-        ℓ(x), vectorized over numpy arrays, unnormalized; −inf allowed where p = 0.
-    diffusion_coef : callable or float
-        D(x) > 0 inside (lo, hi); it may vanish at a finite end (Jacobi D = x(1−x),
-        Laguerre/CIR D = x).
-    lo, hi : float
-        Ends of the domain (±inf allowed; finite ends reflect).
-    method : {"auto", "green", "fv"}
-        Solver of the finite-volume chain (module docstring). ``"auto"`` takes ``"fv"`` when
-        its round-off floor ε‖A‖C_P is below rtol/100 and ``"green"`` otherwise.
-    rtol : float
-        Target relative error; cells are doubled until the error estimate meets it.
-    tail : float
-        Truncate where ℓ < max ℓ − tail (p below e^{-tail} of its maximum).
-    max_cells : int
-        Give up (status ``"not_converged"``) beyond this many cells.
-    points : array, optional
-        Places where the mass is known to sit (e.g. mixture means); helps the truncation.
 
-    Returns
-    -------
-    PoincareResult
-        ``side="estimate"``; status ``"ok"`` when the error estimate ≤ rtol·C_P.
-    """
-    if method not in ("auto", "green", "fv"):
-        raise SpecError(f"unknown 1D method {method!r}", "use 'auto', 'green' or 'fv'")
-    lo, hi = float(lo), float(hi)
-    if math.isnan(lo) or math.isnan(hi) or not lo < hi:
-        raise NumericalError(f"domain ({lo}, {hi}) is empty or NaN", "give lo < hi")
-    if not 0 < rtol < 1:
-        raise SpecError(f"rtol = {rtol} is not in (0, 1)", "use e.g. rtol=1e-8")
-    logp = _callable(log_density, "log density")
-    diff = _callable(diffusion_coef, "D")
-    a, b, _ = truncate_support(logp, lo, hi, tail=tail, points=points)
+def _map_kind(diff: Fn, a: float, b: float, lo: float, hi: float) -> _Map:
     ends = np.array([a, b])
     with np.errstate(all="ignore"):
         d_ends = np.asarray(diff(ends), dtype=np.float64) * np.ones(2)
@@ -464,38 +468,487 @@ def poincare_1d(log_density: Fn, diffusion_coef: Fn | float, lo: float, hi: floa
     right_deg = b == hi and not d_ends[1] > 0
     kind = {(False, False): "affine", (True, False): "sqrt-left",
             (False, True): "sqrt-right", (True, True): "sin2"}[(left_deg, right_deg)]
-    mp = _Map(a, b, kind)
-    n = _initial_cells(logp, diff, mp)
+    return _Map(a, b, kind)
 
+
+def _extended_map(mp: _Map, n: int, lo: float, hi: float, a2: float, b2: float
+                  ) -> tuple[_Map, int, list[tuple[int, float, float]]] | None:
+    """A map on a larger interval whose n2 cells contain the n cells of (mp, n) exactly.
+
+    Returns (map, n2, the added (side, x0, x1) intervals), or None when nothing is added.
+    """
+    w = mp.b - mp.a
+    if mp.kind == "affine":
+        h = w / n
+        k1 = math.ceil((mp.a - a2) / h) if a2 < mp.a else 0
+        k2 = math.ceil((b2 - mp.b) / h) if b2 > mp.b else 0
+        if math.isfinite(lo):
+            k1 = min(k1, max(math.ceil((mp.a - lo) / h) - 1, 0))
+        if math.isfinite(hi):
+            k2 = min(k2, max(math.ceil((hi - mp.b) / h) - 1, 0))
+        if k1 + k2 == 0:
+            return None
+        added = [iv for iv in ((0, mp.a - k1 * h, mp.a), (1, mp.b, mp.b + k2 * h))
+                 if iv[2] > iv[1]]
+        return _Map(mp.a - k1 * h, mp.b + k2 * h, "affine"), n + k1 + k2, added
+    if mp.kind in ("sqrt-left", "sqrt-right"):
+        left = mp.kind == "sqrt-left"
+        target = (b2 - mp.a) if left else (mp.b - a2)
+        limit = (hi - mp.a) if left else (mp.b - lo)
+        if not target > w:
+            return None
+        n2 = math.ceil(n * math.sqrt(target / w))
+        while n2 > n and not w * (n2 / n) ** 2 < limit:
+            n2 -= 1
+        if n2 == n:
+            return None
+        w2 = w * (n2 / n) ** 2
+        if left:
+            return _Map(mp.a, mp.a + w2, kind="sqrt-left"), n2, [(1, mp.b, mp.a + w2)]
+        return _Map(mp.b - w2, mp.b, kind="sqrt-right"), n2, [(0, mp.b - w2, mp.a)]
+    return None
+
+
+def _liouville_length(diff: Fn, x0: float, x1: float) -> float:
+    """∫_{x0}^{x1} dx/√D by 64-point Gauss–Legendre (the distance the cut-off moved)."""
+    t, w = _GL64_T, _GL64_W
+    x = 0.5 * (x0 + x1) + 0.5 * (x1 - x0) * t
+    with np.errstate(all="ignore"):
+        d = np.asarray(diff(x), dtype=np.float64) * np.ones_like(x)
+    if not np.all(d > 0):
+        return math.nan
+    return float(0.5 * (x1 - x0) * np.sum(w / np.sqrt(d)))
+
+
+def _log_b(lp: Array, lc: Array) -> float:
+    """log B, B = max(B₊, B₋) of Muckenhoupt at the median, on the chain (cell-level sup)."""
+    lP, lS = _log_cumsums(lp)
+    lr = -lc
+    k_med = int(np.searchsorted(np.exp(lP), 0.5))
+    right = np.logaddexp.accumulate(lr[k_med:]) + lS[k_med:]
+    left_r = np.logaddexp.accumulate(lr[:k_med][::-1])[::-1] + lP[:k_med]
+    return max(float(np.max(right)) if right.size else -math.inf,
+               float(np.max(left_r)) if left_r.size else -math.inf)
+
+
+def _rayleigh_lower(log_density: Fn, diff: Fn, m: _Map, n: int, inc: Array) -> float | None:
+    r"""Var(g)/E(g) ≤ C_P for the test function g built from the discrete eigenfunction.
+
+    g is the piecewise-linear interpolant (in u) of the cell values f (f_{k+1} − f_k = inc_k),
+    constant beyond the first and last cell centres and beyond the truncated interval. By the
+    law of total variance the quotient on the truncated, renormalized measure is ≤ the
+    quotient on the full measure (the energy sits inside, the variance only grows), so it is a
+    lower bound on C_P. It is computed with 6- and 4-point Gauss rules on half-cells (graded
+    at the ends); the returned value is min(q₆, q₄) − |q₆ − q₄| (quadrature margin).
+    """
+    f = np.concatenate([[0.0], np.cumsum(inc)])
+    top_f = float(np.max(np.abs(f)))
+    if not top_f > 0 or f.size != n:
+        return None
+    f = f / top_f
+    h = 1.0 / n
+    qs = []
+    for T_, W_ in ((_GL_T, _GL_W), (_GL4_T, _GL4_W)):
+        i = np.arange(n, dtype=np.float64)[:, None]
+        t = 0.5 * T_[None, :]
+        off = np.concatenate([i + t, i + 0.5 + t])
+        ell, ldx = _mapped_log(log_density, "log density", m, off * h, (n - off) * h,
+                               take_log=False, allow_neg_inf=True)
+        ld, _ = _mapped_log(diff, "D", m, off * h, (n - off) * h, take_log=True,
+                            allow_neg_inf=False)
+        lmass = ell + ldx + math.log(0.5 * h) + np.log(W_)[None, :]
+        # g and its u-slope on each half-cell
+        ii = np.arange(n)
+        lo_c = np.concatenate([ii - 1, ii])  # lower centre index of each half-cell
+        lo_c = np.clip(lo_c, 0, n - 1)
+        hi_c = np.clip(lo_c + 1, 0, n - 1)
+        frac = off - (lo_c[:, None] + 0.5)
+        slope = (f[hi_c] - f[lo_c])[:, None] * np.ones_like(off)
+        slope[0, :] = 0.0
+        slope[-1, :] = 0.0
+        g = f[lo_c][:, None] + frac * slope
+        g[0, :] = f[0]
+        g[-1, :] = f[-1]
+        finite = np.isfinite(lmass)
+        top = float(np.max(lmass[finite]))
+        wts = np.where(finite, np.exp(np.where(finite, lmass - top, 0.0)), 0.0)
+        with np.errstate(all="ignore"):
+            le = np.where(finite, ld - 2 * ldx + lmass - top, -np.inf)
+        gr = 0.5 * h * _GR_T
+        for row, (uu, vv) in ((0, (gr, 1.0 - gr)), (2 * n - 1, (1.0 - gr, gr))):
+            le_, ldxe = _mapped_log(log_density, "log density", m, uu, vv, take_log=False,
+                                    allow_neg_inf=True)
+            val = float(_lse(le_ + ldxe + np.log(0.5 * h * _GR_W)))
+            wts[row, :] = 0.0
+            wts[row, 0] = math.exp(val - top) if math.isfinite(val) else 0.0
+            le[row, :] = -np.inf
+        mass = float(np.sum(wts))
+        if not mass > 0:
+            return None
+        mean = float(np.sum(wts * g)) / mass
+        var = float(np.sum(wts * (g - mean) ** 2)) / mass
+        energy = float(np.sum(np.exp(le) * (slope / h) ** 2)) / mass
+        if not (energy > 0 and math.isfinite(energy) and math.isfinite(var)):
+            return None
+        qs.append(var / energy)
+    margin = abs(qs[0] - qs[1])
+    if not margin <= 1e-3 * min(qs):  # the rules disagree: the quadrature is not trusted
+        return None
+    return min(qs) - margin
+
+
+# ----------------------------------------------------------------------------- log-ends
+@dataclass(frozen=True)
+class _LogEnds:
+    """x = X(t) sending an end where D vanishes at infinite Liouville distance to t = ∓∞.
+
+    left: X = lo + e^t; right: X = hi − e^{−t}; both: X = lo + (hi − lo)/(1 + e^{−t}). In t,
+    ℓ_t = ℓ∘X + log X' and D_t = D∘X / X'² (the same Dirichlet form), and the Liouville
+    variable y = ∫ dx/√D ~ c·t near the end for D ~ |x − e|² (exactly t for D = (x − e)²).
+    """
+
+    lo: float
+    hi: float
+    left: bool
+    right: bool
+
+    def x_of_t(self, t: Array) -> tuple[Array, Array, Array, Array]:
+        """(x, log X'(t), distance to lo, distance to hi) with the distances exact."""
+        lo, hi = self.lo, self.hi
+        with np.errstate(all="ignore"):
+            if self.left and self.right:
+                w = hi - lo
+                dlo = w / (1 + np.exp(-t))
+                dhi = w / (1 + np.exp(t))
+                x = np.where(t < 0, lo + dlo, hi - dhi)
+                ldx = math.log(w) - np.logaddexp(0, -t) - np.logaddexp(0, t)
+            elif self.left:
+                dlo = np.exp(t)
+                x = lo + dlo
+                dhi = hi - x
+                ldx = t
+            else:
+                dhi = np.exp(-t)
+                x = hi - dhi
+                dlo = x - lo
+                ldx = -t
+        return x, ldx, dlo, dhi
+
+    def bounds(self) -> tuple[float, float]:
+        if self.left and self.right:
+            return -math.inf, math.inf
+        if self.left:
+            return -math.inf, (math.log(self.hi - self.lo) if math.isfinite(self.hi) else math.inf)
+        return (-math.log(self.hi - self.lo) if math.isfinite(self.lo) else -math.inf), math.inf
+
+    def t_of_x(self, x: Array) -> Array:
+        x = np.asarray(x, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            if self.left and self.right:
+                return np.log(x - self.lo) - np.log(self.hi - x)
+            if self.left:
+                return np.log(x - self.lo)
+            return -np.log(self.hi - x)
+
+    def wrap(self, fn: Fn, *, log_d: bool) -> Fn:
+        """ℓ_t (log_d=False) or D_t (log_d=True); power laws in the distance where x = X(t)
+        no longer resolves it (|e| ≫ distance), extrapolated linearly in t."""
+
+        def raw(t: Array) -> Array:
+            x, ldx, _, _ = self.x_of_t(t)
+            with np.errstate(all="ignore"):
+                v = np.asarray(fn(x), dtype=np.float64) * np.ones_like(x)
+                return (np.log(v) - 2 * ldx) if log_d else (v + ldx)
+
+        def g(t: Array) -> Array:
+            t = np.asarray(t, dtype=np.float64)
+            x, _, dlo, dhi = self.x_of_t(t)
+            out = raw(t)
+            for end, dist, seen, sign in ((self.left, dlo, x - self.lo, -1.0),
+                                          (self.right, dhi, self.hi - x, 1.0)):
+                if not end:
+                    continue
+                with np.errstate(all="ignore"):  # unresolved, or underflowed to the end
+                    bad = ~(np.abs(seen - dist) <= 1e-9 * dist) | ~(dist > 0)
+                bad &= (t < 0) if sign < 0 else (t > 0)
+                if not np.any(bad):
+                    continue
+                e = self.lo if sign < 0 else self.hi
+                d0 = max(abs(e) * 1e-6, 1e-250)
+                xr = np.array([e - sign * d0, e - sign * 10 * d0])
+                t1 = self.t_of_x(xr)
+                v1 = raw(t1)
+                slope = (v1[1] - v1[0]) / (t1[1] - t1[0])
+                out = np.where(bad, v1[0] + slope * (t - t1[0]), out)
+            # x = X(t) overflows float64 far out in t: p is zero there (normalizable target)
+            far = ~np.isfinite(x)
+            if np.any(far):
+                out = np.where(far, 0.0 if log_d else -np.inf, out)
+            return np.exp(out) if log_d else out
+
+        return g
+
+
+@dataclass(frozen=True)
+class _SinhEnds:
+    """x = X(t) for infinite ends where D grows like |x|^β, β > 0 (e.g. D = 1 + x²).
+
+    Both ends infinite: X = sinh t; (lo, ∞): X = lo + sinh t, t > 0; (−∞, hi): X = hi + sinh t,
+    t < 0. Near an infinite end y = ∫ dx/√D grows like log|x| for β = 2, so t is (up to a
+    constant) the Liouville variable there, and a grid in t resolves both the bulk and a tail
+    that in x reaches |x| ~ e^{tail/ν} (Student-t with D = 1 + x²/ν).
+    """
+
+    lo: float
+    hi: float
+
+    def x_of_t(self, t: Array) -> tuple[Array, Array]:
+        base = 0.0 if math.isinf(self.lo) and math.isinf(self.hi) else (
+            self.lo if math.isfinite(self.lo) else self.hi)
+        with np.errstate(all="ignore"):
+            return base + np.sinh(t), np.log(np.cosh(t))
+
+    def bounds(self) -> tuple[float, float]:
+        if math.isinf(self.lo) and math.isinf(self.hi):
+            return -math.inf, math.inf
+        return (0.0, math.inf) if math.isfinite(self.lo) else (-math.inf, 0.0)
+
+    def t_of_x(self, x: Array) -> Array:
+        base = 0.0 if math.isinf(self.lo) and math.isinf(self.hi) else (
+            self.lo if math.isfinite(self.lo) else self.hi)
+        return np.arcsinh(np.asarray(x, dtype=np.float64) - base)
+
+    def wrap(self, fn: Fn, *, log_d: bool) -> Fn:
+        def g(t: Array) -> Array:
+            x, ldx = self.x_of_t(np.asarray(t, dtype=np.float64))
+            with np.errstate(all="ignore"):
+                v = np.asarray(fn(x), dtype=np.float64) * np.ones_like(x)
+                out = (v * np.exp(-2 * ldx)) if log_d else (v + ldx)
+            far = ~np.isfinite(x)  # sinh overflows: p is zero there (normalizable target)
+            if np.any(far):
+                out = np.where(far, 1.0 if log_d else -np.inf, out)
+            return out
+
+        return g
+
+
+def _detect_growth_ends(diff: Fn, lo: float, hi: float) -> bool:
+    """True when D grows like |x|^β, β > 0.5, at an infinite end (numerical exponent)."""
+    for e, sign in ((lo, -1.0), (hi, 1.0)):
+        if math.isfinite(e):
+            continue
+        x = sign * np.array([2.0**20, 2.0**21])
+        with np.errstate(all="ignore"):
+            d = np.asarray(diff(x), dtype=np.float64) * np.ones(2)
+        if d[0] > 0 and d[1] > 0 and math.log2(d[1] / d[0]) > 0.5:
+            return True
+    return False
+
+
+def _detect_log_ends(logp: Fn, diff: Fn, lo: float, hi: float) -> tuple[bool, bool]:
+    """Finite ends where D vanishes like |x − e|^β, β > 1.5 (numerical exponent)."""
+    out = []
+    for e, sign in ((lo, 1.0), (hi, -1.0)):
+        if not math.isfinite(e):
+            out.append(False)
+            continue
+        other = hi if sign > 0 else lo
+        scale = min(1.0, abs(other - e) / 4) if math.isfinite(other) else 1.0
+        s = 1e-6 * scale
+        with np.errstate(all="ignore"):
+            d = np.asarray(diff(np.array([e, e + sign * s, e + 2 * sign * s])), float) \
+                * np.ones(3)
+        if d[0] > 0 or not (d[1] > 0 and d[2] > 0):
+            out.append(False)
+            continue
+        beta = math.log(d[2] / d[1]) / math.log(2.0)
+        out.append(beta > 1.5)
+    return out[0], out[1]
+
+
+# ----------------------------------------------------------------------------- solver
+def poincare_1d(log_density: Fn, diffusion_coef: Fn | float, lo: float, hi: float, *,
+                method: str = "auto", rtol: float = 1e-8, tail: float = 40.0,
+                max_cells: int = 2**22, points: Array | None = None,
+                sigma: float | None = None, log_ends: tuple[bool, bool] | None = None,
+                ends_reason: str = "", bounds: bool = True,
+                sigma_ends: tuple[float | None, float | None] | None = None) -> PoincareResult:
+    r"""C_P = sup_g Var_p(g) / ∫ D g'² p for p ∝ e^ℓ on (lo, hi), two-sided, with an error estimate.
+
+    Spectral facts used (:mod:`gsmtheory.symbolic._ends` derives them): with σ = inf σ_ess(−L),
+    C_P = max(1/λ₁, 1/σ), λ₁ the lowest nonzero eigenvalue below σ; σ = 0 means no Poincaré
+    inequality, and 1/σ ≤ C_P always (Weyl sequences).
+
+    The error estimate covers grid refinement (Aitken on cells doubled), the truncation of
+    infinite or negligible-mass parts of the domain, and the quadrature of the chain (in the
+    refinement): the domain is cut where p < e^{-tail}·max p and again at tail + 20 with the
+    same cells; the change Δ, divided by 1 − r with r = e^{−2κ ΔL}, κ = √(σ − λ), ΔL the
+    Liouville distance the cut moved (an eigenfunction's tail decays like e^{−κ y}), is the
+    truncation error; the cut is pushed out until it meets rtol. If the truncated problem
+    finds no eigenvalue below σ, C_P = 1/σ (side ``"exact"``).
+
+    Parameters
+    ----------
+    log_density : callable
+        ℓ(x), vectorized over numpy arrays, unnormalized; −inf allowed where p = 0.
+    diffusion_coef : callable or float
+        D(x) > 0 inside (lo, hi); it may vanish at a finite end (Jacobi D = x(1−x),
+        Laguerre/CIR D = x, or D = x² at infinite Liouville distance, solved in t = log x).
+    lo, hi : float
+        Ends of the domain (±inf allowed; finite ends reflect).
+    method : {"auto", "green", "fv"}
+        Solver of the finite-volume chain (module docstring). ``"auto"`` takes ``"fv"`` when
+        its round-off floor ε‖A‖C_P is below rtol/1000 and ``"green"`` otherwise.
+    rtol : float
+        Target relative error; cells are doubled until the error estimate meets it.
+    tail : float
+        First cut-off: ℓ < max ℓ − tail (p below e^{-tail} of its maximum).
+    max_cells : int
+        Give up (status ``"not_converged"``) beyond this many cells.
+    points : array, optional
+        Places where the mass is known to sit (e.g. mixture means); helps the truncation.
+    sigma : float, optional
+        σ = inf σ_ess(−L) from the symbolic analysis of the ends (inf: discrete spectrum;
+        None: unknown, the truncation error is then estimated assuming geometric decay).
+    log_ends : (bool, bool), optional
+        Finite ends where D vanishes at infinite Liouville distance (solve in t = log|x − e|);
+        detected numerically when None.
+    ends_reason : str
+        The symbolic reasons, appended to the message.
+    sigma_ends : (float or None, float or None), optional
+        Each end's own bottom of σ_ess (lim W there; inf when W → ∞ or the end is at finite
+        distance), to extrapolate the truncation at each end at its own rate.
+    bounds : bool
+        Compute the certified lower bound (Rayleigh quotient of the discrete eigenfunction)
+        and the Muckenhoupt upper bound 4B.
+
+    Returns
+    -------
+    PoincareResult
+        ``side="estimate"`` (or ``"exact"`` for 1/σ), ``lower``/``upper`` the bracket; status
+        ``"ok"`` when the error estimate (grid + truncation) ≤ rtol·C_P.
+    """
+    if method not in ("auto", "green", "fv"):
+        raise SpecError(f"unknown 1D method {method!r}", "use 'auto', 'green' or 'fv'")
+    lo, hi = float(lo), float(hi)
+    if math.isnan(lo) or math.isnan(hi) or not lo < hi:
+        raise NumericalError(f"domain ({lo}, {hi}) is empty or NaN", "give lo < hi")
+    if not 0 < rtol < 1:
+        raise SpecError(f"rtol = {rtol} is not in (0, 1)", "use e.g. rtol=1e-8")
+    if sigma is not None and (math.isnan(sigma) or sigma < 0):
+        sigma = None
+    logp = _callable(log_density, "log density")
+    diff = _callable(diffusion_coef, "D")
+    if sigma == 0.0:
+        why = ends_reason or "the essential spectrum reaches 0"
+        return PoincareResult(math.inf, 0.0, "liouville", {"sigma": 0.0}, "no_poincare",
+                              f"no Poincaré inequality: {why} (C_P = inf)", "exact",
+                              ((lo, hi),), log_poincare_constant=math.inf,
+                              lower=math.inf, upper=math.inf)
+    if log_ends is None:
+        log_ends = _detect_log_ends(logp, diff, lo, hi)
+    if any(log_ends):
+        tr = _LogEnds(lo, hi, bool(log_ends[0]), bool(log_ends[1]))
+        t_lo, t_hi = tr.bounds()
+        pts = None if points is None else tr.t_of_x(np.asarray(points, float).ravel())
+        if pts is not None:
+            pts = pts[np.isfinite(pts)]
+        res = _solve(tr.wrap(logp, log_d=False), tr.wrap(diff, log_d=True), t_lo, t_hi,
+                     method=method, rtol=rtol, tail=tail, max_cells=max_cells, points=pts,
+                     sigma=sigma, ends_reason=ends_reason, bounds=bounds,
+                     sigma_ends=sigma_ends)
+        (ta, tb), = res.truncation
+        xa = float(tr.x_of_t(np.array([ta]))[0][0])
+        xb = float(tr.x_of_t(np.array([tb]))[0][0])
+        where = " and ".join(w for w, on in (("lo", tr.left), ("hi", tr.right)) if on)
+        return PoincareResult(res.poincare_constant, res.error_estimate, res.method,
+                              {**dict(res.resolution), "variable": f"t (log distance to {where})",
+                               "t_truncation": [ta, tb]},
+                              res.status, res.message + f"; solved in t = log-distance to the "
+                              f"end(s) where D vanishes ({where})", res.side, ((xa, xb),),
+                              log_poincare_constant=res.log_poincare_constant,
+                              lower=res.lower, upper=res.upper)
+    if _detect_growth_ends(diff, lo, hi):
+        sh = _SinhEnds(lo, hi)
+        t_lo, t_hi = sh.bounds()
+        pts = None if points is None else sh.t_of_x(np.asarray(points, float).ravel())
+        res = _solve(sh.wrap(logp, log_d=False), sh.wrap(diff, log_d=True), t_lo, t_hi,
+                     method=method, rtol=rtol, tail=tail, max_cells=max_cells, points=pts,
+                     sigma=sigma, ends_reason=ends_reason, bounds=bounds,
+                     sigma_ends=sigma_ends)
+        (ta, tb), = res.truncation
+        xa, xb = (float(v) for v in sh.x_of_t(np.array([ta, tb]))[0])
+        return PoincareResult(res.poincare_constant, res.error_estimate, res.method,
+                              {**dict(res.resolution), "variable": "t = asinh(x - x0)",
+                               "t_truncation": [ta, tb]},
+                              res.status, res.message + "; solved in t = asinh(x - x0) (D grows "
+                              "at an infinite end)", res.side, ((xa, xb),),
+                              log_poincare_constant=res.log_poincare_constant,
+                              lower=res.lower, upper=res.upper)
+    return _solve(logp, diff, lo, hi, method=method, rtol=rtol, tail=tail, max_cells=max_cells,
+                  points=points, sigma=sigma, ends_reason=ends_reason, bounds=bounds,
+                  sigma_ends=sigma_ends)
+
+
+def _solve_level(lp: Array, lc: Array, method: str, rtol: float, n: int, *, vector: bool
+                 ) -> tuple[float, float, str, str, Array | None]:
+    """(log C_P, relative floor, solver used, note, eigenfunction increments) on one chain."""
+    solver = method
+    inc = None
+    lg, note = math.nan, ""
+    if method == "auto":
+        lg, note, inc = _green_log_top(lp, lc, tol=1e-14, vector=vector)
+        norm = float(np.max(np.exp(lc - lp[:-1]) + np.exp(lc - lp[1:])))
+        rel_floor = 10 * _EPS * norm * math.exp(min(lg, 700.0)) if math.isfinite(lg) else 0.0
+        solver = "fv" if rel_floor < rtol / 1000 else "green"
+    if solver == "fv":
+        cp, fl, inc2 = _fv_gap(lp, lc, vector=vector)
+        if math.isinf(cp):
+            return math.nan, math.inf, "fv", "fv-lost-gap", None
+        inc = inc2 if inc2 is not None else inc
+        return math.log(cp), fl, "fv", "", inc
+    if method == "green":
+        lg, note, inc = _green_log_top(lp, lc, tol=1e-14, vector=vector)
+    return lg, 10 * _EPS * math.sqrt(n), "green", note, inc
+
+
+def _ladder(logp: Fn, diff: Fn, mp: _Map, n: int, *, method: str, rtol: float, max_cells: int,
+            bounds: bool, a: float, b: float, trunc_rel: float,
+            first: tuple[Array, Array, tuple[Any, ...]] | None = None
+            ) -> dict[str, Any] | PoincareResult:
+    """Cells doubled from n until the extrapolated value meets rtol (with the truncation part).
+
+    ``first`` is the chain and solution at n already computed by the cut-off check. The
+    eigenfunction for the lower bound is kept from the second-finest level (≤ 2^16 cells):
+    half the quadrature cost for a bound that is O(h²) less tight.
+    """
     values: list[float] = []
     logs: list[float] = []
     floors: list[float] = []
     levels: list[int] = []
-    used = method
     solvers: set[str] = set()
-    notes = []
+    notes: list[str] = []
     status, best, err = "not_converged", math.nan, math.inf
     info: dict[str, Any] = {}
+    incs: list[tuple[Array, int]] = []
+    chain: tuple[Array, Array] | None = None
     while True:
-        lp, lc = _chain(logp, diff, mp, n)
-        solver = method
-        if method == "auto":
-            lg, note = _green_log_top(lp, lc, tol=1e-14)
-            norm = float(np.max(np.exp(lc - lp[:-1]) + np.exp(lc - lp[1:])))
-            rel_floor = 10 * _EPS * norm * math.exp(min(lg, 700.0))
-            solver = "fv" if rel_floor < rtol / 1000 else "green"
-        if solver == "fv":
-            cp, fl = _fv_gap(lp, lc)
-            if math.isinf(cp):
-                return PoincareResult(0.0, math.inf, "fv", {"cells": n}, "failed",
-                                      "the absolute-precision tridiagonal solver lost the gap "
-                                      "(computed gap <= 0: the gap is below eps*||A||); use "
-                                      "method='green'", "estimate", ((a, b),))
-            lg, note = math.log(cp), ""
-        elif method == "green":
-            lg, note = _green_log_top(lp, lc, tol=1e-14)
-        if solver == "green":
-            fl = 10 * _EPS * math.sqrt(n)
+        want = bounds and n <= _MAX_BOUND_CELLS
+        if first is not None and not levels:
+            lp, lc = first[0], first[1]
+            lg, fl, solver, note, inc_n = first[2]
+        else:
+            lp, lc = _chain(logp, diff, mp, n)
+            lg, fl, solver, note, inc_n = _solve_level(lp, lc, method, rtol, n, vector=want)
+        if want and inc_n is not None:
+            incs = [*incs[-1:], (inc_n, n)]
+        if n <= _MAX_BOUND_CELLS:
+            chain = (lp, lc)
+        if note == "fv-lost-gap":
+            return PoincareResult(0.0, math.inf, "fv", {"cells": n}, "failed",
+                                  "the absolute-precision tridiagonal solver lost the gap "
+                                  "(computed gap <= 0: the gap is below eps*||A||); use "
+                                  "method='green'", "estimate", ((a, b),))
         solvers.add(solver)
         used = "+".join(sorted(solvers))
         if note:
@@ -517,30 +970,212 @@ def poincare_1d(log_density: Fn, diffusion_coef: Fn | float, lo: float, hi: floa
             values.append(math.exp(lg))
         if len(values) >= 3:
             best, err, info = extrapolate(values, floors)
-            if err <= rtol * abs(best) and len(values) >= 3:
-                status = "ok"
-                break
+            if err <= rtol * abs(best):  # the grid has converged; truncation decides
+                if err + trunc_rel * abs(best) <= rtol * abs(best):
+                    status = "ok"
+                    break
+                if not trunc_rel < rtol:
+                    break
         if 2 * n > max_cells:
             break
         n *= 2
-    overflow = logs[-1] > 700
-    resolution = {"cells": levels[-1], "levels": levels,
-                  "values": [v for v in values], "map": kind, "tail": tail,
-                  "observed_order": info.get("order"), "extrapolated": info.get("extrapolated")}
-    if overflow:
-        log_cp, log_err = best, err
-        cp = math.inf
-        abs_err = math.inf
-        msg = (f"C_P = exp({log_cp:.10g}) overflows float64; log C_P known to ±{log_err:.2g}")
+    if len(values) < 3:
+        best, err = values[-1], (abs(values[-1] - values[0]) if len(values) == 2 else math.inf)
+    return {"best": best, "err": err, "info": info, "status": status, "levels": levels,
+            "values": values, "logs": logs, "notes": notes,
+            "inc": incs[0][0] if incs else None, "n_inc": incs[0][1] if incs else n,
+            "chain": chain,
+            "used": "+".join(sorted(solvers)), "log": logs[-1]}
+
+
+def _solve(logp: Fn, diff: Fn, lo: float, hi: float, *, method: str, rtol: float, tail: float,
+           max_cells: int, points: Array | None, sigma: float | None, ends_reason: str,
+           bounds: bool, sigma_ends: tuple[float | None, float | None] | None = None
+           ) -> PoincareResult:
+    # 1. the cut-off: pushed out until the truncation error estimate meets rtol; with σ
+    #    finite, κ = √(σ − λ) comes from the converged λ of the current cut-off
+    T = tail
+    trunc: dict[str, Any] = {"tails": [], "relative_change": [], "ratio": None}
+    ext_chain: tuple[Array, Array] | None = None
+    coarse_chain: tuple[Array, Array] | None = None
+    big_steps = 0
+    finite_sigma = sigma is not None and math.isfinite(sigma)
+    while True:
+        a, b, _ = truncate_support(logp, lo, hi, tail=T, points=points)
+        mp = _map_kind(diff, a, b, lo, hi)
+        n0 = _initial_cells(logp, diff, mp)
+        change, lam_coarse = 0.0, math.nan
+        dls: list[tuple[int, float]] = []
+        first: tuple[Array, Array, tuple[Any, ...]] | None = None
+        ext = None
+        if not (a == lo and b == hi):
+            a2, b2, _ = truncate_support(logp, lo, hi, tail=T + _TAIL_STEP, points=points)
+            ext = _extended_map(mp, n0, lo, hi, a2, b2)
+        if ext is not None:
+            emap, n2, added = ext
+            lp1, lc1 = _chain(logp, diff, mp, n0)
+            lp2, lc2 = _chain(logp, diff, emap, n2)
+            coarse_chain, ext_chain = (lp1, lc1), (lp2, lc2)
+            sol1 = _solve_level(lp1, lc1, method, rtol, n0, vector=False)
+            first = (lp1, lc1, sol1)
+            l1 = sol1[0]
+            l2 = _solve_level(lp2, lc2, method, rtol, n2, vector=False)[0]
+            if math.isfinite(l1) and math.isfinite(l2):
+                change = abs(math.expm1(l2 - l1))
+                lam_coarse = math.exp(-l2)
+                if finite_sigma:  # the extrapolation rate needs the distance moved
+                    dls = [(e_i, _liouville_length(diff, x0, x1)) for e_i, x0, x1 in added]
+            trunc["tails"].append([T, T + _TAIL_STEP])
+            trunc["relative_change"].append(change)
+        can_extend = ext is not None and T + _TAIL_STEP <= _MAX_TAIL and big_steps < 3
+        if not finite_sigma and ext is not None:
+            r = 0.0 if sigma is not None else 0.5
+            if change / (1 - r) > rtol / 4 and can_extend:
+                big_steps = big_steps + 1 if change > 0.5 else 0
+                T += _TAIL_STEP
+                continue
+        lad = _ladder(logp, diff, mp, n0, method=method, rtol=rtol, max_cells=max_cells,
+                      bounds=bounds, a=a, b=b, first=first,
+                      trunc_rel=(change if sigma is not None else 2 * change))
+        if isinstance(lad, PoincareResult):
+            return lad
+        if ext is None:
+            regime, r = "none", 0.0
+        elif not finite_sigma:
+            regime, r = ("discrete", 0.0) if sigma is not None else ("unknown", 0.5)
+        else:
+            lam = 1.0 / lad["best"] if lad["log"] <= 700 else 0.0
+            if lam >= sigma or lam_coarse >= sigma:  # type: ignore[operator]
+                regime, r = "continuous", 1.0
+            else:
+                # each moved end: its eigenfunction tail decays like e^{-κ_e y},
+                # κ_e = √(σ_e − λ) (σ_e = inf: faster than any exponential)
+                r = 0.0
+                for end_i, dl in dls:
+                    s_e = sigma if sigma_ends is None or sigma_ends[end_i] is None \
+                        else sigma_ends[end_i]
+                    if s_e is None or math.isnan(s_e):
+                        s_e = sigma
+                    if math.isinf(s_e):  # type: ignore[arg-type]
+                        continue
+                    kappa = math.sqrt(max(s_e - lam, 0.0))  # type: ignore[operator]
+                    r = max(r, math.exp(-2 * kappa * dl) if math.isfinite(dl) else 1.0)
+                regime = "discrete"
+        trunc_rel = change / (1 - r) if r < 1 else math.inf
+        trunc["ratio"] = r
+        if finite_sigma and regime == "discrete" and trunc_rel > rtol / 4 and r <= 0.5 \
+                and can_extend:
+            T += _TAIL_STEP
+            continue
+        break
+    trunc["tail"] = T
+    best, err, info, status = lad["best"], lad["err"], lad["info"], lad["status"]
+    levels, values, logs, notes = lad["levels"], lad["values"], lad["logs"], lad["notes"]
+    inc, chain, used, n_inc = lad["inc"], lad["chain"], lad["used"], lad["n_inc"]
+    resolution: dict[str, Any] = {
+        "cells": levels[-1], "levels": levels, "values": list(values), "map": mp.kind,
+        "tail": T, "observed_order": info.get("order"), "extrapolated": info.get("extrapolated"),
+        "truncation_check": trunc, "sigma": sigma}
+    if logs[-1] > 700:
+        msg = (f"C_P = exp({best:.10g}) overflows float64; log C_P known to ±{err:.2g} "
+               "(grid only; no bracket in float64)")
         st = "overflow" if status == "ok" else status
-        return PoincareResult(cp, abs_err, used, resolution, st, msg, "estimate", ((a, b),),
-                              log_poincare_constant=log_cp)
-    if status != "ok":
+        return PoincareResult(math.inf, math.inf, used, resolution, st, msg, "estimate",
+                              ((a, b),), log_poincare_constant=best)
+    grid_err = err
+    trunc_err = trunc_rel * abs(best) if math.isfinite(trunc_rel) else math.inf
+    err = grid_err + trunc_err
+    if status == "ok" and err > rtol * abs(best):
+        status = "not_converged"
+    resolution.update(grid_error=grid_err, truncation_error=trunc_err)
+
+    # 3. two-sided answer
+    lower = _rayleigh_lower(logp, diff, mp, n_inc, inc) if bounds and inc is not None \
+        else None
+    if bounds and lower is None:  # fall back to the test function g(x) = x
+        xc, _ = mp((np.arange(n_inc) + 0.5) / n_inc)
+        lower = _rayleigh_lower(logp, diff, mp, n_inc, np.diff(xc))
+    upper = None
+    if bounds and chain is not None:
+        lbs = [_log_b(*chain)]
+        if ext_chain is not None:
+            lbs.append(_log_b(*ext_chain))
+        delta = 0.0
+        if coarse_chain is not None:
+            delta = abs(math.expm1(_log_b(*coarse_chain) - lbs[0]))
+        lb = max(lbs)
+        if lb < 700:
+            upper = 4 * math.exp(lb) * (1 + 2 * delta + 1e-3)
+    inv_sigma = 1.0 / sigma if sigma is not None and math.isfinite(sigma) and sigma > 0 else None
+    if inv_sigma is not None:
+        lower = inv_sigma if lower is None else max(lower, inv_sigma)
+    side: Side = "estimate"
+    suffix = f"; ends: {ends_reason}" if ends_reason else ""
+    lam = 1.0 / best
+    lam_err = err / best**2 if math.isfinite(err) else math.inf
+    rq = lower if lower is not None else 0.0  # (max with 1/σ: a test function beating 1/σ?)
+    beaten = inv_sigma is not None and rq > inv_sigma * (1 + 1e-9)
+    if inv_sigma is not None and beaten and (regime == "continuous" or lam >= sigma):  # type: ignore[operator]
+        status = "not_converged"
+        msg = (f"not converged: the truncated problems find no eigenvalue below σ = {sigma:.6g} "
+               f"(λ = {lam:.6g}) but a test function gives C_P >= {rq:.10g} > 1/σ: an "
+               "eigenvalue just below the continuous spectrum that the cut-off cannot resolve")
+    elif inv_sigma is not None and (regime == "continuous" or lam >= sigma):  # type: ignore[operator]
+        # no eigenvalue below σ in the truncated problem: the gap is the bottom of σ_ess
+        best, err, side, status = inv_sigma, 0.0, "exact", "ok"
+        msg = (f"C_P = 1/σ = {inv_sigma:.10g}: the gap is the bottom σ = {sigma:.10g} of the "
+               f"continuous spectrum (the truncated problems find no eigenvalue below σ: "
+               f"λ = {lam:.6g} >= σ)")
+    elif inv_sigma is not None and lam + lam_err >= sigma:  # type: ignore[operator]
+        status = "not_converged"
+        msg = (f"not converged: an eigenvalue λ = {lam:.6g} ± {lam_err:.2g} at the edge σ = "
+               f"{sigma:.6g} of the continuous spectrum cannot be separated from it; "
+               f"C_P >= 1/σ = {inv_sigma:.10g}")
+    elif not math.isfinite(trunc_err) or trunc_err > rtol * abs(best):
+        status = "not_converged"
+        ch = trunc["relative_change"][-1] if trunc["relative_change"] else math.nan
+        why = ("C_P keeps growing as the cut-off moves out: no Poincaré inequality or a "
+               "continuous spectrum (heavy tail?)" if regime == "unknown" and ch > 0.5 else
+               "the truncation error does not meet rtol (slowly decaying eigenfunction)")
+        msg = (f"not converged: C_P changes by {ch:.2g} (relative) between cut-offs at "
+               f"p = e^-{T:g} and e^-{T + _TAIL_STEP:g}: {why}")
+    elif status != "ok":
         msg = (f"not converged: relative error estimate {err / abs(best):.2g} > rtol {rtol:g} "
                f"at {levels[-1]} cells")
-        warnings.warn(f"poincare_1d {msg}", RuntimeWarning, stacklevel=2)
     else:
-        msg = f"{used}: {len(levels)} levels up to {levels[-1]} cells, domain [{a:.6g}, {b:.6g}]"
+        msg = (f"{used}: {len(levels)} levels up to {levels[-1]} cells, domain [{a:.6g}, "
+               f"{b:.6g}] (cut-off checked at e^-{T + _TAIL_STEP:g})")
+        if regime == "unknown":
+            msg += "; σ_ess unknown: truncation error assumes geometric decay"
+    if status != "ok":
+        warnings.warn(f"poincare_1d {msg}", RuntimeWarning, stacklevel=3)
     if notes:
         msg += "; " + "; ".join(sorted(set(notes)))
-    return PoincareResult(best, err, used, resolution, status, msg, "estimate", ((a, b),))
+    msg += suffix
+    if status != "ok" and lower is not None and best + err < lower * (1 - 1e-9):
+        # a not-converged estimate below a certified bound: report the bound, labelled as one
+        msg += (f"; the estimate {best:.6g} lies below the certified lower bound, so only "
+                f"C_P >= {lower:.10g} is reported")
+        best, err, side = lower, math.inf, "lower_bound"
+    if status == "ok":
+        _check_bracket(best, err, lower, upper)
+    elif lower is not None and upper is not None and lower > upper * (1 + 1e-9):
+        _check_bracket(lower, 0.0, lower, upper)  # crossing bounds are a bug whatever the status
+    return PoincareResult(best, err, used, resolution, status, msg, side, ((a, b),),
+                          lower=lower, upper=upper)
+
+
+def _check_bracket(value: float, err: float, lower: float | None, upper: float | None) -> None:
+    """Fail loudly when an estimate lies outside its own certified bracket."""
+    if lower is not None and upper is not None and lower > upper * (1 + 1e-9):
+        raise NumericalError(f"certified bounds cross: lower {lower:.10g} > upper {upper:.10g}",
+                             "this is a bug in the bounds; please report it with the target")
+    if lower is not None and value + err < lower * (1 - 1e-9):
+        raise NumericalError(
+            f"estimate C_P = {value:.10g} ± {err:.2g} lies below the certified lower bound "
+            f"{lower:.10g} (a test function's Rayleigh quotient)",
+            "the estimate is wrong: do not use it; report the target as a bug")
+    if upper is not None and value - err > upper * (1 + 1e-9):
+        raise NumericalError(
+            f"estimate C_P = {value:.10g} ± {err:.2g} lies above the certified upper bound "
+            f"{upper:.10g}", "the estimate is wrong: do not use it; report the target as a bug")

@@ -19,6 +19,13 @@ from gsmtheory.symbolic._ctld import (
     ctld_stationarity,
 )
 from gsmtheory.symbolic._diffusion import Diffusion, ScoreOperator, Stationarity
+from gsmtheory.symbolic._ends import (
+    EndInfo,
+    EndsAnalysis,
+    analyze_ends,
+    diffusion_ends,
+    liouville_potential,
+)
 from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
 from gsmtheory.symbolic._mixture import GaussianMixture
 from gsmtheory.symbolic._model import MixtureExpressions, Model
@@ -34,6 +41,8 @@ __all__ = [
     "CTLDOptions",
     "CTLDParameters",
     "Diffusion",
+    "EndInfo",
+    "EndsAnalysis",
     "GSMLoss",
     "GaussianMixture",
     "KnownValues",
@@ -42,6 +51,7 @@ __all__ = [
     "ScoreOperator",
     "Spec",
     "Stationarity",
+    "analyze_ends",
     "catalogue_names",
     "ctld_heat_identity",
     "ctld_lift",
@@ -50,8 +60,10 @@ __all__ = [
     "ctld_model",
     "ctld_parameters",
     "ctld_stationarity",
+    "diffusion_ends",
     "gsm_loss",
     "kinks_1d",
+    "liouville_potential",
     "load_spec",
     "parse_expression",
     "parse_spec",
