@@ -226,6 +226,11 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
     if diffusion.is_degenerate:
         return _no_poincare("D is singular, so the Dirichlet form controls no variance in "
                             "some direction (e.g. underdamped Langevin)")
+    zeros = diffusion.interior_zeros
+    if zeros:
+        where = ", ".join(f"{diffusion.coords[i]} = {v:g}" for i, v in zeros)
+        return _no_poincare(f"D vanishes at {where} inside the domain, so the diffusion cannot cross "
+                            "there (a step function there has zero Dirichlet energy)")
     dom = [(float(lo), float(hi)) for lo, hi in diffusion.domain]
     mixture = getattr(diffusion, "mixture", None)
     const_D = not any(sp.sympify(e).free_symbols & set(coords) for e in D)

@@ -322,3 +322,12 @@ def test_student_t_with_a_growing_weight_has_a_gap(nu: float) -> None:
         _assert_contains(res, nu / (nu - 1))
     else:
         assert res.side == "exact" and res.poincare_constant == pytest.approx(4 / nu)
+
+
+def test_d_vanishing_inside_the_domain_cuts_the_line() -> None:
+    """D = (x − 1)² on ℝ with p = N(0, 1): g = 1{x > 1} has E(g) = ∫ g′² D p = 0 (the jump sits
+    where D vanishes to second order) and Var g = Φ(−1)(1 − Φ(−1)) > 0, so C_P = ∞."""
+    spec = parse_spec('coords = ["x"]\nlog_density = "-x**2/2"\n[diffusion]\nD = [["(x - 1)**2"]]\n')
+    result = poincare_constant(spec.diffusion)
+    assert math.isinf(result.poincare_constant) and result.status == "no_poincare"
+    assert "x = 1" in result.message
