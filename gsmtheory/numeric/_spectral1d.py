@@ -509,6 +509,25 @@ def _extended_map(mp: _Map, n: int, lo: float, hi: float, a2: float, b2: float
     return None
 
 
+def _resolved_cells(logp: Fn, mp: _Map, n: int, added: list[tuple[int, float, float]]) -> int:
+    """Cells (n·2^k, at most 2^16) at which the added intervals change ℓ by at most 1 nat per cell."""
+    if mp.kind != "affine":
+        return n
+    h = (mp.b - mp.a) / n
+    jump = 0.0
+    for _side, x0, x1 in added:
+        edges = np.linspace(x0, x1, max(round((x1 - x0) / h), 1) + 1)
+        with np.errstate(all="ignore"):
+            ell = np.asarray(logp(edges), dtype=np.float64) * np.ones_like(edges)
+        ell = ell[np.isfinite(ell)]
+        if ell.size > 1:
+            jump = max(jump, float(np.max(np.abs(np.diff(ell)))))
+    if not jump > 1.0:
+        return n
+    k = math.ceil(math.log2(jump))
+    return int(min(n * 2**k, max(n, 2**16)))
+
+
 def _liouville_length(diff: Fn, x0: float, x1: float) -> float:
     """∫_{x0}^{x1} dx/√D by 64-point Gauss–Legendre (the distance the cut-off moved)."""
     t, w = _GL64_T, _GL64_W
@@ -1008,16 +1027,25 @@ def _solve(logp: Fn, diff: Fn, lo: float, hi: float, *, method: str, rtol: float
         dls: list[tuple[int, float]] = []
         first: tuple[Array, Array, tuple[Any, ...]] | None = None
         ext = None
+        n_check = n0
         if not (a == lo and b == hi):
             a2, b2, _ = truncate_support(logp, lo, hi, tail=T + _TAIL_STEP, points=points)
             ext = _extended_map(mp, n0, lo, hi, a2, b2)
+            if ext is not None:
+                # the added cells have the base width; where p is steep there (a finite end
+                # approached by e^{-c/x}) a few cells can span tens of nats, and the comparison
+                # would measure the discretization, not the cut-off: refine both problems alike
+                n_check = _resolved_cells(logp, mp, n0, ext[2])
+                if n_check != n0:
+                    ext = _extended_map(mp, n_check, lo, hi, a2, b2)
         if ext is not None:
             emap, n2, added = ext
-            lp1, lc1 = _chain(logp, diff, mp, n0)
+            lp1, lc1 = _chain(logp, diff, mp, n_check)
             lp2, lc2 = _chain(logp, diff, emap, n2)
             coarse_chain, ext_chain = (lp1, lc1), (lp2, lc2)
-            sol1 = _solve_level(lp1, lc1, method, rtol, n0, vector=False)
-            first = (lp1, lc1, sol1)
+            sol1 = _solve_level(lp1, lc1, method, rtol, n_check, vector=False)
+            if n_check == n0:
+                first = (lp1, lc1, sol1)
             l1 = sol1[0]
             l2 = _solve_level(lp2, lc2, method, rtol, n2, vector=False)[0]
             if math.isfinite(l1) and math.isfinite(l2):

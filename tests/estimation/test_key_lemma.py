@@ -37,7 +37,7 @@ def test_key_lemma_and_theorem_on_random_mixtures(center, sep, w, s):
     eff = efficiency(spec)  # C_P from the spectral module (1D kernel fallback until it lands)
     lemma = eff.key_lemma
     assert lemma is not None and eff.poincare is not None
-    assert lemma.ratio >= 1 - lemma.tolerance, (lemma.ratio, eff.poincare.value)
+    assert lemma.ratio >= 1 - lemma.tolerance, (lemma.ratio, eff.poincare.poincare_constant)
     assert lemma.bread_vs_jdj < 1e-8  # E[∇²_θ φ] = E[J D Jᵀ] at θ*
     th = eff.theorem
     assert th is not None and th.holds and th.needed_constant <= 2.0

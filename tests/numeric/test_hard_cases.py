@@ -17,10 +17,11 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gsmtheory.cli import main
-from gsmtheory.numeric import PoincareResult, poincare_constant
+from gsmtheory.numeric import PoincareResult, poincare_1d, poincare_constant
 from gsmtheory.symbolic import analyze_ends, parse_spec
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -331,3 +332,22 @@ def test_d_vanishing_inside_the_domain_cuts_the_line() -> None:
     result = poincare_constant(spec.diffusion)
     assert math.isinf(result.poincare_constant) and result.status == "no_poincare"
     assert "x = 1" in result.message
+
+
+def test_a_steep_finite_end_does_not_fake_a_heavy_tail() -> None:
+    """r(β) ∝ exp(−1372/(1 + β)) on [0, 2743] (Definition 6's temperature law at diameter 14): p falls
+    by e^{−1371} towards β = 0 within a few units of β, so the cut-off check's added cells must be
+    refined there (at the base width they span tens of nats and the two cut-offs disagreed by 1e22,
+    reported as a heavy tail). The answer must match the same law on [β₀, 2743] with β₀ where
+    r = e^{−60}·max r (that end reflecting, nothing cut, mass left out < e^{−60})."""
+    c, beta_max = 1372.0, 2743.0
+
+    def log_r(b: object) -> object:
+        return -c / (1.0 + np.asarray(b, dtype=float))
+
+    full = poincare_1d(log_r, 1.0, 0.0, beta_max, rtol=1e-9)
+    beta0 = c / (c / (1.0 + beta_max) + 60.0) - 1.0
+    cut = poincare_1d(log_r, 1.0, beta0, beta_max, rtol=1e-9)
+    assert full.status == "ok" and cut.status == "ok"
+    assert abs(full.poincare_constant - cut.poincare_constant) <= 1e-7 * cut.poincare_constant
+    assert max(full.resolution["truncation_check"]["relative_change"]) < 1e-8
