@@ -17,32 +17,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, NumericalError
+from gsmtheory._json import plain
 
 __all__ = ["CovarianceEstimate", "describe_direction", "plain", "solve_bread"]
 
 Array = NDArray[np.float64]
 _STATUSES = ("ok", "not_converged", "failed", "infinite_variance")
-
-
-def plain(obj: Any) -> Any:
-    """JSON-able plain python: numpy scalars/arrays, tuples and records converted."""
-    if obj is None or isinstance(obj, bool | str):
-        return obj
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, int | np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return plain(obj.tolist())
-    if isinstance(obj, Mapping):
-        return {str(k): plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [plain(v) for v in obj]
-    if hasattr(obj, "to_dict"):
-        return plain(obj.to_dict())
-    raise TypeError(f"{type(obj).__name__} is not JSON-able")
 
 
 def _matrix(value: Any, what: str) -> tuple[tuple[float, ...], ...]:

@@ -28,31 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gsmtheory._errors import NumericalError
+from gsmtheory._json import plain
 
 __all__ = ["PoincareResult", "poincare_constant"]
 
 Side = Literal["estimate", "upper_bound", "lower_bound", "exact", "bracket"]
 _SIDES = ("estimate", "upper_bound", "lower_bound", "exact", "bracket")
 _STATUSES = ("ok", "not_converged", "bound", "no_poincare", "overflow", "failed")
-
-
-def _plain(obj: Any) -> Any:
-    """JSON-able plain python (floats, ints, str, bool, None, lists, dicts)."""
-    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
-        return obj
-    if isinstance(obj, int):
-        return int(obj)
-    if isinstance(obj, float):
-        return float(obj)
-    if isinstance(obj, Mapping):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    if hasattr(obj, "item"):  # numpy scalar
-        return _plain(obj.item())
-    if hasattr(obj, "tolist"):
-        return _plain(obj.tolist())
-    return str(obj)
 
 
 @dataclass(frozen=True)
@@ -164,7 +146,7 @@ class PoincareResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict with the keys of DESIGN.md §4 ``poincare`` (and provenance)."""
-        return _plain({
+        return plain({
             "poincare_constant": self.poincare_constant,
             "spectral_gap": self.spectral_gap,
             "error_estimate": self.error_estimate,
