@@ -227,10 +227,27 @@ def tensorization(results: Sequence[PoincareResult]) -> PoincareResult:
         raise SpecError("tensorization of nothing", "give at least one factor")
     best = max(results, key=lambda r: r.poincare_constant)
     statuses = {r.status for r in results}
-    status = "ok" if statuses <= {"ok"} else ("not_converged" if "not_converged" in statuses
-                                               else best.status)
     sides = {r.side for r in results}
-    side = "exact" if sides == {"exact"} else best.side if len(sides) == 1 else "estimate"
+    # max of the factor values: a lower bound as soon as one factor is (C_P,i ≥ its value), an
+    # upper bound when one is an upper bound and none a lower bound, neither side with both
+    below = bool(sides & {"lower_bound", "bracket"})
+    above = bool(sides & {"upper_bound", "bracket"})
+    if below and above:
+        side = "bracket"
+    elif below:
+        side = "lower_bound"
+    elif above:
+        side = "upper_bound"
+    else:
+        side = "exact" if sides == {"exact"} else "estimate"
+    if "not_converged" in statuses:
+        status = "not_converged"
+    elif best.status in ("no_poincare", "overflow", "failed"):
+        status = best.status
+    elif below or above or "bound" in statuses:
+        status = "bound"
+    else:
+        status = "ok"
     trunc = tuple(t for r in results for t in r.truncation)
     # C_P = max_i C_P,i: the max of the factors' lower bounds is a lower bound, and the max of
     # their upper bounds an upper bound (only when every factor has one)

@@ -177,3 +177,21 @@ def test_cli_poincare_json_and_errors(tmp_path, capsys) -> None:  # type: ignore
     assert main(["poincare", str(bad), "--json"]) == 2
     err = capsys.readouterr().err.strip()
     assert "normalized" in err and "\n" not in err
+
+
+def test_tensorization_keeps_a_bound_a_bound() -> None:
+    """C_P(product) = max_i C_P,i: with one factor only bounded below, the max is a lower bound
+    (never an estimate); with one bounded above and none below, an upper bound; both: neither."""
+    from gsmtheory.numeric import PoincareResult, tensorization
+
+    exact = PoincareResult(4.0, 0.0, "gaussian", side="exact")
+    est = PoincareResult(2.0, 1e-9, "green")
+    low = PoincareResult(10.0, 0.0, "rayleigh_ritz", status="bound", side="lower_bound", lower=10.0)
+    up = PoincareResult(3.0, 0.0, "bakry_emery", status="bound", side="upper_bound", upper=3.0)
+    assert (tensorization([exact, est]).side, tensorization([exact, est]).status) == ("estimate", "ok")
+    assert tensorization([exact, exact]).side == "exact"
+    t = tensorization([exact, low])
+    assert (t.side, t.status, t.poincare_constant, t.lower) == ("lower_bound", "bound", 10.0, 10.0)
+    t = tensorization([exact, up])
+    assert (t.side, t.status) == ("upper_bound", "bound") and t.upper is None  # the exact factor has none
+    assert tensorization([low, up]).side == "bracket"
