@@ -23,7 +23,7 @@ HELP = ("asymptotic covariances of the GSM estimator (sandwich) and the MLE (inv
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """SPEC, --method, --rtol, --samples, --no-poincare."""
     add_spec_argument(parser)
-    parser.add_argument("--method", choices=["auto", "quadrature", "monte_carlo"], default="auto",
+    parser.add_argument("--method", choices=["auto", "quadrature", "monte-carlo"], default="auto",
                         help="quadrature (d <= 2) or Monte Carlo from exact samples (default auto)")
     parser.add_argument("--rtol", type=float, default=1e-10,
                         help="quadrature: stop when Gamma changes by less than rtol*||Gamma|| (default 1e-10)")

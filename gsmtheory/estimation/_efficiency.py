@@ -273,7 +273,7 @@ def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: st
         The target and the diffusion (D); with a Diffusion pass ``model``.
     model : Model, optional
         Overrides the spec's model.
-    method : {"auto", "quadrature", "monte_carlo"}
+    method : {"auto", "quadrature", "monte-carlo"}
         ``auto``: quadrature for d ≤ 2, Monte Carlo from exact mixture samples beyond.
     rtol : float
         Quadrature: relative change of Γ between two resolutions to stop at.
@@ -297,7 +297,7 @@ def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: st
                      "(with the target density at the face) is added to H")
     per_sample = _per_sample_fn(problem)
     if method == "auto":
-        method = "quadrature" if problem.dim <= 2 else "monte_carlo"
+        method = "quadrature" if problem.dim <= 2 else "monte-carlo"
     if method == "quadrature":
         def combine(m: Moments) -> Array:
             a = _assemble(problem, m, bhess)
@@ -313,7 +313,7 @@ def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: st
             return _infinite_efficiency(problem, m, bhess, res, notes)
         if m.divergent:
             notes.append(f"{divergence_reason(m)}: the theorem's smoothness terms are infinite")
-    elif method == "monte_carlo":
+    elif method == "monte-carlo":
         xs = sample_target(problem, samples, seed)
         m = moments(per_sample, _REQUESTS, samples=xs)
         parts = np.array_split(np.arange(samples), 20)
@@ -326,7 +326,7 @@ def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: st
         status, how = "ok", "monte carlo (exact samples; error: 95% half-width from 20 batch means)"
         res = {"samples": samples, "seed": seed}
     else:
-        raise SpecError(f"unknown method {method!r}", "use auto, quadrature or monte_carlo")
+        raise SpecError(f"unknown method {method!r}", "use auto, quadrature or monte-carlo (the spelling of the loss methods too)")
     a = _assemble(problem, m, bhess)
     k = len(P) * len(P)
     gerr, merr = err[:k].reshape(len(P), len(P)), err[k:].reshape(len(P), len(P))

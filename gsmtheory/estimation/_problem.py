@@ -275,7 +275,7 @@ def target_expectation(diffusion: Diffusion, funcs: Callable[[Array], list[Array
 
         return expect_2d(logp2, f, (b[0], b[1]), panels=panels)
     raise ModelError(f"quadrature covers d ≤ 2, this problem has d = {diffusion.dim}",
-                     "use the Monte Carlo methods (method='monte_carlo')")
+                     "use the Monte Carlo methods (method='monte-carlo')")
 
 
 class _BoundaryFn:
