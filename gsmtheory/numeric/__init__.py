@@ -13,24 +13,26 @@ from gsmtheory.numeric._bounds import (
 )
 from gsmtheory.numeric._ctld import (
     CTLDSimulation,
-    LiftedResult,
     beta_cdf,
     conditional_cdf,
     convolve_logpdf_1d,
     ctld_beta_logpdf,
     ctld_joint_logpdf,
-    ctld_loss_spec,
     ctld_poincare,
     ctld_poincare_curve,
-    ctld_poincare_spec,
     lifted_chi_square,
     log_r_functions,
-    mixture_lift_rule,
     sample_beta,
     sample_ctld_joint,
     simulate_ctld,
 )
 from gsmtheory.numeric._ctld_nd import ctld_poincare_nd, ctld_second_moment_bound
+from gsmtheory.numeric._ctld_spec import (
+    LiftedResult,
+    ctld_loss_spec,
+    ctld_poincare_spec,
+    mixture_lift_rule,
+)
 from gsmtheory.numeric._loss_eval import (
     LOSS_METHODS,
     LossEvaluation,

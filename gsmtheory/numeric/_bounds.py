@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.numeric._poincare import PoincareResult
+from gsmtheory.numeric._result import PoincareResult, Side
 from gsmtheory.numeric._spectral1d import (
     _callable,
     _chain,
@@ -230,6 +230,7 @@ def tensorization(results: Sequence[PoincareResult]) -> PoincareResult:
     sides = {r.side for r in results}
     # max of the factor values: a lower bound as soon as one factor is (C_P,i ≥ its value), an
     # upper bound when one is an upper bound and none a lower bound, neither side with both
+    side: Side
     below = bool(sides & {"lower_bound", "bracket"})
     above = bool(sides & {"upper_bound", "bracket"})
     if below and above:

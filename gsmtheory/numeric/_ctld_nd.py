@@ -59,7 +59,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError
-from gsmtheory.numeric._poincare import PoincareResult
+from gsmtheory.numeric._ctld import ctld_beta_logpdf, ctld_joint_logpdf, ctld_poincare
+from gsmtheory.numeric._reduce import reduce_mixture
+from gsmtheory.numeric._result import PoincareResult
+from gsmtheory.numeric._spectral3d import ctld_grid, ctld_poincare_3d, poincare_3d
+from gsmtheory.symbolic import GaussianMixture
 
 __all__ = ["ctld_poincare_nd", "ctld_second_moment_bound"]
 
@@ -72,7 +76,6 @@ def ctld_second_moment_bound(params: Any, sigma2: float) -> float:
 
     r is smooth on [0, β_max]; 400 panels of 8 nodes resolve it far beyond the digits used.
     """
-    from gsmtheory.numeric._ctld import ctld_beta_logpdf
 
     t, w = np.polynomial.legendre.leggauss(8)
     edges = np.linspace(0.0, float(params.beta_max), 401)
@@ -126,10 +129,6 @@ def ctld_poincare_nd(mixture: Any, params: Any, *, resolution: float = 1.0, rtol
         method ``"ctld-sectors"``, ``side="estimate"``; resolution holds both sectors'
         results, d, k, m, σ² and the lower bound E_r[s²].
     """
-    from gsmtheory.numeric._ctld import ctld_joint_logpdf, ctld_poincare
-    from gsmtheory.numeric._reduce import reduce_mixture
-    from gsmtheory.numeric._spectral3d import _ctld_grid, ctld_poincare_3d, poincare_3d
-    from gsmtheory.symbolic import GaussianMixture
 
     red = reduce_mixture(mixture)
     d, k, m = red.ambient_dim, red.reduced_dim, red.complement_dim
@@ -157,7 +156,7 @@ def ctld_poincare_nd(mixture: Any, params: Any, *, resolution: float = 1.0, rtol
     lam = float(params.lambda_min)
     fake = GaussianMixture(tuple((float(row[0]), 0.0) for row in a), mix_u.weights,
                            ((float(red.reduced.covariance[0, 0]), 0.0), (0.0, sigma2)))
-    box, stretch, shape = _ctld_grid(fake, params, resolution, tail)
+    box, stretch, shape = ctld_grid(fake, params, resolution, tail)
     b_lo, b_hi = box[2]
     s_lo, s_hi = math.sqrt(sigma2 + lam * b_lo), math.sqrt(sigma2 + lam * b_hi)
     t_lo, t_hi = _radial_range(m, tail)

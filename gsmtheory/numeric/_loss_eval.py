@@ -16,65 +16,19 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.compile import compile_expr
+from gsmtheory.numeric._loss_record import LossEvaluation, loss_points
+from gsmtheory.numeric._loss_torch import torch_mc_loss
 from gsmtheory.numeric._mixture import mixture_logpdf
 from gsmtheory.numeric._quadrature import NEGLIGIBLE_MASS, expect_1d, expect_2d
 from gsmtheory.symbolic import GSMLoss, kinks_1d
 
 __all__ = ["LOSS_METHODS", "LossEvaluation", "evaluate_gsm_loss", "sample_mixture"]
-
-
-@dataclass(frozen=True)
-class LossEvaluation:
-    """GSM loss values at parameter points, with error estimates and the method used.
-
-    ``status``: ``ok``, ``not_converged`` (an error above its tolerance), ``heavy_tail`` (2D: p
-    has mass at the edge of the integrated box; the error includes it) or ``divergent`` (a loss
-    is infinite, e.g. E_p[ℓ_θ′²] = ∞ under a heavy tail: value inf, error inf).
-    """
-
-    points: tuple[tuple[tuple[str, float], ...], ...]
-    explicit: tuple[float, ...]
-    implicit: tuple[float, ...]
-    boundary: tuple[float, ...]
-    explicit_error: tuple[float, ...]
-    implicit_error: tuple[float, ...]
-    constant: float
-    method: str
-    resolution: dict[str, Any] = field(default_factory=dict)
-    status: str = "ok"
-
-    @property
-    def difference(self) -> tuple[float, ...]:
-        """implicit − explicit at each point; theory: the same constant −½E_p[∇ℓᵀD∇ℓ] everywhere."""
-        return tuple(i - e for i, e in zip(self.implicit, self.explicit, strict=True))
-
-    @property
-    def implicit_without_boundary(self) -> tuple[float, ...]:
-        """What the implicit form gives if the boundary terms are (wrongly) dropped."""
-        return tuple(i - b for i, b in zip(self.implicit, self.boundary, strict=True))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON keys of `gsmtheory loss` (DESIGN.md §4)."""
-        return {
-            "at": [dict(p) for p in self.points],
-            "explicit": list(self.explicit),
-            "implicit": list(self.implicit),
-            "boundary": list(self.boundary),
-            "difference": list(self.difference),
-            "expected_difference": -self.constant,
-            "explicit_error": list(self.explicit_error),
-            "implicit_error": list(self.implicit_error),
-            "method": self.method,
-            "resolution": self.resolution,
-            "status": self.status,
-        }
 
 
 def sample_mixture(mixture: Any, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
@@ -84,26 +38,6 @@ def sample_mixture(mixture: Any, n: int, seed: int | np.random.Generator = 0) ->
     chol = np.linalg.cholesky(np.asarray(mixture.covariance, dtype=float))
     comp = rng.choice(len(mixture.weights), size=n, p=np.asarray(mixture.weights, dtype=float))
     return means[comp] + rng.standard_normal((n, means.shape[1])) @ chol.T
-
-
-def _points(loss: GSMLoss, at: Sequence[Mapping[str, float]]) -> list[tuple[float, ...]]:
-    names = [str(p) for p in loss.model.params]
-    out = []
-    for point in at:
-        unknown = set(point) - set(names)
-        if unknown:
-            raise SpecError(f"--at names unknown parameter(s) {', '.join(sorted(unknown))}",
-                            f"use the model params: {', '.join(names)}")
-        missing = [n for n in names if n not in point]
-        if missing:
-            raise SpecError(f"--at lacks {', '.join(missing)}", f"give every parameter, e.g. --at {names[0]}=1.0")
-        values = tuple(float(point[n]) for n in names)
-        if not all(math.isfinite(v) for v in values):
-            raise NumericalError("--at values must be finite", "give finite numbers")
-        out.append(values)
-    if not out:
-        raise SpecError("no parameter point given", "pass --at name=value at least once")
-    return out
 
 
 #: ``method`` values of :func:`evaluate_gsm_loss`
@@ -136,7 +70,6 @@ def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panel
     if method not in LOSS_METHODS:
         raise SpecError(f"unknown loss method {method!r}", f"use one of {', '.join(LOSS_METHODS)}")
     if method == "torch-mc":
-        from gsmtheory.numeric._loss_torch import torch_mc_loss
 
         return torch_mc_loss(loss, at, device=device, samples=mc_samples, seed=seed)
     diffusion = loss.diffusion
@@ -154,7 +87,7 @@ def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panel
     else:
         def logp_arr(*xs: np.ndarray) -> np.ndarray:
             return np.asarray(logp(*xs), dtype=float)
-    points = _points(loss, at)
+    points = loss_points(loss, at)
     d = diffusion.dim
     bounds = [(float(lo), float(hi)) for lo, hi in diffusion.domain]
     explicit, implicit, boundary, e_err, i_err = [], [], [], [], []

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from gsmtheory._device import batch_size, resolve_device
 from gsmtheory._errors import SpecError
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric._loss_eval import LossEvaluation, _points
+from gsmtheory.numeric._loss_record import LossEvaluation, loss_points
 from gsmtheory.symbolic import GSMLoss
 
 __all__ = ["torch_mc_loss"]
@@ -60,7 +60,7 @@ def torch_mc_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, device: s
     if samples < 2:
         raise SpecError(f"samples must be at least 2, got {samples}", "give samples = 100000")
     names = [str(t) for t in loss.model.params]
-    points = _points(loss, at)
+    points = loss_points(loss, at)
     dev = torch.device(resolve_device(device))
     d = diffusion.dim
     f = compile_expr((*diffusion.coords, *loss.model.params), [loss.explicit, loss.implicit, loss.constant],

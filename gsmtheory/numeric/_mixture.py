@@ -35,7 +35,7 @@ __all__ = [
 _LOG_2PI = float(np.log(2.0 * np.pi))
 
 
-def _unpack(mixture: Any) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+def unpack_mixture(mixture: Any) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     if hasattr(mixture, "means") and hasattr(mixture, "weights") and hasattr(mixture, "covariance"):
         means, weights, cov = mixture.means, mixture.weights, mixture.covariance
     else:
@@ -63,7 +63,7 @@ def _components(mixture: Any, x: ArrayLike, s: ArrayLike) -> tuple[
         NDArray[np.float64]]:
     """Return (a, r, v, inv_eig, U): log weights a (..., K), responsibilities r (..., K),
     v_k = (Σ+sI)⁻¹(x−μ_k) (..., K, d), 1/(e+s) (..., d) and the eigenvectors U."""
-    m, w, c = _unpack(mixture)
+    m, w, c = unpack_mixture(mixture)
     d = m.shape[1]
     xa = np.asarray(x, dtype=np.float64)
     if d == 1 and (xa.ndim == 0 or xa.shape[-1] != 1):

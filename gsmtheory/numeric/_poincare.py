@@ -1,4 +1,4 @@
-r"""Poincaré constants: the result record and the dispatcher from a symbolic diffusion.
+r"""Poincaré constants: the dispatcher from a symbolic diffusion to the solvers.
 
 C_P is the smallest C with Var_p(g) ≤ C · E(g), E(g) = E_p[∇gᵀ D ∇g] (DESIGN.md §1); the
 spectral gap of the reversible generator is 1/C_P. :func:`poincare_constant` chooses the
@@ -23,147 +23,24 @@ method from the structure of the diffusion:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from gsmtheory._errors import NumericalError
-from gsmtheory._json import plain
+import numpy as np
+import sympy as sp
 
-__all__ = ["PoincareResult", "poincare_constant"]
+from gsmtheory._errors import ModelError, NumericalError, SpecError
+from gsmtheory.compile import compile_expr
+from gsmtheory.numeric._bounds import gaussian_poincare_constant, tensorization
+from gsmtheory.numeric._mixture import mixture_logpdf
+from gsmtheory.numeric._reduce import reduce_mixture, reduced_poincare
+from gsmtheory.numeric._result import PoincareResult
+from gsmtheory.numeric._spectral1d import poincare_1d
+from gsmtheory.numeric._spectral2d import poincare_2d
+from gsmtheory.numeric._spectral_nd import rayleigh_ritz
+from gsmtheory.symbolic import diffusion_ends
 
-Side = Literal["estimate", "upper_bound", "lower_bound", "exact", "bracket"]
-_SIDES = ("estimate", "upper_bound", "lower_bound", "exact", "bracket")
-_STATUSES = ("ok", "not_converged", "bound", "no_poincare", "overflow", "failed")
+__all__ = ["PoincareResult", "poincare_constant"]  # the record is re-exported from ._result
 
-
-@dataclass(frozen=True)
-class PoincareResult:
-    r"""A Poincaré constant C_P (Var_p g ≤ C_P E(g)) with its error and provenance.
-
-    Attributes
-    ----------
-    poincare_constant : float
-        C_P (``inf`` when no Poincaré inequality holds or it overflows float64).
-    spectral_gap : float
-        1 / C_P.
-    error_estimate : float
-        Absolute error estimate of ``poincare_constant`` (from refinement, or 0 for closed
-        forms); ``relative_error`` is error_estimate / C_P.
-    method : str
-        ``"green"``, ``"fv"``, ``"fv2d"``, ``"gaussian"``, ``"tensorization"``,
-        ``"rayleigh_ritz"``, ``"muckenhoupt"``, ``"bakry_emery"``, ``"holley_stroock"``,
-        ``"rayleigh_quotient"``, ``"degenerate"``, ...
-    resolution : dict
-        What was used: cells per level, values per level, quadrature nodes, basis degree.
-    status : str
-        ``"ok"`` (converged to the requested tolerance), ``"not_converged"``, ``"bound"``
-        (a one-sided bound), ``"no_poincare"`` (C_P = ∞), ``"overflow"``, ``"failed"``.
-    message : str
-        One line for a human.
-    side : str
-        What the number certifies: ``"estimate"`` (two-sided approximation with the error
-        estimate), ``"exact"`` (closed form), ``"lower_bound"``, ``"upper_bound"`` or
-        ``"bracket"`` (then ``lower``/``upper`` hold the bracket).
-    truncation : tuple of (lo, hi)
-        The domain actually used, per coordinate.
-    log_poincare_constant : float
-        log C_P, finite even where C_P overflows float64.
-    lower, upper : float or None
-        A certified bracket where one is known: ``lower`` from a Rayleigh quotient (any test
-        function g gives Var(g)/E(g) ≤ C_P) or 1/σ (σ the bottom of the essential spectrum),
-        ``upper`` from Muckenhoupt (1D, 4B), Bakry–Émery, Holley–Stroock or a closed form. A
-        converged estimate outside [lower, upper] (beyond its error estimate) raises
-        :class:`NumericalError`: it is a bug, never an answer.
-    """
-
-    poincare_constant: float
-    error_estimate: float
-    method: str
-    resolution: Mapping[str, Any] = field(default_factory=dict)
-    status: str = "ok"
-    message: str = ""
-    side: Side = "estimate"
-    truncation: tuple[tuple[float, float], ...] = ()
-    log_poincare_constant: float | None = None
-    lower: float | None = None
-    upper: float | None = None
-
-    def __post_init__(self) -> None:
-        c = float(self.poincare_constant)
-        if math.isnan(c) or c < 0:
-            raise NumericalError(f"Poincaré constant {c} is NaN or negative",
-                                 "report the failure through status='failed' instead")
-        if self.side not in _SIDES:
-            raise NumericalError(f"side {self.side!r} is not one of {_SIDES}", "use one of them")
-        if self.status not in _STATUSES:
-            raise NumericalError(f"status {self.status!r} is not one of {_STATUSES}",
-                                 "use one of them")
-        object.__setattr__(self, "poincare_constant", c)
-        object.__setattr__(self, "error_estimate", float(self.error_estimate))
-        object.__setattr__(self, "truncation",
-                           tuple((float(a), float(b)) for a, b in self.truncation))
-        lo_, up_ = self.lower, self.upper
-        if lo_ is not None and up_ is not None and float(lo_) > float(up_) * (1 + 1e-9):
-            raise NumericalError(f"certified bounds cross: lower {lo_} > upper {up_}",
-                                 "this is a bug in the bounds; report the target")
-        if self.status == "ok" and math.isfinite(c):
-            e = float(self.error_estimate)
-            if lo_ is not None and c + e < float(lo_) * (1 - 1e-9):
-                raise NumericalError(
-                    f"estimate C_P = {c:.10g} ± {e:.2g} lies below its certified lower bound "
-                    f"{lo_:.10g}", "the estimate is wrong: do not use it; report the target")
-            if up_ is not None and c - e > float(up_) * (1 + 1e-9):
-                raise NumericalError(
-                    f"estimate C_P = {c:.10g} ± {e:.2g} lies above its upper bound {up_:.10g}",
-                    "the estimate is wrong: do not use it; report the target")
-        if self.log_poincare_constant is None:
-            object.__setattr__(self, "log_poincare_constant",
-                               math.log(c) if c > 0 else -math.inf)
-
-    @property
-    def spectral_gap(self) -> float:
-        """1 / C_P (0 when C_P = ∞)."""
-        c = self.poincare_constant
-        if math.isinf(c):
-            return 0.0
-        if c == 0:
-            return math.inf
-        return 1.0 / c
-
-    @property
-    def relative_error(self) -> float:
-        """error_estimate / C_P."""
-        c = self.poincare_constant
-        if c == 0 or math.isinf(c):
-            return math.nan if self.error_estimate else 0.0
-        return self.error_estimate / c
-
-    @property
-    def ok(self) -> bool:
-        """True when the value is trustworthy to its error estimate."""
-        return self.status in ("ok", "bound")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict with the keys of DESIGN.md §4 ``poincare`` (and provenance)."""
-        return plain({
-            "poincare_constant": self.poincare_constant,
-            "spectral_gap": self.spectral_gap,
-            "error_estimate": self.error_estimate,
-            "relative_error": self.relative_error,
-            "log_poincare_constant": self.log_poincare_constant,
-            "method": self.method,
-            "resolution": dict(self.resolution),
-            "status": self.status,
-            "message": self.message,
-            "side": self.side,
-            "truncation": [list(t) for t in self.truncation],
-            "lower": self.lower,
-            "upper": self.upper,
-        })
-
-
-# ----------------------------------------------------------------------------- dispatcher
 def _no_poincare(why: str) -> PoincareResult:
     return PoincareResult(math.inf, 0.0, "degenerate", {}, "no_poincare",
                           f"no Poincaré inequality: {why} (C_P = inf)", "exact",
@@ -186,17 +63,6 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
     quick : bool
         Looser default tolerances.
     """
-    import numpy as np
-    import sympy as sp
-
-    from gsmtheory._errors import ModelError, SpecError
-    from gsmtheory.compile import compile_expr
-    from gsmtheory.numeric._bounds import gaussian_poincare_constant, tensorization
-    from gsmtheory.numeric._mixture import mixture_logpdf
-    from gsmtheory.numeric._spectral1d import poincare_1d
-    from gsmtheory.numeric._spectral2d import poincare_2d
-    from gsmtheory.numeric._spectral_nd import rayleigh_ritz
-    from gsmtheory.symbolic import diffusion_ends
 
     coords = tuple(diffusion.coords)
     d = len(coords)
@@ -228,7 +94,6 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
     # mixture under constant D is (mixture along U) ⊗ (Gaussian on U^⊥); reduce first, then solve
     # the reduced problem with the 1D/2D solvers. Used whenever it lowers the dimension.
     if method == "auto" and mixture is not None and const_D and infinite:
-        from gsmtheory.numeric._reduce import reduce_mixture, reduced_poincare
 
         Dm = np.array(D.tolist(), dtype=float)
         if reduce_mixture(mixture, Dm).reduced_dim < d:
@@ -324,8 +189,6 @@ def _at_the_end(ell: Any, Dx: Any, c: Any, interval: tuple[float, float], kw: di
     |e|·ε stay resolved; None when that does not apply (the caller solves in x)."""
     import sympy as sp
 
-    from gsmtheory.compile import compile_expr
-    from gsmtheory.numeric._spectral1d import poincare_1d
 
     lo, hi = interval
     ends = kw.get("log_ends") or (False, False)

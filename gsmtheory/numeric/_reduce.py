@@ -42,7 +42,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gsmtheory._errors import NumericalError, SpecError
-from gsmtheory.numeric._poincare import PoincareResult
+from gsmtheory.numeric._mixture import mixture_logpdf, unpack_mixture
+from gsmtheory.numeric._result import PoincareResult
+from gsmtheory.numeric._spectral1d import poincare_1d
+from gsmtheory.numeric._spectral2d import poincare_2d
+from gsmtheory.numeric._spectral_nd import rayleigh_ritz
 
 __all__ = ["MixtureReduction", "ReducedMixture", "reduce_mixture", "reduced_poincare"]
 
@@ -132,12 +136,6 @@ class MixtureReduction:
     def to_reduced(self, x: ArrayLike) -> Array:
         """u = Bᵀ W x for points x of shape (..., d)."""
         return np.asarray(x, dtype=np.float64) @ self.whitening.T @ self.basis
-
-
-def _unpack(mixture: Any) -> tuple[Array, Array, Array]:
-    from gsmtheory.numeric._mixture import _unpack as unpack
-
-    return unpack(mixture)
 
 
 def _whiten(D: ArrayLike | None, d: int) -> Array:
@@ -298,7 +296,7 @@ def reduce_mixture(mixture: Any, D: ArrayLike | None = None, *, eig_rtol: float 
         The reduced mixture along U (dimension k: K − 1 or fewer for isotropic Σ), the
         basis, and the Gaussian factor's C_P = λ_max(S_⊥) (module docstring).
     """
-    means, weights, cov = _unpack(mixture)
+    means, weights, cov = unpack_mixture(mixture)
     d = means.shape[1]
     W = _whiten(D, d)
     m = _apply(W, means)
@@ -322,11 +320,6 @@ def reduce_mixture(mixture: Any, D: ArrayLike | None = None, *, eig_rtol: float 
 
 
 def _solve_reduced(red: ReducedMixture, rtol: float | None, quick: bool) -> PoincareResult:
-    from gsmtheory.numeric._mixture import mixture_logpdf
-    from gsmtheory.numeric._spectral1d import poincare_1d
-    from gsmtheory.numeric._spectral2d import poincare_2d
-    from gsmtheory.numeric._spectral_nd import rayleigh_ritz
-
     k = red.dim
     if k == 1:
         rt = rtol if rtol is not None else (1e-6 if quick else 1e-8)

@@ -48,7 +48,7 @@ from scipy.linalg import eigh, eigh_tridiagonal, eigvalsh
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.numeric._poincare import PoincareResult, Side
+from gsmtheory.numeric._result import PoincareResult, Side
 
 __all__ = ["poincare_1d"]
 

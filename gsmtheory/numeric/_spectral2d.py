@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.numeric._poincare import PoincareResult, Side
+from gsmtheory.numeric._result import PoincareResult, Side
 from gsmtheory.numeric._spectral1d import _extended_map, _Map, _probe_points, extrapolate
 
 __all__ = ["poincare_2d"]

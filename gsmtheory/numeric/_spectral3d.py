@@ -49,7 +49,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.numeric._poincare import PoincareResult
+from gsmtheory.numeric._ctld import ctld_beta_logpdf, ctld_joint_logpdf
+from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._spectral2d import _top_pinv
 
 __all__ = ["ctld_poincare_3d", "poincare_3d"]
@@ -395,7 +396,6 @@ def _beta_range(mixture: Any, params: Any, tail: float) -> tuple[float, float]:
     The joint density at (x, β) is at most r(β)/Z_r · max_k N(0; 0, Σ + λβI), so β is kept
     where log r(β) − ½ log det(Σ + λβI) lies within ``tail`` of its maximum over [0, β_max].
     """
-    from gsmtheory.numeric._ctld import ctld_beta_logpdf
 
     b_max = float(params.beta_max)
     bs = np.linspace(0.0, b_max, 4001)
@@ -407,7 +407,7 @@ def _beta_range(mixture: Any, params: Any, tail: float) -> tuple[float, float]:
     return float(bs[max(int(ok[0]) - 1, 0)]), b_max
 
 
-def _ctld_grid(mixture: Any, params: Any, resolution: float, tail: float, *, xy_density: float = 2.5,
+def ctld_grid(mixture: Any, params: Any, resolution: float, tail: float, *, xy_density: float = 2.5,
                beta_density: float = 1.0) -> tuple[list[tuple[float, float]], list[Stretch], list[int]]:
     """Box, stretch and base shape of the CTLD lift of a 2D mixture (:func:`ctld_poincare_3d`).
 
@@ -457,9 +457,8 @@ def ctld_poincare_3d(mixture: Any, params: Any, *, resolution: float = 1.0, rtol
     """
     if mixture.dim != 2:
         raise SpecError(f"ctld_poincare_3d needs a 2D mixture (got {mixture.dim}D)", "use a 2D mixture")
-    from gsmtheory.numeric._ctld import ctld_joint_logpdf
 
-    box, stretch, shape = _ctld_grid(mixture, params, resolution, tail)
+    box, stretch, shape = ctld_grid(mixture, params, resolution, tail)
 
     def ell(x: Array, y: Array, b: Array) -> Array:
         xx, yy, bb = np.broadcast_arrays(x, y, b)

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import SpecError
-from gsmtheory.numeric._poincare import PoincareResult
+from gsmtheory.numeric._result import PoincareResult
 
 __all__ = ["rayleigh_ritz"]
 

@@ -11,7 +11,7 @@ import pytest
 from gsmtheory._errors import SpecError
 from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d, poincare_1d, poincare_3d
 from gsmtheory.numeric._ctld import ctld_joint_logpdf
-from gsmtheory.numeric._spectral3d import _ctld_grid, _faces
+from gsmtheory.numeric._spectral3d import _faces, ctld_grid
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 
 V = (1.0, 2.0, 0.5)
@@ -92,7 +92,7 @@ def test_ctld_grid_on_a_product_with_a_known_constant(m: float) -> None:
     # (ctld_poincare, accurate to ~1e-7), on the very grid and extrapolation of the 2D lift
     two, one = _mixtures(m)
     params = ctld_parameters(one)
-    box, stretch, shape = _ctld_grid(two, ctld_parameters(two), 1.0, 40.0)
+    box, stretch, shape = ctld_grid(two, ctld_parameters(two), 1.0, 40.0)
 
     def ell(x: np.ndarray, y: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.asarray(ctld_joint_logpdf(one, params, x, b)) - 0.5 * y**2
