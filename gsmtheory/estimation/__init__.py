@@ -4,7 +4,6 @@ from gsmtheory.estimation._ctld import (
     CTLDEfficiency,
     CTLDProblem,
     ctld_efficiency,
-    ctld_efficiency_spec,
     ctld_empirical_loss,
     ctld_empirical_terms,
     ctld_problem,
@@ -12,6 +11,7 @@ from gsmtheory.estimation._ctld import (
 from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
 from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
 from gsmtheory.estimation._ctld_reduce import ctld_efficiency_along_u, ctld_efficiency_reduced
+from gsmtheory.estimation._ctld_spec import ctld_efficiency_spec
 from gsmtheory.estimation._dimension import DimensionScaling, dimension_scaling, exponent_in_d
 from gsmtheory.estimation._efficiency import (
     Efficiency,

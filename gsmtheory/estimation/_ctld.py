@@ -53,7 +53,6 @@ __all__ = [
     "CTLDEfficiency",
     "CTLDProblem",
     "ctld_efficiency",
-    "ctld_efficiency_spec",
     "ctld_empirical_loss",
     "ctld_empirical_terms",
     "ctld_problem",
@@ -474,7 +473,7 @@ def ctld_efficiency(problem: CTLDProblem, *, panels: int = 6, nh: int = 8) -> CT
                           hi["H"], err, method, {**res, "score_mean_at_truth": hi["mean"].tolist()})
 
 
-def _lifted_smoothness(problem: CTLDProblem, panels: int, nh: int) -> tuple[float, float]:
+def lifted_smoothness(problem: CTLDProblem, panels: int, nh: int) -> tuple[float, float]:
     r"""‖Cov(J∇ℓ)‖ and ‖Cov(∇_θΔℓ_θ)‖ on the joint at θ*, with z = (x, β), J = ∇_θ∇_zℓ_θ."""
     m = problem.loss.model
     z = m.coords
@@ -497,66 +496,6 @@ def _lifted_smoothness(problem: CTLDProblem, panels: int, nh: int) -> tuple[floa
     ca = eaa - np.outer(ea, ea)
     cb = ebb - np.outer(eb, eb)
     return float(np.linalg.norm(ca, 2)), float(np.linalg.norm(cb, 2))
-
-
-def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: bool = True,
-                         **overrides: object) -> CTLDEfficiency:
-    r"""CTLD efficiency of a spec with a ``[ctld]`` table (or the defaults), with C_P and the theorem.
-
-    Γ_CTLD (faces from the same data points), Γ_vanilla, Γ_MLE (original) and the lifted
-    Γ_MLE = E_r[I_{p^β}]⁻¹ as in :func:`ctld_efficiency`; with ``poincare`` also C_P of the
-    lifted chain (:func:`gsmtheory.numeric.ctld_poincare` for d = 1, the 3D finite-volume
-    :func:`gsmtheory.numeric.ctld_poincare_3d` for d = 2) and the general theorem applied to
-    the lift (Qin & Risteski 2023, Thm. 2 with the CTLD generator):
-    ‖Γ‖ ≤ 2·C_P²·‖Γ_MLE,lifted‖²·(‖Cov(J∇ℓ)‖ + ‖Cov(∇_θΔℓ_θ)‖) on (x, β), J = ∇_θ∇_(x,β)ℓ_θ,
-    where Γ is the estimator from joint samples (faces known; the bulk-only theorem ignores
-    the β-faces, so the check reports lhs with and without the shared-data face terms).
-    Mixtures in d ≥ 3 go to :func:`gsmtheory.estimation.ctld_efficiency_reduced` (the 1D problem
-    along the means' span plus a closed-form term; C_P by angular sectors; no theorem), and where
-    no reduction applies to :func:`gsmtheory.estimation.ctld_efficiency_monte_carlo` (standard
-    errors from batches; no C_P).
-    """
-    from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d
-
-    if spec.diffusion.dim >= 3 and spec.diffusion.mixture is not None:  # issue #14: reduce to 1D along U
-        from gsmtheory._errors import ModelError
-        from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
-        from gsmtheory.estimation._ctld_reduce import ctld_efficiency_reduced
-
-        try:
-            return ctld_efficiency_reduced(spec, panels=panels, nh=nh, poincare=poincare, **overrides)
-        except ModelError as exc:  # no reduction: Monte Carlo with standard errors, no C_P
-            from dataclasses import replace as _replace
-
-            mc_problem = ctld_problem(spec, **overrides)
-            mc = ctld_efficiency_monte_carlo(mc_problem)
-            return _replace(mc, ctld=mc_problem.params,
-                            resolution={**mc.resolution, "why_not_reduced": str(exc)})
-    problem = ctld_problem(spec, **overrides)
-    eff = ctld_efficiency(problem, panels=panels, nh=nh)
-    pr = None
-    theorem = None
-    if poincare and problem.dim <= 2:
-        if problem.dim == 1:
-            pr = ctld_poincare(problem.target, problem.params, cells=8)
-        else:
-            pr = ctld_poincare_3d(problem.target, problem.params, resolution=0.8, rtol=1e-2)
-        s_a, s_b = _lifted_smoothness(problem, 2 * panels, 2 * nh)
-        c_p = pr.poincare_constant
-        mle_norm = float(np.linalg.norm(eff.mle_lifted, 2))
-        base = c_p ** 2 * mle_norm ** 2 * (s_a + s_b)
-        lhs = float(np.linalg.norm(eff.gsm_covariance_exact_faces, 2))
-        lhs_shared = float(np.linalg.norm(eff.gsm_covariance, 2))
-        theorem = {"lhs": lhs, "lhs_shared_data_faces": lhs_shared, "rhs": 2.0 * base, "constant": 2.0,
-                   "poincare_constant": c_p, "mle_norm": mle_norm, "baseline": "lifted",
-                   "smoothness": {"cov_J_grad_l": s_a, "cov_grad_theta_laplacian": s_b},
-                   "needed_constant": lhs / base if base > 0 else math.inf,
-                   "slack": 2.0 * base / lhs if lhs > 0 else math.inf, "holds": bool(lhs <= 2.0 * base),
-                   "statement": "||Gamma_CTLD|| <= 2 C_P(lift)^2 ||Gamma_MLE,lifted||^2 (||Cov(J grad l)|| + "
-                                "||Cov(grad_theta lap l)||) on (x, beta); faces ignored by the bound"}
-    from dataclasses import replace
-
-    return replace(eff, ctld=problem.params, poincare=pr, theorem=theorem)
 
 
 # ---------------------------------------------------------------------------- fits

@@ -25,6 +25,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import SpecError
+from gsmtheory.estimation._ctld import CTLDEfficiency
+from gsmtheory.numeric import sample_beta, sample_mixture
 
 __all__ = ["ctld_efficiency_monte_carlo"]
 
@@ -37,7 +39,6 @@ def _flat(x: Array, d: int) -> Array:
 
 
 def _draws(problem: Any, n: int, rng: np.random.Generator) -> dict[str, Array]:
-    from gsmtheory.numeric import sample_beta, sample_mixture
 
     th = [float(t) for t in problem.truth]
     P, d = problem.n_params, problem.dim
@@ -86,7 +87,6 @@ def ctld_efficiency_monte_carlo(problem: Any, *, samples: int = 200_000, batches
     Returns a :class:`gsmtheory.estimation.CTLDEfficiency` whose ``resolution`` holds the
     standard error of every matrix (``standard_errors``) and the sample sizes.
     """
-    from gsmtheory.estimation._ctld import CTLDEfficiency
 
     if batches < 4 or samples < 100 * batches:
         raise SpecError(f"{samples} samples in {batches} batches is too few",

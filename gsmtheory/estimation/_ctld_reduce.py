@@ -41,6 +41,9 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError
 from gsmtheory.compile import compile_expr
+from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
+from gsmtheory.numeric import ctld_poincare_nd, reduce_mixture
+from gsmtheory.symbolic import ctld_parameters, parse_spec
 
 __all__ = ["ctld_efficiency_along_u", "ctld_efficiency_reduced"]
 
@@ -89,7 +92,6 @@ def _check_model(spec: Any, red: Any) -> list[str]:
 def _along_u_spec(red: Any, params: Any, u_means: list[str], weights: list[str], names: list[str],
                   truth: Array, name: str) -> Any:
     """The 1D spec along U: target Σ w_k N(a_k, S_U), model means u_means(θ), the full [ctld] constants."""
-    from gsmtheory.symbolic import parse_spec
 
     a = red.reduced.means[:, 0]
     text = "\n".join([
@@ -116,7 +118,6 @@ def _along_u_spec(red: Any, params: Any, u_means: list[str], weights: list[str],
 
 
 def _reduction(mixture: Any) -> tuple[Any, int, float]:
-    from gsmtheory.numeric import reduce_mixture
 
     red = reduce_mixture(mixture)
     d, k, m = red.ambient_dim, red.reduced_dim, red.complement_dim
@@ -166,8 +167,6 @@ def ctld_efficiency_along_u(mixture: Any, params: Any, u_means: list[str], weigh
 
 def _assemble(one_spec: Any, mixture: Any, params: Any, d: int, m: int, sigma2: float, panels: int, nh: int,
               poincare: bool) -> Any:
-    from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
-    from gsmtheory.numeric import ctld_poincare_nd
 
     one = ctld_problem(one_spec)
     eff = ctld_efficiency(one, panels=panels, nh=nh)
@@ -210,7 +209,6 @@ def _free_means(spec: Any) -> list[tuple[int, int]] | None:
 
 def _perp_spec(red: Any, params: Any, sigma2: float, weights: list[str], name: str) -> Any:
     """The 2D (u, v₁) problem whose model moves the v₁-coordinates of the means (b_k, truth 0)."""
-    from gsmtheory.symbolic import parse_spec
 
     a = red.reduced.means[:, 0]
     kk = len(a)
@@ -247,7 +245,6 @@ def _free_means_efficiency(spec: Any, slots: list[tuple[int, int]], params: Any,
     remaining Gaussian directions (the same argument as along U). Cross blocks vanish by the
     reflections v ↦ −v and v_j ↦ −v_j, which fix θ*.
     """
-    from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
 
     mix = spec.diffusion.mixture
     red, m, sigma2 = _reduction(mix)
@@ -311,7 +308,6 @@ def ctld_efficiency_reduced(spec: Any, *, panels: int = 6, nh: int = 8, poincare
     (:func:`gsmtheory.numeric.ctld_poincare_nd`); the general theorem is not evaluated
     (its smoothness terms are not reduced).
     """
-    from gsmtheory.symbolic import ctld_parameters
 
     params = ctld_parameters(spec.diffusion, spec.ctld, constants=spec.constants_map, **overrides)  # type: ignore[arg-type]
     slots = _free_means(spec)

@@ -1,0 +1,77 @@
+r"""CTLD efficiency of a spec: the d ≤ 2 quadrature, the reduction along U for d ≥ 3, or Monte Carlo.
+
+The spec-facing entry of the annealed estimator's covariances, kept apart from the problem
+and its quadrature in :mod:`._ctld` so that the reduction (:mod:`._ctld_reduce`) and the Monte
+Carlo fallback (:mod:`._ctld_mc`), which build on :mod:`._ctld`, are chosen here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from gsmtheory._errors import ModelError
+from gsmtheory.estimation._ctld import (
+    CTLDEfficiency,
+    ctld_efficiency,
+    ctld_problem,
+    lifted_smoothness,
+)
+from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
+from gsmtheory.estimation._ctld_reduce import ctld_efficiency_reduced
+from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d
+from gsmtheory.symbolic import Spec
+
+__all__ = ["ctld_efficiency_spec"]
+
+
+def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: bool = True,
+                         **overrides: object) -> CTLDEfficiency:
+    r"""CTLD efficiency of a spec with a ``[ctld]`` table (or the defaults), with C_P and the theorem.
+
+    Γ_CTLD (faces from the same data points), Γ_vanilla, Γ_MLE (original) and the lifted
+    Γ_MLE = E_r[I_{p^β}]⁻¹ as in :func:`ctld_efficiency`; with ``poincare`` also C_P of the
+    lifted chain (:func:`gsmtheory.numeric.ctld_poincare` for d = 1, the 3D finite-volume
+    :func:`gsmtheory.numeric.ctld_poincare_3d` for d = 2) and the general theorem applied to
+    the lift (Qin & Risteski 2023, Thm. 2 with the CTLD generator):
+    ‖Γ‖ ≤ 2·C_P²·‖Γ_MLE,lifted‖²·(‖Cov(J∇ℓ)‖ + ‖Cov(∇_θΔℓ_θ)‖) on (x, β), J = ∇_θ∇_(x,β)ℓ_θ,
+    where Γ is the estimator from joint samples (faces known; the bulk-only theorem ignores
+    the β-faces, so the check reports lhs with and without the shared-data face terms).
+    Mixtures in d ≥ 3 go to :func:`gsmtheory.estimation.ctld_efficiency_reduced` (the 1D problem
+    along the means' span plus a closed-form term; C_P by angular sectors; no theorem), and where
+    no reduction applies to :func:`gsmtheory.estimation.ctld_efficiency_monte_carlo` (standard
+    errors from batches; no C_P).
+    """
+    if spec.diffusion.dim >= 3 and spec.diffusion.mixture is not None:  # issue #14: reduce to 1D along U
+        try:
+            return ctld_efficiency_reduced(spec, panels=panels, nh=nh, poincare=poincare, **overrides)
+        except ModelError as exc:  # no reduction: Monte Carlo with standard errors, no C_P
+            mc_problem = ctld_problem(spec, **overrides)
+            mc = ctld_efficiency_monte_carlo(mc_problem)
+            return replace(mc, ctld=mc_problem.params,
+                            resolution={**mc.resolution, "why_not_reduced": str(exc)})
+    problem = ctld_problem(spec, **overrides)
+    eff = ctld_efficiency(problem, panels=panels, nh=nh)
+    pr = None
+    theorem = None
+    if poincare and problem.dim <= 2:
+        if problem.dim == 1:
+            pr = ctld_poincare(problem.target, problem.params, cells=8)
+        else:
+            pr = ctld_poincare_3d(problem.target, problem.params, resolution=0.8, rtol=1e-2)
+        s_a, s_b = lifted_smoothness(problem, 2 * panels, 2 * nh)
+        c_p = pr.poincare_constant
+        mle_norm = float(np.linalg.norm(eff.mle_lifted, 2))
+        base = c_p ** 2 * mle_norm ** 2 * (s_a + s_b)
+        lhs = float(np.linalg.norm(eff.gsm_covariance_exact_faces, 2))
+        lhs_shared = float(np.linalg.norm(eff.gsm_covariance, 2))
+        theorem = {"lhs": lhs, "lhs_shared_data_faces": lhs_shared, "rhs": 2.0 * base, "constant": 2.0,
+                   "poincare_constant": c_p, "mle_norm": mle_norm, "baseline": "lifted",
+                   "smoothness": {"cov_J_grad_l": s_a, "cov_grad_theta_laplacian": s_b},
+                   "needed_constant": lhs / base if base > 0 else math.inf,
+                   "slack": 2.0 * base / lhs if lhs > 0 else math.inf, "holds": bool(lhs <= 2.0 * base),
+                   "statement": "||Gamma_CTLD|| <= 2 C_P(lift)^2 ||Gamma_MLE,lifted||^2 (||Cov(J grad l)|| + "
+                                "||Cov(grad_theta lap l)||) on (x, beta); faces ignored by the bound"}
+    return replace(eff, ctld=problem.params, poincare=pr, theorem=theorem)
