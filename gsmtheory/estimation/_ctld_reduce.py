@@ -54,6 +54,12 @@ def _number(x: float) -> str:
     return repr(float(x))
 
 
+def _ctld_table(params: Any) -> list[str]:
+    """The ``[ctld]`` lines that reproduce ``params`` (λ, diam, β_max, log r) in a generated spec."""
+    return ["[ctld]", f"lambda_min = {_number(params.lambda_min)}", f"diameter = {_number(params.diameter)}",
+            f"beta_max = {_number(params.beta_max)}", f'log_r = "{params.log_r}"', ""]
+
+
 def _check_model(spec: Any, red: Any) -> list[str]:
     """The model's means along U as expressions (u = bᵀμ_k(θ)); a one-line error when not a U-model."""
     d = red.ambient_dim
@@ -107,12 +113,7 @@ def _along_u_spec(red: Any, params: Any, u_means: list[str], weights: list[str],
         "means = [" + ", ".join(f'["{e}"]' for e in u_means) + "]",
         "weights = [" + ", ".join(f'"{w}"' for w in weights) + "]",
         f"covariance = [[{_number(red.reduced.covariance[0, 0])}]]",
-        "[ctld]",
-        f"lambda_min = {_number(params.lambda_min)}",
-        f"diameter = {_number(params.diameter)}",
-        f"beta_max = {_number(params.beta_max)}",
-        f'log_r = "{params.log_r}"',
-        "",
+        *_ctld_table(params),
     ])
     return parse_spec(text, name=name)
 
@@ -226,12 +227,7 @@ def _perp_spec(red: Any, params: Any, sigma2: float, weights: list[str], name: s
         "means = [" + ", ".join(f'[{_number(v)}, "b{k}"]' for k, v in enumerate(a)) + "]",
         "weights = [" + ", ".join(f'"{w}"' for w in weights) + "]",
         f"covariance = [[{su}, 0.0], [0.0, {_number(sigma2)}]]",
-        "[ctld]",
-        f"lambda_min = {_number(params.lambda_min)}",
-        f"diameter = {_number(params.diameter)}",
-        f"beta_max = {_number(params.beta_max)}",
-        f'log_r = "{params.log_r}"',
-        "",
+        *_ctld_table(params),
     ])
     return parse_spec(text, name=name)
 

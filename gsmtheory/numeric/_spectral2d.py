@@ -252,7 +252,33 @@ def _axis_map(dfun: Callable[[Array, Array], tuple[Array, Array, Array]], side: 
     return _Map(side[0], side[1], kind)
 
 
-def _top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
+def reversible_matrix(lpk: Array, edges: list[tuple[Any, Any, Array]], keep: NDArray[Any], new_index: NDArray[Any],
+                      diag: Array) -> Any:
+    r"""The symmetrized generator −Π^{1/2} L Π^{-1/2} of a reversible chain, plus ``diag``, as CSC.
+
+    For an edge (i, j) of log-conductance c (c = log(π_i q_ij) = log(π_j q_ji)) the off-diagonal
+    entry is −e^{c − (ℓ_i + ℓ_j)/2} and each end gains e^{c − ℓ_i} on the diagonal (ℓ = log π
+    of the kept cells, ``lpk``); edges touching a dropped cell are left out. ``diag`` carries a
+    potential (0 for the plain generator).
+    """
+    n = lpk.size
+    rows, cols, vals = [], [], []
+    diag = np.asarray(diag, dtype=np.float64).copy()
+    for a, b, lc in edges:
+        ok = keep[a] & keep[b] & np.isfinite(lc)
+        ia, ib, c = new_index[a[ok]], new_index[b[ok]], lc[ok]
+        off = -np.exp(c - 0.5 * (lpk[ia] + lpk[ib]))
+        rows += [ia, ib]
+        cols += [ib, ia]
+        vals += [off, off]
+        diag += np.bincount(ia, np.exp(c - lpk[ia]), minlength=n)
+        diag += np.bincount(ib, np.exp(c - lpk[ib]), minlength=n)
+    return sps.coo_matrix((np.concatenate([*vals, diag]),
+                           (np.concatenate([*rows, np.arange(n)]),
+                            np.concatenate([*cols, np.arange(n)]))), shape=(n, n)).tocsc()
+
+
+def top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
               tol: float, *, symmetric_lu: bool = False, ncv: int = 30,
               vector: bool = False) -> Any:
     """C_P of the chain: top eigenvalue of A⁺ (grounded LU + Lanczos); used in 2D and 3D.
@@ -272,20 +298,7 @@ def _top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
         if vector:
             return math.nan, f"only {n} cells carry mass: refine the grid", None
         return math.nan, f"only {n} cells carry mass: refine the grid"
-    rows, cols, vals = [], [], []
-    diag = np.zeros(n)
-    for a, b, lc in edges:
-        ok = keep[a] & keep[b] & np.isfinite(lc)
-        ia, ib, c = new_index[a[ok]], new_index[b[ok]], lc[ok]
-        off = -np.exp(c - 0.5 * (lpk[ia] + lpk[ib]))
-        rows += [ia, ib]
-        cols += [ib, ia]
-        vals += [off, off]
-        diag += np.bincount(ia, np.exp(c - lpk[ia]), minlength=n)
-        diag += np.bincount(ib, np.exp(c - lpk[ib]), minlength=n)
-    A = sps.coo_matrix((np.concatenate([*vals, diag]),
-                        (np.concatenate([*rows, np.arange(n)]),
-                         np.concatenate([*cols, np.arange(n)]))), shape=(n, n)).tocsc()
+    A = reversible_matrix(lpk, edges, keep, new_index, np.zeros(n))
     v0 = np.exp(0.5 * (lpk - float(np.max(lpk))))
     v0 /= np.linalg.norm(v0)
     r = int(np.argmax(lpk))
@@ -442,8 +455,8 @@ def poincare_2d(log_density: LogDensity2, diffusion: Diffusion2,
             break
         mx2, nx2 = (mx, nx) if emx is None else (emx[0], emx[1])
         my2, ny2 = (my, ny) if emy is None else (emy[0], emy[1])
-        c1, _ = _top_pinv(*_chain2d(log_density, dfun, mx, my, nx, ny), 700.0, tol=1e-12)
-        c2, _ = _top_pinv(*_chain2d(log_density, dfun, mx2, my2, nx2, ny2), 700.0, tol=1e-12)
+        c1, _ = top_pinv(*_chain2d(log_density, dfun, mx, my, nx, ny), 700.0, tol=1e-12)
+        c2, _ = top_pinv(*_chain2d(log_density, dfun, mx2, my2, nx2, ny2), 700.0, tol=1e-12)
         if not (math.isfinite(c1) and math.isfinite(c2) and c1 > 0):
             trunc_rel = 0.0
             break
@@ -471,7 +484,7 @@ def poincare_2d(log_density: LogDensity2, diffusion: Diffusion2,
             break
         lp, edges = _chain2d(log_density, dfun, mx, my, gx, gy)
         small = bounds and (max(gx, gy) <= 32 or k == 0)
-        out = _top_pinv(lp, edges, 700.0, tol=1e-12, vector=small)
+        out = top_pinv(lp, edges, 700.0, tol=1e-12, vector=small)
         cp, note = out[0], out[1]
         if small:
             fvec, fgrid = out[2], [gx, gy]

@@ -51,7 +51,7 @@ from numpy.typing import NDArray
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.numeric._ctld import ctld_beta_logpdf, ctld_joint_logpdf
 from gsmtheory.numeric._result import PoincareResult
-from gsmtheory.numeric._spectral2d import _top_pinv
+from gsmtheory.numeric._spectral2d import reversible_matrix, top_pinv
 
 __all__ = ["ctld_poincare_3d", "poincare_3d"]
 
@@ -138,11 +138,10 @@ def _top_inv(lp: Array, edges: list[tuple[Any, Any, Array]], pot: Array, floor: 
              tol: float, ncv: int = 20) -> tuple[float, str]:
     """sup_f Σπf² / (Σc(Δf)² + Σπ V f²) with V > 0: top eigenvalue of (A + diag V)⁻¹, no grounding.
 
-    A is the symmetrized generator of :func:`_top_pinv`; with a positive potential V the form is
+    A is the symmetrized generator of :func:`top_pinv`; with a positive potential V the form is
     definite, so no mean-zero constraint and no grounding are needed (sectors ℓ ≥ 1 of a
     rotation-invariant problem, :mod:`gsmtheory.numeric._ctld_nd`).
     """
-    import scipy.sparse as sps
     from scipy.sparse.linalg import LinearOperator, eigsh, splu
 
     keep = lp >= float(np.max(lp)) - floor
@@ -152,22 +151,10 @@ def _top_inv(lp: Array, edges: list[tuple[Any, Any, Array]], pot: Array, floor: 
     n = lpk.size
     if n < 3:
         return math.nan, f"only {n} cells carry mass: refine the grid"
-    rows, cols, vals = [], [], []
-    diag = np.asarray(pot, dtype=np.float64)[keep].copy()
+    diag = np.asarray(pot, dtype=np.float64)[keep]
     if not (np.all(np.isfinite(diag)) and np.all(diag >= 0)):
         raise NumericalError("the potential is negative or not finite", "give V >= 0")
-    for a, b, lc in edges:
-        ok = keep[a] & keep[b] & np.isfinite(lc)
-        ia, ib, c = new_index[a[ok]], new_index[b[ok]], lc[ok]
-        off = -np.exp(c - 0.5 * (lpk[ia] + lpk[ib]))
-        rows += [ia, ib]
-        cols += [ib, ia]
-        vals += [off, off]
-        diag += np.bincount(ia, np.exp(c - lpk[ia]), minlength=n)
-        diag += np.bincount(ib, np.exp(c - lpk[ib]), minlength=n)
-    A = sps.coo_matrix((np.concatenate([*vals, diag]),
-                        (np.concatenate([*rows, np.arange(n)]),
-                         np.concatenate([*cols, np.arange(n)]))), shape=(n, n)).tocsc()
+    A = reversible_matrix(lpk, edges, keep, new_index, diag)
     try:
         lu = splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
     except RuntimeError as exc:
@@ -186,7 +173,7 @@ def _solve(log_density: LogDensity3, sides: Sequence[tuple[float, float]], n: Se
     faces = [_faces(lo, hi, k, s) for (lo, hi), k, s in zip(sides, n, st)]
     lp, edges = _chain3d(log_density, faces)
     if potential is None:
-        cp, note = _top_pinv(lp, edges, tail, tol=1e-12, symmetric_lu=True, ncv=20)
+        cp, note = top_pinv(lp, edges, tail, tol=1e-12, symmetric_lu=True, ncv=20)
     else:
         centres = np.meshgrid(*[0.5 * (f[1:] + f[:-1]) for f in faces], indexing="ij")
         with np.errstate(all="ignore"):
