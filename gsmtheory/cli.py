@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
+from gsmtheory import __version__
 from gsmtheory._errors import GSMError
 from gsmtheory._json import plain
 
@@ -44,8 +45,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _build_parser(command: str | None) -> tuple[_Parser, ModuleType | None]:
-    from gsmtheory import __version__
-
     parser = _Parser(prog="gsmtheory", description="Generalized score matching, executable.")
     parser.add_argument("--version", action="version", version=f"gsmtheory {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

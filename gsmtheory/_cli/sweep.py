@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from gsmtheory._errors import GSMError
+from gsmtheory.sweep import draw_report, load_sweep, run_sweep
 
 NAME = "sweep"
 HELP = ("Run a parameter sweep (a spec, a task, a grid over its constants) into a resumable "
@@ -29,8 +30,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the sweep (or the report) and return its JSON summary."""
-    from gsmtheory.sweep import draw_report, load_sweep, run_sweep
-
     if args.report is not None:
         if args.sweep is not None or args.store is not None:
             raise GSMError("--report takes a store only", "use 'gsmtheory sweep --report DB [--out DIR]'")

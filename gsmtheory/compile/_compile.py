@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, reduce
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -74,8 +75,6 @@ class CompiledFunction:
             if isinstance(value, torch.Tensor):
                 return value if value.is_floating_point() else value.to(torch.float64)
             return torch.as_tensor(np.asarray(value, dtype=np.float64))
-        import mpmath
-
         return mpmath.mpmathify(value)
 
     def _broadcast(self, results: list[Any], inputs: list[Any]) -> list[Any]:

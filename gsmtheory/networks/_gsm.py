@@ -38,6 +38,7 @@ from gsmtheory.networks._autograd import (
     network_score,
     weighted_divergence,
 )
+from gsmtheory.numeric import expect_1d
 from gsmtheory.symbolic import Diffusion
 
 __all__ = ["Face", "GSMNetworkLoss", "gsm_network_loss", "takes_noise_level"]
@@ -91,8 +92,6 @@ def _face_vanishes(diffusion: Diffusion, index: int, at: sp.Expr) -> bool:
 
 def _target_face_density(diffusion: Diffusion, at: float) -> float:
     """p(at) of the diffusion's own target, normalized by 1D quadrature."""
-    from gsmtheory.numeric import expect_1d
-
     logp = compile_expr(diffusion.coords, diffusion.log_density, "numpy")
 
     def ell(y: np.ndarray) -> np.ndarray:

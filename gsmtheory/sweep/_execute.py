@@ -23,6 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from distributed import Client
+from tqdm import tqdm
+
+from gsmtheory import __version__
 from gsmtheory._device import resolve_device
 from gsmtheory._errors import GSMError
 from gsmtheory.sweep._store import open_store
@@ -106,10 +110,6 @@ def _executor(workers: int, scheduler: str | None, connect_timeout: float = 20.0
             pool.shutdown(wait=True, cancel_futures=True)
         return
     try:
-        from distributed import Client
-    except ImportError:  # pragma: no cover - dask[distributed] is a dependency
-        raise GSMError("--scheduler needs dask.distributed", "pip install 'dask[distributed]'") from None
-    try:
         client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise GSMError(f"cannot reach the Dask scheduler at {scheduler!r} ({type(exc).__name__})",
@@ -159,10 +159,6 @@ def run_sweep(sweep: SweepFile, store: str | Path, *, workers: int | None = None
     SweepSummary
         total, written, skipped (already ``ok`` in the store), failed (stored as ``error``).
     """
-    from tqdm import tqdm
-
-    from gsmtheory import __version__
-
     start = time.perf_counter()
     if workers is not None and (isinstance(workers, bool) or workers < 1):
         raise GSMError(f"--workers must be a positive integer, got {workers}", "give --workers 1 or more")

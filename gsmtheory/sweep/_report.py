@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
 from gsmtheory._errors import GSMError
 from gsmtheory.sweep._store import StoredRow, read_rows, read_sweeps
 
@@ -86,11 +89,6 @@ def _slug(text: str) -> str:
 
 
 def _plot(rows: list[StoredRow], key: str, param: str, title: str, path: Path) -> bool:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     lines: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for row in rows:
         value = scalar_results(row.result).get(key)
@@ -102,25 +100,24 @@ def _plot(rows: list[StoredRow], key: str, param: str, title: str, path: Path) -
     ys = [y for pts in lines.values() for _, y in pts]
     if len(set(xs)) < 2:
         return False
-    fig, ax = plt.subplots(figsize=(6.0, 4.0), dpi=100)
-    try:
-        for label, pts in sorted(lines.items()):
-            pts.sort()
-            ax.plot([x for x, _ in pts], [y for _, y in pts], marker="o", label=label or None)
-        if _log_axis(ys):
-            ax.set_yscale("log")
-        if _log_axis(xs):
-            ax.set_xscale("log")
-        ax.set_xlabel(param)
-        ax.set_ylabel(key)
-        ax.set_title(title, fontsize=9)
-        ax.grid(True, which="both", alpha=0.3)
-        if 1 < len(lines) <= 10:
-            ax.legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(path, format="png")
-    finally:
-        plt.close(fig)
+    fig = Figure(figsize=(6.0, 4.0), dpi=100)  # no pyplot: no global figure state to close
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for label, pts in sorted(lines.items()):
+        pts.sort()
+        ax.plot([x for x, _ in pts], [y for _, y in pts], marker="o", label=label or None)
+    if _log_axis(ys):
+        ax.set_yscale("log")
+    if _log_axis(xs):
+        ax.set_xscale("log")
+    ax.set_xlabel(param)
+    ax.set_ylabel(key)
+    ax.set_title(title, fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    if 1 < len(lines) <= 10:
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
     return True
 
 

@@ -20,6 +20,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import mpmath
 import sympy as sp
 
 from gsmtheory._errors import ModelError, SpecError
@@ -338,8 +339,6 @@ def ctld_stationarity(lifted: Diffusion, *, points: int = 8, seed: int = 0) -> C
     n·J = 0 holds on the faces β ∈ {0, β_max}. (A direct ``Diffusion.stationarity()`` on the
     lifted log-sum-exp is slow: it expands the residual; this proves it for a generic ℓ.)
     """
-    import mpmath
-
     if not (lifted.D - sp.eye(lifted.dim)).is_zero_matrix or not lifted.Q.is_zero_matrix:
         raise SpecError("ctld_stationarity expects the identity CTLD diffusion", "pass ctld_lift(...)")
     f = sp.Function("ell")(*lifted.coords)

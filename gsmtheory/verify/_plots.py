@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
 from gsmtheory.verify._record import ClaimRecord
 
 __all__ = ["STANDARD_PLOTS", "PlotOutcome", "collect_plots", "render_plots"]
@@ -96,9 +99,6 @@ def _finite_pairs(s: dict[str, Any], xscale: str, yscale: str) -> tuple[list[flo
 
 def _draw(spec: dict[str, Any], path: Path) -> int:
     """Draw one merged plot to ``path``; returns the number of series drawn."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     xscale, yscale = spec.get("xscale", "linear"), spec.get("yscale", "linear")
     fig = Figure(figsize=(6.4, 4.2), dpi=110)
     FigureCanvasAgg(fig)

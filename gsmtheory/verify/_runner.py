@@ -10,6 +10,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
+from tqdm import tqdm
+
 from gsmtheory._errors import GSMError
 from gsmtheory.verify._record import ClaimRecord, Erratum
 from gsmtheory.verify._registry import Check, discover, run_check, select
@@ -78,8 +80,6 @@ def run_checks(checks: Sequence[Check], *, quick: bool = True, progress: bool = 
     ``jobs > 1`` runs the checks in that many spawned worker processes (each re-discovers
     ``package``); the default runs them one after the other in this process.
     """
-    from tqdm import tqdm
-
     if jobs < 1:
         raise GSMError(f"--jobs must be at least 1, got {jobs}", "give a positive number of workers")
     start = time.perf_counter()
