@@ -85,9 +85,11 @@ def projected_chain(mix: GaussianMixture, params: CTLDParameters) -> ProjectedCh
     k = len(mix.weights)
     w = np.asarray(mix.weights, dtype=float)
     chi = np.zeros((k, k))
+    schedule = ctld_schedule(params)
     for i in range(k):
         for j in range(i + 1, k):
-            chi[i, j] = chi[j, i] = max(lifted_chi_square(mix, ctld_schedule(params), i, j), lifted_chi_square(mix, ctld_schedule(params), j, i))
+            chi[i, j] = chi[j, i] = max(lifted_chi_square(mix, schedule, i, j),
+                                        lifted_chi_square(mix, schedule, j, i))
     rates = w[None, :] / np.maximum(chi, 1.0)
     np.fill_diagonal(rates, 0.0)
     q = rates - np.diag(rates.sum(axis=1))

@@ -86,7 +86,8 @@ def _two_d(m: float, quick: bool) -> tuple[float, float, float]:
     spec = load_spec("mixture-2d", constants={"m": m})
     mix = spec.diffusion.mixture
     assert mix is not None  # the catalogue entry is a mixture
-    r = ctld_poincare_3d(mix, ctld_schedule(ctld_parameters(mix)), resolution=0.8 if quick else 1.0, rtol=1e-2 if quick else 1e-3)
+    r = ctld_poincare_3d(mix, ctld_schedule(ctld_parameters(mix)), resolution=0.8 if quick else 1.0,
+                         rtol=1e-2 if quick else 1e-3)
     return r.poincare_constant, r.error_estimate / r.poincare_constant, poincare_constant(spec.diffusion).poincare_constant
 
 

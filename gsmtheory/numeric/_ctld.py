@@ -189,8 +189,8 @@ def ctld_joint_logpdf(target: MixtureLike | Callable[[Array], Array], params: CT
                       x: Array, beta: Array) -> Array:
     r"""log p(x, β) = log r(β) − log Z_r + log p^β(x), normalized on R^d × [0, β_max].
 
-    ``target`` is a Gaussian mixture (:class:`MixtureLike`, closed form; x of shape (..., d) or (...) for d = 1) or a
-    1D log-density callable (numerical convolution).
+    ``target`` is a Gaussian mixture (:class:`MixtureLike`, closed form; x of shape (..., d) or
+    (...) for d = 1) or a 1D log-density callable (numerical convolution).
     """
     log_r, _ = log_r_functions(params)
     b = np.asarray(beta, dtype=float)
@@ -209,12 +209,14 @@ def ctld_joint_logpdf(target: MixtureLike | Callable[[Array], Array], params: CT
                                                    support=getattr(target, "support", None),
                                                    log_normalizer=getattr(target, "log_normalizer", None),
                                                    nodes=getattr(target, "nodes", 4096))
-    raise SpecError("target must be a Gaussian mixture (means, weights, covariance) or a 1D log-density callable", "pass one of them")
+    raise SpecError("target must be a Gaussian mixture (means, weights, covariance) or a 1D "
+                    "log-density callable", "pass one of them")
 
 
 def _as_1d_mixture(target: MixtureLike) -> MixtureLike:
     if not isinstance(target, MixtureLike):
-        raise SpecError("this CTLD computation needs a Gaussian-mixture target", "pass a Gaussian mixture (means, weights, covariance)")
+        raise SpecError("this CTLD computation needs a Gaussian-mixture target",
+                        "pass a Gaussian mixture (means, weights, covariance)")
     return target
 
 

@@ -96,7 +96,8 @@ def test_formula_lift_matches_mixture_lift() -> None:
 def test_lifted_poincare_agrees_with_general_2d_solver() -> None:
     p = ctld_parameters(MIX)
     mine = ctld_poincare(MIX, ctld_schedule(p), cells=8)
-    other = poincare_2d(lambda x, b: ctld_joint_logpdf(MIX, ctld_schedule(p), x, b), 1.0, ((-math.inf, math.inf), (0.0, p.beta_max)))
+    other = poincare_2d(lambda x, b: ctld_joint_logpdf(MIX, ctld_schedule(p), x, b), 1.0,
+                        ((-math.inf, math.inf), (0.0, p.beta_max)))
     assert mine.status == "ok" and mine.relative_error < 1e-3
     assert abs(mine.poincare_constant / other.poincare_constant - 1) < 1e-4
 
