@@ -26,7 +26,7 @@ from gsmtheory.symbolic import diffusion_ends
 __all__ = ["PoincareProblem", "poincare_problem"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: it caches compiled callables and holds arrays
 class PoincareProblem:
     r"""C_P of E(g) = E_p[∇gᵀ D ∇g] for p ∝ e^ℓ on Ω = ∏ [a_i, b_i] (DESIGN.md §1), compiled.
 
