@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from gsmtheory.numeric import ctld_poincare, mixture_logpdf, poincare_1d
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 
 SEPARATIONS = [0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.5, 7.0]
@@ -25,7 +26,7 @@ def main() -> None:
     rows = []
     for m in SEPARATIONS:
         mix = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
-        r = ctld_poincare(mix, ctld_parameters(mix), cells=8)
+        r = ctld_poincare(mix, ctld_schedule(ctld_parameters(mix)), cells=8)
         rows.append({"m": m, "cp": r.poincare_constant, "relative_error": r.relative_error, "status": r.status})
     t_ctld = time.perf_counter() - t0
     t0 = time.perf_counter()

@@ -38,7 +38,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks._util import RESULTS, write_result
-from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d, poincare_constant
+from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d
+from gsmtheory.solve import ctld_schedule, poincare_constant
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters, load_spec
 
 SEPARATIONS = (1.0, 2.0, 4.0, 6.0, 8.0, 10.0)
@@ -67,10 +68,10 @@ def measure(separations: tuple[float, ...] = SEPARATIONS,
             mix2 = spec.diffusion.mixture
             assert mix2 is not None  # the catalogue entry is a mixture
             params = ctld_parameters(mix2)
-            ctld = ctld_poincare_3d(mix2, params, resolution=RESOLUTION, rtol=1e-3)
+            ctld = ctld_poincare_3d(mix2, ctld_schedule(params), resolution=RESOLUTION, rtol=1e-3)
             t2 = time.perf_counter()
             mix1 = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
-            one = ctld_poincare(mix1, ctld_parameters(mix1))
+            one = ctld_poincare(mix1, ctld_schedule(ctld_parameters(mix1)))
             t3 = time.perf_counter()
         res = ctld.resolution
         ctld_row: dict[str, Any] = {
@@ -133,9 +134,9 @@ def _log_ratio(m: float) -> tuple[float, float, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         lang = poincare_constant(spec.diffusion)
-        ctld = ctld_poincare_3d(mix2, ctld_parameters(mix2), resolution=RESOLUTION, rtol=1e-3)
+        ctld = ctld_poincare_3d(mix2, ctld_schedule(ctld_parameters(mix2)), resolution=RESOLUTION, rtol=1e-3)
         mix1 = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
-        one = ctld_poincare(mix1, ctld_parameters(mix1))
+        one = ctld_poincare(mix1, ctld_schedule(ctld_parameters(mix1)))
     err = ctld.error_estimate / ctld.poincare_constant + lang.error_estimate / lang.poincare_constant
     return (math.log(ctld.poincare_constant / lang.poincare_constant), err,
             math.log(one.poincare_constant / lang.poincare_constant))
@@ -182,11 +183,11 @@ def reference_value(d: float, factors: tuple[int, ...] = (2, 3, 4)) -> dict[str,
 
     mix = _mixture(d / 2)
     params = ctld_parameters(mix)
-    box, stretch, shape = _ctld_grid(mix, params, RESOLUTION, 40.0, xy_density=2.0)
+    box, stretch, shape = _ctld_grid(mix, ctld_schedule(params), RESOLUTION, 40.0, xy_density=2.0)
 
     def ell(x: Any, y: Any, b: Any) -> Any:
         xx, yy, bb = np.broadcast_arrays(x, y, b)
-        return np.asarray(ctld_joint_logpdf(mix, params, np.stack([xx, yy], axis=-1), bb))
+        return np.asarray(ctld_joint_logpdf(mix, ctld_schedule(params), np.stack([xx, yy], axis=-1), bb))
 
     t0 = time.perf_counter()
     runs: list[dict[str, Any]] = []

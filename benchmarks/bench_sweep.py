@@ -151,7 +151,7 @@ def bench_monte_carlo(samples: int = 1_000_000) -> dict[str, Any]:
     """The torch Monte Carlo loss at three parameter points: CPU seconds, and CUDA seconds where present."""
     import torch
 
-    from gsmtheory.numeric import evaluate_gsm_loss
+    from gsmtheory.solve import evaluate_gsm_loss
     from gsmtheory.symbolic import gsm_loss, parse_spec
 
     spec = parse_spec(MC_SPEC, name="mc-bench")

@@ -48,6 +48,7 @@ from gsmtheory.networks import (
     langevin,
 )
 from gsmtheory.numeric import mixture_score, sample_mixture
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import CTLDParameters, GaussianMixture, Spec, ctld_parameters, parse_spec
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -194,7 +195,7 @@ def evaluate(net: torch.nn.Module, params: CTLDParameters | None, mix: GaussianM
         grid = np.linspace(0.0, params.beta_max, 20001)
         from gsmtheory.numeric import beta_cdf
 
-        b_med = float(np.interp(0.5, beta_cdf(params, grid), grid))
+        b_med = float(np.interp(0.5, beta_cdf(ctld_schedule(params), grid), grid))
         _, pb = grid_density(net, *BOX, cfg.grid, beta=b_med)
         half = SEPARATION / 2 / math.sqrt(1.0 + b_med * params.lambda_min)
         extra = {"beta_median": b_med, "mass_left_at_beta_median": float(pb[pts[:, 0] < 0].sum()),
@@ -268,7 +269,7 @@ def theory(n_data: int, variants: dict[str, CTLDParameters] | None = None) -> di
     deviation of the fitted weight from n samples.
     """
     from gsmtheory.estimation import ctld_efficiency_spec, efficiency
-    from gsmtheory.numeric import poincare_constant
+    from gsmtheory.solve import poincare_constant
 
     out: dict[str, Any] = {}
     t0 = time.perf_counter()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gsmtheory.numeric import ctld_beta_logpdf, lifted_chi_square
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import CTLDParameters, GaussianMixture
 
 
@@ -55,7 +56,7 @@ def lifted_grid(mix: GaussianMixture, params: CTLDParameters, *, beta_panels: in
     t, w = np.polynomial.legendre.leggauss(16)
     lo, hi = edges[:-1, None], edges[1:, None]
     b = (0.5 * (hi - lo) * t + 0.5 * (hi + lo)).ravel()
-    wb = (0.5 * (hi - lo) * w).ravel() * np.exp(ctld_beta_logpdf(params, b))
+    wb = (0.5 * (hi - lo) * w).ravel() * np.exp(ctld_beta_logpdf(ctld_schedule(params), b))
     means = np.array([mu[0] for mu in mix.means])
     sd = np.sqrt(mix.covariance[0][0] + b * lam)
     u, wu = rule(-1.0, 1.0, x_panels)
@@ -84,9 +85,11 @@ def projected_chain(mix: GaussianMixture, params: CTLDParameters) -> ProjectedCh
     k = len(mix.weights)
     w = np.asarray(mix.weights, dtype=float)
     chi = np.zeros((k, k))
+    schedule = ctld_schedule(params)
     for i in range(k):
         for j in range(i + 1, k):
-            chi[i, j] = chi[j, i] = max(lifted_chi_square(mix, params, i, j), lifted_chi_square(mix, params, j, i))
+            chi[i, j] = chi[j, i] = max(lifted_chi_square(mix, schedule, i, j),
+                                        lifted_chi_square(mix, schedule, j, i))
     rates = w[None, :] / np.maximum(chi, 1.0)
     np.fill_diagonal(rates, 0.0)
     q = rates - np.diag(rates.sum(axis=1))

@@ -41,7 +41,8 @@ import sympy as sp
 from scipy import linalg
 
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric import evaluate_gsm_loss, expect_2d, mixture_logpdf, poincare_constant
+from gsmtheory.numeric import expect_2d, mixture_logpdf
+from gsmtheory.solve import evaluate_gsm_loss, poincare_constant
 from gsmtheory.symbolic import Diffusion, Spec, gsm_loss, load_spec, parse_spec
 from gsmtheory.verify import ClaimRecord, Source, plot, series
 

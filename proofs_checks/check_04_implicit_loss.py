@@ -47,7 +47,7 @@ import numpy as np
 from scipy import stats
 
 from gsmtheory.estimation import ctld_problem
-from gsmtheory.numeric import ctld_loss_spec, evaluate_gsm_loss
+from gsmtheory.solve import ctld_loss_spec, evaluate_gsm_loss
 from gsmtheory.symbolic import Spec, gsm_loss, load_spec, parse_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, plot, series
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from scipy import stats
 
 from gsmtheory.numeric import beta_cdf, conditional_cdf, simulate_ctld
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import ctld_lift_spec, ctld_stationarity, load_spec
 from gsmtheory.verify import ClaimRecord, Source
 
@@ -37,9 +38,9 @@ def check(quick: bool = True) -> ClaimRecord:
     mix = spec.diffusion.mixture
     assert mix is not None
     chains, dt, span = (1500, 0.025, 50.0) if quick else (4000, 0.01, 100.0)
-    sim = simulate_ctld(mix, params, chains=chains, time_span=span, dt=dt, seed=0, x0=-0.5, beta0=0.0)
-    p_beta = float(stats.kstest(beta_cdf(params, sim.beta), "uniform").pvalue)
-    p_x = float(stats.kstest(conditional_cdf(mix, params, sim.x, sim.beta), "uniform").pvalue)
+    sim = simulate_ctld(mix, ctld_schedule(params), chains=chains, time_span=span, dt=dt, seed=0, x0=-0.5, beta0=0.0)
+    p_beta = float(stats.kstest(beta_cdf(ctld_schedule(params), sim.beta), "uniform").pvalue)
+    p_x = float(stats.kstest(conditional_cdf(mix, ctld_schedule(params), sim.x, sim.beta), "uniform").pvalue)
     computed = [p_beta, p_x, 1.0 if sym.verdict else 0.0]
     return ClaimRecord.bound(
         CLAIM_ID, "CTLD leaves r(beta) p^beta(x) stationary (Langevin on (x, beta), beta reflected).",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from gsmtheory.numeric import ctld_beta_logpdf, ctld_poincare, mixture_logpdf
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import ClaimRecord, Source
 
@@ -51,7 +52,7 @@ def check(quick: bool = True) -> ClaimRecord:
         mix = GaussianMixture(((-m,), (m,)), (0.3, 0.7), ((1.0,),))
         params = ctld_parameters(mix)
         b, wb = _rule(0.0, params.beta_max, 24 if quick else 48)
-        wb = wb * np.exp(ctld_beta_logpdf(params, b))
+        wb = wb * np.exp(ctld_beta_logpdf(ctld_schedule(params), b))
         comps = [GaussianMixture((mu,), (1.0,), mix.covariance) for mu in mix.means]
         sd = np.sqrt(1.0 + b.max())
         x, wx = _rule(-m - 12 * sd, m + 12 * sd, 160 if quick else 800)
@@ -71,8 +72,8 @@ def check(quick: bool = True) -> ClaimRecord:
             between = sum(w * (mk - mean_p) ** 2 for w, mk in zip(mix.weights, mean_k, strict=True))
             v_sum = sum(w * v for w, v in zip(mix.weights, var_k, strict=True)) + between
             worst = max(worst, abs(e_p - e_sum) / abs(e_p), abs(var_p - v_sum) / abs(var_p))
-        cp = ctld_poincare(mix, params, cells=8)
-        cp_k = [ctld_poincare(c, params, cells=8).poincare_constant for c in comps]
+        cp = ctld_poincare(mix, ctld_schedule(params), cells=8)
+        cp_k = [ctld_poincare(c, ctld_schedule(params), cells=8).poincare_constant for c in comps]
         rows.append({"m": m, "cp_lifted": cp.poincare_constant, "cp_components": cp_k,
                      "ratio_to_max_component": cp.poincare_constant / max(cp_k)})
     return ClaimRecord.equality(

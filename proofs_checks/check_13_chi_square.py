@@ -21,6 +21,7 @@ import numpy as np
 from scipy import integrate
 
 from gsmtheory.numeric import ctld_beta_logpdf, lifted_chi_square
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import ClaimRecord, Erratum, Source, plot, series
 
@@ -37,7 +38,7 @@ def check(quick: bool = True) -> ClaimRecord:
     for m in ms:
         mix = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
         params = ctld_parameters(mix)
-        chi.append(lifted_chi_square(mix, params, 0, 1))
+        chi.append(lifted_chi_square(mix, ctld_schedule(params), 0, 1))
         bound.append(14 * params.diameter ** 2 / params.lambda_min)
     limit = (integrate.quad(lambda u: np.exp(-6 / u), 0, 14)[0]
              / integrate.quad(lambda u: np.exp(-7 / u), 0, 14)[0] - 1)
@@ -46,12 +47,12 @@ def check(quick: bool = True) -> ClaimRecord:
     params = ctld_parameters(mix)
     t, w = np.polynomial.legendre.leggauss(64)
     b = 0.5 * params.beta_max * (t + 1)
-    wb = 0.5 * params.beta_max * w * np.exp(ctld_beta_logpdf(params, b))
+    wb = 0.5 * params.beta_max * w * np.exp(ctld_beta_logpdf(ctld_schedule(params), b))
     x = np.linspace(-60, 60, 6001)
     s = 1 + b[:, None]
     log_ratio = -2 * (x + 1) ** 2 / (2 * s) + (x - 1) ** 2 / (2 * s) - 0.5 * np.log(2 * np.pi * s)
     direct = float(np.sum(wb * np.trapezoid(np.exp(log_ratio), x, axis=1)) - 1)
-    agree = abs(direct - lifted_chi_square(mix, params, 0, 1))
+    agree = abs(direct - lifted_chi_square(mix, ctld_schedule(params), 0, 1))
     findings = [f"The lifted chi^2 with the reported r and beta_max is {chi[-1]:.4f} at diam = {2 * ms[-1]:g} "
                 f"(bound 14*diam^2/lambda = {bound[-1]:.4g}); it tends to the absolute constant "
                 f"int e^(-6/u) / int e^(-7/u) - 1 = {limit:.4f} (u over (0, 14]), so the bound is loose by a "

@@ -31,13 +31,8 @@ from dataclasses import replace
 import numpy as np
 
 from gsmtheory.estimation import classify_growth
-from gsmtheory.numeric import (
-    ctld_poincare,
-    ctld_poincare_3d,
-    mixture_logpdf,
-    poincare_1d,
-    poincare_constant,
-)
+from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d, mixture_logpdf, poincare_1d
+from gsmtheory.solve import ctld_schedule, poincare_constant
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters, load_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, plot, series
 
@@ -53,7 +48,7 @@ def _mix(m: float, weights: tuple[float, float] = (0.5, 0.5)) -> GaussianMixture
 
 
 def _ctld(mix: GaussianMixture, cells: int = 8) -> tuple[float, float]:
-    r = ctld_poincare(mix, ctld_parameters(mix), cells=cells)
+    r = ctld_poincare(mix, ctld_schedule(ctld_parameters(mix)), cells=cells)
     return r.poincare_constant, r.relative_error
 
 
@@ -91,7 +86,8 @@ def _two_d(m: float, quick: bool) -> tuple[float, float, float]:
     spec = load_spec("mixture-2d", constants={"m": m})
     mix = spec.diffusion.mixture
     assert mix is not None  # the catalogue entry is a mixture
-    r = ctld_poincare_3d(mix, ctld_parameters(mix), resolution=0.8 if quick else 1.0, rtol=1e-2 if quick else 1e-3)
+    r = ctld_poincare_3d(mix, ctld_schedule(ctld_parameters(mix)), resolution=0.8 if quick else 1.0,
+                         rtol=1e-2 if quick else 1e-3)
     return r.poincare_constant, r.error_estimate / r.poincare_constant, poincare_constant(spec.diffusion).poincare_constant
 
 

@@ -24,6 +24,7 @@ from gsmtheory.numeric import (
     mixture_logpdf,
     mixture_score,
 )
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import ClaimRecord, Source
 
@@ -66,9 +67,9 @@ def check(quick: bool = True) -> ClaimRecord:
             bound.append(rhs)
             cases.append({"kind": "1d", "m": m, "w": w, "k": k, "lhs": lhs, "rhs": rhs})
         params = ctld_parameters(mix)
-        _, dlr = log_r_functions(params)
+        _, dlr = log_r_functions(ctld_schedule(params))
         b, wb = _rule(0.0, params.beta_max, 8 if quick else 32)
-        wb = wb * np.exp(ctld_beta_logpdf(params, b))
+        wb = wb * np.exp(ctld_beta_logpdf(ctld_schedule(params), b))
         sd = np.sqrt(1 + params.beta_max)
         xx, wxx = _rule(-m - 12 * sd, m + 12 * sd, 40 if quick else 192)
         X, B = np.meshgrid(xx, b, indexing="ij")

@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from gsmtheory.numeric import ctld_poincare, log_r_functions, poincare_1d
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import ClaimRecord, Erratum, Source, plot, series
 
@@ -37,7 +38,7 @@ def beta_poincare(m: float) -> tuple[float, float, float]:
     """(C_β, its relative error, β_max) for ½N(−m, 1) + ½N(m, 1) with the default r and β_max."""
     mix = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
     params = ctld_parameters(mix)
-    log_r, _ = log_r_functions(params)
+    log_r, _ = log_r_functions(ctld_schedule(params))
     res = poincare_1d(log_r, 1.0, 0.0, params.beta_max, rtol=1e-9)
     return res.poincare_constant, res.relative_error, params.beta_max
 
@@ -49,7 +50,7 @@ def check(quick: bool = True) -> ClaimRecord:
     for m in ms:
         c, e, b = beta_poincare(m)
         mix = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
-        r = ctld_poincare(mix, ctld_parameters(mix), cells=6 if quick else 8)
+        r = ctld_poincare(mix, ctld_schedule(ctld_parameters(mix)), cells=6 if quick else 8)
         cb.append(c)
         cb_err.append(e)
         bmax.append(b)

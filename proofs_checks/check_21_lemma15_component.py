@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from gsmtheory.numeric import ctld_poincare
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import ClaimRecord, Erratum, Source
 from proofs_checks.check_20_lemma29_beta_poincare import beta_poincare
@@ -33,7 +34,7 @@ def component_poincare(m: float, cells: int = 6) -> tuple[float, float]:
     """(C_P, relative error) of the lifted component r(β)N(x; m, 1 + β) of ½N(−m, 1) + ½N(m, 1)."""
     mix = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
     params = ctld_parameters(mix)
-    r = ctld_poincare(GaussianMixture(((m,),), (1.0,), ((1.0,),)), params, cells=cells)
+    r = ctld_poincare(GaussianMixture(((m,),), (1.0,), ((1.0,),)), ctld_schedule(params), cells=cells)
     return r.poincare_constant, r.relative_error
 
 

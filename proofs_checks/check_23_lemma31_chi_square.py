@@ -31,6 +31,7 @@ import math
 import numpy as np
 
 from gsmtheory.numeric import ctld_beta_logpdf, lifted_chi_square
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import ClaimRecord, Erratum, Source
 
@@ -64,7 +65,7 @@ def _beta_integral(log_f, params) -> float:  # type: ignore[no-untyped-def]
     lo, hi = edges[:-1, None], edges[1:, None]
     b = (0.5 * (hi - lo) * t + 0.5 * (hi + lo)).ravel()
     wb = (0.5 * (hi - lo) * w).ravel()
-    lg = ctld_beta_logpdf(params, b) + log_f(b)
+    lg = ctld_beta_logpdf(ctld_schedule(params), b) + log_f(b)
     shift = float(np.max(lg))
     return math.exp(shift) * float(np.sum(wb * np.exp(lg - shift)))
 
@@ -94,7 +95,7 @@ def check(quick: bool = True) -> ClaimRecord:
     for m in ms:
         mix = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
         for reading, d in (("diameter", 2 * m), ("radius", m)):
-            ref = lifted_chi_square(mix, ctld_parameters(mix, diameter=d), 0, 1)
+            ref = lifted_chi_square(mix, ctld_schedule(ctld_parameters(mix, diameter=d)), 0, 1)
             mine = table[f"{reading}, standard chi^2"]["chi_square"][ms.index(m)]
             cross.append(abs(mine - ref) / ref)
     if max(cross) > 1e-6:

@@ -18,6 +18,7 @@ Pass (upper bound): C_P(CTLD) ≤ C(1 + C̄/2)·(1 + the solvers' relative error
 from __future__ import annotations
 
 from gsmtheory.numeric import ctld_poincare
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import ClaimRecord, Source
 from proofs_checks._lifted import projected_chain
@@ -32,8 +33,10 @@ SOURCE = Source("COLT 2024", "Theorem 5, pp. 5-6",
 def assemble(mix: GaussianMixture, cells: int) -> dict[str, float]:
     """Direct C_P(CTLD), max component C_P, C̄ and the Theorem 5 bound for one target."""
     params = ctld_parameters(mix)
-    direct = ctld_poincare(mix, params, cells=cells)
-    comps = [ctld_poincare(GaussianMixture((mu,), (1.0,), mix.covariance), params, cells=cells) for mu in mix.means]
+    schedule = ctld_schedule(params)
+    direct = ctld_poincare(mix, schedule, cells=cells)
+    comps = [ctld_poincare(GaussianMixture((mu,), (1.0,), mix.covariance), schedule, cells=cells)
+             for mu in mix.means]
     c_comp = max(c.poincare_constant for c in comps)
     c_bar = projected_chain(mix, params).poincare_constant
     return {"direct": direct.poincare_constant, "component": c_comp, "c_bar": c_bar,

@@ -25,6 +25,7 @@ import numpy as np
 
 from gsmtheory.estimation import ctld_efficiency, ctld_problem
 from gsmtheory.numeric import ctld_poincare, lifted_chi_square, log_r_functions, poincare_1d
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters, load_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source
 
@@ -38,14 +39,14 @@ SOURCE = Source("COLT 2024", "Assumption 1, p. 8; Definition 6, p. 9",
 def _reading(m: float, d: float, cells: int) -> dict[str, float]:
     mix = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
     params = ctld_parameters(mix, diameter=d)
-    log_r, _ = log_r_functions(params)
+    log_r, _ = log_r_functions(ctld_schedule(params))
     cb = poincare_1d(log_r, 1.0, 0.0, params.beta_max, rtol=1e-9)
-    cp = ctld_poincare(mix, params, cells=cells)
+    cp = ctld_poincare(mix, ctld_schedule(params), cells=cells)
     ends = np.asarray(log_r(np.array([0.0, params.beta_max])), dtype=float)
     return {"D": d, "beta_max": params.beta_max, "log_r_at_0_minus_beta_max": float(ends[0] - ends[1]),
             "c_beta": cb.poincare_constant, "cp_ctld": cp.poincare_constant,
             "rel_error": max(cb.relative_error, cp.relative_error),
-            "chi_square": lifted_chi_square(mix, params, 0, 1)}
+            "chi_square": lifted_chi_square(mix, ctld_schedule(params), 0, 1)}
 
 
 def check(quick: bool = True) -> ClaimRecord:

@@ -101,7 +101,7 @@ def check(quick: bool = True) -> ClaimRecord:
     details: dict[str, Any] = {"m": m, "starts": [list(s) for s in starts], "results": res}
     if not quick:
         from gsmtheory.estimation import fit, sample_target
-        from gsmtheory.numeric import ctld_loss_spec
+        from gsmtheory.solve import ctld_loss_spec
         from gsmtheory.symbolic import parse_spec
         from proofs_checks.check_15_annealed_efficiency import UNEQUAL
         spec = parse_spec(UNEQUAL, constants={"m": m})

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["symbolic", "compile", "numeric", "estimation", "api", "networks", "verify", "sweep", "cli"]
+LAYERS = ["symbolic", "compile", "numeric", "solve", "estimation", "api", "networks", "verify", "sweep", "cli"]
 BASE = {"gsmtheory", "gsmtheory._errors", "gsmtheory._device", "gsmtheory._json"}
 
 
@@ -85,6 +85,49 @@ def test_notebooks_use_public_api_only() -> None:
                 source = "".join(cell["source"])
                 source = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
                 assert _public_violations(source) == [], path.name
+
+
+#: what numeric must not import (DESIGN.md §3: arrays and callables only)
+SYMBOLIC = ("sympy", "gsmtheory.symbolic", "gsmtheory.compile")
+
+
+def _symbolic_imports(source: str) -> list[str]:
+    """Imports of SymPy, gsmtheory.symbolic or gsmtheory.compile, function-local ones included."""
+    tree = ast.parse(source)
+    bad = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + ([f"{node.module}.{a.name}" for a in node.names]
+                                     if node.module == "gsmtheory" else [])
+        bad += [n for n in names if any(n == s or n.startswith(s + ".") for s in SYMBOLIC)]
+    return bad
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "gsmtheory" / "numeric").rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_numeric_takes_arrays_and_callables_only(path: Path) -> None:
+    """No module under gsmtheory/numeric imports SymPy, gsmtheory.symbolic or gsmtheory.compile."""
+    assert _symbolic_imports(path.read_text(encoding="utf-8")) == [], path.name
+
+
+def test_the_sympy_check_catches_a_violation() -> None:
+    assert _symbolic_imports("def f():\n    import sympy as sp\n") == ["sympy"]
+    assert _symbolic_imports("from gsmtheory.compile import compile_expr") == ["gsmtheory.compile"]
+    assert _symbolic_imports("from gsmtheory import symbolic") == ["gsmtheory.symbolic"]
+    assert _symbolic_imports("import numpy as np\nfrom gsmtheory.numeric import poincare_1d") == []
+
+
+def test_importing_numeric_leaves_sympy_out() -> None:
+    """``import gsmtheory.numeric`` in a fresh interpreter does not load SymPy."""
+    import subprocess
+    import sys
+
+    probe = "import sys\nimport gsmtheory.numeric\nprint(sorted(m for m in sys.modules if m.split('.')[0] == 'sympy')[:3])"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
 def test_the_checker_catches_a_violation(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from gsmtheory import api
 from gsmtheory._cli._common import add_spec_argument, parse_at, spec_from_args
 from gsmtheory._cli._lift import add_lift_argument, lift_option
 from gsmtheory._device import DEVICE_CHOICES
-from gsmtheory.numeric import LOSS_METHODS
+from gsmtheory.solve import LOSS_METHODS
 
 NAME = "loss"
 HELP = "evaluate the explicit GSM divergence, its partition-free implicit form and the boundary terms"

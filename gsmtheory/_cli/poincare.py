@@ -12,6 +12,7 @@ from typing import Any
 from gsmtheory import api
 from gsmtheory._cli._common import add_spec_argument, spec_from_args
 from gsmtheory._cli._lift import add_lift_argument, lift_option
+from gsmtheory.solve import POINCARE_METHODS
 
 NAME = "poincare"
 HELP = "Poincaré constant C_P (Var g <= C_P E(g)) and spectral gap, with error estimate and method"
@@ -23,9 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rtol", type=float, default=None,
                         help="target relative error (default 1e-8 in 1D, 1e-4 in 2D, 1e-3 for a CTLD lift)")
     parser.add_argument("--method", default="auto",
-                        choices=["auto", "gaussian", "green", "fv", "fv2d", "tensorization",
-                                 "rayleigh_ritz"],
-                        help="solver (default: chosen from the structure of the diffusion)")
+                        choices=list(POINCARE_METHODS),
+                        help="solver (default: the first registered one that applies, "
+                             "gsmtheory/solve/_registry.py)")
     parser.add_argument("--quick", action="store_true", help="looser default tolerances")
     add_lift_argument(parser)
 

@@ -19,12 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gsmtheory._errors import SpecError
-from gsmtheory.numeric import (
-    ctld_loss_spec,
-    ctld_poincare_spec,
-    evaluate_gsm_loss,
-    poincare_constant,
-)
+from gsmtheory.solve import ctld_loss_spec, ctld_poincare_spec, evaluate_gsm_loss, poincare_constant
 from gsmtheory.symbolic import Spec, gsm_loss
 
 __all__ = ["Answer", "efficiency", "fit", "lifts", "loss", "poincare"]
@@ -95,7 +90,7 @@ def poincare(spec: Spec, *, lift: bool | None = None, rtol: float | None = None,
     lift : bool, optional
         False computes on the target even when the spec has a ``[ctld]`` table.
     rtol, quick
-        Target relative error and looser defaults (see :func:`gsmtheory.numeric.poincare_constant`).
+        Target relative error and looser defaults (see :func:`gsmtheory.solve.poincare_constant`).
     method : str
         Solver of the unlifted target (``"auto"`` on a lift).
     """
@@ -119,7 +114,7 @@ def loss(spec: Spec, at: Sequence[Mapping[str, float]] | None = None, *, lift: b
     at : sequence of {param: value}, optional
         Parameter points (default: the model's truth).
     panels, method, device, samples, seed
-        Quadrature panels; ``method`` of :func:`gsmtheory.numeric.evaluate_gsm_loss` with its
+        Quadrature panels; ``method`` of :func:`gsmtheory.solve.evaluate_gsm_loss` with its
         torch device and Monte Carlo draws (unlifted only: the lift has its own quadrature).
     """
     model = _model_of(spec)

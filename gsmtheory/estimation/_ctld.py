@@ -39,6 +39,7 @@ from gsmtheory.numeric import (
     mixture_logpdf,
     sample_beta,
 )
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import (
     CTLDParameters,
     GaussianMixture,
@@ -226,7 +227,7 @@ class CTLDProblem:
 
     # ---------------------------------------------------------------- quadrature
     def _beta_rule(self, panels: int) -> tuple[Array, Array]:
-        log_r, _ = log_r_functions(self.params)
+        log_r, _ = log_r_functions(ctld_schedule(self.params))
         b, w = _legendre_panels(0.0, self.params.beta_max, panels)
         return b, w * np.exp(log_r(b) - self.log_z_r)
 
@@ -286,7 +287,7 @@ def ctld_problem(spec: Spec, **overrides: object) -> CTLDProblem:
     assert model is not None
     loss = gsm_loss(lifted, model)
     vanilla = gsm_loss(spec.diffusion, spec.model)
-    log_r, _ = log_r_functions(params)
+    log_r, _ = log_r_functions(ctld_schedule(params))
     b, w = _legendre_panels(0.0, params.beta_max, 128)
     lr = log_r(b)
     top = float(np.max(lr))
@@ -527,7 +528,7 @@ def ctld_empirical_terms(problem: CTLDProblem, data: Array, seed: int | np.rando
     n = x.shape[0]
     d = problem.dim
     shape = (n,) if d == 1 else (n, d)
-    beta = sample_beta(problem.params, n, rng)
+    beta = sample_beta(ctld_schedule(problem.params), n, rng)
     lam = problem.params.lambda_min
     scale = np.sqrt(beta * lam) if d == 1 else np.sqrt(beta * lam)[:, None]
     xt = torch.tensor(x + scale * rng.standard_normal(shape), dtype=torch.float64)

@@ -37,6 +37,7 @@ from scipy.optimize import minimize
 from gsmtheory._errors import GSMError, SpecError
 from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
 from gsmtheory.numeric import ctld_poincare, mixture_logpdf, poincare_1d
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import (
     BETA,
     CTLDParameters,
@@ -205,7 +206,7 @@ def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family
     def evaluate(v: dict[str, float], hi: bool) -> tuple[float, float]:
         p = params_of(v)
         if objective == "poincare":
-            r = ctld_poincare(mixture, p, cells=48 if hi else cells)
+            r = ctld_poincare(mixture, ctld_schedule(p), cells=48 if hi else cells)
             return r.poincare_constant, r.relative_error
         problem = ctld_problem(spec, beta_max=p.beta_max, log_r=p.log_r)
         e = ctld_efficiency(problem, panels=6 if hi else 4, nh=8 if hi else 6)
@@ -239,7 +240,7 @@ def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family
     reported = dict(default)  # the reported law: the power family at c = 7, kappa = 0
     p_def = ctld_parameters(mixture)
     if objective == "poincare":
-        rd = ctld_poincare(mixture, p_def, cells=48 if fine else cells)
+        rd = ctld_poincare(mixture, ctld_schedule(p_def), cells=48 if fine else cells)
         v_def, e_def = rd.poincare_constant, rd.relative_error
     else:
         eff = ctld_efficiency(ctld_problem(spec), panels=6 if fine else 4, nh=8 if fine else 6)

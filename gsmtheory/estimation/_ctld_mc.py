@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from gsmtheory._errors import SpecError
 from gsmtheory.estimation._ctld import CTLDEfficiency
 from gsmtheory.numeric import sample_beta, sample_mixture
+from gsmtheory.solve import ctld_schedule
 
 __all__ = ["ctld_efficiency_monte_carlo"]
 
@@ -44,7 +45,7 @@ def _draws(problem: Any, n: int, rng: np.random.Generator) -> dict[str, Array]:
     P, d = problem.n_params, problem.dim
     lam = float(problem.params.lambda_min)
     x = sample_mixture(problem.target, n, rng)
-    beta = sample_beta(problem.params, n, rng)
+    beta = sample_beta(ctld_schedule(problem.params), n, rng)
     xt = x + np.sqrt(beta * lam)[:, None] * rng.standard_normal((n, d))
     out = problem.bulk(_flat(xt, d), beta, th)
     g = np.stack(out[1:1 + P], axis=-1)

@@ -43,6 +43,7 @@ from gsmtheory._errors import ModelError
 from gsmtheory.compile import compile_expr
 from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
 from gsmtheory.numeric import ctld_poincare_nd, reduce_mixture
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import ctld_parameters, parse_spec
 
 __all__ = ["ctld_efficiency_along_u", "ctld_efficiency_reduced"]
@@ -179,7 +180,7 @@ def _assemble(one_spec: Any, mixture: Any, params: Any, d: int, m: int, sigma2: 
     err_extra = float(np.max(np.abs(hi - lo)) / max(float(np.max(np.abs(hi))), 1e-300))
     gsm = eff.gsm_covariance + extra
     error = max(eff.error, err_extra * float(np.max(np.abs(extra))) / max(float(np.max(np.abs(gsm))), 1e-300))
-    pr = ctld_poincare_nd(mixture, params, resolution=0.8, rtol=1e-2) if poincare else None
+    pr = ctld_poincare_nd(mixture, ctld_schedule(params), resolution=0.8, rtol=1e-2) if poincare else None
     res = {**eff.resolution, "reduction": {"ambient_dim": d, "reduced_dim": 1,
                                            "complement_dim": m, "sigma2_perp": sigma2,
                                            "ctld_term": extra.tolist(),

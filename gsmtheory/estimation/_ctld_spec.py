@@ -22,6 +22,7 @@ from gsmtheory.estimation._ctld import (
 from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
 from gsmtheory.estimation._ctld_reduce import ctld_efficiency_reduced
 from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import Spec
 
 __all__ = ["ctld_efficiency_spec"]
@@ -58,9 +59,9 @@ def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: 
     theorem = None
     if poincare and problem.dim <= 2:
         if problem.dim == 1:
-            pr = ctld_poincare(problem.target, problem.params, cells=8)
+            pr = ctld_poincare(problem.target, ctld_schedule(problem.params), cells=8)
         else:
-            pr = ctld_poincare_3d(problem.target, problem.params, resolution=0.8, rtol=1e-2)
+            pr = ctld_poincare_3d(problem.target, ctld_schedule(problem.params), resolution=0.8, rtol=1e-2)
         s_a, s_b = lifted_smoothness(problem, 2 * panels, 2 * nh)
         c_p = pr.poincare_constant
         mle_norm = float(np.linalg.norm(eff.mle_lifted, 2))

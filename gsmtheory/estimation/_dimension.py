@@ -81,6 +81,7 @@ def dimension_scaling(dims: Sequence[int] = (1, 2, 3, 10, 30, 100), separation: 
     """
     from gsmtheory.estimation._ctld_reduce import ctld_efficiency_along_u
     from gsmtheory.numeric import ctld_poincare, ctld_poincare_nd, reduce_mixture, reduced_poincare
+    from gsmtheory.solve import ctld_schedule
     from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 
     m = float(separation)
@@ -95,8 +96,8 @@ def dimension_scaling(dims: Sequence[int] = (1, 2, 3, 10, 30, 100), separation: 
         lang.append(lp.poincare_constant)
         lang_e.append(lp.error_estimate)
         if ctld:
-            c = (ctld_poincare(mix1, params, tolerance=rtol) if d == 1
-                 else ctld_poincare_nd(mix, params, resolution=resolution, rtol=rtol))
+            c = (ctld_poincare(mix1, ctld_schedule(params), tolerance=rtol) if d == 1
+                 else ctld_poincare_nd(mix, ctld_schedule(params), resolution=resolution, rtol=rtol))
             cps.append(c.poincare_constant)
             cps_e.append(c.error_estimate)
         a = reduce_mixture(mix).reduced.means[:, 0]

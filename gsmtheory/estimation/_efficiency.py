@@ -56,7 +56,8 @@ from gsmtheory.estimation._sandwich import (
     moments,
     propagate_error,
 )
-from gsmtheory.numeric import PoincareResult, poincare_constant
+from gsmtheory.numeric import PoincareResult
+from gsmtheory.solve import poincare_constant
 from gsmtheory.symbolic import Diffusion, Model, Spec
 
 __all__ = ["Efficiency", "KeyLemma", "TheoremBound", "TiltEfficiency", "efficiency", "tilt_efficiency"]

@@ -51,6 +51,7 @@ from gsmtheory.networks._autograd import (
 )
 from gsmtheory.networks._gsm import takes_noise_level
 from gsmtheory.numeric import beta_cdf, ctld_beta_logpdf
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import BETA, CTLDParameters, Spec, ctld_parameters
 
 __all__ = ["DSM_WEIGHTS", "BetaSampler", "CTLDNetworkLoss", "DSMNetworkLoss", "ctld_parameters_for"]
@@ -82,7 +83,7 @@ class BetaSampler:
     def __init__(self, params: CTLDParameters) -> None:
         grid = np.linspace(0.0, params.beta_max, _CDF_NODES)
         self.grid = torch.tensor(grid, dtype=torch.float64)
-        self.cdf = torch.tensor(beta_cdf(params, grid), dtype=torch.float64)
+        self.cdf = torch.tensor(beta_cdf(ctld_schedule(params), grid), dtype=torch.float64)
 
     def __call__(self, n: int, like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """n draws in the dtype and on the device of ``like``."""
@@ -150,7 +151,7 @@ class CTLDNetworkLoss(torch.nn.Module):
         self.lam = float(params.lambda_min)
         self.beta_max = float(params.beta_max)
         self._log_r = compile_expr((BETA,), [params.log_r.diff(BETA), params.log_r.diff(BETA, 2)], "torch")
-        logc = ctld_beta_logpdf(params, np.array([0.0, params.beta_max]))
+        logc = ctld_beta_logpdf(ctld_schedule(params), np.array([0.0, params.beta_max]))
         self.face_weights = (math.exp(float(logc[0])), math.exp(float(logc[1])))
         self.sampler = BetaSampler(params)
 

@@ -1,4 +1,8 @@
-"""Arrays in, result records out: quadrature, spectral gaps and bounds, samplers."""
+"""Arrays in, result records out: quadrature, spectral gaps and bounds, samplers.
+
+Arrays and callables only (no SymPy, DESIGN.md §3): a symbolic spec meets these solvers in
+:mod:`gsmtheory.solve`, which compiles it and dispatches here.
+"""
 
 from gsmtheory._device import DEVICE_CHOICES, batch_size, resolve_device
 from gsmtheory.numeric._bounds import (
@@ -12,6 +16,7 @@ from gsmtheory.numeric._bounds import (
     tensorization,
 )
 from gsmtheory.numeric._ctld import (
+    CTLDSchedule,
     CTLDSimulation,
     beta_cdf,
     conditional_cdf,
@@ -27,25 +32,16 @@ from gsmtheory.numeric._ctld import (
     simulate_ctld,
 )
 from gsmtheory.numeric._ctld_nd import ctld_poincare_nd, ctld_second_moment_bound
-from gsmtheory.numeric._ctld_spec import (
-    LiftedResult,
-    ctld_loss_spec,
-    ctld_poincare_spec,
-    mixture_lift_rule,
-)
-from gsmtheory.numeric._loss_eval import (
-    LOSS_METHODS,
-    LossEvaluation,
-    evaluate_gsm_loss,
-    sample_mixture,
-)
 from gsmtheory.numeric._mixture import (
+    MixtureArrays,
+    MixtureLike,
     mixture_dlogpdf_ds,
     mixture_hessian,
+    mixture_lift_rule,
     mixture_logpdf,
     mixture_score,
+    sample_mixture,
 )
-from gsmtheory.numeric._poincare import PoincareResult, poincare_constant
 from gsmtheory.numeric._quadrature import (
     AdaptiveIntegrals,
     Expectation,
@@ -62,6 +58,7 @@ from gsmtheory.numeric._reduce import (
     reduce_mixture,
     reduced_poincare,
 )
+from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._spectral1d import poincare_1d, truncate_support
 from gsmtheory.numeric._spectral2d import poincare_2d
 from gsmtheory.numeric._spectral3d import ctld_poincare_3d, poincare_3d
@@ -69,12 +66,12 @@ from gsmtheory.numeric._spectral_nd import rayleigh_ritz
 
 __all__ = [
     "DEVICE_CHOICES",
-    "LOSS_METHODS",
     "AdaptiveIntegrals",
+    "CTLDSchedule",
     "CTLDSimulation",
     "Expectation",
-    "LiftedResult",
-    "LossEvaluation",
+    "MixtureArrays",
+    "MixtureLike",
     "MixtureReduction",
     "PoincareResult",
     "ReducedMixture",
@@ -87,15 +84,12 @@ __all__ = [
     "convolve_logpdf_1d",
     "ctld_beta_logpdf",
     "ctld_joint_logpdf",
-    "ctld_loss_spec",
     "ctld_poincare",
     "ctld_poincare_3d",
     "ctld_poincare_curve",
     "ctld_poincare_nd",
-    "ctld_poincare_spec",
     "ctld_second_moment_bound",
     "curvature_lower_bound",
-    "evaluate_gsm_loss",
     "expect_1d",
     "expect_2d",
     "gaussian_poincare_constant",
@@ -113,7 +107,6 @@ __all__ = [
     "poincare_1d",
     "poincare_2d",
     "poincare_3d",
-    "poincare_constant",
     "rayleigh_quotient",
     "rayleigh_ritz",
     "reduce_mixture",

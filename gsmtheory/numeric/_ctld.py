@@ -30,17 +30,21 @@ import scipy.sparse.linalg as spla
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.compile import compile_expr
-from gsmtheory.numeric._mixture import mixture_dlogpdf_ds, mixture_logpdf, mixture_score
+from gsmtheory.numeric._mixture import (
+    MixtureLike,
+    mixture_dlogpdf_ds,
+    mixture_logpdf,
+    mixture_score,
+)
 from gsmtheory.numeric._quadrature import (
     expect_1d,
     gauss_legendre_panels,
     support_interval,
 )
 from gsmtheory.numeric._result import PoincareResult
-from gsmtheory.symbolic import BETA, CTLDParameters, GaussianMixture
 
 __all__ = [
+    "CTLDSchedule",
     "CTLDSimulation",
     "beta_cdf",
     "conditional_cdf",
@@ -61,20 +65,48 @@ Array = NDArray[Any]
 
 
 # ---------------------------------------------------------------------------- r(β)
-def log_r_functions(params: CTLDParameters) -> tuple[Callable[[Array], Array], Callable[[Array], Array]]:
-    """(log r, d log r/dβ) compiled from the symbolic log r(β), broadcasting over arrays."""
-    lr = compile_expr((BETA,), [params.log_r, params.log_r.diff(BETA)], "numpy")
+@dataclass(frozen=True)
+class CTLDSchedule:
+    r"""The β side of the lift on arrays: λ, β_max and log r(β) with its derivative, compiled.
 
-    def f(b: Array) -> Array:
-        return np.broadcast_to(np.asarray(lr(np.asarray(b, dtype=float))[0], dtype=float), np.shape(b)).copy()
+    p(x, β) = r(β) p^β(x) / Z_r on R^d × [0, β_max], p^β = p * N(0, βλI) (DESIGN.md §1).
+    :func:`gsmtheory.solve.ctld_schedule` compiles one from a symbolic
+    :class:`gsmtheory.symbolic.CTLDParameters`; the array code here never sees SymPy.
 
-    def df(b: Array) -> Array:
-        return np.broadcast_to(np.asarray(lr(np.asarray(b, dtype=float))[1], dtype=float), np.shape(b)).copy()
+    Attributes
+    ----------
+    lambda_min : float
+        λ > 0, the variance scale of the tempering noise N(0, βλI).
+    beta_max : float
+        Upper reflecting end of β (> 0).
+    log_r, dlog_r : callable
+        β ↦ log r(β) (unnormalized) and d log r/dβ, on float arrays of any shape (same shape out).
+    """
 
-    return f, df
+    lambda_min: float
+    beta_max: float
+    log_r: Callable[[Array], Array]
+    dlog_r: Callable[[Array], Array]
+
+    def __post_init__(self) -> None:
+        for name in ("lambda_min", "beta_max"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
+                raise SpecError(f"CTLD {name} = {v} must be a positive finite number", f"set {name} > 0")
+        if not (callable(self.log_r) and callable(self.dlog_r)):
+            raise SpecError("log r and its derivative must be callables on arrays",
+                            "compile symbolic CTLD parameters with gsmtheory.solve.ctld_schedule")
 
 
-def log_normalizer_r(params: CTLDParameters, panels: int = 64) -> float:
+def log_r_functions(params: CTLDSchedule) -> tuple[Callable[[Array], Array], Callable[[Array], Array]]:
+    """(log r, d log r/dβ) of a compiled schedule, broadcasting over arrays."""
+    if not isinstance(params, CTLDSchedule):
+        raise SpecError(f"the array-level CTLD code takes a CTLDSchedule, not {type(params).__name__}",
+                        "compile symbolic CTLD parameters with gsmtheory.solve.ctld_schedule(params)")
+    return params.log_r, params.dlog_r
+
+
+def log_normalizer_r(params: CTLDSchedule, panels: int = 64) -> float:
     log_r, _ = log_r_functions(params)
     t, w = gauss_legendre_panels(0.0, params.beta_max, panels, 16)
     v = log_r(t)
@@ -82,7 +114,7 @@ def log_normalizer_r(params: CTLDParameters, panels: int = 64) -> float:
     return top + math.log(float(np.sum(w * np.exp(v - top))))
 
 
-def ctld_beta_logpdf(params: CTLDParameters, beta: Array) -> Array:
+def ctld_beta_logpdf(params: CTLDSchedule, beta: Array) -> Array:
     """log of the β-marginal r(β)/Z_r on [0, β_max] (−inf outside)."""
     log_r, _ = log_r_functions(params)
     b = np.asarray(beta, dtype=float)
@@ -153,19 +185,19 @@ def convolve_logpdf_1d(logp: Callable[[Array], Array], x: Array, s: Array | floa
     return out
 
 
-def ctld_joint_logpdf(target: GaussianMixture | Callable[[Array], Array], params: CTLDParameters,
+def ctld_joint_logpdf(target: MixtureLike | Callable[[Array], Array], params: CTLDSchedule,
                       x: Array, beta: Array) -> Array:
     r"""log p(x, β) = log r(β) − log Z_r + log p^β(x), normalized on R^d × [0, β_max].
 
-    ``target`` is a GaussianMixture (closed form; x of shape (..., d) or (...) for d = 1) or a
-    1D log-density callable (numerical convolution).
+    ``target`` is a Gaussian mixture (:class:`MixtureLike`, closed form; x of shape (..., d) or
+    (...) for d = 1) or a 1D log-density callable (numerical convolution).
     """
     log_r, _ = log_r_functions(params)
     b = np.asarray(beta, dtype=float)
     if np.any(b < 0):
         raise NumericalError("beta must be >= 0", "evaluate on [0, beta_max]")
     lz = log_normalizer_r(params)
-    if isinstance(target, GaussianMixture):
+    if isinstance(target, MixtureLike):
         xa = np.asarray(x, dtype=float)
         if target.dim == 1:
             xa, b = np.broadcast_arrays(xa, b)
@@ -177,12 +209,14 @@ def ctld_joint_logpdf(target: GaussianMixture | Callable[[Array], Array], params
                                                    support=getattr(target, "support", None),
                                                    log_normalizer=getattr(target, "log_normalizer", None),
                                                    nodes=getattr(target, "nodes", 4096))
-    raise SpecError("target must be a GaussianMixture or a 1D log-density callable", "pass one of them")
+    raise SpecError("target must be a Gaussian mixture (means, weights, covariance) or a 1D "
+                    "log-density callable", "pass one of them")
 
 
-def _as_1d_mixture(target: GaussianMixture) -> GaussianMixture:
-    if not isinstance(target, GaussianMixture):
-        raise SpecError("this CTLD computation needs a Gaussian-mixture target", "pass a GaussianMixture")
+def _as_1d_mixture(target: MixtureLike) -> MixtureLike:
+    if not isinstance(target, MixtureLike):
+        raise SpecError("this CTLD computation needs a Gaussian-mixture target",
+                        "pass a Gaussian mixture (means, weights, covariance)")
     return target
 
 
@@ -235,7 +269,7 @@ class _Box:
     min_std: float
 
 
-def _lifted_box(mixture: GaussianMixture, params: CTLDParameters, drop: float) -> _Box:
+def _lifted_box(mixture: MixtureLike, params: CTLDSchedule, drop: float) -> _Box:
     lam = params.lambda_min
     beta_lp = ctld_beta_logpdf(params, np.linspace(0.0, params.beta_max, 4001))
 
@@ -250,7 +284,7 @@ def _lifted_box(mixture: GaussianMixture, params: CTLDParameters, drop: float) -
     return _Box((x_lo, x_hi), (b_lo, b_hi), math.sqrt(var + lam * b_lo))
 
 
-def ctld_poincare(target: GaussianMixture, params: CTLDParameters, *, cells: int = 48,
+def ctld_poincare(target: MixtureLike, params: CTLDSchedule, *, cells: int = 48,
                   levels: Sequence[float] = (1.0, 1.5, 2.0), drop: float = 36.0,
                   tolerance: float = 1e-3) -> PoincareResult:
     r"""C_P of CTLD for a 1D Gaussian mixture: Var_p g ≤ C_P E_p[g_x² + g_β²] on R × [0, β_max].
@@ -308,8 +342,8 @@ def ctld_poincare(target: GaussianMixture, params: CTLDParameters, *, cells: int
         truncation=(box.x, box.beta))
 
 
-def ctld_poincare_curve(separations: Sequence[float], params_for: Callable[[GaussianMixture], CTLDParameters],
-                        mixture_for: Callable[[float], GaussianMixture], **kwargs: Any) -> list[PoincareResult]:
+def ctld_poincare_curve(separations: Sequence[float], params_for: Callable[[MixtureLike], CTLDSchedule],
+                        mixture_for: Callable[[float], MixtureLike], **kwargs: Any) -> list[PoincareResult]:
     """CTLD C_P at each separation: ``mixture_for(m)`` targets lifted with ``params_for(mixture)``."""
     out = []
     for m in separations:
@@ -319,7 +353,7 @@ def ctld_poincare_curve(separations: Sequence[float], params_for: Callable[[Gaus
 
 
 # ---------------------------------------------------------------------------- χ²
-def lifted_chi_square(mixture: GaussianMixture, params: CTLDParameters, i: int, j: int, *,
+def lifted_chi_square(mixture: MixtureLike, params: CTLDSchedule, i: int, j: int, *,
                       panels: int = 64) -> float:
     r"""χ²(p_i ‖ p_j) between lifted components p_k(x, β) = r(β) N(x; μ_k, Σ+βλI)/Z_r.
 
@@ -355,7 +389,7 @@ class CTLDSimulation:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def simulate_ctld(target: GaussianMixture, params: CTLDParameters, *, chains: int = 4000, time_span: float = 20.0,
+def simulate_ctld(target: MixtureLike, params: CTLDSchedule, *, chains: int = 4000, time_span: float = 20.0,
                   dt: float = 0.01, seed: int = 0, x0: Array | float | None = None,
                   beta0: Array | float | None = None) -> CTLDSimulation:
     r"""Simulate dX = ∇_x ℓ dt + √2 dB, dβ = ∂_β ℓ dt + √2 dW, β mirrored into [0, β_max].
@@ -394,7 +428,7 @@ def simulate_ctld(target: GaussianMixture, params: CTLDParameters, *, chains: in
     return CTLDSimulation(xs[:, 0] if d == 1 else xs, bs, dt, steps, seed, reflections)
 
 
-def sample_ctld_joint(target: GaussianMixture, params: CTLDParameters, n: int,
+def sample_ctld_joint(target: MixtureLike, params: CTLDSchedule, n: int,
                       seed: int | np.random.Generator = 0) -> tuple[Array, Array]:
     """Exact samples of (x, β) ∼ r(β)p^β(x)/Z_r: β by inverse CDF on a fine grid, x | β from p^β."""
     rng = np.random.default_rng(seed)
@@ -409,7 +443,7 @@ def sample_ctld_joint(target: GaussianMixture, params: CTLDParameters, n: int,
     return means[comp] + z + noise, beta
 
 
-def sample_beta(params: CTLDParameters, n: int, seed: int | np.random.Generator = 0) -> Array:
+def sample_beta(params: CTLDSchedule, n: int, seed: int | np.random.Generator = 0) -> Array:
     """n draws of β ∼ r/Z_r on [0, β_max] by inverse CDF (piecewise linear on 20001 nodes)."""
     rng = np.random.default_rng(seed)
     grid = np.linspace(0.0, params.beta_max, 20001)
@@ -417,7 +451,7 @@ def sample_beta(params: CTLDParameters, n: int, seed: int | np.random.Generator 
     return np.interp(rng.random(n), cdf, grid)
 
 
-def beta_cdf(params: CTLDParameters, beta: Array) -> Array:
+def beta_cdf(params: CTLDSchedule, beta: Array) -> Array:
     """CDF of the β-marginal r/Z_r (cumulative trapezoid on a fine grid, then interpolation)."""
     grid = np.linspace(0.0, params.beta_max, 200001)
     lp = ctld_beta_logpdf(params, grid)
@@ -428,7 +462,7 @@ def beta_cdf(params: CTLDParameters, beta: Array) -> Array:
     return np.interp(np.asarray(beta, dtype=float), grid, c)
 
 
-def conditional_cdf(target: GaussianMixture, params: CTLDParameters, x: Array, beta: Array) -> Array:
+def conditional_cdf(target: MixtureLike, params: CTLDSchedule, x: Array, beta: Array) -> Array:
     """F(x | β) = Σ_k w_k Φ((x − μ_k)/√(σ² + βλ)) for a 1D mixture (probability integral transform)."""
     from scipy.special import ndtr
 

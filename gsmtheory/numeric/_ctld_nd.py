@@ -59,11 +59,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError
-from gsmtheory.numeric._ctld import ctld_beta_logpdf, ctld_joint_logpdf, ctld_poincare
+from gsmtheory.numeric._ctld import CTLDSchedule, ctld_beta_logpdf, ctld_joint_logpdf, ctld_poincare
+from gsmtheory.numeric._mixture import MixtureArrays
 from gsmtheory.numeric._reduce import reduce_mixture
 from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._spectral3d import ctld_grid, ctld_poincare_3d, poincare_3d
-from gsmtheory.symbolic import GaussianMixture
 
 __all__ = ["ctld_poincare_nd", "ctld_second_moment_bound"]
 
@@ -71,7 +71,7 @@ Array = NDArray[np.float64]
 _MAX_M = 400  # d = 301 converges (error 8e-3); d = 1000 does not (module docstring)
 
 
-def ctld_second_moment_bound(params: Any, sigma2: float) -> float:
+def ctld_second_moment_bound(params: CTLDSchedule, sigma2: float) -> float:
     r"""E_r[s²] = σ² + λ E_r[β], the lower bound C_P ≥ Var(v₁)/E|∇v₁|² (Gauss–Legendre in β).
 
     r is smooth on [0, β_max]; 400 panels of 8 nodes resolve it far beyond the digits used.
@@ -108,18 +108,19 @@ def _radial_range(m: int, tail: float) -> tuple[float, float]:
     return min(a[0], b[0]), max(a[1], b[1])
 
 
-def ctld_poincare_nd(mixture: Any, params: Any, *, resolution: float = 1.0, rtol: float = 1e-2,
+def ctld_poincare_nd(mixture: Any, params: CTLDSchedule, *, resolution: float = 1.0, rtol: float = 1e-2,
                      levels: tuple[float, ...] = (1.0, 1.5, 2.0), tail: float = 40.0,
                      max_cells: int = 400_000) -> PoincareResult:
     r"""C_P of CTLD for a Gaussian mixture in R^d: max(C_0, C_1) over angular sectors (module doc).
 
     Parameters
     ----------
-    mixture : GaussianMixture
+    mixture : MixtureLike or (means, weights, covariance)
         Shared covariance Σ, equal to σ²I on U^⊥ (U: the span of the mean differences,
         expanded to Σ-invariance; dim U = 1 for a 3D problem).
-    params : CTLDParameters
-        λ, β_max, log r (:func:`gsmtheory.symbolic.ctld_parameters` of the full mixture).
+    params : CTLDSchedule
+        λ, β_max, log r (:func:`gsmtheory.solve.ctld_schedule` of
+        :func:`gsmtheory.symbolic.ctld_parameters` of the full mixture).
     resolution, rtol, levels, tail, max_cells
         As in :func:`ctld_poincare_3d` / :func:`poincare_3d` (rtol decides the status).
 
@@ -133,7 +134,7 @@ def ctld_poincare_nd(mixture: Any, params: Any, *, resolution: float = 1.0, rtol
     red = reduce_mixture(mixture)
     d, k, m = red.ambient_dim, red.reduced_dim, red.complement_dim
     a = red.reduced.means
-    mix_u = GaussianMixture(tuple(tuple(float(v) for v in row) for row in a),
+    mix_u = MixtureArrays(tuple(tuple(float(v) for v in row) for row in a),
                             tuple(float(w) for w in red.reduced.weights),
                             tuple(tuple(float(v) for v in row) for row in red.reduced.covariance))
     if m == 0:
@@ -154,7 +155,7 @@ def ctld_poincare_nd(mixture: Any, params: Any, *, resolution: float = 1.0, rtol
                          f"use d <= {_MAX_M + 1}; a sheared radial coordinate would be needed beyond")
     sigma2 = float(red.complement_eigenvalues[0][0])
     lam = float(params.lambda_min)
-    fake = GaussianMixture(tuple((float(row[0]), 0.0) for row in a), mix_u.weights,
+    fake = MixtureArrays(tuple((float(row[0]), 0.0) for row in a), mix_u.weights,
                            ((float(red.reduced.covariance[0, 0]), 0.0), (0.0, sigma2)))
     box, stretch, shape = ctld_grid(fake, params, resolution, tail)
     b_lo, b_hi = box[2]

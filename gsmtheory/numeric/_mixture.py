@@ -18,21 +18,82 @@ responsibilities r_k = softmax_k(a_k):
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gsmtheory._errors import NumericalError, SpecError
+from gsmtheory.numeric._quadrature import gauss_legendre_panels
 
 __all__ = [
+    "MixtureArrays",
+    "MixtureLike",
     "mixture_dlogpdf_ds",
     "mixture_hessian",
+    "mixture_lift_rule",
     "mixture_logpdf",
     "mixture_score",
+    "sample_mixture",
 ]
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
+Array = NDArray[np.float64]
+
+
+@runtime_checkable
+class MixtureLike(Protocol):
+    """What the array code reads of a Gaussian mixture Σ_k w_k N(μ_k, Σ) with one shared Σ.
+
+    ``means`` (K × d), ``weights`` (K, positive), ``covariance`` (d × d), as nested sequences or
+    arrays, with ``dim`` = d and ``n_components`` = K. :class:`gsmtheory.symbolic.GaussianMixture`
+    is one; any record with these attributes is accepted.
+    """
+
+    @property
+    def means(self) -> Any: ...
+
+    @property
+    def weights(self) -> Any: ...
+
+    @property
+    def covariance(self) -> Any: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def n_components(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class MixtureArrays:
+    """Σ_k w_k N(μ_k, Σ) as numbers only: a :class:`MixtureLike` the array code can build itself.
+
+    ``means`` (K × d), ``weights`` (K, normalized to sum 1) and ``covariance`` (d × d), stored
+    as tuples of floats; shapes, finiteness and positive weights are checked on construction.
+    """
+
+    means: tuple[tuple[float, ...], ...]
+    weights: tuple[float, ...]
+    covariance: tuple[tuple[float, ...], ...]
+
+    def __post_init__(self) -> None:
+        m, w, c = unpack_mixture((self.means, self.weights, self.covariance))
+        object.__setattr__(self, "means", tuple(tuple(float(v) for v in row) for row in m))
+        object.__setattr__(self, "weights", tuple(float(v) for v in w))
+        object.__setattr__(self, "covariance", tuple(tuple(float(v) for v in row) for row in c))
+
+    @property
+    def dim(self) -> int:
+        """d."""
+        return len(self.covariance)
+
+    @property
+    def n_components(self) -> int:
+        """K."""
+        return len(self.weights)
 
 
 def unpack_mixture(mixture: Any) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
@@ -120,3 +181,66 @@ def mixture_dlogpdf_ds(mixture: Any, x: ArrayLike, s: ArrayLike = 0.0) -> NDArra
     r"""∂_s log p_s(x) = ½ Σ_k r_k (|v_k|² − Tr(Σ+sI)⁻¹) = ½(Δ log p_s + |∇ log p_s|²)."""
     _, r, v, inv, _ = _components(mixture, x, s)
     return 0.5 * np.sum(r * (np.sum(v * v, axis=-1) - np.sum(inv, axis=-1)[..., None]), axis=-1)
+
+
+def sample_mixture(mixture: MixtureLike, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
+    """n exact samples of Σ_k w_k N(μ_k, Σ) (shape (n, d))."""
+    rng = np.random.default_rng(seed)
+    means = np.asarray(mixture.means, dtype=float)
+    chol = np.linalg.cholesky(np.asarray(mixture.covariance, dtype=float))
+    comp = rng.choice(len(mixture.weights), size=n, p=np.asarray(mixture.weights, dtype=float))
+    return means[comp] + rng.standard_normal((n, means.shape[1])) @ chol.T
+
+
+def mixture_lift_rule(mixture: MixtureLike, s: Array | float, nh: int,
+                      rule: str = "hermite") -> tuple[Array, Array]:
+    r"""Nodes and weights for E_{x∼p^s}[f], p^s = Σ_k w_k N(μ_k, Σ + sI): a tensor rule per component.
+
+    x_{k,j} = μ_k + L_s z_j with L_s L_sᵀ = Σ + sI (Cholesky), weight w_k ω_j, and (z_j, ω_j) a
+    tensor rule for N(0, I_d) (Σ_j ω_j = 1):
+
+    - ``rule="hermite"``: nh probabilists' Gauss–Hermite nodes per axis (exact for polynomials
+      of degree < 2·nh per coordinate; slow where f switches sharply between components,
+      as mixture scores do at small s);
+    - ``rule="legendre"``: nh panels of 16 Gauss–Legendre nodes on [−10, 10] per axis weighted
+      by the normal density (16·nh nodes per axis; robust to such switches, (16·nh)^d nodes).
+
+    Nodes whose tensor weight is below 1e-22 are dropped (total mass below 1e-22 per node).
+
+    Parameters
+    ----------
+    mixture : MixtureLike
+        The target (any d).
+    s : float or array
+        Convolution variance(s) s = βλ ≥ 0; an array gives one rule per entry.
+    nh : int
+        Gauss–Hermite nodes per axis.
+
+    Returns
+    -------
+    nodes, weights : arrays
+        Shapes (*shape(s), N, d) and (*shape(s), N); the weights sum to 1 along the last axis.
+    """
+    means = np.asarray(mixture.means, dtype=float)
+    wk = np.asarray(mixture.weights, dtype=float)
+    wk = wk / wk.sum()
+    k, d = means.shape
+    if rule == "hermite":
+        z1, w1 = np.polynomial.hermite_e.hermegauss(nh)
+    elif rule == "legendre":
+        z1, w1 = gauss_legendre_panels(-10.0, 10.0, nh, 16)
+        w1 = w1 * np.exp(-0.5 * z1 ** 2)
+    else:
+        raise SpecError(f"unknown rule {rule!r}", "use 'hermite' or 'legendre'")
+    w1 = w1 / w1.sum()
+    z = np.stack([g.ravel() for g in np.meshgrid(*([z1] * d), indexing="ij")], axis=-1)
+    wz = np.prod(np.stack([g.ravel() for g in np.meshgrid(*([w1] * d), indexing="ij")], axis=-1), axis=-1)
+    keep = wz > 1e-22
+    z, wz = z[keep], wz[keep]
+    sa = np.asarray(s, dtype=float)
+    cov = np.asarray(mixture.covariance, dtype=float) + sa[..., None, None] * np.eye(d)
+    chol = np.linalg.cholesky(cov)  # (..., d, d)
+    offs = np.einsum("...ij,mj->...mi", chol, z)  # (..., M, d)
+    nodes = means[:, None, :] + offs[..., None, :, :]  # (..., K, M, d)
+    weights = np.broadcast_to(wk[:, None] * wz[None, :], (*sa.shape, k, len(wz)))
+    return nodes.reshape(*sa.shape, k * len(wz), d), weights.reshape(*sa.shape, k * len(wz)).copy()

@@ -155,7 +155,7 @@ _REGISTRY: Mapping[str, tuple[Callable[[Job], dict[str, Any]], frozenset[str], f
     "selftest": (_selftest, frozenset({"sleep", "fail_if_exists"}), frozenset()),
 })
 
-#: ``task_options.method`` of the loss task: ``gsmtheory.numeric.LOSS_METHODS`` (not imported
+#: ``task_options.method`` of the loss task: ``gsmtheory.solve.LOSS_METHODS`` (not imported
 #: here, so that reading a sweep file does not load the numerical stack; a test holds them equal)
 LOSS_METHODS: tuple[str, ...] = ("auto", "quadrature", "monte-carlo", "torch-mc")
 

@@ -113,7 +113,7 @@ class GaussianMixture:
         """
         if self.n_components != 1:
             raise SpecError("closed-form C_P exists only for one Gaussian",
-                            "use gsmtheory.numeric.poincare_constant for mixtures")
+                            "use gsmtheory.solve.poincare_constant for mixtures")
         return self.covariance_eigenvalues[-1]
 
     def log_density_expr(self, coords: Sequence[sp.Symbol]) -> sp.Expr:

@@ -20,12 +20,12 @@ from gsmtheory.estimation import (
 from gsmtheory.numeric import (
     convolve_logpdf_1d,
     ctld_joint_logpdf,
-    ctld_loss_spec,
     ctld_poincare,
     lifted_chi_square,
     mixture_logpdf,
     poincare_2d,
 )
+from gsmtheory.solve import ctld_loss_spec, ctld_schedule
 from gsmtheory.symbolic import (
     BETA,
     CTLDOptions,
@@ -88,15 +88,16 @@ def test_formula_lift_matches_mixture_lift() -> None:
     lifted, _, p = ctld_lift_spec(spec)
     assert lifted.log_density.has(sp.Integral)
     x, b = np.array([0.3, -2.0, 4.0]), np.array([0.0, 3.0, 40.0])
-    f = ctld_joint_logpdf(lambda y: mixture_logpdf(MIX, np.asarray(y)[..., None]), p, x, b)
-    g = ctld_joint_logpdf(MIX, p, x, b)
+    f = ctld_joint_logpdf(lambda y: mixture_logpdf(MIX, np.asarray(y)[..., None]), ctld_schedule(p), x, b)
+    g = ctld_joint_logpdf(MIX, ctld_schedule(p), x, b)
     assert np.max(np.abs(f - g)) < 1e-8
 
 
 def test_lifted_poincare_agrees_with_general_2d_solver() -> None:
     p = ctld_parameters(MIX)
-    mine = ctld_poincare(MIX, p, cells=8)
-    other = poincare_2d(lambda x, b: ctld_joint_logpdf(MIX, p, x, b), 1.0, ((-math.inf, math.inf), (0.0, p.beta_max)))
+    mine = ctld_poincare(MIX, ctld_schedule(p), cells=8)
+    other = poincare_2d(lambda x, b: ctld_joint_logpdf(MIX, ctld_schedule(p), x, b), 1.0,
+                        ((-math.inf, math.inf), (0.0, p.beta_max)))
     assert mine.status == "ok" and mine.relative_error < 1e-3
     assert abs(mine.poincare_constant / other.poincare_constant - 1) < 1e-4
 
@@ -106,13 +107,13 @@ def test_single_component_lift_has_no_mixture_effect() -> None:
     p = ctld_parameters(MIX)
     one = GaussianMixture(((0.5,),), (1.0,), ((1.0,),))
     two = GaussianMixture(((0.5,), (0.5,)), (0.3, 0.7), ((1.0,),))
-    assert ctld_poincare(one, p, cells=8).poincare_constant == pytest.approx(
-        ctld_poincare(two, p, cells=8).poincare_constant, rel=1e-10)
+    assert ctld_poincare(one, ctld_schedule(p), cells=8).poincare_constant == pytest.approx(
+        ctld_poincare(two, ctld_schedule(p), cells=8).poincare_constant, rel=1e-10)
 
 
 def test_chi_square_closed_form_small_beta_max() -> None:
     p = ctld_parameters(MIX, beta_max=1e-9, log_r="0")
-    assert lifted_chi_square(MIX, p, 0, 1) == pytest.approx(math.expm1(4.0), rel=1e-6)
+    assert lifted_chi_square(MIX, ctld_schedule(p), 0, 1) == pytest.approx(math.expm1(4.0), rel=1e-6)
 
 
 def test_explicit_and_implicit_ctld_losses_differ_by_a_constant_only_with_faces() -> None:

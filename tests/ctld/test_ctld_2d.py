@@ -19,7 +19,8 @@ from gsmtheory.estimation import (
     sample_target,
 )
 from gsmtheory.estimation._ctld import _ctld_cov
-from gsmtheory.numeric import ctld_loss_spec, sample_ctld_joint, sample_mixture
+from gsmtheory.numeric import sample_ctld_joint, sample_mixture
+from gsmtheory.solve import ctld_loss_spec, ctld_schedule
 from gsmtheory.symbolic import load_spec, parse_spec
 
 # unit Gaussians at (±m, 0); the model moves both coordinates of the means, (±a, ±b)
@@ -103,7 +104,7 @@ def test_quadrature_matches_monte_carlo_from_exact_joint_samples() -> None:
     th = (1.3, 0.2)
     q = ctld_loss_spec(spec, [{"a": th[0], "b": th[1]}], panels=64, beta_max=3.0, log_r="0").result
     n = 200_000
-    xs, beta = sample_ctld_joint(problem.target, problem.params, n, seed=11)
+    xs, beta = sample_ctld_joint(problem.target, ctld_schedule(problem.params), n, seed=11)
     loss = problem.loss
     f = compile_expr(problem._args(), [loss.explicit, loss.implicit], "numpy")
     ex, im = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in f(xs[:, 0], xs[:, 1], beta, *th))

@@ -11,7 +11,8 @@ import pytest
 
 from gsmtheory.cli import main
 from gsmtheory.estimation import ctld_efficiency, ctld_problem, sample_target
-from gsmtheory.numeric import ctld_loss_spec, ctld_poincare, poincare_constant
+from gsmtheory.numeric import ctld_poincare
+from gsmtheory.solve import ctld_loss_spec, ctld_schedule, poincare_constant
 from gsmtheory.symbolic import ctld_parameters, load_spec
 
 FORMULA = '''coords = ["x"]
@@ -43,7 +44,7 @@ def test_poincare_is_the_lifted_chains(capsys: pytest.CaptureFixture[str]) -> No
     spec = load_spec("ctld-bimodal", constants={"m": 1.0})
     mix = spec.diffusion.mixture
     assert mix is not None
-    direct = ctld_poincare(mix, ctld_parameters(spec.diffusion, spec.ctld), cells=16)
+    direct = ctld_poincare(mix, ctld_schedule(ctld_parameters(spec.diffusion, spec.ctld)), cells=16)
     assert out["poincare_constant"] == pytest.approx(direct.poincare_constant, rel=1e-12)
     assert out["relative_error"] < 1e-3 and out["status"] == "ok"
     code, plain, _ = _run(capsys, "poincare", "ctld-bimodal", "--const", "m=1", "--no-lift")

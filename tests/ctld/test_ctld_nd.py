@@ -15,6 +15,7 @@ from gsmtheory.numeric import (
     ctld_second_moment_bound,
     poincare_3d,
 )
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 
 
@@ -36,8 +37,8 @@ def test_d2_sectors_equal_the_3d_lift() -> None:
     """d = 2, K = 2: sectors on (u, ρ, β) against the 3D lift on (x, y, β) (independent grids)."""
     mix = _mix(np.array([1.0, 0.0]))
     p = ctld_parameters(mix)
-    nd = ctld_poincare_nd(mix, p, resolution=0.8)
-    ref = ctld_poincare_3d(mix, p, resolution=0.8)
+    nd = ctld_poincare_nd(mix, ctld_schedule(p), resolution=0.8)
+    ref = ctld_poincare_3d(mix, ctld_schedule(p), resolution=0.8)
     assert nd.status == ref.status == "ok"
     assert abs(nd.poincare_constant - ref.poincare_constant) <= nd.error_estimate + ref.error_estimate
     assert nd.poincare_constant >= nd.resolution["lower_bound_Er_s2"]
@@ -48,11 +49,11 @@ def test_d3_rotation_invariant_and_above_the_second_moment_bound() -> None:
     axis = np.array([1.0, 0.0, 0.0])
     diag = np.full(d, 1.0 / math.sqrt(d))
     p = ctld_parameters(_mix(axis))
-    a = ctld_poincare_nd(_mix(axis), p)
-    b = ctld_poincare_nd(_mix(diag), p)
+    a = ctld_poincare_nd(_mix(axis), ctld_schedule(p))
+    b = ctld_poincare_nd(_mix(diag), ctld_schedule(p))
     assert a.status == b.status == "ok"
     assert b.poincare_constant == pytest.approx(a.poincare_constant, rel=1e-9)
-    bound = ctld_second_moment_bound(p, 1.0)
+    bound = ctld_second_moment_bound(ctld_schedule(p), 1.0)
     assert a.resolution["lower_bound_Er_s2"] == pytest.approx(bound, rel=1e-12)
     assert a.poincare_constant >= bound
     # v₁ itself lies in sector 1 (h ≡ 1), so C_1 ≥ E_r[s²] up to the grid error
@@ -65,13 +66,13 @@ def test_uncovered_cases_say_so() -> None:
     three = GaussianMixture(((0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0)), (1, 1, 1),
                             tuple(map(tuple, np.eye(3))))
     with pytest.raises(ModelError, match="dim U = 2"):
-        ctld_poincare_nd(three, p)
+        ctld_poincare_nd(three, ctld_schedule(p))
     big = np.zeros(1000)
     big[0] = 1.0
     with pytest.raises(ModelError, match="radial ridge"):
-        ctld_poincare_nd((np.stack([-big, big]), np.array([0.5, 0.5]), np.eye(1000)), p)
+        ctld_poincare_nd((np.stack([-big, big]), np.array([0.5, 0.5]), np.eye(1000)), ctld_schedule(p))
     with pytest.raises(ModelError, match="multiple of the identity"):
-        ctld_poincare_nd(_mix(np.array([1.0, 0.0, 0.0]), np.diag([1.0, 1.0, 2.0])), p)
+        ctld_poincare_nd(_mix(np.array([1.0, 0.0, 0.0]), np.diag([1.0, 1.0, 2.0])), ctld_schedule(p))
 
 
 def test_cli_poincare_lifts_a_3d_mixture(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,8 @@ import sympy as sp
 
 from gsmtheory import ModelError
 from gsmtheory.estimation import efficiency, fit, sample_target
-from gsmtheory.numeric import evaluate_gsm_loss, expect_1d, inverse_cdf_1d
+from gsmtheory.numeric import expect_1d, inverse_cdf_1d
+from gsmtheory.solve import evaluate_gsm_loss
 from gsmtheory.symbolic import gsm_loss, parse_spec
 
 STUDENT_T = """

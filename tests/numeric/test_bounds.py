@@ -18,11 +18,11 @@ from gsmtheory.numeric import (
     oscillation,
     poincare_1d,
     poincare_2d,
-    poincare_constant,
     rayleigh_quotient,
     rayleigh_ritz,
     tensorization,
 )
+from gsmtheory.solve import poincare_constant
 
 INF = math.inf
 coef = st.floats(-1.0, 1.0, allow_nan=False)

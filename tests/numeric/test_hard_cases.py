@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 
 from gsmtheory.cli import main
-from gsmtheory.numeric import PoincareResult, poincare_1d, poincare_constant
+from gsmtheory.numeric import PoincareResult, poincare_1d
+from gsmtheory.solve import poincare_constant
 from gsmtheory.symbolic import analyze_ends, parse_spec
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")

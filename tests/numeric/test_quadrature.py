@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from gsmtheory import ModelError, NumericalError
-from gsmtheory.numeric import evaluate_gsm_loss, expect_1d, expect_2d, support_interval
+from gsmtheory.numeric import expect_1d, expect_2d, support_interval
+from gsmtheory.solve import evaluate_gsm_loss
 from gsmtheory.symbolic import ctld_lift_spec, gsm_loss, load_spec
 
 

@@ -14,10 +14,10 @@ from gsmtheory.numeric import (
     mixture_logpdf,
     poincare_1d,
     poincare_2d,
-    poincare_constant,
     reduce_mixture,
     reduced_poincare,
 )
+from gsmtheory.solve import poincare_constant
 from gsmtheory.symbolic import parse_spec
 
 INF = math.inf

@@ -12,6 +12,7 @@ from gsmtheory._errors import SpecError
 from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d, poincare_1d, poincare_3d
 from gsmtheory.numeric._ctld import ctld_joint_logpdf
 from gsmtheory.numeric._spectral3d import _faces, ctld_grid
+from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 
 V = (1.0, 2.0, 0.5)
@@ -92,13 +93,13 @@ def test_ctld_grid_on_a_product_with_a_known_constant(m: float) -> None:
     # (ctld_poincare, accurate to ~1e-7), on the very grid and extrapolation of the 2D lift
     two, one = _mixtures(m)
     params = ctld_parameters(one)
-    box, stretch, shape = ctld_grid(two, ctld_parameters(two), 1.0, 40.0)
+    box, stretch, shape = ctld_grid(two, ctld_schedule(ctld_parameters(two)), 1.0, 40.0)
 
     def ell(x: np.ndarray, y: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.asarray(ctld_joint_logpdf(one, params, x, b)) - 0.5 * y**2
+        return np.asarray(ctld_joint_logpdf(one, ctld_schedule(params), x, b)) - 0.5 * y**2
 
     res = poincare_3d(ell, box, shape=shape, stretch=stretch, rtol=1e-3)
-    exact = ctld_poincare(one, params).poincare_constant
+    exact = ctld_poincare(one, ctld_schedule(params)).poincare_constant
     err = abs(res.poincare_constant - exact)
     assert res.status == "ok"
     assert err <= 2e-5 * exact  # measured 4.9e-6 (m = 0.5), 1.7e-6 (m = 1), 2.3e-6 (m = 5)
@@ -110,8 +111,8 @@ def test_ctld_grid_on_a_product_with_a_known_constant(m: float) -> None:
 def test_ctld_lift_converges_under_refinement() -> None:
     two, _ = _mixtures(1.0)
     params = ctld_parameters(two)
-    coarse = ctld_poincare_3d(two, params, resolution=0.6, rtol=1e-2)
-    fine = ctld_poincare_3d(two, params, resolution=0.9, rtol=1e-3)
+    coarse = ctld_poincare_3d(two, ctld_schedule(params), resolution=0.6, rtol=1e-2)
+    fine = ctld_poincare_3d(two, ctld_schedule(params), resolution=0.9, rtol=1e-3)
     assert coarse.status == fine.status == "ok"
     gap = abs(coarse.poincare_constant - fine.poincare_constant)
     assert gap <= coarse.error_estimate + fine.error_estimate
@@ -130,8 +131,8 @@ def test_ctld_lift_converges_under_refinement() -> None:
 def test_two_d_lift_is_at_least_the_one_d_lift() -> None:
     # two unit Gaussians at (±m, 0): the extra coordinate y only adds modes to the lifted chain
     two, one = _mixtures(1.0)
-    three = ctld_poincare_3d(two, ctld_parameters(two), resolution=0.8, rtol=1e-3)
-    lift = ctld_poincare(one, ctld_parameters(one))
+    three = ctld_poincare_3d(two, ctld_schedule(ctld_parameters(two)), resolution=0.8, rtol=1e-3)
+    lift = ctld_poincare(one, ctld_schedule(ctld_parameters(one)))
     assert three.status == "ok"
     assert three.poincare_constant >= lift.poincare_constant - three.error_estimate - lift.error_estimate
     assert three.poincare_constant / lift.poincare_constant < 1.05  # same bottleneck (the β mode)
@@ -152,14 +153,14 @@ def test_bad_input_is_a_one_line_error() -> None:
 
 
 def test_ctld_poincare_spec_lifts_a_2d_mixture() -> None:
-    from gsmtheory.numeric import ctld_poincare_spec
+    from gsmtheory.solve import ctld_poincare_spec
     from gsmtheory.symbolic import load_spec
 
     spec = load_spec("mixture-2d", constants={"m": 0.5})
     res = ctld_poincare_spec(spec, quick=True)
     mix = spec.diffusion.mixture
     assert mix is not None
-    direct = ctld_poincare_3d(mix, ctld_parameters(mix), resolution=0.8, rtol=1e-2)
+    direct = ctld_poincare_3d(mix, ctld_schedule(ctld_parameters(mix)), resolution=0.8, rtol=1e-2)
     assert res.poincare_constant == direct.poincare_constant
     assert res.status == "ok"
     assert res.to_dict()["lifted"] is True

@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gsmtheory import GSMError, _device
-from gsmtheory.numeric import LOSS_METHODS, batch_size, evaluate_gsm_loss, resolve_device
-from gsmtheory.numeric._loss_torch import torch_mc_loss
+from gsmtheory.numeric import batch_size, resolve_device
+from gsmtheory.solve import LOSS_METHODS, evaluate_gsm_loss
+from gsmtheory.solve._loss_torch import torch_mc_loss
 from gsmtheory.sweep import parse_sweep, read_rows, run_sweep
 from gsmtheory.sweep._tasks import LOSS_METHODS as SWEEP_LOSS_METHODS
 from gsmtheory.symbolic import gsm_loss, load_spec

@@ -9,7 +9,7 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gsmtheory.numeric import evaluate_gsm_loss
+from gsmtheory.solve import evaluate_gsm_loss
 from gsmtheory.symbolic import Diffusion, Model, gsm_loss
 
 x, y = sp.symbols("x y", real=True)

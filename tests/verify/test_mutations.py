@@ -133,7 +133,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              _scale_cp(2.0), ("C01",)),
     # the key lemma is a lower bound on H·C_P, tight for the Gaussian: a C_P too small breaks it
     Mutation("Poincaré constant of a diffusion too small by a factor 2",
-             "gsmtheory.numeric:poincare_constant", _scale_cp(0.5), ("C03", "C05")),
+             "gsmtheory.solve:poincare_constant", _scale_cp(0.5), ("C03", "C05")),
     # C_P(CTLD) ≥ C_β (test functions of β alone): a lifted C_P too small breaks Lemma 29's check
     Mutation("CTLD Poincaré constant too small by a factor 2", "gsmtheory.numeric:ctld_poincare",
              _scale_cp(0.5), ("C20",)),

@@ -22,22 +22,18 @@ import numpy as np
 
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric._loss_record import LossEvaluation, loss_points
-from gsmtheory.numeric._loss_torch import torch_mc_loss
-from gsmtheory.numeric._mixture import mixture_logpdf
-from gsmtheory.numeric._quadrature import NEGLIGIBLE_MASS, expect_1d, expect_2d
+from gsmtheory.numeric import mixture_logpdf, sample_mixture
+from gsmtheory.numeric._quadrature import (
+    NEGLIGIBLE_MASS,
+    expect_1d,
+    expect_2d,
+    gauss_legendre_panels,
+)
+from gsmtheory.solve._loss_record import LossEvaluation, loss_points
+from gsmtheory.solve._loss_torch import torch_mc_loss
 from gsmtheory.symbolic import GSMLoss, kinks_1d
 
-__all__ = ["LOSS_METHODS", "LossEvaluation", "evaluate_gsm_loss", "sample_mixture"]
-
-
-def sample_mixture(mixture: Any, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
-    """n exact samples of Σ_k w_k N(μ_k, Σ) (shape (n, d))."""
-    rng = np.random.default_rng(seed)
-    means = np.asarray(mixture.means, dtype=float)
-    chol = np.linalg.cholesky(np.asarray(mixture.covariance, dtype=float))
-    comp = rng.choice(len(mixture.weights), size=n, p=np.asarray(mixture.weights, dtype=float))
-    return means[comp] + rng.standard_normal((n, means.shape[1])) @ chol.T
+__all__ = ["LOSS_METHODS", "LossEvaluation", "evaluate_gsm_loss"]
 
 
 #: ``method`` values of :func:`evaluate_gsm_loss`
@@ -164,8 +160,6 @@ def _boundary_1d(loss: GSMLoss, logp: Any, theta: tuple[float, ...], log_z: floa
 
 
 def _boundary_2d(loss: GSMLoss, logp: Any, theta: tuple[float, ...], ex: Any) -> float:
-    from gsmtheory.numeric._quadrature import gauss_legendre_panels
-
     total = 0.0
     coords = loss.diffusion.coords
     for term in loss.boundary_terms:

@@ -18,22 +18,26 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric._ctld import (
+from gsmtheory.numeric import (
+    CTLDSchedule,
+    MixtureLike,
+    PoincareResult,
     ctld_joint_logpdf,
     ctld_poincare,
-    log_normalizer_r,
-    log_r_functions,
+    ctld_poincare_3d,
+    ctld_poincare_nd,
+    expect_1d,
+    mixture_lift_rule,
+    poincare_2d,
 )
-from gsmtheory.numeric._ctld_nd import ctld_poincare_nd
-from gsmtheory.numeric._loss_eval import evaluate_gsm_loss
-from gsmtheory.numeric._loss_record import LossEvaluation, loss_points
-from gsmtheory.numeric._quadrature import NEGLIGIBLE_MASS, expect_1d, gauss_legendre_panels
-from gsmtheory.numeric._result import PoincareResult
-from gsmtheory.numeric._spectral2d import poincare_2d
-from gsmtheory.numeric._spectral3d import ctld_poincare_3d
-from gsmtheory.symbolic import CTLDParameters, GaussianMixture, ctld_lift_spec, gsm_loss
+from gsmtheory.numeric._ctld import log_normalizer_r
+from gsmtheory.numeric._quadrature import NEGLIGIBLE_MASS, gauss_legendre_panels
+from gsmtheory.solve._loss_eval import evaluate_gsm_loss
+from gsmtheory.solve._loss_record import LossEvaluation, loss_points
+from gsmtheory.solve._schedule import ctld_schedule
+from gsmtheory.symbolic import CTLDParameters, ctld_lift_spec, gsm_loss
 
-__all__ = ["LiftedResult", "ctld_loss_spec", "ctld_poincare_spec", "mixture_lift_rule"]
+__all__ = ["LiftedResult", "ctld_loss_spec", "ctld_poincare_spec"]
 
 Array = NDArray[np.float64]
 
@@ -113,12 +117,12 @@ def ctld_poincare_spec(spec: Any, *, rtol: float | None = None, quick: bool = Fa
     if diffusion.dim == 2 and diffusion.mixture is not None:
 
         lifted, params = _spec_params(spec, overrides)
-        res = ctld_poincare_3d(diffusion.mixture, params, resolution=0.8 if quick else 1.0, rtol=tol)
+        res = ctld_poincare_3d(diffusion.mixture, ctld_schedule(params), resolution=0.8 if quick else 1.0, rtol=tol)
         return LiftedResult(res, params, lifted.name)
     if diffusion.dim >= 3 and diffusion.mixture is not None:
 
         lifted, params = _spec_params(spec, overrides)
-        res = ctld_poincare_nd(diffusion.mixture, params, resolution=0.8 if quick else 1.0, rtol=tol)
+        res = ctld_poincare_nd(diffusion.mixture, ctld_schedule(params), resolution=0.8 if quick else 1.0, rtol=tol)
         return LiftedResult(res, params, lifted.name)
     if diffusion.dim >= 2:
         kind = "formula" if diffusion.mixture is None else "mixture"
@@ -128,7 +132,7 @@ def ctld_poincare_spec(spec: Any, *, rtol: float | None = None, quick: bool = Fa
     lifted, params = _spec_params(spec, overrides)
     mix = diffusion.mixture
     if mix is not None:
-        res = ctld_poincare(mix, params, cells=8 if quick else 16, tolerance=tol)
+        res = ctld_poincare(mix, ctld_schedule(params), cells=8 if quick else 16, tolerance=tol)
         return LiftedResult(res, params, lifted.name)
 
     logp = compile_expr(diffusion.coords, diffusion.log_density, "numpy")
@@ -140,8 +144,10 @@ def ctld_poincare_spec(spec: Any, *, rtol: float | None = None, quick: bool = Fa
     ex = expect_1d(ell, lambda y: np.zeros_like(y), -math.inf, math.inf, panels=64)
     target = _Convolvable(ell, ex.support[0], ex.log_normalizer)
 
+    schedule = ctld_schedule(params)
+
     def joint(x: Array, b: Array) -> Array:
-        return ctld_joint_logpdf(target, params, x, b)
+        return ctld_joint_logpdf(target, schedule, x, b)
 
     res = poincare_2d(joint, 1.0, ((-math.inf, math.inf), (0.0, params.beta_max)), rtol=tol)
     res = PoincareResult(res.poincare_constant, res.error_estimate, "ctld-fv2d-numerical-convolution",
@@ -164,61 +170,7 @@ class _Convolvable:
         return self.logp(y)
 
 
-def mixture_lift_rule(mixture: GaussianMixture, s: Array | float, nh: int,
-                      rule: str = "hermite") -> tuple[Array, Array]:
-    r"""Nodes and weights for E_{x∼p^s}[f], p^s = Σ_k w_k N(μ_k, Σ + sI): a tensor rule per component.
-
-    x_{k,j} = μ_k + L_s z_j with L_s L_sᵀ = Σ + sI (Cholesky), weight w_k ω_j, and (z_j, ω_j) a
-    tensor rule for N(0, I_d) (Σ_j ω_j = 1):
-
-    - ``rule="hermite"``: nh probabilists' Gauss–Hermite nodes per axis (exact for polynomials
-      of degree < 2·nh per coordinate; slow where f switches sharply between components,
-      as mixture scores do at small s);
-    - ``rule="legendre"``: nh panels of 16 Gauss–Legendre nodes on [−10, 10] per axis weighted
-      by the normal density (16·nh nodes per axis; robust to such switches, (16·nh)^d nodes).
-
-    Nodes whose tensor weight is below 1e-22 are dropped (total mass below 1e-22 per node).
-
-    Parameters
-    ----------
-    mixture : GaussianMixture
-        The target (any d).
-    s : float or array
-        Convolution variance(s) s = βλ ≥ 0; an array gives one rule per entry.
-    nh : int
-        Gauss–Hermite nodes per axis.
-
-    Returns
-    -------
-    nodes, weights : arrays
-        Shapes (*shape(s), N, d) and (*shape(s), N); the weights sum to 1 along the last axis.
-    """
-    means = np.asarray(mixture.means, dtype=float)
-    wk = np.asarray(mixture.weights, dtype=float)
-    wk = wk / wk.sum()
-    k, d = means.shape
-    if rule == "hermite":
-        z1, w1 = np.polynomial.hermite_e.hermegauss(nh)
-    elif rule == "legendre":
-        z1, w1 = gauss_legendre_panels(-10.0, 10.0, nh, 16)
-        w1 = w1 * np.exp(-0.5 * z1 ** 2)
-    else:
-        raise SpecError(f"unknown rule {rule!r}", "use 'hermite' or 'legendre'")
-    w1 = w1 / w1.sum()
-    z = np.stack([g.ravel() for g in np.meshgrid(*([z1] * d), indexing="ij")], axis=-1)
-    wz = np.prod(np.stack([g.ravel() for g in np.meshgrid(*([w1] * d), indexing="ij")], axis=-1), axis=-1)
-    keep = wz > 1e-22
-    z, wz = z[keep], wz[keep]
-    sa = np.asarray(s, dtype=float)
-    cov = np.asarray(mixture.covariance, dtype=float) + sa[..., None, None] * np.eye(d)
-    chol = np.linalg.cholesky(cov)  # (..., d, d)
-    offs = np.einsum("...ij,mj->...mi", chol, z)  # (..., M, d)
-    nodes = means[:, None, :] + offs[..., None, :, :]  # (..., K, M, d)
-    weights = np.broadcast_to(wk[:, None] * wz[None, :], (*sa.shape, k, len(wz)))
-    return nodes.reshape(*sa.shape, k * len(wz), d), weights.reshape(*sa.shape, k * len(wz)).copy()
-
-
-def _sharp_below(mixture: GaussianMixture) -> float:
+def _sharp_below(mixture: MixtureLike) -> float:
     """s below which x ↦ f(x, β) switches sharply between components (Gauss–Hermite is slow there).
 
     The responsibilities of p^s switch across a width ~ (σ² + s)/|Δμ| between components at
@@ -230,7 +182,7 @@ def _sharp_below(mixture: GaussianMixture) -> float:
     return diam2
 
 
-def _x_rule(mixture: GaussianMixture, s: Array | float, nh: int) -> tuple[Array, Array]:
+def _x_rule(mixture: MixtureLike, s: Array | float, nh: int) -> tuple[Array, Array]:
     """:func:`mixture_lift_rule` with Gauss–Hermite (nh per axis) where f is smooth at the scale of
     p^s, composite Gauss–Legendre (max(nh // 5, 1) panels of 16 per axis) where it switches sharply."""
     if float(np.max(s)) < _sharp_below(mixture):
@@ -238,14 +190,14 @@ def _x_rule(mixture: GaussianMixture, s: Array | float, nh: int) -> tuple[Array,
     return mixture_lift_rule(mixture, s, nh)
 
 
-def _mixture_joint_rule(mixture: GaussianMixture, params: CTLDParameters, panels: int,
+def _mixture_joint_rule(mixture: MixtureLike, params: CTLDSchedule, panels: int,
                         nh: int) -> list[tuple[Array, Array, Array]]:
     """Groups of (x nodes (nb, N, d), β nodes (nb,), weights (nb, N)) for E over r(β)p^β(x)/Z_r.
 
     β nodes with βλ below :func:`_sharp_below` take the Legendre x-rule, the others Gauss–Hermite
     (one group each; the weights of all groups together sum to 1).
     """
-    log_r, _ = log_r_functions(params)
+    log_r = params.log_r
     b, wb = gauss_legendre_panels(0.0, params.beta_max, panels, 16)
     wb = wb * np.exp(log_r(b) - log_normalizer_r(params))
     s = b * params.lambda_min
@@ -281,8 +233,9 @@ def _ctld_loss_nd(spec: Any, at: Sequence[Any], panels: int, overrides: dict[str
     bulk = compile_expr(args, [loss.explicit, loss.implicit, loss.constant], "numpy")
     faces = [(float(term.at), compile_expr(args, term.flux, "numpy")) for term in loss.boundary_terms
              if term.vanishes is not True]
-    log_r, _ = log_r_functions(params)
-    log_z = log_normalizer_r(params)
+    schedule = ctld_schedule(params)
+    log_r = schedule.log_r
+    log_z = log_normalizer_r(schedule)
 
     def expect(fn: Any, xs: Array, b: Array, w: Array, th: tuple[float, ...]) -> list[float]:
         with np.errstate(all="ignore"):
@@ -299,7 +252,7 @@ def _ctld_loss_nd(spec: Any, at: Sequence[Any], panels: int, overrides: dict[str
 
     def values(th: tuple[float, ...], pan: int, n: int) -> tuple[float, float, float, float]:
         ex = im = c = 0.0
-        for xs, b, w in _mixture_joint_rule(mix, params, pan, n):
+        for xs, b, w in _mixture_joint_rule(mix, schedule, pan, n):
             e_g, i_g, c_g = expect(bulk, xs, np.broadcast_to(b[:, None], w.shape), w, th)
             ex, im, c = ex + e_g, im + i_g, c + c_g
         bd = 0.0

@@ -7,7 +7,7 @@ For a Gaussian-mixture target p on the whole space and the compiled integrands o
     implicit(θ) = E_p[½ ∇ℓ_θᵀ D ∇ℓ_θ + ∇·(D ∇ℓ_θ)]      (no boundary on the whole space),
 
 each estimated by the mean over ``samples`` exact draws from p with the error reported as
-1.96 standard errors, like the d ≥ 3 branch of :func:`gsmtheory.numeric.evaluate_gsm_loss`
+1.96 standard errors, like the d ≥ 3 branch of :func:`gsmtheory.solve.evaluate_gsm_loss`
 (which runs in NumPy on the CPU). Here draws and integrands stay on ``device`` and the running
 sums are float64, so the same code runs on a CPU or a GPU; the answers agree within their
 Monte Carlo errors, not bit for bit (the random streams differ by device). Reached through
@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from gsmtheory._device import batch_size, resolve_device
 from gsmtheory._errors import SpecError
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric._loss_record import LossEvaluation, loss_points
+from gsmtheory.solve._loss_record import LossEvaluation, loss_points
 from gsmtheory.symbolic import GSMLoss
 
 __all__ = ["torch_mc_loss"]
@@ -47,7 +47,7 @@ def torch_mc_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, device: s
 
     Returns
     -------
-    gsmtheory.numeric.LossEvaluation
+    gsmtheory.solve.LossEvaluation
         explicit, implicit (boundary 0) with 1.96-standard-error estimates; method names the device.
     """
     import torch

@@ -1,0 +1,89 @@
+r"""Poincaré constants of a symbolic diffusion: compile it once, dispatch to a registered solver.
+
+C_P is the smallest C with Var_p(g) ≤ C · E(g), E(g) = E_p[∇gᵀ D ∇g] (DESIGN.md §1); the
+spectral gap of the reversible generator is 1/C_P. :func:`poincare_constant` first settles the
+cases without a Poincaré inequality (D singular, e.g. underdamped Langevin, or D vanishing
+inside the domain: C_P = ∞, status ``"no_poincare"``), then builds the compiled view
+(:func:`gsmtheory.solve.poincare_problem`) and hands it to the first applicable solver of
+:data:`gsmtheory.solve._registry.SOLVERS`, in this order:
+
+- ``gaussian``: one Gaussian, constant D, R^d: C_P = λ_max(D^{-1/2} Σ D^{-1/2}) (claim 1);
+- ``reduction``: a shared-covariance mixture under constant D, reduced along the span of the
+  means (issue #14) when that lowers the dimension;
+- ``tensorization``: ℓ separable and D diagonal: exact product of 1D problems;
+- ``1d`` (forced variants ``green``, ``fv``): :func:`gsmtheory.numeric.poincare_1d` after the
+  symbolic analysis of the ends (σ = 0 gives C_P = ∞, status ``"no_poincare"``);
+- ``fv2d``: :func:`gsmtheory.numeric.poincare_2d`;
+- ``rayleigh_ritz``: d ≥ 3, a Rayleigh–Ritz lower bound with a polynomial basis.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gsmtheory.solve._registry as registry
+from gsmtheory._errors import SpecError
+from gsmtheory.numeric import PoincareResult
+from gsmtheory.solve._problem import poincare_problem
+
+__all__ = ["PoincareResult", "poincare_constant"]  # the record is re-exported from numeric
+
+
+def _no_poincare(why: str) -> PoincareResult:
+    return PoincareResult(math.inf, 0.0, "degenerate", {}, "no_poincare",
+                          f"no Poincaré inequality: {why} (C_P = inf)", "exact",
+                          log_poincare_constant=math.inf, lower=math.inf, upper=math.inf)
+
+
+def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str = "auto",
+                      quick: bool = False) -> PoincareResult:
+    r"""C_P of a symbolic :class:`gsmtheory.symbolic.Diffusion` (module docstring for the solvers).
+
+    Parameters
+    ----------
+    diffusion : Diffusion
+        ℓ, D, domain (Q is ignored: it does not change E, DESIGN.md §1).
+    rtol : float, optional
+        Target relative error (defaults: 1e-8 in 1D, 1e-4 in 2D; 1e-6 / 1e-3 with quick).
+    method : str
+        ``"auto"`` (the first registered solver that applies), or the name of a registered
+        solver to force it: ``"gaussian"``, ``"reduction"``, ``"tensorization"``, ``"1d"``,
+        ``"green"``, ``"fv"``, ``"fv2d"``, ``"rayleigh_ritz"``.
+    quick : bool
+        Looser default tolerances.
+
+    Raises
+    ------
+    SpecError
+        An unknown method (the message lists the registered ones), or a forced solver that does
+        not apply (its reason).
+    """
+    solvers = registry.SOLVERS
+    named = {s.name: s for s in solvers}
+    if method != "auto" and method not in named:
+        raise SpecError(f"unknown Poincaré method {method!r}", f"use 'auto' or one of {', '.join(named)}")
+    problem = poincare_problem(diffusion)
+    if diffusion.is_degenerate:
+        return _no_poincare("D is singular, so the Dirichlet form controls no variance in "
+                            "some direction (e.g. underdamped Langevin)")
+    zeros = diffusion.interior_zeros
+    if zeros:
+        where = ", ".join(f"{diffusion.coords[i]} = {v:g}" for i, v in zeros)
+        return _no_poincare(f"D vanishes at {where} inside the domain, so the diffusion cannot cross "
+                            "there (a step function there has zero Dirichlet energy)")
+    if method != "auto":
+        solver = named[method]
+        reason = solver.why_not(problem)
+        if reason is not None:
+            raise SpecError(reason, "use method='auto'")
+        return solver.solve(problem, rtol, quick)
+    reasons = []
+    for solver in solvers:
+        if solver.auto:
+            reason = solver.why_not(problem)
+            if reason is None:
+                return solver.solve(problem, rtol, quick)
+            reasons.append(f"{solver.name}: {reason}")
+    raise SpecError(f"no registered Poincaré solver applies ({'; '.join(reasons)})",
+                    "register a solver for this case in gsmtheory/solve/_registry.py")

@@ -1,0 +1,38 @@
+r"""Solver ``fv2d``: d = 2 by :func:`gsmtheory.numeric.poincare_2d`.
+
+Reversible finite volumes, shift-invert Lanczos, the cut-off in the error, a Rayleigh–Ritz
+lower bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gsmtheory.compile import compile_expr
+from gsmtheory.numeric import PoincareResult, poincare_2d
+from gsmtheory.solve._problem import PoincareProblem
+from gsmtheory.solve._solver import Solver
+
+__all__ = ["SOLVER"]
+
+
+def _why_not(problem: PoincareProblem) -> str | None:
+    if problem.d != 2:
+        return f"fv2d needs d = 2 (this diffusion has d = {problem.d})"
+    return None
+
+
+def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> PoincareResult:
+    D = problem.D
+    dc = compile_expr(list(problem.coords), [D[0, 0], D[0, 1], D[1, 1]])
+
+    def dfun2(x: Any, y: Any) -> Any:
+        return tuple(np.broadcast_to(np.asarray(v, float), np.broadcast(x, y).shape) for v in dc(x, y))
+
+    rt = rtol if rtol is not None else (1e-3 if quick else 1e-4)
+    return poincare_2d(problem.log_density, dfun2, list(problem.domain), rtol=rt, points=problem.points())
+
+
+SOLVER = Solver("fv2d", _why_not, _solve, "d = 2: reversible finite volumes, Richardson, a Rayleigh–Ritz bound")
