@@ -6,7 +6,8 @@ mixture ½N(−m e, I) + ½N(m e, I) in R^d (|e| = 1), :func:`dimension_scaling`
 
 - C_P(Langevin) by the exact reduction (:func:`gsmtheory.numeric.reduced_poincare`): the 1D
   value for every d;
-- C_P(CTLD) by angular sectors (:func:`gsmtheory.numeric.ctld_poincare_nd`, 3D for every d);
+- C_P(CTLD) by angular sectors (:func:`gsmtheory.numeric.ctld_poincare_nd`, 3D for every d; the
+  ridge coordinate t = ρ/s(β) beyond d = 65, up to d = 1000 and more);
 - ‖Γ_CTLD‖/‖Γ_MLE‖² for the means model (a₁, a₂) along e
   (:func:`gsmtheory.estimation.ctld_efficiency_along_u`; Γ_MLE the original model's, which does
   not depend on d).
@@ -16,6 +17,10 @@ largest d (``local``), the range of the slopes between consecutive d (``interval
 least-squares slope over all d with its standard error (``fit``). An affine fit q ≈ a + b·d is
 reported too, since that is what the computed curves follow (the local exponent of a + b·d is
 b·d/(a + b·d), which tends to 1, not 2).
+
+:func:`anisotropy_scaling` does the same over κ = λ_max/λ_min at fixed d and diameter
+(Theorem 12's λ_max⁹ λ_min⁻²), along three families of Σ = diag(Σ_U, σ²I) that the sectors solve
+exactly.
 """
 
 from __future__ import annotations
