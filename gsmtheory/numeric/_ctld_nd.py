@@ -341,7 +341,7 @@ def _lower_bound(red: Any, mix_u: GaussianMixture, params: Any, opts: dict[str, 
     what = (f"dim U = {k}" + (f", Σ has {len(eigs)} eigenvalues on U^⊥" if len(eigs) > 1 else ""))
     src = f"the marginal problem on {best_name}" if best >= lower else "Var(v)/E|∇v|² = E_r[s²]"
     msg = (f"lower bound only: CTLD in d = {d} reduces to a {dim}-dimensional problem ({what}; "
-           f"u ∈ R^{k}, {len(eigs)} radii, β), beyond the 3D solvers; C_P >= {value:.6g} from {src}")
+           f"u ∈ R^{k}, {len(eigs)} radi{'us' if len(eigs) == 1 else 'i'}, β), beyond the 3D solvers; C_P >= {value:.6g} from {src}")
     res = {"ambient_dim": d, "reduced_dim": k, "complement_dim": m,
            "complement_eigenvalues": [list(v) for v in red.complement_eigenvalues],
            "reduced_problem_dim": dim, "closed_form_bounds": closed, "marginal_bounds": marginal,
