@@ -83,7 +83,9 @@ d-independent in cost:
 against :func:`ctld_poincare_3d` on (x, y, β) (isotropic and Σ = diag(a, b)); the two radial
 coordinates agree within their error estimates at d = 3, 31, 100, 301 (ρ: 13693.0 ± 1.6,
 14029.7 ± 8.1, 14861.1 ± 47, 17266 ± 491; t: 13693.02 ± 0.19, 14030.88 ± 0.20, 14865.47 ± 0.22,
-17310.26 ± 0.28, separation ±3, resolution 0.8); d = 1000 in t: 25904.4 ± 0.8 in 12 s.
+17310.26 ± 0.28, separation ±3, resolution 0.8); t at d = 2 (m = 1) against the 3D lift:
+13680.96 ± 0.19 and 13680.98 ± 0.96; d = 1000 in t: 25904.4 ± 0.8 at resolution 0.8 (12 s),
+25904.88 ± 0.14 at resolution 1.2 (the estimates cover the change under refinement).
 """
 
 from __future__ import annotations
