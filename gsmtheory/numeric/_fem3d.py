@@ -134,7 +134,7 @@ def _solve_fem(log_weight: Field3, metric: Metric3, sides: Sequence[tuple[float,
                n: Sequence[int], st: Sequence[Stretch], tail: float, potential: Field3 | None
                ) -> tuple[float, int]:
     """C on one grid of n[a] elements per axis, and the number of kept nodes."""
-    from scipy.sparse.linalg import LinearOperator, eigsh, splu
+    from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
 
     faces = [_faces(lo, hi, k, s) for (lo, hi), k, s in zip(sides, n, st)]
     K, M, P, nk = _assemble(log_weight, metric, faces, tail, potential)
@@ -147,10 +147,13 @@ def _solve_fem(log_weight: Field3, metric: Metric3, sides: Sequence[tuple[float,
     A = (K + P) if P is not None else (K + eps * M)
     lu = splu(A.tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
     op = LinearOperator(A.shape, matvec=lambda y: lu.solve(np.ravel(y)), dtype=np.float64)
-    if P is not None:
-        w = eigsh(A, k=1, M=M, sigma=0.0, which="LM", OPinv=op, tol=1e-12, return_eigenvectors=False)
-        return float(1.0 / np.min(w)), nk
-    w = eigsh(K, k=2, M=M, sigma=-eps, which="LM", OPinv=op, tol=1e-12, return_eigenvectors=False)
+    try:
+        if P is not None:
+            w = eigsh(A, k=1, M=M, sigma=0.0, which="LM", OPinv=op, tol=1e-12, return_eigenvectors=False)
+            return float(1.0 / np.min(w)), nk
+        w = eigsh(K, k=2, M=M, sigma=-eps, which="LM", OPinv=op, tol=1e-12, return_eigenvectors=False)
+    except ArpackNoConvergence:
+        return math.nan, nk
     mu = float(np.max(w))
     if not mu > 10 * eps:
         raise NumericalError("the finite-element stiffness has a second null vector (the kept nodes "
@@ -185,7 +188,13 @@ def fem_poincare_3d(log_weight: Field3, metric: Metric3, box: Sequence[Sequence[
     if len(lv) < 3 or any(not b > a for a, b in itertools.pairwise(lv)) or lv[0] <= 0:
         raise SpecError(f"levels {levels} must be at least three increasing positive factors",
                         "use e.g. (1, 1.5, 2)")
+    if len(box) != 3 or len(shape) != 3:
+        raise SpecError("fem_poincare_3d needs a 3-sided box and a 3-entry shape", "give (lo, hi) per axis")
     sides = [(float(a), float(b)) for a, b in box]
+    for lo, hi in sides:
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise SpecError(f"box side ({lo}, {hi}) must be finite with lo < hi",
+                            "truncate infinite sides where the weight is below e^-40 of its max")
     st: list[Stretch] = [None, None, None] if stretch is None else list(stretch)
     start = time.perf_counter()
     grids: list[list[int]] = []
@@ -198,15 +207,33 @@ def fem_poincare_3d(log_weight: Field3, metric: Metric3, box: Sequence[Sequence[
         if n[0] * n[1] * n[2] > max_cells:
             return None
         c, k = _solve_fem(log_weight, metric, sides, n, st, tail, potential)
+        if not math.isfinite(c):
+            raise _Failed(f"the eigensolver failed on {n[0]}x{n[1]}x{n[2]} elements ({k} nodes kept)")
         grids.append(n)
         values.append(c)
         kept.append(k)
         return c
 
     base = [math.ceil(lv[0] * int(s)) for s in shape]
+    try:
+        return _extrapolate(solve, base, shape, lv, rtol, grids, values, kept, st, tail, sides, start)
+    except _Failed as exc:
+        return PoincareResult(0.0, math.inf, "fem3d", {"levels": grids, "values": values}, "failed",
+                              str(exc), "estimate", tuple(sides))
+
+
+class _Failed(Exception):
+    """A grid whose eigensolve failed (reported as status "failed", never as a value)."""
+
+
+def _extrapolate(solve: Callable[[list[int]], float | None], base: list[int], shape: Sequence[int],
+                 lv: list[float], rtol: float, grids: list[list[int]], values: list[float], kept: list[int],
+                 st: Sequence[Stretch], tail: float, sides: Sequence[tuple[float, float]],
+                 start: float) -> PoincareResult:
+    """Per-axis Richardson with the cross-term check (module docstring)."""
     c0 = solve(base)
-    if c0 is None or not math.isfinite(c0):
-        raise SpecError("the base grid exceeds max_cells or carries no mass", "raise max_cells or tail")
+    if c0 is None:
+        raise SpecError("the base grid exceeds max_cells", "raise max_cells or pass a smaller shape")
     axes: list[dict[str, Any]] = []
     for k in range(3):
         ns, cs = [base[k]], [c0]

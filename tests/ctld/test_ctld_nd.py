@@ -117,6 +117,10 @@ def test_sheared_metric_gives_the_gaussian_closed_form() -> None:
     exact = 1.0 / float(np.linalg.eigvalsh(A).min())
     assert r.status == "ok"
     assert abs(r.poincare_constant - exact) <= r.error_estimate
+    with pytest.raises(SpecError, match="finite with lo < hi"):
+        fem_poincare_3d(lambda x, y, z: -x * x, metric, [(-9, 9), (1, 1), (-9, 9)])
+    with pytest.raises(SpecError, match="three increasing"):
+        fem_poincare_3d(lambda x, y, z: -x * x, metric, [(-9, 9)] * 3, levels=(1.0, 2.0))
 
 
 def test_reduced_problems_beyond_3d_give_lower_bounds_only() -> None:
