@@ -12,7 +12,13 @@ from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_
 from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
 from gsmtheory.estimation._ctld_reduce import ctld_efficiency_along_u, ctld_efficiency_reduced
 from gsmtheory.estimation._ctld_spec import ctld_efficiency_spec
-from gsmtheory.estimation._dimension import DimensionScaling, dimension_scaling, exponent_in_d
+from gsmtheory.estimation._dimension import (
+    AnisotropyScaling,
+    DimensionScaling,
+    anisotropy_scaling,
+    dimension_scaling,
+    exponent_in_d,
+)
 from gsmtheory.estimation._efficiency import (
     Efficiency,
     KeyLemma,
@@ -52,6 +58,7 @@ from gsmtheory.estimation._sandwich import (
 __all__ = [
     "CTLD_FAMILIES",
     "GROWTH_MODELS",
+    "AnisotropyScaling",
     "BatchFit",
     "CTLDDesign",
     "CTLDEfficiency",
@@ -70,6 +77,7 @@ __all__ = [
     "Sandwich",
     "TheoremBound",
     "TiltEfficiency",
+    "anisotropy_scaling",
     "build_problem",
     "classify_growth",
     "ctld_efficiency",

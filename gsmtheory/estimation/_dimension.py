@@ -6,7 +6,8 @@ mixture ½N(−m e, I) + ½N(m e, I) in R^d (|e| = 1), :func:`dimension_scaling`
 
 - C_P(Langevin) by the exact reduction (:func:`gsmtheory.numeric.reduced_poincare`): the 1D
   value for every d;
-- C_P(CTLD) by angular sectors (:func:`gsmtheory.numeric.ctld_poincare_nd`, 3D for every d);
+- C_P(CTLD) by angular sectors (:func:`gsmtheory.numeric.ctld_poincare_nd`, 3D for every d; the
+  ridge coordinate t = ρ/s(β) beyond d = 65, up to d = 1000 and more);
 - ‖Γ_CTLD‖/‖Γ_MLE‖² for the means model (a₁, a₂) along e
   (:func:`gsmtheory.estimation.ctld_efficiency_along_u`; Γ_MLE the original model's, which does
   not depend on d).
@@ -16,10 +17,15 @@ largest d (``local``), the range of the slopes between consecutive d (``interval
 least-squares slope over all d with its standard error (``fit``). An affine fit q ≈ a + b·d is
 reported too, since that is what the computed curves follow (the local exponent of a + b·d is
 b·d/(a + b·d), which tends to 1, not 2).
+
+:func:`anisotropy_scaling` does the same over κ = λ_max/λ_min at fixed d and diameter
+(Theorem 12's λ_max⁹ λ_min⁻²), along three families of Σ = diag(Σ_U, σ²I) that the sectors solve
+exactly.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,7 +33,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DimensionScaling", "dimension_scaling", "exponent_in_d"]
+from gsmtheory._errors import NumericalError, SpecError
+
+__all__ = ["AnisotropyScaling", "DimensionScaling", "anisotropy_scaling", "dimension_scaling", "exponent_in_d"]
 
 
 def exponent_in_d(dims: Sequence[float], values: Sequence[float]) -> dict[str, Any]:
@@ -110,3 +118,98 @@ def dimension_scaling(dims: Sequence[int] = (1, 2, 3, 10, 30, 100), separation: 
         exps["cp_ctld"] = exponent_in_d(dims, cps)
     return DimensionScaling(tuple(int(v) for v in dims), m, tuple(lang), tuple(lang_e), tuple(cps), tuple(cps_e),
                             tuple(ratios), exps)
+
+
+#: the three families of :func:`anisotropy_scaling`: name → (Σ_U, Σ on U^⊥) as functions of κ ≥ 1
+_FAMILIES: dict[str, tuple[str, str]] = {
+    "lambda_max_along_U": ("kappa", "1"),        # Σ = diag(κ, I): λ_min = 1, λ_max = κ
+    "lambda_max_across_U": ("1", "kappa"),       # Σ = diag(1, κI): λ_min = 1, λ_max = κ
+    "lambda_min_along_U": ("1/kappa", "1"),      # Σ = diag(1/κ, I): λ_max = 1, λ_min = 1/κ
+}
+
+
+@dataclass(frozen=True)
+class AnisotropyScaling:
+    """C_P(CTLD) over κ = λ_max/λ_min for the families of :func:`anisotropy_scaling`."""
+
+    kappas: tuple[float, ...]
+    dim: int
+    separation: float
+    cp: dict[str, tuple[float, ...]]
+    error: dict[str, tuple[float, ...]]
+    lambda_used: dict[str, tuple[float, ...]]
+    exponents: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"kappas": list(self.kappas), "dim": self.dim, "separation": self.separation,
+                "families": {k: {"covariance": f"diag({a}, {b}·I_{self.dim - 1})"} for k, (a, b) in _FAMILIES.items()},
+                "cp_ctld": {k: list(v) for k, v in self.cp.items()},
+                "cp_ctld_error": {k: list(v) for k, v in self.error.items()},
+                "lambda_used": {k: list(v) for k, v in self.lambda_used.items()},
+                "exponents": self.exponents, "theorem_12_exponents": {"lambda_max": 9, "lambda_min": -2}}
+
+
+def _slope_error(kappas: Sequence[float], cp: Sequence[float], err: Sequence[float]) -> float:
+    """Largest uncertainty of a consecutive log–log slope from the C_P error estimates."""
+    out = 0.0
+    for i in range(len(kappas) - 1):
+        out = max(out, (err[i] / cp[i] + err[i + 1] / cp[i + 1]) / math.log(kappas[i + 1] / kappas[i]))
+    return out
+
+
+def anisotropy_scaling(kappas: Sequence[float] = (1.0, 2.0, 4.0, 8.0, 16.0), dim: int = 10,
+                       separation: float = 3.0, *, resolution: float = 0.8,
+                       rtol: float = 1e-2) -> AnisotropyScaling:
+    r"""C_P(CTLD) of ½N(∓m e₁, Σ) in R^dim over κ = λ_max/λ_min (Theorem 12's λ_max⁹ λ_min⁻²).
+
+    Three families at fixed diameter 2m (``separation`` = m), each with the reported defaults
+    (λ = λ_min(Σ), β_max = 14·diam²/λ − 1, log r = −7·diam²/(λ(1+β))):
+
+    - ``lambda_max_along_U``: Σ = diag(κ, I) — λ_min = 1, λ_max = κ along the means;
+    - ``lambda_max_across_U``: Σ = diag(1, κI) — λ_min = 1, λ_max = κ on U^⊥;
+    - ``lambda_min_along_U``: Σ = diag(1/κ, I) — λ_max = 1, λ_min = 1/κ.
+
+    Each C_P is one 3D sectors solve (:func:`gsmtheory.numeric.ctld_poincare_nd`: Σ is a multiple
+    of I on U^⊥, so the reduction is exact). Exponents: log–log slopes in κ
+    (:func:`exponent_in_d`, applied to κ), with ``slope_uncertainty`` from the error estimates;
+    the printed bound predicts 9 for the first two families and 2 for the third.
+    """
+    from gsmtheory.numeric import ctld_poincare_nd
+    from gsmtheory.solve import ctld_schedule
+    from gsmtheory.symbolic import GaussianMixture, ctld_parameters
+
+    ks = [float(k) for k in kappas]
+    if len(ks) < 2 or any(not (k >= 1 and math.isfinite(k)) for k in ks) or any(b <= a for a, b in itertools.pairwise(ks)):
+        raise SpecError(f"kappas {kappas} must be increasing values >= 1, at least two", "use e.g. (1, 4, 16)")
+    m = float(separation)
+    cache: dict[tuple[float, float], tuple[float, float, float]] = {}
+    cp: dict[str, tuple[float, ...]] = {}
+    er: dict[str, tuple[float, ...]] = {}
+    lam: dict[str, tuple[float, ...]] = {}
+    exps: dict[str, Any] = {}
+    for name, (a_u, a_p) in _FAMILIES.items():
+        vals, errs, lams = [], [], []
+        for k in ks:
+            su = {"kappa": k, "1": 1.0, "1/kappa": 1.0 / k}[a_u]
+            sp_ = {"kappa": k, "1": 1.0, "1/kappa": 1.0 / k}[a_p]
+            if (su, sp_) not in cache:
+                mu = np.zeros((2, dim))
+                mu[0, 0], mu[1, 0] = -m, m
+                cov = np.diag([su] + [sp_] * (dim - 1))
+                mix = GaussianMixture(tuple(map(tuple, mu)), (0.5, 0.5), tuple(map(tuple, cov)))
+                params = ctld_parameters(mix)
+                r = ctld_poincare_nd(mix, ctld_schedule(params), resolution=resolution, rtol=rtol)
+                if r.status != "ok":
+                    raise NumericalError(f"C_P(CTLD) for Σ = diag({su:g}, {sp_:g}·I) did not converge: {r.message}",
+                                         "raise resolution")
+                cache[(su, sp_)] = (r.poincare_constant, r.error_estimate, float(params.lambda_min))
+            c, e, lm = cache[(su, sp_)]
+            vals.append(c)
+            errs.append(e)
+            lams.append(lm)
+        cp[name], er[name], lam[name] = tuple(vals), tuple(errs), tuple(lams)
+        ex = exponent_in_d(ks, vals)
+        ex["slope_uncertainty"] = _slope_error(ks, vals, errs)
+        exps[name] = ex
+    return AnisotropyScaling(tuple(ks), int(dim), m, cp, er, lam, exps)

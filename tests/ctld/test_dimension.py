@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from gsmtheory.estimation import dimension_scaling, exponent_in_d
+from gsmtheory.estimation import anisotropy_scaling, dimension_scaling, exponent_in_d
 
 
 def test_exponent_of_a_power_law_and_of_an_affine_law() -> None:
@@ -26,3 +28,15 @@ def test_langevin_is_flat_and_the_ctld_cost_grows_at_most_linearly_in_d() -> Non
     assert np.all(np.diff(r) > 0)  # the β-score of the Gaussian directions adds cost
     g = s.exponents["gamma_ctld_over_mle_squared"]
     assert 0 < g["local"] < 1 and g["affine"]["max_relative_residual"] < 1e-6
+
+
+def test_anisotropy_scaling_rejects_bad_kappas_and_bounds_the_slopes() -> None:
+    from gsmtheory._errors import SpecError
+    from gsmtheory.estimation._dimension import _slope_error
+
+    with pytest.raises(SpecError, match="increasing"):
+        anisotropy_scaling((4.0, 1.0))
+    with pytest.raises(SpecError, match=">= 1"):
+        anisotropy_scaling((0.5, 2.0))
+    # relative errors 1e-3 and 2e-3 over a factor e in κ: the slope is uncertain by 3e-3
+    assert _slope_error([1.0, math.e], [10.0, 20.0], [0.01, 0.04]) == pytest.approx(3e-3)
