@@ -33,6 +33,7 @@ from gsmtheory.numeric._ctld_spec import (
     ctld_poincare_spec,
     mixture_lift_rule,
 )
+from gsmtheory.numeric._fv3d import fv_poincare_3d
 from gsmtheory.numeric._loss_eval import (
     LOSS_METHODS,
     LossEvaluation,
@@ -98,6 +99,7 @@ __all__ = [
     "evaluate_gsm_loss",
     "expect_1d",
     "expect_2d",
+    "fv_poincare_3d",
     "gaussian_poincare_constant",
     "holley_stroock_bound",
     "inverse_cdf_1d",

@@ -14,7 +14,9 @@ method from the structure of the diffusion:
   C_P = max(1/λ₁, 1/σ), certified lower bound and Muckenhoupt upper bound);
 - d = 2: :func:`gsmtheory.numeric.poincare_2d` (reversible finite volumes, shift-invert Lanczos,
   the cut-off in the error, a Rayleigh–Ritz lower bound);
-- d ≥ 3: exact tensorization when ℓ and D split over coordinates, otherwise a Rayleigh–Ritz
+- d ≥ 3: exact tensorization when ℓ and D split over coordinates; otherwise, for d = 3,
+  :func:`gsmtheory.numeric._fv3d.fv_poincare_3d` (finite volumes, the cut-off in the error, a
+  Rayleigh–Ritz lower bound; constant D or diagonal D(x)), and for d ≥ 4 a Rayleigh–Ritz
   lower bound with a polynomial basis;
 - D singular (e.g. underdamped Langevin): no Poincaré inequality for this Dirichlet form,
   C_P = ∞, status ``"no_poincare"``.
@@ -31,6 +33,7 @@ import sympy as sp
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric._bounds import gaussian_poincare_constant, tensorization
+from gsmtheory.numeric._fv3d import fv_poincare_3d
 from gsmtheory.numeric._mixture import mixture_logpdf
 from gsmtheory.numeric._reduce import reduce_mixture, reduced_poincare
 from gsmtheory.numeric._result import PoincareResult
@@ -59,7 +62,7 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
         Target relative error (defaults: 1e-8 in 1D, 1e-4 in 2D; 1e-6 / 1e-3 with quick).
     method : str
         ``"auto"``, or force one of ``"gaussian"``, ``"green"``, ``"fv"`` (1D), ``"fv2d"``,
-        ``"tensorization"``, ``"rayleigh_ritz"``.
+        ``"fv3d"``, ``"tensorization"``, ``"rayleigh_ritz"``.
     quick : bool
         Looser default tolerances.
     """
@@ -156,7 +159,12 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
 
         pts = None if mixture is None else np.array(mixture.means)
         return poincare_2d(log_density_fn, dfun2, dom, rtol=rt2, points=pts)
-    # d >= 3 (or forced): Rayleigh–Ritz lower bound
+    if d == 3 and method in ("auto", "fv3d"):  # finite volumes with the cut-off and a lower bound
+        return fv_poincare_3d(log_density_fn, np.array(D.tolist(), dtype=float) if const_D
+                              else compile_expr(list(coords), list(D)), dom,
+                              rtol=rtol if rtol is not None else (1e-2 if quick else 1e-3),
+                              points=None if mixture is None else np.array(mixture.means))
+    # d >= 4 (or forced): Rayleigh–Ritz lower bound
     dmat = compile_expr(list(coords), list(D))
 
     def dfn_nd(x: Any) -> Any:
