@@ -21,9 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """SPEC, --rtol, --method, --quick, --no-lift."""
     add_spec_argument(parser)
     parser.add_argument("--rtol", type=float, default=None,
-                        help="target relative error (default 1e-8 in 1D, 1e-4 in 2D, 1e-3 for a CTLD lift)")
+                        help="target relative error (default 1e-8 in 1D, 1e-4 in 2D, 1e-3 in 3D and for a CTLD lift)")
     parser.add_argument("--method", default="auto",
-                        choices=["auto", "gaussian", "green", "fv", "fv2d", "tensorization",
+                        choices=["auto", "gaussian", "green", "fv", "fv2d", "fv3d", "tensorization",
                                  "rayleigh_ritz"],
                         help="solver (default: chosen from the structure of the diffusion)")
     parser.add_argument("--quick", action="store_true", help="looser default tolerances")

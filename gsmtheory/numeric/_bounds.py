@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.numeric._fv import AxisMap
+from gsmtheory.numeric._fv_grid import AxisMap
 from gsmtheory.numeric._result import PoincareResult, Side
 from gsmtheory.numeric._spectral1d import (
     _callable,

@@ -53,6 +53,8 @@ from gsmtheory.numeric._fv import (
     tensor_chain,
     top_pinv,
 )
+from gsmtheory.numeric._fv3d_box import linear_map, sinh_faces, truncate_box_3d
+from gsmtheory.numeric._fv3d_ritz import ritz_lower_3d
 from gsmtheory.numeric._result import PoincareResult, Side
 
 __all__ = ["fv_poincare_3d"]
@@ -64,7 +66,6 @@ MatD = Callable[[Array, Array, Array], Array]
 
 _TAIL_STEP = 20.0
 _MAX_TAIL = 100.0
-_PROBE = 41
 _CELLS_PER_U = 2.75
 _ROTATE = 0.2  # rotate to the principal axes above this correlation
 
@@ -126,94 +127,6 @@ def _const_matrix(Dc: Array) -> MatD:
     return f
 
 
-# ----------------------------------------------------------------------------- the box
-def _truncate(ell: LogDensity3, box: Sequence[tuple[float, float]], tail: float,
-              points: Array | None) -> tuple[list[tuple[float, float]], list[tuple[float, float]], Array]:
-    """(the box cut at e^{-tail}·max p, (mean, sd) of the marginals, covariance) on the probe grid."""
-    centre = np.zeros(3) if points is None or len(points) == 0 else np.mean(points, axis=0)
-    spread = np.ones(3) if points is None or len(points) < 2 else np.ptp(points, axis=0) / 2 + 1.0
-    win = []
-    for k, (lo, hi) in enumerate(box):
-        a = lo if math.isfinite(lo) else min(centre[k] - 4 * spread[k], hi - 8 * spread[k]) \
-            if math.isfinite(hi) else centre[k] - 4 * spread[k]
-        b = hi if math.isfinite(hi) else max(centre[k] + 4 * spread[k], a + 8 * spread[k])
-        win.append([float(a), float(b)])
-    moments = [(0.0, 1.0)] * 3
-    cov = np.eye(3)
-    for _ in range(60):
-        axes = [np.linspace(a, b, _PROBE) for a, b in win]
-        grid = np.meshgrid(*axes, indexing="ij")
-        v = cell_log_density(ell, *grid)
-        top = float(np.max(v))
-        keep = v >= top - tail
-        grew = False
-        new = []
-        for k, (lo, hi) in enumerate(box):
-            other = tuple(j for j in range(3) if j != k)
-            slab = keep.any(axis=other)
-            idx = np.nonzero(slab)[0]
-            a, b = win[k]
-            i0, i1 = int(idx[0]), int(idx[-1])
-            if i0 == 0 and a > lo:
-                a = max(lo, a - 2 * (b - a)) if math.isfinite(lo) else a - 2 * (b - a)
-                grew = True
-            elif i0 > 0:
-                a = float(axes[k][i0 - 1])
-            if i1 == _PROBE - 1 and b < hi:
-                b = min(hi, b + 2 * (b - a)) if math.isfinite(hi) else b + 2 * (b - a)
-                grew = True
-            elif i1 < _PROBE - 1:
-                b = float(axes[k][i1 + 1])
-            if not (math.isfinite(a) and math.isfinite(b)) or b - a > 1e12:
-                raise ModelError(f"the density does not decay along axis {k} towards infinity: it "
-                                 "cannot be normalized",
-                                 "use a log density that tends to -inf at infinite sides")
-            new.append([a, b])
-        w = np.exp(v - top)
-        w /= w.sum()
-        mean = [float(np.sum(w * g)) for g in grid]
-        cov = np.array([[float(np.sum(w * (grid[i] - mean[i]) * (grid[j] - mean[j]))) for j in range(3)]
-                        for i in range(3)])
-        moments = [(mean[k], math.sqrt(max(cov[k, k], 1e-300))) for k in range(3)]
-        done = not grew and all(abs(n[0] - o[0]) + abs(n[1] - o[1]) <= 0.05 * (o[1] - o[0])
-                                for n, o in zip(new, win))
-        win = new
-        if done:
-            break
-    else:
-        raise ModelError("the cut-off box did not settle", "give a finite box")
-    return [(float(a), float(b)) for a, b in win], moments, cov
-
-
-def _linear(log_density: LogDensity3, M: Array) -> LogDensity3:
-    """y ↦ ℓ(M y)."""
-    def f(x: Array, y: Array, z: Array) -> Array:
-        return log_density(*(M[i, 0] * x + M[i, 1] * y + M[i, 2] * z for i in range(3)))
-    return f
-
-
-def _faces(lo: float, hi: float, n: int, c: float, s: float, extend: tuple[float, float] | None = None,
-           limit: tuple[float, float] = (-math.inf, math.inf)) -> Array:
-    """n + 1 faces uniform in u = asinh((t − c)/s) on [lo, hi]; with ``extend`` = (lo2, hi2), the
-    same faces continued outwards with the same u-spacing to cover [lo2, hi2] (within ``limit``)."""
-    u0, u1 = math.asinh((lo - c) / s), math.asinh((hi - c) / s)
-    du = (u1 - u0) / n
-    k0 = k1 = 0
-    if extend is not None:
-        if extend[0] < lo and lo > limit[0]:
-            k0 = math.ceil((u0 - math.asinh((extend[0] - c) / s)) / du)
-        if extend[1] > hi and hi < limit[1]:
-            k1 = math.ceil((math.asinh((extend[1] - c) / s) - u1) / du)
-    u = u0 + du * np.arange(-k0, n + k1 + 1)
-    f = c + s * np.sinh(u)
-    f[k0], f[k0 + n] = lo, hi
-    if k0:
-        f[0] = max(f[0], limit[0])
-    if k1:
-        f[-1] = min(f[-1], limit[1])
-    return np.asarray(f, dtype=np.float64)
-
-
 def _chain(ell: LogDensity3, dfun: MatD | None, faces: Sequence[Array]) -> tuple[Array, list[Any]]:
     centres = [0.5 * (f[1:] + f[:-1]) for f in faces]
     grid = np.meshgrid(*centres, indexing="ij")
@@ -224,122 +137,6 @@ def _chain(ell: LogDensity3, dfun: MatD | None, faces: Sequence[Array]) -> tuple
             pts[k] = faces[k][1:-1]
             coef[k] = np.asarray(dfun(*np.meshgrid(*pts, indexing="ij"))[..., k, k], dtype=np.float64)
     return tensor_chain(cell_log_density(ell, *grid), [np.diff(f) for f in faces], face_coef=coef)
-
-
-# ----------------------------------------------------------------------------- lower bound
-def _trilinear(f: Array, centres: Sequence[Array], x: Sequence[Array]) -> tuple[Array, list[Array]]:
-    """Trilinear interpolant of centre values f at points x (constant beyond the outer centres)
-    and its gradient."""
-    idx, t, inside, inv = [], [], [], []
-    for k in range(3):
-        c = centres[k]
-        i = np.clip(np.searchsorted(c, x[k]) - 1, 0, c.size - 2)
-        h = c[i + 1] - c[i]
-        raw = (x[k] - c[i]) / h
-        idx.append(i)
-        t.append(np.clip(raw, 0.0, 1.0))
-        inside.append((raw >= 0) & (raw <= 1))
-        inv.append(1.0 / h)
-    g = np.zeros(x[0].shape)
-    grad = [np.zeros(x[0].shape) for _ in range(3)]
-    for corner in itertools.product((0, 1), repeat=3):
-        val = f[idx[0] + corner[0], idx[1] + corner[1], idx[2] + corner[2]]
-        wts = [t[k] if corner[k] else 1 - t[k] for k in range(3)]
-        g += val * wts[0] * wts[1] * wts[2]
-        for k in range(3):
-            dk = (1.0 if corner[k] else -1.0) * inv[k] * inside[k]
-            others = [wts[j] for j in range(3) if j != k]
-            grad[k] += val * dk * others[0] * others[1]
-    return g, grad
-
-
-def _patch_rule(faces: Array, k: int) -> tuple[Array, Array]:
-    """k-point Gauss–Legendre on each interval between cell centres and the two end halves."""
-    c = 0.5 * (faces[1:] + faces[:-1])
-    edges = np.concatenate([[faces[0]], c, [faces[-1]]])
-    t, w = np.polynomial.legendre.leggauss(k)
-    t, w = 0.5 * (t + 1), 0.5 * w
-    lo, hi = edges[:-1], edges[1:]
-    return (lo[:, None] + (hi - lo)[:, None] * t).ravel(), ((hi - lo)[:, None] * w).ravel()
-
-
-def _exponents(degree: int) -> list[tuple[int, ...]]:
-    out = [e for e in itertools.product(range(degree + 1), repeat=3) if 1 <= sum(e) <= degree]
-    return sorted(out, key=lambda e: (sum(e), e))
-
-
-def _ritz_lower(ell: LogDensity3, dfun: MatD | None, faces: Sequence[Array], fvec: Array | None,
-                tail: float, degree: int = 4) -> tuple[float | None, dict[str, Any]]:
-    r"""Rayleigh–Ritz on {monomials of degree ≤ ``degree``} ∪ {g_h}: a lower bound on C_P."""
-    exps = _exponents(degree)
-    centres = [0.5 * (f[1:] + f[:-1]) for f in faces]
-    shape = tuple(c.size for c in centres)
-    f = None if fvec is None else fvec.reshape(shape)
-    if f is not None and not np.max(np.abs(f)) > 0:
-        f = None
-    qs = []
-    for kq in (3, 4):
-        rules = [_patch_rule(fc, kq) for fc in faces]
-        X = np.meshgrid(*[r[0] for r in rules], indexing="ij")
-        lw = sum(np.log(r[1]).reshape([-1 if j == k else 1 for j in range(3)])
-                 for k, r in enumerate(rules))
-        v = cell_log_density(ell, *X) + lw
-        fin = np.isfinite(v)
-        top = float(np.max(v[fin]))
-        w = np.where(fin, np.exp(np.where(fin, v, top) - top), 0.0)
-        keep = w > math.exp(-tail)  # the rest: below e^-tail of the heaviest node (as outside the box)
-        w = w[keep] / w[keep].sum()
-        x = [a[keep] for a in X]
-        mean = np.array([w @ a for a in x])
-        sd = np.sqrt(np.maximum([w @ (a - m) ** 2 for a, m in zip(x, mean)], 1e-300))
-        z = [(a - m) / s for a, m, s in zip(x, mean, sd)]
-        nb = len(exps) + (f is not None)
-        first = np.zeros(nb)
-        second = np.zeros((nb, nb))
-        K = np.zeros((nb, nb))
-        dm = np.broadcast_to(np.eye(3), (w.size, 3, 3)) if dfun is None else dfun(*x)
-        scale = float(np.max(np.abs(f))) if f is not None else 1.0
-        for s0 in range(0, w.size, 40_000):
-            sl = slice(s0, s0 + 40_000)
-            zs = [a[sl] for a in z]
-            vals = np.empty((zs[0].size, nb))
-            grads = np.zeros((3, zs[0].size, nb))
-            for j, e in enumerate(exps):
-                terms = [zs[i] ** e[i] for i in range(3)]
-                vals[:, j] = terms[0] * terms[1] * terms[2]
-                for i in range(3):
-                    if e[i]:
-                        tt = list(terms)
-                        tt[i] = e[i] * zs[i] ** (e[i] - 1)
-                        grads[i, :, j] = tt[0] * tt[1] * tt[2] / sd[i]
-            if f is not None:
-                g, gg = _trilinear(f / scale, centres, [a[sl] for a in x])
-                vals[:, -1] = g
-                for i in range(3):
-                    grads[i, :, -1] = gg[i]
-            ws = w[sl]
-            first += ws @ vals
-            second += (vals * ws[:, None]).T @ vals
-            for i in range(3):
-                for j in range(3):
-                    dij = dm[sl, i, j]
-                    if np.any(dij != 0):
-                        K += (grads[i] * (ws * dij)[:, None]).T @ grads[j]
-        C = second - np.outer(first, first)
-        col = np.sqrt(np.maximum(np.diag(C), 1e-300))
-        C = C / np.outer(col, col)
-        K = K / np.outer(col, col)
-        ev, U = np.linalg.eigh(0.5 * (C + C.T))
-        good = ev > 1e-11 * ev.max()
-        T = U[:, good] / np.sqrt(ev[good])
-        Kt = T.T @ K @ T
-        kmin = float(np.linalg.eigvalsh(0.5 * (Kt + Kt.T)).min())
-        if not kmin > 0:
-            return None, {"note": "degenerate Ritz matrix"}
-        qs.append(1.0 / kmin)
-    lower = min(qs) - abs(qs[0] - qs[1])
-    return (lower if lower > 0 else None), {"ritz_values": qs, "grid": list(shape),
-                                            "basis": f"degree<={degree} + g_h"}
 
 
 # ----------------------------------------------------------------------------- the solver
@@ -397,7 +194,7 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
         # whiten (D = L Lᵀ, x = L y: E(g) = E|∇_y h|²), then rotate y to the principal axes of
         # the target (any rotation keeps D = I), so that the tensor grid follows its shape
         L = np.asarray(np.linalg.cholesky(Dc), dtype=np.float64)
-        _, _, cov = _truncate(_linear(log_density, L), sides, tail,
+        _, _, cov = truncate_box_3d(linear_map(log_density, L), sides, tail,
                               None if pts is None else np.asarray(np.linalg.solve(L, pts.T).T, dtype=np.float64))
         sd = np.sqrt(np.diag(cov))
         corr = np.abs(cov / np.outer(sd, sd) - np.eye(3)).max()
@@ -416,7 +213,7 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
             dfun = _const_matrix(np.diag(dd))
     else:
         dfun = _matrix_d(diffusion)  # type: ignore[arg-type]
-    ell = log_density if linear is None else _linear(log_density, linear)
+    ell = log_density if linear is None else linear_map(log_density, linear)
     if linear is not None and pts is not None:
         pts = np.asarray(np.linalg.solve(linear, pts.T).T, dtype=np.float64)
     lv = [float(v) for v in levels]
@@ -424,7 +221,7 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
         raise SpecError(f"levels {levels} must start at 1 and increase", "use e.g. (1, 1.5, 2)")
 
     if dfun is not None and Dc is None:  # a state-dependent D: the chain takes a diagonal one
-        win, mom, _ = _truncate(ell, sides, tail, pts)
+        win, mom, _ = truncate_box_3d(ell, sides, tail, pts)
         probe = np.meshgrid(*[a + (b - a) * (np.arange(17) + 0.5) / 17 for a, b in win], indexing="ij")
         m = dfun(*probe)
         for k, (lo, hi) in enumerate(sides):  # a vanishing normal D at a reflecting face
@@ -441,8 +238,8 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
                                          "finite volumes have no square-root map there",
                                          "change variables (x = end + t^2) or use poincare_2d/poincare_1d")
         if np.any(m[..., [0, 0, 1], [1, 2, 2]] != 0):
-            faces = [_faces(a, b, 24, c, sd) for (a, b), (c, sd) in zip(win, mom)]
-            only, info = _ritz_lower(ell, dfun, faces, None, tail)
+            faces = [sinh_faces(a, b, 24, c, sd) for (a, b), (c, sd) in zip(win, mom)]
+            only, info = ritz_lower_3d(ell, dfun, faces, None, tail)
             if only is None:
                 raise NumericalError("the Rayleigh–Ritz matrix is degenerate",
                                      "check the diffusion matrix and the density")
@@ -473,11 +270,11 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
     trunc_rel = 0.0
     try:
         while True:
-            win, mom, _ = _truncate(ell, sides, T, pts)
+            win, mom, _ = truncate_box_3d(ell, sides, T, pts)
             shape = shape_for(win, mom, resolution)
-            faces = [_faces(a, b, n, m, s) for (a, b), n, (m, s) in zip(win, shape, mom)]
-            win2, _, _ = _truncate(ell, sides, T + _TAIL_STEP, pts)
-            faces2 = [_faces(a, b, n, m, s, extend=e, limit=lim)
+            faces = [sinh_faces(a, b, n, m, s) for (a, b), n, (m, s) in zip(win, shape, mom)]
+            win2, _, _ = truncate_box_3d(ell, sides, T + _TAIL_STEP, pts)
+            faces2 = [sinh_faces(a, b, n, m, s, extend=e, limit=lim)
                       for (a, b), n, (m, s), e, lim in zip(win, shape, mom, win2, sides)]
             if all(f2.size == f.size for f, f2 in zip(faces, faces2)):
                 break
@@ -504,7 +301,7 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
                     return None
                 key = tuple(n)
                 if key not in cache:
-                    fc = [_faces(a, b, k, m, s) for (a, b), k, (m, s) in zip(win, n, mom)]
+                    fc = [sinh_faces(a, b, k, m, s) for (a, b), k, (m, s) in zip(win, n, mom)]
                     cache[key] = float(solve(fc)[0])
                 return cache[key]
 
@@ -518,7 +315,7 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
                 break
             res *= 1.5
         best, grid_err = ref.value, ref.error
-        base_faces = [_faces(a, b, k, m, s) for (a, b), k, (m, s) in zip(win, shape, mom)]
+        base_faces = [sinh_faces(a, b, k, m, s) for (a, b), k, (m, s) in zip(win, shape, mom)]
         fvec = solve(base_faces, vector=bounds)[2] if bounds else None
     except ChainFailure as fail:
         value, error = (math.inf, 0.0) if fail.status == "no_poincare" else (0.0, math.inf)
@@ -537,7 +334,7 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
         "diffusion": "identity" if dfun is None else "diagonal"}
     lower: float | None = None
     if bounds:
-        lower, info = _ritz_lower(ell, dfun, base_faces, fvec, T)
+        lower, info = ritz_lower_3d(ell, dfun, base_faces, fvec, T)
         resolution_info["lower_bound"] = info
     side: Side = "estimate"
     where = "the box in y, x = M y (M whitens D and rotates to the principal axes)" if linear is not None else "the box"

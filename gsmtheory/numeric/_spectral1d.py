@@ -48,7 +48,8 @@ from scipy.linalg import eigh, eigh_tridiagonal, eigvalsh
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.numeric._fv import AxisMap, extended_map, extrapolate, probe_points
+from gsmtheory.numeric._fv import extrapolate
+from gsmtheory.numeric._fv_grid import AxisMap, extended_map, probe_points
 from gsmtheory.numeric._result import PoincareResult, Side
 
 __all__ = ["poincare_1d"]

@@ -39,15 +39,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.numeric._fv import (
-    AxisMap,
-    Edges,
-    extended_map,
-    extrapolate,
-    probe_points,
-    tensor_chain,
-    top_pinv,
-)
+from gsmtheory.numeric._fv import Edges, extrapolate, tensor_chain, top_pinv
+from gsmtheory.numeric._fv_grid import AxisMap, extended_map, probe_points
 from gsmtheory.numeric._result import PoincareResult, Side
 
 __all__ = ["poincare_2d"]

@@ -52,15 +52,14 @@ from gsmtheory._errors import SpecError
 from gsmtheory.numeric._ctld import ctld_beta_logpdf, ctld_joint_logpdf
 from gsmtheory.numeric._fv import (
     ChainFailure,
-    Stretch,
     cell_log_density,
     refine_axes,
     richardson_limit,
-    stretched_faces,
     tensor_chain,
     top_inv,
     top_pinv,
 )
+from gsmtheory.numeric._fv_grid import Stretch, stretched_faces
 from gsmtheory.numeric._result import PoincareResult
 
 __all__ = ["ctld_poincare_3d", "poincare_3d"]
