@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """SPEC, --rtol, --method, --quick, --no-lift."""
     add_spec_argument(parser)
     parser.add_argument("--rtol", type=float, default=None,
-                        help="target relative error (default 1e-8 in 1D, 1e-4 in 2D, 1e-3 for a CTLD lift)")
+                        help="target relative error (default 1e-8 in 1D, 1e-4 in 2D, 1e-3 in 3D and for a CTLD lift)")
     parser.add_argument("--method", default="auto",
                         choices=list(POINCARE_METHODS),
                         help="solver (default: the first registered one that applies, "

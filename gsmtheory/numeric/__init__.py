@@ -32,6 +32,7 @@ from gsmtheory.numeric._ctld import (
     simulate_ctld,
 )
 from gsmtheory.numeric._ctld_nd import ctld_poincare_nd, ctld_second_moment_bound
+from gsmtheory.numeric._fv3d import fv_poincare_3d
 from gsmtheory.numeric._mixture import (
     MixtureArrays,
     MixtureLike,
@@ -92,6 +93,7 @@ __all__ = [
     "curvature_lower_bound",
     "expect_1d",
     "expect_2d",
+    "fv_poincare_3d",
     "gaussian_poincare_constant",
     "holley_stroock_bound",
     "inverse_cdf_1d",

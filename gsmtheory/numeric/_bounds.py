@@ -19,12 +19,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
+from gsmtheory.numeric._fv_grid import AxisMap
 from gsmtheory.numeric._result import PoincareResult, Side
 from gsmtheory.numeric._spectral1d import (
     _callable,
     _chain,
     _log_cumsums,
-    _Map,
     truncate_support,
 )
 
@@ -43,14 +43,14 @@ Array = NDArray[np.float64]
 
 
 def _map_for(log_density: Callable[[Array], Array], diff: Callable[[Array], Array],
-             lo: float, hi: float, tail: float) -> _Map:
+             lo: float, hi: float, tail: float) -> AxisMap:
     a, b, _ = truncate_support(log_density, lo, hi, tail=tail)
     with np.errstate(all="ignore"):
         d = np.asarray(diff(np.array([a, b])), dtype=np.float64) * np.ones(2)
     left, right = a == lo and not d[0] > 0, b == hi and not d[1] > 0
     kind = {(False, False): "affine", (True, False): "sqrt-left",
             (False, True): "sqrt-right", (True, True): "sin2"}[(left, right)]
-    return _Map(a, b, kind)
+    return AxisMap(a, b, kind)
 
 
 def rayleigh_quotient(g: Callable[[Array], Array], dg: Callable[[Array], Array],

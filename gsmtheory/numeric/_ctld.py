@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sps
-import scipy.sparse.linalg as spla
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
+from gsmtheory.numeric._fv import richardson_limit, tensor_chain, top_pinv
 from gsmtheory.numeric._mixture import (
     MixtureLike,
     mixture_dlogpdf_ds,
@@ -221,47 +220,6 @@ def _as_1d_mixture(target: MixtureLike) -> MixtureLike:
 
 
 # ---------------------------------------------------------------------------- spectral gap
-def _grid_gap(logp_grid: Array, hx: float, hb: float, drop: float) -> tuple[float, int]:
-    """Spectral gap of the reversible finite-volume generator on a masked (nx, nb) grid."""
-    _nx, _nb = logp_grid.shape
-    keep = logp_grid > np.max(logp_grid) - drop
-    idx = -np.ones(logp_grid.shape, dtype=np.int64)
-    n = int(keep.sum())
-    idx[keep] = np.arange(n)
-    half = 0.5 * (logp_grid - np.max(logp_grid))
-    diag = np.zeros(n)
-    rows, cols, vals = [], [], []
-    for axis, h in ((0, hx), (1, hb)):
-        a = [slice(None), slice(None)]
-        c = [slice(None), slice(None)]
-        a[axis], c[axis] = slice(0, -1), slice(1, None)
-        both = keep[tuple(a)] & keep[tuple(c)]
-        ia, ic = idx[tuple(a)][both], idx[tuple(c)][both]
-        la, lc = half[tuple(a)][both], half[tuple(c)][both]
-        inv_h2 = 1.0 / h ** 2
-        np.add.at(diag, ia, np.exp(lc - la) * inv_h2)
-        np.add.at(diag, ic, np.exp(la - lc) * inv_h2)
-        rows += [ia, ic]
-        cols += [ic, ia]
-        vals += [np.full(ia.shape, -inv_h2), np.full(ia.shape, -inv_h2)]
-    A = sps.csc_matrix((np.concatenate([diag, *vals]),
-                        (np.concatenate([np.arange(n), *rows]), np.concatenate([np.arange(n), *cols]))),
-                       shape=(n, n))
-    # −S is PSD with kernel sqrt(p); shift below 0 and take the two eigenvalues nearest σ.
-    scale = float(np.max(diag))
-    sigma = -1e-7 * scale
-    lu = spla.splu(A - sigma * sps.identity(n, format="csc"))
-    op = spla.LinearOperator((n, n), matvec=lu.solve, dtype=float)
-    v0 = np.exp(half[keep])
-    v0 /= np.linalg.norm(v0)
-    rng = np.random.default_rng(0)
-    start = rng.standard_normal(n)
-    start -= v0 * (v0 @ start)
-    mu = spla.eigsh(op, k=3, which="LA", v0=start, tol=1e-12, return_eigenvectors=False)
-    eig = np.sort(sigma + 1.0 / mu)
-    return float(eig[1]), n
-
-
 @dataclass(frozen=True)
 class _Box:
     x: tuple[float, float]
@@ -292,8 +250,9 @@ def ctld_poincare(target: MixtureLike, params: CTLDSchedule, *, cells: int = 48,
     Finite volumes on a box covering the support (density above e^{−drop} of its maximum; cells
     below it are dropped, their faces reflecting), with ``cells`` × level cells per unit of the
     smallest x standard deviation … scaled so that x and β are resolved alike. The gap of the
-    symmetrized generator is found by shift-invert Lanczos; the values on three grids are
-    extrapolated (second order), and the error estimate is the spread of the extrapolations.
+    symmetrized generator is found by :func:`gsmtheory.numeric._fv.top_pinv`; the values on the
+    grids are extrapolated (second order, :func:`gsmtheory.numeric._fv.richardson_limit`), and the
+    error estimate is the spread of the extrapolations.
 
     Returns
     -------
@@ -320,18 +279,17 @@ def ctld_poincare(target: MixtureLike, params: CTLDSchedule, *, cells: int = 48,
         hx, hb = width_x / nx, width_b / nb
         xs = box.x[0] + (np.arange(nx) + 0.5) * hx
         bs = box.beta[0] + (np.arange(nb) + 0.5) * hb
-        lp = ctld_joint_logpdf(mix, params, xs[:, None], bs[None, :])
-        gap, n = _grid_gap(lp, hx, hb, drop)
-        results.append(1.0 / gap)
-        sizes.append((nx, nb, n))
-    h = np.array([1.0 / math.ceil(nb0 * lv) for lv in levels]) * nb0
-    c = np.array(results)
-    # Richardson on pairs (c = C + a h²): extrapolate (0,2) and (1,2)
-    def extrap(i: int, j: int) -> float:
-        return float((c[j] * h[i] ** 2 - c[i] * h[j] ** 2) / (h[i] ** 2 - h[j] ** 2))
-    e1, e2 = extrap(0, 2), extrap(1, 2)
-    value = e2
-    err = abs(e1 - e2) + 1e-12 * abs(value)
+        ell = np.asarray(ctld_joint_logpdf(mix, params, xs[:, None], bs[None, :]), dtype=np.float64)
+        lp, edges = tensor_chain(ell, [np.full(nx, hx), np.full(nb, hb)])
+        cp, note = top_pinv(lp, edges, drop, tol=1e-12)
+        if not (math.isfinite(cp) and cp > 0):
+            raise NumericalError(f"the lifted chain on {nx}x{nb} cells could not be solved: {note}",
+                                 "report the target and the CTLD parameters")
+        results.append(cp)
+        sizes.append((nx, nb, int(np.sum(lp >= float(np.max(lp)) - drop))))
+    h = [nb0 / math.ceil(nb0 * lv) for lv in levels]
+    value, err = richardson_limit(results, h)  # C + a h²: the last pair, against (first, last)
+    err += 1e-12 * abs(value)
     status = "ok" if err <= tolerance * abs(value) else "not_converged"
     return PoincareResult(
         value, err, "ctld-fv2d",

@@ -10,7 +10,7 @@ This is what the finite-volume solver :func:`gsmtheory.numeric.poincare_3d` cann
 off-diagonal entries (a sheared coordinate, e.g. the ridge coordinate t = ρ/s(β) of the CTLD
 sectors, :mod:`gsmtheory.numeric._ctld_nd`).
 
-Discretization: Q1 (trilinear) elements on the tensor grid of :func:`_faces` (stretched
+Discretization: Q1 (trilinear) elements on the tensor grid of :func:`gsmtheory.numeric._fv_grid.stretched_faces` (stretched
 faces), 2×2×2 Gauss points per element, ℓ, A and V evaluated at the Gauss points. The
 stiffness K_ij = ∫ ∇φ_iᵀ A ∇φ_j w, mass M_ij = ∫ φ_i φ_j w, potential P_ij = ∫ V φ_i φ_j w;
 elements whose weight at every Gauss point is below e^{−tail} of the maximum are dropped
@@ -38,8 +38,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import NumericalError, SpecError
+from gsmtheory.numeric._fv import refine_axes
+from gsmtheory.numeric._fv_grid import Stretch, stretched_faces
 from gsmtheory.numeric._result import PoincareResult
-from gsmtheory.numeric._spectral3d import Stretch, _extrap, _faces
 
 __all__ = ["fem_poincare_3d"]
 
@@ -136,7 +137,7 @@ def _solve_fem(log_weight: Field3, metric: Metric3, sides: Sequence[tuple[float,
     """C on one grid of n[a] elements per axis, and the number of kept nodes."""
     from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
 
-    faces = [_faces(lo, hi, k, s) for (lo, hi), k, s in zip(sides, n, st)]
+    faces = [stretched_faces(lo, hi, k, s) for (lo, hi), k, s in zip(sides, n, st)]
     K, M, P, nk = _assemble(log_weight, metric, faces, tail, potential)
     if nk < 4:
         return math.nan, nk
@@ -214,9 +215,8 @@ def fem_poincare_3d(log_weight: Field3, metric: Metric3, box: Sequence[Sequence[
         kept.append(k)
         return c
 
-    base = [math.ceil(lv[0] * int(s)) for s in shape]
     try:
-        return _extrapolate(solve, base, shape, lv, rtol, grids, values, kept, st, tail, sides, start)
+        return _extrapolate(solve, shape, lv, rtol, grids, values, kept, st, tail, sides, start)
     except _Failed as exc:
         return PoincareResult(0.0, math.inf, "fem3d", {"levels": grids, "values": values}, "failed",
                               str(exc), "estimate", tuple(sides))
@@ -226,46 +226,13 @@ class _Failed(Exception):
     """A grid whose eigensolve failed (reported as status "failed", never as a value)."""
 
 
-def _extrapolate(solve: Callable[[list[int]], float | None], base: list[int], shape: Sequence[int],
+def _extrapolate(solve: Callable[[list[int]], float | None], shape: Sequence[int],
                  lv: list[float], rtol: float, grids: list[list[int]], values: list[float], kept: list[int],
                  st: Sequence[Stretch], tail: float, sides: Sequence[tuple[float, float]],
                  start: float) -> PoincareResult:
-    """Per-axis Richardson with the cross-term check (module docstring)."""
-    c0 = solve(base)
-    if c0 is None:
-        raise SpecError("the base grid exceeds max_cells", "raise max_cells or pass a smaller shape")
-    axes: list[dict[str, Any]] = []
-    for k in range(3):
-        ns, cs = [base[k]], [c0]
-        for f in lv[1:]:
-            n = list(base)
-            n[k] = math.ceil(f * int(shape[k]))
-            out = solve(n)
-            if out is not None:
-                ns.append(n[k])
-                cs.append(out)
-        h = [ns[0] / v for v in ns]
-        if len(cs) < 3:
-            lim, e = cs[-1], math.inf
-        else:
-            lim = _extrap(cs, h, len(cs) - 2, len(cs) - 1)
-            e = abs(lim - _extrap(cs, h, len(cs) - 3, len(cs) - 1))
-        axes.append({"cells": ns, "values": cs, "limit": lim, "error": e})
-    best = c0 + sum(a["limit"] - c0 for a in axes)
-    err = sum(a["error"] for a in axes)
-    cross: dict[str, Any] | None = None
-    if all(len(a["values"]) > 1 for a in axes):
-        n1 = [a["cells"][1] for a in axes]
-        out = solve(n1)
-        if out is not None:
-            g = [(a["cells"][0] / a["cells"][1]) ** 2 for a in axes]
-            pred = c0 + sum(a["values"][1] - c0 for a in axes)
-            factor = sum((1 - g[i]) * (1 - g[j]) for i, j in itertools.combinations(range(3), 2)) / 3.0
-            cross = {"cells": n1, "value": out, "predicted": pred, "error": abs(out - pred) / factor}
-            err += cross["error"]
-    if cross is None:
-        err = math.inf
-    err = max(err, 1e-9 * abs(best))
+    """Per-axis Richardson with the cross-term check (:func:`gsmtheory.numeric._fv.refine_axes`)."""
+    fit = refine_axes(solve, shape, lv)
+    best, err, base, axes, cross = fit.value, fit.error, fit.base, fit.axes, fit.cross
     status = "ok" if err <= rtol * abs(best) else "not_converged"
     big = int(np.argmax([g[0] * g[1] * g[2] for g in grids]))
     g = grids[big]

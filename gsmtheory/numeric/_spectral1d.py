@@ -48,6 +48,8 @@ from scipy.linalg import eigh, eigh_tridiagonal, eigvalsh
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
+from gsmtheory.numeric._fv import extrapolate
+from gsmtheory.numeric._fv_grid import AxisMap, extended_map, probe_points
 from gsmtheory.numeric._result import PoincareResult, Side
 
 __all__ = ["poincare_1d"]
@@ -88,28 +90,6 @@ def _eval(f: Fn, x: Array, what: str, *, allow_neg_inf: bool = False) -> Array:
 
 
 # ----------------------------------------------------------------------------- truncation
-def _probe_points(lo: float, hi: float, points: Array) -> Array:
-    k = 2.0 ** np.arange(-30, 63)
-    if math.isinf(lo) and math.isinf(hi):
-        base = np.concatenate([-k, [0.0], k, np.linspace(-4, 4, 257)])
-        for c in points:
-            base = np.concatenate([base, c - k, c + k, [c]])
-    elif math.isinf(hi):
-        base = np.concatenate([lo + k, np.linspace(lo, lo + 8, 257)[1:]])
-        for c in points:
-            base = np.concatenate([base, c - k, c + k, [c]])
-    elif math.isinf(lo):
-        base = np.concatenate([hi - k, np.linspace(hi - 8, hi, 257)[:-1]])
-        for c in points:
-            base = np.concatenate([base, c - k, c + k, [c]])
-    else:
-        w = hi - lo
-        t = 2.0 ** np.arange(-40, 0)
-        base = np.concatenate([lo + w * t, hi - w * t, np.linspace(lo, hi, 1025)[1:-1], points])
-    x = np.unique(base)
-    return x[(x > lo) & (x < hi)]
-
-
 def truncate_support(log_density: Fn, lo: float, hi: float, *, tail: float = 40.0,
                      points: Array | None = None) -> tuple[float, float, float]:
     """Interval [a, b] ⊆ (lo, hi) outside which p < e^{-tail} · max p; returns (a, b, max ℓ).
@@ -122,7 +102,7 @@ def truncate_support(log_density: Fn, lo: float, hi: float, *, tail: float = 40.
         If p does not decay at an infinite end (cannot be normalized).
     """
     pts = np.zeros(0) if points is None else np.asarray(points, dtype=np.float64).ravel()
-    x = _probe_points(lo, hi, pts)
+    x = probe_points(lo, hi, pts)
     ell = _eval(log_density, x, "log density", allow_neg_inf=True)
     window = (lo, hi)
     lmax = -np.inf
@@ -157,50 +137,6 @@ def truncate_support(log_density: Fn, lo: float, hi: float, *, tail: float = 40.
 
 
 # ----------------------------------------------------------------------------- the chain
-@dataclass(frozen=True)
-class _Map:
-    """x = X(u) on u ∈ [0, 1], with X'(u)."""
-
-    a: float
-    b: float
-    kind: str  # "affine", "sqrt-left", "sqrt-right", "sin2"
-
-    def __call__(self, u: Array) -> tuple[Array, Array]:
-        w = self.b - self.a
-        if self.kind == "affine":
-            return self.a + w * u, np.full_like(u, w)
-        if self.kind == "sqrt-left":
-            return self.a + w * u * u, 2 * w * u
-        if self.kind == "sqrt-right":
-            v = 1 - u
-            return self.b - w * v * v, 2 * w * v
-        s = np.sin(0.5 * np.pi * u)
-        return self.a + w * s * s, 0.5 * np.pi * w * np.sin(np.pi * u)
-
-    def distance(self, t: Array, side: int) -> Array:
-        """Exact distance from the end (side 0: X(t) − a; side 1: b − X(1 − t))."""
-        w = self.b - self.a
-        kind = self.kind
-        if kind == "affine":
-            return w * t
-        if kind == "sin2":
-            return w * np.sin(0.5 * np.pi * t) ** 2
-        near_sq = (kind == "sqrt-left") == (side == 0)
-        return w * t * t if near_sq else w * t * (2 - t)
-
-    def from_right(self, v: Array) -> tuple[Array, Array]:
-        """X(1 − v) and X'(1 − v), accurate for tiny v."""
-        w = self.b - self.a
-        if self.kind == "affine":
-            return self.b - w * v, np.full_like(v, w)
-        if self.kind == "sqrt-left":
-            return self.a + w * (1 - v) ** 2, 2 * w * (1 - v)
-        if self.kind == "sqrt-right":
-            return self.b - w * v * v, 2 * w * v
-        s = np.sin(0.5 * np.pi * v)
-        return self.b - w * s * s, 0.5 * np.pi * w * np.sin(np.pi * v)
-
-
 _GL_T, _GL_W = np.polynomial.legendre.leggauss(6)
 _GL_T, _GL_W = 0.5 * (_GL_T + 1.0), 0.5 * _GL_W
 # geometric grading toward an end: [2^-(j+1), 2^-j], j = 0..49, 6 Gauss nodes each
@@ -216,7 +152,7 @@ def _lse(a: Array, axis: int = -1) -> Array:
         return np.squeeze(top, axis) + np.log(np.sum(np.exp(a - top), axis=axis))
 
 
-def _mapped_log(fn: Fn, what: str, m: _Map, u: Array, v: Array, *, take_log: bool,
+def _mapped_log(fn: Fn, what: str, m: AxisMap, u: Array, v: Array, *, take_log: bool,
                 allow_neg_inf: bool) -> tuple[Array, Array]:
     """(log fn(X) or fn(X), log X') at nodes given by u and v = 1 − u (both exact).
 
@@ -271,7 +207,7 @@ def _mapped_log(fn: Fn, what: str, m: _Map, u: Array, v: Array, *, take_log: boo
     return val, np.log(dx)
 
 
-def _chain(log_density: Fn, diff: Fn, m: _Map, n: int) -> tuple[Array, Array]:
+def _chain(log_density: Fn, diff: Fn, m: AxisMap, n: int) -> tuple[Array, Array]:
     """Normalized log cell masses (n,) and log conductances (n−1,) between cell centres.
 
     π_i = ∫_cell p̃ du and 1/c_{i+½} = ∫_{u_i}^{u_{i+1}} du / (p̃ D̃) (resistances in series),
@@ -396,49 +332,7 @@ def _fv_gap(lp: Array, lc: Array, *, vector: bool = False
 
 
 # ----------------------------------------------------------------------------- refinement
-def extrapolate(values: list[float], floors: list[float]) -> tuple[float, float, dict[str, Any]]:
-    """Best value and error estimate from values on grids refined by 2 each time.
-
-    The observed ratio r = δ_{m−2}/δ_{m−1} of successive differences gives the Aitken
-    value A = C_m + δ_{m−1}/(r − 1) (any convergence order); the error estimate is
-    |A_m − A_{m−1}| when two Aitken values exist, otherwise the size of the correction,
-    and never below the round-off floor.
-    """
-    c = np.asarray(values, dtype=np.float64)
-    floor = float(floors[-1]) * abs(float(c[-1]))
-    info: dict[str, Any] = {"order": None, "extrapolated": False}
-    if c.size < 2:
-        return float(c[-1]), math.inf, info
-    d = np.diff(c)
-    if abs(d[-1]) <= 2 * floor and c.size >= 3 and abs(d[-2]) <= 64 * max(floor, abs(d[-1])):
-        return float(c[-1]), max(abs(float(d[-1])), floor), info
-    if c.size < 3:
-        return float(c[-1]), max(abs(float(d[-1])), floor), info
-
-    def aitken(j: int) -> tuple[float, float] | None:
-        # uses c[j-2], c[j-1], c[j]
-        d1, d2 = c[j - 1] - c[j - 2], c[j] - c[j - 1]
-        if d2 == 0 or d1 == 0:
-            return None
-        r = d1 / d2
-        if not r > 1.3:
-            return None
-        return float(c[j] + d2 / (r - 1)), float(r)
-
-    last = aitken(c.size - 1)
-    if last is None:
-        return float(c[-1]), max(abs(float(d[-1])) * 4, floor), info
-    a_m, r = last
-    info.update(order=math.log2(r), extrapolated=True)
-    prev = aitken(c.size - 2) if c.size >= 4 else None
-    if prev is None:
-        err = abs(a_m - float(c[-1]))
-    else:
-        err = abs(a_m - prev[0])
-    return a_m, max(err, floor), info
-
-
-def _initial_cells(log_density: Fn, diff: Fn, m: _Map) -> int:
+def _initial_cells(log_density: Fn, diff: Fn, m: AxisMap) -> int:
     u = np.linspace(0, 1, 4097)[1:-1]
     x, dx = m(u)
     ell = _eval(log_density, x, "log density", allow_neg_inf=True)
@@ -457,7 +351,7 @@ _GL4_T, _GL4_W = 0.5 * (_GL4_T + 1.0), 0.5 * _GL4_W
 _GL64_T, _GL64_W = np.polynomial.legendre.leggauss(64)
 
 
-def _map_kind(diff: Fn, a: float, b: float, lo: float, hi: float) -> _Map:
+def _map_kind(diff: Fn, a: float, b: float, lo: float, hi: float) -> AxisMap:
     ends = np.array([a, b])
     with np.errstate(all="ignore"):
         d_ends = np.asarray(diff(ends), dtype=np.float64) * np.ones(2)
@@ -468,48 +362,10 @@ def _map_kind(diff: Fn, a: float, b: float, lo: float, hi: float) -> _Map:
     right_deg = b == hi and not d_ends[1] > 0
     kind = {(False, False): "affine", (True, False): "sqrt-left",
             (False, True): "sqrt-right", (True, True): "sin2"}[(left_deg, right_deg)]
-    return _Map(a, b, kind)
+    return AxisMap(a, b, kind)
 
 
-def _extended_map(mp: _Map, n: int, lo: float, hi: float, a2: float, b2: float
-                  ) -> tuple[_Map, int, list[tuple[int, float, float]]] | None:
-    """A map on a larger interval whose n2 cells contain the n cells of (mp, n) exactly.
-
-    Returns (map, n2, the added (side, x0, x1) intervals), or None when nothing is added.
-    """
-    w = mp.b - mp.a
-    if mp.kind == "affine":
-        h = w / n
-        k1 = math.ceil((mp.a - a2) / h) if a2 < mp.a else 0
-        k2 = math.ceil((b2 - mp.b) / h) if b2 > mp.b else 0
-        if math.isfinite(lo):
-            k1 = min(k1, max(math.ceil((mp.a - lo) / h) - 1, 0))
-        if math.isfinite(hi):
-            k2 = min(k2, max(math.ceil((hi - mp.b) / h) - 1, 0))
-        if k1 + k2 == 0:
-            return None
-        added = [iv for iv in ((0, mp.a - k1 * h, mp.a), (1, mp.b, mp.b + k2 * h))
-                 if iv[2] > iv[1]]
-        return _Map(mp.a - k1 * h, mp.b + k2 * h, "affine"), n + k1 + k2, added
-    if mp.kind in ("sqrt-left", "sqrt-right"):
-        left = mp.kind == "sqrt-left"
-        target = (b2 - mp.a) if left else (mp.b - a2)
-        limit = (hi - mp.a) if left else (mp.b - lo)
-        if not target > w:
-            return None
-        n2 = math.ceil(n * math.sqrt(target / w))
-        while n2 > n and not w * (n2 / n) ** 2 < limit:
-            n2 -= 1
-        if n2 == n:
-            return None
-        w2 = w * (n2 / n) ** 2
-        if left:
-            return _Map(mp.a, mp.a + w2, kind="sqrt-left"), n2, [(1, mp.b, mp.a + w2)]
-        return _Map(mp.b - w2, mp.b, kind="sqrt-right"), n2, [(0, mp.b - w2, mp.a)]
-    return None
-
-
-def _resolved_cells(logp: Fn, mp: _Map, n: int, added: list[tuple[int, float, float]]) -> int:
+def _resolved_cells(logp: Fn, mp: AxisMap, n: int, added: list[tuple[int, float, float]]) -> int:
     """Cells (n·2^k, at most 2^16) at which the added intervals change ℓ by at most 1 nat per cell."""
     if mp.kind != "affine":
         return n
@@ -550,7 +406,7 @@ def _log_b(lp: Array, lc: Array) -> float:
                float(np.max(left_r)) if left_r.size else -math.inf)
 
 
-def _rayleigh_lower(log_density: Fn, diff: Fn, m: _Map, n: int, inc: Array) -> float | None:
+def _rayleigh_lower(log_density: Fn, diff: Fn, m: AxisMap, n: int, inc: Array) -> float | None:
     r"""Var(g)/E(g) ≤ C_P for the test function g built from the discrete eigenfunction.
 
     g is the piecewise-linear interpolant (in u) of the cell values f (f_{k+1} − f_k = inc_k),
@@ -931,7 +787,7 @@ def _solve_level(lp: Array, lc: Array, method: str, rtol: float, n: int, *, vect
     return lg, 10 * _EPS * math.sqrt(n), "green", note, inc
 
 
-def _ladder(logp: Fn, diff: Fn, mp: _Map, n: int, *, method: str, rtol: float, max_cells: int,
+def _ladder(logp: Fn, diff: Fn, mp: AxisMap, n: int, *, method: str, rtol: float, max_cells: int,
             bounds: bool, a: float, b: float, trunc_rel: float,
             first: tuple[Array, Array, tuple[Any, ...]] | None = None
             ) -> dict[str, Any] | PoincareResult:
@@ -1030,14 +886,14 @@ def _solve(logp: Fn, diff: Fn, lo: float, hi: float, *, method: str, rtol: float
         n_check = n0
         if not (a == lo and b == hi):
             a2, b2, _ = truncate_support(logp, lo, hi, tail=T + _TAIL_STEP, points=points)
-            ext = _extended_map(mp, n0, lo, hi, a2, b2)
+            ext = extended_map(mp, n0, lo, hi, a2, b2)
             if ext is not None:
                 # the added cells have the base width; where p is steep there (a finite end
                 # approached by e^{-c/x}) a few cells can span tens of nats, and the comparison
                 # would measure the discretization, not the cut-off: refine both problems alike
                 n_check = _resolved_cells(logp, mp, n0, ext[2])
                 if n_check != n0:
-                    ext = _extended_map(mp, n_check, lo, hi, a2, b2)
+                    ext = extended_map(mp, n_check, lo, hi, a2, b2)
         if ext is not None:
             emap, n2, added = ext
             lp1, lc1 = _chain(logp, diff, mp, n_check)

@@ -36,13 +36,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sps
 from numpy.typing import NDArray
-from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
+from gsmtheory.numeric._fv import Edges, extrapolate, tensor_chain, top_pinv
+from gsmtheory.numeric._fv_grid import AxisMap, extended_map, probe_points
 from gsmtheory.numeric._result import PoincareResult, Side
-from gsmtheory.numeric._spectral1d import _extended_map, _Map, _probe_points, extrapolate
 
 __all__ = ["poincare_2d"]
 
@@ -118,8 +117,8 @@ def truncate_box(log_density: LogDensity2, box: Sequence[Sequence[float]], *,
         if math.isnan(lo) or math.isnan(hi) or not lo < hi:
             raise NumericalError(f"box side ({lo}, {hi}) is empty or NaN", "give lo < hi")
     pts = np.zeros((0, 2)) if points is None else np.atleast_2d(np.asarray(points, float))
-    px = _probe_points(xlo, xhi, pts[:, 0])
-    py = _probe_points(ylo, yhi, pts[:, 1])
+    px = probe_points(xlo, xhi, pts[:, 0])
+    py = probe_points(ylo, yhi, pts[:, 1])
     # keep the probe sets moderate: subsample uniformly in index
     if px.size > 300:
         px = px[np.unique(np.linspace(0, px.size - 1, 300).astype(int))]
@@ -165,7 +164,7 @@ def truncate_box(log_density: LogDensity2, box: Sequence[Sequence[float]], *,
 
 
 def _chain2d(log_density: LogDensity2, dfun: Callable[[Array, Array], tuple[Array, Array, Array]],
-             mx: _Map, my: _Map, nx: int, ny: int) -> tuple[Array, list[tuple[Any, Any, Array]]]:
+             mx: AxisMap, my: AxisMap, nx: int, ny: int) -> tuple[Array, list[tuple[Any, Any, Array]]]:
     """log π (nx·ny,) normalized, and edges (i, j, log c) in flat indices, on the mapped grid.
 
     With x = X(u), y = Y(v) (u, v uniform in [0, 1]) the chain is built for p̃ = p X'Y' and
@@ -182,12 +181,12 @@ def _chain2d(log_density: LogDensity2, dfun: Callable[[Array, Array], tuple[Arra
         return x, y, dx, dy
 
     X, Y, DX, DY = at(U, V)
-    lp = _eval_ell(log_density, X, Y) + np.log(DX * DY) + math.log(hx * hy)
+    ell = _eval_ell(log_density, X, Y) + np.log(DX * DY)
     idx = np.arange(nx * ny).reshape(nx, ny)
-    edges: list[tuple[Any, Any, Array]] = []
     ratio = hx / hy
 
-    def add(sl_a: tuple[slice, slice], sl_b: tuple[slice, slice], kind: str) -> None:
+    def face(sl_a: tuple[slice, slice], sl_b: tuple[slice, slice], kind: str) -> tuple[Array, Array]:
+        """(log p̃, coefficient) on the edges from sl_a to sl_b (coefficient 0: no edge)."""
         um, vm = 0.5 * (U[sl_a] + U[sl_b]), 0.5 * (V[sl_a] + V[sl_b])
         xm, ym, dxm, dym = at(um, vm)
         dxx, dxy, dyy = dfun(xm, ym)
@@ -197,16 +196,17 @@ def _chain2d(log_density: LogDensity2, dfun: Callable[[Array, Array], tuple[Arra
             raise ModelError("D is not positive definite somewhere inside the box",
                              "use a D that is positive definite inside the domain")
         txx, txy, tyy = dxx / dxm**2, dxy / (dxm * dym), dyy / dym**2
-        if kind == "x":
-            coef = (txx - np.abs(txy) * ratio) / ratio
+        if kind == "x":  # D'_xx; the face area over the distance h_y/h_x is added by the chain
+            coef = txx - np.abs(txy) * ratio
         elif kind == "y":
-            coef = (tyy - np.abs(txy) / ratio) * ratio
+            coef = tyy - np.abs(txy) / ratio
         elif kind == "+":
             coef = np.maximum(txy, 0.0)
         else:
             coef = np.maximum(-txy, 0.0)
         if kind in ("x", "y"):
-            if np.any(coef < -1e-12 * np.maximum(txx / ratio, tyy * ratio)):
+            scale = np.maximum(txx, tyy * ratio**2) if kind == "x" else np.maximum(txx / ratio**2, tyy)
+            if np.any(coef < -1e-12 * scale):
                 raise ModelError(
                     "off-diagonal D too large for the grid: the finite-volume chain needs "
                     "|D_xy| h_x/h_y <= D_xx and |D_xy| h_y/h_x <= D_yy everywhere",
@@ -214,27 +214,28 @@ def _chain2d(log_density: LogDensity2, dfun: Callable[[Array, Array], tuple[Arra
                     "a shape whose aspect ratio fits")
             coef = np.maximum(coef, 0.0)
         mask = coef > 0
-        if not np.any(mask):
-            return
-        lf = _eval_ell(log_density, xm, ym) + np.log(dxm * dym)
-        with np.errstate(divide="ignore"):
-            lc = lf + np.log(coef)
-        ia, ib = idx[sl_a][mask], idx[sl_b][mask]
-        edges.append((ia.ravel(), ib.ravel(), lc[mask].ravel()))
+        lf = np.full(coef.shape, -np.inf)
+        if np.any(mask):
+            lf[mask] = _eval_ell(log_density, xm[mask], ym[mask]) + np.log(dxm[mask] * dym[mask])
+        return lf, coef
 
     s_ = slice(None)
-    add((slice(0, -1), s_), (slice(1, None), s_), "x")
-    add((s_, slice(0, -1)), (s_, slice(1, None)), "y")
-    add((slice(0, -1), slice(0, -1)), (slice(1, None), slice(1, None)), "+")
-    add((slice(0, -1), slice(1, None)), (slice(1, None), slice(0, -1)), "-")
-    lp = lp.ravel()
-    top = float(np.max(lp))
-    z = top + math.log(float(np.sum(np.exp(lp - top))))
-    return lp - z, [(a, b, c - z) for a, b, c in edges]
+    fx = face((slice(0, -1), s_), (slice(1, None), s_), "x")
+    fy = face((s_, slice(0, -1)), (s_, slice(1, None)), "y")
+    diagonal: Edges = []
+    for sl_a, sl_b, kind in (((slice(0, -1), slice(0, -1)), (slice(1, None), slice(1, None)), "+"),
+                             ((slice(0, -1), slice(1, None)), (slice(1, None), slice(0, -1)), "-")):
+        lf, coef = face(sl_a, sl_b, kind)
+        mask = coef > 0
+        if np.any(mask):
+            diagonal.append((idx[sl_a][mask].ravel(), idx[sl_b][mask].ravel(),
+                             (lf[mask] + np.log(coef[mask])).ravel()))
+    return tensor_chain(ell, [np.full(nx, hx), np.full(ny, hy)], face_log=[fx[0], fy[0]],
+                        face_coef=[fx[1], fy[1]], extra=diagonal)
 
 
 def _axis_map(dfun: Callable[[Array, Array], tuple[Array, Array, Array]], side: tuple[float, float],
-              other: tuple[float, float], box_side: tuple[float, float], axis: int) -> _Map:
+              other: tuple[float, float], box_side: tuple[float, float], axis: int) -> AxisMap:
     """Square-root map at a finite end of the box where D's normal entry vanishes."""
     t = (np.arange(16) + 0.5) / 16
     o = other[0] + t * (other[1] - other[0])
@@ -249,103 +250,11 @@ def _axis_map(dfun: Callable[[Array, Array], tuple[Array, Array, Array]], side: 
         deg.append(bool(np.any(~(normal > 0))))
     kind = {(False, False): "affine", (True, False): "sqrt-left",
             (False, True): "sqrt-right", (True, True): "sin2"}[(deg[0], deg[1])]
-    return _Map(side[0], side[1], kind)
+    return AxisMap(side[0], side[1], kind)
 
 
-def reversible_matrix(lpk: Array, edges: list[tuple[Any, Any, Array]], keep: NDArray[Any], new_index: NDArray[Any],
-                      diag: Array) -> Any:
-    r"""The symmetrized generator −Π^{1/2} L Π^{-1/2} of a reversible chain, plus ``diag``, as CSC.
-
-    For an edge (i, j) of log-conductance c (c = log(π_i q_ij) = log(π_j q_ji)) the off-diagonal
-    entry is −e^{c − (ℓ_i + ℓ_j)/2} and each end gains e^{c − ℓ_i} on the diagonal (ℓ = log π
-    of the kept cells, ``lpk``); edges touching a dropped cell are left out. ``diag`` carries a
-    potential (0 for the plain generator).
-    """
-    n = lpk.size
-    rows, cols, vals = [], [], []
-    diag = np.asarray(diag, dtype=np.float64).copy()
-    for a, b, lc in edges:
-        ok = keep[a] & keep[b] & np.isfinite(lc)
-        ia, ib, c = new_index[a[ok]], new_index[b[ok]], lc[ok]
-        off = -np.exp(c - 0.5 * (lpk[ia] + lpk[ib]))
-        rows += [ia, ib]
-        cols += [ib, ia]
-        vals += [off, off]
-        diag += np.bincount(ia, np.exp(c - lpk[ia]), minlength=n)
-        diag += np.bincount(ib, np.exp(c - lpk[ib]), minlength=n)
-    return sps.coo_matrix((np.concatenate([*vals, diag]),
-                           (np.concatenate([*rows, np.arange(n)]),
-                            np.concatenate([*cols, np.arange(n)]))), shape=(n, n)).tocsc()
-
-
-def top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
-              tol: float, *, symmetric_lu: bool = False, ncv: int = 30,
-              vector: bool = False) -> Any:
-    """C_P of the chain: top eigenvalue of A⁺ (grounded LU + Lanczos); used in 2D and 3D.
-
-    ``symmetric_lu`` selects SuperLU's symmetric mode (minimum degree on A + Aᵀ, diagonal
-    pivots), several times faster on 3D stencils; ``ncv`` is the Lanczos basis size. With
-    ``vector`` the result is (C_P, note, f) with f the discrete eigenfunction on all cells
-    (f = v/√π on the cells that carry mass, 0 elsewhere; None on failure).
-    """
-    keep = lp >= float(np.max(lp)) - floor  # drop cells with no mass worth a float
-    n_all = lp.size
-    new_index = -np.ones(n_all, dtype=np.int64)
-    new_index[keep] = np.arange(int(keep.sum()))
-    lpk = lp[keep]
-    n = lpk.size
-    if n < 3:
-        if vector:
-            return math.nan, f"only {n} cells carry mass: refine the grid", None
-        return math.nan, f"only {n} cells carry mass: refine the grid"
-    A = reversible_matrix(lpk, edges, keep, new_index, np.zeros(n))
-    v0 = np.exp(0.5 * (lpk - float(np.max(lpk))))
-    v0 /= np.linalg.norm(v0)
-    r = int(np.argmax(lpk))
-    others = np.delete(np.arange(n), r)
-    Ar = A[others][:, others].tocsc()
-    try:
-        lu = (splu(Ar, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
-              if symmetric_lu else splu(Ar, permc_spec="MMD_AT_PLUS_A"))
-    except RuntimeError as exc:
-        if vector:
-            return math.inf, f"grounded generator is singular ({exc}): disconnected support", None
-        return math.inf, f"grounded generator is singular ({exc}): disconnected support"
-
-    def proj(y: Array) -> Array:
-        return y - v0 * float(v0 @ y)
-
-    def mv(y: Array) -> Array:
-        y = proj(np.ravel(y))
-        z = np.zeros(n)
-        z[others] = lu.solve(y[others])
-        return proj(z)
-
-    op = LinearOperator((n, n), matvec=mv, dtype=np.float64)
-    rng = np.random.default_rng(0)
-    start = proj(rng.standard_normal(n) * v0 + 1e-3 * rng.standard_normal(n))
-    try:
-        out = eigsh(op, k=1, which="LA", tol=tol, v0=start, ncv=min(n - 1, ncv),
-                    return_eigenvectors=vector)
-    except ArpackNoConvergence as exc:  # pragma: no cover - rare
-        if len(exc.eigenvalues):
-            if vector:
-                return float(exc.eigenvalues[0]), "Lanczos did not converge", None
-            return float(exc.eigenvalues[0]), "Lanczos did not converge"
-        if vector:
-            return math.nan, "Lanczos did not converge", None
-        return math.nan, "Lanczos did not converge"
-    if not vector:
-        return float(out[0]), ""
-    w, vec = out
-    f = np.zeros(n_all)
-    with np.errstate(all="ignore"):
-        f[keep] = vec[:, 0] * np.exp(-0.5 * (lpk - float(np.max(lpk))))
-    return float(w[0]), "", (f if np.all(np.isfinite(f)) else None)
-
-
-def _aspect(dfun: Callable[[Array, Array], tuple[Array, Array, Array]], mx: _Map,
-            my: _Map) -> float | None:
+def _aspect(dfun: Callable[[Array, Array], tuple[Array, Array, Array]], mx: AxisMap,
+            my: AxisMap) -> float | None:
     """h_u/h_v admissible for the diagonal-edge scheme (None when D is diagonal)."""
     t = (np.arange(40) + 0.5) / 40
     U, V = np.meshgrid(t, t, indexing="ij")
@@ -417,7 +326,7 @@ def poincare_2d(log_density: LogDensity2, diffusion: Diffusion2,
     dfun = _diffusion(diffusion)
     (bx0, bx1), (by0, by1) = ((float(a), float(b)) for a, b in box)
 
-    def setup(T: float) -> tuple[tuple[float, float], tuple[float, float], _Map, _Map,
+    def setup(T: float) -> tuple[tuple[float, float], tuple[float, float], AxisMap, AxisMap,
                                  float | None, int, int]:
         bx, by = truncate_box(log_density, box, tail=T, points=points)
         mx = _axis_map(dfun, bx, by, (bx0, bx1), 0)
@@ -448,8 +357,8 @@ def poincare_2d(log_density: LogDensity2, diffusion: Diffusion2,
     while True:
         bx, by, mx, my, ratio, nx, ny = setup(T)
         ex, ey = truncate_box(log_density, box, tail=T + _TAIL_STEP, points=points)
-        emx = _extended_map(mx, nx, bx0, bx1, *ex)
-        emy = _extended_map(my, ny, by0, by1, *ey)
+        emx = extended_map(mx, nx, bx0, bx1, *ex)
+        emy = extended_map(my, ny, by0, by1, *ey)
         if (emx is None and emy is None) or nx * ny > max_cells:
             trunc_rel = 0.0
             break
@@ -586,7 +495,7 @@ def _dual_rule(n: int, k: int) -> tuple[Array, Array]:
 
 def _ritz_lower_2d(log_density: LogDensity2,
                    dfun: Callable[[Array, Array], tuple[Array, Array, Array]],
-                   mx: _Map, my: _Map, grid: list[int], fvec: Array | None, degree: int = 4
+                   mx: AxisMap, my: AxisMap, grid: list[int], fvec: Array | None, degree: int = 4
                    ) -> tuple[float | None, dict[str, Any]]:
     r"""Certified-side lower bound: Rayleigh–Ritz on {monomials of degree ≤ 4} ∪ {g_h}.
 

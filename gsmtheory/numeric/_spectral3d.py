@@ -48,137 +48,39 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gsmtheory._errors import ModelError, NumericalError, SpecError
+from gsmtheory._errors import SpecError
 from gsmtheory.numeric._ctld import ctld_beta_logpdf, ctld_joint_logpdf
+from gsmtheory.numeric._fv import (
+    ChainFailure,
+    cell_log_density,
+    refine_axes,
+    richardson_limit,
+    tensor_chain,
+    top_inv,
+    top_pinv,
+)
+from gsmtheory.numeric._fv_grid import Stretch, stretched_faces
 from gsmtheory.numeric._result import PoincareResult
-from gsmtheory.numeric._spectral2d import reversible_matrix, top_pinv
 
 __all__ = ["ctld_poincare_3d", "poincare_3d"]
 
 Array = NDArray[np.float64]
 LogDensity3 = Callable[[Array, Array, Array], Array]
-Stretch = tuple[float, float] | tuple[float, float, float] | None
-
-
-def _faces(lo: float, hi: float, n: int, stretch: Stretch) -> Array:
-    """n + 1 cell faces on [lo, hi], uniform in u(t) = asinh((t − c)/s) + (t − c)/w.
-
-    ``stretch`` is None (affine faces), (s, c) (sinh faces, w = ∞) or (s, c, w): cells of
-    width ≈ s·du near c, growing like |t − c|·du away from it, but never wider than w·du.
-    """
-    if stretch is None:
-        return np.linspace(lo, hi, n + 1)
-    s, c = float(stretch[0]), float(stretch[1])
-    w = float(stretch[2]) if len(stretch) > 2 and stretch[2] is not None else math.inf  # type: ignore[misc]
-    if not (s > 0 and math.isfinite(s) and math.isfinite(c) and w > 0):
-        raise SpecError(f"stretch {stretch} needs a positive finite scale and a positive width",
-                        "give (scale, centre) or (scale, centre, width)")
-
-    def u(t: Array) -> Array:
-        return np.asarray(np.arcsinh((t - c) / s) + (t - c) / w, dtype=np.float64)
-
-    ends = u(np.array([lo, hi]))
-    target = np.linspace(float(ends[0]), float(ends[1]), n + 1)
-    if math.isinf(w):
-        f = c + s * np.sinh(target)
-    else:  # u is increasing: bisection to full float precision
-        a, b = np.full(n + 1, lo), np.full(n + 1, hi)
-        for _ in range(80):
-            mid = 0.5 * (a + b)
-            below = u(mid) < target
-            a, b = np.where(below, mid, a), np.where(below, b, mid)
-        f = 0.5 * (a + b)
-    f[0], f[-1] = lo, hi
-    return f
-
-
-def _chain3d(log_density: LogDensity3, faces: Sequence[Array]
-             ) -> tuple[Array, list[tuple[Any, Any, Array]]]:
-    """Normalized log π and edges (i, j, log c_ij) of the reversible chain on the tensor grid."""
-    centres = [0.5 * (f[1:] + f[:-1]) for f in faces]
-    widths = [np.diff(f) for f in faces]
-    X, Y, Z = np.meshgrid(*centres, indexing="ij")
-    with np.errstate(all="ignore"):
-        ell = np.asarray(log_density(X, Y, Z), dtype=np.float64) * np.ones(X.shape)
-    if np.any(np.isnan(ell)):
-        raise NumericalError("log density is NaN inside the box", "check the parameters and the box")
-    if np.any(ell == np.inf):
-        raise NumericalError("log density is +inf inside the box", "check the formula")
-    if not np.any(np.isfinite(ell)):
-        raise ModelError("the density is zero on the whole box", "check the log density and the box")
-    lw = [np.log(w) for w in widths]
-    lvol = lw[0][:, None, None] + lw[1][None, :, None] + lw[2][None, None, :]
-    lp = ell + lvol
-    idx = np.arange(ell.size).reshape(ell.shape)
-    edges: list[tuple[Any, Any, Array]] = []
-    for k in range(3):
-        a = [slice(None)] * 3
-        b = [slice(None)] * 3
-        a[k], b[k] = slice(0, -1), slice(1, None)
-        ta, tb = tuple(a), tuple(b)
-        delta = 0.5 * (widths[k][1:] + widths[k][:-1])
-        others = [j for j in range(3) if j != k]
-        larea = np.zeros((1, 1, 1))
-        for j in others:
-            sh = [1, 1, 1]
-            sh[j] = -1
-            larea = larea + lw[j].reshape(sh)
-        sh = [1, 1, 1]
-        sh[k] = -1
-        lc = 0.5 * (ell[ta] + ell[tb]) + larea - np.log(delta).reshape(sh)
-        ok = np.isfinite(lc)
-        edges.append((idx[ta][ok], idx[tb][ok], lc[ok]))
-    flat = lp.ravel()
-    top = float(np.max(flat))
-    z = top + math.log(float(np.sum(np.exp(flat - top))))
-    return flat - z, [(i, j, c - z) for i, j, c in edges]
-
-
-def _top_inv(lp: Array, edges: list[tuple[Any, Any, Array]], pot: Array, floor: float,
-             tol: float, ncv: int = 20) -> tuple[float, str]:
-    """sup_f Σπf² / (Σc(Δf)² + Σπ V f²) with V > 0: top eigenvalue of (A + diag V)⁻¹, no grounding.
-
-    A is the symmetrized generator of :func:`top_pinv`; with a positive potential V the form is
-    definite, so no mean-zero constraint and no grounding are needed (sectors ℓ ≥ 1 of a
-    rotation-invariant problem, :mod:`gsmtheory.numeric._ctld_nd`).
-    """
-    from scipy.sparse.linalg import LinearOperator, eigsh, splu
-
-    keep = lp >= float(np.max(lp)) - floor
-    new_index = -np.ones(lp.size, dtype=np.int64)
-    new_index[keep] = np.arange(int(keep.sum()))
-    lpk = lp[keep]
-    n = lpk.size
-    if n < 3:
-        return math.nan, f"only {n} cells carry mass: refine the grid"
-    diag = np.asarray(pot, dtype=np.float64)[keep]
-    if not (np.all(np.isfinite(diag)) and np.all(diag >= 0)):
-        raise NumericalError("the potential is negative or not finite", "give V >= 0")
-    A = reversible_matrix(lpk, edges, keep, new_index, diag)
-    try:
-        lu = splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
-    except RuntimeError as exc:
-        return math.inf, f"the form with potential is singular ({exc})"
-    op = LinearOperator((n, n), matvec=lambda y: lu.solve(np.ravel(y)), dtype=np.float64)
-    v0 = np.exp(0.5 * (lpk - float(np.max(lpk))))
-    w = eigsh(op, k=1, which="LA", tol=tol, v0=v0 / np.linalg.norm(v0), ncv=min(n - 1, ncv),
-              return_eigenvectors=False)
-    return float(w[0]), ""
 
 
 def _solve(log_density: LogDensity3, sides: Sequence[tuple[float, float]], n: Sequence[int],
            st: Sequence[Stretch], tail: float, potential: LogDensity3 | None = None
            ) -> tuple[float, int, str]:
     """C_P of the chain on one grid: (value, cells kept, note); inf / nan flag failures."""
-    faces = [_faces(lo, hi, k, s) for (lo, hi), k, s in zip(sides, n, st)]
-    lp, edges = _chain3d(log_density, faces)
+    faces = [stretched_faces(lo, hi, k, s) for (lo, hi), k, s in zip(sides, n, st)]
+    centres = np.meshgrid(*[0.5 * (f[1:] + f[:-1]) for f in faces], indexing="ij")
+    lp, edges = tensor_chain(cell_log_density(log_density, *centres), [np.diff(f) for f in faces])
     if potential is None:
         cp, note = top_pinv(lp, edges, tail, tol=1e-12, symmetric_lu=True, ncv=20)
     else:
-        centres = np.meshgrid(*[0.5 * (f[1:] + f[:-1]) for f in faces], indexing="ij")
         with np.errstate(all="ignore"):
             pot = np.asarray(potential(*centres), dtype=np.float64) * np.ones(centres[0].shape)
-        cp, note = _top_inv(lp, edges, pot.ravel(), tail, tol=1e-12)
+        cp, note = top_inv(lp, edges, pot.ravel(), tail, tol=1e-12)
     return cp, int(np.sum(lp >= float(np.max(lp)) - tail)), note
 
 
@@ -259,8 +161,8 @@ def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
     kept: list[int] = []
     notes: list[str] = []
 
-    def solve(n: list[int]) -> float | PoincareResult | None:
-        """The grid's C_P; None when skipped; a finished result when the chain has no gap."""
+    def solve(n: list[int]) -> float | None:
+        """The grid's C_P; None when skipped; ChainFailure when the chain has no gap."""
         if n in grids:
             return values[grids.index(n)]
         if n[0] * n[1] * n[2] > max_cells:
@@ -270,11 +172,9 @@ def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
         if note:
             notes.append(note)
         if math.isinf(cp):
-            return PoincareResult(math.inf, 0.0, "fv3d", {"shape": n}, "no_poincare",
-                                  f"no Poincaré inequality: {note}", "estimate", tuple(sides))
+            raise ChainFailure("no_poincare", f"no Poincaré inequality: {note}", n)
         if math.isnan(cp):
-            return PoincareResult(0.0, math.inf, "fv3d", {"shape": n}, "failed", note,
-                                  "estimate", tuple(sides))
+            raise ChainFailure("failed", note, n)
         grids.append(n)
         values.append(cp)
         kept.append(k)
@@ -284,82 +184,37 @@ def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
         return [math.ceil(f * int(s)) for s in shape]
 
     resolution: dict[str, Any]
-    if extrapolation == "isotropic":
-        hs: list[float] = []
-        for f in lv:
-            out = solve(cells(f))
-            if isinstance(out, PoincareResult):
-                return out
-            if out is not None:  # h² averaged over the axes (ceil makes the ratios differ)
-                n = cells(f)
-                hs.append(math.sqrt(sum((int(s) / v) ** 2 for s, v in zip(shape, n)) / 3.0))
-        if not values:
-            raise SpecError("the coarsest grid exceeds max_cells", "raise max_cells or pass a smaller shape")
-        c = values
-        if len(c) == 1:
-            best, err = c[-1], math.inf
-        elif len(c) == 2:
-            best = _extrap(c, hs, 0, 1)
-            err = abs(best - c[-1])
+    try:
+        if extrapolation == "isotropic":
+            hs: list[float] = []
+            for f in lv:
+                out = solve(cells(f))
+                if out is not None:  # h² averaged over the axes (ceil makes the ratios differ)
+                    n = cells(f)
+                    hs.append(math.sqrt(sum((int(s) / v) ** 2 for s, v in zip(shape, n)) / 3.0))
+            if not values:
+                raise SpecError("the coarsest grid exceeds max_cells", "raise max_cells or pass a smaller shape")
+            c = values
+            best, err = richardson_limit(c, hs)
+            if len(c) >= 3:
+                err = max(2.0 * err, 1e-9 * abs(best))
+            if not best > 0:
+                best, err = c[-1], abs(c[-1] - c[0])
+            resolution = {"extrapolation": "isotropic: C + a h^2"}
         else:
-            best = _extrap(c, hs, len(c) - 2, len(c) - 1)
-            err = max(2.0 * abs(best - _extrap(c, hs, len(c) - 3, len(c) - 1)), 1e-9 * abs(best))
-        if not best > 0:
-            best, err = c[-1], abs(c[-1] - c[0])
-        resolution = {"extrapolation": "isotropic: C + a h^2"}
-    else:
-        base = cells(lv[0])
-        c0 = solve(base)
-        if isinstance(c0, PoincareResult):
-            return c0
-        if c0 is None:
-            raise SpecError("the base grid exceeds max_cells", "raise max_cells or pass a smaller shape")
-        axes: list[dict[str, Any]] = []
-        for k in range(3):
-            ns, cs = [base[k]], [c0]
-            for f in lv[1:]:
-                n = list(base)
-                n[k] = math.ceil(f * int(shape[k]))
-                out = solve(n)
-                if isinstance(out, PoincareResult):
-                    return out
-                if out is not None:
-                    ns.append(n[k])
-                    cs.append(out)
-            h = [ns[0] / v for v in ns]
-            if len(cs) == 1:
-                lim, e = c0, math.inf
-            elif len(cs) == 2:
-                lim = _extrap(cs, h, 0, 1)
-                e = abs(lim - cs[1])
-            else:
-                lim = _extrap(cs, h, len(cs) - 2, len(cs) - 1)
-                e = abs(lim - _extrap(cs, h, len(cs) - 3, len(cs) - 1))
-            axes.append({"cells": ns, "values": cs, "limit": lim, "error": e})
-        best = c0 + sum(a["limit"] - c0 for a in axes)
-        err = sum(a["error"] for a in axes)
-        # cross terms: c(all axes at levels[1]) − [c0 + Σ_k (c_k − c0)] = Σ_{k<l} a_kl (1−g_k)(1−g_l)
-        # with g_k = (h_k'/h_k)², while the extrapolation above is off by Σ_{k<l} a_kl (at the base)
-        cross: dict[str, Any] | None = None
-        if all(len(a["values"]) > 1 for a in axes):
-            n1 = [a["cells"][1] for a in axes]
-            out = solve(n1)
-            if isinstance(out, PoincareResult):
-                return out
-            if out is not None:
-                g = [(a["cells"][0] / a["cells"][1]) ** 2 for a in axes]
-                pred = c0 + sum(a["values"][1] - c0 for a in axes)
-                factor = sum((1 - g[i]) * (1 - g[j]) for i, j in itertools.combinations(range(3), 2)) / 3.0
-                cross = {"cells": n1, "value": out, "predicted": pred, "error": abs(out - pred) / factor}
-                err += cross["error"]
-        if cross is None:
-            notes.append("cross terms not measured")
-            err = math.inf
-        err = max(err, 1e-9 * abs(best))
-        if not best > 0:
-            best, err = values[-1], abs(values[-1] - c0) + err
-        resolution = {"extrapolation": "per axis: C + sum_k a_k h_k^2", "base": base,
-                      "axes": axes, "cross": cross}
+            ref = refine_axes(solve, shape, lv)
+            c0 = values[0]
+            best, err = ref.value, ref.error
+            if ref.cross is None:
+                notes.append("cross terms not measured")
+            if not best > 0:
+                best, err = values[-1], abs(values[-1] - c0) + err
+            resolution = {"extrapolation": "per axis: C + sum_k a_k h_k^2", "base": ref.base,
+                          "axes": ref.axes, "cross": ref.cross}
+    except ChainFailure as fail:
+        value, error = (math.inf, 0.0) if fail.status == "no_poincare" else (0.0, math.inf)
+        return PoincareResult(value, error, "fv3d", {"shape": fail.shape}, fail.status, fail.note,
+                              "estimate", tuple(sides))
     status = "ok" if err <= rtol * abs(best) else "not_converged"
     seconds = time.perf_counter() - start
     big = int(np.argmax([g[0] * g[1] * g[2] for g in grids]))

@@ -14,7 +14,9 @@ inside the domain: C_P = ∞, status ``"no_poincare"``), then builds the compile
 - ``1d`` (forced variants ``green``, ``fv``): :func:`gsmtheory.numeric.poincare_1d` after the
   symbolic analysis of the ends (σ = 0 gives C_P = ∞, status ``"no_poincare"``);
 - ``fv2d``: :func:`gsmtheory.numeric.poincare_2d`;
-- ``rayleigh_ritz``: d ≥ 3, a Rayleigh–Ritz lower bound with a polynomial basis.
+- ``fv3d``: :func:`gsmtheory.numeric.fv_poincare_3d` (finite volumes, the cut-off in the error, a
+  Rayleigh–Ritz lower bound; constant D or diagonal D(x));
+- ``rayleigh_ritz``: d ≥ 4, a Rayleigh–Ritz lower bound with a polynomial basis.
 """
 
 from __future__ import annotations

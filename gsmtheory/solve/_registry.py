@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from gsmtheory.solve._solve_1d import SOLVERS as ONE_D
 from gsmtheory.solve._solve_2d import SOLVER as FV2D
+from gsmtheory.solve._solve_3d import SOLVER as FV3D
 from gsmtheory.solve._solve_gaussian import SOLVER as GAUSSIAN
 from gsmtheory.solve._solve_rayleigh_ritz import SOLVER as RAYLEIGH_RITZ
 from gsmtheory.solve._solve_reduction import SOLVER as REDUCTION
@@ -27,6 +28,7 @@ SOLVERS: tuple[Solver, ...] = (
     TENSORIZATION,
     *ONE_D,
     FV2D,
+    FV3D,
     RAYLEIGH_RITZ,
 )
 

@@ -52,4 +52,4 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
     return rayleigh_ritz(lnd, dfn_nd, box=np.array(box), degree=3 if quick else 4, nodes=12 if d == 3 else 8)
 
 
-SOLVER = Solver("rayleigh_ritz", _why_not, _solve, "d >= 3: Rayleigh–Ritz lower bound, polynomial basis")
+SOLVER = Solver("rayleigh_ritz", _why_not, _solve, "d >= 4 (d = 3 forced): Rayleigh–Ritz lower bound, polynomial basis")

@@ -11,7 +11,8 @@ import pytest
 from gsmtheory._errors import SpecError
 from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d, poincare_1d, poincare_3d
 from gsmtheory.numeric._ctld import ctld_joint_logpdf
-from gsmtheory.numeric._spectral3d import _faces, ctld_grid
+from gsmtheory.numeric._fv_grid import stretched_faces
+from gsmtheory.numeric._spectral3d import ctld_grid
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 
@@ -29,14 +30,14 @@ def _mixtures(m: float) -> tuple[GaussianMixture, GaussianMixture]:
 
 
 def test_capped_sinh_faces_are_monotone_and_capped() -> None:
-    f = _faces(0.0, 100.0, 40, (1.0, 0.0, 5.0))
+    f = stretched_faces(0.0, 100.0, 40, (1.0, 0.0, 5.0))
     w = np.diff(f)
     assert f[0] == 0.0 and f[-1] == 100.0 and np.all(w > 0)
     du = (math.asinh(100.0) + 20.0) / 40
     assert w.max() <= 5.0 * du * (1 + 1e-9)  # never wider than width·du
     assert w[0] < 1.05 * du  # about scale·du at the centre
     # without a width the faces are the plain sinh faces
-    g = _faces(-3.0, 5.0, 10, (0.5, 1.0, math.inf))
+    g = stretched_faces(-3.0, 5.0, 10, (0.5, 1.0, math.inf))
     u = np.linspace(math.asinh(-8.0), math.asinh(8.0), 11)
     assert np.allclose(g, 1.0 + 0.5 * np.sinh(u), rtol=0, atol=1e-12)
 
@@ -149,7 +150,7 @@ def test_bad_input_is_a_one_line_error() -> None:
     with pytest.raises(SpecError):
         poincare_3d(ell, [(-1.0, 1.0)] * 3, extrapolation="cubic")
     with pytest.raises(SpecError):
-        _faces(0.0, 1.0, 4, (1.0, 0.0, -1.0))
+        stretched_faces(0.0, 1.0, 4, (1.0, 0.0, -1.0))
 
 
 def test_ctld_poincare_spec_lifts_a_2d_mixture() -> None:
