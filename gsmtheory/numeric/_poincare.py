@@ -15,7 +15,10 @@ method from the structure of the diffusion:
 - d = 2: :func:`gsmtheory.numeric.poincare_2d` (reversible finite volumes, shift-invert Lanczos,
   the cut-off in the error, a Rayleigh–Ritz lower bound);
 - d ≥ 3: exact tensorization when ℓ and D split over coordinates, otherwise a Rayleigh–Ritz
-  lower bound with a polynomial basis;
+  lower bound with a polynomial basis and, where a curvature certificate exists
+  (:func:`gsmtheory.symbolic.curvature_certificate`: Bakry–Émery, Holley–Stroock; for
+  mixtures :func:`mixture_curvature_bound`), an upper bound: the answer is then a bracket
+  (status ``"bound"``, side ``"bracket"``) or a value when the two agree;
 - D singular (e.g. underdamped Langevin): no Poincaré inequality for this Dirichlet form,
   C_P = ∞, status ``"no_poincare"``.
 """
@@ -30,14 +33,20 @@ import sympy as sp
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric._bounds import gaussian_poincare_constant, tensorization
+from gsmtheory.numeric._bounds import (
+    certified_upper_bound,
+    gaussian_poincare_constant,
+    mixture_curvature_bound,
+    tensorization,
+    two_sided,
+)
 from gsmtheory.numeric._mixture import mixture_logpdf
 from gsmtheory.numeric._reduce import reduce_mixture, reduced_poincare
 from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._spectral1d import poincare_1d
 from gsmtheory.numeric._spectral2d import poincare_2d
 from gsmtheory.numeric._spectral_nd import rayleigh_ritz
-from gsmtheory.symbolic import diffusion_ends
+from gsmtheory.symbolic import curvature_certificate, diffusion_ends
 
 __all__ = ["PoincareResult", "poincare_constant"]  # the record is re-exported from ._result
 
@@ -67,8 +76,10 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
     coords = tuple(diffusion.coords)
     d = len(coords)
     D = sp.ImmutableMatrix(diffusion.D)
-    ell = diffusion.log_density
-    for expr in (ell, *D):
+    mixture = getattr(diffusion, "mixture", None)
+    # a mixture's numbers are validated finite and its ℓ is built only when asked for (d = 1000:
+    # tens of seconds), so only D is checked then; the matrix as one object, not d² entries
+    for expr in (D,) if mixture is not None else (diffusion.log_density, D):
         if sp.sympify(expr).has(sp.nan, sp.zoo):
             raise NumericalError("the diffusion contains NaN", "check the parameters")
     if diffusion.is_degenerate:
@@ -80,8 +91,7 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
         return _no_poincare(f"D vanishes at {where} inside the domain, so the diffusion cannot cross "
                             "there (a step function there has zero Dirichlet energy)")
     dom = [(float(lo), float(hi)) for lo, hi in diffusion.domain]
-    mixture = getattr(diffusion, "mixture", None)
-    const_D = not any(sp.sympify(e).free_symbols & set(coords) for e in D)
+    const_D = not (D.free_symbols & set(coords))
     infinite = all(np.isinf(lo) and np.isinf(hi) for lo, hi in dom)
     if method in ("auto", "gaussian") and mixture is not None and mixture.n_components == 1 \
             and const_D and infinite:
@@ -99,6 +109,7 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
         if reduce_mixture(mixture, Dm).reduced_dim < d:
             return reduced_poincare(mixture, Dm, rtol=rtol, quick=quick)
     # --- end of the symmetry reduction
+    ell = diffusion.log_density
 
     def log_density_fn(*xs: Any) -> Any:
         if mixture is not None:
@@ -166,20 +177,25 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
         return arr.reshape(x.shape[0], d, d)
 
     if mixture is not None:
-        return rayleigh_ritz(None, dfn_nd, mixture=mixture, degree=3 if quick else 4)
-    box = []
-    for i, (lo, hi) in enumerate(dom):
-        if np.isinf(lo) or np.isinf(hi):
-            raise ModelError(f"coordinate {coords[i]} is unbounded and the target is not a "
-                             "Gaussian mixture: no quadrature box for Rayleigh–Ritz in d >= 3",
-                             "give a finite domain or a [mixture] target")
-        box.append((lo, hi))
+        rr = rayleigh_ritz(None, dfn_nd, mixture=mixture, degree=3 if quick else 4)
+        return two_sided(rr, mixture_curvature_bound(mixture, np.array(D.tolist(), float))
+                         if const_D else None, why_not="D depends on x" if not const_D else
+                         "the mixture's components are too far apart for Bakry–Émery")
+    finite = all(np.isfinite(lo) and np.isfinite(hi) for lo, hi in dom)
+    cert = curvature_certificate(diffusion)
+    if not (finite or (infinite and cert.certified)):  # R^d: quadrature at the (unique) mode
+        raise ModelError("some coordinate is unbounded and the target is neither a Gaussian "
+                         "mixture nor certified log-concave up to a bounded perturbation "
+                         f"({cert.reason}): no quadrature for Rayleigh–Ritz in d >= 3",
+                         "give a finite domain or a [mixture] target")
 
     def lnd(x: Any) -> Any:
         return ell_c(*[x[:, i] for i in range(d)])
 
-    return rayleigh_ritz(lnd, dfn_nd, box=np.array(box), degree=3 if quick else 4,
-                         nodes=12 if d == 3 else 8)
+    rr = rayleigh_ritz(lnd, dfn_nd, box=np.array(dom) if finite else None, dim=d,
+                       degree=3 if quick else 4, nodes=12 if d == 3 else 8)
+    # lower from Rayleigh–Ritz, upper from the symbolic curvature certificate (issue #14 item 5)
+    return two_sided(rr, certified_upper_bound(cert), why_not=cert.reason)
 
 
 def _at_the_end(ell: Any, Dx: Any, c: Any, interval: tuple[float, float], kw: dict[str, Any],
