@@ -95,7 +95,7 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
     infinite = all(np.isinf(lo) and np.isinf(hi) for lo, hi in dom)
     if method in ("auto", "gaussian") and mixture is not None and mixture.n_components == 1 \
             and const_D and infinite:
-        Dm = np.array(D.tolist(), dtype=float)
+        Dm = _numbers(D)
         return gaussian_poincare_constant(np.array(mixture.covariance), Dm)
     if method == "gaussian":
         raise SpecError("the closed form needs one Gaussian, constant D and an unbounded domain",
@@ -105,7 +105,7 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
     # the reduced problem with the 1D/2D solvers. Used whenever it lowers the dimension.
     if method == "auto" and mixture is not None and const_D and infinite:
 
-        Dm = np.array(D.tolist(), dtype=float)
+        Dm = _numbers(D)
         if reduce_mixture(mixture, Dm).reduced_dim < d:
             return reduced_poincare(mixture, Dm, rtol=rtol, quick=quick)
     # --- end of the symmetry reduction
@@ -178,7 +178,7 @@ def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str 
 
     if mixture is not None:
         rr = rayleigh_ritz(None, dfn_nd, mixture=mixture, degree=3 if quick else 4)
-        return two_sided(rr, mixture_curvature_bound(mixture, np.array(D.tolist(), float))
+        return two_sided(rr, mixture_curvature_bound(mixture, _numbers(D))
                          if const_D else None, why_not="D depends on x" if not const_D else
                          "the mixture's components are too far apart for Bakry–Émery")
     finite = all(np.isfinite(lo) and np.isfinite(hi) for lo, hi in dom)
@@ -244,6 +244,13 @@ def _ends_kwargs(axes: Any, i: int, mixture: Any, name: str) -> dict[str, Any]:
     return {"sigma": None if not a.known else a.sigma,
             "log_ends": None if undecided else a.log_map_ends,
             "ends_reason": prefix + a.message, "sigma_ends": se}
+
+
+def _numbers(D: Any) -> Any:
+    """A constant SymPy matrix as floats; a diagonal one from its diagonal (d, not d² entries)."""
+    if D.is_diagonal():
+        return np.diag(np.array([D[i, i] for i in range(D.rows)], dtype=float))
+    return np.array(D.tolist(), dtype=float)
 
 
 def _inside(interval: tuple[float, float]) -> float:

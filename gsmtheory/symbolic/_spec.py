@@ -181,7 +181,7 @@ def parse_spec(text: str, *, name: str = "spec", constants: Mapping[str, float] 
         if len(coords) == 1:
             check_normalizable(ell, coords[0], *domain[0])
     for what, M in (("D", diffusion.D), ("Q", diffusion.Q)):
-        if not M.free_symbols and all(e.is_real for e in set(M.tolist()[0]).union(*M.tolist())):
+        if not M.free_symbols and all(e.is_real for e in set(M.values())):
             continue  # constant real entries (identity D at d = 1000: 10⁶ of them, two distinct)
         for i, row in enumerate(M.tolist()):
             for j, entry in enumerate(row):
