@@ -160,3 +160,17 @@ def test_two_sided_refuses_crossing_bounds() -> None:
     up = PoincareResult(1.0, 0.0, "bakry_emery", status="bound", side="upper_bound", upper=1.0)
     with pytest.raises(NumericalError, match="exceeds the certified upper"):
         two_sided(lo, up)
+
+
+def test_non_reducing_mixture_in_d3_gets_a_bracket() -> None:
+    """Four components at the vertices of a tetrahedron (dim U = 3 = d: no reduction), close
+    enough that −∇²ℓ ⪰ (1 − r²) I, r the largest distance of a mean from the box centre."""
+    s = 0.3
+    means = s * np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=float)
+    mix = GaussianMixture(tuple(map(tuple, means)), (0.25,) * 4, tuple(map(tuple, np.eye(3))))
+    xs = _coords(3)
+    r = poincare_constant(Diffusion(xs, None, mixture=mix), quick=True)
+    r2 = 3 * s * s
+    assert r.upper == pytest.approx(1 / (1 - r2), rel=1e-9)
+    assert r.lower is not None and 1.0 <= r.lower * (1 + 1e-9) and r.lower <= r.upper
+    assert r.side in ("bracket", "estimate") and r.status in ("bound", "ok")
