@@ -41,3 +41,10 @@ def test_efficiency_text_shows_what_cp_certifies(side: str, lower: float | None,
     result = {"poincare_constant": 2.0,
               "poincare": {"side": side, "status": "bound", "lower": lower, "upper": upper}}
     assert _cp(result) == want
+
+
+def test_efficiency_json_says_what_cp_certifies(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["efficiency", "gaussian", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["poincare_side"] == out["poincare"]["side"]
+    assert out["poincare_side"] in ("estimate", "exact")
