@@ -38,7 +38,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     spec = spec_from_args(args)
     answer = api.efficiency(spec, lift=lift_option(args), method=args.method, rtol=args.rtol,
                             samples=args.samples, poincare=not args.no_poincare)
-    return {"spec": spec.name, **answer.to_dict()}
+    out = {"spec": spec.name, **answer.to_dict()}
+    p = out.get("poincare") or {}
+    out["poincare_side"] = p.get("side")  # what poincare_constant certifies (a bound is no value)
+    return out
 
 
 def _fmt(v: Any) -> str:
@@ -49,8 +52,19 @@ def _cp(result: dict[str, Any]) -> str:
     """C_P with what it certifies (a Rayleigh–Ritz lower bound must not read as a value)."""
     p = result.get("poincare") or {}
     side = p.get("side", "estimate")
+    c = result["poincare_constant"]
+    if c is None:
+        return _fmt(c)
     tail = f" ({side}, status {p['status']})" if p.get("status") else f" ({side})"
-    return _fmt(result["poincare_constant"]) + (tail if result["poincare_constant"] is not None else "")
+    if side == "lower_bound":
+        lo = p.get("lower")
+        return f">= {_fmt(c if lo is None else lo)}{tail}: a lower bound only, not a value"
+    if side == "upper_bound":
+        up = p.get("upper")
+        return f"<= {_fmt(c if up is None else up)}{tail}: an upper bound only, not a value"
+    if side == "bracket" and p.get("lower") is not None and p.get("upper") is not None:
+        return f"in [{_fmt(p['lower'])}, {_fmt(p['upper'])}]{tail}: a two-sided bound, not a value"
+    return _fmt(c) + tail
 
 
 def _format_lifted(result: dict[str, Any]) -> str:
@@ -85,8 +99,9 @@ def format_text(result: dict[str, Any]) -> str:
              f"(ratio {_fmt(result['best_direction']['ratio'])})",
              f"poincare_constant: {_cp(result)}",
              f"theorem_bound (c = 2): {_fmt(result['theorem_bound'])}"
-             + (" (computed from a lower bound on C_P: not a certified bound)"
-                if (result.get("poincare") or {}).get("side") == "lower_bound" else "")]
+             + (" (computed from a bound on C_P, not its value: not a certified bound)"
+                if (result.get("poincare") or {}).get("side") in ("lower_bound", "upper_bound",
+                                                                  "bracket") else "")]
     if result.get("key_lemma"):
         kl = result["key_lemma"]
         lines.append(f"key lemma C_P*lambda_min(I^-1/2 H I^-1/2) = {_fmt(kl['ratio'])} (>= 1: {kl['holds']})")

@@ -43,9 +43,8 @@ def format_text(result: dict[str, Any]) -> str:
     """Human-readable summary."""
     lines = [
         f"spec               {result.get('spec')}" + ("  (CTLD lift over (x, beta))" if result.get("lifted") else ""),
-        f"poincare_constant  {result['poincare_constant']!s}  (± {result['error_estimate']!s}, "
-        f"{result['side']})",
-        f"spectral_gap       {result['spectral_gap']!s}",
+        f"poincare_constant  {value_text(result)}",
+        f"spectral_gap       {_gap_text(result)}",
         f"bounds             {_bounds_text(result)}",
         f"method             {result['method']}  status {result['status']}",
         f"domain used        {result['truncation']}",
@@ -56,6 +55,31 @@ def format_text(result: dict[str, Any]) -> str:
         lines.append(f"ctld               lambda {c['lambda_min']:g}, diam {c['diameter']:g}, beta_max "
                      f"{c['beta_max']:g}, log r = {c['log_r']}  (defaults: {', '.join(c['defaults']) or 'none'})")
     return "\n".join(lines)
+
+
+def value_text(result: dict[str, Any]) -> str:
+    """C_P as what it certifies: a value with its error, or a bound that never reads as a value."""
+    c, e, side = result["poincare_constant"], result["error_estimate"], result["side"]
+    lo, up = result.get("lower"), result.get("upper")
+    if side == "lower_bound":
+        return f">= {lo if lo is not None else c!s}  (lower bound only, not a value)"
+    if side == "upper_bound":
+        return f"<= {up if up is not None else c!s}  (upper bound only, not a value)"
+    if side == "bracket" and lo is not None and up is not None:
+        return f"in [{lo!s}, {up!s}]  (two-sided bound, not a value)"
+    return f"{c!s}  (± {e!s}, {side})"
+
+
+def _gap_text(result: dict[str, Any]) -> str:
+    lo, up, side = result.get("lower"), result.get("upper"), result["side"]
+    inv = (lambda v: "inf" if v == 0 else f"{1.0 / v!s}")  # noqa: E731
+    if side == "bracket" and lo is not None and up is not None:
+        return f"in [{inv(up)}, {inv(lo)}]"
+    if side == "lower_bound" and lo is not None:
+        return f"<= {inv(lo)}"
+    if side == "upper_bound" and up is not None:
+        return f">= {inv(up)}"
+    return f"{result['spectral_gap']!s}"
 
 
 def _bounds_text(result: dict[str, Any]) -> str:

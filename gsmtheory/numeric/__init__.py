@@ -7,13 +7,17 @@ Arrays and callables only (no SymPy, DESIGN.md §3): a symbolic spec meets these
 from gsmtheory._device import DEVICE_CHOICES, batch_size, resolve_device
 from gsmtheory.numeric._bounds import (
     bakry_emery_bound,
+    certified_upper_bound,
     curvature_lower_bound,
     gaussian_poincare_constant,
     holley_stroock_bound,
+    mixture_curvature_bound,
     muckenhoupt_bracket,
     oscillation,
     rayleigh_quotient,
     tensorization,
+    two_sided,
+    with_upper_bound,
 )
 from gsmtheory.numeric._ctld import (
     CTLDSchedule,
@@ -81,6 +85,7 @@ __all__ = [
     "bakry_emery_bound",
     "batch_size",
     "beta_cdf",
+    "certified_upper_bound",
     "conditional_cdf",
     "convolve_logpdf_1d",
     "ctld_beta_logpdf",
@@ -99,6 +104,7 @@ __all__ = [
     "inverse_cdf_1d",
     "lifted_chi_square",
     "log_r_functions",
+    "mixture_curvature_bound",
     "mixture_dlogpdf_ds",
     "mixture_hessian",
     "mixture_lift_rule",
@@ -121,4 +127,6 @@ __all__ = [
     "support_interval",
     "tensorization",
     "truncate_support",
+    "two_sided",
+    "with_upper_bound",
 ]

@@ -6,6 +6,9 @@ r"""Bounds on Poincaré constants, each labelled with the side it certifies.
 | :func:`muckenhoupt_bracket` | both (1D) | B/2 ≤ C_P ≤ 4B, B = max(B₋, B₊) with the median m and B₊ = sup_{x>m} μ[x, b) ∫_m^x dz/(pD)(z) (Muckenhoupt 1972; Miclo 1999; Bobkov–Götze 1999) |
 | :func:`bakry_emery_bound` | upper | −∇²ℓ ⪰ ρ D⁻¹ with constant D ⇒ C_P ≤ 1/ρ (Bakry–Émery 1985) |
 | :func:`holley_stroock_bound` | upper | ℓ = ℓ₀ + ψ ⇒ C_P ≤ e^{osc ψ} C_P(ℓ₀), osc ψ = sup ψ − inf ψ (Holley–Stroock 1987) |
+| :func:`certified_upper_bound` | upper | a symbolic curvature certificate (κ, osc W) ⇒ C_P ≤ e^{osc W}/κ (Bakry–Émery, Holley–Stroock) |
+| :func:`mixture_curvature_bound` | upper | Σ_k w_k N(μ_k, Σ), constant D: −∇²ℓ ⪰ Σ⁻¹ − Cov_post(Σ⁻¹μ) ⇒ C_P ≤ 1/κ, κ = λ_min(D^{1/2}Σ⁻¹D^{1/2}) − max_k |D^{1/2}Σ⁻¹(μ_k − c)|² |
+| :func:`two_sided` | both | a lower-bound record and an upper-bound record → [lower, upper], or a value when they agree |
 | :func:`tensorization` | exact | product measure and block-diagonal D: C_P = max_i C_P,i |
 | :func:`gaussian_poincare_constant` | exact | N(μ, Σ), constant D: C_P = λ_max(D^{-1/2} Σ D^{-1/2}) |
 """
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -30,13 +35,17 @@ from gsmtheory.numeric._spectral1d import (
 
 __all__ = [
     "bakry_emery_bound",
+    "certified_upper_bound",
     "curvature_lower_bound",
     "gaussian_poincare_constant",
     "holley_stroock_bound",
+    "mixture_curvature_bound",
     "muckenhoupt_bracket",
     "oscillation",
     "rayleigh_quotient",
     "tensorization",
+    "two_sided",
+    "with_upper_bound",
 ]
 
 Array = NDArray[np.float64]
@@ -264,3 +273,117 @@ def tensorization(results: Sequence[PoincareResult]) -> PoincareResult:
                           msg, side, trunc,
                           log_poincare_constant=best.log_poincare_constant,
                           lower=lower, upper=upper)
+
+
+def certified_upper_bound(certificate: Any) -> PoincareResult | None:
+    r"""C_P ≤ e^{osc W}/κ from a curvature certificate, or None when it certifies nothing.
+
+    ``certificate`` carries floats only (``kappa``, ``oscillation``, ``reason``, ``method``): e.g.
+    :class:`gsmtheory.symbolic.CurvatureCertificate`, which proves −∇²ℓ₀ ⪰ κ D⁻¹ (constant D,
+    convex domain) and osc W for ℓ = ℓ₀ + W. Bakry–Émery (1985) gives C_P(ℓ₀) ≤ 1/κ and
+    Holley–Stroock (1987) the factor e^{osc W}.
+    """
+    kappa = getattr(certificate, "kappa", None)
+    if kappa is None or not kappa > 0:
+        return None
+    osc = float(certificate.oscillation)
+    base = bakry_emery_bound(float(kappa))
+    up = base if osc == 0 else holley_stroock_bound(base, osc)
+    return PoincareResult(up.poincare_constant, 0.0, certificate.method,
+                          {"kappa": float(kappa), "oscillation": osc}, "bound",
+                          f"C_P <= {up.poincare_constant:.6g} ({certificate.reason})", "upper_bound",
+                          upper=up.upper)
+
+
+def mixture_curvature_bound(mixture: Any, D: ArrayLike | None = None) -> PoincareResult | None:
+    r"""Bakry–Émery for a shared-covariance Gaussian mixture: C_P ≤ 1/κ when κ > 0, else None.
+
+    ℓ(x) = −½ xᵀΣ⁻¹x + log Σ_k w_k exp(a_kᵀx + b_k), a_k = Σ⁻¹μ_k, so
+    −∇²ℓ = Σ⁻¹ − Cov_{π(·|x)}(a_k) (the Hessian of a log-sum-exp of affine functions is the
+    covariance of the slopes under the softmax weights). With u_k = D^{1/2}a_k and any centre c,
+    Cov(u) ⪯ E|u − c|² I ⪯ max_k |u_k − c|² I, hence D^{1/2}(−∇²ℓ)D^{1/2} ⪰ κ I with
+    κ = λ_min(D^{1/2}Σ⁻¹D^{1/2}) − max_k |u_k − c|² (c = the midpoint of the bounding box of the
+    u_k). A certificate only for overlapping components (κ > 0); floating-point error is
+    covered by subtracting 64 d ε times the norms.
+    """
+    means = np.atleast_2d(np.asarray(mixture.means, dtype=np.float64))
+    cov = np.atleast_2d(np.asarray(mixture.covariance, dtype=np.float64))
+    d = cov.shape[0]
+    Dm = np.eye(d) if D is None else np.atleast_2d(np.asarray(D, dtype=np.float64))
+    ev, U = np.linalg.eigh(0.5 * (Dm + Dm.T))
+    if ev.min() <= 0:
+        return None
+    Dh = U @ np.diag(np.sqrt(ev)) @ U.T
+    prec = np.linalg.inv(cov)
+    M = Dh @ prec @ Dh
+    lam = float(np.linalg.eigvalsh(0.5 * (M + M.T)).min())
+    u = means @ prec.T @ Dh.T  # rows u_k = D^{1/2} Σ⁻¹ μ_k
+    c = 0.5 * (u.min(axis=0) + u.max(axis=0))
+    r2 = float(np.max(np.sum((u - c) ** 2, axis=1)))
+    eps = 64 * d * np.finfo(float).eps
+    kappa = lam - r2 - eps * (float(np.linalg.norm(M, 2)) + r2 + 1.0)
+    if not kappa > 0:
+        return None
+    up = 1.0 / kappa
+    return PoincareResult(up, 0.0, "bakry_emery", {"kappa": kappa, "lambda_min": lam, "radius2": r2},
+                          "bound", f"C_P <= {up:.6g} (Bakry–Émery: −∇²ℓ ⪰ (λ_min(Σ⁻¹) − r²) D⁻¹, "
+                          "r the spread of the component slopes)", "upper_bound", upper=up)
+
+
+def two_sided(lower: PoincareResult, upper: PoincareResult | None, *, rtol: float = 1e-4,
+              why_not: str = "") -> PoincareResult:
+    r"""Combine a lower-bound record (e.g. Rayleigh–Ritz) with an upper-bound record.
+
+    C_P ∈ [lo, up] with lo = ``lower.lower`` (the Ritz value less its quadrature change) and
+    up = ``upper.upper``. When up − lo ≤ rtol·up the answer is a value: the midpoint with error
+    (up − lo)/2, status ``"ok"``, side ``"estimate"``. Otherwise status ``"bound"``, side
+    ``"bracket"``, value the midpoint and error the half-width, so that value ± error is the
+    bracket — never a one-sided number shown as a value. Without an upper bound the lower
+    record is returned, its message saying that only a lower bound is known (and ``why_not``).
+    """
+    if upper is None or upper.upper is None or not math.isfinite(upper.upper):
+        tail = f"; no upper bound: {why_not}" if why_not else "; no upper bound certified"
+        return PoincareResult(lower.poincare_constant, lower.error_estimate, lower.method,
+                              lower.resolution, lower.status,
+                              "lower bound only: " + lower.message + tail, lower.side,
+                              lower.truncation, lower=lower.lower, upper=lower.upper)
+    lo = lower.lower if lower.lower is not None else lower.poincare_constant - lower.error_estimate
+    lo = max(float(lo), 0.0)
+    up = float(upper.upper)
+    if lo > up * (1 + 1e-9):
+        raise NumericalError(f"lower bound {lo:.10g} ({lower.method}) exceeds the certified upper "
+                             f"bound {up:.10g} ({upper.method})",
+                             "a bug in one of the bounds: do not use either; report the target")
+    lo = min(lo, up)
+    mid, half = 0.5 * (lo + up), 0.5 * (up - lo)
+    method = f"{lower.method}+{upper.method}"
+    res = {"lower": dict(lower.resolution), "upper": dict(upper.resolution)}
+    if up - lo <= rtol * up:
+        return PoincareResult(mid, half, method, res, "ok",
+                              f"lower and upper bounds agree to {half / mid:.2g}: {lower.method} "
+                              f"lower, {upper.message}", "estimate", lower.truncation,
+                              lower=lo, upper=up)
+    return PoincareResult(mid, half, method, res, "bound",
+                          f"two-sided bound {lo:.6g} <= C_P <= {up:.6g} (not a value): "
+                          f"{lower.method} lower; {upper.message}", "bracket", lower.truncation,
+                          lower=lo, upper=up)
+
+
+def with_upper_bound(result: PoincareResult, upper: PoincareResult | None) -> PoincareResult:
+    r"""An estimate with a certified upper bound attached: ``upper`` becomes min(result.upper, up).
+
+    The estimate is untouched (a bound is not a value); an estimate whose whole interval lies
+    above the certified bound, C − err > up, contradicts a proof and raises.
+    """
+    if upper is None or upper.upper is None or not math.isfinite(upper.upper):
+        return result
+    up = float(upper.upper)
+    c, err = result.poincare_constant, result.error_estimate
+    if math.isfinite(c) and c - err > up * (1 + 1e-9):
+        raise NumericalError(f"estimate {c:.10g} ± {err:.2g} ({result.method}) exceeds the certified "
+                             f"upper bound {up:.10g} ({upper.method})",
+                             "a bug in the solver or the bound: do not use either; report the target")
+    if result.upper is not None and result.upper <= up:
+        return result
+    return replace(result, upper=up, message=f"{result.message}; certified C_P <= {up:.6g} ({upper.method})",
+                   resolution={**dict(result.resolution), "upper_bound": dict(upper.resolution)})

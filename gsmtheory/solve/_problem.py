@@ -110,10 +110,20 @@ def poincare_problem(diffusion: Any) -> PoincareProblem:
     """The compiled view of a :class:`gsmtheory.symbolic.Diffusion` (NaN in ℓ or D is refused)."""
     coords = tuple(diffusion.coords)
     D = sp.ImmutableMatrix(diffusion.D)
-    for expr in (diffusion.log_density, *D):
+    mixture = getattr(diffusion, "mixture", None)
+    # a mixture's numbers are validated finite and its ℓ is built only when asked for (d = 1000:
+    # tens of seconds), so only D is checked then; the matrix as one object, not d² entries
+    for expr in (D,) if mixture is not None else (diffusion.log_density, D):
         if sp.sympify(expr).has(sp.nan, sp.zoo):
             raise NumericalError("the diffusion contains NaN", "check the parameters")
-    const = not any(sp.sympify(e).free_symbols & set(coords) for e in D)
+    const = not (D.free_symbols & set(coords))
     return PoincareProblem(
         diffusion, coords, D, tuple((float(lo), float(hi)) for lo, hi in diffusion.domain),
-        getattr(diffusion, "mixture", None), np.array(D.tolist(), dtype=float) if const else None)
+        mixture, _numbers(D) if const else None)
+
+
+def _numbers(D: sp.ImmutableMatrix) -> np.ndarray:
+    """A constant SymPy matrix as floats; a diagonal one from its diagonal (d, not d² entries)."""
+    if D.is_diagonal():
+        return np.diag(np.array([D[i, i] for i in range(D.rows)], dtype=float))
+    return np.array(D.tolist(), dtype=float)

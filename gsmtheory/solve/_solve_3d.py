@@ -2,15 +2,17 @@ r"""Solver ``fv3d``: d = 3 by :func:`gsmtheory.numeric.fv_poincare_3d`.
 
 Finite volumes on a tensor grid (constant D whitened, diagonal D(x) in the conductances), the
 domain cut-off in the error estimate, a certified Rayleigh–Ritz lower bound; a full state-dependent
-D(x) gets that lower bound only (``status="bound"``).
+D(x) gets that lower bound only (``status="bound"``). Where a curvature certificate exists
+(:mod:`gsmtheory.solve._upper`) its bound is attached as ``upper``.
 """
 
 from __future__ import annotations
 
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric import PoincareResult, fv_poincare_3d
+from gsmtheory.numeric import PoincareResult, fv_poincare_3d, with_upper_bound
 from gsmtheory.solve._problem import PoincareProblem
 from gsmtheory.solve._solver import Solver
+from gsmtheory.solve._upper import certified_upper
 
 __all__ = ["SOLVER"]
 
@@ -25,8 +27,9 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
     diffusion = (problem.constant_D if problem.constant_D is not None
                  else compile_expr(list(problem.coords), list(problem.D)))
     rt = rtol if rtol is not None else (1e-2 if quick else 1e-3)
-    return fv_poincare_3d(problem.log_density, diffusion, list(problem.domain), rtol=rt,
-                          points=problem.points())
+    res = fv_poincare_3d(problem.log_density, diffusion, list(problem.domain), rtol=rt,
+                         points=problem.points())
+    return with_upper_bound(res, certified_upper(problem)[0])
 
 
 SOLVER = Solver("fv3d", _why_not, _solve,

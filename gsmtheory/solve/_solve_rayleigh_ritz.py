@@ -1,8 +1,13 @@
-r"""Solver ``rayleigh_ritz``: d ≥ 2 (chosen by ``auto`` for d ≥ 3), a Rayleigh–Ritz lower bound.
+r"""Solver ``rayleigh_ritz``: d ≥ 2 (chosen by ``auto`` for d ≥ 4), Rayleigh–Ritz below, curvature above.
 
-:func:`gsmtheory.numeric.rayleigh_ritz` with a polynomial basis of degree 4 (3 with quick): on
-a Gaussian mixture by exact Gauss–Hermite moments, otherwise by tensor quadrature on the
-(finite) domain.
+Lower: :func:`gsmtheory.numeric.rayleigh_ritz` with a polynomial basis of degree 4 (3 with
+quick): on a Gaussian mixture by exact Gauss–Hermite moments, otherwise by tensor quadrature
+on the finite domain or, on R^d, around the mode. Upper, where a proof exists: Bakry–Émery /
+Holley–Stroock from :func:`gsmtheory.symbolic.curvature_certificate` (−∇²ℓ ⪰ κ D⁻¹ up to a
+bounded perturbation W: C_P ≤ e^{osc W}/κ), or for a mixture
+:func:`gsmtheory.numeric.mixture_curvature_bound`. :func:`gsmtheory.numeric.two_sided` makes
+the answer a value when the two agree within rtol, else a bracket (status ``"bound"``), and
+says "lower bound only" with the reason when there is no upper bound.
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ import numpy as np
 
 from gsmtheory._errors import ModelError
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric import PoincareResult, rayleigh_ritz
+from gsmtheory.numeric import PoincareResult, rayleigh_ritz, two_sided
 from gsmtheory.solve._problem import PoincareProblem
 from gsmtheory.solve._solver import Solver
+from gsmtheory.solve._upper import certified_upper
 
 __all__ = ["SOLVER"]
 
@@ -36,20 +42,24 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
         return arr.reshape(x.shape[0], d, d)
 
     if problem.mixture is not None:
-        return rayleigh_ritz(None, dfn_nd, mixture=problem.mixture, degree=3 if quick else 4)
-    box = []
-    for i, (lo, hi) in enumerate(problem.domain):
-        if np.isinf(lo) or np.isinf(hi):
-            raise ModelError(f"coordinate {problem.coords[i]} is unbounded and the target is not a "
-                             "Gaussian mixture: no quadrature box for Rayleigh–Ritz in d >= 3",
-                             "give a finite domain or a [mixture] target")
-        box.append((lo, hi))
+        rr = rayleigh_ritz(None, dfn_nd, mixture=problem.mixture, degree=3 if quick else 4)
+        up, why = certified_upper(problem)
+        return two_sided(rr, up, why_not=why)
+    finite = all(np.isfinite(lo) and np.isfinite(hi) for lo, hi in problem.domain)
+    up, why = certified_upper(problem)
+    if not (finite or (problem.unbounded and up is not None)):  # R^d: quadrature at the (unique) mode
+        raise ModelError("some coordinate is unbounded and the target is neither a Gaussian "
+                         "mixture nor certified log-concave up to a bounded perturbation "
+                         f"({why}): no quadrature for Rayleigh–Ritz in d >= 3",
+                         "give a finite domain or a [mixture] target")
     ell = problem.compiled_log_density
 
     def lnd(x: Any) -> Any:
         return ell(*[x[:, i] for i in range(d)])
 
-    return rayleigh_ritz(lnd, dfn_nd, box=np.array(box), degree=3 if quick else 4, nodes=12 if d == 3 else 8)
-
+    rr = rayleigh_ritz(lnd, dfn_nd, box=np.array(problem.domain) if finite else None, dim=d,
+                       degree=3 if quick else 4, nodes=12 if d == 3 else 8)
+    # lower from Rayleigh–Ritz, upper from the symbolic curvature certificate (issue #14 item 5)
+    return two_sided(rr, up, why_not=why)
 
 SOLVER = Solver("rayleigh_ritz", _why_not, _solve, "d >= 4 (d = 3 forced): Rayleigh–Ritz lower bound, polynomial basis")

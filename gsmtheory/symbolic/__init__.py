@@ -7,6 +7,7 @@ True
 """
 
 from gsmtheory.symbolic._catalogue import CATALOGUE, catalogue_names
+from gsmtheory.symbolic._convexity import CurvatureCertificate, curvature_certificate
 from gsmtheory.symbolic._ctld import (
     BETA,
     CTLDParameters,
@@ -40,6 +41,7 @@ __all__ = [
     "BoundaryTerm",
     "CTLDOptions",
     "CTLDParameters",
+    "CurvatureCertificate",
     "Diffusion",
     "EndInfo",
     "EndsAnalysis",
@@ -60,6 +62,7 @@ __all__ = [
     "ctld_model",
     "ctld_parameters",
     "ctld_stationarity",
+    "curvature_certificate",
     "diffusion_ends",
     "gsm_loss",
     "kinks_1d",

@@ -17,6 +17,8 @@ from gsmtheory._errors import SpecError
 
 __all__ = ["GaussianMixture"]
 
+_LARGE = 256  # quadratic-form terms above which the log density is built unevaluated
+
 
 def _floats(values: Sequence[float], what: str) -> tuple[float, ...]:
     try:
@@ -121,13 +123,32 @@ class GaussianMixture:
         if len(coords) != self.dim:
             raise SpecError(f"{len(coords)} coordinates for a {self.dim}-dimensional mixture",
                             "declare one coordinate per dimension")
-        prec = sp.Matrix(np.linalg.inv(np.array(self.covariance)).tolist()).applyfunc(sp.nsimplify)
-        x = sp.Matrix(coords)
+        # the quadratic forms over the nonzero entries of Σ⁻¹ only (an isotropic or diagonal Σ in
+        # d = 1000 gives d terms per component, not d² — issue #14's large-d specs)
+        prec = np.linalg.inv(np.array(self.covariance))
+        scale = np.max(np.abs(prec))
+        rows, cols = np.nonzero(np.abs(prec) > 1e-15 * scale)
+        cache: dict[float, sp.Expr] = {}  # nsimplify (a PSLQ search) once per distinct number
+
+        def exact(v: float) -> sp.Expr:
+            if v not in cache:
+                cache[v] = sp.nsimplify(v)
+            return cache[v]
+
+        # −½ Σ_ij P_ij δ_i δ_j with the −½ (and the 2 of i < j) folded into the coefficients:
+        # multiplying a 1000-term Add by −½ afterwards redistributes it at the cost of O(d²)
+        # assumption queries, and so does exp's automatic evaluation
+        coef = {(int(i), int(j)): exact(float(prec[i, j] * (-0.5 if i == j else -1.0)))
+                for i, j in zip(rows, cols, strict=True) if i <= j}
         terms = []
         for mu, w in zip(self.means, self.weights, strict=True):
-            diff = x - sp.Matrix([sp.nsimplify(m) for m in mu])
-            quad = (diff.T * prec * diff)[0, 0]
-            terms.append(sp.nsimplify(w) * sp.exp(-quad / 2))
+            diff = [c - exact(m) for c, m in zip(coords, mu, strict=True)]
+            quad = sp.Add(*[p * diff[i] ** 2 if i == j else p * diff[i] * diff[j]
+                            for (i, j), p in coef.items()])
+            # past _LARGE terms, SymPy's automatic evaluation of w·exp(q) and log(Σ …) spends
+            # seconds on assumption queries over the whole sum (d = 1000: ~10 s) and changes nothing
+            large = len(coef) > _LARGE
+            terms.append(sp.Mul(exact(w), sp.exp(quad, evaluate=not large), evaluate=not large))
         if len(terms) == 1:
             return sp.expand(sp.log(terms[0]), force=True)
-        return sp.log(sp.Add(*terms))
+        return sp.log(sp.Add(*terms), evaluate=len(coef) <= _LARGE)

@@ -157,7 +157,7 @@ def parse_spec(text: str, *, name: str = "spec", constants: Mapping[str, float] 
     if mixture is not None and "log_density" in data:
         raise SpecError("both log_density and [mixture] are given", "keep one of them")
     if mixture is not None:
-        ell = mixture.log_density_expr(coords)
+        ell = None  # built from the mixture when a symbolic operation first asks (Diffusion)
     elif "log_density" in data:
         ell = parse_expression(data["log_density"], names, what="log_density")
     else:
@@ -181,10 +181,12 @@ def parse_spec(text: str, *, name: str = "spec", constants: Mapping[str, float] 
         if len(coords) == 1:
             check_normalizable(ell, coords[0], *domain[0])
     for what, M in (("D", diffusion.D), ("Q", diffusion.Q)):
-        for i in range(M.rows):
-            for j in range(M.cols):
-                if M[i, j].free_symbols or not M[i, j].is_zero:
-                    check_real(M[i, j], f"{what}[{i}][{j}]", points)
+        if not M.free_symbols and all(e.is_real for e in set(M.values())):
+            continue  # constant real entries (identity D at d = 1000: 10⁶ of them, two distinct)
+        for i, row in enumerate(M.tolist()):
+            for j, entry in enumerate(row):
+                if entry.free_symbols or not entry.is_zero:
+                    check_real(entry, f"{what}[{i}][{j}]", points)
     model = _model(data["model"], coords, names, const_only) if "model" in data else None
     if model is not None and model.kind != "mixture":
         check_real(model.log_density, "model log_density", points, model.truth_map)
@@ -301,7 +303,11 @@ def _mixture(table: Any, names: Mapping[str, sp.Expr], d: int) -> GaussianMixtur
     if not isinstance(means, list) or not means or not all(isinstance(m, list) and len(m) == d for m in means):
         raise SpecError(f"[mixture] means must be a list of rows of length {d}", "write means = [[-2.0], [2.0]]")
     weights = table.get("weights", [1.0] * len(means))
-    cov = _isotropic(table["covariance"], d)  # shorthand covariance = s for s·I (issue #14)
+    cov = table["covariance"]
+    if isinstance(cov, int | float | str) and not isinstance(cov, bool):
+        # shorthand covariance = s for s·I (issue #14): one number parsed, not d² entries
+        s = _number(cov, names, "mixture covariance")
+        cov = [[s if i == j else 0.0 for j in range(d)] for i in range(d)]
     if not isinstance(weights, list) or not isinstance(cov, list):
         raise SpecError("[mixture] weights and covariance must be lists", "write weights = [0.5, 0.5]")
     if not all(isinstance(r, list) for r in cov):
@@ -309,7 +315,9 @@ def _mixture(table: Any, names: Mapping[str, sp.Expr], d: int) -> GaussianMixtur
     return GaussianMixture(
         tuple(tuple(_number(v, names, "mixture mean") for v in m) for m in means),
         tuple(_number(w, names, "mixture weight") for w in weights),
-        tuple(tuple(_number(v, names, "mixture covariance") for v in r) for r in cov),
+        tuple(tuple(v if type(v) is float and math.isfinite(v) else _number(v, names, "mixture covariance")
+                    for v in r)
+              for r in cov),
     )
 
 
