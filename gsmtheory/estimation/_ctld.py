@@ -314,7 +314,8 @@ class CTLDEfficiency:
     :func:`fit_ctld` does); gsm_covariance_exact_faces: with the face expectations known;
     vanilla_covariance: vanilla score matching; mle_original: I_p(θ*)⁻¹; mle_lifted:
     E_r[I_{p^β}(θ*)]⁻¹. ``error`` is the largest relative change between two quadrature
-    resolutions. Norms are operator norms.
+    resolutions (Monte Carlo: the largest relative standard error); status ``ok`` when it is
+    below ``rtol``. Norms are operator norms.
     """
 
     params: tuple[str, ...]
@@ -330,6 +331,7 @@ class CTLDEfficiency:
     ctld: CTLDParameters | None = None
     poincare: Any = None
     theorem: dict[str, Any] | None = None
+    rtol: float = 1e-3
 
     def ratio(self, which: str = "ctld", baseline: str = "original") -> float:
         """‖Γ_which‖/‖Γ_MLE,baseline‖ (which: ctld, ctld_exact_faces, vanilla)."""
@@ -360,7 +362,7 @@ class CTLDEfficiency:
                 "poincare": None if self.poincare is None else self.poincare.to_dict(),
                 "theorem_bound": None if self.theorem is None else self.theorem["rhs"],
                 "theorem": self.theorem,
-                "status": "ok" if self.error < 1e-3 else "not_converged"}
+                "status": "ok" if self.error <= self.rtol else "not_converged"}
 
 
 def _ctld_cov(problem: CTLDProblem, panels: int, nh: int) -> dict[str, Array]:

@@ -28,6 +28,7 @@ __all__ = ["ctld_efficiency_spec"]
 
 
 def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: bool = True,
+                         samples: int = 1_600_000, rtol: float = 1e-2, seed: int = 0, device: str = "auto",
                          **overrides: object) -> CTLDEfficiency:
     r"""CTLD efficiency of a spec with a ``[ctld]`` table (or the defaults), with C_P and the theorem.
 
@@ -41,15 +42,17 @@ def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: 
     the β-faces, so the check reports lhs with and without the shared-data face terms).
     Mixtures in d ≥ 3 go to :func:`gsmtheory.estimation.ctld_efficiency_reduced` (the 1D problem
     along the means' span plus a closed-form term; C_P by angular sectors; no theorem), and where
-    no reduction applies to :func:`gsmtheory.estimation.ctld_efficiency_monte_carlo` (standard
-    errors from batches; no C_P).
+    no reduction applies to :func:`gsmtheory.estimation.ctld_efficiency_monte_carlo` in torch on
+    ``device`` (a standard error per block; at most ``samples`` draws, fewer once every block's
+    relative standard error is below ``rtol``; no C_P).
     """
     if spec.diffusion.dim >= 3 and spec.diffusion.mixture is not None:  # issue #14: reduce to 1D along U
         try:
             return ctld_efficiency_reduced(spec, panels=panels, nh=nh, poincare=poincare, **overrides)
         except ModelError as exc:  # no reduction: Monte Carlo with standard errors, no C_P
             mc_problem = ctld_problem(spec, **overrides)
-            mc = ctld_efficiency_monte_carlo(mc_problem)
+            mc = ctld_efficiency_monte_carlo(mc_problem, samples=min(100_000, samples), max_samples=samples,
+                                             rtol=rtol, seed=seed, device=device)
             return replace(mc, ctld=mc_problem.params,
                             resolution={**mc.resolution, "why_not_reduced": str(exc)})
     problem = ctld_problem(spec, **overrides)
