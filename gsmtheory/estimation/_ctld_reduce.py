@@ -42,22 +42,13 @@ from numpy.typing import NDArray
 from gsmtheory._errors import ModelError
 from gsmtheory.compile import compile_expr
 from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
+from gsmtheory.estimation._mixture_spec import mixture_spec
 from gsmtheory.numeric import ctld_poincare_nd, reduce_mixture
-from gsmtheory.symbolic import ctld_parameters, parse_spec
+from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 
 __all__ = ["ctld_efficiency_along_u", "ctld_efficiency_reduced"]
 
 Array = NDArray[np.float64]
-
-
-def _number(x: float) -> str:
-    return repr(float(x))
-
-
-def _ctld_table(params: Any) -> list[str]:
-    """The ``[ctld]`` lines that reproduce ``params`` (λ, diam, β_max, log r) in a generated spec."""
-    return ["[ctld]", f"lambda_min = {_number(params.lambda_min)}", f"diameter = {_number(params.diameter)}",
-            f"beta_max = {_number(params.beta_max)}", f'log_r = "{params.log_r}"', ""]
 
 
 def _check_model(spec: Any, red: Any) -> list[str]:
@@ -98,24 +89,11 @@ def _check_model(spec: Any, red: Any) -> list[str]:
 def _along_u_spec(red: Any, params: Any, u_means: list[str], weights: list[str], names: list[str],
                   truth: Array, name: str) -> Any:
     """The 1D spec along U: target Σ w_k N(a_k, S_U), model means u_means(θ), the full [ctld] constants."""
-
-    a = red.reduced.means[:, 0]
-    text = "\n".join([
-        'coords = ["u"]',
-        "[mixture]",
-        f"means = [{', '.join(f'[{_number(v)}]' for v in a)}]",
-        f"weights = [{', '.join(_number(w) for w in red.reduced.weights)}]",
-        f"covariance = [[{_number(red.reduced.covariance[0, 0])}]]",
-        "[model]",
-        "params = [" + ", ".join(f'"{n}"' for n in names) + "]",
-        "truth = {" + ", ".join(f"{n} = {_number(v)}" for n, v in zip(names, truth, strict=True)) + "}",
-        "[model.mixture]",
-        "means = [" + ", ".join(f'["{e}"]' for e in u_means) + "]",
-        "weights = [" + ", ".join(f'"{w}"' for w in weights) + "]",
-        f"covariance = [[{_number(red.reduced.covariance[0, 0])}]]",
-        *_ctld_table(params),
-    ])
-    return parse_spec(text, name=name)
+    s_u = float(red.reduced.covariance[0, 0])
+    target = GaussianMixture(tuple((float(v),) for v in red.reduced.means[:, 0]),
+                             tuple(float(w) for w in red.reduced.weights), ((s_u,),))
+    return mixture_spec(name, ["u"], target, names, [float(t) for t in truth], [[e] for e in u_means],
+                        list(weights), [[s_u]], params)
 
 
 def _reduction(mixture: Any) -> tuple[Any, int, float]:
@@ -210,26 +188,14 @@ def _free_means(spec: Any) -> list[tuple[int, int]] | None:
 
 def _perp_spec(red: Any, params: Any, sigma2: float, weights: list[str], name: str) -> Any:
     """The 2D (u, v₁) problem whose model moves the v₁-coordinates of the means (b_k, truth 0)."""
-
-    a = red.reduced.means[:, 0]
-    kk = len(a)
-    su = _number(red.reduced.covariance[0, 0])
-    text = "\n".join([
-        'coords = ["u", "v"]',
-        "[mixture]",
-        "means = [" + ", ".join(f"[{_number(v)}, 0.0]" for v in a) + "]",
-        "weights = [" + ", ".join(_number(w) for w in red.reduced.weights) + "]",
-        f"covariance = [[{su}, 0.0], [0.0, {_number(sigma2)}]]",
-        "[model]",
-        "params = [" + ", ".join(f'"b{k}"' for k in range(kk)) + "]",
-        "truth = {" + ", ".join(f"b{k} = 0.0" for k in range(kk)) + "}",
-        "[model.mixture]",
-        "means = [" + ", ".join(f'[{_number(v)}, "b{k}"]' for k, v in enumerate(a)) + "]",
-        "weights = [" + ", ".join(f'"{w}"' for w in weights) + "]",
-        f"covariance = [[{su}, 0.0], [0.0, {_number(sigma2)}]]",
-        *_ctld_table(params),
-    ])
-    return parse_spec(text, name=name)
+    a = [float(v) for v in red.reduced.means[:, 0]]
+    s_u = float(red.reduced.covariance[0, 0])
+    cov = [[s_u, 0.0], [0.0, float(sigma2)]]
+    target = GaussianMixture(tuple((v, 0.0) for v in a), tuple(float(w) for w in red.reduced.weights),
+                             tuple(tuple(r) for r in cov))
+    names = [f"b{k}" for k in range(len(a))]
+    return mixture_spec(name, ["u", "v"], target, names, [0.0] * len(a), [[v, n] for v, n in zip(a, names, strict=True)],
+                        list(weights), cov, params)
 
 
 def _free_means_efficiency(spec: Any, slots: list[tuple[int, int]], params: Any, panels: int, nh: int,

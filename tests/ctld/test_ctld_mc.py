@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import torch
 
+from gsmtheory._errors import SpecError
 from gsmtheory.estimation import (
     ctld_efficiency,
     ctld_efficiency_monte_carlo,
     ctld_efficiency_spec,
     ctld_problem,
 )
-from gsmtheory._errors import SpecError
 from gsmtheory.symbolic import parse_spec
 
 SKEW_2D = """
