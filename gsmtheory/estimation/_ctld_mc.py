@@ -38,8 +38,11 @@ from numpy.typing import NDArray
 from gsmtheory._device import batch_size, resolve_device
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.compile import compile_expr
-from gsmtheory.estimation._ctld import CTLDEfficiency, CTLDProblem
+from gsmtheory.estimation._ctld import CTLDEfficiency, lift_of
+from gsmtheory.estimation._lift import CTLDLift
+from gsmtheory.estimation._problem import EstimationProblem
 from gsmtheory.numeric import beta_cdf
+from gsmtheory.symbolic import gsm_loss
 
 __all__ = ["ctld_efficiency_monte_carlo"]
 
@@ -60,15 +63,16 @@ class _TorchPieces:
     score1: Any  # (x, β, θ) → ∇_θ log q^β_θ(x)
 
 
-def _pieces(problem: CTLDProblem) -> _TorchPieces:
-    loss, van, m0 = problem.loss, problem.vanilla, problem.original_model
+def _pieces(problem: EstimationProblem) -> _TorchPieces:
+    lift = lift_of(problem)
+    loss, m0 = problem.loss, lift.base_model
+    van = gsm_loss(lift.base, m0)
     theta = loss.model.params
     lifted = loss.diffusion.coords
     bulk = compile_expr((*lifted, *theta), [*loss.theta_gradient, *loss.theta_hessian], "torch")
     faces = []
-    live = [t for t in loss.boundary_terms if t.vanishes is not True]
-    for term, face in zip(live, problem.faces, strict=True):
-        grad = [sp.diff(term.flux, t) for t in theta]
+    for face in lift.faces:
+        grad = [sp.diff(face.flux, t) for t in theta]
         hess = [sp.diff(g, t) for g in grad for t in theta]
         faces.append((face.at, face.weight, compile_expr((*lifted[:-1], *theta), [*grad, *hess], "torch")))
     vanilla = compile_expr((*van.diffusion.coords, *van.model.params), [*van.theta_gradient, *van.theta_hessian],
@@ -90,17 +94,17 @@ def _outer(a: torch.Tensor) -> torch.Tensor:
 class _Sampler:
     """Exact draws (x, β, x̃, x_faces) on one device from one seeded generator."""
 
-    def __init__(self, problem: CTLDProblem, device: str, seed: int) -> None:
-        mix = problem.target
+    def __init__(self, lift: CTLDLift, device: str, seed: int) -> None:
+        mix = lift.target
         opts: dict[str, Any] = {"dtype": torch.float64, "device": device}
-        self.d = problem.dim
+        self.d = lift.dim
         self.means = torch.tensor(mix.means, **opts)
         self.weights = torch.tensor(mix.weights, **opts)
         self.chol = torch.linalg.cholesky(torch.tensor(mix.covariance, **opts))
-        grid = np.linspace(0.0, problem.params.beta_max, _BETA_NODES)
+        grid = np.linspace(0.0, lift.params.beta_max, _BETA_NODES)
         self.grid = torch.tensor(grid, **opts)
-        self.cdf = torch.tensor(beta_cdf(problem.params, grid), **opts)
-        self.lam = float(problem.params.lambda_min)
+        self.cdf = torch.tensor(beta_cdf(lift.params, grid), **opts)
+        self.lam = float(lift.params.lambda_min)
         self.opts = opts
         self.gen = torch.Generator(device=device).manual_seed(int(seed))
 
@@ -121,7 +125,7 @@ class _Sampler:
         return self.means[k] + self.normal(n) @ self.chol.T
 
 
-def _statistics(problem: CTLDProblem, pieces: _TorchPieces, sampler: _Sampler, theta: list[torch.Tensor],
+def _statistics(problem: EstimationProblem, pieces: _TorchPieces, sampler: _Sampler, theta: list[torch.Tensor],
                 n: int) -> torch.Tensor:
     """u for n draws, shape (n, S): g, ggᵀ, ψ, ψψᵀ, h, g₀, g₀g₀ᵀ, h₀, s₀s₀ᵀ, s₁s₁ᵀ (flattened)."""
     P, lam = problem.n_params, sampler.lam
@@ -150,7 +154,7 @@ def _statistics(problem: CTLDProblem, pieces: _TorchPieces, sampler: _Sampler, t
 
 def _blocks(P: int) -> Callable[[torch.Tensor], torch.Tensor]:
     """m ↦ the six blocks (gsm, gsm_exact, vanilla, mle0, mle1, H), each P² entries, symmetrized."""
-    sizes = (P, P * P, P, P * P, P * P, P, P * P, P * P, P * P, P * P)
+    sizes = [P, P * P, P, P * P, P * P, P, P * P, P * P, P * P, P * P]
 
     def f(m: torch.Tensor) -> torch.Tensor:
         parts = torch.split(m, sizes)
@@ -172,14 +176,14 @@ def _blocks(P: int) -> Callable[[torch.Tensor], torch.Tensor]:
     return f
 
 
-def ctld_efficiency_monte_carlo(problem: CTLDProblem, *, samples: int = 100_000, rtol: float = 1e-2,
+def ctld_efficiency_monte_carlo(problem: EstimationProblem, *, samples: int = 100_000, rtol: float = 1e-2,
                                 max_samples: int = 1_600_000, seed: int = 0,
                                 device: str = "auto") -> CTLDEfficiency:
     r"""Γ_CTLD (both face treatments), Γ_vanilla, Γ_MLE (both baselines) and H by Monte Carlo in torch.
 
     Parameters
     ----------
-    problem : CTLDProblem
+    problem : EstimationProblem
         The CTLD problem (:func:`gsmtheory.estimation.ctld_problem`), any d.
     samples : int
         Draws to start with (at least 8 groups of 512).
@@ -208,10 +212,11 @@ def ctld_efficiency_monte_carlo(problem: CTLDProblem, *, samples: int = 100_000,
     dev = resolve_device(device)
     P = problem.n_params
     pieces = _pieces(problem)
-    sampler = _Sampler(problem, dev, seed)
+    lift = lift_of(problem)
+    sampler = _Sampler(lift, dev, seed)
     theta = [torch.tensor(float(t), dtype=torch.float64, device=dev) for t in problem.truth]
     S = 3 * P + 8 * P * P  # g, gg, psi, pp, h, gv, gvgv, hv, s0s0, s1s1
-    per = max(batch_size(dev, 8 * (6 * S + 16 * (P * P + P + problem.dim + 2)), maximum=1 << 16) // _GROUP, 1)
+    per = max(batch_size(dev, 8 * (6 * S + 16 * (P * P + P + lift.dim + 2)), maximum=1 << 16) // _GROUP, 1)
     f = _blocks(P)
     means: list[torch.Tensor] = []  # one row per group of _GROUP draws
     target = -(-samples // _GROUP)
@@ -235,11 +240,11 @@ def ctld_efficiency_monte_carlo(problem: CTLDProblem, *, samples: int = 100_000,
             break
         target = min(budget, max(G + 1, math.ceil(1.1 * G * (err / max(rtol, 1e-300)) ** 2)))
     n = G * _GROUP
-    return CTLDEfficiency(problem.param_names, full["gsm"], full["gsm_exact"], full["vanilla"], full["mle0"],
+    return CTLDEfficiency(problem.params, full["gsm"], full["gsm_exact"], full["vanilla"], full["mle0"],
                           full["mle1"], full["H"], err,
                           f"Monte Carlo in torch from {n} exact draws (standard errors by the delta method "
                           f"over {G} groups of {_GROUP})",
                           {"samples": n, "groups": G, "max_samples": max_samples, "rtol": rtol, "seed": seed,
-                           "device": dev, "dim": problem.dim,
+                           "device": dev, "dim": lift.dim,
                            "standard_errors": {k: v.tolist() for k, v in ses.items()}},
                           rtol=rtol)

@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError
 from gsmtheory.compile import compile_expr
-from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
+from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem, lift_of
 from gsmtheory.estimation._mixture_spec import mixture_spec
 from gsmtheory.numeric import ctld_poincare_nd, reduce_mixture
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
@@ -113,7 +113,8 @@ def _correction(problem: Any, sig2: float, panels: int, nh: int) -> Array:
     of the problem's model (1D along U, or the 2D (u, v₁) problem)."""
     model = problem.loss.model
     beta = problem.loss.diffusion.coords[-1]
-    lam = float(problem.params.lambda_min)
+    lift = lift_of(problem)
+    lam = float(lift.params.lambda_min)
     a_fn = compile_expr((*model.coords, *model.params),
                         [sp.diff(model.log_density, beta, t) for t in model.params], "numpy")
     th = [float(t) for t in problem.truth]
@@ -125,7 +126,7 @@ def _correction(problem: Any, sig2: float, panels: int, nh: int) -> Array:
         w = lam**2 / (2.0 * (sig2 + b * lam) ** 2)
         return [np.einsum("...i,...j->...ij", av, av) * w[..., None, None]]
 
-    return np.asarray(problem.joint_expect(fn, panels=panels, nh=nh)[0])
+    return np.asarray(lift.joint_expect(fn, panels=panels, nh=nh)[0])
 
 
 def ctld_efficiency_along_u(mixture: Any, params: Any, u_means: list[str], weights: list[str],

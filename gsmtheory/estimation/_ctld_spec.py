@@ -17,6 +17,7 @@ from gsmtheory.estimation._ctld import (
     CTLDEfficiency,
     ctld_efficiency,
     ctld_problem,
+    lift_of,
     lifted_smoothness,
 )
 from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
@@ -53,17 +54,18 @@ def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: 
             mc_problem = ctld_problem(spec, **overrides)
             mc = ctld_efficiency_monte_carlo(mc_problem, samples=min(100_000, samples), max_samples=samples,
                                              rtol=rtol, seed=seed, device=device)
-            return replace(mc, ctld=mc_problem.params,
+            return replace(mc, ctld=lift_of(mc_problem).params,
                             resolution={**mc.resolution, "why_not_reduced": str(exc)})
     problem = ctld_problem(spec, **overrides)
     eff = ctld_efficiency(problem, panels=panels, nh=nh)
     pr = None
     theorem = None
-    if poincare and problem.dim <= 2:
-        if problem.dim == 1:
-            pr = ctld_poincare(problem.target, problem.params, cells=8)
+    lift = lift_of(problem)
+    if poincare and lift.dim <= 2:
+        if lift.dim == 1:
+            pr = ctld_poincare(lift.target, lift.params, cells=8)
         else:
-            pr = ctld_poincare_3d(problem.target, problem.params, resolution=0.8, rtol=1e-2)
+            pr = ctld_poincare_3d(lift.target, lift.params, resolution=0.8, rtol=1e-2)
         s_a, s_b = lifted_smoothness(problem, 2 * panels, 2 * nh)
         c_p = pr.poincare_constant
         mle_norm = float(np.linalg.norm(eff.mle_lifted, 2))
@@ -77,4 +79,4 @@ def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: 
                    "slack": 2.0 * base / lhs if lhs > 0 else math.inf, "holds": bool(lhs <= 2.0 * base),
                    "statement": "||Gamma_CTLD|| <= 2 C_P(lift)^2 ||Gamma_MLE,lifted||^2 (||Cov(J grad l)|| + "
                                 "||Cov(grad_theta lap l)||) on (x, beta); faces ignored by the bound"}
-    return replace(eff, ctld=problem.params, poincare=pr, theorem=theorem)
+    return replace(eff, ctld=lift.params, poincare=pr, theorem=theorem)

@@ -11,6 +11,7 @@ exactly as the spec parser treats them, so the numbers are those of the equivale
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import sympy as sp
 
@@ -27,7 +28,7 @@ from gsmtheory.symbolic import (
 
 __all__ = ["mixture_spec"]
 
-Entry = str | float | int | sp.Expr
+Entry: TypeAlias = str | float | int | sp.Expr
 
 
 def mixture_spec(name: str, coords: Sequence[str], target: GaussianMixture, params: Sequence[str],

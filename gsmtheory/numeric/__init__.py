@@ -53,7 +53,9 @@ from gsmtheory.numeric._quadrature import (
     adaptive_integrals,
     expect_1d,
     expect_2d,
+    gauss_legendre_panels,
     inverse_cdf_1d,
+    normal_rule,
     support_interval,
 )
 from gsmtheory.numeric._reduce import (
@@ -98,6 +100,7 @@ __all__ = [
     "evaluate_gsm_loss",
     "expect_1d",
     "expect_2d",
+    "gauss_legendre_panels",
     "gaussian_poincare_constant",
     "holley_stroock_bound",
     "inverse_cdf_1d",
@@ -109,6 +112,7 @@ __all__ = [
     "mixture_logpdf",
     "mixture_score",
     "muckenhoupt_bracket",
+    "normal_rule",
     "oscillation",
     "poincare_1d",
     "poincare_2d",
