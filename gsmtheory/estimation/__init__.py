@@ -1,6 +1,6 @@
 """Estimators, sandwich and Fisher covariances, efficiency per direction, Monte Carlo, growth rates."""
 
-from gsmtheory.estimation._ctld import CTLDEfficiency, ctld_efficiency, ctld_problem, lift_of
+from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem, lift_of
 from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
 from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
 from gsmtheory.estimation._ctld_reduce import ctld_efficiency_along_u, ctld_efficiency_reduced
@@ -9,6 +9,7 @@ from gsmtheory.estimation._dimension import DimensionScaling, dimension_scaling,
 from gsmtheory.estimation._efficiency import (
     Efficiency,
     KeyLemma,
+    LiftedCovariances,
     TheoremBound,
     TiltEfficiency,
     efficiency,
@@ -48,7 +49,6 @@ __all__ = [
     "GROWTH_MODELS",
     "BatchFit",
     "CTLDDesign",
-    "CTLDEfficiency",
     "CTLDLift",
     "CovarianceEstimate",
     "DimensionScaling",
@@ -58,6 +58,7 @@ __all__ = [
     "GrowthFit",
     "KeyLemma",
     "LiftFace",
+    "LiftedCovariances",
     "Moments",
     "MonteCarloCurve",
     "MonteCarloPoint",

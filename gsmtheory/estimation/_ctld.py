@@ -26,19 +26,19 @@ Gauss–Legendre in x for d = 1 and, for d ≥ 2, tensor Gauss–Hermite per com
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError
+from gsmtheory.estimation._efficiency import Efficiency, lifted_efficiency
 from gsmtheory.estimation._lift import CTLDLift, joint_points, lift_spec
 from gsmtheory.estimation._problem import EstimationProblem, build_problem
 from gsmtheory.numeric import mixture_lift_rule, normal_rule
-from gsmtheory.symbolic import CTLDParameters, Spec
+from gsmtheory.symbolic import Spec
 
-__all__ = ["CTLDEfficiency", "ctld_efficiency", "ctld_problem", "lift_of", "lifted_smoothness"]
+__all__ = ["base_problem", "ctld_efficiency", "ctld_problem", "lift_of", "lifted_smoothness"]
 
 Array = NDArray[Any]
 
@@ -73,65 +73,6 @@ def base_problem(problem: EstimationProblem) -> EstimationProblem:
 
 
 # ---------------------------------------------------------------------------- covariances
-@dataclass(frozen=True)
-class CTLDEfficiency:
-    r"""Asymptotic covariances at θ*: CTLD (two face treatments), vanilla SM, MLE (two baselines).
-
-    gsm_covariance: the CTLD estimator with faces estimated from the same data points (what
-    :func:`fit_ctld` does); gsm_covariance_exact_faces: with the face expectations known;
-    vanilla_covariance: vanilla score matching; mle_original: I_p(θ*)⁻¹; mle_lifted:
-    E_r[I_{p^β}(θ*)]⁻¹. ``error`` is the largest relative change between two quadrature
-    resolutions (Monte Carlo: the largest relative standard error); status ``ok`` when it is
-    below ``rtol``. Norms are operator norms.
-    """
-
-    params: tuple[str, ...]
-    gsm_covariance: Array
-    gsm_covariance_exact_faces: Array
-    vanilla_covariance: Array
-    mle_original: Array
-    mle_lifted: Array
-    hessian: Array
-    error: float
-    method: str = "Gauss-Legendre in beta x Gauss-Hermite per component"
-    resolution: dict[str, Any] = field(default_factory=dict)
-    ctld: CTLDParameters | None = None
-    poincare: Any = None
-    theorem: dict[str, Any] | None = None
-    rtol: float = 1e-3
-
-    def ratio(self, which: str = "ctld", baseline: str = "original") -> float:
-        """‖Γ_which‖/‖Γ_MLE,baseline‖ (which: ctld, ctld_exact_faces, vanilla)."""
-        g = {"ctld": self.gsm_covariance, "ctld_exact_faces": self.gsm_covariance_exact_faces,
-             "vanilla": self.vanilla_covariance}[which]
-        m = {"original": self.mle_original, "lifted": self.mle_lifted}[baseline]
-        return float(np.linalg.norm(g, 2) / np.linalg.norm(m, 2))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able (keys of `gsmtheory efficiency` plus the CTLD extras)."""
-        return {"params": list(self.params), "gsm_covariance": self.gsm_covariance.tolist(),
-                "gsm_covariance_exact_faces": self.gsm_covariance_exact_faces.tolist(),
-                "vanilla_covariance": self.vanilla_covariance.tolist(),
-                "mle_covariance": self.mle_original.tolist(), "mle_lifted_covariance": self.mle_lifted.tolist(),
-                "ratio": self.ratio(), "ratio_lifted": self.ratio("ctld", "lifted"),
-                "vanilla_ratio": self.ratio("vanilla"), "error_estimate": self.error,
-                "method": self.method, "resolution": self.resolution,
-                # the standard `gsmtheory efficiency` keys for a lifted spec (DESIGN.md §4)
-                "lifted": True, "lifted_mle_covariance": self.mle_lifted.tolist(),
-                "vanilla_gsm_covariance": self.vanilla_covariance.tolist(),
-                "ratios": {"ctld_vs_mle": self.ratio(), "ctld_vs_lifted_mle": self.ratio("ctld", "lifted"),
-                           "ctld_exact_faces_vs_lifted_mle": self.ratio("ctld_exact_faces", "lifted"),
-                           "vanilla_vs_mle": self.ratio("vanilla"),
-                           "ctld_vs_vanilla": float(np.linalg.norm(self.gsm_covariance, 2)
-                                                    / np.linalg.norm(self.vanilla_covariance, 2))},
-                "ctld": None if self.ctld is None else self.ctld.to_dict(),
-                "poincare_constant": None if self.poincare is None else self.poincare.poincare_constant,
-                "poincare": None if self.poincare is None else self.poincare.to_dict(),
-                "theorem_bound": None if self.theorem is None else self.theorem["rhs"],
-                "theorem": self.theorem,
-                "status": "ok" if self.error <= self.rtol else "not_converged"}
-
-
 def _ctld_cov(problem: EstimationProblem, panels: int, nh: int) -> dict[str, Array]:
     lift = lift_of(problem)
     P = problem.n_params
@@ -216,7 +157,7 @@ def _sym(a: Array) -> Array:
     return a + a.T
 
 
-def ctld_efficiency(problem: EstimationProblem, *, panels: int = 6, nh: int = 8) -> CTLDEfficiency:
+def ctld_efficiency(problem: EstimationProblem, *, panels: int = 6, nh: int = 8) -> Efficiency:
     r"""Sandwich covariances of CTLD and vanilla SM and both MLE baselines at θ* (two resolutions).
 
     Γ = H⁻¹ Cov(ψ) H⁻¹ with ψ the per-data-point θ-gradient of the empirical CTLD loss (bulk at
@@ -239,8 +180,8 @@ def ctld_efficiency(problem: EstimationProblem, *, panels: int = 6, nh: int = 8)
     else:
         method = "Gauss-Legendre in beta x tensor Gauss-Hermite per mixture component in x"
         res = {"beta_panels": 2 * panels, "hermite_nodes_per_axis": 2 * nh, "dim": d}
-    return CTLDEfficiency(problem.params, hi["gsm"], hi["gsm_exact"], hi["vanilla"], hi["mle0"], hi["mle1"],
-                          hi["H"], err, method, {**res, "score_mean_at_truth": hi["mean"].tolist()})
+    return lifted_efficiency(problem.params, problem.truth, hi["gsm"], hi["gsm_exact"], hi["vanilla"], hi["mle0"],
+                             hi["mle1"], hi["H"], err, method, {**res, "score_mean_at_truth": hi["mean"].tolist()})
 
 
 def lifted_smoothness(problem: EstimationProblem, panels: int, nh: int) -> tuple[float, float]:

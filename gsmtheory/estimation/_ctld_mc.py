@@ -38,7 +38,8 @@ from numpy.typing import NDArray
 from gsmtheory._device import batch_size, resolve_device
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.compile import compile_expr
-from gsmtheory.estimation._ctld import CTLDEfficiency, lift_of
+from gsmtheory.estimation._ctld import lift_of
+from gsmtheory.estimation._efficiency import Efficiency, lifted_efficiency
 from gsmtheory.estimation._lift import CTLDLift
 from gsmtheory.estimation._problem import EstimationProblem
 from gsmtheory.numeric import beta_cdf
@@ -178,7 +179,7 @@ def _blocks(P: int) -> Callable[[torch.Tensor], torch.Tensor]:
 
 def ctld_efficiency_monte_carlo(problem: EstimationProblem, *, samples: int = 100_000, rtol: float = 1e-2,
                                 max_samples: int = 1_600_000, seed: int = 0,
-                                device: str = "auto") -> CTLDEfficiency:
+                                device: str = "auto") -> Efficiency:
     r"""Γ_CTLD (both face treatments), Γ_vanilla, Γ_MLE (both baselines) and H by Monte Carlo in torch.
 
     Parameters
@@ -199,8 +200,8 @@ def ctld_efficiency_monte_carlo(problem: EstimationProblem, *, samples: int = 10
 
     Returns
     -------
-    CTLDEfficiency
-        Values at the full sample; ``resolution["standard_errors"]`` holds one matrix of standard
+    Efficiency
+        The lifted record (:func:`lifted_efficiency`), values at the full sample; ``resolution["standard_errors"]`` holds one matrix of standard
         errors per block (delta method), ``error`` the largest relative one, ``rtol`` the target;
         status ``ok`` iff ``error <= rtol``.
     """
@@ -240,11 +241,11 @@ def ctld_efficiency_monte_carlo(problem: EstimationProblem, *, samples: int = 10
             break
         target = min(budget, max(G + 1, math.ceil(1.1 * G * (err / max(rtol, 1e-300)) ** 2)))
     n = G * _GROUP
-    return CTLDEfficiency(problem.params, full["gsm"], full["gsm_exact"], full["vanilla"], full["mle0"],
-                          full["mle1"], full["H"], err,
-                          f"Monte Carlo in torch from {n} exact draws (standard errors by the delta method "
-                          f"over {G} groups of {_GROUP})",
-                          {"samples": n, "groups": G, "max_samples": max_samples, "rtol": rtol, "seed": seed,
-                           "device": dev, "dim": lift.dim,
-                           "standard_errors": {k: v.tolist() for k, v in ses.items()}},
-                          rtol=rtol)
+    return lifted_efficiency(problem.params, problem.truth, full["gsm"], full["gsm_exact"], full["vanilla"],
+                             full["mle0"], full["mle1"], full["H"], err,
+                             f"Monte Carlo in torch from {n} exact draws (standard errors by the delta method "
+                             f"over {G} groups of {_GROUP})",
+                             {"samples": n, "groups": G, "max_samples": max_samples, "rtol": rtol, "seed": seed,
+                              "device": dev, "dim": lift.dim,
+                              "standard_errors": {k: v.tolist() for k, v in ses.items()}},
+                             rtol=rtol)

@@ -32,7 +32,6 @@ are refused with a one-line error.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -42,6 +41,7 @@ from numpy.typing import NDArray
 from gsmtheory._errors import ModelError
 from gsmtheory.compile import compile_expr
 from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem, lift_of
+from gsmtheory.estimation._efficiency import replace_lifted
 from gsmtheory.estimation._mixture_spec import mixture_spec
 from gsmtheory.numeric import ctld_poincare_nd, reduce_mixture
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
@@ -163,10 +163,10 @@ def _assemble(one_spec: Any, mixture: Any, params: Any, d: int, m: int, sigma2: 
                                            "complement_dim": m, "sigma2_perp": sigma2,
                                            "ctld_term": extra.tolist(),
                                            "ctld_covariance_1d": eff.gsm_covariance.tolist()}}
-    return replace(eff, gsm_covariance=gsm, gsm_covariance_exact_faces=eff.gsm_covariance_exact_faces + extra,
-                   error=error, resolution=res, ctld=params, poincare=pr, theorem=None,
-                   method=f"reduced to the 1D problem along U (+ {m} x the beta-score term of U^perp); "
-                          f"{eff.method}")
+    return replace_lifted(eff, gsm_covariance=gsm, gsm_covariance_exact_faces=eff.gsm_covariance_exact_faces + extra,
+                          error=error, resolution=res, ctld=params, poincare=pr, theorem=None,
+                          method=f"reduced to the 1D problem along U (+ {m} x the beta-score term of U^perp); "
+                                 f"{eff.method}")
 
 
 def _free_means(spec: Any) -> list[tuple[int, int]] | None:
@@ -255,7 +255,8 @@ def _free_means_efficiency(spec: Any, slots: list[tuple[int, int]], params: Any,
         full[key] = gu + gp
     res = {**along.resolution, "parametrization": "means (theta in R^{dK})",
            "perpendicular_block": None if not m else perp["gsm_covariance"].tolist()}
-    return replace(along, params=tuple(str(t) for t in spec.model.params), error=err, resolution=res,
+    return replace_lifted(along, params=tuple(str(t) for t in spec.model.params),
+                          truth=tuple(float(t) for t in spec.model.truth), error=err, resolution=res,
                    method=f"reduced: blocks along U (1D) and across U^perp (2D (u, v1), identical for the "
                           f"{m} directions); {along.method}", **full)
 
@@ -264,7 +265,7 @@ def ctld_efficiency_reduced(spec: Any, *, panels: int = 6, nh: int = 8, poincare
                             **overrides: object) -> Any:
     r"""CTLD efficiency of a spec in d ≥ 2 whose model moves the means along U (module docstring).
 
-    Returns the :class:`CTLDEfficiency` of the full problem: H, Γ_vanilla, both Γ_MLE from the
+    Returns the lifted :class:`Efficiency` of the full problem: H, Γ_vanilla, both Γ_MLE from the
     1D problem along U, Γ_CTLD (both face treatments) with the m·H⁻¹E[…]H⁻¹ term added; the
     error is the larger of the 1D quadrature's and the term's change between (panels, nh) and
     twice both. With ``poincare``, C_P of the d-dimensional lift by angular sectors

@@ -8,13 +8,11 @@ Carlo fallback (:mod:`._ctld_mc`), which build on :mod:`._ctld`, are chosen here
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 
 from gsmtheory._errors import ModelError
 from gsmtheory.estimation._ctld import (
-    CTLDEfficiency,
     ctld_efficiency,
     ctld_problem,
     lift_of,
@@ -22,6 +20,7 @@ from gsmtheory.estimation._ctld import (
 )
 from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
 from gsmtheory.estimation._ctld_reduce import ctld_efficiency_reduced
+from gsmtheory.estimation._efficiency import Efficiency, replace_lifted
 from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d
 from gsmtheory.symbolic import Spec
 
@@ -30,7 +29,7 @@ __all__ = ["ctld_efficiency_spec"]
 
 def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: bool = True,
                          samples: int = 1_600_000, rtol: float = 1e-2, seed: int = 0, device: str = "auto",
-                         **overrides: object) -> CTLDEfficiency:
+                         **overrides: object) -> Efficiency:
     r"""CTLD efficiency of a spec with a ``[ctld]`` table (or the defaults), with C_P and the theorem.
 
     Γ_CTLD (faces from the same data points), Γ_vanilla, Γ_MLE (original) and the lifted
@@ -54,8 +53,8 @@ def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: 
             mc_problem = ctld_problem(spec, **overrides)
             mc = ctld_efficiency_monte_carlo(mc_problem, samples=min(100_000, samples), max_samples=samples,
                                              rtol=rtol, seed=seed, device=device)
-            return replace(mc, ctld=lift_of(mc_problem).params,
-                            resolution={**mc.resolution, "why_not_reduced": str(exc)})
+            return replace_lifted(mc, ctld=lift_of(mc_problem).params,
+                                  resolution={**mc.resolution, "why_not_reduced": str(exc)})
     problem = ctld_problem(spec, **overrides)
     eff = ctld_efficiency(problem, panels=panels, nh=nh)
     pr = None
@@ -79,4 +78,4 @@ def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: 
                    "slack": 2.0 * base / lhs if lhs > 0 else math.inf, "holds": bool(lhs <= 2.0 * base),
                    "statement": "||Gamma_CTLD|| <= 2 C_P(lift)^2 ||Gamma_MLE,lifted||^2 (||Cov(J grad l)|| + "
                                 "||Cov(grad_theta lap l)||) on (x, beta); faces ignored by the bound"}
-    return replace(eff, ctld=lift.params, poincare=pr, theorem=theorem)
+    return replace_lifted(eff, ctld=lift.params, poincare=pr, theorem=theorem)
