@@ -179,11 +179,11 @@ def _fit_limit(h: list[float], c: list[float]) -> float:
 def reference_value(d: float, factors: tuple[int, ...] = (2, 3, 4)) -> dict[str, Any]:
     """Fine reference C_P of the CTLD lift at separation d (module docstring)."""
     from gsmtheory.numeric._ctld import ctld_joint_logpdf
-    from gsmtheory.numeric._spectral3d import _ctld_grid, _solve
+    from gsmtheory.numeric._spectral3d import _solve, ctld_grid
 
     mix = _mixture(d / 2)
     params = ctld_parameters(mix)
-    box, stretch, shape = _ctld_grid(mix, ctld_schedule(params), RESOLUTION, 40.0, xy_density=2.0)
+    box, stretch, shape = ctld_grid(mix, ctld_schedule(params), RESOLUTION, 40.0, xy_density=2.0)
 
     def ell(x: Any, y: Any, b: Any) -> Any:
         xx, yy, bb = np.broadcast_arrays(x, y, b)

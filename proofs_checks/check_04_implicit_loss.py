@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from gsmtheory.estimation import ctld_problem
+from gsmtheory.estimation import ctld_problem, lift_of
 from gsmtheory.solve import ctld_loss_spec, evaluate_gsm_loss
 from gsmtheory.symbolic import Spec, gsm_loss, load_spec, parse_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, plot, series
@@ -190,7 +190,7 @@ def _ctld_faces(quick: bool) -> list[dict[str, Any]]:
         shift = _argmin_quadratic(thetas, dropped) - a  # NaN (not reported) outside the tested range
         rows.append({
             "m": m, "d": 2 * m, "r": "default" if not overrides else "flat (log r = 0)",
-            "beta_max": float(problem.params.beta_max), "thetas": thetas.tolist(),
+            "beta_max": float(lift_of(problem).params.beta_max), "thetas": thetas.tolist(),
             "deviation_with_faces": float(np.max(np.abs(kept - expected))) / scale,
             "spread_with_faces": float(np.ptp(kept)),
             "spread_without_faces": float(np.ptp(dropped - explicit)),

@@ -125,9 +125,9 @@ def check(quick: bool = True) -> ClaimRecord:
             # details["weight_model"]["error"]; the CTLD ratios agree with the fine grid to 1e-8)
             e = ctld_efficiency(ctld_problem(load_spec(name, constants={"m": m})), panels=3 if quick else 6,
                                 nh=4 if quick else 8)
-            r["ctld_orig"].append(e.ratio("ctld", "original"))
-            r["ctld_lifted"].append(e.ratio("ctld", "lifted"))
-            r["vanilla"].append(e.ratio("vanilla", "original"))
+            r["ctld_orig"].append(e.ratio_of("ctld", "original"))
+            r["ctld_lifted"].append(e.ratio_of("ctld", "lifted"))
+            r["vanilla"].append(e.ratio_of("vanilla", "original"))
             r["gsm"].append(float(e.gsm_covariance[0, 0]))
             r["mle"].append(float(e.mle_original[0, 0]))
             r["mle_lifted"].append(float(e.mle_lifted[0, 0]))

@@ -60,8 +60,8 @@ def check(quick: bool = True) -> ClaimRecord:
         for name, d in (("diameter", 2 * m), ("radius", m)):
             e = ctld_efficiency(ctld_problem(load_spec("bimodal-weight", {"m": m}), diameter=d),
                                 panels=3 if quick else 6, nh=4 if quick else 8)
-            g[name] = {"gamma_ctld": float(e.gsm_covariance[0, 0]), "ratio_original": e.ratio("ctld", "original"),
-                       "ratio_lifted": e.ratio("ctld", "lifted"), "error": e.error}
+            g[name] = {"gamma_ctld": float(e.gsm_covariance[0, 0]), "ratio_original": e.ratio_of("ctld", "original"),
+                       "ratio_lifted": e.ratio_of("ctld", "lifted"), "error": e.error}
         gammas[str(m)] = g
     tol_ok = all(r[k]["rel_error"] < 1e-2 for r in rows.values() for k in r) and all(
         v[k]["error"] < 1e-2 for v in gammas.values() for k in v)

@@ -209,3 +209,41 @@ def test_no_import_cycles_even_through_function_local_imports() -> None:
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# An import inside a function hides a dependency; it is allowed only to defer loading torch or
+# SymPy (issue #13): torch and sympy themselves, and the layers whose import loads one of them.
+DEFERRABLE = ("torch", "sympy", "gsmtheory.symbolic", "gsmtheory.compile", "gsmtheory.solve",
+              "gsmtheory.estimation", "gsmtheory.api", "gsmtheory.networks")
+
+
+def _local_imports(source: str) -> list[tuple[int, str]]:
+    """(line, module) of every import inside a function body."""
+    out = []
+    for fn in ast.walk(ast.parse(source)):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Import):
+                out.extend((node.lineno, a.name) for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = ([f"{node.module}.{a.name}" for a in node.names] if node.module == "gsmtheory"
+                         else [node.module])
+                out.extend((node.lineno, n) for n in names)
+    return out
+
+
+def _not_deferring(source: str) -> list[str]:
+    return [f"line {line}: {mod}" for line, mod in _local_imports(source)
+            if not any(mod == d or mod.startswith(d + ".") for d in DEFERRABLE)]
+
+
+@pytest.mark.parametrize("path", _package_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_function_local_imports_only_defer_torch_or_sympy(path: Path) -> None:
+    bad = _not_deferring(path.read_text(encoding="utf-8"))
+    assert not bad, f"{path.relative_to(ROOT)}: move to module level: {bad}"
+
+
+def test_the_local_import_check_catches_a_violation() -> None:
+    src = "def f():\n    import scipy.optimize\n    from gsmtheory import api\n    import torch\n"
+    assert _not_deferring(src) == ["line 2: scipy.optimize"]

@@ -150,7 +150,7 @@ def efficiency(spec: Spec, *, lift: bool | None = None, method: str = "auto", rt
         raise SpecError(f"samples {samples} is too small", "use at least 1000")
     if lifts(spec, lift):
         _unlifted_only("--method", method, "auto")
-        return Answer("efficiency", True, ctld_efficiency_spec(spec, poincare=poincare))
+        return Answer("efficiency", True, ctld_efficiency_spec(spec, poincare=poincare, samples=samples, seed=seed))
     return Answer("efficiency", False, unlifted_efficiency(spec, method=method, rtol=rtol,
                                                            samples=samples, seed=seed,
                                                            poincare=poincare))

@@ -1,13 +1,6 @@
 """Estimators, sandwich and Fisher covariances, efficiency per direction, Monte Carlo, growth rates."""
 
-from gsmtheory.estimation._ctld import (
-    CTLDEfficiency,
-    CTLDProblem,
-    ctld_efficiency,
-    ctld_empirical_loss,
-    ctld_empirical_terms,
-    ctld_problem,
-)
+from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem, lift_of
 from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
 from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
 from gsmtheory.estimation._ctld_reduce import ctld_efficiency_along_u, ctld_efficiency_reduced
@@ -22,6 +15,7 @@ from gsmtheory.estimation._dimension import (
 from gsmtheory.estimation._efficiency import (
     Efficiency,
     KeyLemma,
+    LiftedCovariances,
     TheoremBound,
     TiltEfficiency,
     efficiency,
@@ -37,6 +31,7 @@ from gsmtheory.estimation._fit import (
     validate_data,
 )
 from gsmtheory.estimation._growth import GROWTH_MODELS, GrowthFit, classify_growth
+from gsmtheory.estimation._lift import CTLDLift, LiftFace
 from gsmtheory.estimation._montecarlo import MonteCarloCurve, MonteCarloPoint, monte_carlo
 from gsmtheory.estimation._newton import NewtonResult, newton_minimize
 from gsmtheory.estimation._problem import (
@@ -61,8 +56,7 @@ __all__ = [
     "AnisotropyScaling",
     "BatchFit",
     "CTLDDesign",
-    "CTLDEfficiency",
-    "CTLDProblem",
+    "CTLDLift",
     "CovarianceEstimate",
     "DimensionScaling",
     "Efficiency",
@@ -70,6 +64,8 @@ __all__ = [
     "FitResult",
     "GrowthFit",
     "KeyLemma",
+    "LiftFace",
+    "LiftedCovariances",
     "Moments",
     "MonteCarloCurve",
     "MonteCarloPoint",
@@ -85,8 +81,6 @@ __all__ = [
     "ctld_efficiency_monte_carlo",
     "ctld_efficiency_reduced",
     "ctld_efficiency_spec",
-    "ctld_empirical_loss",
-    "ctld_empirical_terms",
     "ctld_problem",
     "describe_direction",
     "design_ctld",
@@ -98,6 +92,7 @@ __all__ = [
     "fisher_covariance",
     "fit",
     "fit_batch",
+    "lift_of",
     "load_data",
     "moments",
     "monte_carlo",

@@ -36,6 +36,7 @@ from scipy.optimize import minimize
 
 from gsmtheory._errors import GSMError, SpecError
 from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
+from gsmtheory.estimation._mixture_spec import mixture_spec
 from gsmtheory.numeric import ctld_poincare, mixture_logpdf, poincare_1d
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import (
@@ -44,7 +45,6 @@ from gsmtheory.symbolic import (
     GaussianMixture,
     Spec,
     ctld_parameters,
-    parse_spec,
 )
 
 __all__ = ["BETA_MAX_FLOOR", "CTLD_FAMILIES", "CTLDDesign", "design_ctld", "design_log_r"]
@@ -129,24 +129,18 @@ class CTLDDesign:
 
 
 def _model_spec(mixture: GaussianMixture, parameter: str) -> Spec:
+    """The 1D spec of ``mixture`` with one model: its second weight w, or every mean a_k."""
     means = [float(m[0]) for m in mixture.means]
     weights = [float(w) for w in mixture.weights]
     var = float(mixture.covariance[0][0])
-    mean_txt = ", ".join(f'["{m!r}"]' for m in means)
     if parameter == "weight":
         if mixture.n_components != 2:
             raise SpecError("the weight parameter needs a two-component mixture", "use parameter='means'")
-        return parse_spec(f'coords = ["x"]\n[mixture]\nmeans = [{mean_txt}]\nweights = [{weights[0]!r}, {weights[1]!r}]\n'
-                          f'covariance = [[{var!r}]]\n[model]\nparams = ["w"]\ntruth = {{w = {weights[1]!r}}}\n'
-                          f'[model.mixture]\nmeans = [{mean_txt}]\nweights = ["1 - w", "w"]\ncovariance = [[{var!r}]]\n')
+        return mixture_spec("custom", ["x"], mixture, ["w"], [weights[1]], [[repr(m)] for m in means],
+                            ["1 - w", "w"], [[var]])
     if parameter == "means":
         names = [f"a{i + 1}" for i in range(len(means))]
-        truth = ", ".join(f"{n} = {m!r}" for n, m in zip(names, means, strict=True))
-        w_txt = ", ".join(repr(w) for w in weights)
-        return parse_spec(f'coords = ["x"]\n[mixture]\nmeans = [{mean_txt}]\nweights = [{w_txt}]\n'
-                          f'covariance = [[{var!r}]]\n[model]\nparams = [{", ".join(repr(n) for n in names)}]\n'
-                          f'truth = {{{truth}}}\n[model.mixture]\nmeans = [{", ".join(f"[{n!r}]" for n in names)}]\n'
-                          f'weights = [{w_txt}]\ncovariance = [[{var!r}]]\n'.replace("'", '"'))
+        return mixture_spec("custom", ["x"], mixture, names, means, [[n] for n in names], weights, [[var]])
     raise SpecError(f"unknown parameter {parameter!r}", "use 'weight' or 'means'")
 
 

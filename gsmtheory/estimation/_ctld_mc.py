@@ -1,110 +1,251 @@
-r"""CTLD efficiency by Monte Carlo from exact samples, with batch standard errors (issue #14).
+r"""CTLD efficiency by Monte Carlo in torch, with a standard error on every block (issue #14).
 
 Where no symmetry reduction applies (:mod:`gsmtheory.estimation._ctld_reduce`) and tensor
 quadrature costs nodes^d, the expectations of :func:`gsmtheory.estimation.ctld_efficiency` are
 sample means. One draw per data point: x ∼ p, β ∼ r, z, z' ∼ N(0, I), x̃ = x + √(βλ)z;
 
 - ψ = ∇_θφ(x̃, β) − Σ_f c_f ∇_θ flux_f(x_f) with x_0 = x, x_{β_max} = x + √(β_max λ)z'
-  (faces from the same data point, what :func:`fit_ctld` does), ψ_exact = ∇_θφ(x̃, β);
+  (faces from the same data point, what ``fit(spec, data, loss="ctld")`` does), ψ_exact = ∇_θφ(x̃, β);
   H = E[∇²_θφ(x̃, β)] − Σ_f c_f E[∇²_θ flux_f(x_f)]; Γ = H⁻¹ Cov(ψ) H⁻¹;
 - vanilla score matching: H₀ = E_p[∇²_θφ₀], Γ₀ = H₀⁻¹ Cov_p(∇_θφ₀) H₀⁻¹;
 - MLE: I_p = E_p[s sᵀ] and E_r I_{p^β} = E[s_β(x̃) s_β(x̃)ᵀ].
 
-Standard errors: the samples are split into ``batches`` equal batches, every covariance is
-recomputed per batch, and SE = sd over batches / √batches (a batch-means estimate of the
-full-sample covariance's sampling error; its own relative error is ~1/√(2·batches)). The
-record's ``error`` is the largest SE relative to the largest entry of its matrix.
+Every block is a smooth function Γ = f(m) of the mean m = E[u] of one per-draw statistic u
+(the gradients, their outer products and the Hessians above). Standard errors by the delta
+method: m̂ is the mean of groups of ``_GROUP`` draws, Cov(m̂) ≈ sd² over groups / groups, and
+SE(Γ_ij) = √(J Cov(m̂) Jᵀ)_ij with J = ∂f/∂m by autograd at m̂. The error is statistical only:
+the draws are exact (mixture components and Gaussian noise in closed form; β by the inverse of
+its CDF tabulated on 20001 nodes, whose O(h²) interpolation error is below 1e-8 relative).
+
+Draws are made in float64 on ``device`` (``auto``: CUDA when torch sees it) in batches sized by
+:func:`gsmtheory._device.batch_size`, so memory stays bounded whatever the sample budget. The
+sample size grows (up to ``max_samples``) until the largest standard error of every block,
+relative to the block's largest entry, is at most ``rtol``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import sympy as sp
+import torch
 from numpy.typing import NDArray
 
-from gsmtheory._errors import SpecError
-from gsmtheory.estimation._ctld import CTLDEfficiency
-from gsmtheory.numeric import sample_beta, sample_mixture
-from gsmtheory.solve import ctld_schedule
+from gsmtheory._device import batch_size, resolve_device
+from gsmtheory._errors import NumericalError, SpecError
+from gsmtheory.compile import compile_expr
+from gsmtheory.estimation._ctld import lift_of
+from gsmtheory.estimation._efficiency import Efficiency, lifted_efficiency
+from gsmtheory.estimation._lift import CTLDLift
+from gsmtheory.estimation._problem import EstimationProblem
+from gsmtheory.numeric import beta_cdf
+from gsmtheory.symbolic import gsm_loss
 
 __all__ = ["ctld_efficiency_monte_carlo"]
 
 Array = NDArray[np.float64]
 _KEYS = ("gsm", "gsm_exact", "vanilla", "mle0", "mle1", "H")
+_GROUP = 512  # draws per group mean (the delta method's covariance of m̂ is estimated from groups)
+_BETA_NODES = 20001
 
 
-def _flat(x: Array, d: int) -> Array:
-    return x[:, 0] if d == 1 else x
+@dataclass(frozen=True)
+class _TorchPieces:
+    """The per-draw θ-derivatives of the CTLD problem, compiled for torch once."""
+
+    bulk: Any  # (x, β, θ) → [∇_θφ (P), ∇²_θφ (P²)]
+    faces: tuple[tuple[float, float, Any], ...]  # (β_f, c_f, (x, θ) → [∇_θ flux (P), ∇²_θ flux (P²)])
+    vanilla: Any  # (x, θ) → [∇_θφ₀, ∇²_θφ₀]
+    score0: Any  # (x, θ) → ∇_θ log q_θ(x)
+    score1: Any  # (x, β, θ) → ∇_θ log q^β_θ(x)
 
 
-def _draws(problem: Any, n: int, rng: np.random.Generator) -> dict[str, Array]:
-
-    th = [float(t) for t in problem.truth]
-    P, d = problem.n_params, problem.dim
-    lam = float(problem.params.lambda_min)
-    x = sample_mixture(problem.target, n, rng)
-    beta = sample_beta(ctld_schedule(problem.params), n, rng)
-    xt = x + np.sqrt(beta * lam)[:, None] * rng.standard_normal((n, d))
-    out = problem.bulk(_flat(xt, d), beta, th)
-    g = np.stack(out[1:1 + P], axis=-1)
-    h = np.stack(out[1 + P:1 + P + P * P], axis=-1)
-    psi = g.copy()
-    fh = np.zeros_like(h)
-    for face in problem.faces:
-        xf = x if face.at == 0.0 else x + math.sqrt(face.at * lam) * rng.standard_normal((n, d))
-        vals = problem.face_values(face, _flat(xf, d), th)
-        psi -= face.weight * np.stack(vals[1:1 + P], axis=-1)
-        fh += face.weight * np.stack(vals[1 + P:], axis=-1)
-    v = problem.vanilla_pieces(_flat(x, d), th)
-    s0 = problem.model_score(_flat(x, d), None, th)
-    s1 = problem.model_score(_flat(xt, d), beta, th)
-    return {"g": g, "psi": psi, "h": h - fh, "gv": np.stack(v[1:1 + P], axis=-1),
-            "hv": np.stack(v[1 + P:], axis=-1), "s0": s0, "s1": s1}
+def _pieces(problem: EstimationProblem) -> _TorchPieces:
+    lift = lift_of(problem)
+    loss, m0 = problem.loss, lift.base_model
+    van = gsm_loss(lift.base, m0)
+    theta = loss.model.params
+    lifted = loss.diffusion.coords
+    bulk = compile_expr((*lifted, *theta), [*loss.theta_gradient, *loss.theta_hessian], "torch")
+    faces = []
+    for face in lift.faces:
+        grad = [sp.diff(face.flux, t) for t in theta]
+        hess = [sp.diff(g, t) for g in grad for t in theta]
+        faces.append((face.at, face.weight, compile_expr((*lifted[:-1], *theta), [*grad, *hess], "torch")))
+    vanilla = compile_expr((*van.diffusion.coords, *van.model.params), [*van.theta_gradient, *van.theta_hessian],
+                           "torch")
+    score0 = compile_expr((*m0.coords, *m0.params), [sp.diff(m0.log_density, t) for t in m0.params], "torch")
+    m1 = loss.model
+    score1 = compile_expr((*m1.coords, *m1.params), [sp.diff(m1.log_density, t) for t in m1.params], "torch")
+    return _TorchPieces(bulk, tuple(faces), vanilla, score0, score1)
 
 
-def _cov(a: Array) -> Array:
-    c = a - a.mean(axis=0)
-    return np.asarray(c.T @ c / (len(a) - 1))
+def _stack(values: list[torch.Tensor], n: int) -> torch.Tensor:
+    return torch.stack([v.expand(n) if v.dim() else v.reshape(1).expand(n) for v in values], dim=-1)
 
 
-def _gammas(s: dict[str, Array], P: int) -> dict[str, Array]:
-    H = s["h"].mean(axis=0).reshape(P, P)
-    Hi = np.linalg.inv(0.5 * (H + H.T))
-    Hv = s["hv"].mean(axis=0).reshape(P, P)
-    Hvi = np.linalg.inv(0.5 * (Hv + Hv.T))
-    out = {"gsm": Hi @ _cov(s["psi"]) @ Hi, "gsm_exact": Hi @ _cov(s["g"]) @ Hi,
-           "vanilla": Hvi @ _cov(s["gv"]) @ Hvi,
-           "mle0": np.linalg.inv(s["s0"].T @ s["s0"] / len(s["s0"])),
-           "mle1": np.linalg.inv(s["s1"].T @ s["s1"] / len(s["s1"])), "H": H}
-    return {k: 0.5 * (v + v.T) for k, v in out.items()}
+def _outer(a: torch.Tensor) -> torch.Tensor:
+    return (a[:, :, None] * a[:, None, :]).flatten(1)
 
 
-def ctld_efficiency_monte_carlo(problem: Any, *, samples: int = 200_000, batches: int = 20,
-                                seed: int | np.random.Generator = 0) -> Any:
-    r"""Γ_CTLD (both face treatments), Γ_vanilla, Γ_MLE (both baselines) from ``samples`` exact draws.
+class _Sampler:
+    """Exact draws (x, β, x̃, x_faces) on one device from one seeded generator."""
 
-    Returns a :class:`gsmtheory.estimation.CTLDEfficiency` whose ``resolution`` holds the
-    standard error of every matrix (``standard_errors``) and the sample sizes.
+    def __init__(self, lift: CTLDLift, device: str, seed: int) -> None:
+        mix = lift.target
+        opts: dict[str, Any] = {"dtype": torch.float64, "device": device}
+        self.d = lift.dim
+        self.means = torch.tensor(mix.means, **opts)
+        self.weights = torch.tensor(mix.weights, **opts)
+        self.chol = torch.linalg.cholesky(torch.tensor(mix.covariance, **opts))
+        grid = np.linspace(0.0, lift.params.beta_max, _BETA_NODES)
+        self.grid = torch.tensor(grid, **opts)
+        self.cdf = torch.tensor(beta_cdf(lift.schedule, grid), **opts)
+        self.lam = float(lift.params.lambda_min)
+        self.opts = opts
+        self.gen = torch.Generator(device=device).manual_seed(int(seed))
+
+    def normal(self, n: int) -> torch.Tensor:
+        return torch.randn((n, self.d), generator=self.gen, **self.opts)
+
+    def beta(self, n: int) -> torch.Tensor:
+        """β ∼ r/Z_r by inverse CDF (piecewise linear on the tabulated CDF)."""
+        u = torch.rand(n, generator=self.gen, **self.opts)
+        hi = torch.searchsorted(self.cdf, u).clamp(1, len(self.cdf) - 1)
+        c0, c1 = self.cdf[hi - 1], self.cdf[hi]
+        g0, g1 = self.grid[hi - 1], self.grid[hi]
+        t = torch.where(c1 > c0, (u - c0) / torch.where(c1 > c0, c1 - c0, torch.ones_like(c0)), 0.5)
+        return g0 + t * (g1 - g0)
+
+    def target(self, n: int) -> torch.Tensor:
+        k = torch.multinomial(self.weights, n, replacement=True, generator=self.gen)
+        return self.means[k] + self.normal(n) @ self.chol.T
+
+
+def _statistics(problem: EstimationProblem, pieces: _TorchPieces, sampler: _Sampler, theta: list[torch.Tensor],
+                n: int) -> torch.Tensor:
+    """u for n draws, shape (n, S): g, ggᵀ, ψ, ψψᵀ, h, g₀, g₀g₀ᵀ, h₀, s₀s₀ᵀ, s₁s₁ᵀ (flattened)."""
+    P, lam = problem.n_params, sampler.lam
+    x = sampler.target(n)
+    beta = sampler.beta(n)
+    xt = x + torch.sqrt(beta * lam)[:, None] * sampler.normal(n)
+    out = pieces.bulk(*xt.unbind(-1), beta, *theta)
+    g = _stack(out[:P], n)
+    h = _stack(out[P:], n)
+    psi = g.clone()
+    for at, weight, fn in pieces.faces:
+        xf = x if at == 0.0 else x + math.sqrt(at * lam) * sampler.normal(n)
+        fo = fn(*xf.unbind(-1), *theta)
+        psi = psi - weight * _stack(fo[:P], n)
+        h = h - weight * _stack(fo[P:], n)
+    vo = pieces.vanilla(*x.unbind(-1), *theta)
+    gv, hv = _stack(vo[:P], n), _stack(vo[P:], n)
+    s0 = _stack(pieces.score0(*x.unbind(-1), *theta), n)
+    s1 = _stack(pieces.score1(*xt.unbind(-1), beta, *theta), n)
+    u = torch.cat([g, _outer(g), psi, _outer(psi), h, gv, _outer(gv), hv, _outer(s0), _outer(s1)], dim=1)
+    if not bool(torch.isfinite(u).all()):
+        raise NumericalError("a Monte Carlo draw gave a non-finite score or Hessian at the truth",
+                             "check the model: its derivatives must be finite where the target has mass")
+    return u
+
+
+def _blocks(P: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """m ↦ the six blocks (gsm, gsm_exact, vanilla, mle0, mle1, H), each P² entries, symmetrized."""
+    sizes = [P, P * P, P, P * P, P * P, P, P * P, P * P, P * P, P * P]
+
+    def f(m: torch.Tensor) -> torch.Tensor:
+        parts = torch.split(m, sizes)
+        g, psi, gv = parts[0], parts[2], parts[5]
+        gg, pp, h, gvgv, hv, s0, s1 = (parts[i].reshape(P, P) for i in (1, 3, 4, 6, 7, 8, 9))
+
+        def sym(a: torch.Tensor) -> torch.Tensor:
+            return 0.5 * (a + a.T)
+
+        Hi = torch.linalg.inv(sym(h))
+        Hvi = torch.linalg.inv(sym(hv))
+        cov_psi = pp - torch.outer(psi, psi)
+        cov_g = gg - torch.outer(g, g)
+        cov_v = gvgv - torch.outer(gv, gv)
+        out = [Hi @ cov_psi @ Hi, Hi @ cov_g @ Hi, Hvi @ cov_v @ Hvi, torch.linalg.inv(sym(s0)),
+               torch.linalg.inv(sym(s1)), h]
+        return torch.cat([sym(o).reshape(-1) for o in out])
+
+    return f
+
+
+def ctld_efficiency_monte_carlo(problem: EstimationProblem, *, samples: int = 100_000, rtol: float = 1e-2,
+                                max_samples: int = 1_600_000, seed: int = 0,
+                                device: str = "auto") -> Efficiency:
+    r"""Γ_CTLD (both face treatments), Γ_vanilla, Γ_MLE (both baselines) and H by Monte Carlo in torch.
+
+    Parameters
+    ----------
+    problem : EstimationProblem
+        The CTLD problem (:func:`gsmtheory.estimation.ctld_problem`), any d.
+    samples : int
+        Draws to start with (at least 8 groups of 512).
+    rtol : float
+        Target: every block's largest standard error at most ``rtol`` × its largest entry; the
+        sample grows (by the projected n·(error/rtol)²) until it is met or ``max_samples`` is spent.
+    max_samples : int
+        The sample budget.
+    seed : int
+        Seed of the torch generator (results repeat for one device and seed).
+    device : str
+        ``auto``, ``cpu``, ``cuda`` or ``cuda:N``; float64 throughout.
+
+    Returns
+    -------
+    Efficiency
+        The lifted record (:func:`lifted_efficiency`), values at the full sample; ``resolution["standard_errors"]`` holds one matrix of standard
+        errors per block (delta method), ``error`` the largest relative one, ``rtol`` the target;
+        status ``ok`` iff ``error <= rtol``.
     """
-
-    if batches < 4 or samples < 100 * batches:
-        raise SpecError(f"{samples} samples in {batches} batches is too few",
-                        "use at least 4 batches of 100 samples")
-    rng = np.random.default_rng(seed)
+    if samples < 8 * _GROUP or max_samples < samples:
+        raise SpecError(f"Monte Carlo with {samples} samples (budget {max_samples}) is too few",
+                        f"use at least {8 * _GROUP} samples and max_samples >= samples")
+    if not rtol >= 0:
+        raise SpecError(f"rtol {rtol} must be >= 0", "give e.g. 1e-2 (0 spends the whole budget)")
+    dev = resolve_device(device)
     P = problem.n_params
-    per = samples // batches
-    parts = [_draws(problem, per, rng) for _ in range(batches)]
-    allv = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    full = _gammas(allv, P)
-    per_batch = [_gammas(p, P) for p in parts]
-    se = {k: np.std([b[k] for b in per_batch], axis=0, ddof=1) / math.sqrt(batches) for k in _KEYS}
-    err = max(float(np.max(se[k]) / max(float(np.max(np.abs(full[k]))), 1e-300))
-              for k in ("gsm", "gsm_exact", "vanilla", "mle0", "mle1"))
-    eff = CTLDEfficiency(problem.param_names, full["gsm"], full["gsm_exact"], full["vanilla"], full["mle0"],
-                         full["mle1"], full["H"], err,
-                         f"Monte Carlo from {per * batches} exact draws (standard errors from {batches} batches)",
-                         {"samples": per * batches, "batches": batches, "dim": problem.dim,
-                          "standard_errors": {k: v.tolist() for k, v in se.items()}})
-    return eff
+    pieces = _pieces(problem)
+    lift = lift_of(problem)
+    sampler = _Sampler(lift, dev, seed)
+    theta = [torch.tensor(float(t), dtype=torch.float64, device=dev) for t in problem.truth]
+    S = 3 * P + 8 * P * P  # g, gg, psi, pp, h, gv, gvgv, hv, s0s0, s1s1
+    per = max(batch_size(dev, 8 * (6 * S + 16 * (P * P + P + lift.dim + 2)), maximum=1 << 16) // _GROUP, 1)
+    f = _blocks(P)
+    means: list[torch.Tensor] = []  # one row per group of _GROUP draws
+    target = -(-samples // _GROUP)
+    while True:
+        while len(means) < target:
+            k = min(per, target - len(means))
+            u = _statistics(problem, pieces, sampler, theta, k * _GROUP)
+            means.extend(u.reshape(k, _GROUP, -1).mean(dim=1).unbind(0))
+        groups = torch.stack(means)
+        m = groups.mean(dim=0)
+        vals = f(m)
+        jac = torch.autograd.functional.jacobian(f, m)  # (6P², S)
+        infl = (groups - m) @ jac.T  # (G, 6P²)
+        G = groups.shape[0]
+        se = torch.sqrt((infl ** 2).sum(dim=0) / (G * (G - 1)))
+        full = {k: vals[i * P * P:(i + 1) * P * P].reshape(P, P).cpu().numpy() for i, k in enumerate(_KEYS)}
+        ses = {k: se[i * P * P:(i + 1) * P * P].reshape(P, P).cpu().numpy() for i, k in enumerate(_KEYS)}
+        err = max(float(np.max(ses[k]) / max(float(np.max(np.abs(full[k]))), 1e-300)) for k in _KEYS)
+        budget = max_samples // _GROUP
+        if err <= rtol or G >= budget:
+            break
+        target = min(budget, max(G + 1, math.ceil(1.1 * G * (err / max(rtol, 1e-300)) ** 2)))
+    n = G * _GROUP
+    return lifted_efficiency(problem.params, problem.truth, full["gsm"], full["gsm_exact"], full["vanilla"],
+                             full["mle0"], full["mle1"], full["H"], err,
+                             f"Monte Carlo in torch from {n} exact draws (standard errors by the delta method "
+                             f"over {G} groups of {_GROUP})",
+                             {"samples": n, "groups": G, "max_samples": max_samples, "rtol": rtol, "seed": seed,
+                              "device": dev, "dim": lift.dim,
+                              "standard_errors": {k: v.tolist() for k, v in ses.items()}},
+                             rtol=rtol)

@@ -32,7 +32,6 @@ are refused with a one-line error.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -41,24 +40,16 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError
 from gsmtheory.compile import compile_expr
-from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
+from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem, lift_of
+from gsmtheory.estimation._efficiency import replace_lifted
+from gsmtheory.estimation._mixture_spec import mixture_spec
 from gsmtheory.numeric import ctld_poincare_nd, reduce_mixture
 from gsmtheory.solve import ctld_schedule
-from gsmtheory.symbolic import ctld_parameters, parse_spec
+from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 
 __all__ = ["ctld_efficiency_along_u", "ctld_efficiency_reduced"]
 
 Array = NDArray[np.float64]
-
-
-def _number(x: float) -> str:
-    return repr(float(x))
-
-
-def _ctld_table(params: Any) -> list[str]:
-    """The ``[ctld]`` lines that reproduce ``params`` (λ, diam, β_max, log r) in a generated spec."""
-    return ["[ctld]", f"lambda_min = {_number(params.lambda_min)}", f"diameter = {_number(params.diameter)}",
-            f"beta_max = {_number(params.beta_max)}", f'log_r = "{params.log_r}"', ""]
 
 
 def _check_model(spec: Any, red: Any) -> list[str]:
@@ -99,24 +90,11 @@ def _check_model(spec: Any, red: Any) -> list[str]:
 def _along_u_spec(red: Any, params: Any, u_means: list[str], weights: list[str], names: list[str],
                   truth: Array, name: str) -> Any:
     """The 1D spec along U: target Σ w_k N(a_k, S_U), model means u_means(θ), the full [ctld] constants."""
-
-    a = red.reduced.means[:, 0]
-    text = "\n".join([
-        'coords = ["u"]',
-        "[mixture]",
-        f"means = [{', '.join(f'[{_number(v)}]' for v in a)}]",
-        f"weights = [{', '.join(_number(w) for w in red.reduced.weights)}]",
-        f"covariance = [[{_number(red.reduced.covariance[0, 0])}]]",
-        "[model]",
-        "params = [" + ", ".join(f'"{n}"' for n in names) + "]",
-        "truth = {" + ", ".join(f"{n} = {_number(v)}" for n, v in zip(names, truth, strict=True)) + "}",
-        "[model.mixture]",
-        "means = [" + ", ".join(f'["{e}"]' for e in u_means) + "]",
-        "weights = [" + ", ".join(f'"{w}"' for w in weights) + "]",
-        f"covariance = [[{_number(red.reduced.covariance[0, 0])}]]",
-        *_ctld_table(params),
-    ])
-    return parse_spec(text, name=name)
+    s_u = float(red.reduced.covariance[0, 0])
+    target = GaussianMixture(tuple((float(v),) for v in red.reduced.means[:, 0]),
+                             tuple(float(w) for w in red.reduced.weights), ((s_u,),))
+    return mixture_spec(name, ["u"], target, names, [float(t) for t in truth], [[e] for e in u_means],
+                        list(weights), [[s_u]], params)
 
 
 def _reduction(mixture: Any) -> tuple[Any, int, float]:
@@ -136,7 +114,8 @@ def _correction(problem: Any, sig2: float, panels: int, nh: int) -> Array:
     of the problem's model (1D along U, or the 2D (u, v₁) problem)."""
     model = problem.loss.model
     beta = problem.loss.diffusion.coords[-1]
-    lam = float(problem.params.lambda_min)
+    lift = lift_of(problem)
+    lam = float(lift.params.lambda_min)
     a_fn = compile_expr((*model.coords, *model.params),
                         [sp.diff(model.log_density, beta, t) for t in model.params], "numpy")
     th = [float(t) for t in problem.truth]
@@ -148,7 +127,7 @@ def _correction(problem: Any, sig2: float, panels: int, nh: int) -> Array:
         w = lam**2 / (2.0 * (sig2 + b * lam) ** 2)
         return [np.einsum("...i,...j->...ij", av, av) * w[..., None, None]]
 
-    return np.asarray(problem.joint_expect(fn, panels=panels, nh=nh)[0])
+    return np.asarray(lift.joint_expect(fn, panels=panels, nh=nh)[0])
 
 
 def ctld_efficiency_along_u(mixture: Any, params: Any, u_means: list[str], weights: list[str],
@@ -185,10 +164,10 @@ def _assemble(one_spec: Any, mixture: Any, params: Any, d: int, m: int, sigma2: 
                                            "complement_dim": m, "sigma2_perp": sigma2,
                                            "ctld_term": extra.tolist(),
                                            "ctld_covariance_1d": eff.gsm_covariance.tolist()}}
-    return replace(eff, gsm_covariance=gsm, gsm_covariance_exact_faces=eff.gsm_covariance_exact_faces + extra,
-                   error=error, resolution=res, ctld=params, poincare=pr, theorem=None,
-                   method=f"reduced to the 1D problem along U (+ {m} x the beta-score term of U^perp); "
-                          f"{eff.method}")
+    return replace_lifted(eff, gsm_covariance=gsm, gsm_covariance_exact_faces=eff.gsm_covariance_exact_faces + extra,
+                          error=error, resolution=res, ctld=params, poincare=pr, theorem=None,
+                          method=f"reduced to the 1D problem along U (+ {m} x the beta-score term of U^perp); "
+                                 f"{eff.method}")
 
 
 def _free_means(spec: Any) -> list[tuple[int, int]] | None:
@@ -211,26 +190,14 @@ def _free_means(spec: Any) -> list[tuple[int, int]] | None:
 
 def _perp_spec(red: Any, params: Any, sigma2: float, weights: list[str], name: str) -> Any:
     """The 2D (u, v₁) problem whose model moves the v₁-coordinates of the means (b_k, truth 0)."""
-
-    a = red.reduced.means[:, 0]
-    kk = len(a)
-    su = _number(red.reduced.covariance[0, 0])
-    text = "\n".join([
-        'coords = ["u", "v"]',
-        "[mixture]",
-        "means = [" + ", ".join(f"[{_number(v)}, 0.0]" for v in a) + "]",
-        "weights = [" + ", ".join(_number(w) for w in red.reduced.weights) + "]",
-        f"covariance = [[{su}, 0.0], [0.0, {_number(sigma2)}]]",
-        "[model]",
-        "params = [" + ", ".join(f'"b{k}"' for k in range(kk)) + "]",
-        "truth = {" + ", ".join(f"b{k} = 0.0" for k in range(kk)) + "}",
-        "[model.mixture]",
-        "means = [" + ", ".join(f'[{_number(v)}, "b{k}"]' for k, v in enumerate(a)) + "]",
-        "weights = [" + ", ".join(f'"{w}"' for w in weights) + "]",
-        f"covariance = [[{su}, 0.0], [0.0, {_number(sigma2)}]]",
-        *_ctld_table(params),
-    ])
-    return parse_spec(text, name=name)
+    a = [float(v) for v in red.reduced.means[:, 0]]
+    s_u = float(red.reduced.covariance[0, 0])
+    cov = [[s_u, 0.0], [0.0, float(sigma2)]]
+    target = GaussianMixture(tuple((v, 0.0) for v in a), tuple(float(w) for w in red.reduced.weights),
+                             tuple(tuple(r) for r in cov))
+    names = [f"b{k}" for k in range(len(a))]
+    return mixture_spec(name, ["u", "v"], target, names, [0.0] * len(a), [[v, n] for v, n in zip(a, names, strict=True)],
+                        list(weights), cov, params)
 
 
 def _free_means_efficiency(spec: Any, slots: list[tuple[int, int]], params: Any, panels: int, nh: int,
@@ -289,7 +256,8 @@ def _free_means_efficiency(spec: Any, slots: list[tuple[int, int]], params: Any,
         full[key] = gu + gp
     res = {**along.resolution, "parametrization": "means (theta in R^{dK})",
            "perpendicular_block": None if not m else perp["gsm_covariance"].tolist()}
-    return replace(along, params=tuple(str(t) for t in spec.model.params), error=err, resolution=res,
+    return replace_lifted(along, params=tuple(str(t) for t in spec.model.params),
+                          truth=tuple(float(t) for t in spec.model.truth), error=err, resolution=res,
                    method=f"reduced: blocks along U (1D) and across U^perp (2D (u, v1), identical for the "
                           f"{m} directions); {along.method}", **full)
 
@@ -298,7 +266,7 @@ def ctld_efficiency_reduced(spec: Any, *, panels: int = 6, nh: int = 8, poincare
                             **overrides: object) -> Any:
     r"""CTLD efficiency of a spec in d ≥ 2 whose model moves the means along U (module docstring).
 
-    Returns the :class:`CTLDEfficiency` of the full problem: H, Γ_vanilla, both Γ_MLE from the
+    Returns the lifted :class:`Efficiency` of the full problem: H, Γ_vanilla, both Γ_MLE from the
     1D problem along U, Γ_CTLD (both face treatments) with the m·H⁻¹E[…]H⁻¹ term added; the
     error is the larger of the 1D quadrature's and the term's change between (panels, nh) and
     twice both. With ``poincare``, C_P of the d-dimensional lift by angular sectors

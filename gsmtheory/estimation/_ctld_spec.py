@@ -8,28 +8,28 @@ Carlo fallback (:mod:`._ctld_mc`), which build on :mod:`._ctld`, are chosen here
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 
 from gsmtheory._errors import ModelError
 from gsmtheory.estimation._ctld import (
-    CTLDEfficiency,
     ctld_efficiency,
     ctld_problem,
+    lift_of,
     lifted_smoothness,
 )
 from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
 from gsmtheory.estimation._ctld_reduce import ctld_efficiency_reduced
+from gsmtheory.estimation._efficiency import Efficiency, replace_lifted
 from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d
-from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import Spec
 
 __all__ = ["ctld_efficiency_spec"]
 
 
 def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: bool = True,
-                         **overrides: object) -> CTLDEfficiency:
+                         samples: int = 1_600_000, rtol: float = 1e-2, seed: int = 0, device: str = "auto",
+                         **overrides: object) -> Efficiency:
     r"""CTLD efficiency of a spec with a ``[ctld]`` table (or the defaults), with C_P and the theorem.
 
     Γ_CTLD (faces from the same data points), Γ_vanilla, Γ_MLE (original) and the lifted
@@ -42,26 +42,29 @@ def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: 
     the β-faces, so the check reports lhs with and without the shared-data face terms).
     Mixtures in d ≥ 3 go to :func:`gsmtheory.estimation.ctld_efficiency_reduced` (the 1D problem
     along the means' span plus a closed-form term; C_P by angular sectors; no theorem), and where
-    no reduction applies to :func:`gsmtheory.estimation.ctld_efficiency_monte_carlo` (standard
-    errors from batches; no C_P).
+    no reduction applies to :func:`gsmtheory.estimation.ctld_efficiency_monte_carlo` in torch on
+    ``device`` (a standard error per block; at most ``samples`` draws, fewer once every block's
+    relative standard error is below ``rtol``; no C_P).
     """
     if spec.diffusion.dim >= 3 and spec.diffusion.mixture is not None:  # issue #14: reduce to 1D along U
         try:
             return ctld_efficiency_reduced(spec, panels=panels, nh=nh, poincare=poincare, **overrides)
         except ModelError as exc:  # no reduction: Monte Carlo with standard errors, no C_P
             mc_problem = ctld_problem(spec, **overrides)
-            mc = ctld_efficiency_monte_carlo(mc_problem)
-            return replace(mc, ctld=mc_problem.params,
-                            resolution={**mc.resolution, "why_not_reduced": str(exc)})
+            mc = ctld_efficiency_monte_carlo(mc_problem, samples=min(100_000, samples), max_samples=samples,
+                                             rtol=rtol, seed=seed, device=device)
+            return replace_lifted(mc, ctld=lift_of(mc_problem).params,
+                                  resolution={**mc.resolution, "why_not_reduced": str(exc)})
     problem = ctld_problem(spec, **overrides)
     eff = ctld_efficiency(problem, panels=panels, nh=nh)
     pr = None
     theorem = None
-    if poincare and problem.dim <= 2:
-        if problem.dim == 1:
-            pr = ctld_poincare(problem.target, ctld_schedule(problem.params), cells=8)
+    lift = lift_of(problem)
+    if poincare and lift.dim <= 2:
+        if lift.dim == 1:
+            pr = ctld_poincare(lift.target, lift.schedule, cells=8)
         else:
-            pr = ctld_poincare_3d(problem.target, ctld_schedule(problem.params), resolution=0.8, rtol=1e-2)
+            pr = ctld_poincare_3d(lift.target, lift.schedule, resolution=0.8, rtol=1e-2)
         s_a, s_b = lifted_smoothness(problem, 2 * panels, 2 * nh)
         c_p = pr.poincare_constant
         mle_norm = float(np.linalg.norm(eff.mle_lifted, 2))
@@ -75,4 +78,4 @@ def ctld_efficiency_spec(spec: Spec, *, panels: int = 6, nh: int = 8, poincare: 
                    "slack": 2.0 * base / lhs if lhs > 0 else math.inf, "holds": bool(lhs <= 2.0 * base),
                    "statement": "||Gamma_CTLD|| <= 2 C_P(lift)^2 ||Gamma_MLE,lifted||^2 (||Cov(J grad l)|| + "
                                 "||Cov(grad_theta lap l)||) on (x, beta); faces ignored by the bound"}
-    return replace(eff, ctld=problem.params, poincare=pr, theorem=theorem)
+    return replace_lifted(eff, ctld=lift.params, poincare=pr, theorem=theorem)

@@ -34,6 +34,10 @@ from typing import Any
 import numpy as np
 
 from gsmtheory._errors import NumericalError, SpecError
+from gsmtheory.estimation._ctld_reduce import ctld_efficiency_along_u
+from gsmtheory.numeric import ctld_poincare, ctld_poincare_nd, reduce_mixture, reduced_poincare
+from gsmtheory.solve import ctld_schedule
+from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 
 __all__ = ["AnisotropyScaling", "DimensionScaling", "anisotropy_scaling", "dimension_scaling", "exponent_in_d"]
 
@@ -87,11 +91,6 @@ def dimension_scaling(dims: Sequence[int] = (1, 2, 3, 10, 30, 100), separation: 
     CTLD uses the reported defaults for the 1D mixture (λ = 1, diam = 2m, the same for every d).
     ``ctld=False`` skips C_P(CTLD) (the slow part: a 3D solve per d, seconds to minutes).
     """
-    from gsmtheory.estimation._ctld_reduce import ctld_efficiency_along_u
-    from gsmtheory.numeric import ctld_poincare, ctld_poincare_nd, reduce_mixture, reduced_poincare
-    from gsmtheory.solve import ctld_schedule
-    from gsmtheory.symbolic import GaussianMixture, ctld_parameters
-
     m = float(separation)
     mix1 = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
     params = ctld_parameters(mix1)
@@ -175,10 +174,6 @@ def anisotropy_scaling(kappas: Sequence[float] = (1.0, 2.0, 4.0, 8.0, 16.0), dim
     (:func:`exponent_in_d`, applied to κ), with ``slope_uncertainty`` from the error estimates;
     the printed bound predicts 9 for the first two families and 2 for the third.
     """
-    from gsmtheory.numeric import ctld_poincare_nd
-    from gsmtheory.solve import ctld_schedule
-    from gsmtheory.symbolic import GaussianMixture, ctld_parameters
-
     ks = [float(k) for k in kappas]
     if len(ks) < 2 or any(not (k >= 1 and math.isfinite(k)) for k in ks) or any(b <= a for a, b in itertools.pairwise(ks)):
         raise SpecError(f"kappas {kappas} must be increasing values >= 1, at least two", "use e.g. (1, 4, 16)")

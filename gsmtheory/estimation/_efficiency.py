@@ -58,9 +58,10 @@ from gsmtheory.estimation._sandwich import (
 )
 from gsmtheory.numeric import PoincareResult
 from gsmtheory.solve import poincare_constant
-from gsmtheory.symbolic import Diffusion, Model, Spec
+from gsmtheory.symbolic import CTLDParameters, Diffusion, Model, Spec, parse_expression
 
-__all__ = ["Efficiency", "KeyLemma", "TheoremBound", "TiltEfficiency", "efficiency", "tilt_efficiency"]
+__all__ = ["Efficiency", "KeyLemma", "LiftedCovariances", "TheoremBound", "TiltEfficiency", "efficiency",
+           "tilt_efficiency"]
 
 Array = NDArray[np.float64]
 
@@ -123,6 +124,29 @@ class TheoremBound:
 
 
 @dataclass(frozen=True)
+class LiftedCovariances:
+    r"""What an :class:`Efficiency` of a lifted (CTLD) spec adds: the other covariances and the lift.
+
+    ``gsm`` of the record is Γ_CTLD with the β-faces estimated from the same data points (what
+    ``fit(..., loss="ctld")`` does) and ``mle`` the original MLE I_p(θ*)⁻¹; here are Γ_CTLD with
+    the face expectations known (``gsm_exact_faces``), vanilla score matching's Γ, the lifted MLE
+    E_r[I_{p^β}(θ*)]⁻¹, the bread H, the largest relative ``error`` (quadrature: change between two
+    resolutions; Monte Carlo: standard error), the tolerance ``rtol`` it is judged by, the CTLD
+    constants and the theorem applied to the lift (a dict; None where not evaluated).
+    """
+
+    gsm_exact_faces: Array
+    vanilla: Array
+    mle_lifted: Array
+    hessian: Array
+    error: float
+    resolution: dict[str, Any] = field(default_factory=dict)
+    ctld: CTLDParameters | None = None
+    theorem: dict[str, Any] | None = None
+    rtol: float = 1e-3
+
+
+@dataclass(frozen=True)
 class Efficiency:
     """GSM against MLE for one model at θ*: covariances, per-direction ratios, theory.
 
@@ -140,6 +164,7 @@ class Efficiency:
     theorem: TheoremBound | None
     method: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    lifted: LiftedCovariances | None = None
 
     @property
     def gsm_covariance(self) -> Array:
@@ -206,8 +231,89 @@ class Efficiency:
         v = V[:, 0] / np.linalg.norm(V[:, 0])
         return float(w[0]), tuple(float(c) for c in v)
 
+    # ---------------------------------------------------------------- lifted (CTLD) records
+    def _lift(self) -> LiftedCovariances:
+        if self.lifted is None:
+            raise ModelError("this efficiency is not of a lifted (CTLD) spec", "use a spec with a [ctld] table")
+        return self.lifted
+
+    @property
+    def gsm_covariance_exact_faces(self) -> Array:
+        """Γ_CTLD with the face expectations known (lifted records)."""
+        return self._lift().gsm_exact_faces
+
+    @property
+    def vanilla_covariance(self) -> Array:
+        """Γ of vanilla score matching on the un-lifted model (lifted records)."""
+        return self._lift().vanilla
+
+    @property
+    def mle_original(self) -> Array:
+        """I_p(θ*)⁻¹, the MLE of the original model (lifted records)."""
+        self._lift()
+        return self.mle_covariance
+
+    @property
+    def mle_lifted(self) -> Array:
+        """E_r[I_{p^β}(θ*)]⁻¹, the MLE from the lifted samples (lifted records)."""
+        return self._lift().mle_lifted
+
+    @property
+    def hessian(self) -> Array:
+        """H, the CTLD bread (lifted records)."""
+        return self._lift().hessian
+
+    @property
+    def error(self) -> float:
+        """The largest relative error of the lifted record's covariances."""
+        return self._lift().error
+
+    @property
+    def resolution(self) -> dict[str, Any]:
+        """Resolution (quadrature) or samples and standard errors (Monte Carlo) of a lifted record."""
+        return self._lift().resolution
+
+    @property
+    def ctld(self) -> CTLDParameters | None:
+        """The CTLD constants of a lifted record."""
+        return self._lift().ctld
+
+    def ratio_of(self, which: str = "ctld", baseline: str = "original") -> float:
+        """‖Γ_which‖/‖Γ_MLE,baseline‖ of a lifted record (which: ctld, ctld_exact_faces, vanilla;
+        baseline: original, lifted)."""
+        lift = self._lift()
+        g = {"ctld": self.gsm_covariance, "ctld_exact_faces": lift.gsm_exact_faces, "vanilla": lift.vanilla}[which]
+        m = {"original": self.mle_covariance, "lifted": lift.mle_lifted}[baseline]
+        return float(np.linalg.norm(g, 2) / np.linalg.norm(m, 2))
+
+    def _lifted_dict(self, lift: LiftedCovariances) -> dict[str, Any]:
+        gsm, vanilla = self.gsm_covariance, lift.vanilla
+        return {"params": list(self.params), "gsm_covariance": gsm.tolist(),
+                "gsm_covariance_exact_faces": lift.gsm_exact_faces.tolist(),
+                "vanilla_covariance": vanilla.tolist(),
+                "mle_covariance": self.mle_covariance.tolist(), "mle_lifted_covariance": lift.mle_lifted.tolist(),
+                "ratio": self.ratio_of(), "ratio_lifted": self.ratio_of("ctld", "lifted"),
+                "vanilla_ratio": self.ratio_of("vanilla"), "error_estimate": lift.error,
+                "method": self.method, "resolution": lift.resolution,
+                # the standard `gsmtheory efficiency` keys for a lifted spec (DESIGN.md §4)
+                "lifted": True, "lifted_mle_covariance": lift.mle_lifted.tolist(),
+                "vanilla_gsm_covariance": vanilla.tolist(),
+                "ratios": {"ctld_vs_mle": self.ratio_of(), "ctld_vs_lifted_mle": self.ratio_of("ctld", "lifted"),
+                           "ctld_exact_faces_vs_lifted_mle": self.ratio_of("ctld_exact_faces", "lifted"),
+                           "vanilla_vs_mle": self.ratio_of("vanilla"),
+                           "ctld_vs_vanilla": float(np.linalg.norm(gsm, 2) / np.linalg.norm(vanilla, 2))},
+                "ctld": None if lift.ctld is None else lift.ctld.to_dict(),
+                "poincare_constant": None if self.poincare is None else self.poincare.poincare_constant,
+                "poincare": None if self.poincare is None else self.poincare.to_dict(),
+                "theorem_bound": None if lift.theorem is None else lift.theorem["rhs"],
+                "theorem": lift.theorem,
+                "status": "ok" if lift.error <= lift.rtol else "not_converged"}
+
     def to_dict(self) -> dict[str, Any]:
-        """Keys of `gsmtheory efficiency` (DESIGN.md §4) plus per-direction information."""
+        """Keys of `gsmtheory efficiency` (DESIGN.md §4) plus per-direction information; a lifted
+        record gives the CTLD keys (both MLE baselines, vanilla score matching, the ratios)."""
+        if self.lifted is not None:
+            return self._lifted_dict(self.lifted)
         wr, wv = self.worst_direction
         br, bv = self.best_direction
         return plain({
@@ -471,8 +577,6 @@ def tilt_efficiency(diffusion: Diffusion, h: sp.Expr | str, *, rtol: float = 1e-
     """
     x = diffusion.coords
     if isinstance(h, str):
-        from gsmtheory.symbolic import parse_expression
-
         h = parse_expression(h, {str(c): c for c in x}, what="h")
     h = sp.sympify(h)
     if not (h.free_symbols <= set(x)):
@@ -511,3 +615,59 @@ def tilt_efficiency(diffusion: Diffusion, h: sp.Expr | str, *, rtol: float = 1e-
         sw = eff.ratio
     eig = edir / var if abs(ratio - 1) <= max(10 * float(err[0]), 1e-9) else None
     return TiltEfficiency(str(h), var, elh2, edir, ratio, float(err[0]), sw, eig)
+
+
+# ---------------------------------------------------------------------------- lifted records
+def lifted_efficiency(params: Any, truth: Any, gsm_covariance: Array, gsm_covariance_exact_faces: Array,
+                      vanilla_covariance: Array, mle_original: Array, mle_lifted: Array, hessian: Array,
+                      error: float, method: str, resolution: dict[str, Any], *, ctld: CTLDParameters | None = None,
+                      poincare: PoincareResult | None = None, theorem: dict[str, Any] | None = None,
+                      rtol: float = 1e-3) -> Efficiency:
+    r"""The :class:`Efficiency` of a lifted (CTLD) spec from its covariances (flat, as computed).
+
+    ``gsm`` is Γ_CTLD (faces from the same data) with bread H, ``mle`` the original I_p(θ*)⁻¹; their
+    entry-wise error is ``error`` × the largest entry (Monte Carlo: the stated standard errors,
+    ``resolution["standard_errors"]``); the rest goes to :class:`LiftedCovariances`.
+    """
+    P = tuple(str(p) for p in params)
+    status = "ok" if error <= rtol else "not_converged"
+    se = resolution.get("standard_errors", {}) if isinstance(resolution, dict) else {}
+
+    def estimate(matrix: Array, key: str, what: str) -> CovarianceEstimate:
+        m = np.asarray(matrix, dtype=float)
+        err = np.asarray(se[key], dtype=float) if key in se else np.full_like(m, error * float(np.max(np.abs(m))))
+        return CovarianceEstimate(P, _rows(m), _rows(err), f"{what}, {method}", dict(resolution), status,
+                                  "" if status == "ok" else f"relative error {error:.3g} above rtol = {rtol:g}")
+
+    H = np.asarray(hessian, dtype=float)
+    g = np.asarray(gsm_covariance, dtype=float)
+    m0 = np.asarray(mle_original, dtype=float)
+    fisher = np.linalg.inv(m0)
+    nan = tuple(math.nan for _ in P)
+    gsm = Sandwich(estimate(g, "gsm", "CTLD sandwich H^-1 Cov(psi) H^-1"), _rows(H), _rows(H @ g @ H), nan)
+    mle = Sandwich(estimate(m0, "mle0", "inverse Fisher information"), _rows(fisher), _rows(fisher), nan)
+    lift = LiftedCovariances(np.asarray(gsm_covariance_exact_faces, dtype=float),
+                             np.asarray(vanilla_covariance, dtype=float), np.asarray(mle_lifted, dtype=float), H,
+                             float(error), dict(resolution), ctld, theorem, rtol)
+    return Efficiency(P, tuple(float(t) for t in truth), gsm, mle, poincare, None, None, method, (), lift)
+
+
+def _rows(a: Array) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(float(v) for v in row) for row in np.atleast_2d(a))
+
+
+def replace_lifted(eff: Efficiency, **changes: Any) -> Efficiency:
+    """A lifted record with some of :func:`lifted_efficiency`'s arguments replaced (the rest kept)."""
+    lift = eff._lift()
+    flat: dict[str, Any] = {
+        "params": eff.params, "truth": eff.truth, "gsm_covariance": eff.gsm_covariance,
+        "gsm_covariance_exact_faces": lift.gsm_exact_faces, "vanilla_covariance": lift.vanilla,
+        "mle_original": eff.mle_covariance, "mle_lifted": lift.mle_lifted, "hessian": lift.hessian,
+        "error": lift.error, "method": eff.method, "resolution": lift.resolution, "ctld": lift.ctld,
+        "poincare": eff.poincare, "theorem": lift.theorem, "rtol": lift.rtol}
+    unknown = set(changes) - set(flat)
+    if unknown:
+        raise SpecError(f"unknown lifted-record field(s) {', '.join(sorted(unknown))}", f"use {', '.join(flat)}")
+    flat.update(changes)
+    keywords = {k: flat.pop(k) for k in ("ctld", "poincare", "theorem", "rtol")}
+    return lifted_efficiency(**flat, **keywords)

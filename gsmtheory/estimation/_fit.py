@@ -29,7 +29,7 @@ import torch
 from numpy.typing import NDArray
 
 from gsmtheory._errors import GSMError, ModelError, NumericalError, SpecError
-from gsmtheory.estimation._ctld import CTLDProblem, ctld_empirical_terms, ctld_problem
+from gsmtheory.estimation._ctld import base_problem, ctld_problem, lift_of
 from gsmtheory.estimation._newton import NewtonResult, newton_minimize
 from gsmtheory.estimation._problem import EstimationProblem, build_problem
 from gsmtheory.estimation._records import plain, solve_bread
@@ -399,7 +399,7 @@ def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "g
     - ``"mle"``: φ = −ℓ_θ + log Z(θ).
     - ``"ctld"``: φ the implicit CTLD loss of the lifted model on (x, β) (Definition 6 of Qin &
       Risteski, COLT 2024), with β_i ∼ r, x̃_i = x_i + √(β_iλ) z_i and the β-face terms from the
-      same data point (:func:`ctld_empirical_terms`); the spec's ``[ctld]`` table or the reported
+      same data point (:meth:`CTLDLift.draws`); the spec's ``[ctld]`` table or the reported
       defaults; ``seed`` also draws the β_i and z_i.
 
     The estimate stays inside the parameter range ``problem.param_bounds`` (e.g. a mixture
@@ -503,12 +503,23 @@ def _fit_ctld(spec: Any, data: Any, *, starts: int, max_iter: int, seed: int,
         raise ModelError("--loss ctld needs the model's convolution in closed form",
                          "give the model as a [model.mixture] table, or use --loss gsm / mle")
     problem = ctld_problem(spec)
-    x = validate_data(data, problem.dim, domain=[(float(lo), float(hi)) for lo, hi in spec.diffusion.domain],
+    lift = lift_of(problem)
+    x = validate_data(data, lift.dim, domain=[(float(lo), float(hi)) for lo, hi in spec.diffusion.domain],
                       coords=[str(c) for c in spec.diffusion.coords])
-    x = x[:, 0] if problem.dim == 1 else x
+    x = x[:, 0] if lift.dim == 1 else x
     n = len(x)
-    names = problem.param_names
-    terms = ctld_empirical_terms(problem, x, seed)
+    names = problem.params
+    bulk, face_points = lift.draws(x, seed)
+    xt = torch.as_tensor(bulk)[None]
+    faces = [(face, tuple(torch.as_tensor(xf).unbind(-1)) if lift.dim > 1 else (torch.as_tensor(xf),))
+             for face, xf in face_points]
+
+    def terms(theta: torch.Tensor) -> torch.Tensor:
+        """The n per-data-point terms φ(x̃_i, β_i; θ) − Σ_f c_f flux_f(x_i^{(f)}; θ) of the empirical CTLD loss."""
+        total = problem.implicit_torch(xt, theta[None])[0]
+        for face, cols in faces:
+            total = total - face.weight * face.torch_flux(*cols, *theta.unbind())
+        return torch.broadcast_to(total, (n,))
 
     def objective(theta: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
         return torch.stack([terms(th).mean() for th in theta])
@@ -523,7 +534,7 @@ def _fit_ctld(spec: Any, data: Any, *, starts: int, max_iter: int, seed: int,
     if failed is not None:
         return failed
     est = res.theta[best].numpy().copy()
-    p = problem.params
+    p = lift.params
     note = (f"CTLD lambda={p.lambda_min:g}, beta_max={p.beta_max:g}, log r={p.log_r}"
             + (f" (defaults: {', '.join(p.defaults)})" if p.defaults else ""))
     flat = _flat_direction(problem, x, est)
@@ -538,15 +549,17 @@ def _fit_ctld(spec: Any, data: Any, *, starts: int, max_iter: int, seed: int,
                      "converged", method, n, note, _start_info(res, theta0))
 
 
-def _flat_direction(problem: CTLDProblem, x: Array, theta: Array, rtol: float = 1e-8) -> str | None:
+def _flat_direction(problem: EstimationProblem, x: Array, theta: Array, rtol: float = 1e-8) -> str | None:
     """The direction along which the empirical Fisher information of the model vanishes at θ̂, if any.
 
     At such a point (e.g. the symmetric means ±a at a = 0, where every per-sample gradient is 0 by
     symmetry) the estimator is not asymptotically normal and the sandwich would report a spurious
     zero standard error. The scale is the Fisher information at the spec's truth on the same data.
     """
+    base = base_problem(problem)
+
     def fisher(th: Array) -> Array:
-        score = np.asarray(problem.model_score(x, None, th.tolist()), dtype=np.float64).reshape(len(x), -1)
+        score = base.per_sample(x, th, parts=("score",))["score"].reshape(len(x), -1)
         return np.asarray(score.T @ score / len(x), dtype=np.float64)
 
     at_est, at_truth = fisher(theta), fisher(problem.truth)
@@ -555,7 +568,7 @@ def _flat_direction(problem: CTLDProblem, x: Array, theta: Array, rtol: float = 
     if scale > 0 and w[0] > rtol * scale:
         return None
     vec = v[:, 0] / np.max(np.abs(v[:, 0]))
-    return " + ".join(f"{c:.3g}*{name}" for c, name in zip(vec, problem.param_names, strict=True)
+    return " + ".join(f"{c:.3g}*{name}" for c, name in zip(vec, problem.params, strict=True)
                       if abs(c) > 1e-3)
 
 

@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, SpecError
 from gsmtheory.compile import compile_expr
+from gsmtheory.estimation._lift import CTLDLift
 from gsmtheory.numeric import (
     Expectation,
     expect_1d,
@@ -49,6 +50,9 @@ from gsmtheory.symbolic import Diffusion, GSMLoss, Model, Spec, gsm_loss, kinks_
 __all__ = ["EstimationProblem", "build_problem", "natural_bounds", "sample_target", "target_expectation"]
 
 Array = NDArray[np.float64]
+
+_PARTS = ("psi", "hess", "score", "jdj", "a", "b_tr", "b_div")  # what per_sample returns
+_CORE = ("psi", "hess", "score")  # compiled when a lifted problem is built
 
 
 def _coords_args(points: Array, d: int) -> list[Array]:
@@ -76,6 +80,8 @@ class EstimationProblem:
     param_bounds: tuple[tuple[float, float], ...] = ()
     bound_reasons: tuple[str, ...] = ()
     kinks: tuple[float, ...] = ()
+    _parts: tuple[str, ...] = field(default=_PARTS, repr=False, compare=False)
+    lift: CTLDLift | None = None
 
     def __post_init__(self) -> None:
         P = len(self.model.params)
@@ -153,30 +159,37 @@ class EstimationProblem:
         """ℓ(x) of the target (normalized for mixtures, unnormalized otherwise)."""
         return self._logp_numpy(points)
 
-    def per_sample(self, points: Array, theta: Any = None) -> dict[str, Array]:
+    def per_sample(self, points: Array, theta: Any = None, parts: tuple[str, ...] | None = None
+                   ) -> dict[str, Array]:
         """Per-sample quantities at θ (default θ*): psi (N,P), hess (N,P,P), score (N,P),
-        jdj (N,P,P), a, b_tr, b_div (N,P)."""
+        jdj (N,P,P), a, b_tr, b_div (N,P); ``parts`` picks some (a lifted problem compiles
+        psi, hess and score when built and the theory terms jdj, a, b_tr, b_div on request)."""
         th = self.truth if theta is None else np.asarray(theta, dtype=float)
         cols = _coords_args(points, self.dim)
         n = cols[0].shape
         P = self.n_params
+        want = self._parts if parts is None else tuple(parts)
+        unknown = set(want) - set(_PARTS)
+        if unknown:
+            raise ModelError(f"unknown per-sample quantity {', '.join(sorted(unknown))}",
+                             f"use {', '.join(_PARTS)}")
+        if set(want) <= set(self._parts):
+            fn, layout = self._numpy, self._parts
+        else:
+            layout = tuple(k for k in _PARTS if k in want)
+            derivs = _derivatives(self.diffusion, self.model, True)
+            fn = compile_expr((*self.diffusion.coords, *self.model.params),
+                              [e for k in layout for e in derivs[k]], "numpy")
         with np.errstate(all="ignore"):
-            out = self._numpy(*cols, *th)
+            out = fn(*cols, *th)
         vals = [np.broadcast_to(np.asarray(v, dtype=float), n) for v in out]
         it = iter(vals)
-
-        def take(k: int) -> Array:
-            return np.stack([next(it) for _ in range(k)], axis=-1)
-
-        psi = take(P)
-        hess = take(P * P).reshape(*n, P, P)
-        score = take(P)
-        jdj = take(P * P).reshape(*n, P, P)
-        a = take(P)
-        b_tr = take(P)
-        b_div = take(P)
-        return {"psi": psi, "hess": hess, "score": score, "jdj": jdj, "a": a, "b_tr": b_tr,
-                "b_div": b_div}
+        result = {}
+        for k in layout:
+            size = P * P if k in ("hess", "jdj") else P
+            block = np.stack([next(it) for _ in range(size)], axis=-1)
+            result[k] = block.reshape(*n, P, P) if size == P * P and k in ("hess", "jdj") else block
+        return {k: result[k] for k in want}
 
     def expect(self, funcs: Callable[[Array], list[Array]], panels: int) -> Expectation:
         """E_p[f] for each f in ``funcs(points)`` ((N, d) → list of (N,) arrays), by quadrature (d ≤ 2)."""
@@ -366,23 +379,39 @@ def natural_bounds(model: Model) -> tuple[tuple[tuple[float, float], ...], tuple
 
 
 @lru_cache(maxsize=64)
-def _build(diffusion: Diffusion, model: Model, name: str) -> EstimationProblem:
+def _derivatives(diffusion: Diffusion, model: Model, theory: bool) -> dict[str, list[sp.Expr]]:
+    """The per-sample expressions: ψ, ∇²_θφ, s (core) and, with ``theory``, J D Jᵀ, a, b_tr, b_div."""
     loss = gsm_loss(diffusion, model)
     x, theta = diffusion.coords, model.params
+    out = {"psi": list(loss.theta_gradient), "hess": list(loss.theta_hessian),
+           "score": [sp.diff(model.log_density, t) for t in theta]}
+    if not theory:
+        return out
     P, d = len(theta), len(x)
     D = diffusion.D
     ell = model.log_density
     grad_q = [sp.diff(ell, c) for c in x]
     J = loss.J
-    a = [sum(J[k, i] * D[i, j] * grad_q[j] for i in range(d) for j in range(d)) for k in range(P)]
-    trace_part = sum(D[i, j] * sp.diff(ell, x[i], x[j]) for i in range(d) for j in range(d))
+    live = [(i, j) for i in range(d) for j in range(d) if D[i, j] != 0]  # 0·(...) adds nothing but work
+    a = [sum(J[k, i] * D[i, j] * grad_q[j] for i, j in live) for k in range(P)]
+    trace_part = sum(D[i, j] * sp.diff(ell, x[i], x[j]) for i, j in live)
     divD = [sum(sp.diff(D[i, j], x[i]) for i in range(d)) for j in range(d)]
     div_part = sum(divD[j] * grad_q[j] for j in range(d))
-    b_tr = [sp.diff(trace_part, t) for t in theta]
-    b_div = [sp.diff(div_part, t) for t in theta]
-    jdj = J * D * J.T
-    score = [sp.diff(ell, t) for t in theta]
-    exprs = [*loss.theta_gradient, *loss.theta_hessian, *score, *jdj, *a, *b_tr, *b_div]
+    out.update({"jdj": list(J * D * J.T), "a": a, "b_tr": [sp.diff(trace_part, t) for t in theta],
+                "b_div": [sp.diff(div_part, t) for t in theta]})
+    return out
+
+
+@lru_cache(maxsize=64)
+def _build(diffusion: Diffusion, model: Model, name: str, lifted: bool = False) -> EstimationProblem:
+    loss = gsm_loss(diffusion, model)
+    x, theta = diffusion.coords, model.params
+    d = len(x)
+    D = diffusion.D
+    ell = model.log_density
+    parts = _CORE if lifted else _PARTS  # a lifted problem derives the theory terms on request
+    derivs = _derivatives(diffusion, model, not lifted)
+    exprs = [e for k in parts for e in derivs[k]]
     args = (*x, *theta)
     numpy_fn = compile_expr(args, exprs, "numpy")
     implicit_t = compile_expr(args, loss.implicit, "torch")
@@ -400,7 +429,7 @@ def _build(diffusion: Diffusion, model: Model, name: str) -> EstimationProblem:
         expfam_t = compile_expr(x, ef_exprs, "torch")
     logp = _target_logpdf(diffusion)
     faces: list[tuple[float, Any]] = []
-    live = [t for t in loss.boundary_terms if t.vanishes is not True]
+    live = [] if lifted else [t for t in loss.boundary_terms if t.vanishes is not True]  # a lift keeps its own
     if live:
         if d != 1:
             raise ModelError("the implicit loss has face terms on a finite end in d = 2",
@@ -422,15 +451,18 @@ def _build(diffusion: Diffusion, model: Model, name: str) -> EstimationProblem:
         kinks = kinks_1d([loss.implicit, ell, diffusion.log_density, D[0, 0]], x[0], *diffusion.domain[0],
                          subs=model.truth_map)
     return EstimationProblem(name, diffusion, model, loss, numpy_fn, implicit_t, logq, expfam,
-                             expfam_t, logp, tuple(faces), box, reasons, kinks)
+                             expfam_t, logp, tuple(faces), box, reasons, kinks, parts)
 
 
 def build_problem(spec: Spec | Diffusion, model: Model | None = None, *,
-                  bounds: Mapping[str, tuple[float, float]] | None = None) -> EstimationProblem:
+                  bounds: Mapping[str, tuple[float, float]] | None = None,
+                  lift: CTLDLift | None = None) -> EstimationProblem:
     """Compile the estimation problem of a spec (or of a diffusion and a model); cached per pair.
 
     ``bounds`` (parameter name → (lo, hi)) declares or overrides parameter ranges; without it
-    the ranges implied by the model are used (:func:`natural_bounds`).
+    the ranges implied by the model are used (:func:`natural_bounds`). ``lift``: the problem is
+    the CTLD lift of a target (``spec`` the lifted diffusion, ``model`` the lifted model); the
+    lift holds the β-faces, which then stay out of the problem's own face terms.
 
     Raises
     ------
@@ -445,7 +477,9 @@ def build_problem(spec: Spec | Diffusion, model: Model | None = None, *,
     if model is None:
         raise SpecError("the spec has no [model]",
                         "add a [model] table with params, truth and log_density (or [model.mixture])")
-    problem = _build(diffusion, model, name)
+    problem = _build(diffusion, model, name, lift is not None)
+    if lift is not None:
+        problem = replace(problem, lift=lift)
     return problem.with_bounds(bounds) if bounds else problem
 
 

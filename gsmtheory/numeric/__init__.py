@@ -54,7 +54,9 @@ from gsmtheory.numeric._quadrature import (
     adaptive_integrals,
     expect_1d,
     expect_2d,
+    gauss_legendre_panels,
     inverse_cdf_1d,
+    normal_rule,
     support_interval,
 )
 from gsmtheory.numeric._reduce import (
@@ -99,6 +101,7 @@ __all__ = [
     "expect_1d",
     "expect_2d",
     "fv_poincare_3d",
+    "gauss_legendre_panels",
     "gaussian_poincare_constant",
     "holley_stroock_bound",
     "inverse_cdf_1d",
@@ -111,6 +114,7 @@ __all__ = [
     "mixture_logpdf",
     "mixture_score",
     "muckenhoupt_bracket",
+    "normal_rule",
     "oscillation",
     "poincare_1d",
     "poincare_2d",

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import ndtr
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.numeric._fv import richardson_limit, tensor_chain, top_pinv
@@ -422,8 +423,6 @@ def beta_cdf(params: CTLDSchedule, beta: Array) -> Array:
 
 def conditional_cdf(target: MixtureLike, params: CTLDSchedule, x: Array, beta: Array) -> Array:
     """F(x | β) = Σ_k w_k Φ((x − μ_k)/√(σ² + βλ)) for a 1D mixture (probability integral transform)."""
-    from scipy.special import ndtr
-
     mix = _as_1d_mixture(target)
     if mix.dim != 1:
         raise ModelError("conditional CDF is for 1D targets", "use a 1D mixture")

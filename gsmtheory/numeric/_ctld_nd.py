@@ -95,6 +95,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.optimize import brentq
 
 from gsmtheory._errors import SpecError
 from gsmtheory.numeric._ctld import CTLDSchedule, ctld_beta_logpdf, ctld_joint_logpdf, ctld_poincare
@@ -129,8 +130,6 @@ def ctld_second_moment_bound(params: CTLDSchedule, sigma2: float) -> float:
 def _radial_range(m: int, tail: float) -> tuple[float, float]:
     """[t_lo, t_hi] outside which t^{m±1} e^{−t²/2} (both sectors' radial weights, in units of s)
     is below e^{−tail} of its maximum; t_lo = 0 when the weight does not vanish fast at 0."""
-    from scipy.optimize import brentq
-
     def bounds(power: int) -> tuple[float, float]:
         if power <= 0:
             return 0.0, math.sqrt(2.0 * tail)

@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.sparse import coo_matrix
+from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
 
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.numeric._fv import refine_axes
@@ -54,8 +56,6 @@ _GAUSS = (0.5 - 0.5 / math.sqrt(3.0), 0.5 + 0.5 / math.sqrt(3.0))
 def _assemble(log_weight: Field3, metric: Metric3, faces: Sequence[Array], tail: float,
               potential: Field3 | None) -> tuple[Any, Any, Any, int]:
     """K, M, P (or None) on the kept nodes, and the number of kept nodes."""
-    from scipy.sparse import coo_matrix
-
     n = [f.size for f in faces]
     h = [np.diff(f) for f in faces]
     ne = [v - 1 for v in n]
@@ -135,8 +135,6 @@ def _solve_fem(log_weight: Field3, metric: Metric3, sides: Sequence[tuple[float,
                n: Sequence[int], st: Sequence[Stretch], tail: float, potential: Field3 | None
                ) -> tuple[float, int]:
     """C on one grid of n[a] elements per axis, and the number of kept nodes."""
-    from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
-
     faces = [stretched_faces(lo, hi, k, s) for (lo, hi), k, s in zip(sides, n, st)]
     K, M, P, nk = _assemble(log_weight, metric, faces, tail, potential)
     if nk < 4:

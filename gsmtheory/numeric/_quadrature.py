@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from gsmtheory._errors import ModelError, NumericalError
 
 __all__ = ["AdaptiveIntegrals", "Expectation", "TailMap", "adaptive_integrals", "expect_1d", "expect_2d",
-           "gauss_legendre_panels", "inverse_cdf_1d", "support_interval"]
+           "gauss_legendre_panels", "inverse_cdf_1d", "normal_rule", "support_interval"]
 
 Array = NDArray[np.float64]
 LogDensity = Callable[[Array], Array]
@@ -91,6 +91,18 @@ def gauss_legendre_panels(a: float, b: float, panels: int, order: int = 16, *,
     nodes = (left[:, None] + half[:, None] * (t[None, :] + 1.0)).ravel()
     weights = (half[:, None] * w[None, :]).ravel()
     return a + (b - a) * nodes, (b - a) * weights
+
+
+def normal_rule(n: int, d: int = 1) -> tuple[Array, Array]:
+    """E over N(0, I_d): n probabilists' Gauss–Hermite nodes per axis, exact for polynomials of degree
+    < 2n per coordinate; nodes (n,) for d = 1 and the tensor power (n^d, d) for d ≥ 2; weights sum to 1."""
+    z, w = np.polynomial.hermite_e.hermegauss(n)
+    w = w / w.sum()
+    if d == 1:
+        return z, w
+    zz = np.stack([g.ravel() for g in np.meshgrid(*([z] * d), indexing="ij")], axis=-1)
+    ww = np.prod(np.stack([g.ravel() for g in np.meshgrid(*([w] * d), indexing="ij")], axis=-1), axis=-1)
+    return zz, ww
 
 
 @dataclass(frozen=True)

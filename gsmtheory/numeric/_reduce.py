@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.linalg import solve_triangular
+from scipy.sparse.linalg import LinearOperator, eigsh
 
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.numeric._mixture import mixture_logpdf, unpack_mixture
@@ -161,8 +163,6 @@ def _whiten(D: ArrayLike | None, d: int) -> Array:
         L = np.linalg.cholesky(0.5 * (Dm + Dm.T))
     except np.linalg.LinAlgError:
         raise SpecError("D is singular or indefinite", "use a positive definite D") from None
-    from scipy.linalg import solve_triangular
-
     return np.asarray(solve_triangular(L, np.eye(d), lower=True), dtype=np.float64)
 
 
@@ -239,8 +239,6 @@ def _by_krylov(S: Array, delta: Array, krylov_rtol: float, rank_rtol: float
     krylov_rtol·‖S‖₁ (‖S‖₁ ≥ λ_max(S), cheaper than λ_max); then S_U = BᵀSB is diagonalized and λ_max(S_⊥) is the top eigenvalue of
     (I − BBᵀ)S(I − BBᵀ) by Lanczos (only the largest eigenvalue of S_⊥ is known: multiplicity 0).
     """
-    from scipy.sparse.linalg import LinearOperator, eigsh
-
     d = S.shape[0]
     lam_top = float(np.max(np.sum(np.abs(S), axis=0)))  # ‖S‖₁ ≥ λ_max(S): a scale for the tolerances
     u, sv, _ = np.linalg.svd(delta.T, full_matrices=False)

@@ -84,12 +84,6 @@ def _solve(log_density: LogDensity3, sides: Sequence[tuple[float, float]], n: Se
     return cp, int(np.sum(lp >= float(np.max(lp)) - tail)), note
 
 
-def _extrap(c: Sequence[float], h: Sequence[float], i: int, j: int) -> float:
-    """Richardson for c = C + a h²: the C through points i and j."""
-    hi2, hj2 = h[i] ** 2, h[j] ** 2
-    return float((c[j] * hi2 - c[i] * hj2) / (hi2 - hj2))
-
-
 def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
                 shape: Sequence[int] = (16, 16, 16), rtol: float = 1e-3,
                 levels: Sequence[float] = (1.0, 1.5, 2.0), stretch: Sequence[Stretch] | None = None,

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.optimize import minimize
 
 from gsmtheory._errors import ModelError, SpecError
 from gsmtheory.numeric._result import PoincareResult
@@ -82,8 +83,6 @@ def _nodes_box(log_density: Callable[[Array], Array], box: Array, n: int) -> tup
 
 def _laplace(log_density: Callable[[Array], Array], d: int) -> tuple[Array, Array]:
     """Mode x* of ℓ (BFGS from 0) and the covariance (−∇²ℓ(x*))⁻¹ by central differences."""
-    from scipy.optimize import minimize
-
     def f(x: Array) -> float:
         v = float(np.asarray(log_density(x[None, :]), float).reshape(-1)[0])
         return -v if math.isfinite(v) else 1e300

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from gsmtheory._errors import GSMError
+from gsmtheory.sweep._tasks import check_task
 
 __all__ = ["SweepFile", "SweepPoint", "canonical_json", "expand_grid", "load_sweep", "parse_sweep"]
 
@@ -213,8 +214,6 @@ def parse_sweep(text: str, *, base: Path | None = None, source: str = "<text>") 
         malformed TOML, unknown keys or task, a spec that cannot be found or parsed, an empty
         grid, a grid entry that is not one of the spec's [constants], bad task options.
     """
-    from gsmtheory.sweep._tasks import check_task
-
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -18,6 +18,7 @@ import sympy as sp
 
 from gsmtheory._errors import SpecError
 from gsmtheory.symbolic._mixture import GaussianMixture
+from gsmtheory.symbolic._validate import limited
 
 __all__ = ["Diffusion", "ScoreOperator", "Stationarity"]
 
@@ -28,8 +29,6 @@ _SYMBOLIC_OPS_LIMIT = 400
 @lru_cache(maxsize=128)
 def _interior_zeros(D: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...],
                     domain: tuple[Bound, ...]) -> tuple[tuple[int, float], ...]:
-    from gsmtheory.symbolic._validate import limited
-
     out: list[tuple[int, float]] = []
     for i, (c, (lo, hi)) in enumerate(zip(coords, domain, strict=True)):
         entry = D[i, i]

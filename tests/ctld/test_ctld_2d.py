@@ -20,7 +20,7 @@ from gsmtheory.estimation import (
 )
 from gsmtheory.estimation._ctld import _ctld_cov
 from gsmtheory.numeric import sample_ctld_joint, sample_mixture
-from gsmtheory.solve import ctld_loss_spec, ctld_schedule
+from gsmtheory.solve import ctld_loss_spec
 from gsmtheory.symbolic import load_spec, parse_spec
 
 # unit Gaussians at (±m, 0); the model moves both coordinates of the means, (±a, ±b)
@@ -104,14 +104,16 @@ def test_quadrature_matches_monte_carlo_from_exact_joint_samples() -> None:
     th = (1.3, 0.2)
     q = ctld_loss_spec(spec, [{"a": th[0], "b": th[1]}], panels=64, beta_max=3.0, log_r="0").result
     n = 200_000
-    xs, beta = sample_ctld_joint(problem.target, ctld_schedule(problem.params), n, seed=11)
+    lift = problem.lift
+    assert lift is not None
+    xs, beta = sample_ctld_joint(lift.target, lift.schedule, n, seed=11)
     loss = problem.loss
-    f = compile_expr(problem._args(), [loss.explicit, loss.implicit], "numpy")
+    f = compile_expr((*loss.diffusion.coords, *loss.model.params), [loss.explicit, loss.implicit], "numpy")
     ex, im = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in f(xs[:, 0], xs[:, 1], beta, *th))
     faces, var = 0.0, 0.0
-    for face in problem.faces:
-        xf = sample_mixture(problem.target.convolved(face.at * problem.params.lambda_min), n, 12)
-        flux = problem.face_values(face, xf, th)[0]
+    for face in lift.faces:
+        xf = sample_mixture(lift.target.convolved(face.at * lift.params.lambda_min), n, 12)
+        flux = lift.face_values(face, xf, th)[0]
         faces -= face.weight * flux.mean()
         var += face.weight ** 2 * flux.var() / n
     se_ex = ex.std() / np.sqrt(n)
@@ -141,7 +143,8 @@ def test_a_model_of_the_x_means_reduces_to_the_1d_problem() -> None:
     c2, c1 = _ctld_cov(two, 12, 16), _ctld_cov(one, 12, 16)
     for key in ("H", "mle0", "mle1", "vanilla"):
         assert np.allclose(c2[key], c1[key], rtol=1e-6), key
-    lam = one.params.lambda_min
+    assert one.lift is not None
+    lam = one.lift.params.lambda_min
     m = one.loss.model
     import sympy as sp
 
@@ -154,7 +157,7 @@ def test_a_model_of_the_x_means_reduces_to_the_1d_problem() -> None:
             a = np.stack([np.broadcast_to(np.asarray(v, dtype=float), x.shape) for v in a_fn(x, b, 1.5)], axis=-1)
         return [np.einsum("...i,...j->...ij", a, a) * (lam ** 2 / (2 * (1 + b * lam) ** 2))[..., None, None]]
 
-    e = one.joint_expect(extra, panels=12, nh=16)[0]
+    e = one.lift.joint_expect(extra, panels=12, nh=16)[0]
     hinv = np.linalg.inv(c1["H"])
     for key in ("gsm", "gsm_exact"):
         predicted = c1[key] + hinv @ e @ hinv
