@@ -375,3 +375,43 @@ def refine_axes(solve: Callable[[list[int]], float | None], shape: Sequence[int]
         err = math.inf
     err = max(err, 1e-9 * abs(best))
     return AxesRefinement(best, err, base, axes, cross)
+
+
+def constant_matrix(D: Any, dim: int) -> Array:
+    """A constant diffusion matrix as a validated dim × dim array: a number (times I), dim
+    numbers (the diagonal) or the matrix; finite, symmetric and positive definite, else a
+    one-line error."""
+    arr = np.asarray(D, dtype=np.float64)
+    if arr.ndim == 0:
+        arr = float(arr) * np.eye(dim)
+    elif arr.shape == (dim,):
+        arr = np.diag(arr)
+    if arr.shape != (dim, dim):
+        raise SpecError(f"constant D has shape {arr.shape}",
+                        f"give a number, {dim} numbers or a {dim}x{dim} matrix")
+    if not np.all(np.isfinite(arr)):
+        raise NumericalError("D contains NaN or inf", "use finite numbers")
+    if not np.allclose(arr, arr.T, rtol=1e-12, atol=0):
+        raise SpecError("D is not symmetric", "give a symmetric D")
+    if np.linalg.eigvalsh(arr).min() <= 0:
+        raise ModelError("D is not positive definite",
+                         "a singular D controls no variance in some direction: no Poincaré "
+                         "inequality; use a positive definite D")
+    return arr
+
+
+def below_lower_bound(best: float, err: float, lower: float | None, status: str, msg: str,
+                      *, what: str = "the estimate") -> tuple[float, float, bool, str]:
+    """Hold an estimate to its certified lower bound: (value, error, became a bound, message).
+
+    An ``ok`` estimate whose interval lies below the bound is a bug and raises; a not-converged
+    one is replaced by the bound (error inf), and the message says so.
+    """
+    if lower is None or not best + err < lower * (1 - 1e-9):
+        return best, err, False, msg
+    if status == "ok":
+        raise NumericalError(f"estimate C_P = {best:.10g} ± {err:.2g} lies below the certified lower bound "
+                             f"{lower:.10g} (Rayleigh–Ritz)",
+                             "the estimate is wrong: do not use it; report the target as a bug")
+    return lower, math.inf, True, (f"{msg}; {what} {best:.6g} lies below the certified lower bound, "
+                                   f"so only C_P >= {lower:.6g} is reported")

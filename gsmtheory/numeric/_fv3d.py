@@ -48,7 +48,9 @@ from numpy.typing import NDArray
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.numeric._fv import (
     ChainFailure,
+    below_lower_bound,
     cell_log_density,
+    constant_matrix,
     refine_axes,
     tensor_chain,
     top_pinv,
@@ -75,22 +77,7 @@ def _constant_d(D: Any) -> Array | None:
     """The 3×3 matrix of a constant D (None when D is a callable)."""
     if callable(D):
         return None
-    arr = np.asarray(D, dtype=np.float64)
-    if arr.ndim == 0:
-        arr = float(arr) * np.eye(3)
-    elif arr.shape == (3,):
-        arr = np.diag(arr)
-    if arr.shape != (3, 3):
-        raise SpecError(f"constant D has shape {arr.shape}", "give a number, 3 numbers or a 3x3 matrix")
-    if not np.all(np.isfinite(arr)):
-        raise NumericalError("D contains NaN or inf", "use finite numbers")
-    if not np.allclose(arr, arr.T, rtol=1e-12, atol=0):
-        raise SpecError("D is not symmetric", "give a symmetric D")
-    if np.linalg.eigvalsh(arr).min() <= 0:
-        raise ModelError("D is not positive definite",
-                         "a singular D controls no variance in some direction: no Poincaré "
-                         "inequality; use a positive definite D")
-    return arr
+    return constant_matrix(D, 3)
 
 
 def _matrix_d(D: Callable[[Array, Array, Array], Any]) -> MatD:
@@ -347,14 +334,9 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
     else:
         msg = (f"not converged: relative error estimate {err / abs(best):.2g} > rtol {rtol:g} "
                f"at {shape[0]}x{shape[1]}x{shape[2]} base cells")
-    if lower is not None and best + err < lower * (1 - 1e-9):
-        if status == "ok":
-            raise NumericalError(
-                f"estimate C_P = {best:.10g} ± {err:.2g} lies below the certified lower bound "
-                f"{lower:.10g} (Rayleigh–Ritz)",
-                "the estimate is wrong: do not use it; report the target as a bug")
-        msg += f"; the estimate lies below the certified lower bound, so only C_P >= {lower:.6g} is reported"
-        best, err, side = lower, math.inf, "lower_bound"
+    best, err, bound, msg = below_lower_bound(best, err, lower, status, msg)
+    if bound:
+        side = "lower_bound"
     if status != "ok":
         warnings.warn(f"fv_poincare_3d {msg}", RuntimeWarning, stacklevel=2)
     if notes:

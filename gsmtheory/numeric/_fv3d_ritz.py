@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory.numeric._fv import cell_log_density
+from gsmtheory.numeric._ritz import ritz_min_eigenvalue
 
 Array = NDArray[np.float64]
 LogDensity3 = Callable[[Array, Array, Array], Array]
@@ -125,11 +126,7 @@ def ritz_lower_3d(ell: LogDensity3, dfun: MatD | None, faces: Sequence[Array], f
         col = np.sqrt(np.maximum(np.diag(C), 1e-300))
         C = C / np.outer(col, col)
         K = K / np.outer(col, col)
-        ev, U = np.linalg.eigh(0.5 * (C + C.T))
-        good = ev > 1e-11 * ev.max()
-        T = U[:, good] / np.sqrt(ev[good])
-        Kt = T.T @ K @ T
-        kmin = float(np.linalg.eigvalsh(0.5 * (Kt + Kt.T)).min())
+        kmin = ritz_min_eigenvalue(C, K)
         if not kmin > 0:
             return None, {"note": "degenerate Ritz matrix"}
         qs.append(1.0 / kmin)

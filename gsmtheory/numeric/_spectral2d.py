@@ -39,9 +39,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.numeric._fv import Edges, extrapolate, tensor_chain, top_pinv
+from gsmtheory.numeric._fv import (
+    Edges,
+    below_lower_bound,
+    constant_matrix,
+    extrapolate,
+    tensor_chain,
+    top_pinv,
+)
 from gsmtheory.numeric._fv_grid import AxisMap, extended_map, probe_points
 from gsmtheory.numeric._result import PoincareResult, Side
+from gsmtheory.numeric._ritz import ritz_min_eigenvalue
 
 __all__ = ["poincare_2d"]
 
@@ -85,21 +93,7 @@ def _diffusion(D: Diffusion2) -> Callable[[Array, Array], tuple[Array, Array, Ar
             shape = np.broadcast_shapes(x.shape, y.shape)
             return tuple(np.broadcast_to(a, shape) for a in (dxx, dxy, dyy))  # type: ignore
         return f
-    arr = np.asarray(D, dtype=np.float64)
-    if arr.ndim == 0:
-        arr = arr * np.eye(2)
-    elif arr.shape == (2,):
-        arr = np.diag(arr)
-    if arr.shape != (2, 2):
-        raise SpecError(f"constant D has shape {arr.shape}", "give a number, 2 numbers or 2x2")
-    if not np.all(np.isfinite(arr)):
-        raise NumericalError("D contains NaN or inf", "use finite numbers")
-    if not np.allclose(arr, arr.T, rtol=1e-12, atol=0):
-        raise SpecError("D is not symmetric", "give a symmetric D")
-    if np.linalg.eigvalsh(arr).min() <= 0:
-        raise ModelError("D is not positive definite",
-                         "a singular D controls no variance in some direction: no Poincaré "
-                         "inequality; use a positive definite D")
+    arr = constant_matrix(D, 2)
     c = arr
 
     def g(x: Array, y: Array) -> tuple[Array, Array, Array]:
@@ -445,15 +439,9 @@ def poincare_2d(log_density: LogDensity2, diffusion: Diffusion2,
     else:
         msg = (f"not converged: relative error estimate {err / abs(best):.2g} > rtol {rtol:g} "
                f"at {grids[-1][0]}x{grids[-1][1]} cells")
-    if lower is not None and best + err < lower * (1 - 1e-9):
-        if status == "ok":
-            raise NumericalError(
-                f"estimate C_P = {best:.10g} ± {err:.2g} lies below the certified lower bound "
-                f"{lower:.10g} (Rayleigh–Ritz)",
-                "the estimate is wrong: do not use it; report the target as a bug")
-        msg += (f"; the truncated estimate {best:.6g} lies below the certified lower bound, "
-                f"so only C_P >= {lower:.6g} is reported")
-        best, err, side = lower, math.inf, "lower_bound"
+    best, err, bound, msg = below_lower_bound(best, err, lower, status, msg, what="the truncated estimate")
+    if bound:
+        side = "lower_bound"
     if status != "ok":
         warnings.warn(f"poincare_2d {msg}", RuntimeWarning, stacklevel=2)
     if notes:
@@ -544,11 +532,7 @@ def _ritz_lower_2d(log_density: LogDensity2,
         dxx, dxy, dyy = (np.broadcast_to(np.asarray(t, float), x.shape) for t in dfun(x, y))
         K = ((Gx * (w * dxx)[:, None]).T @ Gx + (Gx * (w * dxy)[:, None]).T @ Gy
              + (Gy * (w * dxy)[:, None]).T @ Gx + (Gy * (w * dyy)[:, None]).T @ Gy)
-        ev, Uc = np.linalg.eigh(0.5 * (C + C.T))
-        good = ev > 1e-11 * ev.max()
-        Tm = Uc[:, good] / np.sqrt(ev[good])
-        Kt = Tm.T @ K @ Tm
-        kmin = float(np.linalg.eigvalsh(0.5 * (Kt + Kt.T)).min())
+        kmin = ritz_min_eigenvalue(C, K)
         if not kmin > 0:
             return None, {"note": "degenerate Ritz matrix"}
         qs.append(1.0 / kmin)

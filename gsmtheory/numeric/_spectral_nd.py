@@ -25,6 +25,7 @@ from scipy.optimize import minimize
 
 from gsmtheory._errors import ModelError, SpecError
 from gsmtheory.numeric._result import PoincareResult
+from gsmtheory.numeric._ritz import ritz_min_eigenvalue
 
 __all__ = ["rayleigh_ritz"]
 
@@ -142,12 +143,7 @@ def _ritz(x: Array, w: Array, D: Callable[[Array], Array], degree: int) -> float
     # K_ab = Σ_n w_n ∇φ_a·D∇φ_b as one matrix product (a three-operand einsum took seconds)
     K = np.swapaxes(grads * w[:, None, None], 0, 1).reshape(m, -1) @ \
         np.swapaxes(DG, 0, 1).reshape(m, -1).T
-    # whiten the covariance (drop directions with no variance), then eigen-solve
-    ev, U = np.linalg.eigh(0.5 * (C + C.T))
-    keep = ev > 1e-12 * ev.max()
-    T = U[:, keep] / np.sqrt(ev[keep])
-    Kt = T.T @ K @ T
-    kmin = float(np.linalg.eigvalsh(0.5 * (Kt + Kt.T)).min())
+    kmin = ritz_min_eigenvalue(C, K, cutoff=1e-12)  # whitened: directions with no variance dropped
     if kmin <= 0:
         return math.inf
     return 1.0 / kmin
