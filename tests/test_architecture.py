@@ -247,3 +247,25 @@ def test_function_local_imports_only_defer_torch_or_sympy(path: Path) -> None:
 def test_the_local_import_check_catches_a_violation() -> None:
     src = "def f():\n    import scipy.optimize\n    from gsmtheory import api\n    import torch\n"
     assert _not_deferring(src) == ["line 2: scipy.optimize"]
+
+
+def _private_names_imported(source: str) -> list[str]:
+    """Names with a leading underscore imported from another gsmtheory module."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("gsmtheory"):
+            out.extend(f"{node.module}.{a.name}" for a in node.names
+                       if a.name.startswith("_") and not a.name.startswith("__"))
+    return out
+
+
+@pytest.mark.parametrize("path", _package_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_private_names_cross_modules(path: Path) -> None:
+    """A helper used by two modules is part of their shared interface: no leading underscore
+    (the modules themselves stay private behind each layer's ``__init__``)."""
+    assert _private_names_imported(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_private_name_check_catches_a_violation() -> None:
+    src = "from gsmtheory.numeric._fv import _helper, tensor_chain\nfrom gsmtheory import __version__\n"
+    assert _private_names_imported(src) == ["gsmtheory.numeric._fv._helper"]

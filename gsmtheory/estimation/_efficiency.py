@@ -50,7 +50,7 @@ from gsmtheory.estimation._records import CovarianceEstimate, describe_direction
 from gsmtheory.estimation._sandwich import (
     Moments,
     Sandwich,
-    _adaptive,
+    adaptive_moments,
     divergence_reason,
     infinite_sandwich,
     moments,
@@ -412,7 +412,7 @@ def efficiency(spec: Spec | Diffusion, model: Model | None = None, *, method: st
 
         start = 16 if problem.dim == 1 else 8
         top = 4096 if problem.dim == 1 else 64
-        _both, err, m, _panels, status = _adaptive(per_sample, _REQUESTS, problem.expect, combine,
+        _both, err, m, _panels, status = adaptive_moments(per_sample, _REQUESTS, problem.expect, combine,
                                                  rtol, start, top)
         how = "quadrature"
         res: dict[str, Any] = {**dict(m.resolution), "rtol": rtol}
@@ -602,7 +602,7 @@ def tilt_efficiency(diffusion: Diffusion, h: sp.Expr | str, *, rtol: float = 1e-
     def expect(fn: Any, panels: int) -> Any:
         return target_expectation(diffusion, fn, panels)
 
-    vals, err, _, _, _ = _adaptive(per_sample, [("v", "mean")], expect, combine, rtol,
+    vals, err, _, _, _ = adaptive_moments(per_sample, [("v", "mean")], expect, combine, rtol,
                                    16 if diffusion.dim == 1 else 8, 4096 if diffusion.dim == 1 else 64)
     ratio, var, elh2, edir = (float(v) for v in vals)
     if edir <= 0:

@@ -195,7 +195,7 @@ def propagate_error(combine: Callable[[Moments], Array], m: Moments, value: Arra
     return np.asarray(err, dtype=float)
 
 
-def _adaptive(per_sample: PerSample, requests: Sequence[Request], expect: Expect,
+def adaptive_moments(per_sample: PerSample, requests: Sequence[Request], expect: Expect,
               combine: Callable[[Moments], Array], rtol: float, panels: int,
               max_panels: int) -> tuple[Array, Array, Moments, int, str]:
     """Adaptive quadrature: one call, errors propagated from the moments' own; fixed panels: double
@@ -328,7 +328,7 @@ def _finish(per_sample: PerSample, requests: list[Request], combine: Callable[[M
             bread_offset: Array | None, rtol: float, panels: int, max_panels: int, batches: int,
             method: str, *, fisher: bool) -> Sandwich:
     if expect is not None:
-        G, err, m, _p, status = _adaptive(per_sample, requests, expect, combine, rtol, panels, max_panels)
+        G, err, m, _p, status = adaptive_moments(per_sample, requests, expect, combine, rtol, panels, max_panels)
         how = f"{method}, quadrature"
         res = {**dict(m.resolution), "rtol": rtol}
         if status == "divergent":

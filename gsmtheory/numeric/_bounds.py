@@ -27,9 +27,9 @@ from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.numeric._fv_grid import AxisMap
 from gsmtheory.numeric._result import PoincareResult, Side
 from gsmtheory.numeric._spectral1d import (
-    _callable,
-    _chain,
-    _log_cumsums,
+    as_callable,
+    chain_1d,
+    log_cumsums,
     truncate_support,
 )
 
@@ -72,8 +72,8 @@ def rayleigh_quotient(g: Callable[[Array], Array], dg: Callable[[Array], Array],
     truncated domain with n cells of 6 Gauss nodes (relative quadrature error far below the
     reported digits for smooth g); ``side="lower_bound"``.
     """
-    logp = _callable(log_density, "log density")
-    diff = _callable(diffusion_coef, "D")
+    logp = as_callable(log_density, "log density")
+    diff = as_callable(diffusion_coef, "D")
     m = _map_for(logp, diff, float(lo), float(hi), tail)
     t, w = np.polynomial.legendre.leggauss(6)
     u = ((np.arange(n)[:, None] + 0.5 * (t[None, :] + 1)) / n).ravel()
@@ -113,11 +113,11 @@ def muckenhoupt_bracket(log_density: Callable[[Array], Array],
     finite-volume chain of :func:`poincare_1d` with ``n`` cells (cell-level sup; the
     discretization error is O(1/n²) relative). ``value`` = B, ``lower`` = B/2, ``upper`` = 4B.
     """
-    logp = _callable(log_density, "log density")
-    diff = _callable(diffusion_coef, "D")
+    logp = as_callable(log_density, "log density")
+    diff = as_callable(diffusion_coef, "D")
     m = _map_for(logp, diff, float(lo), float(hi), tail)
-    lp, lc = _chain(logp, diff, m, n)
-    lP, lS = _log_cumsums(lp)  # face k: mass left of / right of the face
+    lp, lc = chain_1d(logp, diff, m, n)
+    lP, lS = log_cumsums(lp)  # face k: mass left of / right of the face
     lr = -lc  # log resistance between centres k and k+1
     k_med = int(np.searchsorted(np.exp(lP), 0.5))  # first face with Π_k >= 1/2
     # right side: B+ = max_{k >= k_med} S_k * sum_{j=k_med}^{k} r_j

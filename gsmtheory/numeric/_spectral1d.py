@@ -60,7 +60,7 @@ _EPS = float(np.finfo(float).eps)
 
 
 # ----------------------------------------------------------------------------- inputs
-def _callable(f: Fn | float, what: str) -> Fn:
+def as_callable(f: Fn | float, what: str) -> Fn:
     if callable(f):
         return f
     try:
@@ -207,7 +207,7 @@ def _mapped_log(fn: Fn, what: str, m: AxisMap, u: Array, v: Array, *, take_log: 
     return val, np.log(dx)
 
 
-def _chain(log_density: Fn, diff: Fn, m: AxisMap, n: int) -> tuple[Array, Array]:
+def chain_1d(log_density: Fn, diff: Fn, m: AxisMap, n: int) -> tuple[Array, Array]:
     """Normalized log cell masses (n,) and log conductances (n−1,) between cell centres.
 
     π_i = ∫_cell p̃ du and 1/c_{i+½} = ∫_{u_i}^{u_{i+1}} du / (p̃ D̃) (resistances in series),
@@ -246,7 +246,7 @@ def _chain(log_density: Fn, diff: Fn, m: AxisMap, n: int) -> tuple[Array, Array]
     return lp - z, lc - z
 
 
-def _log_cumsums(lp: Array) -> tuple[Array, Array]:
+def log_cumsums(lp: Array) -> tuple[Array, Array]:
     """log Π_k = log Σ_{i≤k} π_i and log S_k = log Σ_{i>k} π_i for k = 0..n−2."""
     lP = np.logaddexp.accumulate(lp)[:-1]
     lS = np.logaddexp.accumulate(lp[::-1])[::-1][1:]
@@ -260,7 +260,7 @@ def _green_log_top(lp: Array, lc: Array, tol: float, *, vector: bool = False
     With ``vector``, also the increments Δ_k = φ_k/√c_k of the top eigenvector φ (the discrete
     eigenfunction's differences, up to scale; None where they overflow).
     """
-    lP, lS = _log_cumsums(lp)
+    lP, lS = log_cumsums(lp)
     if np.any(~np.isfinite(lc)):
         return math.inf, "the density vanishes inside the domain (disconnected support)", None
     ldiag = lP + lS - lc
@@ -397,7 +397,7 @@ def _liouville_length(diff: Fn, x0: float, x1: float) -> float:
 
 def _log_b(lp: Array, lc: Array) -> float:
     """log B, B = max(B₊, B₋) of Muckenhoupt at the median, on the chain (cell-level sup)."""
-    lP, lS = _log_cumsums(lp)
+    lP, lS = log_cumsums(lp)
     lr = -lc
     k_med = int(np.searchsorted(np.exp(lP), 0.5))
     right = np.logaddexp.accumulate(lr[k_med:]) + lS[k_med:]
@@ -712,8 +712,8 @@ def poincare_1d(log_density: Fn, diffusion_coef: Fn | float, lo: float, hi: floa
         raise SpecError(f"rtol = {rtol} is not in (0, 1)", "use e.g. rtol=1e-8")
     if sigma is not None and (math.isnan(sigma) or sigma < 0):
         sigma = None
-    logp = _callable(log_density, "log density")
-    diff = _callable(diffusion_coef, "D")
+    logp = as_callable(log_density, "log density")
+    diff = as_callable(diffusion_coef, "D")
     if sigma == 0.0:
         why = ends_reason or "the essential spectrum reaches 0"
         return PoincareResult(math.inf, 0.0, "liouville", {"sigma": 0.0}, "no_poincare",
@@ -813,7 +813,7 @@ def _ladder(logp: Fn, diff: Fn, mp: AxisMap, n: int, *, method: str, rtol: float
             lp, lc = first[0], first[1]
             lg, fl, solver, note, inc_n = first[2]
         else:
-            lp, lc = _chain(logp, diff, mp, n)
+            lp, lc = chain_1d(logp, diff, mp, n)
             lg, fl, solver, note, inc_n = _solve_level(lp, lc, method, rtol, n, vector=want)
         if want and inc_n is not None:
             incs = [*incs[-1:], (inc_n, n)]
@@ -896,8 +896,8 @@ def _solve(logp: Fn, diff: Fn, lo: float, hi: float, *, method: str, rtol: float
                     ext = extended_map(mp, n_check, lo, hi, a2, b2)
         if ext is not None:
             emap, n2, added = ext
-            lp1, lc1 = _chain(logp, diff, mp, n_check)
-            lp2, lc2 = _chain(logp, diff, emap, n2)
+            lp1, lc1 = chain_1d(logp, diff, mp, n_check)
+            lp2, lc2 = chain_1d(logp, diff, emap, n2)
             coarse_chain, ext_chain = (lp1, lc1), (lp2, lc2)
             sol1 = _solve_level(lp1, lc1, method, rtol, n_check, vector=False)
             if n_check == n0:
