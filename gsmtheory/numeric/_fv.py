@@ -415,3 +415,24 @@ def below_lower_bound(best: float, err: float, lower: float | None, status: str,
                              "the estimate is wrong: do not use it; report the target as a bug")
     return lower, math.inf, True, (f"{msg}; {what} {best:.6g} lies below the certified lower bound, "
                                    f"so only C_P >= {lower:.6g} is reported")
+
+
+#: the cut-off is pushed out by this many nats of density per step, to at most MAX_TAIL
+TAIL_STEP = 20.0
+MAX_TAIL = 100.0
+
+
+def cutoff_step(trunc: dict[str, Any], tail: float, c1: float, c2: float, rtol: float) -> tuple[float, bool]:
+    r"""One step of the domain cut-off check: (truncation error relative to C_P, stop here).
+
+    c1, c2 are C_P on the box cut at p = e^{-tail} and at e^{-(tail + TAIL_STEP)} of the maximum,
+    on the same cells. With no spectral theory of the ends in d ≥ 2 the change is assumed to at
+    least halve per step, so twice it bounds what is left (recorded in ``trunc``). Stop when that
+    meets rtol/4, when it is hopeless (> 100 rtol: the status will say not converged), or at
+    MAX_TAIL.
+    """
+    change = abs(c2 / c1 - 1.0)
+    trunc["tails"].append([tail, tail + TAIL_STEP])
+    trunc["relative_change"].append(change)
+    rel = 2 * change
+    return rel, rel <= rtol / 4 or change > 100 * rtol or tail + TAIL_STEP > MAX_TAIL

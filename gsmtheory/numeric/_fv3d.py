@@ -47,10 +47,12 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.numeric._fv import (
+    TAIL_STEP,
     ChainFailure,
     below_lower_bound,
     cell_log_density,
     constant_matrix,
+    cutoff_step,
     refine_axes,
     tensor_chain,
     top_pinv,
@@ -66,8 +68,6 @@ LogDensity3 = Callable[[Array, Array, Array], Array]
 Diffusion3 = Callable[[Array, Array, Array], Any] | float | Sequence[Any] | Array
 MatD = Callable[[Array, Array, Array], Array]
 
-_TAIL_STEP = 20.0
-_MAX_TAIL = 100.0
 _CELLS_PER_U = 2.75
 _ROTATE = 0.2  # rotate to the principal axes above this correlation
 
@@ -242,7 +242,7 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
 
     def solve(faces: Sequence[Array], vector: bool = False) -> Any:
         lp, edges = _chain(ell, dfun, faces)
-        out = top_pinv(lp, edges, T + _TAIL_STEP, tol=1e-12, symmetric_lu=True, ncv=20, vector=vector)
+        out = top_pinv(lp, edges, T + TAIL_STEP, tol=1e-12, symmetric_lu=True, ncv=20, vector=vector)
         if out[1]:
             notes.append(out[1])
         if math.isinf(out[0]):
@@ -260,20 +260,17 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
             win, mom, _ = truncate_box_3d(ell, sides, T, pts)
             shape = shape_for(win, mom, resolution)
             faces = [sinh_faces(a, b, n, m, s) for (a, b), n, (m, s) in zip(win, shape, mom)]
-            win2, _, _ = truncate_box_3d(ell, sides, T + _TAIL_STEP, pts)
+            win2, _, _ = truncate_box_3d(ell, sides, T + TAIL_STEP, pts)
             faces2 = [sinh_faces(a, b, n, m, s, extend=e, limit=lim)
                       for (a, b), n, (m, s), e, lim in zip(win, shape, mom, win2, sides)]
             if all(f2.size == f.size for f, f2 in zip(faces, faces2)):
                 break
             c1 = solve(faces)[0]
             c2 = solve(faces2)[0]
-            change = abs(c2 / c1 - 1.0)
-            trunc["tails"].append([T, T + _TAIL_STEP])
-            trunc["relative_change"].append(change)
-            trunc_rel = 2 * change
-            if trunc_rel <= rtol / 4 or change > 100 * rtol or T + _TAIL_STEP > _MAX_TAIL:
+            trunc_rel, stop = cutoff_step(trunc, T, c1, c2, rtol)
+            if stop:
                 break
-            T += _TAIL_STEP
+            T += TAIL_STEP
         trunc["tail"] = T
         # the grid: per-axis refinement; refine the base grid by 1.5 while rtol is not met
         res = resolution
@@ -327,10 +324,10 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
     where = "the box in y, x = M y (M whitens D and rotates to the principal axes)" if linear is not None else "the box"
     if status == "ok":
         msg = (f"fv3d: per-axis refinement from {shape[0]}x{shape[1]}x{shape[2]} cells on {where} "
-               f"cut at e^-{T:g} (checked at e^-{T + _TAIL_STEP:g})")
+               f"cut at e^-{T:g} (checked at e^-{T + TAIL_STEP:g})")
     elif trunc_err > rtol * abs(best) / 2:
         msg = (f"not converged: C_P changes by {trunc['relative_change'][-1]:.2g} (relative) when the "
-               f"cut-off moves from e^-{T:g} to e^-{T + _TAIL_STEP:g} of the maximum density")
+               f"cut-off moves from e^-{T:g} to e^-{T + TAIL_STEP:g} of the maximum density")
     else:
         msg = (f"not converged: relative error estimate {err / abs(best):.2g} > rtol {rtol:g} "
                f"at {shape[0]}x{shape[1]}x{shape[2]} base cells")

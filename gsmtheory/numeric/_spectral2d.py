@@ -40,9 +40,11 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.numeric._fv import (
+    TAIL_STEP,
     Edges,
     below_lower_bound,
     constant_matrix,
+    cutoff_step,
     extrapolate,
     tensor_chain,
     top_pinv,
@@ -53,8 +55,6 @@ from gsmtheory.numeric._ritz import ritz_min_eigenvalue
 
 __all__ = ["poincare_2d"]
 
-_TAIL_STEP = 20.0
-_MAX_TAIL_2D = 100.0
 
 Array = NDArray[np.float64]
 LogDensity2 = Callable[[Array, Array], Array]
@@ -350,7 +350,7 @@ def poincare_2d(log_density: LogDensity2, diffusion: Diffusion2,
     trunc_rel = 0.0
     while True:
         bx, by, mx, my, ratio, nx, ny = setup(T)
-        ex, ey = truncate_box(log_density, box, tail=T + _TAIL_STEP, points=points)
+        ex, ey = truncate_box(log_density, box, tail=T + TAIL_STEP, points=points)
         emx = extended_map(mx, nx, bx0, bx1, *ex)
         emy = extended_map(my, ny, by0, by1, *ey)
         if (emx is None and emy is None) or nx * ny > max_cells:
@@ -363,14 +363,10 @@ def poincare_2d(log_density: LogDensity2, diffusion: Diffusion2,
         if not (math.isfinite(c1) and math.isfinite(c2) and c1 > 0):
             trunc_rel = 0.0
             break
-        change = abs(c2 / c1 - 1.0)
-        trunc["tails"].append([T, T + _TAIL_STEP])
-        trunc["relative_change"].append(change)
-        # no spectral theory of the ends in 2D: assume the change at least halves per step
-        trunc_rel = 2 * change
-        if trunc_rel <= rtol / 4 or change > 100 * rtol or T + _TAIL_STEP > _MAX_TAIL_2D:
+        trunc_rel, stop = cutoff_step(trunc, T, c1, c2, rtol)
+        if stop:
             break
-        T += _TAIL_STEP
+        T += TAIL_STEP
     trunc["tail"] = T
     values: list[float] = []
     floors: list[float] = []
@@ -430,11 +426,11 @@ def poincare_2d(log_density: LogDensity2, diffusion: Diffusion2,
     if status == "ok":
         msg = (f"fv2d: {len(grids)} grids up to {grids[-1][0]}x{grids[-1][1]} cells on "
                f"[{bx[0]:.4g}, {bx[1]:.4g}] x [{by[0]:.4g}, {by[1]:.4g}] (cut-off checked at "
-               f"e^-{T + _TAIL_STEP:g})")
+               f"e^-{T + TAIL_STEP:g})")
     elif trunc_err > rtol * abs(best) / 2:
         ch = trunc["relative_change"][-1]
         msg = (f"not converged: C_P changes by {ch:.2g} (relative) when the cut-off moves from "
-               f"p = e^-{T:g} to e^-{T + _TAIL_STEP:g} of the maximum: the truncation error "
+               f"p = e^-{T:g} to e^-{T + TAIL_STEP:g} of the maximum: the truncation error "
                "cannot be bounded (mass far out along a ridge or a heavy tail?)")
     else:
         msg = (f"not converged: relative error estimate {err / abs(best):.2g} > rtol {rtol:g} "
