@@ -269,3 +269,26 @@ def test_no_private_names_cross_modules(path: Path) -> None:
 def test_the_private_name_check_catches_a_violation() -> None:
     src = "from gsmtheory.numeric._fv import _helper, tensor_chain\nfrom gsmtheory import __version__\n"
     assert _private_names_imported(src) == ["gsmtheory.numeric._fv._helper"]
+
+
+def _private_modules_of_other_layers(own: str, names: list[str]) -> list[str]:
+    """Imports of another layer's private module (``gsmtheory.<layer>._x``) by a module of
+    layer ``own``: a layer is used through its ``__init__`` only."""
+    out = []
+    for name in names:
+        parts = name.split(".")
+        if (len(parts) > 2 and parts[0] == "gsmtheory" and parts[2].startswith("_")
+                and not parts[1].startswith("_") and parts[1] != own):
+            out.append(name)
+    return out
+
+
+@pytest.mark.parametrize("path", _package_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_layers_use_each_other_through_their_exports(path: Path) -> None:
+    own = path.relative_to(ROOT / "gsmtheory").parts[0]
+    assert _private_modules_of_other_layers(own, _imports(path)) == []
+
+
+def test_the_private_module_check_catches_a_violation() -> None:
+    names = ["gsmtheory.numeric._fv", "gsmtheory.solve._problem", "gsmtheory._errors", "gsmtheory.numeric"]
+    assert _private_modules_of_other_layers("solve", names) == ["gsmtheory.numeric._fv"]

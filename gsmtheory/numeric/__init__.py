@@ -30,6 +30,7 @@ from gsmtheory.numeric._ctld import (
     ctld_poincare,
     ctld_poincare_curve,
     lifted_chi_square,
+    log_normalizer_r,
     log_r_functions,
     sample_beta,
     sample_ctld_joint,
@@ -48,6 +49,7 @@ from gsmtheory.numeric._mixture import (
     sample_mixture,
 )
 from gsmtheory.numeric._quadrature import (
+    NEGLIGIBLE_MASS,
     AdaptiveIntegrals,
     Expectation,
     TailMap,
@@ -73,6 +75,7 @@ from gsmtheory.numeric._spectral_nd import rayleigh_ritz
 
 __all__ = [
     "DEVICE_CHOICES",
+    "NEGLIGIBLE_MASS",
     "AdaptiveIntegrals",
     "CTLDSchedule",
     "CTLDSimulation",
@@ -106,6 +109,7 @@ __all__ = [
     "holley_stroock_bound",
     "inverse_cdf_1d",
     "lifted_chi_square",
+    "log_normalizer_r",
     "log_r_functions",
     "mixture_curvature_bound",
     "mixture_dlogpdf_ds",

@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.numeric._fv_grid import AxisMap
+from gsmtheory.numeric._mixture import MixtureLike
 from gsmtheory.numeric._result import PoincareResult, Side
 from gsmtheory.numeric._spectral1d import (
     as_callable,
@@ -295,7 +296,7 @@ def certified_upper_bound(certificate: Any) -> PoincareResult | None:
                           upper=up.upper)
 
 
-def mixture_curvature_bound(mixture: Any, D: ArrayLike | None = None) -> PoincareResult | None:
+def mixture_curvature_bound(mixture: MixtureLike, D: ArrayLike | None = None) -> PoincareResult | None:
     r"""Bakry–Émery for a shared-covariance Gaussian mixture: C_P ≤ 1/κ when κ > 0, else None.
 
     ℓ(x) = −½ xᵀΣ⁻¹x + log Σ_k w_k exp(a_kᵀx + b_k), a_k = Σ⁻¹μ_k, so

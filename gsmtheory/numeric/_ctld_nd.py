@@ -100,7 +100,7 @@ from scipy.optimize import brentq
 from gsmtheory._errors import SpecError
 from gsmtheory.numeric._ctld import CTLDSchedule, ctld_beta_logpdf, ctld_joint_logpdf, ctld_poincare
 from gsmtheory.numeric._fem3d import fem_poincare_3d
-from gsmtheory.numeric._mixture import MixtureArrays
+from gsmtheory.numeric._mixture import MixtureArrays, MixtureInput
 from gsmtheory.numeric._reduce import reduce_mixture
 from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._spectral3d import ctld_grid, ctld_poincare_3d, poincare_3d
@@ -230,7 +230,7 @@ def _sectors(mix_u: MixtureArrays, sigma2: float, m: int, params: CTLDSchedule, 
     return c0, c1, rho, coord
 
 
-def ctld_poincare_nd(mixture: Any, params: CTLDSchedule, *, resolution: float = 1.0, rtol: float = 1e-2,
+def ctld_poincare_nd(mixture: MixtureInput, params: CTLDSchedule, *, resolution: float = 1.0, rtol: float = 1e-2,
                      levels: tuple[float, ...] = (1.0, 1.5, 2.0), tail: float = 40.0,
                      max_cells: int = 400_000, radial: str = "auto") -> PoincareResult:
     r"""C_P of CTLD for a Gaussian mixture in R^d: max(C_0, C_1) over angular sectors (module doc).

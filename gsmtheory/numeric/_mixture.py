@@ -67,6 +67,10 @@ class MixtureLike(Protocol):
     def n_components(self) -> int: ...
 
 
+#: a mixture as the array code takes it: a record with means/weights/covariance, or the triple
+MixtureInput = MixtureLike | tuple[ArrayLike, ArrayLike, ArrayLike]
+
+
 @dataclass(frozen=True)
 class MixtureArrays:
     """Σ_k w_k N(μ_k, Σ) as numbers only: a :class:`MixtureLike` the array code can build itself.
@@ -119,7 +123,7 @@ def unpack_mixture(mixture: Any) -> tuple[NDArray[np.float64], NDArray[np.float6
     return m, w / w.sum(), c
 
 
-def _components(mixture: Any, x: ArrayLike, s: ArrayLike) -> tuple[
+def _components(mixture: MixtureInput, x: ArrayLike, s: ArrayLike) -> tuple[
         NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
         NDArray[np.float64]]:
     """Return (a, r, v, inv_eig, U): log weights a (..., K), responsibilities r (..., K),
@@ -156,19 +160,19 @@ def _logsumexp(a: NDArray[np.float64]) -> NDArray[np.float64]:
     return (amax + np.log(np.sum(np.exp(a - amax), axis=-1, keepdims=True)))[..., 0]
 
 
-def mixture_logpdf(mixture: Any, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:
+def mixture_logpdf(mixture: MixtureInput, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:
     r"""log p_s(x) = logsumexp_k [log w_k + log N(x; μ_k, Σ + sI)], normalized; shape x.shape[:-1]."""
     a, _, _, _, _ = _components(mixture, x, s)
     return _logsumexp(a)
 
 
-def mixture_score(mixture: Any, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:
+def mixture_score(mixture: MixtureInput, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:
     r"""∇_x log p_s(x) = −Σ_k r_k(x) (Σ + sI)⁻¹ (x − μ_k); shape (..., d)."""
     _, r, v, _, _ = _components(mixture, x, s)
     return -np.sum(r[..., None] * v, axis=-2)
 
 
-def mixture_hessian(mixture: Any, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:
+def mixture_hessian(mixture: MixtureInput, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:
     r"""∇²_x log p_s(x) = −(Σ+sI)⁻¹ + Cov_r(v); shape (..., d, d)."""
     _, r, v, inv, u = _components(mixture, x, s)
     mean_v = np.sum(r[..., None] * v, axis=-2)
@@ -177,7 +181,7 @@ def mixture_hessian(mixture: Any, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[n
     return -prec + second - mean_v[..., :, None] * mean_v[..., None, :]
 
 
-def mixture_dlogpdf_ds(mixture: Any, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:
+def mixture_dlogpdf_ds(mixture: MixtureInput, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:
     r"""∂_s log p_s(x) = ½ Σ_k r_k (|v_k|² − Tr(Σ+sI)⁻¹) = ½(Δ log p_s + |∇ log p_s|²)."""
     _, r, v, inv, _ = _components(mixture, x, s)
     return 0.5 * np.sum(r * (np.sum(v * v, axis=-1) - np.sum(inv, axis=-1)[..., None]), axis=-1)

@@ -44,7 +44,7 @@ from scipy.linalg import solve_triangular
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from gsmtheory._errors import NumericalError, SpecError
-from gsmtheory.numeric._mixture import mixture_logpdf, unpack_mixture
+from gsmtheory.numeric._mixture import MixtureInput, mixture_logpdf, unpack_mixture
 from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._spectral1d import poincare_1d
 from gsmtheory.numeric._spectral2d import poincare_2d
@@ -269,7 +269,7 @@ def _by_krylov(S: Array, delta: Array, krylov_rtol: float, rank_rtol: float
     return B, [float(v) for v in e], comp
 
 
-def reduce_mixture(mixture: Any, D: ArrayLike | None = None, *, eig_rtol: float = 1e-10,
+def reduce_mixture(mixture: MixtureInput, D: ArrayLike | None = None, *, eig_rtol: float = 1e-10,
                    rank_rtol: float = 1e-10, dense_limit: int = 256) -> MixtureReduction:
     r"""Split a shared-covariance mixture under constant D into its mixture part and its Gaussian part.
 
@@ -346,7 +346,7 @@ def _solve_reduced(red: ReducedMixture, rtol: float | None, quick: bool) -> Poin
                           "large for quadrature)", "lower_bound", lower=c)
 
 
-def reduced_poincare(mixture: Any, D: ArrayLike | None = None, *, rtol: float | None = None,
+def reduced_poincare(mixture: MixtureInput, D: ArrayLike | None = None, *, rtol: float | None = None,
                      quick: bool = False) -> PoincareResult:
     r"""C_P = max(C_P(mixture along U), λ_max(S_⊥)) for a shared-covariance mixture, constant D.
 

@@ -49,7 +49,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import SpecError
-from gsmtheory.numeric._ctld import ctld_beta_logpdf, ctld_joint_logpdf
+from gsmtheory.numeric._ctld import CTLDSchedule, ctld_beta_logpdf, ctld_joint_logpdf
 from gsmtheory.numeric._fv import (
     ChainFailure,
     cell_log_density,
@@ -60,6 +60,7 @@ from gsmtheory.numeric._fv import (
     top_pinv,
 )
 from gsmtheory.numeric._fv_grid import Stretch, stretched_faces
+from gsmtheory.numeric._mixture import MixtureLike
 from gsmtheory.numeric._result import PoincareResult
 
 __all__ = ["ctld_poincare_3d", "poincare_3d"]
@@ -226,7 +227,7 @@ def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
     return PoincareResult(best, err, "fv3d", resolution, status, msg, "estimate", tuple(sides))
 
 
-def _beta_range(mixture: Any, params: Any, tail: float) -> tuple[float, float]:
+def _beta_range(mixture: MixtureLike, params: CTLDSchedule, tail: float) -> tuple[float, float]:
     """[β_lo, β_max]: β below β_lo carries joint density < e^{-tail} of the maximum anywhere.
 
     The joint density at (x, β) is at most r(β)/Z_r · max_k N(0; 0, Σ + λβI), so β is kept
@@ -243,7 +244,7 @@ def _beta_range(mixture: Any, params: Any, tail: float) -> tuple[float, float]:
     return float(bs[max(int(ok[0]) - 1, 0)]), b_max
 
 
-def ctld_grid(mixture: Any, params: Any, resolution: float, tail: float, *, xy_density: float = 2.5,
+def ctld_grid(mixture: MixtureLike, params: CTLDSchedule, resolution: float, tail: float, *, xy_density: float = 2.5,
                beta_density: float = 1.0) -> tuple[list[tuple[float, float]], list[Stretch], list[int]]:
     """Box, stretch and base shape of the CTLD lift of a 2D mixture (:func:`ctld_poincare_3d`).
 
@@ -274,7 +275,7 @@ def ctld_grid(mixture: Any, params: Any, resolution: float, tail: float, *, xy_d
     return box, stretch, shape
 
 
-def ctld_poincare_3d(mixture: Any, params: Any, *, resolution: float = 1.0, rtol: float = 1e-2,
+def ctld_poincare_3d(mixture: MixtureLike, params: CTLDSchedule, *, resolution: float = 1.0, rtol: float = 1e-2,
                      levels: Sequence[float] = (1.0, 1.5, 2.0), tail: float = 40.0,
                      max_cells: int = 400_000, extrapolation: str = "axes") -> PoincareResult:
     r"""C_P of CTLD for a 2D Gaussian mixture: Var g ≤ C_P E[g_x² + g_y² + g_β²] under r(β)p^β(x, y).

@@ -17,13 +17,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
 from gsmtheory._errors import ModelError, SpecError
+from gsmtheory.numeric._mixture import MixtureLike
 from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._ritz import ritz_min_eigenvalue
 
@@ -54,7 +54,7 @@ def _basis(z: Array, scale: Array, exps: list[tuple[int, ...]]) -> tuple[Array, 
     return vals, grads
 
 
-def _nodes_mixture(mixture: Any, n: int) -> tuple[Array, Array]:
+def _nodes_mixture(mixture: MixtureLike, n: int) -> tuple[Array, Array]:
     means = np.atleast_2d(np.asarray(mixture.means, float))
     w = np.asarray(mixture.weights, float)
     cov = np.atleast_2d(np.asarray(mixture.covariance, float))
@@ -150,7 +150,7 @@ def _ritz(x: Array, w: Array, D: Callable[[Array], Array], degree: int) -> float
 
 
 def rayleigh_ritz(log_density: Callable[[Array], Array] | None, D: Callable[[Array], Array],
-                  *, box: Array | None = None, mixture: Any = None, degree: int = 3,
+                  *, box: Array | None = None, mixture: MixtureLike | None = None, degree: int = 3,
                   nodes: int = 12, dim: int | None = None) -> PoincareResult:
     r"""Lower bound on C_P in any dimension from a polynomial Rayleigh–Ritz space.
 

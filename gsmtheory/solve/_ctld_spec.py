@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import (
+    NEGLIGIBLE_MASS,
     CTLDSchedule,
     MixtureLike,
     PoincareResult,
@@ -27,11 +28,11 @@ from gsmtheory.numeric import (
     ctld_poincare_3d,
     ctld_poincare_nd,
     expect_1d,
+    gauss_legendre_panels,
+    log_normalizer_r,
     mixture_lift_rule,
     poincare_2d,
 )
-from gsmtheory.numeric._ctld import log_normalizer_r
-from gsmtheory.numeric._quadrature import NEGLIGIBLE_MASS, gauss_legendre_panels
 from gsmtheory.solve._loss_eval import evaluate_gsm_loss
 from gsmtheory.solve._loss_record import LossEvaluation, loss_points
 from gsmtheory.solve._schedule import ctld_schedule

@@ -22,12 +22,13 @@ import numpy as np
 
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric import mixture_logpdf, sample_mixture
-from gsmtheory.numeric._quadrature import (
+from gsmtheory.numeric import (
     NEGLIGIBLE_MASS,
     expect_1d,
     expect_2d,
     gauss_legendre_panels,
+    mixture_logpdf,
+    sample_mixture,
 )
 from gsmtheory.solve._loss_record import LossEvaluation, loss_points
 from gsmtheory.solve._loss_torch import torch_mc_loss

@@ -22,12 +22,12 @@ inside the domain: C_P = ∞, status ``"no_poincare"``), then builds the compile
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import gsmtheory.solve._registry as registry
 from gsmtheory._errors import SpecError
 from gsmtheory.numeric import PoincareResult
 from gsmtheory.solve._problem import poincare_problem
+from gsmtheory.symbolic import Diffusion
 
 __all__ = ["PoincareResult", "poincare_constant"]  # the record is re-exported from numeric
 
@@ -38,7 +38,7 @@ def _no_poincare(why: str) -> PoincareResult:
                           log_poincare_constant=math.inf, lower=math.inf, upper=math.inf)
 
 
-def poincare_constant(diffusion: Any, *, rtol: float | None = None, method: str = "auto",
+def poincare_constant(diffusion: Diffusion, *, rtol: float | None = None, method: str = "auto",
                       quick: bool = False) -> PoincareResult:
     r"""C_P of a symbolic :class:`gsmtheory.symbolic.Diffusion` (module docstring for the solvers).
 

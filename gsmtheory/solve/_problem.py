@@ -21,7 +21,7 @@ import sympy as sp
 from gsmtheory._errors import NumericalError
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import MixtureLike, mixture_logpdf
-from gsmtheory.symbolic import diffusion_ends
+from gsmtheory.symbolic import Diffusion, diffusion_ends
 
 __all__ = ["PoincareProblem", "poincare_problem"]
 
@@ -46,7 +46,7 @@ class PoincareProblem:
         D as numbers when it does not depend on x.
     """
 
-    diffusion: Any
+    diffusion: Diffusion
     coords: tuple[sp.Symbol, ...]
     D: sp.ImmutableMatrix
     domain: tuple[tuple[float, float], ...]
@@ -106,7 +106,7 @@ class PoincareProblem:
         return means if axis is None else means[:, axis]
 
 
-def poincare_problem(diffusion: Any) -> PoincareProblem:
+def poincare_problem(diffusion: Diffusion) -> PoincareProblem:
     """The compiled view of a :class:`gsmtheory.symbolic.Diffusion` (NaN in ℓ or D is refused)."""
     coords = tuple(diffusion.coords)
     D = sp.ImmutableMatrix(diffusion.D)
