@@ -62,6 +62,8 @@ def value_text(result: dict[str, Any]) -> str:
     c, e, side = result["poincare_constant"], result["error_estimate"], result["side"]
     lo, up = result.get("lower"), result.get("upper")
     if side == "lower_bound":
+        if lo is None and result.get("status") != "bound":
+            return f"unknown  (no certified bound: {c!s} is an unresolved Ritz value, not a value)"
         return f">= {lo if lo is not None else c!s}  (lower bound only, not a value)"
     if side == "upper_bound":
         return f"<= {up if up is not None else c!s}  (upper bound only, not a value)"
@@ -75,8 +77,8 @@ def _gap_text(result: dict[str, Any]) -> str:
     inv = (lambda v: "inf" if v == 0 else f"{1.0 / v!s}")  # noqa: E731
     if side == "bracket" and lo is not None and up is not None:
         return f"in [{inv(up)}, {inv(lo)}]"
-    if side == "lower_bound" and lo is not None:
-        return f"<= {inv(lo)}"
+    if side == "lower_bound":
+        return f"<= {inv(lo)}" if lo is not None else "unknown"
     if side == "upper_bound" and up is not None:
         return f">= {inv(up)}"
     return f"{result['spectral_gap']!s}"

@@ -1,7 +1,10 @@
 """Compile SymPy expressions to batched NumPy, torch or mpmath callables, without ``eval``.
 
-The expressions are reduced by common-subexpression elimination (:func:`sympy.cse`) into a
-straight-line program; calling the compiled function walks that program once, applying the
+Every subexpression that occurs more than once (the same SymPy tree, counted over all the
+expressions) is computed once into a slot of a straight-line program — common-subexpression
+elimination by hash-consing, without the rewrites of :func:`sympy.cse` (SymPy 1.14's ``cse``
+returns replacements that do not reproduce some mixture-score expressions; tests/compile holds
+one); calling the compiled function walks that program once, applying the
 backend routine of the explicit translation table to whole arrays. The torch path therefore
 keeps autograd, runs on whatever device its inputs live on, and stays in their dtype
 (float64 by default).
@@ -151,13 +154,26 @@ def _where(cond: Any, a: Any, b: Any, backend: str) -> Any:
 
 
 class _Builder:
-    def __init__(self, args: Sequence[sp.Symbol], backend: str) -> None:
+    def __init__(self, args: Sequence[sp.Symbol], backend: str,
+                 shared: frozenset[sp.Basic] = frozenset()) -> None:
         self.backend = backend
-        self.slots: dict[sp.Symbol, int] = {a: i for i, a in enumerate(args)}
+        self.slots: dict[sp.Basic, int] = {a: i for i, a in enumerate(args)}
+        self.shared = shared  # subexpressions computed once, into a slot
+        self.program: list[tuple[int, _Step]] = []
+        self.n_args = len(args)
 
     def step(self, expr: sp.Expr) -> _Step:
         if expr in self.slots:
             return ("ref", self.slots[expr])
+        out = self._step(expr)
+        if expr in self.shared:
+            slot = self.n_args + len(self.program)
+            self.program.append((slot, out))
+            self.slots[expr] = slot
+            return ("ref", slot)
+        return out
+
+    def _step(self, expr: sp.Expr) -> _Step:
         if expr is sp.true or expr is sp.false:
             return ("const", bool(expr))
         if isinstance(expr, sp.Piecewise):
@@ -219,18 +235,27 @@ class _Builder:
 @lru_cache(maxsize=512)
 def _compile_cached(args: tuple[sp.Symbol, ...], exprs: tuple[sp.Expr, ...], backend: str,
                     shape: tuple[int, ...] | None, cse: bool) -> CompiledFunction:
-    builder = _Builder(args, backend)
-    program: list[tuple[int, _Step]] = []
-    if cse:
-        replacements, reduced = sp.cse(list(exprs), order="none")
-    else:
-        replacements, reduced = [], list(exprs)
-    for sym, sub in replacements:
-        slot = len(args) + len(program)
-        program.append((slot, builder.step(sub)))
-        builder.slots[sym] = slot
-    outputs = tuple(builder.step(e) for e in reduced)
-    return CompiledFunction(args, exprs, backend, shape, tuple(program), outputs)
+    builder = _Builder(args, backend, _repeated(exprs) if cse else frozenset())
+    outputs = tuple(builder.step(e) for e in exprs)
+    return CompiledFunction(args, exprs, backend, shape, tuple(builder.program), outputs)
+
+
+def _repeated(exprs: Sequence[sp.Expr]) -> frozenset[sp.Basic]:
+    """The compound subexpressions that occur more than once across ``exprs`` (counted once
+    per occurrence of their parent, so a repeated subtree's own children count once)."""
+    seen: set[sp.Basic] = set()
+    twice: set[sp.Basic] = set()
+    stack = list(exprs)
+    while stack:
+        e = stack.pop()
+        if e.is_Atom or not e.args:
+            continue
+        if e in seen:
+            twice.add(e)
+            continue  # its children were counted with its first occurrence
+        seen.add(e)
+        stack.extend(e.args)
+    return frozenset(twice)
 
 
 def compile_expr(
@@ -252,7 +277,7 @@ def compile_expr(
         numpy and torch broadcast over array inputs; mpmath works on scalars at the current
         ``mpmath.mp.dps``.
     cse : bool
-        Common-subexpression elimination (default on).
+        Compute repeated subexpressions once (default on).
 
     Raises
     ------

@@ -346,7 +346,8 @@ def two_sided(lower: PoincareResult, upper: PoincareResult | None, *, rtol: floa
         tail = f"; no upper bound: {why_not}" if why_not else "; no upper bound certified"
         return PoincareResult(lower.poincare_constant, lower.error_estimate, lower.method,
                               lower.resolution, lower.status,
-                              "lower bound only: " + lower.message + tail, lower.side,
+                              ("lower bound only: " if lower.lower is not None else "") + lower.message + tail,
+                              lower.side,
                               lower.truncation, lower=lower.lower, upper=lower.upper)
     lo = lower.lower if lower.lower is not None else lower.poincare_constant - lower.error_estimate
     lo = max(float(lo), 0.0)

@@ -29,6 +29,9 @@ from gsmtheory.numeric._ritz import ritz_min_eigenvalue
 
 __all__ = ["rayleigh_ritz"]
 
+_MAX_NODES = 2e7
+_MAX_QUAD_CHANGE = 0.5  # beyond this change relative to the Ritz value the quadrature is not trusted
+
 Array = NDArray[np.float64]
 
 
@@ -59,6 +62,9 @@ def _nodes_mixture(mixture: MixtureLike, n: int) -> tuple[Array, Array]:
     w = np.asarray(mixture.weights, float)
     cov = np.atleast_2d(np.asarray(mixture.covariance, float))
     d = means.shape[1]
+    if float(n) ** d * len(w) > _MAX_NODES:
+        raise SpecError(f"Rayleigh–Ritz by tensor quadrature in d = {d} needs {n}^{d} nodes per component",
+                        "use method 'auto' (a shared-covariance mixture is reduced along the means first)")
     t, wt = np.polynomial.hermite_e.hermegauss(n)
     wt = wt / wt.sum()
     grid = np.array(list(itertools.product(t, repeat=d)))
@@ -213,9 +219,16 @@ def rayleigh_ritz(log_density: Callable[[Array], Array] | None, D: Callable[[Arr
     c0 = _ritz(*coarse, D, degree)
     err = max([abs(c1 - c0)] + [abs(c1 - _ritz(*g, D, degree)) for g in coarser])
     d = fine[0].shape[1]
-    return PoincareResult(c1, err, "rayleigh_ritz",
-                          {"degree": degree, "basis_size": len(_exponents(d, degree)),
-                           "nodes_per_axis": nodes, "quadrature": where},
+    res = {"degree": degree, "basis_size": len(_exponents(d, degree)), "nodes_per_axis": nodes,
+           "quadrature": where}
+    if not (math.isfinite(c1) and err <= _MAX_QUAD_CHANGE * c1):
+        # the rule does not resolve p (a peaked or multimodal density on a coarse tensor grid):
+        # c1 − err is no certificate (it can be negative); say so instead of printing a bound
+        return PoincareResult(c1, math.inf, "rayleigh_ritz", res, "not_converged",
+                              f"no certified lower bound: the Ritz value {c1:.4g} changes by {err:.2g} "
+                              f"between quadrature rules ({where}), which do not resolve the density",
+                              "lower_bound", lower=None)
+    return PoincareResult(c1, err, "rayleigh_ritz", res,
                           "bound", f"lower bound from polynomials of degree <= {degree} "
                           f"({where}); quadrature change {err:.2g}", "lower_bound",
                           lower=c1 - err)

@@ -81,9 +81,14 @@ class PoincareProblem:
 
     @cached_property
     def separable(self) -> bool:
-        """ℓ additively separable and D diagonal with D_ii = D_ii(x_i) (a product of 1D problems)."""
+        """ℓ additively separable and D diagonal with D_ii = D_ii(x_i) (a product of 1D problems).
+
+        A mixture of K ≥ 2 Gaussians is taken as not separable without looking (a product would
+        need means on a grid with product weights; simplifying its log-sum-exp in d ≥ 4 takes
+        minutes): the reduction solver handles its structured cases.
+        """
         d, D, coords = self.d, self.D, self.coords
-        if d < 2:
+        if d < 2 or (self.mixture is not None and self.mixture.n_components > 1):
             return False
         for i in range(d):
             for j in range(d):

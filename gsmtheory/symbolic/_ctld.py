@@ -16,6 +16,7 @@ diam = max_{j,k}|μ_j − μ_k|, log r(β) = −7·diam²/(λ(1+β)), β_max = 1
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -168,11 +169,14 @@ def ctld_log_density_expr(mixture: GaussianMixture, coords: tuple[sp.Symbol, ...
     """
     d = mixture.dim
     lam = sp.nsimplify(params.lambda_min, rational=True)
-    cov = sp.Matrix([[sp.nsimplify(v, rational=True) for v in row] for row in mixture.covariance])
+    c = mixture.covariance
+    rational = functools.lru_cache(maxsize=None)(lambda v: sp.nsimplify(v, rational=True))
+    cov = [[rational(float(c[i][j])) if i == j or c[i][j] != 0 else sp.S.Zero for j in range(d)]
+           for i in range(d)]  # each distinct number simplified once (d = 1000: 10⁶ entries)
     expr = MixtureExpressions(
-        tuple(tuple(sp.nsimplify(v, rational=True) for v in mu) for mu in mixture.means),
-        tuple(sp.nsimplify(w, rational=True) for w in mixture.weights),
-        tuple(tuple(cov[i, j] + (lam * beta if i == j else 0) for j in range(d)) for i in range(d)),
+        tuple(tuple(rational(float(v)) for v in mu) for mu in mixture.means),
+        tuple(rational(float(w)) for w in mixture.weights),
+        tuple(tuple(cov[i][j] + (lam * beta if i == j else 0) for j in range(d)) for i in range(d)),
     ).log_density(coords)
     return params.log_r.subs(BETA, beta) + expr
 

@@ -29,11 +29,20 @@ class MixtureExpressions:
         if len(self.covariance) != d or any(len(m) != d for m in self.means):
             raise SpecError("model mixture dimension does not match coords",
                             "give means and covariance with one entry per coordinate")
+        diagonal = all(sp.sympify(self.covariance[i][j]) == 0
+                       for i in range(d) for j in range(d) if i != j)
+        terms = []
+        if diagonal:  # O(d): no symbolic inverse or determinant of a d × d matrix (d = 1000)
+            var = [sp.sympify(self.covariance[i][i]) for i in range(d)]
+            det_term = sp.sqrt(sp.Mul(*var))
+            for mu, w in zip(self.means, self.weights, strict=True):
+                quad = sp.Add(*[(c - m) ** 2 / v for c, m, v in zip(coords, mu, var, strict=True)])
+                terms.append(w * sp.exp(-quad / 2) / det_term)
+            return sp.log(sp.Add(*terms))
         cov = sp.Matrix(self.covariance)
         prec = cov.inv()
         x = sp.Matrix(coords)
         det_term = sp.sqrt(cov.det())
-        terms = []
         for mu, w in zip(self.means, self.weights, strict=True):
             diff = x - sp.Matrix(mu)
             terms.append(w * sp.exp(-(diff.T * prec * diff)[0, 0] / 2) / det_term)

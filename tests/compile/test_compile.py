@@ -159,3 +159,19 @@ def test_compile_advice_lists_only_what_a_spec_can_write() -> None:
     text = str(err.value)
     assert "Min" in text and "Max" in text and "sign" in text
     assert "Heaviside" not in text and "StrictGreaterThan" not in text and "And" not in text
+
+
+# J D Jᵀ of a two-mean mixture model in d = 3 (the estimation layer's "jdj" for means (∓a, 0, 0)):
+# SymPy 1.14's cse returns replacements that evaluate to -0.99977 here instead of -0.76894.
+_JDJ = "v**2*((a - u)*exp(-v**2/2 - w**2/2 - (-a + u)**2/2) + (a + u)*exp(-v**2/2 - w**2/2 - (a + u)**2/2))**2*(-(exp(-v**2/2 - w**2/2 - (-a + u)**2/2) + exp(-v**2/2 - w**2/2 - (a + u)**2/2))/(exp(-(v**2 + w**2 + (a + u)**2)/2) + exp(-(v**2 + w**2 + (-a + u)**2)/2)) + 1)**2/(exp(-(v**2 + w**2 + (a + u)**2)/2) + exp(-(v**2 + w**2 + (-a + u)**2)/2))**2 + w**2*((a - u)*exp(-v**2/2 - w**2/2 - (-a + u)**2/2) + (a + u)*exp(-v**2/2 - w**2/2 - (a + u)**2/2))**2*(-(exp(-v**2/2 - w**2/2 - (-a + u)**2/2) + exp(-v**2/2 - w**2/2 - (a + u)**2/2))/(exp(-(v**2 + w**2 + (a + u)**2)/2) + exp(-(v**2 + w**2 + (-a + u)**2)/2)) + 1)**2/(exp(-(v**2 + w**2 + (a + u)**2)/2) + exp(-(v**2 + w**2 + (-a + u)**2)/2))**2 + (-(a - u)**2*exp(-v**2/2 - w**2/2 - (-a + u)**2/2) + (a + u)**2*exp(-v**2/2 - w**2/2 - (a + u)**2/2) + ((a - u)*exp(-v**2/2 - w**2/2 - (-a + u)**2/2) - (a + u)*exp(-v**2/2 - w**2/2 - (a + u)**2/2))*((a - u)*exp(-v**2/2 - w**2/2 - (-a + u)**2/2) + (a + u)*exp(-v**2/2 - w**2/2 - (a + u)**2/2))/(exp(-(v**2 + w**2 + (a + u)**2)/2) + exp(-(v**2 + w**2 + (-a + u)**2)/2)) + exp(-v**2/2 - w**2/2 - (-a + u)**2/2) - exp(-v**2/2 - w**2/2 - (a + u)**2/2))**2/(exp(-(v**2 + w**2 + (a + u)**2)/2) + exp(-(v**2 + w**2 + (-a + u)**2)/2))**2"
+
+
+def test_repeated_subexpressions_are_computed_once_and_right() -> None:
+    u, v, w, a = sp.symbols("u v w a", real=True)
+    expr = sp.sympify(_JDJ, locals={"u": u, "v": v, "w": w, "a": a})
+    at = {u: 0.5, v: 0.2, w: -0.3, a: 1.0}
+    exact = float(expr.xreplace(at).evalf(30))
+    f = compile_expr([u, v, w, a], expr)
+    assert float(f(*at.values())) == pytest.approx(exact, rel=1e-12, abs=1e-14)
+    assert float(compile_expr([u, v, w, a], expr, cse=False)(*at.values())) == pytest.approx(exact, rel=1e-12, abs=1e-14)
+    assert len(f.program) > 0  # the repeated exponentials are shared, not recomputed

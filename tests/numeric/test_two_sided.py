@@ -94,15 +94,29 @@ def test_holley_stroock_against_the_rotated_1d_constant() -> None:
 
 
 def test_no_certificate_says_lower_bound_only() -> None:
-    """A double well in x0 on a box: the constant part of −∇²ℓ is indefinite, no upper bound."""
+    """A shallow double well in x0 on a box: the constant part of −∇²ℓ is indefinite, no upper
+    bound; the 8-node rule resolves the density, so the Ritz value is a lower bound."""
     xs = _coords(4)
-    ell = -4 * (xs[0] ** 2 - 1) ** 2 - sum(v**2 for v in xs) / 2 - xs[0] * xs[1] / 3
+    ell = -(xs[0] ** 2 - 1) ** 2 - sum(v**2 for v in xs) / 2 - xs[0] * xs[1] / 3
     diff = Diffusion(xs, ell, domain=[(-3, 3)] * 4)
     cert = curvature_certificate(diff)
     assert not cert.certified and "not positive" in cert.reason
     r = poincare_constant(diff, quick=True)
     assert r.side == "lower_bound" and r.status == "bound" and r.upper is None
     assert r.message.startswith("lower bound only") and "no upper bound" in r.message
+    assert r.lower is not None and 0 < r.lower <= r.poincare_constant
+
+
+def test_an_unresolved_ritz_value_is_no_certificate() -> None:
+    """β = 4: the tensor Gauss–Legendre rules (8 and 4 nodes per axis) do not resolve the wells
+    and the Ritz value moves by more than half between them. Ritz minus that change was printed
+    as a 'certified' lower bound (it can be negative: −50.5 on a rotated version); now there
+    is no bound and the status says so."""
+    xs = _coords(4)
+    ell = -4 * (xs[0] ** 2 - 1) ** 2 - sum(v**2 for v in xs) / 2 - xs[0] * xs[1] / 3
+    r = poincare_constant(Diffusion(xs, ell, domain=[(-3, 3)] * 4), quick=True)
+    assert r.status == "not_converged" and r.lower is None and r.upper is None
+    assert "no certified lower bound" in r.message and r.error_estimate == math.inf
 
 
 def test_unbounded_without_certificate_is_refused() -> None:
