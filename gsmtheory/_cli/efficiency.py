@@ -25,8 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_spec_argument(parser)
     parser.add_argument("--method", choices=["auto", "quadrature", "monte-carlo"], default="auto",
                         help="quadrature (d <= 2) or Monte Carlo from exact samples (default auto)")
-    parser.add_argument("--rtol", type=float, default=1e-10,
-                        help="quadrature: stop when Gamma changes by less than rtol*||Gamma|| (default 1e-10)")
+    parser.add_argument("--rtol", type=float, default=None,
+                        help="quadrature: stop when Gamma changes by less than rtol*||Gamma|| (default 1e-10); "
+                             "CTLD Monte Carlo: the relative standard error to reach (default 1e-2)")
     parser.add_argument("--samples", type=int, default=400_000, help="Monte Carlo samples (default 400000)")
     parser.add_argument("--no-poincare", action="store_true",
                         help="skip C_P and the theory quantities (key lemma, theorem bound)")
@@ -80,7 +81,11 @@ def _format_lifted(result: dict[str, Any]) -> str:
              f"vanilla/MLE {_fmt(r['vanilla_vs_mle'])}",
              f"poincare_constant (lift): {_cp(result)}",
              f"theorem_bound (c = 2, lifted MLE): {_fmt(result['theorem_bound'])}",
-             f"status: {result['status']}  error {_fmt(result['error_estimate'])}  method: {result['method']}"]
+             f"status: {result['status']}  error {_fmt(result['error_estimate'])} (relative, every block)  "
+             f"method: {result['method']}"]
+    if result["status"] != "ok":
+        lines.insert(1, f"NOT CONVERGED: the numbers below are uncertain by up to {_fmt(result['error_estimate'])} "
+                        "(relative); raise --samples")
     return "\n".join(lines)
 
 
@@ -109,5 +114,14 @@ def format_text(result: dict[str, Any]) -> str:
         th = result["theorem"]
         lines.append(f"theorem: slack {_fmt(th['slack'])}, smallest constant needed {_fmt(th['needed_constant'])}")
     lines.append(f"status: {result['status']}  method: {result['method']}")
+    if result["status"] == "not_converged":
+        lines.insert(1, "NOT CONVERGED: the covariances below did not reach --rtol (see the JSON error estimate)")
+    if result.get("theorem") and (result.get("poincare") or {}).get("side") != "estimate":
+        lines.append("note: slack and constant are computed from a bound on C_P, not its value")
     lines.extend(f"note: {n}" for n in result.get("notes", []))
     return "\n".join(lines)
+
+
+def exit_code(result: dict[str, Any]) -> int:
+    """1 when the covariances did not converge (as for poincare), else 0."""
+    return 1 if result.get("status") == "not_converged" else 0

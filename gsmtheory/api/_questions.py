@@ -132,7 +132,7 @@ def loss(spec: Spec, at: Sequence[Mapping[str, float]] | None = None, *, lift: b
     return Answer("loss", False, ev)
 
 
-def efficiency(spec: Spec, *, lift: bool | None = None, method: str = "auto", rtol: float = 1e-10,
+def efficiency(spec: Spec, *, lift: bool | None = None, method: str = "auto", rtol: float | None = None,
                samples: int = 400_000, seed: int = 0, poincare: bool = True) -> Answer:
     r"""Asymptotic covariances of the GSM (or annealed CTLD) estimator against the MLE.
 
@@ -144,14 +144,16 @@ def efficiency(spec: Spec, *, lift: bool | None = None, method: str = "auto", rt
     from gsmtheory.estimation import efficiency as unlifted_efficiency
 
     _model_of(spec)
-    if not rtol > 0:
-        raise SpecError(f"rtol {rtol} must be positive", "give e.g. 1e-10")
+    if rtol is not None and not rtol > 0:
+        raise SpecError(f"rtol {rtol} must be positive", "give e.g. 1e-10 (quadrature) or 1e-2 (Monte Carlo)")
     if samples < 1000:
         raise SpecError(f"samples {samples} is too small", "use at least 1000")
     if lifts(spec, lift):
         _unlifted_only("--method", method, "auto")
-        return Answer("efficiency", True, ctld_efficiency_spec(spec, poincare=poincare, samples=samples, seed=seed))
-    return Answer("efficiency", False, unlifted_efficiency(spec, method=method, rtol=rtol,
+        # rtol is the Monte Carlo fallback's target relative standard error (default 1e-2)
+        return Answer("efficiency", True, ctld_efficiency_spec(spec, poincare=poincare, samples=samples, seed=seed,
+                                                               rtol=1e-2 if rtol is None else rtol))
+    return Answer("efficiency", False, unlifted_efficiency(spec, method=method, rtol=1e-10 if rtol is None else rtol,
                                                            samples=samples, seed=seed,
                                                            poincare=poincare))
 

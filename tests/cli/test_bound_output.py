@@ -48,3 +48,36 @@ def test_efficiency_json_says_what_cp_certifies(capsys: pytest.CaptureFixture[st
     out = json.loads(capsys.readouterr().out)
     assert out["poincare_side"] == out["poincare"]["side"]
     assert out["poincare_side"] in ("estimate", "exact")
+
+
+CTLD_MC = '''coords = ["x", "y", "z"]
+[mixture]
+means = [[-1.5, 0, 0], [1.5, 0, 0], [0, 1.5, 0.5]]
+weights = [0.3, 0.4, 0.3]
+covariance = 1.0
+[model]
+params = ["a", "b"]
+truth = {a = 1.5, b = 1.5}
+[model.mixture]
+means = [["-a", 0, 0], ["a", 0, 0], [0, "b", 0.5]]
+weights = [0.3, 0.4, 0.3]
+covariance = 1.0
+[ctld]
+lambda_min = 1.0
+diameter = 3.0
+'''
+
+
+def test_unconverged_monte_carlo_efficiency_says_so_and_exits_1(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """dim U = 2: no reduction, the CTLD covariances come from Monte Carlo; --rtol is its target
+    relative standard error, which a small budget cannot reach."""
+    spec = tmp_path / "mc3.toml"
+    spec.write_text(CTLD_MC)
+    assert main(["efficiency", str(spec), "--samples", "20000", "--rtol", "1e-3"]) == 1
+    out = capsys.readouterr().out
+    assert "NOT CONVERGED" in out and "status: not_converged" in out
+    assert main(["efficiency", str(spec), "--samples", "20000", "--rtol", "1e-3", "--json"]) == 1
+    res = json.loads(capsys.readouterr().out)
+    assert res["status"] == "not_converged" and res["resolution"]["rtol"] == 1e-3
+    assert res["error_estimate"] > 1e-3
