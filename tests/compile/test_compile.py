@@ -42,9 +42,14 @@ def _rel(u: float, v: float) -> float:
     return abs(u - v) / max(abs(u), abs(v), 1e-300)
 
 
+# Coordinates are kept at 0 or |v| >= 1e-3: the generated expressions divide by them (sin(1/x)),
+# and for x = 2e-311 float64 has 1/x = inf while 30-digit mpmath does not; even at x = 1e-6 the
+# rounding of 1/x alone moves sin(1/x) by 1e-10, past the 1e-12 this test asks of the backends.
+_COORD = st.floats(-2, 2).filter(lambda v: v == 0.0 or abs(v) >= 1e-3)
+
+
 @settings(max_examples=60, deadline=None)
-@given(expr=expressions(), pts=st.lists(st.tuples(st.floats(-2, 2), st.floats(-2, 2), st.floats(0.2, 2)),
-                                        min_size=1, max_size=4))
+@given(expr=expressions(), pts=st.lists(st.tuples(_COORD, _COORD, st.floats(0.2, 2)), min_size=1, max_size=4))
 def test_backends_agree(expr: sp.Expr, pts: list[tuple[float, float, float]]) -> None:
     f_np = compile_expr([x, y, a], expr, "numpy")
     f_t = compile_expr([x, y, a], expr, "torch")
