@@ -34,7 +34,7 @@ class MixtureExpressions:
         terms = []
         if diagonal:  # O(d): no symbolic inverse or determinant of a d × d matrix (d = 1000)
             var = [sp.sympify(self.covariance[i][i]) for i in range(d)]
-            det_term = sp.sqrt(sp.Mul(*var))
+            det_term = sp.Mul(*[sp.sqrt(v) for v in var])  # not sqrt of the product: sqrt((1+β)²) = |1+β|
             for mu, w in zip(self.means, self.weights, strict=True):
                 quad = sp.Add(*[(c - m) ** 2 / v for c, m, v in zip(coords, mu, var, strict=True)])
                 terms.append(w * sp.exp(-quad / 2) / det_term)
