@@ -149,7 +149,9 @@ def _components(mixture: MixtureInput, x: ArrayLike, s: ArrayLike) -> tuple[
     logdet = np.sum(np.log(ev), axis=-1)[..., None]
     a = np.log(w) - 0.5 * quad - 0.5 * logdet - 0.5 * d * _LOG_2PI
     amax = np.max(a, axis=-1, keepdims=True)
-    ex = np.exp(a - amax)
+    gone = np.isneginf(amax)  # |x| ~ 1e154 and beyond: every quadratic overflows, p = 0 there
+    with np.errstate(invalid="ignore"):
+        ex = np.where(gone, 1.0, np.exp(a - np.where(gone, 0.0, amax)))
     r = ex / np.sum(ex, axis=-1, keepdims=True)
     v = (z * inv_k) @ u.T
     return a, r, v, np.broadcast_to(inv, np.broadcast_shapes(inv.shape, xa.shape)), u
@@ -157,7 +159,11 @@ def _components(mixture: MixtureInput, x: ArrayLike, s: ArrayLike) -> tuple[
 
 def _logsumexp(a: NDArray[np.float64]) -> NDArray[np.float64]:
     amax = np.max(a, axis=-1, keepdims=True)
-    return (amax + np.log(np.sum(np.exp(a - amax), axis=-1, keepdims=True)))[..., 0]
+    gone = np.isneginf(amax)  # every term is 0: the sum is 0 (log −inf), not NaN
+    safe = np.where(gone, 0.0, amax)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = safe + np.log(np.sum(np.exp(a - safe), axis=-1, keepdims=True))
+    return np.where(gone, -np.inf, out)[..., 0]
 
 
 def mixture_logpdf(mixture: MixtureInput, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 
 from gsmtheory import ModelError, NumericalError
-from gsmtheory.numeric import expect_1d, expect_2d, support_interval
-from gsmtheory.solve import evaluate_gsm_loss
-from gsmtheory.symbolic import ctld_lift_spec, gsm_loss, load_spec
+from gsmtheory.numeric import expect_1d, expect_2d, mixture_logpdf, support_interval
+from gsmtheory.solve import evaluate_gsm_loss, poincare_constant
+from gsmtheory.symbolic import ctld_lift_spec, gsm_loss, load_spec, parse_spec
 
 
 def test_gaussian_moments_to_machine_precision() -> None:
@@ -64,3 +65,17 @@ def test_ctld_lift_loss_with_default_constants() -> None:
     assert ev.explicit[1] > 1e-7
     assert abs(ev.difference[0] - ev.difference[1]) < 1e-10
     assert ev.difference[0] == pytest.approx(-ev.constant, rel=1e-9)
+
+
+def test_mixture_log_density_is_minus_inf_where_the_quadratic_overflows() -> None:
+    """At |x| ≥ 1e154 every (x − μ)² overflows; log p is −inf there, not NaN (the 1D solver's
+    tail map t = asinh x reaches x = sinh 512 ≈ 1e222 when D grows, e.g. D = 1 + x²/4)."""
+    mix = (((-1.0,), (1.0,)), (0.5, 0.5), ((1.0,),))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lp = mixture_logpdf(mix, np.array([[-1e150], [-1e160], [1e222], [0.3]]))
+    assert lp[0] == pytest.approx(-5e299) and lp[1] == lp[2] == -np.inf and np.isfinite(lp[3])
+    text = ('coords = ["x"]\n[mixture]\nmeans = [[-1], [1]]\nweights = [0.5, 0.5]\ncovariance = [[1.0]]\n'
+            '[diffusion]\nD = [["1 + x**2/4"]]\n')
+    r = poincare_constant(parse_spec(text).diffusion, quick=True)
+    assert r.status == "ok" and np.isfinite(r.poincare_constant) and r.lower <= r.poincare_constant
