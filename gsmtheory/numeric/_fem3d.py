@@ -41,7 +41,7 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
 
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.numeric._fv import refine_axes
-from gsmtheory.numeric._fv_grid import Stretch, stretched_faces
+from gsmtheory.numeric._fv_grid import Stretch, finite_sides, stretched_faces
 from gsmtheory.numeric._result import PoincareResult
 
 __all__ = ["fem_poincare_3d"]
@@ -187,13 +187,9 @@ def fem_poincare_3d(log_weight: Field3, metric: Metric3, box: Sequence[Sequence[
     if len(lv) < 3 or any(not b > a for a, b in itertools.pairwise(lv)) or lv[0] <= 0:
         raise SpecError(f"levels {levels} must be at least three increasing positive factors",
                         "use e.g. (1, 1.5, 2)")
-    if len(box) != 3 or len(shape) != 3:
-        raise SpecError("fem_poincare_3d needs a 3-sided box and a 3-entry shape", "give (lo, hi) per axis")
-    sides = [(float(a), float(b)) for a, b in box]
-    for lo, hi in sides:
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-            raise SpecError(f"box side ({lo}, {hi}) must be finite with lo < hi",
-                            "truncate infinite sides where the weight is below e^-40 of its max")
+    if len(shape) != 3:
+        raise SpecError("fem_poincare_3d needs a 3-entry shape", "give one cell count per axis")
+    sides = finite_sides(box, 3, "fem_poincare_3d")
     st: list[Stretch] = [None, None, None] if stretch is None else list(stretch)
     start = time.perf_counter()
     grids: list[list[int]] = []

@@ -10,6 +10,7 @@ r"""Finite-volume grids shared by the 1D, 2D and 3D solvers (:mod:`gsmtheory.num
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,3 +159,15 @@ def extended_map(mp: AxisMap, n: int, lo: float, hi: float, a2: float, b2: float
             return AxisMap(mp.a, mp.a + w2, kind="sqrt-left"), n2, [(1, mp.b, mp.a + w2)]
         return AxisMap(mp.b - w2, mp.b, kind="sqrt-right"), n2, [(0, mp.b - w2, mp.a)]
     return None
+
+
+def finite_sides(box: Sequence[Sequence[float]], dim: int, what: str) -> list[tuple[float, float]]:
+    """The sides of a box a tensor-grid solver can mesh: ``dim`` finite intervals lo < hi."""
+    if len(box) != dim:
+        raise SpecError(f"{what} needs a {dim}-sided box", "give (lo, hi) per axis")
+    sides = [(float(a), float(b)) for a, b in box]
+    for lo, hi in sides:
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise SpecError(f"box side ({lo}, {hi}) must be finite with lo < hi",
+                            "truncate infinite sides where the density is below e^-40 of its max")
+    return sides

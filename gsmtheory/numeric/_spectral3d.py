@@ -59,7 +59,7 @@ from gsmtheory.numeric._fv import (
     top_inv,
     top_pinv,
 )
-from gsmtheory.numeric._fv_grid import Stretch, stretched_faces
+from gsmtheory.numeric._fv_grid import Stretch, finite_sides, stretched_faces
 from gsmtheory.numeric._mixture import MixtureLike
 from gsmtheory.numeric._result import PoincareResult
 
@@ -140,13 +140,9 @@ def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
                         "use e.g. (1, 1.5, 2)")
     if extrapolation not in ("axes", "isotropic"):
         raise SpecError(f"extrapolation {extrapolation!r} is unknown", "use 'axes' or 'isotropic'")
-    if len(box) != 3 or len(shape) != 3:
-        raise SpecError("poincare_3d needs a 3-sided box and a 3-entry shape", "give (lo, hi) per axis")
-    sides = [(float(a), float(b)) for a, b in box]
-    for lo, hi in sides:
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-            raise SpecError(f"box side ({lo}, {hi}) must be finite with lo < hi",
-                            "truncate infinite sides where the density is below e^-40 of its max")
+    if len(shape) != 3:
+        raise SpecError("poincare_3d needs a 3-entry shape", "give one cell count per axis")
+    sides = finite_sides(box, 3, "poincare_3d")
     st: list[Stretch] = [None, None, None] if stretch is None else list(stretch)
     if len(st) != 3:
         raise SpecError("stretch needs one entry per axis", "give None or (scale, centre) per axis")
