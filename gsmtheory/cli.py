@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -58,8 +59,14 @@ def _build_parser(command: str | None) -> tuple[_Parser, ModuleType | None]:
     return parser, module
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    """SIGTERM is handled like Ctrl-C: the command keeps what it says it keeps, then exits."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 a failed check, 2 a user error)."""
+    """Run the command line; returns the exit status (0 ok, 1 a failed check, 2 a user error,
+    130 interrupted by Ctrl-C or SIGTERM, with one line saying what was kept)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
     parser, module = _build_parser(command if command in COMMANDS else None)
@@ -67,14 +74,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None or module is None:
         parser.print_help()
         return 2
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread (an embedding program): leave SIGTERM alone
+        previous = None
     try:
         result = module.run(args)
     except GSMError as exc:
         sys.stderr.write(f"gsmtheory {args.command}: {exc}\n")
         return 2
-    except KeyboardInterrupt:
-        sys.stderr.write(f"gsmtheory {args.command}: interrupted; finished work is kept\n")
+    except KeyboardInterrupt as exc:
+        said = str(exc.args[0]) if exc.args else "interrupted; nothing was written"
+        sys.stderr.write(f"gsmtheory {args.command}: {said}\n")
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     if args.json:
         sys.stdout.write(json.dumps(plain(result, finite=True)) + "\n")
     elif hasattr(module, "format_text"):

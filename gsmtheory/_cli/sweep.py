@@ -39,8 +39,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.workers is not None and args.workers < 1:
         raise GSMError(f"--workers must be at least 1, got {args.workers}", "give --workers 1 or more")
     sweep = load_sweep(args.sweep)
-    summary = run_sweep(sweep, args.store, workers=args.workers, scheduler=args.scheduler,
-                        device=args.device, progress=False if args.no_progress else None)
+    try:
+        summary = run_sweep(sweep, args.store, workers=args.workers, scheduler=args.scheduler,
+                            device=args.device, progress=False if args.no_progress else None)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(
+            f"interrupted: every finished task is in {args.store}; the same command resumes "
+            "without repeating them") from None
     return summary.to_dict()
 
 

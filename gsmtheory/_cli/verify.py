@@ -6,7 +6,20 @@ import argparse
 from typing import Any
 
 from gsmtheory._errors import GSMError
-from gsmtheory.verify import VerifyResult, discover, format_value, select, verify, write_report
+from gsmtheory._outdir import Journal
+from gsmtheory.verify import (
+    JOURNAL,
+    Check,
+    ClaimRecord,
+    VerifyInterrupted,
+    VerifyResult,
+    discover,
+    format_value,
+    prepare_report,
+    select,
+    verify,
+    write_report,
+)
 
 NAME = "verify"
 HELP = "check every claim of the theory (DESIGN.md §2); exit status 1 when a check fails"
@@ -24,7 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only checks whose id or module matches (substring or glob; "
                              "comma-separated terms, e.g. -k C03,C04 or -k 'C1?')")
     parser.add_argument("--report", metavar="DIR", default=None,
-                        help="write report.md, index.html, plots and results.json to DIR")
+                        help="write report.md, index.html, plots and results.json to DIR: a new "
+                             "or empty directory, or one gsmtheory wrote before (checked before "
+                             "any check runs; other directories are refused)")
+    parser.add_argument("--resume", action="store_true",
+                        help="with --report: keep the checks an interrupted run of the same mode "
+                             "finished (DIR's journal) and run only the rest")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="run the checks in N worker processes (default 1: in-process)")
     parser.add_argument("--list", action="store_true", help="list the discovered checks and exit")
@@ -32,19 +50,50 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Run the selected checks; the result has claims, passed, failed, seconds, mode (+ report)."""
+    """Run the selected checks; the result has claims, passed, failed, seconds, mode (+ report).
+
+    The report directory is claimed before the first check runs; each finished check is
+    appended to its journal, so Ctrl-C (or SIGTERM) keeps them: the report is written with the
+    checks that finished, and ``--resume`` runs only the rest.
+    """
     if args.list:
         checks = select(discover(args.package), args.pattern)
         return {"checks": [{"id": c.id, "module": c.module, "problem": c.problem} for c in checks]}
-    result = verify(args.pattern, quick=not args.full, package=args.package,
-                    progress=True, jobs=args.jobs)
+    if args.resume and not args.report:
+        raise GSMError("--resume needs the report directory of the interrupted run",
+                       "add --report DIR (the directory the interrupted run wrote)")
+    mode = "full" if args.full else "quick"
+    target = prepare_report(args.report) if args.report else None
+    journal = Journal(target / JOURNAL) if target is not None else None
+    finished: dict[str, ClaimRecord] = {}
+    if journal is not None:
+        if args.resume:
+            finished = {e["module"]: ClaimRecord.from_dict(e["record"]) for e in journal.entries()
+                        if e.get("mode") == mode and isinstance(e.get("module"), str)
+                        and isinstance(e.get("record"), dict)}
+        else:
+            journal.reset()
+
+    def record(check: Check, rec: ClaimRecord) -> None:
+        if journal is not None:
+            journal.append({"mode": mode, "module": check.module, "record": rec.to_dict()})
+
+    try:
+        result = verify(args.pattern, quick=not args.full, package=args.package,
+                        progress=None, jobs=args.jobs, on_record=record, finished=finished)
+    except VerifyInterrupted as stop:
+        part = stop.partial
+        if target is None:
+            raise KeyboardInterrupt(
+                f"interrupted: {len(part.claims)} of {part.selected} checks had finished; nothing "
+                "was written (give --report DIR to keep finished checks)") from None
+        write_report(part, target)
+        raise KeyboardInterrupt(
+            f"interrupted: the {len(part.claims)} of {part.selected} checks that finished are in "
+            f"{target}; 'gsmtheory verify --resume --report {args.report}' runs the rest") from None
     out = result.to_dict()
-    if args.report:
-        try:
-            out["report"] = str(write_report(result, args.report))
-        except OSError as exc:
-            raise GSMError(f"cannot write the report to {args.report!r} ({exc})",
-                           "choose a writable directory") from exc
+    if target is not None:
+        out["report"] = str(write_report(result, target))
     return out
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from gsmtheory._errors import GSMError
+from gsmtheory._outdir import claim_directory, publish, staging
 from gsmtheory.sweep._store import StoredRow, read_rows, read_sweeps
 
 __all__ = ["STANDARD_KEYS", "Report", "draw_report", "scalar_results"]
@@ -141,16 +141,22 @@ def draw_report(store: str | Path, out: str | Path | None = None) -> Report:
     store_path = Path(store)
     sweeps = read_sweeps(store_path)
     rows = read_rows(store_path)
-    out_dir = Path(out) if out is not None else store_path.with_name(store_path.stem + "_report")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise GSMError(f"cannot create report folder {str(out_dir)!r} ({type(exc).__name__})",
-                       "give a writable --out") from None
+    out_dir = claim_directory(out if out is not None else
+                              store_path.with_name(store_path.stem + "_report"), "sweep-report", "--out")
     by_sweep: dict[str, list[StoredRow]] = defaultdict(list)
     for row in rows:
         if row.status == "ok":
             by_sweep[row.spec_hash].append(row)
+    with staging(out_dir) as tmp:
+        names = _draw_all(sweeps, by_sweep, tmp)
+        publish(out_dir, tmp, "sweep-report")
+    return Report(plots=tuple(str(out_dir / n) for n in names), sweeps=len(sweeps), rows=len(rows),
+                  errors=sum(r.status == "error" for r in rows), out=str(out_dir))
+
+
+def _draw_all(sweeps: list[dict[str, Any]], by_sweep: dict[str, list[StoredRow]],
+              out_dir: Path) -> list[str]:
+    """Draw every sweep's standard plots into ``out_dir``; the file names drawn."""
     plots: list[str] = []
     for sweep in sweeps:
         ok = by_sweep.get(sweep["spec_hash"], [])
@@ -170,6 +176,5 @@ def draw_report(store: str | Path, out: str | Path | None = None) -> Report:
                 path = out_dir / f"{name}.png"
                 title = f"{sweep['spec_name']} · {sweep['task']} · {key} vs {param}"
                 if _plot(ok, key, param, title, path):
-                    plots.append(str(path))
-    return Report(plots=tuple(plots), sweeps=len(sweeps), rows=len(rows),
-                  errors=sum(r.status == "error" for r in rows), out=str(out_dir))
+                    plots.append(path.name)
+    return plots

@@ -52,7 +52,11 @@ Rules:
 Command line: ``gsmtheory verify [--quick | --full] [-k PATTERN] [--json] [--report DIR]
 [--jobs N] [--list]``; ``--quick`` is the default (``make verify``), ``--full`` the long run;
 exit status 1 when a check fails, 2 on a user error. ``--report DIR`` writes ``report.md``,
-a self-contained ``index.html`` (plots inlined), the PNG plots and ``results.json``.
+a self-contained ``index.html`` (plots inlined), the PNG plots and ``results.json``, into a new
+or empty directory or one gsmtheory wrote (it carries the marker ``.gsmtheory-output``; any
+other directory is refused before a check runs). Finished checks go to the directory's
+journal as they finish: Ctrl-C writes the report of what finished, and ``--resume`` runs the
+rest.
 
 Python: ``verify(pattern, quick=True) -> VerifyResult``; ``write_report(result, directory)``.
 """
@@ -69,10 +73,11 @@ from gsmtheory.verify._record import (
     series,
 )
 from gsmtheory.verify._registry import Check, discover, run_check, select
-from gsmtheory.verify._report import format_value, write_report
-from gsmtheory.verify._runner import MODES, VerifyResult, run_checks, verify
+from gsmtheory.verify._report import JOURNAL, format_value, prepare_report, write_report
+from gsmtheory.verify._runner import MODES, VerifyInterrupted, VerifyResult, run_checks, verify
 
 __all__ = [
+    "JOURNAL",
     "KINDS",
     "MODES",
     "PAPERS",
@@ -82,12 +87,14 @@ __all__ = [
     "Erratum",
     "PlotOutcome",
     "Source",
+    "VerifyInterrupted",
     "VerifyResult",
     "collect_plots",
     "discover",
     "format_value",
     "plain",
     "plot",
+    "prepare_report",
     "render_plots",
     "run_check",
     "run_checks",

@@ -1,5 +1,6 @@
 """The verification report: ``report.md``, a self-contained ``index.html``, PNG plots and
-``results.json``, written to a temporary directory and renamed into place (never half-written).
+``results.json``, staged and moved into place file by file (never half-written), only into a
+directory gsmtheory created or that carries its marker (a user's files are never touched).
 """
 
 from __future__ import annotations
@@ -8,22 +9,17 @@ import base64
 import html
 import json
 import os
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gsmtheory._errors import GSMError
 from gsmtheory._json import plain
+from gsmtheory._outdir import claim_directory, publish, staging
 from gsmtheory.verify._plots import PlotOutcome, render_plots
 from gsmtheory.verify._record import ClaimRecord
 from gsmtheory.verify._runner import VerifyResult
 
-__all__ = ["format_value", "write_report"]
-
-_REPORT_FILES = ("index.html", "report.md", "results.json")
-
+__all__ = ["JOURNAL", "format_value", "prepare_report", "write_report"]
 
 def format_value(value: Any, width: int = 60) -> str:
     """Short text for a computed or theoretical value (floats to 6 significant digits)."""
@@ -75,6 +71,11 @@ def _absent(result: VerifyResult) -> str:
     return " ".join(parts)
 
 
+def _interrupted(result: VerifyResult) -> str:
+    return (f"This run was interrupted: {len(result.claims)} of {result.selected} selected checks "
+            "finished; 'gsmtheory verify --resume --report DIR' runs the rest.")
+
+
 def _label(c: ClaimRecord) -> str:
     return f"{c.id} (beyond the paper)" if _beyond(c) else c.id
 
@@ -96,6 +97,7 @@ def _markdown(result: VerifyResult, plots: list[PlotOutcome], when: str) -> str:
         f"{result.passed} of {len(result.claims)} claims passed, {result.failed} failed; "
         f"mode **{result.mode}**; {result.seconds:.1f} s; {when}.",
         "",
+        *([_interrupted(result), ""] if result.interrupted else []),
         *([_absent(result), ""] if _absent(result) else []),
         "| id | source | claim | kind | computed | theoretical | relation | result | s |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | ---: |",
@@ -258,6 +260,7 @@ def _html(result: VerifyResult, plots: list[PlotOutcome], when: str, directory: 
 <p>{result.passed} of {len(result.claims)} claims passed, {result.failed} failed;
 mode <b>{e(result.mode)}</b>; {result.seconds:.1f} s; {e(when)}.
 <span id="image-status" class="note"></span></p>
+<p class="note">{e(_interrupted(result)) if result.interrupted else ""}</p>
 <p class="note">{e(_absent(result))}</p>
 <table><thead><tr><th>id</th><th>source</th><th>claim</th><th>kind</th><th>computed</th><th>theoretical</th>
 <th>relation</th><th>result</th><th>s</th></tr></thead><tbody>
@@ -275,49 +278,38 @@ mode <b>{e(result.mode)}</b>; {result.seconds:.1f} s; {e(when)}.
 """
 
 
-def _check_target(target: Path) -> None:
-    if target.exists() and not target.is_dir():
-        raise GSMError(f"report path {str(target)!r} is a file", "give a directory path")
-    if target.is_dir():
-        entries = set(os.listdir(target))
-        if entries and not entries & set(_REPORT_FILES):
-            raise GSMError(f"report directory {str(target)!r} exists and is not a gsmtheory report",
-                           "choose a new or empty directory (it is replaced as a whole)")
+#: the journal of finished claims inside a report directory (``verify --resume`` reads it)
+JOURNAL = "verify-journal.jsonl"
+
+
+def prepare_report(directory: str | os.PathLike[str]) -> Path:
+    """Claim ``directory`` for a report before any check runs (see :func:`claim_directory`):
+    a new or empty directory, or one gsmtheory wrote; anything else raises :class:`GSMError`."""
+    return claim_directory(directory, "verify-report")
 
 
 def write_report(result: VerifyResult, directory: str | os.PathLike[str]) -> Path:
     """Write ``report.md``, ``index.html`` (plots inlined as base64), the PNG plots and
-    ``results.json`` to ``directory``, replacing a previous report there as a whole.
+    ``results.json`` to ``directory``.
 
-    Everything is written to a sibling temporary directory first and renamed into place, so an
-    interrupted run leaves the previous report (or nothing), never a half-written one.
+    The files are rendered into a staging directory first and each moved into place with
+    ``os.replace``, so an interrupted run leaves every file either old or new, never
+    half-written. Only files gsmtheory wrote there before (listed in its marker file) are
+    removed when the new report lacks them; files a user put beside them stay.
 
     Raises
     ------
     GSMError
-        ``directory`` is a file, or an existing non-empty directory that is not a report.
+        ``directory`` is a file, cannot be written, or holds files gsmtheory did not write.
     """
-    target = Path(directory).resolve()
-    _check_target(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = prepare_report(directory)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-tmp-", dir=target.parent))
-    try:
+    with staging(target) as tmp:
         plots = render_plots(result.claims, tmp)
         (tmp / "report.md").write_text(_markdown(result, plots, when), encoding="utf-8")
         (tmp / "index.html").write_text(_html(result, plots, when, tmp), encoding="utf-8")
         (tmp / "results.json").write_text(
             json.dumps(plain(result, finite=True), indent=1) + "\n", encoding="utf-8")
-        os.chmod(tmp, 0o755)
-        old = None
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
-            os.rmdir(old)
-            os.rename(target, old)
-        os.rename(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        keep = [JOURNAL] if (target / JOURNAL).exists() else []
+        publish(target, tmp, "verify-report", keep=keep)
     return target

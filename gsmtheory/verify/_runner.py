@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +16,7 @@ from gsmtheory._errors import GSMError
 from gsmtheory.verify._record import ClaimRecord, Erratum
 from gsmtheory.verify._registry import Check, discover, run_check, select
 
-__all__ = ["MODES", "VerifyResult", "run_checks", "verify"]
+__all__ = ["MODES", "VerifyInterrupted", "VerifyResult", "run_checks", "verify"]
 
 #: quick: seconds per claim (the default, ``make verify``); full: fine resolutions, larger Monte Carlo
 MODES: tuple[str, ...] = ("quick", "full")
@@ -29,11 +29,20 @@ class VerifyResult:
     claims: tuple[ClaimRecord, ...]
     mode: str
     seconds: float
+    #: how many checks were selected; more than ``len(claims)`` when the run was interrupted
+    selected: int | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode {self.mode!r} is not one of {', '.join(MODES)}")
         object.__setattr__(self, "claims", tuple(self.claims))
+        if self.selected is None:
+            object.__setattr__(self, "selected", len(self.claims))
+
+    @property
+    def interrupted(self) -> bool:
+        """True when fewer checks finished than were selected (Ctrl-C or SIGTERM)."""
+        return len(self.claims) < (self.selected or 0)
 
     @property
     def passed(self) -> int:
@@ -58,12 +67,21 @@ class VerifyResult:
         each erratum carries the claim id and its source's citation."""
         return {"claims": [c.to_dict() for c in self.claims], "passed": self.passed,
                 "failed": self.failed, "seconds": self.seconds, "mode": self.mode,
+                "selected": self.selected, "interrupted": self.interrupted,
                 "errata": [{"claim": c.id, "source": c.citation, **e.to_dict()} for c, e in self.errata]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> VerifyResult:
         return cls(tuple(ClaimRecord.from_dict(c) for c in data["claims"]), data["mode"],
-                   float(data["seconds"]))
+                   float(data["seconds"]), data.get("selected"))
+
+
+class VerifyInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) during a run; ``partial`` holds the checks that finished."""
+
+    def __init__(self, partial: VerifyResult) -> None:
+        super().__init__(f"{len(partial.claims)} of {partial.selected} checks finished")
+        self.partial = partial
 
 
 def _run_in_worker(package: str, module: str, quick: bool) -> ClaimRecord:
@@ -73,47 +91,86 @@ def _run_in_worker(package: str, module: str, quick: bool) -> ClaimRecord:
     return ClaimRecord.error(module, f"{module} not found in a worker process")  # pragma: no cover
 
 
-def run_checks(checks: Sequence[Check], *, quick: bool = True, progress: bool = False,
-               jobs: int = 1, package: str = "proofs_checks") -> VerifyResult:
-    """Run ``checks`` and collect their records (order kept); a tqdm bar on stderr if ``progress``.
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued checks and end the running ones: no worker outlives an interrupt."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in multiprocessing.active_children():
+        proc.terminate()
+
+
+def run_checks(checks: Sequence[Check], *, quick: bool = True, progress: bool | None = False,
+               jobs: int = 1, package: str = "proofs_checks",
+               on_record: Callable[[Check, ClaimRecord], None] | None = None) -> VerifyResult:
+    """Run ``checks`` and collect their records (order kept); a tqdm bar on stderr if
+    ``progress`` (``None``: only when stderr is a terminal).
 
     ``jobs > 1`` runs the checks in that many spawned worker processes (each re-discovers
-    ``package``); the default runs them one after the other in this process.
+    ``package``); the default runs them one after the other in this process. ``on_record`` is
+    called with each check and its record as soon as it finishes (the journal of
+    ``verify --report``).
+
+    Raises
+    ------
+    VerifyInterrupted
+        On Ctrl-C: carries the records that finished (workers are stopped first).
     """
     if jobs < 1:
         raise GSMError(f"--jobs must be at least 1, got {jobs}", "give a positive number of workers")
     start = time.perf_counter()
     records: dict[int, ClaimRecord] = {}
     bar = tqdm(total=len(checks), desc="verify", unit="claim", file=sys.stderr,
-               disable=not progress, leave=True, dynamic_ncols=True)
+               disable=None if progress is None else not progress, leave=True,
+               dynamic_ncols=True)
+
+    def done(i: int, record: ClaimRecord) -> None:
+        records[i] = record
+        if on_record is not None:
+            on_record(checks[i], record)
+        bar.set_postfix_str(checks[i].id)
+        bar.update(1)
+
+    def result() -> VerifyResult:
+        return VerifyResult(tuple(records[i] for i in sorted(records)),
+                            "quick" if quick else "full", time.perf_counter() - start, len(checks))
+
     try:
         if jobs == 1 or len(checks) <= 1:
             for i, check in enumerate(checks):
                 bar.set_postfix_str(check.id)
-                records[i] = run_check(check, quick)
-                bar.update(1)
+                done(i, run_check(check, quick))
         else:
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+            try:
                 futures = {pool.submit(_run_in_worker, package, c.module, quick): i
                            for i, c in enumerate(checks)}
                 for fut in as_completed(futures):
                     i = futures[fut]
                     try:
-                        records[i] = fut.result()
+                        record = fut.result()
                     except Exception as exc:  # a worker died
-                        records[i] = ClaimRecord.error(checks[i].id, f"worker failed: {exc}")
-                    bar.set_postfix_str(checks[i].id)
-                    bar.update(1)
+                        record = ClaimRecord.error(checks[i].id, f"worker failed: {exc}")
+                    done(i, record)
+            except BaseException:
+                _stop_workers(pool)
+                raise
+            pool.shutdown(wait=True)
+    except KeyboardInterrupt:
+        raise VerifyInterrupted(result()) from None
     finally:
         bar.close()
-    return VerifyResult(tuple(records[i] for i in range(len(checks))),
-                        "quick" if quick else "full", time.perf_counter() - start)
+    return result()
 
 
 def verify(pattern: str | None = None, *, quick: bool = True, package: str = "proofs_checks",
-           progress: bool = False, jobs: int = 1) -> VerifyResult:
+           progress: bool | None = False, jobs: int = 1,
+           on_record: Callable[[Check, ClaimRecord], None] | None = None,
+           finished: dict[str, ClaimRecord] | None = None) -> VerifyResult:
     """Discover the checks of ``package``, keep those matching ``pattern``, run them.
+
+    ``finished`` maps check modules to records of an earlier, interrupted run of the same mode
+    (``verify --resume``): those checks are not run again, and their records are merged in
+    discovery order. ``on_record`` is passed to :func:`run_checks`.
 
     Raises
     ------
@@ -124,4 +181,23 @@ def verify(pattern: str | None = None, *, quick: bool = True, package: str = "pr
     if not checks:
         what = f"matches {pattern!r}" if pattern else f"was found in {package!r}"
         raise GSMError(f"no check {what}", "see the ids with 'gsmtheory verify --list'")
-    return run_checks(checks, quick=quick, progress=progress, jobs=jobs, package=package)
+    finished = dict(finished or {})
+    todo = [c for c in checks if c.module not in finished]
+    new: dict[str, ClaimRecord] = {}
+
+    def record(check: Check, rec: ClaimRecord) -> None:
+        new[check.module] = rec
+        if on_record is not None:
+            on_record(check, rec)
+
+    def merged(seconds: float) -> VerifyResult:
+        got = {**finished, **new}
+        return VerifyResult(tuple(got[c.module] for c in checks if c.module in got),
+                            "quick" if quick else "full", seconds, len(checks))
+
+    try:
+        fresh = run_checks(todo, quick=quick, progress=progress, jobs=jobs, package=package,
+                           on_record=record)
+    except VerifyInterrupted as stop:
+        raise VerifyInterrupted(merged(stop.partial.seconds)) from None
+    return merged(fresh.seconds)

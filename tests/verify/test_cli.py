@@ -19,7 +19,9 @@ def test_json_shape_and_exit_code(make_package: Callable[..., str],
     pkg = make_package()
     assert main(["verify", "--package", pkg, "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"claims", "passed", "failed", "seconds", "mode", "errata"}
+    assert set(data) == {"claims", "passed", "failed", "seconds", "mode", "errata", "selected",
+                         "interrupted"}
+    assert data["selected"] == 5 and data["interrupted"] is False
     assert (data["passed"], data["failed"], data["mode"]) == (2, 3, "quick")
     for claim in data["claims"]:
         assert {"id", "statement", "reference", "relation", "computed", "theoretical", "passed",
@@ -51,7 +53,7 @@ def test_text_table_and_report(make_package: Callable[..., str], tmp_path: Path,
     assert "Errata (printed statements found false, loose or ambiguous):" in out
     assert "  C02 [KHR 2023, Lemma 2, p. 2; false]: Should Lemma 2's constant be 3 rather than 2?" in out
     assert "2 passed, 3 failed, 5 claims, mode quick" in out and "report in" in out
-    assert "verify" in err  # the progress bar goes to stderr
+    assert err == ""  # a progress bar only on a terminal
     assert (tmp_path / "rep" / "index.html").exists()
 
 
@@ -81,3 +83,102 @@ def test_console_script_exit_status(make_package: Callable[..., str], tmp_path: 
     assert bad.returncode == 1 and json.loads(bad.stdout)["failed"] == 3
     good = subprocess.run([*cmd, "-k", "C01"], env=env, capture_output=True, text=True, timeout=120)
     assert good.returncode == 0 and json.loads(good.stdout)["passed"] == 1
+
+
+COUNTING = """
+from pathlib import Path
+from gsmtheory.verify import ClaimRecord
+CLAIM_ID = "C{n:02d}"
+def check(quick=True):
+    log = Path({log!r})
+    log.write_text(log.read_text() + CLAIM_ID + " " if log.exists() else CLAIM_ID + " ")
+    if {stop} and not Path({flag!r}).exists():
+        raise KeyboardInterrupt
+    return ClaimRecord.equality(CLAIM_ID, "s", "r", 1.0, 1.0, 0.0, "x")
+"""
+
+
+def _counting_package(make_package: Callable[..., str], tmp_path: Path, stop_at: int) -> str:
+    log, flag = str(tmp_path / "ran.txt"), str(tmp_path / "fixed")
+    return make_package({f"check_{n:02d}_c": COUNTING.format(n=n, log=log, flag=flag,
+                                                              stop=n == stop_at)
+                         for n in (1, 2, 3)})
+
+
+@pytest.mark.parametrize("name", ["README.md", "index.html", "results.json"])
+def test_report_into_a_users_directory_is_refused_before_any_check(
+        make_package: Callable[..., str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """`verify --report .` in a project: exit 2, one line, no check run, every file intact."""
+    pkg = _counting_package(make_package, tmp_path, stop_at=0)
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (project / name).write_text("mine")
+    (project / "src" / "m.py").write_text("code")
+    monkeypatch.chdir(project)
+    assert main(["verify", "--package", pkg, "--report", "."]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "did not write" in err and "choose a new or empty" in err
+    assert not (tmp_path / "ran.txt").exists()  # refused before the first check
+    assert sorted(p.name for p in project.iterdir()) == sorted([name, "src"])
+    assert (project / name).read_text() == "mine" and (project / "src" / "m.py").read_text() == "code"
+
+
+def test_interrupt_keeps_finished_checks_and_resume_runs_the_rest(
+        make_package: Callable[..., str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C at the second of three checks: exit 130, a report of the first, a journal; then
+    --resume runs only the second and third and reports all three."""
+    pkg = _counting_package(make_package, tmp_path, stop_at=2)
+    rep = tmp_path / "rep"
+    assert main(["verify", "--package", pkg, "--report", str(rep), "--json"]) == 130
+    err = capsys.readouterr().err
+    assert "1 of 3 checks that finished are in" in err and "--resume" in err
+    data = json.loads((rep / "results.json").read_text())
+    assert [c["id"] for c in data["claims"]] == ["C01"] and data["interrupted"] is True
+    assert "interrupted" in (rep / "report.md").read_text()
+    (tmp_path / "fixed").write_text("")
+    (tmp_path / "ran.txt").unlink()
+    assert main(["verify", "--package", pkg, "--report", str(rep), "--resume", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [c["id"] for c in out["claims"]] == ["C01", "C02", "C03"] and not out["interrupted"]
+    assert (tmp_path / "ran.txt").read_text().split() == ["C02", "C03"]
+    # without --resume everything runs again
+    assert main(["verify", "--package", pkg, "--report", str(rep), "--json"]) == 0
+    assert (tmp_path / "ran.txt").read_text().split() == ["C02", "C03", "C01", "C02", "C03"]
+
+
+def test_interrupt_without_report_says_nothing_was_written(
+        make_package: Callable[..., str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    pkg = _counting_package(make_package, tmp_path, stop_at=2)
+    assert main(["verify", "--package", pkg]) == 130
+    assert "nothing was written" in capsys.readouterr().err
+    assert main(["verify", "--package", pkg, "--resume"]) == 2
+    assert "--resume needs" in capsys.readouterr().err
+
+
+def test_sigterm_is_handled_like_ctrl_c(make_package: Callable[..., str], tmp_path: Path) -> None:
+    """SIGTERM to a running `gsmtheory verify`: exit 130 and the finished check in the report."""
+    import signal
+    import time
+
+    slow = ("import time\nfrom gsmtheory.verify import ClaimRecord\nCLAIM_ID = 'C02'\n"
+            "def check(quick=True):\n    time.sleep(60)\n")
+    fast = ("from gsmtheory.verify import ClaimRecord\nCLAIM_ID = 'C01'\n"
+            "def check(quick=True):\n    return ClaimRecord.equality(CLAIM_ID, 's', 'r', 1.0, 1.0, 0.0, 'x')\n")
+    pkg = make_package({"check_01_fast": fast, "check_02_slow": slow})
+    root = str(tmp_path / "pkgs")
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    rep = tmp_path / "rep"
+    proc = subprocess.Popen([sys.executable, "-m", "gsmtheory.cli", "verify", "--package", pkg,
+                             "--report", str(rep)], env=env, stderr=subprocess.PIPE, text=True)
+    journal = rep / "verify-journal.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (journal.exists() and journal.read_text()):
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "1 of 2 checks that finished" in err
+    assert [c["id"] for c in json.loads((rep / "results.json").read_text())["claims"]] == ["C01"]

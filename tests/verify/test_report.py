@@ -32,8 +32,8 @@ def fake_result(make_package: Callable[..., str]) -> VerifyResult:
 def test_report_files_and_contents(fake_result: VerifyResult, tmp_path: Path) -> None:
     out = write_report(fake_result, tmp_path / "report")
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["cp_vs_separation.png", "custom_thing.png", "index.html", "report.md",
-                     "results.json", "spectral_convergence.png"]
+    assert names == [".gsmtheory-output", "cp_vs_separation.png", "custom_thing.png", "index.html",
+                     "report.md", "results.json", "spectral_convergence.png"]
     for png in out.glob("*.png"):
         assert png.read_bytes().startswith(PNG) and png.stat().st_size > 5000
     md = (out / "report.md").read_text()
@@ -54,13 +54,21 @@ def test_report_files_and_contents(fake_result: VerifyResult, tmp_path: Path) ->
     assert VerifyResult.from_dict(data).claims[1].computed == 3.0
 
 
-def test_report_replaces_previous_report_atomically(fake_result: VerifyResult, tmp_path: Path) -> None:
+def test_report_replaces_only_its_own_files(fake_result: VerifyResult, tmp_path: Path,
+                                            make_package: Callable[..., str]) -> None:
+    """A second report removes the plots of the first that it lacks, and nothing else: a file
+    the user put into the report directory stays."""
     target = tmp_path / "out" / "report"
     write_report(fake_result, target)
-    (target / "stale.png").write_bytes(PNG)
-    write_report(fake_result, target)
-    assert not (target / "stale.png").exists()
+    assert (target / "custom_thing.png").exists()
+    (target / "notes.txt").write_text("mine")
+    ok = ("from gsmtheory.verify import ClaimRecord\nCLAIM_ID = 'C01'\n"
+          "def check(quick=True):\n    return ClaimRecord.equality(CLAIM_ID, 's', 'r', 1.0, 1.0, 0.0, 'x')\n")
+    write_report(verify(package=make_package({"check_01_ok": ok})), target)
+    assert not (target / "custom_thing.png").exists()
+    assert (target / "notes.txt").read_text() == "mine"
     assert [p.name for p in target.parent.iterdir()] == ["report"]  # no temporary leftovers
+    assert not [p for p in target.iterdir() if p.name.startswith(".staging")]
 
 
 def test_failed_write_leaves_previous_report(fake_result: VerifyResult, tmp_path: Path,
@@ -78,17 +86,26 @@ def test_failed_write_leaves_previous_report(fake_result: VerifyResult, tmp_path
         write_report(fake_result, target)
     assert (target / "report.md").read_text() == before
     assert [p.name for p in target.parent.iterdir()] == ["report"]
+    assert not [p for p in target.iterdir() if p.name.startswith(".staging")]
 
 
-def test_refuses_to_replace_a_directory_that_is_not_a_report(fake_result: VerifyResult,
-                                                             tmp_path: Path) -> None:
-    (tmp_path / "keep.txt").write_text("precious")
-    with pytest.raises(GSMError, match="not a gsmtheory report"):
-        write_report(fake_result, tmp_path)
-    assert (tmp_path / "keep.txt").read_text() == "precious"
-    (tmp_path / "afile").write_text("x")
+@pytest.mark.parametrize("name", ["index.html", "report.md", "results.json", "keep.txt"])
+def test_refuses_a_directory_gsmtheory_did_not_write(fake_result: VerifyResult, tmp_path: Path,
+                                                     name: str) -> None:
+    """A user's directory is refused even when it holds files named like a report's (the old
+    rule replaced such a directory as a whole)."""
+    user = tmp_path / "project"
+    (user / "src").mkdir(parents=True)
+    (user / name).write_text("precious")
+    (user / "src" / "a.py").write_text("x = 1")
+    with pytest.raises(GSMError, match="holds files gsmtheory did not write"):
+        write_report(fake_result, user)
+    assert (user / name).read_text() == "precious"
+    assert (user / "src" / "a.py").read_text() == "x = 1"
+    assert sorted(p.name for p in user.iterdir()) == sorted([name, "src"])
+    (user / "afile").write_text("x")
     with pytest.raises(GSMError, match="is a file"):
-        write_report(fake_result, tmp_path / "afile")
+        write_report(fake_result, user / "afile")
 
 
 def test_bad_series_become_notes_not_crashes(tmp_path: Path) -> None:
