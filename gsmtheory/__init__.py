@@ -1,6 +1,6 @@
 """gsmtheory: generalized score matching made executable.
 
-Layers (DESIGN.md §3), each importing only those above it:
+Layers (docs/design.md §3), each importing only those above it:
 ``symbolic`` → ``compile`` → ``numeric`` → ``solve`` → ``estimation`` → ``api`` → ``networks`` →
 ``verify`` → ``sweep`` → ``cli``. ``numeric`` takes arrays and callables only (no SymPy);
 ``solve`` is the one place a symbolic spec meets those solvers: it compiles the spec's pieces

@@ -1,7 +1,7 @@
 """The ``gsmtheory`` command line: a thin dispatcher over ``gsmtheory._cli`` command modules.
 
 Each command module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and
-``run(args) -> dict`` (a JSON-able result; DESIGN.md §4 lists the keys) and may define
+``run(args) -> dict`` (a JSON-able result; docs/design.md §4 lists the keys) and may define
 ``format_text(result) -> str`` for the human-readable form and ``exit_code(result) -> int``.
 User errors (:class:`gsmtheory.GSMError`, malformed files) exit with status 2 and one line
 on stderr, never a traceback.

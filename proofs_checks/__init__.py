@@ -1,1 +1,1 @@
-"""One executable check per claim (DESIGN.md §2); discovered by gsmtheory.verify."""
+"""One executable check per claim (docs/design.md §2); discovered by gsmtheory.verify."""

@@ -66,7 +66,7 @@ def check(quick: bool = True) -> ClaimRecord:
     record = ClaimRecord.equality(
         CLAIM_ID,
         "A Gaussian N(μ, Σ) under Langevin has C_P = λ_max(Σ); with D = Σ, C_P = 1.",
-        "Bakry, Gentil & Ledoux (2014) §4.1; DESIGN.md §2 claim 1",
+        "Bakry, Gentil & Ledoux (2014) §4.1; docs/design.md §2 claim 1",
         computed, theoretical, rtol2,
         "1D to 1e-8 (checked separately below); 2D finite volumes extrapolated to the requested "
         f"rtol {rtol2:g}",

@@ -28,7 +28,7 @@ from gsmtheory.verify import ClaimRecord, Source, plot, series
 
 CLAIM_ID = "C02"
 
-SOURCE = Source('KHR 2023', 'Introduction (bimodal mixtures; locator not in PAPER.md)',
+SOURCE = Source('KHR 2023', 'Introduction (bimodal mixtures; locator not in docs/paper.md)',
                 'C_P(½N(−d/2, 1) + ½N(d/2, 1)) = exp(d²/8 + o(d²))')
 
 

@@ -21,7 +21,7 @@ from gsmtheory.verify import ClaimRecord, Source, plot, series
 
 CLAIM_ID = "C09"
 
-SOURCE = Source('KHR 2023', 'bimodal lower bound for score matching (locator not in PAPER.md)',
+SOURCE = Source('KHR 2023', 'bimodal lower bound for score matching (locator not in docs/paper.md)',
                 'Γ_SM/Γ_MLE ≥ exp(Ω(d²)) for ½N(−d/2, 1) + ½N(d/2, 1); Γ_MLE stays bounded')
 
 

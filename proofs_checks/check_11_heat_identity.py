@@ -1,6 +1,6 @@
 r"""Claim 11: the heat-equation identity for the β-score of CTLD.
 
-Statement (DESIGN.md §1): for p^β = p * N(0, βλI), ∂_β log p^β = (λ/2)(Δ log p^β + |∇ log p^β|²).
+Statement (docs/design.md §1): for p^β = p * N(0, βλI), ∂_β log p^β = (λ/2)(Δ log p^β + |∇ log p^β|²).
 
 Why this tests it: symbolically the residual ∂_β p^β − (λ/2)Δp^β of a 1D two-component and a
 2D three-component mixture simplifies to 0; numerically, at random (x, β), the β-derivative of
@@ -53,7 +53,7 @@ def check(quick: bool = True) -> ClaimRecord:
     computed = [worst_closed, worst_fd / 1e4, 0.0 if all(symbolic) else 1.0]
     return ClaimRecord.equality(
         CLAIM_ID, "d/dbeta log p^beta = (lambda/2)(Laplacian log p^beta + |grad log p^beta|^2).",
-        "DESIGN.md §1 (heat equation for Gaussian smoothing)", computed, [0.0, 0.0, 0.0], 1e-10,
+        "docs/design.md §1 (heat equation for Gaussian smoothing)", computed, [0.0, 0.0, 0.0], 1e-10,
         "closed forms in float64 (1e-10); the finite difference error (~1e-8) is divided by 1e4 before comparing; "
         "the third entry is 0 when both symbolic residuals simplify to 0", relative=False,
         details={"symbolic_zero": symbolic, "max_rel_closed_form": worst_closed, "max_rel_finite_difference": worst_fd,

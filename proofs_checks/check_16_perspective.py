@@ -30,7 +30,7 @@ from gsmtheory.verify import ClaimRecord, Source
 
 CLAIM_ID = "C16"
 
-SOURCE = Source('COLT 2024', 'Theorem 13, p. 10; Lemma 30, p. 31 (their perspective step; its own locator is not in PAPER.md)',
+SOURCE = Source('COLT 2024', 'Theorem 13, p. 10; Lemma 30, p. 31 (their perspective step; its own locator is not in docs/paper.md)',
                 'E_p|Dp/p|^k ≤ max_i E_{p_i}|Dp_i/p_i|^k for p = Σ_i w_i p_i')
 
 

@@ -25,7 +25,7 @@ from gsmtheory.verify import ClaimRecord, Source, plot, series
 
 CLAIM_ID = "C17"
 
-SOURCE = Source('beyond', 'DESIGN.md §2 (generator design); the defaults of Definition 6, p. 9',
+SOURCE = Source('beyond', 'docs/design.md §2 (generator design); the defaults of Definition 6, p. 9',
                 'optimizing log r = −c D²/(λ(1+β)) + κ log(1+β) and β_max never makes C_P(CTLD) worse than the defaults')
 
 

@@ -3,7 +3,7 @@ r"""Claim 27 (Assumption 1 and Definition 6, COLT 2024 pp. 8–9): "diameter" ag
 Printed: Assumption 1 puts the means "within a ball with diameter D", the sentence above it says
 "a ball of radius D", and the proofs use ‖μ_i‖ ≤ D. Definition 6 sets
 r(β) ∝ exp(−7D²/(λ_min(1+β))) and β_max = 14D²/λ_min − 1 from that D, so the two readings differ by
-a factor 4 in D² for means ±m: D = 2m (diameter, the package's default, DESIGN.md §1) or D = m
+a factor 4 in D² for means ±m: D = 2m (diameter, the package's default, docs/design.md §1) or D = m
 (radius).
 
 Why this tests it: for ½N(−m, 1) + ½N(m, 1) both readings are run through the same pipeline —

@@ -1,4 +1,4 @@
-"""DESIGN.md §3: data flows one way. A layer imports only layers above it; checks use public API."""
+"""docs/design.md §3: data flows one way. A layer imports only layers above it; checks use public API."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def test_notebooks_use_public_api_only() -> None:
                 assert _public_violations(source) == [], path.name
 
 
-#: what numeric must not import (DESIGN.md §3: arrays and callables only)
+#: what numeric must not import (docs/design.md §3: arrays and callables only)
 SYMBOLIC = ("sympy", "gsmtheory.symbolic", "gsmtheory.compile")
 
 

@@ -42,7 +42,7 @@ def _plain_derivatives(expr: sp.Expr) -> sp.Expr:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Derive everything the spec allows; the result has the keys of DESIGN.md §4."""
+    """Derive everything the spec allows; the result has the keys of docs/design.md §4."""
     spec = spec_from_args(args)
     d = spec.diffusion
     style = "text" if args.format == "json" else args.format

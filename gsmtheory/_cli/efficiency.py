@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Efficiency record as a dict (keys of DESIGN.md §4 plus per-direction information)."""
+    """Efficiency record as a dict (keys of docs/design.md §4 plus per-direction information)."""
     spec = spec_from_args(args)
     answer = api.efficiency(spec, lift=lift_option(args), method=args.method, rtol=args.rtol,
                             samples=args.samples, poincare=not args.no_poincare)

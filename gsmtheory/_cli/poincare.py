@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """The result record as a dict with the keys of DESIGN.md §4 (poincare)."""
+    """The result record as a dict with the keys of docs/design.md §4 (poincare)."""
     spec = spec_from_args(args)
     answer = api.poincare(spec, lift=lift_option(args), rtol=args.rtol, method=args.method,
                           quick=args.quick)

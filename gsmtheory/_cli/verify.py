@@ -22,7 +22,7 @@ from gsmtheory.verify import (
 )
 
 NAME = "verify"
-HELP = "check every claim of the theory (DESIGN.md §2); exit status 1 when a check fails"
+HELP = "check every claim of the theory (docs/design.md §2); exit status 1 when a check fails"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

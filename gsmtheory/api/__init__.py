@@ -1,4 +1,4 @@
-"""The spec level: poincare / loss / efficiency / fit of a spec, lifting decided once (DESIGN.md §3)."""
+"""The spec level: poincare / loss / efficiency / fit of a spec, lifting decided once (docs/design.md §3)."""
 
 from gsmtheory.api._questions import Answer, efficiency, fit, lifts, loss, poincare
 

@@ -1,7 +1,7 @@
 r"""The four questions of a spec — C_P, loss, efficiency, fit — with the CTLD lift decided once.
 
 A spec with a ``[ctld]`` table is answered on its CTLD lift (state (x, β), joint density
-r(β)·(p * N(0, βλI))(x), DESIGN.md §1) unless the caller says ``lift=False``; without the
+r(β)·(p * N(0, βλI))(x), docs/design.md §1) unless the caller says ``lift=False``; without the
 table the target itself is answered. :func:`lifts` is the one place that decides it; the command
 line (``--no-lift``) and the sweep tasks (``lift = false``) only map their options onto the
 keyword arguments of these functions, so the rule and its errors are the same everywhere.
@@ -9,7 +9,7 @@ keyword arguments of these functions, so the rule and its errors are the same ev
 Every function returns an :class:`Answer`: the record of the layer that computed it (a
 ``PoincareResult``, ``LossEvaluation``, ``Efficiency``, ``FitResult`` or their lifted
 counterparts) and whether the lift was used; ``Answer.to_dict()`` is the record's dict with
-``"lifted"`` set, the JSON of DESIGN.md §4.
+``"lifted"`` set, the JSON of docs/design.md §4.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def loss(spec: Spec, at: Sequence[Mapping[str, float]] | None = None, *, lift: b
          seed: int = 0) -> Answer:
     r"""Explicit, implicit and boundary parts of the GSM loss (the CTLD loss on a lift) at points θ.
 
-    implicit − explicit = −½ E_p[∇ℓᵀ D ∇ℓ] at every point (DESIGN.md §1); on a lift the
+    implicit − explicit = −½ E_p[∇ℓᵀ D ∇ℓ] at every point (docs/design.md §1); on a lift the
     boundary is the β-face terms at 0 and β_max.
 
     Parameters

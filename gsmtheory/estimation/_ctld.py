@@ -1,7 +1,7 @@
 r"""The annealed (CTLD) score-matching estimator: its problem, sandwich and MLE baselines.
 
 The CTLD loss is the GSM loss of the lifted model ℓ_θ(x, β) = log r(β) + log p^β_θ(x) under the
-identity diffusion on (x, β) ∈ R^d × [0, β_max] (DESIGN.md §1), derived by
+identity diffusion on (x, β) ∈ R^d × [0, β_max] (docs/design.md §1), derived by
 :func:`gsmtheory.symbolic.gsm_loss`; its implicit form is
 
     L(θ) = E_{(x,β)∼p}[½|∇_{x,β} ℓ_θ|² + Δ_{x,β} ℓ_θ] − Σ_faces c_f E_{x∼p^{β_f}}[n_f ∂_β ℓ_θ(x, β_f)],

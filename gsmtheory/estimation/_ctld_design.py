@@ -1,6 +1,6 @@
 r"""Generator design for CTLD (beyond the paper): choose the temperature law r(β) and β_max.
 
-The paper fixes log r(β) = −7·diam²/(λ(1+β)) and β_max = 14·diam²/λ − 1 (DESIGN.md §1). Within
+The paper fixes log r(β) = −7·diam²/(λ(1+β)) and β_max = 14·diam²/λ − 1 (docs/design.md §1). Within
 the family
 
     power:  log r(β) = −c·diam²/(λ(1+β)) + κ·log(1+β),   β ∈ [0, β_max]   (c ≥ 0; defaults c = 7, κ = 0)

@@ -6,7 +6,7 @@ differences, expanded to Σ-invariance, :func:`gsmtheory.numeric.reduce_mixture`
 may depend on θ, the covariance is the target's). Write x = (u, v), u = Bᵀx ∈ U (dim U = 1 here),
 v ∈ U^⊥ (m = d − 1). Then p^β_θ(x) = p^β_{U,θ}(u) · N(v; c, s²I_m), s² = σ² + βλ, and the
 v-factor does not depend on θ. Term by term in the CTLD loss (Prop. 7 of the COLT text; the
-package keeps the β-faces, DESIGN.md §1):
+package keeps the β-faces, docs/design.md §1):
 
 - ∇_x, Δ_x, ∂_β log r·∂_β, ∂²_β and the β-face fluxes split into a u-part (the 1D problem's)
   plus a θ-free v-part, so their θ-derivatives are the 1D problem's;

@@ -1,6 +1,6 @@
 r"""How C_P and the annealed estimator's cost depend on the ambient dimension d (issue #14, claim on d).
 
-Theorem 12 of the COLT text (PAPER.md) prints C_P(CTLD) ≲ D²² d² λ_max⁹ λ_min⁻², Theorem 14
+Theorem 12 of the COLT text (docs/paper.md) prints C_P(CTLD) ≲ D²² d² λ_max⁹ λ_min⁻², Theorem 14
 ‖Γ_SM‖ ≤ poly(D, d, λ_max, λ_min⁻¹)‖Γ_MLE‖². At a fixed diameter, for the two-component
 mixture ½N(−m e, I) + ½N(m e, I) in R^d (|e| = 1), :func:`dimension_scaling` computes, for each d:
 

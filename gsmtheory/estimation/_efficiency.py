@@ -1,6 +1,6 @@
 r"""Statistical efficiency of GSM against MLE, per parameter direction, with the theory's bounds.
 
-For a model q_θ ∝ e^{ℓ_θ} with q_θ* = p and the GSM implicit integrand φ (DESIGN.md §1):
+For a model q_θ ∝ e^{ℓ_θ} with q_θ* = p and the GSM implicit integrand φ (docs/design.md §1):
 
 - Γ_GSM = H⁻¹ Cov_p(ψ) H⁻¹, ψ = ∇_θφ, H = E_p[∇²_θφ] (+ face terms) = E_p[J D Jᵀ] at θ*;
 - Γ_MLE = I(θ*)⁻¹, I = Cov_p(∇_θ ℓ_θ).
@@ -22,7 +22,7 @@ Theory (Qin & Risteski 2023, "Fit like you sample"; Koehler, Heckett & Risteski 
   is reconstructed from the proof's two steps; the record reports the slack and the smallest
   c each computed case needs, for both splittings.
 
-One-parameter tilts p_θ ∝ p e^{θh} at θ = 0 (DESIGN.md §6): ψ = L_s h, H = E(h), I = Var(h), so
+One-parameter tilts p_θ ∝ p e^{θh} at θ = 0 (docs/design.md §6): ψ = L_s h, H = E(h), I = Var(h), so
 Γ_GSM/Γ_MLE = Var_p(h) E_p[(L_s h)²] / E(h)² ≥ 1 (Cauchy–Schwarz with the spectral
 decomposition of L_s), with equality iff h − E h is an eigenfunction of L_s.
 """
@@ -295,7 +295,7 @@ class Efficiency:
                 "ratio": self.ratio_of(), "ratio_lifted": self.ratio_of("ctld", "lifted"),
                 "vanilla_ratio": self.ratio_of("vanilla"), "error_estimate": lift.error,
                 "method": self.method, "resolution": lift.resolution,
-                # the standard `gsmtheory efficiency` keys for a lifted spec (DESIGN.md §4)
+                # the standard `gsmtheory efficiency` keys for a lifted spec (docs/design.md §4)
                 "lifted": True, "lifted_mle_covariance": lift.mle_lifted.tolist(),
                 "vanilla_gsm_covariance": vanilla.tolist(),
                 "ratios": {"ctld_vs_mle": self.ratio_of(), "ctld_vs_lifted_mle": self.ratio_of("ctld", "lifted"),
@@ -310,7 +310,7 @@ class Efficiency:
                 "status": "ok" if lift.error <= lift.rtol else "not_converged"}
 
     def to_dict(self) -> dict[str, Any]:
-        """Keys of `gsmtheory efficiency` (DESIGN.md §4) plus per-direction information; a lifted
+        """Keys of `gsmtheory efficiency` (docs/design.md §4) plus per-direction information; a lifted
         record gives the CTLD keys (both MLE baselines, vanilla score matching, the ratios)."""
         if self.lifted is not None:
             return self._lifted_dict(self.lifted)
@@ -569,7 +569,7 @@ class TiltEfficiency:
 
 def tilt_efficiency(diffusion: Diffusion, h: sp.Expr | str, *, rtol: float = 1e-10,
                     compare_sandwich: bool = True) -> TiltEfficiency:
-    r"""Exact efficiency ratio of the tilt p_θ ∝ p e^{θh} at θ = 0 (DESIGN.md §6).
+    r"""Exact efficiency ratio of the tilt p_θ ∝ p e^{θh} at θ = 0 (docs/design.md §6).
 
     ratio = Var_p(h)·E_p[(L_s h)²]/E(h)², E(h) = E_p[∇hᵀD∇h], L_s the reversible part of L.
     With ``compare_sandwich`` the sandwich of the model ℓ + θh is computed too (an equivalent

@@ -1,7 +1,7 @@
 r"""Estimators from data: GSM (implicit loss) and maximum likelihood, single or batched.
 
 GSM minimizes the empirical implicit loss (1/n) Σ φ(X_i, θ) (+ the face terms B(θ) on a finite
-domain, DESIGN.md §1):
+domain, docs/design.md §1):
 
 - exponential families ℓ_θ = base + θᵀT: φ = ½θᵀA(x)θ + b(x)ᵀθ + c(x), so θ̂ = −Ā⁻¹b̄
   (a linear solve; a singular Ā names the unidentifiable direction);
@@ -144,7 +144,7 @@ class FitResult:
     starts: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
-        """Keys of `gsmtheory fit` (DESIGN.md §4)."""
+        """Keys of `gsmtheory fit` (docs/design.md §4)."""
         est = None if self.estimate is None else dict(zip(self.params, self.estimate, strict=True))
         se = None if self.standard_errors is None else dict(zip(self.params, self.standard_errors, strict=True))
         return plain({

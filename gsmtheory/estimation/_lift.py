@@ -1,7 +1,7 @@
 r"""The CTLD lift as a small named piece of an estimation problem: β ∼ r, x | β ∼ p^β, the β-faces.
 
 The CTLD loss is the GSM loss of the lifted model ℓ_θ(x, β) = log r(β) + log p^β_θ(x) under the
-identity diffusion on (x, β) ∈ R^d × [0, β_max] (DESIGN.md §1): an
+identity diffusion on (x, β) ∈ R^d × [0, β_max] (docs/design.md §1): an
 :class:`~gsmtheory.estimation.EstimationProblem` of the lifted diffusion and model. What the
 lift adds to it is held here, in :class:`CTLDLift`:
 

@@ -11,7 +11,7 @@ the estimators and the theory need, evaluated at points x (shape (N, d)) and a p
   b_tr = ∇_θ Tr(D∇²ℓ_θ) and b_div = ∇_θ (∇·D)ᵀ∇ℓ_θ, so ψ = a + b_tr + b_div.
 
 On a finite, reflecting end whose face term −p·nᵀD∇ℓ_θ does not vanish, the population loss
-keeps that term (DESIGN.md §1); it is deterministic in θ, so it enters the bread H (through its
+keeps that term (docs/design.md §1); it is deterministic in θ, so it enters the bread H (through its
 θ-Hessian) and not the meat. It needs p at the face, which :meth:`EstimationProblem.boundary`
 takes from the target ("oracle" face density; a data-only estimator would have to estimate it).
 

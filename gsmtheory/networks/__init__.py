@@ -1,4 +1,4 @@
-r"""GSM and CTLD losses for torch score and energy networks, from symbolic diffusions (DESIGN.md §3).
+r"""GSM and CTLD losses for torch score and energy networks, from symbolic diffusions (docs/design.md §3).
 
 - :class:`GSMNetworkLoss`: ½ sᵀDs + (div D)·s + Tr(D∇s) (+ finite-end faces) for any derived D;
 - :class:`CTLDNetworkLoss`: the lifted CTLD loss (Prop. 7 with its β-faces) of a noise-conditional

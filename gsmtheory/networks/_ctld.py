@@ -1,9 +1,9 @@
 r"""CTLD and denoising score matching losses for noise-conditional networks s_θ(x, β).
 
-CTLD (DESIGN.md §1; Qin & Risteski 2024, Definition 6 and Proposition 7) lifts the target to
+CTLD (docs/design.md §1; Qin & Risteski 2024, Definition 6 and Proposition 7) lifts the target to
 p(x, β) = r(β) p^β(x) / Z_r on R^d × [0, β_max], p^β = p * N(0, βλI), and uses the GSM loss
 with O = ∇_(x,β). For a network with x-score s = s_θ(x, β) (or −∇_x E_θ(x, β)) the β-score of
-its model is taken from the heat identity (PAPER.md Lemma 28, with the factor λ/2 of
+its model is taken from the heat identity (docs/paper.md Lemma 28, with the factor λ/2 of
 p^β = p * N(0, βλI)),
 
     u_θ(x, β) = ∂_β log p_θ^β = (λ/2)(div_x s + |s|²),

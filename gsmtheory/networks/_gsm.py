@@ -1,4 +1,4 @@
-r"""The GSM loss of a torch score or energy network under a derived diffusion (DESIGN.md §1).
+r"""The GSM loss of a torch score or energy network under a derived diffusion (docs/design.md §1).
 
 For a diffusion with matrix D(x) on Ω = ∏[a_i, b_i] and a network score s = s_θ(x) (or
 s = −∇E_θ), integration by parts of the explicit loss ½E_p[(∇ℓ − s)ᵀD(∇ℓ − s)] gives

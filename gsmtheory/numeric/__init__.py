@@ -1,6 +1,6 @@
 """Arrays in, result records out: quadrature, spectral gaps and bounds, samplers.
 
-Arrays and callables only (no SymPy, DESIGN.md §3): a symbolic spec meets these solvers in
+Arrays and callables only (no SymPy, docs/design.md §3): a symbolic spec meets these solvers in
 :mod:`gsmtheory.solve`, which compiles it and dispatches here.
 """
 

@@ -1,13 +1,13 @@
 r"""CTLD on arrays: the joint density, numerical convolution, the lifted spectral gap, the reflected SDE.
 
-Joint density on R × [0, β_max] (DESIGN.md §1, Qin & Risteski 2023 §CTLD):
+Joint density on R × [0, β_max] (docs/design.md §1, Qin & Risteski 2023 §CTLD):
 
     p(x, β) = r(β) p^β(x) / Z_r,   p^β = p * N(0, βλ),   Z_r = ∫_0^{β_max} r.
 
 - :func:`ctld_joint_logpdf`: log p(x, β) for a Gaussian mixture (closed form) or any 1D target
   given as a log-density callable (:func:`convolve_logpdf_1d`, numerical convolution);
 - :func:`ctld_poincare`: C_P of the identity diffusion on the joint with reflecting ends, by
-  the reversible finite-volume discretization of DESIGN.md §6 (rates sqrt(p_j/p_i)/h²), shift-
+  the reversible finite-volume discretization of docs/design.md §6 (rates sqrt(p_j/p_i)/h²), shift-
   invert Lanczos and Richardson extrapolation over three grids; the error estimate is the
   disagreement between two extrapolations;
 - :func:`simulate_ctld`: Euler–Maruyama for dX = ∇ℓ dt + √2 dB on (x, β), mirrored at β = 0
@@ -69,7 +69,7 @@ Array = NDArray[Any]
 class CTLDSchedule:
     r"""The β side of the lift on arrays: λ, β_max and log r(β) with its derivative, compiled.
 
-    p(x, β) = r(β) p^β(x) / Z_r on R^d × [0, β_max], p^β = p * N(0, βλI) (DESIGN.md §1).
+    p(x, β) = r(β) p^β(x) / Z_r on R^d × [0, β_max], p^β = p * N(0, βλI) (docs/design.md §1).
     :func:`gsmtheory.solve.ctld_schedule` compiles one from a symbolic
     :class:`gsmtheory.symbolic.CTLDParameters`; the array code here never sees SymPy.
 

@@ -1,6 +1,6 @@
 r"""C_P of CTLD for a Gaussian mixture in any dimension d, by angular sectors (issue #14).
 
-Setting (DESIGN.md §1): p = Σ_k w_k N(μ_k, Σ) on R^d, lifted to (x, β) ∈ R^d × [0, β_max] with
+Setting (docs/design.md §1): p = Σ_k w_k N(μ_k, Σ) on R^d, lifted to (x, β) ∈ R^d × [0, β_max] with
 density r(β) p^β(x), p^β = p * N(0, βλI), and the identity diffusion in (x, β). C_P is the
 smallest C with Var g ≤ C E[|∇_x g|² + (∂_β g)²].
 

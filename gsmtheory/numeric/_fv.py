@@ -1,6 +1,6 @@
 r"""Finite volumes on tensor grids, shared by the 1D, 2D, 3D and lifted solvers.
 
-One implementation of each piece of the reversible finite-volume scheme (DESIGN.md §6):
+One implementation of each piece of the reversible finite-volume scheme (docs/design.md §6):
 
 - grids: :mod:`gsmtheory.numeric._fv_grid` (maps, stretched faces, the cut-off probes);
 - the chain: :func:`tensor_chain` builds, on a tensor grid of cells with masses

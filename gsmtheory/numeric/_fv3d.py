@@ -1,6 +1,6 @@
 r"""C_P of a general 3D target by reversible finite volumes: any constant D, diagonal D(x).
 
-Setting (DESIGN.md §1, §6): p ∝ e^ℓ on a box B ⊂ R³ (±inf allowed, finite sides reflect),
+Setting (docs/design.md §1, §6): p ∝ e^ℓ on a box B ⊂ R³ (±inf allowed, finite sides reflect),
 E(g) = E_p[∇gᵀ D ∇g], C_P = sup Var_p(g)/E(g). This is the d = 3 answer for targets that are
 neither products nor reducible mixtures (issue #14 item 5).
 

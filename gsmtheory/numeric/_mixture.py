@@ -9,7 +9,7 @@ responsibilities r_k = softmax_k(a_k):
 - ∇ log p_s(x) = −Σ_k r_k v_k,  v_k = (Σ + sI)⁻¹ (x − μ_k),
 - ∇² log p_s(x) = −(Σ + sI)⁻¹ + Σ_k r_k v_k v_kᵀ − (Σ_k r_k v_k)(Σ_k r_k v_k)ᵀ,
 - ∂_s log p_s(x) = ½ Σ_k r_k (|v_k|² − Tr (Σ + sI)⁻¹)  (the heat equation,
-  ∂_s log p_s = ½(Δ log p_s + |∇ log p_s|²), DESIGN.md §1 with s = βλ).
+  ∂_s log p_s = ½(Δ log p_s + |∇ log p_s|²), docs/design.md §1 with s = βλ).
 
 ``mixture`` is either a :class:`gsmtheory.symbolic.GaussianMixture`-like record (attributes
 ``means``, ``weights``, ``covariance``) or a tuple ``(means, weights, covariance)`` of arrays.

@@ -1,7 +1,7 @@
 r"""Exact symmetry reduction of a shared-covariance Gaussian mixture under constant D (issue #14).
 
 Setting: p = Σ_k w_k N(μ_k, Σ) on R^d, a constant SPD diffusion matrix D, Dirichlet form
-E(g) = E_p[∇gᵀ D ∇g] (DESIGN.md §1).
+E(g) = E_p[∇gᵀ D ∇g] (docs/design.md §1).
 
 1. **Whitening by D.** Take any factor D = LLᵀ and W = L⁻¹ (diag(D)^{-1/2} for diagonal D,
    Cholesky otherwise). With z = Wx and g(x) = h(z), ∇_x g = Wᵀ∇_z h, so

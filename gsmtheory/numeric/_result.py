@@ -1,7 +1,7 @@
 r"""The Poincaré result record: C_P with its error, provenance, status, side and bounds.
 
 One record for every solver in this layer (1D, 2D, 3D, lifted, reduced, bounds), so that a
-value, its interval and what it certifies travel together (DESIGN.md §3: never a bare float).
+value, its interval and what it certifies travel together (docs/design.md §3: never a bare float).
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ class PoincareResult:
         return self.status in ("ok", "bound")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict with the keys of DESIGN.md §4 ``poincare`` (and provenance)."""
+        """JSON-able dict with the keys of docs/design.md §4 ``poincare`` (and provenance)."""
         return plain({
             "poincare_constant": self.poincare_constant,
             "spectral_gap": self.spectral_gap,

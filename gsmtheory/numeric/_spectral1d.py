@@ -1,6 +1,6 @@
 r"""One-dimensional Poincaré constants with relative precision, however large C_P is.
 
-Setting (DESIGN.md §1, §6): p ∝ e^ℓ on (lo, hi), D(x) > 0 inside, finite ends reflecting,
+Setting (docs/design.md §1, §6): p ∝ e^ℓ on (lo, hi), D(x) > 0 inside, finite ends reflecting,
 E(g) = ∫ D g'² p. The interval is truncated where p < e^{-tail}·max p (reported), mapped
 to u ∈ [0, 1] by x = X(u) (a square-root map at an end where D vanishes, so that Jacobi- and
 Laguerre-type ends become regular), and discretized by the reversible finite-volume chain

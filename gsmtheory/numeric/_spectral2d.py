@@ -1,6 +1,6 @@
 r"""Two-dimensional Poincaré constants: reversible finite volumes and shift-invert Lanczos.
 
-Setting (DESIGN.md §1, §6): p ∝ e^ℓ on a box (finite sides reflect), E(g) = E_p[∇gᵀ D ∇g]
+Setting (docs/design.md §1, §6): p ∝ e^ℓ on a box (finite sides reflect), E(g) = E_p[∇gᵀ D ∇g]
 with D(x) symmetric positive definite, possibly state-dependent and with off-diagonal
 entries. The box is truncated where p < e^{-tail}·max p (reported). On a uniform grid of
 cells (h_x, h_y), the Markov chain with cell masses π_i = p(x_i) h_x h_y and edge

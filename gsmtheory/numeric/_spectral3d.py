@@ -1,6 +1,6 @@
 r"""Three-dimensional Poincaré constants for D = I: reversible finite volumes on tensor grids.
 
-Setting (DESIGN.md §1, §6): p ∝ e^ℓ on a finite box B = ∏ [a_i, b_i] ⊂ R³ with reflecting
+Setting (docs/design.md §1, §6): p ∝ e^ℓ on a finite box B = ∏ [a_i, b_i] ⊂ R³ with reflecting
 faces and the identity diffusion, E(g) = E_p[|∇g|²] (D = I only; other D are not handled
 here). The main use is the CTLD lift of a 2D target, (x, y, β) ∈ R² × [0, β_max].
 
@@ -9,7 +9,7 @@ Grid: a tensor grid whose faces along axis k are uniform in u = asinh((t − c)/
 and a wide profile. Cells i have masses π_i = p(centre_i) V_i; neighbouring cells i, j along
 axis k share a face of area A and have centres δ apart; the conductance
 c_ij = sqrt(p_i p_j) A / δ makes the chain reversible with respect to π (rates c_ij/π_i; on a
-uniform grid sqrt(p_j/p_i)/h², the scheme of DESIGN.md §6) and its Dirichlet form
+uniform grid sqrt(p_j/p_i)/h², the scheme of docs/design.md §6) and its Dirichlet form
 Σ c_ij (f_j − f_i)² consistent with E. Cells with p < e^{-tail} max p are dropped (their faces
 reflect). C_P of the chain is the top eigenvalue of the pseudo-inverse of the symmetrized
 generator, found by one sparse LU of the generator grounded at the heaviest cell and Lanczos
@@ -277,7 +277,7 @@ def ctld_poincare_3d(mixture: MixtureLike, params: CTLDSchedule, *, resolution: 
     r"""C_P of CTLD for a 2D Gaussian mixture: Var g ≤ C_P E[g_x² + g_y² + g_β²] under r(β)p^β(x, y).
 
     The lifted chain lives on R² × [0, β_max] with identity diffusion and joint density
-    r(β) (p * N(0, βλI))(x, y) (DESIGN.md §1), solved by :func:`poincare_3d`. The box: β from
+    r(β) (p * N(0, βλI))(x, y) (docs/design.md §1), solved by :func:`poincare_3d`. The box: β from
     where the joint density can reach e^{-tail} of its maximum (:func:`_beta_range`) to β_max,
     x and y over the means ± sqrt(2·tail·v) with v the largest variance Σ_kk + λβ_max. Faces:
     x, y sinh-stretched at the scale of the narrowest profile sqrt(Σ_kk + λβ_lo) around the

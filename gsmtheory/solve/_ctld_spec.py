@@ -290,7 +290,7 @@ def _ctld_loss_nd(spec: Any, at: Sequence[Any], panels: int, overrides: dict[str
 def ctld_loss_spec(spec: Any, at: Sequence[Any], *, panels: int = 64, **overrides: Any) -> LiftedResult:
     r"""Explicit, implicit and β-face parts of the CTLD loss of a spec, at parameter points.
 
-    The loss is ``gsm_loss(ctld_lift, ctld_model)`` (O = ∇_(x,β), DESIGN.md §1):
+    The loss is ``gsm_loss(ctld_lift, ctld_model)`` (O = ∇_(x,β), docs/design.md §1):
     explicit(θ) = E[½|∇_(x,β)(ℓ − ℓ_θ)|²], implicit(θ) = E[½|∇ℓ_θ|² + Δℓ_θ] − Σ_f c_f E_{p^{β_f}}[flux_f],
     c_f = r(β_f)/Z_r, and implicit − explicit = −½E[|∇_(x,β)ℓ|²] at every point.
 

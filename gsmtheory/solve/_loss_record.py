@@ -49,7 +49,7 @@ class LossEvaluation:
         return tuple(i - b for i, b in zip(self.implicit, self.boundary, strict=True))
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON keys of `gsmtheory loss` (DESIGN.md §4)."""
+        """JSON keys of `gsmtheory loss` (docs/design.md §4)."""
         return {
             "at": [dict(p) for p in self.points],
             "explicit": list(self.explicit),

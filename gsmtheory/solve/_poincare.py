@@ -1,6 +1,6 @@
 r"""Poincaré constants of a symbolic diffusion: compile it once, dispatch to a registered solver.
 
-C_P is the smallest C with Var_p(g) ≤ C · E(g), E(g) = E_p[∇gᵀ D ∇g] (DESIGN.md §1); the
+C_P is the smallest C with Var_p(g) ≤ C · E(g), E(g) = E_p[∇gᵀ D ∇g] (docs/design.md §1); the
 spectral gap of the reversible generator is 1/C_P. :func:`poincare_constant` first settles the
 cases without a Poincaré inequality (D singular, e.g. underdamped Langevin, or D vanishing
 inside the domain: C_P = ∞, status ``"no_poincare"``), then builds the compiled view
@@ -45,7 +45,7 @@ def poincare_constant(diffusion: Diffusion, *, rtol: float | None = None, method
     Parameters
     ----------
     diffusion : Diffusion
-        ℓ, D, domain (Q is ignored: it does not change E, DESIGN.md §1).
+        ℓ, D, domain (Q is ignored: it does not change E, docs/design.md §1).
     rtol : float, optional
         Target relative error (defaults: 1e-8 in 1D, 1e-4 in 2D; 1e-6 / 1e-3 with quick).
     method : str

@@ -28,7 +28,7 @@ __all__ = ["PoincareProblem", "poincare_problem"]
 
 @dataclass(frozen=True, eq=False)  # identity: it caches compiled callables and holds arrays
 class PoincareProblem:
-    r"""C_P of E(g) = E_p[∇gᵀ D ∇g] for p ∝ e^ℓ on Ω = ∏ [a_i, b_i] (DESIGN.md §1), compiled.
+    r"""C_P of E(g) = E_p[∇gᵀ D ∇g] for p ∝ e^ℓ on Ω = ∏ [a_i, b_i] (docs/design.md §1), compiled.
 
     Attributes
     ----------

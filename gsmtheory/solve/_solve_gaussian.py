@@ -1,6 +1,6 @@
 r"""Solver ``gaussian``: one Gaussian N(μ, Σ), constant D, on R^d — the closed form.
 
-C_P = λ_max(D^{-1/2} Σ D^{-1/2}) (the Ornstein–Uhlenbeck spectrum; claim 1 of DESIGN.md §2),
+C_P = λ_max(D^{-1/2} Σ D^{-1/2}) (the Ornstein–Uhlenbeck spectrum; claim 1 of docs/design.md §2),
 by :func:`gsmtheory.numeric.gaussian_poincare_constant`.
 """
 

@@ -66,7 +66,7 @@ class SweepSummary:
             raise ValueError("written + skipped + failed exceeds total")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON keys of DESIGN.md §4 (total, written, skipped) plus failed, seconds, back end."""
+        """JSON keys of docs/design.md §4 (total, written, skipped) plus failed, seconds, back end."""
         return {"total": self.total, "written": self.written, "skipped": self.skipped,
                 "failed": self.failed, "seconds": self.seconds, "workers": self.workers,
                 "scheduler": self.scheduler, "device": self.device, "spec_hash": self.spec_hash,

@@ -26,7 +26,7 @@ __all__ = ["STANDARD_KEYS", "Report", "draw_report", "scalar_results"]
 
 _MAX_KEYS = 16
 _MAX_LIST = 4
-#: the values each task's standard plots show (prefixes of flattened keys, DESIGN.md §4 names);
+#: the values each task's standard plots show (prefixes of flattened keys, docs/design.md §4 names);
 #: a task whose results have none of them gets every scalar outside ``resolution``
 STANDARD_KEYS: dict[str, tuple[str, ...]] = {
     "poincare": ("poincare_constant", "spectral_gap", "error_estimate"),

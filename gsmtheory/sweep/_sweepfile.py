@@ -1,4 +1,4 @@
-"""Sweep files (DESIGN.md §4): a spec, a task and a grid over the spec's [constants].
+"""Sweep files (docs/design.md §4): a spec, a task and a grid over the spec's [constants].
 
 .. code-block:: toml
 

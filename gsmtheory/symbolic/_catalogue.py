@@ -1,6 +1,6 @@
 """The catalogue: named specs, one TOML file each in ``gsmtheory/symbolic/catalogue/``.
 
-An entry is data, parsed like any user spec (DESIGN.md §4); its file name is its name. A
+An entry is data, parsed like any user spec (docs/design.md §4); its file name is its name. A
 ``[known]`` table states the entry's closed forms (spectrum, C_P) so that tests and checks
 compare against the entry instead of re-typing it. Adding a diffusion to the catalogue is adding
 one file there.

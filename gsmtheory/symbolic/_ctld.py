@@ -1,6 +1,6 @@
 r"""Continuously tempered Langevin dynamics (CTLD): the lift of a target to (x, β).
 
-Joint density on R^d × [0, β_max] (Qin & Risteski 2023, §CTLD; DESIGN.md §1):
+Joint density on R^d × [0, β_max] (Qin & Risteski 2023, §CTLD; docs/design.md §1):
 
     p(x, β) ∝ r(β) · p^β(x),      p^β = p * N(0, βλI),
 
@@ -294,7 +294,7 @@ def ctld_heat_identity(mixture: GaussianMixture, params: CTLDParameters, *, chec
     r"""Residual of the heat equation for p^β; zero exactly when the identity holds.
 
     ``check="density"``: ∂_β p^β − (λ/2) Δ_x p^β (simplifies to 0 component by component);
-    ``check="log"``: ∂_β log p^β − (λ/2)(Δ_x log p^β + |∇_x log p^β|²) (DESIGN.md §1).
+    ``check="log"``: ∂_β log p^β − (λ/2)(Δ_x log p^β + |∇_x log p^β|²) (docs/design.md §1).
     """
     xs = tuple(sp.Symbol(f"x{i}", real=True) for i in range(mixture.dim))
     lam = sp.nsimplify(params.lambda_min, rational=True)

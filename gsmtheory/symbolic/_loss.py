@@ -1,4 +1,4 @@
-"""Generalized score matching losses derived from a diffusion (DESIGN.md §1).
+"""Generalized score matching losses derived from a diffusion (docs/design.md §1).
 
 explicit:  D_GSM(p, q) = ½ E_p[(∇ℓ − ∇ℓ_q)ᵀ D (∇ℓ − ∇ℓ_q)]
 implicit:  D_GSM = E_p[½ ∇ℓ_qᵀ D ∇ℓ_q + ∇·(D∇ℓ_q)] − ∮_{∂Ω} p · nᵀD∇ℓ_q dS + ½ E_p[∇ℓᵀ D ∇ℓ]

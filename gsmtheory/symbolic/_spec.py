@@ -1,4 +1,4 @@
-"""Specs: TOML data (DESIGN.md §4) or catalogue names → frozen records.
+"""Specs: TOML data (docs/design.md §4) or catalogue names → frozen records.
 
 Nothing in a spec is evaluated as Python: expressions go through
 :func:`~gsmtheory.symbolic._parse.parse_expression`. Parsed expressions must be real-valued on
@@ -37,7 +37,7 @@ class CTLDOptions:
     """The ``[ctld]`` table: lift the target by continuously tempered Langevin dynamics.
 
     lambda_min and diameter default (None) to λ_min of the mixture covariance and the diameter of
-    the means; beta_max defaults to 14·diam²/λ − 1 and log_r to −7·diam²/(λ(1+β)) (DESIGN.md §1).
+    the means; beta_max defaults to 14·diam²/λ − 1 and log_r to −7·diam²/(λ(1+β)) (docs/design.md §1).
     """
 
     lambda_min: float | None = None
@@ -133,7 +133,7 @@ def load_spec(source: str | Path, constants: Mapping[str, float] | None = None) 
 
 
 def parse_spec(text: str, *, name: str = "spec", constants: Mapping[str, float] | None = None) -> Spec:
-    """Parse TOML text (DESIGN.md §4) into a :class:`Spec`."""
+    """Parse TOML text (docs/design.md §4) into a :class:`Spec`."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

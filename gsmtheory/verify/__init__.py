@@ -1,8 +1,8 @@
-"""Verification: every claim of DESIGN.md §2 as an executable check, a registry, a report.
+"""Verification: every claim of docs/design.md §2 as an executable check, a registry, a report.
 
 How to add a check (the contract)
 ---------------------------------
-Write ``proofs_checks/check_NN_<slug>.py`` (``NN`` the claim number of DESIGN.md §2)::
+Write ``proofs_checks/check_NN_<slug>.py`` (``NN`` the claim number of docs/design.md §2)::
 
     from gsmtheory.verify import ClaimRecord, Source
 
@@ -22,7 +22,7 @@ Rules:
 - one function ``check(quick=True)`` per module; no printing; deterministic (fixed seeds);
   ``quick=True`` takes seconds, ``quick=False`` (``gsmtheory verify --full``) uses fine
   resolutions and larger Monte Carlo.
-- give the record its ``source``: :class:`Source` (paper, locator as in PAPER.md, the printed
+- give the record its ``source``: :class:`Source` (paper, locator as in docs/paper.md, the printed
   statement as a formula). Where the printed statement is false or loose, add an
   :class:`Erratum` (severity, printed, numbers, corrected, question): the report's errata
   section is built from these records alone.

@@ -1,4 +1,4 @@
-"""The claim record: what one executable check of DESIGN.md §2 returns.
+"""The claim record: what one executable check of docs/design.md §2 returns.
 
 A record holds the claim (statement, reference), how it is tested (kind, relation, tolerance
 and its reason), what came out (computed against theoretical, passed, seconds) and anything a
@@ -33,7 +33,7 @@ _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 #: how a printed statement can be wrong (see :class:`Erratum`)
 SEVERITIES: tuple[str, ...] = ("false", "loose", "ambiguous")
 
-#: the works a claim may cite, with their full references (PAPER.md names them this way)
+#: the works a claim may cite, with their full references (docs/paper.md names them this way)
 PAPERS: dict[str, str] = {
     "COLT 2024": "Qin & Risteski, Fit Like You Sample: Sample-Efficient Generalized Score Matching from "
                  "Fast Mixing Diffusions, COLT 2024, PMLR 247 (qin24a)",
@@ -62,9 +62,9 @@ class Source:
         One of :data:`PAPERS`: ``"COLT 2024"`` (Qin & Risteski, the numbering of the COLT PDF, not
         arXiv's), ``"KHR 2023"``, ``"textbook"`` or ``"beyond"`` (no printed statement).
     locator : str
-        Theorem/lemma/remark number and page, e.g. ``"Theorem 6, p. 6"`` (PAPER.md's locators).
+        Theorem/lemma/remark number and page, e.g. ``"Theorem 6, p. 6"`` (docs/paper.md's locators).
     printed : str
-        The statement as printed, as a formula in the package's notation (PAPER.md), including
+        The statement as printed, as a formula in the package's notation (docs/paper.md), including
         a printed constant the package finds wrong: the record's computed value answers it.
     """
 
@@ -78,7 +78,7 @@ class Source:
         for name in ("locator", "printed"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"source {name} must be a non-empty string (see PAPER.md)")
+                raise ValueError(f"source {name} must be a non-empty string (see docs/paper.md)")
 
     @property
     def citation(self) -> str:
@@ -153,7 +153,7 @@ def _errata(value: Any) -> tuple[Erratum, ...]:
 
 @dataclass(frozen=True)
 class ClaimRecord:
-    """One claim of DESIGN.md §2, checked.
+    """One claim of docs/design.md §2, checked.
 
     Attributes
     ----------
@@ -414,7 +414,7 @@ class ClaimRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict; keys id, statement, reference, relation, computed, theoretical, passed,
-        seconds (DESIGN.md §4), then kind, tolerance, tolerance_reason, details, findings."""
+        seconds (docs/design.md §4), then kind, tolerance, tolerance_reason, details, findings."""
         return {
             "id": self.id,
             "statement": self.statement,

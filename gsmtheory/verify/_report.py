@@ -38,13 +38,13 @@ def format_value(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-#: the claims of DESIGN.md §2 (the papers' statements); checks with other ids (C17 on) go beyond the paper
+#: the claims of docs/design.md §2 (the papers' statements); checks with other ids (C17 on) go beyond the paper
 DESIGN_CLAIMS: tuple[str, ...] = tuple(f"C{i:02d}" for i in range(1, 17))
 
 
 def _beyond(c: ClaimRecord) -> bool:
     """A check whose claim is not printed in the papers: its source says ``"beyond"`` (e.g. C17,
-    generator design); without a source, one whose id is not one of DESIGN.md §2."""
+    generator design); without a source, one whose id is not one of docs/design.md §2."""
     if c.source is not None:
         return c.source.paper == "beyond"
     return c.id not in DESIGN_CLAIMS
@@ -59,15 +59,15 @@ _SEVERITY = {"false": "false as printed", "loose": "loose as printed", "ambiguou
 
 
 def _absent(result: VerifyResult) -> str:
-    """Which DESIGN.md §2 claims the run lacks, and which of its checks go beyond the paper."""
+    """Which docs/design.md §2 claims the run lacks, and which of its checks go beyond the paper."""
     ids = {c.id for c in result.claims}
     missing = [i for i in DESIGN_CLAIMS if i not in ids]
     extra = [c.id for c in result.claims if _beyond(c)]
     parts = []
     if missing:
-        parts.append(f"Claims of DESIGN.md §2 not in this run: {', '.join(missing)}.")
+        parts.append(f"Claims of docs/design.md §2 not in this run: {', '.join(missing)}.")
     if extra:
-        parts.append(f"Beyond the paper (not a claim of DESIGN.md §2): {', '.join(extra)}.")
+        parts.append(f"Beyond the paper (not a claim of docs/design.md §2): {', '.join(extra)}.")
     return " ".join(parts)
 
 

@@ -1,4 +1,4 @@
-"""derive and loss on the command line: the JSON keys of DESIGN.md §4 and their meaning."""
+"""derive and loss on the command line: the JSON keys of docs/design.md §4 and their meaning."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from gsmtheory.verify import PAPERS, Source, discover
 
 CHECKS = discover("proofs_checks")
 
-#: the printed statements of COLT 2024 that issue 15 asks the claims to cite (PAPER.md's bold ones)
+#: the printed statements of COLT 2024 that issue 15 asks the claims to cite (docs/paper.md's bold ones)
 REQUIRED_LOCATORS = ("Theorem 6", "Proposition 2", "Proposition 7", "Theorem 12", "Theorem 14", "Lemma 15",
                      "Lemma 16", "Lemma 17", "Lemma 28", "Lemma 29", "Remark 8", "Remark 9")
 

@@ -155,7 +155,7 @@ def test_claims_beyond_the_paper_are_listed_not_missing(make_package: Callable[.
     md = (out / "report.md").read_text()
     missing = md.split("not in this run: ")[1].split(".")[0]
     assert "C17" not in missing and "C02" in missing and "C16" in missing
-    assert "Beyond the paper (not a claim of DESIGN.md §2): C17." in md
+    assert "Beyond the paper (not a claim of docs/design.md §2): C17." in md
     assert "### C17 (beyond the paper): pass" in md and "### C01: pass" in md
     assert "C17 (beyond the paper)" in (out / "index.html").read_text()
 
