@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gsmtheory import __version__
 from gsmtheory._errors import GSMError
 
 __all__ = ["MARKER", "Journal", "claim_directory", "publish", "staging"]
@@ -39,8 +40,6 @@ def _read_marker(directory: Path) -> dict[str, Any] | None:
 
 
 def _write_marker(directory: Path, kind: str, files: Iterable[str]) -> None:
-    from gsmtheory import __version__
-
     body = json.dumps({"writer": "gsmtheory", "version": __version__, "kind": kind,
                        "files": sorted(set(files))}, indent=1) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=".marker-", dir=directory)

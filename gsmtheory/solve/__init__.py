@@ -2,7 +2,7 @@
 
 It compiles a spec's pieces (ℓ, D, log r(β), the loss integrands) and dispatches to a solver of
 :mod:`gsmtheory.numeric`: :func:`poincare_constant` through the ordered solver registry
-(:class:`Solver`, one file per solver, one registration line in ``_registry.py``), the CTLD lift
+(:func:`poincare_methods`: every ``_solve_<name>.py`` file defines a :class:`gsmtheory.Method`), the CTLD lift
 of a spec (:func:`ctld_poincare_spec`, :func:`ctld_loss_spec`), and the GSM loss of a derived
 :class:`gsmtheory.symbolic.GSMLoss` (:func:`evaluate_gsm_loss`).
 """
@@ -12,9 +12,8 @@ from gsmtheory.solve._ctld_spec import LiftedResult, ctld_loss_spec, ctld_poinca
 from gsmtheory.solve._loss_eval import LOSS_METHODS, LossEvaluation, evaluate_gsm_loss
 from gsmtheory.solve._poincare import poincare_constant
 from gsmtheory.solve._problem import PoincareProblem, poincare_problem
-from gsmtheory.solve._registry import solver_names
+from gsmtheory.solve._registry import poincare_methods, solver_names
 from gsmtheory.solve._schedule import ctld_schedule
-from gsmtheory.solve._solver import Solver
 
 #: ``method=`` values of :func:`poincare_constant` ("auto" and the registered solvers)
 POINCARE_METHODS: tuple[str, ...] = ("auto", *solver_names())
@@ -26,12 +25,12 @@ __all__ = [
     "LossEvaluation",
     "PoincareProblem",
     "PoincareResult",
-    "Solver",
     "ctld_loss_spec",
     "ctld_poincare_spec",
     "ctld_schedule",
     "evaluate_gsm_loss",
     "poincare_constant",
+    "poincare_methods",
     "poincare_problem",
     "solver_names",
 ]

@@ -5,7 +5,8 @@ spectral gap of the reversible generator is 1/C_P. :func:`poincare_constant` fir
 cases without a Poincaré inequality (D singular, e.g. underdamped Langevin, or D vanishing
 inside the domain: C_P = ∞, status ``"no_poincare"``), then builds the compiled view
 (:func:`gsmtheory.solve.poincare_problem`) and hands it to the first applicable solver of
-:data:`gsmtheory.solve._registry.SOLVERS`, in this order:
+the Poincaré registry (:func:`gsmtheory.solve.poincare_methods`: one file per method), in
+this order:
 
 - ``gaussian``: one Gaussian, constant D, R^d: C_P = λ_max(D^{-1/2} Σ D^{-1/2}) (claim 1);
 - ``reduction``: a shared-covariance mixture under constant D, reduced along the span of the
@@ -24,7 +25,6 @@ from __future__ import annotations
 import math
 
 import gsmtheory.solve._registry as registry
-from gsmtheory._errors import SpecError
 from gsmtheory.numeric import PoincareResult
 from gsmtheory.solve._problem import poincare_problem
 from gsmtheory.symbolic import Diffusion
@@ -61,10 +61,9 @@ def poincare_constant(diffusion: Diffusion, *, rtol: float | None = None, method
         An unknown method (the message lists the registered ones), or a forced solver that does
         not apply (its reason).
     """
-    solvers = registry.SOLVERS
-    named = {s.name: s for s in solvers}
-    if method != "auto" and method not in named:
-        raise SpecError(f"unknown Poincaré method {method!r}", f"use 'auto' or one of {', '.join(named)}")
+    methods = registry.poincare_methods()
+    if method != "auto":
+        methods.get(method)  # an unknown name is refused before anything is compiled
     problem = poincare_problem(diffusion)
     if diffusion.is_degenerate:
         return _no_poincare("D is singular, so the Dirichlet form controls no variance in "
@@ -74,18 +73,4 @@ def poincare_constant(diffusion: Diffusion, *, rtol: float | None = None, method
         where = ", ".join(f"{diffusion.coords[i]} = {v:g}" for i, v in zeros)
         return _no_poincare(f"D vanishes at {where} inside the domain, so the diffusion cannot cross "
                             "there (a step function there has zero Dirichlet energy)")
-    if method != "auto":
-        solver = named[method]
-        reason = solver.why_not(problem)
-        if reason is not None:
-            raise SpecError(reason, "use method='auto'")
-        return solver.solve(problem, rtol, quick)
-    reasons = []
-    for solver in solvers:
-        if solver.auto:
-            reason = solver.why_not(problem)
-            if reason is None:
-                return solver.solve(problem, rtol, quick)
-            reasons.append(f"{solver.name}: {reason}")
-    raise SpecError(f"no registered Poincaré solver applies ({'; '.join(reasons)})",
-                    "register a solver for this case in gsmtheory/solve/_registry.py")
+    return methods.choose(problem, method).run(problem, rtol, quick)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import PoincareResult, poincare_1d
 from gsmtheory.solve._ends import at_the_end, ends_kwargs
 from gsmtheory.solve._problem import PoincareProblem
-from gsmtheory.solve._solver import Solver
 
-__all__ = ["SOLVERS"]
+__all__ = ["METHODS"]
 
 
 def _why_not(problem: PoincareProblem) -> str | None:
@@ -41,8 +41,11 @@ def _solver_with(method: str) -> Callable[[PoincareProblem, float | None, bool],
     return solve
 
 
-SOLVERS = (
-    Solver("1d", _why_not, _solver_with("auto"), "d = 1: finite volumes via the Green's kernel, ends analysed"),
-    Solver("green", _why_not, _solver_with("green"), "d = 1, forcing the Green's-kernel solve", auto=False),
-    Solver("fv", _why_not, _solver_with("fv"), "d = 1, forcing the plain finite-volume eigensolve", auto=False),
+METHODS = (
+    Method("1d", _why_not, _solver_with("auto"), "d = 1: finite volumes via the Green's kernel, ends analysed",
+           Theory(), priority=40),
+    Method("green", _why_not, _solver_with("green"), "d = 1, forcing the Green's-kernel solve",
+           Theory(), priority=41, auto=False),
+    Method("fv", _why_not, _solver_with("fv"), "d = 1, forcing the plain finite-volume eigensolve",
+           Theory(), priority=42, auto=False),
 )

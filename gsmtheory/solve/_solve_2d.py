@@ -10,12 +10,12 @@ from typing import Any
 
 import numpy as np
 
+from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import PoincareResult, poincare_2d
 from gsmtheory.solve._problem import PoincareProblem
-from gsmtheory.solve._solver import Solver
 
-__all__ = ["SOLVER"]
+__all__ = ["METHOD"]
 
 
 def _why_not(problem: PoincareProblem) -> str | None:
@@ -35,4 +35,5 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
     return poincare_2d(problem.log_density, dfun2, list(problem.domain), rtol=rt, points=problem.points())
 
 
-SOLVER = Solver("fv2d", _why_not, _solve, "d = 2: reversible finite volumes, Richardson, a Rayleigh–Ritz bound")
+METHOD = Method("fv2d", _why_not, _solve, "d = 2: reversible finite volumes, Richardson, a Rayleigh–Ritz bound",
+           Theory(), priority=50)

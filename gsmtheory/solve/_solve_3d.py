@@ -8,13 +8,13 @@ D(x) gets that lower bound only (``status="bound"``). Where a curvature certific
 
 from __future__ import annotations
 
+from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import PoincareResult, fv_poincare_3d, with_upper_bound
 from gsmtheory.solve._problem import PoincareProblem
-from gsmtheory.solve._solver import Solver
 from gsmtheory.solve._upper import certified_upper
 
-__all__ = ["SOLVER"]
+__all__ = ["METHOD"]
 
 
 def _why_not(problem: PoincareProblem) -> str | None:
@@ -32,5 +32,6 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
     return with_upper_bound(res, certified_upper(problem)[0])
 
 
-SOLVER = Solver("fv3d", _why_not, _solve,
-                "d = 3: finite volumes, the cut-off in the error, a Rayleigh–Ritz lower bound")
+METHOD = Method("fv3d", _why_not, _solve,
+                "d = 3: finite volumes, the cut-off in the error, a Rayleigh–Ritz lower bound",
+                Theory(), priority=60)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from gsmtheory._methods import Method, Theory
 from gsmtheory.numeric import PoincareResult, gaussian_poincare_constant
 from gsmtheory.solve._problem import PoincareProblem
-from gsmtheory.solve._solver import Solver
 
-__all__ = ["SOLVER"]
+__all__ = ["METHOD"]
 
 
 def _why_not(problem: PoincareProblem) -> str | None:
@@ -27,4 +27,5 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
     return gaussian_poincare_constant(np.array(problem.mixture.covariance, dtype=float), problem.constant_D)
 
 
-SOLVER = Solver("gaussian", _why_not, _solve, "one Gaussian, constant D, R^d: C_P = λ_max(D^-1/2 Σ D^-1/2)")
+METHOD = Method("gaussian", _why_not, _solve, "one Gaussian, constant D, R^d: C_P = λ_max(D^-1/2 Σ D^-1/2)",
+           Theory("exact", notes="the Ornstein–Uhlenbeck spectrum"), priority=10)

@@ -17,13 +17,13 @@ from typing import Any
 import numpy as np
 
 from gsmtheory._errors import ModelError
+from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import PoincareResult, rayleigh_ritz, two_sided
 from gsmtheory.solve._problem import PoincareProblem
-from gsmtheory.solve._solver import Solver
 from gsmtheory.solve._upper import certified_upper
 
-__all__ = ["SOLVER"]
+__all__ = ["METHOD"]
 
 
 def _why_not(problem: PoincareProblem) -> str | None:
@@ -62,4 +62,5 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
     # lower from Rayleigh–Ritz, upper from the symbolic curvature certificate (issue #14 item 5)
     return two_sided(rr, up, why_not=why)
 
-SOLVER = Solver("rayleigh_ritz", _why_not, _solve, "d >= 4 (d = 3 forced): Rayleigh–Ritz lower bound, polynomial basis")
+METHOD = Method("rayleigh_ritz", _why_not, _solve, "d >= 4 (d = 3 forced): Rayleigh–Ritz lower bound, polynomial basis",
+           Theory("bracket", notes="Rayleigh–Ritz below; a curvature certificate above where one is proved, else a lower bound only"), priority=70)

@@ -8,11 +8,11 @@ is the larger of the Gaussian part's and the reduced problem's, solved by the 1D
 
 from __future__ import annotations
 
+from gsmtheory._methods import Method, Theory
 from gsmtheory.numeric import PoincareResult, reduce_mixture, reduced_poincare
 from gsmtheory.solve._problem import PoincareProblem
-from gsmtheory.solve._solver import Solver
 
-__all__ = ["SOLVER"]
+__all__ = ["METHOD"]
 
 
 def _why_not(problem: PoincareProblem) -> str | None:
@@ -28,5 +28,6 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
     return reduced_poincare(problem.mixture, problem.constant_D, rtol=rtol, quick=quick)
 
 
-SOLVER = Solver("reduction", _why_not, _solve,
-                "shared-covariance mixture, constant D: reduce to the span of the means, then 1D/2D")
+METHOD = Method("reduction", _why_not, _solve,
+                "shared-covariance mixture, constant D: reduce to the span of the means, then 1D/2D",
+                Theory(), priority=20)

@@ -8,13 +8,13 @@ C_P = max_i C_P,i (:func:`gsmtheory.numeric.tensorization`, exact); each axis is
 
 from __future__ import annotations
 
+from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import PoincareResult, poincare_1d, tensorization
 from gsmtheory.solve._ends import at_the_end, ends_kwargs, inside
 from gsmtheory.solve._problem import PoincareProblem
-from gsmtheory.solve._solver import Solver
 
-__all__ = ["SOLVER"]
+__all__ = ["METHOD"]
 
 
 def _why_not(problem: PoincareProblem) -> str | None:
@@ -37,4 +37,5 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
     return tensorization(parts)
 
 
-SOLVER = Solver("tensorization", _why_not, _solve, "ℓ separable, D diagonal: C_P = max over 1D axes (exact)")
+METHOD = Method("tensorization", _why_not, _solve, "ℓ separable, D diagonal: C_P = max over 1D axes (exact)",
+           Theory(), priority=30)

@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 import gsmtheory.solve._registry as registry
-from gsmtheory import SpecError
+from gsmtheory import Method, SpecError, Theory
 from gsmtheory.numeric import CTLDSchedule, PoincareResult, ctld_beta_logpdf
 from gsmtheory.solve import (
     PoincareProblem,
-    Solver,
     ctld_schedule,
     poincare_constant,
     poincare_problem,
@@ -39,13 +38,15 @@ def _toy_solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poi
     return PoincareResult(c, 0.0, "toy-uniform", {}, "ok", "closed form (toy)", "exact")
 
 
-TOY = Solver("toy", _toy_why_not, _toy_solve, "uniform law on an interval: (b - a)^2 / (D pi^2)")
+TOY = Method("toy", _toy_why_not, _toy_solve, "uniform law on an interval: (b - a)^2 / (D pi^2)",
+             Theory("exact"), priority=0)
 
 
 @pytest.fixture
 def with_toy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Register TOY first, as one entry of SOLVERS in gsmtheory/solve/_registry.py would."""
-    monkeypatch.setattr(registry, "SOLVERS", (TOY, *registry.SOLVERS))
+    """Register TOY first, as a file gsmtheory/solve/_solve_toy.py defining it would."""
+    toy = registry.poincare_methods().with_method(TOY)
+    monkeypatch.setattr(registry, "poincare_methods", lambda: toy)
 
 
 def test_a_registered_solver_is_dispatched_and_forced(with_toy: None) -> None:
@@ -88,7 +89,7 @@ def test_auto_takes_the_closed_form_for_one_gaussian() -> None:
     spec = parse_spec('coords = ["x", "y"]\n[mixture]\nmeans = [[0, 0]]\nweights = [1]\n'
                       'covariance = [[2, 0.5], [0.5, 1]]\n')
     r = poincare_constant(spec.diffusion)
-    assert registry.SOLVERS[0].name == "gaussian"
+    assert registry.poincare_methods().methods[0].name == "gaussian"
     assert r.poincare_constant == pytest.approx(float(np.linalg.eigvalsh([[2, 0.5], [0.5, 1]])[-1]), rel=1e-12)
 
 
@@ -111,3 +112,43 @@ def test_array_ctld_code_takes_a_compiled_schedule_only() -> None:
     assert np.allclose(schedule.dlog_r(b), 7 * 16 / (1 + b) ** 2)
     with pytest.raises(SpecError, match="ctld_schedule"):
         ctld_beta_logpdf(params, b)  # type: ignore[arg-type]
+
+
+TOY_FILE = """
+import math
+from gsmtheory import Method, Theory
+from gsmtheory.numeric import PoincareResult
+
+def _applies(problem):
+    if problem.d == 1 and problem.log_density_expr == 0 and math.isfinite(sum(problem.domain[0])):
+        return None
+    return "the file toy knows only the uniform law on an interval"
+
+def _run(problem, rtol, quick):
+    (a, b), = problem.domain
+    return PoincareResult((b - a) ** 2 / math.pi ** 2, 0.0, "file-toy", {}, "ok", "toy", "exact")
+
+METHOD = Method("filetoy", _applies, _run, "uniform law", Theory("exact"), priority=0)
+"""
+
+
+def test_one_new_file_registers_a_method(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adding a Poincaré method is one file named ``_solve_<name>.py`` in the package, nothing else."""
+    from pathlib import Path
+
+    import gsmtheory.solve as solve_pkg
+
+    root = Path(str(tmp_path))
+    (root / "_solve_filetoy.py").write_text(TOY_FILE)
+    monkeypatch.setattr(solve_pkg, "__path__", [*solve_pkg.__path__, str(root)])
+    registry.poincare_methods.cache_clear()
+    try:
+        assert "filetoy" in solver_names()
+        r = poincare_constant(parse_spec(UNIFORM).diffusion)
+        assert r.method == "file-toy" and r.poincare_constant == pytest.approx(1 / math.pi ** 2)
+    finally:
+        monkeypatch.undo()
+        registry.poincare_methods.cache_clear()
+        import sys
+        sys.modules.pop("gsmtheory.solve._solve_filetoy", None)
+    assert "filetoy" not in solver_names()
