@@ -17,17 +17,19 @@ this order:
 - ``fv2d``: :func:`gsmtheory.numeric.poincare_2d`;
 - ``fv3d``: :func:`gsmtheory.numeric.fv_poincare_3d` (finite volumes, the cut-off in the error, a
   Rayleigh–Ritz lower bound; constant D or diagonal D(x));
-- ``rayleigh_ritz``: d ≥ 4, a Rayleigh–Ritz lower bound with a polynomial basis.
+- ``rayleigh_ritz``: d ≥ 4, a Rayleigh–Ritz lower bound with a polynomial basis;
+- on a problem that carries a CTLD lift, the lifted methods of ``_solve_ctld.py`` (``ctld1d``,
+  ``ctld_convolution``, ``ctld3d``, ``ctld_ridge``, ``ctld_sectors``).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import gsmtheory.solve._registry as registry
 from gsmtheory.numeric import PoincareResult
-from gsmtheory.solve._problem import poincare_problem
-from gsmtheory.symbolic import Diffusion
+from gsmtheory.solve._problem import Problem, build_problem
 
 __all__ = ["PoincareResult", "poincare_constant"]  # the record is re-exported from numeric
 
@@ -38,14 +40,15 @@ def _no_poincare(why: str) -> PoincareResult:
                           log_poincare_constant=math.inf, lower=math.inf, upper=math.inf)
 
 
-def poincare_constant(diffusion: Diffusion, *, rtol: float | None = None, method: str = "auto",
+def poincare_constant(problem: Any, *, rtol: float | None = None, method: str = "auto",
                       quick: bool = False) -> PoincareResult:
-    r"""C_P of a symbolic :class:`gsmtheory.symbolic.Diffusion` (module docstring for the solvers).
+    r"""C_P of a :class:`Problem` or a symbolic :class:`gsmtheory.symbolic.Diffusion` (module docstring).
 
     Parameters
     ----------
-    diffusion : Diffusion
-        ℓ, D, domain (Q is ignored: it does not change E, docs/design.md §1).
+    problem : Problem or Diffusion
+        ℓ, D, domain (Q is ignored: it does not change E, docs/design.md §1); a problem with a
+        lift is answered on the lift.
     rtol : float, optional
         Target relative error (defaults: 1e-8 in 1D, 1e-4 in 2D; 1e-6 / 1e-3 with quick).
     method : str
@@ -64,11 +67,13 @@ def poincare_constant(diffusion: Diffusion, *, rtol: float | None = None, method
     methods = registry.poincare_methods()
     if method != "auto":
         methods.get(method)  # an unknown name is refused before anything is compiled
-    problem = poincare_problem(diffusion)
-    if diffusion.is_degenerate:
+    if not isinstance(problem, Problem):
+        problem = build_problem(problem)
+    diffusion = problem.diffusion
+    if problem.lift is None and diffusion.is_degenerate:
         return _no_poincare("D is singular, so the Dirichlet form controls no variance in "
                             "some direction (e.g. underdamped Langevin)")
-    zeros = diffusion.interior_zeros
+    zeros = () if problem.lift is not None else diffusion.interior_zeros
     if zeros:
         where = ", ".join(f"{diffusion.coords[i]} = {v:g}" for i, v in zeros)
         return _no_poincare(f"D vanishes at {where} inside the domain, so the diffusion cannot cross "

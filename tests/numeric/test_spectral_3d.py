@@ -154,11 +154,11 @@ def test_bad_input_is_a_one_line_error() -> None:
 
 
 def test_ctld_poincare_spec_lifts_a_2d_mixture() -> None:
-    from gsmtheory.solve import ctld_poincare_spec
+    from gsmtheory.solve import build_problem, poincare_constant
     from gsmtheory.symbolic import load_spec
 
     spec = load_spec("mixture-2d", constants={"m": 0.5})
-    res = ctld_poincare_spec(spec, quick=True)
+    res = poincare_constant(build_problem(spec, lift=True), quick=True)
     mix = spec.diffusion.mixture
     assert mix is not None
     direct = ctld_poincare_3d(mix, ctld_schedule(ctld_parameters(mix)), resolution=0.8, rtol=1e-2)
