@@ -189,7 +189,7 @@ def _ctld_faces(quick: bool) -> list[dict[str, Any]]:
         shift = _argmin_quadratic(thetas, dropped) - a  # NaN (not reported) outside the tested range
         rows.append({
             "m": m, "d": 2 * m, "r": "default" if not overrides else "flat (log r = 0)",
-            "beta_max": float(problem.lift.beta_max), "thetas": thetas.tolist(),
+            "beta_max": float(getattr(problem.lift, "beta_max", "nan")), "thetas": thetas.tolist(),
             "deviation_with_faces": float(np.max(np.abs(kept - expected))) / scale,
             "spread_with_faces": float(np.ptp(kept)),
             "spread_without_faces": float(np.ptp(dropped - explicit)),

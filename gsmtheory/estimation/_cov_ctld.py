@@ -118,11 +118,19 @@ def _ctld_cov(problem: Problem, panels: int, nh: int) -> dict[str, Array]:
     cov_shared = second_shared - np.outer(mean_shared, mean_shared)
     cov_exact = second - np.outer(mean, mean)
     Hinv = np.linalg.inv(H)
-    # vanilla SM and MLE baselines (expectations under p alone; for d ≥ 2 by composite Gauss–Legendre
-    # in z per component, which resolves the sharp switches of the mixture scores at β = 0 that
-    # Gauss–Hermite converges to slowly)
-    if d >= 2:
-        xs0, w0 = mixture_lift_rule(lift.mixture, 0.0, nh, "legendre")
+    return {"gsm": Hinv @ cov_shared @ Hinv, "gsm_exact": Hinv @ cov_exact @ Hinv, "H": H, "mean": mean_shared,
+            **_baselines(problem, panels, nh)}
+
+
+def _baselines(problem: Problem, panels: int, nh: int) -> dict[str, Array]:
+    """Vanilla SM and both MLE baselines: expectations under p alone (for d ≥ 2 by composite
+    Gauss–Legendre in z per component, which resolves the sharp switches of the mixture scores at
+    β = 0 that Gauss–Hermite converges to slowly), and E_r[I_{p^β}] on the joint."""
+    lift, joint = _lift_of(problem), problem.joint
+    P, d = problem.n_params, lift.dim
+    th = [float(t) for t in problem.truth]
+    assert lift.mixture is not None  # by mixture_model_reason
+    xs0, w0 = lift.x_rule(0.0, nh) if d == 1 else mixture_lift_rule(lift.mixture, 0.0, nh, "legendre")
     v = problem.per_sample(xs0, th, parts=("psi", "hess", "score"))
     gv = v["psi"]
     hv = v["hess"].reshape(len(w0), P * P)
@@ -137,8 +145,7 @@ def _ctld_cov(problem: Problem, panels: int, nh: int) -> dict[str, Array]:
         return [np.einsum("...i,...j->...ij", s, s)]
 
     I1 = lift.joint_expect(lifted_score, panels=panels, nh=nh)[0]
-    return {"gsm": Hinv @ cov_shared @ Hinv, "gsm_exact": Hinv @ cov_exact @ Hinv, "vanilla": Hvi @ Cv @ Hvi,
-            "mle0": np.linalg.inv(I0), "mle1": np.linalg.inv(I1), "H": H, "mean": mean_shared}
+    return {"vanilla": Hvi @ Cv @ Hvi, "mle0": np.linalg.inv(I0), "mle1": np.linalg.inv(I1)}
 
 
 def _sym(a: Array) -> Array:

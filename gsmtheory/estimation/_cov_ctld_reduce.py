@@ -296,6 +296,7 @@ def _run(problem: Problem, options: Any) -> Any:
     red, m, sigma2 = _reduction(mix)
     u_means = _check_model(problem, red)
     model = problem.model
+    assert model.mixture is not None  # by mixture_model_reason
     one_spec = _along_u_spec(red, params, u_means, [str(w) for w in model.mixture.weights],
                              [str(t) for t in model.params], np.array([float(t) for t in model.truth]),
                              f"{problem.name} (along U)")

@@ -64,6 +64,6 @@ def _run(problem: Problem, x: Array, options: FitOptions) -> FitResult:
                       standard_errors)
 
 
-METHOD = Method("gsm", lambda problem: None, _run,
+METHOD: Method[Problem] = Method("gsm", lambda problem: None, _run,
                 "generalized score matching: the empirical implicit loss, closed form for exponential families",
                 Theory("estimate", notes="asymptotic covariance: the sandwich H^-1 Cov(psi) H^-1"), priority=10)

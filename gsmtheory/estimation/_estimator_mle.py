@@ -38,6 +38,6 @@ def _run(problem: Problem, x: Array, options: FitOptions) -> FitResult:
                       lambda theta, res, best: _inverse_hessian_se(theta, res, best, len(x)), suffix)
 
 
-METHOD = Method("mle", lambda problem: None, _run, "maximum likelihood (log Z by quadrature unless normalized)",
+METHOD: Method[Problem] = Method("mle", lambda problem: None, _run, "maximum likelihood (log Z by quadrature unless normalized)",
                 Theory("estimate", notes="asymptotic covariance: the inverse Fisher information"),
                 priority=20, auto=False)

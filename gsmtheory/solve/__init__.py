@@ -19,10 +19,9 @@ from gsmtheory.solve._loss_question import (
     loss_points,
 )
 from gsmtheory.solve._loss_torch import torch_mc_loss
-from gsmtheory.solve._poincare import poincare_constant
+from gsmtheory.solve._poincare import poincare_constant, poincare_methods, solver_names
 from gsmtheory.solve._problem import Problem, build_problem, sample_target
 from gsmtheory.solve._problem_target import target_expectation
-from gsmtheory.solve._registry import poincare_methods, solver_names
 
 __all__ = [
     "Lift",

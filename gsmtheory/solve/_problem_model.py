@@ -62,7 +62,6 @@ class ModelView:
     bound_reasons: tuple[str, ...]
     core_only: bool
     own_faces: bool
-    d: int
     target_logpdf: Callable[[Array], Array]
     memo: Callable[[str, Callable[[], Any]], Any]
 
@@ -133,7 +132,7 @@ class ModelView:
 
     def _make_kinks(self) -> tuple[float, ...]:
         """Kinks of the 1D integrands (quadrature breakpoints); () in d ≥ 2."""
-        if self.d != 1:
+        if self.diffusion.dim != 1:
             return ()
         x, D = self.diffusion.coords, self.diffusion.D
         return tuple(kinks_1d([self.loss.implicit, self.model.log_density, self.diffusion.log_density, D[0, 0]],
@@ -159,7 +158,7 @@ class ModelView:
         jdj (N,P,P), a, b_tr, b_div (N,P); ``parts`` picks some (a joint problem compiles
         psi, hess and score first and the theory terms on request)."""
         th = self.truth if theta is None else np.asarray(theta, dtype=float)
-        cols = coordinate_columns(points, self.d)
+        cols = coordinate_columns(points, self.diffusion.dim)
         n, P = cols[0].shape, self.n_params
         layout, fn = self._default_program
         want = layout if parts is None else tuple(parts)
@@ -194,7 +193,7 @@ class ModelView:
         live = [t for t in self.loss.boundary_terms if t.vanishes is not True] if self.own_faces else []
         if not live:
             return ()
-        if self.d != 1:
+        if self.diffusion.dim != 1:
             raise ModelError("the implicit loss has face terms on a finite end in d = 2",
                              "estimation with boundary terms is implemented in 1D only")
         logp, theta = self.target_logpdf, self.model.params
@@ -254,13 +253,13 @@ class ModelView:
 
     def implicit_torch(self, x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
         """φ(x, θ) for data x (R, n, d) and parameters θ (R, P) → (R, n)."""
-        cols = [x[..., i] for i in range(self.d)]
+        cols = [x[..., i] for i in range(self.diffusion.dim)]
         th = [theta[:, k:k + 1] for k in range(self.n_params)]
         return self._implicit_torch(*cols, *th)  # type: ignore[no-any-return]
 
     def model_logpdf_torch(self, x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
         """ℓ_θ(x) (stable log-sum-exp for mixtures; normalized iff ``model.normalized``) → (R, n)."""
-        cols = [x[..., i] for i in range(self.d)]
+        cols = [x[..., i] for i in range(self.diffusion.dim)]
         th = [theta[:, k:k + 1] for k in range(self.n_params)]
         import torch
 
@@ -289,7 +288,7 @@ class ModelView:
     def quadratic_coefficients(self, points: Array) -> tuple[Array, Array]:
         """For an exponential family, φ(x, θ) = ½θᵀA(x)θ + b(x)ᵀθ + c(x): per-sample A (N,P,P), b (N,P)."""
         fn = self._quadratic_or_raise()[0]
-        cols = coordinate_columns(points, self.d)
+        cols = coordinate_columns(points, self.diffusion.dim)
         n, P = cols[0].shape, self.n_params
         with np.errstate(all="ignore"):
             out = [np.broadcast_to(np.asarray(v, dtype=float), n) for v in fn(*cols)]
@@ -300,7 +299,7 @@ class ModelView:
         import torch
 
         fn = self._quadratic_or_raise()[1]
-        cols = [x[..., i] for i in range(self.d)]
+        cols = [x[..., i] for i in range(self.diffusion.dim)]
         shape, P = cols[0].shape, self.n_params
         out = [o.expand(shape) for o in fn(*cols)]
         return torch.stack(out[:P * P], dim=-1).reshape(*shape, P, P), torch.stack(out[P * P:], dim=-1)

@@ -8,7 +8,7 @@ True
 
 from gsmtheory.symbolic._catalogue import CATALOGUE, catalogue_names
 from gsmtheory.symbolic._convexity import CurvatureCertificate, curvature_certificate
-from gsmtheory.symbolic._ctld import (
+from gsmtheory.symbolic._ctld_lift import (
     BETA,
     CTLDParameters,
     check_liftable,
@@ -36,11 +36,11 @@ from gsmtheory.symbolic._estimating import (
     quadratic_terms,
     theta_derivatives,
 )
+from gsmtheory.symbolic._gaussian_mixture import GaussianMixture
 from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
-from gsmtheory.symbolic._mixture import GaussianMixture
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
-from gsmtheory.symbolic._spec import KnownValues, Spec, load_spec, parse_spec
+from gsmtheory.symbolic._spec_file import KnownValues, Spec, load_spec, parse_spec
 from gsmtheory.symbolic._validate import kinks_1d
 
 __all__ = [

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-import gsmtheory.solve._registry as registry
+import gsmtheory.solve._poincare as registry
 from gsmtheory import Method, SpecError, Theory
 from gsmtheory.numeric import CTLDSchedule, PoincareResult, ctld_beta_logpdf
 from gsmtheory.solve import (

@@ -27,7 +27,7 @@ import sympy as sp
 
 from gsmtheory._errors import ModelError, SpecError
 from gsmtheory.symbolic._diffusion import Diffusion
-from gsmtheory.symbolic._mixture import GaussianMixture
+from gsmtheory.symbolic._gaussian_mixture import GaussianMixture
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import parse_expression
 

@@ -19,9 +19,9 @@ import sympy as sp
 
 from gsmtheory._errors import SpecError
 from gsmtheory.symbolic._catalogue import CATALOGUE
-from gsmtheory.symbolic._ctld import CTLDParameters, ctld_parameters
+from gsmtheory.symbolic._ctld_lift import CTLDParameters, ctld_parameters
 from gsmtheory.symbolic._diffusion import Diffusion
-from gsmtheory.symbolic._mixture import GaussianMixture
+from gsmtheory.symbolic._gaussian_mixture import GaussianMixture
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
 from gsmtheory.symbolic._validate import check_normalizable, check_real
@@ -374,7 +374,8 @@ def _ctld(table: Any, names: Mapping[str, sp.Expr], diffusion: Diffusion,
                         "use lambda_min, diameter, beta_max, log_r")
     values = {k: _number(table[k], names, f"[ctld] {k}") for k in ("lambda_min", "diameter", "beta_max") if k in table}
     log_r = None if table.get("log_r") is None else str(table["log_r"])
-    return ctld_parameters(diffusion, constants=consts, log_r=log_r, **values)
+    return ctld_parameters(diffusion, constants=consts, log_r=log_r, lambda_min=values.get("lambda_min"),
+                           diameter=values.get("diameter"), beta_max=values.get("beta_max"))
 
 
 def _known(table: Any, names: Mapping[str, sp.Expr]) -> KnownValues:
