@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from gsmtheory._errors import SpecError
 
-__all__ = ["SIDES", "Method", "Registry", "Theory", "discover"]
+__all__ = ["SIDES", "Method", "Registry", "Theory", "discover", "question_attribute"]
 
 P = TypeVar("P")
 
@@ -166,18 +166,29 @@ class Registry(Generic[P]):
         return replace(self, methods=(*self.methods, method))
 
 
-def discover(package: str, prefix: str, question: str) -> Registry[Any]:
-    """Every ``METHOD`` / ``METHODS`` of the modules ``package.<prefix>*``, as a :class:`Registry`.
+def question_attribute(question: str) -> str:
+    """The name under which any module of the package may add methods of ``question`` (``LOSS_METHODS``)."""
+    return "".join(c for c in question.upper().replace("É", "E") if c.isalnum() or c == "_") + "_METHODS"
 
-    A module that defines neither is skipped; one that fails to import raises (a broken method
-    must not silently vanish from ``"auto"``).
+
+def discover(package: str, prefix: str, question: str) -> Registry[Any]:
+    """Every ``METHOD`` / ``METHODS`` of the modules ``package.<prefix>*``, and every
+    ``<QUESTION>_METHODS`` (:func:`question_attribute`, e.g. ``LOSS_METHODS``) of any module of the
+    package, as a :class:`Registry`.
+
+    The second form lets the one file of a lift hold its methods for several questions (the CTLD
+    Poincaré and loss methods in ``solve/_solve_ctld.py``). A module that defines none is skipped;
+    one that fails to import raises (a broken method must not silently vanish from ``"auto"``).
     """
     pkg = importlib.import_module(package)
     found: list[Method[Any]] = []
+    extra = question_attribute(question)
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        if not info.name.startswith(prefix):
+        if not info.name.startswith("_") or info.name.startswith("__"):
             continue
         module = importlib.import_module(f"{package}.{info.name}")
-        one = getattr(module, "METHOD", None)
-        found += [one] if one is not None else list(getattr(module, "METHODS", ()))
+        if info.name.startswith(prefix):
+            one = getattr(module, "METHOD", None)
+            found += [one] if one is not None else list(getattr(module, "METHODS", ()))
+        found += list(getattr(module, extra, ()))
     return Registry(question, tuple(found))
