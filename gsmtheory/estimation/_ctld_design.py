@@ -176,19 +176,19 @@ def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family
     """
     _check_inputs(mixture, objective, family, max_evaluations)
     base = ctld_parameters(mixture)
-    lam, diam = base.lambda_min, base.diameter
+    lambda_min, diam = base.lambda_min, base.diameter
     if diam <= 0:
         raise SpecError("the target has a single mode (diam = 0): nothing to design", "give separated means")
     spec: Spec = _model_spec(mixture, parameter) if objective == "variance" else None  # type: ignore[assignment]
 
     def unpack(z: Sequence[float] | np.ndarray) -> dict[str, float]:
-        bmax = float(math.exp(max(float(z[-1]), math.log(BETA_MAX_FLOOR))))
+        beta_max = float(math.exp(max(float(z[-1]), math.log(BETA_MAX_FLOOR))))
         if family == "flat":
-            return {"beta_max": bmax}
-        return {"c": abs(float(z[0])), "kappa": float(z[1]), "beta_max": bmax}
+            return {"beta_max": beta_max}
+        return {"c": abs(float(z[0])), "kappa": float(z[1]), "beta_max": beta_max}
 
     def params_of(v: dict[str, float]) -> CTLDParameters:
-        return ctld_parameters(mixture, beta_max=v["beta_max"], log_r=design_log_r(family, v, lam, diam))
+        return ctld_parameters(mixture, beta_max=v["beta_max"], log_r=design_log_r(family, v, lambda_min, diam))
 
     def evaluate(v: dict[str, float], hi: bool) -> tuple[float, float]:
         p = params_of(v)
@@ -212,9 +212,9 @@ def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family
         history.append((tuple(v.values()), val))
         return out
 
-    bmax0 = 14.0 * diam ** 2 / lam - 1.0
-    default = {"c": 7.0, "kappa": 0.0, "beta_max": bmax0}
-    z0, simplex = _simplex(family, bmax0)
+    beta_max0 = 14.0 * diam ** 2 / lambda_min - 1.0
+    default = {"c": 7.0, "kappa": 0.0, "beta_max": beta_max0}
+    z0, simplex = _simplex(family, beta_max0)
     res = minimize(f, z0, method="Nelder-Mead",
                    options={"initial_simplex": simplex, "maxfev": max_evaluations, "xatol": xatol, "fatol": 1e-3})
     best_z = res.x if res.fun <= f(z0) else z0
@@ -249,12 +249,12 @@ def _check_inputs(mixture: GaussianMixture, objective: str, family: str, max_eva
         raise SpecError("max_evaluations must be >= 1", "give a positive budget")
 
 
-def _simplex(family: str, bmax0: float) -> tuple[np.ndarray, np.ndarray]:
+def _simplex(family: str, beta_max0: float) -> tuple[np.ndarray, np.ndarray]:
     """The start (c, kappa, log beta_max) = (7, 0, log of the default) and Nelder–Mead's first simplex."""
     if family == "flat":
-        z0 = np.array([math.log(bmax0)])
+        z0 = np.array([math.log(beta_max0)])
         return z0, np.array([z0, z0 - 1.0])
-    z0 = np.array([7.0, 0.0, math.log(bmax0)])
+    z0 = np.array([7.0, 0.0, math.log(beta_max0)])
     return z0, z0[None, :] + np.array([[0.0, 0, 0], [-3.5, 0, 0], [0, 1.0, 0], [0, 0, -1.0]])
 
 

@@ -15,7 +15,10 @@ from gsmtheory.estimation._fit_objectives import gsm_objective, mle_objective
 from gsmtheory.estimation._newton import newton_minimize
 from gsmtheory.solve import Problem
 
-__all__ = ["BatchFit", "fit_batch"]
+__all__ = ["BATCH_ESTIMATORS", "BatchFit", "fit_batch"]
+
+#: the estimators a batched fit runs (the iterative ones of the estimator registry that take R data sets)
+BATCH_ESTIMATORS: tuple[str, ...] = ("gsm", "mle")
 
 Array = NDArray[np.float64]
 
@@ -87,8 +90,8 @@ def fit_batch(problem: Problem, data: Array | torch.Tensor, loss: str = "gsm", *
     Exponential families (quadratic GSM loss) are solved in closed form; rows whose solution
     leaves the parameter range are refitted by projected Newton.
     """
-    if loss not in ("gsm", "mle"):
-        raise SpecError(f"unknown loss {loss!r} for batched fits", "use gsm or mle")
+    if loss not in BATCH_ESTIMATORS:
+        raise SpecError(f"unknown loss {loss!r} for batched fits", f"use one of {', '.join(BATCH_ESTIMATORS)}")
     x_all = torch.as_tensor(np.asarray(data, dtype=np.float64)) if not isinstance(data, torch.Tensor) else data
     if x_all.ndim == 2:
         x_all = x_all[..., None]

@@ -29,7 +29,7 @@ import torch
 from numpy.typing import NDArray
 
 from gsmtheory._errors import NumericalError
-from gsmtheory.estimation._fit_batch import fit_batch
+from gsmtheory.estimation._fit_batch import BATCH_ESTIMATORS, fit_batch
 from gsmtheory.estimation._records import plain
 from gsmtheory.solve import Problem, build_problem
 from gsmtheory.symbolic import Diffusion, Model, Spec
@@ -127,8 +127,8 @@ def monte_carlo(spec: Spec | Diffusion | Problem, ns: Sequence[int], replication
     problem = spec if isinstance(spec, Problem) else build_problem(spec, model)
     if replications < 2:
         raise NumericalError(f"replications = {replications}", "use at least 2 (200 or more for bands)")
-    if estimator not in ("gsm", "mle"):
-        raise NumericalError(f"unknown estimator {estimator!r}", "use gsm or mle")
+    if estimator not in BATCH_ESTIMATORS:
+        raise NumericalError(f"unknown estimator {estimator!r}", f"use one of {', '.join(BATCH_ESTIMATORS)}")
     for n in ns:
         if int(n) < 1:
             raise NumericalError(f"sample size {n}", "use n >= 1")

@@ -26,7 +26,7 @@ from gsmtheory._device import resolve_device
 from gsmtheory._errors import GSMError
 from gsmtheory._json import plain
 
-__all__ = ["TASKS", "Job", "Outcome", "check_task", "execute", "jsonable"]
+__all__ = ["TASKS", "Job", "Outcome", "check_task", "execute", "jsonable", "registry_names"]
 
 
 @dataclass(frozen=True)
@@ -187,13 +187,13 @@ def _check_name(task: str, options: Mapping[str, Any], source: str) -> None:
     key = {"poincare": "method", "loss": "method", "efficiency": "method", "fit": "loss"}.get(task)
     if key is None or key not in options or options[key] == "auto":
         return
-    names = _registry_names(task)
+    names = registry_names(task)
     if options[key] not in names:
         raise GSMError(f"sweep {source}: task_options.{key} must be one of {', '.join(names)}",
                        f'write {key} = "{names[0]}" (the registered {task} methods)')
 
 
-def _registry_names(task: str) -> tuple[str, ...]:
+def registry_names(task: str) -> tuple[str, ...]:
     """The registered method names of a task's question (``auto`` first where it exists)."""
     if task in ("poincare", "loss"):
         from gsmtheory.solve import loss_methods, poincare_methods

@@ -144,19 +144,19 @@ def ctld_parameters(target: Diffusion | GaussianMixture, base: CTLDParameters | 
             raise SpecError(f"CTLD of a target that is not a Gaussian mixture needs {what}",
                             f"give [ctld] {name} explicitly" + (" (and diameter)" if name == "lambda_min" else
                                                                 " (the spread of the modes)"))
-    lam = float(given["lambda_min"]) if "lambda_min" in given else float(mix.covariance_eigenvalues[0])  # type: ignore[union-attr]
+    lambda_min = float(given["lambda_min"]) if "lambda_min" in given else float(mix.covariance_eigenvalues[0])  # type: ignore[union-attr]
     diam = float(given["diameter"]) if "diameter" in given else float(mix.diameter)  # type: ignore[union-attr]
-    usable = math.isfinite(lam) and lam > 0  # else CTLDParameters refuses λ before any default is used
-    bmax = float(given["beta_max"]) if "beta_max" in given else (14.0 * diam ** 2 / lam - 1.0 if usable else math.nan)
+    usable = math.isfinite(lambda_min) and lambda_min > 0  # else CTLDParameters refuses λ before any default is used
+    beta_max = float(given["beta_max"]) if "beta_max" in given else (14.0 * diam ** 2 / lambda_min - 1.0 if usable else math.nan)
     if "log_r" not in given:
-        expr = default_log_r(lam, diam) if usable else sp.S.Zero
+        expr = default_log_r(lambda_min, diam) if usable else sp.S.Zero
     elif isinstance(given["log_r"], str):
         names: dict[str, sp.Expr] = {k: sp.Rational(repr(float(v))) for k, v in (constants or {}).items()}
         names["beta"] = BETA
         expr = parse_expression(given["log_r"], names, what="[ctld] log_r")
     else:
         expr = sp.sympify(given["log_r"])
-    return CTLDParameters(lam, diam, bmax, expr, tuple(defaults))
+    return CTLDParameters(lambda_min, diam, beta_max, expr, tuple(defaults))
 
 
 def ctld_log_density_expr(mixture: GaussianMixture, coords: tuple[sp.Symbol, ...], params: CTLDParameters,
@@ -166,7 +166,7 @@ def ctld_log_density_expr(mixture: GaussianMixture, coords: tuple[sp.Symbol, ...
     The normalizer |Σ+βλI|^{-1/2} depends on β and is kept ((2π)^{-d/2} is dropped).
     """
     d = mixture.dim
-    lam = sp.nsimplify(params.lambda_min, rational=True)
+    lambda_min = sp.nsimplify(params.lambda_min, rational=True)
     c = mixture.covariance
     rational = functools.lru_cache(maxsize=None)(lambda v: sp.nsimplify(v, rational=True))
     cov = [[rational(float(c[i][j])) if i == j or c[i][j] != 0 else sp.S.Zero for j in range(d)]
@@ -174,15 +174,15 @@ def ctld_log_density_expr(mixture: GaussianMixture, coords: tuple[sp.Symbol, ...
     expr = MixtureExpressions(
         tuple(tuple(rational(float(v)) for v in mu) for mu in mixture.means),
         tuple(rational(float(w)) for w in mixture.weights),
-        tuple(tuple(cov[i][j] + (lam * beta if i == j else 0) for j in range(d)) for i in range(d)),
+        tuple(tuple(cov[i][j] + (lambda_min * beta if i == j else 0) for j in range(d)) for i in range(d)),
     ).log_density(coords)
     return params.log_r.subs(BETA, beta) + expr
 
 
-def _formula_convolution(ell: sp.Expr, x: sp.Symbol, lam: float, beta: sp.Symbol) -> sp.Expr:
+def _formula_convolution(ell: sp.Expr, x: sp.Symbol, lambda_min: float, beta: sp.Symbol) -> sp.Expr:
     """log ∫ e^{ℓ(y)} N(x − y; 0, βλ) dy, left unevaluated (computed by the numeric layer)."""
     y = sp.Dummy("y", real=True)
-    s = sp.nsimplify(lam, rational=True) * beta
+    s = sp.nsimplify(lambda_min, rational=True) * beta
     kernel = sp.exp(-(x - y) ** 2 / (2 * s)) / sp.sqrt(2 * sp.pi * s)
     return sp.log(sp.Integral(sp.exp(ell.subs(x, y)) * kernel, (y, -sp.oo, sp.oo)))
 
@@ -277,9 +277,9 @@ def ctld_model(model: Model, params: CTLDParameters) -> Model:
                          "give the model as a [model.mixture] table")
     mix = model.mixture
     d = len(model.coords)
-    lam = sp.nsimplify(params.lambda_min, rational=True)
+    lambda_min = sp.nsimplify(params.lambda_min, rational=True)
     lifted = MixtureExpressions(mix.means, mix.weights,
-                                tuple(tuple(mix.covariance[i][j] + (lam * BETA if i == j else 0)
+                                tuple(tuple(mix.covariance[i][j] + (lambda_min * BETA if i == j else 0)
                                             for j in range(d)) for i in range(d)))
     ell = params.log_r + lifted.log_density(model.coords)
     return Model((*model.coords, BETA), model.params, ell, model.truth, "formula", None, None, None,
@@ -301,14 +301,14 @@ def ctld_heat_identity(mixture: GaussianMixture, params: CTLDParameters, *, chec
     ``check="log"``: ∂_β log p^β − (λ/2)(Δ_x log p^β + |∇_x log p^β|²) (docs/design.md §1).
     """
     xs = tuple(sp.Symbol(f"x{i}", real=True) for i in range(mixture.dim))
-    lam = sp.nsimplify(params.lambda_min, rational=True)
+    lambda_min = sp.nsimplify(params.lambda_min, rational=True)
     ell = ctld_log_density_expr(mixture, xs, params) - params.log_r
     if check == "density":
         p = sp.exp(ell)
         p = sp.expand(sp.powsimp(p))
-        return sp.diff(p, BETA) - lam / 2 * sum(sp.diff(p, c, 2) for c in xs)
+        return sp.diff(p, BETA) - lambda_min / 2 * sum(sp.diff(p, c, 2) for c in xs)
     if check == "log":
-        return sp.diff(ell, BETA) - lam / 2 * sum(sp.diff(ell, c, 2) + sp.diff(ell, c) ** 2 for c in xs)
+        return sp.diff(ell, BETA) - lambda_min / 2 * sum(sp.diff(ell, c, 2) + sp.diff(ell, c) ** 2 for c in xs)
     raise SpecError(f"unknown check {check!r}", "use 'density' or 'log'")
 
 
