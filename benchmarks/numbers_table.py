@@ -277,7 +277,7 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any
 def _headline(result: Any) -> Any:
     if not isinstance(result, dict):
         return None
-    for key in ("poincare_constant", "ratio", "implicit", "estimate", "computed"):
+    for key in ("ratio", "poincare_constant", "implicit", "estimate", "computed"):
         if key in result:
             return result[key]
     return None
