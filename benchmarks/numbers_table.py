@@ -7,11 +7,16 @@ the ridge coordinate at d = 70 and the Monte Carlo fallback), and ``gsmtheory ve
 --json`` (each claim's computed values), all in one process through :func:`gsmtheory.cli.main`,
 and writes each command's exit status, its JSON (or its one-line error) and its wall time.
 
-``python -m benchmarks.numbers_table compare BEFORE.json AFTER.json`` compares two tables entry
+``python -m benchmarks.numbers_table compare BEFORE.json AFTER.json [OUT.json]`` compares two tables entry
 by entry: for every number, the change relative to the largest number of its entry, against the
 entry's own stated relative error (``error_estimate``, the loss and covariance errors, or, for a
 verify claim, 1e-9 — a claim states no error, so it must reproduce). It prints one row per entry
 and exits 1 when an entry changed by more than its own error (or changed exit status or keys).
+
+``results/numbers_before.json`` is the table of the code before issue #22 (commit 9c2348d),
+``results/numbers_after.json`` after it, ``results/numbers_compare.json`` their comparison
+(90/90 entries agree: all bit for bit but the ridge-coordinate C_P at d = 70, 8.5e-12 relative
+against its own 1.4e-5).
 """
 
 from __future__ import annotations
