@@ -4,7 +4,7 @@ Run: ``python -m benchmarks.bench_ctld_2d`` (about 1–2 minutes on 2 cores). Ta
 Gaussians at (±m, 0) (catalogue ``mixture-2d``), separation d = 2m ∈ {1, 2, 4, 6, 8, 10}
 (``--extended`` adds d = 12). For each d:
 - Langevin: ``poincare_constant`` of the 2D diffusion (finite volumes in 2D);
-- CTLD: ``ctld_poincare_3d`` at resolution 1.0 (as ``ctld_poincare_spec`` runs it), the 3D
+- CTLD: ``ctld_poincare_3d`` at resolution 1.0 (as the Poincaré method ``ctld3d`` runs it), the 3D
   lifted chain on (x, y, β) with the reported default constants λ = 1, diam = d,
   β_max = 14 d² − 1, log r = −7 d²/(1 + β), by ``poincare_3d`` (per-axis extrapolation);
 - the 1D CTLD lift of the x-marginal target (``ctld_poincare``), whose C_P the 2D lift must
@@ -46,7 +46,7 @@ SEPARATIONS = (1.0, 2.0, 4.0, 6.0, 8.0, 10.0)
 EXTENDED = (12.0,)
 REFERENCE_SEPARATIONS = (1.0, 2.0, 10.0)
 ISOTROPIC_CHECK = (1.0,)  # the reference is also extrapolated from isotropic grids here
-RESOLUTION = 1.0  # as ctld_poincare_spec
+RESOLUTION = 1.0  # as the Poincaré method ctld3d
 
 
 def _mixture(m: float) -> GaussianMixture:

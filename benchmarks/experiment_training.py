@@ -265,10 +265,10 @@ def theory(n_data: int, variants: dict[str, CTLDParameters] | None = None) -> di
 
     C_P of Langevin and of the preconditioned D; the sandwich Γ_GSM against Γ_MLE for w under
     both; for each CTLD law, Γ_CTLD against both MLE baselines and C_P of the lift
-    (:func:`gsmtheory.estimation.ctld_efficiency_spec`). √(Γ/n) is the predicted standard
+    (:func:`gsmtheory.estimation.efficiency` of the lifted problem). √(Γ/n) is the predicted standard
     deviation of the fitted weight from n samples.
     """
-    from gsmtheory.estimation import ctld_efficiency_spec, efficiency
+    from gsmtheory.estimation import build_problem, efficiency
     from gsmtheory.solve import poincare_constant
 
     out: dict[str, Any] = {}
@@ -291,8 +291,8 @@ def theory(n_data: int, variants: dict[str, CTLDParameters] | None = None) -> di
         if name == "flat":
             continue
         try:
-            eff = ctld_efficiency_spec(parse_spec(TARGET_TOML + model + "[ctld]\n"), beta_max=params.beta_max,
-                                       log_r=params.log_r)
+            eff = efficiency(build_problem(parse_spec(TARGET_TOML + model + "[ctld]\n"), lift=True,
+                                           beta_max=params.beta_max, log_r=params.log_r), samples=1_600_000)
             g = float(np.asarray(eff.gsm_covariance)[0, 0])
             out[f"ctld_{name}"] = {"gamma_ctld": g, "gamma_mle": float(np.asarray(eff.mle_original)[0, 0]),
                                    "gamma_mle_lifted": float(np.asarray(eff.mle_lifted)[0, 0]),

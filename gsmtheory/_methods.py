@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from gsmtheory._errors import SpecError
 
-__all__ = ["SIDES", "Method", "Registry", "Theory", "discover"]
+__all__ = ["SIDES", "Method", "Registry", "Theory", "discover", "question_attribute"]
 
 P = TypeVar("P")
 
@@ -79,6 +79,10 @@ class Method(Generic[P]):
         order.
     auto : bool
         Whether ``"auto"`` may choose it (False: only when forced by name).
+    lifted : bool or None
+        Which problems it answers for: False (the default) those without a lift, True those that
+        carry one (a CTLD lift, :class:`gsmtheory.solve.Lift`), None both. The registry checks
+        it before ``applies``, so a method's ``applies`` never has to.
     """
 
     name: str
@@ -88,10 +92,20 @@ class Method(Generic[P]):
     theory: Theory = field(default_factory=Theory)
     priority: float = 100.0
     auto: bool = True
+    lifted: bool | None = False
 
     def __post_init__(self) -> None:
-        if not self.name or self.name == "auto" or not self.name.replace("_", "").isalnum():
+        if not self.name or self.name == "auto" or not self.name.replace("_", "").replace("-", "").isalnum():
             raise ValueError(f"method name {self.name!r} must be a word other than 'auto'")
+
+    def why_not(self, problem: Any) -> str | None:
+        """None when the method answers for ``problem``: the lift matches, then ``applies``."""
+        has_lift = getattr(problem, "lift", None) is not None
+        if self.lifted is not None and has_lift != self.lifted:
+            return (f"{self.name} answers for lifted problems only (a [ctld] table, or lift=True)" if self.lifted
+                    else f"{self.name} answers for the un-lifted target, and this problem carries a CTLD lift "
+                         "(--no-lift, lift=False)")
+        return self.applies(problem)
 
 
 @dataclass(frozen=True)
@@ -128,37 +142,53 @@ class Registry(Generic[P]):
         first that applies among those ``"auto"`` may take (all reasons raised if none does)."""
         if method != "auto":
             chosen = self.get(method)
-            reason = chosen.applies(problem)
+            reason = chosen.why_not(problem)
             if reason is not None:
                 raise SpecError(reason, f"use method 'auto' or another {self.question} method")
             return chosen
         reasons = []
+        has_lift = getattr(problem, "lift", None) is not None
         for m in self.methods:
-            if m.auto:
-                reason = m.applies(problem)
+            if m.auto and (m.lifted is None or m.lifted == has_lift):
+                reason = m.why_not(problem)
                 if reason is None:
                     return m
                 reasons.append(f"{m.name}: {reason}")
         raise SpecError(f"no registered {self.question} method applies ({'; '.join(reasons)})",
                         f"add a {self.question} method (one file) for this case")
 
+    def names_for(self, lifted: bool) -> tuple[str, ...]:
+        """The names of the methods that answer for problems with (``lifted``) or without a lift."""
+        return tuple(m.name for m in self.methods if m.lifted is None or m.lifted == lifted)
+
     def with_method(self, method: Method[P]) -> Registry[P]:
         """A registry with ``method`` added (tests register toys this way)."""
         return replace(self, methods=(*self.methods, method))
 
 
-def discover(package: str, prefix: str, question: str) -> Registry[Any]:
-    """Every ``METHOD`` / ``METHODS`` of the modules ``package.<prefix>*``, as a :class:`Registry`.
+def question_attribute(question: str) -> str:
+    """The name under which any module of the package may add methods of ``question`` (``LOSS_METHODS``)."""
+    return "".join(c for c in question.upper().replace("É", "E") if c.isalnum() or c == "_") + "_METHODS"
 
-    A module that defines neither is skipped; one that fails to import raises (a broken method
-    must not silently vanish from ``"auto"``).
+
+def discover(package: str, prefix: str, question: str) -> Registry[Any]:
+    """Every ``METHOD`` / ``METHODS`` of the modules ``package.<prefix>*``, and every
+    ``<QUESTION>_METHODS`` (:func:`question_attribute`, e.g. ``LOSS_METHODS``) of any module of the
+    package, as a :class:`Registry`.
+
+    The second form lets the one file of a lift hold its methods for several questions (the CTLD
+    Poincaré and loss methods in ``solve/_solve_ctld.py``). A module that defines none is skipped;
+    one that fails to import raises (a broken method must not silently vanish from ``"auto"``).
     """
     pkg = importlib.import_module(package)
     found: list[Method[Any]] = []
+    extra = question_attribute(question)
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        if not info.name.startswith(prefix):
+        if not info.name.startswith("_") or info.name.startswith("__"):
             continue
         module = importlib.import_module(f"{package}.{info.name}")
-        one = getattr(module, "METHOD", None)
-        found += [one] if one is not None else list(getattr(module, "METHODS", ()))
+        if info.name.startswith(prefix):
+            one = getattr(module, "METHOD", None)
+            found += [one] if one is not None else list(getattr(module, "METHODS", ()))
+        found += list(getattr(module, extra, ()))
     return Registry(question, tuple(found))

@@ -24,7 +24,7 @@ The reflected cases are also evaluated with the boundary terms dropped (the impl
 often written): the finding reports how θ-dependent the difference then is and where that
 loss is minimized instead of at θ*.
 
-CTLD's lifted loss has β-faces (β reflected at 0 and β_max): ``ctld_loss_spec`` evaluates
+CTLD's lifted loss has β-faces (β reflected at 0 and β_max): ``evaluate_loss`` of the lifted problem evaluates
 the explicit and implicit losses of the lift of ``ctld-bimodal`` (mean parameter a) at five θ
 in a* ± 0.5, with and without the face terms, under the default r and β_max (m = 1, 2) and with
 r ≡ 1, β_max = 3 (m = 1; full mode adds m = 2). With the faces the difference must be
@@ -46,8 +46,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from gsmtheory.estimation import ctld_problem, lift_of
-from gsmtheory.solve import ctld_loss_spec, evaluate_gsm_loss
+from gsmtheory.solve import build_problem, evaluate_gsm_loss, evaluate_loss
 from gsmtheory.symbolic import Spec, gsm_loss, load_spec, parse_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, plot, series
 
@@ -178,10 +177,10 @@ def _ctld_faces(quick: bool) -> list[dict[str, Any]]:
     rows = []
     for m, overrides in cases:
         spec = load_spec("ctld-bimodal", constants={"m": m})
-        problem = ctld_problem(spec, **overrides)
+        problem = build_problem(spec, lift=True, **overrides)
         a = float(problem.truth[0])
         thetas = np.linspace(a - 0.5, a + 0.5, 5)
-        v = ctld_loss_spec(spec, [{"a": float(t)} for t in thetas], **overrides).result
+        v = evaluate_loss(problem, [{"a": float(t)} for t in thetas])
         explicit = np.array(v.explicit)
         kept = np.array(v.difference)
         dropped = np.array(v.implicit_without_boundary)
@@ -190,7 +189,7 @@ def _ctld_faces(quick: bool) -> list[dict[str, Any]]:
         shift = _argmin_quadratic(thetas, dropped) - a  # NaN (not reported) outside the tested range
         rows.append({
             "m": m, "d": 2 * m, "r": "default" if not overrides else "flat (log r = 0)",
-            "beta_max": float(lift_of(problem).params.beta_max), "thetas": thetas.tolist(),
+            "beta_max": float(getattr(problem.lift, "beta_max", "nan")), "thetas": thetas.tolist(),
             "deviation_with_faces": float(np.max(np.abs(kept - expected))) / scale,
             "spread_with_faces": float(np.ptp(kept)),
             "spread_without_faces": float(np.ptp(dropped - explicit)),

@@ -46,9 +46,9 @@ from typing import Any
 import numpy as np
 
 from gsmtheory.estimation import (
+    build_problem,
     classify_growth,
     ctld_efficiency,
-    ctld_problem,
     fit,
     sample_target,
 )
@@ -84,7 +84,7 @@ def monte_carlo_fits(m: float = 4.0, n: int = 20000, start: tuple[float, float] 
                      seed: int = 1) -> dict[str, Any]:
     """Fit the means by vanilla SM and CTLD from one start; misses in units of each method's SE."""
     spec = parse_spec(UNEQUAL, constants={"m": m})
-    problem = ctld_problem(spec)
+    problem = build_problem(spec, lift=True)
     eff = ctld_efficiency(problem)
     data = sample_target(spec.diffusion, n, seed)
     fv = fit(spec, data, loss="gsm", start=start, starts=1)
@@ -123,7 +123,7 @@ def check(quick: bool = True) -> ClaimRecord:
         for m in ms:
             # quick: coarser quadrature (relative error ~3e-2 on vanilla's covariance at m = 4, reported in
             # details["weight_model"]["error"]; the CTLD ratios agree with the fine grid to 1e-8)
-            e = ctld_efficiency(ctld_problem(load_spec(name, constants={"m": m})), panels=3 if quick else 6,
+            e = ctld_efficiency(build_problem(load_spec(name, constants={"m": m}), lift=True), panels=3 if quick else 6,
                                 nh=4 if quick else 8)
             r["ctld_orig"].append(e.ratio_of("ctld", "original"))
             r["ctld_lifted"].append(e.ratio_of("ctld", "lifted"))

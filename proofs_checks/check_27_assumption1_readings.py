@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from gsmtheory.estimation import ctld_efficiency, ctld_problem
+from gsmtheory.estimation import build_problem, ctld_efficiency
 from gsmtheory.numeric import ctld_poincare, lifted_chi_square, log_r_functions, poincare_1d
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters, load_spec
@@ -58,7 +58,7 @@ def check(quick: bool = True) -> ClaimRecord:
     for m in ([2.0] if quick else [1.0, 2.0, 4.0]):
         g = {}
         for name, d in (("diameter", 2 * m), ("radius", m)):
-            e = ctld_efficiency(ctld_problem(load_spec("bimodal-weight", {"m": m}), diameter=d),
+            e = ctld_efficiency(build_problem(load_spec("bimodal-weight", {"m": m}), lift=True, diameter=d),
                                 panels=3 if quick else 6, nh=4 if quick else 8)
             g[name] = {"gamma_ctld": float(e.gsm_covariance[0, 0]), "ratio_original": e.ratio_of("ctld", "original"),
                        "ratio_lifted": e.ratio_of("ctld", "lifted"), "error": e.error}

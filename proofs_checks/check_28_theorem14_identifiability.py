@@ -9,7 +9,7 @@ Why this tests it: the population explicit CTLD loss
 L(θ) = ½E_{r(β)p^β(x)}[(∂_x log p^β − ∂_x log p_θ^β)² + (∂_β log p^β − ∂_β log p_θ^β)²]
 is evaluated by the tensor rule of ``_lifted.lifted_grid`` from the closed-form scores
 (``mixture_score``, λ·``mixture_dlogpdf_ds``), for p = w_1N(−2, 1) + w_2N(2, 1) with the means as
-parameters; in full mode it is cross-checked against ``ctld_loss_spec``. Nelder–Mead on √L
+parameters; in full mode it is cross-checked against ``evaluate_loss`` of the lifted problem. Nelder–Mead on √L
 (a cone at a zero, so the simplex converges sharply) runs from several starts; each endpoint is
 classified (truth, the swapped means, or another stationary point, whose finite-difference
 gradient and Hessian are reported). Unequal weights 0.8/0.2 and equal weights 1/2.
@@ -101,11 +101,11 @@ def check(quick: bool = True) -> ClaimRecord:
     details: dict[str, Any] = {"m": m, "starts": [list(s) for s in starts], "results": res}
     if not quick:
         from gsmtheory.estimation import fit, sample_target
-        from gsmtheory.solve import ctld_loss_spec
+        from gsmtheory.solve import build_problem, evaluate_loss
         from gsmtheory.symbolic import parse_spec
         from proofs_checks.check_15_annealed_efficiency import UNEQUAL
         spec = parse_spec(UNEQUAL, constants={"m": m})
-        ref = ctld_loss_spec(spec, [{"a1": m, "a2": -m}]).explicit[0]
+        ref = evaluate_loss(build_problem(spec, lift=True), [{"a1": m, "a2": -m}]).explicit[0]
         details["cross_check_swapped_vs_ctld_loss_spec"] = abs(ref - un["loss_swapped"]) / ref
         fitted = fit(spec, sample_target(spec.diffusion, 40000, 0), loss="ctld", start=(1.0, -1.0), starts=1,
                      seed=1)

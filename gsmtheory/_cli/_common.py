@@ -1,4 +1,5 @@
-"""Helpers shared by command modules: the SPEC argument and --at parsing."""
+"""Helpers shared by command modules: the SPEC argument, --at parsing, and --no-lift (mapped onto ``lift=``
+of :mod:`gsmtheory.api`, which decides the lift)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import math
 from gsmtheory._errors import SpecError
 from gsmtheory.symbolic import Spec, load_spec
 
-__all__ = ["add_spec_argument", "parse_at", "spec_from_args"]
+__all__ = ["add_lift_argument", "add_spec_argument", "lift_option", "parse_at", "spec_from_args"]
 
 
 def add_spec_argument(parser: argparse.ArgumentParser) -> None:
@@ -49,3 +50,15 @@ def spec_from_args(args: argparse.Namespace) -> Spec:
     for item in getattr(args, "const", []) or []:
         consts.update(_pairs(item, "--const"))
     return load_spec(args.spec, constants=consts)
+
+
+def add_lift_argument(parser: argparse.ArgumentParser) -> None:
+    """--no-lift: ignore the spec's [ctld] table and compute on the unlifted target."""
+    parser.add_argument("--no-lift", action="store_true",
+                        help="ignore the spec's [ctld] table: compute on the unlifted target "
+                             "(by default a [ctld] table lifts the target to (x, beta), docs/design.md §4)")
+
+
+def lift_option(args: argparse.Namespace) -> bool | None:
+    """``False`` with --no-lift, else ``None`` (the spec decides: lifted when it has a [ctld] table)."""
+    return False if getattr(args, "no_lift", False) else None

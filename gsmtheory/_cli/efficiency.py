@@ -12,8 +12,8 @@ import argparse
 from typing import Any
 
 from gsmtheory import api
-from gsmtheory._cli._common import add_spec_argument, spec_from_args
-from gsmtheory._cli._lift import add_lift_argument, lift_option
+from gsmtheory._cli._common import add_lift_argument, add_spec_argument, lift_option, spec_from_args
+from gsmtheory.estimation import covariance_methods
 
 NAME = "efficiency"
 HELP = ("asymptotic covariances of the GSM estimator (sandwich) and the MLE (inverse Fisher), "
@@ -23,8 +23,9 @@ HELP = ("asymptotic covariances of the GSM estimator (sandwich) and the MLE (inv
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """SPEC, --method, --rtol, --samples, --no-poincare."""
     add_spec_argument(parser)
-    parser.add_argument("--method", choices=["auto", "quadrature", "monte-carlo"], default="auto",
-                        help="quadrature (d <= 2) or Monte Carlo from exact samples (default auto)")
+    parser.add_argument("--method", choices=["auto", *covariance_methods().names()], default="auto",
+                        help="covariance method (default: the first registered one that applies: quadrature "
+                             "for d <= 2, Monte Carlo from exact samples beyond; ctld_* on a lift)")
     parser.add_argument("--rtol", type=float, default=None,
                         help="quadrature: stop when Gamma changes by less than rtol*||Gamma|| (default 1e-10); "
                              "CTLD Monte Carlo: the relative standard error to reach (default 1e-2)")
@@ -37,9 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Efficiency record as a dict (keys of docs/design.md §4 plus per-direction information)."""
     spec = spec_from_args(args)
-    answer = api.efficiency(spec, lift=lift_option(args), method=args.method, rtol=args.rtol,
-                            samples=args.samples, poincare=not args.no_poincare)
-    out = {"spec": spec.name, **answer.to_dict()}
+    problem = api.problem(spec, lift=lift_option(args))
+    record = api.efficiency(problem, method=args.method, rtol=args.rtol, samples=args.samples,
+                            poincare=not args.no_poincare)
+    out = {"spec": spec.name, **api.as_dict(problem, record)}
     p = out.get("poincare") or {}
     out["poincare_side"] = p.get("side")  # what poincare_constant certifies (a bound is no value)
     return out

@@ -1,4 +1,4 @@
-"""`gsmtheory fit SPEC --data FILE [--loss gsm|ctld|mle]`: fit the spec's model to samples.
+"""`gsmtheory fit SPEC --data FILE [--loss NAME]`: fit the spec's model to samples by a registered estimator.
 
 The default loss is ``ctld`` for a spec with a ``[ctld]`` table (the table lifts the target for
 every command) and ``gsm`` otherwise; ``--no-lift`` makes it ``gsm`` and refuses ``--loss ctld``.
@@ -11,9 +11,8 @@ import argparse
 from typing import Any
 
 from gsmtheory import api
-from gsmtheory._cli._common import add_spec_argument, spec_from_args
-from gsmtheory._cli._lift import add_lift_argument, lift_option
-from gsmtheory.estimation import load_data
+from gsmtheory._cli._common import add_lift_argument, add_spec_argument, lift_option, spec_from_args
+from gsmtheory.estimation import estimators, load_data
 
 NAME = "fit"
 HELP = "fit the spec's model to samples (.npy or .csv, one row per sample) by GSM, MLE or CTLD"
@@ -23,8 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """SPEC, --data, --loss, --starts, --max-iter, --seed."""
     add_spec_argument(parser)
     parser.add_argument("--data", required=True, metavar="FILE", help=".npy or .csv file, one row per sample")
-    parser.add_argument("--loss", choices=["gsm", "ctld", "mle"], default=None,
-                        help="estimator (default: ctld for a spec with a [ctld] table, else gsm)")
+    parser.add_argument("--loss", choices=list(estimators().names()), default=None,
+                        help="estimator (default: ctld for a spec with a [ctld] table, else gsm; one file each, "
+                             "gsmtheory/estimation/_estimator_*.py)")
     parser.add_argument("--starts", type=int, default=4, help="starting points for iterative fits (default 4)")
     parser.add_argument("--max-iter", type=int, default=100, help="Newton iterations per start (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the jittered starts")
@@ -35,9 +35,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """estimate, standard_errors (param name -> number, or null when not converged), loss, converged."""
     spec = spec_from_args(args)
     data = load_data(args.data, spec.diffusion.dim)
-    answer = api.fit(spec, data, loss=args.loss, lift=lift_option(args), starts=args.starts,
-                     max_iter=args.max_iter, seed=args.seed)
-    return {"spec": spec.name, **answer.to_dict()}
+    problem = api.problem(spec, lift=lift_option(args), estimator=args.loss)
+    record = api.fit(problem, data, loss=args.loss, starts=args.starts, max_iter=args.max_iter, seed=args.seed)
+    return {"spec": spec.name, **api.as_dict(problem, record)}
 
 
 def format_text(result: dict[str, Any]) -> str:

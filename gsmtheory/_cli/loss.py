@@ -12,10 +12,15 @@ import argparse
 from typing import Any
 
 from gsmtheory import api
-from gsmtheory._cli._common import add_spec_argument, parse_at, spec_from_args
-from gsmtheory._cli._lift import add_lift_argument, lift_option
+from gsmtheory._cli._common import (
+    add_lift_argument,
+    add_spec_argument,
+    lift_option,
+    parse_at,
+    spec_from_args,
+)
 from gsmtheory._device import DEVICE_CHOICES
-from gsmtheory.solve import LOSS_METHODS
+from gsmtheory.solve import loss_methods
 
 NAME = "loss"
 HELP = "evaluate the explicit GSM divergence, its partition-free implicit form and the boundary terms"
@@ -27,8 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--at", action="append", default=[], metavar="NAME=VALUE[,NAME=VALUE]",
                         help="a parameter point (repeatable); several params: --at a=-1,b=1")
     parser.add_argument("--panels", type=int, default=64, help="quadrature panels (the error uses twice as many)")
-    parser.add_argument("--method", default="auto", choices=LOSS_METHODS,
-                        help="auto: quadrature for d <= 2, Monte Carlo beyond; torch-mc: Monte Carlo in torch on --device")
+    parser.add_argument("--method", default="auto", choices=["auto", *loss_methods().names()],
+                        help="loss method (default: the first registered one that applies: quadrature for d <= 2, "
+                             "Monte Carlo beyond; ctld_* on a lift); torch-mc: Monte Carlo in torch on --device")
     parser.add_argument("--device", default="cpu", choices=DEVICE_CHOICES,
                         help="torch device for --method torch-mc (default cpu)")
     parser.add_argument("--samples", type=int, default=200_000, help="Monte Carlo draws (default 200000)")
@@ -39,9 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Loss values per --at point; implicit − explicit is the same at every point."""
     spec = spec_from_args(args)
-    answer = api.loss(spec, parse_at(args.at), lift=lift_option(args), panels=args.panels,
-                      method=args.method, device=args.device, samples=args.samples, seed=args.seed)
-    return {"spec": spec.name, **answer.to_dict()}
+    problem = api.problem(spec, lift=lift_option(args))
+    record = api.loss(problem, parse_at(args.at), panels=args.panels, method=args.method, device=args.device,
+                      samples=args.samples, seed=args.seed)
+    return {"spec": spec.name, **api.as_dict(problem, record)}
 
 
 def format_text(result: dict[str, Any]) -> str:

@@ -10,9 +10,8 @@ import argparse
 from typing import Any
 
 from gsmtheory import api
-from gsmtheory._cli._common import add_spec_argument, spec_from_args
-from gsmtheory._cli._lift import add_lift_argument, lift_option
-from gsmtheory.solve import POINCARE_METHODS
+from gsmtheory._cli._common import add_lift_argument, add_spec_argument, lift_option, spec_from_args
+from gsmtheory.solve import poincare_methods
 
 NAME = "poincare"
 HELP = "Poincaré constant C_P (Var g <= C_P E(g)) and spectral gap, with error estimate and method"
@@ -24,9 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rtol", type=float, default=None,
                         help="target relative error (default 1e-8 in 1D, 1e-4 in 2D, 1e-3 in 3D and for a CTLD lift)")
     parser.add_argument("--method", default="auto",
-                        choices=list(POINCARE_METHODS),
-                        help="solver (default: the first registered one that applies, "
-                             "gsmtheory/solve/_registry.py)")
+                        choices=["auto", *poincare_methods().names()],
+                        help="Poincaré method (default: the first registered one that applies; the "
+                             "ctld* methods answer for a lifted spec; one file each, gsmtheory/solve/_solve_*.py)")
     parser.add_argument("--quick", action="store_true", help="looser default tolerances")
     add_lift_argument(parser)
 
@@ -34,9 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """The result record as a dict with the keys of docs/design.md §4 (poincare)."""
     spec = spec_from_args(args)
-    answer = api.poincare(spec, lift=lift_option(args), rtol=args.rtol, method=args.method,
-                          quick=args.quick)
-    return {"spec": spec.name, **answer.to_dict()}
+    problem = api.problem(spec, lift=lift_option(args))
+    record = api.poincare(problem, rtol=args.rtol, method=args.method, quick=args.quick)
+    return {"spec": spec.name, **api.as_dict(problem, record)}
 
 
 def format_text(result: dict[str, Any]) -> str:

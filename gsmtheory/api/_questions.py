@@ -1,58 +1,34 @@
-r"""The four questions of a spec — C_P, loss, efficiency, fit — with the CTLD lift decided once.
+r"""The four questions of a spec — C_P, loss, efficiency, fit — on one problem, the lift decided once.
 
 A spec with a ``[ctld]`` table is answered on its CTLD lift (state (x, β), joint density
 r(β)·(p * N(0, βλI))(x), docs/design.md §1) unless the caller says ``lift=False``; without the
-table the target itself is answered. :func:`lifts` is the one place that decides it; the command
-line (``--no-lift``) and the sweep tasks (``lift = false``) only map their options onto the
-keyword arguments of these functions, so the rule and its errors are the same everywhere.
-
-Every function returns an :class:`Answer`: the record of the layer that computed it (a
-``PoincareResult``, ``LossEvaluation``, ``Efficiency``, ``FitResult`` or their lifted
-counterparts) and whether the lift was used; ``Answer.to_dict()`` is the record's dict with
-``"lifted"`` set, the JSON of docs/design.md §4.
+table the target itself is answered. :func:`problem` is the one place that decides it and
+builds the :class:`gsmtheory.solve.Problem`; every question takes a spec or that problem and
+returns the record of the layer that computed it (``PoincareResult``, ``LossEvaluation``,
+``Efficiency``, ``FitResult``) — a lifted question is the same question on a problem with a
+lift, answered by the registries' lifted methods. :func:`as_dict` is the record's JSON with
+``"lifted"`` (and, on a lift, the CTLD constants), the JSON of docs/design.md §4; the command
+line and the sweep tasks only map their options onto these functions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gsmtheory._errors import SpecError
-from gsmtheory.solve import ctld_loss_spec, ctld_poincare_spec, evaluate_gsm_loss, poincare_constant
-from gsmtheory.symbolic import Spec, gsm_loss
+from gsmtheory.numeric import PoincareResult
+from gsmtheory.solve import (
+    LossEvaluation,
+    LossOptions,
+    Problem,
+    build_problem,
+    evaluate_loss,
+    poincare_constant,
+)
+from gsmtheory.symbolic import Spec
 
-__all__ = ["Answer", "efficiency", "fit", "lifts", "loss", "poincare"]
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A spec-level result: the computing layer's record and whether it is the CTLD lift's.
-
-    Attributes
-    ----------
-    question : str
-        ``"poincare"``, ``"loss"``, ``"efficiency"`` or ``"fit"``.
-    lifted : bool
-        True when the record was computed on the CTLD lift of the spec's target.
-    record : object
-        The record (it has ``to_dict()``); its attributes are readable on the answer.
-    """
-
-    question: str
-    lifted: bool
-    record: Any
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name in ("question", "lifted", "record"):
-            raise AttributeError(name)
-        return getattr(self.record, name)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The record's JSON-able dict with ``"lifted"`` set."""
-        out = dict(self.record.to_dict())
-        out["lifted"] = self.lifted
-        return out
+__all__ = ["as_dict", "efficiency", "fit", "lifts", "loss", "poincare", "problem"]
 
 
 def lifts(spec: Spec, lift: bool | None = None) -> bool:
@@ -67,116 +43,84 @@ def lifts(spec: Spec, lift: bool | None = None) -> bool:
     return spec.ctld is not None and lift is not False
 
 
-def _model_of(spec: Spec) -> Any:
-    if spec.model is None:
-        raise SpecError(f"spec {spec.name!r} has no [model]",
-                        "add a [model] table with params, truth and log_density")
-    return spec.model
+def problem(spec: Spec | Problem, *, lift: bool | None = None, estimator: str | None = None) -> Problem:
+    """The problem a question about ``spec`` is asked of: lifted iff :func:`lifts` (or, for a fit,
+    iff the named ``estimator`` answers for lifted problems). A problem is returned as it is."""
+    if isinstance(spec, Problem):
+        return spec
+    lifted = lifts(spec, lift)
+    if estimator is not None:
+        from gsmtheory.estimation import estimators  # the estimation layer loads torch
+
+        wants = estimators().get(estimator).lifted
+        if wants and lift is False:
+            raise SpecError(f"loss {estimator} fits on the CTLD lift, which lift = false (--no-lift) turns off",
+                            "drop one of the two")
+        lifted = bool(wants) if wants is not None else lifted
+    return build_problem(spec, lift=lifted)
 
 
-def _unlifted_only(option: str, value: Any, default: Any) -> None:
-    if value != default:
-        raise SpecError(f"{option} {value} applies to the unlifted target but the spec has a [ctld] table",
-                        f"drop {option}, or compute without the lift (--no-lift / lift = false)")
+def as_dict(problem: Problem, record: Any) -> dict[str, Any]:
+    """The record's JSON-able dict with ``"lifted"`` set and, on a lift, ``"ctld"`` (λ, diam, β_max,
+    log r, which took the defaults) and ``"lifted_target"``."""
+    out = dict(record.to_dict())
+    out["lifted"] = problem.lift is not None
+    if problem.lift is not None:
+        out.setdefault("ctld", problem.lift.params.to_dict())
+        out.setdefault("lifted_target", f"ctld({problem.diffusion.name})")
+    return out
 
 
-def poincare(spec: Spec, *, lift: bool | None = None, rtol: float | None = None,
-             method: str = "auto", quick: bool = False) -> Answer:
-    r"""C_P with Var_p g ≤ C_P E(g) of the spec's target, or of its CTLD lift.
+def poincare(spec: Spec | Problem, *, lift: bool | None = None, rtol: float | None = None,
+             method: str = "auto", quick: bool = False) -> PoincareResult:
+    r"""C_P with Var_p g ≤ C_P E(g) of the spec's target, or of its CTLD lift (:func:`problem`).
 
-    Parameters
-    ----------
-    spec : Spec
-    lift : bool, optional
-        False computes on the target even when the spec has a ``[ctld]`` table.
-    rtol, quick
-        Target relative error and looser defaults (see :func:`gsmtheory.solve.poincare_constant`).
-    method : str
-        Solver of the unlifted target (``"auto"`` on a lift).
+    ``method``: a registered Poincaré method (``gsmtheory.solve.poincare_methods()``) or ``"auto"``;
+    ``rtol``, ``quick``: see :func:`gsmtheory.solve.poincare_constant`.
     """
-    if lifts(spec, lift):
-        _unlifted_only("--method", method, "auto")
-        return Answer("poincare", True, ctld_poincare_spec(spec, rtol=rtol, quick=quick))
-    return Answer("poincare", False, poincare_constant(spec.diffusion, rtol=rtol, method=method,
-                                                       quick=quick))
+    return poincare_constant(problem(spec, lift=lift), rtol=rtol, method=method, quick=quick)
 
 
-def loss(spec: Spec, at: Sequence[Mapping[str, float]] | None = None, *, lift: bool | None = None,
+def loss(spec: Spec | Problem, at: Sequence[Mapping[str, float]] | None = None, *, lift: bool | None = None,
          panels: int = 64, method: str = "auto", device: str = "cpu", samples: int = 200_000,
-         seed: int = 0) -> Answer:
+         seed: int = 0) -> LossEvaluation:
     r"""Explicit, implicit and boundary parts of the GSM loss (the CTLD loss on a lift) at points θ.
 
     implicit − explicit = −½ E_p[∇ℓᵀ D ∇ℓ] at every point (docs/design.md §1); on a lift the
-    boundary is the β-face terms at 0 and β_max.
-
-    Parameters
-    ----------
-    at : sequence of {param: value}, optional
-        Parameter points (default: the model's truth).
-    panels, method, device, samples, seed
-        Quadrature panels; ``method`` of :func:`gsmtheory.solve.evaluate_gsm_loss` with its
-        torch device and Monte Carlo draws (unlifted only: the lift has its own quadrature).
+    boundary is the β-face terms at 0 and β_max. ``at`` defaults to the model's truth; ``method``
+    is a registered loss method (``gsmtheory.solve.loss_methods()``) or ``"auto"``.
     """
-    model = _model_of(spec)
-    if panels < 4:
-        raise SpecError(f"panels {panels} is too small", "use at least 4 (default 64)")
-    if samples < 2:
-        raise SpecError(f"samples {samples} is too small", "use at least 2 (e.g. 200000)")
-    points = [dict(p) for p in at] if at else [
-        dict(zip(map(str, model.params), model.truth, strict=True))]
-    if lifts(spec, lift):
-        _unlifted_only("--method", method, "auto")
-        return Answer("loss", True, ctld_loss_spec(spec, points, panels=panels))
-    ev = evaluate_gsm_loss(gsm_loss(spec.diffusion, model), points, panels=panels,
-                           mc_samples=samples, seed=seed, method=method, device=device)
-    return Answer("loss", False, ev)
+    pr = problem(spec, lift=lift)
+    pr.model  # a one-line error when the spec has no model  # noqa: B018
+    return evaluate_loss(pr, at, method=method, options=LossOptions(panels, samples, seed, device))
 
 
-def efficiency(spec: Spec, *, lift: bool | None = None, method: str = "auto", rtol: float | None = None,
-               samples: int = 400_000, seed: int = 0, poincare: bool = True) -> Answer:
-    r"""Asymptotic covariances of the GSM (or annealed CTLD) estimator against the MLE.
+def efficiency(spec: Spec | Problem, *, lift: bool | None = None, method: str = "auto",
+               rtol: float | None = None, samples: int = 400_000, seed: int = 0, poincare: bool = True) -> Any:
+    r"""Asymptotic covariances of the GSM (on a lift: the annealed CTLD) estimator against the MLE.
 
-    Unlifted: Γ_GSM = H⁻¹Cov(∇_θℓ_θ)H⁻¹ against Γ_MLE = I(θ*)⁻¹, per direction, with C_P,
+    Un-lifted: Γ_GSM = H⁻¹Cov(∇_θℓ_θ)H⁻¹ against Γ_MLE = I(θ*)⁻¹, per direction, with C_P,
     the key lemma and the general theorem. Lifted: Γ_CTLD, vanilla score matching's Γ and both
-    MLE baselines (original, and the lifted E_r[I_{p^β}]⁻¹).
+    MLE baselines (original, and the lifted E_r[I_{p^β}]⁻¹). ``method``: a registered covariance
+    method (``gsmtheory.estimation.covariance_methods()``) or ``"auto"``.
     """
-    from gsmtheory.estimation import ctld_efficiency_spec  # the estimation layer loads torch
-    from gsmtheory.estimation import efficiency as unlifted_efficiency
+    from gsmtheory.estimation import efficiency as question  # the estimation layer loads torch
 
-    _model_of(spec)
-    if rtol is not None and not rtol > 0:
-        raise SpecError(f"rtol {rtol} must be positive", "give e.g. 1e-10 (quadrature) or 1e-2 (Monte Carlo)")
-    if samples < 1000:
-        raise SpecError(f"samples {samples} is too small", "use at least 1000")
-    if lifts(spec, lift):
-        _unlifted_only("--method", method, "auto")
-        # rtol is the Monte Carlo fallback's target relative standard error (default 1e-2)
-        return Answer("efficiency", True, ctld_efficiency_spec(spec, poincare=poincare, samples=samples, seed=seed,
-                                                               rtol=1e-2 if rtol is None else rtol))
-    return Answer("efficiency", False, unlifted_efficiency(spec, method=method, rtol=1e-10 if rtol is None else rtol,
-                                                           samples=samples, seed=seed,
-                                                           poincare=poincare))
+    return question(problem(spec, lift=lift), method=method, rtol=rtol, samples=samples, seed=seed,
+                    poincare=poincare)
 
 
-def fit(spec: Spec, data: Any, *, loss: str | None = None, lift: bool | None = None,
-        starts: int = 4, max_iter: int = 100, seed: int = 0) -> Answer:
-    r"""Fit the spec's model to data (n, d) by GSM, MLE or the CTLD loss.
+def fit(spec: Spec | Problem, data: Any, *, loss: str | None = None, lift: bool | None = None,
+        starts: int = 4, max_iter: int = 100, seed: int = 0) -> Any:
+    r"""Fit the spec's model to data (n, d) by a registered estimator (``gsmtheory.estimation.estimators()``).
 
-    The default loss is ``"ctld"`` when the spec is answered on its lift (:func:`lifts`) and
-    ``"gsm"`` otherwise; ``loss="ctld"`` on a spec without a ``[ctld]`` table lifts with the
-    reported defaults (Definition 6), and with ``lift=False`` it is an error.
+    The default is ``"ctld"`` when the spec is answered on its lift (:func:`lifts`) and ``"gsm"``
+    otherwise; ``loss="ctld"`` on a spec without a ``[ctld]`` table lifts with the reported
+    defaults (Definition 6), and with ``lift=False`` it is an error.
     """
-    from gsmtheory.estimation import fit as estimation_fit  # the estimation layer loads torch
+    from gsmtheory.estimation import estimators
+    from gsmtheory.estimation import fit as question
 
-    _model_of(spec)
-    if starts < 1 or max_iter < 1:
-        raise SpecError("starts and max_iter must be at least 1", "give positive integers")
-    if lift is False and loss == "ctld":
-        raise SpecError("loss ctld fits on the CTLD lift, which lift = false (--no-lift) turns off",
-                        "drop one of the two")
-    if loss not in (None, "gsm", "ctld", "mle"):
-        raise SpecError(f"loss {loss!r} is not one of gsm, ctld, mle", "use one of them")
-    lifted = lifts(spec, lift)
-    name = loss if loss is not None else ("ctld" if lifted else "gsm")
-    result = estimation_fit(spec, data, loss=name, starts=starts, max_iter=max_iter, seed=seed)
-    return Answer("fit", name == "ctld", result)
+    pr = problem(spec, lift=lift, estimator=loss)
+    name = loss if loss is not None else estimators().choose(pr).name
+    return question(pr, data, loss=name, starts=starts, max_iter=max_iter, seed=seed)

@@ -1,10 +1,15 @@
-"""Estimators, sandwich and Fisher covariances, efficiency per direction, Monte Carlo, growth rates."""
+"""Estimators, covariances against the MLE, Monte Carlo error curves, growth rates; a registry per question.
 
-from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem, lift_of
+:func:`efficiency` asks the covariance registry (:func:`covariance_methods`, the ``_cov_*.py``
+files), :func:`fit` the estimator registry (:func:`estimators`, the ``_estimator_*.py`` files);
+both take a :class:`gsmtheory.solve.Problem` (or a spec), lifted or not (docs/architecture.md).
+"""
+
+from gsmtheory.estimation._cov_ctld import ctld_efficiency
+from gsmtheory.estimation._cov_ctld_mc import ctld_efficiency_monte_carlo
+from gsmtheory.estimation._cov_ctld_reduce import ctld_efficiency_along_u
 from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
-from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
-from gsmtheory.estimation._ctld_reduce import ctld_efficiency_along_u, ctld_efficiency_reduced
-from gsmtheory.estimation._ctld_spec import ctld_efficiency_spec
+from gsmtheory.estimation._data import load_data, validate_data
 from gsmtheory.estimation._dimension import (
     AnisotropyScaling,
     DimensionScaling,
@@ -12,35 +17,18 @@ from gsmtheory.estimation._dimension import (
     dimension_scaling,
     exponent_in_d,
 )
-from gsmtheory.estimation._efficiency import (
+from gsmtheory.estimation._efficiency import EfficiencyOptions, covariance_methods, efficiency
+from gsmtheory.estimation._efficiency_record import (
     Efficiency,
     KeyLemma,
     LiftedCovariances,
     TheoremBound,
-    TiltEfficiency,
-    efficiency,
-    tilt_efficiency,
 )
-from gsmtheory.estimation._fit import (
-    BatchFit,
-    FitResult,
-    feasible_box,
-    fit,
-    fit_batch,
-    load_data,
-    validate_data,
-)
+from gsmtheory.estimation._fit import FitOptions, FitResult, estimators, feasible_box, fit
+from gsmtheory.estimation._fit_batch import BatchFit, fit_batch
 from gsmtheory.estimation._growth import GROWTH_MODELS, GrowthFit, classify_growth
-from gsmtheory.estimation._lift import CTLDLift, LiftFace
 from gsmtheory.estimation._montecarlo import MonteCarloCurve, MonteCarloPoint, monte_carlo
 from gsmtheory.estimation._newton import NewtonResult, newton_minimize
-from gsmtheory.estimation._problem import (
-    EstimationProblem,
-    build_problem,
-    natural_bounds,
-    sample_target,
-    target_expectation,
-)
 from gsmtheory.estimation._records import CovarianceEstimate, describe_direction, solve_bread
 from gsmtheory.estimation._sandwich import (
     Moments,
@@ -49,6 +37,9 @@ from gsmtheory.estimation._sandwich import (
     moments,
     sandwich_covariance,
 )
+from gsmtheory.estimation._tilt import TiltEfficiency, tilt_efficiency
+from gsmtheory.solve import Problem, build_problem, sample_target
+from gsmtheory.symbolic import natural_bounds
 
 __all__ = [
     "CTLD_FAMILIES",
@@ -56,43 +47,41 @@ __all__ = [
     "AnisotropyScaling",
     "BatchFit",
     "CTLDDesign",
-    "CTLDLift",
     "CovarianceEstimate",
     "DimensionScaling",
     "Efficiency",
-    "EstimationProblem",
+    "EfficiencyOptions",
+    "FitOptions",
     "FitResult",
     "GrowthFit",
     "KeyLemma",
-    "LiftFace",
     "LiftedCovariances",
     "Moments",
     "MonteCarloCurve",
     "MonteCarloPoint",
     "NewtonResult",
+    "Problem",
     "Sandwich",
     "TheoremBound",
     "TiltEfficiency",
     "anisotropy_scaling",
     "build_problem",
     "classify_growth",
+    "covariance_methods",
     "ctld_efficiency",
     "ctld_efficiency_along_u",
     "ctld_efficiency_monte_carlo",
-    "ctld_efficiency_reduced",
-    "ctld_efficiency_spec",
-    "ctld_problem",
     "describe_direction",
     "design_ctld",
     "design_log_r",
     "dimension_scaling",
     "efficiency",
+    "estimators",
     "exponent_in_d",
     "feasible_box",
     "fisher_covariance",
     "fit",
     "fit_batch",
-    "lift_of",
     "load_data",
     "moments",
     "monte_carlo",
@@ -101,7 +90,6 @@ __all__ = [
     "sample_target",
     "sandwich_covariance",
     "solve_bread",
-    "target_expectation",
     "tilt_efficiency",
     "validate_data",
 ]

@@ -35,10 +35,10 @@ import sympy as sp
 from scipy.optimize import minimize
 
 from gsmtheory._errors import GSMError, SpecError
-from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem
+from gsmtheory.estimation._cov_ctld import ctld_efficiency
 from gsmtheory.estimation._mixture_spec import mixture_spec
 from gsmtheory.numeric import ctld_poincare, mixture_logpdf, poincare_1d
-from gsmtheory.solve import ctld_schedule
+from gsmtheory.solve import build_problem, ctld_schedule
 from gsmtheory.symbolic import (
     BETA,
     CTLDParameters,
@@ -174,35 +174,28 @@ def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family
     SpecError
         A target that is not a 1D mixture, an unknown objective, family or parameter.
     """
-    if not isinstance(mixture, GaussianMixture) or mixture.dim != 1:
-        raise SpecError("design_ctld needs a 1D GaussianMixture target", "pass one")
-    if objective not in ("poincare", "variance"):
-        raise SpecError(f"unknown objective {objective!r}", "use 'poincare' or 'variance'")
-    if family not in CTLD_FAMILIES:
-        raise SpecError(f"unknown CTLD family {family!r}", f"use one of {', '.join(CTLD_FAMILIES)}")
-    if max_evaluations < 1:
-        raise SpecError("max_evaluations must be >= 1", "give a positive budget")
+    _check_inputs(mixture, objective, family, max_evaluations)
     base = ctld_parameters(mixture)
-    lam, diam = base.lambda_min, base.diameter
+    lambda_min, diam = base.lambda_min, base.diameter
     if diam <= 0:
         raise SpecError("the target has a single mode (diam = 0): nothing to design", "give separated means")
     spec: Spec = _model_spec(mixture, parameter) if objective == "variance" else None  # type: ignore[assignment]
 
     def unpack(z: Sequence[float] | np.ndarray) -> dict[str, float]:
-        bmax = float(math.exp(max(float(z[-1]), math.log(BETA_MAX_FLOOR))))
+        beta_max = float(math.exp(max(float(z[-1]), math.log(BETA_MAX_FLOOR))))
         if family == "flat":
-            return {"beta_max": bmax}
-        return {"c": abs(float(z[0])), "kappa": float(z[1]), "beta_max": bmax}
+            return {"beta_max": beta_max}
+        return {"c": abs(float(z[0])), "kappa": float(z[1]), "beta_max": beta_max}
 
     def params_of(v: dict[str, float]) -> CTLDParameters:
-        return ctld_parameters(mixture, beta_max=v["beta_max"], log_r=design_log_r(family, v, lam, diam))
+        return ctld_parameters(mixture, beta_max=v["beta_max"], log_r=design_log_r(family, v, lambda_min, diam))
 
     def evaluate(v: dict[str, float], hi: bool) -> tuple[float, float]:
         p = params_of(v)
         if objective == "poincare":
             r = ctld_poincare(mixture, ctld_schedule(p), cells=48 if hi else cells)
             return r.poincare_constant, r.relative_error
-        problem = ctld_problem(spec, beta_max=p.beta_max, log_r=p.log_r)
+        problem = build_problem(spec, lift=True, beta_max=p.beta_max, log_r=p.log_r)
         e = ctld_efficiency(problem, panels=6 if hi else 4, nh=8 if hi else 6)
         return float(np.linalg.norm(e.gsm_covariance, 2)), e.error
 
@@ -219,14 +212,9 @@ def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family
         history.append((tuple(v.values()), val))
         return out
 
-    bmax0 = 14.0 * diam ** 2 / lam - 1.0
-    default = {"c": 7.0, "kappa": 0.0, "beta_max": bmax0}
-    if family == "flat":
-        z0 = np.array([math.log(bmax0)])
-        simplex = np.array([z0, z0 - 1.0])
-    else:
-        z0 = np.array([7.0, 0.0, math.log(bmax0)])
-        simplex = z0[None, :] + np.array([[0.0, 0, 0], [-3.5, 0, 0], [0, 1.0, 0], [0, 0, -1.0]])
+    beta_max0 = 14.0 * diam ** 2 / lambda_min - 1.0
+    default = {"c": 7.0, "kappa": 0.0, "beta_max": beta_max0}
+    z0, simplex = _simplex(family, beta_max0)
     res = minimize(f, z0, method="Nelder-Mead",
                    options={"initial_simplex": simplex, "maxfev": max_evaluations, "xatol": xatol, "fatol": 1e-3})
     best_z = res.x if res.fun <= f(z0) else z0
@@ -237,15 +225,45 @@ def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family
         rd = ctld_poincare(mixture, ctld_schedule(p_def), cells=48 if fine else cells)
         v_def, e_def = rd.poincare_constant, rd.relative_error
     else:
-        eff = ctld_efficiency(ctld_problem(spec), panels=6 if fine else 4, nh=8 if fine else 6)
+        eff = ctld_efficiency(build_problem(spec, lift=True), panels=6 if fine else 4, nh=8 if fine else 6)
         v_def, e_def = float(np.linalg.norm(eff.gsm_covariance, 2)), eff.error
     v_opt, e_opt = evaluate(opt, fine)
     if v_opt > v_def:  # the defaults are in the power family: never report worse than them
         if family == "power":
             opt, v_opt, e_opt = dict(default), v_def, e_def
+    langevin = _langevin_poincare(mixture) if objective == "poincare" else None
+    status, message = _verdict(res, objective, opt, (v_opt, e_opt), (v_def, e_def), langevin)
+    return CTLDDesign(objective, family, parameter if objective == "variance" else None, opt, reported,
+                      str(params_of(opt).log_r), v_opt, v_def, e_opt, e_def, v_def / v_opt, int(res.nfev), status,
+                      message, history=tuple(history), langevin_value=langevin)
+
+
+def _check_inputs(mixture: GaussianMixture, objective: str, family: str, max_evaluations: int) -> None:
+    if not isinstance(mixture, GaussianMixture) or mixture.dim != 1:
+        raise SpecError("design_ctld needs a 1D GaussianMixture target", "pass one")
+    if objective not in ("poincare", "variance"):
+        raise SpecError(f"unknown objective {objective!r}", "use 'poincare' or 'variance'")
+    if family not in CTLD_FAMILIES:
+        raise SpecError(f"unknown CTLD family {family!r}", f"use one of {', '.join(CTLD_FAMILIES)}")
+    if max_evaluations < 1:
+        raise SpecError("max_evaluations must be >= 1", "give a positive budget")
+
+
+def _simplex(family: str, beta_max0: float) -> tuple[np.ndarray, np.ndarray]:
+    """The start (c, kappa, log beta_max) = (7, 0, log of the default) and Nelder–Mead's first simplex."""
+    if family == "flat":
+        z0 = np.array([math.log(beta_max0)])
+        return z0, np.array([z0, z0 - 1.0])
+    z0 = np.array([7.0, 0.0, math.log(beta_max0)])
+    return z0, z0[None, :] + np.array([[0.0, 0, 0], [-3.5, 0, 0], [0, 1.0, 0], [0, 0, -1.0]])
+
+
+def _verdict(res: Any, objective: str, opt: dict[str, float], at_opt: tuple[float, float],
+             at_default: tuple[float, float], langevin: float | None) -> tuple[str, str]:
+    """(status, message) of a design: resolved values, where the optimum sits, the gain over the defaults."""
+    (v_opt, e_opt), (v_def, e_def) = at_opt, at_default
     resolved = max(e_opt, e_def) < 1e-2
     at_floor = opt["beta_max"] <= BETA_MAX_FLOOR * (1 + 1e-9)
-    langevin = _langevin_poincare(mixture) if objective == "poincare" else None
     status = "boundary" if at_floor and resolved else "ok" if res.success and resolved else "not_converged"
     message = (f"{res.message} ({res.nfev} evaluations); {objective} {v_opt:.4g} at the optimum vs {v_def:.4g} "
                f"at the defaults (x{v_def / v_opt:.3g})")
@@ -253,9 +271,7 @@ def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family
         message += (f"; the best law has beta_max at its floor {BETA_MAX_FLOOR:g}, where the lift is nearly "
                     "Langevin on p" + (f" (Langevin C_P {langevin:.4g})" if langevin is not None else "")
                     + ": lifting does not help at this separation")
-    return CTLDDesign(objective, family, parameter if objective == "variance" else None, opt, reported,
-                      str(params_of(opt).log_r), v_opt, v_def, e_opt, e_def, v_def / v_opt, int(res.nfev), status,
-                      message, history=tuple(history), langevin_value=langevin)
+    return status, message
 
 
 def _langevin_poincare(mixture: GaussianMixture) -> float:

@@ -3,7 +3,7 @@ r"""A Gaussian-mixture target with a ``[model.mixture]`` model, built through th
 The CTLD design (:mod:`._ctld_design`) and the reduction along U (:mod:`._ctld_reduce`) need
 small generated problems: p = Σ_k w_k N(μ_k, Σ) on R^d, a model q_θ = Σ_k w_k(θ) N(μ_k(θ), Σ(θ))
 and the [ctld] constants. :func:`mixture_spec` makes the :class:`~gsmtheory.symbolic.Spec`
-directly (Diffusion, Model.gaussian_mixture, CTLDOptions), with no TOML text in between; model
+directly (Diffusion, Model.gaussian_mixture, CTLDParameters), with no TOML text in between; model
 entries given as numbers or strings go through :func:`~gsmtheory.symbolic.parse_expression`,
 exactly as the spec parser treats them, so the numbers are those of the equivalent spec file.
 """
@@ -16,7 +16,6 @@ from typing import TypeAlias
 import sympy as sp
 
 from gsmtheory.symbolic import (
-    CTLDOptions,
     CTLDParameters,
     Diffusion,
     GaussianMixture,
@@ -65,8 +64,6 @@ def mixture_spec(name: str, coords: Sequence[str], target: GaussianMixture, para
     model = Model.gaussian_mixture(xs, thetas, mix, [float(t) for t in truth])
     domain = tuple((-sp.oo, sp.oo) for _ in xs)
     diffusion = Diffusion(xs, target.log_density_expr(xs), None, None, domain, name=name, mixture=target)
-    options = None if ctld is None else CTLDOptions(float(ctld.lambda_min), float(ctld.diameter),
-                                                   float(ctld.beta_max), str(ctld.log_r))
     text = (f"generated mixture spec {name!r}: target {target!r}; params {list(params)} = {list(truth)}; "
-            f"means {means!r}; weights {weights!r}; covariance {covariance!r}; ctld {options!r}")
-    return Spec(name=name, text=text, constants=(), diffusion=diffusion, model=model, ctld=options)
+            f"means {means!r}; weights {weights!r}; covariance {covariance!r}; ctld {ctld!r}")
+    return Spec(name=name, text=text, constants=(), diffusion=diffusion, model=model, ctld=ctld)

@@ -29,9 +29,9 @@ import torch
 from numpy.typing import NDArray
 
 from gsmtheory._errors import NumericalError
-from gsmtheory.estimation._fit import fit_batch
-from gsmtheory.estimation._problem import EstimationProblem, build_problem, sample_target
+from gsmtheory.estimation._fit_batch import BATCH_ESTIMATORS, fit_batch
 from gsmtheory.estimation._records import plain
+from gsmtheory.solve import Problem, build_problem
 from gsmtheory.symbolic import Diffusion, Model, Spec
 
 __all__ = ["MonteCarloCurve", "MonteCarloPoint", "monte_carlo"]
@@ -114,7 +114,7 @@ class MonteCarloCurve:
                 "seed": self.seed, "method": self.method, "points": [p.to_dict() for p in self.points]}
 
 
-def monte_carlo(spec: Spec | Diffusion | EstimationProblem, ns: Sequence[int], replications: int = 200,
+def monte_carlo(spec: Spec | Diffusion | Problem, ns: Sequence[int], replications: int = 200,
                 *, estimator: str = "gsm", model: Model | None = None, seed: int = 0,
                 max_iter: int = 100, device: str | torch.device = "cpu") -> MonteCarloCurve:
     r"""n·MSE of ``estimator`` ("gsm" or "mle") for each n in ``ns`` over ``replications`` data sets.
@@ -124,11 +124,11 @@ def monte_carlo(spec: Spec | Diffusion | EstimationProblem, ns: Sequence[int], r
     names them. With fewer than two estimates at some n, that point has NaN entries and
     status "failed" (check ``point.status``).
     """
-    problem = spec if isinstance(spec, EstimationProblem) else build_problem(spec, model)
+    problem = spec if isinstance(spec, Problem) else build_problem(spec, model)
     if replications < 2:
         raise NumericalError(f"replications = {replications}", "use at least 2 (200 or more for bands)")
-    if estimator not in ("gsm", "mle"):
-        raise NumericalError(f"unknown estimator {estimator!r}", "use gsm or mle")
+    if estimator not in BATCH_ESTIMATORS:
+        raise NumericalError(f"unknown estimator {estimator!r}", f"use one of {', '.join(BATCH_ESTIMATORS)}")
     for n in ns:
         if int(n) < 1:
             raise NumericalError(f"sample size {n}", "use n >= 1")
@@ -139,7 +139,7 @@ def monte_carlo(spec: Spec | Diffusion | EstimationProblem, ns: Sequence[int], r
     method = ""
     for n in ns:
         t0 = time.perf_counter()
-        data = torch.as_tensor(sample_target(problem, (replications, int(n)), rng), device=device)
+        data = torch.as_tensor(problem.sample((replications, int(n)), rng), device=device)
         res = fit_batch(problem, data, estimator, max_iter=max_iter)
         method = res.method
         use = res.solved

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -91,6 +92,84 @@ def _derivatives(objective: Objective, theta: torch.Tensor, rows: torch.Tensor |
     return f.detach(), g.detach(), ((H + H.transpose(1, 2)) / 2).detach()
 
 
+def _newton_step(th: torch.Tensor, f: torch.Tensor, g: torch.Tensor, H: torch.Tensor, lo: torch.Tensor,
+                 hi: torch.Tensor, bounded: bool) -> tuple[torch.Tensor, ...]:
+    """(active set, finite rows, the damped Newton step on the free set, positive definite, |g| on the free set).
+
+    Coordinates on the box with the gradient pointing out are held; the Hessian reduced to the free
+    set (identity on the held coordinates) is shifted by μ to be positive definite where it is not.
+    """
+    eye = torch.eye(th.shape[1], dtype=th.dtype, device=th.device)
+    finite = torch.isfinite(f) & torch.isfinite(g).all(1) & torch.isfinite(H).flatten(1).all(1)
+    at_lo = (th <= lo) & (g > 0)
+    at_hi = (th >= hi) & (g < 0)
+    active_set = (at_lo | at_hi) if bounded else torch.zeros_like(th, dtype=torch.bool)
+    free = ~active_set
+    pair = free[:, :, None] & free[:, None, :]
+    Hr = torch.where(pair, H, eye.expand_as(H))
+    Hr = torch.where(finite[:, None, None], Hr, eye.expand_as(H))
+    eig = torch.linalg.eigvalsh(Hr)
+    scale = eig.abs().max(1).values.clamp_min(1e-300)
+    pd = eig[:, 0] > 1e-12 * scale
+    gf = torch.where(free, g, torch.zeros_like(g))
+    gnorm = gf.abs().max(1).values
+    mu = torch.where(pd, torch.zeros_like(scale), -eig[:, 0] + 1e-6 * scale)
+    Hm = Hr + mu[:, None, None] * eye
+    step = -torch.linalg.solve(Hm, torch.where(finite[:, None], gf, torch.zeros_like(gf)))
+    step = torch.where(free, step, torch.zeros_like(step))
+    return active_set, finite, step, pd, gnorm
+
+
+def _line_search(evaluate: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], idx: torch.Tensor,
+                 th: torch.Tensor, f: torch.Tensor, g: torch.Tensor, step: torch.Tensor, lo: torch.Tensor,
+                 hi: torch.Tensor, max_halvings: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Armijo backtracking along the projected step, row by row: (new θ, accepted rows)."""
+    t = torch.ones(idx.numel(), dtype=th.dtype, device=th.device)
+    accepted = torch.zeros(idx.numel(), dtype=torch.bool, device=th.device)
+    new_th = th.clone()
+    for _ in range(max_halvings):
+        pending = torch.nonzero(~accepted).flatten()
+        cand = torch.minimum(torch.maximum(th[pending] + t[pending, None] * step[pending], lo), hi)
+        fc = evaluate(cand, idx[pending])
+        slope = (g[pending] * (cand - th[pending])).sum(1).clamp_max(0.0)
+        fp = f[pending]
+        ok = torch.isfinite(fc) & (fc <= fp + 1e-4 * slope + 1e-14 * fp.abs())
+        new_th[pending[ok]] = cand[ok]
+        accepted[pending[ok]] = True
+        if bool(accepted.all()):
+            break
+        t = torch.where(accepted, t, t / 2)
+    return new_th, accepted
+
+
+def _on_rows(objective: Objective, theta: torch.Tensor, subset: bool) -> tuple[Any, Any]:
+    """(value, derivatives) of the objective at θ for the given rows only: called on those rows when
+    it takes a row subset, else on all rows with θ (whose other rows stay as stored) and sliced."""
+    R = theta.shape[0]
+
+    def evaluate(th: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            if subset:
+                return objective(th, rows)
+            if rows.numel() == R:
+                return objective(th)[rows]
+            full = theta.clone()
+            full[rows] = th
+            return objective(full)[rows]
+
+    def derivs(th: torch.Tensor, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        if subset:
+            return _derivatives(objective, th, rows)
+        if rows.numel() == R:
+            return _derivatives(objective, th, None)
+        full = theta.clone()
+        full[rows] = th
+        f, g, H = _derivatives(objective, full, None)
+        return f[rows], g[rows], H[rows]
+
+    return evaluate, derivs
+
+
 def newton_minimize(objective: Objective, theta0: torch.Tensor, *,
                     bounds: Sequence[tuple[float, float]] | None = None, subset: bool = False,
                     max_iter: int = 100, gtol: float = 1e-12, xtol: float = 1e-10,
@@ -114,7 +193,6 @@ def newton_minimize(objective: Objective, theta0: torch.Tensor, *,
     lo, hi = _box(bounds, P, theta)
     bounded = bool(torch.isfinite(lo).any() or torch.isfinite(hi).any())
     theta = torch.minimum(torch.maximum(theta, lo), hi)
-    eye = torch.eye(P, dtype=dt, device=dev)
     status = ["not_converged"] * R
     iters = torch.zeros(R, dtype=torch.long, device=dev)
     f_all = torch.full((R,), torch.nan, dtype=dt, device=dev)
@@ -123,50 +201,14 @@ def newton_minimize(objective: Objective, theta0: torch.Tensor, *,
     A_all = torch.zeros((R, P), dtype=torch.bool, device=dev)
     idx = torch.arange(R, device=dev)  # rows still active
 
-    def evaluate(th: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
-        with torch.no_grad():
-            if subset:
-                return objective(th, rows)
-            if rows.numel() == R:
-                return objective(th)[rows]
-            full = theta.clone()
-            full[rows] = th
-            return objective(full)[rows]
-
-    def derivs(th: torch.Tensor, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        if subset:
-            return _derivatives(objective, th, rows)
-        if rows.numel() == R:
-            return _derivatives(objective, th, None)
-        full = theta.clone()
-        full[rows] = th
-        f, g, H = _derivatives(objective, full, None)
-        return f[rows], g[rows], H[rows]
-
+    evaluate, derivs = _on_rows(objective, theta, subset)
     th = theta.clone()
     f, g, H = derivs(th, idx)
     for it in range(max_iter + 1):
         # store the current state of the active rows
         theta[idx], f_all[idx], g_all[idx], H_all[idx] = th, f, g, H
-        finite = torch.isfinite(f) & torch.isfinite(g).all(1) & torch.isfinite(H).flatten(1).all(1)
-        at_lo = (th <= lo) & (g > 0)
-        at_hi = (th >= hi) & (g < 0)
-        active_set = (at_lo | at_hi) if bounded else torch.zeros_like(th, dtype=torch.bool)
+        active_set, finite, step, pd, gnorm = _newton_step(th, f, g, H, lo, hi, bounded)
         A_all[idx] = active_set
-        free = ~active_set
-        # reduced Hessian on the free set (identity on the held coordinates)
-        pair = free[:, :, None] & free[:, None, :]
-        Hr = torch.where(pair, H, eye.expand_as(H))
-        Hr = torch.where(finite[:, None, None], Hr, eye.expand_as(H))
-        eig = torch.linalg.eigvalsh(Hr)
-        scale = eig.abs().max(1).values.clamp_min(1e-300)
-        pd = eig[:, 0] > 1e-12 * scale
-        gf = torch.where(free, g, torch.zeros_like(g))
-        gnorm = gf.abs().max(1).values
-        mu = torch.where(pd, torch.zeros_like(scale), -eig[:, 0] + 1e-6 * scale)
-        Hm = Hr + mu[:, None, None] * eye
-        step = -torch.linalg.solve(Hm, torch.where(finite[:, None], gf, torch.zeros_like(gf)))
-        step = torch.where(free, step, torch.zeros_like(step))
         tiny = step.abs().max(1).values <= xtol * (1 + th.abs().max(1).values)
         done = finite & pd & ((gnorm <= gtol * (1 + f.abs())) | tiny)
         # a negligible Newton step is still taken: the error left is second order in it
@@ -186,21 +228,7 @@ def newton_minimize(objective: Objective, theta0: torch.Tensor, *,
         idx, th, f, g, step, pd, gnorm = (idx[keep], th[keep], f[keep], g[keep], step[keep], pd[keep],
                                           gnorm[keep])
         iters[idx] += 1
-        t = torch.ones(idx.numel(), dtype=dt, device=dev)
-        accepted = torch.zeros(idx.numel(), dtype=torch.bool, device=dev)
-        new_th = th.clone()
-        for _ in range(max_halvings):
-            pending = torch.nonzero(~accepted).flatten()
-            cand = torch.minimum(torch.maximum(th[pending] + t[pending, None] * step[pending], lo), hi)
-            fc = evaluate(cand, idx[pending])
-            slope = (g[pending] * (cand - th[pending])).sum(1).clamp_max(0.0)
-            fp = f[pending]
-            ok = torch.isfinite(fc) & (fc <= fp + 1e-4 * slope + 1e-14 * fp.abs())
-            new_th[pending[ok]] = cand[ok]
-            accepted[pending[ok]] = True
-            if bool(accepted.all()):
-                break
-            t = torch.where(accepted, t, t / 2)
+        new_th, accepted = _line_search(evaluate, idx, th, f, g, step, lo, hi, max_halvings)
         stalled = ~accepted
         # no decrease possible: at the floating-point floor if the gradient is already tiny
         floor = stalled & pd & (gnorm <= noise_gtol * (1 + f.abs()))

@@ -1,36 +1,47 @@
-"""Spec-level numerics: the one place a symbolic spec meets the arrays-only solvers.
+"""The problem layer: a spec becomes one compiled :class:`Problem`, and each question has a registry.
 
-It compiles a spec's pieces (ℓ, D, log r(β), the loss integrands) and dispatches to a solver of
-:mod:`gsmtheory.numeric`: :func:`poincare_constant` through the ordered solver registry
-(:func:`poincare_methods`: every ``_solve_<name>.py`` file defines a :class:`gsmtheory.Method`), the CTLD lift
-of a spec (:func:`ctld_poincare_spec`, :func:`ctld_loss_spec`), and the GSM loss of a derived
-:class:`gsmtheory.symbolic.GSMLoss` (:func:`evaluate_gsm_loss`).
+:func:`build_problem` is the one place symbolic objects become compiled callables (the target,
+D, the model, and the CTLD :class:`Lift` a problem may carry). The Poincaré question
+(:func:`poincare_constant`) asks :func:`poincare_methods` (every ``_solve_<name>.py`` file defines
+a :class:`gsmtheory.Method`), the loss question (:func:`evaluate_loss`) asks :func:`loss_methods`
+(every ``_loss_<name>.py``); methods for lifted problems are marked ``lifted=True`` (docs/design.md §3,
+docs/architecture.md).
 """
 
 from gsmtheory.numeric import PoincareResult
-from gsmtheory.solve._ctld_spec import LiftedResult, ctld_loss_spec, ctld_poincare_spec
-from gsmtheory.solve._loss_eval import LOSS_METHODS, LossEvaluation, evaluate_gsm_loss
-from gsmtheory.solve._poincare import poincare_constant
-from gsmtheory.solve._problem import PoincareProblem, poincare_problem
-from gsmtheory.solve._registry import poincare_methods, solver_names
-from gsmtheory.solve._schedule import ctld_schedule
-
-#: ``method=`` values of :func:`poincare_constant` ("auto" and the registered solvers)
-POINCARE_METHODS: tuple[str, ...] = ("auto", *solver_names())
+from gsmtheory.solve._lift import Lift, LiftFace, ctld_schedule, joint_points, split_points
+from gsmtheory.solve._loss_question import (
+    LossEvaluation,
+    LossOptions,
+    evaluate_gsm_loss,
+    evaluate_loss,
+    loss_methods,
+    loss_points,
+)
+from gsmtheory.solve._loss_torch import torch_mc_loss
+from gsmtheory.solve._poincare import poincare_constant, poincare_methods, solver_names
+from gsmtheory.solve._problem import Problem, build_problem, sample_target
+from gsmtheory.solve._problem_target import target_expectation
 
 __all__ = [
-    "LOSS_METHODS",
-    "POINCARE_METHODS",
-    "LiftedResult",
+    "Lift",
+    "LiftFace",
     "LossEvaluation",
-    "PoincareProblem",
+    "LossOptions",
     "PoincareResult",
-    "ctld_loss_spec",
-    "ctld_poincare_spec",
+    "Problem",
+    "build_problem",
     "ctld_schedule",
     "evaluate_gsm_loss",
+    "evaluate_loss",
+    "joint_points",
+    "loss_methods",
+    "loss_points",
     "poincare_constant",
     "poincare_methods",
-    "poincare_problem",
+    "sample_target",
     "solver_names",
+    "split_points",
+    "target_expectation",
+    "torch_mc_loss",
 ]

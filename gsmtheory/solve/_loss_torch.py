@@ -7,11 +7,10 @@ For a Gaussian-mixture target p on the whole space and the compiled integrands o
     implicit(θ) = E_p[½ ∇ℓ_θᵀ D ∇ℓ_θ + ∇·(D ∇ℓ_θ)]      (no boundary on the whole space),
 
 each estimated by the mean over ``samples`` exact draws from p with the error reported as
-1.96 standard errors, like the d ≥ 3 branch of :func:`gsmtheory.solve.evaluate_gsm_loss`
-(which runs in NumPy on the CPU). Here draws and integrands stay on ``device`` and the running
+1.96 standard errors, like the loss method ``monte-carlo`` (which runs in NumPy on the CPU). Here draws and integrands stay on ``device`` and the running
 sums are float64, so the same code runs on a CPU or a GPU; the answers agree within their
-Monte Carlo errors, not bit for bit (the random streams differ by device). Reached through
-``evaluate_gsm_loss(..., method="torch-mc", device=...)``.
+Monte Carlo errors, not bit for bit (the random streams differ by device). Registered as the
+loss method ``torch-mc`` (forced by name: ``--method torch-mc --device ...``).
 """
 
 from __future__ import annotations
@@ -21,11 +20,13 @@ from collections.abc import Mapping, Sequence
 
 from gsmtheory._device import batch_size, resolve_device
 from gsmtheory._errors import SpecError
+from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
-from gsmtheory.solve._loss_record import LossEvaluation, loss_points
+from gsmtheory.solve._loss_question import LossEvaluation, LossOptions, loss_points
+from gsmtheory.solve._problem import Problem
 from gsmtheory.symbolic import GSMLoss
 
-__all__ = ["torch_mc_loss"]
+__all__ = ["METHOD", "torch_mc_loss"]
 
 
 def torch_mc_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, device: str = "auto",
@@ -101,3 +102,17 @@ def torch_mc_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, device: s
         float(mean[2].mean()), f"monte carlo in torch on {dev.type} (exact mixture samples), "
         "error 1.96 standard errors",
         {"samples": int(samples), "seed": int(seed), "batch": int(batch), "device": str(dev)})
+
+
+def _applies(problem: Problem) -> str | None:
+    if problem.mixture is None or not problem.unbounded:
+        return "torch Monte Carlo needs exact samples of p; give the target as a [mixture] on the whole space"
+    return None
+
+
+def _run(problem: Problem, at: Sequence[Mapping[str, float]], options: LossOptions) -> LossEvaluation:
+    return torch_mc_loss(problem.loss, at, device=options.device, samples=options.samples, seed=options.seed)
+
+
+METHOD = Method("torch-mc", _applies, _run, "Gaussian-mixture target on R^d: Monte Carlo in torch on --device",
+                Theory("estimate", notes="error: 1.96 standard errors"), priority=30, auto=False)

@@ -1,12 +1,16 @@
-r"""Poincaré constants of a symbolic diffusion: compile it once, dispatch to a registered solver.
+r"""The Poincaré question: C_P of a problem, by the first registered method that applies.
+
+Adding a method is one file: ``gsmtheory/solve/_solve_<name>.py`` defining
+``METHOD = Method(name, applies, run, summary, theory, priority=...)`` (see
+:class:`gsmtheory.Method`; ``run(problem, rtol, quick) -> PoincareResult``); :func:`poincare_methods`
+discovers it. ``method="auto"`` tries the methods by ascending ``priority`` and takes the first
+whose ``applies`` is None (and whose ``auto`` is set); ``method=name`` forces one.
 
 C_P is the smallest C with Var_p(g) ≤ C · E(g), E(g) = E_p[∇gᵀ D ∇g] (docs/design.md §1); the
 spectral gap of the reversible generator is 1/C_P. :func:`poincare_constant` first settles the
 cases without a Poincaré inequality (D singular, e.g. underdamped Langevin, or D vanishing
-inside the domain: C_P = ∞, status ``"no_poincare"``), then builds the compiled view
-(:func:`gsmtheory.solve.poincare_problem`) and hands it to the first applicable solver of
-the Poincaré registry (:func:`gsmtheory.solve.poincare_methods`: one file per method), in
-this order:
+inside the domain: C_P = ∞, status ``"no_poincare"``), then hands the problem
+(:func:`gsmtheory.solve.build_problem`) to the first applicable method, in this order:
 
 - ``gaussian``: one Gaussian, constant D, R^d: C_P = λ_max(D^{-1/2} Σ D^{-1/2}) (claim 1);
 - ``reduction``: a shared-covariance mixture under constant D, reduced along the span of the
@@ -17,19 +21,33 @@ this order:
 - ``fv2d``: :func:`gsmtheory.numeric.poincare_2d`;
 - ``fv3d``: :func:`gsmtheory.numeric.fv_poincare_3d` (finite volumes, the cut-off in the error, a
   Rayleigh–Ritz lower bound; constant D or diagonal D(x));
-- ``rayleigh_ritz``: d ≥ 4, a Rayleigh–Ritz lower bound with a polynomial basis.
+- ``rayleigh_ritz``: d ≥ 4, a Rayleigh–Ritz lower bound with a polynomial basis;
+- on a problem that carries a CTLD lift, the lifted methods of ``_solve_ctld.py`` (``ctld1d``,
+  ``ctld_convolution``, ``ctld3d``, ``ctld_ridge``, ``ctld_sectors``).
 """
 
 from __future__ import annotations
 
 import math
+from functools import cache
+from typing import Any
 
-import gsmtheory.solve._registry as registry
+from gsmtheory._methods import Registry, discover
 from gsmtheory.numeric import PoincareResult
-from gsmtheory.solve._problem import poincare_problem
-from gsmtheory.symbolic import Diffusion
+from gsmtheory.solve._problem import Problem, build_problem
 
-__all__ = ["PoincareResult", "poincare_constant"]  # the record is re-exported from numeric
+__all__ = ["PoincareResult", "poincare_constant", "poincare_methods", "solver_names"]  # the record: numeric's
+
+
+@cache
+def poincare_methods() -> Registry[Any]:
+    """The registry of Poincaré methods, discovered once (every ``_solve_<name>.py`` file)."""
+    return discover("gsmtheory.solve", "_solve_", "Poincaré")
+
+
+def solver_names() -> tuple[str, ...]:
+    """The ``method=`` names of the registered methods, in ``auto`` order."""
+    return poincare_methods().names()
 
 
 def _no_poincare(why: str) -> PoincareResult:
@@ -38,14 +56,15 @@ def _no_poincare(why: str) -> PoincareResult:
                           log_poincare_constant=math.inf, lower=math.inf, upper=math.inf)
 
 
-def poincare_constant(diffusion: Diffusion, *, rtol: float | None = None, method: str = "auto",
+def poincare_constant(problem: Any, *, rtol: float | None = None, method: str = "auto",
                       quick: bool = False) -> PoincareResult:
-    r"""C_P of a symbolic :class:`gsmtheory.symbolic.Diffusion` (module docstring for the solvers).
+    r"""C_P of a :class:`Problem` or a symbolic :class:`gsmtheory.symbolic.Diffusion` (module docstring).
 
     Parameters
     ----------
-    diffusion : Diffusion
-        ℓ, D, domain (Q is ignored: it does not change E, docs/design.md §1).
+    problem : Problem or Diffusion
+        ℓ, D, domain (Q is ignored: it does not change E, docs/design.md §1); a problem with a
+        lift is answered on the lift.
     rtol : float, optional
         Target relative error (defaults: 1e-8 in 1D, 1e-4 in 2D; 1e-6 / 1e-3 with quick).
     method : str
@@ -61,14 +80,16 @@ def poincare_constant(diffusion: Diffusion, *, rtol: float | None = None, method
         An unknown method (the message lists the registered ones), or a forced solver that does
         not apply (its reason).
     """
-    methods = registry.poincare_methods()
+    methods = poincare_methods()
     if method != "auto":
         methods.get(method)  # an unknown name is refused before anything is compiled
-    problem = poincare_problem(diffusion)
-    if diffusion.is_degenerate:
+    if not isinstance(problem, Problem):
+        problem = build_problem(problem)
+    diffusion = problem.diffusion
+    if problem.lift is None and diffusion.is_degenerate:
         return _no_poincare("D is singular, so the Dirichlet form controls no variance in "
                             "some direction (e.g. underdamped Langevin)")
-    zeros = diffusion.interior_zeros
+    zeros = () if problem.lift is not None else diffusion.interior_zeros
     if zeros:
         where = ", ".join(f"{diffusion.coords[i]} = {v:g}" for i, v in zeros)
         return _no_poincare(f"D vanishes at {where} inside the domain, so the diffusion cannot cross "

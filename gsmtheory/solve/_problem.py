@@ -1,130 +1,108 @@
-r"""The compiled view of a diffusion that every Poincaré solver receives (:class:`PoincareProblem`).
+r"""One problem per question: the target, D, Q, domain, ends, the model, and the lift it may carry.
 
-A :class:`gsmtheory.symbolic.Diffusion` holds ℓ and D as SymPy expressions; the solvers in
-:mod:`gsmtheory.numeric` take arrays and callables. :func:`poincare_problem` builds the bridge
-once per call: the domain as floats, the mixture (if any), whether D is constant (and its
-value), and — compiled on first use — log p and D as array callables, the product structure
-and the symbolic analysis of the ends. Every solver reads the same record, so a new solver
-needs nothing but the fields it uses.
+A spec (or a diffusion and a model) becomes a :class:`Problem` once, by :func:`build_problem`;
+it is the only place where symbolic objects become compiled callables (docs/design.md §3):
+the target side (:class:`gsmtheory.solve.TargetView`: log p on arrays, the product structure,
+the ends, expectations and samples of p) and the model side (:class:`gsmtheory.solve.ModelView`:
+ψ, ∇²_θφ, scores and the theory terms per sample, φ and ℓ_θ in torch, face terms) are compiled
+on first use and cached with the problem. A problem may carry a CTLD :class:`Lift`; a lifted
+question is the same question asked of a problem with a lift. Its :attr:`Problem.joint` is the
+problem of the lifted diffusion and model on (x, β) (their per-sample quantities; the β-faces
+stay with the lift); the problem itself keeps answering for the un-lifted target (vanilla score
+matching, the original MLE).
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from gsmtheory._errors import NumericalError
-from gsmtheory.compile import compile_expr
-from gsmtheory.numeric import MixtureLike, mixture_logpdf
-from gsmtheory.symbolic import Diffusion, diffusion_ends
+from gsmtheory._errors import ModelError, NumericalError, SpecError
+from gsmtheory.numeric import MixtureLike
+from gsmtheory.solve._lift import Lift
+from gsmtheory.solve._problem_model import ModelView
+from gsmtheory.solve._problem_target import TargetView
+from gsmtheory.symbolic import CTLDParameters, Diffusion, Model, ctld_parameters, natural_bounds
 
-__all__ = ["PoincareProblem", "poincare_problem"]
+__all__ = ["Problem", "build_problem", "sample_target"]
 
 
 @dataclass(frozen=True, eq=False)  # identity: it caches compiled callables and holds arrays
-class PoincareProblem:
-    r"""C_P of E(g) = E_p[∇gᵀ D ∇g] for p ∝ e^ℓ on Ω = ∏ [a_i, b_i] (docs/design.md §1), compiled.
+class Problem(TargetView, ModelView):
+    r"""p ∝ e^ℓ on Ω = ∏ [a_i, b_i] under D (docs/design.md §1), a model ℓ_θ, an optional lift; compiled.
 
     Attributes
     ----------
+    name : str
+        The spec's (or diffusion's) name.
     diffusion : Diffusion
-        The symbolic diffusion (for solvers that transform ℓ or D symbolically).
-    coords : tuple of Symbol
-        x_1, …, x_d.
-    D : ImmutableMatrix
-        The diffusion matrix (Q is dropped: it does not change E).
-    domain : tuple of (float, float)
-        [a_i, b_i], infinite ends as ±inf.
+        The symbolic diffusion (ℓ, D, Q, domain).
+    model_or_none : Model or None
+        The parametric model (:attr:`model` raises a one-line error when there is none).
+    lift : Lift or None
+        The CTLD lift the questions are asked on, when there is one.
     mixture : MixtureLike or None
         The Gaussian-mixture target, when the spec gave one.
     constant_D : ndarray or None
         D as numbers when it does not depend on x.
+    param_bounds, bound_reasons : tuples
+        The parameter box the estimators stay in and why (one entry per parameter).
+    own_faces : bool
+        Whether the face terms of the diffusion's own finite ends enter the loss (False for the
+        joint problem of a lift, whose β-faces the lift holds).
+    core_only : bool
+        Compile ψ, ∇²_θφ and s first, the theory terms on request (the joint problem of a lift).
     """
 
+    name: str
     diffusion: Diffusion
-    coords: tuple[sp.Symbol, ...]
-    D: sp.ImmutableMatrix
-    domain: tuple[tuple[float, float], ...]
-    mixture: MixtureLike | None
-    constant_D: np.ndarray | None
+    model_or_none: Model | None = None
+    lift: Lift | None = None
+    mixture: MixtureLike | None = None
+    constant_D: np.ndarray | None = None
+    param_bounds: tuple[tuple[float, float], ...] = ()
+    bound_reasons: tuple[str, ...] = ()
+    own_faces: bool = True
+    core_only: bool = False
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.model_or_none is None:
+            return
+        P = len(self.model_or_none.params)
+        if not self.param_bounds:
+            object.__setattr__(self, "param_bounds", ((-math.inf, math.inf),) * P)
+        if len(self.param_bounds) != P:
+            raise ModelError(f"{len(self.param_bounds)} parameter bounds for {P} parameters",
+                             "give one (lo, hi) pair per parameter")
+        for name, (lo, hi), t in zip(self.params, self.param_bounds, self.model_or_none.truth, strict=True):
+            if not lo < hi:
+                raise ModelError(f"the bounds of {name} are empty ({lo}, {hi})", "give lo < hi")
+            if not lo <= float(t) <= hi:
+                raise ModelError(f"the truth {name} = {float(t)} lies outside its range [{lo}, {hi}]",
+                                 "change the truth or the bounds")
 
     @property
-    def d(self) -> int:
-        """Dimension d."""
-        return len(self.coords)
+    def lifted(self) -> bool:
+        """True when the problem carries a lift."""
+        return self.lift is not None
 
     @property
-    def unbounded(self) -> bool:
-        """Every coordinate ranges over (−∞, ∞)."""
-        return all(math.isinf(lo) and math.isinf(hi) for lo, hi in self.domain)
+    def joint(self) -> Problem:
+        """The problem of the lifted diffusion and model on (x, β), without face terms of its own."""
+        if self.lift is None:
+            raise SpecError(f"the problem {self.name!r} carries no lift", "build it with build_problem(spec, lift=True)")
+        lift = self.lift
+        return self.memo("joint", lambda: _build(lift.diffusion, lift.model, lift.diffusion.name, None, False, True))  # type: ignore[no-any-return]
 
-    @property
-    def log_density_expr(self) -> sp.Expr:
-        """ℓ as a SymPy expression."""
-        return self.diffusion.log_density
-
-    @cached_property
-    def compiled_log_density(self) -> Any:
-        """ℓ(x_1, …, x_d) compiled from the expression (broadcasting over arrays)."""
-        return compile_expr(list(self.coords), self.log_density_expr)
-
-    def log_density(self, *xs: Any) -> Any:
-        """ℓ(x_1, …, x_d) on arrays: the closed-form mixture log density if there is one."""
-        if self.mixture is not None:
-            return mixture_logpdf(self.mixture, np.stack(np.broadcast_arrays(*xs), axis=-1))
-        return self.compiled_log_density(*xs)
-
-    @cached_property
-    def separable(self) -> bool:
-        """ℓ additively separable and D diagonal with D_ii = D_ii(x_i) (a product of 1D problems).
-
-        A mixture of K ≥ 2 Gaussians is taken as not separable without looking (a product would
-        need means on a grid with product weights; simplifying its log-sum-exp in d ≥ 4 takes
-        minutes): the reduction solver handles its structured cases.
-        """
-        d, D, coords = self.d, self.D, self.coords
-        if d < 2 or (self.mixture is not None and self.mixture.n_components > 1):
-            return False
-        for i in range(d):
-            for j in range(d):
-                if i != j and (sp.simplify(D[i, j]) != 0 or D[i, i].has(coords[j])):
-                    return False
-        grad = [sp.diff(self.log_density_expr, c) for c in coords]
-        return all(not sp.simplify(grad[i]).has(coords[j]) for i in range(d) for j in range(d) if i != j)
-
-    @cached_property
-    def ends(self) -> Any:
-        """Per-axis symbolic analysis of the ends (:func:`gsmtheory.symbolic.diffusion_ends`);
-        None for a mixture target (Gaussian tails: W → +∞ at both ends)."""
-        return None if self.mixture is not None else diffusion_ends(self.diffusion)
-
-    def points(self, axis: int | None = None) -> np.ndarray | None:
-        """The mixture means (all axes, or one), as hints where the density has mass."""
-        if self.mixture is None:
-            return None
-        means = np.array(self.mixture.means, dtype=float)
-        return means if axis is None else means[:, axis]
-
-
-def poincare_problem(diffusion: Diffusion) -> PoincareProblem:
-    """The compiled view of a :class:`gsmtheory.symbolic.Diffusion` (NaN in ℓ or D is refused)."""
-    coords = tuple(diffusion.coords)
-    D = sp.ImmutableMatrix(diffusion.D)
-    mixture = getattr(diffusion, "mixture", None)
-    # a mixture's numbers are validated finite and its ℓ is built only when asked for (d = 1000:
-    # tens of seconds), so only D is checked then; the matrix as one object, not d² entries
-    for expr in (D,) if mixture is not None else (diffusion.log_density, D):
-        if sp.sympify(expr).has(sp.nan, sp.zoo):
-            raise NumericalError("the diffusion contains NaN", "check the parameters")
-    const = not (D.free_symbols & set(coords))
-    return PoincareProblem(
-        diffusion, coords, D, tuple((float(lo), float(hi)) for lo, hi in diffusion.domain),
-        mixture, _numbers(D) if const else None)
+    def without_lift(self) -> Problem:
+        """The same problem without its lift (the un-lifted target; compiled pieces shared)."""
+        return replace(self, lift=None)
 
 
 def _numbers(D: sp.ImmutableMatrix) -> np.ndarray:
@@ -132,3 +110,68 @@ def _numbers(D: sp.ImmutableMatrix) -> np.ndarray:
     if D.is_diagonal():
         return np.diag(np.array([D[i, i] for i in range(D.rows)], dtype=float))
     return np.array(D.tolist(), dtype=float)
+
+
+@functools.lru_cache(maxsize=64)
+def _build(diffusion: Diffusion, model: Model | None, name: str, params: CTLDParameters | None,
+           own_faces: bool = True, core_only: bool = False) -> Problem:
+    mixture = getattr(diffusion, "mixture", None)
+    D = sp.ImmutableMatrix(diffusion.D)
+    # a mixture's numbers are validated finite and its ℓ is built only when asked for (d = 1000:
+    # tens of seconds), so only D is checked then; the matrix as one object, not d² entries
+    for expr in (D,) if mixture is not None else (diffusion.log_density, D):
+        if sp.sympify(expr).has(sp.nan, sp.zoo):
+            raise NumericalError("the diffusion contains NaN", "check the parameters")
+    const = not (D.free_symbols & set(diffusion.coords))
+    box, reasons = natural_bounds(model) if model is not None else ((), ())
+    lift = None if params is None else Lift.of(diffusion, params, model)
+    return Problem(name, diffusion, model, lift, mixture, _numbers(D) if const else None, box, reasons,
+                   own_faces, core_only)
+
+
+def build_problem(source: Any, model: Model | None = None, *, lift: bool | CTLDParameters | None = False,
+                  bounds: dict[str, tuple[float, float]] | None = None, **overrides: Any) -> Problem:
+    """The problem of a spec (or of a diffusion and a model), compiled on first use and cached.
+
+    Parameters
+    ----------
+    source : Spec, Diffusion or Problem
+        A spec gives its diffusion, model (unless ``model`` is given) and ``[ctld]`` table.
+    lift : bool or CTLDParameters
+        False (default): no lift. True: the CTLD lift with the spec's ``[ctld]`` table, or the
+        reported defaults (Definition 6) when it has none; ``overrides`` (lambda_min=,
+        diameter=, beta_max=, log_r=) replace entries. A :class:`CTLDParameters`: that lift.
+    bounds : {param: (lo, hi)}, optional
+        Declared parameter ranges (default: those the model's meaning implies,
+        :func:`gsmtheory.symbolic.natural_bounds`).
+
+    Raises
+    ------
+    SpecError
+        NaN in ℓ or D, a truth outside its range, a target that cannot be lifted, bad CTLD
+        constants, overrides without ``lift=True``.
+    """
+    if isinstance(source, Problem):
+        source, model = (source.diffusion, model if model is not None else source.model_or_none)
+    if isinstance(source, Diffusion):
+        diffusion, name, table, constants = source, source.name, None, {}
+    else:
+        diffusion, name, table, constants = source.diffusion, source.name, source.ctld, source.constants_map
+        model = model if model is not None else source.model
+    if overrides and lift is not True:
+        raise SpecError(f"CTLD option(s) {', '.join(sorted(overrides))} without a lift", "pass lift=True")
+    params = None
+    if isinstance(lift, CTLDParameters):
+        params = lift
+    elif lift is True:
+        params = table if table is not None and not overrides else ctld_parameters(
+            diffusion, table, constants=constants, **overrides)
+    problem = _build(diffusion, model, name, params)
+    return problem.with_bounds(bounds) if bounds else problem
+
+
+def sample_target(source: Any, n: int | tuple[int, ...], seed: int | np.random.Generator = 0) -> np.ndarray:
+    """Exact samples of the target of ``source`` (a Problem, Spec or Diffusion), shape ``(*n, d)``
+    (:meth:`TargetView.sample`)."""
+    problem = source if isinstance(source, Problem) else build_problem(source)
+    return problem.sample(n, seed)

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import PoincareResult, poincare_1d
-from gsmtheory.solve._ends import at_the_end, ends_kwargs
-from gsmtheory.solve._problem import PoincareProblem
+from gsmtheory.solve._end_shift import at_the_end, ends_kwargs
+from gsmtheory.solve._problem import Problem as PoincareProblem
 
 __all__ = ["METHODS"]
 

@@ -13,7 +13,7 @@ import numpy as np
 from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import PoincareResult, poincare_2d
-from gsmtheory.solve._problem import PoincareProblem
+from gsmtheory.solve._problem import Problem as PoincareProblem
 
 __all__ = ["METHOD"]
 

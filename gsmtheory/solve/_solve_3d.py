@@ -11,7 +11,7 @@ from __future__ import annotations
 from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import PoincareResult, fv_poincare_3d, with_upper_bound
-from gsmtheory.solve._problem import PoincareProblem
+from gsmtheory.solve._problem import Problem as PoincareProblem
 from gsmtheory.solve._upper import certified_upper
 
 __all__ = ["METHOD"]

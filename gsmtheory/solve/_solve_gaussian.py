@@ -10,7 +10,7 @@ import numpy as np
 
 from gsmtheory._methods import Method, Theory
 from gsmtheory.numeric import PoincareResult, gaussian_poincare_constant
-from gsmtheory.solve._problem import PoincareProblem
+from gsmtheory.solve._problem import Problem as PoincareProblem
 
 __all__ = ["METHOD"]
 

@@ -20,7 +20,7 @@ from gsmtheory._errors import ModelError
 from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import PoincareResult, rayleigh_ritz, two_sided
-from gsmtheory.solve._problem import PoincareProblem
+from gsmtheory.solve._problem import Problem as PoincareProblem
 from gsmtheory.solve._upper import certified_upper
 
 __all__ = ["METHOD"]

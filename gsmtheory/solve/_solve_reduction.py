@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from gsmtheory._methods import Method, Theory
 from gsmtheory.numeric import PoincareResult, reduce_mixture, reduced_poincare
-from gsmtheory.solve._problem import PoincareProblem
+from gsmtheory.solve._problem import Problem as PoincareProblem
 
 __all__ = ["METHOD"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import PoincareResult, poincare_1d, tensorization
-from gsmtheory.solve._ends import at_the_end, ends_kwargs, inside
-from gsmtheory.solve._problem import PoincareProblem
+from gsmtheory.solve._end_shift import at_the_end, ends_kwargs, inside
+from gsmtheory.solve._problem import Problem as PoincareProblem
 
 __all__ = ["METHOD"]
 

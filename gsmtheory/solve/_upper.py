@@ -8,7 +8,7 @@ shared-covariance Gaussian mixture under constant D, :func:`gsmtheory.numeric.mi
 from __future__ import annotations
 
 from gsmtheory.numeric import PoincareResult, certified_upper_bound, mixture_curvature_bound
-from gsmtheory.solve._problem import PoincareProblem
+from gsmtheory.solve._problem import Problem as PoincareProblem
 from gsmtheory.symbolic import curvature_certificate
 
 __all__ = ["certified_upper"]

@@ -26,7 +26,7 @@ from gsmtheory._device import resolve_device
 from gsmtheory._errors import GSMError
 from gsmtheory._json import plain
 
-__all__ = ["TASKS", "Job", "Outcome", "check_task", "execute", "jsonable"]
+__all__ = ["TASKS", "Job", "Outcome", "check_task", "execute", "jsonable", "registry_names"]
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,8 @@ def _poincare(job: Job) -> dict[str, Any]:
 
     opts = job.options
     kwargs: dict[str, Any] = {k: opts[k] for k in ("rtol", "quick", "method") if k in opts}
-    return jsonable(api.poincare(_spec(job), lift=_lift(job), **kwargs))  # type: ignore[no-any-return]
+    problem = api.problem(_spec(job), lift=_lift(job))
+    return jsonable(api.as_dict(problem, api.poincare(problem, **kwargs)))  # type: ignore[no-any-return]
 
 
 def _efficiency(job: Job) -> dict[str, Any]:
@@ -124,7 +125,8 @@ def _efficiency(job: Job) -> dict[str, Any]:
     kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("samples", "seed") if k in opts}
     if "method" in opts:
         kwargs["method"] = str(opts["method"])
-    return jsonable(api.efficiency(_spec(job), lift=_lift(job), **kwargs))  # type: ignore[no-any-return]
+    problem = api.problem(_spec(job), lift=_lift(job))
+    return jsonable(api.as_dict(problem, api.efficiency(problem, **kwargs)))  # type: ignore[no-any-return]
 
 
 def _loss(job: Job) -> dict[str, Any]:
@@ -132,9 +134,9 @@ def _loss(job: Job) -> dict[str, Any]:
 
     opts = job.options
     kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("panels", "seed", "samples") if k in opts}
-    return jsonable(api.loss(_spec(job), opts["at"], lift=_lift(job),  # type: ignore[no-any-return]
-                             method=str(opts.get("method", "auto")), device=job.device,
-                             **kwargs))
+    problem = api.problem(_spec(job), lift=_lift(job))
+    record = api.loss(problem, opts["at"], method=str(opts.get("method", "auto")), device=job.device, **kwargs)
+    return jsonable(api.as_dict(problem, record))  # type: ignore[no-any-return]
 
 
 def _fit(job: Job) -> dict[str, Any]:
@@ -142,8 +144,9 @@ def _fit(job: Job) -> dict[str, Any]:
 
     opts = job.options
     kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("starts", "seed") if k in opts}
-    return jsonable(api.fit(_spec(job), job.data, loss=opts.get("loss"), lift=_lift(job),  # type: ignore[no-any-return]
-                            **kwargs))
+    problem = api.problem(_spec(job), lift=_lift(job), estimator=opts.get("loss"))
+    record = api.fit(problem, job.data, loss=opts.get("loss"), **kwargs)
+    return jsonable(api.as_dict(problem, record))  # type: ignore[no-any-return]
 
 
 #: task name -> (function, allowed option keys, required option keys)
@@ -154,10 +157,6 @@ _REGISTRY: Mapping[str, tuple[Callable[[Job], dict[str, Any]], frozenset[str], f
     "fit": (_fit, frozenset({"data", "loss", "starts", "seed", "lift"}), frozenset({"data"})),
     "selftest": (_selftest, frozenset({"sleep", "fail_if_exists"}), frozenset()),
 })
-
-#: ``task_options.method`` of the loss task: ``gsmtheory.solve.LOSS_METHODS`` (not imported
-#: here, so that reading a sweep file does not load the numerical stack; a test holds them equal)
-LOSS_METHODS: tuple[str, ...] = ("auto", "quadrature", "monte-carlo", "torch-mc")
 
 #: the task names a sweep file may use
 TASKS: tuple[str, ...] = tuple(_REGISTRY)
@@ -180,12 +179,29 @@ def check_task(task: str, options: Mapping[str, Any], source: str) -> None:
                                and all(isinstance(p, dict) for p in options["at"])):
         raise GSMError(f"sweep {source}: task_options.at must be a non-empty list of tables",
                        "write at = [{a = 1.3}, {a = 0.7}]")
-    if task == "loss" and options.get("method", "auto") not in LOSS_METHODS:
-        raise GSMError(f"sweep {source}: task_options.method must be one of {', '.join(LOSS_METHODS)}",
-                       'write method = "torch-mc" for Monte Carlo in torch on --device')
-    if task == "fit" and options.get("loss", "gsm") not in ("gsm", "ctld", "mle"):
-        raise GSMError(f"sweep {source}: task_options.loss must be gsm, ctld or mle",
-                       'write loss = "gsm"')
+    _check_name(task, options, source)
+
+
+def _check_name(task: str, options: Mapping[str, Any], source: str) -> None:
+    """A ``method`` or ``loss`` option names a registered method (the registry is loaded only then)."""
+    key = {"poincare": "method", "loss": "method", "efficiency": "method", "fit": "loss"}.get(task)
+    if key is None or key not in options or options[key] == "auto":
+        return
+    names = registry_names(task)
+    if options[key] not in names:
+        raise GSMError(f"sweep {source}: task_options.{key} must be one of {', '.join(names)}",
+                       f'write {key} = "{names[0]}" (the registered {task} methods)')
+
+
+def registry_names(task: str) -> tuple[str, ...]:
+    """The registered method names of a task's question (``auto`` first where it exists)."""
+    if task in ("poincare", "loss"):
+        from gsmtheory.solve import loss_methods, poincare_methods
+
+        return ("auto", *(poincare_methods() if task == "poincare" else loss_methods()).names())
+    from gsmtheory.estimation import covariance_methods, estimators
+
+    return ("auto", *covariance_methods().names()) if task == "efficiency" else estimators().names()
 
 
 def execute(job: Job) -> Outcome:

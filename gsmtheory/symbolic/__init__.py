@@ -8,9 +8,10 @@ True
 
 from gsmtheory.symbolic._catalogue import CATALOGUE, catalogue_names
 from gsmtheory.symbolic._convexity import CurvatureCertificate, curvature_certificate
-from gsmtheory.symbolic._ctld import (
+from gsmtheory.symbolic._ctld_lift import (
     BETA,
     CTLDParameters,
+    check_liftable,
     ctld_heat_identity,
     ctld_lift,
     ctld_lift_spec,
@@ -27,19 +28,27 @@ from gsmtheory.symbolic._ends import (
     diffusion_ends,
     liouville_potential,
 )
+from gsmtheory.symbolic._estimating import (
+    ESTIMATING_TERMS,
+    estimating_terms,
+    mixture_component_logs,
+    natural_bounds,
+    quadratic_terms,
+    theta_derivatives,
+)
+from gsmtheory.symbolic._gaussian_mixture import GaussianMixture
 from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
-from gsmtheory.symbolic._mixture import GaussianMixture
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
-from gsmtheory.symbolic._spec import CTLDOptions, KnownValues, Spec, load_spec, parse_spec
+from gsmtheory.symbolic._spec_file import KnownValues, Spec, load_spec, parse_spec
 from gsmtheory.symbolic._validate import kinks_1d
 
 __all__ = [
     "ALLOWED_FUNCTIONS",
     "BETA",
     "CATALOGUE",
+    "ESTIMATING_TERMS",
     "BoundaryTerm",
-    "CTLDOptions",
     "CTLDParameters",
     "CurvatureCertificate",
     "Diffusion",
@@ -55,6 +64,7 @@ __all__ = [
     "Stationarity",
     "analyze_ends",
     "catalogue_names",
+    "check_liftable",
     "ctld_heat_identity",
     "ctld_lift",
     "ctld_lift_spec",
@@ -64,10 +74,15 @@ __all__ = [
     "ctld_stationarity",
     "curvature_certificate",
     "diffusion_ends",
+    "estimating_terms",
     "gsm_loss",
     "kinks_1d",
     "liouville_potential",
     "load_spec",
+    "mixture_component_logs",
+    "natural_bounds",
     "parse_expression",
     "parse_spec",
+    "quadratic_terms",
+    "theta_derivatives",
 ]

@@ -17,7 +17,7 @@ import numpy as np
 import sympy as sp
 
 from gsmtheory._errors import SpecError
-from gsmtheory.symbolic._mixture import GaussianMixture
+from gsmtheory.symbolic._gaussian_mixture import GaussianMixture
 from gsmtheory.symbolic._validate import limited
 
 __all__ = ["Diffusion", "ScoreOperator", "Stationarity"]

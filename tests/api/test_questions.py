@@ -17,12 +17,15 @@ def test_lift_is_decided_by_the_table_and_the_option() -> None:
         api.lifts(plain, True)
 
 
-def test_answers_carry_the_lift_and_the_record() -> None:
+def test_the_problem_carries_the_lift_and_the_json_says_so() -> None:
     spec = load_spec("ctld-bimodal")
-    on_lift = api.poincare(spec, quick=True)
+    lifted, plain = api.problem(spec), api.problem(spec, lift=False)
+    assert lifted.lift is not None and plain.lift is None
+    on_lift = api.poincare(lifted, quick=True)
     off_lift = api.poincare(spec, lift=False, quick=True)
-    assert on_lift.lifted and on_lift.to_dict()["lifted"] is True and "ctld" in on_lift.to_dict()
-    assert not off_lift.lifted and off_lift.to_dict()["lifted"] is False
+    assert on_lift.method.startswith("ctld") and not off_lift.method.startswith("ctld")
+    assert api.as_dict(lifted, on_lift)["lifted"] is True and "ctld" in api.as_dict(lifted, on_lift)
+    assert api.as_dict(plain, off_lift)["lifted"] is False and "ctld" not in api.as_dict(plain, off_lift)
     # the lift mixes faster than Langevin on this bimodal target only beyond the crossover; both finite here
     assert on_lift.poincare_constant > 0 and off_lift.poincare_constant > 0
     assert on_lift.poincare_constant != pytest.approx(off_lift.poincare_constant, rel=1e-3)
@@ -30,7 +33,7 @@ def test_answers_carry_the_lift_and_the_record() -> None:
 
 def test_unlifted_options_are_refused_on_a_lift_and_fit_defaults_follow_it() -> None:
     spec = load_spec("ctld-bimodal")
-    with pytest.raises(SpecError, match="applies to the unlifted target"):
+    with pytest.raises(SpecError, match="green answers for the un-lifted target"):
         api.poincare(spec, method="green")
     with pytest.raises(SpecError, match="turns off"):
         api.fit(spec, [[0.0]], loss="ctld", lift=False)

@@ -69,7 +69,7 @@ def test_loss_torch_monte_carlo_on_a_device_agrees_with_quadrature(capsys: pytes
     assert main(["loss", "ctld-bimodal", "--method", "torch-mc"]) == 2  # the lifted loss has its own rule
     assert main(["loss", "bimodal", "--samples", "1", "--method", "torch-mc"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 2 and "--method torch-mc applies to the unlifted target" in err[0] and "samples 1 " in err[1]
+    assert len(err) == 2 and "torch-mc answers for the un-lifted target" in err[0] and "samples 1 " in err[1]
 
 
 def test_loss_with_several_params_and_constants(capsys: pytest.CaptureFixture[str]) -> None:

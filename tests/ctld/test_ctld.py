@@ -11,12 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gsmtheory._errors import GSMError
-from gsmtheory.estimation import (
-    ctld_efficiency,
-    ctld_problem,
-    fit,
-    sample_target,
-)
 from gsmtheory.numeric import (
     convolve_logpdf_1d,
     ctld_joint_logpdf,
@@ -25,10 +19,9 @@ from gsmtheory.numeric import (
     mixture_logpdf,
     poincare_2d,
 )
-from gsmtheory.solve import ctld_loss_spec, ctld_schedule
+from gsmtheory.solve import build_problem, ctld_schedule, evaluate_loss
 from gsmtheory.symbolic import (
     BETA,
-    CTLDOptions,
     GaussianMixture,
     ctld_lift,
     ctld_lift_spec,
@@ -62,7 +55,7 @@ def test_bad_numbers_are_one_line_errors(kwargs: dict[str, float]) -> None:
 
 def test_2d_formula_target_is_refused() -> None:
     with pytest.raises(GSMError, match="not a Gaussian mixture"):
-        ctld_lift(load_spec("gaussian-2d"), CTLDOptions(lambda_min=1.0, diameter=1.0))
+        ctld_lift(load_spec("gaussian-2d"), lambda_min=1.0, diameter=1.0)
 
 
 def test_spec_parser_rejects_nonpositive_beta_max() -> None:
@@ -118,25 +111,8 @@ def test_chi_square_closed_form_small_beta_max() -> None:
 
 def test_explicit_and_implicit_ctld_losses_differ_by_a_constant_only_with_faces() -> None:
     spec = load_spec("ctld-bimodal", constants={"m": 1.0})
-    v = ctld_loss_spec(spec, [{"a": 0.5}, {"a": 1.0}, {"a": 1.8}], beta_max=3.0, log_r="0").result
+    v = evaluate_loss(build_problem(spec, lift=True, beta_max=3.0, log_r="0"), [{"a": 0.5}, {"a": 1.0}, {"a": 1.8}])
     diff = np.array(v.difference)
     assert np.max(np.abs(diff + v.constant)) < 1e-8
     without = np.array(v.implicit_without_boundary) - np.array(v.explicit)
     assert np.ptp(without) > 1e-3  # dropping the faces makes the gap theta-dependent
-
-
-def test_ctld_recovers_means_where_vanilla_swaps() -> None:
-    from proofs_checks.check_15_annealed_efficiency import UNEQUAL
-
-    spec = parse_spec(UNEQUAL, constants={"m": 4.0})
-    problem = ctld_problem(spec)
-    eff = ctld_efficiency(problem, panels=4, nh=6)
-    n = 20000
-    data = sample_target(spec.diffusion, n, 1)
-    fv = fit(spec, data, loss="gsm", start=(1.2, -1.2), starts=1)
-    fc = fit(spec, data, loss="ctld", start=(1.2, -1.2), starts=1, seed=2)
-    assert fv.estimate is not None and fc.estimate is not None
-    se_v = np.sqrt(np.diag(eff.vanilla_covariance) / n)
-    se_c = np.sqrt(np.diag(eff.gsm_covariance) / n)
-    assert np.all(np.abs(np.array(fv.estimate) - problem.truth) / se_v > 10)
-    assert np.all(np.abs(np.array(fc.estimate) - problem.truth) / se_c < 3)

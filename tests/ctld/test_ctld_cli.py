@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from gsmtheory.cli import main
-from gsmtheory.estimation import ctld_efficiency, ctld_problem, sample_target
+from gsmtheory.estimation import build_problem, ctld_efficiency, sample_target
 from gsmtheory.numeric import ctld_poincare
-from gsmtheory.solve import ctld_loss_spec, ctld_schedule, poincare_constant
+from gsmtheory.solve import ctld_schedule, evaluate_loss, poincare_constant
 from gsmtheory.symbolic import ctld_parameters, load_spec
 
 FORMULA = '''coords = ["x"]
@@ -83,7 +83,7 @@ def test_efficiency_baselines_agree_with_the_unlifted_command(capsys: pytest.Cap
                 "ratios", "poincare_constant", "theorem_bound", "ctld"):
         assert key in out
     spec = load_spec("ctld-bimodal", constants={"m": 1.5})
-    eff = ctld_efficiency(ctld_problem(spec))
+    eff = ctld_efficiency(build_problem(spec, lift=True))
     assert np.allclose(out["gsm_covariance"], eff.gsm_covariance, rtol=1e-12)
     code, plain, _ = _run(capsys, "efficiency", "ctld-bimodal", "--const", "m=1.5", "--no-lift", "--no-poincare")
     assert code == 0 and plain is not None and plain["lifted"] is False
@@ -100,7 +100,7 @@ def test_loss_is_the_lifted_loss_with_beta_faces(capsys: pytest.CaptureFixture[s
     assert code == 0 and out is not None and out["lifted"] is True
     spec = load_spec("ctld-bimodal", constants={"m": 1.0})
     # the same loss at twice the panels moves by less than the reported errors
-    ref = ctld_loss_spec(spec, [{"a": 0.6}, {"a": 1.4}], panels=64).result
+    ref = evaluate_loss(build_problem(spec, lift=True), [{"a": 0.6}, {"a": 1.4}])
     for key in ("explicit", "implicit"):
         gap = np.abs(np.array(out[key]) - np.array(getattr(ref, key)))
         assert np.all(gap <= np.array(out[f"{key}_error"]) + 1e-13), (key, gap)

@@ -1,5 +1,5 @@
-"""CTLD through the generic pipeline (issue #13): the lifted problem is an EstimationProblem with a
-CTLDLift, its efficiency an Efficiency with the lifted extras, and the generated specs of the design
+"""CTLD through the generic pipeline (issues #13, #22): the lifted problem is the one Problem with a
+Lift (its joint the problem on (x, beta)), its efficiency an Efficiency with the lifted extras, and the generated specs of the design
 and the reduction equal the same specs written as TOML."""
 
 from __future__ import annotations
@@ -7,42 +7,39 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gsmtheory._errors import ModelError
+from gsmtheory._errors import ModelError, SpecError
 from gsmtheory.estimation import (
-    CTLDLift,
     Efficiency,
-    EstimationProblem,
     build_problem,
     ctld_efficiency,
-    ctld_problem,
     efficiency,
-    lift_of,
 )
 from gsmtheory.estimation._ctld_design import _model_spec
+from gsmtheory.solve import Lift, Problem
 from gsmtheory.symbolic import GaussianMixture, load_spec, parse_spec
 
 
 def test_the_lifted_problem_is_an_estimation_problem_with_a_lift() -> None:
     spec = load_spec("ctld-bimodal", constants={"m": 1.5})
-    problem = ctld_problem(spec)
-    assert isinstance(problem, EstimationProblem) and isinstance(problem.lift, CTLDLift)
-    assert problem.dim == 2 and problem.lift.dim == 1  # (x, beta) and x
-    assert [f.at for f in problem.lift.faces] == [0.0, problem.lift.params.beta_max]
+    problem = build_problem(spec, lift=True)
+    assert isinstance(problem, Problem) and isinstance(problem.lift, Lift)
+    assert problem.joint.dim == 2 and problem.dim == problem.lift.dim == 1  # (x, beta) and x
+    assert [f.at for f in problem.lift.faces] == [0.0, problem.lift.beta_max]
     # per_sample on lifted points: the core parts compiled at build, the theory parts on request
     pts = np.array([[0.3, 0.5], [-1.0, 2.0]])
-    core = problem.per_sample(pts, parts=("psi", "score"))
-    theory = problem.per_sample(pts, parts=("a", "b_tr", "b_div", "psi"))
+    core = problem.joint.per_sample(pts, parts=("psi", "score"))
+    theory = problem.joint.per_sample(pts, parts=("a", "b_tr", "b_div", "psi"))
     assert np.allclose(core["psi"], theory["psi"], rtol=1e-12, atol=0)  # two compiled functions, one expression
     assert np.all(theory["b_div"] == 0.0)  # D = I on the lift
     with pytest.raises(ModelError, match="unknown per-sample quantity"):
-        problem.per_sample(pts, parts=("nope",))
-    with pytest.raises(ModelError, match="not a CTLD lift"):
-        lift_of(build_problem(spec))
+        problem.joint.per_sample(pts, parts=("nope",))
+    with pytest.raises(SpecError, match="carries no lift"):
+        _ = build_problem(spec).joint
 
 
 def test_one_efficiency_record_for_lifted_and_unlifted_specs() -> None:
     spec = load_spec("ctld-bimodal", constants={"m": 1.5})
-    eff = ctld_efficiency(ctld_problem(spec), panels=4, nh=6)
+    eff = ctld_efficiency(build_problem(spec, lift=True), panels=4, nh=6)
     assert isinstance(eff, Efficiency) and eff.lifted is not None
     d = eff.to_dict()
     assert d["lifted"] is True and d["status"] == "ok"

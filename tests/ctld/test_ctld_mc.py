@@ -1,6 +1,6 @@
 """CTLD efficiency by Monte Carlo in torch where no reduction applies (issue #14): against the
 quadrature in d = 2 within its stated standard errors, errors shrinking like 1/sqrt(n), the rtol
-stop, the same answer on CUDA (skipped without one), and the d = 3 fallback of ctld_efficiency_spec."""
+stop, the same answer on CUDA (skipped without one), and the d = 3 fallback of the lifted efficiency."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import torch
 
 from gsmtheory._errors import SpecError
 from gsmtheory.estimation import (
+    build_problem,
     ctld_efficiency,
     ctld_efficiency_monte_carlo,
-    ctld_efficiency_spec,
-    ctld_problem,
+    efficiency,
 )
 from gsmtheory.symbolic import parse_spec
 
@@ -58,7 +58,7 @@ BLOCKS = (("gsm_covariance", "gsm"), ("gsm_covariance_exact_faces", "gsm_exact")
 
 @pytest.fixture(scope="module")
 def skew():
-    problem = ctld_problem(parse_spec(SKEW_2D))
+    problem = build_problem(parse_spec(SKEW_2D), lift=True)
     return problem, ctld_efficiency(problem, panels=4, nh=6)
 
 
@@ -105,7 +105,7 @@ def test_rtol_grows_the_sample_until_the_stated_error_meets_it(skew) -> None:
 
 
 def test_too_small_a_budget_is_one_line() -> None:
-    problem = ctld_problem(parse_spec(SKEW_2D))
+    problem = build_problem(parse_spec(SKEW_2D), lift=True)
     with pytest.raises(SpecError, match="too few"):
         ctld_efficiency_monte_carlo(problem, samples=1_000)
 
@@ -119,7 +119,7 @@ def test_cuda_agrees_with_the_quadrature(skew) -> None:
 
 
 def test_d3_without_a_reduction_falls_back_to_monte_carlo() -> None:
-    eff = ctld_efficiency_spec(parse_spec(K3), samples=200_000, rtol=0.05)
+    eff = efficiency(parse_spec(K3), lift=True, samples=200_000, rtol=0.05)
     assert eff.method.startswith("Monte Carlo")
     assert "dim U = 2" in eff.resolution["why_not_reduced"]
     assert eff.poincare is None and eff.ctld is not None

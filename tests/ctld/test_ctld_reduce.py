@@ -7,12 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from gsmtheory._errors import ModelError
+from gsmtheory._errors import SpecError
 from gsmtheory.estimation import (
+    build_problem,
     ctld_efficiency,
-    ctld_efficiency_reduced,
-    ctld_efficiency_spec,
-    ctld_problem,
+    efficiency,
 )
 from gsmtheory.symbolic import parse_spec
 
@@ -39,8 +38,8 @@ def _spec(d: int, direction: list[float], m: float = 1.5, free_off_axis: bool = 
 def test_d2_reduction_equals_the_2d_quadrature() -> None:
     """The 1D problem plus m·H⁻¹E[AAᵀλ²/(2s⁴)]H⁻¹ against the 2D tensor quadrature (rotated means)."""
     spec = parse_spec(_spec(2, [1.0, 1.0]))
-    red = ctld_efficiency_reduced(spec, poincare=False)
-    full = ctld_efficiency(ctld_problem(spec))
+    red = efficiency(spec, lift=True, method="ctld_reduction", poincare=False)
+    full = ctld_efficiency(build_problem(spec, lift=True))
     for a, b in ((red.gsm_covariance, full.gsm_covariance), (red.vanilla_covariance, full.vanilla_covariance),
                  (red.mle_original, full.mle_original), (red.mle_lifted, full.mle_lifted)):
         assert np.allclose(a, b, rtol=max(1e-5, 10 * (red.error + full.error)))
@@ -49,9 +48,9 @@ def test_d2_reduction_equals_the_2d_quadrature() -> None:
 
 
 def test_d10_vanilla_and_mle_blocks_are_the_1d_ones_and_ctld_grows_with_m() -> None:
-    one = ctld_efficiency_spec(parse_spec(_spec(1, [1.0])), poincare=False)
-    ten = ctld_efficiency_spec(parse_spec(_spec(10, [1.0] * 10)), poincare=False)
-    three = ctld_efficiency_spec(parse_spec(_spec(3, [1.0, 0.0, 0.0])), poincare=False)
+    one = efficiency(parse_spec(_spec(1, [1.0])), lift=True, poincare=False)
+    ten = efficiency(parse_spec(_spec(10, [1.0] * 10)), lift=True, poincare=False)
+    three = efficiency(parse_spec(_spec(3, [1.0, 0.0, 0.0])), lift=True, poincare=False)
     for key in ("vanilla_covariance", "mle_original", "mle_lifted"):
         assert np.allclose(getattr(ten, key), getattr(one, key), rtol=1e-9), key
     t3 = three.gsm_covariance - one.gsm_covariance
@@ -62,8 +61,8 @@ def test_d10_vanilla_and_mle_blocks_are_the_1d_ones_and_ctld_grows_with_m() -> N
 
 def test_models_off_the_span_are_refused() -> None:
     spec = parse_spec(_spec(3, [1.0, 0.0, 0.0], free_off_axis=True))
-    with pytest.raises(ModelError, match="off the span"):
-        ctld_efficiency_reduced(spec, poincare=False)
+    with pytest.raises(SpecError, match="off the span"):
+        efficiency(spec, lift=True, method="ctld_reduction", poincare=False)
 
 
 def _free(d: int, direction: list[float], m: float = 1.5) -> str:
@@ -86,8 +85,8 @@ def _free(d: int, direction: list[float], m: float = 1.5) -> str:
 def test_means_parametrization_in_d2_equals_the_2d_quadrature() -> None:
     """θ = (μ_1, μ_2) ∈ R⁴, means along a rotated direction: blocks along U and across it."""
     spec = parse_spec(_free(2, [1.0, 2.0]))
-    red = ctld_efficiency_reduced(spec, poincare=False)
-    full = ctld_efficiency(ctld_problem(spec))
+    red = efficiency(spec, lift=True, method="ctld_reduction", poincare=False)
+    full = ctld_efficiency(build_problem(spec, lift=True))
     for key in ("gsm_covariance", "vanilla_covariance", "mle_original", "mle_lifted", "hessian"):
         a, b = getattr(red, key), getattr(full, key)
         assert np.allclose(a, b, rtol=1e-4, atol=1e-6 * np.max(np.abs(b))), key
@@ -98,7 +97,7 @@ def test_means_parametrization_in_d4_has_the_block_structure() -> None:
     depend on d, the CTLD ⊥-block grows by the β-score term of each further direction."""
     e = np.array([1.0, 1.0, 0.0, 1.0]) / math.sqrt(3)
     spec = parse_spec(_free(4, list(e)))
-    eff = ctld_efficiency_reduced(spec, poincare=False, panels=4, nh=6)
+    eff = efficiency(spec, lift=True, method="ctld_reduction", poincare=False, panels=4, nh=6)
     assert eff.params == tuple(f"m{k}_{i}" for k in range(2) for i in range(4))
     g = eff.gsm_covariance
     assert np.allclose(g, g.T)

@@ -19,7 +19,13 @@ from scipy.special import ndtr
 from gsmtheory.compile import compile_expr
 from gsmtheory.networks import CTLDNetworkLoss, DSMNetworkLoss, GSMNetworkLoss, network_loss
 from gsmtheory.numeric import ctld_beta_logpdf, sample_mixture
-from gsmtheory.solve import ctld_loss_spec, ctld_schedule, evaluate_gsm_loss
+from gsmtheory.solve import (
+    LossOptions,
+    build_problem,
+    ctld_schedule,
+    evaluate_gsm_loss,
+    evaluate_loss,
+)
 from gsmtheory.symbolic import (
     Diffusion,
     GaussianMixture,
@@ -197,7 +203,7 @@ def test_ctld_true_score_gives_the_quadrature_implicit_loss():
                       'covariance = [[1.0]]\n[model]\nparams = ["a"]\ntruth = {a = 2.0}\n[model.mixture]\n'
                       'means = [["-a"], ["a"]]\nweights = [0.3, 0.7]\ncovariance = [[1.0]]\n'
                       '[ctld]\nlambda_min = 1.0\ndiameter = 4.0\nbeta_max = 4.0\nlog_r = "-3/(1 + beta)"\n')
-    quad = ctld_loss_spec(spec, [{"a": 2.0}], panels=48)
+    quad = evaluate_loss(build_problem(spec, lift=True), [{"a": 2.0}], options=LossOptions(panels=48))
     net = MixtureNet([[-2.0], [2.0]], [0.3, 0.7])
     loss = network_loss(spec, net)
     assert isinstance(loss, CTLDNetworkLoss)

@@ -154,14 +154,16 @@ def test_bad_input_is_a_one_line_error() -> None:
 
 
 def test_ctld_poincare_spec_lifts_a_2d_mixture() -> None:
-    from gsmtheory.solve import ctld_poincare_spec
+    from gsmtheory import api
+    from gsmtheory.solve import build_problem, poincare_constant
     from gsmtheory.symbolic import load_spec
 
     spec = load_spec("mixture-2d", constants={"m": 0.5})
-    res = ctld_poincare_spec(spec, quick=True)
+    problem = build_problem(spec, lift=True)
+    res = poincare_constant(problem, quick=True)
     mix = spec.diffusion.mixture
     assert mix is not None
     direct = ctld_poincare_3d(mix, ctld_schedule(ctld_parameters(mix)), resolution=0.8, rtol=1e-2)
     assert res.poincare_constant == direct.poincare_constant
     assert res.status == "ok"
-    assert res.to_dict()["lifted"] is True
+    assert api.as_dict(problem, res)["lifted"] is True

@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pytest
 
-import gsmtheory.solve._registry as registry
+import gsmtheory.solve._poincare as registry
 from gsmtheory import Method, SpecError, Theory
 from gsmtheory.numeric import CTLDSchedule, PoincareResult, ctld_beta_logpdf
 from gsmtheory.solve import (
-    PoincareProblem,
+    Problem,
+    build_problem,
     ctld_schedule,
     poincare_constant,
-    poincare_problem,
     solver_names,
 )
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters, parse_spec
@@ -24,13 +24,13 @@ DOUBLE_WELL = 'coords = ["x"]\nlog_density = "-(x**2 - 1)**2"\n'
 
 
 # --- a toy solver, written as the README says: a record with a name, why_not and solve --------
-def _toy_why_not(problem: PoincareProblem) -> str | None:
+def _toy_why_not(problem: Problem) -> str | None:
     uniform = problem.d == 1 and problem.log_density_expr == 0 and problem.constant_D is not None
     return None if uniform and math.isfinite(problem.domain[0][0] + problem.domain[0][1]) else \
         "the toy solver knows only the uniform law on an interval under constant D"
 
 
-def _toy_solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> PoincareResult:
+def _toy_solve(problem: Problem, rtol: float | None, quick: bool) -> PoincareResult:
     """Uniform on [a, b], D = c: the Neumann Laplacian's first eigenvalue, C_P = (b − a)²/(c π²)."""
     (a, b), = problem.domain
     assert problem.constant_D is not None
@@ -94,7 +94,7 @@ def test_auto_takes_the_closed_form_for_one_gaussian() -> None:
 
 
 def test_the_problem_is_the_compiled_view() -> None:
-    p = poincare_problem(parse_spec(DOUBLE_WELL).diffusion)
+    p = build_problem(parse_spec(DOUBLE_WELL).diffusion)
     assert p.d == 1 and p.unbounded and p.mixture is None
     assert p.constant_D is not None and p.constant_D.tolist() == [[1.0]]
     x = np.array([0.0, 2.0])

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from gsmtheory import GSMError, _device
 from gsmtheory.numeric import batch_size, resolve_device
-from gsmtheory.solve import LOSS_METHODS, evaluate_gsm_loss
+from gsmtheory.solve import evaluate_gsm_loss, loss_methods
 from gsmtheory.solve._loss_torch import torch_mc_loss
 from gsmtheory.sweep import parse_sweep, read_rows, run_sweep
-from gsmtheory.sweep._tasks import LOSS_METHODS as SWEEP_LOSS_METHODS
+from gsmtheory.sweep._tasks import registry_names
 from gsmtheory.symbolic import gsm_loss, load_spec
 
 
@@ -79,7 +79,7 @@ def test_torch_monte_carlo_refuses_bounded_targets():
 
 def test_loss_methods_one_public_entry():
     """evaluate_gsm_loss(method=...) reaches every evaluator; the sweep accepts the same names."""
-    assert SWEEP_LOSS_METHODS == LOSS_METHODS
+    assert registry_names("loss") == ("auto", *loss_methods().names())
     spec = load_spec("bimodal")
     loss = gsm_loss(spec.diffusion, spec.model)
     at = [{"a": 1.5}]

@@ -24,7 +24,7 @@ def test_the_catalogue_states_its_textbook_spectra() -> None:
 def test_the_solver_meets_the_stated_closed_form(name: str) -> None:
     spec = load_spec(name)
     assert spec.known is not None and spec.known.poincare_constant is not None
-    result = api.poincare(spec).record
+    result = api.poincare(spec)
     if math.isinf(spec.known.poincare_constant):
         assert math.isinf(result.poincare_constant) and result.status == "no_poincare"
         return

@@ -1,4 +1,4 @@
-r"""CTLD efficiency in any d by symmetry reduction (issue #14): the 1D problem along U plus a closed-form term.
+r"""Covariance method ``ctld_reduction``: the CTLD estimator in d ≥ 3 by symmetry reduction to 1D (issue #14).
 
 Setting: target p = Σ_k w_k N(μ_k, Σ) on R^d, Σ = σ²I on U^⊥ (U: the span of the mean
 differences, expanded to Σ-invariance, :func:`gsmtheory.numeric.reduce_mixture`), and a
@@ -39,15 +39,14 @@ import sympy as sp
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError
-from gsmtheory.compile import compile_expr
-from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem, lift_of
-from gsmtheory.estimation._efficiency import replace_lifted
+from gsmtheory._methods import Method, Theory
+from gsmtheory.estimation._cov_ctld import ctld_efficiency, mixture_model_reason, replace_lifted
 from gsmtheory.estimation._mixture_spec import mixture_spec
 from gsmtheory.numeric import ctld_poincare_nd, reduce_mixture
-from gsmtheory.solve import ctld_schedule
-from gsmtheory.symbolic import GaussianMixture, ctld_parameters
+from gsmtheory.solve import Problem, build_problem, ctld_schedule
+from gsmtheory.symbolic import GaussianMixture
 
-__all__ = ["ctld_efficiency_along_u", "ctld_efficiency_reduced"]
+__all__ = ["METHOD", "ctld_efficiency_along_u"]
 
 Array = NDArray[np.float64]
 
@@ -68,7 +67,7 @@ def _check_model(spec: Any, red: Any) -> list[str]:
         raise ModelError("the model's covariance differs from the target's or depends on θ",
                          "the reduction needs the target's covariance, known")
     b = red.basis[:, 0]
-    means_fn = compile_expr(theta, [e for row in mixe.means for e in row], "numpy")
+    means_fn = spec.compiled("model_means", theta, [e for row in mixe.means for e in row])
     kk = len(mixe.means)
 
     def means_at(t: Array) -> Array:
@@ -112,19 +111,21 @@ def _reduction(mixture: Any) -> tuple[Any, int, float]:
 def _correction(problem: Any, sig2: float, panels: int, nh: int) -> Array:
     """E_{r p^β}[∇_θA ∇_θAᵀ λ²/(2s⁴)] (per further Gaussian direction), s² = σ²_⊥ + βλ, A = ∂_β log p^β_θ
     of the problem's model (1D along U, or the 2D (u, v₁) problem)."""
-    model = problem.loss.model
-    beta = problem.loss.diffusion.coords[-1]
-    lift = lift_of(problem)
-    lam = float(lift.params.lambda_min)
-    a_fn = compile_expr((*model.coords, *model.params),
-                        [sp.diff(model.log_density, beta, t) for t in model.params], "numpy")
+    joint = problem.joint
+    model = joint.loss.model
+    beta = joint.diffusion.coords[-1]
+    lift = problem.lift
+    assert lift is not None
+    lambda_min = lift.lambda_min
+    a_fn = joint.compiled("beta_theta_scores", (*model.coords, *model.params),
+                          [sp.diff(model.log_density, beta, t) for t in model.params])
     th = [float(t) for t in problem.truth]
 
     def fn(x: Array, b: Array) -> list[Array]:
         xs = [x[..., i] for i in range(x.shape[-1])] if x.ndim > b.ndim else [x]
         with np.errstate(all="ignore"):
             av = np.stack([np.broadcast_to(np.asarray(v, dtype=float), b.shape) for v in a_fn(*xs, b, *th)], -1)
-        w = lam**2 / (2.0 * (sig2 + b * lam) ** 2)
+        w = lambda_min**2 / (2.0 * (sig2 + b * lambda_min) ** 2)
         return [np.einsum("...i,...j->...ij", av, av) * w[..., None, None]]
 
     return np.asarray(lift.joint_expect(fn, panels=panels, nh=nh)[0])
@@ -149,7 +150,7 @@ def ctld_efficiency_along_u(mixture: Any, params: Any, u_means: list[str], weigh
 def _assemble(one_spec: Any, mixture: Any, params: Any, d: int, m: int, sigma2: float, panels: int, nh: int,
               poincare: bool) -> Any:
 
-    one = ctld_problem(one_spec)
+    one = build_problem(one_spec, lift=True)
     eff = ctld_efficiency(one, panels=panels, nh=nh)
     lo = _correction(one, sigma2, panels, nh)
     hi = _correction(one, sigma2, 2 * panels, 2 * nh)
@@ -230,7 +231,7 @@ def _free_means_efficiency(spec: Any, slots: list[tuple[int, int]], params: Any,
     perp: dict[str, Array] = {}
     err = along.error
     if m:
-        two = ctld_problem(_perp_spec(red, params, sigma2, weights, f"{spec.name} (perpendicular)"))
+        two = build_problem(_perp_spec(red, params, sigma2, weights, f"{spec.name} (perpendicular)"), lift=True)
         eff2 = ctld_efficiency(two, panels=panels, nh=nh)
         extra = np.zeros((kk, kk))
         if m > 1:
@@ -262,27 +263,46 @@ def _free_means_efficiency(spec: Any, slots: list[tuple[int, int]], params: Any,
                           f"{m} directions); {along.method}", **full)
 
 
-def ctld_efficiency_reduced(spec: Any, *, panels: int = 6, nh: int = 8, poincare: bool = True,
-                            **overrides: object) -> Any:
-    r"""CTLD efficiency of a spec in d ≥ 2 whose model moves the means along U (module docstring).
+def _applies(problem: Problem) -> str | None:
+    """None when the reduction covers the problem (d ≥ 2; ``auto`` takes ``ctld_quadrature`` for d = 2): dim U = 1, Σ isotropic off U, a model moving the means
+    along U (or every mean entry its own parameter)."""
+    if problem.d < 2:
+        return f"the reduction is for d >= 2 (this target has d = {problem.d}); ctld_quadrature covers it"
+    reason = mixture_model_reason(problem)
+    if reason is not None:
+        return reason
+    try:
+        red, _, _ = _reduction(problem.mixture)
+        if _free_means(problem) is None:
+            _check_model(problem, red)
+    except ModelError as exc:
+        return str(exc)
+    return None
 
-    Returns the lifted :class:`Efficiency` of the full problem: H, Γ_vanilla, both Γ_MLE from the
-    1D problem along U, Γ_CTLD (both face treatments) with the m·H⁻¹E[…]H⁻¹ term added; the
-    error is the larger of the 1D quadrature's and the term's change between (panels, nh) and
-    twice both. With ``poincare``, C_P of the d-dimensional lift by angular sectors
-    (:func:`gsmtheory.numeric.ctld_poincare_nd`); the general theorem is not evaluated
-    (its smoothness terms are not reduced).
-    """
 
-    params = ctld_parameters(spec.diffusion, spec.ctld, constants=spec.constants_map, **overrides)  # type: ignore[arg-type]
-    slots = _free_means(spec)
+def _run(problem: Problem, options: Any) -> Any:
+    r"""The lifted :class:`Efficiency` of the full problem (module docstring): H, Γ_vanilla, both Γ_MLE from
+    the 1D problem along U, Γ_CTLD (both face treatments) with the m·H⁻¹E[…]H⁻¹ term added; the error is
+    the larger of the 1D quadrature's and the term's change between (panels, nh) and twice both. With
+    ``options.poincare``, C_P of the d-dimensional lift by angular sectors
+    (:func:`gsmtheory.numeric.ctld_poincare_nd`); the general theorem is not evaluated (its smoothness
+    terms are not reduced)."""
+    assert problem.lift is not None
+    params, panels, nh, poincare = problem.lift.params, options.panels, options.nh, bool(options.poincare)
+    slots = _free_means(problem)
     if slots is not None:
-        return _free_means_efficiency(spec, slots, params, panels, nh, poincare)
-    mix = spec.diffusion.mixture
+        return _free_means_efficiency(problem, slots, params, panels, nh, poincare)
+    mix = problem.mixture
     red, m, sigma2 = _reduction(mix)
-    u_means = _check_model(spec, red)
-    model = spec.model
+    u_means = _check_model(problem, red)
+    model = problem.model
+    assert model.mixture is not None  # by mixture_model_reason
     one_spec = _along_u_spec(red, params, u_means, [str(w) for w in model.mixture.weights],
                              [str(t) for t in model.params], np.array([float(t) for t in model.truth]),
-                             f"{spec.name} (along U)")
+                             f"{problem.name} (along U)")
     return _assemble(one_spec, mix, params, red.ambient_dim, m, sigma2, panels, nh, poincare)
+
+
+METHOD = Method("ctld_reduction", _applies, _run,
+                "CTLD estimator, d >= 3: the 1D problem along the means' span plus a closed-form beta-score term",
+                Theory("estimate"), priority=20, lifted=True)

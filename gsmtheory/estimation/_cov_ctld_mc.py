@@ -1,8 +1,7 @@
-r"""CTLD efficiency by Monte Carlo in torch, with a standard error on every block (issue #14).
+r"""Covariance method ``ctld_monte_carlo``: the CTLD estimator by Monte Carlo in torch, a standard error per block.
 
-Where no symmetry reduction applies (:mod:`gsmtheory.estimation._ctld_reduce`) and tensor
-quadrature costs nodes^d, the expectations of :func:`gsmtheory.estimation.ctld_efficiency` are
-sample means. One draw per data point: x ∼ p, β ∼ r, z, z' ∼ N(0, I), x̃ = x + √(βλ)z;
+Where no symmetry reduction applies (the method ``ctld_reduction``) and tensor quadrature costs
+nodes^d, the expectations of :func:`gsmtheory.estimation.ctld_efficiency` are sample means. One draw per data point: x ∼ p, β ∼ r, z, z' ∼ N(0, I), x̃ = x + √(βλ)z;
 
 - ψ = ∇_θφ(x̃, β) − Σ_f c_f ∇_θ flux_f(x_f) with x_0 = x, x_{β_max} = x + √(β_max λ)z'
   (faces from the same data point, what ``fit(spec, data, loss="ctld")`` does), ψ_exact = ∇_θφ(x̃, β);
@@ -31,21 +30,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import sympy as sp
 import torch
 from numpy.typing import NDArray
 
 from gsmtheory._device import batch_size, resolve_device
 from gsmtheory._errors import NumericalError, SpecError
-from gsmtheory.compile import compile_expr
-from gsmtheory.estimation._ctld import lift_of
-from gsmtheory.estimation._efficiency import Efficiency, lifted_efficiency
-from gsmtheory.estimation._lift import CTLDLift
-from gsmtheory.estimation._problem import EstimationProblem
+from gsmtheory._methods import Method, Theory
+from gsmtheory.estimation._cov_ctld import lifted_efficiency, mixture_model_reason, replace_lifted
+from gsmtheory.estimation._efficiency import covariance_methods
+from gsmtheory.estimation._efficiency_record import Efficiency
 from gsmtheory.numeric import beta_cdf
-from gsmtheory.symbolic import gsm_loss
+from gsmtheory.solve import Lift, Problem
+from gsmtheory.symbolic import estimating_terms, theta_derivatives
 
-__all__ = ["ctld_efficiency_monte_carlo"]
+__all__ = ["METHOD", "ctld_efficiency_monte_carlo"]
 
 Array = NDArray[np.float64]
 _KEYS = ("gsm", "gsm_exact", "vanilla", "mle0", "mle1", "H")
@@ -64,23 +62,22 @@ class _TorchPieces:
     score1: Any  # (x, β, θ) → ∇_θ log q^β_θ(x)
 
 
-def _pieces(problem: EstimationProblem) -> _TorchPieces:
-    lift = lift_of(problem)
-    loss, m0 = problem.loss, lift.base_model
-    van = gsm_loss(lift.base, m0)
-    theta = loss.model.params
-    lifted = loss.diffusion.coords
-    bulk = compile_expr((*lifted, *theta), [*loss.theta_gradient, *loss.theta_hessian], "torch")
+def _pieces(problem: Problem) -> _TorchPieces:
+    lift, joint = problem.lift, problem.joint
+    assert lift is not None
+    loss, van = joint.loss, problem.loss
+    theta, lifted = loss.model.params, loss.diffusion.coords
+    bulk = joint.compiled("mc_bulk", (*lifted, *theta), [*loss.theta_gradient, *loss.theta_hessian], "torch")
     faces = []
-    for face in lift.faces:
-        grad = [sp.diff(face.flux, t) for t in theta]
-        hess = [sp.diff(g, t) for g in grad for t in theta]
-        faces.append((face.at, face.weight, compile_expr((*lifted[:-1], *theta), [*grad, *hess], "torch")))
-    vanilla = compile_expr((*van.diffusion.coords, *van.model.params), [*van.theta_gradient, *van.theta_hessian],
-                           "torch")
-    score0 = compile_expr((*m0.coords, *m0.params), [sp.diff(m0.log_density, t) for t in m0.params], "torch")
-    m1 = loss.model
-    score1 = compile_expr((*m1.coords, *m1.params), [sp.diff(m1.log_density, t) for t in m1.params], "torch")
+    for k, face in enumerate(lift.faces):
+        fn = joint.compiled(f"mc_face_{k}", (*lifted[:-1], *theta), theta_derivatives(face.flux, theta)[1:], "torch")
+        faces.append((face.at, face.weight, fn))
+    args0 = (*problem.coords, *problem.model.params)
+    vanilla = problem.compiled("mc_vanilla", args0, [*van.theta_gradient, *van.theta_hessian], "torch")
+    score0 = problem.compiled("mc_score", args0, estimating_terms(problem.diffusion, problem.model, False)["score"],
+                              "torch")
+    score1 = joint.compiled("mc_score", (*lifted, *theta),
+                            estimating_terms(joint.diffusion, joint.model, False)["score"], "torch")
     return _TorchPieces(bulk, tuple(faces), vanilla, score0, score1)
 
 
@@ -95,17 +92,18 @@ def _outer(a: torch.Tensor) -> torch.Tensor:
 class _Sampler:
     """Exact draws (x, β, x̃, x_faces) on one device from one seeded generator."""
 
-    def __init__(self, lift: CTLDLift, device: str, seed: int) -> None:
-        mix = lift.target
+    def __init__(self, lift: Lift, device: str, seed: int) -> None:
+        mix = lift.mixture
+        assert mix is not None
         opts: dict[str, Any] = {"dtype": torch.float64, "device": device}
         self.d = lift.dim
         self.means = torch.tensor(mix.means, **opts)
         self.weights = torch.tensor(mix.weights, **opts)
         self.chol = torch.linalg.cholesky(torch.tensor(mix.covariance, **opts))
-        grid = np.linspace(0.0, lift.params.beta_max, _BETA_NODES)
+        grid = np.linspace(0.0, lift.beta_max, _BETA_NODES)
         self.grid = torch.tensor(grid, **opts)
         self.cdf = torch.tensor(beta_cdf(lift.schedule, grid), **opts)
-        self.lam = float(lift.params.lambda_min)
+        self.lambda_min = lift.lambda_min
         self.opts = opts
         self.gen = torch.Generator(device=device).manual_seed(int(seed))
 
@@ -126,19 +124,19 @@ class _Sampler:
         return self.means[k] + self.normal(n) @ self.chol.T
 
 
-def _statistics(problem: EstimationProblem, pieces: _TorchPieces, sampler: _Sampler, theta: list[torch.Tensor],
+def _statistics(problem: Problem, pieces: _TorchPieces, sampler: _Sampler, theta: list[torch.Tensor],
                 n: int) -> torch.Tensor:
     """u for n draws, shape (n, S): g, ggᵀ, ψ, ψψᵀ, h, g₀, g₀g₀ᵀ, h₀, s₀s₀ᵀ, s₁s₁ᵀ (flattened)."""
-    P, lam = problem.n_params, sampler.lam
+    P, lambda_min = problem.n_params, sampler.lambda_min
     x = sampler.target(n)
     beta = sampler.beta(n)
-    xt = x + torch.sqrt(beta * lam)[:, None] * sampler.normal(n)
+    xt = x + torch.sqrt(beta * lambda_min)[:, None] * sampler.normal(n)
     out = pieces.bulk(*xt.unbind(-1), beta, *theta)
     g = _stack(out[:P], n)
     h = _stack(out[P:], n)
     psi = g.clone()
     for at, weight, fn in pieces.faces:
-        xf = x if at == 0.0 else x + math.sqrt(at * lam) * sampler.normal(n)
+        xf = x if at == 0.0 else x + math.sqrt(at * lambda_min) * sampler.normal(n)
         fo = fn(*xf.unbind(-1), *theta)
         psi = psi - weight * _stack(fo[:P], n)
         h = h - weight * _stack(fo[P:], n)
@@ -177,15 +175,15 @@ def _blocks(P: int) -> Callable[[torch.Tensor], torch.Tensor]:
     return f
 
 
-def ctld_efficiency_monte_carlo(problem: EstimationProblem, *, samples: int = 100_000, rtol: float = 1e-2,
+def ctld_efficiency_monte_carlo(problem: Problem, *, samples: int = 100_000, rtol: float = 1e-2,
                                 max_samples: int = 1_600_000, seed: int = 0,
                                 device: str = "auto") -> Efficiency:
     r"""Γ_CTLD (both face treatments), Γ_vanilla, Γ_MLE (both baselines) and H by Monte Carlo in torch.
 
     Parameters
     ----------
-    problem : EstimationProblem
-        The CTLD problem (:func:`gsmtheory.estimation.ctld_problem`), any d.
+    problem : Problem
+        A lifted problem (``build_problem(spec, lift=True)``), any d.
     samples : int
         Draws to start with (at least 8 groups of 512).
     rtol : float
@@ -211,9 +209,25 @@ def ctld_efficiency_monte_carlo(problem: EstimationProblem, *, samples: int = 10
     if not rtol >= 0:
         raise SpecError(f"rtol {rtol} must be >= 0", "give e.g. 1e-2 (0 spends the whole budget)")
     dev = resolve_device(device)
+    lift = problem.lift
+    assert lift is not None
+    full, ses, err, G = _converge(problem, lift, dev, samples, rtol, max_samples, seed)
+    n = G * _GROUP
+    return lifted_efficiency(problem.params, problem.truth, full["gsm"], full["gsm_exact"], full["vanilla"],
+                             full["mle0"], full["mle1"], full["H"], err,
+                             f"Monte Carlo in torch from {n} exact draws (standard errors by the delta method "
+                             f"over {G} groups of {_GROUP})",
+                             {"samples": n, "groups": G, "max_samples": max_samples, "rtol": rtol, "seed": seed,
+                              "device": dev, "dim": lift.dim,
+                              "standard_errors": {k: v.tolist() for k, v in ses.items()}},
+                             rtol=rtol)
+
+
+def _converge(problem: Problem, lift: Lift, dev: str, samples: int, rtol: float, max_samples: int,
+              seed: int) -> tuple[dict[str, Array], dict[str, Array], float, int]:
+    """(blocks, their standard errors, the largest relative one, groups) once rtol or the budget is met."""
     P = problem.n_params
     pieces = _pieces(problem)
-    lift = lift_of(problem)
     sampler = _Sampler(lift, dev, seed)
     theta = [torch.tensor(float(t), dtype=torch.float64, device=dev) for t in problem.truth]
     S = 3 * P + 8 * P * P  # g, gg, psi, pp, h, gv, gvgv, hv, s0s0, s1s1
@@ -238,14 +252,23 @@ def ctld_efficiency_monte_carlo(problem: EstimationProblem, *, samples: int = 10
         err = max(float(np.max(ses[k]) / max(float(np.max(np.abs(full[k]))), 1e-300)) for k in _KEYS)
         budget = max_samples // _GROUP
         if err <= rtol or G >= budget:
-            break
+            return full, ses, err, G
         target = min(budget, max(G + 1, math.ceil(1.1 * G * (err / max(rtol, 1e-300)) ** 2)))
-    n = G * _GROUP
-    return lifted_efficiency(problem.params, problem.truth, full["gsm"], full["gsm_exact"], full["vanilla"],
-                             full["mle0"], full["mle1"], full["H"], err,
-                             f"Monte Carlo in torch from {n} exact draws (standard errors by the delta method "
-                             f"over {G} groups of {_GROUP})",
-                             {"samples": n, "groups": G, "max_samples": max_samples, "rtol": rtol, "seed": seed,
-                              "device": dev, "dim": lift.dim,
-                              "standard_errors": {k: v.tolist() for k, v in ses.items()}},
-                             rtol=rtol)
+
+
+def _run(problem: Problem, options: Any) -> Efficiency:
+    """At most ``options.samples`` draws (starting from 100000), to the relative standard error
+    ``options.rtol`` (default 1e-2), on ``options.device``; no C_P."""
+    assert problem.lift is not None
+    samples = options.samples
+    mc = ctld_efficiency_monte_carlo(problem, samples=min(100_000, samples), max_samples=samples,
+                                     rtol=1e-2 if options.rtol is None else options.rtol, seed=options.seed,
+                                     device=options.device)
+    reduced = covariance_methods().get("ctld_reduction").why_not(problem)
+    return replace_lifted(mc, ctld=problem.lift.params,
+                          resolution={**mc.resolution, **({"why_not_reduced": reduced} if reduced else {})})
+
+
+METHOD = Method("ctld_monte_carlo", mixture_model_reason, _run,
+                "CTLD estimator, any d: Monte Carlo in torch, delta-method standard errors on every block",
+                Theory("estimate", notes="error: the largest relative standard error"), priority=30, lifted=True)

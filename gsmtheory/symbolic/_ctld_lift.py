@@ -20,20 +20,21 @@ import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import mpmath
 import sympy as sp
 
 from gsmtheory._errors import ModelError, SpecError
 from gsmtheory.symbolic._diffusion import Diffusion
-from gsmtheory.symbolic._mixture import GaussianMixture
+from gsmtheory.symbolic._gaussian_mixture import GaussianMixture
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import parse_expression
-from gsmtheory.symbolic._spec import CTLDOptions, Spec
 
 __all__ = [
     "BETA",
     "CTLDParameters",
+    "check_liftable",
     "ctld_heat_identity",
     "ctld_lift",
     "ctld_lift_spec",
@@ -48,14 +49,19 @@ BETA = sp.Symbol("beta", real=True)
 
 @dataclass(frozen=True)
 class CTLDParameters:
-    r"""Resolved CTLD constants: λ, diam, β_max and log r(β), with which were defaults.
+    r"""The ``[ctld]`` table, resolved: λ, diam, β_max and log r(β), with which took the defaults.
+
+    The one record of the CTLD constants (docs/design.md §1): a spec's ``[ctld]`` table is
+    resolved into it when the spec is parsed (:func:`ctld_parameters` fills what the table
+    leaves out with the reported defaults), and this constructor is the one place they are
+    validated.
 
     Attributes
     ----------
     lambda_min : float
         λ > 0, the variance scale of the tempering noise N(0, βλI).
     diameter : float
-        diam (only enters the defaults of log r and β_max).
+        diam ≥ 0 (only enters the defaults of log r and β_max).
     beta_max : float
         Upper reflecting end of β (> 0).
     log_r : Expr
@@ -71,20 +77,27 @@ class CTLDParameters:
     defaults: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "defaults", tuple(self.defaults))
         for name in ("lambda_min", "beta_max"):
             v = getattr(self, name)
-            if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
-                raise SpecError(f"CTLD {name} = {v} must be a positive finite number",
-                                f"set {name} > 0 (the reported default is used when it is left out)")
-        if not (math.isfinite(self.diameter) and self.diameter >= 0):
-            raise SpecError(f"CTLD diameter = {self.diameter} must be finite and >= 0", "give diam >= 0")
+            if isinstance(v, int | float) and math.isfinite(v) and v > 0:
+                continue
+            if name == "beta_max" and "beta_max" in self.defaults:
+                raise SpecError(f"the default beta_max = 14*diam^2/lambda - 1 = {v:.4g} is not positive "
+                                f"(diam = {self.diameter:.4g}, lambda = {self.lambda_min:.4g})",
+                                "give [ctld] beta_max > 0 explicitly")
+            raise SpecError(f"CTLD {name} = {v} must be a positive finite number",
+                            f"set {name} > 0 or leave it out for the default")
+        given = "diameter" not in self.defaults
+        if not (math.isfinite(self.diameter) and (self.diameter > 0 if given else self.diameter >= 0)):
+            raise SpecError(f"CTLD diameter = {self.diameter} must be a positive finite number",
+                            "set diameter > 0 or leave it out for the default")
         log_r = sp.sympify(self.log_r)
         extra = log_r.free_symbols - {BETA}
         if extra:
             raise SpecError(f"log r(beta) uses undeclared symbol(s) {', '.join(sorted(map(str, extra)))}",
                             "write log_r in beta and [constants] only")
         object.__setattr__(self, "log_r", log_r)
-        object.__setattr__(self, "defaults", tuple(self.defaults))
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -103,62 +116,47 @@ def default_log_r(lambda_min: float, diameter: float) -> sp.Expr:
     return -c / (1 + BETA)
 
 
-def ctld_parameters(target: Diffusion | GaussianMixture, options: CTLDOptions | None = None, *,
+def ctld_parameters(target: Diffusion | GaussianMixture, base: CTLDParameters | None = None, *,
                     constants: Mapping[str, float] | None = None, lambda_min: float | None = None,
                     diameter: float | None = None, beta_max: float | None = None,
                     log_r: str | sp.Expr | None = None) -> CTLDParameters:
-    r"""Resolve λ, diam, β_max and log r(β) from options, keyword overrides and the defaults.
+    r"""Resolve λ, diam, β_max and log r(β) from keyword values, ``base`` and the defaults.
 
-    Keyword arguments override ``options``; what is still missing takes the reported default:
-    λ = λ_min(Σ), diam = diameter of the means, β_max = 14·diam²/λ − 1,
-    log r = −7·diam²/(λ(1+β)). A target that is not a Gaussian mixture has no default λ or diam.
+    Keyword values win; then the entries of ``base`` that were given (not defaulted); what is
+    still missing takes the reported default: λ = λ_min(Σ), diam = diameter of the means,
+    β_max = 14·diam²/λ − 1, log r = −7·diam²/(λ(1+β)). A target that is not a Gaussian mixture
+    has no default λ or diam. A string ``log_r`` is parsed with ``constants`` and ``beta``.
 
     Raises
     ------
     SpecError
-        λ ≤ 0, β_max ≤ 0 (also when the default 14·diam²/λ − 1 is ≤ 0), a non-mixture target
-        without λ, or a log r in other symbols than β.
+        A non-mixture target without λ or diam; invalid values (:class:`CTLDParameters`).
     """
-    opts = options or CTLDOptions()
+    given = {} if base is None else {k: getattr(base, k) for k in ("lambda_min", "diameter", "beta_max", "log_r")
+                                     if k not in base.defaults}
+    for k, v in (("lambda_min", lambda_min), ("diameter", diameter), ("beta_max", beta_max), ("log_r", log_r)):
+        if v is not None:
+            given[k] = v
     mix = target if isinstance(target, GaussianMixture) else target.mixture
-    lam = lambda_min if lambda_min is not None else opts.lambda_min
-    diam = diameter if diameter is not None else opts.diameter
-    bmax = beta_max if beta_max is not None else opts.beta_max
-    lr = log_r if log_r is not None else opts.log_r
-    defaults = []
-    for name, v in (("lambda_min", lam), ("diameter", diam), ("beta_max", bmax)):
-        if v is not None and not (math.isfinite(float(v)) and float(v) > 0):
-            raise SpecError(f"CTLD {name} = {v} must be a positive finite number",
-                            f"set {name} > 0 or leave it out for the default")
-    if lam is None:
-        if mix is None:
-            raise SpecError("CTLD of a target that is not a Gaussian mixture needs lambda_min",
-                            "give [ctld] lambda_min (and diameter) explicitly")
-        lam = mix.covariance_eigenvalues[0]
-        defaults.append("lambda_min")
-    if diam is None:
-        if mix is None:
-            raise SpecError("CTLD of a target that is not a Gaussian mixture needs a diameter",
-                            "give [ctld] diameter (the spread of the modes) explicitly")
-        diam = mix.diameter
-        defaults.append("diameter")
-    lam, diam = float(lam), float(diam)
-    if bmax is None:
-        bmax = 14.0 * diam ** 2 / lam - 1.0
-        defaults.append("beta_max")
-        if not bmax > 0:
-            raise SpecError(f"the default beta_max = 14*diam^2/lambda - 1 = {bmax:.4g} is not positive "
-                            f"(diam = {diam:.4g}, lambda = {lam:.4g})", "give [ctld] beta_max > 0 explicitly")
-    if lr is None:
-        expr = default_log_r(lam, diam)
-        defaults.append("log_r")
-    elif isinstance(lr, str):
+    defaults = [k for k in ("lambda_min", "diameter", "beta_max", "log_r") if k not in given]
+    for name, what in (("lambda_min", "lambda_min"), ("diameter", "a diameter")):
+        if name in defaults and mix is None:
+            raise SpecError(f"CTLD of a target that is not a Gaussian mixture needs {what}",
+                            f"give [ctld] {name} explicitly" + (" (and diameter)" if name == "lambda_min" else
+                                                                " (the spread of the modes)"))
+    lambda_min = float(given["lambda_min"]) if "lambda_min" in given else float(mix.covariance_eigenvalues[0])  # type: ignore[union-attr]
+    diam = float(given["diameter"]) if "diameter" in given else float(mix.diameter)  # type: ignore[union-attr]
+    usable = math.isfinite(lambda_min) and lambda_min > 0  # else CTLDParameters refuses λ before any default is used
+    beta_max = float(given["beta_max"]) if "beta_max" in given else (14.0 * diam ** 2 / lambda_min - 1.0 if usable else math.nan)
+    if "log_r" not in given:
+        expr = default_log_r(lambda_min, diam) if usable else sp.S.Zero
+    elif isinstance(given["log_r"], str):
         names: dict[str, sp.Expr] = {k: sp.Rational(repr(float(v))) for k, v in (constants or {}).items()}
         names["beta"] = BETA
-        expr = parse_expression(lr, names, what="[ctld] log_r")
+        expr = parse_expression(given["log_r"], names, what="[ctld] log_r")
     else:
-        expr = sp.sympify(lr)
-    return CTLDParameters(lam, diam, float(bmax), expr, tuple(defaults))
+        expr = sp.sympify(given["log_r"])
+    return CTLDParameters(lambda_min, diam, beta_max, expr, tuple(defaults))
 
 
 def ctld_log_density_expr(mixture: GaussianMixture, coords: tuple[sp.Symbol, ...], params: CTLDParameters,
@@ -168,7 +166,7 @@ def ctld_log_density_expr(mixture: GaussianMixture, coords: tuple[sp.Symbol, ...
     The normalizer |Σ+βλI|^{-1/2} depends on β and is kept ((2π)^{-d/2} is dropped).
     """
     d = mixture.dim
-    lam = sp.nsimplify(params.lambda_min, rational=True)
+    lambda_min = sp.nsimplify(params.lambda_min, rational=True)
     c = mixture.covariance
     rational = functools.lru_cache(maxsize=None)(lambda v: sp.nsimplify(v, rational=True))
     cov = [[rational(float(c[i][j])) if i == j or c[i][j] != 0 else sp.S.Zero for j in range(d)]
@@ -176,27 +174,27 @@ def ctld_log_density_expr(mixture: GaussianMixture, coords: tuple[sp.Symbol, ...
     expr = MixtureExpressions(
         tuple(tuple(rational(float(v)) for v in mu) for mu in mixture.means),
         tuple(rational(float(w)) for w in mixture.weights),
-        tuple(tuple(cov[i][j] + (lam * beta if i == j else 0) for j in range(d)) for i in range(d)),
+        tuple(tuple(cov[i][j] + (lambda_min * beta if i == j else 0) for j in range(d)) for i in range(d)),
     ).log_density(coords)
     return params.log_r.subs(BETA, beta) + expr
 
 
-def _formula_convolution(ell: sp.Expr, x: sp.Symbol, lam: float, beta: sp.Symbol) -> sp.Expr:
+def _formula_convolution(ell: sp.Expr, x: sp.Symbol, lambda_min: float, beta: sp.Symbol) -> sp.Expr:
     """log ∫ e^{ℓ(y)} N(x − y; 0, βλ) dy, left unevaluated (computed by the numeric layer)."""
     y = sp.Dummy("y", real=True)
-    s = sp.nsimplify(lam, rational=True) * beta
+    s = sp.nsimplify(lambda_min, rational=True) * beta
     kernel = sp.exp(-(x - y) ** 2 / (2 * s)) / sp.sqrt(2 * sp.pi * s)
     return sp.log(sp.Integral(sp.exp(ell.subs(x, y)) * kernel, (y, -sp.oo, sp.oo)))
 
 
-def ctld_lift(target: Diffusion | Spec, options: CTLDOptions | None = None, **overrides: object) -> Diffusion:
+def ctld_lift(target: Any, params: CTLDParameters | None = None, **overrides: object) -> Diffusion:
     r"""The CTLD diffusion over (x, β): ℓ(x, β) = log r(β) + log p^β(x), D = I, β ∈ [0, β_max].
 
     Parameters
     ----------
     target : Diffusion or Spec
-        The target (a Spec's ``[ctld]`` table is used when ``options`` is None).
-    options : CTLDOptions, optional
+        The target (a Spec's ``[ctld]`` table is used when ``params`` is None).
+    params : CTLDParameters, optional
         λ, diam, β_max, log r; keyword ``overrides`` (lambda_min=, diameter=, beta_max=,
         log_r=) take precedence, the reported defaults fill the rest.
 
@@ -212,25 +210,12 @@ def ctld_lift(target: Diffusion | Spec, options: CTLDOptions | None = None, **ov
         A formula target in d ≥ 2 (no closed-form convolution), a target on a bounded domain,
         λ ≤ 0 or β_max ≤ 0, or a coordinate already named ``beta``.
     """
-    diffusion, params = _resolve(target, options, overrides)
-    return _lift(diffusion, params)
+    diffusion, resolved = _resolve(target, params, overrides)
+    return _lift(diffusion, resolved)
 
 
-def _resolve(target: Diffusion | Spec, options: CTLDOptions | None,
-             overrides: Mapping[str, object]) -> tuple[Diffusion, CTLDParameters]:
-    constants: Mapping[str, float] = {}
-    if isinstance(target, Spec):
-        diffusion = target.diffusion
-        options = options if options is not None else target.ctld
-        constants = target.constants_map
-    elif isinstance(target, Diffusion):
-        diffusion = target
-    else:
-        raise SpecError(f"cannot lift a {type(target).__name__}", "pass a Diffusion or a Spec")
-    bad = set(overrides) - {"lambda_min", "diameter", "beta_max", "log_r"}
-    if bad:
-        raise SpecError(f"unknown CTLD option(s) {', '.join(sorted(bad))}",
-                        "use lambda_min, diameter, beta_max, log_r")
+def check_liftable(diffusion: Diffusion) -> None:
+    """Raise the one-line reason why ``diffusion`` has no CTLD lift (nothing when it has one)."""
     if diffusion.mixture is None and diffusion.dim >= 2:
         raise SpecError(f"CTLD needs p * N(0, beta*lambda*I) in closed form; the {diffusion.dim}D target "
                         f"{diffusion.name!r} is a formula, not a Gaussian mixture",
@@ -240,7 +225,26 @@ def _resolve(target: Diffusion | Spec, options: CTLDOptions | None,
     if any(lo.is_finite or hi.is_finite for lo, hi in diffusion.domain):
         raise SpecError("CTLD convolves over the whole space but the target's domain is bounded",
                         "drop the [domain] table for a CTLD lift")
-    params = ctld_parameters(diffusion, options, constants=constants, **overrides)  # type: ignore[arg-type]
+
+
+def _resolve(target: Any, params: CTLDParameters | None,
+             overrides: Mapping[str, object]) -> tuple[Diffusion, CTLDParameters]:
+    constants: Mapping[str, float] = {}
+    if isinstance(target, Diffusion):
+        diffusion = target
+    elif isinstance(getattr(target, "diffusion", None), Diffusion):  # a Spec
+        diffusion = target.diffusion
+        params = params if params is not None else target.ctld
+        constants = target.constants_map
+    else:
+        raise SpecError(f"cannot lift a {type(target).__name__}", "pass a Diffusion or a Spec")
+    bad = set(overrides) - {"lambda_min", "diameter", "beta_max", "log_r"}
+    if bad:
+        raise SpecError(f"unknown CTLD option(s) {', '.join(sorted(bad))}",
+                        "use lambda_min, diameter, beta_max, log_r")
+    check_liftable(diffusion)
+    if params is None or overrides:
+        params = ctld_parameters(diffusion, params, constants=constants, **overrides)  # type: ignore[arg-type]
     return diffusion, params
 
 
@@ -273,16 +277,16 @@ def ctld_model(model: Model, params: CTLDParameters) -> Model:
                          "give the model as a [model.mixture] table")
     mix = model.mixture
     d = len(model.coords)
-    lam = sp.nsimplify(params.lambda_min, rational=True)
+    lambda_min = sp.nsimplify(params.lambda_min, rational=True)
     lifted = MixtureExpressions(mix.means, mix.weights,
-                                tuple(tuple(mix.covariance[i][j] + (lam * BETA if i == j else 0)
+                                tuple(tuple(mix.covariance[i][j] + (lambda_min * BETA if i == j else 0)
                                             for j in range(d)) for i in range(d)))
     ell = params.log_r + lifted.log_density(model.coords)
     return Model((*model.coords, BETA), model.params, ell, model.truth, "formula", None, None, None,
                  normalized=True)
 
 
-def ctld_lift_spec(spec: Spec, **overrides: object) -> tuple[Diffusion, Model | None, CTLDParameters]:
+def ctld_lift_spec(spec: Any, **overrides: object) -> tuple[Diffusion, Model | None, CTLDParameters]:
     """Lift a spec (its ``[ctld]`` table, or the defaults): (diffusion, lifted model or None, parameters)."""
     diffusion, params = _resolve(spec, spec.ctld, overrides)
     lifted = _lift(diffusion, params)
@@ -297,14 +301,14 @@ def ctld_heat_identity(mixture: GaussianMixture, params: CTLDParameters, *, chec
     ``check="log"``: ∂_β log p^β − (λ/2)(Δ_x log p^β + |∇_x log p^β|²) (docs/design.md §1).
     """
     xs = tuple(sp.Symbol(f"x{i}", real=True) for i in range(mixture.dim))
-    lam = sp.nsimplify(params.lambda_min, rational=True)
+    lambda_min = sp.nsimplify(params.lambda_min, rational=True)
     ell = ctld_log_density_expr(mixture, xs, params) - params.log_r
     if check == "density":
         p = sp.exp(ell)
         p = sp.expand(sp.powsimp(p))
-        return sp.diff(p, BETA) - lam / 2 * sum(sp.diff(p, c, 2) for c in xs)
+        return sp.diff(p, BETA) - lambda_min / 2 * sum(sp.diff(p, c, 2) for c in xs)
     if check == "log":
-        return sp.diff(ell, BETA) - lam / 2 * sum(sp.diff(ell, c, 2) + sp.diff(ell, c) ** 2 for c in xs)
+        return sp.diff(ell, BETA) - lambda_min / 2 * sum(sp.diff(ell, c, 2) + sp.diff(ell, c) ** 2 for c in xs)
     raise SpecError(f"unknown check {check!r}", "use 'density' or 'log'")
 
 

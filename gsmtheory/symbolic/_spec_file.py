@@ -19,38 +19,18 @@ import sympy as sp
 
 from gsmtheory._errors import SpecError
 from gsmtheory.symbolic._catalogue import CATALOGUE
+from gsmtheory.symbolic._ctld_lift import CTLDParameters, ctld_parameters
 from gsmtheory.symbolic._diffusion import Diffusion
-from gsmtheory.symbolic._mixture import GaussianMixture
+from gsmtheory.symbolic._gaussian_mixture import GaussianMixture
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
 from gsmtheory.symbolic._validate import check_normalizable, check_real
 
-__all__ = ["CTLDOptions", "KnownValues", "Spec", "load_spec", "parse_spec"]
+__all__ = ["KnownValues", "Spec", "load_spec", "parse_spec"]
 
 _TOP_KEYS = {"coords", "log_density", "constants", "domain", "diffusion", "mixture", "model", "ctld",
              "name", "description", "known"}
 _RESERVED = {"beta"}  # the CTLD temperature coordinate
-
-
-@dataclass(frozen=True)
-class CTLDOptions:
-    """The ``[ctld]`` table: lift the target by continuously tempered Langevin dynamics.
-
-    lambda_min and diameter default (None) to λ_min of the mixture covariance and the diameter of
-    the means; beta_max defaults to 14·diam²/λ − 1 and log_r to −7·diam²/(λ(1+β)) (docs/design.md §1).
-    """
-
-    lambda_min: float | None = None
-    diameter: float | None = None
-    beta_max: float | None = None
-    log_r: str | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("lambda_min", "diameter", "beta_max"):
-            value = getattr(self, name)
-            if value is not None and not (math.isfinite(value) and value > 0):
-                raise SpecError(f"[ctld] {name} = {value} must be a positive finite number",
-                                f"set {name} > 0 or leave it out for the default")
 
 
 @dataclass(frozen=True)
@@ -92,7 +72,7 @@ class Spec:
     constants: tuple[tuple[str, float], ...]
     diffusion: Diffusion
     model: Model | None
-    ctld: CTLDOptions | None
+    ctld: CTLDParameters | None
     known: KnownValues | None = None
 
     @property
@@ -190,7 +170,7 @@ def parse_spec(text: str, *, name: str = "spec", constants: Mapping[str, float] 
     model = _model(data["model"], coords, names, const_only) if "model" in data else None
     if model is not None and model.kind != "mixture":
         check_real(model.log_density, "model log_density", points, model.truth_map)
-    ctld = _ctld(data["ctld"], const_only) if "ctld" in data else None
+    ctld = _ctld(data["ctld"], const_only, diffusion, consts) if "ctld" in data else None
     known = _known(data["known"], const_only) if "known" in data else None
     return Spec(name=str(data.get("name", name)), text=text, constants=tuple(sorted(consts.items())),
                 diffusion=diffusion, model=model, ctld=ctld, known=known)
@@ -383,24 +363,19 @@ def _model(table: Any, coords: tuple[sp.Symbol, ...], names: Mapping[str, sp.Exp
     return Model.from_log_density(coords, params, ell, truth)
 
 
-def _ctld(table: Any, names: Mapping[str, sp.Expr]) -> CTLDOptions:
+def _ctld(table: Any, names: Mapping[str, sp.Expr], diffusion: Diffusion,
+          consts: Mapping[str, float]) -> CTLDParameters:
+    """The ``[ctld]`` table resolved (what it leaves out takes the reported defaults)."""
     if not isinstance(table, dict):
         raise SpecError("[ctld] must be a table", "give lambda_min and diameter (optional beta_max, log_r)")
     bad = set(table) - {"lambda_min", "diameter", "beta_max", "log_r"}
     if bad:
         raise SpecError(f"unknown [ctld] key(s) {', '.join(sorted(bad))}",
                         "use lambda_min, diameter, beta_max, log_r")
-    log_r = table.get("log_r")
-    if log_r is not None:
-        beta = sp.Symbol("beta", real=True)
-        parse_expression(log_r, {**names, "beta": beta}, what="[ctld] log_r")
-        log_r = str(log_r)
-    return CTLDOptions(
-        lambda_min=_number(table["lambda_min"], names, "[ctld] lambda_min") if "lambda_min" in table else None,
-        diameter=_number(table["diameter"], names, "[ctld] diameter") if "diameter" in table else None,
-        beta_max=_number(table["beta_max"], names, "[ctld] beta_max") if "beta_max" in table else None,
-        log_r=log_r,
-    )
+    values = {k: _number(table[k], names, f"[ctld] {k}") for k in ("lambda_min", "diameter", "beta_max") if k in table}
+    log_r = None if table.get("log_r") is None else str(table["log_r"])
+    return ctld_parameters(diffusion, constants=consts, log_r=log_r, lambda_min=values.get("lambda_min"),
+                           diameter=values.get("diameter"), beta_max=values.get("beta_max"))
 
 
 def _known(table: Any, names: Mapping[str, sp.Expr]) -> KnownValues:
