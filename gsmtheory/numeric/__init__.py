@@ -5,6 +5,13 @@ Arrays and callables only (no SymPy, docs/design.md §3): a symbolic spec meets 
 """
 
 from gsmtheory._device import DEVICE_CHOICES, batch_size, resolve_device
+from gsmtheory.numeric._beta_sampler import (
+    BETA_NODES,
+    TailMass,
+    beta_table,
+    inverse_cdf,
+    mass_below,
+)
 from gsmtheory.numeric._bounds import (
     bakry_emery_bound,
     certified_upper_bound,
@@ -26,6 +33,7 @@ from gsmtheory.numeric._ctld import (
     conditional_cdf,
     convolve_logpdf_1d,
     ctld_beta_logpdf,
+    ctld_beta_table,
     ctld_joint_logpdf,
     ctld_poincare,
     ctld_poincare_curve,
@@ -74,6 +82,7 @@ from gsmtheory.numeric._spectral3d import ctld_poincare_3d, poincare_3d
 from gsmtheory.numeric._spectral_nd import rayleigh_ritz
 
 __all__ = [
+    "BETA_NODES",
     "DEVICE_CHOICES",
     "NEGLIGIBLE_MASS",
     "AdaptiveIntegrals",
@@ -86,14 +95,17 @@ __all__ = [
     "PoincareResult",
     "ReducedMixture",
     "TailMap",
+    "TailMass",
     "adaptive_integrals",
     "bakry_emery_bound",
     "batch_size",
     "beta_cdf",
+    "beta_table",
     "certified_upper_bound",
     "conditional_cdf",
     "convolve_logpdf_1d",
     "ctld_beta_logpdf",
+    "ctld_beta_table",
     "ctld_joint_logpdf",
     "ctld_poincare",
     "ctld_poincare_3d",
@@ -107,10 +119,12 @@ __all__ = [
     "gauss_legendre_panels",
     "gaussian_poincare_constant",
     "holley_stroock_bound",
+    "inverse_cdf",
     "inverse_cdf_1d",
     "lifted_chi_square",
     "log_normalizer_r",
     "log_r_functions",
+    "mass_below",
     "mixture_curvature_bound",
     "mixture_dlogpdf_ds",
     "mixture_hessian",
