@@ -55,6 +55,14 @@ from gsmtheory.networks._schedules import (
     paper_schedule,
 )
 from gsmtheory.networks._spec import network_loss
+from gsmtheory.networks._tied import (
+    SandwichEstimate,
+    TiedFit,
+    TiedMixture,
+    fit_tied,
+    sandwich,
+    tied_draws,
+)
 
 __all__ = [
     "DIVERGENCES",
@@ -73,10 +81,14 @@ __all__ = [
     "GSMLoss",
     "GeometricSigmas",
     "NoiseSchedule",
+    "SandwichEstimate",
     "ScheduleWarning",
+    "TiedFit",
+    "TiedMixture",
     "annealed_langevin",
     "ctld_parameters_for",
     "fit_network",
+    "fit_tied",
     "grid_density",
     "langevin",
     "log_uniform_schedule",
@@ -85,6 +97,8 @@ __all__ = [
     "paper_schedule",
     "predictor_corrector",
     "rademacher",
+    "sandwich",
     "takes_noise_level",
+    "tied_draws",
     "weighted_divergence",
 ]

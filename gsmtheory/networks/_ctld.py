@@ -103,7 +103,7 @@ def draws(x: torch.Tensor, given: torch.Tensor | None, generator: torch.Generato
         if given.shape != x.shape:
             raise NumericalError(f"noise of shape {tuple(given.shape)} for a batch of shape {tuple(x.shape)}",
                                  "give noise of the batch's shape")
-        return given.to(x.device, x.dtype)
+        return given if given.dtype == x.dtype and given.device == x.device else given.to(x.device, x.dtype)
     return torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
 
 
@@ -111,7 +111,9 @@ def levels_for(schedule: NoiseSchedule, x: torch.Tensor, given: torch.Tensor | N
                generator: torch.Generator | None) -> torch.Tensor:
     """The schedule's levels for a batch (drawn unless given; shape (n,))."""
     n = x.shape[0]
-    level = schedule.sample(n, x, generator) if given is None else given.to(x.device, x.dtype)
+    if given is None:
+        return schedule.sample(n, x, generator)
+    level = given if given.dtype == x.dtype and given.device == x.device else given.to(x.device, x.dtype)
     if level.shape != (n,):
         raise NumericalError(f"levels of shape {tuple(level.shape)} for {n} samples", f"give shape ({n},)")
     return level

@@ -26,7 +26,7 @@ import torch
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.networks._autograd import check_kind, network_score, takes_noise_level
 from gsmtheory.networks._ctld import as_schedule, ctld_parameters_for, draws, levels_for
-from gsmtheory.networks._gsm import check_reduction, flat_batch, reduce_loss
+from gsmtheory.networks._gsm import check_batch, check_reduction, flat_batch, reduce_loss
 from gsmtheory.networks._schedules import NoiseSchedule
 from gsmtheory.symbolic import CTLDParameters, Spec
 
@@ -89,15 +89,18 @@ class DSMLoss(torch.nn.Module):
     def per_sample(self, model: Model, x: torch.Tensor, *, level: torch.Tensor | None = None,
                    noise: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
         """w·½|s + z/σ|² per sample, shape (n,); the level and z drawn unless given."""
-        flat_batch(x)  # checks the batch
+        check_batch(x)
         level = levels_for(self.schedule, x, level, generator)
         z = draws(x, noise, generator)
-        shape = (x.shape[0],) + (1,) * (x.ndim - 1)
-        alpha = self.schedule.alpha(level).reshape(shape)
-        sigma = torch.sqrt(self.schedule.sigma2(level)).reshape(shape)
+        sigma = torch.sqrt(self.schedule.sigma2(level))
+        sigma = sigma[:, None] if x.ndim == 2 else sigma.reshape((x.shape[0],) + (1,) * (x.ndim - 1))
+        if self.schedule.exploding:
+            xt = x + sigma * z
+        else:
+            xt = self.schedule.alpha(level).reshape(sigma.shape) * x + sigma * z
         grad_on = torch.is_grad_enabled()
         with torch.enable_grad():
-            s = self._score(model, alpha * x + sigma * z, level)
+            s = self._score(model, xt, level)
             if self.weight == "sigma2":
                 r = sigma * s + z
             else:
@@ -105,7 +108,7 @@ class DSMLoss(torch.nn.Module):
                     raise NumericalError("a level with sigma = 0 drawn with weight='none' (z/sigma is undefined)",
                                          "use weight='sigma2' or a schedule with sigma > 0")
                 r = s + z / sigma
-            out = 0.5 * (r * r).reshape(x.shape[0], -1).sum(-1)
+            out = 0.5 * (r * r if x.ndim == 2 else (r * r).reshape(x.shape[0], -1)).sum(-1)
         return out if grad_on else out.detach()
 
     def forward(self, model: Model, x: torch.Tensor, *, level: torch.Tensor | None = None,

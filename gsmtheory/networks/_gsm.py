@@ -48,7 +48,7 @@ from gsmtheory.networks._autograd import (
 from gsmtheory.numeric import expect_1d
 from gsmtheory.symbolic import Diffusion
 
-__all__ = ["REDUCTIONS", "Face", "GSMLoss", "check_reduction", "flat_batch", "reduce_loss", "takes_noise_level"]
+__all__ = ["REDUCTIONS", "Face", "GSMLoss", "check_batch", "check_reduction", "flat_batch", "reduce_loss", "takes_noise_level"]
 
 #: how a loss reduces its per-sample values, as torch losses do
 REDUCTIONS: tuple[str, ...] = ("mean", "sum", "none")
@@ -140,16 +140,21 @@ def check_reduction(reduction: str) -> None:
         raise SpecError(f"unknown reduction {reduction!r}", "use reduction='mean', 'sum' or 'none'")
 
 
+def check_batch(x: torch.Tensor) -> None:
+    """A batch is a floating-point tensor of shape (n, *event_shape)."""
+    if not isinstance(x, torch.Tensor) or x.ndim < 2 or not x.is_floating_point():
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise NumericalError(f"a batch of shape {shape} is not a floating-point tensor of shape (n, *event_shape)",
+                             "pass float32/float64 samples with the sample axis first (1D data: x[:, None])")
+
+
 def flat_batch(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, tuple[int, ...]]:
     """(x with a graph to the caller's input, its flat (n, d) view, event_shape) of a batch (n, *event_shape).
 
     A batch that requires grad is used as it is (the loss then has a gradient with respect to
     it); otherwise a detached leaf that requires grad carries the x-derivatives.
     """
-    if not isinstance(x, torch.Tensor) or x.ndim < 2 or not x.is_floating_point():
-        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise NumericalError(f"a batch of shape {shape} is not a floating-point tensor of shape (n, *event_shape)",
-                             "pass float32/float64 samples with the sample axis first (1D data: x[:, None])")
+    check_batch(x)
     xg = x if x.requires_grad else x.detach().requires_grad_(True)
     event = tuple(x.shape[1:])
     return xg, xg.reshape(x.shape[0], -1), event
@@ -242,6 +247,12 @@ class GSMLoss(torch.nn.Module):
             loss.bounds = (torch.tensor([float(lo) for lo, _ in diffusion.domain], dtype=torch.float64),
                            torch.tensor([float(hi) for _, hi in diffusion.domain], dtype=torch.float64))
         return loss
+
+    def describe(self) -> dict[str, Any]:
+        """What the loss computes, for records: D (identity, constant or a field), the kept faces."""
+        D = "field" if self.field is not None else "constant" if self.constant is not None else "identity"
+        return {"loss": "gsm", "D": D, "divergence": self.divergence,
+                "faces": [f"{f.side} end of coordinate {f.coord_index} at {f.at:g}" for f in self.faces], "skipped": []}
 
     def matrix(self, flat: torch.Tensor) -> torch.Tensor | None:
         """D at the flat batch: None for the identity, (d, d) when constant, else (n, d, d)."""

@@ -36,6 +36,7 @@ from gsmtheory._errors import SpecError
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import (
     CTLDSchedule,
+    InverseCDFTable,
     ctld_beta_logpdf,
     ctld_beta_table,
     inverse_cdf,
@@ -78,6 +79,8 @@ class NoiseSchedule:
 
     lam: float
     kind: str = "schedule"
+    #: α ≡ 1 (x̃ = x + σz)
+    exploding: bool = True
 
     def sample(self, n: int, like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """n levels in the dtype and on the device of ``like``."""
@@ -89,7 +92,7 @@ class NoiseSchedule:
 
     def sigma2(self, level: torch.Tensor) -> torch.Tensor:
         """Noise variance σ² at each level."""
-        return self.lam * level
+        return level if self.lam == 1.0 else self.lam * level
 
     def ladder(self, levels: int) -> list[float]:
         """A decreasing list of levels from the top of the schedule to its bottom, for the samplers."""
@@ -167,19 +170,17 @@ class BetaSchedule(NoiseSchedule):
         return cls(float(params.lambda_min), float(params.beta_max), pick(0), pick(1), pick(2),
                    name=f"log r = {params.log_r}")
 
-    def torch_table(self, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The tabulated CDF as float64 tensors on the device of ``like`` (converted once per device)."""
+    def torch_table(self, like: torch.Tensor) -> InverseCDFTable:
+        """The packed CDF table as float64 tensors on the device of ``like`` (converted once per device)."""
         key = ("torch", like.device)
         if key not in self._cache:
-            grid, cdf = self._cache["table"]
-            self._cache[key] = (torch.as_tensor(grid, device=like.device), torch.as_tensor(cdf, device=like.device))
-        out: tuple[torch.Tensor, torch.Tensor] = self._cache[key]
+            self._cache[key] = InverseCDFTable.from_cdf(*self._cache["table"]).to_torch(like.device)
+        out: InverseCDFTable = self._cache[key]
         return out
 
     def sample(self, n: int, like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        grid, cdf = self.torch_table(like)
         u = torch.rand(n, generator=generator, device=like.device, dtype=torch.float64)
-        return inverse_cdf(grid, cdf, u).to(like.dtype)
+        return inverse_cdf(self.torch_table(like), u).to(like.dtype)
 
     def density_at(self, beta: float) -> float:
         """r(β)/Z_r (the weight c_f of a β-face)."""
@@ -299,6 +300,7 @@ class VPSDE(NoiseSchedule):
     eps: float = 1e-3
     lam: float = 1.0
     kind: str = "vp-sde"
+    exploding: bool = False
 
     def __post_init__(self) -> None:
         _positive(b_min=self.b_min, b_max=self.b_max, eps=self.eps, lam=self.lam)

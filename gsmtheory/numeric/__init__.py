@@ -7,8 +7,10 @@ Arrays and callables only (no SymPy, docs/design.md §3): a symbolic spec meets 
 from gsmtheory._device import DEVICE_CHOICES, batch_size, resolve_device
 from gsmtheory.numeric._beta_sampler import (
     BETA_NODES,
+    InverseCDFTable,
     TailMass,
     beta_table,
+    cell_slopes,
     inverse_cdf,
     mass_below,
 )
@@ -89,6 +91,7 @@ __all__ = [
     "CTLDSchedule",
     "CTLDSimulation",
     "Expectation",
+    "InverseCDFTable",
     "MixtureArrays",
     "MixtureLike",
     "MixtureReduction",
@@ -101,6 +104,7 @@ __all__ = [
     "batch_size",
     "beta_cdf",
     "beta_table",
+    "cell_slopes",
     "certified_upper_bound",
     "conditional_cdf",
     "convolve_logpdf_1d",

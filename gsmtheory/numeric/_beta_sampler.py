@@ -35,7 +35,7 @@ from scipy.special import logsumexp
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.numeric._quadrature import gauss_legendre_panels
 
-__all__ = ["BETA_NODES", "TailMass", "beta_table", "inverse_cdf", "mass_below"]
+__all__ = ["BETA_NODES", "InverseCDFTable", "TailMass", "beta_table", "cell_slopes", "inverse_cdf", "mass_below"]
 
 Array = NDArray[Any]
 T = TypeVar("T")
@@ -49,42 +49,73 @@ def _is_torch(value: object) -> bool:
     return type(value).__module__.split(".")[0] == "torch"
 
 
-def inverse_cdf(grid: T, cdf: T, u: T) -> T:
+def cell_slopes(grid: Array, cdf: Array) -> Array:
+    """dβ/dF on each cell of a table, shape (N − 1,): (β_{k+1} − β_k)/(F_{k+1} − F_k), 0 on cells without mass."""
+    g, c = np.asarray(grid, dtype=float), np.asarray(cdf, dtype=float)
+    dc, dg = np.diff(c), np.diff(g)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(dc > 0, dg / np.where(dc > 0, dc, 1.0), 0.0)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, eq=False)
+class InverseCDFTable:
+    """A tabulated CDF packed for :func:`inverse_cdf`: ``right`` = F_{k+1} (N − 1,) and ``cells`` (N − 1, 3)
+    = (β_k, F_k, slope_k) per cell; NumPy arrays, or torch tensors after :meth:`to_torch`."""
+
+    right: Any
+    cells: Any
+
+    @classmethod
+    def from_cdf(cls, grid: Array, cdf: Array) -> InverseCDFTable:
+        """Pack nodes β_0 < … < β_{N−1} and the nondecreasing CDF at them (0 first, 1 last)."""
+        g, c = np.asarray(grid, dtype=float), np.asarray(cdf, dtype=float)
+        if g.ndim != 1 or g.shape != c.shape or len(g) < 2:
+            raise NumericalError(f"a CDF table needs two 1D arrays of the same length >= 2, got {g.shape}, {c.shape}",
+                                 "pass the nodes and the CDF at them")
+        return cls(c[1:].copy(), np.stack([g[:-1], c[:-1], cell_slopes(g, c)], axis=1))
+
+    def to_torch(self, device: Any = "cpu") -> InverseCDFTable:
+        """The same table as float64 torch tensors on ``device``."""
+        import torch
+
+        return InverseCDFTable(torch.as_tensor(np.asarray(self.right), dtype=torch.float64, device=device),
+                               torch.as_tensor(np.asarray(self.cells), dtype=torch.float64, device=device))
+
+
+def inverse_cdf(table: InverseCDFTable | tuple[Any, Any], u: T) -> T:
     r"""β = F̂⁻¹(u), the piecewise-linear inverse of a tabulated CDF (module docstring).
 
     Parameters
     ----------
-    grid, cdf : arrays (N,)
-        Increasing nodes and the nondecreasing CDF at them (F = 0 at the first node, 1 at the
-        last); NumPy arrays, or torch tensors on the device and in the dtype of ``u``.
+    table : InverseCDFTable or (nodes, cdf)
+        The tabulated law, in the backend of ``u`` (:meth:`InverseCDFTable.to_torch` for torch).
     u : array
         Uniform draws in [0, 1], any shape; NumPy or torch (the backend of the answer).
 
     Returns
     -------
     array
-        Draws of the shape of ``u``, in [grid[0], grid[-1]]. A flat stretch of the table (a cell
-        without mass) is never returned for u > 0.
+        Draws of the shape of ``u``, in [β_0, β_{N−1}]: with k the first cell whose right end has
+        F_{k+1} ≥ u, β = β_k + (u − F_k)·slope_k; a cell without mass is never returned for u > 0
+        (then F_k < u).
     """
+    if not isinstance(table, InverseCDFTable):
+        table = InverseCDFTable.from_cdf(*table)
+        if _is_torch(u):
+            table = table.to_torch(u.device)  # type: ignore[attr-defined]
     if _is_torch(u):
         import torch
 
-        tg: Any = grid
-        tc: Any = cdf
         tu: Any = u
-        j = torch.searchsorted(tc, tu.contiguous()).clamp(1, len(tc) - 1)
-        c0, c1 = tc[j - 1], tc[j]
-        wide = c1 > c0
-        t = torch.where(wide, (tu - c0) / torch.where(wide, c1 - c0, torch.ones_like(c0)), 0.5).clamp(0.0, 1.0)
-        out: Any = tg[j - 1] + t * (tg[j] - tg[j - 1])
-        return out  # type: ignore[no-any-return]
-    ga, ca, ua = np.asarray(grid), np.asarray(cdf), np.asarray(u)
-    idx = np.clip(np.searchsorted(ca, ua, side="left"), 1, len(ca) - 1)
-    a0, a1 = ca[idx - 1], ca[idx]
-    big = a1 > a0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frac = np.clip(np.where(big, (ua - a0) / np.where(big, a1 - a0, 1.0), 0.5), 0.0, 1.0)
-    res: Any = ga[idx - 1] + frac * (ga[idx] - ga[idx - 1])
+        flat = tu if tu.ndim == 1 else tu.reshape(-1)
+        k = torch.searchsorted(table.right, flat).clamp_(max=len(table.right) - 1)
+        g, c, sl = table.cells.index_select(0, k).unbind(1)
+        out: Any = torch.addcmul(g, flat - c, sl)
+        return out if tu.ndim == 1 else out.reshape(tu.shape)  # type: ignore[no-any-return]
+    ua = np.asarray(u)
+    idx = np.minimum(np.searchsorted(table.right, ua, side="left"), len(table.right) - 1)
+    cell = table.cells[idx]
+    res: Any = cell[..., 0] + (ua - cell[..., 1]) * cell[..., 2]
     return res  # type: ignore[no-any-return]
 
 

@@ -412,8 +412,7 @@ def ctld_beta_table(params: CTLDSchedule, nodes: int = BETA_NODES) -> tuple[Arra
 def sample_beta(params: CTLDSchedule, n: int, seed: int | np.random.Generator = 0) -> Array:
     """n draws of β ∼ r/Z_r on [0, β_max] by inverse CDF (piecewise linear on 20001 nodes, :func:`inverse_cdf`)."""
     rng = np.random.default_rng(seed)
-    grid, cdf = ctld_beta_table(params)
-    return inverse_cdf(grid, cdf, rng.random(n))
+    return inverse_cdf(ctld_beta_table(params), rng.random(n))
 
 
 def beta_cdf(params: CTLDSchedule, beta: Array) -> Array:
