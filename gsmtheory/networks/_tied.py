@@ -148,16 +148,16 @@ def fit_tied(head: TiedMixture, loss: Loss, data: torch.Tensor, *, theta0: torch
              draws_per_point: int = 1, max_iter: int = 100) -> TiedFit:
     """θ̂ for each of R data sets (R, n, d): the empirical loss with fixed draws, minimized by projected Newton.
 
-    ``theta0`` (R, P) or (P,) is the start (the truth, to study the local estimator).
+    ``theta0`` (R, P) or (P,) is the start (the truth, to study the local estimator). Data set r
+    gets its draws from its own generator (seed·1000003 + r), so its estimate does not depend on R.
     """
     if data.ndim != 3 or data.shape[2] != head.dim:
         raise SpecError(f"data of shape {tuple(data.shape)}", f"give R data sets of shape (R, n, {head.dim})")
-    R, n, d = data.shape
+    R, d = data.shape[0], data.shape[2]
     k = int(draws_per_point)
-    x = data.repeat_interleave(k, dim=1).reshape(R * n * k, d)
-    gen = torch.Generator().manual_seed(int(seed))
-    draws = {key: v.reshape(R, n * k, *v.shape[1:]) for key, v in tied_draws(loss, x, gen).items()}
-    xs = x.reshape(R, n * k, d)
+    xs = data.repeat_interleave(k, dim=1)
+    per = [tied_draws(loss, xs[r], torch.Generator().manual_seed(int(seed) * 1_000_003 + r)) for r in range(R)]
+    draws = {key: torch.stack([p[key] for p in per]) for key in per[0]}
 
     def objective(theta: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
         sub = {key: v[rows].reshape(-1, *v.shape[2:]) for key, v in draws.items()}
