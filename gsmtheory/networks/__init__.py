@@ -55,6 +55,7 @@ from gsmtheory.networks._schedules import (
     paper_schedule,
 )
 from gsmtheory.networks._spec import network_loss
+from gsmtheory.networks._tie import HeatTie, heat_residual
 from gsmtheory.networks._tied import (
     SandwichEstimate,
     TiedFit,
@@ -80,6 +81,7 @@ __all__ = [
     "FitHistory",
     "GSMLoss",
     "GeometricSigmas",
+    "HeatTie",
     "NoiseSchedule",
     "SandwichEstimate",
     "ScheduleWarning",
@@ -90,6 +92,7 @@ __all__ = [
     "fit_network",
     "fit_tied",
     "grid_density",
+    "heat_residual",
     "langevin",
     "log_uniform_schedule",
     "network_loss",

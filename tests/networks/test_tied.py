@@ -117,3 +117,24 @@ def test_fitted_estimators_scatter_as_the_sandwich_predicts():
         pred = sandwich(head, loss, truth, _sampler, points=100_000).sd(n)
         # RMSE over R replications has relative standard error ≈ 1/√(2R) = 8%; allow 4 of them
         assert np.all(np.abs(rmse / pred - 1) < 4 / math.sqrt(2 * R)), (type(loss).__name__, rmse, pred)
+
+
+def test_heat_residual_vanishes_exactly_for_a_tied_model_and_not_otherwise():
+    from gsmtheory.networks import HeatTie, heat_residual
+
+    head = TiedMixture(2, 2, var=0.8, lam=1.5)
+    theta = torch.tensor([[0.3, -1.0, 0.5, 2.0, -0.4]], dtype=F64)
+
+    def tied(x, beta):  # E = −log p_θ^β, normalized: R = (log Z)' = 0
+        return -head.log_density(x, beta, theta)
+
+    def untied(x, beta):  # the variance does not grow with β
+        return -head.log_density(x, torch.zeros_like(beta), theta) + beta
+
+    x = torch.randn(50, 2, generator=torch.Generator().manual_seed(0), dtype=F64) * 2
+    beta = torch.rand(50, generator=torch.Generator().manual_seed(1), dtype=F64) * 4
+    assert float(heat_residual(tied, x, beta, 1.5).abs().max()) < 1e-12
+    r = heat_residual(untied, x, beta, 1.5)
+    assert float(r.std()) > 0.1  # not a function of β alone
+    tie = HeatTie(1.5).double()
+    assert float(tie(untied, x, beta).mean()) > 0.01
