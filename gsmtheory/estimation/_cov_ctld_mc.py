@@ -39,7 +39,7 @@ from gsmtheory._methods import Method, Theory
 from gsmtheory.estimation._cov_ctld import lifted_efficiency, mixture_model_reason, replace_lifted
 from gsmtheory.estimation._efficiency import covariance_methods
 from gsmtheory.estimation._efficiency_record import Efficiency
-from gsmtheory.numeric import beta_cdf
+from gsmtheory.numeric import InverseCDFTable, ctld_beta_table, inverse_cdf
 from gsmtheory.solve import Lift, Problem
 from gsmtheory.symbolic import estimating_terms, theta_derivatives
 
@@ -48,7 +48,6 @@ __all__ = ["METHOD", "ctld_efficiency_monte_carlo"]
 Array = NDArray[np.float64]
 _KEYS = ("gsm", "gsm_exact", "vanilla", "mle0", "mle1", "H")
 _GROUP = 512  # draws per group mean (the delta method's covariance of m̂ is estimated from groups)
-_BETA_NODES = 20001
 
 
 @dataclass(frozen=True)
@@ -100,9 +99,7 @@ class _Sampler:
         self.means = torch.tensor(mix.means, **opts)
         self.weights = torch.tensor(mix.weights, **opts)
         self.chol = torch.linalg.cholesky(torch.tensor(mix.covariance, **opts))
-        grid = np.linspace(0.0, lift.beta_max, _BETA_NODES)
-        self.grid = torch.tensor(grid, **opts)
-        self.cdf = torch.tensor(beta_cdf(lift.schedule, grid), **opts)
+        self.beta_table = InverseCDFTable.from_cdf(*ctld_beta_table(lift.schedule)).to_torch(device)
         self.lambda_min = lift.lambda_min
         self.opts = opts
         self.gen = torch.Generator(device=device).manual_seed(int(seed))
@@ -111,13 +108,8 @@ class _Sampler:
         return torch.randn((n, self.d), generator=self.gen, **self.opts)
 
     def beta(self, n: int) -> torch.Tensor:
-        """β ∼ r/Z_r by inverse CDF (piecewise linear on the tabulated CDF)."""
-        u = torch.rand(n, generator=self.gen, **self.opts)
-        hi = torch.searchsorted(self.cdf, u).clamp(1, len(self.cdf) - 1)
-        c0, c1 = self.cdf[hi - 1], self.cdf[hi]
-        g0, g1 = self.grid[hi - 1], self.grid[hi]
-        t = torch.where(c1 > c0, (u - c0) / torch.where(c1 > c0, c1 - c0, torch.ones_like(c0)), 0.5)
-        return g0 + t * (g1 - g0)
+        """β ∼ r/Z_r by inverse CDF (the one sampler, :func:`gsmtheory.numeric.inverse_cdf`)."""
+        return inverse_cdf(self.beta_table, torch.rand(n, generator=self.gen, **self.opts))
 
     def target(self, n: int) -> torch.Tensor:
         k = torch.multinomial(self.weights, n, replacement=True, generator=self.gen)

@@ -16,14 +16,15 @@ M (M = D for the preconditioned loss, M = I for the Laplacian), is computed
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 
 from gsmtheory._errors import ModelError, SpecError
 
-__all__ = ["DIVERGENCES", "KINDS", "network_score", "rademacher", "weighted_divergence"]
+__all__ = ["DIVERGENCES", "KINDS", "network_score", "rademacher", "takes_noise_level", "weighted_divergence"]
 
 #: the ways a network is given
 KINDS: tuple[str, ...] = ("score", "energy")
@@ -48,11 +49,29 @@ def check_divergence(divergence: str, probes: int) -> None:
         raise SpecError(f"probes = {probes!r} must be a positive integer", "give e.g. probes=1")
 
 
-def network_score(network: Network, x: torch.Tensor, beta: torch.Tensor | None = None, *,
-                  kind: str = "score") -> torch.Tensor:
-    r"""s(x) (or s(x, β)) of shape (n, d): the network's output, or −∇_x E for an energy network.
+def takes_noise_level(network: Callable[..., Any]) -> bool:
+    """True when ``network`` can be called as network(x, beta) (two positional arguments or *args)."""
+    target = network.forward if isinstance(network, torch.nn.Module) else network
+    try:
+        sig = inspect.signature(target)
+    except (TypeError, ValueError):  # builtins without a signature: assume it can
+        return True
+    positional = 0
+    for p in sig.parameters.values():
+        if p.kind is p.VAR_POSITIONAL:
+            return True
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            positional += 1
+    return positional >= 2
 
-    ``x`` must require grad (the caller's leaf); the graph is kept (``create_graph=True``).
+
+def network_score(network: Network, x: torch.Tensor, beta: torch.Tensor | None = None, *,
+                  kind: str = "score", event: tuple[int, ...] | None = None) -> torch.Tensor:
+    r"""s(x) (or s(x, β)) as a flat (n, d) tensor: the network's output, or −∇_x E for an energy network.
+
+    ``x`` is the flat batch (n, d) with a graph to the caller's input (it requires grad); the
+    network sees it reshaped to (n, *event) (``event`` defaults to (d,)) and returns a score of
+    that shape or one energy per sample. The graph is kept (``create_graph=True``).
 
     Raises
     ------
@@ -60,17 +79,25 @@ def network_score(network: Network, x: torch.Tensor, beta: torch.Tensor | None =
         A score of the wrong shape, an energy that is not one number per sample, or an energy
         whose output carries no autograd graph to x (computed under no_grad, detached, NumPy).
     """
-    check_kind(kind)
-    out = network(x) if beta is None else network(x, beta)
+    n, d = x.shape
+    shape = (n, d) if event is None else (n, *event)
+    xin = x if event is None else x.reshape(shape)
+    try:
+        out = network(xin) if beta is None else network(xin, beta)
+    except TypeError:
+        if beta is not None and not takes_noise_level(network):
+            raise ModelError("this loss needs a noise-conditional model s(x, beta), but the model takes only x",
+                             "give a model whose forward takes (x, beta) with beta of shape (n,)") from None
+        raise
     if not isinstance(out, torch.Tensor):
         raise ModelError(f"the network returned a {type(out).__name__}, not a torch tensor",
                          "return a tensor computed from the input with torch operations")
-    n, d = x.shape
     if kind == "score":
-        if tuple(out.shape) != (n, d):
-            raise ModelError(f"the score network returned shape {tuple(out.shape)} for {n} samples in d = {d}",
-                             f"return one score vector per sample, shape ({n}, {d})")
-        return out
+        if out.shape != shape:
+            raise ModelError(f"the score network returned shape {tuple(out.shape)} for {n} samples of shape "
+                             f"{shape[1:]}", f"return one score per sample, shape {shape}")
+        return out if event is None else out.reshape(n, d)
+    check_kind(kind)
     if tuple(out.shape) not in ((n,), (n, 1)):
         raise ModelError(f"the energy network returned shape {tuple(out.shape)} for {n} samples",
                          f"return one energy per sample, shape ({n},) or ({n}, 1)")
@@ -110,8 +137,8 @@ def weighted_divergence(s: torch.Tensor, x: torch.Tensor, M: torch.Tensor | None
         The score, built from ``x`` with a graph.
     x : tensor (n, d)
         The input (requires grad).
-    M : tensor (n, d, d), optional
-        A symmetric matrix field (default: the identity, giving div s).
+    M : tensor (d, d) or (n, d, d), optional
+        A symmetric matrix, constant or per sample (default: the identity, giving div s).
     divergence : {"exact", "hutchinson"}
     probes : int
         Rademacher probes (Hutchinson only).
@@ -122,7 +149,6 @@ def weighted_divergence(s: torch.Tensor, x: torch.Tensor, M: torch.Tensor | None
         (n,) for ``"exact"``; (probes, n) for ``"hutchinson"``: independent unbiased estimates,
         whose mean over the first axis is the estimate with ``probes`` probes.
     """
-    check_divergence(divergence, probes)
     n, d = x.shape
     if divergence == "exact":
         total = torch.zeros(n, dtype=x.dtype, device=x.device)
@@ -132,12 +158,16 @@ def weighted_divergence(s: torch.Tensor, x: torch.Tensor, M: torch.Tensor | None
             (g,) = torch.autograd.grad(s[:, j].sum(), x, create_graph=True, allow_unused=True)
             if g is None:  # s_j does not depend on x
                 continue
-            total = total + (g[:, j] if M is None else (M[:, :, j] * g).sum(-1))  # g[:, i] = ∂_i s_j
+            if M is None:
+                total = total + g[:, j]
+            else:  # g[:, i] = ∂_i s_j
+                total = total + (M[..., :, j] * g).sum(-1)
         return total
+    check_divergence(divergence, probes)
     out = []
     for _ in range(probes):
         v = rademacher((n, d), x, generator)
         g = _vjp(s, x, v)
-        mv = v if M is None else torch.einsum("nij,nj->ni", M, v)
+        mv = v if M is None else (v @ M if M.ndim == 2 else torch.einsum("nij,nj->ni", M, v))
         out.append((mv * g).sum(-1))
     return torch.stack(out)

@@ -1,4 +1,8 @@
-r"""CTLD and denoising score matching losses for noise-conditional networks s_θ(x, β).
+r"""The CTLD loss of a noise-conditional network s_θ(x, β), shaped like a torch loss.
+
+``loss = CTLDLoss(schedule)`` (a :class:`BetaSchedule` — :func:`paper_schedule`,
+:func:`log_uniform_schedule` — or symbolic :class:`~gsmtheory.symbolic.CTLDParameters`), then
+``loss(model, batch)`` with model(x, β) and a batch of shape (n, *event_shape).
 
 CTLD (docs/design.md §1; Qin & Risteski 2024, Definition 6 and Proposition 7) lifts the target to
 p(x, β) = r(β) p^β(x) / Z_r on R^d × [0, β_max], p^β = p * N(0, βλI), and uses the GSM loss
@@ -25,11 +29,10 @@ unbiased estimate of the implicit lifted loss; for the true lifted score it equa
 The integration by parts holds for any pair (s, u), so the loss is a proper lifted GSM
 divergence for every network, not only for those whose u is the β-score of a density.
 
-Denoising score matching (Song & Ermon 2019, annealed, with the same r): β ∼ r, σ² = βλ,
-x̃ = x + σz, per-sample loss w(β)·½|s_θ(x̃, β) + z/σ|² with w = σ² (their λ(σ) = σ²) by
-default. At each β, E_{x,z}[½|s(x̃, β) + z/σ|²] = E_{p^β}[½|s|² + div s] + d/(2σ²) exactly
-(Gaussian integration by parts), so DSM and CTLD's x-part agree up to a θ-free constant at
-each noise level.
+A β-face whose weight c_f is below :data:`SKIP_BELOW` (= float64 eps², 4.9e-32) is skipped:
+it would change the mean loss by c_f·E|∂_βℓ_θ|, under the rounding of any loss whose β-score at
+the face is below 1/eps ≈ 4.5e15 (the paper's r at D = 10 has c_0 ≈ 1e-307: its lower face costs
+a network pass and adds nothing). :attr:`CTLDLoss.skipped` says which, with the weight.
 """
 
 from __future__ import annotations
@@ -38,28 +41,26 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import torch
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.compile import compile_expr
 from gsmtheory.networks._autograd import (
     check_divergence,
     check_kind,
     network_score,
+    takes_noise_level,
     weighted_divergence,
 )
-from gsmtheory.networks._gsm import takes_noise_level
-from gsmtheory.numeric import beta_cdf, ctld_beta_logpdf
-from gsmtheory.solve import ctld_schedule
-from gsmtheory.symbolic import BETA, CTLDParameters, Spec, ctld_parameters
+from gsmtheory.networks._gsm import check_reduction, flat_batch, reduce_loss
+from gsmtheory.networks._schedules import BetaSchedule, NoiseSchedule
+from gsmtheory.symbolic import CTLDParameters, Spec, ctld_parameters
 
-__all__ = ["DSM_WEIGHTS", "BetaSampler", "CTLDNetworkLoss", "DSMNetworkLoss", "ctld_parameters_for"]
+__all__ = ["SKIP_BELOW", "CTLDLoss", "as_schedule", "check_network", "ctld_parameters_for"]
 
-#: weights w(β) of the DSM baseline: σ² = βλ (Song & Ermon) or none (1)
-DSM_WEIGHTS: tuple[str, ...] = ("sigma2", "none")
+#: β-faces with a weight c_f = r(β_f)/Z_r below this are skipped (float64 eps²)
+SKIP_BELOW = float(torch.finfo(torch.float64).eps) ** 2
 
-_CDF_NODES = 20001
+Model = Callable[..., torch.Tensor]
 
 
 def ctld_parameters_for(spec: Spec, **overrides: Any) -> CTLDParameters:
@@ -77,112 +78,122 @@ def ctld_parameters_for(spec: Spec, **overrides: Any) -> CTLDParameters:
     return ctld_parameters(diffusion, spec.ctld, constants=spec.constants_map, **overrides)
 
 
-class BetaSampler:
-    """Draws of β ∼ r(β)/Z_r on [0, β_max] by inverse CDF (linear on 20001 nodes), on any device."""
-
-    def __init__(self, params: CTLDParameters) -> None:
-        grid = np.linspace(0.0, params.beta_max, _CDF_NODES)
-        self.grid = torch.tensor(grid, dtype=torch.float64)
-        self.cdf = torch.tensor(beta_cdf(ctld_schedule(params), grid), dtype=torch.float64)
-
-    def __call__(self, n: int, like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n draws in the dtype and on the device of ``like``."""
-        grid, cdf = self.grid.to(like.device), self.cdf.to(like.device)
-        u = torch.rand(n, generator=generator, device=like.device, dtype=torch.float64)
-        idx = torch.searchsorted(cdf, u).clamp(1, len(cdf) - 1)
-        c0, c1 = cdf[idx - 1], cdf[idx]
-        t = ((u - c0) / (c1 - c0).clamp_min(1e-300)).clamp(0.0, 1.0)
-        return (grid[idx - 1] + t * (grid[idx] - grid[idx - 1])).to(like.dtype)
+def as_schedule(schedule: Any, allowed: type = BetaSchedule) -> Any:
+    """A schedule object from a schedule or symbolic CTLD parameters (compiled once)."""
+    if isinstance(schedule, CTLDParameters):
+        return BetaSchedule.from_parameters(schedule)
+    if not isinstance(schedule, allowed):
+        names = "a BetaSchedule (paper_schedule, log_uniform_schedule)" if allowed is BetaSchedule \
+            else "a noise schedule (GeometricSigmas, VESDE, VPSDE, paper_schedule, log_uniform_schedule)"
+        raise SpecError(f"expected {names} or CTLDParameters, got {type(schedule).__name__}",
+                        "build one with gsmtheory.networks.log_uniform_schedule(beta_max) or similar")
+    return schedule
 
 
-def _check_network(network: Callable[..., Any], what: str) -> None:
-    if not takes_noise_level(network):
-        raise ModelError(f"{what} needs a noise-conditional network s(x, beta), but the network takes only x",
-                         "give a network whose forward takes (x, beta) with beta of shape (n,)")
+def check_network(model: Model, what: str) -> None:
+    """A noise-conditional model takes (x, level)."""
+    if not takes_noise_level(model):
+        raise ModelError(f"{what} needs a noise-conditional model s(x, beta), but the model takes only x",
+                         "give a model whose forward takes (x, beta) with beta of shape (n,)")
 
 
-def _check_samples(x: torch.Tensor) -> None:
-    if x.ndim != 2 or not x.is_floating_point():
-        raise NumericalError(f"samples have shape {tuple(x.shape)} (dtype {x.dtype})",
-                             "pass a floating-point tensor of shape (n, d)")
+def draws(x: torch.Tensor, given: torch.Tensor | None, generator: torch.Generator | None) -> torch.Tensor:
+    """Standard normal noise of the shape of x (or the given one, moved to x's device and dtype)."""
+    if given is not None:
+        if given.shape != x.shape:
+            raise NumericalError(f"noise of shape {tuple(given.shape)} for a batch of shape {tuple(x.shape)}",
+                                 "give noise of the batch's shape")
+        return given if given.dtype == x.dtype and given.device == x.device else given.to(x.device, x.dtype)
+    return torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
 
 
-class CTLDNetworkLoss(torch.nn.Module):
-    r"""Per-sample CTLD loss of a noise-conditional score or energy network (module docstring).
+def levels_for(schedule: NoiseSchedule, x: torch.Tensor, given: torch.Tensor | None,
+               generator: torch.Generator | None) -> torch.Tensor:
+    """The schedule's levels for a batch (drawn unless given; shape (n,))."""
+    n = x.shape[0]
+    if given is None:
+        return schedule.sample(n, x, generator)
+    level = given if given.dtype == x.dtype and given.device == x.device else given.to(x.device, x.dtype)
+    if level.shape != (n,):
+        raise NumericalError(f"levels of shape {tuple(level.shape)} for {n} samples", f"give shape ({n},)")
+    return level
+
+
+class CTLDLoss(torch.nn.Module):
+    r"""The CTLD loss of a noise-conditional score or energy model (module docstring).
 
     Parameters
     ----------
-    params : CTLDParameters
-        λ, β_max and log r(β) (from :func:`gsmtheory.symbolic.ctld_parameters`, or a spec's
-        ``[ctld]`` table through :meth:`from_spec`; reported defaults or user-given).
-    network : callable or torch.nn.Module
-        s_θ(x, β) → (n, d) or E_θ(x, β) → (n,), with x of shape (n, d) and β of shape (n,).
+    schedule : BetaSchedule or CTLDParameters
+        λ, β_max and r(β).
     kind : {"score", "energy"}
+        model(x, β) is s_θ of the shape of x, or E_θ of shape (n,).
     divergence : {"exact", "hutchinson"}
         Hutchinson needs ``probes`` ≥ 2: the β-part squares u, and the product of two
         independent probe estimates keeps ½u² unbiased.
     faces : bool
         Keep the β-face terms (default; without them the loss is Prop. 7 as printed, biased).
-
-    Raises
-    ------
-    ModelError
-        A network that does not take (x, β).
+        Faces whose weight is below :data:`SKIP_BELOW` are skipped either way (:attr:`skipped`).
+    reduction : {"mean", "sum", "none"}
     """
 
-    def __init__(self, params: CTLDParameters, network: Callable[..., torch.Tensor], *, kind: str = "score",
-                 divergence: str = "exact", probes: int = 2, faces: bool = True) -> None:
+    def __init__(self, schedule: BetaSchedule | CTLDParameters, *, kind: str = "score", divergence: str = "exact",
+                 probes: int = 2, faces: bool = True, reduction: str = "mean") -> None:
         super().__init__()
-        if not isinstance(params, CTLDParameters):
-            raise SpecError(f"expected CTLDParameters, got {type(params).__name__}",
-                            "pass gsmtheory.symbolic.ctld_parameters(...) or use CTLDNetworkLoss.from_spec")
         check_kind(kind)
         check_divergence(divergence, probes)
+        check_reduction(reduction)
         if divergence == "hutchinson" and probes < 2:
             raise SpecError("the CTLD loss with Hutchinson's estimator needs probes >= 2 (its beta-part squares the "
                             "divergence; two independent probes keep that square unbiased)", "give probes=2 or more")
-        _check_network(network, "the CTLD loss")
-        self.params = params
-        self.network = network
-        self.kind = kind
-        self.divergence = divergence
-        self.probes = int(probes)
+        self.schedule: BetaSchedule = as_schedule(schedule)
+        self.kind, self.divergence, self.probes, self.reduction = kind, divergence, int(probes), reduction
+        self.lam, self.beta_max = float(self.schedule.lam), float(self.schedule.beta_max)
+        self.face_weights = (self.schedule.density_at(0.0), self.schedule.density_at(self.beta_max))
+        kept, skipped = [], []
+        for name, at, c in (("lower", 0.0, self.face_weights[0]), ("upper", self.beta_max, self.face_weights[1])):
+            if not faces:
+                skipped.append(f"{name} beta-face (beta = {at:g}): dropped (faces=False; the loss is then biased)")
+            elif c < SKIP_BELOW:
+                skipped.append(f"{name} beta-face (beta = {at:g}): weight r/Z_r = {c:.3g} < {SKIP_BELOW:.2g}, "
+                               "its term is below the loss's rounding")
+            else:
+                kept.append(name)
         self.faces = bool(faces)
-        self.lam = float(params.lambda_min)
-        self.beta_max = float(params.beta_max)
-        self._log_r = compile_expr((BETA,), [params.log_r.diff(BETA), params.log_r.diff(BETA, 2)], "torch")
-        logc = ctld_beta_logpdf(ctld_schedule(params), np.array([0.0, params.beta_max]))
-        self.face_weights = (math.exp(float(logc[0])), math.exp(float(logc[1])))
-        self.sampler = BetaSampler(params)
+        self.kept: tuple[str, ...] = tuple(kept)
+        self.skipped: tuple[str, ...] = tuple(skipped)
 
     @classmethod
-    def from_spec(cls, spec: Spec, network: Callable[..., torch.Tensor], **kwargs: Any) -> CTLDNetworkLoss:
+    def from_spec(cls, spec: Spec, **kwargs: Any) -> CTLDLoss:
         """The loss for a spec's ``[ctld]`` table (or the reported defaults)."""
-        _check_network(network, f"spec {spec.name!r} with a [ctld] table")
-        return cls(ctld_parameters_for(spec), network, **kwargs)
+        return cls(ctld_parameters_for(spec), **kwargs)
+
+    def describe(self) -> dict[str, Any]:
+        """The schedule (with its mass near β = 0 and warning), the face weights and the skipped terms."""
+        return {"loss": "ctld", "schedule": self.schedule.describe(), "face_weights": list(self.face_weights),
+                "skipped": list(self.skipped)}
 
     def log_r_derivatives(self, beta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """((log r)'(β), (log r)''(β)), each of the shape of β."""
-        a1, a2 = self._log_r(beta)
-        return a1.to(beta.dtype), a2.to(beta.dtype)
+        return self.schedule.dlog_r(beta).to(beta.dtype), self.schedule.d2log_r(beta).to(beta.dtype)
 
-    def _scores(self, x: torch.Tensor, beta: torch.Tensor,
+    def _scores(self, model: Model, flat: torch.Tensor, beta: torch.Tensor, event: tuple[int, ...],
                 generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(s, div estimates (P, n), u estimates (P, n)); P = 1 for the exact divergence."""
-        s = network_score(self.network, x, beta, kind=self.kind)
-        div = weighted_divergence(s, x, divergence=self.divergence, probes=self.probes, generator=generator)
+        s = network_score(model, flat, beta, kind=self.kind, event=event)
+        div = weighted_divergence(s, flat, divergence=self.divergence, probes=self.probes, generator=generator)
         if div.ndim == 1:
             div = div[None]
-        sq = (s * s).sum(-1)
-        u = 0.5 * self.lam * (div + sq[None])
+        u = 0.5 * self.lam * (div + (s * s).sum(-1)[None])
         return s, div, u
 
-    def bulk(self, x: torch.Tensor, beta: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def bulk(self, model: Model, points: torch.Tensor, beta: torch.Tensor,
+             generator: torch.Generator | None = None) -> torch.Tensor:
         r"""½|s|² + div s + ½((log r)' + u)² + (log r)'' + ∂_β u at the points (x, β), per sample."""
         with torch.enable_grad():
-            xg = x.detach().requires_grad_(True)
-            bg = beta.detach().to(x.dtype).requires_grad_(True)
-            s, div, u = self._scores(xg, bg, generator)
+            _, flat, event = flat_batch(points)
+            bg = beta if beta.requires_grad else beta.detach().requires_grad_(True)
+            s, div, u = self._scores(model, flat, bg, event, generator)
             a1, a2 = self.log_r_derivatives(bg)
             ubar = u.mean(0)
             if u.shape[0] == 1:
@@ -195,104 +206,51 @@ class CTLDNetworkLoss(torch.nn.Module):
             du = torch.zeros_like(ubar) if du is None else du
             return 0.5 * (s * s).sum(-1) + div.mean(0) + 0.5 * square + a2 + du
 
-    def beta_score(self, x: torch.Tensor, beta: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def beta_score(self, model: Model, x: torch.Tensor, beta: torch.Tensor,
+                   generator: torch.Generator | None = None) -> torch.Tensor:
         r"""∂_β ℓ_θ(x, β) = (log r)'(β) + (λ/2)(div_x s + |s|²) per sample (Hutchinson: probe mean)."""
         with torch.enable_grad():
-            xg = x.detach().requires_grad_(True)
-            bg = beta.detach().to(x.dtype)
-            _, _, u = self._scores(xg, bg, generator)
-            a1, _ = self.log_r_derivatives(bg)
-            return a1 + u.mean(0)
+            _, flat, event = flat_batch(x)
+            _, _, u = self._scores(model, flat, beta, event, generator)
+            return self.schedule.dlog_r(beta).to(beta.dtype) + u.mean(0)
 
-    def parts(self, x: torch.Tensor, *, beta: torch.Tensor | None = None, noise: torch.Tensor | None = None,
-              face_noise: torch.Tensor | None = None,
+    def parts(self, model: Model, x: torch.Tensor, *, beta: torch.Tensor | None = None,
+              noise: torch.Tensor | None = None, face_noise: torch.Tensor | None = None,
               generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         r"""The per-sample pieces: ``bulk`` at (x + √(βλ)z, β), ``face_lower`` = c_0 ∂_βℓ_θ(x, 0) and
-        ``face_upper`` = −c_max ∂_βℓ_θ(x + √(β_max λ)z', β_max); ``beta`` and ``points`` as used."""
-        _check_samples(x)
+        ``face_upper`` = −c_max ∂_βℓ_θ(x + √(β_max λ)z', β_max) (zero when skipped); ``beta`` and
+        ``points`` as used."""
+        flat_batch(x)  # checks the batch
         n = x.shape[0]
-        beta = self.sampler(n, x, generator) if beta is None else beta.to(x.device, x.dtype)
-        if beta.shape != (n,):
-            raise NumericalError(f"beta has shape {tuple(beta.shape)} for {n} samples", f"give shape ({n},)")
+        beta = levels_for(self.schedule, x, beta, generator)
         if bool(((beta < 0) | (beta > self.beta_max)).any()):
             raise NumericalError(f"beta outside [0, {self.beta_max:g}]", "draw beta in [0, beta_max]")
-        if noise is None:
-            noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        points = x + torch.sqrt(beta * self.lam)[:, None] * noise
-        out = {"beta": beta, "points": points, "bulk": self.bulk(points, beta, generator)}
+        shape = (n,) + (1,) * (x.ndim - 1)
+        points = x + torch.sqrt(beta * self.lam).reshape(shape) * draws(x, noise, generator)
+        out = {"beta": beta, "points": points, "bulk": self.bulk(model, points, beta, generator)}
         zero = torch.zeros(n, dtype=x.dtype, device=x.device)
         out["face_lower"], out["face_upper"] = zero, zero
-        if self.faces:
-            c0, c1 = self.face_weights
-            out["face_lower"] = c0 * self.beta_score(x, torch.zeros(n, dtype=x.dtype, device=x.device), generator)
-            if face_noise is None:
-                face_noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        if "lower" in self.kept:
+            at0 = torch.zeros(n, dtype=x.dtype, device=x.device)
+            out["face_lower"] = self.face_weights[0] * self.beta_score(model, x, at0, generator)
+        if "upper" in self.kept:
             top = torch.full((n,), self.beta_max, dtype=x.dtype, device=x.device)
-            xf = x + math.sqrt(self.beta_max * self.lam) * face_noise
-            out["face_upper"] = -c1 * self.beta_score(xf, top, generator)
+            xf = x + math.sqrt(self.beta_max * self.lam) * draws(x, face_noise, generator)
+            out["face_upper"] = -self.face_weights[1] * self.beta_score(model, xf, top, generator)
         return out
 
-    def forward(self, x: torch.Tensor, *, beta: torch.Tensor | None = None, noise: torch.Tensor | None = None,
-                face_noise: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Per-sample CTLD loss (bulk + both β-faces), shape (n,); β, z, z' drawn unless given."""
+    def per_sample(self, model: Model, x: torch.Tensor, *, beta: torch.Tensor | None = None,
+                   noise: torch.Tensor | None = None, face_noise: torch.Tensor | None = None,
+                   generator: torch.Generator | None = None) -> torch.Tensor:
+        """Bulk + both β-faces per sample, shape (n,); β, z, z' drawn unless given."""
         grad_on = torch.is_grad_enabled()
-        p = self.parts(x, beta=beta, noise=noise, face_noise=face_noise, generator=generator)
+        p = self.parts(model, x, beta=beta, noise=noise, face_noise=face_noise, generator=generator)
         out = p["bulk"] + p["face_lower"] + p["face_upper"]
         return out if grad_on else out.detach()
 
-
-class DSMNetworkLoss(torch.nn.Module):
-    r"""Annealed denoising score matching (Song & Ermon 2019) with CTLD's r(β): w(β)·½|s(x̃, β) + z/σ|².
-
-    β ∼ r(β)/Z_r on [0, β_max], σ² = βλ, x̃ = x + σz. ``weight="sigma2"`` (default) uses
-    w = σ², i.e. ½|σ s + z|² (finite at β = 0); ``weight="none"`` uses w = 1.
-    """
-
-    def __init__(self, params: CTLDParameters, network: Callable[..., torch.Tensor], *, kind: str = "score",
-                 weight: str = "sigma2") -> None:
-        super().__init__()
-        if not isinstance(params, CTLDParameters):
-            raise SpecError(f"expected CTLDParameters, got {type(params).__name__}",
-                            "pass gsmtheory.symbolic.ctld_parameters(...) or use DSMNetworkLoss.from_spec")
-        check_kind(kind)
-        if weight not in DSM_WEIGHTS:
-            raise SpecError(f"unknown DSM weight {weight!r}", f"use one of {', '.join(DSM_WEIGHTS)}")
-        _check_network(network, "denoising score matching")
-        self.params = params
-        self.network = network
-        self.kind = kind
-        self.weight = weight
-        self.lam = float(params.lambda_min)
-        self.beta_max = float(params.beta_max)
-        self.sampler = BetaSampler(params)
-
-    @classmethod
-    def from_spec(cls, spec: Spec, network: Callable[..., torch.Tensor], **kwargs: Any) -> DSMNetworkLoss:
-        """The baseline for a spec's ``[ctld]`` table (or the reported defaults)."""
-        _check_network(network, f"spec {spec.name!r} with a [ctld] table")
-        return cls(ctld_parameters_for(spec), network, **kwargs)
-
-    def forward(self, x: torch.Tensor, *, beta: torch.Tensor | None = None, noise: torch.Tensor | None = None,
+    def forward(self, model: Model, x: torch.Tensor, *, beta: torch.Tensor | None = None,
+                noise: torch.Tensor | None = None, face_noise: torch.Tensor | None = None,
                 generator: torch.Generator | None = None) -> torch.Tensor:
-        """Per-sample DSM loss, shape (n,); β and z drawn unless given."""
-        _check_samples(x)
-        n = x.shape[0]
-        beta = self.sampler(n, x, generator) if beta is None else beta.to(x.device, x.dtype)
-        if beta.shape != (n,):
-            raise NumericalError(f"beta has shape {tuple(beta.shape)} for {n} samples", f"give shape ({n},)")
-        if noise is None:
-            noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        sigma = torch.sqrt(beta * self.lam)
-        grad_on = torch.is_grad_enabled()
-        with torch.enable_grad():
-            xg = (x + sigma[:, None] * noise).detach().requires_grad_(True)
-            s = network_score(self.network, xg, beta.detach(), kind=self.kind)
-            if self.weight == "sigma2":
-                r = sigma[:, None] * s + noise
-            else:
-                if bool((sigma <= 0).any()):
-                    raise NumericalError("beta = 0 drawn with weight='none' (z/sigma is undefined)",
-                                         "use weight='sigma2' or draw beta > 0")
-                r = s + noise / sigma[:, None]
-            out = 0.5 * (r * r).sum(-1)
-        return out if grad_on else out.detach()
+        """The reduced CTLD loss of ``model`` on the batch ``x`` (n, *event_shape)."""
+        return reduce_loss(self.per_sample(model, x, beta=beta, noise=noise, face_noise=face_noise,
+                                           generator=generator), self.reduction)

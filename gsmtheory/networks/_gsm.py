@@ -1,4 +1,9 @@
-r"""The GSM loss of a torch score or energy network under a derived diffusion (docs/design.md §1).
+r"""The GSM loss of a torch score or energy network, shaped like a torch loss (docs/design.md §1).
+
+``loss = GSMLoss()`` (D = I: vanilla score matching), ``GSMLoss(D=matrix)``, ``GSMLoss(D=callable)``
+or ``GSMLoss.from_diffusion(spec.diffusion)`` (a derived D(x), finite ends); then
+``loss(model, batch)`` is a scalar (``reduction="mean"``, or ``"sum"``, ``"none"``) for any batch
+of shape (n, *event_shape), with gradients to the parameters *and* to the batch.
 
 For a diffusion with matrix D(x) on Ω = ∏[a_i, b_i] and a network score s = s_θ(x) (or
 s = −∇E_θ), integration by parts of the explicit loss ½E_p[(∇ℓ − s)ᵀD(∇ℓ − s)] gives
@@ -8,8 +13,10 @@ s = −∇E_θ), integration by parts of the explicit loss ½E_p[(∇ℓ − s)�
 
 (Qin & Risteski 2024, Lemma 2 with the boundary terms kept; the same form as
 :func:`gsmtheory.symbolic.gsm_loss`, whose ``implicit`` integrand is ℓ_θ for s = ∇ℓ_q).
-D and div D are derived with SymPy and compiled to torch; the divergence is exact (d
-vector–Jacobian products) or Hutchinson's unbiased estimate with Rademacher probes.
+D and div D are given (constant D: div D = 0; a callable D(x): div D by autograd, d² products,
+unless ``div_D`` is given) or derived with SymPy and compiled to torch (:meth:`GSMLoss.from_diffusion`);
+the divergence is exact (d vector–Jacobian products) or Hutchinson's unbiased estimate with
+Rademacher probes. A flat (n, d) view of the batch carries the derivatives (d = ∏ event_shape).
 
 A finite end contributes −p(face)·n·(D s)(face) (n = −1 at a lower end, +1 at an upper one).
 The term vanishes for every network when the normal row of D vanishes on the face (Jacobi-type
@@ -20,7 +27,6 @@ target); in d ≥ 2 such a face is refused.
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,12 +42,16 @@ from gsmtheory.networks._autograd import (
     check_divergence,
     check_kind,
     network_score,
+    takes_noise_level,
     weighted_divergence,
 )
 from gsmtheory.numeric import expect_1d
 from gsmtheory.symbolic import Diffusion
 
-__all__ = ["Face", "GSMNetworkLoss", "gsm_network_loss", "takes_noise_level"]
+__all__ = ["REDUCTIONS", "Face", "GSMLoss", "check_batch", "check_reduction", "flat_batch", "reduce_loss", "takes_noise_level"]
+
+#: how a loss reduces its per-sample values, as torch losses do
+REDUCTIONS: tuple[str, ...] = ("mean", "sum", "none")
 
 FaceDensity = Mapping[tuple[str, str], float] | str | None
 
@@ -55,22 +65,6 @@ class Face:
     at: float
     normal: float
     density: float
-
-
-def takes_noise_level(network: Callable[..., Any]) -> bool:
-    """True when ``network`` can be called as network(x, beta) (two positional arguments or *args)."""
-    target = network.forward if isinstance(network, torch.nn.Module) else network
-    try:
-        sig = inspect.signature(target)
-    except (TypeError, ValueError):  # builtins without a signature: assume it can
-        return True
-    positional = 0
-    for p in sig.parameters.values():
-        if p.kind is p.VAR_POSITIONAL:
-            return True
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-            positional += 1
-    return positional >= 2
 
 
 def _face_vanishes(diffusion: Diffusion, index: int, at: sp.Expr) -> bool:
@@ -131,101 +125,193 @@ def _faces(diffusion: Diffusion, face_density: FaceDensity) -> tuple[Face, ...]:
     return tuple(kept)
 
 
-class GSMNetworkLoss(torch.nn.Module):
-    r"""Per-sample GSM loss ½ sᵀDs + (div D)·s + Tr(D∇s) (+ face terms) of a score or energy network.
+def reduce_loss(values: torch.Tensor, reduction: str) -> torch.Tensor:
+    """Per-sample values reduced as a torch loss does: "mean", "sum" or "none"."""
+    if reduction == "mean":
+        return values.mean()
+    if reduction == "sum":
+        return values.sum()
+    return values
 
-    The mean over samples x_i ∼ p is an unbiased estimate of D_GSM(p, s) − ½E_p[∇ℓᵀD∇ℓ]
-    (module docstring), whatever the network; its θ-gradient is the gradient of the GSM
-    divergence. Runs on the device and in the dtype of the samples.
+
+def check_reduction(reduction: str) -> None:
+    """Raise a SpecError for an unknown reduction."""
+    if reduction not in REDUCTIONS:
+        raise SpecError(f"unknown reduction {reduction!r}", "use reduction='mean', 'sum' or 'none'")
+
+
+def check_batch(x: torch.Tensor) -> None:
+    """A batch is a floating-point tensor of shape (n, *event_shape)."""
+    if not isinstance(x, torch.Tensor) or x.ndim < 2 or not x.is_floating_point():
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise NumericalError(f"a batch of shape {shape} is not a floating-point tensor of shape (n, *event_shape)",
+                             "pass float32/float64 samples with the sample axis first (1D data: x[:, None])")
+
+
+def flat_batch(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, tuple[int, ...]]:
+    """(x with a graph to the caller's input, its flat (n, d) view, event_shape) of a batch (n, *event_shape).
+
+    A batch that requires grad is used as it is (the loss then has a gradient with respect to
+    it); otherwise a detached leaf that requires grad carries the x-derivatives.
+    """
+    check_batch(x)
+    xg = x if x.requires_grad else x.detach().requires_grad_(True)
+    event = tuple(x.shape[1:])
+    return xg, xg.reshape(x.shape[0], -1), event
+
+
+def _constant_matrix(D: Any) -> torch.Tensor:
+    m = torch.as_tensor(np.asarray(D, dtype=float) if not isinstance(D, torch.Tensor) else D.detach(),
+                        dtype=torch.float64).cpu()
+    if m.ndim != 2 or m.shape[0] != m.shape[1] or not bool(torch.isfinite(m).all()):
+        raise SpecError(f"D of shape {tuple(m.shape)} is not a finite square matrix", "give D as a (d, d) matrix")
+    if not torch.allclose(m, m.T, rtol=1e-12, atol=1e-12) or float(torch.linalg.eigvalsh(m).min()) < 0:
+        raise SpecError("D is not symmetric positive semidefinite", "give a symmetric D with eigenvalues >= 0")
+    return m
+
+
+class GSMLoss(torch.nn.Module):
+    r"""The GSM loss ½ sᵀDs + (div D)·s + Tr(D∇s) (+ finite-end faces) of a score or energy model.
+
+    ``loss(model, x)`` with x of shape (n, *event_shape) reduces the per-sample values as torch
+    losses do. Their mean is an unbiased estimate of D_GSM(p, s) − ½E_p[∇ℓᵀD∇ℓ] (module
+    docstring) for samples x ∼ p, whatever the model; its θ-gradient is the gradient of the GSM
+    divergence. Runs on the device and in the dtype of the batch.
 
     Parameters
     ----------
-    diffusion : Diffusion
-        Supplies D(x) (Q drops out of the loss) and the domain.
-    network : callable or torch.nn.Module
-        s_θ(x) → (n, d) (``kind="score"``) or E_θ(x) → (n,) (``kind="energy"``).
+    D : None, (d, d) matrix, or callable
+        None: D = I (vanilla score matching, Hyvärinen 2005); a constant symmetric positive
+        semidefinite matrix over the flat event; or a callable x_flat (n, d) → (n, d, d).
+    div_D : callable, optional
+        x_flat → (n, d), (div D)_j = Σ_i ∂_i D_ij, for a callable D (else by autograd).
     kind : {"score", "energy"}
+        model(x) is s_θ(x) of the shape of x, or E_θ(x) of shape (n,) with s = −∇E.
     divergence : {"exact", "hutchinson"}
-        Exact trace (d vector–Jacobian products) or Hutchinson with ``probes`` Rademacher
-        probes (one product each; unbiased).
+        Exact trace (d vector–Jacobian products) or Hutchinson with ``probes`` Rademacher probes.
     probes : int
-        Number of Rademacher probes per sample (Hutchinson).
-    face_density : mapping or "target", optional
-        p at each finite end that does not vanish, keyed by (coordinate name, "lower"/"upper")
-        (1D only), or ``"target"`` to take it from the diffusion's normalized log density.
+    reduction : {"mean", "sum", "none"}
 
-    Raises
-    ------
-    ModelError
-        A non-vanishing face in d ≥ 2 or without its density; a network of the wrong shape or a
-        non-differentiable energy (on the first call).
+    Notes
+    -----
+    ``torch.compile``: the loss differentiates the model with respect to its input with
+    ``create_graph=True``; torch 2.13's AOTAutograd does not support that double backward, so a
+    compiled model raises in the backward pass. Compile the denoising loss instead
+    (:class:`DSMLoss` with a score model needs no input derivative).
     """
 
-    def __init__(self, diffusion: Diffusion, network: Callable[..., torch.Tensor], *, kind: str = "score",
-                 divergence: str = "exact", probes: int = 1, face_density: FaceDensity = None) -> None:
+    def __init__(self, D: Any = None, *, div_D: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 kind: str = "score", divergence: str = "exact", probes: int = 1, reduction: str = "mean") -> None:
         super().__init__()
+        check_kind(kind)
+        check_divergence(divergence, probes)
+        check_reduction(reduction)
+        self.kind, self.divergence, self.probes, self.reduction = kind, divergence, int(probes), reduction
+        self.constant: torch.Tensor | None = None
+        self.field: Callable[[torch.Tensor], torch.Tensor] | None = None
+        self.div_field = div_D
+        if callable(D) and not isinstance(D, torch.Tensor):
+            self.field = D
+        elif D is not None:
+            self.constant = _constant_matrix(D)
+            if bool(torch.equal(self.constant, torch.eye(len(self.constant), dtype=torch.float64))):
+                self.constant = None
+        self.faces: tuple[Face, ...] = ()
+        self.bounds: tuple[torch.Tensor, torch.Tensor] | None = None
+        self.diffusion: Diffusion | None = None
+        self.dim: int | None = None
+
+    @classmethod
+    def from_diffusion(cls, diffusion: Diffusion, *, face_density: FaceDensity = None, **kwargs: Any) -> GSMLoss:
+        """The loss of a derived diffusion: D and div D compiled from SymPy, the finite ends' faces.
+
+        ``face_density``: p at each finite end that does not vanish, keyed by (coordinate name,
+        "lower"/"upper") (1D only), or ``"target"`` for the diffusion's normalized log density.
+        """
         if not isinstance(diffusion, Diffusion):
             raise SpecError(f"expected a Diffusion, got {type(diffusion).__name__}",
                             "pass spec.diffusion or a gsmtheory.symbolic.Diffusion")
-        check_kind(kind)
-        check_divergence(divergence, probes)
-        self.diffusion = diffusion
-        self.network = network
-        self.kind = kind
-        self.divergence = divergence
-        self.probes = int(probes)
-        x, D, d = diffusion.coords, diffusion.D, diffusion.dim
-        self.identity = bool((D - sp.eye(d)).is_zero_matrix)
-        div_d = [sum((sp.diff(D[i, j], x[i]) for i in range(d)), sp.Integer(0)) for j in range(d)]
-        self.has_div = any(v != 0 for v in div_d)
-        self._D = compile_expr(x, D, "torch")
-        self._div_d = compile_expr(x, div_d, "torch")
-        self.faces = _faces(diffusion, face_density)
-        self.lower = torch.tensor([float(lo) for lo, _ in diffusion.domain], dtype=torch.float64)
-        self.upper = torch.tensor([float(hi) for _, hi in diffusion.domain], dtype=torch.float64)
+        x, Dm, d = diffusion.coords, diffusion.D, diffusion.dim
+        loss = cls(**kwargs)
+        loss.diffusion, loss.dim = diffusion, d
+        if not (Dm - sp.eye(d)).is_zero_matrix:
+            f_D = compile_expr(x, Dm, "torch")
+            loss.field = lambda v: f_D(*v.unbind(-1)).to(v.dtype)
+            div_d = [sum((sp.diff(Dm[i, j], x[i]) for i in range(d)), sp.Integer(0)) for j in range(d)]
+            f_div = compile_expr(x, div_d, "torch")
+            loss.div_field = (lambda v: torch.stack([torch.as_tensor(c, dtype=v.dtype, device=v.device).expand(len(v))
+                                                     for c in f_div(*v.unbind(-1))], -1)) \
+                if any(e != 0 for e in div_d) else (lambda v: torch.zeros_like(v))
+        loss.faces = _faces(diffusion, face_density)
+        if any(lo.is_finite or hi.is_finite for lo, hi in diffusion.domain):
+            loss.bounds = (torch.tensor([float(lo) for lo, _ in diffusion.domain], dtype=torch.float64),
+                           torch.tensor([float(hi) for _, hi in diffusion.domain], dtype=torch.float64))
+        return loss
 
-    def _check(self, x: torch.Tensor) -> None:
-        d = self.diffusion.dim
-        if x.ndim != 2 or x.shape[1] != d:
-            raise NumericalError(f"samples have shape {tuple(x.shape)} but the diffusion has d = {d}",
-                                 f"pass a tensor of shape (n, {d})")
-        if not x.is_floating_point():
-            raise NumericalError("samples are not floating point", "pass float64 (or float32) samples")
-        lo, hi = self.lower.to(x.device, x.dtype), self.upper.to(x.device, x.dtype)
-        outside = (x < lo) | (x > hi)
+    def describe(self) -> dict[str, Any]:
+        """What the loss computes, for records: D (identity, constant or a field), the kept faces."""
+        D = "field" if self.field is not None else "constant" if self.constant is not None else "identity"
+        return {"loss": "gsm", "D": D, "divergence": self.divergence,
+                "faces": [f"{f.side} end of coordinate {f.coord_index} at {f.at:g}" for f in self.faces], "skipped": []}
+
+    def matrix(self, flat: torch.Tensor) -> torch.Tensor | None:
+        """D at the flat batch: None for the identity, (d, d) when constant, else (n, d, d)."""
+        if self.field is not None:
+            return self.field(flat)
+        if self.constant is not None:
+            if self.constant.shape[0] != flat.shape[1]:
+                raise NumericalError(f"D is {tuple(self.constant.shape)} but a sample has {flat.shape[1]} numbers",
+                                     f"give a ({flat.shape[1]}, {flat.shape[1]}) D for this batch")
+            return self.constant.to(flat.device, flat.dtype)
+        return None
+
+    def _div(self, flat: torch.Tensor, M: torch.Tensor) -> torch.Tensor:
+        """div D at the flat batch (given, or by autograd: (div D)_j = Σ_i ∂_i D_ij)."""
+        if self.div_field is not None:
+            return self.div_field(flat)
+        cols = []
+        for j in range(flat.shape[1]):
+            cols.append(weighted_divergence(M[:, :, j], flat, divergence="exact"))
+        return torch.stack(cols, -1)
+
+    def _check_domain(self, flat: torch.Tensor) -> None:
+        if self.dim is not None and flat.shape[1] != self.dim:
+            raise NumericalError(f"samples have shape {tuple(flat.shape)} but the diffusion has d = {self.dim}",
+                                 f"pass a batch of shape (n, {self.dim})")
+        if self.bounds is None:
+            return
+        lo, hi = (b.to(flat.device, flat.dtype) for b in self.bounds)
+        outside = (flat < lo) | (flat > hi)
         if bool(outside.any()):
             raise NumericalError(f"{int(outside.any(1).sum())} samples lie outside the domain "
-                                 f"{[(float(a), float(b)) for a, b in zip(self.lower, self.upper, strict=True)]}",
+                                 f"{[(float(a), float(b)) for a, b in zip(*self.bounds, strict=True)]}",
                                  "pass samples of the target, inside its domain")
 
-    def matrix(self, x: torch.Tensor) -> torch.Tensor:
-        """D(x), shape (n, d, d)."""
-        cols = [x[:, i] for i in range(x.shape[1])]
-        return self._D(*cols).to(x.dtype)
-
-    def bulk(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """½ sᵀDs + (div D)·s + Tr(D∇s) per sample (Hutchinson: averaged over the probes)."""
+    def per_sample(self, model: Callable[..., torch.Tensor], x: torch.Tensor,
+                   generator: torch.Generator | None = None) -> torch.Tensor:
+        """½ sᵀDs + (div D)·s + Tr(D∇s) (+ faces) per sample, shape (n,) (Hutchinson: probe mean)."""
+        grad_on = torch.is_grad_enabled()
         with torch.enable_grad():
-            xg = x.detach().requires_grad_(True)
-            s = network_score(self.network, xg, kind=self.kind)
-            if self.identity:
-                M = None
+            _, flat, event = flat_batch(x)
+            self._check_domain(flat)
+            s = network_score(model, flat, kind=self.kind, event=event)
+            M = self.matrix(flat)
+            if M is None:
                 quad = (s * s).sum(-1)
+            elif M.ndim == 2:
+                quad = ((s @ M) * s).sum(-1)
             else:
-                M = self.matrix(xg)
                 quad = torch.einsum("ni,nij,nj->n", s, M, s)
-            tr = weighted_divergence(s, xg, M, divergence=self.divergence, probes=self.probes,
-                                     generator=generator)
-            if tr.ndim == 2:
-                tr = tr.mean(0)
-            out = 0.5 * quad + tr
-            if self.has_div:
-                cols = [xg[:, i] for i in range(xg.shape[1])]
-                div_d = torch.stack(list(self._div_d(*cols)), dim=-1).to(x.dtype)
-                out = out + (div_d * s).sum(-1)
-        return out
+            tr = weighted_divergence(s, flat, M, divergence=self.divergence, probes=self.probes, generator=generator)
+            out = 0.5 * quad + (tr.mean(0) if tr.ndim == 2 else tr)
+            if self.field is not None:
+                assert M is not None
+                out = out + (self._div(flat, M) * s).sum(-1)
+            if self.faces:
+                out = out + self.boundary(model, flat)
+        return out if grad_on else out.detach()
 
-    def boundary(self, like: torch.Tensor) -> torch.Tensor:
+    def boundary(self, model: Callable[..., torch.Tensor], like: torch.Tensor) -> torch.Tensor:
         """−Σ_faces p(face) n (D s)(face), a scalar tensor (zero without kept faces)."""
         total = torch.zeros((), dtype=like.dtype, device=like.device)
         for face in self.faces:
@@ -233,25 +319,13 @@ class GSMNetworkLoss(torch.nn.Module):
                 continue
             with torch.enable_grad():
                 xf = torch.full((1, 1), face.at, dtype=like.dtype, device=like.device, requires_grad=True)
-                s = network_score(self.network, xf, kind=self.kind)
-                flux = face.normal * (self.matrix(xf)[:, face.coord_index, :] * s).sum(-1)
-            total = total - face.density * flux[0]
+                s = network_score(model, xf, kind=self.kind)
+                M = self.matrix(xf)
+                row = s[:, face.coord_index] if M is None else (M[:, face.coord_index, :] * s).sum(-1)
+            total = total - face.density * face.normal * row[0]
         return total
 
-    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Per-sample loss, shape (n,): bulk(x_i) plus the face terms (the same for every sample)."""
-        self._check(x)
-        grad_on = torch.is_grad_enabled()
-        out = self.bulk(x, generator)
-        if self.faces:
-            out = out + self.boundary(x)
-        return out if grad_on else out.detach()
-
-
-def gsm_network_loss(diffusion: Diffusion, network: Callable[..., torch.Tensor], x: torch.Tensor, *,
-                     kind: str = "score", divergence: str = "exact", probes: int = 1,
-                     face_density: FaceDensity = None, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Per-sample GSM loss of ``network`` at samples ``x`` (see :class:`GSMNetworkLoss`)."""
-    loss = GSMNetworkLoss(diffusion, network, kind=kind, divergence=divergence, probes=probes,
-                          face_density=face_density)
-    return loss(x, generator)
+    def forward(self, model: Callable[..., torch.Tensor], x: torch.Tensor, *,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        """The reduced loss of ``model`` on the batch ``x`` (n, *event_shape)."""
+        return reduce_loss(self.per_sample(model, x, generator), self.reduction)

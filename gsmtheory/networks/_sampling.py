@@ -1,131 +1,185 @@
-r"""Training and sampling helpers for score and energy networks (seeded, device-agnostic).
+r"""Training and sampling with score and energy models (seeded, device-agnostic).
 
-- :func:`fit_network`: Adam on the mean of a per-sample loss over minibatches of the data;
+- :func:`fit_network`: Adam on ``loss(model, batch)`` over minibatches of the data; the record
+  carries the loss's :meth:`describe` (schedule, mass near the data, skipped terms);
 - :func:`langevin`: unadjusted Langevin x ← x + h s(x) + √(2h) ξ with a learned score;
-- :func:`annealed_langevin`: Song & Ermon's annealed Langevin dynamics over a geometric ladder
-  of noise levels β_1 = β_max > … > β_L, then β = 0, step h_i = ε λ (1 + β_i);
-- :func:`grid_density`: exp(−E) of an energy network normalized on a uniform grid of a box
-  (the mass of a region of the learned density is the sum over its cells).
+- :func:`annealed_langevin`: Song & Ermon's annealed Langevin dynamics down a schedule's ladder
+  of levels, step h_i = ε(α_i²λ + σ_i²) at level i (a fixed fraction of the variance of the
+  level's finest components);
+- :func:`predictor_corrector`: Song et al. (2021): a reverse-diffusion predictor between
+  consecutive levels and ``corrector_steps`` Langevin correctors at a signal-to-noise ratio;
+- :func:`grid_density`: exp(−E) of an energy model normalized on a uniform grid of a box.
+
+Between levels i (noisier) and i + 1 the forward kernel is x_i = a x_{i+1} + √q ε with
+a = α_i/α_{i+1}, q = σ_i² − a²σ_{i+1}²; the predictor is x ← (x + q s(x, level_i))/a + √q z
+(Euler–Maruyama of the reverse SDE for VE, DDPM's ancestral step for VP), without noise on the
+last step.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.networks._autograd import check_kind, network_score
+from gsmtheory.networks._schedules import NoiseSchedule
 
-__all__ = ["FitHistory", "annealed_langevin", "fit_network", "grid_density", "langevin"]
+__all__ = ["FitHistory", "annealed_langevin", "fit_network", "grid_density", "langevin", "predictor_corrector"]
+
+Model = Callable[..., torch.Tensor]
 
 
 @dataclass(frozen=True)
 class FitHistory:
-    """Mean minibatch loss per step, the seed, and the step count."""
+    """Mean minibatch loss per step, the seed, step count, batch size, wall time and the loss's description
+    (``loss["schedule"]["mass_near_zero"]``, ``loss["skipped"]``, a schedule warning)."""
 
     losses: tuple[float, ...]
     seed: int
     steps: int
     batch_size: int
+    seconds: float = 0.0
+    loss: dict[str, Any] = field(default_factory=dict)
 
 
-def fit_network(loss: torch.nn.Module, parameters: Iterable[torch.nn.Parameter], data: torch.Tensor, *,
-                steps: int, batch_size: int = 256, lr: float = 1e-3, seed: int = 0) -> FitHistory:
-    """Minimize the mean per-sample ``loss(x_batch, generator=g)`` by Adam (minibatches drawn with a seeded g).
+def fit_network(loss: Callable[..., torch.Tensor], model: Model, data: torch.Tensor, *, steps: int,
+                batch_size: int = 256, lr: float = 1e-3, seed: int = 0,
+                parameters: Iterable[torch.nn.Parameter] | None = None) -> FitHistory:
+    """Minimize ``loss(model, batch, generator=g)`` by Adam (minibatches, noise and probes from a seeded g).
 
-    ``parameters`` are the network's (``net.parameters()``). The same seed gives the same
-    minibatches, probes and noise draws, hence the same trained network on a given device.
+    ``parameters`` default to ``model.parameters()``. The same seed gives the same minibatches,
+    probes and noise draws, hence the same trained model on a given device.
     """
     if steps < 1 or batch_size < 1 or not (lr > 0):
         raise SpecError("steps, batch_size and lr must be positive", "give e.g. steps=1000, batch_size=256, lr=1e-3")
-    if data.ndim != 2 or data.shape[0] < 1:
-        raise NumericalError(f"data has shape {tuple(data.shape)}", "pass samples of shape (n, d)")
-    params = list(parameters)
-    opt = torch.optim.Adam(params, lr=lr)
+    if not isinstance(data, torch.Tensor) or data.ndim < 2 or data.shape[0] < 1:
+        raise NumericalError(f"data of shape {tuple(getattr(data, 'shape', ()))}",
+                             "pass a tensor of samples of shape (n, *event_shape)")
+    if parameters is None:
+        if not isinstance(model, torch.nn.Module):
+            raise SpecError("the model is not a torch.nn.Module", "pass parameters=[...] to train")
+        parameters = model.parameters()
+    opt = torch.optim.Adam(list(parameters), lr=lr)
     gen = torch.Generator(device=data.device)
     gen.manual_seed(int(seed))
     history: list[float] = []
     n = data.shape[0]
+    start = time.perf_counter()
     for _ in range(steps):
         idx = torch.randint(0, n, (min(batch_size, n),), generator=gen, device=data.device)
-        value = loss(data[idx], generator=gen).mean()
+        value = loss(model, data[idx], generator=gen)
+        value = value.mean() if value.ndim else value
         if not torch.isfinite(value):
             raise NumericalError(f"the training loss became {float(value)} at step {len(history)}",
-                                 "lower the learning rate or rescale the network's inputs")
+                                 "lower the learning rate or rescale the model's inputs")
         opt.zero_grad()
         value.backward()
         opt.step()
         history.append(float(value.detach()))
-    return FitHistory(tuple(history), int(seed), int(steps), int(batch_size))
+    describe = getattr(loss, "describe", None)
+    info = describe() if callable(describe) else {}
+    return FitHistory(tuple(history), int(seed), int(steps), int(batch_size), time.perf_counter() - start, info)
 
 
-def _score_fn(network: Callable[..., torch.Tensor], kind: str,
-              beta: float | None) -> Callable[[torch.Tensor], torch.Tensor]:
+def _score_fn(model: Model, kind: str) -> Callable[[torch.Tensor, float | None], torch.Tensor]:
     check_kind(kind)
 
-    def score(x: torch.Tensor) -> torch.Tensor:
+    def score(x: torch.Tensor, level: float | None) -> torch.Tensor:
         with torch.enable_grad():
             xg = x.detach().requires_grad_(True)
-            b = None if beta is None else torch.full((x.shape[0],), beta, dtype=x.dtype, device=x.device)
-            return network_score(network, xg, b, kind=kind).detach()
+            flat = xg.reshape(x.shape[0], -1)
+            b = None if level is None else torch.full((x.shape[0],), level, dtype=x.dtype, device=x.device)
+            return network_score(model, flat, b, kind=kind, event=tuple(x.shape[1:])).detach().reshape(x.shape)
 
     return score
 
 
-def langevin(network: Callable[..., torch.Tensor], x0: torch.Tensor, *, step: float, steps: int,
-             kind: str = "score", beta: float | None = None,
-             generator: torch.Generator | None = None) -> torch.Tensor:
-    """Unadjusted Langevin x ← x + h s(x) + √(2h) ξ for ``steps`` steps (s(x, β) at a fixed β when given)."""
+def langevin(model: Model, x0: torch.Tensor, *, step: float, steps: int, kind: str = "score",
+             level: float | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Unadjusted Langevin x ← x + h s(x) + √(2h) ξ for ``steps`` steps (s(x, level) at a fixed level when given)."""
     if not (step > 0) or steps < 0:
         raise SpecError("step must be positive and steps >= 0", "give e.g. step=0.01, steps=1000")
-    score = _score_fn(network, kind, beta)
+    score = _score_fn(model, kind)
     x = x0.detach().clone()
     for _ in range(steps):
         noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        x = x + step * score(x) + math.sqrt(2 * step) * noise
+        x = x + step * score(x, level) + math.sqrt(2 * step) * noise
     return x
 
 
-def annealed_langevin(network: Callable[..., torch.Tensor], x0: torch.Tensor, *, beta_max: float,
-                      lambda_min: float, levels: int = 20, steps_per_level: int = 50, eps: float = 0.05,
-                      beta_min: float | None = None, kind: str = "score",
+def _alpha_sigma2(schedule: NoiseSchedule, level: float) -> tuple[float, float]:
+    t = torch.tensor([level], dtype=torch.float64)
+    return float(schedule.alpha(t)[0]), float(schedule.sigma2(t)[0])
+
+
+def annealed_langevin(model: Model, x0: torch.Tensor, schedule: NoiseSchedule, *, levels: int = 20,
+                      steps_per_level: int = 50, eps: float = 0.05, kind: str = "score",
                       generator: torch.Generator | None = None) -> torch.Tensor:
-    r"""Annealed Langevin dynamics (Song & Ermon 2019) with a noise-conditional network s(x, β).
+    r"""Annealed Langevin dynamics (Song & Ermon 2019) down ``schedule.ladder(levels)``.
 
-    Levels β_1 = β_max > … > β_L = ``beta_min`` (default β_max·10⁻⁴), geometric, then β = 0;
-    ``steps_per_level`` Langevin steps at each with step h = ε·(λ + β_i λ): a fixed fraction ε
-    of the variance of p^β's components when they have variance λ = λ_min (Song & Ermon's
-    h_i ∝ σ_i², shifted by λ so that the last level at β = 0 keeps a useful step).
+    ``steps_per_level`` Langevin steps at each level with h = ε(α²λ + σ²): a fixed fraction ε of
+    the variance of the level's components when the data's have variance λ (Song & Ermon's
+    h_i ∝ σ_i², shifted by λ so that a last level at σ = 0 keeps a useful step).
     """
-    if not (beta_max > 0 and lambda_min > 0) or levels < 1 or not (eps > 0):
-        raise SpecError("beta_max, lambda_min, levels and eps must be positive", "give the CTLD parameters")
-    lo = beta_max * 1e-4 if beta_min is None else float(beta_min)
-    if not 0 < lo <= beta_max:
-        raise SpecError(f"beta_min = {lo} must lie in (0, beta_max]", "give 0 < beta_min <= beta_max")
-    ratio = (lo / beta_max) ** (1.0 / max(levels - 1, 1))
-    betas = [beta_max * ratio**i for i in range(levels)] + [0.0]
+    if not isinstance(schedule, NoiseSchedule) or levels < 1 or not (eps > 0):
+        raise SpecError("annealed Langevin needs a noise schedule, levels >= 1 and eps > 0",
+                        "give e.g. annealed_langevin(model, x0, log_uniform_schedule(100.0))")
     x = x0.detach().clone()
-    for b in betas:
-        h = eps * lambda_min * (1.0 + b)
-        x = langevin(network, x, step=h, steps=steps_per_level, kind=kind, beta=b, generator=generator)
+    for level in schedule.ladder(levels):
+        alpha, sigma2 = _alpha_sigma2(schedule, level)
+        h = eps * (alpha * alpha * schedule.lam + sigma2)
+        x = langevin(model, x, step=h, steps=steps_per_level, kind=kind, level=level, generator=generator)
     return x
 
 
-def grid_density(energy: Callable[..., torch.Tensor], lower: Sequence[float], upper: Sequence[float],
-                 cells: Sequence[int], *, beta: float | None = None, dtype: torch.dtype = torch.float64,
+def predictor_corrector(model: Model, x0: torch.Tensor, schedule: NoiseSchedule, *, steps: int = 500,
+                        corrector_steps: int = 1, snr: float = 0.16, kind: str = "score",
+                        generator: torch.Generator | None = None) -> torch.Tensor:
+    r"""Predictor–corrector sampling (Song et al. 2021) down ``schedule.ladder(steps)`` (module docstring).
+
+    The corrector at level i takes ``corrector_steps`` Langevin steps with ε = 2(snr·‖z‖/‖s‖)²
+    (norms averaged over the batch). ``x0`` should be drawn from the top level's law.
+    """
+    if not isinstance(schedule, NoiseSchedule) or steps < 1 or corrector_steps < 0 or not (snr > 0):
+        raise SpecError("predictor-corrector needs a noise schedule, steps >= 1, corrector_steps >= 0 and snr > 0",
+                        "give e.g. predictor_corrector(model, x0, VESDE(0.01, 10.0), steps=500)")
+    score = _score_fn(model, kind)
+    ladder = schedule.ladder(steps)
+    x = x0.detach().clone()
+    for i in range(len(ladder) - 1):
+        (a_i, s2_i), (a_j, s2_j) = _alpha_sigma2(schedule, ladder[i]), _alpha_sigma2(schedule, ladder[i + 1])
+        a = a_i / a_j
+        q = max(s2_i - a * a * s2_j, 0.0)
+        x = (x + q * score(x, ladder[i])) / a
+        if i < len(ladder) - 2:
+            x = x + math.sqrt(q) * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        for _ in range(corrector_steps):
+            s = score(x, ladder[i + 1])
+            z = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+            ratio = z.reshape(len(z), -1).norm(dim=-1).mean() / s.reshape(len(s), -1).norm(dim=-1).mean().clamp_min(1e-30)
+            e = 2 * float(snr * ratio) ** 2
+            x = x + e * s + math.sqrt(2 * e) * z
+    return x
+
+
+def grid_density(energy: Model, lower: Sequence[float], upper: Sequence[float], cells: Sequence[int], *,
+                 level: float | None = None, dtype: torch.dtype = torch.float64,
                  device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """Cell centres (N, d) and probabilities (N,) ∝ exp(−E) on a uniform grid of the box (midpoint rule)."""
     axes = [torch.linspace(a + (b - a) / (2 * n), b - (b - a) / (2 * n), n, dtype=dtype, device=device)
             for a, b, n in zip(lower, upper, cells, strict=True)]
     pts = torch.stack([g.reshape(-1) for g in torch.meshgrid(*axes, indexing="ij")], dim=-1)
     with torch.no_grad():
-        if beta is None:
+        if level is None:
             e = energy(pts)
         else:
-            e = energy(pts, torch.full((pts.shape[0],), beta, dtype=dtype, device=device))
+            e = energy(pts, torch.full((pts.shape[0],), level, dtype=dtype, device=device))
         e = e.reshape(-1)
         logp = -e - torch.logsumexp(-e, dim=0)
     return pts, torch.exp(logp)

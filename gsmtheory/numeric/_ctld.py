@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
+from gsmtheory.numeric._beta_sampler import BETA_NODES, beta_table, inverse_cdf
 from gsmtheory.numeric._fv import richardson_limit, tensor_chain, top_pinv
 from gsmtheory.numeric._mixture import (
     MixtureLike,
@@ -50,6 +51,7 @@ __all__ = [
     "conditional_cdf",
     "convolve_logpdf_1d",
     "ctld_beta_logpdf",
+    "ctld_beta_table",
     "ctld_joint_logpdf",
     "ctld_poincare",
     "ctld_poincare_curve",
@@ -402,22 +404,20 @@ def sample_ctld_joint(target: MixtureLike, params: CTLDSchedule, n: int,
     return means[comp] + z + noise, beta
 
 
+def ctld_beta_table(params: CTLDSchedule, nodes: int = BETA_NODES) -> tuple[Array, Array]:
+    """(nodes, CDF) of the β-marginal r/Z_r on [0, β_max], for :func:`inverse_cdf` (NumPy or torch draws)."""
+    return beta_table(lambda b: ctld_beta_logpdf(params, b), params.beta_max, nodes)
+
+
 def sample_beta(params: CTLDSchedule, n: int, seed: int | np.random.Generator = 0) -> Array:
-    """n draws of β ∼ r/Z_r on [0, β_max] by inverse CDF (piecewise linear on 20001 nodes)."""
+    """n draws of β ∼ r/Z_r on [0, β_max] by inverse CDF (piecewise linear on 20001 nodes, :func:`inverse_cdf`)."""
     rng = np.random.default_rng(seed)
-    grid = np.linspace(0.0, params.beta_max, 20001)
-    cdf = beta_cdf(params, grid)
-    return np.interp(rng.random(n), cdf, grid)
+    return inverse_cdf(ctld_beta_table(params), rng.random(n))
 
 
 def beta_cdf(params: CTLDSchedule, beta: Array) -> Array:
     """CDF of the β-marginal r/Z_r (cumulative trapezoid on a fine grid, then interpolation)."""
-    grid = np.linspace(0.0, params.beta_max, 200001)
-    lp = ctld_beta_logpdf(params, grid)
-    top = float(np.max(lp))
-    dens = np.exp(lp - top)
-    c = np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] + dens[:-1]) * np.diff(grid))])
-    c /= c[-1]
+    grid, c = ctld_beta_table(params, 200001)
     return np.interp(np.asarray(beta, dtype=float), grid, c)
 
 

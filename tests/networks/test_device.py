@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gsmtheory.networks import CTLDNetworkLoss, DSMNetworkLoss, GSMNetworkLoss
+from gsmtheory.networks import CTLDLoss, DSMLoss, GSMLoss
 from gsmtheory.symbolic import ctld_parameters, load_spec
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
@@ -28,9 +28,10 @@ def test_cuda_agrees_with_cpu():
     for device in ("cpu", "cuda"):
         energy, net = _net(device)
         xs, bs, zs = x.to(device), beta.to(device), z.to(device)
-        ctld = CTLDNetworkLoss(params, energy, kind="energy")(xs, beta=bs, noise=zs, face_noise=zs)
-        dsm = DSMNetworkLoss(params, energy, kind="energy")(xs, beta=bs, noise=zs)
-        gsm = GSMNetworkLoss(spec.diffusion, lambda v, e=energy, b=bs: e(v, b), kind="energy")(xs)
+        ctld = CTLDLoss(params, kind="energy", reduction="none")(energy, xs, beta=bs, noise=zs, face_noise=zs)
+        dsm = DSMLoss(params, kind="energy", reduction="none")(energy, xs, level=bs, noise=zs)
+        gsm = GSMLoss.from_diffusion(spec.diffusion, kind="energy", reduction="none")(
+            lambda v, e=energy, b=bs: e(v, b), xs)
         total = ctld.mean() + dsm.mean() + gsm.mean()
         grads = torch.autograd.grad(total, list(net.parameters()))
         assert ctld.device.type == device

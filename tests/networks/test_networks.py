@@ -17,7 +17,7 @@ import torch
 from scipy.special import ndtr
 
 from gsmtheory.compile import compile_expr
-from gsmtheory.networks import CTLDNetworkLoss, DSMNetworkLoss, GSMNetworkLoss, network_loss
+from gsmtheory.networks import CTLDLoss, DSMLoss, GSMLoss, network_loss
 from gsmtheory.numeric import ctld_beta_logpdf, sample_mixture
 from gsmtheory.solve import (
     LossOptions,
@@ -97,7 +97,7 @@ def test_mixture_network_equals_compiled_symbolic_loss_and_gradient(kind):
     theta0 = [-1.7, 0.2, 2.4, 0.1]
     net = MixtureNet([[-1.7, 0.2], [2.4, 0.1]], [0.3, 0.7], kind=kind)
     x = torch.tensor(np.random.default_rng(1).normal(scale=2.0, size=(60, 2)), dtype=F64)
-    got = GSMNetworkLoss(diff, net, kind=kind)(x)
+    got = GSMLoss.from_diffusion(diff, kind=kind, reduction="none")(net, x)
     th = torch.tensor(theta0, dtype=F64, requires_grad=True)
     ref = f(x[:, 0], x[:, 1], *th.unbind())
     assert torch.allclose(got, ref, rtol=1e-10, atol=1e-10), float((got - ref).abs().max())
@@ -117,7 +117,7 @@ def test_true_score_gives_minus_kp():
     net = MixtureNet([[-2.0, 0.0], [2.0, 0.5]], [0.3, 0.7])
     x = torch.tensor(sample_mixture(target, 40_000, seed=3), dtype=F64)
     with torch.no_grad():
-        values = GSMNetworkLoss(diff, net)(x)
+        values = GSMLoss.from_diffusion(diff, reduction="none")(net, x)
     mean, se = float(values.mean()), float(values.std()) / math.sqrt(len(values))
     assert abs(mean + k_p) < 4 * se, (mean, -k_p, se)
     assert k_p > 10 * se  # the check can fail: −K_p is far from 0 on this scale
@@ -129,15 +129,15 @@ def test_finite_ends_match_the_symbolic_boundary_terms():
     at = [{"mu": 0.8}]
     ev = evaluate_gsm_loss(sym, at)
     f = compile_expr((*spec.diffusion.coords, *spec.model.params), sym.implicit, "torch")
-    loss = GSMNetworkLoss(spec.diffusion, lambda x: -(x - 0.8), face_density="target")
+    loss = GSMLoss.from_diffusion(spec.diffusion, face_density="target", reduction="none")
     assert len(loss.faces) == 2
     x = torch.linspace(0.0, 2.0, 11, dtype=F64)[:, None]
-    got = loss(x)
+    got = loss(lambda v: -(v - 0.8), x)
     bulk = f(x[:, 0], torch.tensor(0.8, dtype=F64))
     assert torch.allclose(got - bulk, torch.full_like(got, ev.boundary[0]), rtol=1e-9, atol=1e-12)
     assert abs(ev.boundary[0]) > 1e-2  # the faces matter here
     # Jacobi D = x(1 - x) vanishes on both ends: no face is kept
-    assert GSMNetworkLoss(load_spec("jacobi").diffusion, lambda x: 1.0 / x - 1.0 / (1.0 - x)).faces == ()
+    assert GSMLoss.from_diffusion(load_spec("jacobi").diffusion).faces == ()
 
 
 def _hutchinson_mean(loss_fn, n_draws, seed):
@@ -151,9 +151,9 @@ def test_hutchinson_is_unbiased_for_the_preconditioned_loss():
     net = MixtureNet([[-1.7, 0.2], [2.4, 0.1]], [0.3, 0.7], kind="energy")
     x = torch.tensor(np.random.default_rng(2).normal(scale=2.0, size=(400, 2)), dtype=F64)
     with torch.no_grad():
-        exact = GSMNetworkLoss(diff, net, kind="energy")(x).mean()
-    hutch = GSMNetworkLoss(diff, net, kind="energy", divergence="hutchinson", probes=1)
-    draws = torch.stack([hutch(x, torch.Generator().manual_seed(s)).mean().detach() for s in range(200)])
+        exact = GSMLoss.from_diffusion(diff, kind="energy")(net, x)
+    hutch = GSMLoss.from_diffusion(diff, kind="energy", divergence="hutchinson", probes=1)
+    draws = torch.stack([hutch(net, x, generator=torch.Generator().manual_seed(s)).detach() for s in range(200)])
     mean, se = float(draws.mean()), float(draws.std()) / math.sqrt(len(draws))
     assert se > 0 and abs(mean - float(exact)) < 4 * se, (mean, float(exact), se)
 
@@ -181,10 +181,10 @@ def test_ctld_network_equals_the_lifted_symbolic_loss_with_faces():
     theta = torch.tensor([-1.5, 2.3], dtype=F64, requires_grad=True)
     for kind in ("score", "energy"):
         net = MixtureNet([[-1.5], [2.3]], [0.3, 0.7], lam=params.lambda_min, kind=kind)
-        loss = CTLDNetworkLoss(params, net, kind=kind)
+        loss = CTLDLoss(params, kind=kind)
         x = torch.linspace(-5, 5, 21, dtype=F64)[:, None]
         beta = torch.linspace(0.0, params.beta_max, 21, dtype=F64)
-        parts = loss.parts(x, beta=beta, noise=torch.zeros_like(x), face_noise=torch.zeros_like(x))
+        parts = loss.parts(net, x, beta=beta, noise=torch.zeros_like(x), face_noise=torch.zeros_like(x))
         ref_bulk = bulk_f(x[:, 0], beta, *theta.unbind())
         ref_lo = -c[0] * faces["lower"](x[:, 0], torch.zeros_like(beta), *theta.unbind())
         ref_hi = -c[1] * faces["upper"](x[:, 0], torch.full_like(beta, params.beta_max), *theta.unbind())
@@ -205,17 +205,17 @@ def test_ctld_true_score_gives_the_quadrature_implicit_loss():
                       '[ctld]\nlambda_min = 1.0\ndiameter = 4.0\nbeta_max = 4.0\nlog_r = "-3/(1 + beta)"\n')
     quad = evaluate_loss(build_problem(spec, lift=True), [{"a": 2.0}], options=LossOptions(panels=48))
     net = MixtureNet([[-2.0], [2.0]], [0.3, 0.7])
-    loss = network_loss(spec, net)
-    assert isinstance(loss, CTLDNetworkLoss)
+    loss = network_loss(spec, reduction="none")
+    assert isinstance(loss, CTLDLoss)
     x = torch.tensor(sample_mixture(spec.diffusion.mixture, 40_000, seed=5), dtype=F64)
     with torch.no_grad():
-        values = loss(x, generator=torch.Generator().manual_seed(0))
+        values = loss(net, x, generator=torch.Generator().manual_seed(0))
     mean, se = float(values.mean()), float(values.std()) / math.sqrt(len(values))
     assert abs(mean - quad.implicit[0]) < 4 * se + quad.implicit_error[0], (mean, quad.implicit[0], se)
     assert abs(quad.implicit[0] + quad.constant) < 1e-6  # explicit is 0 at the truth
-    without_faces = CTLDNetworkLoss(loss.params, net, faces=False)
+    without_faces = CTLDLoss(loss.schedule, faces=False, reduction="none")
     with torch.no_grad():
-        biased = without_faces(x, generator=torch.Generator().manual_seed(0))
+        biased = without_faces(net, x, generator=torch.Generator().manual_seed(0))
     assert abs(float(biased.mean()) - quad.implicit[0]) > 4 * se  # the faces matter
 
 
@@ -225,10 +225,10 @@ def test_ctld_hutchinson_is_unbiased():
     x = torch.tensor(np.random.default_rng(4).normal(scale=2.0, size=(200, 2)), dtype=F64)
     beta = torch.linspace(0.0, params.beta_max, 200, dtype=F64)
     z = torch.zeros_like(x)
-    exact = CTLDNetworkLoss(params, net, kind="energy")(x, beta=beta, noise=z, face_noise=z).mean().detach()
-    hutch = CTLDNetworkLoss(params, net, kind="energy", divergence="hutchinson", probes=2)
-    draws = torch.stack([hutch(x, beta=beta, noise=z, face_noise=z,
-                               generator=torch.Generator().manual_seed(s)).mean().detach() for s in range(200)])
+    exact = CTLDLoss(params, kind="energy")(net, x, beta=beta, noise=z, face_noise=z).detach()
+    hutch = CTLDLoss(params, kind="energy", divergence="hutchinson", probes=2)
+    draws = torch.stack([hutch(net, x, beta=beta, noise=z, face_noise=z,
+                               generator=torch.Generator().manual_seed(s)).detach() for s in range(200)])
     mean, se = float(draws.mean()), float(draws.std()) / math.sqrt(len(draws))
     assert se > 0 and abs(mean - float(exact)) < 4 * se, (mean, float(exact), se)
 
@@ -240,15 +240,15 @@ def test_dsm_equals_ctld_x_part_up_to_d_over_2_sigma2_at_each_beta():
     z, w = np.polynomial.hermite_e.hermegauss(120)
     w = torch.tensor(w / w.sum(), dtype=F64)
     x0 = torch.tensor([-3.0, -0.5, 1.0, 2.5], dtype=F64)
-    dsm = DSMNetworkLoss(params, net, weight="none")
-    gsm = GSMNetworkLoss(Diffusion((sp.Symbol("x", real=True),), 0), lambda x: net(x, beta_rep))
+    dsm = DSMLoss(params, weight="none", reduction="none")
+    gsm = GSMLoss.from_diffusion(Diffusion((sp.Symbol("x", real=True),), 0), reduction="none")
     for beta_v in (0.5, 2.0, 4.0):
         sigma2 = beta_v * params.lambda_min
         xs = x0.repeat_interleave(len(z))[:, None]
         zz = torch.tensor(np.tile(z, len(x0)), dtype=F64)[:, None]
         beta_rep = torch.full((len(xs),), beta_v, dtype=F64)
-        d_vals = (dsm(xs, beta=beta_rep, noise=zz).reshape(len(x0), -1) * w).sum(1)
-        i_vals = (gsm(xs + math.sqrt(sigma2) * zz).reshape(len(x0), -1) * w).sum(1)
+        d_vals = (dsm(net, xs, level=beta_rep, noise=zz).reshape(len(x0), -1) * w).sum(1)
+        i_vals = (gsm(lambda v, b=beta_rep: net(v, b), xs + math.sqrt(sigma2) * zz).reshape(len(x0), -1) * w).sum(1)
         gap = d_vals - i_vals
         assert torch.allclose(gap, torch.full_like(gap, 1 / (2 * sigma2)), rtol=1e-10, atol=1e-10), gap
         # and the θ-gradients agree (the constant is θ-free)
@@ -263,13 +263,13 @@ def test_dsm_equals_ctld_x_part_up_to_d_over_2_sigma2_at_each_beta():
 def test_deterministic_under_a_seed_and_follows_dtype():
     *_, params = _lifted_1d()
     net = MixtureNet([[-1.5], [2.3]], [0.3, 0.7], lam=params.lambda_min)
-    loss = CTLDNetworkLoss(params, net)
+    loss = CTLDLoss(params, reduction="none")
     x = torch.tensor(np.random.default_rng(0).normal(size=(64, 1)), dtype=F64)
-    a = loss(x, generator=torch.Generator().manual_seed(7))
-    b = loss(x, generator=torch.Generator().manual_seed(7))
-    c = loss(x, generator=torch.Generator().manual_seed(8))
+    a = loss(net, x, generator=torch.Generator().manual_seed(7))
+    b = loss(net, x, generator=torch.Generator().manual_seed(7))
+    c = loss(net, x, generator=torch.Generator().manual_seed(8))
     assert torch.equal(a, b) and not torch.equal(a, c)
-    beta = loss.sampler(100_000, x, torch.Generator().manual_seed(0))
+    beta = loss.schedule.sample(100_000, x, torch.Generator().manual_seed(0))
     assert float(beta.min()) >= 0 and float(beta.max()) <= params.beta_max
     # β ∼ r: its mean against the quadrature mean of r/Z_r
     grid = np.linspace(0, params.beta_max, 20001)
@@ -277,12 +277,12 @@ def test_deterministic_under_a_seed_and_follows_dtype():
     mean_r = float(np.trapezoid(grid * dens, grid))
     assert abs(float(beta.mean()) - mean_r) < 4 * float(beta.std()) / math.sqrt(len(beta))
     net32 = MixtureNet([[-1.5], [2.3]], [0.3, 0.7])
-    out = GSMNetworkLoss(load_spec("gaussian").diffusion, lambda x: net32(x).to(x.dtype))(x.float())
+    out = GSMLoss.from_diffusion(load_spec("gaussian").diffusion)(lambda v: net32(v).to(v.dtype), x.float())
     assert out.dtype == torch.float32
 
 
 def test_langevin_helpers_with_exact_scores():
-    from gsmtheory.networks import annealed_langevin, grid_density, langevin
+    from gsmtheory.networks import annealed_langevin, grid_density, langevin, log_uniform_schedule
 
     gen = torch.Generator().manual_seed(0)
     h = 0.05
@@ -292,7 +292,7 @@ def test_langevin_helpers_with_exact_scores():
     # the true noise-conditional score of 0.3 N(-3, 1) + 0.7 N(3, 1): annealing recovers the weights
     net = MixtureNet([[-3.0], [3.0]], [0.3, 0.7], lam=1.0)
     start = torch.randn(3000, 1, generator=gen, dtype=F64) * math.sqrt(10.0 + 40.0)
-    xs = annealed_langevin(net, start, beta_max=40.0, lambda_min=1.0, levels=12, steps_per_level=40, eps=0.05,
+    xs = annealed_langevin(net, start, log_uniform_schedule(40.0), levels=12, steps_per_level=40, eps=0.05,
                            generator=gen)
     left = float((xs[:, 0] < 0).double().mean())
     assert abs(left - 0.3) < 4 * math.sqrt(0.3 * 0.7 / 3000) + 0.01, left
@@ -310,8 +310,9 @@ def test_fit_network_is_deterministic_and_lowers_the_loss():
     def train(seed):
         torch.manual_seed(0)
         net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.SiLU(), torch.nn.Linear(16, 1)).double()
-        loss = GSMNetworkLoss(spec.diffusion, lambda x: net(x)[:, 0], kind="energy", divergence="hutchinson")
-        hist = fit_network(loss, net.parameters(), data, steps=60, batch_size=64, lr=1e-2, seed=seed)
+        loss = GSMLoss(kind="energy", divergence="hutchinson")
+        hist = fit_network(loss, lambda x: net(x)[:, 0], data, steps=60, batch_size=64, lr=1e-2, seed=seed,
+                           parameters=net.parameters())
         return hist, torch.cat([p.detach().reshape(-1) for p in net.parameters()])
 
     h1, p1 = train(3)

@@ -1,0 +1,335 @@
+r"""Noise schedules people train with: CTLD's r(β), geometric σ lists, VE and VP SDEs.
+
+Every schedule perturbs data x ∼ p as x̃ = α·x + σ·z (z ∼ N(0, I)) at a random *level* that the
+noise-conditional network receives as its second argument:
+
+| schedule | level | α | σ² |
+| --- | --- | --- | --- |
+| :class:`BetaSchedule` (CTLD, docs/design.md §1) | β ∼ r(β)/Z_r on [0, β_max] | 1 | βλ |
+| :class:`GeometricSigmas` (Song & Ermon 2019) | β = σ_i²/λ, i uniform | 1 | σ_i² |
+| :class:`VESDE` (Song et al. 2021) | β = σ(t)²/λ, σ(t) = σ_min(σ_max/σ_min)^t, t ∼ U(0, 1) | 1 | σ(t)² |
+| :class:`VPSDE` (Song et al. 2021) | t ∼ U(ε, 1) | e^{−B(t)/2} | 1 − α² |
+
+with B(t) = ∫_0^t b = b_min t + (b_max − b_min)t²/2. **Near the data** means a noise-to-signal
+variance σ²/α² ≤ λ (λ: the variance scale of the data's finest structure, λ_min of a mixture);
+``mass_near_zero`` is the probability the schedule puts there, and a schedule with less than
+:data:`MIN_NEAR_ZERO_MASS` warns (:class:`ScheduleWarning`) and says so in :meth:`describe`,
+which the training records carry. The paper's r (Definition 6 of docs/paper.md) at D = 10,
+λ = 1 has P(β ≤ 1) ≈ 1.2e-157: a network trained on it never sees the data's own scale.
+
+β is drawn by inverse CDF through :func:`gsmtheory.numeric.inverse_cdf`, the one sampler the
+NumPy code, these losses and the estimation layer's Monte Carlo share.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from gsmtheory._errors import SpecError
+from gsmtheory.compile import compile_expr
+from gsmtheory.numeric import (
+    CTLDSchedule,
+    InverseCDFTable,
+    ctld_beta_logpdf,
+    ctld_beta_table,
+    inverse_cdf,
+    mass_below,
+)
+from gsmtheory.symbolic import BETA, CTLDParameters
+
+__all__ = [
+    "MIN_NEAR_ZERO_MASS",
+    "VESDE",
+    "VPSDE",
+    "BetaSchedule",
+    "GeometricSigmas",
+    "NoiseSchedule",
+    "ScheduleWarning",
+    "log_uniform_schedule",
+    "paper_schedule",
+]
+
+#: a schedule putting less than this mass at σ²/α² ≤ λ warns
+MIN_NEAR_ZERO_MASS = 0.01
+
+
+class ScheduleWarning(UserWarning):
+    """A noise schedule that (almost) never trains near the data."""
+
+
+def _positive(**values: float) -> None:
+    for name, v in values.items():
+        if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
+            raise SpecError(f"{name} = {v!r} must be a positive finite number", f"give {name} > 0")
+
+
+def _log1p(b: Any) -> Any:
+    return torch.log1p(b) if isinstance(b, torch.Tensor) else np.log1p(b)
+
+
+class NoiseSchedule:
+    """Base of the schedules: α(level), σ²(level), draws, a decreasing ladder for samplers, the mass near 0."""
+
+    lam: float
+    kind: str = "schedule"
+    #: α ≡ 1 (x̃ = x + σz)
+    exploding: bool = True
+
+    def sample(self, n: int, like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n levels in the dtype and on the device of ``like``."""
+        raise NotImplementedError
+
+    def alpha(self, level: torch.Tensor) -> torch.Tensor:
+        """Signal scale α at each level (1 for variance-exploding schedules)."""
+        return torch.ones_like(level)
+
+    def sigma2(self, level: torch.Tensor) -> torch.Tensor:
+        """Noise variance σ² at each level."""
+        return level if self.lam == 1.0 else self.lam * level
+
+    def ladder(self, levels: int) -> list[float]:
+        """A decreasing list of levels from the top of the schedule to its bottom, for the samplers."""
+        raise NotImplementedError
+
+    def near_zero(self) -> float:
+        """P(σ²/α² ≤ λ) under the schedule's law of levels."""
+        raise NotImplementedError
+
+    def parameters_dict(self) -> dict[str, Any]:
+        """The schedule's defining numbers."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        """Kind, numbers, the mass near the data and the warning (None when there is none), for records."""
+        mass = self.near_zero()
+        warning = None
+        if mass < MIN_NEAR_ZERO_MASS:
+            warning = (f"{self.kind} puts P(sigma^2/alpha^2 <= lambda) = {mass:.3g} < {MIN_NEAR_ZERO_MASS} of its "
+                       "draws near the data: a network trained with it barely sees the data's own scale")
+        return {"kind": self.kind, **self.parameters_dict(), "mass_near_zero": mass,
+                "near_zero": f"P(sigma^2/alpha^2 <= lambda = {self.lam:g})", "warning": warning}
+
+    def _warn(self) -> None:
+        message = self.describe()["warning"]
+        if message is not None:
+            warnings.warn(message, ScheduleWarning, stacklevel=4)
+
+
+@dataclass(frozen=True, eq=False)
+class BetaSchedule(NoiseSchedule):
+    r"""CTLD's temperature law r(β)/Z_r on [0, β_max] (docs/design.md §1), σ² = βλ.
+
+    ``log_r``, ``dlog_r`` and ``d2log_r`` take NumPy arrays *and* torch tensors (or use
+    :meth:`from_parameters` to compile a symbolic law); the CTLD loss needs (log r)' and (log r)''.
+    """
+
+    lam: float
+    beta_max: float
+    log_r: Callable[[Any], Any] = field(repr=False)
+    dlog_r: Callable[[Any], Any] = field(repr=False)
+    d2log_r: Callable[[Any], Any] = field(repr=False)
+    name: str = "r(beta)"
+    kind: str = "ctld-beta"
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        _positive(lam=self.lam, beta_max=self.beta_max)
+        grid, cdf = ctld_beta_table(self.numeric())
+        self._cache["table"] = (grid, cdf)
+        self._warn()
+
+    def numeric(self) -> CTLDSchedule:
+        """The array-level schedule of :mod:`gsmtheory.numeric`."""
+        return CTLDSchedule(float(self.lam), float(self.beta_max), self.log_r, self.dlog_r)
+
+    @classmethod
+    def from_parameters(cls, params: CTLDParameters) -> BetaSchedule:
+        """Compile a symbolic law (:func:`gsmtheory.symbolic.ctld_parameters`, a spec's ``[ctld]`` table)."""
+        if not isinstance(params, CTLDParameters):
+            raise SpecError(f"expected CTLDParameters, got {type(params).__name__}",
+                            "pass gsmtheory.symbolic.ctld_parameters(...) or a BetaSchedule")
+        exprs = [params.log_r, params.log_r.diff(BETA), params.log_r.diff(BETA, 2)]
+        f_np = compile_expr((BETA,), exprs, "numpy")
+        f_t = compile_expr((BETA,), exprs, "torch")
+
+        def pick(i: int) -> Callable[[Any], Any]:
+            def fn(b: Any) -> Any:
+                f = f_t if isinstance(b, torch.Tensor) else f_np
+                out = f(b)[i]
+                return out * (b * 0 + 1)  # broadcast constants to the shape of b
+
+            return fn
+
+        return cls(float(params.lambda_min), float(params.beta_max), pick(0), pick(1), pick(2),
+                   name=f"log r = {params.log_r}")
+
+    def torch_table(self, like: torch.Tensor) -> InverseCDFTable:
+        """The packed CDF table as float64 tensors on the device of ``like`` (converted once per device)."""
+        key = ("torch", like.device)
+        if key not in self._cache:
+            self._cache[key] = InverseCDFTable.from_cdf(*self._cache["table"]).to_torch(like.device)
+        out: InverseCDFTable = self._cache[key]
+        return out
+
+    def sample(self, n: int, like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        u = torch.rand(n, generator=generator, device=like.device, dtype=torch.float64)
+        return inverse_cdf(self.torch_table(like), u).to(like.dtype)
+
+    def density_at(self, beta: float) -> float:
+        """r(β)/Z_r (the weight c_f of a β-face)."""
+        return math.exp(float(ctld_beta_logpdf(self.numeric(), np.array([float(beta)]))[0]))
+
+    def ladder(self, levels: int) -> list[float]:
+        """β_max down to β_max·10⁻⁴ geometrically, then 0."""
+        ratio = 1e-4 ** (1.0 / max(levels - 1, 1))
+        return [self.beta_max * ratio**i for i in range(levels)] + [0.0]
+
+    def near_zero(self) -> float:
+        if "near" not in self._cache:
+            self._cache["near"] = mass_below(self.log_r, self.beta_max, 1.0)
+        return float(self._cache["near"].value)
+
+    def parameters_dict(self) -> dict[str, Any]:
+        self.near_zero()
+        return {"lambda": self.lam, "beta_max": self.beta_max, "law": self.name,
+                "log10_mass_near_zero": self._cache["near"].log_value / math.log(10)}
+
+
+def paper_schedule(diameter: float, lam: float = 1.0) -> BetaSchedule:
+    r"""The paper's law (docs/paper.md, Definition 6): log r = −7D²/(λ(1 + β)) on [0, 14D²/λ − 1]."""
+    _positive(diameter=diameter, lam=lam)
+    c = 7.0 * diameter**2 / lam
+    bmax = 14.0 * diameter**2 / lam - 1.0
+    if bmax <= 0:
+        raise SpecError(f"14 D^2/lambda - 1 = {bmax:g} <= 0", "the paper's law needs D^2 > lambda/14")
+    return BetaSchedule(lam, bmax, lambda b: -c / (1 + b), lambda b: c / (1 + b) ** 2,
+                        lambda b: -2 * c / (1 + b) ** 3, name=f"paper: log r = -{c:g}/(1 + beta)")
+
+
+def log_uniform_schedule(beta_max: float, lam: float = 1.0) -> BetaSchedule:
+    r"""r ∝ 1/(1 + β) on [0, β_max]: log-uniform in 1 + β (Song & Ermon's geometric levels, reaching β = 0)."""
+    _positive(beta_max=beta_max, lam=lam)
+    return BetaSchedule(lam, beta_max, lambda b: -_log1p(b), lambda b: -1 / (1 + b), lambda b: 1 / (1 + b) ** 2,
+                        name="log-uniform: log r = -log(1 + beta)")
+
+
+@dataclass(frozen=True, eq=False)
+class GeometricSigmas(NoiseSchedule):
+    """σ_1 = σ_max > … > σ_L = σ_min geometric (Song & Ermon 2019), each drawn with probability 1/L."""
+
+    sigma_min: float
+    sigma_max: float
+    levels: int = 10
+    lam: float = 1.0
+    kind: str = "geometric-sigmas"
+
+    def __post_init__(self) -> None:
+        _positive(sigma_min=self.sigma_min, sigma_max=self.sigma_max, lam=self.lam)
+        if not (isinstance(self.levels, int) and self.levels >= 1 and self.sigma_min <= self.sigma_max):
+            raise SpecError("a geometric list needs levels >= 1 and sigma_min <= sigma_max",
+                            "give e.g. GeometricSigmas(0.01, 10.0, levels=10)")
+        self._warn()
+
+    def sigmas(self) -> list[float]:
+        """σ_1 > … > σ_L."""
+        if self.levels == 1:
+            return [self.sigma_max]
+        ratio = (self.sigma_min / self.sigma_max) ** (1.0 / (self.levels - 1))
+        return [self.sigma_max * ratio**i for i in range(self.levels)]
+
+    def sample(self, n: int, like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        betas = torch.tensor([s * s / self.lam for s in self.sigmas()], dtype=like.dtype, device=like.device)
+        return betas[torch.randint(0, self.levels, (n,), generator=generator, device=like.device)]
+
+    def ladder(self, levels: int) -> list[float]:
+        """The list itself (``levels`` is ignored)."""
+        return [s * s / self.lam for s in self.sigmas()]
+
+    def near_zero(self) -> float:
+        return sum(s * s <= self.lam for s in self.sigmas()) / self.levels
+
+    def parameters_dict(self) -> dict[str, Any]:
+        return {"sigma_min": self.sigma_min, "sigma_max": self.sigma_max, "levels": self.levels, "lambda": self.lam}
+
+
+@dataclass(frozen=True, eq=False)
+class VESDE(NoiseSchedule):
+    """σ(t) = σ_min(σ_max/σ_min)^t, t ∼ U(0, 1): log σ uniform (Song et al. 2021, variance exploding)."""
+
+    sigma_min: float = 0.01
+    sigma_max: float = 10.0
+    lam: float = 1.0
+    kind: str = "ve-sde"
+
+    def __post_init__(self) -> None:
+        _positive(sigma_min=self.sigma_min, sigma_max=self.sigma_max, lam=self.lam)
+        if self.sigma_min >= self.sigma_max:
+            raise SpecError("sigma_min must lie below sigma_max", "give e.g. VESDE(0.01, 10.0)")
+        self._warn()
+
+    def sample(self, n: int, like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        t = torch.rand(n, generator=generator, device=like.device, dtype=like.dtype)
+        sigma = self.sigma_min * (self.sigma_max / self.sigma_min) ** t
+        return sigma * sigma / self.lam
+
+    def ladder(self, levels: int) -> list[float]:
+        ratio = (self.sigma_min / self.sigma_max) ** (1.0 / max(levels - 1, 1))
+        return [(self.sigma_max * ratio**i) ** 2 / self.lam for i in range(levels)]
+
+    def near_zero(self) -> float:
+        t = math.log(math.sqrt(self.lam) / self.sigma_min) / math.log(self.sigma_max / self.sigma_min)
+        return min(max(t, 0.0), 1.0)
+
+    def parameters_dict(self) -> dict[str, Any]:
+        return {"sigma_min": self.sigma_min, "sigma_max": self.sigma_max, "lambda": self.lam}
+
+
+@dataclass(frozen=True, eq=False)
+class VPSDE(NoiseSchedule):
+    """Variance preserving (Song et al. 2021): α(t) = e^{−B(t)/2}, σ² = 1 − α², t ∼ U(ε, 1); the level is t."""
+
+    b_min: float = 0.1
+    b_max: float = 20.0
+    eps: float = 1e-3
+    lam: float = 1.0
+    kind: str = "vp-sde"
+    exploding: bool = False
+
+    def __post_init__(self) -> None:
+        _positive(b_min=self.b_min, b_max=self.b_max, eps=self.eps, lam=self.lam)
+        if not (self.b_min <= self.b_max and self.eps < 1):
+            raise SpecError("a VP SDE needs b_min <= b_max and eps < 1", "give e.g. VPSDE(0.1, 20.0, eps=1e-3)")
+        self._warn()
+
+    def integral(self, t: Any) -> Any:
+        """B(t) = b_min t + (b_max − b_min) t²/2."""
+        return self.b_min * t + 0.5 * (self.b_max - self.b_min) * t * t
+
+    def sample(self, n: int, like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        u = torch.rand(n, generator=generator, device=like.device, dtype=like.dtype)
+        return self.eps + (1.0 - self.eps) * u
+
+    def alpha(self, level: torch.Tensor) -> torch.Tensor:
+        return torch.exp(-0.5 * self.integral(level))
+
+    def sigma2(self, level: torch.Tensor) -> torch.Tensor:
+        return -torch.expm1(-self.integral(level))
+
+    def ladder(self, levels: int) -> list[float]:
+        return [1.0 - (1.0 - self.eps) * i / max(levels - 1, 1) for i in range(levels)]
+
+    def near_zero(self) -> float:
+        # σ²/α² = e^{B(t)} − 1 ≤ λ  ⇔  B(t) ≤ log(1 + λ)
+        a, b, c = 0.5 * (self.b_max - self.b_min), self.b_min, -math.log1p(self.lam)
+        t = -c / b if a == 0 else (-b + math.sqrt(b * b - 4 * a * c)) / (2 * a)
+        return min(max((t - self.eps) / (1.0 - self.eps), 0.0), 1.0)
+
+    def parameters_dict(self) -> dict[str, Any]:
+        return {"b_min": self.b_min, "b_max": self.b_max, "eps": self.eps, "lambda": self.lam}
