@@ -44,7 +44,7 @@ FUNCTION_LINES_ALLOWED = {
     "gsmtheory/numeric/_spectral3d.py:poincare_3d": NUMERIC_SOLVERS,
     "gsmtheory/verify/_report.py:_markdown": VERIFY, "gsmtheory/verify/_report.py:_html": VERIFY,
 }
-COMPILE_ALLOWED = {"gsmtheory.networks": NETWORKS}
+COMPILE_ALLOWED: dict[str, str] = {}
 CTLD_ALLOWED = {
     "gsmtheory/numeric/_ctld.py": NUMERIC_SOLVERS, "gsmtheory/numeric/_ctld_nd.py": NUMERIC_SOLVERS,
     "gsmtheory/numeric/_spectral3d.py": NUMERIC_SOLVERS, "gsmtheory/networks/_ctld.py": NETWORKS,

@@ -14,7 +14,7 @@ s = −∇E_θ), integration by parts of the explicit loss ½E_p[(∇ℓ − s)�
 (Qin & Risteski 2024, Lemma 2 with the boundary terms kept; the same form as
 :func:`gsmtheory.symbolic.gsm_loss`, whose ``implicit`` integrand is ℓ_θ for s = ∇ℓ_q).
 D and div D are given (constant D: div D = 0; a callable D(x): div D by autograd, d² products,
-unless ``div_D`` is given) or derived with SymPy and compiled to torch (:meth:`GSMLoss.from_diffusion`);
+unless ``div_D`` is given) or derived with SymPy and compiled to torch through the diffusion's one :class:`gsmtheory.solve.Problem` (:meth:`GSMLoss.from_diffusion`);
 the divergence is exact (d vector–Jacobian products) or Hutchinson's unbiased estimate with
 Rademacher probes. A flat (n, d) view of the batch carries the derivatives (d = ∏ event_shape).
 
@@ -37,7 +37,6 @@ import sympy as sp
 import torch
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.compile import compile_expr
 from gsmtheory.networks._autograd import (
     check_divergence,
     check_kind,
@@ -46,6 +45,7 @@ from gsmtheory.networks._autograd import (
     weighted_divergence,
 )
 from gsmtheory.numeric import expect_1d
+from gsmtheory.solve import Problem, build_problem
 from gsmtheory.symbolic import Diffusion
 
 __all__ = ["REDUCTIONS", "Face", "GSMLoss", "check_batch", "check_reduction", "flat_batch", "reduce_loss", "takes_noise_level"]
@@ -84,21 +84,22 @@ def _face_vanishes(diffusion: Diffusion, index: int, at: sp.Expr) -> bool:
     return bool(lim == 0)
 
 
-def _target_face_density(diffusion: Diffusion, at: float) -> float:
-    """p(at) of the diffusion's own target, normalized by 1D quadrature."""
-    logp = compile_expr(diffusion.coords, diffusion.log_density, "numpy")
+def _target_face_density(problem: Problem, at: float) -> float:
+    """p(at) of the problem's own target, normalized by 1D quadrature."""
+    logp = problem.compiled_log_density
 
     def ell(y: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
             return np.broadcast_to(np.asarray(logp(y), dtype=float), np.shape(y))
 
-    lo, hi = (float(v) for v in diffusion.domain[0])
+    lo, hi = problem.domain[0]
     ex = expect_1d(ell, lambda y: np.zeros_like(y), lo, hi, panels=64)
     value = float(ell(np.array([at]))[0])
     return math.exp(value - ex.log_normalizer) if math.isfinite(value) else 0.0
 
 
-def _faces(diffusion: Diffusion, face_density: FaceDensity) -> tuple[Face, ...]:
+def _faces(problem: Problem, face_density: FaceDensity) -> tuple[Face, ...]:
+    diffusion = problem.diffusion
     kept = []
     for index, side, at in diffusion.finite_ends:
         if _face_vanishes(diffusion, index, at):
@@ -110,7 +111,7 @@ def _faces(diffusion: Diffusion, face_density: FaceDensity) -> tuple[Face, ...]:
                              "use a D whose normal row vanishes on finite ends (e.g. x*(1 - x)), or a target on "
                              "the whole space")
         if face_density == "target":
-            density = _target_face_density(diffusion, float(at))
+            density = _target_face_density(problem, float(at))
         elif isinstance(face_density, Mapping) and (name, side) in face_density:
             density = float(face_density[(name, side)])
         else:
@@ -231,18 +232,19 @@ class GSMLoss(torch.nn.Module):
         if not isinstance(diffusion, Diffusion):
             raise SpecError(f"expected a Diffusion, got {type(diffusion).__name__}",
                             "pass spec.diffusion or a gsmtheory.symbolic.Diffusion")
-        x, Dm, d = diffusion.coords, diffusion.D, diffusion.dim
+        problem = build_problem(diffusion)  # the one place symbolic pieces become callables
+        x, Dm, d = list(problem.coords), problem.D, problem.d
         loss = cls(**kwargs)
         loss.diffusion, loss.dim = diffusion, d
         if not (Dm - sp.eye(d)).is_zero_matrix:
-            f_D = compile_expr(x, Dm, "torch")
+            f_D = problem.compiled("D", x, Dm, "torch")
             loss.field = lambda v: f_D(*v.unbind(-1)).to(v.dtype)
             div_d = [sum((sp.diff(Dm[i, j], x[i]) for i in range(d)), sp.Integer(0)) for j in range(d)]
-            f_div = compile_expr(x, div_d, "torch")
+            f_div = problem.compiled("div D", x, div_d, "torch")
             loss.div_field = (lambda v: torch.stack([torch.as_tensor(c, dtype=v.dtype, device=v.device).expand(len(v))
                                                      for c in f_div(*v.unbind(-1))], -1)) \
                 if any(e != 0 for e in div_d) else (lambda v: torch.zeros_like(v))
-        loss.faces = _faces(diffusion, face_density)
+        loss.faces = _faces(problem, face_density)
         if any(lo.is_finite or hi.is_finite for lo, hi in diffusion.domain):
             loss.bounds = (torch.tensor([float(lo) for lo, _ in diffusion.domain], dtype=torch.float64),
                            torch.tensor([float(hi) for _, hi in diffusion.domain], dtype=torch.float64))

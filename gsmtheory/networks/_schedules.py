@@ -33,7 +33,6 @@ import numpy as np
 import torch
 
 from gsmtheory._errors import SpecError
-from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import (
     CTLDSchedule,
     InverseCDFTable,
@@ -42,7 +41,8 @@ from gsmtheory.numeric import (
     inverse_cdf,
     mass_below,
 )
-from gsmtheory.symbolic import BETA, CTLDParameters
+from gsmtheory.solve import log_r_derivatives
+from gsmtheory.symbolic import CTLDParameters
 
 __all__ = [
     "MIN_NEAR_ZERO_MASS",
@@ -155,9 +155,7 @@ class BetaSchedule(NoiseSchedule):
         if not isinstance(params, CTLDParameters):
             raise SpecError(f"expected CTLDParameters, got {type(params).__name__}",
                             "pass gsmtheory.symbolic.ctld_parameters(...) or a BetaSchedule")
-        exprs = [params.log_r, params.log_r.diff(BETA), params.log_r.diff(BETA, 2)]
-        f_np = compile_expr((BETA,), exprs, "numpy")
-        f_t = compile_expr((BETA,), exprs, "torch")
+        f_np, f_t = log_r_derivatives(params, "numpy"), log_r_derivatives(params, "torch")
 
         def pick(i: int) -> Callable[[Any], Any]:
             def fn(b: Any) -> Any:

@@ -9,7 +9,14 @@ docs/architecture.md).
 """
 
 from gsmtheory.numeric import PoincareResult
-from gsmtheory.solve._lift import Lift, LiftFace, ctld_schedule, joint_points, split_points
+from gsmtheory.solve._lift import (
+    Lift,
+    LiftFace,
+    ctld_schedule,
+    joint_points,
+    log_r_derivatives,
+    split_points,
+)
 from gsmtheory.solve._loss_question import (
     LossEvaluation,
     LossOptions,
@@ -35,6 +42,7 @@ __all__ = [
     "evaluate_gsm_loss",
     "evaluate_loss",
     "joint_points",
+    "log_r_derivatives",
     "loss_methods",
     "loss_points",
     "poincare_constant",

@@ -87,6 +87,23 @@ def _compiled(params: CTLDParameters) -> CTLDSchedule:
     return CTLDSchedule(float(params.lambda_min), float(params.beta_max), _Output(fn, 0), _Output(fn, 1))
 
 
+@functools.lru_cache(maxsize=256)
+def log_r_derivatives(params: CTLDParameters, backend: str = "numpy") -> CompiledFunction:
+    r"""β ↦ [log r(β), ∂_β log r(β), ∂²_β log r(β)] of ``params``, compiled once for ``backend``
+    (``"numpy"`` or ``"torch"``; the noise-conditional network losses use the torch one).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import GaussianMixture, ctld_parameters
+    >>> mix = GaussianMixture(((-2.0,), (2.0,)), (0.5, 0.5), ((1.0,),))
+    >>> f = log_r_derivatives(ctld_parameters(mix))
+    >>> [round(float(v), 6) for v in f(np.array(0.0))]   # -7·16/(1+β) and its derivatives at 0
+    [-112.0, 112.0, -224.0]
+    """
+    exprs = [params.log_r, params.log_r.diff(BETA), params.log_r.diff(BETA, 2)]
+    return compile_expr((BETA,), exprs, backend)
+
+
 def split_points(x: Array, d: int) -> tuple[tuple[Array, ...], tuple[int, ...]]:
     """(coordinate arrays, batch shape) of points x: shape (...) for d = 1, (..., d) for d ≥ 2."""
     xa = np.asarray(x, dtype=float)
