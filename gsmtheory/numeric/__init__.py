@@ -19,6 +19,7 @@ from gsmtheory.numeric._bounds import (
     two_sided,
     with_upper_bound,
 )
+from gsmtheory.numeric._chain1d import truncate_support
 from gsmtheory.numeric._ctld import (
     CTLDSchedule,
     CTLDSimulation,
@@ -68,13 +69,15 @@ from gsmtheory.numeric._reduce import (
     reduced_poincare,
 )
 from gsmtheory.numeric._result import PoincareResult
-from gsmtheory.numeric._spectral1d import poincare_1d, truncate_support
-from gsmtheory.numeric._spectral2d import poincare_2d
+from gsmtheory.numeric._spectral1d import FV1D_ORDER, poincare_1d
+from gsmtheory.numeric._spectral2d import FV2D_ORDER, poincare_2d
 from gsmtheory.numeric._spectral3d import ctld_poincare_3d, poincare_3d
 from gsmtheory.numeric._spectral_nd import rayleigh_ritz
 
 __all__ = [
     "DEVICE_CHOICES",
+    "FV1D_ORDER",
+    "FV2D_ORDER",
     "NEGLIGIBLE_MASS",
     "AdaptiveIntegrals",
     "CTLDSchedule",

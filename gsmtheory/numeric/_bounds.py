@@ -24,15 +24,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
+from gsmtheory.numeric._chain1d import as_callable, chain_1d, log_cumsums, truncate_support
 from gsmtheory.numeric._fv_grid import AxisMap
 from gsmtheory.numeric._mixture import MixtureLike
 from gsmtheory.numeric._result import PoincareResult, Side
-from gsmtheory.numeric._spectral1d import (
-    as_callable,
-    chain_1d,
-    log_cumsums,
-    truncate_support,
-)
 
 __all__ = [
     "bakry_emery_bound",

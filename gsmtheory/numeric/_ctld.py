@@ -29,7 +29,8 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.numeric._fv import richardson_limit, tensor_chain, top_pinv
+from gsmtheory.numeric._fv import tensor_chain, top_pinv
+from gsmtheory.numeric._ladder import richardson_limit
 from gsmtheory.numeric._mixture import (
     MixtureLike,
     mixture_dlogpdf_ds,

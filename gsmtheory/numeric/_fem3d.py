@@ -40,8 +40,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
 
 from gsmtheory._errors import NumericalError, SpecError
-from gsmtheory.numeric._fv import refine_axes
 from gsmtheory.numeric._fv_grid import Stretch, finite_sides, stretched_faces
+from gsmtheory.numeric._ladder import refine_axes
 from gsmtheory.numeric._result import PoincareResult
 
 __all__ = ["fem_poincare_3d"]

@@ -47,18 +47,15 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.numeric._fv import (
-    TAIL_STEP,
     ChainFailure,
-    below_lower_bound,
     cell_log_density,
     constant_matrix,
-    cutoff_step,
-    refine_axes,
     tensor_chain,
     top_pinv,
 )
 from gsmtheory.numeric._fv3d_box import linear_map, sinh_faces, truncate_box_3d
 from gsmtheory.numeric._fv3d_ritz import ritz_lower_3d
+from gsmtheory.numeric._ladder import TAIL_STEP, below_lower_bound, cutoff_step, refine_axes
 from gsmtheory.numeric._result import PoincareResult, Side
 
 __all__ = ["fv_poincare_3d"]

@@ -39,21 +39,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.numeric._fv import (
-    TAIL_STEP,
-    Edges,
-    below_lower_bound,
-    constant_matrix,
-    cutoff_step,
-    extrapolate,
-    tensor_chain,
-    top_pinv,
-)
+from gsmtheory.numeric._fv import Edges, constant_matrix, tensor_chain, top_pinv
 from gsmtheory.numeric._fv_grid import AxisMap, extended_map, probe_points
+from gsmtheory.numeric._ladder import TAIL_STEP, below_lower_bound, cutoff_step, extrapolate_at
 from gsmtheory.numeric._result import PoincareResult, Side
 from gsmtheory.numeric._ritz import ritz_min_eigenvalue
 
-__all__ = ["poincare_2d"]
+__all__ = ["FV2D_ORDER", "poincare_2d"]
+
+#: declared order of the 2D finite-volume chain in its cell width (the ladder checks it)
+FV2D_ORDER = 2.0
 
 
 Array = NDArray[np.float64]
@@ -399,10 +394,10 @@ def poincare_2d(log_density: LogDensity2, diffusion: Diffusion2,
         floors.append(1e-9)
         grids.append([gx, gy])
         if len(values) >= 3:
-            best, err, info = extrapolate(values, floors)
-            order = info.get("order")
-            plausible = order is None or 1.0 <= order <= 8.0
-            if err <= rtol * abs(best) and len(values) >= min_levels and plausible:
+            ext = extrapolate_at(values, [1.0 / g[0] for g in grids], FV2D_ORDER, floor=1e-9 * abs(values[-1]))
+            best, err = ext.value, ext.error
+            info = {"order": ext.observed_order, "extrapolated": True, "order_ok": ext.order_ok}
+            if err <= rtol * abs(best) and len(values) >= min_levels and ext.order_ok:
                 status = "ok" if err + trunc_rel * abs(best) <= rtol * abs(best) else status
                 break
     if not values:

@@ -50,16 +50,9 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import SpecError
 from gsmtheory.numeric._ctld import CTLDSchedule, ctld_beta_logpdf, ctld_joint_logpdf
-from gsmtheory.numeric._fv import (
-    ChainFailure,
-    cell_log_density,
-    refine_axes,
-    richardson_limit,
-    tensor_chain,
-    top_inv,
-    top_pinv,
-)
+from gsmtheory.numeric._fv import ChainFailure, cell_log_density, tensor_chain, top_inv, top_pinv
 from gsmtheory.numeric._fv_grid import Stretch, finite_sides, stretched_faces
+from gsmtheory.numeric._ladder import refine_axes, richardson_limit
 from gsmtheory.numeric._mixture import MixtureLike
 from gsmtheory.numeric._result import PoincareResult
 
