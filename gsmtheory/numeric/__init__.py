@@ -69,6 +69,7 @@ from gsmtheory.numeric._reduce import (
     reduced_poincare,
 )
 from gsmtheory.numeric._result import PoincareResult
+from gsmtheory.numeric._sector import SECTOR_ORDER, sector_poincare
 from gsmtheory.numeric._spectral1d import FV1D_ORDER, poincare_1d
 from gsmtheory.numeric._spectral2d import FV2D_ORDER, poincare_2d
 from gsmtheory.numeric._spectral3d import ctld_poincare_3d, poincare_3d
@@ -79,6 +80,7 @@ __all__ = [
     "FV1D_ORDER",
     "FV2D_ORDER",
     "NEGLIGIBLE_MASS",
+    "SECTOR_ORDER",
     "AdaptiveIntegrals",
     "CTLDSchedule",
     "CTLDSimulation",
@@ -134,6 +136,7 @@ __all__ = [
     "sample_beta",
     "sample_ctld_joint",
     "sample_mixture",
+    "sector_poincare",
     "simulate_ctld",
     "support_interval",
     "tensorization",

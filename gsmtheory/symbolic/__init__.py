@@ -32,6 +32,7 @@ from gsmtheory.symbolic._mixture import GaussianMixture
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
 from gsmtheory.symbolic._spec import CTLDOptions, KnownValues, Spec, load_spec, parse_spec
+from gsmtheory.symbolic._symmetry import Radial, Separation, linear_separation, radial_profile
 from gsmtheory.symbolic._validate import kinks_1d
 
 __all__ = [
@@ -50,7 +51,9 @@ __all__ = [
     "KnownValues",
     "MixtureExpressions",
     "Model",
+    "Radial",
     "ScoreOperator",
+    "Separation",
     "Spec",
     "Stationarity",
     "analyze_ends",
@@ -66,8 +69,10 @@ __all__ = [
     "diffusion_ends",
     "gsm_loss",
     "kinks_1d",
+    "linear_separation",
     "liouville_potential",
     "load_spec",
     "parse_expression",
     "parse_spec",
+    "radial_profile",
 ]
