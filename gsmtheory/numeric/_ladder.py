@@ -14,7 +14,8 @@ finite elements) declares the order p of its error, C(h) = C + a h^p + o(h^p) (d
 4. check the observed order q = log(δ_{k−1}/δ_k)/log(h_{k−1}/h_k)-type estimate from three
    grids (:func:`observed_order`) against p: q < p − ½ (the error decays more slowly than
    declared, so a Richardson error estimate would be too small) makes the value
-   ``not_converged`` with a conservative error, never a tight one;
+   ``not_converged`` with a conservative error, never a tight one; q ≥ p + 1 on two
+   successive triples (superconvergence) extrapolates at that observed order instead;
 5. the cut-off: the domain cut at p = e^{-tail} and at e^{-(tail + TAIL_STEP)} with the same cells
    (:func:`cutoff_step`), at a resolution where the mode is resolved;
 6. bounds, and the bracket check (:func:`below_lower_bound`, :func:`check_bracket`);
@@ -165,6 +166,16 @@ def extrapolate_at(values: Sequence[float], widths: Sequence[float], order: floa
     if n == 3:  # one difference of extrapolations cannot show it is asymptotic: the correction
         err = max(err, abs(lim - c[-1]))
     q = observed_order(c, h)
+    q_prev = observed_order(c[:-1], h[:-1]) if n >= 4 else None
+    if q is not None and q_prev is not None and min(q, q_prev) >= p + 1:
+        # superconvergence seen on two triples (a smooth target on a symmetric grid): the
+        # declared order would only inflate the error, so extrapolate at the slower observed one
+        # (at the last triple's own order both pairs agree by construction: the error comes from
+        # the previous triple's order and from the spread between the two orders)
+        lim_e = richardson(c, h, n - 2, n - 1, min(q, q_prev))
+        err_e = max(abs(richardson(c, h, n - 2, n - 1, q_prev) - richardson(c, h, n - 3, n - 2, q_prev)),
+                    abs(richardson(c, h, n - 2, n - 1, q) - richardson(c, h, n - 2, n - 1, q_prev)))
+        return Extrapolation(lim_e, max(err_e, floor), p, q, True, info={"extrapolated_at": min(q, q_prev)})
     if q is not None and q >= p - ORDER_SLACK:
         return Extrapolation(lim, max(err, floor), p, q, True)
     # the error does not decay at the declared order: a conservative error, never a tight one
