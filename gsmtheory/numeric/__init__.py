@@ -28,8 +28,6 @@ from gsmtheory.numeric._ctld import (
     convolve_logpdf_1d,
     ctld_beta_logpdf,
     ctld_joint_logpdf,
-    ctld_poincare,
-    ctld_poincare_curve,
     lifted_chi_square,
     log_normalizer_r,
     log_r_functions,
@@ -37,8 +35,10 @@ from gsmtheory.numeric._ctld import (
     sample_ctld_joint,
     simulate_ctld,
 )
+from gsmtheory.numeric._ctld_gap import CTLD_FV2D_ORDER, ctld_poincare, ctld_poincare_curve
 from gsmtheory.numeric._ctld_nd import ctld_poincare_nd, ctld_second_moment_bound
-from gsmtheory.numeric._fv3d import fv_poincare_3d
+from gsmtheory.numeric._fem3d import FEM3D_ORDER
+from gsmtheory.numeric._fv3d import FV3D_ORDER, fv_poincare_3d
 from gsmtheory.numeric._mixture import (
     MixtureArrays,
     MixtureLike,
@@ -72,13 +72,17 @@ from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._sector import SECTOR_ORDER, sector_poincare
 from gsmtheory.numeric._spectral1d import FV1D_ORDER, poincare_1d
 from gsmtheory.numeric._spectral2d import FV2D_ORDER, poincare_2d
-from gsmtheory.numeric._spectral3d import ctld_poincare_3d, poincare_3d
+from gsmtheory.numeric._spectral3d import FV3D_TENSOR_ORDER, ctld_poincare_3d, poincare_3d
 from gsmtheory.numeric._spectral_nd import rayleigh_ritz
 
 __all__ = [
+    "CTLD_FV2D_ORDER",
     "DEVICE_CHOICES",
+    "FEM3D_ORDER",
     "FV1D_ORDER",
     "FV2D_ORDER",
+    "FV3D_ORDER",
+    "FV3D_TENSOR_ORDER",
     "NEGLIGIBLE_MASS",
     "SECTOR_ORDER",
     "AdaptiveIntegrals",

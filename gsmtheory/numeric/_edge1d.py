@@ -113,15 +113,22 @@ def _verdict(levels: list[_Level], rtol: float) -> EdgeResult | None:
     """A decision from the last three levels, or None to refine further."""
     if len(levels) < 3:
         return None
-    last = levels[-3:]
+    found = levels[-1].lam is not None
+    last = []  # the trailing levels that agree on whether λ₁ lies below μ_c
+    for lv in reversed(levels):
+        if (lv.lam is not None) != found:
+            break
+        last.insert(0, lv)
+    if len(last) < 3:
+        return None
     widths = [1.0 / lv.n for lv in last]
-    if all(lv.lam is not None for lv in last):
+    if found:
         ext = extrapolate_at([lv.lam for lv in last], widths, _ORDER)  # type: ignore[misc]
         if ext.order_ok and ext.error <= rtol / 4 * abs(ext.value):
             return EdgeResult("eigenvalue", ext.value, ext.error, order_ok=True,
                               note=f"{len(levels)} levels to {last[-1].n} cells, observed order "
                                    + (f"{ext.observed_order:.2f}" if ext.observed_order is not None else "at round-off"))
-    if all(lv.lam is None for lv in last):
+    else:
         ext = extrapolate_at([lv.f for lv in last], widths, _ORDER)
         if ext.order_ok and ext.value - ext.error >= 0:
             return EdgeResult("none_below", order_ok=True,

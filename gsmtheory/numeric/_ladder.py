@@ -38,6 +38,7 @@ from gsmtheory._errors import NumericalError, SpecError
 
 __all__ = [
     "MAX_TAIL",
+    "ORDER_SLACK",
     "TAIL_STEP",
     "AxesRefinement",
     "Extrapolation",

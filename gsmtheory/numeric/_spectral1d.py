@@ -125,6 +125,7 @@ def _ladder(logp: Fn, diff: Fn, cut: Cut, o: Opts1D, trunc_rel: float) -> _Rungs
     second-finest level (≤ 2^16 cells)."""
     r = _Rungs()
     n = cut.n0
+    misses = 0  # consecutive levels whose observed order is below the declared one
     while True:
         fail = _rung(logp, diff, cut, n, o, r)
         if fail is not None:
@@ -135,6 +136,9 @@ def _ladder(logp: Fn, diff: Fn, cut: Cut, o: Opts1D, trunc_rel: float) -> _Rungs
             r.best, r.err, r.order, r.order_ok = ext.value, ext.error, ext.observed_order, ext.order_ok
             if ext.note:
                 r.notes = [*[x for x in r.notes if "extrapolation" not in x], ext.note]
+            misses = 0 if ext.order_ok else misses + 1
+            if misses >= 3:  # a slower order than declared, three times over: finer grids cannot fix it
+                break
             if r.order_ok and r.err <= o.rtol * abs(r.best):  # the grid has converged
                 if r.err + trunc_rel * abs(r.best) <= o.rtol * abs(r.best):
                     r.status = "ok"
@@ -219,7 +223,8 @@ def _at_the_edge(logp: Fn, diff: Fn, lo: float, hi: float, cut: Cut, lad: _Rungs
     if not (regime == "continuous" or lam + lam_err >= sigma or unresolved):
         return None
     ends = o.sigma_ends if o.sigma_ends is not None else (sigma, sigma)
-    edge = edge_spectrum(logp, diff, (lo, hi), cut.T, o.points, ends, o.rtol, cut.n0, o.max_cells)
+    # the matched ends need no far cut-off: start from the first one (its cells resolve the bulk)
+    edge = edge_spectrum(logp, diff, (lo, hi), o.tail, o.points, ends, o.rtol, cut.n0, o.max_cells)
     if edge is None:
         if regime != "continuous" and lam + lam_err < sigma:
             return None

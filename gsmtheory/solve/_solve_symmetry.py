@@ -37,8 +37,10 @@ def structure(problem: PoincareProblem) -> Separation | Radial | None:
     if problem.d < 2 or problem.constant_D is None or not problem.unbounded or problem.mixture is not None:
         return None
     sep = linear_separation(problem.diffusion)
-    if sep is not None:
-        return sep
+    if sep is not None:  # an axis-aligned product is the tensorization method's (same answer)
+        M = sep.transform
+        axis_aligned = all(sum(1 for v in M.row(i) if v != 0) == 1 for i in range(M.rows))
+        return None if axis_aligned else sep
     return radial_profile(problem.diffusion)
 
 
@@ -46,8 +48,8 @@ def _why_not(problem: PoincareProblem) -> str | None:
     if problem.d < 2 or problem.constant_D is None or not problem.unbounded or problem.mixture is not None:
         return "the symmetry reductions need d >= 2, constant D, R^d and a target given by its log density"
     if structure(problem) is None:
-        return ("ℓ is neither a sum of 1D functions in a rotated (D-whitened) frame nor a function of "
-                "the D-distance to 0")
+        return ("ℓ is neither a sum of 1D functions in a rotated (D-whitened) frame (an axis-aligned "
+                "product is tensorization's) nor a function of the D-distance to 0")
     return None
 
 
