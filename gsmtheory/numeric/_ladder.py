@@ -236,12 +236,12 @@ def _one_axis(solve: Callable[[list[int]], float | None], base: list[int], c0: f
     q = observed_order(cs, hs)
     spread = max(cs) - min(cs)
     ok = len(cs) < 3 or spread <= 64e-9 * abs(c0) or (q is not None and q >= order - ORDER_SLACK)
-    if not ok:  # slower than declared (or not monotone): the tail sum at the observed order, or
-        # twice the spread where no order shows — a conservative error that the status then judges
+    if not ok:  # slower than declared (or not monotone): twice the geometric tail at the observed
+        # order, or twice the last two changes where no order shows — a conservative error the status judges
         last = abs(cs[-1] - cs[-2])
         r = hs[-2] / hs[-1]
-        tail = last / (r**q - 1) if q is not None and q > 0.2 else 2 * spread
-        e = max(e, spread, tail)
+        tail = 2 * (last / (r**q - 1) if q is not None and q > 0.2 else max(last, abs(cs[-2] - cs[-3])))
+        e = max(e, tail)
         lim = cs[-1]
     return {"cells": ns, "values": cs, "limit": lim, "error": e, "observed_order": q, "order_ok": ok}
 
@@ -254,8 +254,9 @@ def refine_axes(solve: Callable[[list[int]], float | None], shape: Sequence[int]
     ceil(levels[0]·shape) is solved, then each axis refined alone through ``levels`` and
     extrapolated at the declared order (:func:`richardson_limit`), its observed order checked
     (three levels: :func:`observed_order`; below p − ½ that axis is not extrapolated: its value is
-    the finest one and its error the larger of its spread and the geometric tail at the observed
-    order — never Richardson's tight error — and the note says so); the limits are summed, C ≈ c_0 + Σ_k (C_k − c_0), which is
+    the finest one and its error twice the geometric tail at the observed order, or twice its
+    last changes where it is not monotone — never Richardson's tight error — and the note says so);
+    the limits are summed, C ≈ c_0 + Σ_k (C_k − c_0), which is
     off by Σ a_kl. One grid refined on all axes at ``levels[1]`` differs from the additive
     prediction by Σ a_kl (1 − g_k)(1 − g_l), g_k = (h_k'/h_k)^p; that measured |Σ a_kl| is added
     to the error (infinite when it could not be measured). The error is at least 1e-9 of the value.
