@@ -114,7 +114,7 @@ def _verdict(levels: list[_Level], rtol: float) -> EdgeResult | None:
     if len(levels) < 3:
         return None
     found = levels[-1].lam is not None
-    last = []  # the trailing levels that agree on whether λ₁ lies below μ_c
+    last: list[_Level] = []  # the trailing levels that agree on whether λ₁ lies below μ_c
     for lv in reversed(levels):
         if (lv.lam is not None) != found:
             break
