@@ -14,6 +14,7 @@ import importlib
 import json
 import signal
 import sys
+import warnings
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
@@ -80,7 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError:  # not the main thread (an embedding program): leave SIGTERM alone
         previous = None
     try:
-        result = module.run(args)
+        with warnings.catch_warnings():  # the record's status and message say what a warning would
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = module.run(args)
     except GSMError as exc:
         sys.stderr.write(f"gsmtheory {args.command}: {exc}\n")
         return 2

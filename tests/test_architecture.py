@@ -48,6 +48,7 @@ COMPILE_ALLOWED: dict[str, str] = {}
 CTLD_ALLOWED = {
     "gsmtheory/numeric/_ctld.py": NUMERIC_SOLVERS, "gsmtheory/numeric/_ctld_nd.py": NUMERIC_SOLVERS,
     "gsmtheory/numeric/_spectral3d.py": NUMERIC_SOLVERS, "gsmtheory/networks/_ctld.py": NETWORKS,
+    "gsmtheory/numeric/_ctld_gap.py": NUMERIC_SOLVERS,
 }
 SAME_NAME_ALLOWED = {"_ctld.py": "numeric/_ctld.py and networks/_ctld.py: " + NUMERIC_SOLVERS + "; " + NETWORKS,
                      "_report.py": "verify/_report.py and sweep/_report.py: " + VERIFY}

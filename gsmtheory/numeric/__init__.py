@@ -28,6 +28,7 @@ from gsmtheory.numeric._bounds import (
     two_sided,
     with_upper_bound,
 )
+from gsmtheory.numeric._chain1d import truncate_support
 from gsmtheory.numeric._ctld import (
     CTLDSchedule,
     CTLDSimulation,
@@ -37,8 +38,6 @@ from gsmtheory.numeric._ctld import (
     ctld_beta_logpdf,
     ctld_beta_table,
     ctld_joint_logpdf,
-    ctld_poincare,
-    ctld_poincare_curve,
     lifted_chi_square,
     log_normalizer_r,
     log_r_functions,
@@ -46,8 +45,10 @@ from gsmtheory.numeric._ctld import (
     sample_ctld_joint,
     simulate_ctld,
 )
+from gsmtheory.numeric._ctld_gap import CTLD_FV2D_ORDER, ctld_poincare, ctld_poincare_curve
 from gsmtheory.numeric._ctld_nd import ctld_poincare_nd, ctld_second_moment_bound
-from gsmtheory.numeric._fv3d import fv_poincare_3d
+from gsmtheory.numeric._fem3d import FEM3D_ORDER
+from gsmtheory.numeric._fv3d import FV3D_ORDER, fv_poincare_3d
 from gsmtheory.numeric._mixture import (
     MixtureArrays,
     MixtureLike,
@@ -78,15 +79,23 @@ from gsmtheory.numeric._reduce import (
     reduced_poincare,
 )
 from gsmtheory.numeric._result import PoincareResult
-from gsmtheory.numeric._spectral1d import poincare_1d, truncate_support
-from gsmtheory.numeric._spectral2d import poincare_2d
-from gsmtheory.numeric._spectral3d import ctld_poincare_3d, poincare_3d
+from gsmtheory.numeric._sector import SECTOR_ORDER, sector_poincare
+from gsmtheory.numeric._spectral1d import FV1D_ORDER, poincare_1d
+from gsmtheory.numeric._spectral2d import FV2D_ORDER, poincare_2d
+from gsmtheory.numeric._spectral3d import FV3D_TENSOR_ORDER, ctld_poincare_3d, poincare_3d
 from gsmtheory.numeric._spectral_nd import rayleigh_ritz
 
 __all__ = [
     "BETA_NODES",
+    "CTLD_FV2D_ORDER",
     "DEVICE_CHOICES",
+    "FEM3D_ORDER",
+    "FV1D_ORDER",
+    "FV2D_ORDER",
+    "FV3D_ORDER",
+    "FV3D_TENSOR_ORDER",
     "NEGLIGIBLE_MASS",
+    "SECTOR_ORDER",
     "AdaptiveIntegrals",
     "CTLDSchedule",
     "CTLDSimulation",
@@ -149,6 +158,7 @@ __all__ = [
     "sample_beta",
     "sample_ctld_joint",
     "sample_mixture",
+    "sector_poincare",
     "simulate_ctld",
     "support_interval",
     "tensorization",

@@ -24,15 +24,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
+from gsmtheory.numeric._chain1d import as_callable, chain_1d, log_cumsums, truncate_support
 from gsmtheory.numeric._fv_grid import AxisMap
 from gsmtheory.numeric._mixture import MixtureLike
 from gsmtheory.numeric._result import PoincareResult, Side
-from gsmtheory.numeric._spectral1d import (
-    as_callable,
-    chain_1d,
-    log_cumsums,
-    truncate_support,
-)
 
 __all__ = [
     "bakry_emery_bound",
@@ -269,7 +264,12 @@ def tensorization(results: Sequence[PoincareResult]) -> PoincareResult:
     msg = f"max over {len(results)} factors"
     if best.status == "no_poincare" or status != "ok":
         msg += ": " + best.message
-    return PoincareResult(best.poincare_constant, best.error_estimate, "tensorization",
+    # max(a ± e_a, b ± e_b) is within max(e_a, e_b) of the true max: every factor whose
+    # interval reaches the largest value lends its error
+    near = [r.error_estimate for r in results
+            if r.poincare_constant + r.error_estimate >= best.poincare_constant - best.error_estimate]
+    err = max([best.error_estimate, *near])
+    return PoincareResult(best.poincare_constant, err, "tensorization",
                           {"factors": [r.to_dict() for r in results]}, status,
                           msg, side, trunc,
                           log_poincare_constant=best.log_poincare_constant,

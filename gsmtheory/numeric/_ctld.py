@@ -19,8 +19,7 @@ Joint density on R × [0, β_max] (docs/design.md §1, Qin & Risteski 2023 §CTL
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +29,6 @@ from scipy.special import ndtr
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.numeric._beta_sampler import BETA_NODES, beta_table, inverse_cdf
-from gsmtheory.numeric._fv import richardson_limit, tensor_chain, top_pinv
 from gsmtheory.numeric._mixture import (
     MixtureLike,
     mixture_dlogpdf_ds,
@@ -40,21 +38,18 @@ from gsmtheory.numeric._mixture import (
 from gsmtheory.numeric._quadrature import (
     expect_1d,
     gauss_legendre_panels,
-    support_interval,
 )
-from gsmtheory.numeric._result import PoincareResult
 
 __all__ = [
     "CTLDSchedule",
     "CTLDSimulation",
+    "as_1d_mixture",
     "beta_cdf",
     "conditional_cdf",
     "convolve_logpdf_1d",
     "ctld_beta_logpdf",
     "ctld_beta_table",
     "ctld_joint_logpdf",
-    "ctld_poincare",
-    "ctld_poincare_curve",
     "lifted_chi_square",
     "log_normalizer_r",
     "log_r_functions",
@@ -215,102 +210,11 @@ def ctld_joint_logpdf(target: MixtureLike | Callable[[Array], Array], params: CT
                     "log-density callable", "pass one of them")
 
 
-def _as_1d_mixture(target: MixtureLike) -> MixtureLike:
+def as_1d_mixture(target: MixtureLike) -> MixtureLike:
     if not isinstance(target, MixtureLike):
         raise SpecError("this CTLD computation needs a Gaussian-mixture target",
                         "pass a Gaussian mixture (means, weights, covariance)")
     return target
-
-
-# ---------------------------------------------------------------------------- spectral gap
-@dataclass(frozen=True)
-class _Box:
-    x: tuple[float, float]
-    beta: tuple[float, float]
-    min_std: float
-
-
-def _lifted_box(mixture: MixtureLike, params: CTLDSchedule, drop: float) -> _Box:
-    lam = params.lambda_min
-    beta_lp = ctld_beta_logpdf(params, np.linspace(0.0, params.beta_max, 4001))
-
-    def blp(b: Array) -> Array:
-        return ctld_beta_logpdf(params, np.clip(b, 0.0, params.beta_max))
-
-    b_lo, b_hi = support_interval(blp, 0.0, params.beta_max, drop=drop)
-    del beta_lp
-    s_hi = b_hi * lam
-    x_lo, x_hi = support_interval(lambda x: mixture_logpdf(mixture, x, s_hi), -math.inf, math.inf, drop=drop)
-    var = mixture.covariance[0][0]
-    return _Box((x_lo, x_hi), (b_lo, b_hi), math.sqrt(var + lam * b_lo))
-
-
-def ctld_poincare(target: MixtureLike, params: CTLDSchedule, *, cells: int = 48,
-                  levels: Sequence[float] = (1.0, 1.5, 2.0), drop: float = 36.0,
-                  tolerance: float = 1e-3) -> PoincareResult:
-    r"""C_P of CTLD for a 1D Gaussian mixture: Var_p g ≤ C_P E_p[g_x² + g_β²] on R × [0, β_max].
-
-    Finite volumes on a box covering the support (density above e^{−drop} of its maximum; cells
-    below it are dropped, their faces reflecting), with ``cells`` × level cells per unit of the
-    smallest x standard deviation … scaled so that x and β are resolved alike. The gap of the
-    symmetrized generator is found by :func:`gsmtheory.numeric._fv.top_pinv`; the values on the
-    grids are extrapolated (second order, :func:`gsmtheory.numeric._fv.richardson_limit`), and the
-    error estimate is the spread of the extrapolations.
-
-    Returns
-    -------
-    PoincareResult
-        method ``"ctld-fv2d"``; status ``"ok"`` when the relative error estimate ≤ tolerance.
-    """
-    mix = _as_1d_mixture(target)
-    if mix.dim != 1:
-        raise SpecError(f"the lifted solver handles 1D targets (the lift of a {mix.dim}D target is "
-                        f"{mix.dim + 1}D)", "use a 1D mixture")
-    start = time.perf_counter()
-    box = _lifted_box(mix, params, drop)
-    lam = params.lambda_min
-    width_x = box.x[1] - box.x[0]
-    width_b = box.beta[1] - box.beta[0]
-    # resolve the narrowest x-profile (std min_std) and the β-scale (profile of log r, ~β itself)
-    base_hx = box.min_std / 4.0
-    base_hb = max(width_b / 40.0, (lam * box.beta[0] + mix.covariance[0][0]) / (4.0 * lam))
-    results, sizes = [], []
-    nx0 = max(math.ceil(width_x / base_hx * cells / 48), 16)
-    nb0 = max(math.ceil(width_b / base_hb * cells / 48), 16)
-    for lv in levels:
-        nx, nb = math.ceil(nx0 * lv), math.ceil(nb0 * lv)
-        hx, hb = width_x / nx, width_b / nb
-        xs = box.x[0] + (np.arange(nx) + 0.5) * hx
-        bs = box.beta[0] + (np.arange(nb) + 0.5) * hb
-        ell = np.asarray(ctld_joint_logpdf(mix, params, xs[:, None], bs[None, :]), dtype=np.float64)
-        lp, edges = tensor_chain(ell, [np.full(nx, hx), np.full(nb, hb)])
-        cp, note = top_pinv(lp, edges, drop, tol=1e-12)
-        if not (math.isfinite(cp) and cp > 0):
-            raise NumericalError(f"the lifted chain on {nx}x{nb} cells could not be solved: {note}",
-                                 "report the target and the CTLD parameters")
-        results.append(cp)
-        sizes.append((nx, nb, int(np.sum(lp >= float(np.max(lp)) - drop))))
-    h = [nb0 / math.ceil(nb0 * lv) for lv in levels]
-    value, err = richardson_limit(results, h)  # C + a h²: the last pair, against (first, last)
-    err += 1e-12 * abs(value)
-    status = "ok" if err <= tolerance * abs(value) else "not_converged"
-    return PoincareResult(
-        value, err, "ctld-fv2d",
-        resolution={"grids": [list(s) for s in sizes], "raw": results, "drop": drop,
-                    "seconds": time.perf_counter() - start},
-        status=status,
-        message=f"CTLD C_P by finite volumes on {sizes[-1][2]} cells, Richardson over {len(levels)} grids",
-        truncation=(box.x, box.beta))
-
-
-def ctld_poincare_curve(separations: Sequence[float], params_for: Callable[[MixtureLike], CTLDSchedule],
-                        mixture_for: Callable[[float], MixtureLike], **kwargs: Any) -> list[PoincareResult]:
-    """CTLD C_P at each separation: ``mixture_for(m)`` targets lifted with ``params_for(mixture)``."""
-    out = []
-    for m in separations:
-        mix = mixture_for(float(m))
-        out.append(ctld_poincare(mix, params_for(mix), **kwargs))
-    return out
 
 
 # ---------------------------------------------------------------------------- χ²
@@ -358,7 +262,7 @@ def simulate_ctld(target: MixtureLike, params: CTLDSchedule, *, chains: int = 40
     ∇_x ℓ = ∇ log p^β(x), ∂_β ℓ = (log r)'(β) + λ ∂_s log p^s(x)|_{s=βλ} (closed form). Chains
     start at (x0, beta0) (default: an exact draw from the joint, so the run tests invariance).
     """
-    mix = _as_1d_mixture(target)
+    mix = as_1d_mixture(target)
     if not (dt > 0 and time_span > 0 and chains >= 1):
         raise NumericalError("dt, time_span and chains must be positive", "give positive values")
     rng = np.random.default_rng(seed)
@@ -423,7 +327,7 @@ def beta_cdf(params: CTLDSchedule, beta: Array) -> Array:
 
 def conditional_cdf(target: MixtureLike, params: CTLDSchedule, x: Array, beta: Array) -> Array:
     """F(x | β) = Σ_k w_k Φ((x − μ_k)/√(σ² + βλ)) for a 1D mixture (probability integral transform)."""
-    mix = _as_1d_mixture(target)
+    mix = as_1d_mixture(target)
     if mix.dim != 1:
         raise ModelError("conditional CDF is for 1D targets", "use a 1D mixture")
     var = mix.covariance[0][0] + np.asarray(beta) * params.lambda_min

@@ -98,7 +98,8 @@ from numpy.typing import NDArray
 from scipy.optimize import brentq
 
 from gsmtheory._errors import SpecError
-from gsmtheory.numeric._ctld import CTLDSchedule, ctld_beta_logpdf, ctld_joint_logpdf, ctld_poincare
+from gsmtheory.numeric._ctld import CTLDSchedule, ctld_beta_logpdf, ctld_joint_logpdf
+from gsmtheory.numeric._ctld_gap import ctld_poincare
 from gsmtheory.numeric._fem3d import fem_poincare_3d
 from gsmtheory.numeric._mixture import MixtureArrays, MixtureInput
 from gsmtheory.numeric._reduce import reduce_mixture

@@ -40,11 +40,14 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
 
 from gsmtheory._errors import NumericalError, SpecError
-from gsmtheory.numeric._fv import refine_axes
 from gsmtheory.numeric._fv_grid import Stretch, finite_sides, stretched_faces
+from gsmtheory.numeric._ladder import refine_axes, settle
 from gsmtheory.numeric._result import PoincareResult
 
-__all__ = ["fem_poincare_3d"]
+__all__ = ["FEM3D_ORDER", "fem_poincare_3d"]
+
+#: declared order of the trilinear elements in each axis's element width (refine_axes checks it)
+FEM3D_ORDER = 2.0
 
 Array = NDArray[np.float64]
 Field3 = Callable[[Array, Array, Array], Array]
@@ -225,9 +228,9 @@ def _extrapolate(solve: Callable[[list[int]], float | None], shape: Sequence[int
                  st: Sequence[Stretch], tail: float, sides: Sequence[tuple[float, float]],
                  start: float) -> PoincareResult:
     """Per-axis Richardson with the cross-term check (:func:`gsmtheory.numeric._fv.refine_axes`)."""
-    fit = refine_axes(solve, shape, lv)
+    fit = refine_axes(solve, shape, lv, FEM3D_ORDER)
     best, err, base, axes, cross = fit.value, fit.error, fit.base, fit.axes, fit.cross
-    status = "ok" if err <= rtol * abs(best) else "not_converged"
+    status = settle(best, err, rtol, fit.order_ok)
     big = int(np.argmax([g[0] * g[1] * g[2] for g in grids]))
     g = grids[big]
     msg = (f"fem3d (Q1, variable metric): {len(grids)} grids up to {g[0]}x{g[1]}x{g[2]} elements "

@@ -13,18 +13,14 @@ One implementation of each piece of the reversible finite-volume scheme (docs/de
 - the eigen-solve: :func:`top_pinv` (C_P = top eigenvalue of the pseudo-inverse, grounded
   sparse LU + Lanczos, optionally with the eigenvector) and :func:`top_inv` (with a positive
   potential, no grounding);
-- extrapolation: :func:`richardson` (C + a h² through two grids),
-  :func:`richardson_limit` (the limit and the disagreement of two extrapolations),
-  :func:`extrapolate` (Aitken for grids refined by 2, any order) and :func:`refine_axes`
-  (each axis refined alone, the limits summed, the cross terms measured on one grid).
+- extrapolation, the order check, the cut-off step and the status rule live in the ladder
+  every discretisation shares, :mod:`gsmtheory.numeric._ladder`.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,15 +31,11 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 
 __all__ = [
-    "AxesRefinement",
     "ChainFailure",
     "Edges",
     "cell_log_density",
-    "extrapolate",
-    "refine_axes",
+    "constant_matrix",
     "reversible_matrix",
-    "richardson",
-    "richardson_limit",
     "tensor_chain",
     "top_inv",
     "top_pinv",
@@ -243,138 +235,12 @@ def top_inv(lp: Array, edges: list[tuple[Any, Any, Array]], pot: Array, floor: f
     return float(w[0]), ""
 
 
-# ----------------------------------------------------------------------------- extrapolation
-def richardson(c: Sequence[float], h: Sequence[float], i: int, j: int) -> float:
-    """Richardson for c = C + a h²: the C through points i and j (h relative grid widths)."""
-    hi2, hj2 = h[i] ** 2, h[j] ** 2
-    return float((c[j] * hi2 - c[i] * hj2) / (hi2 - hj2))
-
-
-def extrapolate(values: list[float], floors: list[float]) -> tuple[float, float, dict[str, Any]]:
-    """Best value and error estimate from values on grids refined by 2 each time.
-
-    The observed ratio r = δ_{m−2}/δ_{m−1} of successive differences gives the Aitken
-    value A = C_m + δ_{m−1}/(r − 1) (any convergence order); the error estimate is
-    |A_m − A_{m−1}| when two Aitken values exist, otherwise the size of the correction,
-    and never below the round-off floor.
-    """
-    c = np.asarray(values, dtype=np.float64)
-    floor = float(floors[-1]) * abs(float(c[-1]))
-    info: dict[str, Any] = {"order": None, "extrapolated": False}
-    if c.size < 2:
-        return float(c[-1]), math.inf, info
-    d = np.diff(c)
-    if abs(d[-1]) <= 2 * floor and c.size >= 3 and abs(d[-2]) <= 64 * max(floor, abs(d[-1])):
-        return float(c[-1]), max(abs(float(d[-1])), floor), info
-    if c.size < 3:
-        return float(c[-1]), max(abs(float(d[-1])), floor), info
-
-    def aitken(j: int) -> tuple[float, float] | None:
-        # uses c[j-2], c[j-1], c[j]
-        d1, d2 = c[j - 1] - c[j - 2], c[j] - c[j - 1]
-        if d2 == 0 or d1 == 0:
-            return None
-        r = d1 / d2
-        if not r > 1.3:
-            return None
-        return float(c[j] + d2 / (r - 1)), float(r)
-
-    last = aitken(c.size - 1)
-    if last is None:
-        return float(c[-1]), max(abs(float(d[-1])) * 4, floor), info
-    a_m, r = last
-    info.update(order=math.log2(r), extrapolated=True)
-    prev = aitken(c.size - 2) if c.size >= 4 else None
-    if prev is None:
-        err = abs(a_m - float(c[-1]))
-    else:
-        err = abs(a_m - prev[0])
-    return a_m, max(err, floor), info
-
-
-def richardson_limit(c: Sequence[float], h: Sequence[float]) -> tuple[float, float]:
-    """(limit, error) of values c on grids of relative widths h (coarse to fine), c = C + a h².
-
-    One value: (c, inf). Two: the Richardson value and its distance from the finer value.
-    Three or more: the Richardson value of the last two grids, and its disagreement with the
-    one through the third-last and the last grid.
-    """
-    n = len(c)
-    if n == 1:
-        return float(c[0]), math.inf
-    if n == 2:
-        lim = richardson(c, h, 0, 1)
-        return lim, abs(lim - float(c[1]))
-    lim = richardson(c, h, n - 2, n - 1)
-    return lim, abs(lim - richardson(c, h, n - 3, n - 1))
-
-
 class ChainFailure(Exception):
     """A grid whose chain has no gap (status ``"no_poincare"``) or could not be solved."""
 
     def __init__(self, status: str, note: str, shape: Sequence[int]) -> None:
         super().__init__(note)
         self.status, self.note, self.shape = status, note, list(shape)
-
-
-@dataclass(frozen=True)
-class AxesRefinement:
-    """The result of :func:`refine_axes`: the limit, its error, and what was solved."""
-
-    value: float
-    error: float
-    base: list[int]
-    axes: list[dict[str, Any]]
-    cross: dict[str, Any] | None
-
-
-def refine_axes(solve: Callable[[list[int]], float | None], shape: Sequence[int],
-                levels: Sequence[float]) -> AxesRefinement:
-    r"""C(h) = C + Σ_k a_k h_k² + Σ_{k<l} a_kl h_k² h_l² + …, fitted axis by axis.
-
-    ``solve(cells)`` returns the grid's value (None when skipped, :class:`ChainFailure` when
-    the chain fails). The base grid ceil(levels[0]·shape) is solved, then each axis refined
-    alone through ``levels`` and extrapolated by :func:`richardson_limit`; the limits are
-    summed, C ≈ c_0 + Σ_k (C_k − c_0), which is off by Σ a_kl. One grid refined on all axes
-    at ``levels[1]`` differs from the additive prediction by Σ a_kl (1 − g_k)(1 − g_l),
-    g_k = (h_k'/h_k)²; that measured |Σ a_kl| is added to the error (infinite when it could
-    not be measured). The error is at least 1e-9 of the value.
-    """
-    lv = [float(v) for v in levels]
-    d = len(shape)
-    base = [math.ceil(lv[0] * int(s)) for s in shape]
-    c0 = solve(base)
-    if c0 is None:
-        raise SpecError("the base grid exceeds max_cells", "raise max_cells or pass a smaller shape")
-    axes: list[dict[str, Any]] = []
-    for k in range(d):
-        ns, cs = [base[k]], [c0]
-        for f in lv[1:]:
-            n = list(base)
-            n[k] = math.ceil(f * int(shape[k]))
-            out = solve(n)
-            if out is not None:
-                ns.append(n[k])
-                cs.append(out)
-        lim, e = richardson_limit(cs, [ns[0] / v for v in ns])
-        axes.append({"cells": ns, "values": cs, "limit": lim, "error": e})
-    best = c0 + sum(a["limit"] - c0 for a in axes)
-    err = sum(a["error"] for a in axes)
-    cross: dict[str, Any] | None = None
-    if all(len(a["values"]) > 1 for a in axes):
-        n1 = [a["cells"][1] for a in axes]
-        out = solve(n1)
-        if out is not None:
-            g = [(a["cells"][0] / a["cells"][1]) ** 2 for a in axes]
-            pred = c0 + sum(a["values"][1] - c0 for a in axes)
-            pairs = list(itertools.combinations(range(d), 2))
-            factor = sum((1 - g[i]) * (1 - g[j]) for i, j in pairs) / len(pairs)
-            cross = {"cells": n1, "value": out, "predicted": pred, "error": abs(out - pred) / factor}
-            err += cross["error"]
-    if cross is None:
-        err = math.inf
-    err = max(err, 1e-9 * abs(best))
-    return AxesRefinement(best, err, base, axes, cross)
 
 
 def constant_matrix(D: Any, dim: int) -> Array:
@@ -398,41 +264,3 @@ def constant_matrix(D: Any, dim: int) -> Array:
                          "a singular D controls no variance in some direction: no Poincaré "
                          "inequality; use a positive definite D")
     return arr
-
-
-def below_lower_bound(best: float, err: float, lower: float | None, status: str, msg: str,
-                      *, what: str = "the estimate") -> tuple[float, float, bool, str]:
-    """Hold an estimate to its certified lower bound: (value, error, became a bound, message).
-
-    An ``ok`` estimate whose interval lies below the bound is a bug and raises; a not-converged
-    one is replaced by the bound (error inf), and the message says so.
-    """
-    if lower is None or not best + err < lower * (1 - 1e-9):
-        return best, err, False, msg
-    if status == "ok":
-        raise NumericalError(f"estimate C_P = {best:.10g} ± {err:.2g} lies below the certified lower bound "
-                             f"{lower:.10g} (Rayleigh–Ritz)",
-                             "the estimate is wrong: do not use it; report the target as a bug")
-    return lower, math.inf, True, (f"{msg}; {what} {best:.6g} lies below the certified lower bound, "
-                                   f"so only C_P >= {lower:.6g} is reported")
-
-
-#: the cut-off is pushed out by this many nats of density per step, to at most MAX_TAIL
-TAIL_STEP = 20.0
-MAX_TAIL = 100.0
-
-
-def cutoff_step(trunc: dict[str, Any], tail: float, c1: float, c2: float, rtol: float) -> tuple[float, bool]:
-    r"""One step of the domain cut-off check: (truncation error relative to C_P, stop here).
-
-    c1, c2 are C_P on the box cut at p = e^{-tail} and at e^{-(tail + TAIL_STEP)} of the maximum,
-    on the same cells. With no spectral theory of the ends in d ≥ 2 the change is assumed to at
-    least halve per step, so twice it bounds what is left (recorded in ``trunc``). Stop when that
-    meets rtol/4, when it is hopeless (> 100 rtol: the status will say not converged), or at
-    MAX_TAIL.
-    """
-    change = abs(c2 / c1 - 1.0)
-    trunc["tails"].append([tail, tail + TAIL_STEP])
-    trunc["relative_change"].append(change)
-    rel = 2 * change
-    return rel, rel <= rtol / 4 or change > 100 * rtol or tail + TAIL_STEP > MAX_TAIL

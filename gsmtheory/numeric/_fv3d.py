@@ -47,27 +47,26 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.numeric._fv import (
-    TAIL_STEP,
     ChainFailure,
-    below_lower_bound,
     cell_log_density,
     constant_matrix,
-    cutoff_step,
-    refine_axes,
     tensor_chain,
     top_pinv,
 )
 from gsmtheory.numeric._fv3d_box import linear_map, sinh_faces, truncate_box_3d
 from gsmtheory.numeric._fv3d_ritz import ritz_lower_3d
+from gsmtheory.numeric._ladder import TAIL_STEP, below_lower_bound, cutoff_step, refine_axes, settle
 from gsmtheory.numeric._result import PoincareResult, Side
 
-__all__ = ["fv_poincare_3d"]
+__all__ = ["FV3D_ORDER", "fv_poincare_3d"]
 
 Array = NDArray[np.float64]
 LogDensity3 = Callable[[Array, Array, Array], Array]
 Diffusion3 = Callable[[Array, Array, Array], Any] | float | Sequence[Any] | Array
 MatD = Callable[[Array, Array, Array], Array]
 
+#: declared order of the 3D finite volumes in each axis's cell width (refine_axes checks it)
+FV3D_ORDER = 2.0
 _CELLS_PER_U = 2.75
 _ROTATE = 0.2  # rotate to the principal axes above this correlation
 
@@ -289,7 +288,7 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
                     cache[key] = float(solve(fc)[0])
                 return cache[key]
 
-            ref = refine_axes(at, shape, lv)
+            ref = refine_axes(at, shape, lv, FV3D_ORDER)
             attempts.append({"shape": shape, "value": ref.value, "error": ref.error,
                              "grids": [list(k) for k in cache]})
             ok = ref.error + trunc_rel * abs(ref.value) <= rtol * abs(ref.value)
@@ -310,7 +309,7 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
         best, grid_err = raw[-1], max(raw) - min(raw) + grid_err
     trunc_err = trunc_rel * abs(best)
     err = grid_err + trunc_err
-    status = "ok" if err <= rtol * abs(best) else "not_converged"
+    status = settle(best, err, rtol, ref.order_ok)
     resolution_info: dict[str, Any] = {
         "shape": shape, "axes": ref.axes, "cross": ref.cross, "attempts": attempts,
         "tail": T, "truncation_check": trunc, "grid_error": grid_err, "truncation_error": trunc_err,

@@ -50,20 +50,16 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import SpecError
 from gsmtheory.numeric._ctld import CTLDSchedule, ctld_beta_logpdf, ctld_joint_logpdf
-from gsmtheory.numeric._fv import (
-    ChainFailure,
-    cell_log_density,
-    refine_axes,
-    richardson_limit,
-    tensor_chain,
-    top_inv,
-    top_pinv,
-)
+from gsmtheory.numeric._fv import ChainFailure, cell_log_density, tensor_chain, top_inv, top_pinv
 from gsmtheory.numeric._fv_grid import Stretch, finite_sides, stretched_faces
+from gsmtheory.numeric._ladder import refine_axes, richardson_limit, settle
 from gsmtheory.numeric._mixture import MixtureLike
 from gsmtheory.numeric._result import PoincareResult
 
-__all__ = ["ctld_poincare_3d", "poincare_3d"]
+__all__ = ["FV3D_TENSOR_ORDER", "ctld_poincare_3d", "poincare_3d"]
+
+#: declared order of the stretched tensor-grid finite volumes (the 3D CTLD lift) per axis
+FV3D_TENSOR_ORDER = 2.0
 
 Array = NDArray[np.float64]
 LogDensity3 = Callable[[Array, Array, Array], Array]
@@ -185,6 +181,7 @@ def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
                     hs.append(math.sqrt(sum((int(s) / v) ** 2 for s, v in zip(shape, n)) / 3.0))
             if not values:
                 raise SpecError("the coarsest grid exceeds max_cells", "raise max_cells or pass a smaller shape")
+            order_ok = True  # two-grid isotropic Richardson: no order to observe
             c = values
             best, err = richardson_limit(c, hs)
             if len(c) >= 3:
@@ -193,7 +190,10 @@ def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
                 best, err = c[-1], abs(c[-1] - c[0])
             resolution = {"extrapolation": "isotropic: C + a h^2"}
         else:
-            ref = refine_axes(solve, shape, lv)
+            ref = refine_axes(solve, shape, lv, FV3D_TENSOR_ORDER)
+            order_ok = ref.order_ok
+            if ref.note:
+                notes.append(ref.note)
             c0 = values[0]
             best, err = ref.value, ref.error
             if ref.cross is None:
@@ -206,7 +206,7 @@ def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
         value, error = (math.inf, 0.0) if fail.status == "no_poincare" else (0.0, math.inf)
         return PoincareResult(value, error, "fv3d", {"shape": fail.shape}, fail.status, fail.note,
                               "estimate", tuple(sides))
-    status = "ok" if err <= rtol * abs(best) else "not_converged"
+    status = settle(best, err, rtol, order_ok)
     seconds = time.perf_counter() - start
     big = int(np.argmax([g[0] * g[1] * g[2] for g in grids]))
     resolution.update({"shape": grids[big], "levels": grids, "values": values, "cells_kept": kept,

@@ -112,9 +112,32 @@ def _numbers(D: sp.ImmutableMatrix) -> np.ndarray:
     return np.array(D.tolist(), dtype=float)
 
 
-@functools.lru_cache(maxsize=64)
+@dataclass(frozen=True, eq=False)
+class _ByIdentity:
+    """A cache key for a diffusion whose mixture ℓ is not built: hashing the diffusion's fields
+    would build it (d = 1000: tens of seconds), so such a diffusion is its own key."""
+
+    diffusion: Diffusion
+
+    def __hash__(self) -> int:
+        return id(self.diffusion)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ByIdentity) and other.diffusion is self.diffusion
+
+
 def _build(diffusion: Diffusion, model: Model | None, name: str, params: CTLDParameters | None,
            own_faces: bool = True, core_only: bool = False) -> Problem:
+    """The problem, built once per (diffusion, model, name, lift, faces) and cached."""
+    lazy = getattr(diffusion, "mixture", None) is not None and not diffusion.log_density_built
+    key = _ByIdentity(diffusion) if lazy else diffusion
+    return _build_cached(key, model, name, params, own_faces, core_only)
+
+
+@functools.lru_cache(maxsize=64)
+def _build_cached(key: Diffusion | _ByIdentity, model: Model | None, name: str,
+                  params: CTLDParameters | None, own_faces: bool, core_only: bool) -> Problem:
+    diffusion = key.diffusion if isinstance(key, _ByIdentity) else key
     mixture = getattr(diffusion, "mixture", None)
     D = sp.ImmutableMatrix(diffusion.D)
     # a mixture's numbers are validated finite and its ℓ is built only when asked for (d = 1000:

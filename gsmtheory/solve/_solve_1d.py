@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric import PoincareResult, poincare_1d
+from gsmtheory.numeric import FV1D_ORDER, PoincareResult, poincare_1d
 from gsmtheory.solve._end_shift import at_the_end, ends_kwargs
 from gsmtheory.solve._problem import Problem as PoincareProblem
 
@@ -43,9 +43,9 @@ def _solver_with(method: str) -> Callable[[PoincareProblem, float | None, bool],
 
 METHODS = (
     Method("1d", _why_not, _solver_with("auto"), "d = 1: finite volumes via the Green's kernel, ends analysed",
-           Theory(), priority=40),
+           Theory(order=FV1D_ORDER), priority=40),
     Method("green", _why_not, _solver_with("green"), "d = 1, forcing the Green's-kernel solve",
-           Theory(), priority=41, auto=False),
+           Theory(order=FV1D_ORDER), priority=41, auto=False),
     Method("fv", _why_not, _solver_with("fv"), "d = 1, forcing the plain finite-volume eigensolve",
-           Theory(), priority=42, auto=False),
+           Theory(order=FV1D_ORDER), priority=42, auto=False),
 )

@@ -12,7 +12,7 @@ import numpy as np
 
 from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric import PoincareResult, poincare_2d
+from gsmtheory.numeric import FV2D_ORDER, PoincareResult, poincare_2d
 from gsmtheory.solve._problem import Problem as PoincareProblem
 
 __all__ = ["METHOD"]
@@ -36,4 +36,4 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
 
 
 METHOD = Method("fv2d", _why_not, _solve, "d = 2: reversible finite volumes, Richardson, a Rayleigh–Ritz bound",
-           Theory(), priority=50)
+           Theory(order=FV2D_ORDER), priority=50)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric import PoincareResult, fv_poincare_3d, with_upper_bound
+from gsmtheory.numeric import FV3D_ORDER, PoincareResult, fv_poincare_3d, with_upper_bound
 from gsmtheory.solve._problem import Problem as PoincareProblem
 from gsmtheory.solve._upper import certified_upper
 
@@ -34,4 +34,4 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
 
 METHOD = Method("fv3d", _why_not, _solve,
                 "d = 3: finite volumes, the cut-off in the error, a Rayleigh–Ritz lower bound",
-                Theory(), priority=60)
+                Theory(order=FV3D_ORDER), priority=60)

@@ -3,7 +3,7 @@ r"""Solver ``tensorization``: a product of 1D problems, solved axis by axis.
 When ℓ is additively separable and D is diagonal with D_ii = D_ii(x_i), p is a product and
 C_P = max_i C_P,i (:func:`gsmtheory.numeric.tensorization`, exact); each axis is solved by
 :func:`gsmtheory.numeric.poincare_1d` with its symbolic end analysis
-(:mod:`gsmtheory.solve._ends`), the other coordinates frozen at a point inside.
+(:mod:`gsmtheory.solve._end_shift`), the other coordinates frozen at a point inside.
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
 from gsmtheory.symbolic._spec_file import KnownValues, Spec, load_spec, parse_spec
+from gsmtheory.symbolic._symmetry import Radial, Separation, linear_separation, radial_profile
 from gsmtheory.symbolic._validate import kinks_1d
 
 __all__ = [
@@ -59,7 +60,9 @@ __all__ = [
     "KnownValues",
     "MixtureExpressions",
     "Model",
+    "Radial",
     "ScoreOperator",
+    "Separation",
     "Spec",
     "Stationarity",
     "analyze_ends",
@@ -77,6 +80,7 @@ __all__ = [
     "estimating_terms",
     "gsm_loss",
     "kinks_1d",
+    "linear_separation",
     "liouville_potential",
     "load_spec",
     "mixture_component_logs",
@@ -84,5 +88,6 @@ __all__ = [
     "parse_expression",
     "parse_spec",
     "quadratic_terms",
+    "radial_profile",
     "theta_derivatives",
 ]

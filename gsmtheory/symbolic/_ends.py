@@ -61,7 +61,7 @@ from typing import Any, Literal, TypeVar
 
 import sympy as sp
 
-__all__ = ["EndInfo", "EndsAnalysis", "analyze_ends", "diffusion_ends", "liouville_potential"]
+__all__ = ["EndInfo", "EndsAnalysis", "analyze_ends", "diffusion_ends", "guarded", "liouville_potential"]
 
 T = TypeVar("T")
 Distance = Literal["finite", "infinite", "unknown"]
@@ -71,7 +71,7 @@ class _Timeout(Exception):
     pass
 
 
-def _guarded(fn: Callable[[], T], seconds: float) -> T | None:
+def guarded(fn: Callable[[], T], seconds: float) -> T | None:
     """fn() with a wall-clock limit (SIGALRM in the main thread); None when it times out/fails."""
     main = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
     if not main:
@@ -224,10 +224,10 @@ def _limit(expr: sp.Expr, x: sp.Symbol, point: Any, direction: str,
             e = sp.simplify(expr.rewrite(sp.exp).subs(x, sub))
             return sp.limit(e, u, 0, "+")
 
-        got = _as_float(_guarded(via_u, seconds))
+        got = _as_float(guarded(via_u, seconds))
         if got is not None:
             return got
-    return _as_float(_guarded(lambda: sp.limit(expr, x, point, direction), seconds))
+    return _as_float(guarded(lambda: sp.limit(expr, x, point, direction), seconds))
 
 
 def _end(W: sp.Expr, D: sp.Expr, x: sp.Symbol, pos: sp.Expr, side: str,

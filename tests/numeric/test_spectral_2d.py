@@ -22,7 +22,9 @@ def _gauss(S: np.ndarray):  # type: ignore[no-untyped-def]
 def test_anisotropic_product() -> None:
     r = poincare_2d(lambda x, y: -x**2 / 6 - y**2, 1.0, PLANE, rtol=1e-7)
     assert r.status == "ok"
-    assert r.poincare_constant == pytest.approx(3.0, rel=1e-8)
+    # the interval holds the truth and meets rtol (the ladder extrapolates at the declared or the
+    # observed order, never further than its error estimate says)
+    assert abs(r.poincare_constant - 3.0) <= r.error_estimate <= 1e-7 * 3.0
 
 
 def test_correlated_gaussian_langevin_and_preconditioned() -> None:

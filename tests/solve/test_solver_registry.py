@@ -1,4 +1,4 @@
-"""The Poincaré solver registry (gsmtheory/solve/_registry.py): dispatch, forcing, extension."""
+"""The Poincaré solver registry (gsmtheory/solve/_poincare.py): dispatch, forcing, extension."""
 
 from __future__ import annotations
 

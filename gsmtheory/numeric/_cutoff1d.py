@@ -1,0 +1,121 @@
+r"""The cut-off of a 1D problem: the interval cut at e^{-T} and compared with the cut at e^{-(T+20)}.
+
+The coarsest chain is solved on both cuts with the same cells (:func:`compare_cutoffs`); the change,
+divided by 1 − r with r = e^{−2κΔy} the shrinking of the eigenfunction's tail over the Liouville
+distance Δy the cut moved (κ = √(σ_e − λ); :func:`tail_ratio`), is the truncation error of
+:func:`gsmtheory.numeric.poincare_1d` (docs/design.md §6).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from gsmtheory.numeric._chain1d import (
+    Array,
+    Fn,
+    chain_1d,
+    end_map,
+    initial_cells,
+    liouville_length,
+    resolved_cells,
+    truncate_support,
+)
+from gsmtheory.numeric._eig1d import solve_level
+from gsmtheory.numeric._fv_grid import AxisMap, extended_map
+
+__all__ = ["TAIL_STEP_1D", "Cut", "Opts1D", "compare_cutoffs", "new_cut", "tail_ratio"]
+
+#: the 1D cut-off moves out by this many nats of density per step
+TAIL_STEP_1D = 20.0
+
+
+@dataclass
+class Opts1D:
+    """The options of one :func:`gsmtheory.numeric.poincare_1d` call."""
+
+    method: str
+    rtol: float
+    tail: float
+    max_cells: int
+    points: Array | None
+    sigma: float | None
+    ends_reason: str
+    bounds: bool
+    sigma_ends: tuple[float | None, float | None] | None
+
+
+@dataclass
+class Cut:
+    """One cut-off: the interval, its map, and the comparison with the next cut-off."""
+
+    T: float
+    a: float
+    b: float
+    mp: AxisMap
+    n0: int
+    change: float = 0.0
+    lam_coarse: float = math.nan
+    moved: list[tuple[int, float]] = field(default_factory=list)
+    first: tuple[Any, ...] | None = None
+    coarse: tuple[Array, Array] | None = None
+    extended: tuple[Array, Array] | None = None
+    checked: bool = False
+
+
+def new_cut(logp: Fn, diff: Fn, lo: float, hi: float, T: float, o: Opts1D) -> Cut:
+    a, b, _ = truncate_support(logp, lo, hi, tail=T, points=o.points)
+    mp = end_map(diff, a, b, lo, hi)
+    return Cut(T, a, b, mp, initial_cells(logp, diff, mp))
+
+
+def compare_cutoffs(logp: Fn, diff: Fn, lo: float, hi: float, cut: Cut, o: Opts1D,
+                     finite_sigma: bool) -> None:
+    """The coarsest chain on the cut at e^-T and on the cut at e^-(T+20), same cells."""
+    if cut.a == lo and cut.b == hi:
+        return
+    a2, b2, _ = truncate_support(logp, lo, hi, tail=cut.T + TAIL_STEP_1D, points=o.points)
+    ext = extended_map(cut.mp, cut.n0, lo, hi, a2, b2)
+    if ext is None:
+        return
+    # the added cells have the base width; where p is steep there (a finite end approached by
+    # e^{-c/x}) a few cells span tens of nats: refine both problems alike
+    n_check = resolved_cells(logp, cut.mp, cut.n0, ext[2])
+    if n_check != cut.n0:
+        ext = extended_map(cut.mp, n_check, lo, hi, a2, b2)
+        assert ext is not None
+    emap, n2, added = ext
+    lp1, lc1 = chain_1d(logp, diff, cut.mp, n_check)
+    lp2, lc2 = chain_1d(logp, diff, emap, n2)
+    cut.coarse, cut.extended, cut.checked = (lp1, lc1), (lp2, lc2), True
+    sol1 = solve_level(lp1, lc1, o.method, o.rtol, n_check, vector=False)
+    if n_check == cut.n0:
+        cut.first = (lp1, lc1, sol1)
+    l1, l2 = sol1[0], solve_level(lp2, lc2, o.method, o.rtol, n2, vector=False)[0]
+    if math.isfinite(l1) and math.isfinite(l2):
+        cut.change = abs(math.expm1(l2 - l1))
+        cut.lam_coarse = math.exp(-l2)
+        if finite_sigma:  # the extrapolation rate needs the distance moved
+            cut.moved = [(e_i, liouville_length(diff, x0, x1)) for e_i, x0, x1 in added]
+
+
+def tail_ratio(cut: Cut, lam: float, o: Opts1D) -> tuple[str, float]:
+    """(regime, r): the truncation change shrinks by r per step (the eigenfunction's tail)."""
+    sigma = o.sigma
+    if not cut.checked:
+        return "none", 0.0
+    if sigma is None or not math.isfinite(sigma):
+        return ("discrete", 0.0) if sigma is not None else ("unknown", 0.5)
+    if lam >= sigma or cut.lam_coarse >= sigma:
+        return "continuous", 1.0
+    r = 0.0
+    for end_i, dl in cut.moved:  # each moved end's tail decays like e^{-κ_e y}, κ_e = √(σ_e − λ)
+        s_e = sigma if o.sigma_ends is None or o.sigma_ends[end_i] is None else o.sigma_ends[end_i]
+        if s_e is None or math.isnan(s_e):
+            s_e = sigma
+        if math.isinf(s_e):
+            continue
+        kappa = math.sqrt(max(s_e - lam, 0.0))
+        r = max(r, math.exp(-2 * kappa * dl) if math.isfinite(dl) else 1.0)
+    return "discrete", r
