@@ -211,9 +211,10 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-# An import inside a function hides a dependency; it is allowed only to defer loading torch or
-# SymPy (issue #13): torch and sympy themselves, and the layers whose import loads one of them.
-DEFERRABLE = ("torch", "sympy", "gsmtheory.symbolic", "gsmtheory.compile", "gsmtheory.solve",
+# An import inside a function hides a dependency; it is allowed only to defer loading torch,
+# Dask's distributed (the optional extras, issue #24) or SymPy (issue #13): those themselves,
+# and the layers whose import loads one of them.
+DEFERRABLE = ("torch", "distributed", "sympy", "gsmtheory.symbolic", "gsmtheory.compile", "gsmtheory.solve",
               "gsmtheory.estimation", "gsmtheory.api", "gsmtheory.networks")
 
 

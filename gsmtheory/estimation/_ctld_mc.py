@@ -28,11 +28,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
-import torch
 from numpy.typing import NDArray
 
 from gsmtheory._device import batch_size, resolve_device
@@ -44,6 +43,9 @@ from gsmtheory.estimation._lift import CTLDLift
 from gsmtheory.estimation._problem import EstimationProblem
 from gsmtheory.numeric import beta_cdf
 from gsmtheory.symbolic import gsm_loss
+
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    import torch
 
 __all__ = ["ctld_efficiency_monte_carlo"]
 
@@ -85,6 +87,7 @@ def _pieces(problem: EstimationProblem) -> _TorchPieces:
 
 
 def _stack(values: list[torch.Tensor], n: int) -> torch.Tensor:
+    import torch
     return torch.stack([v.expand(n) if v.dim() else v.reshape(1).expand(n) for v in values], dim=-1)
 
 
@@ -96,6 +99,7 @@ class _Sampler:
     """Exact draws (x, β, x̃, x_faces) on one device from one seeded generator."""
 
     def __init__(self, lift: CTLDLift, device: str, seed: int) -> None:
+        import torch
         mix = lift.target
         opts: dict[str, Any] = {"dtype": torch.float64, "device": device}
         self.d = lift.dim
@@ -110,10 +114,12 @@ class _Sampler:
         self.gen = torch.Generator(device=device).manual_seed(int(seed))
 
     def normal(self, n: int) -> torch.Tensor:
+        import torch
         return torch.randn((n, self.d), generator=self.gen, **self.opts)
 
     def beta(self, n: int) -> torch.Tensor:
         """β ∼ r/Z_r by inverse CDF (piecewise linear on the tabulated CDF)."""
+        import torch
         u = torch.rand(n, generator=self.gen, **self.opts)
         hi = torch.searchsorted(self.cdf, u).clamp(1, len(self.cdf) - 1)
         c0, c1 = self.cdf[hi - 1], self.cdf[hi]
@@ -122,6 +128,7 @@ class _Sampler:
         return g0 + t * (g1 - g0)
 
     def target(self, n: int) -> torch.Tensor:
+        import torch
         k = torch.multinomial(self.weights, n, replacement=True, generator=self.gen)
         return self.means[k] + self.normal(n) @ self.chol.T
 
@@ -129,6 +136,7 @@ class _Sampler:
 def _statistics(problem: EstimationProblem, pieces: _TorchPieces, sampler: _Sampler, theta: list[torch.Tensor],
                 n: int) -> torch.Tensor:
     """u for n draws, shape (n, S): g, ggᵀ, ψ, ψψᵀ, h, g₀, g₀g₀ᵀ, h₀, s₀s₀ᵀ, s₁s₁ᵀ (flattened)."""
+    import torch
     P, lam = problem.n_params, sampler.lam
     x = sampler.target(n)
     beta = sampler.beta(n)
@@ -155,6 +163,7 @@ def _statistics(problem: EstimationProblem, pieces: _TorchPieces, sampler: _Samp
 
 def _blocks(P: int) -> Callable[[torch.Tensor], torch.Tensor]:
     """m ↦ the six blocks (gsm, gsm_exact, vanilla, mle0, mle1, H), each P² entries, symmetrized."""
+    import torch
     sizes = [P, P * P, P, P * P, P * P, P, P * P, P * P, P * P, P * P]
 
     def f(m: torch.Tensor) -> torch.Tensor:
@@ -205,6 +214,7 @@ def ctld_efficiency_monte_carlo(problem: EstimationProblem, *, samples: int = 10
         errors per block (delta method), ``error`` the largest relative one, ``rtol`` the target;
         status ``ok`` iff ``error <= rtol``.
     """
+    import torch
     if samples < 8 * _GROUP or max_samples < samples:
         raise SpecError(f"Monte Carlo with {samples} samples (budget {max_samples}) is too few",
                         f"use at least {8 * _GROUP} samples and max_samples >= samples")

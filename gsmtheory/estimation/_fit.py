@@ -22,10 +22,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
 from gsmtheory._errors import GSMError, ModelError, NumericalError, SpecError
@@ -35,6 +34,9 @@ from gsmtheory.estimation._problem import EstimationProblem, build_problem
 from gsmtheory.estimation._records import plain, solve_bread
 from gsmtheory.numeric import TailMap, adaptive_integrals, support_interval
 from gsmtheory.symbolic import Diffusion, Model, Spec
+
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    import torch
 
 __all__ = ["BatchFit", "FitResult", "feasible_box", "fit", "fit_batch", "load_data", "validate_data"]
 
@@ -232,6 +234,7 @@ def _nodes_1d(problem: EstimationProblem, data: Array, order: int = 16) -> tuple
     :func:`adaptive_integrals` chose for the target's mass on its :class:`TailMap`, refined at
     the images of the data's quantiles, weights times |x′(t)|: no cut-off, so heavy-tailed
     models are normalized correctly (a fixed box misses their tails)."""
+    import torch
     lo, hi = problem.bounds[0]
 
     def logp(z: Array) -> Array:
@@ -261,6 +264,7 @@ def _nodes_1d(problem: EstimationProblem, data: Array, order: int = 16) -> tuple
 
 def _nodes(problem: EstimationProblem, data: Array, panels: int = 64, order: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
     """Composite Gauss–Legendre nodes (M, d) and log weights (M,) covering the support and the data."""
+    import torch
     if problem.dim == 1:
         return _nodes_1d(problem, data, order)
     if problem.dim == 2:
@@ -314,6 +318,7 @@ def _finite(lo: float, hi: float) -> tuple[float, float]:
 
 
 def _mle_objective(problem: EstimationProblem, x: torch.Tensor, data_np: Array):  # type: ignore[no-untyped-def]
+    import torch
     if problem.model.normalized:
         def f(theta: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
             return -problem.model_logpdf_torch(_rows_of(x, theta, rows), theta).mean(-1)
@@ -440,6 +445,8 @@ def fit(spec: Spec | Diffusion | EstimationProblem, data: Any, *, loss: str = "g
         closed = _gsm_closed_form(problem, x_np)
         if closed.estimate is None or bool(_inside(np.array(closed.estimate), box)[0]):
             return closed
+    import torch  # iterative fits run in torch (the [torch] extra)
+
     x = torch.as_tensor(x_np)[None]
     objective = _gsm_objective(problem, x) if loss == "gsm" else _mle_objective(problem, x, x_np)
     first = problem.truth if start is None else _start_of(start, P)
@@ -496,6 +503,7 @@ def _best_start(res: NewtonResult, theta0: torch.Tensor, names: tuple[str, ...],
 def _fit_ctld(spec: Any, data: Any, *, starts: int, max_iter: int, seed: int,
               start: Sequence[float] | None) -> FitResult:
     """``fit(..., loss="ctld")``: the empirical implicit CTLD loss through the same Newton and sandwich."""
+    import torch
     if not isinstance(spec, Spec):
         raise ModelError("--loss ctld needs a spec (target, [model.mixture], optional [ctld])",
                          "pass the Spec, not a Diffusion or a built problem")
@@ -630,6 +638,7 @@ def fit_batch(problem: EstimationProblem, data: Array | torch.Tensor, loss: str 
     Exponential families (quadratic GSM loss) are solved in closed form; rows whose solution
     leaves the parameter range are refitted by projected Newton.
     """
+    import torch
     if loss not in ("gsm", "mle"):
         raise SpecError(f"unknown loss {loss!r} for batched fits", "use gsm or mle")
     x_all = torch.as_tensor(np.asarray(data, dtype=np.float64)) if not isinstance(data, torch.Tensor) else data

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    import torch
 
 __all__ = ["NewtonResult", "newton_minimize"]
 
-Objective = Callable[..., torch.Tensor]
+Objective = Callable[..., "torch.Tensor"]
 STATUSES = ("converged", "bound", "not_converged", "line_search_failed", "non_finite")
 
 
@@ -52,16 +54,19 @@ class NewtonResult:
     @property
     def converged(self) -> torch.Tensor:
         """Boolean mask of rows whose θ is a (local) minimizer in the interior of the box."""
+        import torch
         return torch.tensor([s == "converged" for s in self.status], dtype=torch.bool)
 
     @property
     def solved(self) -> torch.Tensor:
         """Boolean mask of rows with a valid estimate: interior ("converged") or on the box ("bound")."""
+        import torch
         return torch.tensor([s in ("converged", "bound") for s in self.status], dtype=torch.bool)
 
 
 def _box(bounds: Sequence[tuple[float, float]] | None, P: int, like: torch.Tensor
          ) -> tuple[torch.Tensor, torch.Tensor]:
+    import torch
     if bounds is None:
         lo = torch.full((P,), -torch.inf, dtype=like.dtype, device=like.device)
         return lo, -lo
@@ -76,6 +81,7 @@ def _box(bounds: Sequence[tuple[float, float]] | None, P: int, like: torch.Tenso
 
 def _derivatives(objective: Objective, theta: torch.Tensor, rows: torch.Tensor | None
                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    import torch
     th = theta.detach().requires_grad_(True)
     f = objective(th) if rows is None else objective(th, rows)
     (g,) = torch.autograd.grad(f.sum(), th, create_graph=True)
@@ -108,6 +114,7 @@ def newton_minimize(objective: Objective, theta0: torch.Tensor, *,
     bounds : sequence of (lo, hi), optional
         Box constraints (±inf allowed). Estimates never leave the box.
     """
+    import torch
     theta = theta0.detach().clone()
     R, P = theta.shape
     dev, dt = theta.device, theta.dtype

@@ -27,11 +27,10 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
-import torch
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, SpecError
@@ -46,6 +45,9 @@ from gsmtheory.numeric import (
     sample_mixture,
 )
 from gsmtheory.symbolic import Diffusion, GSMLoss, Model, Spec, gsm_loss, kinks_1d
+
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    import torch
 
 __all__ = ["EstimationProblem", "build_problem", "natural_bounds", "sample_target", "target_expectation"]
 
@@ -210,6 +212,7 @@ class EstimationProblem:
 
     def boundary_torch(self, theta: torch.Tensor) -> torch.Tensor:
         """B(θ) for a batch of parameters (R, P) → (R,)."""
+        import torch
         total = torch.zeros(theta.shape[0], dtype=theta.dtype, device=theta.device)
         for density, fn in self._boundary:
             out = fn.torch(*[theta[:, k] for k in range(self.n_params)])
@@ -225,6 +228,7 @@ class EstimationProblem:
 
     def model_logpdf_torch(self, x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
         """ℓ_θ(x) (stable log-sum-exp for mixtures; normalized iff ``model.normalized``) → (R, n)."""
+        import torch
         cols = [x[..., i] for i in range(self.dim)]
         th = [theta[:, k:k + 1] for k in range(self.n_params)]
         kind, fn = self._logq_torch
@@ -250,6 +254,7 @@ class EstimationProblem:
 
     def quadratic_coefficients_torch(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Torch version of :meth:`quadratic_coefficients` for x (..., d)."""
+        import torch
         if self._expfam_torch is None:
             raise ModelError("the GSM loss of this model is not quadratic in θ", "use the iterative GSM estimator")
         cols = [x[..., i] for i in range(self.dim)]

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from distributed import Client
 from tqdm import tqdm
 
 from gsmtheory import __version__
 from gsmtheory._device import resolve_device
 from gsmtheory._errors import GSMError
+from gsmtheory._extras import require
 from gsmtheory.sweep._store import open_store
 from gsmtheory.sweep._sweepfile import SweepFile, expand_grid
 from gsmtheory.sweep._tasks import Job, Outcome, execute
@@ -109,6 +109,9 @@ def _executor(workers: int, scheduler: str | None, connect_timeout: float = 20.0
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return
+    require("distributed", "sweep --scheduler (a Dask cluster)")
+    from distributed import Client  # the [dask] extra, only for a cluster
+
     try:
         client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
@@ -122,9 +125,13 @@ def _executor(workers: int, scheduler: str | None, connect_timeout: float = 20.0
 
 
 def _job_device(device: str, scheduler: str | None) -> str:
-    """Resolve the device here for a local pool; a cluster's workers resolve ``auto`` themselves."""
+    """Check the name here; ``auto`` is resolved by the task that uses torch (a worker of a
+    cluster resolves it on its own machine; a task without torch never imports it). An explicit
+    ``cuda`` is checked now for a local pool, so a machine without one fails before any task."""
+    if device == "auto":
+        return device
     if scheduler is not None:
-        if device not in ("auto", "cpu", "cuda") and not device.startswith("cuda:"):
+        if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
             resolve_device(device)  # raises the unknown-device error
         return device
     return resolve_device(device)
@@ -163,6 +170,8 @@ def run_sweep(sweep: SweepFile, store: str | Path, *, workers: int | None = None
     if workers is not None and (isinstance(workers, bool) or workers < 1):
         raise GSMError(f"--workers must be a positive integer, got {workers}", "give --workers 1 or more")
     n_workers = default_workers() if workers is None else int(workers)
+    if scheduler is not None:  # before the store is touched
+        require("distributed", "sweep --scheduler (a Dask cluster)")
     job_device = _job_device(device, scheduler)
     if sweep.task == "fit" and data is None and sweep.data_path is not None:
         from gsmtheory.estimation import load_data

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from typing import Any
 
 from gsmtheory._device import resolve_device
 from gsmtheory._errors import GSMError
+from gsmtheory._extras import extra_hint, missing_extra
 from gsmtheory._json import plain
 
 __all__ = ["TASKS", "Job", "Outcome", "check_task", "execute", "jsonable"]
@@ -188,20 +190,25 @@ def check_task(task: str, options: Mapping[str, Any], source: str) -> None:
                        'write loss = "gsm"')
 
 
+def _ran_on(device: str) -> str:
+    """The device a task ran on: ``auto`` resolved, and the CPU when the task never loaded torch."""
+    if device != "auto":
+        return device
+    return resolve_device("auto") if "torch" in sys.modules else "cpu"
+
+
 def execute(job: Job) -> Outcome:
     """Run ``job`` and time it; any exception becomes an ``"error"`` outcome (one line)."""
     worker = f"{socket.gethostname()}:{os.getpid()}"
     start = time.perf_counter()
-    device = job.device
     try:
         fn = _REGISTRY[job.task][0]
-        if job.device == "auto":
-            device = resolve_device("auto")
-            job = Job(job.task, job.spec_name, job.spec_text, job.constants, job.key,
-                      job.options_json, device, job.data)
         result = json.dumps(jsonable(fn(job)), sort_keys=True, allow_nan=False)
     except Exception as exc:  # stored, retried on re-run
         message = " ".join(str(exc).split()) or "no message"
         text = message if isinstance(exc, GSMError) else f"{type(exc).__name__}: {message}"
-        return Outcome(job.key, "error", None, text[:2000], time.perf_counter() - start, device, worker)
-    return Outcome(job.key, "ok", result, None, time.perf_counter() - start, device, worker)
+        if missing_extra(exc) is not None:
+            text = extra_hint(str(getattr(exc, "name", "")), f"task {job.task}")
+        return Outcome(job.key, "error", None, text[:2000], time.perf_counter() - start,
+                       _ran_on(job.device), worker)
+    return Outcome(job.key, "ok", result, None, time.perf_counter() - start, _ran_on(job.device), worker)
