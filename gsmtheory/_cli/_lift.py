@@ -11,7 +11,8 @@ def add_lift_argument(parser: argparse.ArgumentParser) -> None:
     """--no-lift: ignore the spec's [ctld] table and compute on the unlifted target."""
     parser.add_argument("--no-lift", action="store_true",
                         help="ignore the spec's [ctld] table: compute on the unlifted target "
-                             "(by default a [ctld] table lifts the target to (x, beta), docs/design.md §4)")
+                             "(by default a [ctld] table lifts the target to (x, beta) by continuously tempered "
+                             "Langevin dynamics)")
 
 
 def lift_option(args: argparse.Namespace) -> bool | None:

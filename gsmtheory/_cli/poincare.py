@@ -25,8 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="target relative error (default 1e-8 in 1D, 1e-4 in 2D, 1e-3 in 3D and for a CTLD lift)")
     parser.add_argument("--method", default="auto",
                         choices=list(POINCARE_METHODS),
-                        help="solver (default: the first registered one that applies, "
-                             "gsmtheory/solve/_registry.py)")
+                        help="solver (default auto: the first method, in order of priority, that applies "
+                             "to the spec)")
     parser.add_argument("--quick", action="store_true", help="looser default tolerances")
     add_lift_argument(parser)
 

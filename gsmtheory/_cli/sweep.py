@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     sweep = load_sweep(args.sweep)
     try:
         summary = run_sweep(sweep, args.store, workers=args.workers, scheduler=args.scheduler,
-                            device=args.device, progress=False if args.no_progress else None)
+                            device=args.device, progress=False if args.no_progress else getattr(args, "progress", None))
     except KeyboardInterrupt:
         raise KeyboardInterrupt(
             f"interrupted: every finished task is in {args.store}; the same command resumes "
