@@ -97,6 +97,33 @@ def _not_ours(path: Path, why: str) -> GSMError:
                     "give a new file name or a store written by 'gsmtheory sweep'")
 
 
+def _corrupt(path: Path, exc: BaseException) -> GSMError:
+    """A file with the SQLite header that SQLite cannot read: a damaged store (a copy cut short,
+    a disk error), named as such with the way back to the finished rows."""
+    name = str(path)
+    return GSMError(f"store {name!r} is corrupt (SQLite: {' '.join(str(exc).split())})",
+                    f"recover the finished rows with: sqlite3 {name!r} .recover | sqlite3 recovered.sqlite, "
+                    "then re-run with --store recovered.sqlite (finished rows are not recomputed); "
+                    "or start a new store")
+
+
+def _sqlite_error(path: Path, exc: sqlite3.DatabaseError) -> GSMError:
+    """One line for an SQLite error: access problems (locked, read-only, I/O) as such, anything
+    else (a malformed database) as corruption with the recovery step."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return GSMError(f"store {str(path)!r} cannot be used ({' '.join(str(exc).split())})",
+                        "check that its folder is writable and no other program holds it")
+    return _corrupt(path, exc)
+
+
+@contextlib.contextmanager
+def _guarded(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        raise _sqlite_error(path, exc) from None
+
+
 def _check_header(path: Path) -> bool:
     """True when ``path`` holds an SQLite database, False when it is absent or empty."""
     if not path.exists():
@@ -126,7 +153,7 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> bool:
             raise _not_ours(path, "an SQLite file without gsmtheory tables")
         meta = dict(conn.execute("SELECT key, value FROM gsmtheory_meta").fetchall())
     except sqlite3.DatabaseError as exc:
-        raise _not_ours(path, f"SQLite says: {' '.join(str(exc).split())}") from None
+        raise _sqlite_error(path, exc) from None
     if meta.get("format") != STORE_FORMAT:
         raise _not_ours(path, f"format {meta.get('format')!r}")
     if meta.get("schema") != STORE_SCHEMA:
@@ -152,7 +179,7 @@ class SweepStore:
     def register(self, spec_hash: str, task: str, spec_name: str, spec_text: str,
                  options_json: str, grid: dict[str, Any], source: str) -> None:
         """Record the sweep (first run only; later runs keep the first record)."""
-        with self._conn:
+        with _guarded(self.path), self._conn:
             self._conn.execute(
                 "INSERT OR IGNORE INTO sweeps VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (spec_hash, task, spec_name, spec_text, options_json,
@@ -162,7 +189,7 @@ class SweepStore:
               error: str | None, seconds: float, version: str, device: str | None,
               worker: str | None) -> bool:
         """Commit one row in its own transaction; False when an ``ok`` row was already there."""
-        with self._conn:
+        with _guarded(self.path), self._conn:
             cur = self._conn.execute(_UPSERT_SQL, (spec_hash, task, params_key, status, result_json,
                                                    error, float(seconds), version, device, worker, _now()))
         return cur.rowcount == 1
@@ -170,9 +197,10 @@ class SweepStore:
     # -- reading ---------------------------------------------------------------------------
     def finished_keys(self, spec_hash: str, task: str) -> set[str]:
         """Params keys of the rows already ``ok`` for this sweep."""
-        rows = self._conn.execute(
-            "SELECT params FROM results WHERE spec_hash = ? AND task = ? AND status = 'ok'",
-            (spec_hash, task))
+        with _guarded(self.path):
+            rows = self._conn.execute(
+                "SELECT params FROM results WHERE spec_hash = ? AND task = ? AND status = 'ok'",
+                (spec_hash, task)).fetchall()
         return {r[0] for r in rows}
 
     def close(self) -> None:
@@ -207,6 +235,20 @@ def _lock(path: Path) -> int:
     return fd
 
 
+def _prepare(conn: sqlite3.Connection, p: Path) -> None:
+    """Create the schema in a new (empty) database; WAL journal, full sync."""
+    if not _check_schema(conn, p):
+        conn.execute("PRAGMA journal_mode = WAL")
+        with conn:
+            conn.executescript("BEGIN;" + _SCHEMA_SQL + "COMMIT;")
+        with conn:
+            conn.executemany("INSERT INTO gsmtheory_meta VALUES (?, ?)",
+                             [("format", STORE_FORMAT), ("schema", STORE_SCHEMA)])
+    else:
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+
+
 def open_store(path: str | Path) -> SweepStore:
     """Open (creating if absent or empty) a store for writing, holding its exclusive run lock.
 
@@ -216,7 +258,7 @@ def open_store(path: str | Path) -> SweepStore:
         the file is not an SQLite file or not a gsmtheory store (nothing is written to it), or
         another sweep holds the lock.
     """
-    p = Path(path)
+    p = Path(path).expanduser().resolve()  # a symlink and its target share one lock
     _check_header(p)
     if not p.parent.is_dir():
         raise GSMError(f"folder of store {str(p)!r} does not exist", "create it first")
@@ -226,16 +268,8 @@ def open_store(path: str | Path) -> SweepStore:
         # "with conn" opens and commits one transaction per row
         conn = sqlite3.connect(p, timeout=30.0, isolation_level="DEFERRED")
         try:
-            if not _check_schema(conn, p):
-                conn.execute("PRAGMA journal_mode = WAL")
-                with conn:
-                    conn.executescript("BEGIN;" + _SCHEMA_SQL + "COMMIT;")
-                with conn:
-                    conn.executemany("INSERT INTO gsmtheory_meta VALUES (?, ?)",
-                                     [("format", STORE_FORMAT), ("schema", STORE_SCHEMA)])
-            else:
-                conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
+            with _guarded(p):
+                _prepare(conn, p)
         except BaseException:
             conn.close()
             raise
@@ -247,16 +281,38 @@ def open_store(path: str | Path) -> SweepStore:
     return SweepStore(p, conn, fd)
 
 
+def _connect_read_only(p: Path) -> sqlite3.Connection:
+    """A read-only connection. A store in a read-only place (a WAL database needs its ``-shm``
+    file) is opened ``immutable`` when no unfinished write-ahead log could hold newer rows."""
+    uri = p.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30.0)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        wal = p.with_name(p.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise GSMError(f"store {str(p)!r} cannot be read here ({' '.join(str(exc).split())}) and its "
+                           f"write-ahead log {wal.name} holds rows not yet in the store",
+                           "copy the store with its -wal file to a writable folder and report the copy") from None
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise _corrupt(p, exc) from None
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30.0)
+
+
 @contextlib.contextmanager
 def _read_only(path: str | Path) -> Iterator[sqlite3.Connection]:
     p = Path(path)
     if not _check_header(p):
         raise GSMError(f"store {str(p)!r} not found or empty", "give a store written by 'gsmtheory sweep'")
-    conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+    conn = _connect_read_only(p)
     try:
         if not _check_schema(conn, p):
             raise _not_ours(p, "no tables")
-        yield conn
+        with _guarded(p):
+            yield conn
     finally:
         conn.close()
 

@@ -19,6 +19,7 @@ import hashlib
 import itertools
 import json
 import math
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from gsmtheory._errors import GSMError
+from gsmtheory._files import MAX_DATA_BYTES, MAX_SPEC_BYTES, read_text, regular_file
 from gsmtheory.sweep._tasks import check_task
 
 __all__ = ["SweepFile", "SweepPoint", "canonical_json", "expand_grid", "load_sweep", "parse_sweep"]
@@ -174,12 +176,11 @@ def _resolve_spec(spec: Any, base: Path | None, source: str) -> tuple[str, str]:
     path = Path(spec)
     if not path.is_absolute() and base is not None:
         path = base / path
-    if path.is_file():
+    if os.path.lexists(path) and spec not in CATALOGUE:
         try:
-            return path.stem, path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise _fail(source, f"cannot read spec {spec!r} ({type(exc).__name__})",
-                        "check the file") from None
+            return path.stem, read_text(path, "spec", MAX_SPEC_BYTES)
+        except GSMError as exc:
+            raise _fail(source, str(exc), "fix the spec path") from None
     if spec in CATALOGUE:
         return spec, CATALOGUE[spec]
     raise _fail(source, f"spec {spec!r} is neither a file (relative to the sweep file) "
@@ -196,8 +197,12 @@ def _data_file(options: dict[str, Any], base: Path | None, source: str) -> tuple
     path = Path(data)
     if not path.is_absolute() and base is not None:
         path = base / path
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise _fail(source, f"data file {data!r} not found", "give a .npy or .csv path relative to the sweep file")
+    try:
+        path = regular_file(path, "data file", MAX_DATA_BYTES)
+    except GSMError as exc:
+        raise _fail(source, str(exc), "fix task_options.data") from None
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
@@ -262,13 +267,5 @@ def _spec_constants(spec_text: str, spec_name: str, source: str) -> dict[str, fl
 def load_sweep(path: str | Path) -> SweepFile:
     """Read and validate a sweep file (see :func:`parse_sweep`)."""
     p = Path(path)
-    if not p.is_file():
-        raise GSMError(f"sweep file {str(path)!r} not found", "give the path of a sweep TOML file")
-    try:
-        if p.stat().st_size > _MAX_FILE_BYTES:
-            raise GSMError(f"sweep file {str(path)!r} is larger than 1 MiB", "is this a sweep file?")
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GSMError(f"cannot read sweep file {str(path)!r} ({type(exc).__name__})",
-                       "give a UTF-8 TOML file") from None
+    text = read_text(p, "sweep file", _MAX_FILE_BYTES)  # regular files only, at most 1 MiB
     return parse_sweep(text, base=p.parent, source=str(path))
