@@ -12,7 +12,13 @@ import argparse
 from typing import Any
 
 from gsmtheory import api
-from gsmtheory._cli._common import add_spec_argument, spec_from_args
+from gsmtheory._cli._common import (
+    MAX_SAMPLES,
+    add_spec_argument,
+    bounded_int,
+    positive_float,
+    spec_from_args,
+)
 from gsmtheory._cli._lift import add_lift_argument, lift_option
 
 NAME = "efficiency"
@@ -25,10 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_spec_argument(parser)
     parser.add_argument("--method", choices=["auto", "quadrature", "monte-carlo"], default="auto",
                         help="quadrature (d <= 2) or Monte Carlo from exact samples (default auto)")
-    parser.add_argument("--rtol", type=float, default=None,
+    parser.add_argument("--rtol", type=positive_float, default=None,
                         help="quadrature: stop when Gamma changes by less than rtol*||Gamma|| (default 1e-10); "
                              "CTLD Monte Carlo: the relative standard error to reach (default 1e-2)")
-    parser.add_argument("--samples", type=int, default=400_000, help="Monte Carlo samples (default 400000)")
+    parser.add_argument("--samples", type=bounded_int(1000, MAX_SAMPLES), default=400_000,
+                        help=f"Monte Carlo samples (default 400000, at most {MAX_SAMPLES:_})")
     parser.add_argument("--no-poincare", action="store_true",
                         help="skip C_P and the theory quantities (key lemma, theorem bound)")
     add_lift_argument(parser)

@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 
 from gsmtheory import api
-from gsmtheory._cli._common import add_spec_argument, spec_from_args
+from gsmtheory._cli._common import add_spec_argument, positive_float, spec_from_args
 from gsmtheory._cli._lift import add_lift_argument, lift_option
 from gsmtheory.solve import POINCARE_METHODS
 
@@ -21,7 +21,7 @@ HELP = "Poincaré constant C_P (Var g <= C_P E(g)) and spectral gap, with error 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """SPEC, --rtol, --method, --quick, --no-lift."""
     add_spec_argument(parser)
-    parser.add_argument("--rtol", type=float, default=None,
+    parser.add_argument("--rtol", type=positive_float, default=None,
                         help="target relative error (default 1e-8 in 1D, 1e-4 in 2D, 1e-3 in 3D and for a CTLD lift)")
     parser.add_argument("--method", default="auto",
                         choices=list(POINCARE_METHODS),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from gsmtheory._cli._common import bounded_int
 from gsmtheory._errors import GSMError
 from gsmtheory._outdir import Journal
 from gsmtheory.verify import (
@@ -44,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="with --report: keep the checks an interrupted run of the same mode "
                              "finished (DIR's journal) and run only the rest")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+    parser.add_argument("--jobs", type=bounded_int(1, 256), default=1, metavar="N",
                         help="run the checks in N worker processes (default 1: in-process)")
     parser.add_argument("--list", action="store_true", help="list the discovered checks and exit")
     parser.add_argument("--package", default="proofs_checks", help=argparse.SUPPRESS)

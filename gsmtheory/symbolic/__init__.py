@@ -30,7 +30,7 @@ from gsmtheory.symbolic._ends import (
 from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
 from gsmtheory.symbolic._mixture import GaussianMixture
 from gsmtheory.symbolic._model import MixtureExpressions, Model
-from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
+from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, check_magnitude, parse_expression
 from gsmtheory.symbolic._spec import CTLDOptions, KnownValues, Spec, load_spec, parse_spec
 from gsmtheory.symbolic._validate import kinks_1d
 
@@ -55,6 +55,7 @@ __all__ = [
     "Stationarity",
     "analyze_ends",
     "catalogue_names",
+    "check_magnitude",
     "ctld_heat_identity",
     "ctld_lift",
     "ctld_lift_spec",
