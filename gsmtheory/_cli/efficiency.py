@@ -20,6 +20,7 @@ from gsmtheory._cli._common import (
     spec_from_args,
 )
 from gsmtheory._cli._lift import add_lift_argument, lift_option
+from gsmtheory.symbolic import misspecification
 
 NAME = "efficiency"
 HELP = ("asymptotic covariances of the GSM estimator (sandwich) and the MLE (inverse Fisher), "
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     answer = api.efficiency(spec, lift=lift_option(args), method=args.method, rtol=args.rtol,
                             samples=args.samples, poincare=not args.no_poincare)
     out = {"spec": spec.name, **answer.to_dict()}
+    out["misspecified"] = misspecification(spec)  # None: the model at truth reproduces the target
     p = out.get("poincare") or {}
     out["poincare_side"] = p.get("side")  # what poincare_constant certifies (a bound is no value)
     return out
@@ -93,6 +95,8 @@ def _format_lifted(result: dict[str, Any]) -> str:
     if result["status"] != "ok":
         lines.insert(1, f"NOT CONVERGED: the numbers below are uncertain by up to {_fmt(result['error_estimate'])} "
                         "(relative); raise --samples")
+    if result.get("misspecified"):
+        lines.insert(1, f"MISSPECIFIED: {result['misspecified']}")
     return "\n".join(lines)
 
 
@@ -123,6 +127,8 @@ def format_text(result: dict[str, Any]) -> str:
     lines.append(f"status: {result['status']}  method: {result['method']}")
     if result["status"] == "not_converged":
         lines.insert(1, "NOT CONVERGED: the covariances below did not reach --rtol (see the JSON error estimate)")
+    if result.get("misspecified"):
+        lines.insert(1, f"MISSPECIFIED: {result['misspecified']}")
     if result.get("theorem") and (result.get("poincare") or {}).get("side") != "estimate":
         lines.append("note: slack and constant are computed from a bound on C_P, not its value")
     lines.extend(f"note: {n}" for n in result.get("notes", []))

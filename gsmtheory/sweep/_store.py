@@ -235,6 +235,17 @@ def _lock(path: Path) -> int:
     return fd
 
 
+def _sidecars(p: Path) -> tuple[Path, Path]:
+    """SQLite's write-ahead log and shared-memory files of a WAL database."""
+    return p.with_name(p.name + "-wal"), p.with_name(p.name + "-shm")
+
+
+def _remove(paths: list[Path]) -> None:
+    for q in paths:
+        with contextlib.suppress(OSError):
+            q.unlink()
+
+
 def _prepare(conn: sqlite3.Connection, p: Path) -> None:
     """Create the schema in a new (empty) database; WAL journal, full sync."""
     if not _check_schema(conn, p):
@@ -262,6 +273,7 @@ def open_store(path: str | Path) -> SweepStore:
     _check_header(p)
     if not p.parent.is_dir():
         raise GSMError(f"folder of store {str(p)!r} does not exist", "create it first")
+    created = [q for q in (p.with_name(p.name + ".lock"), *_sidecars(p)) if not os.path.lexists(q)]
     fd = _lock(p)
     try:
         _check_header(p)  # again, under the lock
@@ -274,6 +286,7 @@ def open_store(path: str | Path) -> SweepStore:
             conn.close()
             raise
     except BaseException:
+        _remove(created)  # a refused store leaves nothing of ours beside it
         with contextlib.suppress(OSError):
             fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
@@ -285,19 +298,22 @@ def _connect_read_only(p: Path) -> sqlite3.Connection:
     """A read-only connection. A store in a read-only place (a WAL database needs its ``-shm``
     file) is opened ``immutable`` when no unfinished write-ahead log could hold newer rows."""
     uri = p.resolve().as_uri()
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30.0)
+    conn: sqlite3.Connection | None = None
     try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30.0)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
         return conn
     except sqlite3.OperationalError as exc:
-        conn.close()
+        if conn is not None:
+            conn.close()
         wal = p.with_name(p.name + "-wal")
         if wal.exists() and wal.stat().st_size > 0:
             raise GSMError(f"store {str(p)!r} cannot be read here ({' '.join(str(exc).split())}) and its "
                            f"write-ahead log {wal.name} holds rows not yet in the store",
                            "copy the store with its -wal file to a writable folder and report the copy") from None
     except sqlite3.DatabaseError as exc:
-        conn.close()
+        if conn is not None:
+            conn.close()
         raise _corrupt(p, exc) from None
     return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30.0)
 
@@ -307,12 +323,21 @@ def _read_only(path: str | Path) -> Iterator[sqlite3.Connection]:
     p = Path(path)
     if not _check_header(p):
         raise GSMError(f"store {str(p)!r} not found or empty", "give a store written by 'gsmtheory sweep'")
-    conn = _connect_read_only(p)
+    created = [q for q in _sidecars(p) if not os.path.lexists(q)]
+    try:
+        conn = _connect_read_only(p)
+    except GSMError:
+        _remove(created)
+        raise
     try:
         if not _check_schema(conn, p):
             raise _not_ours(p, "no tables")
         with _guarded(p):
             yield conn
+    except GSMError:
+        conn.close()
+        _remove(created)  # SQLite's files from a refused read, not the user's
+        raise
     finally:
         conn.close()
 

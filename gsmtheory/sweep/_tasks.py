@@ -121,12 +121,16 @@ def _poincare(job: Job) -> dict[str, Any]:
 
 def _efficiency(job: Job) -> dict[str, Any]:
     from gsmtheory import api
+    from gsmtheory.symbolic import misspecification
 
     opts = job.options
     kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("samples", "seed") if k in opts}
     if "method" in opts:
         kwargs["method"] = str(opts["method"])
-    return jsonable(api.efficiency(_spec(job), lift=_lift(job), **kwargs))  # type: ignore[no-any-return]
+    spec = _spec(job)
+    out: dict[str, Any] = jsonable(api.efficiency(spec, lift=_lift(job), **kwargs))
+    out["misspecified"] = misspecification(spec)  # None: the model at truth reproduces the target
+    return out
 
 
 def _loss(job: Job) -> dict[str, Any]:

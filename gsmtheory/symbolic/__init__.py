@@ -31,7 +31,14 @@ from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
 from gsmtheory.symbolic._mixture import GaussianMixture
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, check_magnitude, parse_expression
-from gsmtheory.symbolic._spec import CTLDOptions, KnownValues, Spec, load_spec, parse_spec
+from gsmtheory.symbolic._spec import (
+    CTLDOptions,
+    KnownValues,
+    Spec,
+    load_spec,
+    misspecification,
+    parse_spec,
+)
 from gsmtheory.symbolic._validate import kinks_1d
 
 __all__ = [
@@ -69,6 +76,7 @@ __all__ = [
     "kinks_1d",
     "liouville_potential",
     "load_spec",
+    "misspecification",
     "parse_expression",
     "parse_spec",
 ]

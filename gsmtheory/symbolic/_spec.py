@@ -32,9 +32,9 @@ from gsmtheory.symbolic._parse import (
     check_magnitude,
     parse_expression,
 )
-from gsmtheory.symbolic._validate import check_normalizable, check_real
+from gsmtheory.symbolic._validate import check_normalizable_nd, check_real, score_mismatch
 
-__all__ = ["CTLDOptions", "KnownValues", "Spec", "load_spec", "parse_spec"]
+__all__ = ["CTLDOptions", "KnownValues", "Spec", "load_spec", "misspecification", "parse_spec"]
 
 _TOP_KEYS = {"coords", "log_density", "constants", "domain", "diffusion", "mixture", "model", "ctld",
              "name", "description", "known"}
@@ -188,8 +188,7 @@ def parse_spec(text: str, *, name: str = "spec", constants: Mapping[str, float] 
     points = diffusion.sample_points(8, seed=3)
     if mixture is None:
         check_real(ell, "log_density", points)
-        if len(coords) == 1:
-            check_normalizable(ell, coords[0], *domain[0])
+        check_normalizable_nd(ell, coords, domain, points)
     for what, M in (("D", diffusion.D), ("Q", diffusion.Q)):
         if not M.free_symbols and all(e.is_real for e in set(M.values())):
             continue  # constant real entries (identity D at d = 1000: 10⁶ of them, two distinct)
@@ -200,10 +199,55 @@ def parse_spec(text: str, *, name: str = "spec", constants: Mapping[str, float] 
     model = _model(data["model"], coords, names, const_only) if "model" in data else None
     if model is not None and model.kind != "mixture":
         check_real(model.log_density, "model log_density", points, model.truth_map)
+        check_normalizable_nd(model.at(model.truth), coords, domain, points,
+                              what=f"the model at its truth ({_truth_text(model)}), p_θ*")
     ctld = _ctld(data["ctld"], const_only) if "ctld" in data else None
     known = _known(data["known"], const_only) if "known" in data else None
     return Spec(name=str(data.get("name", name)), text=text, constants=tuple(sorted(consts.items())),
                 diffusion=diffusion, model=model, ctld=ctld, known=known)
+
+
+def _truth_text(model: Model) -> str:
+    return ", ".join(f"{p} = {v:g}" for p, v in zip(model.params, model.truth, strict=True))
+
+
+def misspecification(spec: Spec) -> str | None:
+    r"""Whether the spec's model at its ``truth`` reproduces the target: ``None`` when it does
+    (p_θ* = p, the realizability every theorem of docs/paper.md assumes), else one sentence
+    saying where the scores ∇ℓ and ∇ℓ_θ* differ.
+
+    The scores are compared at eight points of the domain, to 1e-8 relative to |∇ℓ| + 1
+    (ℓ − ℓ_θ* constant in x is exactly p_θ* = p). A misspecified model is a legitimate study —
+    nothing refuses it — but its covariances describe estimators that converge to other
+    parameters than the truth, and the commands say so. Not checked (``None``) beyond d = 3
+    and for specs without a model.
+
+    Parameters
+    ----------
+    spec : Spec
+        A parsed spec with a ``[model]`` table.
+
+    Returns
+    -------
+    str or None
+        The sentence, or None when realizable (or not checked).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec, parse_spec
+    >>> misspecification(load_spec("gaussian")) is None
+    True
+    >>> shifted = parse_spec('coords = ["x"]\nlog_density = "-x**2/2"\n[model]\nparams = ["m"]\n'
+    ...                      'truth = {m = 2.0}\nlog_density = "-(x - m)**2/2"\n')
+    >>> misspecification(shifted)[:58]
+    'the model at its truth (m = 2) does not reproduce the targ'
+    """
+    model = spec.model
+    if model is None:
+        return None
+    d = spec.diffusion
+    return score_mismatch(d.log_density, model.at(model.truth), d.coords, d.sample_points(8, seed=5),
+                          truth=f"its truth ({_truth_text(model)})")
 
 
 # ---------------------------------------------------------------------------- pieces
