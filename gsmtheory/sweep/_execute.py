@@ -49,7 +49,40 @@ _PRELOAD_SELFTEST = ("gsmtheory.sweep._tasks",)
 
 @dataclass(frozen=True)
 class SweepSummary:
-    """What a sweep run did: ``total = written + skipped + failed + not_run``."""
+    r"""What a sweep run did: ``total = written + skipped + failed + not_run``.
+
+    Attributes
+    ----------
+    total, written, skipped, failed : int
+        Grid points; rows written now; points already ``ok`` in the store; rows stored as errors.
+    seconds : float
+        Wall time.
+    workers : int
+        Local worker processes (0 on a Dask cluster).
+    scheduler : str or None
+        The Dask scheduler's address.
+    device : str
+        The torch device asked for (``auto`` is resolved by each task that uses torch).
+    spec_hash, store : str
+        The sweep's identity and the store.
+
+    Raises
+    ------
+    ValueError
+        Negative counts, or more rows than grid points.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.sweep import parse_sweep, run_sweep
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> sweep = parse_sweep('spec = "double-well"\ntask = "selftest"\n[grid]\nbeta = [1.0, 2.0, 4.0]')
+    >>> summary = run_sweep(sweep, folder / "r.sqlite", workers=1, progress=False)
+    >>> summary.total, summary.written, summary.skipped, summary.failed
+    (3, 3, 0, 0)
+    >>> run_sweep(sweep, folder / "r.sqlite", workers=1, progress=False).skipped   # resumes: nothing again
+    3
+    """
 
     total: int
     written: int
@@ -77,7 +110,19 @@ class SweepSummary:
 
 
 def default_workers() -> int:
-    """Cores this process may run on."""
+    """Cores this process may run on (its CPU affinity), at least 1.
+
+    Returns
+    -------
+    int
+        The default ``--workers``.
+
+    Examples
+    --------
+    >>> from gsmtheory.sweep import default_workers
+    >>> default_workers() >= 1
+    True
+    """
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - non-Linux
@@ -183,10 +228,25 @@ def check_scheduler(address: str, timeout: float = 5.0) -> None:
     ``tcp://`` one whose host does not resolve or whose port does not accept a connection after
     at most ``timeout`` seconds (before Dask's client, which retries for its whole timeout).
 
+    Parameters
+    ----------
+    address : str
+        ``tcp://HOST:PORT`` (``tls://``, ``ucx://``, ``inproc://`` are left to Dask).
+    timeout : float
+        Seconds to wait for the TCP connection.
+
     Raises
     ------
     GSMError
         The address is malformed, its host unknown, or nothing listens there.
+
+    Examples
+    --------
+    >>> from gsmtheory.sweep._execute import check_scheduler
+    >>> check_scheduler("garbage:://")
+    Traceback (most recent call last):
+    ...
+    gsmtheory._errors.GSMError: scheduler address 'garbage:://' is not of the form tcp://HOST:PORT; give tcp://HOST:PORT of a running 'dask scheduler' (e.g. tcp://127.0.0.1:8786)
     """
     fix = "give tcp://HOST:PORT of a running 'dask scheduler' (e.g. tcp://127.0.0.1:8786)"
     scheme, sep, rest = address.partition("://")
@@ -225,7 +285,7 @@ def _job_device(device: str, scheduler: str | None) -> str:
 def run_sweep(sweep: SweepFile, store: str | Path, *, workers: int | None = None,
               scheduler: str | None = None, device: str = "auto", progress: bool | None = None,
               data: Any = None, connect_timeout: float = 20.0) -> SweepSummary:
-    """Run every grid point of ``sweep`` not yet ``ok`` in ``store``; commit each row on arrival.
+    r"""Run every grid point of ``sweep`` not yet ``ok`` in ``store``; commit each row on arrival.
 
     Parameters
     ----------
@@ -250,6 +310,26 @@ def run_sweep(sweep: SweepFile, store: str | Path, *, workers: int | None = None
     -------
     SweepSummary
         total, written, skipped (already ``ok`` in the store), failed (stored as ``error``).
+
+    Raises
+    ------
+    GSMError
+        A bad ``workers`` count, a scheduler that does not answer (or Dask not installed),
+        an unknown device, a store that cannot be used, a worker process that died.
+    KeyboardInterrupt
+        Ctrl-C or SIGTERM (through the command line): the pool is stopped at once, every
+        finished row is stored, and the same call resumes without repeating them.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.sweep import parse_sweep, read_rows, run_sweep
+    >>> store = pathlib.Path(tempfile.mkdtemp()) / "r.sqlite"
+    >>> sweep = parse_sweep('spec = "double-well"\ntask = "selftest"\n[grid]\nbeta = [1.0, 2.0]')
+    >>> run_sweep(sweep, store, workers=1, progress=False).written
+    2
+    >>> sorted(r.params["beta"] for r in read_rows(store))
+    [1.0, 2.0]
     """
     start = time.perf_counter()
     if workers is not None and (isinstance(workers, bool) or workers < 1):

@@ -72,7 +72,40 @@ WHERE results.status != 'ok'
 
 @dataclass(frozen=True)
 class StoredRow:
-    """One stored task: its grid point, status, result (parsed) or error, and bookkeeping."""
+    """One stored task: its grid point, status, result (parsed) or error, and bookkeeping.
+
+    Attributes
+    ----------
+    spec_hash, task : str
+        The sweep it belongs to.
+    params : dict
+        The grid point's constants.
+    status : {"ok", "error"}
+        An ``error`` row is retried by the next run; an ``ok`` row is never recomputed.
+    result : dict or None
+        The task's JSON result.
+    error : str or None
+        The one-line error.
+    seconds : float
+        Wall time of the task.
+    version, device, worker, finished : str
+        gsmtheory's version, where and when it ran.
+    attempts : int
+        How many runs wrote this row.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.sweep import open_store, read_rows
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "results.sqlite"
+    >>> with open_store(path) as db:
+    ...     db.register("abc", "selftest", "s", "", "{}", {"work": [1]}, "example")
+    ...     db.write("abc", "selftest", '{"work":1}', "ok", '{"value":0.5}', None, 0.1, "0.1.0", "cpu", "w")
+    True
+    >>> (row,) = read_rows(path)
+    >>> row.params, row.status, row.result, row.attempts
+    ({'work': 1}, 'ok', {'value': 0.5}, 1)
+    """
 
     spec_hash: str
     task: str
@@ -167,7 +200,30 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> bool:
 class SweepStore:
     """An open, locked store (use :func:`open_store`); writes one row per transaction.
 
-    Not a frozen record: it owns an SQLite connection and a lock, released by :meth:`close`.
+    Not a frozen record: it owns an SQLite connection and a lock, released by :meth:`close`
+    (or the ``with`` block).
+
+    Parameters
+    ----------
+    path : Path
+        The store, resolved (a symlink and its target share one lock).
+    conn : sqlite3.Connection
+        The connection (WAL journal, ``synchronous=FULL``).
+    lock_fd : int
+        The open lock file holding the exclusive ``flock``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.sweep import open_store, read_rows
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "results.sqlite"
+    >>> with open_store(path) as db:
+    ...     db.register("abc", "selftest", "s", "", "{}", {"work": [1]}, "example")
+    ...     db.write("abc", "selftest", '{"work":1}', "ok", '{"value":0.5}', None, 0.1, "0.1.0", "cpu", "w")
+    True
+    >>> with open_store(path) as db:
+    ...     sorted(db.finished_keys("abc", "selftest"))
+    ['{"work":1}']
     """
 
     def __init__(self, path: Path, conn: sqlite3.Connection, lock_fd: int) -> None:
@@ -263,11 +319,39 @@ def _prepare(conn: sqlite3.Connection, p: Path) -> None:
 def open_store(path: str | Path) -> SweepStore:
     """Open (creating if absent or empty) a store for writing, holding its exclusive run lock.
 
+    Parameters
+    ----------
+    path : str or Path
+        The SQLite file; its folder must exist. The lock is ``PATH.lock`` beside the resolved
+        path, so a symlinked name cannot bypass it.
+
+    Returns
+    -------
+    SweepStore
+        The open store; close it (or use ``with``) to release the lock.
+
     Raises
     ------
     GSMError
-        the file is not an SQLite file or not a gsmtheory store (nothing is written to it), or
-        another sweep holds the lock.
+        the file is not an SQLite file or not a gsmtheory store (nothing is written to it), is
+        corrupt (with the recovery step), cannot be used (read-only, locked by another program),
+        or another sweep holds the lock. A refused file is left as it was, with no lock file or
+        SQLite side files of ours beside it.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.sweep import open_store, read_rows
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "results.sqlite"
+    >>> with open_store(path) as db:
+    ...     db.register("abc", "selftest", "s", "", "{}", {"work": [1]}, "example")
+    ...     db.write("abc", "selftest", '{"work":1}', "ok", '{"value":0.5}', None, 0.1, "0.1.0", "cpu", "w")
+    True
+    >>> with open_store(path):
+    ...     open_store(path)
+    Traceback (most recent call last):
+    ...
+    gsmtheory._errors.GSMError: store ... is locked by another running sweep; wait for it to finish, or give another --store
     """
     p = Path(path).expanduser().resolve()  # a symlink and its target share one lock
     _check_header(p)
@@ -343,7 +427,39 @@ def _read_only(path: str | Path) -> Iterator[sqlite3.Connection]:
 
 
 def read_sweeps(path: str | Path) -> list[dict[str, Any]]:
-    """The sweeps recorded in a store: spec_hash, task, spec_name, options, grid, source, created."""
+    """The sweeps recorded in a store: spec_hash, task, spec_name, options, grid, source, created.
+
+    Read-only: a store in a folder that cannot be written is opened ``immutable`` when no
+    write-ahead log holds rows not yet in it (otherwise that is said in one line).
+
+    Parameters
+    ----------
+    path : str or Path
+        A store written by :func:`run_sweep` (or ``gsmtheory sweep``).
+
+    Returns
+    -------
+    list of dict
+        One entry per sweep, oldest first.
+
+    Raises
+    ------
+    GSMError
+        The store is missing, empty, not a gsmtheory store, or corrupt.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.sweep import open_store, read_rows
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "results.sqlite"
+    >>> with open_store(path) as db:
+    ...     db.register("abc", "selftest", "s", "", "{}", {"work": [1]}, "example")
+    ...     db.write("abc", "selftest", '{"work":1}', "ok", '{"value":0.5}', None, 0.1, "0.1.0", "cpu", "w")
+    True
+    >>> from gsmtheory.sweep import read_sweeps
+    >>> [(s["spec_hash"], s["task"], s["grid"]) for s in read_sweeps(path)]
+    [('abc', 'selftest', {'work': [1]})]
+    """
     with _read_only(path) as conn:
         rows = conn.execute("SELECT spec_hash, task, spec_name, options, grid, source, created "
                             "FROM sweeps ORDER BY created").fetchall()
@@ -352,7 +468,37 @@ def read_sweeps(path: str | Path) -> list[dict[str, Any]]:
 
 
 def read_rows(path: str | Path, spec_hash: str | None = None) -> list[StoredRow]:
-    """All stored rows (of one sweep when ``spec_hash`` is given), in insertion order."""
+    """All stored rows (of one sweep when ``spec_hash`` is given), in insertion order.
+
+    Parameters
+    ----------
+    path : str or Path
+        A store (read-only access, as for :func:`read_sweeps`).
+    spec_hash : str, optional
+        Only this sweep's rows.
+
+    Returns
+    -------
+    list of StoredRow
+        The rows, results parsed from JSON.
+
+    Raises
+    ------
+    GSMError
+        The store is missing, empty, not a gsmtheory store, or corrupt.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.sweep import open_store, read_rows
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "results.sqlite"
+    >>> with open_store(path) as db:
+    ...     db.register("abc", "selftest", "s", "", "{}", {"work": [1]}, "example")
+    ...     db.write("abc", "selftest", '{"work":1}', "ok", '{"value":0.5}', None, 0.1, "0.1.0", "cpu", "w")
+    True
+    >>> [(r.params, r.result) for r in read_rows(path, "abc")]
+    [({'work': 1}, {'value': 0.5})]
+    """
     sql = ("SELECT spec_hash, task, params, status, result, error, seconds, version, device, worker, "
            "finished, attempts FROM results")
     args: tuple[str, ...] = ()

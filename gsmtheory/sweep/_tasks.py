@@ -33,7 +33,32 @@ __all__ = ["TASKS", "Job", "Outcome", "check_task", "execute", "jsonable"]
 
 @dataclass(frozen=True)
 class Job:
-    """One task at one grid point; pickled to the worker that runs it."""
+    """One task at one grid point; pickled to the worker that runs it.
+
+    Attributes
+    ----------
+    task : str
+        One of :data:`TASKS`.
+    spec_name, spec_text : str
+        The spec's name and full TOML text (a worker needs no file system of ours).
+    constants : tuple of (name, value)
+        The grid point's constant overrides.
+    key : str
+        Canonical JSON of the constants (the stored ``params``).
+    options_json : str
+        Canonical JSON of ``[task_options]``.
+    device : str
+        torch device name (``auto`` is resolved by a task that uses torch).
+    data : array, optional
+        Samples for ``fit``.
+
+    Examples
+    --------
+    >>> from gsmtheory.sweep import Job
+    >>> job = Job("selftest", "s", "", (("work", 10),), '{"work":10}')
+    >>> job.options, job.device
+    ({}, 'cpu')
+    """
 
     task: str
     spec_name: str
@@ -52,7 +77,33 @@ class Job:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a worker sends back: the grid key, status, result (JSON text) or error, timing."""
+    """What a worker sends back: the grid key, status, result (JSON text) or error, timing.
+
+    Attributes
+    ----------
+    key : str
+        The job's key.
+    status : {"ok", "error"}
+        ``"error"`` rows keep the one-line message and are retried by a re-run.
+    result_json, error : str or None
+        The result as JSON text, or the error.
+    seconds : float
+        Wall time of the task.
+    device, worker : str
+        Where it ran (``host:pid``).
+
+    Raises
+    ------
+    ValueError
+        A status other than ``ok`` or ``error``.
+
+    Examples
+    --------
+    >>> from gsmtheory.sweep import Job, execute
+    >>> out = execute(Job("selftest", "s", "", (("work", 10),), '{"work":10}'))
+    >>> out.status, out.key, out.device
+    ('ok', '{"work":10}', 'cpu')
+    """
 
     key: str
     status: str
@@ -68,7 +119,30 @@ class Outcome:
 
 
 def jsonable(obj: Any) -> Any:
-    """Plain JSON values (:func:`gsmtheory._json.plain`), non-finite floats as strings."""
+    """Plain JSON values for ``obj``, non-finite floats as the strings ``"inf"``, ``"-inf"``, ``"nan"``.
+
+    Parameters
+    ----------
+    obj : object
+        Numbers, arrays, tensors, mappings, sequences or records with ``to_dict()``.
+
+    Returns
+    -------
+    object
+        None, bool, int, float, str, list or dict, accepted by ``json.dumps(allow_nan=False)``.
+
+    Raises
+    ------
+    TypeError
+        For anything else, naming its type.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gsmtheory.sweep import jsonable
+    >>> jsonable({"c": np.float64(2.5), "gap": float("inf"), "v": np.arange(2)})
+    {'c': 2.5, 'gap': 'inf', 'v': [0, 1]}
+    """
     return plain(obj, finite=True)
 
 
@@ -202,7 +276,29 @@ def _ran_on(device: str) -> str:
 
 
 def execute(job: Job) -> Outcome:
-    """Run ``job`` and time it; any exception becomes an ``"error"`` outcome (one line)."""
+    """Run ``job`` and time it; any exception becomes an ``"error"`` outcome (one line).
+
+    Parameters
+    ----------
+    job : Job
+        The task and its grid point.
+
+    Returns
+    -------
+    Outcome
+        ``ok`` with the result's JSON, or ``error`` with the message (a missing optional extra
+        is named with its pip command); ``device`` is where the task ran.
+
+    Examples
+    --------
+    >>> import json
+    >>> from gsmtheory.sweep import Job, execute
+    >>> out = execute(Job("selftest", "s", "", (("work", 100),), '{"work":100}'))
+    >>> out.status, sorted(json.loads(out.result_json))
+    ('ok', ['state', 'value', 'work'])
+    >>> execute(Job("selftest", "s", "", (("work", -5),), '{"work":-5}')).error
+    'selftest work must be non-negative, got -5'
+    """
     worker = f"{socket.gethostname()}:{os.getpid()}"
     start = time.perf_counter()
     try:
