@@ -13,11 +13,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import gsmtheory  # noqa: E402
+import gsmtheory
 
 project = "gsmtheory"
 author = "the gsmtheory authors"
-copyright = "2026, the gsmtheory authors"  # noqa: A001
+copyright = "2026, the gsmtheory authors"
 release = version = gsmtheory.__version__
 
 extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax", "myst_parser"]

@@ -61,8 +61,25 @@ def check_magnitude(value: object, what: str) -> None:
     """Raise :class:`SpecError` when the number ``value`` has more than :data:`MAX_DIGITS` digits
     (an integer) or a magnitude beyond :data:`MAX_MAGNITUDE`; anything else passes.
 
+    Every number of a spec goes through it — constants, ``--const`` and ``--at`` values,
+    literals and the numbers SymPy computes from them — so that float64 arithmetic on the
+    density cannot overflow silently (a constant of 1e308, ``10**9999*x``).
+
+    Parameters
+    ----------
+    value : object
+        A number (int, float, SymPy number); anything else passes unchecked.
+    what : str
+        What the number is, for the message (``"constant beta"``).
+
+    Raises
+    ------
+    SpecError
+        Too many digits, or beyond ±1e100.
+
     Examples
     --------
+    >>> from gsmtheory.symbolic import check_magnitude
     >>> check_magnitude(1e5, "beta")
     >>> check_magnitude(1e308, "beta")
     Traceback (most recent call last):
@@ -110,10 +127,28 @@ def parse_expression(
     what : str
         What the expression is, for error messages (e.g. ``"log_density"``).
 
+    Returns
+    -------
+    Expr
+        The expression; decimal literals are exact rationals (``0.8`` is 4/5).
+
     Raises
     ------
     SpecError
-        Unknown names, disallowed syntax or functions, malformed text.
+        Unknown names, disallowed syntax or functions, malformed text, numbers out of
+        bounds (:func:`check_magnitude`), powers too large to derive.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic import parse_expression
+    >>> x = sp.Symbol("x")
+    >>> parse_expression("-(x^2 - 1)**2 + 0.5*x", {"x": x})
+    x/2 - (x**2 - 1)**2
+    >>> parse_expression("__import__('os')", {"x": x})
+    Traceback (most recent call last):
+    ...
+    gsmtheory._errors.SpecError: in expression "__import__('os')": function '__import__' is not allowed; ...
     """
     if isinstance(text, bool):
         raise SpecError(f"{what} is a boolean", "write a number or an expression in quotes")

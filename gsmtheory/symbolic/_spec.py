@@ -50,6 +50,32 @@ class CTLDOptions:
 
     lambda_min and diameter default (None) to λ_min of the mixture covariance and the diameter of
     the means; beta_max defaults to 14·diam²/λ − 1 and log_r to −7·diam²/(λ(1+β)) (docs/design.md §1).
+
+    Attributes
+    ----------
+    lambda_min : float or None
+        λ, the heat-flow scale; positive and finite when given.
+    diameter : float or None
+        The diameter of the means.
+    beta_max : float or None
+        The top temperature.
+    log_r : str or None
+        log r(β) as an expression in ``beta``.
+
+    Raises
+    ------
+    SpecError
+        A value that is not positive and finite.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import CTLDOptions, load_spec
+    >>> load_spec("ctld-bimodal").ctld
+    CTLDOptions(lambda_min=1.0, diameter=4.0, beta_max=None, log_r=None)
+    >>> CTLDOptions(lambda_min=-1.0)
+    Traceback (most recent call last):
+    ...
+    gsmtheory._errors.SpecError: [ctld] lambda_min = -1.0 must be a positive finite number; set lambda_min > 0 or leave it out for the default
     """
 
     lambda_min: float | None = None
@@ -67,7 +93,7 @@ class CTLDOptions:
 
 @dataclass(frozen=True)
 class KnownValues:
-    r"""Closed forms a spec states about itself (the ``[known]`` table), for tests and checks.
+    """Closed forms a spec states about itself (the ``[known]`` table), for tests and checks.
 
     Attributes
     ----------
@@ -78,6 +104,19 @@ class KnownValues:
         C_P (``inf`` where no Poincaré inequality holds); defaults to 1/min(eigenvalues).
     reference : str
         Where the closed form comes from.
+
+    Raises
+    ------
+    SpecError
+        An eigenvalue or a C_P that is not positive.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import KnownValues, load_spec
+    >>> KnownValues(eigenvalues=(2.0, 1.0)).poincare_constant
+    1.0
+    >>> load_spec("gaussian").known.poincare_constant     # σ² with σ = 1.5
+    2.25
     """
 
     eigenvalues: tuple[float, ...] = ()
@@ -97,7 +136,34 @@ class KnownValues:
 
 @dataclass(frozen=True)
 class Spec:
-    """A parsed spec: the diffusion, an optional model, optional CTLD lift, the constants used."""
+    """A parsed spec: the diffusion, an optional model, optional CTLD lift, the constants used.
+
+    Attributes
+    ----------
+    name : str
+        The catalogue name, the file's stem, or the spec's ``name`` key.
+    text : str
+        The TOML text it was parsed from.
+    constants : tuple of (name, value)
+        The ``[constants]`` after overrides, sorted by name.
+    diffusion : Diffusion
+        The target p ∝ e^ℓ with D, Q and the domain.
+    model : Model or None
+        The ``[model]`` table: parameters, truth and log density.
+    ctld : CTLDOptions or None
+        The ``[ctld]`` table.
+    known : KnownValues or None
+        The ``[known]`` table.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> spec = load_spec("gaussian", constants={"sigma": 2.0})
+    >>> spec.name, spec.constants_map, spec.model.params, spec.model.truth
+    ('gaussian', {'sigma': 2.0}, (mu,), (0.0,))
+    >>> len(spec.digest)
+    64
+    """
 
     name: str
     text: str
@@ -123,10 +189,33 @@ class Spec:
 def load_spec(source: str | Path, constants: Mapping[str, float] | None = None) -> Spec:
     """Load a spec from a catalogue name or a TOML file path, with optional constant overrides.
 
+    Parameters
+    ----------
+    source : str or Path
+        A catalogue name (``gsmtheory catalogue`` lists them) or the path of a TOML file (a
+        regular file of at most 8 MiB: a FIFO or a device is refused, not read).
+    constants : mapping, optional
+        Overrides of ``[constants]`` entries (``--const`` on the command line).
+
+    Returns
+    -------
+    Spec
+        The parsed spec (see :func:`parse_spec`).
+
     Raises
     ------
     SpecError
-        Unknown name, unreadable file, malformed TOML or any invalid entry.
+        Unknown name, unreadable or oversized file, malformed TOML or any invalid entry.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> load_spec("double-well", constants={"beta": 2.0}).diffusion.log_density
+    -2*(x**2 - 1)**2
+    >>> load_spec("no-such-spec")
+    Traceback (most recent call last):
+    ...
+    gsmtheory._errors.SpecError: spec 'no-such-spec' is neither a file nor a catalogue name; give a TOML path or one of: ...
     """
     src = str(source)
     if src in CATALOGUE:
@@ -143,7 +232,50 @@ def load_spec(source: str | Path, constants: Mapping[str, float] | None = None) 
 
 
 def parse_spec(text: str, *, name: str = "spec", constants: Mapping[str, float] | None = None) -> Spec:
-    """Parse TOML text (docs/design.md §4) into a :class:`Spec`."""
+    """Parse TOML text (docs/design.md §4) into a :class:`Spec`.
+
+    Nothing is evaluated as Python: expressions go through :func:`parse_expression`. Before
+    anything is derived, the numbers are capped (±1e100, 30 integer digits), names must be
+    identifiers in NFKC form and not keywords, at most 2000 coordinates, the expressions must be
+    real on the domain, and the target — and the model at its truth — normalizable (1D by the
+    ends; in 2D and 3D along every coordinate).
+
+    Parameters
+    ----------
+    text : str
+        The TOML text.
+    name : str
+        The spec's name when the text has no ``name`` key.
+    constants : mapping, optional
+        Overrides of ``[constants]`` entries.
+
+    Returns
+    -------
+    Spec
+        The parsed spec.
+
+    Raises
+    ------
+    SpecError
+        Malformed TOML, unknown keys, undeclared names, disallowed syntax, numbers or names
+        out of bounds, complex-valued or non-normalizable densities, invalid D or Q.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import parse_spec
+    >>> spec = parse_spec('''
+    ... coords = ["x"]
+    ... log_density = "-(x**2 - 1)**2"
+    ... [domain]
+    ... x = [-2, 2]
+    ... ''', name="well")
+    >>> spec.name, spec.diffusion.domain
+    ('well', ((-2, 2),))
+    >>> parse_spec('coords = ["x"]' + chr(10) + 'log_density = "x**2"')
+    Traceback (most recent call last):
+    ...
+    gsmtheory._errors.SpecError: p ∝ exp(x**2) is not normalizable on (-inf, inf): ...
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

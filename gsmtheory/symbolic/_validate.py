@@ -249,10 +249,36 @@ def _kinks(exprs: tuple[sp.Expr, ...], x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -
 
 def kinks_1d(exprs: Sequence[sp.Expr], x: sp.Symbol, lo: Any, hi: Any,
              subs: Mapping[sp.Symbol, float] | None = None) -> tuple[float, ...]:
-    r"""Points of (lo, hi) where an expression has a kink or a jump: the zeros of the arguments of
-    Abs, sign, Heaviside and of the differences of Min/Max arguments, and the boundaries of
-    Piecewise conditions (after substituting ``subs``, e.g. θ*). Quadrature panels that end there
-    never straddle a jump, so their error estimates stay valid. () where SymPy cannot solve
-    within its time limit."""
+    """Points of (lo, hi) where an expression has a kink or a jump.
+
+    The zeros of the arguments of Abs, sign, Heaviside and of the differences of Min/Max
+    arguments, and the boundaries of Piecewise conditions (after substituting ``subs``, e.g.
+    θ*). Quadrature panels that end there never straddle a jump, so their error estimates stay
+    valid.
+
+    Parameters
+    ----------
+    exprs : sequence of Expr
+        The integrands' pieces.
+    x : Symbol
+        The coordinate.
+    lo, hi : number or ±oo
+        The interval.
+    subs : mapping, optional
+        Values substituted first (the parameters).
+
+    Returns
+    -------
+    tuple of float
+        The points, sorted; () where SymPy cannot solve within its time limit.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic import kinks_1d
+    >>> x, c = sp.Symbol("x", real=True), sp.Symbol("c", real=True)
+    >>> kinks_1d([sp.Min(x, c), sp.Abs(x + 1)], x, -sp.oo, sp.oo, subs={c: 2.0})
+    (-1.0, 2.0)
+    """
     es = tuple(sp.sympify(e).subs({k: sp.Float(v) for k, v in (subs or {}).items()}) for e in exprs)
     return _kinks(es, x, sp.sympify(lo), sp.sympify(hi))
