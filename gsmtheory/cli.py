@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fit": ("fit", "fit a model to data by GSM, CTLD or MLE"),
     "verify": ("verify", "run every claim of the theory as an executable check"),
     "sweep": ("sweep", "resumable parameter sweeps on local cores or a Dask cluster"),
+    "sample": ("sample", "exact samples of a spec's target into a new .npy or .csv file"),
     "catalogue": ("catalogue", "list the catalogue's specs with their descriptions"),
 }
 

@@ -53,6 +53,7 @@ def _run(argv: list[str], cwd: Path, timeout: float = 240) -> tuple[int, str, li
     ["loss", "bimodal", "--at", "a=1.5", "--json"],
     ["efficiency", "gaussian", "--json"],
     ["catalogue", "--json"],
+    ["sample", "bimodal", "--n", "500", "--out", "s.npy", "--json"],
     ["verify", "-k", "C01", "--json"],
 ], ids=lambda a: a[0])
 def test_core_commands_run_without_the_extras(argv: list[str], tmp_path: Path) -> None:
