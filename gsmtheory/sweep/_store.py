@@ -302,6 +302,30 @@ def _remove(paths: list[Path]) -> None:
             q.unlink()
 
 
+def _remove_if_idle(p: Path, created: list[Path]) -> None:
+    """Remove the side files a refused read created — only while no sweep holds the store's
+    lock: a running writer's -wal and -shm (created after this reader looked) must stay."""
+    lock_path = p.with_name(p.name + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR)
+    except FileNotFoundError:  # no sweep ever opened this path: nobody else writes it
+        _remove(created)
+        return
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # a sweep is writing: its files are not ours to remove
+        os.close(fd)
+        return
+    try:
+        _remove(created)
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
 def _prepare(conn: sqlite3.Connection, p: Path) -> None:
     """Create the schema in a new (empty) database; WAL journal, full sync."""
     if not _check_schema(conn, p):
@@ -411,7 +435,7 @@ def _read_only(path: str | Path) -> Iterator[sqlite3.Connection]:
     try:
         conn = _connect_read_only(p)
     except GSMError:
-        _remove(created)
+        _remove_if_idle(p, created)
         raise
     try:
         if not _check_schema(conn, p):
@@ -420,7 +444,7 @@ def _read_only(path: str | Path) -> Iterator[sqlite3.Connection]:
             yield conn
     except GSMError:
         conn.close()
-        _remove(created)  # SQLite's files from a refused read, not the user's
+        _remove_if_idle(p, created)  # SQLite's files from a refused read, not the user's
         raise
     finally:
         conn.close()
