@@ -1,12 +1,14 @@
 # Two commands take a newcomer from nothing to results:
 #   make verify   set up .venv and run `gsmtheory verify` on built-in defaults (report in ./report)
-#   make test     set up .venv and run the whole test suite (lint, types, tests, notebooks)
+#   make test     set up .venv and run the whole test suite (lint, types, tests, notebooks, the
+#                 API reference, the sdist and the wheel)
+# The development install has every extra ([test,all]); `pip install gsmtheory` alone is the core.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.gsmtheory-installed
 
-.PHONY: verify verify-full test lint bench notebooks-html clean setup
+.PHONY: verify verify-full test lint bench notebooks-html docs dist clean setup
 
 setup: $(STAMP)
 
@@ -15,7 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The CPU build of torch first, pinned: nothing pulls CUDA packages afterwards.
 	$(BIN)/python -m pip install --quiet -c constraints.txt torch==2.13.0
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,notebooks,dist]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,all]'
 	touch $(STAMP)
 
 verify: $(STAMP)
@@ -38,5 +40,13 @@ notebooks-html: $(STAMP)
 	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=300 \
 		--output-dir notebooks/html notebooks/*.ipynb
 
+# the API reference in docs/_build/html (tests/test_docs.py builds it too, warnings as errors)
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
+# sdist and wheel in dist/ (tests/test_packaging.py checks their contents and the core install)
+dist: $(STAMP)
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
 clean:
-	rm -rf $(VENV) report notebooks/html .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) report notebooks/html docs/_build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -8,9 +8,11 @@ free. The same code then runs on a laptop CPU or a GPU; nothing here requires a 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 from gsmtheory._errors import GSMError
+from gsmtheory._extras import MissingExtra, extra_hint
 
 __all__ = ["DEVICE_CHOICES", "batch_size", "resolve_device"]
 
@@ -22,10 +24,19 @@ _MAX_BATCH = 1 << 24
 _CPU_FALLBACK_BYTES = 2 << 30  # 2 GiB when the free memory cannot be read
 
 
+def _torch_installed() -> bool:
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _cuda_available() -> bool:
+    if not _torch_installed():  # the core install: no torch, so no CUDA either (nothing imported)
+        return False
     try:
         import torch
-    except ImportError:  # pragma: no cover - torch is a dependency
+    except ImportError:
         return False
     return bool(torch.cuda.is_available())
 
@@ -38,7 +49,8 @@ def resolve_device(device: str = "auto") -> str:
     Raises
     ------
     GSMError
-        for an unknown name, or ``"cuda"`` asked for where no CUDA device is present.
+        for an unknown name, or ``"cuda"`` asked for where no CUDA device is present (a
+        :class:`~gsmtheory._extras.MissingExtra` when torch is not installed at all).
     """
     if not isinstance(device, str):
         raise GSMError(f"device {device!r} is not a string", "use one of auto, cpu, cuda")
@@ -48,6 +60,8 @@ def resolve_device(device: str = "auto") -> str:
     if name == "cpu":
         return "cpu"
     if name == "cuda" or (name.startswith("cuda:") and name[5:].isdigit()):
+        if not _torch_installed():
+            raise MissingExtra(extra_hint("torch", f"device {device!r}"))
         if not _cuda_available():
             raise GSMError(
                 f"device {device!r} asked for but torch sees no CUDA device",

@@ -7,11 +7,40 @@ record is converted the same way everywhere.
 
 from __future__ import annotations
 
+import importlib.metadata
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["plain"]
+import gsmtheory
+
+__all__ = ["SCHEMA_VERSION", "plain", "provenance"]
+
+#: version of the JSON the command line prints and ``results.json`` holds; raised when a key
+#: changes meaning or disappears (new keys do not raise it)
+SCHEMA_VERSION = 1
+_VERSIONED = ("numpy", "scipy", "sympy", "mpmath", "torch")
+
+
+def provenance() -> dict[str, Any]:
+    """``{"schema_version": 1, "versions": {"gsmtheory": ..., "numpy": ..., ...}}``.
+
+    Versions come from the installed distributions' metadata (:mod:`importlib.metadata`), so
+    nothing is imported: torch is listed when it is installed and left out when it is not.
+
+    Examples
+    --------
+    >>> p = provenance()
+    >>> p["schema_version"], sorted(p["versions"])[:3]
+    (1, ['gsmtheory', 'mpmath', 'numpy'])
+    """
+    versions = {"gsmtheory": gsmtheory.__version__}
+    for name in _VERSIONED:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return {"schema_version": SCHEMA_VERSION, "versions": versions}
 
 
 def plain(obj: Any, *, finite: bool = False) -> Any:

@@ -44,6 +44,21 @@ class Theory:
         this order and checks the observed order against it.
     notes : str
         Anything else a user should know (where it is exact, what it assumes).
+
+    Raises
+    ------
+    ValueError
+        An unknown side, or an order that is not positive.
+
+    Examples
+    --------
+    >>> from gsmtheory import Theory
+    >>> Theory("estimate", order=2.0).order
+    2.0
+    >>> Theory("sideways")
+    Traceback (most recent call last):
+    ...
+    ValueError: side 'sideways' is not one of exact, estimate, lower_bound, upper_bound, bracket
     """
 
     side: str = "estimate"
@@ -83,6 +98,19 @@ class Method(Generic[P]):
         Which problems it answers for: False (the default) those without a lift, True those that
         carry one (a CTLD lift, :class:`gsmtheory.solve.Lift`), None both. The registry checks
         it before ``applies``, so a method's ``applies`` never has to.
+
+    Raises
+    ------
+    ValueError
+        A name that is empty, not a word, or ``"auto"``.
+
+    Examples
+    --------
+    >>> from gsmtheory import Method, Theory
+    >>> m = Method("closed", lambda p: None if p == "gaussian" else "not a Gaussian",
+    ...            lambda p, rtol, quick: 1.0, "closed form", Theory("exact"), priority=1)
+    >>> m.applies("gaussian") is None, m.applies("mixture")
+    (True, 'not a Gaussian')
     """
 
     name: str
@@ -110,7 +138,31 @@ class Method(Generic[P]):
 
 @dataclass(frozen=True)
 class Registry(Generic[P]):
-    """The methods of one question, in the order ``"auto"`` tries them."""
+    """The methods of one question, in the order ``"auto"`` tries them (ascending ``priority``).
+
+    Attributes
+    ----------
+    question : str
+        What the methods answer (``"poincare"``), for messages.
+    methods : tuple of Method
+        The registered methods; sorted by priority on construction.
+
+    Raises
+    ------
+    ValueError
+        Two methods with the same name.
+
+    Examples
+    --------
+    >>> from gsmtheory import Method, Registry
+    >>> slow = Method("slow", lambda p: None, lambda p: "slow answer", priority=10)
+    >>> fast = Method("fast", lambda p: None if p > 0 else "needs p > 0", lambda p: "fast answer", priority=1)
+    >>> reg = Registry("toy", (slow, fast))
+    >>> reg.names()
+    ('fast', 'slow')
+    >>> reg.choose(3).name, reg.choose(-1).name
+    ('fast', 'slow')
+    """
 
     question: str
     methods: tuple[Method[P], ...]

@@ -22,7 +22,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "gsmtheory"
-LAYERS = ["symbolic", "compile", "numeric", "solve", "estimation", "api", "networks", "verify", "sweep", "cli"]
+LAYERS = ["symbolic", "compile", "numeric", "solve", "estimation", "api", "networks", "verify", "sweep", "cli",
+          "claims"]  # gsmtheory.claims: the checks, once proofs_checks/ moves in (docs/packaging.md)
 BASE = {"gsmtheory", "gsmtheory._errors", "gsmtheory._device", "gsmtheory._json", "gsmtheory._methods"}
 
 # --- allowances: other engineers' areas, listed with the reason (the lead removes them after merging) ----
@@ -185,7 +186,7 @@ def private_crossings(files: dict[str, ast.Module]) -> list[str]:
     return out
 
 
-DEFERRABLE = ("torch", "sympy", "gsmtheory.symbolic", "gsmtheory.compile", "gsmtheory.solve",
+DEFERRABLE = ("torch", "distributed", "sympy", "gsmtheory.symbolic", "gsmtheory.compile", "gsmtheory.solve",
               "gsmtheory.estimation", "gsmtheory.api", "gsmtheory.networks")
 
 

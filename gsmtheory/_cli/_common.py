@@ -1,15 +1,59 @@
-"""Helpers shared by command modules: the SPEC argument, --at parsing, and --no-lift (mapped onto ``lift=``
-of :mod:`gsmtheory.api`, which decides the lift)."""
+"""Helpers shared by command modules: the SPEC argument, --at parsing, --no-lift (mapped onto
+``lift=`` of :mod:`gsmtheory.api`, which decides the lift), bounded numeric options.
+
+Every number a user types is checked where argparse reads it, so a budget such as
+``--samples 1000000000000`` is refused in one line (exit 2) before any work, instead of
+allocating or running for hours.
+"""
 
 from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 
 from gsmtheory._errors import SpecError
-from gsmtheory.symbolic import Spec, load_spec
+from gsmtheory.symbolic import Spec, check_magnitude, load_spec
 
-__all__ = ["add_lift_argument", "add_spec_argument", "lift_option", "parse_at", "spec_from_args"]
+__all__ = [
+    "MAX_SAMPLES",
+    "add_lift_argument",
+    "add_spec_argument",
+    "bounded_int",
+    "lift_option",
+    "parse_at",
+    "positive_float",
+    "spec_from_args",
+]
+
+#: the largest Monte Carlo budget a command accepts (10⁸ draws: minutes in batches, never more)
+MAX_SAMPLES = 100_000_000
+
+
+def bounded_int(lo: int, hi: int, hint: str = "") -> Callable[[str], int]:
+    """An argparse type: an integer in [lo, hi], else a one-line usage error naming the range."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value} is outside [{lo}, {hi:_}]{hint}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number > 0 (a tolerance)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text} is not a positive finite number")
+    return value
 
 
 def add_spec_argument(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +79,7 @@ def _pairs(text: str, flag: str) -> dict[str, float]:
                             "give a decimal number") from None
         if not math.isfinite(number):
             raise SpecError(f"{flag} value for {name.strip()} is not finite", "give a finite number")
+        check_magnitude(number, f"{flag} {name.strip()}")
         out[name.strip()] = number
     return out
 
@@ -56,7 +101,8 @@ def add_lift_argument(parser: argparse.ArgumentParser) -> None:
     """--no-lift: ignore the spec's [ctld] table and compute on the unlifted target."""
     parser.add_argument("--no-lift", action="store_true",
                         help="ignore the spec's [ctld] table: compute on the unlifted target "
-                             "(by default a [ctld] table lifts the target to (x, beta), docs/design.md §4)")
+                             "(by default a [ctld] table lifts the target to (x, beta) by continuously "
+                             "tempered Langevin dynamics)")
 
 
 def lift_option(args: argparse.Namespace) -> bool | None:

@@ -12,8 +12,17 @@ import argparse
 from typing import Any
 
 from gsmtheory import api
-from gsmtheory._cli._common import add_lift_argument, add_spec_argument, lift_option, spec_from_args
+from gsmtheory._cli._common import (
+    MAX_SAMPLES,
+    add_lift_argument,
+    add_spec_argument,
+    bounded_int,
+    lift_option,
+    positive_float,
+    spec_from_args,
+)
 from gsmtheory.estimation import covariance_methods
+from gsmtheory.symbolic import misspecification
 
 NAME = "efficiency"
 HELP = ("asymptotic covariances of the GSM estimator (sandwich) and the MLE (inverse Fisher), "
@@ -26,10 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", choices=["auto", *covariance_methods().names()], default="auto",
                         help="covariance method (default: the first registered one that applies: quadrature "
                              "for d <= 2, Monte Carlo from exact samples beyond; ctld_* on a lift)")
-    parser.add_argument("--rtol", type=float, default=None,
+    parser.add_argument("--rtol", type=positive_float, default=None,
                         help="quadrature: stop when Gamma changes by less than rtol*||Gamma|| (default 1e-10); "
                              "CTLD Monte Carlo: the relative standard error to reach (default 1e-2)")
-    parser.add_argument("--samples", type=int, default=400_000, help="Monte Carlo samples (default 400000)")
+    parser.add_argument("--samples", type=bounded_int(1000, MAX_SAMPLES), default=400_000,
+                        help=f"Monte Carlo samples (default 400000, at most {MAX_SAMPLES:_})")
     parser.add_argument("--no-poincare", action="store_true",
                         help="skip C_P and the theory quantities (key lemma, theorem bound)")
     add_lift_argument(parser)
@@ -42,6 +52,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     record = api.efficiency(problem, method=args.method, rtol=args.rtol, samples=args.samples,
                             poincare=not args.no_poincare)
     out = {"spec": spec.name, **api.as_dict(problem, record)}
+    out["misspecified"] = misspecification(spec)  # None: the model at truth reproduces the target
     p = out.get("poincare") or {}
     out["poincare_side"] = p.get("side")  # what poincare_constant certifies (a bound is no value)
     return out
@@ -88,6 +99,8 @@ def _format_lifted(result: dict[str, Any]) -> str:
     if result["status"] != "ok":
         lines.insert(1, f"NOT CONVERGED: the numbers below are uncertain by up to {_fmt(result['error_estimate'])} "
                         "(relative); raise --samples")
+    if result.get("misspecified"):
+        lines.insert(1, f"MISSPECIFIED: {result['misspecified']}")
     return "\n".join(lines)
 
 
@@ -118,6 +131,8 @@ def format_text(result: dict[str, Any]) -> str:
     lines.append(f"status: {result['status']}  method: {result['method']}")
     if result["status"] == "not_converged":
         lines.insert(1, "NOT CONVERGED: the covariances below did not reach --rtol (see the JSON error estimate)")
+    if result.get("misspecified"):
+        lines.insert(1, f"MISSPECIFIED: {result['misspecified']}")
     if result.get("theorem") and (result.get("poincare") or {}).get("side") != "estimate":
         lines.append("note: slack and constant are computed from a bound on C_P, not its value")
     lines.extend(f"note: {n}" for n in result.get("notes", []))

@@ -11,7 +11,14 @@ import argparse
 from typing import Any
 
 from gsmtheory import api
-from gsmtheory._cli._common import add_lift_argument, add_spec_argument, lift_option, spec_from_args
+from gsmtheory._cli._common import (
+    add_lift_argument,
+    add_spec_argument,
+    bounded_int,
+    lift_option,
+    spec_from_args,
+)
+from gsmtheory._files import MAX_DATA_BYTES, regular_file
 from gsmtheory.estimation import estimators, load_data
 
 NAME = "fit"
@@ -23,16 +30,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_spec_argument(parser)
     parser.add_argument("--data", required=True, metavar="FILE", help=".npy or .csv file, one row per sample")
     parser.add_argument("--loss", choices=list(estimators().names()), default=None,
-                        help="estimator (default: ctld for a spec with a [ctld] table, else gsm; one file each, "
-                             "gsmtheory/estimation/_estimator_*.py)")
-    parser.add_argument("--starts", type=int, default=4, help="starting points for iterative fits (default 4)")
-    parser.add_argument("--max-iter", type=int, default=100, help="Newton iterations per start (default 100)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the jittered starts")
+                        help="estimator (default: ctld for a spec with a [ctld] table, else gsm)")
+    parser.add_argument("--starts", type=bounded_int(1, 256), default=4,
+                        help="starting points for iterative fits (default 4, at most 256)")
+    parser.add_argument("--max-iter", type=bounded_int(1, 100_000), default=100,
+                        help="Newton iterations per start (default 100)")
+    parser.add_argument("--seed", type=bounded_int(0, 2**63 - 1), default=0, help="seed of the jittered starts")
     add_lift_argument(parser)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """estimate, standard_errors (param name -> number, or null when not converged), loss, converged."""
+    regular_file(args.data, "data file", MAX_DATA_BYTES)  # no FIFO, no device, not empty
     spec = spec_from_args(args)
     data = load_data(args.data, spec.diffusion.dim)
     problem = api.problem(spec, lift=lift_option(args), estimator=args.loss)

@@ -13,8 +13,10 @@ from typing import Any
 
 from gsmtheory import api
 from gsmtheory._cli._common import (
+    MAX_SAMPLES,
     add_lift_argument,
     add_spec_argument,
+    bounded_int,
     lift_option,
     parse_at,
     spec_from_args,
@@ -31,14 +33,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_spec_argument(parser)
     parser.add_argument("--at", action="append", default=[], metavar="NAME=VALUE[,NAME=VALUE]",
                         help="a parameter point (repeatable); several params: --at a=-1,b=1")
-    parser.add_argument("--panels", type=int, default=64, help="quadrature panels (the error uses twice as many)")
+    parser.add_argument("--panels", type=bounded_int(4, 4096), default=64,
+                        help="quadrature panels, 4 to 4096 (the error uses twice as many; default 64)")
     parser.add_argument("--method", default="auto", choices=["auto", *loss_methods().names()],
                         help="loss method (default: the first registered one that applies: quadrature for d <= 2, "
                              "Monte Carlo beyond; ctld_* on a lift); torch-mc: Monte Carlo in torch on --device")
     parser.add_argument("--device", default="cpu", choices=DEVICE_CHOICES,
                         help="torch device for --method torch-mc (default cpu)")
-    parser.add_argument("--samples", type=int, default=200_000, help="Monte Carlo draws (default 200000)")
-    parser.add_argument("--seed", type=int, default=0, help="Monte Carlo seed")
+    parser.add_argument("--samples", type=bounded_int(2, MAX_SAMPLES), default=200_000,
+                        help=f"Monte Carlo draws (default 200000, at most {MAX_SAMPLES:_})")
+    parser.add_argument("--seed", type=bounded_int(0, 2**63 - 1), default=0, help="Monte Carlo seed")
     add_lift_argument(parser)
 
 

@@ -10,7 +10,13 @@ import argparse
 from typing import Any
 
 from gsmtheory import api
-from gsmtheory._cli._common import add_lift_argument, add_spec_argument, lift_option, spec_from_args
+from gsmtheory._cli._common import (
+    add_lift_argument,
+    add_spec_argument,
+    lift_option,
+    positive_float,
+    spec_from_args,
+)
 from gsmtheory.solve import poincare_methods
 
 NAME = "poincare"
@@ -20,12 +26,12 @@ HELP = "Poincaré constant C_P (Var g <= C_P E(g)) and spectral gap, with error 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """SPEC, --rtol, --method, --quick, --no-lift."""
     add_spec_argument(parser)
-    parser.add_argument("--rtol", type=float, default=None,
+    parser.add_argument("--rtol", type=positive_float, default=None,
                         help="target relative error (default 1e-8 in 1D, 1e-4 in 2D, 1e-3 in 3D and for a CTLD lift)")
     parser.add_argument("--method", default="auto",
                         choices=["auto", *poincare_methods().names()],
                         help="Poincaré method (default: the first registered one that applies; the "
-                             "ctld* methods answer for a lifted spec; one file each, gsmtheory/solve/_solve_*.py)")
+                             "ctld* methods answer for a lifted spec)")
     parser.add_argument("--quick", action="store_true", help="looser default tolerances")
     add_lift_argument(parser)
 

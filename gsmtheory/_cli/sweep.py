@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from gsmtheory._cli._common import bounded_int
 from gsmtheory._errors import GSMError
 from gsmtheory.sweep import draw_report, load_sweep, run_sweep
 
@@ -18,7 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sweep", nargs="?", metavar="SWEEP", help="sweep TOML file")
     parser.add_argument("--store", metavar="DB", help="SQLite result store (created when absent)")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: cores)")
+    where.add_argument("--workers", type=bounded_int(1, 256), metavar="N",
+                       help="local worker processes (default: the cores available)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     sweep = load_sweep(args.sweep)
     try:
         summary = run_sweep(sweep, args.store, workers=args.workers, scheduler=args.scheduler,
-                            device=args.device, progress=False if args.no_progress else None)
+                            device=args.device, progress=False if args.no_progress else getattr(args, "progress", None))
     except KeyboardInterrupt:
         raise KeyboardInterrupt(
             f"interrupted: every finished task is in {args.store}; the same command resumes "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from gsmtheory._cli._common import bounded_int
 from gsmtheory._errors import GSMError
 from gsmtheory._outdir import Journal
 from gsmtheory.verify import (
@@ -22,7 +23,8 @@ from gsmtheory.verify import (
 )
 
 NAME = "verify"
-HELP = "check every claim of the theory (docs/design.md §2); exit status 1 when a check fails"
+HELP = ("check every claim of the theory (the papers' theorems and lemmas, one executable check each); "
+        "exit status 1 when a check fails")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="with --report: keep the checks an interrupted run of the same mode "
                              "finished (DIR's journal) and run only the rest")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+    parser.add_argument("--jobs", type=bounded_int(1, 256), default=1, metavar="N",
                         help="run the checks in N worker processes (default 1: in-process)")
     parser.add_argument("--list", action="store_true", help="list the discovered checks and exit")
     parser.add_argument("--package", default="proofs_checks", help=argparse.SUPPRESS)
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     try:
         result = verify(args.pattern, quick=not args.full, package=args.package,
-                        progress=None, jobs=args.jobs, on_record=record, finished=finished)
+                        progress=getattr(args, "progress", None), jobs=args.jobs, on_record=record, finished=finished)
     except VerifyInterrupted as stop:
         part = stop.partial
         if target is None:
@@ -106,7 +108,8 @@ def format_text(result: dict[str, Any]) -> str:
     head = f"{'id':<6}{'result':<8}{'computed':<26}{'theoretical':<26}{'s':>7}  relation"
     rows = [head, "-" * len(head)]
     for c in res.claims:
-        status = "ERROR" if c.kind == "error" else ("pass" if c.passed else "FAIL")
+        status = ("skip" if c.details.get("missing_extra") else "ERROR" if c.kind == "error"
+                  else "pass" if c.passed else "FAIL")
         rows.append(f"{c.id:<6}{status:<8}{format_value(c.computed, 24):<26}"
                     f"{format_value(c.theoretical, 24):<26}{c.seconds:>7.2f}  {c.relation}")
     if res.errata:
@@ -114,7 +117,11 @@ def format_text(result: dict[str, Any]) -> str:
         rows += [f"  {c.id} [{c.citation}; {e.severity}]: {e.question}" for c, e in res.errata]
     if res.findings:
         rows += ["", "Findings:"] + [f"  {cid}: {text}" for cid, text in res.findings]
-    failed = [c for c in res.claims if not c.passed]
+    failed = [c for c in res.claims if not c.passed and not c.details.get("missing_extra")]
+    skipped = [c for c in res.claims if c.details.get("missing_extra")]
+    if skipped:
+        rows += ["", "Not run (an optional dependency is missing):"]
+        rows += [f"  {c.id}: {c.details.get('error')}" for c in skipped]
     if failed:
         rows += ["", "Failed:"]
         for c in failed:
@@ -123,7 +130,8 @@ def format_text(result: dict[str, Any]) -> str:
                 f"{format_value(c.theoretical, 120)} ({c.relation})")
             rows.append(f"  {c.id}: {why}")
     rows.append("")
-    rows.append(f"{res.passed} passed, {res.failed} failed, {len(res.claims)} claims, "
+    rows.append(f"{res.passed} passed, {res.failed} failed, "
+                + (f"{res.skipped} not run, " if res.skipped else "") + f"{len(res.claims)} claims, "
                 f"mode {res.mode}, {res.seconds:.1f} s"
                 + (f"; report in {result['report']}" if result.get("report") else ""))
     return "\n".join(rows)

@@ -36,6 +36,32 @@ def lifts(spec: Spec, lift: bool | None = None) -> bool:
 
     ``lift=True`` on a spec without the table is an error (there is nothing to lift with); the
     reported defaults are reached through ``fit(..., loss="ctld")`` or an explicit table.
+
+    Parameters
+    ----------
+    spec : Spec
+        A parsed spec (:func:`gsmtheory.symbolic.load_spec`).
+    lift : bool, optional
+        None: the spec decides; False: never; True: required.
+
+    Returns
+    -------
+    bool
+        Whether the questions are answered on the lift (state (x, β), docs/design.md §1).
+
+    Raises
+    ------
+    SpecError
+        ``lift=True`` for a spec without a ``[ctld]`` table.
+
+    Examples
+    --------
+    >>> from gsmtheory import api
+    >>> from gsmtheory.symbolic import load_spec
+    >>> api.lifts(load_spec("ctld-bimodal")), api.lifts(load_spec("ctld-bimodal"), lift=False)
+    (True, False)
+    >>> api.lifts(load_spec("bimodal"))
+    False
     """
     if lift and spec.ctld is None:
         raise SpecError(f"spec {spec.name!r} has no [ctld] table to lift with",

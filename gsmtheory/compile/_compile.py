@@ -38,7 +38,36 @@ class CompiledFunction:
     """f(*values) evaluating ``exprs`` at arrays (one per symbol in ``args``), broadcasting.
 
     Returns one array for a single expression, a list for a sequence, and an array of shape
-    ``batch + (rows, cols)`` for a matrix.
+    ``batch + (rows, cols)`` for a matrix. Built by :func:`compile_expr`, not directly: the
+    program is a straight-line list of steps through the explicit translation table, with every
+    repeated subexpression computed once.
+
+    Attributes
+    ----------
+    args : tuple of Symbol
+        The arguments, in call order.
+    exprs : tuple of Expr
+        The compiled expressions (a matrix flattened row by row).
+    backend : str
+        ``"numpy"``, ``"torch"`` or ``"mpmath"``.
+    shape : tuple of int or None
+        None for a single expression, ``(n,)`` for a list, ``(rows, cols)`` for a matrix.
+    program, outputs : tuple
+        The steps (internal).
+
+    Raises
+    ------
+    TypeError
+        When called with the wrong number of arguments.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.compile import compile_expr
+    >>> x, y = sp.symbols("x y")
+    >>> f = compile_expr([x, y], sp.Matrix([[x * y, x], [y, 1]]))
+    >>> f(2.0, 3.0).tolist()
+    [[6.0, 2.0], [3.0, 1.0]]
     """
 
     args: tuple[sp.Symbol, ...]
@@ -279,10 +308,16 @@ def compile_expr(
     cse : bool
         Compute repeated subexpressions once (default on).
 
+    Returns
+    -------
+    CompiledFunction
+        The callable; compiled once per (args, exprs, backend) and cached.
+
     Raises
     ------
     SpecError
-        An unsupported function (named) or a free symbol that is not an argument.
+        An unsupported function (named), a free symbol that is not an argument, or an
+        unknown backend.
 
     Examples
     --------
@@ -313,5 +348,28 @@ def compile_expr(
 
 
 def compile_all(args: Sequence[sp.Symbol], exprs: Sequence[sp.Expr]) -> dict[str, Callable[..., Any]]:
-    """The same expressions compiled for every backend (for cross-checks)."""
+    """The same expressions compiled for every backend, for cross-checks.
+
+    Parameters
+    ----------
+    args : sequence of Symbol
+        The arguments, in call order.
+    exprs : sequence of Expr
+        What to compute.
+
+    Returns
+    -------
+    dict
+        ``{"numpy": f, "torch": f, "mpmath": f}``, each a :class:`CompiledFunction` returning a
+        list (one entry per expression).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.compile import compile_all
+    >>> x = sp.Symbol("x")
+    >>> fs = compile_all([x], [sp.exp(x)])
+    >>> sorted(fs), float(fs["numpy"](0.0)[0]), float(fs["mpmath"](0)[0])
+    (['mpmath', 'numpy', 'torch'], 1.0, 1.0)
+    """
     return {b: compile_expr(args, list(exprs), b) for b in BACKENDS}

@@ -32,10 +32,9 @@ terms, omitted (with the reason) where the model is not locally identifiable at 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, SpecError
@@ -56,6 +55,9 @@ from gsmtheory.estimation._sandwich import Sandwich
 from gsmtheory.numeric import PoincareResult, mixture_lift_rule, normal_rule
 from gsmtheory.solve import Lift, Problem, joint_points, poincare_constant
 from gsmtheory.symbolic import CTLDParameters
+
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    import torch
 
 __all__ = ["ESTIMATOR_METHODS", "METHOD", "ctld_efficiency", "flat_direction", "lifted_efficiency", "lifted_smoothness", "lifted_theorem",
            "mixture_model_reason", "replace_lifted"]
@@ -335,6 +337,7 @@ def flat_direction(problem: Problem, x: Array, theta: Array, rtol: float = 1e-8)
 
 def _terms(problem: Problem, x: Array, seed: int):  # type: ignore[no-untyped-def]
     """θ ↦ the n per-data-point terms φ(x̃_i, β_i; θ) − Σ_f c_f flux_f(x_i^{(f)}; θ)."""
+    import torch
     lift, joint = problem.lift, problem.joint
     assert lift is not None
     n = len(x)
@@ -353,6 +356,7 @@ def _terms(problem: Problem, x: Array, seed: int):  # type: ignore[no-untyped-de
 
 
 def _fit(problem: Problem, data: Array, options: FitOptions) -> FitResult:
+    import torch
     lift = problem.lift
     assert lift is not None
     x = data[:, 0] if lift.dim == 1 else data

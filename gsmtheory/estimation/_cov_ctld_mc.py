@@ -27,10 +27,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
 from gsmtheory._device import batch_size, resolve_device
@@ -42,6 +41,9 @@ from gsmtheory.estimation._efficiency_record import Efficiency
 from gsmtheory.numeric import InverseCDFTable, ctld_beta_table, inverse_cdf
 from gsmtheory.solve import Lift, Problem
 from gsmtheory.symbolic import estimating_terms, theta_derivatives
+
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    import torch
 
 __all__ = ["METHOD", "ctld_efficiency_monte_carlo"]
 
@@ -81,6 +83,7 @@ def _pieces(problem: Problem) -> _TorchPieces:
 
 
 def _stack(values: list[torch.Tensor], n: int) -> torch.Tensor:
+    import torch
     return torch.stack([v.expand(n) if v.dim() else v.reshape(1).expand(n) for v in values], dim=-1)
 
 
@@ -92,6 +95,7 @@ class _Sampler:
     """Exact draws (x, β, x̃, x_faces) on one device from one seeded generator."""
 
     def __init__(self, lift: Lift, device: str, seed: int) -> None:
+        import torch
         mix = lift.mixture
         assert mix is not None
         opts: dict[str, Any] = {"dtype": torch.float64, "device": device}
@@ -105,13 +109,16 @@ class _Sampler:
         self.gen = torch.Generator(device=device).manual_seed(int(seed))
 
     def normal(self, n: int) -> torch.Tensor:
+        import torch
         return torch.randn((n, self.d), generator=self.gen, **self.opts)
 
     def beta(self, n: int) -> torch.Tensor:
         """β ∼ r/Z_r by inverse CDF (the one sampler, :func:`gsmtheory.numeric.inverse_cdf`)."""
+        import torch
         return inverse_cdf(self.beta_table, torch.rand(n, generator=self.gen, **self.opts))
 
     def target(self, n: int) -> torch.Tensor:
+        import torch
         k = torch.multinomial(self.weights, n, replacement=True, generator=self.gen)
         return self.means[k] + self.normal(n) @ self.chol.T
 
@@ -119,6 +126,7 @@ class _Sampler:
 def _statistics(problem: Problem, pieces: _TorchPieces, sampler: _Sampler, theta: list[torch.Tensor],
                 n: int) -> torch.Tensor:
     """u for n draws, shape (n, S): g, ggᵀ, ψ, ψψᵀ, h, g₀, g₀g₀ᵀ, h₀, s₀s₀ᵀ, s₁s₁ᵀ (flattened)."""
+    import torch
     P, lambda_min = problem.n_params, sampler.lambda_min
     x = sampler.target(n)
     beta = sampler.beta(n)
@@ -145,6 +153,7 @@ def _statistics(problem: Problem, pieces: _TorchPieces, sampler: _Sampler, theta
 
 def _blocks(P: int) -> Callable[[torch.Tensor], torch.Tensor]:
     """m ↦ the six blocks (gsm, gsm_exact, vanilla, mle0, mle1, H), each P² entries, symmetrized."""
+    import torch
     sizes = [P, P * P, P, P * P, P * P, P, P * P, P * P, P * P, P * P]
 
     def f(m: torch.Tensor) -> torch.Tensor:
@@ -218,6 +227,7 @@ def ctld_efficiency_monte_carlo(problem: Problem, *, samples: int = 100_000, rto
 def _converge(problem: Problem, lift: Lift, dev: str, samples: int, rtol: float, max_samples: int,
               seed: int) -> tuple[dict[str, Array], dict[str, Array], float, int]:
     """(blocks, their standard errors, the largest relative one, groups) once rtol or the budget is met."""
+    import torch
     P = problem.n_params
     pieces = _pieces(problem)
     sampler = _Sampler(lift, dev, seed)

@@ -17,13 +17,20 @@ __all__ = ["load_data", "validate_data"]
 Array = NDArray[np.float64]
 
 
+#: the largest |x| accepted in data (a loss of degree 4 in x stays within float64)
+DATA_MAGNITUDE = 1e60
+
 def validate_data(data: Any, dim: int, *, source: str = "data",
                   domain: Sequence[tuple[float, float]] | None = None,
                   coords: Sequence[str] | None = None) -> Array:
     """An (n, d) float64 array from ``data``; NaN/inf, the wrong width, no rows or (with ``domain``)
-    rows outside the domain ∏[lo_i, hi_i] raise NumericalError (with the count of offending rows)."""
+    rows outside the domain ∏[lo_i, hi_i] raise NumericalError (with the count of offending rows).
+    Complex data are refused (never cast to their real part), and so are values beyond
+    ±:data:`DATA_MAGNITUDE`, whose powers in the losses overflow float64."""
+    if np.iscomplexobj(data) and np.any(np.imag(np.asarray(data)) != 0):
+        raise NumericalError(f"{source} is complex-valued", "give real samples (the imaginary part would be lost)")
     try:
-        arr = np.asarray(data, dtype=np.float64)
+        arr = np.asarray(np.real(data) if np.iscomplexobj(data) else data, dtype=np.float64)
     except (TypeError, ValueError):
         raise NumericalError(f"{source} is not numeric", "give one row of numbers per sample") from None
     if arr.ndim == 1 and dim == 1:
@@ -40,6 +47,11 @@ def validate_data(data: Any, dim: int, *, source: str = "data",
         row = int(np.nonzero(bad.any(axis=1))[0][0])
         raise NumericalError(f"{source} contains NaN or inf (first at row {row + 1})",
                              "remove or fix those rows")
+    largest = float(np.max(np.abs(arr)))
+    if largest > DATA_MAGNITUDE:
+        raise NumericalError(f"{source} holds values up to {largest:.3g}, beyond ±{DATA_MAGNITUDE:g}, "
+                             "where the losses' powers of x overflow float64",
+                             "rescale the data (and the spec's constants) to moderate values")
     if domain is not None:
         lo = np.array([float(a) for a, _ in domain])
         hi = np.array([float(b) for _, b in domain])
@@ -89,7 +101,7 @@ def load_data(path: str | Path, dim: int) -> Array:
             arr = np.array(rows, dtype=float).reshape(len(rows), -1 if rows else dim)
         else:
             raise NumericalError(f"data file {p.name!r} is neither .npy nor .csv", "save it as .npy or .csv")
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError, UnicodeDecodeError, EOFError) as exc:
         if isinstance(exc, GSMError):
             raise
         raise NumericalError(f"cannot read data file {p.name!r} ({type(exc).__name__})",

@@ -9,10 +9,13 @@ H⁻¹Ĉov(ψ)H⁻¹/n with ψ = ∇_θφ and H the mean θ-Hessian plus the fac
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
+from gsmtheory._errors import NumericalError
 from gsmtheory._methods import Method, Theory
 from gsmtheory.estimation._fit import (
     FitOptions,
@@ -26,6 +29,9 @@ from gsmtheory.estimation._fit_objectives import gsm_objective
 from gsmtheory.estimation._newton import NewtonResult
 from gsmtheory.estimation._records import solve_bread
 from gsmtheory.solve import Problem
+
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    pass
 
 __all__ = ["METHOD", "gsm_closed_form"]
 
@@ -43,12 +49,17 @@ def gsm_closed_form(problem: Problem, x: Array) -> FitResult:
     per = problem.per_sample(x, theta)
     loss = float(np.mean(0.5 * np.einsum("i,nij,j->n", theta, A, theta) + b @ theta))
     se = sandwich_se(per, Abar, len(x))
+    if not (math.isfinite(loss) and np.all(np.isfinite(theta))):
+        raise NumericalError(f"the GSM loss at these data is not finite (estimate {theta.tolist()}, "
+                             f"loss {loss}): the data overflow float64",
+                             "rescale the data (and the spec's constants) to moderate values")
     return FitResult(problem.params, "gsm", tuple(float(v) for v in theta), se, loss, True,
                      "converged", "closed form: theta = -mean(A)^-1 mean(b) (GSM loss quadratic in theta)",
                      len(x), "loss reported without the theta-free term E[c(x)]")
 
 
 def _run(problem: Problem, x: Array, options: FitOptions) -> FitResult:
+    import torch
     if problem.has_quadratic_loss:
         closed = gsm_closed_form(problem, x)
         if closed.estimate is None or bool(inside(np.array(closed.estimate), feasible_box(problem))[0]):

@@ -8,8 +8,9 @@ the inverse Hessian of the mean log likelihood, /n.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
 from gsmtheory._methods import Method, Theory
@@ -17,6 +18,9 @@ from gsmtheory.estimation._fit import FitOptions, FitResult, newton_fit
 from gsmtheory.estimation._fit_objectives import mle_objective
 from gsmtheory.estimation._newton import NewtonResult
 from gsmtheory.solve import Problem
+
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    pass
 
 __all__ = ["METHOD"]
 
@@ -32,6 +36,7 @@ def _inverse_hessian_se(theta: Array, res: NewtonResult, best: int, n: int) -> t
 
 
 def _run(problem: Problem, x: Array, options: FitOptions) -> FitResult:
+    import torch
     objective = mle_objective(problem, torch.as_tensor(x)[None], x)
     suffix = "" if problem.model.normalized else "; log Z by Gauss-Legendre quadrature"
     return newton_fit(problem, x, objective, "mle", options, "projected damped Newton (autograd Hessian)",

@@ -16,10 +16,9 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
 from gsmtheory._errors import SpecError
@@ -29,6 +28,9 @@ from gsmtheory.estimation._newton import NewtonResult, newton_minimize
 from gsmtheory.estimation._records import plain
 from gsmtheory.solve import Problem, build_problem
 from gsmtheory.symbolic import Model
+
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    import torch
 
 __all__ = [
     "FitOptions",
@@ -147,6 +149,7 @@ def newton_fit(problem: Problem, x_np: Array, objective: Any, name: str, options
                suffix: str = "") -> FitResult:
     """Projected damped Newton from the starts, the best converged start, its standard errors
     (``method`` and ``suffix`` frame "best of N start(s)" in the record's method text)."""
+    import torch
     n, names = len(x_np), problem.params
     box = feasible_box(problem)
     first = problem.truth if options.start is None else start_of(options.start, names)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
 from gsmtheory._errors import SpecError
@@ -14,6 +14,9 @@ from gsmtheory.estimation._fit import clip, feasible_box, inside, snap
 from gsmtheory.estimation._fit_objectives import gsm_objective, mle_objective
 from gsmtheory.estimation._newton import newton_minimize
 from gsmtheory.solve import Problem
+
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    import torch
 
 __all__ = ["BATCH_ESTIMATORS", "BatchFit", "fit_batch"]
 
@@ -90,6 +93,7 @@ def fit_batch(problem: Problem, data: Array | torch.Tensor, loss: str = "gsm", *
     Exponential families (quadratic GSM loss) are solved in closed form; rows whose solution
     leaves the parameter range are refitted by projected Newton.
     """
+    import torch
     if loss not in BATCH_ESTIMATORS:
         raise SpecError(f"unknown loss {loss!r} for batched fits", f"use one of {', '.join(BATCH_ESTIMATORS)}")
     x_all = torch.as_tensor(np.asarray(data, dtype=np.float64)) if not isinstance(data, torch.Tensor) else data
@@ -126,6 +130,7 @@ def fit_batch(problem: Problem, data: Array | torch.Tensor, loss: str = "gsm", *
 def _closed_form_batch(problem: Problem, x_all: torch.Tensor, box: tuple[tuple[float, float], ...],
                        max_iter: int) -> BatchFit:
     """Batched linear solves of a quadratic GSM loss; rows outside the range refitted by projected Newton."""
+    import torch
     P = problem.n_params
     A, b = problem.quadratic_coefficients_torch(x_all)
     _, bgrad, bhess = problem.boundary(np.zeros(P))

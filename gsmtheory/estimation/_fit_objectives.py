@@ -14,14 +14,17 @@ An objective maps θ (k, P) and data rows (k,) to k values; the rows are indepen
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError
 from gsmtheory.numeric import TailMap, adaptive_integrals, support_interval
 from gsmtheory.solve import Problem
+
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    import torch
 
 __all__ = ["gsm_objective", "mle_objective", "rows_of"]
 
@@ -52,6 +55,7 @@ def _nodes_1d(problem: Problem, data: Array, order: int = 16) -> tuple[torch.Ten
     :func:`adaptive_integrals` chose for the target's mass on its :class:`TailMap`, refined at
     the images of the data's quantiles, weights times |x′(t)|: no cut-off, so heavy-tailed
     models are normalized correctly (a fixed box misses their tails)."""
+    import torch
     lo, hi = problem.bounds[0]
 
     def logp(z: Array) -> Array:
@@ -81,6 +85,7 @@ def _nodes_1d(problem: Problem, data: Array, order: int = 16) -> tuple[torch.Ten
 
 def _nodes(problem: Problem, data: Array, panels: int = 64, order: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
     """Composite Gauss–Legendre nodes (M, d) and log weights (M,) covering the support and the data."""
+    import torch
     if problem.dim == 1:
         return _nodes_1d(problem, data, order)
     if problem.dim == 2:
@@ -134,6 +139,7 @@ def _finite(lo: float, hi: float) -> tuple[float, float]:
 
 
 def mle_objective(problem: Problem, x: torch.Tensor, data_np: Array):  # type: ignore[no-untyped-def]
+    import torch
     if problem.model.normalized:
         def f(theta: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
             return -problem.model_logpdf_torch(rows_of(x, theta, rows), theta).mean(-1)

@@ -22,10 +22,9 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
 from gsmtheory._errors import NumericalError
@@ -33,6 +32,9 @@ from gsmtheory.estimation._fit_batch import BATCH_ESTIMATORS, fit_batch
 from gsmtheory.estimation._records import plain
 from gsmtheory.solve import Problem, build_problem
 from gsmtheory.symbolic import Diffusion, Model, Spec
+
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    import torch
 
 __all__ = ["MonteCarloCurve", "MonteCarloPoint", "monte_carlo"]
 
@@ -124,6 +126,7 @@ def monte_carlo(spec: Spec | Diffusion | Problem, ns: Sequence[int], replication
     names them. With fewer than two estimates at some n, that point has NaN entries and
     status "failed" (check ``point.status``).
     """
+    import torch
     problem = spec if isinstance(spec, Problem) else build_problem(spec, model)
     if replications < 2:
         raise NumericalError(f"replications = {replications}", "use at least 2 (200 or more for bands)")

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    import torch
 
 __all__ = ["NewtonResult", "newton_minimize"]
 
-Objective = Callable[..., torch.Tensor]
+Objective = Callable[..., "torch.Tensor"]
 STATUSES = ("converged", "bound", "not_converged", "line_search_failed", "non_finite")
 
 
@@ -53,16 +54,19 @@ class NewtonResult:
     @property
     def converged(self) -> torch.Tensor:
         """Boolean mask of rows whose θ is a (local) minimizer in the interior of the box."""
+        import torch
         return torch.tensor([s == "converged" for s in self.status], dtype=torch.bool)
 
     @property
     def solved(self) -> torch.Tensor:
         """Boolean mask of rows with a valid estimate: interior ("converged") or on the box ("bound")."""
+        import torch
         return torch.tensor([s in ("converged", "bound") for s in self.status], dtype=torch.bool)
 
 
 def _box(bounds: Sequence[tuple[float, float]] | None, P: int, like: torch.Tensor
          ) -> tuple[torch.Tensor, torch.Tensor]:
+    import torch
     if bounds is None:
         lo = torch.full((P,), -torch.inf, dtype=like.dtype, device=like.device)
         return lo, -lo
@@ -77,6 +81,7 @@ def _box(bounds: Sequence[tuple[float, float]] | None, P: int, like: torch.Tenso
 
 def _derivatives(objective: Objective, theta: torch.Tensor, rows: torch.Tensor | None
                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    import torch
     th = theta.detach().requires_grad_(True)
     f = objective(th) if rows is None else objective(th, rows)
     (g,) = torch.autograd.grad(f.sum(), th, create_graph=True)
@@ -99,6 +104,7 @@ def _newton_step(th: torch.Tensor, f: torch.Tensor, g: torch.Tensor, H: torch.Te
     Coordinates on the box with the gradient pointing out are held; the Hessian reduced to the free
     set (identity on the held coordinates) is shifted by μ to be positive definite where it is not.
     """
+    import torch
     eye = torch.eye(th.shape[1], dtype=th.dtype, device=th.device)
     finite = torch.isfinite(f) & torch.isfinite(g).all(1) & torch.isfinite(H).flatten(1).all(1)
     at_lo = (th <= lo) & (g > 0)
@@ -124,6 +130,7 @@ def _line_search(evaluate: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
                  th: torch.Tensor, f: torch.Tensor, g: torch.Tensor, step: torch.Tensor, lo: torch.Tensor,
                  hi: torch.Tensor, max_halvings: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Armijo backtracking along the projected step, row by row: (new θ, accepted rows)."""
+    import torch
     t = torch.ones(idx.numel(), dtype=th.dtype, device=th.device)
     accepted = torch.zeros(idx.numel(), dtype=torch.bool, device=th.device)
     new_th = th.clone()
@@ -145,6 +152,7 @@ def _line_search(evaluate: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
 def _on_rows(objective: Objective, theta: torch.Tensor, subset: bool) -> tuple[Any, Any]:
     """(value, derivatives) of the objective at θ for the given rows only: called on those rows when
     it takes a row subset, else on all rows with θ (whose other rows stay as stored) and sliced."""
+    import torch
     R = theta.shape[0]
 
     def evaluate(th: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
@@ -187,6 +195,7 @@ def newton_minimize(objective: Objective, theta0: torch.Tensor, *,
     bounds : sequence of (lo, hi), optional
         Box constraints (±inf allowed). Estimates never leave the box.
     """
+    import torch
     theta = theta0.detach().clone()
     R, P = theta.shape
     dev, dt = theta.device, theta.dtype

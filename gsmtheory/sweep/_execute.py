@@ -15,7 +15,10 @@ import concurrent.futures as cf
 import contextlib
 import multiprocessing
 import os
+import select
+import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -23,17 +26,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from distributed import Client
 from tqdm import tqdm
 
 from gsmtheory import __version__
 from gsmtheory._device import resolve_device
 from gsmtheory._errors import GSMError
+from gsmtheory._extras import require
 from gsmtheory.sweep._store import open_store
 from gsmtheory.sweep._sweepfile import SweepFile, expand_grid
 from gsmtheory.sweep._tasks import Job, Outcome, execute
 
-__all__ = ["SweepSummary", "default_workers", "run_sweep"]
+__all__ = ["SweepSummary", "check_scheduler", "default_workers", "run_sweep"]
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 #: what the forkserver imports once, before forking workers: the stack the first sweep's task
@@ -46,7 +49,40 @@ _PRELOAD_SELFTEST = ("gsmtheory.sweep._tasks",)
 
 @dataclass(frozen=True)
 class SweepSummary:
-    """What a sweep run did: ``total = written + skipped + failed + not_run``."""
+    r"""What a sweep run did: ``total = written + skipped + failed + not_run``.
+
+    Attributes
+    ----------
+    total, written, skipped, failed : int
+        Grid points; rows written now; points already ``ok`` in the store; rows stored as errors.
+    seconds : float
+        Wall time.
+    workers : int
+        Local worker processes (0 on a Dask cluster).
+    scheduler : str or None
+        The Dask scheduler's address.
+    device : str
+        The torch device asked for (``auto`` is resolved by each task that uses torch).
+    spec_hash, store : str
+        The sweep's identity and the store.
+
+    Raises
+    ------
+    ValueError
+        Negative counts, or more rows than grid points.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.sweep import parse_sweep, run_sweep
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> sweep = parse_sweep('spec = "double-well"\ntask = "selftest"\n[grid]\nbeta = [1.0, 2.0, 4.0]')
+    >>> summary = run_sweep(sweep, folder / "r.sqlite", workers=1, progress=False)
+    >>> summary.total, summary.written, summary.skipped, summary.failed
+    (3, 3, 0, 0)
+    >>> run_sweep(sweep, folder / "r.sqlite", workers=1, progress=False).skipped   # resumes: nothing again
+    3
+    """
 
     total: int
     written: int
@@ -74,19 +110,79 @@ class SweepSummary:
 
 
 def default_workers() -> int:
-    """Cores this process may run on."""
+    """Cores this process may run on (its CPU affinity), at least 1.
+
+    Returns
+    -------
+    int
+        The default ``--workers``.
+
+    Examples
+    --------
+    >>> from gsmtheory.sweep import default_workers
+    >>> default_workers() >= 1
+    True
+    """
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - non-Linux
         return max(1, os.cpu_count() or 1)
 
 
-def _init_worker(threads: int) -> None:
-    """Pool initializer: one BLAS/torch thread budget per worker, so workers do not oversubscribe."""
+def _exit_with(pid: int) -> None:
+    """End this worker as soon as the sweep process ``pid`` ends, however it ends (SIGKILL too).
+
+    A daemon thread waits on a pidfd of the sweep (Linux; elsewhere it polls every half second)
+    and calls ``os._exit``. The worker's own parent is the forkserver, which cannot notice: each
+    worker holds the forkserver's liveness pipe open, so neither would ever see the other go.
+    """
+    try:
+        fd: int | None = os.pidfd_open(pid)
+    except ProcessLookupError:  # the sweep is gone already
+        os._exit(1)
+    except (AttributeError, OSError):  # pragma: no cover - no pidfd (macOS, old kernels)
+        fd = None
+
+    def watch() -> None:
+        if fd is not None:
+            select.select([fd], [], [])
+        else:  # pragma: no cover
+            while True:
+                time.sleep(0.5)
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    continue
+        os._exit(1)
+
+    threading.Thread(target=watch, name="gsmtheory-sweep-watch", daemon=True).start()
+
+
+def _init_worker(threads: int, sweep_pid: int) -> None:
+    """Pool initializer: end with the sweep; one BLAS/torch thread budget per worker, so workers
+    do not oversubscribe."""
+    _exit_with(sweep_pid)
     for var in _THREAD_VARS:
         os.environ[var] = str(threads)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
+
+
+def _stop_pool(pool: cf.ProcessPoolExecutor) -> None:
+    """Cancel the queued tasks and end the running workers (their finished rows are stored)."""
+    workers = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        with contextlib.suppress(OSError, ValueError):
+            proc.terminate()
+    deadline = time.monotonic() + 5.0
+    for proc in workers:
+        with contextlib.suppress(OSError, ValueError):
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.is_alive():
+                proc.kill()
 
 
 @contextlib.contextmanager
@@ -103,12 +199,18 @@ def _executor(workers: int, scheduler: str | None, connect_timeout: float = 20.0
         else:  # pragma: no cover - platforms without fork
             ctx = multiprocessing.get_context("spawn")
         pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                      initializer=_init_worker, initargs=(threads,))
+                                      initializer=_init_worker, initargs=(threads, os.getpid()))
         try:
             yield pool, workers
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # Ctrl-C, SIGTERM, an error: stop now, do not wait for running tasks
+            _stop_pool(pool)
+            raise
+        pool.shutdown(wait=True, cancel_futures=True)
         return
+    require("distributed", "sweep --scheduler (a Dask cluster)")
+    from distributed import Client  # the [dask] extra, only for a cluster
+
+    check_scheduler(scheduler)
     try:
         client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
@@ -121,10 +223,60 @@ def _executor(workers: int, scheduler: str | None, connect_timeout: float = 20.0
         client.close()
 
 
+def check_scheduler(address: str, timeout: float = 5.0) -> None:
+    """Refuse a scheduler address in one line within seconds: a malformed one at once, a
+    ``tcp://`` one whose host does not resolve or whose port does not accept a connection after
+    at most ``timeout`` seconds (before Dask's client, which retries for its whole timeout).
+
+    Parameters
+    ----------
+    address : str
+        ``tcp://HOST:PORT`` (``tls://``, ``ucx://``, ``inproc://`` are left to Dask).
+    timeout : float
+        Seconds to wait for the TCP connection.
+
+    Raises
+    ------
+    GSMError
+        The address is malformed, its host unknown, or nothing listens there.
+
+    Examples
+    --------
+    >>> from gsmtheory.sweep._execute import check_scheduler
+    >>> check_scheduler("garbage:://")
+    Traceback (most recent call last):
+    ...
+    gsmtheory._errors.GSMError: scheduler address 'garbage:://' is not of the form tcp://HOST:PORT; give tcp://HOST:PORT of a running 'dask scheduler' (e.g. tcp://127.0.0.1:8786)
+    """
+    fix = "give tcp://HOST:PORT of a running 'dask scheduler' (e.g. tcp://127.0.0.1:8786)"
+    scheme, sep, rest = address.partition("://")
+    if not sep or scheme not in ("tcp", "tls", "ucx", "inproc", "ws", "wss"):
+        raise GSMError(f"scheduler address {address!r} is not of the form tcp://HOST:PORT", fix)
+    if scheme not in ("tcp", "tls"):
+        return  # other transports are Dask's to check
+    host, colon, port_text = rest.rpartition(":")
+    host = host.strip("[]")
+    if not colon or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise GSMError(f"scheduler address {address!r} has no valid host and port", fix)
+    try:
+        with socket.create_connection((host, int(port_text)), timeout=timeout):
+            pass
+    except socket.gaierror:
+        raise GSMError(f"scheduler host {host!r} of {address!r} is unknown", fix) from None
+    except OSError as exc:
+        why = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or type(exc).__name__)
+        raise GSMError(f"no Dask scheduler answers at {address!r} ({why.lower()})",
+                       "start one with 'dask scheduler', or check the address") from None
+
+
 def _job_device(device: str, scheduler: str | None) -> str:
-    """Resolve the device here for a local pool; a cluster's workers resolve ``auto`` themselves."""
+    """Check the name here; ``auto`` is resolved by the task that uses torch (a worker of a
+    cluster resolves it on its own machine; a task without torch never imports it). An explicit
+    ``cuda`` is checked now for a local pool, so a machine without one fails before any task."""
+    if device == "auto":
+        return device
     if scheduler is not None:
-        if device not in ("auto", "cpu", "cuda") and not device.startswith("cuda:"):
+        if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
             resolve_device(device)  # raises the unknown-device error
         return device
     return resolve_device(device)
@@ -133,7 +285,7 @@ def _job_device(device: str, scheduler: str | None) -> str:
 def run_sweep(sweep: SweepFile, store: str | Path, *, workers: int | None = None,
               scheduler: str | None = None, device: str = "auto", progress: bool | None = None,
               data: Any = None, connect_timeout: float = 20.0) -> SweepSummary:
-    """Run every grid point of ``sweep`` not yet ``ok`` in ``store``; commit each row on arrival.
+    r"""Run every grid point of ``sweep`` not yet ``ok`` in ``store``; commit each row on arrival.
 
     Parameters
     ----------
@@ -158,11 +310,34 @@ def run_sweep(sweep: SweepFile, store: str | Path, *, workers: int | None = None
     -------
     SweepSummary
         total, written, skipped (already ``ok`` in the store), failed (stored as ``error``).
+
+    Raises
+    ------
+    GSMError
+        A bad ``workers`` count, a scheduler that does not answer (or Dask not installed),
+        an unknown device, a store that cannot be used, a worker process that died.
+    KeyboardInterrupt
+        Ctrl-C or SIGTERM (through the command line): the pool is stopped at once, every
+        finished row is stored, and the same call resumes without repeating them.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.sweep import parse_sweep, read_rows, run_sweep
+    >>> store = pathlib.Path(tempfile.mkdtemp()) / "r.sqlite"
+    >>> sweep = parse_sweep('spec = "double-well"\ntask = "selftest"\n[grid]\nbeta = [1.0, 2.0]')
+    >>> run_sweep(sweep, store, workers=1, progress=False).written
+    2
+    >>> sorted(r.params["beta"] for r in read_rows(store))
+    [1.0, 2.0]
     """
     start = time.perf_counter()
     if workers is not None and (isinstance(workers, bool) or workers < 1):
         raise GSMError(f"--workers must be a positive integer, got {workers}", "give --workers 1 or more")
     n_workers = default_workers() if workers is None else int(workers)
+    if scheduler is not None:  # before the store is touched
+        require("distributed", "sweep --scheduler (a Dask cluster)")
+        check_scheduler(scheduler)
     job_device = _job_device(device, scheduler)
     if sweep.task == "fit" and data is None and sweep.data_path is not None:
         from gsmtheory.estimation import load_data

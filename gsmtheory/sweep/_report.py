@@ -40,7 +40,29 @@ _DECADES = 2.0
 
 @dataclass(frozen=True)
 class Report:
-    """The plots drawn (paths), and how many sweeps and ok/error rows the store holds."""
+    r"""The plots drawn (paths), and how many sweeps and ok/error rows the store holds.
+
+    Attributes
+    ----------
+    plots : tuple of str
+        The PNG files written.
+    sweeps, rows, errors : int
+        Sweeps in the store, rows, and rows with status ``error``.
+    out : str
+        The folder (gsmtheory's: marked, see docs/design.md §4).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.sweep import parse_sweep, run_sweep
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> sweep = parse_sweep('spec = "double-well"\ntask = "selftest"\n[grid]\nbeta = [1.0, 2.0, 4.0]')
+    >>> summary = run_sweep(sweep, folder / "r.sqlite", workers=1, progress=False)
+    >>> from gsmtheory.sweep import draw_report
+    >>> report = draw_report(folder / "r.sqlite")
+    >>> report.sweeps, report.rows, report.errors, [pathlib.Path(p).name for p in report.plots]
+    (1, 3, 0, ['double-well-selftest-...-value-vs-beta.png'])
+    """
 
     plots: tuple[str, ...]
     sweeps: int
@@ -60,6 +82,25 @@ def scalar_results(result: dict[str, Any] | None, prefix: str = "") -> dict[str,
     A one-element (nested) list counts as its element (a 1 × 1 covariance); a short list of
     numbers (≤ 4, e.g. a loss at each ``at`` point) gives ``key[0]``, ``key[1]``, ...; bools,
     text and longer lists are skipped.
+
+    Parameters
+    ----------
+    result : dict or None
+        A stored result.
+    prefix : str
+        Prepended to every key (used for the recursion).
+
+    Returns
+    -------
+    dict of str to float
+        What the standard plots can draw.
+
+    Examples
+    --------
+    >>> from gsmtheory.sweep import scalar_results
+    >>> scalar_results({"poincare_constant": 4.0, "gsm_covariance": [[2.25]], "loss": [0.1, 0.2],
+    ...                 "status": "ok", "ok": True, "poincare": {"lower": 3.9}})
+    {'poincare_constant': 4.0, 'gsm_covariance': 2.25, 'loss[0]': 0.1, 'loss[1]': 0.2, 'poincare.lower': 3.9}
     """
     out: dict[str, float] = {}
     for key, value in (result or {}).items():
@@ -131,12 +172,40 @@ def _standard(found: list[str], wanted: tuple[str, ...]) -> list[str]:
 
 
 def draw_report(store: str | Path, out: str | Path | None = None) -> Report:
-    """Draw the standard plots of every sweep in ``store`` into ``out`` (default ``STORE_report/``).
+    r"""Draw the standard plots of every sweep in ``store`` into ``out`` (default ``STORE_report/``).
+
+    One PNG per scalar result key and swept constant with at least two values, one line per
+    combination of the other constants; logarithmic axes where the values span two decades.
+    The folder is written only when it is new, empty or gsmtheory's (marked); files are moved in
+    one by one, so a user's files are never touched.
+
+    Parameters
+    ----------
+    store : str or Path
+        A store (read-only access).
+    out : str or Path, optional
+        The folder for the plots.
+
+    Returns
+    -------
+    Report
+        The plots and the store's counts.
 
     Raises
     ------
     GSMError
-        the store is missing or not a gsmtheory store, or ``out`` cannot be created.
+        the store is missing or not a gsmtheory store, or ``out`` cannot be created or holds
+        files gsmtheory did not write.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.sweep import parse_sweep, run_sweep
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> sweep = parse_sweep('spec = "double-well"\ntask = "selftest"\n[grid]\nbeta = [1.0, 2.0, 4.0]')
+    >>> summary = run_sweep(sweep, folder / "r.sqlite", workers=1, progress=False)
+    >>> draw_report(folder / "r.sqlite", folder / "plots").out == str(folder / "plots")
+    True
     """
     store_path = Path(store)
     sweeps = read_sweeps(store_path)

@@ -19,6 +19,7 @@ import hashlib
 import itertools
 import json
 import math
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from gsmtheory._errors import GSMError
+from gsmtheory._files import MAX_DATA_BYTES, MAX_SPEC_BYTES, read_text, regular_file
 from gsmtheory.sweep._tasks import check_task
 
 __all__ = ["SweepFile", "SweepPoint", "canonical_json", "expand_grid", "load_sweep", "parse_sweep"]
@@ -38,13 +40,48 @@ Number = int | float
 
 
 def canonical_json(obj: Any) -> str:
-    """Compact JSON with sorted keys: one text per value, used for keys and hashes."""
+    """Compact JSON with sorted keys: one text per value, used for keys and hashes.
+
+    Parameters
+    ----------
+    obj : object
+        Plain JSON values (numbers, strings, lists, dicts); non-finite floats are refused.
+
+    Returns
+    -------
+    str
+        The text.
+
+    Raises
+    ------
+    ValueError
+        A NaN or infinite float.
+
+    Examples
+    --------
+    >>> from gsmtheory.sweep import canonical_json
+    >>> canonical_json({"b": 1, "a": [2.0, "x"]})
+    '{"a":[2.0,"x"],"b":1}'
+    """
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One grid point: the constants to override, in grid order, and its canonical key."""
+    """One grid point: the constants to override, in grid order, and its canonical key.
+
+    Attributes
+    ----------
+    constants : tuple of (name, value)
+        The overrides of this point.
+
+    Examples
+    --------
+    >>> from gsmtheory.sweep import SweepPoint
+    >>> p = SweepPoint((("sigma", 2.0), ("beta", 1)))
+    >>> p.params, p.key
+    ({'sigma': 2.0, 'beta': 1}, '{"beta":1,"sigma":2.0}')
+    """
 
     constants: tuple[tuple[str, Number], ...]
 
@@ -82,6 +119,18 @@ class SweepFile:
     data_path : str or None
         that file, resolved against the sweep file's folder (not part of the hash: moving the
         folder keeps the sweep's identity).
+
+    Raises
+    ------
+    GSMError
+        An empty grid or a grid entry without values.
+
+    Examples
+    --------
+    >>> from gsmtheory.sweep import SweepFile
+    >>> sweep = SweepFile("<text>", "gaussian", 'coords = ["x"]', "selftest", (("sigma", (1.0, 2.0, 3.0)),))
+    >>> sweep.n_points, sweep.grid_dict
+    (3, {'sigma': [1.0, 2.0, 3.0]})
     """
 
     source: str
@@ -125,7 +174,26 @@ class SweepFile:
 
 
 def expand_grid(sweep: SweepFile) -> tuple[SweepPoint, ...]:
-    """The Cartesian product of the grid, first grid entry varying slowest."""
+    r"""The Cartesian product of the grid, first grid entry varying slowest.
+
+    Parameters
+    ----------
+    sweep : SweepFile
+        A validated sweep.
+
+    Returns
+    -------
+    tuple of SweepPoint
+        One point per task.
+
+    Examples
+    --------
+    >>> from gsmtheory.sweep import parse_sweep
+    >>> sweep = parse_sweep('spec = "gaussian"\ntask = "selftest"\n[grid]\nsigma = [1.0, 2.0]')
+    >>> from gsmtheory.sweep import expand_grid
+    >>> [p.params for p in expand_grid(sweep)]
+    [{'sigma': 1.0}, {'sigma': 2.0}]
+    """
     names = [name for name, _ in sweep.grid]
     return tuple(SweepPoint(tuple(zip(names, combo, strict=True)))
                  for combo in itertools.product(*(values for _, values in sweep.grid)))
@@ -174,12 +242,11 @@ def _resolve_spec(spec: Any, base: Path | None, source: str) -> tuple[str, str]:
     path = Path(spec)
     if not path.is_absolute() and base is not None:
         path = base / path
-    if path.is_file():
+    if os.path.lexists(path) and spec not in CATALOGUE:
         try:
-            return path.stem, path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise _fail(source, f"cannot read spec {spec!r} ({type(exc).__name__})",
-                        "check the file") from None
+            return path.stem, read_text(path, "spec", MAX_SPEC_BYTES)
+        except GSMError as exc:
+            raise _fail(source, str(exc), "fix the spec path") from None
     if spec in CATALOGUE:
         return spec, CATALOGUE[spec]
     raise _fail(source, f"spec {spec!r} is neither a file (relative to the sweep file) "
@@ -196,8 +263,12 @@ def _data_file(options: dict[str, Any], base: Path | None, source: str) -> tuple
     path = Path(data)
     if not path.is_absolute() and base is not None:
         path = base / path
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise _fail(source, f"data file {data!r} not found", "give a .npy or .csv path relative to the sweep file")
+    try:
+        path = regular_file(path, "data file", MAX_DATA_BYTES)
+    except GSMError as exc:
+        raise _fail(source, str(exc), "fix task_options.data") from None
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
@@ -206,13 +277,38 @@ def _data_file(options: dict[str, Any], base: Path | None, source: str) -> tuple
 
 
 def parse_sweep(text: str, *, base: Path | None = None, source: str = "<text>") -> SweepFile:
-    """Parse sweep TOML text; ``base`` is the folder relative paths are taken from.
+    r"""Parse sweep TOML text (docs/design.md §4); ``base`` is the folder relative paths are taken from.
+
+    Parameters
+    ----------
+    text : str
+        The sweep file's TOML: ``spec``, ``task``, ``[grid]`` and optional ``[task_options]``.
+    base : Path, optional
+        Folder of the sweep file (the spec and data paths are relative to it).
+    source : str
+        Where the text came from, for messages.
+
+    Returns
+    -------
+    SweepFile
+        The validated sweep, with the spec's full text and the data file's digest.
 
     Raises
     ------
     GSMError
         malformed TOML, unknown keys or task, a spec that cannot be found or parsed, an empty
         grid, a grid entry that is not one of the spec's [constants], bad task options.
+
+    Examples
+    --------
+    >>> from gsmtheory.sweep import parse_sweep
+    >>> sweep = parse_sweep('spec = "gaussian"\ntask = "selftest"\n[grid]\nsigma = [1.0, 2.0]')
+    >>> sweep.task, sweep.spec_name, sweep.n_points, len(sweep.spec_hash)
+    ('selftest', 'gaussian', 2, 64)
+    >>> parse_sweep('spec = "gaussian"\ntask = "poincare"\n[grid]\nmu = [1.0]')
+    Traceback (most recent call last):
+    ...
+    gsmtheory._errors.GSMError: sweep <text>: unknown constant 'mu' in the grid; sweep only the spec's [constants] (declared: sigma)
     """
     try:
         data = tomllib.loads(text)
@@ -260,15 +356,33 @@ def _spec_constants(spec_text: str, spec_name: str, source: str) -> dict[str, fl
 
 
 def load_sweep(path: str | Path) -> SweepFile:
-    """Read and validate a sweep file (see :func:`parse_sweep`)."""
+    r"""Read and validate a sweep file (see :func:`parse_sweep`).
+
+    Parameters
+    ----------
+    path : str or Path
+        A regular file of at most 1 MiB (a FIFO or a device is refused, not read).
+
+    Returns
+    -------
+    SweepFile
+        The validated sweep; its spec and data paths resolved against the file's folder.
+
+    Raises
+    ------
+    GSMError
+        The file does not exist, is not a regular file, is empty or too large, is not UTF-8, or
+        its content is refused by :func:`parse_sweep`.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.sweep import load_sweep
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "beta.toml").write_text('spec = "double-well"\ntask = "poincare"\n[grid]\nbeta = [1, 2, 5]\n')
+    >>> load_sweep(folder / "beta.toml").grid
+    (('beta', (1, 2, 5)),)
+    """
     p = Path(path)
-    if not p.is_file():
-        raise GSMError(f"sweep file {str(path)!r} not found", "give the path of a sweep TOML file")
-    try:
-        if p.stat().st_size > _MAX_FILE_BYTES:
-            raise GSMError(f"sweep file {str(path)!r} is larger than 1 MiB", "is this a sweep file?")
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GSMError(f"cannot read sweep file {str(path)!r} ({type(exc).__name__})",
-                       "give a UTF-8 TOML file") from None
+    text = read_text(p, "sweep file", _MAX_FILE_BYTES)  # regular files only, at most 1 MiB
     return parse_sweep(text, base=p.parent, source=str(path))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from typing import Any
 
 from gsmtheory._device import resolve_device
 from gsmtheory._errors import GSMError
+from gsmtheory._extras import extra_hint, missing_extra
 from gsmtheory._json import plain
 
 __all__ = ["TASKS", "Job", "Outcome", "check_task", "execute", "jsonable", "registry_names"]
@@ -31,7 +33,32 @@ __all__ = ["TASKS", "Job", "Outcome", "check_task", "execute", "jsonable", "regi
 
 @dataclass(frozen=True)
 class Job:
-    """One task at one grid point; pickled to the worker that runs it."""
+    """One task at one grid point; pickled to the worker that runs it.
+
+    Attributes
+    ----------
+    task : str
+        One of :data:`TASKS`.
+    spec_name, spec_text : str
+        The spec's name and full TOML text (a worker needs no file system of ours).
+    constants : tuple of (name, value)
+        The grid point's constant overrides.
+    key : str
+        Canonical JSON of the constants (the stored ``params``).
+    options_json : str
+        Canonical JSON of ``[task_options]``.
+    device : str
+        torch device name (``auto`` is resolved by a task that uses torch).
+    data : array, optional
+        Samples for ``fit``.
+
+    Examples
+    --------
+    >>> from gsmtheory.sweep import Job
+    >>> job = Job("selftest", "s", "", (("work", 10),), '{"work":10}')
+    >>> job.options, job.device
+    ({}, 'cpu')
+    """
 
     task: str
     spec_name: str
@@ -50,7 +77,33 @@ class Job:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a worker sends back: the grid key, status, result (JSON text) or error, timing."""
+    """What a worker sends back: the grid key, status, result (JSON text) or error, timing.
+
+    Attributes
+    ----------
+    key : str
+        The job's key.
+    status : {"ok", "error"}
+        ``"error"`` rows keep the one-line message and are retried by a re-run.
+    result_json, error : str or None
+        The result as JSON text, or the error.
+    seconds : float
+        Wall time of the task.
+    device, worker : str
+        Where it ran (``host:pid``).
+
+    Raises
+    ------
+    ValueError
+        A status other than ``ok`` or ``error``.
+
+    Examples
+    --------
+    >>> from gsmtheory.sweep import Job, execute
+    >>> out = execute(Job("selftest", "s", "", (("work", 10),), '{"work":10}'))
+    >>> out.status, out.key, out.device
+    ('ok', '{"work":10}', 'cpu')
+    """
 
     key: str
     status: str
@@ -66,7 +119,30 @@ class Outcome:
 
 
 def jsonable(obj: Any) -> Any:
-    """Plain JSON values (:func:`gsmtheory._json.plain`), non-finite floats as strings."""
+    """Plain JSON values for ``obj``, non-finite floats as the strings ``"inf"``, ``"-inf"``, ``"nan"``.
+
+    Parameters
+    ----------
+    obj : object
+        Numbers, arrays, tensors, mappings, sequences or records with ``to_dict()``.
+
+    Returns
+    -------
+    object
+        None, bool, int, float, str, list or dict, accepted by ``json.dumps(allow_nan=False)``.
+
+    Raises
+    ------
+    TypeError
+        For anything else, naming its type.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gsmtheory.sweep import jsonable
+    >>> jsonable({"c": np.float64(2.5), "gap": float("inf"), "v": np.arange(2)})
+    {'c': 2.5, 'gap': 'inf', 'v': [0, 1]}
+    """
     return plain(obj, finite=True)
 
 
@@ -120,13 +196,17 @@ def _poincare(job: Job) -> dict[str, Any]:
 
 def _efficiency(job: Job) -> dict[str, Any]:
     from gsmtheory import api
+    from gsmtheory.symbolic import misspecification
 
     opts = job.options
     kwargs: dict[str, Any] = {k: int(opts[k]) for k in ("samples", "seed") if k in opts}
     if "method" in opts:
         kwargs["method"] = str(opts["method"])
-    problem = api.problem(_spec(job), lift=_lift(job))
-    return jsonable(api.as_dict(problem, api.efficiency(problem, **kwargs)))  # type: ignore[no-any-return]
+    spec = _spec(job)
+    problem = api.problem(spec, lift=_lift(job))
+    out: dict[str, Any] = jsonable(api.as_dict(problem, api.efficiency(problem, **kwargs)))
+    out["misspecified"] = misspecification(spec)  # None: the model at truth reproduces the target
+    return out
 
 
 def _loss(job: Job) -> dict[str, Any]:
@@ -204,20 +284,47 @@ def registry_names(task: str) -> tuple[str, ...]:
     return ("auto", *covariance_methods().names()) if task == "efficiency" else estimators().names()
 
 
+def _ran_on(device: str) -> str:
+    """The device a task ran on: ``auto`` resolved, and the CPU when the task never loaded torch."""
+    if device != "auto":
+        return device
+    return resolve_device("auto") if "torch" in sys.modules else "cpu"
+
+
 def execute(job: Job) -> Outcome:
-    """Run ``job`` and time it; any exception becomes an ``"error"`` outcome (one line)."""
+    """Run ``job`` and time it; any exception becomes an ``"error"`` outcome (one line).
+
+    Parameters
+    ----------
+    job : Job
+        The task and its grid point.
+
+    Returns
+    -------
+    Outcome
+        ``ok`` with the result's JSON, or ``error`` with the message (a missing optional extra
+        is named with its pip command); ``device`` is where the task ran.
+
+    Examples
+    --------
+    >>> import json
+    >>> from gsmtheory.sweep import Job, execute
+    >>> out = execute(Job("selftest", "s", "", (("work", 100),), '{"work":100}'))
+    >>> out.status, sorted(json.loads(out.result_json))
+    ('ok', ['state', 'value', 'work'])
+    >>> execute(Job("selftest", "s", "", (("work", -5),), '{"work":-5}')).error
+    'selftest work must be non-negative, got -5'
+    """
     worker = f"{socket.gethostname()}:{os.getpid()}"
     start = time.perf_counter()
-    device = job.device
     try:
         fn = _REGISTRY[job.task][0]
-        if job.device == "auto":
-            device = resolve_device("auto")
-            job = Job(job.task, job.spec_name, job.spec_text, job.constants, job.key,
-                      job.options_json, device, job.data)
         result = json.dumps(jsonable(fn(job)), sort_keys=True, allow_nan=False)
     except Exception as exc:  # stored, retried on re-run
         message = " ".join(str(exc).split()) or "no message"
         text = message if isinstance(exc, GSMError) else f"{type(exc).__name__}: {message}"
-        return Outcome(job.key, "error", None, text[:2000], time.perf_counter() - start, device, worker)
-    return Outcome(job.key, "ok", result, None, time.perf_counter() - start, device, worker)
+        if missing_extra(exc) is not None:
+            text = extra_hint(str(getattr(exc, "name", "")), f"task {job.task}")
+        return Outcome(job.key, "error", None, text[:2000], time.perf_counter() - start,
+                       _ran_on(job.device), worker)
+    return Outcome(job.key, "ok", result, None, time.perf_counter() - start, _ran_on(job.device), worker)

@@ -39,8 +39,8 @@ from gsmtheory.symbolic._estimating import (
 from gsmtheory.symbolic._gaussian_mixture import GaussianMixture
 from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
 from gsmtheory.symbolic._model import MixtureExpressions, Model
-from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
-from gsmtheory.symbolic._spec_file import KnownValues, Spec, load_spec, parse_spec
+from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, check_magnitude, parse_expression
+from gsmtheory.symbolic._spec_file import KnownValues, Spec, load_spec, misspecification, parse_spec
 from gsmtheory.symbolic._symmetry import Radial, Separation, linear_separation, radial_profile
 from gsmtheory.symbolic._validate import kinks_1d
 
@@ -68,6 +68,7 @@ __all__ = [
     "analyze_ends",
     "catalogue_names",
     "check_liftable",
+    "check_magnitude",
     "ctld_heat_identity",
     "ctld_lift",
     "ctld_lift_spec",
@@ -83,6 +84,7 @@ __all__ = [
     "linear_separation",
     "liouville_potential",
     "load_spec",
+    "misspecification",
     "mixture_component_logs",
     "natural_bounds",
     "parse_expression",

@@ -26,5 +26,18 @@ CATALOGUE: Mapping[str, str] = MappingProxyType(dict(sorted(_read_entries().item
 
 
 def catalogue_names() -> tuple[str, ...]:
-    """The catalogue's names, sorted."""
+    """The catalogue's names, sorted: each is a TOML file of ``gsmtheory/symbolic/catalogue/``.
+
+    Returns
+    -------
+    tuple of str
+        What :func:`load_spec` and every command accept as SPEC (``gsmtheory catalogue``
+        prints them with their descriptions).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import catalogue_names
+    >>> catalogue_names()[:4]
+    ('bimodal', 'bimodal-weight', 'ctld-bimodal', 'double-well')
+    """
     return tuple(CATALOGUE)

@@ -46,7 +46,7 @@ _EXACT_MAX_DIM = 40
 
 @dataclass(frozen=True)
 class CurvatureCertificate:
-    r"""−∇²ℓ₀ ⪰ κ D⁻¹ on Ω and ℓ − ℓ₀ = W with osc W ≤ ``oscillation``, both proved symbolically.
+    """−∇²ℓ₀ ⪰ κ D⁻¹ on Ω and ℓ − ℓ₀ = W with osc W ≤ ``oscillation``, both proved symbolically.
 
     Attributes
     ----------
@@ -58,6 +58,13 @@ class CurvatureCertificate:
         How it was proved, or why not.
     perturbation : str
         W as text ("" when there is none).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import curvature_certificate, load_spec
+    >>> cert = curvature_certificate(load_spec("gaussian").diffusion)   # ℓ = −x²/(2σ²), σ = 1.5
+    >>> round(cert.kappa, 9), cert.oscillation                         # κ = 1/σ²: C_P ≤ e^0/κ = σ²
+    (0.444444444, 0.0)
     """
 
     kappa: float | None
@@ -268,12 +275,28 @@ def _certified_kappa(A: sp.Matrix, D: sp.Matrix) -> tuple[float, str]:
 
 # ----------------------------------------------------------------------------- entry point
 def curvature_certificate(diffusion: Any) -> CurvatureCertificate:
-    r"""Prove −∇²ℓ₀ ⪰ κ D⁻¹ and osc(ℓ − ℓ₀) ≤ osc for a :class:`~gsmtheory.symbolic.Diffusion`.
+    """Prove −∇²ℓ₀ ⪰ κ D⁻¹ and osc(ℓ − ℓ₀) ≤ osc for a :class:`~gsmtheory.symbolic.Diffusion`.
 
-    Returns a :class:`CurvatureCertificate`; its ``upper_bound`` e^{osc}/κ bounds C_P
-    (Bakry–Émery when osc = 0, Holley–Stroock otherwise; module docstring). ``kappa`` is None
-    with the reason when no certificate is found (D depends on x, a term is neither a
-    certifiable polynomial nor bounded, or the constant curvature is not positive).
+    Its ``upper_bound`` e^{osc}/κ bounds C_P (Bakry–Émery when osc = 0, Holley–Stroock
+    otherwise; module docstring). ``kappa`` is None with the reason when no certificate is
+    found (D depends on x, a term is neither a certifiable polynomial nor bounded, or the
+    constant curvature is not positive).
+
+    Parameters
+    ----------
+    diffusion : Diffusion
+        A target with a constant D.
+
+    Returns
+    -------
+    CurvatureCertificate
+        κ, the oscillation, and the reason in words.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import curvature_certificate, load_spec
+    >>> curvature_certificate(load_spec("double-well").diffusion).kappa is None   # not log-concave
+    True
     """
     coords = tuple(diffusion.coords)
     D = sp.Matrix(diffusion.D)

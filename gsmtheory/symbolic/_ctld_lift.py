@@ -68,6 +68,18 @@ class CTLDParameters:
         log r(β), an expression in :data:`BETA` (unnormalized).
     defaults : tuple of str
         Names of the entries that took the reported defaults.
+
+    Raises
+    ------
+    SpecError
+        A λ, diameter or β_max that is not positive and finite.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import ctld_parameters, load_spec
+    >>> p = ctld_parameters(load_spec("bimodal").diffusion)      # means ±2, unit variance
+    >>> p.lambda_min, p.diameter, p.beta_max, p.log_r            # β_max = 14·4²/1 − 1
+    (1.0, 4.0, 223.0, -112/(beta + 1))
     """
 
     lambda_min: float
@@ -127,10 +139,39 @@ def ctld_parameters(target: Diffusion | GaussianMixture, base: CTLDParameters | 
     β_max = 14·diam²/λ − 1, log r = −7·diam²/(λ(1+β)). A target that is not a Gaussian mixture
     has no default λ or diam. A string ``log_r`` is parsed with ``constants`` and ``beta``.
 
+    Parameters
+    ----------
+    target : Diffusion or GaussianMixture
+        The target to lift.
+    base : CTLDParameters, optional
+        A resolved ``[ctld]`` table whose given (not defaulted) entries apply.
+    constants : mapping, optional
+        Names a ``log_r`` expression may use besides ``beta``.
+    lambda_min, diameter, beta_max : float, optional
+        Overrides.
+    log_r : str or Expr, optional
+        log r(β), an expression in ``beta``.
+
+    Returns
+    -------
+    CTLDParameters
+        The constants, with ``defaults`` naming those that took the reported default.
+
     Raises
     ------
     SpecError
-        A non-mixture target without λ or diam; invalid values (:class:`CTLDParameters`).
+        λ ≤ 0, β_max ≤ 0 (also when the default 14·diam²/λ − 1 is ≤ 0), a non-mixture target
+        without λ, or a log r in other symbols than β.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import ctld_parameters, load_spec
+    >>> spec = load_spec("ctld-bimodal")                         # ½N(−2, 1) + ½N(2, 1), [ctld] λ = 1, diam = 4
+    >>> params = ctld_parameters(spec.diffusion, spec.ctld)
+    >>> params.lambda_min, params.diameter, params.beta_max, params.defaults
+    (1.0, 4.0, 223.0, ('beta_max', 'log_r'))
+    >>> ctld_parameters(spec.diffusion, spec.ctld, beta_max=50.0).beta_max
+    50.0
     """
     given = {} if base is None else {k: getattr(base, k) for k in ("lambda_min", "diameter", "beta_max", "log_r")
                                      if k not in base.defaults}
@@ -161,9 +202,37 @@ def ctld_parameters(target: Diffusion | GaussianMixture, base: CTLDParameters | 
 
 def ctld_log_density_expr(mixture: GaussianMixture, coords: tuple[sp.Symbol, ...], params: CTLDParameters,
                           beta: sp.Symbol = BETA) -> sp.Expr:
-    r"""ℓ(x, β) = log r(β) + log Σ_k w_k |Σ+βλI|^{-1/2} exp(−½(x−μ_k)ᵀ(Σ+βλI)⁻¹(x−μ_k)).
+    """ℓ(x, β) = log r(β) + log Σ_k w_k |Σ+βλI|^{-1/2} exp(−½(x−μ_k)ᵀ(Σ+βλI)⁻¹(x−μ_k)).
 
     The normalizer |Σ+βλI|^{-1/2} depends on β and is kept ((2π)^{-d/2} is dropped).
+
+    Parameters
+    ----------
+    mixture : GaussianMixture
+        The target.
+    coords : tuple of Symbol
+        x.
+    params : CTLDParameters
+        λ and log r.
+    beta : Symbol
+        The temperature coordinate.
+
+    Returns
+    -------
+    Expr
+        ℓ as a function of (x, β).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic import BETA, ctld_log_density_expr
+    >>> from gsmtheory.symbolic import ctld_parameters, load_spec
+    >>> spec = load_spec("ctld-bimodal")                         # ½N(−2, 1) + ½N(2, 1), [ctld] λ = 1, diam = 4
+    >>> params = ctld_parameters(spec.diffusion, spec.ctld)
+    >>> x = spec.diffusion.coords[0]
+    >>> ell = ctld_log_density_expr(spec.diffusion.mixture, (x,), params)
+    >>> sorted(map(str, ell.free_symbols))
+    ['beta', 'x']
     """
     d = mixture.dim
     lambda_min = sp.nsimplify(params.lambda_min, rational=True)
@@ -209,6 +278,13 @@ def ctld_lift(target: Any, params: CTLDParameters | None = None, **overrides: ob
     SpecError
         A formula target in d ≥ 2 (no closed-form convolution), a target on a bounded domain,
         λ ≤ 0 or β_max ≤ 0, or a coordinate already named ``beta``.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import ctld_lift, load_spec
+    >>> lifted = ctld_lift(load_spec("ctld-bimodal"))
+    >>> lifted.coords, lifted.domain
+    ((x, beta), ((-oo, oo), (0, 223)))
     """
     diffusion, resolved = _resolve(target, params, overrides)
     return _lift(diffusion, resolved)
@@ -261,16 +337,38 @@ def _lift(diffusion: Diffusion, params: CTLDParameters) -> Diffusion:
 
 
 def ctld_model(model: Model, params: CTLDParameters) -> Model:
-    r"""The lifted model ℓ_θ(x, β) = log r(β) + log p^β_θ(x), p^β_θ = p_θ * N(0, βλI).
+    """The lifted model ℓ_θ(x, β) = log r(β) + log p^β_θ(x), p^β_θ = p_θ * N(0, βλI).
 
     Needs a Gaussian-mixture model (``[model.mixture]``): its covariance expression becomes
     Σ(θ) + βλI and its normalizer |Σ(θ)+βλI|^{-1/2} is kept, so ∫∫ r p^β_θ is θ-free (the
     lifted model is normalized up to a constant, as MLE on the lift needs).
 
+    Parameters
+    ----------
+    model : Model
+        A ``kind="mixture"`` model.
+    params : CTLDParameters
+        λ and log r.
+
+    Returns
+    -------
+    Model
+        Over the coordinates (x, β), with the same parameters and truth.
+
     Raises
     ------
     ModelError
         A model that is not a Gaussian mixture.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import ctld_model
+    >>> from gsmtheory.symbolic import ctld_parameters, load_spec
+    >>> spec = load_spec("ctld-bimodal")                         # ½N(−2, 1) + ½N(2, 1), [ctld] λ = 1, diam = 4
+    >>> params = ctld_parameters(spec.diffusion, spec.ctld)
+    >>> lifted = ctld_model(spec.model, params)
+    >>> lifted.coords, lifted.params, lifted.truth
+    ((x, beta), (a,), (2.0,))
     """
     if model.kind != "mixture" or model.mixture is None:
         raise ModelError("the CTLD loss needs the model's convolution p_theta * N(0, beta*lambda) in closed form",
@@ -287,7 +385,28 @@ def ctld_model(model: Model, params: CTLDParameters) -> Model:
 
 
 def ctld_lift_spec(spec: Any, **overrides: object) -> tuple[Diffusion, Model | None, CTLDParameters]:
-    """Lift a spec (its ``[ctld]`` table, or the defaults): (diffusion, lifted model or None, parameters)."""
+    """Lift a spec (its ``[ctld]`` table, or the defaults): (diffusion, lifted model or None, parameters).
+
+    Parameters
+    ----------
+    spec : Spec
+        A spec whose target is a Gaussian mixture or a 1D formula.
+    **overrides
+        ``lambda_min``, ``diameter``, ``beta_max``, ``log_r`` over the table.
+
+    Returns
+    -------
+    tuple
+        The lifted :class:`Diffusion` over (x, β), the lifted :class:`Model` (None without a
+        mixture model) and the resolved :class:`CTLDParameters`.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import ctld_lift_spec, load_spec
+    >>> diffusion, model, params = ctld_lift_spec(load_spec("ctld-bimodal"))
+    >>> diffusion.coords, model.params, params.beta_max
+    ((x, beta), (a,), 223.0)
+    """
     diffusion, params = _resolve(spec, spec.ctld, overrides)
     lifted = _lift(diffusion, params)
     model = ctld_model(spec.model, params) if spec.model is not None else None
@@ -295,10 +414,38 @@ def ctld_lift_spec(spec: Any, **overrides: object) -> tuple[Diffusion, Model | N
 
 
 def ctld_heat_identity(mixture: GaussianMixture, params: CTLDParameters, *, check: str = "density") -> sp.Expr:
-    r"""Residual of the heat equation for p^β; zero exactly when the identity holds.
+    """Residual of the heat equation for p^β; zero exactly when the identity holds.
 
     ``check="density"``: ∂_β p^β − (λ/2) Δ_x p^β (simplifies to 0 component by component);
     ``check="log"``: ∂_β log p^β − (λ/2)(Δ_x log p^β + |∇_x log p^β|²) (docs/design.md §1).
+
+    Parameters
+    ----------
+    mixture : GaussianMixture
+        The target p.
+    params : CTLDParameters
+        λ (the other constants are not used).
+    check : {"density", "log"}
+        Which form of the identity.
+
+    Returns
+    -------
+    Expr
+        The residual, a function of (x, β), not yet simplified.
+
+    Raises
+    ------
+    SpecError
+        An unknown ``check``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic import ctld_parameters, load_spec
+    >>> spec = load_spec("ctld-bimodal")                         # ½N(−2, 1) + ½N(2, 1), [ctld] λ = 1, diam = 4
+    >>> params = ctld_parameters(spec.diffusion, spec.ctld)
+    >>> sp.simplify(ctld_heat_identity(spec.diffusion.mixture, params))
+    0
     """
     xs = tuple(sp.Symbol(f"x{i}", real=True) for i in range(mixture.dim))
     lambda_min = sp.nsimplify(params.lambda_min, rational=True)
@@ -340,12 +487,38 @@ class CTLDStationarity:
 
 
 def ctld_stationarity(lifted: Diffusion, *, points: int = 8, seed: int = 0) -> CTLDStationarity:
-    r"""Decide that p(x, β) ∝ e^{ℓ(x,β)} is stationary for the reflected identity diffusion.
+    """Decide that p(x, β) ∝ e^{ℓ(x,β)} is stationary for the reflected identity diffusion.
 
     Fokker–Planck: ∂_t p = Σ_i ∂_i(−p ∂_iℓ + ∂_i p) = Σ_i ∂_i J_i with J_i = ∂_i p − p ∂_i ℓ ≡ 0
     for Langevin, so the bulk residual vanishes and the reflecting (no-flux) boundary condition
     n·J = 0 holds on the faces β ∈ {0, β_max}. (A direct ``Diffusion.stationarity()`` on the
     lifted log-sum-exp is slow: it expands the residual; this proves it for a generic ℓ.)
+
+    Parameters
+    ----------
+    lifted : Diffusion
+        The output of :func:`ctld_lift` (identity D over (x, β)).
+    points : int
+        Random points at which the actual residual is evaluated in 50-digit arithmetic.
+    seed : int
+        Seed of those points.
+
+    Returns
+    -------
+    CTLDStationarity
+        ``generic``, ``zero_flux`` and ``max_abs_residual``.
+
+    Raises
+    ------
+    SpecError
+        A diffusion that is not the identity CTLD lift.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import ctld_lift, ctld_stationarity, load_spec
+    >>> st = ctld_stationarity(ctld_lift(load_spec("ctld-bimodal")), points=2)
+    >>> st.generic, st.zero_flux, st.max_abs_residual < 1e-30
+    (True, True, True)
     """
     if not (lifted.D - sp.eye(lifted.dim)).is_zero_matrix or not lifted.Q.is_zero_matrix:
         raise SpecError("ctld_stationarity expects the identity CTLD diffusion", "pass ctld_lift(...)")

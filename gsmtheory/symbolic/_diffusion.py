@@ -54,6 +54,26 @@ class Stationarity:
     ``"symbolic"`` (the residual simplifies to 0), ``"mpmath-50"`` (50-digit evaluation at
     random points: a clearly nonzero value proves False; values at the 1e-40 level support
     True numerically) or ``"undecided"``.
+
+    Attributes
+    ----------
+    verdict : bool or None
+        Stationary, not, or undecided.
+    method : str
+        How the verdict was reached.
+    residual : Expr
+        The Fokker-Planck residual (0 when it simplified).
+    max_abs_residual : float or None
+        The largest |residual| at the evaluation points (numerical methods).
+    points : int
+        How many points were evaluated.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> st = load_spec("nonreversible-gaussian").diffusion.stationarity()    # a skew Q keeps p
+    >>> st.verdict, st.method
+    (True, 'symbolic')
     """
 
     verdict: bool | None
@@ -70,7 +90,24 @@ class Stationarity:
 
 @dataclass(frozen=True)
 class ScoreOperator:
-    """O = Bᵀ∇ with B Bᵀ = D; ``factor`` names the factorization used."""
+    """O = Bᵀ∇ with B Bᵀ = D; ``factor`` names the factorization used.
+
+    Attributes
+    ----------
+    B : ImmutableMatrix
+        The factor (the symmetric square root by default, docs/design.md §1).
+    factor : str
+        How B was obtained (``"sqrt"``, ``"cholesky"``, ...).
+    coords : tuple of Symbol
+        The coordinates ∇ differentiates in.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> op = load_spec("state-dependent-langevin").diffusion.score_operator()   # D = 1 + x²/4
+    >>> op.B, op.factor
+    (Matrix([[sqrt(x**2/4 + 1)]]), 'sqrt')
+    """
 
     B: sp.ImmutableMatrix
     factor: str
@@ -92,7 +129,7 @@ def _as_matrix(value: object, d: int, what: str) -> sp.ImmutableMatrix:
 
 @dataclass(frozen=True)
 class Diffusion:
-    r"""A diffusion with stationary density p ∝ exp(ℓ) on a box Ω = ∏[a_i, b_i].
+    """A diffusion with stationary density p ∝ exp(ℓ) on a box Ω = ∏[a_i, b_i].
 
     Generator L g = [(D+Q)∇ℓ + Γ]·∇g + Tr(D∇²g); Dirichlet form E(g) = E_p[∇gᵀD∇g]
     (Q drops out). Finite ends of Ω are reflecting.
@@ -113,6 +150,24 @@ class Diffusion:
         A label (catalogue name or "custom").
     mixture : GaussianMixture or None
         The target as a Gaussian mixture when it is one (enables closed forms).
+
+    Raises
+    ------
+    SpecError
+        No coordinates or repeated ones, no target, a domain or matrix of the wrong size, an
+        empty interval, undeclared symbols, a D that is not symmetric, a Q that is not skew.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic import Diffusion
+    >>> x = sp.Symbol("x", real=True)
+    >>> well = Diffusion((x,), -(x**2 - 1)**2)                   # Langevin: D = 1, Q = 0
+    >>> g = sp.Function("g")(x)
+    >>> well.generator(g)
+    -4*x*(x**2 - 1)*Derivative(g(x), x) + Derivative(g(x), (x, 2))
+    >>> well.stationarity().verdict
+    True
     """
 
     coords: tuple[sp.Symbol, ...]

@@ -122,6 +122,14 @@ class EndInfo:
         lim W at an infinite-distance end, NaN when unknown.
     reason : str
         One line in words.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import analyze_ends, load_spec
+    >>> d = load_spec("laguerre").diffusion                      # Gamma(k, 1) with D = x on [0, inf)
+    >>> left, right = analyze_ends(d.log_density, d.D[0, 0], d.coords[0], d.domain[0]).ends
+    >>> (left.side, left.distance), (right.side, right.distance, right.sigma)
+    (('left', 'finite'), ('right', 'infinite', inf))
     """
 
     side: str
@@ -146,6 +154,15 @@ class EndsAnalysis:
     ends : (EndInfo, EndInfo)
     sigma : float
         min over the ends (NaN when some end is unknown and the others do not force 0).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic import analyze_ends
+    >>> x = sp.Symbol("x", real=True)
+    >>> ends = analyze_ends(-x**2 / 2, sp.Integer(1), x)        # Ornstein-Uhlenbeck
+    >>> ends.W, ends.sigma                                       # W = x²/4 − 1/2 → ∞: no continuous spectrum
+    (x**2/4 - 1/2, inf)
     """
 
     coord: sp.Symbol
@@ -290,7 +307,32 @@ def _end(W: sp.Expr, D: sp.Expr, x: sp.Symbol, pos: sp.Expr, side: str,
 
 
 def liouville_potential(log_density: sp.Expr, D: sp.Expr, x: sp.Symbol) -> sp.Expr:
-    """W(x) = D φ_x²/4 − (D φ_x' + ½ D' φ_x)/2 with φ_x = −ℓ' − D'/(2D) (module docstring)."""
+    """W(x) = D φ_x²/4 − (D φ_x' + ½ D' φ_x)/2 with φ_x = −ℓ' − D'/(2D) (module docstring).
+
+    In the coordinate y = ∫dx/√D the generator −L is unitarily a Schrödinger operator
+    −d²/dy² + W; the limits of W at the ends at infinite distance are the bottom of the
+    continuous spectrum.
+
+    Parameters
+    ----------
+    log_density, D : Expr
+        ℓ and the diffusion coefficient, expressions in ``x``.
+    x : Symbol
+        The coordinate.
+
+    Returns
+    -------
+    Expr
+        W as a function of x.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic import liouville_potential
+    >>> x = sp.Symbol("x", real=True)
+    >>> liouville_potential(-x**2 / 2, sp.Integer(1), x)          # Ornstein-Uhlenbeck: the harmonic oscillator
+    x**2/4 - 1/2
+    """
     ell, D = sp.sympify(log_density), sp.sympify(D)
     dD = sp.diff(D, x)
     phi = -sp.diff(ell, x) - dD / (2 * D)
@@ -299,7 +341,7 @@ def liouville_potential(log_density: sp.Expr, D: sp.Expr, x: sp.Symbol) -> sp.Ex
 
 def analyze_ends(log_density: Any, D: Any, x: sp.Symbol, domain: tuple[Any, Any] = (-sp.oo, sp.oo),
                  *, seconds: float = 4.0, max_ops: int = 4000) -> EndsAnalysis:
-    r"""Liouville normal form of p ∝ e^ℓ with coefficient D on (lo, hi): W and each end's class.
+    """Liouville normal form of p ∝ e^ℓ with coefficient D on (lo, hi): W and each end's class.
 
     Parameters
     ----------
@@ -317,6 +359,15 @@ def analyze_ends(log_density: Any, D: Any, x: sp.Symbol, domain: tuple[Any, Any]
     -------
     EndsAnalysis
         ``sigma`` = inf σ_ess(−L) (module docstring), the reasons in words.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic import analyze_ends
+    >>> x = sp.Symbol("x", real=True)
+    >>> cauchy = analyze_ends(-sp.log(1 + x**2), sp.Integer(1), x)   # W → 0: a heavy tail, no gap
+    >>> cauchy.sigma, cauchy.ends[1].W_limit
+    (0.0, 0.0)
     """
     lo, hi = (sp.sympify(v) for v in domain)
     ell, Dx = sp.sympify(log_density), sp.sympify(D)
@@ -341,7 +392,26 @@ def _inside(lo: Any, hi: Any) -> sp.Expr:
 def diffusion_ends(diffusion: Any, *, seconds: float = 4.0) -> tuple[EndsAnalysis, ...] | None:
     """Ends of each axis of a 1D or separable diffusion (ℓ additive, D diagonal, D_ii(x_i)).
 
-    Returns None when the diffusion is not of that form (the analysis applies per axis only).
+    Parameters
+    ----------
+    diffusion : Diffusion
+        The target and its D.
+    seconds : float
+        Time guard per symbolic limit.
+
+    Returns
+    -------
+    tuple of EndsAnalysis or None
+        One analysis per axis; None when the diffusion is not of that form (the analysis
+        applies per axis only).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import diffusion_ends, load_spec
+    >>> [axis.sigma for axis in diffusion_ends(load_spec("gaussian-2d").diffusion)]
+    [inf, inf]
+    >>> diffusion_ends(load_spec("preconditioned-gaussian").diffusion) is None   # correlated: not separable
+    True
     """
     coords = tuple(diffusion.coords)
     d = len(coords)

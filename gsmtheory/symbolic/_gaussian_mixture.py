@@ -32,7 +32,7 @@ def _floats(values: Sequence[float], what: str) -> tuple[float, ...]:
 
 @dataclass(frozen=True)
 class GaussianMixture:
-    r"""p(x) = Σ_k w_k N(x; μ_k, Σ), a mixture with one shared covariance Σ.
+    """p(x) = Σ_k w_k N(x; μ_k, Σ), a mixture with one shared covariance Σ.
 
     Parameters
     ----------
@@ -42,6 +42,23 @@ class GaussianMixture:
         w_k > 0, normalized at construction to sum to 1.
     covariance : tuple of tuples
         Σ, symmetric positive definite d × d.
+
+    Raises
+    ------
+    SpecError
+        Shapes that do not match, weights that are not positive, a covariance that is not
+        symmetric positive definite, non-finite numbers.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import GaussianMixture
+    >>> m = GaussianMixture(((-2.0,), (2.0,)), (0.5, 0.5), ((1.0,),))
+    >>> m.dim, m.n_components, m.diameter, m.covariance_eigenvalues
+    (1, 2, 4.0, (1.0,))
+    >>> GaussianMixture(((0.0,),), (1.0,), ((-1.0,),))
+    Traceback (most recent call last):
+    ...
+    gsmtheory._errors.SpecError: mixture covariance is not positive definite; use a covariance with positive eigenvalues
     """
 
     means: tuple[tuple[float, ...], ...]

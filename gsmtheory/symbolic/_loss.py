@@ -21,12 +21,35 @@ __all__ = ["BoundaryTerm", "GSMLoss", "gsm_loss"]
 
 @dataclass(frozen=True)
 class BoundaryTerm:
-    r"""One face of Ω: its contribution to the implicit loss is −∫_face p · flux dS.
+    """One face of Ω: its contribution to the implicit loss is −∫_face p · flux dS.
 
     flux = n · (D ∇ℓ_q) restricted to the face x_i = at, with n = −1 on a lower end and +1 on
     an upper one. ``vanishes`` is True when p·flux → 0 at the face for every θ (e.g. a Jacobi
     D = x(1−x), or a density that vanishes there), False when it provably does not, None when
     undecided; the term is kept either way.
+
+    Attributes
+    ----------
+    coord_index : int
+        Which coordinate the face is normal to.
+    coord : Symbol
+        That coordinate.
+    side : {"lower", "upper"}
+        Which end.
+    at : Expr
+        The end's position.
+    flux : Expr
+        n · (D ∇ℓ_q) on the face (a function of the other coordinates and θ).
+    vanishes : bool or None
+        Whether p·flux → 0 there for every θ.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import gsm_loss, load_spec
+    >>> spec = load_spec("reflected-gaussian")                  # N(0.3, 1) restricted to [0, 2]
+    >>> terms = gsm_loss(spec.diffusion, spec.model).boundary_terms
+    >>> [(t.side, t.at, t.vanishes) for t in terms]
+    [('lower', 0, False), ('upper', 2, False)]
     """
 
     coord_index: int
@@ -66,6 +89,16 @@ class GSMLoss:
 
     The θ-derivatives are derived lazily (and then kept): for a K = 4 mixture the Hessian is
     most of the cost of a derivation, and many uses never need it.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import gsm_loss, load_spec
+    >>> spec = load_spec("reflected-gaussian")
+    >>> loss = gsm_loss(spec.diffusion, spec.model)
+    >>> loss.explicit, loss.implicit                            # ½(μ* − μ)², and its partition-free form
+    ((3/10 - mu)**2/2, (mu - x)**2/2 - 1)
+    >>> loss.J                                                  # ∇_θ ∇_x ℓ_θ
+    Matrix([[1]])
     """
 
     diffusion: Diffusion

@@ -17,7 +17,27 @@ Kind = Literal["formula", "exponential_family", "mixture"]
 
 @dataclass(frozen=True)
 class MixtureExpressions:
-    """A Gaussian mixture whose means, weights and shared covariance are expressions in θ."""
+    """A Gaussian mixture whose means, weights and shared covariance are expressions in θ.
+
+    Attributes
+    ----------
+    means : tuple of tuple of Expr
+        μ_k(θ), one row per component.
+    weights : tuple of Expr
+        w_k(θ) (normalized by their sum).
+    covariance : tuple of tuple of Expr
+        The shared Σ(θ).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic import MixtureExpressions
+    >>> x, a = sp.Symbol("x", real=True), sp.Symbol("a", real=True)
+    >>> mix = MixtureExpressions(((-a,), (a,)), (sp.Rational(1, 2), sp.Rational(1, 2)), ((sp.Integer(1),),))
+    >>> ell = mix.log_density((x,))                          # log Σ_k w_k N(x; μ_k, 1), up to log √(2π)
+    >>> round(float(ell.subs({a: 1.0, x: 1.0})), 12)          # log(½e^0 + ½e^(−2))
+    -0.566219169517
+    """
 
     means: tuple[tuple[sp.Expr, ...], ...]
     weights: tuple[sp.Expr, ...]
@@ -51,7 +71,7 @@ class MixtureExpressions:
 
 @dataclass(frozen=True)
 class Model:
-    r"""A parametric family q_θ(x) ∝ exp(ℓ_θ(x)) with a true parameter θ*.
+    """A parametric family q_θ(x) ∝ exp(ℓ_θ(x)) with a true parameter θ*.
 
     Parameters
     ----------
@@ -72,6 +92,23 @@ class Model:
     normalized : bool
         True when ℓ_θ is normalized up to a θ-independent constant (mixtures), so MLE needs no
         numerical normalization.
+
+    Raises
+    ------
+    SpecError
+        No parameters or repeated ones, a parameter named like a coordinate, a truth of the
+        wrong length, undeclared symbols, a log density that does not depend on x.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic import Model
+    >>> x, mu = sp.Symbol("x", real=True), sp.Symbol("mu", real=True)
+    >>> m = Model.from_log_density((x,), (mu,), -(x - mu)**2 / 2, (0.5,))
+    >>> m.kind, m.params, m.truth_map
+    ('formula', (mu,), {mu: 0.5})
+    >>> m.at((1.0,))
+    -(x - 1.0)**2/2
     """
 
     coords: tuple[sp.Symbol, ...]

@@ -10,6 +10,11 @@ r"""Checks a spec's expressions must pass before anything is derived from them.
   r = lim ℓ/log(x − a), r < −1 means e^ℓ ~ (x − a)^r, not integrable. r = −1 is left undecided
   (the numerics decide). Limits run under a time limit and are skipped when it is exceeded
   (or off the main thread, where no alarm can stop them).
+- :func:`check_normalizable_nd` (d = 2, 3): by Fubini, ∫ e^ℓ < ∞ needs almost every 1D slice
+  to be integrable; a coordinate along which the slices through two generic points of the
+  other coordinates both have infinite mass refutes it (p ∝ e^(−x²) in (x, y): flat in y).
+- :func:`score_mismatch`: whether the model at its ``truth`` reproduces the target
+  (ℓ − ℓ_θ* constant in x), which the theorems assume (realizability); a sentence when not.
 - :func:`kinks_1d`: where Abs, sign, Min, Max, Heaviside or Piecewise switch, so that
   quadrature can put a panel edge there.
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 import math
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -27,7 +33,8 @@ import sympy as sp
 
 from gsmtheory._errors import SpecError
 
-__all__ = ["check_normalizable", "check_real", "kinks_1d", "limited"]
+__all__ = ["check_normalizable", "check_normalizable_nd", "check_real", "kinks_1d", "limited",
+           "score_mismatch"]
 
 T = TypeVar("T")
 _ASSUME_OPS = 300
@@ -131,6 +138,79 @@ def check_normalizable(ell: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> 
                         "so that p can be normalized")
 
 
+#: seconds the slice analysis of one density may take (SymPy limits); beyond it, undecided
+_ND_BUDGET = 6.0
+_NOT_NORMALIZABLE_FIX = ("make log_density tend to -infinity fast enough along every coordinate, or bound "
+                         "the domain, so that p can be normalized")
+
+
+def check_normalizable_nd(ell: sp.Expr, coords: Sequence[sp.Symbol], domain: Sequence[tuple[Any, Any]],
+                          points: Sequence[Mapping[sp.Symbol, float]], what: str = "p") -> None:
+    """Raise :class:`SpecError` when p ∝ e^ℓ provably has infinite mass on the box (d ≤ 3).
+
+    In 1D this is :func:`check_normalizable`. In 2D and 3D each coordinate is tested on the
+    slices through the first two of ``points`` (the other coordinates fixed there): when both
+    slices have infinite mass, so do the slices of a neighbourhood, and by Fubini so does p.
+    Undecided limits, larger d and a spent time budget leave the question to the numerics.
+    """
+    d = len(coords)
+    e = sp.sympify(ell)
+    if d == 1:
+        reason = _normalizability(e, coords[0], sp.sympify(domain[0][0]), sp.sympify(domain[0][1]))
+        if reason is not None:
+            raise SpecError(f"{what} ∝ exp({_show(e)}) is not normalizable on ({_end(domain[0][0])}, "
+                            f"{_end(domain[0][1])}): {reason}", _NOT_NORMALIZABLE_FIX)
+        return
+    if d > 3 or len(points) < 2:
+        return
+    start = time.monotonic()
+    for i, x in enumerate(coords):
+        found = []
+        for pt in points[:2]:
+            if time.monotonic() - start > _ND_BUDGET:
+                return
+            fixed = {c: sp.Rational(f"{float(pt[c]):.2g}") for c in coords if c != x}
+            reason = _normalizability(e.subs(fixed), x, sp.sympify(domain[i][0]), sp.sympify(domain[i][1]))
+            if reason is None:
+                break
+            found.append((fixed, reason))
+        else:
+            fixed, reason = found[0]
+            at = ", ".join(f"{c} = {float(v):g}" for c, v in fixed.items())
+            raise SpecError(f"{what} ∝ exp({_show(e)}) is not normalizable: along {x}, at {at}, {reason}",
+                            _NOT_NORMALIZABLE_FIX)
+
+
+def score_mismatch(ell: sp.Expr, model_ell: sp.Expr, coords: Sequence[sp.Symbol],
+                     points: Sequence[Mapping[sp.Symbol, float]], truth: str = "truth") -> str | None:
+    """None when p_θ* ∝ e^(ℓ_θ*) reproduces p ∝ e^ℓ — ∇(ℓ − ℓ_θ*) = 0 at every one of ``points``
+    to 1e-8 relative to |∇ℓ| + 1 — else one sentence saying where the scores differ (d ≤ 3;
+    larger d returns None: not checked here)."""
+    if len(coords) > 3:
+        return None
+    gap = [sp.diff(ell - model_ell, x) for x in coords]
+    score = [sp.diff(ell, x) for x in coords]
+    worst: tuple[float, Mapping[sp.Symbol, float] | None, float] = (0.0, None, 0.0)
+    for pt in points:
+        at = {k: sp.Float(v, 30) for k, v in pt.items()}
+        try:
+            g = [complex(e.evalf(20, subs=at)) for e in gap]
+            s = [complex(e.evalf(20, subs=at)) for e in score]
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+            continue
+        size = math.sqrt(sum(abs(v) ** 2 for v in g))
+        rel = size / (1.0 + math.sqrt(sum(abs(v) ** 2 for v in s)))
+        if math.isfinite(rel) and rel > worst[0]:
+            worst = (rel, pt, size)
+    rel, at_worst, size = worst
+    if at_worst is None or rel <= 1e-8:
+        return None
+    where = ", ".join(f"{k} = {v:.3g}" for k, v in at_worst.items())
+    return (f"the model at {truth} does not reproduce the target: their scores differ by {size:.3g} at {where} "
+            "(misspecified: the theorems assume p = p_θ*, and the GSM and ML estimators converge to other "
+            "parameters than the truth)")
+
+
 def _end(v: sp.Expr) -> str:
     return "inf" if v == sp.oo else "-inf" if v == -sp.oo else str(v)
 
@@ -169,10 +249,36 @@ def _kinks(exprs: tuple[sp.Expr, ...], x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -
 
 def kinks_1d(exprs: Sequence[sp.Expr], x: sp.Symbol, lo: Any, hi: Any,
              subs: Mapping[sp.Symbol, float] | None = None) -> tuple[float, ...]:
-    r"""Points of (lo, hi) where an expression has a kink or a jump: the zeros of the arguments of
-    Abs, sign, Heaviside and of the differences of Min/Max arguments, and the boundaries of
-    Piecewise conditions (after substituting ``subs``, e.g. θ*). Quadrature panels that end there
-    never straddle a jump, so their error estimates stay valid. () where SymPy cannot solve
-    within its time limit."""
+    """Points of (lo, hi) where an expression has a kink or a jump.
+
+    The zeros of the arguments of Abs, sign, Heaviside and of the differences of Min/Max
+    arguments, and the boundaries of Piecewise conditions (after substituting ``subs``, e.g.
+    θ*). Quadrature panels that end there never straddle a jump, so their error estimates stay
+    valid.
+
+    Parameters
+    ----------
+    exprs : sequence of Expr
+        The integrands' pieces.
+    x : Symbol
+        The coordinate.
+    lo, hi : number or ±oo
+        The interval.
+    subs : mapping, optional
+        Values substituted first (the parameters).
+
+    Returns
+    -------
+    tuple of float
+        The points, sorted; () where SymPy cannot solve within its time limit.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic import kinks_1d
+    >>> x, c = sp.Symbol("x", real=True), sp.Symbol("c", real=True)
+    >>> kinks_1d([sp.Min(x, c), sp.Abs(x + 1)], x, -sp.oo, sp.oo, subs={c: 2.0})
+    (-1.0, 2.0)
+    """
     es = tuple(sp.sympify(e).subs({k: sp.Float(v) for k, v in (subs or {}).items()}) for e in exprs)
     return _kinks(es, x, sp.sympify(lo), sp.sympify(hi))

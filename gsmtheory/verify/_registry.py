@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from gsmtheory._errors import GSMError
+from gsmtheory._extras import extra_hint, missing_extra
 from gsmtheory.verify._record import ClaimRecord
 
 __all__ = ["Check", "discover", "run_check", "select"]
@@ -123,6 +124,12 @@ def run_check(check: Check, quick: bool = True) -> ClaimRecord:
             warnings.simplefilter("always")
             record = check.function(quick=quick)
     except Exception as exc:
+        extra = missing_extra(exc)
+        if extra is not None:  # not a failure of the claim: the check needs an optional extra
+            record = ClaimRecord.error(check.id, extra_hint(extra, f"{check.id} did not run: it"),
+                                       statement=f"({check.slug} needs {extra})",
+                                       seconds=time.perf_counter() - start)
+            return replace(record, details={**record.details, "missing_extra": extra})
         tb = traceback.extract_tb(exc.__traceback__)
         where = f" at {tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
         return ClaimRecord.error(check.id, f"{type(exc).__name__}: {exc}{where}",

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gsmtheory._json import plain
+from gsmtheory._json import plain, provenance
 from gsmtheory._outdir import claim_directory, publish, staging
 from gsmtheory.verify._plots import PlotOutcome, render_plots
 from gsmtheory.verify._record import ClaimRecord
@@ -309,7 +309,7 @@ def write_report(result: VerifyResult, directory: str | os.PathLike[str]) -> Pat
         (tmp / "report.md").write_text(_markdown(result, plots, when), encoding="utf-8")
         (tmp / "index.html").write_text(_html(result, plots, when, tmp), encoding="utf-8")
         (tmp / "results.json").write_text(
-            json.dumps(plain(result, finite=True), indent=1) + "\n", encoding="utf-8")
+            json.dumps({**provenance(), **plain(result, finite=True)}, indent=1) + "\n", encoding="utf-8")
         keep = [JOURNAL] if (target / JOURNAL).exists() else []
         publish(target, tmp, "verify-report", keep=keep)
     return target

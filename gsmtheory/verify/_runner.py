@@ -49,8 +49,13 @@ class VerifyResult:
         return sum(c.passed for c in self.claims)
 
     @property
+    def skipped(self) -> int:
+        """Checks that did not run because an optional dependency (e.g. torch) is not installed."""
+        return sum(1 for c in self.claims if c.details.get("missing_extra"))
+
+    @property
     def failed(self) -> int:
-        return len(self.claims) - self.passed
+        return len(self.claims) - self.passed - self.skipped
 
     @property
     def findings(self) -> tuple[tuple[str, str], ...]:
@@ -66,7 +71,7 @@ class VerifyResult:
         """``{"claims": [...], "passed": n, "failed": n, "seconds": t, "mode": ..., "errata": [...]}``;
         each erratum carries the claim id and its source's citation."""
         return {"claims": [c.to_dict() for c in self.claims], "passed": self.passed,
-                "failed": self.failed, "seconds": self.seconds, "mode": self.mode,
+                "failed": self.failed, "skipped": self.skipped, "seconds": self.seconds, "mode": self.mode,
                 "selected": self.selected, "interrupted": self.interrupted,
                 "errata": [{"claim": c.id, "source": c.citation, **e.to_dict()} for c, e in self.errata]}
 

@@ -67,9 +67,12 @@ def test_loss_torch_monte_carlo_on_a_device_agrees_with_quadrature(capsys: pytes
         for q, m, e in zip(quad[key], mc[key], mc[f"{key}_error"], strict=True):
             assert abs(q - m) <= 2.5 * e, (key, q, m, e)  # 2.5 × (1.96 standard errors)
     assert main(["loss", "ctld-bimodal", "--method", "torch-mc"]) == 2  # the lifted loss has its own rule
-    assert main(["loss", "bimodal", "--samples", "1", "--method", "torch-mc"]) == 2
+    with pytest.raises(SystemExit) as usage:  # a budget out of range is a usage error
+        main(["loss", "bimodal", "--samples", "1", "--method", "torch-mc"])
+    assert usage.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 2 and "torch-mc answers for the un-lifted target" in err[0] and "samples 1 " in err[1]
+    assert len(err) == 2 and "torch-mc answers for the un-lifted target" in err[0]
+    assert "--samples: 1 is outside [2, 100_000_000]" in err[1]
 
 
 def test_loss_with_several_params_and_constants(capsys: pytest.CaptureFixture[str]) -> None:

@@ -25,7 +25,7 @@ log_density = "-x**2/2"
 [model]
 params = ["t"]
 truth = {t = 0.0}
-log_density = "-exp(t)*x**2/2 + x**4/1000000"
+log_density = "-exp(t)*x**2/2 - x**4/1000000"
 '''
 
 

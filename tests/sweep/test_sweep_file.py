@@ -96,7 +96,7 @@ def test_broken_spec_is_reported_once(tmp_path):
 
 
 def test_missing_sweep_file(tmp_path):
-    with pytest.raises(GSMError, match="not found"):
+    with pytest.raises(GSMError, match="does not exist"):
         load_sweep(tmp_path / "absent.toml")
 
 

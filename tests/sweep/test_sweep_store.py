@@ -69,7 +69,9 @@ def test_foreign_files_are_refused_and_untouched(tmp_path, kind):
     else:
         path.mkdir()
     before = None if kind == "directory" else _digest(path)
-    with pytest.raises(GSMError, match="not a gsmtheory sweep store") as info:
+    # a file with the SQLite header that SQLite cannot read is named corrupt, with the way back
+    said = r"is corrupt .*\.recover" if kind == "truncated-sqlite" else "not a gsmtheory sweep store"
+    with pytest.raises(GSMError, match=said) as info:
         open_store(path)
     assert "\n" not in str(info.value)
     if before is not None:
@@ -108,7 +110,7 @@ def test_cli_store_errors_are_one_line_exit_2(tmp_path, write_sweep, capsys):
     (["sweep"], "needs SWEEP and --store"),
     (["sweep", "x.toml"], "needs SWEEP and --store"),
     (["sweep", "--report", "absent.db"], "not found"),
-    (["sweep", "absent.toml", "--store", "s.db"], "not found"),
+    (["sweep", "absent.toml", "--store", "s.db"], "does not exist"),
 ])
 def test_cli_usage_errors(tmp_path, monkeypatch, capsys, argv, fragment):
     monkeypatch.chdir(tmp_path)
@@ -134,3 +136,42 @@ def test_cli_cuda_without_a_gpu_is_one_line(write_sweep, tmp_path, capsys):
     assert main(["sweep", str(sweep), "--store", str(tmp_path / "s.db"), "--device", "cuda"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no CUDA device" in err, err
+
+
+def test_a_symlink_to_a_store_shares_its_lock(tmp_path):
+    """The lock is taken on the resolved path: a second name for the store cannot bypass it."""
+    target = tmp_path / "real.db"
+    link = tmp_path / "link.db"
+    link.symlink_to(target)
+    with open_store(target), pytest.raises(GSMError, match="locked by another running sweep"):
+        open_store(link)
+    with open_store(link):  # released; the link opens the same store
+        pass
+    assert read_sweeps(link) == [] and not (tmp_path / "link.db.lock").exists()
+
+
+def _read_only_connect(real):
+    """sqlite3.connect as it behaves where the store's folder cannot be written: a WAL database
+    opened mode=ro fails (its -shm cannot be created) unless it is opened immutable."""
+    def connect(database, *args, **kwargs):
+        if isinstance(database, str) and "mode=ro" in database and "immutable=1" not in database:
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        return real(database, *args, **kwargs)
+    return connect
+
+
+def test_a_store_in_a_read_only_place_can_be_reported(tmp_path, monkeypatch):
+    from gsmtheory.sweep import _store
+
+    path = tmp_path / "s.db"
+    with open_store(path) as db:
+        db.register("h", "selftest", "s", "", "{}", {"work": [1, 2]}, "t")
+        db.write("h", "selftest", '{"work":1}', "ok", '{"value":1.0}', None, 0.1, "0", "cpu", "w")
+    assert not (tmp_path / "s.db-wal").exists()  # a cleanly closed store has no write-ahead log
+    monkeypatch.setattr(_store.sqlite3, "connect", _read_only_connect(sqlite3.connect))
+    rows = read_rows(path)
+    assert [(r.params, r.result) for r in rows] == [({"work": 1}, {"value": 1.0})]
+    # rows still in a write-ahead log cannot be read immutable: said, not silently dropped
+    (tmp_path / "s.db-wal").write_bytes(b"\x37\x7f\x06\x82" + b"\x00" * 60)
+    with pytest.raises(GSMError, match=r"write-ahead log s\.db-wal holds rows not yet in the store"):
+        read_rows(path)

@@ -19,8 +19,8 @@ def test_json_shape_and_exit_code(make_package: Callable[..., str],
     pkg = make_package()
     assert main(["verify", "--package", pkg, "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"claims", "passed", "failed", "seconds", "mode", "errata", "selected",
-                         "interrupted"}
+    assert set(data) == {"claims", "passed", "failed", "skipped", "seconds", "mode", "errata", "selected",
+                         "interrupted", "schema_version", "versions"}
     assert data["selected"] == 5 and data["interrupted"] is False
     assert (data["passed"], data["failed"], data["mode"]) == (2, 3, "quick")
     for claim in data["claims"]:
