@@ -71,12 +71,44 @@ def lifts(spec: Spec, lift: bool | None = None) -> bool:
 
 def problem(spec: Spec | Problem, *, lift: bool | None = None, estimator: str | None = None) -> Problem:
     """The problem a question about ``spec`` is asked of: lifted iff :func:`lifts` (or, for a fit,
-    iff the named ``estimator`` answers for lifted problems). A problem is returned as it is."""
+    iff the named ``estimator`` answers for lifted problems). A problem is returned as it is.
+
+    Parameters
+    ----------
+    spec : Spec or Problem
+        A parsed spec, or a problem already built (returned unchanged).
+    lift : bool, optional
+        None: the spec's ``[ctld]`` table decides; False: never lift; True: lift (the spec needs
+        a ``[ctld]`` table).
+    estimator : str, optional
+        The estimator a fit will use; one that answers only for lifted problems (``"ctld"``)
+        lifts the target with the reported defaults when the spec has no table.
+
+    Returns
+    -------
+    Problem
+        The one compiled view of the spec (:class:`gsmtheory.solve.Problem`), carrying the CTLD
+        :class:`gsmtheory.solve.Lift` when lifted.
+
+    Raises
+    ------
+    SpecError
+        ``lift=True`` without a ``[ctld]`` table, or a lifted estimator with ``lift=False``.
+
+    Examples
+    --------
+    >>> from gsmtheory import api
+    >>> from gsmtheory.symbolic import load_spec
+    >>> api.problem(load_spec("ctld-bimodal")).lift is not None
+    True
+    >>> api.problem(load_spec("ctld-bimodal"), lift=False).lift is None
+    True
+    """
     if isinstance(spec, Problem):
         return spec
     lifted = lifts(spec, lift)
     if estimator is not None:
-        from gsmtheory.estimation import estimators  # the estimation layer loads torch
+        from gsmtheory.estimation import estimators  # deferred: the estimation layer is not needed for C_P
 
         wants = estimators().get(estimator).lifted
         if wants and lift is False:
@@ -88,7 +120,29 @@ def problem(spec: Spec | Problem, *, lift: bool | None = None, estimator: str | 
 
 def as_dict(problem: Problem, record: Any) -> dict[str, Any]:
     """The record's JSON-able dict with ``"lifted"`` set and, on a lift, ``"ctld"`` (λ, diam, β_max,
-    log r, which took the defaults) and ``"lifted_target"``."""
+    log r, which took the defaults) and ``"lifted_target"`` — what the command line prints.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the record was computed on.
+    record : object
+        A result record with ``to_dict()`` (PoincareResult, LossEvaluation, Efficiency, FitResult).
+
+    Returns
+    -------
+    dict
+        The JSON of docs/design.md §4 for that question.
+
+    Examples
+    --------
+    >>> from gsmtheory import api
+    >>> from gsmtheory.symbolic import load_spec
+    >>> pr = api.problem(load_spec("gaussian"))
+    >>> d = api.as_dict(pr, api.poincare(pr))
+    >>> d["lifted"], d["status"]
+    (False, 'ok')
+    """
     out = dict(record.to_dict())
     out["lifted"] = problem.lift is not None
     if problem.lift is not None:
@@ -99,10 +153,50 @@ def as_dict(problem: Problem, record: Any) -> dict[str, Any]:
 
 def poincare(spec: Spec | Problem, *, lift: bool | None = None, rtol: float | None = None,
              method: str = "auto", quick: bool = False) -> PoincareResult:
-    r"""C_P with Var_p g ≤ C_P E(g) of the spec's target, or of its CTLD lift (:func:`problem`).
+    r"""C_P, the least C with Var_p g ≤ C·E(g), of the spec's target — or of its CTLD lift.
 
-    ``method``: a registered Poincaré method (``gsmtheory.solve.poincare_methods()``) or ``"auto"``;
-    ``rtol``, ``quick``: see :func:`gsmtheory.solve.poincare_constant`.
+    E(g) = E_p[∇gᵀ D ∇g] is the Dirichlet form of the spec's diffusion (docs/design.md §1). The
+    answer carries the value, an error estimate that covers every approximation, the certified
+    lower bound, an upper bound where one is known, the method and a status (``ok``, ``bound``,
+    ``no_poincare``, ``not_converged``, ``overflow``).
+
+    Parameters
+    ----------
+    spec : Spec or Problem
+        A parsed spec, or its problem (:func:`problem`).
+    lift : bool, optional
+        False computes on the target even when the spec has a ``[ctld]`` table.
+    rtol : float, optional
+        Target relative error (default 1e-8 in 1D, 1e-4 in 2D, 1e-3 in 3D and on a lift).
+    method : str
+        A registered Poincaré method (``gsmtheory.solve.poincare_methods().names()``) or
+        ``"auto"``: the first that applies, by priority.
+    quick : bool
+        Looser default tolerances.
+
+    Returns
+    -------
+    PoincareResult
+        The record (``poincare_constant``, ``error_estimate``, ``lower``, ``upper``, ``status``,
+        ``side``, ``method``, ``resolution``, ``message``).
+
+    Raises
+    ------
+    SpecError
+        An unknown method, a forced method that does not apply (its reason), or a target the
+        solvers cannot take (one line).
+    NumericalError
+        A converged estimate outside its own certified bounds (never printed as a value).
+
+    Examples
+    --------
+    >>> from gsmtheory import api
+    >>> from gsmtheory.symbolic import load_spec
+    >>> c = api.poincare(load_spec("gaussian", constants={"sigma": 2.0}))
+    >>> c.status, abs(c.poincare_constant - 4.0) <= c.error_estimate   # N(0, σ²): C_P = σ²
+    ('ok', True)
+    >>> c.lower <= 4.0 <= c.upper                              # the certified bounds hold it
+    True
     """
     return poincare_constant(problem(spec, lift=lift), rtol=rtol, method=method, quick=quick)
 
@@ -112,9 +206,48 @@ def loss(spec: Spec | Problem, at: Sequence[Mapping[str, float]] | None = None, 
          seed: int = 0) -> LossEvaluation:
     r"""Explicit, implicit and boundary parts of the GSM loss (the CTLD loss on a lift) at points θ.
 
-    implicit − explicit = −½ E_p[∇ℓᵀ D ∇ℓ] at every point (docs/design.md §1); on a lift the
-    boundary is the β-face terms at 0 and β_max. ``at`` defaults to the model's truth; ``method``
-    is a registered loss method (``gsmtheory.solve.loss_methods()``) or ``"auto"``.
+    D_GSM(p, p_θ) = ½ E_p[(∇ℓ − ∇ℓ_θ)ᵀ D (∇ℓ − ∇ℓ_θ)] (explicit) and its partition-free form
+    E_p[½∇ℓ_θᵀD∇ℓ_θ + ∇·(D∇ℓ_θ)] plus the terms of finite ends (implicit); implicit − explicit
+    = −½ E_p[∇ℓᵀ D ∇ℓ] at every point (docs/design.md §1). On a lift the boundary is the β-face
+    terms at 0 and β_max.
+
+    Parameters
+    ----------
+    spec : Spec or Problem
+        A parsed spec with a ``[model]`` table, or its problem.
+    at : sequence of {param: value}, optional
+        Parameter points (default: the model's truth).
+    lift : bool, optional
+        False evaluates the unlifted loss of a spec with a ``[ctld]`` table.
+    panels : int
+        Quadrature panels (the error estimate uses twice as many).
+    method : str
+        A registered loss method (``gsmtheory.solve.loss_methods().names()``) or ``"auto"``.
+    device : str
+        torch device for ``"torch-mc"`` (``auto``, ``cpu``, ``cuda``).
+    samples : int
+        Monte Carlo draws.
+    seed : int
+        Monte Carlo seed.
+
+    Returns
+    -------
+    LossEvaluation
+        ``explicit``, ``implicit``, ``boundary`` and ``difference`` per point, each with its error.
+
+    Raises
+    ------
+    SpecError
+        No ``[model]``, an unknown parameter in ``at``, a method that does not apply.
+
+    Examples
+    --------
+    >>> from gsmtheory import api
+    >>> from gsmtheory.symbolic import load_spec
+    >>> ev = api.loss(load_spec("reflected-gaussian"), [{"mu": 0.3}, {"mu": 1.0}])
+    >>> d = [i - e for i, e in zip(ev.implicit, ev.explicit)]
+    >>> abs(d[0] - d[1]) < 1e-9                      # implicit − explicit does not depend on θ
+    True
     """
     pr = problem(spec, lift=lift)
     pr.model  # a one-line error when the spec has no model  # noqa: B018
@@ -127,10 +260,48 @@ def efficiency(spec: Spec | Problem, *, lift: bool | None = None, method: str = 
 
     Un-lifted: Γ_GSM = H⁻¹Cov(∇_θℓ_θ)H⁻¹ against Γ_MLE = I(θ*)⁻¹, per direction, with C_P,
     the key lemma and the general theorem. Lifted: Γ_CTLD, vanilla score matching's Γ and both
-    MLE baselines (original, and the lifted E_r[I_{p^β}]⁻¹). ``method``: a registered covariance
-    method (``gsmtheory.estimation.covariance_methods()``) or ``"auto"``.
+    MLE baselines (original, and the lifted E_r[I_{p^β}]⁻¹) (docs/design.md §1).
+
+    Parameters
+    ----------
+    spec : Spec or Problem
+        A parsed spec with a ``[model]`` table, or its problem.
+    lift : bool, optional
+        False answers for the unlifted target of a spec with a ``[ctld]`` table.
+    method : str
+        A registered covariance method (``gsmtheory.estimation.covariance_methods().names()``)
+        or ``"auto"``.
+    rtol : float, optional
+        Target relative error of the quadrature (or of the Monte Carlo standard errors).
+    samples : int
+        Monte Carlo budget where a Monte Carlo method is used.
+    seed : int
+        Monte Carlo seed.
+    poincare : bool
+        Also compute C_P and the theorems' bounds.
+
+    Returns
+    -------
+    Efficiency
+        ``gsm_covariance``, ``mle_covariance``, ``ratio``, ``poincare_constant``,
+        ``theorem_bound``, errors and status (and the lifted covariances on a lift).
+
+    Raises
+    ------
+    ModelError
+        A singular H or Fisher information (the message names the flat direction).
+    SpecError
+        No ``[model]``, an unknown method, or a forced one that does not apply.
+
+    Examples
+    --------
+    >>> from gsmtheory import api
+    >>> from gsmtheory.symbolic import load_spec
+    >>> e = api.efficiency(load_spec("gaussian"), poincare=False)
+    >>> round(float(e.ratio), 8)          # Gaussian location: score matching is the MLE
+    1.0
     """
-    from gsmtheory.estimation import efficiency as question  # the estimation layer loads torch
+    from gsmtheory.estimation import efficiency as question  # deferred: not needed for C_P or a loss
 
     return question(problem(spec, lift=lift), method=method, rtol=rtol, samples=samples, seed=seed,
                     poincare=poincare)
@@ -138,11 +309,47 @@ def efficiency(spec: Spec | Problem, *, lift: bool | None = None, method: str = 
 
 def fit(spec: Spec | Problem, data: Any, *, loss: str | None = None, lift: bool | None = None,
         starts: int = 4, max_iter: int = 100, seed: int = 0) -> Any:
-    r"""Fit the spec's model to data (n, d) by a registered estimator (``gsmtheory.estimation.estimators()``).
+    r"""Fit the spec's model to data (n, d) by a registered estimator and give its standard errors.
 
-    The default is ``"ctld"`` when the spec is answered on its lift (:func:`lifts`) and ``"gsm"``
-    otherwise; ``loss="ctld"`` on a spec without a ``[ctld]`` table lifts with the reported
-    defaults (Definition 6), and with ``lift=False`` it is an error.
+    The default estimator is ``"ctld"`` when the spec is answered on its lift (:func:`lifts`) and
+    ``"gsm"`` otherwise; ``loss="ctld"`` on a spec without a ``[ctld]`` table lifts with the
+    reported defaults (Definition 6), and with ``lift=False`` it is an error.
+
+    Parameters
+    ----------
+    spec : Spec or Problem
+        A parsed spec with a ``[model]`` table, or its problem.
+    data : array_like
+        Samples, one row per sample (n, d).
+    loss : str, optional
+        A registered estimator (``gsmtheory.estimation.estimators().names()``: gsm, mle, ctld).
+    lift : bool, optional
+        False fits the unlifted model of a spec with a ``[ctld]`` table.
+    starts, max_iter, seed : int
+        Starting points, Newton iterations per start and the seed of the jittered starts.
+
+    Returns
+    -------
+    FitResult
+        ``estimate`` and ``standard_errors`` (None when not converged), ``loss``, ``converged``,
+        ``status``.
+
+    Raises
+    ------
+    SpecError
+        No ``[model]``, an unknown estimator, or one that contradicts ``lift``.
+    NumericalError
+        Data that are not finite, complex, of the wrong width or outside the domain.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gsmtheory import api
+    >>> from gsmtheory.symbolic import load_spec
+    >>> x = np.random.default_rng(0).normal(0.5, 1.0, size=(2000, 1))
+    >>> r = api.fit(load_spec("gaussian"), x)
+    >>> r.converged, abs(r.estimate[0] - 0.5) < 4 * r.standard_errors[0]
+    (True, True)
     """
     from gsmtheory.estimation import estimators
     from gsmtheory.estimation import fit as question
