@@ -108,7 +108,7 @@ def problem(spec: Spec | Problem, *, lift: bool | None = None, estimator: str | 
         return spec
     lifted = lifts(spec, lift)
     if estimator is not None:
-        from gsmtheory.estimation import estimators  # deferred: the estimation layer is not needed for C_P
+        from gsmtheory.estimation import estimators  # deferred: C_P does not need it
 
         wants = estimators().get(estimator).lifted
         if wants and lift is False:
@@ -301,7 +301,7 @@ def efficiency(spec: Spec | Problem, *, lift: bool | None = None, method: str = 
     >>> round(float(e.ratio), 8)          # Gaussian location: score matching is the MLE
     1.0
     """
-    from gsmtheory.estimation import efficiency as question  # deferred: not needed for C_P or a loss
+    from gsmtheory.estimation import efficiency as question  # deferred: C_P needs none of it
 
     return question(problem(spec, lift=lift), method=method, rtol=rtol, samples=samples, seed=seed,
                     poincare=poincare)
