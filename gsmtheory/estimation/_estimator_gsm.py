@@ -59,7 +59,6 @@ def gsm_closed_form(problem: Problem, x: Array) -> FitResult:
 
 
 def _run(problem: Problem, x: Array, options: FitOptions) -> FitResult:
-    import torch
     if problem.has_quadratic_loss:
         closed = gsm_closed_form(problem, x)
         if closed.estimate is None or bool(inside(np.array(closed.estimate), feasible_box(problem))[0]):
@@ -69,6 +68,8 @@ def _run(problem: Problem, x: Array, options: FitOptions) -> FitResult:
         per = problem.per_sample(x, theta)
         _, _, bh = problem.boundary(theta)
         return sandwich_se(per, per["hess"].mean(0) + bh, len(x))
+
+    import torch  # iterative fits run in torch (the [torch] extra)
 
     objective = gsm_objective(problem, torch.as_tensor(x)[None])
     return newton_fit(problem, x, objective, "gsm", options, "projected damped Newton (autograd Hessian)",
