@@ -1,6 +1,6 @@
 """Estimators, sandwich and Fisher covariances, efficiency per direction, Monte Carlo, growth rates."""
 
-from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem, lift_of
+from gsmtheory.estimation._ctld import ctld_efficiency, ctld_problem, lift_of, lifted_smoothness
 from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
 from gsmtheory.estimation._ctld_mc import ctld_efficiency_monte_carlo
 from gsmtheory.estimation._ctld_reduce import ctld_efficiency_along_u, ctld_efficiency_reduced
@@ -93,6 +93,7 @@ __all__ = [
     "fit",
     "fit_batch",
     "lift_of",
+    "lifted_smoothness",
     "load_data",
     "moments",
     "monte_carlo",

@@ -99,7 +99,16 @@ class KeyLemma:
 
 @dataclass(frozen=True)
 class TheoremBound:
-    r"""‖Γ_GSM‖ ≤ c·C_P²·‖Γ_MLE‖²·(smoothness), with c = ``constant`` (2, as reported)."""
+    r"""‖Γ_GSM‖ ≤ c·C_P²·‖Γ_MLE‖²·(smoothness), with c = ``constant`` (2, as reported).
+
+    ``needed_constant`` is the smallest c with the two smoothness terms (b = b_tr + b_div kept
+    whole), ``needed_constant_three_terms`` with the three terms as printed in COLT 2024
+    Theorem 6. Remark 8's restricted Poincaré constant C_res = λ_max(I, H) (the constant over
+    test functions ⟨w, ∇_θ log p_θ*⟩) gives ``needed_constant_restricted`` and
+    ``needed_constant_restricted_three_terms``: the constants the bound needs with C_res in
+    place of C_P. ``gradient_covariance_ratio`` is ‖Cov ∇_θℓ_θ‖ over the sum of the three
+    covariances (Lemma 10, which prints no constant; Cauchy–Schwarz gives 3).
+    """
 
     lhs: float
     rhs: float
@@ -111,6 +120,10 @@ class TheoremBound:
     needed_constant_three_terms: float
     slack: float
     holds: bool
+    restricted_poincare_constant: float = math.nan
+    needed_constant_restricted: float = math.nan
+    needed_constant_restricted_three_terms: float = math.nan
+    gradient_covariance_ratio: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -118,6 +131,10 @@ class TheoremBound:
                 "poincare_constant": self.poincare_constant, "mle_norm": self.mle_norm,
                 "smoothness": dict(self.smoothness), "needed_constant": self.needed_constant,
                 "needed_constant_three_terms": self.needed_constant_three_terms,
+                "restricted_poincare_constant": self.restricted_poincare_constant,
+                "needed_constant_restricted": self.needed_constant_restricted,
+                "needed_constant_restricted_three_terms": self.needed_constant_restricted_three_terms,
+                "gradient_covariance_ratio": self.gradient_covariance_ratio,
                 "slack": self.slack, "holds": self.holds,
                 "statement": "||Gamma_GSM|| <= c C_P^2 ||Gamma_MLE||^2 (||Cov(J D grad l)|| + "
                              "||Cov(grad_theta div(D grad l))||), c = 2 as reported"}
@@ -533,10 +550,17 @@ def _theorem(a: dict[str, Array], m: Moments, pv: PoincareResult) -> TheoremBoun
     rhs = 2.0 * two
     needed = lhs / two if two > 0 else math.inf
     needed3 = lhs / three if three > 0 else math.inf
+    H, fisher = a["H"], a["I"]
+    c_res = float(scipy.linalg.eigh((fisher + fisher.T) / 2, (H + H.T) / 2, eigvals_only=True)[-1])
+    base_res = c_res**2 * mle_norm**2
+    res2 = lhs / (base_res * (s_a + s_b)) if base_res * (s_a + s_b) > 0 else math.inf
+    res3 = lhs / (base_res * (s_a + s_tr + s_div)) if base_res * (s_a + s_tr + s_div) > 0 else math.inf
+    # Lemma 10: ‖Cov ∇_θℓ‖ against the sum of the three covariances (no constant printed)
+    ratio10 = _opnorm(a["M"]) / (s_a + s_tr + s_div) if s_a + s_tr + s_div > 0 else math.inf
     return TheoremBound(lhs, rhs, 2.0, pv.poincare_constant, mle_norm,
                         {"gradient_term": s_a, "divergence_term": s_b, "trace_term": s_tr,
                          "drift_term": s_div}, needed, needed3,
-                        rhs / lhs if lhs > 0 else math.inf, bool(lhs <= rhs))
+                        rhs / lhs if lhs > 0 else math.inf, bool(lhs <= rhs), c_res, res2, res3, ratio10)
 
 
 # ---------------------------------------------------------------------------- tilts
