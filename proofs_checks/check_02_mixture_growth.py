@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 
 from gsmtheory.numeric import poincare_1d
-from gsmtheory.verify import ClaimRecord, Source, plot, series
+from gsmtheory.verify import ClaimRecord, Source, Verdict, plot, series
 
 CLAIM_ID = "C02"
 
-SOURCE = Source('KHR 2023', 'Introduction (bimodal mixtures; locator not in docs/paper.md)',
+SOURCE = Source('KHR 2023', '§1 (Introduction), bimodal mixtures (statement number not verified; docs/paper.md, KHR section)',
                 'C_P(½N(−d/2, 1) + ½N(d/2, 1)) = exp(d²/8 + o(d²))')
 
 
@@ -67,4 +67,9 @@ def check(quick: bool = True) -> ClaimRecord:
         theoretical=0.125,
         details={"separations": seps.tolist(), "log_poincare_constant": logc.tolist(),
                  "relative_error_estimates": errs, "prefactor_exponent": float(k),
-                 "fit_without_prefactor": plain, "plots": [fig]}, source=SOURCE)
+                 "fit_without_prefactor": plain, "plots": [fig]}, source=SOURCE,
+        verdicts=[Verdict(f"{SOURCE.citation}: {SOURCE.printed}", "holds",
+                          f"Holds: log C_P = c d² + k log d + b over d = {seps[use][0]:g}..{seps[-1]:g} gives c = "
+                          f"{c:.5f} against 1/8 (prefactor exponent {k:.3f}; relative errors of C_P below "
+                          f"{max(errs):.1e}).")],
+        labels=["fitted c in exp(c d²)"])

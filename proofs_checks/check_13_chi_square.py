@@ -23,7 +23,7 @@ from scipy import integrate
 from gsmtheory.numeric import ctld_beta_logpdf, lifted_chi_square
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
-from gsmtheory.verify import ClaimRecord, Erratum, Source, plot, series
+from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, plot, series
 
 CLAIM_ID = "C13"
 
@@ -40,6 +40,7 @@ def check(quick: bool = True) -> ClaimRecord:
         params = ctld_parameters(mix)
         chi.append(lifted_chi_square(mix, ctld_schedule(params), 0, 1))
         bound.append(14 * params.diameter ** 2 / params.lambda_min)
+    slope = float(np.polyfit(np.log([2 * m for m in ms[-3:]]), np.log(chi[-3:]), 1)[0])
     limit = (integrate.quad(lambda u: np.exp(-6 / u), 0, 14)[0]
              / integrate.quad(lambda u: np.exp(-7 / u), 0, 14)[0] - 1)
     # direct 2D check at m = 1: ∫∫ p_i² / p_j dx dβ
@@ -77,4 +78,11 @@ def check(quick: bool = True) -> ClaimRecord:
                                 "chi^2", [series("computed chi^2", [2 * m for m in ms], chi),
                                           series("14 diam^2/lambda", [2 * m for m in ms], bound, style="dashed")],
                                 yscale="log")]},
-        findings=findings, source=SOURCE)
+        findings=findings, source=SOURCE,
+        verdicts=[Verdict(
+            f"{SOURCE.citation} with the standard χ² and D the diameter of the means (the package's reading)", "loose",
+            f"Loose: the lifted χ² stays below {limit:.4f} (its limit as D grows) while the bound 14D²/λ_min grows like "
+            f"D²; at D = {2 * ms[-1]:g} it is loose by a factor {bound[-1] / chi[-1]:.3g}. Fitted exponent of χ² in D "
+            f"over the last points: {slope:.3f} against the printed 2.",
+            fitted=slope, printed=2.0, quantity="exponent of D (λ = 1)", slack=min(b / c for b, c in zip(bound, chi, strict=True)))],
+        labels=[f"χ² at D = {2 * m:g}" for m in ms])

@@ -23,8 +23,9 @@ from __future__ import annotations
 import numpy as np
 
 from gsmtheory.numeric import convolve_logpdf_1d, mixture_hessian, mixture_logpdf, mixture_score
-from gsmtheory.symbolic import GaussianMixture
-from gsmtheory.verify import ClaimRecord, Erratum, Source
+from gsmtheory.symbolic import GaussianMixture, parse_spec
+from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, Witness
+from proofs_checks._witnesses import header, lookup, run_command
 
 CLAIM_ID = "C18"
 
@@ -78,6 +79,13 @@ def check(quick: bool = True) -> ClaimRecord:
              f"2D mixture, lambda_min = {lam2:.4g}": _mixture_factor(mix2, lam2, n, rng),
              "double well (numerical convolution), lambda = 0.5": _double_well_factor(0.5, 12 if quick else 60, rng)}
     factors = [v[0] for v in cases.values()]
+    name = f"{CLAIM_ID}-lemma28-factor"
+    spec = header(CLAIM_ID, f"{SOURCE.citation}: the factor in ∂_β log p^β = c (Tr ∇² log p^β + ‖∇ log p^β‖²)",
+                  "factor_over_lambda_min", "c/λ_min = 1 (c = λ_min)",
+                  f"gsmtheory verify --witness witness-{name}.toml") + WITNESS_SPEC
+    cli = run_command("gsmtheory verify --witness {file}", spec)
+    witness = Witness(name, spec, "gsmtheory verify --witness {file}", "value", lookup(cli, "value"), 1.0, "==", 1e-3,
+                      point={"target": "0.3 N(-1.5, 0.5) + 0.7 N(2, 0.5)", "lambda_min": 0.5})
     heat_res = max(v[1] for v in cases.values())
     printed_res = min(v[2] for v in cases.values())
     numbers = (f"the least-squares factor c/λ_min is {', '.join(f'{f:.7f}' for f in factors)} on a 1D mixture "
@@ -92,8 +100,15 @@ def check(quick: bool = True) -> ClaimRecord:
         details={"cases": {k: {"factor_over_lambda": v[0], "max_residual_heat_form": v[1],
                                "max_residual_printed_form": v[2]} for k, v in cases.items()},
                  "printed_factor_over_lambda": 1.0, "points": n},
-        findings=[f"Lemma 28 as printed is off by a factor 2: {numbers}."],
-        source=SOURCE,
+        findings=[f"Lemma 28 as printed is off by a factor 2 — under Definition 6's convention p^β = p * N(0, βλ_min I); "
+                  f"the printed factor is right for p^β = p * N(0, 2βλ_min I) (the law of the proof's dX = √(2λ_min) dB), "
+                  f"so the factor depends on the convention, not on λ_min: {numbers}."],
+        source=SOURCE, labels=[f"c/λ_min, {k}" for k in cases],
+        verdicts=[Verdict(f"{SOURCE.citation}: {SOURCE.printed}", "false",
+                          f"False with Definition 6's p^β = p * N(0, βλ_min I): the measured factor is c = λ_min/2 "
+                          f"(c/λ_min = {', '.join(f'{f:.7f}' for f in factors)} on three targets), half the printed "
+                          "λ_min; the printed factor holds for p^β = p * N(0, 2βλ_min I), another convention.",
+                          witness=witness)],
         errata=[Erratum(
             "false", SOURCE.printed, numbers + ".",
             "∂_β log p^β = (λ_min/2)(Tr ∇² log p^β + ‖∇ log p^β‖²) for p^β = p * N(0, βλ_min I) (Definition 6); "
@@ -101,3 +116,27 @@ def check(quick: bool = True) -> ClaimRecord:
             "In Lemma 28, should the factor be λ_min/2 — Definition 6 smooths by N(0, βλ_min I), whose heat "
             "equation is ∂_β p^β = (λ_min/2)Δp^β — or is p^β meant to be p * N(0, 2βλ_min I), as the proof's "
             "dX = √(2λ_min) dB suggests, in which case Σ_β = Σ + βλ_min I and r(β) would change?")])
+
+
+#: the Lemma 28 witness: a two-component 1D mixture with covariance 0.5 (λ_min = 0.5)
+WITNESS_SPEC = """description = "Lemma 28 witness: 0.3 N(-1.5, 0.5) + 0.7 N(2, 0.5); the measured factor c in d/dbeta log p^beta = c (Laplacian log p^beta + |grad log p^beta|^2), p^beta = p * N(0, beta lambda_min), is lambda_min/2"
+coords = ["x"]
+[mixture]
+means = [[-1.5], [2.0]]
+weights = [0.3, 0.7]
+covariance = [[0.5]]
+"""
+
+
+def evaluate_witness(spec_text: str, quantity: str) -> dict[str, float | str]:
+    """``gsmtheory verify --witness FILE``: the least-squares factor c/λ_min of Lemma 28's identity for the spec's
+    mixture (central differences in β at 40 random points, seed 28), against the printed 1."""
+    if quantity != "factor_over_lambda_min":
+        raise ValueError(f"unknown witness quantity {quantity!r} for {CLAIM_ID}")
+    mix = parse_spec(spec_text).diffusion.mixture
+    if mix is None:
+        raise ValueError("the Lemma 28 witness needs a [mixture] target")
+    lam = float(np.linalg.eigvalsh(np.array(mix.covariance, dtype=float))[0])
+    factor, heat, printed = _mixture_factor(mix, lam, 40, np.random.default_rng(28))
+    return {"value": factor, "bound": 1.0, "relation": "==", "tolerance": 1e-3,
+            "max_residual_lambda_over_2_form": heat, "max_residual_printed_form": printed}

@@ -32,8 +32,10 @@ import numpy as np
 
 from gsmtheory.numeric import ctld_beta_logpdf, lifted_chi_square
 from gsmtheory.solve import ctld_schedule
-from gsmtheory.symbolic import GaussianMixture, ctld_parameters
-from gsmtheory.verify import ClaimRecord, Erratum, Source
+from gsmtheory.symbolic import GaussianMixture, ctld_parameters, parse_spec
+from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, Witness, decimal
+from proofs_checks._witnesses import header, lookup, run_command
+from proofs_checks.check_20_lemma29_beta_poincare import r_spec
 
 CLAIM_ID = "C23"
 
@@ -81,8 +83,38 @@ def lifted_chi(m: float, reading: str, printed: bool) -> tuple[float, float, flo
     return chi, middle, 14 * d * d / lam
 
 
+def middle_of(t: float) -> tuple[float, float]:
+    """(∫ exp(7D²/(λ(1+β))) r(β) dβ, 14D²/λ) of Lemma 31 for D²/λ_min = t (λ = 1): r and β_max of Definition 6."""
+    one = GaussianMixture(((0.0,),), (1.0,), ((1.0,),))
+    params = ctld_parameters(one, diameter=math.sqrt(t), lambda_min=1.0)
+    return _beta_integral(lambda b: 7 * t / (1 + b), params), 14 * t
+
+
+def chi_of(t: float, reading: str, printed: bool) -> tuple[float, float]:
+    """(lifted χ², 14D²/λ) for two unit Gaussians as far apart as the reading allows: D apart (D the
+    diameter) or 2D apart (D the radius, means ±D); D²/λ = t."""
+    d = math.sqrt(t)
+    return lifted_chi(d / 2 if reading == "diameter" else d, reading, printed)[0], 14 * t
+
+
+def evaluate_witness(spec_text: str, quantity: str) -> dict[str, float | str]:
+    """``gsmtheory verify --witness FILE`` for this check's witnesses: the spec of r (constant t = D²/λ_min);
+    ``middle_term`` is Lemma 31's ∫ exp(7D²/(λ(1+β))) r dβ against 14D²/λ_min."""
+    t = float(parse_spec(spec_text).constants_map["t"])
+    if quantity != "middle_term":
+        raise ValueError(f"unknown witness quantity {quantity!r} for {CLAIM_ID} (use middle_term)")
+    value, bound = middle_of(t)
+    return {"value": value, "bound": bound, "relation": "<="}
+
+
+#: D²/λ_min scanned for the readings and the middle step (1D family; from just above 1/14)
+def _ts(quick: bool) -> np.ndarray:
+    return np.geomspace(1 / 14 * 1.0001, 100.0, 10 if quick else 40)
+
+
 def check(quick: bool = True) -> ClaimRecord:
-    """Lifted χ² (standard and printed) under the diameter and radius readings, against 14D²/λ."""
+    """Lifted χ² (standard and printed) under the diameter and radius readings, against 14D²/λ; the
+    middle step of Lemma 31 over D²/λ_min."""
     ms = [0.5, 1.0, 2.0, 3.5] if quick else [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 5.0, 7.0]
     table: dict[str, dict[str, list[float]]] = {}
     for reading in ("diameter", "radius"):
@@ -117,7 +149,7 @@ def check(quick: bool = True) -> ClaimRecord:
                 + " (diameter reading) against the bound " + ", ".join(
                     f"{v:g}" for v in table["diameter, standard chi^2"]["bound"]) + "."]
     errata = [Erratum(
-        "false", SOURCE.printed, numbers + ".",
+        "ambiguous", SOURCE.printed, numbers + ".",
         "With the standard χ² = ∫(p_i/p_j − 1)² p_j the lemma holds under either reading (δ² ≤ 4D²/(λ(1+β)) ≤ "
         "7D²/(λ(1+β)) when ‖μ_i‖ ≤ D); with the printed ∫(p_i/p_j − 1)² p_i = e^{3δ²} − 2e^{δ²} + 1 it holds only "
         "when D bounds the distance between means (diameter reading, 3δ² ≤ 3D²/(λ(1+β))).",
@@ -125,11 +157,70 @@ def check(quick: bool = True) -> ClaimRecord:
         "‖μ_i‖ ≤ D (so ‖μ_i − μ_j‖ up to 2D) the step χ²(p(x|β,i), p(x|β,j)) ≤ exp(7D²/(λ_min(1+β))) fails, the "
         "lifted χ² growing like e^{5D²/λ_min}: is χ² meant as the standard ∫(p_i/p_j − 1)² p_j?")
     ] if max(over) > 1 else []
+    ts = _ts(quick)
+    scan: dict[str, list[float]] = {}
+    for reading in ("diameter", "radius"):
+        for pr in (False, True):
+            key = f"{reading}, {'printed' if pr else 'standard'} chi^2"
+            scan[key] = [c / b for c, b in (chi_of(float(t), reading, pr) for t in ts)]
+    mids = [middle_of(float(t)) for t in ts]
+    mid_ratio = [m / b for m, b in mids]
+    j = int(np.argmax(mid_ratio))
+    t_w = float(decimal(float(ts[j]), 6))
+    mid_w, bound_w = middle_of(t_w)
+    name = f"{CLAIM_ID}-lemma31-middle-step"
+    spec = r_spec(t_w, f"Lemma 31 middle step witness: at D^2/lambda_min = {decimal(t_w, 6)} the integral of "
+                       f"exp(7D^2/(lambda(1+beta))) r(beta) is {mid_w:.6g} > 14D^2/lambda_min = {bound_w:.6g}",
+                  header(CLAIM_ID, f"{SOURCE.citation}: ∫ exp(7D²/(λ_min(1+β))) r(β) dβ ≤ 14D²/λ_min (middle step)",
+                         "middle_term", f"∫ exp(7D²/(λ_min(1+β))) r(β) dβ ≤ 14D²/λ_min = {bound_w:.6g}",
+                         f"gsmtheory verify --witness witness-{name}.toml"))
+    cli = run_command("gsmtheory verify --witness {file}", spec)
+    cli_value = lookup(cli, "value")
+    worst_r = {k: (max(v), float(ts[int(np.argmax(v))])) for k, v in scan.items()}
+    worst_bad = worst_r["radius, printed chi^2"]
+    readings = {
+        "D is the diameter of the means (Assumption 1's display), χ² as printed ∫(p_i/p_j − 1)² p_i":
+            f"holds: χ²/(14D²/λ_min) ≤ {worst_r['diameter, printed chi^2'][0]:.4g} over D²/λ_min ∈ "
+            f"[{ts[0]:.4g}, {ts[-1]:g}] (largest at D²/λ_min = {worst_r['diameter, printed chi^2'][1]:.4g})",
+        "D is the radius of a ball around 0 containing the means (the text and the proofs' ‖μ_i‖ ≤ D), χ² as printed":
+            f"false: χ²/(14D²/λ_min) reaches {worst_bad[0]:.4g} (at D²/λ_min = {worst_bad[1]:.4g}; means ±D), growing like "
+            "e^(5D²/λ_min)",
+        "either reading, the standard χ² ∫(p_i/p_j − 1)² p_j":
+            f"holds: χ²/(14D²/λ_min) ≤ {max(worst_r['diameter, standard chi^2'][0], worst_r['radius, standard chi^2'][0]):.4g}",
+    }
+    verdicts = [
+        Verdict(f"{SOURCE.citation}: χ²(p(x, β | i), p(x, β | j)) ≤ 14D²/λ_min", "ambiguous",
+                "True or false depending on Assumption 1's D: with the printed χ² it holds when D is the diameter "
+                f"of the means and fails when D is the radius (χ² up to {worst_bad[0]:.3g}·14D²/λ_min here); with the "
+                "standard χ² it holds under both readings.", readings=readings,
+                search={"mode": "scan of D²/λ_min (the only parameter: the worst pair of means sits D apart, or 2D "
+                                "under the radius reading)", "evaluations": 4 * len(ts),
+                        "best_value": worst_bad[0]}),
+        Verdict(f"{SOURCE.citation}, middle step: ∫ exp(7D²/(λ_min(1+β))) r(β) dβ ≤ 14D²/λ_min", "false",
+                f"False at small D²/λ_min: the integral is β_max/Z_r, {mid_w:.6g} at D²/λ_min = {t_w:g} against "
+                f"14D²/λ_min = {bound_w:.6g} (it tends to e^(1/2) = 1.6487 as D²/λ_min → 1/14 while the bound tends to "
+                f"1); it holds from D²/λ_min ≈ {float(ts[np.argmax(np.array(mid_ratio) < 1)]):.3g} on. The lemma's "
+                "conclusion still holds there (χ² ≤ 0.1).",
+                witness=Witness(name, spec, "gsmtheory verify --witness {file}", "value", cli_value, bound_w,
+                                point={"t = D²/λ_min": t_w}),
+                worst={"D²/λ_min": t_w, "middle term": mid_w, "14D²/λ_min": bound_w},
+                search={"mode": "scan of D²/λ_min", "evaluations": len(ts), "best_value": float(max(mid_ratio))},
+                trusted=abs(cli_value - mid_w) <= 1e-9 * mid_w),
+    ]
+    errata.append(Erratum(
+        "false", "Lemma 31 (p. 32), middle step: ∫ exp(7D²/(λ_min(1+β))) r(β) dβ ≤ 14D²/λ_min",
+        f"the middle term equals β_max/Z_r; at D²/λ_min = {t_w:g} it is {mid_w:.6g} against 14D²/λ_min = {bound_w:.6g}.",
+        "∫ exp(7D²/(λ_min(1+β))) r(β) dβ = β_max/Z_r ≤ max(e^(1/2), …): bounded by an absolute constant "
+        "(≈ 3.06 as D²/λ_min → ∞), not by 14D²/λ_min when D²/λ_min < 0.15.",
+        "Lemma 31's last inequality ∫ exp(7D²/(λ_min(1+β))) r(β) dβ ≤ 14D²/λ_min fails for D²/λ_min just above "
+        "1/14 (where β_max = 14D²/λ_min − 1 is small): is D²/λ_min ≥ 1 (or similar) assumed?"))
+    labels = [f"{k.replace('chi^2', 'χ²')} reading, m = {m:g}" for k in tested for m in ms]
     return ClaimRecord.bound(
         CLAIM_ID, "χ² between lifted components ≤ 14D²/λ_min (Lemma 17/31): standard and printed χ², diameter and "
                   "radius readings of D.",
         "Qin & Risteski, COLT 2024, Lemmas 17 and 31", computed, bound, upper=True, tolerance=1e-8,
         tolerance_reason="graded Gauss-Legendre in beta (~1e-10 relative); cross-checked with lifted_chi_square",
         details={"separation": ms, "tested": tested, "table": table, "radius_printed_over_bound": over,
-                 "cross_check_rel_error": max(cross)},
-        findings=findings, source=SOURCE, errata=errata)
+                 "cross_check_rel_error": max(cross), "scan_t": ts.tolist(), "scan_ratio_to_bound": scan,
+                 "middle_term_over_bound": mid_ratio},
+        findings=findings, source=SOURCE, errata=errata, verdicts=verdicts, labels=labels)

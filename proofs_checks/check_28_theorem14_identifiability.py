@@ -29,7 +29,7 @@ from scipy import optimize
 
 from gsmtheory.numeric import mixture_dlogpdf_ds, mixture_score
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
-from gsmtheory.verify import ClaimRecord, Source
+from gsmtheory.verify import ClaimRecord, Source, Verdict
 from proofs_checks._lifted import lifted_grid
 
 CLAIM_ID = "C28"
@@ -131,4 +131,11 @@ def check(quick: bool = True) -> ClaimRecord:
                   "unequal weights, K! = 2 for equal weights.",
         "Qin & Risteski, COLT 2024, Theorem 14 (1)", computed, [1, 2, 1], 0.0,
         "counts of distinct zero-loss optima (L <= 1e-14 against L(swapped) ~ 2e-4 and quadrature error ~1e-12)",
-        relative=False, details=details, findings=findings, source=SOURCE)
+        relative=False, details=details, findings=findings, source=SOURCE,
+        labels=["zero-loss optima, unequal weights 0.8/0.2", "zero-loss optima, equal weights",
+                "L(swapped means) > 1e-8 with unequal weights (1 = yes)"],
+        verdicts=[Verdict(f"{SOURCE.citation}: {SOURCE.printed}", "holds",
+                          f"Holds: the zero-loss optima are {un['zero_loss_optima']} with weights 0.8/0.2 (L(swapped) = "
+                          f"{un['loss_swapped']:.3g}) and {eq['zero_loss_optima']} with equal weights; the population "
+                          "loss also has a spurious local minimum (a finding, not a contradiction: the theorem is about "
+                          "global optima).")])

@@ -128,6 +128,16 @@ def format_text(result: dict[str, Any]) -> str:
     if result.get("theorem"):
         th = result["theorem"]
         lines.append(f"theorem: slack {_fmt(th['slack'])}, smallest constant needed {_fmt(th['needed_constant'])}")
+        if th.get("needed_constant_three_terms") is not None:
+            lines.append("theorem, three terms as printed (COLT 2024 Theorem 6, constant 2): smallest constant "
+                         f"needed {_fmt(th['needed_constant_three_terms'])}")
+        if th.get("restricted_poincare_constant") is not None:
+            lines.append(f"restricted C_P (Remark 8) {_fmt(th['restricted_poincare_constant'])}: smallest constant "
+                         f"needed {_fmt(th.get('needed_constant_restricted'))} (two terms), "
+                         f"{_fmt(th.get('needed_constant_restricted_three_terms'))} (three terms)")
+        if th.get("gradient_covariance_ratio") is not None:
+            lines.append("Lemma 10: ||Cov grad_theta l|| / (sum of the three covariances) = "
+                         f"{_fmt(th['gradient_covariance_ratio'])}")
     lines.append(f"status: {result['status']}  method: {result['method']}")
     if result["status"] == "not_converged":
         lines.insert(1, "NOT CONVERGED: the covariances below did not reach --rtol (see the JSON error estimate)")

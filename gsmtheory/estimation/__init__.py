@@ -5,7 +5,7 @@ files), :func:`fit` the estimator registry (:func:`estimators`, the ``_estimator
 both take a :class:`gsmtheory.solve.Problem` (or a spec), lifted or not (docs/architecture.md).
 """
 
-from gsmtheory.estimation._cov_ctld import ctld_efficiency
+from gsmtheory.estimation._cov_ctld import ctld_efficiency, lifted_smoothness
 from gsmtheory.estimation._cov_ctld_mc import ctld_efficiency_monte_carlo
 from gsmtheory.estimation._cov_ctld_reduce import ctld_efficiency_along_u
 from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
@@ -82,6 +82,7 @@ __all__ = [
     "fisher_covariance",
     "fit",
     "fit_batch",
+    "lifted_smoothness",
     "load_data",
     "moments",
     "monte_carlo",

@@ -35,6 +35,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import scipy.linalg
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, SpecError
@@ -283,7 +284,13 @@ def lifted_theorem(problem: Problem, eff: Efficiency, pr: PoincareResult, panels
     base = c_p ** 2 * mle_norm ** 2 * (s_a + s_b)
     lhs = float(np.linalg.norm(eff.gsm_covariance_exact_faces, 2))
     lhs_shared = float(np.linalg.norm(eff.gsm_covariance, 2))
+    # Proposition 2 (i), H⁻¹ ⪯ C_P(lift)·Γ_MLE, as C_P/λ_max(H⁻¹, Γ_MLE) (≥ 1 when it holds), per baseline
+    h_inv = np.linalg.inv(np.atleast_2d(eff.hessian))
+    key = {name: float(c_p / scipy.linalg.eigh((h_inv + h_inv.T) / 2, np.atleast_2d(g), eigvals_only=True)[-1])
+           for name, g in (("lifted", eff.mle_lifted), ("original", eff.mle_original))}
     return {"lhs": lhs, "lhs_shared_data_faces": lhs_shared, "rhs": 2.0 * base, "constant": 2.0,
+            "key_lemma": {**key, "statement": "C_P(lift) / lambda_max(H^-1, Gamma_MLE): >= 1 when "
+                                              "H^-1 <= C_P Gamma_MLE (Proposition 2 (i)), per MLE baseline"},
             "poincare_constant": c_p, "mle_norm": mle_norm, "baseline": "lifted",
             "smoothness": {"cov_J_grad_l": s_a, "cov_grad_theta_laplacian": s_b},
             "needed_constant": lhs / base if base > 0 else math.inf,

@@ -58,7 +58,16 @@ class KeyLemma:
 
 @dataclass(frozen=True)
 class TheoremBound:
-    r"""‖Γ_GSM‖ ≤ c·C_P²·‖Γ_MLE‖²·(smoothness), with c = ``constant`` (2, as reported)."""
+    r"""‖Γ_GSM‖ ≤ c·C_P²·‖Γ_MLE‖²·(smoothness), with c = ``constant`` (2, as reported).
+
+    ``needed_constant`` is the smallest c with the two smoothness terms (b = b_tr + b_div kept
+    whole), ``needed_constant_three_terms`` with the three terms as printed in COLT 2024
+    Theorem 6. Remark 8's restricted Poincaré constant C_res = λ_max(I, H) (the constant over
+    test functions ⟨w, ∇_θ log p_θ*⟩) gives ``needed_constant_restricted`` and
+    ``needed_constant_restricted_three_terms``: the constants the bound needs with C_res in
+    place of C_P. ``gradient_covariance_ratio`` is ‖Cov ∇_θℓ_θ‖ over the sum of the three
+    covariances (Lemma 10, which prints no constant; Cauchy–Schwarz gives 3).
+    """
 
     lhs: float
     rhs: float
@@ -70,6 +79,10 @@ class TheoremBound:
     needed_constant_three_terms: float
     slack: float
     holds: bool
+    restricted_poincare_constant: float = math.nan
+    needed_constant_restricted: float = math.nan
+    needed_constant_restricted_three_terms: float = math.nan
+    gradient_covariance_ratio: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -77,6 +90,10 @@ class TheoremBound:
                 "poincare_constant": self.poincare_constant, "mle_norm": self.mle_norm,
                 "smoothness": dict(self.smoothness), "needed_constant": self.needed_constant,
                 "needed_constant_three_terms": self.needed_constant_three_terms,
+                "restricted_poincare_constant": self.restricted_poincare_constant,
+                "needed_constant_restricted": self.needed_constant_restricted,
+                "needed_constant_restricted_three_terms": self.needed_constant_restricted_three_terms,
+                "gradient_covariance_ratio": self.gradient_covariance_ratio,
                 "slack": self.slack, "holds": self.holds,
                 "statement": "||Gamma_GSM|| <= c C_P^2 ||Gamma_MLE||^2 (||Cov(J D grad l)|| + "
                              "||Cov(grad_theta div(D grad l))||), c = 2 as reported"}

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError
@@ -129,10 +130,17 @@ def _theorem(a: dict[str, Array], m: Moments, pv: PoincareResult) -> TheoremBoun
     rhs = 2.0 * two
     needed = lhs / two if two > 0 else math.inf
     needed3 = lhs / three if three > 0 else math.inf
+    H, fisher = a["H"], a["I"]
+    c_res = float(scipy.linalg.eigh((fisher + fisher.T) / 2, (H + H.T) / 2, eigvals_only=True)[-1])
+    base_res = c_res**2 * mle_norm**2
+    res2 = lhs / (base_res * (s_a + s_b)) if base_res * (s_a + s_b) > 0 else math.inf
+    res3 = lhs / (base_res * (s_a + s_tr + s_div)) if base_res * (s_a + s_tr + s_div) > 0 else math.inf
+    # Lemma 10: ‖Cov ∇_θℓ‖ against the sum of the three covariances (no constant printed)
+    ratio10 = opnorm(a["M"]) / (s_a + s_tr + s_div) if s_a + s_tr + s_div > 0 else math.inf
     return TheoremBound(lhs, rhs, 2.0, pv.poincare_constant, mle_norm,
                         {"gradient_term": s_a, "divergence_term": s_b, "trace_term": s_tr,
                          "drift_term": s_div}, needed, needed3,
-                        rhs / lhs if lhs > 0 else math.inf, bool(lhs <= rhs))
+                        rhs / lhs if lhs > 0 else math.inf, bool(lhs <= rhs), c_res, res2, res3, ratio10)
 
 
 

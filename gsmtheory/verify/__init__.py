@@ -26,6 +26,22 @@ Rules:
   statement as a formula). Where the printed statement is false or loose, add an
   :class:`Erratum` (severity, printed, numbers, corrected, question): the report's errata
   section is built from these records alone.
+- give every printed statement the check tests a :class:`Verdict` (``verdicts=[...]``):
+  ``holds`` (slack at the worst case found), ``false`` (with a :class:`Witness`: the spec file,
+  the command whose output shows the violated quantity, the value re-evaluated in this run),
+  ``loose`` (fitted against printed exponent or constant) or ``ambiguous`` (the outcome under each
+  reading). Every verdict other than ``holds`` has an erratum of the same severity. A verdict is
+  not ``passed``: a statement found false is a result of a check that ran; ``passed`` says the
+  check met its tolerance (the headline counts both, separately).
+- statements with a constant or an exponent are judged at the worst case a search finds:
+  :func:`maximize` (multi-start Nelder–Mead in a :class:`Box`, budgeted, failures counted);
+  the 1D GSM families of :data:`GSM_FAMILIES` give Theorem 6, Remark 8, Lemmas 10 and 11 exactly
+  in the tilt direction (:func:`tilt_matrices`, :func:`worst_tilt`). Quick mode re-evaluates a
+  cached worst point; a check whose witness disagrees between the search's route and the
+  command's route marks the verdict not trusted and fails.
+- ``labels=[...]`` names each number of ``computed``: the report shows every entry labelled.
+- a check whose witness no command computes defines ``evaluate_witness(spec_text, quantity)``;
+  ``gsmtheory verify --witness FILE`` calls it (the file's header names the claim).
 - build the record with a constructor that decides ``passed`` from the kind:
   :meth:`ClaimRecord.equality` (named tolerance, relative or absolute),
   :meth:`ClaimRecord.bound` (``upper=True``/``False``; one-sided),
@@ -50,9 +66,10 @@ Rules:
   wrapper turns the original function into a wrong one; it is patched wherever it was imported).
 
 Command line: ``gsmtheory verify [--quick | --full] [-k PATTERN] [--json] [--report DIR]
-[--jobs N] [--list]``; ``--quick`` is the default (``make verify``), ``--full`` the long run;
+[--jobs N] [--list] [--witness FILE]``; ``--quick`` is the default (``make verify``), ``--full`` the long run;
 exit status 1 when a check fails, 2 on a user error. ``--report DIR`` writes ``report.md``,
-a self-contained ``index.html`` (plots inlined), the PNG plots and ``results.json``, into a new
+a self-contained ``index.html`` (plots inlined), the PNG plots, one ``witness-*.toml`` per statement
+found false, and ``results.json``, into a new
 or empty directory or one gsmtheory wrote (it carries the marker ``.gsmtheory-output``; any
 other directory is refused before a check runs). Finished checks go to the directory's
 journal as they finish: Ctrl-C writes the report of what finished, and ``--resume`` runs the
@@ -61,10 +78,21 @@ rest.
 Python: ``verify(pattern, quick=True) -> VerifyResult``; ``write_report(result, directory)``.
 """
 
+from gsmtheory.verify._gsm_family import (
+    GSM_FAMILIES,
+    GSM_OBJECTIVES,
+    TiltFamily,
+    TiltMatrices,
+    decimal,
+    tilt_matrices,
+    tilt_terms,
+    worst_tilt,
+)
 from gsmtheory.verify._plots import STANDARD_PLOTS, PlotOutcome, collect_plots, render_plots
 from gsmtheory.verify._record import (
     KINDS,
     PAPERS,
+    STATUSES,
     ClaimRecord,
     Erratum,
     Source,
@@ -75,31 +103,60 @@ from gsmtheory.verify._record import (
 from gsmtheory.verify._registry import Check, discover, run_check, select
 from gsmtheory.verify._report import JOURNAL, format_value, prepare_report, write_report
 from gsmtheory.verify._runner import MODES, VerifyInterrupted, VerifyResult, run_checks, verify
+from gsmtheory.verify._search import Box, SearchResult, maximize
+from gsmtheory.verify._verdict import (
+    RELATIONS,
+    VERDICTS,
+    Verdict,
+    Witness,
+    read_witness_header,
+    witness_header,
+    worst_verdict,
+)
 
 __all__ = [
+    "GSM_FAMILIES",
+    "GSM_OBJECTIVES",
     "JOURNAL",
     "KINDS",
     "MODES",
     "PAPERS",
+    "RELATIONS",
     "STANDARD_PLOTS",
+    "STATUSES",
+    "VERDICTS",
+    "Box",
     "Check",
     "ClaimRecord",
     "Erratum",
     "PlotOutcome",
+    "SearchResult",
     "Source",
+    "TiltFamily",
+    "TiltMatrices",
+    "Verdict",
     "VerifyInterrupted",
     "VerifyResult",
+    "Witness",
     "collect_plots",
+    "decimal",
     "discover",
     "format_value",
+    "maximize",
     "plain",
     "plot",
     "prepare_report",
+    "read_witness_header",
     "render_plots",
     "run_check",
     "run_checks",
     "select",
     "series",
+    "tilt_matrices",
+    "tilt_terms",
     "verify",
+    "witness_header",
+    "worst_tilt",
+    "worst_verdict",
     "write_report",
 ]

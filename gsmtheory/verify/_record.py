@@ -22,8 +22,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._json import plain
+from gsmtheory.verify._verdict import Verdict, worst_verdict
 
-__all__ = ["KINDS", "PAPERS", "ClaimRecord", "Erratum", "Source", "plain", "plot", "series"]
+__all__ = ["KINDS", "PAPERS", "STATUSES", "ClaimRecord", "Erratum", "Source", "plain", "plot", "series"]
+
+#: whether a check ran: it crashed (raised), missed its tolerance, or ran and met it
+STATUSES: tuple[str, ...] = ("ran", "missed tolerance", "crashed")
 
 #: the kinds of claim. "error" is reserved for the registry: a check that raised or did not import.
 KINDS: tuple[str, ...] = ("equality", "upper_bound", "lower_bound", "rate", "finding", "error")
@@ -151,6 +155,43 @@ def _errata(value: Any) -> tuple[Erratum, ...]:
     return tuple(out)
 
 
+def _verdicts(value: Any) -> tuple[Verdict, ...]:
+    if isinstance(value, Verdict | Mapping):
+        value = (value,)
+    out = []
+    for v in value:
+        if isinstance(v, Mapping):
+            v = Verdict.from_dict(v)
+        if not isinstance(v, Verdict):
+            raise TypeError(f"verdicts must be Verdict records, got {type(v).__name__}")
+        out.append(v)
+    return tuple(out)
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """(key path, number) for every number of a nested value; keys from dicts only."""
+    if isinstance(value, Mapping):
+        out: list[tuple[str, Any]] = []
+        for k, v in value.items():
+            out += _flatten(v, f"{prefix}{k}" if not prefix else f"{prefix}, {k}")
+        return out
+    if isinstance(value, list | tuple):
+        out = []
+        for i, v in enumerate(value):
+            out += _flatten(v, f"{prefix}[{i}]" if prefix else "")
+        return out
+    return [] if value is None else [(prefix, value)]
+
+
+def _count(value: Any) -> int:
+    """How many numbers a computed value holds (dict values in order, nested lists flattened)."""
+    if isinstance(value, Mapping):
+        return sum(_count(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return sum(_count(v) for v in value)
+    return 0 if value is None else 1
+
+
 @dataclass(frozen=True)
 class ClaimRecord:
     """One claim of docs/design.md §2, checked.
@@ -187,6 +228,12 @@ class ClaimRecord:
     errata : tuple of Erratum
         Printed statements this check found false or loose; the report's errata section is
         built from these and nothing else.
+    verdicts : tuple of Verdict
+        One verdict per printed statement the check tests (``holds``, ``false``, ``loose``,
+        ``ambiguous``), separate from ``passed`` (whether the check ran and met its tolerance).
+    labels : tuple of str
+        One label per number of ``computed`` (flattened), saying what each entry is; the report
+        shows computed and theoretical values entry by entry under these labels.
     """
 
     id: str
@@ -204,6 +251,8 @@ class ClaimRecord:
     findings: tuple[str, ...] = ()
     source: Source | None = None
     errata: tuple[Erratum, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()
+    labels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not _ID.match(self.id):
@@ -232,6 +281,15 @@ class ClaimRecord:
         object.__setattr__(self, "findings", findings)
         object.__setattr__(self, "source", _source(self.source))
         object.__setattr__(self, "errata", _errata(self.errata))
+        object.__setattr__(self, "verdicts", _verdicts(self.verdicts))
+        if isinstance(self.labels, str):
+            raise TypeError("labels must be a sequence of strings, one per computed number")
+        labels = tuple(str(x) for x in self.labels)
+        if labels and self.kind != "error":
+            n = _count(self.computed)
+            if n != len(labels):
+                raise ValueError(f"{len(labels)} labels for {n} computed numbers; give one label per number")
+        object.__setattr__(self, "labels", labels)
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -250,6 +308,8 @@ class ClaimRecord:
         findings: Sequence[str] = (),
         source: Source | None = None,
         errata: Sequence[Erratum] = (),
+        verdicts: Sequence[Verdict] = (),
+        labels: Sequence[str] = (),
     ) -> ClaimRecord:
         """Equality within a named tolerance, elementwise over nested values.
 
@@ -273,7 +333,7 @@ class ClaimRecord:
         d = {"error": err, **(dict(details) if details else {})}
         return cls(id, statement, reference, "equality", relation, computed, theoretical, passed,
                    tolerance, tolerance_reason, details=d, findings=tuple(findings), source=source,
-                   errata=tuple(errata))
+                   errata=tuple(errata), verdicts=tuple(verdicts), labels=tuple(labels))
 
     @classmethod
     def bound(
@@ -291,6 +351,8 @@ class ClaimRecord:
         findings: Sequence[str] = (),
         source: Source | None = None,
         errata: Sequence[Erratum] = (),
+        verdicts: Sequence[Verdict] = (),
+        labels: Sequence[str] = (),
     ) -> ClaimRecord:
         """One-sided bound, elementwise: ``computed ≤ theoretical·(1 + tol)`` (upper) or
         ``computed ≥ theoretical·(1 − tol)`` (lower), the tolerance scaled by ``|theoretical|``.
@@ -321,7 +383,7 @@ class ClaimRecord:
         kind = "upper_bound" if upper else "lower_bound"
         return cls(id, statement, reference, kind, relation, computed, theoretical, passed,
                    tolerance, tolerance_reason, details=d, findings=tuple(findings), source=source,
-                   errata=tuple(errata))
+                   errata=tuple(errata), verdicts=tuple(verdicts), labels=tuple(labels))
 
     @classmethod
     def rate(
@@ -338,6 +400,8 @@ class ClaimRecord:
         findings: Sequence[str] = (),
         source: Source | None = None,
         errata: Sequence[Erratum] = (),
+        verdicts: Sequence[Verdict] = (),
+        labels: Sequence[str] = (),
     ) -> ClaimRecord:
         """A fitted rate (exponent, growth constant) that must lie in ``band = (lo, hi)``.
 
@@ -352,7 +416,8 @@ class ClaimRecord:
         return cls(id, statement, reference, "rate", relation, c,
                    [lo, hi] if theoretical is None else theoretical, passed, (hi - lo) / 2,
                    tolerance_reason, details=dict(details) if details else {},
-                   findings=tuple(findings), source=source, errata=tuple(errata))
+                   findings=tuple(findings), source=source, errata=tuple(errata),
+                   verdicts=tuple(verdicts), labels=tuple(labels))
 
     @classmethod
     def finding(
@@ -371,6 +436,8 @@ class ClaimRecord:
         details: Mapping[str, Any] | None = None,
         source: Source | None = None,
         errata: Sequence[Erratum] = (),
+        verdicts: Sequence[Verdict] = (),
+        labels: Sequence[str] = (),
     ) -> ClaimRecord:
         """A result that is reported rather than asserted (e.g. the smallest constant a theorem
         needs). ``passed`` says whether the computation itself succeeded; give at least one
@@ -380,7 +447,8 @@ class ClaimRecord:
             raise ValueError("a finding record needs at least one finding sentence")
         return cls(id, statement, reference, "finding", relation, computed, theoretical, passed,
                    tolerance, tolerance_reason, details=dict(details) if details else {},
-                   findings=findings, source=source, errata=tuple(errata))
+                   findings=findings, source=source, errata=tuple(errata), verdicts=tuple(verdicts),
+                   labels=tuple(labels))
 
     @classmethod
     def error(cls, id: str, message: str, *, statement: str = "", reference: str = "",
@@ -407,6 +475,39 @@ class ClaimRecord:
         """The same record with more errata appended."""
         return replace(self, errata=(*self.errata, *errata))
 
+    def with_verdicts(self, *verdicts: Verdict) -> ClaimRecord:
+        """The same record with more verdicts appended."""
+        return replace(self, verdicts=(*self.verdicts, *verdicts))
+
+    @property
+    def status(self) -> str:
+        """Whether the check ran: ``"not run"`` (an optional dependency such as torch is missing),
+        ``"crashed"`` (it raised), ``"missed tolerance"`` (its relation failed: the computation or
+        the corrected statement is in doubt) or ``"ran"``. A printed statement found false is a
+        verdict of a check that ran, not a failure."""
+        if self.kind == "error":
+            return "not run" if self.details.get("missing_extra") else "crashed"
+        return "ran" if self.passed else "missed tolerance"
+
+    @property
+    def verdict(self) -> str | None:
+        """The most severe verdict over the statements tested (None: no verdict given)."""
+        return worst_verdict(self.verdicts)
+
+    def entries(self) -> list[tuple[str, Any, Any]]:
+        """``(label, computed, theoretical)`` per number of ``computed`` (labels from
+        :attr:`labels`, dict keys, or ``entry i``); a single theoretical value is repeated."""
+        comp = _flatten(self.computed)
+        theo = _flatten(self.theoretical)
+        if len(theo) == 1 and len(comp) > 1:
+            theo = [(theo[0][0], theo[0][1])] * len(comp)
+        out = []
+        for i, (key, c) in enumerate(comp):
+            label = self.labels[i] if i < len(self.labels) else (key or (f"entry {i + 1}" if len(comp) > 1 else ""))
+            t = theo[i][1] if i < len(theo) and len(theo) == len(comp) else None
+            out.append((label, c, t))
+        return out
+
     @property
     def citation(self) -> str:
         """The source's citation (``"COLT 2024, Theorem 6, p. 6"``), else the free-text reference."""
@@ -431,6 +532,10 @@ class ClaimRecord:
             "findings": list(self.findings),
             "source": None if self.source is None else self.source.to_dict(),
             "errata": [e.to_dict() for e in self.errata],
+            "status": self.status,
+            "verdict": self.verdict,
+            "verdicts": [v.to_dict() for v in self.verdicts],
+            "labels": list(self.labels),
         }
 
     @classmethod
@@ -444,6 +549,18 @@ class ClaimRecord:
             if isinstance(v, dict):
                 return {k: num(x) for k, x in v.items()}
             return v
+
+        def num_keep(v: dict[str, Any]) -> dict[str, Any]:
+            """A verdict's numbers back to floats (its texts, such as the witness spec, kept)."""
+            out = dict(v)
+            for key in ("slack", "fitted", "printed"):
+                out[key] = num(out.get(key))
+            if isinstance(out.get("witness"), dict):
+                w = dict(out["witness"])
+                for key in ("value", "bound", "tolerance"):
+                    w[key] = num(w.get(key))
+                out["witness"] = w
+            return out
         return cls(
             id=data["id"], statement=data["statement"], reference=data["reference"],
             kind=data.get("kind", "equality"), relation=data["relation"],
@@ -452,6 +569,8 @@ class ClaimRecord:
             tolerance_reason=data.get("tolerance_reason", ""), seconds=float(data["seconds"]),
             details=num(data.get("details", {})), findings=tuple(data.get("findings", ())),
             source=data.get("source"), errata=tuple(data.get("errata", ())),
+            verdicts=tuple(Verdict.from_dict(num_keep(v)) for v in data.get("verdicts", ())),
+            labels=tuple(data.get("labels", ())),
         )
 
 

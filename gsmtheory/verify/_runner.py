@@ -15,6 +15,7 @@ from tqdm import tqdm
 from gsmtheory._errors import GSMError
 from gsmtheory.verify._record import ClaimRecord, Erratum
 from gsmtheory.verify._registry import Check, discover, run_check, select
+from gsmtheory.verify._verdict import VERDICTS, Verdict
 
 __all__ = ["MODES", "VerifyInterrupted", "VerifyResult", "run_checks", "verify"]
 
@@ -58,6 +59,55 @@ class VerifyResult:
         return len(self.claims) - self.passed - self.skipped
 
     @property
+    def crashed(self) -> int:
+        """Checks that raised (no verdict)."""
+        return sum(c.status == "crashed" for c in self.claims)
+
+    @property
+    def missed_tolerance(self) -> int:
+        """Checks that ran but missed their tolerance (their verdicts are not trusted)."""
+        return sum(c.status == "missed tolerance" for c in self.claims)
+
+    @property
+    def verdicts(self) -> tuple[tuple[ClaimRecord, Verdict], ...]:
+        """``(record, verdict)`` for every printed statement tested, checks that crashed excluded."""
+        return tuple((c, v) for c in self.claims if c.status != "crashed" for v in c.verdicts)
+
+    @property
+    def verdict_counts(self) -> dict[str, int]:
+        """How many statements hold, are false, loose or ambiguous (trusted verdicts of checks
+        that ran within their tolerance); ``"untrusted"`` counts the others."""
+        counts = dict.fromkeys(VERDICTS, 0)
+        counts["untrusted"] = 0
+        for c, v in self.verdicts:
+            if c.status == "ran" and v.trusted:
+                counts[v.verdict] += 1
+            else:
+                counts["untrusted"] += 1
+        return counts
+
+    @property
+    def headline(self) -> str:
+        """``"30 checks ran; of the statements tested: 20 hold, 5 false, 4 loose, 1 ambiguous"``,
+        then the checks that crashed or missed their tolerance, each a different thing from a
+        statement found false."""
+        n = self.verdict_counts
+        ran = len(self.claims) - self.crashed - self.skipped
+        text = (f"{ran} check{'s' if ran != 1 else ''} ran; of the {sum(n[v] for v in VERDICTS)} statements "
+                f"tested: {n['holds']} hold, {n['false']} false, {n['loose']} loose, {n['ambiguous']} ambiguous")
+        extra = []
+        if n["untrusted"]:
+            extra.append(f"{n['untrusted']} verdict{'s' if n['untrusted'] != 1 else ''} not trusted")
+        no_verdict = [c.id for c in self.claims if c.status == "ran" and not c.verdicts]
+        if no_verdict:
+            extra.append(f"no verdict from {', '.join(no_verdict)}")
+        if self.skipped:
+            extra.append(f"{self.skipped} not run (an optional dependency is missing)")
+        extra.append(f"{self.crashed} check{'s' if self.crashed != 1 else ''} crashed")
+        extra.append(f"{self.missed_tolerance} missed {'its' if self.missed_tolerance == 1 else 'their'} tolerance")
+        return text + "; " + ", ".join(extra)
+
+    @property
     def findings(self) -> tuple[tuple[str, str], ...]:
         """``(claim id, sentence)`` for every finding of every claim."""
         return tuple((c.id, f) for c in self.claims for f in c.findings)
@@ -70,8 +120,12 @@ class VerifyResult:
     def to_dict(self) -> dict[str, Any]:
         """``{"claims": [...], "passed": n, "failed": n, "seconds": t, "mode": ..., "errata": [...]}``;
         each erratum carries the claim id and its source's citation."""
-        return {"claims": [c.to_dict() for c in self.claims], "passed": self.passed,
-                "failed": self.failed, "skipped": self.skipped, "seconds": self.seconds, "mode": self.mode,
+        return {"headline": self.headline, "claims": [c.to_dict() for c in self.claims], "passed": self.passed,
+                "failed": self.failed, "skipped": self.skipped, "crashed": self.crashed,
+                "missed_tolerance": self.missed_tolerance,
+                "verdicts": self.verdict_counts,
+                "statements": [{"claim": c.id, "status": c.status, **v.to_dict()} for c, v in self.verdicts],
+                "seconds": self.seconds, "mode": self.mode,
                 "selected": self.selected, "interrupted": self.interrupted,
                 "errata": [{"claim": c.id, "source": c.citation, **e.to_dict()} for c, e in self.errata]}
 

@@ -27,7 +27,7 @@ def test_c03_skew_part_changes_the_dynamics_but_not_cp(r03) -> None:  # type: ig
 
 
 def test_c04_boundary_terms_matter_on_finite_domains(r04) -> None:  # type: ignore[no-untyped-def]
-    assert r04.passed and r04.computed < 1e-10
+    assert r04.passed and max(r04.computed) < 1e-10
     refl = r04.details["reflected_gaussian"]
     assert refl["argmin_implicit"] == pytest.approx(refl["mu_star"], abs=1e-8)
     # truncated-normal mean of N(0.3, 1) on [0, 2]: the minimizer without boundary terms

@@ -20,7 +20,10 @@ def test_json_shape_and_exit_code(make_package: Callable[..., str],
     assert main(["verify", "--package", pkg, "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {"claims", "passed", "failed", "skipped", "seconds", "mode", "errata", "selected",
-                         "interrupted", "schema_version", "versions"}
+                         "interrupted", "headline", "crashed", "missed_tolerance", "verdicts", "statements",
+                         "schema_version", "versions"}
+    assert data["crashed"] == 2 and data["missed_tolerance"] == 1  # the raising and the broken check; C02
+    assert "3 checks ran" in data["headline"] and "2 checks crashed, 1 missed its tolerance" in data["headline"]
     assert data["selected"] == 5 and data["interrupted"] is False
     assert (data["passed"], data["failed"], data["mode"]) == (2, 3, "quick")
     for claim in data["claims"]:

@@ -114,6 +114,134 @@ def _scale_cp(factor: float) -> Callable[[Any], Any]:
     return wrap
 
 
+def _power_cp(power: float) -> Callable[[Any], Any]:
+    """C_P → C_P^power (the exponent a growth claim is about)."""
+    def wrap(func: Any) -> Any:
+        def wrong(*args: Any, **kwargs: Any) -> Any:
+            r = func(*args, **kwargs)
+            c = r.poincare_constant ** power
+            changes = {"poincare_constant": c, "spectral_gap": 1 / c}
+            if hasattr(r, "log_poincare_constant"):
+                changes["log_poincare_constant"] = power * r.log_poincare_constant
+            if getattr(r, "error_estimate", None) is not None:
+                changes["error_estimate"] = r.error_estimate / r.poincare_constant * c
+            for key in ("lower", "upper"):
+                if getattr(r, key, None) is not None:
+                    changes[key] = getattr(r, key) ** power
+            return dataclasses.replace(r, **changes)
+        return wrong
+    return wrap
+
+
+def _scale_field(field: str, factor: float) -> Callable[[Any], Any]:
+    def wrap(func: Any) -> Any:
+        def wrong(*args: Any, **kwargs: Any) -> Any:
+            r = func(*args, **kwargs)
+            return dataclasses.replace(r, **{field: getattr(r, field) * factor})
+        return wrong
+    return wrap
+
+
+def _scale_array(factor: float, when: Callable[..., bool] = lambda *a, **k: True) -> Callable[[Any], Any]:
+    def wrap(func: Any) -> Any:
+        def wrong(*args: Any, **kwargs: Any) -> Any:
+            out = func(*args, **kwargs)
+            return out * factor if when(*args, **kwargs) else out
+        return wrong
+    return wrap
+
+
+def _shift_logpdf(func: Any) -> Any:
+    """A mixture's log density off by a constant 1e-3 (its components' are not): p ≠ Σ w_k p_k."""
+    def wrong(mix: Any, *args: Any, **kwargs: Any) -> Any:
+        out = func(mix, *args, **kwargs)
+        return out + 1e-3 if len(getattr(mix, "weights", ())) > 1 else out
+    return wrong
+
+
+def _sign_b_div(func: Any) -> Any:
+    """The divergence term ∇_θ∇_x log p_θᵀ div D with the wrong sign in the search's route."""
+    def wrong(case: Any, x: Any) -> Any:
+        out = dict(func(case, x))
+        out["b_div"] = -out["b_div"]
+        return out
+    return wrong
+
+
+def _gsm_estimates_shifted(func: Any) -> Any:
+    def wrong(spec: Any, data: Any, *args: Any, **kwargs: Any) -> Any:
+        r = func(spec, data, *args, **kwargs)
+        if kwargs.get("loss", args[0] if args else "gsm") == "gsm" and r.estimate is not None:
+            return dataclasses.replace(r, estimate=tuple(v + 1e-6 for v in r.estimate))
+        return r
+    return wrong
+
+
+def _cdf_bent(func: Any) -> Any:
+    def wrong(*args: Any, **kwargs: Any) -> Any:
+        import numpy as np
+        return np.asarray(func(*args, **kwargs)) ** 1.3
+    return wrong
+
+
+def _design_worse(func: Any) -> Any:
+    def wrong(*args: Any, **kwargs: Any) -> Any:
+        d = func(*args, **kwargs)
+        return dataclasses.replace(d, value=2 * d.value_default)
+    return wrong
+
+
+def _equal_weights(func: Any) -> Any:
+    def wrong(weights: Any, m: float, quick: bool) -> Any:
+        return func((0.5, 0.5), m, quick)
+    return wrong
+
+
+def _ignore_diameter(func: Any) -> Any:
+    def wrong(*args: Any, **kwargs: Any) -> Any:
+        kwargs.pop("diameter", None)
+        return func(*args, **kwargs)
+    return wrong
+
+
+def _dimension_cp(func: Any) -> Any:
+    """C_P(CTLD) of a d-dimensional target ×d²: the exponent in d two too large."""
+    def wrong(mix: Any, *args: Any, **kwargs: Any) -> Any:
+        import numpy as np
+        r = func(mix, *args, **kwargs)
+        d = np.asarray(mix[0]).shape[1] if isinstance(mix, tuple) else mix.dim
+        return dataclasses.replace(r, poincare_constant=r.poincare_constant * d ** 2,
+                                   error_estimate=r.error_estimate * d ** 2)
+    return wrong
+
+
+def _anisotropy_cp(func: Any) -> Any:
+    """C_P(CTLD) ×κ¹⁰, κ = λ_max/λ_min of the covariance: the exponent in λ_max above the printed 9."""
+    def wrong(mix: Any, *args: Any, **kwargs: Any) -> Any:
+        import numpy as np
+        r = func(mix, *args, **kwargs)
+        cov = np.asarray(mix[2] if isinstance(mix, tuple) else mix.covariance, dtype=float)
+        ev = np.linalg.eigvalsh(cov)
+        k = float(ev[-1] / ev[0]) ** 10
+        return dataclasses.replace(r, poincare_constant=r.poincare_constant * k, error_estimate=r.error_estimate * k)
+    return wrong
+
+
+def _smoothness_exponential(func: Any) -> Any:
+    def wrong(problem: Any, *args: Any, **kwargs: Any) -> Any:
+        import math
+
+        d = problem.lift.params.diameter
+        return tuple(v * math.exp(d * d) for v in func(problem, *args, **kwargs))
+    return wrong
+
+
+def _data_scaled(func: Any) -> Any:
+    def wrong(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs) * 1.3
+    return wrong
+
+
 MUTATIONS: tuple[Mutation, ...] = (
     Mutation("implicit loss: sign of ∇·(D∇ℓ_θ) flipped", "gsmtheory.symbolic:gsm_loss",
              _replace_loss(lambda L: {"implicit": L.implicit - 2 * _divergence(L)}), ("C04",)),
@@ -139,8 +267,54 @@ MUTATIONS: tuple[Mutation, ...] = (
              _scale_cp(0.5), ("C20",)),
     # Lemma 28 with the printed factor λ (∂_s log p_s doubled) contradicts the heat equation
     Mutation("β-score with Lemma 28's printed factor (twice the heat equation's)",
-             "gsmtheory.numeric:mixture_dlogpdf_ds", _scale_cp(2.0), ("C11",)),
+             "gsmtheory.numeric:mixture_dlogpdf_ds", _scale_cp(2.0), ("C11", "C34")),
     Mutation("lifted χ² off by a factor 3", "gsmtheory.numeric:lifted_chi_square", _scale_cp(3.0), ("C23",)),
+    # one per claim: the constant, exponent or sign each claim is about, perturbed
+    Mutation("Langevin C_P raised to the power 1.2 (growth exp(0.15 d²) instead of exp(d²/8))",
+             "gsmtheory.numeric:poincare_1d", _power_cp(1.2), ("C02",)),
+    Mutation("Theorem 6's divergence term b_div with the wrong sign (search route)",
+             "gsmtheory.verify._gsm_family:tilt_terms", _sign_b_div, ("C06", "C25", "C31")),
+    Mutation("GSM estimates off by 1e-6 (score matching no longer equals the MLE)",
+             "gsmtheory.estimation:fit", _gsm_estimates_shifted, ("C07",)),
+    Mutation("tilt efficiency ratio 0.1% too large (eigenfunctions no longer give 1)",
+             "gsmtheory.estimation:tilt_efficiency", _scale_field("ratio", 1.001), ("C08",)),
+    Mutation("the growth rate band of the bimodal lower bound moved away from 1/8",
+             "proofs_checks.check_09_koehler_bimodal:BAND", lambda band: (0.2, 0.3), ("C09",)),
+    Mutation("the CDF of r(β) bent (the KS test of stationarity compares with the wrong law)",
+             "gsmtheory.numeric:beta_cdf", _cdf_bent, ("C10",)),
+    Mutation("a mixture's log density off by a constant (the decomposition over components breaks)",
+             "gsmtheory.numeric:mixture_logpdf", _shift_logpdf, ("C12",)),
+    Mutation("lifted χ² ×1000 (above Lemma 17's 14D²/λ)", "gsmtheory.numeric:lifted_chi_square",
+             _scale_cp(1000.0), ("C13", "C22")),
+    Mutation("lifted C_P raised to the power 6 (exponent of D above 22 and 20)",
+             "gsmtheory.numeric:ctld_poincare", _power_cp(6.0), ("C14", "C21")),
+    Mutation("the band of Γ_CTLD/‖Γ_MLE‖²'s exponent shrunk below the fitted one",
+             "proofs_checks.check_15_annealed_efficiency:BAND", lambda band: (1.0, 2.0), ("C15",)),
+    Mutation("mixture scores ×1.5 for K ≥ 2 (the perspective inequality's left side)",
+             "gsmtheory.numeric:mixture_score",
+             _scale_array(1.5, lambda mix, *a, **k: len(getattr(mix, "weights", ())) > 1), ("C16",)),
+    Mutation("the designed temperature law twice as slow as the defaults", "gsmtheory.estimation:design_ctld",
+             _design_worse, ("C17",)),
+    Mutation("mixture Hessian ×2 (Lemma 28's factor and Proposition 2's weight move)",
+             "gsmtheory.numeric:mixture_hessian", _scale_cp(2.0), ("C18", "C19")),
+    Mutation("lifted χ² ×0.001 (C̄ = 1 everywhere: the decomposition bound too small where χ² > 1)",
+             "gsmtheory.numeric:lifted_chi_square", _scale_cp(1e-3), ("C24",)),
+    Mutation("Markov's factor 100 replaced by 1 (the printed event's probability, ≈ 0.68)",
+             "proofs_checks.check_26_remark9_markov:MARKOV", lambda v: 1.0, ("C26",)),
+    Mutation("ctld_parameters ignores the diameter given (both readings the same)",
+             "gsmtheory.symbolic:ctld_parameters", _ignore_diameter, ("C27",)),
+    Mutation("the population CTLD loss with equal weights (unequal weights no longer identify the means)",
+             "proofs_checks.check_28_theorem14_identifiability:population_loss", _equal_weights, ("C28",)),
+    Mutation("C_P(CTLD) in d dimensions ×d² (exponent of d above 2)", "gsmtheory.numeric:ctld_poincare_nd",
+             _dimension_cp, ("C29",)),
+    Mutation("C_P(CTLD) ×κ¹⁰ (exponent of λ_max above 9)", "gsmtheory.numeric:ctld_poincare_nd",
+             _anisotropy_cp, ("C30",)),
+    Mutation("lifted C_P ×0.01 (H⁻¹ ⪯ C_P Γ_MLE,lifted fails)", "gsmtheory.numeric:ctld_poincare",
+             _scale_cp(0.01), ("C32",)),
+    Mutation("lifted smoothness terms ×exp(D²) (exponential in D)", "gsmtheory.estimation:lifted_smoothness",
+             _smoothness_exponential, ("C33",)),
+    Mutation("data from means ±1.3 instead of ±1 (the empirical CTLD loss converges to another loss)",
+             "gsmtheory.estimation:sample_target", _data_scaled, ("C35",)),
 )
 
 
@@ -148,11 +322,11 @@ def _available(mutation: Mutation) -> list[str]:
     try:
         _resolve(mutation.target)
     except (ImportError, AttributeError, KeyError):
-        pytest.skip(f"target {mutation.target} does not exist yet")
+        pytest.fail(f"mutation target {mutation.target} does not exist (renamed? point the mutation at it)")
     ids = {c.id for c in discover("proofs_checks")}
     claims = [c for c in mutation.claims if c in ids]
     if not claims:
-        pytest.skip(f"no check for {', '.join(mutation.claims)} yet")
+        pytest.fail(f"no check for {', '.join(mutation.claims)}: the mutation tests nothing")
     return claims
 
 

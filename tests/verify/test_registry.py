@@ -80,7 +80,8 @@ def test_run_checks_counts_and_modes(make_package: Callable[..., str]) -> None:
     res = run_checks(checks, quick=True)
     assert (res.passed, res.failed, res.mode) == (2, 3, "quick")
     d = res.to_dict()
-    assert set(d) == {"claims", "passed", "failed", "skipped", "seconds", "mode", "errata", "selected", "interrupted"}
+    assert set(d) == {"claims", "passed", "failed", "skipped", "seconds", "mode", "errata", "selected",
+                      "interrupted", "headline", "crashed", "missed_tolerance", "verdicts", "statements"}
     assert [(e["claim"], e["severity"]) for e in d["errata"]] == [("C02", "false")]
     assert [c["id"] for c in d["claims"]] == ["C01", "C02", "C03", "C04", "C14"]
     assert res.findings == (("C02", "The computed value 3 exceeds the reported bound 2."),)
