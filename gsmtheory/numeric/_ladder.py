@@ -220,22 +220,39 @@ class AxesRefinement:
     note: str = ""
 
 
+#: levels an axis may add, on the geometric continuation of the ladder, when its first three do not
+#: show the declared order (a pre-asymptotic coarsest grid is the usual reason)
+EXTRA_AXIS_LEVELS = 2
+
+
+def _axis_check(cs: list[float], ns: list[int], order: float) -> tuple[list[float], float | None, bool]:
+    """(relative widths, observed order of the last three levels, whether the order is shown)."""
+    hs = [ns[0] / v for v in ns]
+    q = observed_order(cs, hs)
+    spread = max(cs[-3:]) - min(cs[-3:])
+    ok = len(cs) < 3 or spread <= 64e-9 * abs(cs[0]) or (q is not None and q >= order - ORDER_SLACK)
+    return hs, q, ok
+
+
 def _one_axis(solve: Callable[[list[int]], float | None], base: list[int], c0: float, k: int,
               shape: Sequence[int], lv: list[float], order: float) -> dict[str, Any]:
-    """Axis k refined alone through the levels; its Richardson limit, error and observed order."""
+    """Axis k refined alone through the levels (more, up to EXTRA_AXIS_LEVELS, while the order does
+    not show); its Richardson limit over the last three, error and observed order."""
     ns, cs = [base[k]], [c0]
-    for f in lv[1:]:
+    growth = lv[-1] / lv[-2] if len(lv) > 1 else 1.5
+    factors = lv[1:] + [lv[-1] * growth ** (j + 1) for j in range(EXTRA_AXIS_LEVELS)]
+    for i, f in enumerate(factors):
+        if i >= len(lv) - 1 and _axis_check(cs, ns, order)[2]:
+            break
         n = list(base)
         n[k] = math.ceil(f * int(shape[k]))
         out = solve(n)
-        if out is not None:
-            ns.append(n[k])
-            cs.append(out)
-    hs = [ns[0] / v for v in ns]
+        if out is None:
+            break
+        ns.append(n[k])
+        cs.append(out)
+    hs, q, ok = _axis_check(cs, ns, order)
     lim, e = richardson_limit(cs, hs, order)
-    q = observed_order(cs, hs)
-    spread = max(cs) - min(cs)
-    ok = len(cs) < 3 or spread <= 64e-9 * abs(c0) or (q is not None and q >= order - ORDER_SLACK)
     if not ok:  # slower than declared (or not monotone): twice the geometric tail at the observed
         # order, or twice the last two changes where no order shows — a conservative error the status judges
         last = abs(cs[-1] - cs[-2])

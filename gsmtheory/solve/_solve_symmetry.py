@@ -23,9 +23,10 @@ import sympy as sp
 
 from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric import PoincareResult, sector_poincare, tensorization
+from gsmtheory.numeric import PoincareResult, sector_poincare, tensorization, with_upper_bound
 from gsmtheory.solve._poincare import poincare_constant
 from gsmtheory.solve._problem import Problem as PoincareProblem
+from gsmtheory.solve._upper import certified_upper
 from gsmtheory.symbolic import Diffusion, Radial, Separation, linear_separation, radial_profile
 
 __all__ = ["METHOD", "structure"]
@@ -89,9 +90,11 @@ def _sectors(rad: Radial, rtol: float | None, quick: bool) -> PoincareResult:
 
 def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> PoincareResult:
     found: Any = structure(problem)
-    if isinstance(found, Separation):
-        return _factors(found, rtol, quick)
-    return _sectors(found, rtol, quick)
+    res = _factors(found, rtol, quick) if isinstance(found, Separation) else _sectors(found, rtol, quick)
+    if res.status != "ok":
+        return res
+    # a curvature proof of the whole problem (sharp for a Gaussian; the radial route has no other upper bound)
+    return with_upper_bound(res, certified_upper(problem)[0])
 
 
 METHOD = Method("symmetry", _why_not, _solve,

@@ -98,7 +98,7 @@ class VerifyResult:
         extra = []
         if n["untrusted"]:
             extra.append(f"{n['untrusted']} verdict{'s' if n['untrusted'] != 1 else ''} not trusted")
-        no_verdict = [c.id for c in self.claims if c.status == "ran" and not c.verdicts]
+        no_verdict = [c.id for c in self.claims if c.status in ("ran", "missed tolerance") and not c.verdicts]
         if no_verdict:
             extra.append(f"no verdict from {', '.join(no_verdict)}")
         if self.skipped:

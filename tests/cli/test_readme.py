@@ -54,7 +54,7 @@ def test_the_shell_block_runs_in_an_empty_directory(tmp_path: Path) -> None:
     assert (tmp_path / "results.sqlite").is_file() and (tmp_path / "results_report").is_dir()
 
 
-@pytest.mark.parametrize("heading", ["### From Python", "### Train a network with a derived loss"])
+@pytest.mark.parametrize("heading", ["### From Python", "### Train a score model (`gsmtheory.networks`)"])
 def test_the_python_blocks_run(heading: str, tmp_path: Path) -> None:
     script = tmp_path / "example.py"
     script.write_text(_block(heading, "python"), encoding="utf-8")

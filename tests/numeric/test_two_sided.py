@@ -84,13 +84,19 @@ def test_holley_stroock_against_the_rotated_1d_constant() -> None:
     cert = curvature_certificate(diff)
     assert cert.method == "holley_stroock"
     assert cert.oscillation == pytest.approx(2.0, rel=1e-12) and cert.oscillation >= 2.0
-    r = poincare_constant(diff)
+    r = poincare_constant(diff, method="rayleigh_ritz")
     assert r.upper == pytest.approx(math.e**2, rel=1e-10)
     one = poincare_1d(lambda u: -(u**2) / 2 + np.cos(math.sqrt(2) * u), 1.0, -math.inf, math.inf,
                       rtol=1e-9)
     exact = max(1.0, one.poincare_constant)
     assert r.lower is not None and r.lower <= exact * (1 + 1e-6) <= r.upper
     assert r.side == "bracket" and r.status == "bound"
+    # left to itself the package finds the rotated product and answers the 1D constant, bracketed
+    auto = poincare_constant(diff)
+    assert auto.method == "symmetry" and auto.status == "ok"
+    assert abs(auto.poincare_constant - exact) <= auto.error_estimate + 1e-9 * exact
+    assert auto.lower is not None and auto.upper is not None
+    assert auto.lower <= exact * (1 + 1e-9) and exact <= auto.upper * (1 + 1e-9) and auto.upper < r.upper
 
 
 def test_no_certificate_says_lower_bound_only() -> None:
