@@ -6,6 +6,7 @@
 True
 """
 
+from gsmtheory.symbolic._blocks import block_diffusion, coordinate_blocks
 from gsmtheory.symbolic._catalogue import CATALOGUE, catalogue_names
 from gsmtheory.symbolic._convexity import CurvatureCertificate, curvature_certificate
 from gsmtheory.symbolic._ctld_lift import (
@@ -38,6 +39,7 @@ from gsmtheory.symbolic._estimating import (
 )
 from gsmtheory.symbolic._gaussian_mixture import GaussianMixture
 from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
+from gsmtheory.symbolic._lyapunov import LyapunovCertificate, lyapunov_certificate
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
 from gsmtheory.symbolic._spec_file import KnownValues, Spec, load_spec, parse_spec
@@ -58,6 +60,7 @@ __all__ = [
     "GSMLoss",
     "GaussianMixture",
     "KnownValues",
+    "LyapunovCertificate",
     "MixtureExpressions",
     "Model",
     "Radial",
@@ -66,6 +69,7 @@ __all__ = [
     "Spec",
     "Stationarity",
     "analyze_ends",
+    "block_diffusion",
     "catalogue_names",
     "check_liftable",
     "ctld_heat_identity",
@@ -74,6 +78,7 @@ __all__ = [
     "ctld_log_density_expr",
     "ctld_model",
     "ctld_parameters",
+    "coordinate_blocks",
     "ctld_stationarity",
     "curvature_certificate",
     "diffusion_ends",
@@ -83,6 +88,7 @@ __all__ = [
     "linear_separation",
     "liouville_potential",
     "load_spec",
+    "lyapunov_certificate",
     "mixture_component_logs",
     "natural_bounds",
     "parse_expression",
