@@ -8,6 +8,8 @@ holds the bracket [lower, upper] around the estimate.
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -16,6 +18,7 @@ from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import FV2D_ORDER, PoincareResult, poincare_2d, with_upper_bound
 from gsmtheory.solve._problem import Problem as PoincareProblem
+from gsmtheory.solve._solve_ends import rays
 from gsmtheory.solve._upper import certified_upper
 
 __all__ = ["METHOD"]
@@ -36,6 +39,9 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
 
     rt = rtol if rtol is not None else (1e-3 if quick else 1e-4)
     res = poincare_2d(problem.log_density, dfun2, list(problem.domain), rtol=rt, points=problem.points())
+    found = rays(problem)
+    if found is not None and math.isfinite(found.sigma_lower):  # σ in the record, as in 1D
+        res = replace(res, resolution={**dict(res.resolution), "sigma_lower": found.sigma_lower})
     return with_upper_bound(res, certified_upper(problem)[0])
 
 

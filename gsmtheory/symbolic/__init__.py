@@ -42,6 +42,7 @@ from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
 from gsmtheory.symbolic._lyapunov import LyapunovCertificate, lyapunov_certificate
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, parse_expression
+from gsmtheory.symbolic._rays import RayEnds, ray_ends
 from gsmtheory.symbolic._spec_file import KnownValues, Spec, load_spec, parse_spec
 from gsmtheory.symbolic._symmetry import Radial, Separation, linear_separation, radial_profile
 from gsmtheory.symbolic._validate import kinks_1d
@@ -64,6 +65,7 @@ __all__ = [
     "MixtureExpressions",
     "Model",
     "Radial",
+    "RayEnds",
     "ScoreOperator",
     "Separation",
     "Spec",
@@ -95,5 +97,6 @@ __all__ = [
     "parse_spec",
     "quadratic_terms",
     "radial_profile",
+    "ray_ends",
     "theta_derivatives",
 ]
