@@ -76,8 +76,8 @@ def _mul(a: tuple[Array, Array], b: tuple[Array, Array]) -> tuple[Array, Array]:
 def _int_power(a: tuple[Array, Array], n: int) -> tuple[Array, Array]:
     lo, hi = a
     with np.errstate(over="ignore", invalid="ignore"):
-        if n % 2 == 1:
-            return round_down(lo**n, n + 2), round_up(hi**n, n + 2)
+        if n % 2 == 1:  # 0ⁿ is exactly 0 (only an exact 0 is kept; a tiny base may underflow)
+            return (np.where(lo == 0, 0.0, round_down(lo**n, n + 2)), np.where(hi == 0, 0.0, round_up(hi**n, n + 2)))
         mag_lo = np.where((lo <= 0) & (hi >= 0), 0.0, np.minimum(np.abs(lo), np.abs(hi)))
         mag_hi = np.maximum(np.abs(lo), np.abs(hi))
         return np.maximum(round_down(mag_lo**n, n + 2), 0.0), round_up(mag_hi**n, n + 2)
@@ -271,6 +271,25 @@ def _shifted(expr: sp.Expr, tails: dict[sp.Symbol, tuple[float, int]]) -> tuple[
         return None, us
 
 
+def _forms_copositive(poly: sp.Poly, us: list[sp.Symbol], fc: list[sp.Symbol],
+                      fbox: list[tuple[float, float]]) -> bool:
+    """Every homogeneous part H_k (k ≥ 1) of poly in u is ≥ 0 on the orthant u ≥ 0, for every value
+    of the finite coordinates: H_k is homogeneous, so it suffices on the faces max_i u_i = 1 (boxes
+    u_i = 1, u_j ∈ [0, 1]), each bounded by branch and bound. Then poly(u) ≥ poly(0)."""
+    forms: dict[int, sp.Expr] = {}
+    for mono, coef in poly.terms():
+        if sum(mono):
+            forms[sum(mono)] = forms.get(sum(mono), sp.Integer(0)) + coef * sp.Mul(*[u**k for u, k in zip(us, mono)])
+    for form in forms.values():
+        for i, ui in enumerate(us):
+            rest = [u for u in us if u is not ui]
+            face = form.xreplace({ui: sp.Integer(1)})
+            if minimum(face, fc + rest, fbox + [(0.0, 1.0)] * len(rest), rtol=1e-2, target=0.0,
+                       max_boxes=40_000).lower < 0:
+                return False
+    return True
+
+
 def region_minimum(expr: sp.Expr, coords: Sequence[sp.Symbol], region: Sequence[tuple[float, float]], *,
                    center: Sequence[float], pushes: int = 3, rtol: float = 1e-3, target: float | None = None
                    ) -> Extremum:
@@ -286,7 +305,7 @@ def region_minimum(expr: sp.Expr, coords: Sequence[sp.Symbol], region: Sequence[
     fc, fbox = [c for c, _ in finite], [ab for _, ab in finite]
     if poly is not None:
         ok = all(minimum(coef, fc, fbox, rtol=1e-2, target=0.0).lower >= 0
-                 for mono, coef in poly.terms() if any(mono))
+                 for mono, coef in poly.terms() if any(mono)) or _forms_copositive(poly, us, fc, fbox)
         if ok:
             face = poly.as_expr().xreplace({u: 0 for u in us})
             return minimum(face, fc, fbox, rtol=rtol, target=target)

@@ -126,13 +126,13 @@ def local_poincare_estimate(ell: object, box: Sequence[tuple[float, float]], D_d
         rest = np.array(list(itertools.product(*[nodes[j] for j in range(d) if j != i]))) if d > 1 else np.zeros((1, 0))
         pts = np.insert(np.repeat(rest, m, axis=0), i, np.tile(grid, rest.shape[0]), axis=1)
         with np.errstate(all="ignore"):
-            v = np.asarray(ell(*pts.T), float).reshape(rest.shape[0], m)  # type: ignore[operator]
+            v = np.broadcast_to(np.asarray(ell(*pts.T), float), (pts.shape[0],)).reshape(rest.shape[0], m)  # type: ignore[operator]
         tables.append((grid, weights @ v))
         out = max(out, _hardy_float(weights @ v, (hi[i] - lo[i]) / (m - 1)) / float(D_diag[i]))
     if d > 1:
         x = lo + (hi - lo) * np.random.default_rng(1).uniform(0, 1, (3000 * d, d))
         with np.errstate(all="ignore"):
-            W = np.asarray(ell(*x.T), float) - sum(np.interp(x[:, i], *tables[i]) for i in range(d))  # type: ignore[operator]
+            W = np.broadcast_to(np.asarray(ell(*x.T), float), (x.shape[0],)) - sum(np.interp(x[:, i], *tables[i]) for i in range(d))  # type: ignore[operator]
         out *= math.exp(min(float(np.max(W) - np.min(W)), 700.0))
     return out
 
