@@ -27,7 +27,12 @@ import sympy as sp
 
 from gsmtheory.numeric import PoincareResult, certified_upper_bound, mixture_curvature_bound
 from gsmtheory.solve._problem import Problem as PoincareProblem
-from gsmtheory.symbolic import block_diffusion, coordinate_blocks, curvature_certificate, lyapunov_certificate
+from gsmtheory.symbolic import (
+    block_diffusion,
+    coordinate_blocks,
+    curvature_certificate,
+    lyapunov_certificate,
+)
 
 __all__ = ["certified_upper", "diffusion_upper"]
 

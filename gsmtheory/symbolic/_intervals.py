@@ -28,12 +28,13 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
-__all__ = ["Extremum", "interval", "minimum", "region_minimum", "round_down", "round_up"]
+__all__ = ["Extremum", "evaluate", "interval", "minimum", "region_minimum", "round_down", "round_up"]
 
 Array = NDArray[np.float64]
 _EPS = float(np.finfo(float).eps)
@@ -167,7 +168,8 @@ def interval(expr: sp.Expr, coords: Sequence[sp.Symbol], lo: Array, hi: Array) -
         if isinstance(e, sp.Add):
             parts = [ev(a) for a in e.args]
             with np.errstate(invalid="ignore"):  # a float sum that is 0 is exactly 0 (no underflow in +)
-                lo_s, hi_s = sum(p[0] for p in parts), sum(p[1] for p in parts)
+                lo_s: Array = np.sum([p[0] for p in parts], axis=0)
+                hi_s: Array = np.sum([p[1] for p in parts], axis=0)
                 k = 2 * len(parts)
                 return np.where(lo_s == 0, 0.0, round_down(lo_s, k)), np.where(hi_s == 0, 0.0, round_up(hi_s, k))
         if isinstance(e, sp.Mul):
@@ -188,7 +190,7 @@ def interval(expr: sp.Expr, coords: Sequence[sp.Symbol], lo: Array, hi: Array) -
             return np.full(n, -1.0), np.full(n, 1.0)
         for kind, (fn, bounds) in _MONOTONE.items():
             if isinstance(e, kind):
-                return _monotone(fn, ev(e.args[0]), bounds)
+                return _monotone(fn, ev(sp.sympify(e).args[0]), bounds)
         return np.full(n, -np.inf), np.full(n, np.inf)
 
     return ev(sp.sympify(expr))
@@ -214,9 +216,14 @@ class Extremum:
     why: str = ""
 
 
-def _point_values(f: Callable[..., Array], x: Array) -> Array:
+def evaluate(f: Callable[..., Any], x: Array) -> Array:
+    """A lambdified f at the rows of x, as a float array of length N (constants broadcast)."""
     with np.errstate(all="ignore"):
-        v = np.broadcast_to(np.asarray(f(*x.T), float), (x.shape[0],))
+        return np.broadcast_to(np.asarray(f(*x.T), dtype=np.float64), (x.shape[0],))
+
+
+def _point_values(f: Callable[..., Any], x: Array) -> Array:
+    v = evaluate(f, x)
     return np.where(np.isfinite(v), v, np.inf)
 
 
@@ -281,7 +288,7 @@ def _forms_copositive(poly: sp.Poly, us: list[sp.Symbol], fc: list[sp.Symbol],
         if sum(mono):
             forms[sum(mono)] = forms.get(sum(mono), sp.Integer(0)) + coef * sp.Mul(*[u**k for u, k in zip(us, mono)])
     for form in forms.values():
-        for i, ui in enumerate(us):
+        for _i, ui in enumerate(us):
             rest = [u for u in us if u is not ui]
             face = form.xreplace({ui: sp.Integer(1)})
             if minimum(face, fc + rest, fbox + [(0.0, 1.0)] * len(rest), rtol=1e-2, target=0.0,

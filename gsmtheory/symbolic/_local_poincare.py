@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from gsmtheory.symbolic._intervals import interval, minimum, round_down, round_up
+from gsmtheory.symbolic._intervals import evaluate, interval, minimum, round_down, round_up
 
 __all__ = ["LocalBound", "hardy_upper", "local_poincare_estimate", "local_poincare_upper"]
 
@@ -111,7 +112,7 @@ def _hardy_float(f: np.ndarray, h: float) -> float:
     return 4.0 * math.exp(min(_log_hardy(lm, math.log(h) - (f - f.max()), np.array([max(k, 1)])), 700.0))
 
 
-def local_poincare_estimate(ell: object, box: Sequence[tuple[float, float]], D_diag: Sequence[float]) -> float:
+def local_poincare_estimate(ell: Callable[..., Any], box: Sequence[tuple[float, float]], D_diag: Sequence[float]) -> float:
     """A quick number for ranking boxes (not a bound): e^{osc W} max_i 4B_i/D_ii of
     :func:`local_poincare_upper`, with the box averages by Gauss–Legendre, osc W and B_i from
     samples. ``ell`` is ℓ as a NumPy callable."""
@@ -119,20 +120,20 @@ def local_poincare_estimate(ell: object, box: Sequence[tuple[float, float]], D_d
     t, w = np.polynomial.legendre.leggauss(n)
     lo, hi = np.array([a for a, _ in box]), np.array([b for _, b in box])
     nodes = [0.5 * (a + b) + 0.5 * (b - a) * t for a, b in box]
-    weights = np.prod(np.array(list(itertools.product(*([0.5 * w] * (d - 1))))), axis=1) if d > 1 else np.ones(1)
+    weights: np.ndarray = np.prod(np.array(list(itertools.product(*([0.5 * w] * (d - 1))))), axis=1) if d > 1 else np.ones(1)
     tables, out = [], 0.0
     for i in range(d):
         grid = np.linspace(lo[i], hi[i], m)
         rest = np.array(list(itertools.product(*[nodes[j] for j in range(d) if j != i]))) if d > 1 else np.zeros((1, 0))
         pts = np.insert(np.repeat(rest, m, axis=0), i, np.tile(grid, rest.shape[0]), axis=1)
         with np.errstate(all="ignore"):
-            v = np.broadcast_to(np.asarray(ell(*pts.T), float), (pts.shape[0],)).reshape(rest.shape[0], m)  # type: ignore[operator]
+            v = evaluate(ell, pts).reshape(rest.shape[0], m)
         tables.append((grid, weights @ v))
         out = max(out, _hardy_float(weights @ v, (hi[i] - lo[i]) / (m - 1)) / float(D_diag[i]))
     if d > 1:
         x = lo + (hi - lo) * np.random.default_rng(1).uniform(0, 1, (3000 * d, d))
         with np.errstate(all="ignore"):
-            W = np.broadcast_to(np.asarray(ell(*x.T), float), (x.shape[0],)) - sum(np.interp(x[:, i], *tables[i]) for i in range(d))  # type: ignore[operator]
+            W = evaluate(ell, x) - np.sum([np.interp(x[:, i], *tables[i]) for i in range(d)], axis=0)
         out *= math.exp(min(float(np.max(W) - np.min(W)), 700.0))
     return out
 

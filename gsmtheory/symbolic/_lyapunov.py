@@ -42,13 +42,14 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import sympy as sp
 from scipy.optimize import minimize
 
 from gsmtheory.symbolic._convexity import certified_kappa
-from gsmtheory.symbolic._intervals import interval, minimum, region_minimum, round_up
+from gsmtheory.symbolic._intervals import evaluate, interval, minimum, region_minimum, round_up
 from gsmtheory.symbolic._local_poincare import (
     LocalBound,
     local_poincare_estimate,
@@ -103,7 +104,8 @@ def _none(why: str) -> LyapunovCertificate:
 def _split(ell: sp.Expr, coords: tuple[sp.Symbol, ...], domain: list[tuple[float, float]]
            ) -> tuple[sp.Expr, float, str]:
     """ℓ = ℓ₀ + B: ℓ₀ the polynomial terms, B the others when osc B is proved finite on Ω."""
-    poly, other = [], []
+    poly: list[sp.Expr] = []
+    other: list[sp.Expr] = []
     for t in sp.Add.make_args(sp.expand(ell)):
         (poly if t.is_polynomial(*coords) else other).append(t)
     if not other:
@@ -243,7 +245,7 @@ def _setting(coords: tuple[sp.Symbol, ...], ell0: sp.Expr, D: sp.Matrix, lam: fl
 
 
 def _candidates(st: _Setting, scales: tuple[float, ...], rng: np.random.Generator,
-                fns: list[tuple[object, object]], ell: object) -> list[tuple[float, int, float, tuple[float, ...]]]:
+                fns: list[tuple[Any, Any]], ell: Any) -> list[tuple[float, int, float, tuple[float, ...]]]:
     """(estimated bound, family, t, scales) for one box U from sampled ψ (a ranking, not a proof)."""
     core = _core(st.center, st.reach, scales, st.domain)
     kappa = local_poincare_estimate(ell, core, [float(st.D[i, i]) for i in range(len(core))])
@@ -255,8 +257,7 @@ def _candidates(st: _Setting, scales: tuple[float, ...], rng: np.random.Generato
     out = []
     for k, (fam, (P, R)) in enumerate(zip(st.families, fns)):
         with np.errstate(all="ignore"):
-            vals = [np.broadcast_to(np.asarray(g(*z.T), float), (z.shape[0],))  # type: ignore[operator]
-                    for z in (ext, ins) for g in (P, R)]
+            vals = [evaluate(g, z) for z in (ext, ins) for g in (P, R)]  # type: ignore[arg-type]
         for t in fam.params:
             c1, c2 = (float(v) for v in fam.coefficients(t))
             theta = float(np.min(c1 * vals[0] + c2 * vals[1]))

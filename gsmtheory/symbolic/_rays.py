@@ -133,7 +133,7 @@ def _sigma_lower(ell: sp.Expr, coords: tuple[sp.Symbol, ...], D: sp.Matrix, reac
 def _product(pieces: list[list[tuple[float, float]]]) -> list[list[tuple[float, float]]]:
     out: list[list[tuple[float, float]]] = [[]]
     for p in pieces:
-        out = [o + [q] for o in out for q in p]
+        out = [[*o, q] for o in out for q in p]
     return out
 
 
