@@ -46,6 +46,7 @@ from gsmtheory.numeric._cutoff1d import (
     Opts1D,
     compare_cutoffs,
     new_cut,
+    singular_end,
     tail_ratio,
 )
 from gsmtheory.numeric._edge1d import Answer1D, EdgeResult, edge_answer, edge_spectrum
@@ -119,25 +120,6 @@ def _rung(logp: Fn, diff: Fn, cut: Cut, n: int, o: Opts1D, r: _Rungs) -> Poincar
     return None
 
 
-def _singular_end(logp: Fn, cut: Cut) -> bool:
-    r"""p grows without bound towards an end of the chain at a finite x (Beta(a, b) with a < 1).
-
-    The chain's weight is then singular there and its error has a fractional-order part that
-    the values on a few grids do not show (Beta(0.2, 0.3) under D = x(1 − x): differences shrinking
-    ×5.2 then ×4.5, true errors ×4.7, ×3.4, ×2.2; Richardson's error 1.9e-8 against 5.7e-8), so
-    :func:`_ladder` states at least 1.5 times the last change: the rest of the changes if they
-    shrink at least ×2 per level, plus the distance from the extrapolation to the last value.
-    """
-    w = cut.b - cut.a
-    out = False
-    for end, sign in ((cut.a, 1.0), (cut.b, -1.0)):
-        if math.isfinite(end):
-            with np.errstate(all="ignore"):
-                near, far = (float(np.asarray(logp(np.array([end + sign * t * w])), float)[0]) for t in (1e-10, 1e-6))
-            out = out or (math.isfinite(far) and (not math.isfinite(near) or near > far + 0.5))
-    return out
-
-
 def _ladder(logp: Fn, diff: Fn, cut: Cut, o: Opts1D, trunc_rel: float) -> _Rungs | PoincareResult:
     """Cells doubled from n0 until the value extrapolated at the declared order meets rtol
     (with the truncation part); the eigenfunction for the lower bound is kept from the
@@ -155,7 +137,7 @@ def _ladder(logp: Fn, diff: Fn, cut: Cut, o: Opts1D, trunc_rel: float) -> _Rungs
             r.best, r.err, r.order, r.order_ok = ext.value, ext.error, ext.observed_order, ext.order_ok
             if ext.note:
                 r.notes = [*[x for x in r.notes if "extrapolation" not in x], ext.note]
-            if _singular_end(logp, cut):  # a fractional error term: no credit for the extrapolation
+            if singular_end(logp, cut):  # a fractional error term: no credit for the extrapolation
                 r.err = max(r.err, 1.5 * abs(r.values[-1] - r.values[-2]))
                 r.notes = [*[x for x in r.notes if "singular" not in x],
                            "the density is unbounded at a finite end: error at least the last change"]

@@ -16,7 +16,7 @@ from typing import Any
 import sympy as sp
 
 from gsmtheory.symbolic._diffusion import Diffusion
-from gsmtheory.symbolic._ends import guarded
+from gsmtheory.symbolic._limits import guarded
 
 __all__ = ["block_diffusion", "coordinate_blocks"]
 

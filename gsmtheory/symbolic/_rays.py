@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from gsmtheory.symbolic._ends import guarded
 from gsmtheory.symbolic._intervals import region_minimum
+from gsmtheory.symbolic._limits import guarded
 
 __all__ = ["RayEnds", "ray_ends"]
 
