@@ -33,6 +33,11 @@ EDGES = {
         'coords = ["x", "y", "z"]\nlog_density = "-((x + y)/sqrt(2))**4 + 2*((x + y)/sqrt(2))**2 '
         '- 2*log(cosh((x - y + z)/sqrt(3))) - ((x - y - 2*z)/sqrt(6))**2/2"\n',
     "3D shell": 'coords = ["x", "y", "z"]\nlog_density = "-(x**2 + y**2 + z**2 - 4)**2"\n',
+    "coupled double well (2D, with a Lyapunov upper bound)":
+        'coords = ["x", "y"]\nlog_density = "-(x**2 - 1)**2 - y**2 - x**2*y**2/2"\n',
+    "coupled double well x Gaussians (4D, blocks)":
+        'coords = ["x", "y", "z", "w"]\nlog_density = "-(x**2-1)**2 - y**2/2 - z**2/2 - w**2/2 - x**2*y**2/2"\n',
+    "heavy in one direction (2D)": 'coords = ["x", "y"]\nlog_density = "-x**2/2 - log(1 + y**2 + x**2*y**2/10)"\n',
 }
 
 

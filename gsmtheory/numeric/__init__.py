@@ -29,7 +29,13 @@ from gsmtheory.numeric._bounds import (
     with_upper_bound,
 )
 from gsmtheory.numeric._chain1d import truncate_support
-from gsmtheory.numeric._ctld import (
+from gsmtheory.numeric._ctld_gap import (
+    CTLD_FV2D_ORDER,
+    ctld_poincare,
+    ctld_poincare_3d,
+    ctld_poincare_curve,
+)
+from gsmtheory.numeric._ctld_law import (
     CTLDSchedule,
     CTLDSimulation,
     beta_cdf,
@@ -45,8 +51,8 @@ from gsmtheory.numeric._ctld import (
     sample_ctld_joint,
     simulate_ctld,
 )
-from gsmtheory.numeric._ctld_gap import CTLD_FV2D_ORDER, ctld_poincare, ctld_poincare_curve
 from gsmtheory.numeric._ctld_nd import ctld_poincare_nd, ctld_second_moment_bound
+from gsmtheory.numeric._expect import NEGLIGIBLE_MASS, expect_1d, expect_2d, inverse_cdf_1d
 from gsmtheory.numeric._fem3d import FEM3D_ORDER
 from gsmtheory.numeric._fv3d import FV3D_ORDER, fv_poincare_3d
 from gsmtheory.numeric._mixture import (
@@ -60,15 +66,9 @@ from gsmtheory.numeric._mixture import (
     sample_mixture,
 )
 from gsmtheory.numeric._quadrature import (
-    NEGLIGIBLE_MASS,
     AdaptiveIntegrals,
-    Expectation,
-    TailMap,
     adaptive_integrals,
-    expect_1d,
-    expect_2d,
     gauss_legendre_panels,
-    inverse_cdf_1d,
     normal_rule,
     support_interval,
 )
@@ -82,8 +82,9 @@ from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._sector import SECTOR_ORDER, sector_poincare
 from gsmtheory.numeric._spectral1d import FV1D_ORDER, poincare_1d
 from gsmtheory.numeric._spectral2d import FV2D_ORDER, poincare_2d
-from gsmtheory.numeric._spectral3d import FV3D_TENSOR_ORDER, ctld_poincare_3d, poincare_3d
+from gsmtheory.numeric._spectral3d import FV3D_TENSOR_ORDER, poincare_3d
 from gsmtheory.numeric._spectral_nd import rayleigh_ritz
+from gsmtheory.numeric._tail_map import Expectation, TailMap
 
 __all__ = [
     "BETA_NODES",

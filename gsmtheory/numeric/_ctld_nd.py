@@ -98,13 +98,13 @@ from numpy.typing import NDArray
 from scipy.optimize import brentq
 
 from gsmtheory._errors import SpecError
-from gsmtheory.numeric._ctld import CTLDSchedule, ctld_beta_logpdf, ctld_joint_logpdf
-from gsmtheory.numeric._ctld_gap import ctld_poincare
+from gsmtheory.numeric._ctld_gap import ctld_grid, ctld_poincare, ctld_poincare_3d
+from gsmtheory.numeric._ctld_law import CTLDSchedule, ctld_beta_logpdf, ctld_joint_logpdf
 from gsmtheory.numeric._fem3d import fem_poincare_3d
 from gsmtheory.numeric._mixture import MixtureArrays, MixtureInput
 from gsmtheory.numeric._reduce import reduce_mixture
 from gsmtheory.numeric._result import PoincareResult
-from gsmtheory.numeric._spectral3d import ctld_grid, ctld_poincare_3d, poincare_3d
+from gsmtheory.numeric._spectral3d import poincare_3d
 
 __all__ = ["ctld_poincare_nd", "ctld_second_moment_bound"]
 

@@ -56,18 +56,17 @@ Metric3 = Callable[[Array, Array, Array], tuple[Array, Array, Array, Array, Arra
 _GAUSS = (0.5 - 0.5 / math.sqrt(3.0), 0.5 + 0.5 / math.sqrt(3.0))
 
 
-def _assemble(log_weight: Field3, metric: Metric3, faces: Sequence[Array], tail: float,
-              potential: Field3 | None) -> tuple[Any, Any, Any, int]:
-    """K, M, P (or None) on the kept nodes, and the number of kept nodes."""
-    n = [f.size for f in faces]
+_CORNERS = list(itertools.product(range(2), repeat=3))
+
+
+def _gauss_fields(log_weight: Field3, metric: Metric3, faces: Sequence[Array], potential: Field3 | None
+                  ) -> list[tuple[Array, tuple[Array, ...], Array | None, tuple[float, ...]]]:
+    """Per Gauss point of every element: (log weight, metric, potential, local coordinates)."""
     h = [np.diff(f) for f in faces]
-    ne = [v - 1 for v in n]
-    shp = tuple(ne)
-    # per Gauss point: coordinates, log weight, metric, potential
-    lws, mets, pots, xi = [], [], [], []
+    shp = tuple(f.size - 1 for f in faces)
+    out = []
     for q in itertools.product(range(2), repeat=3):
-        xs = [faces[a][:-1] + _GAUSS[q[a]] * h[a] for a in range(3)]
-        X = np.meshgrid(*xs, indexing="ij")
+        X = np.meshgrid(*[faces[a][:-1] + _GAUSS[q[a]] * h[a] for a in range(3)], indexing="ij")
         with np.errstate(all="ignore"):
             lw = np.asarray(log_weight(*X), dtype=np.float64) * np.ones(shp)
             met = tuple(np.asarray(c, dtype=np.float64) * np.ones(shp) for c in metric(*X))
@@ -75,44 +74,57 @@ def _assemble(log_weight: Field3, metric: Metric3, faces: Sequence[Array], tail:
                    if potential is not None else None)
         if np.any(np.isnan(lw)) or np.any(lw == np.inf):
             raise NumericalError("log weight is NaN or +inf inside the box", "check the formula and the box")
-        lws.append(lw)
-        mets.append(met)
-        pots.append(pot)
-        xi.append(tuple(_GAUSS[q[a]] for a in range(3)))
-    top = max(float(np.max(lw)) for lw in lws)
-    if not math.isfinite(top):
-        raise NumericalError("the weight is zero on the whole box", "check the log weight and the box")
-    keep_el = np.zeros(shp, dtype=bool)
-    for lw in lws:
-        keep_el |= lw >= top - tail
-    vol = h[0][:, None, None] * h[1][None, :, None] * h[2][None, None, :] / 8.0
+        out.append((lw, met, pot, tuple(_GAUSS[q[a]] for a in range(3))))
+    return out
+
+
+def _numbering(keep_el: Array, n: list[int]) -> tuple[Any, Array, int]:
+    """(kept elements, their 8 global node numbers among the kept nodes, number of kept nodes)."""
     el = np.nonzero(keep_el)
-    vol_k = vol[el]
-    corners = list(itertools.product(range(2), repeat=3))
-    node = (np.asarray(el[0])[:, None] + np.array([c[0] for c in corners])[None, :]) * (n[1] * n[2]) \
-        + (np.asarray(el[1])[:, None] + np.array([c[1] for c in corners])[None, :]) * n[2] \
-        + (np.asarray(el[2])[:, None] + np.array([c[2] for c in corners])[None, :])
+    node = sum((np.asarray(el[a])[:, None] + np.array([c[a] for c in _CORNERS])[None, :]) * stride
+               for a, stride in enumerate((n[1] * n[2], n[2], 1)))
     used = np.unique(node)
     new = -np.ones(n[0] * n[1] * n[2], dtype=np.int64)
     new[used] = np.arange(used.size)
-    node = new[node]
-    nk = int(used.size)
+    return el, new[node], int(used.size)
+
+
+def _shape_functions(x: tuple[float, ...], hk: list[Array], size: int) -> tuple[Array, Array]:
+    """Values (8,) and gradients (8, 3, elements) of the trilinear shape functions at x."""
+    val = np.empty((len(_CORNERS),))
+    grad = np.empty((len(_CORNERS), 3, size))
+    for i, c in enumerate(_CORNERS):
+        L = [x[a] if c[a] else 1.0 - x[a] for a in range(3)]
+        dL = [(1.0 if c[a] else -1.0) / hk[a] for a in range(3)]
+        val[i] = L[0] * L[1] * L[2]
+        grad[i, 0] = dL[0] * L[1] * L[2]
+        grad[i, 1] = L[0] * dL[1] * L[2]
+        grad[i, 2] = L[0] * L[1] * dL[2]
+    return val, grad
+
+
+def _assemble(log_weight: Field3, metric: Metric3, faces: Sequence[Array], tail: float,
+              potential: Field3 | None) -> tuple[Any, Any, Any, int]:
+    """K, M, P (or None) on the kept nodes, and the number of kept nodes."""
+    n = [f.size for f in faces]
+    h = [np.diff(f) for f in faces]
+    fields = _gauss_fields(log_weight, metric, faces, potential)
+    top = max(float(np.max(lw)) for lw, _, _, _ in fields)
+    if not math.isfinite(top):
+        raise NumericalError("the weight is zero on the whole box", "check the log weight and the box")
+    keep_el = np.zeros(tuple(v - 1 for v in n), dtype=bool)
+    for lw, _, _, _ in fields:
+        keep_el |= lw >= top - tail
+    el, node, nk = _numbering(keep_el, n)
+    vol_k = (h[0][:, None, None] * h[1][None, :, None] * h[2][None, None, :] / 8.0)[el]
     hk = [h[a][el[a]] for a in range(3)]
     Ke = np.zeros((node.shape[0], 8, 8))
     Me = np.zeros_like(Ke)
     Pe = np.zeros_like(Ke) if potential is not None else None
-    for lw, met, pot, x in zip(lws, mets, pots, xi):
+    for lw, met, pot, x in fields:
         W = np.exp(lw[el] - top) * vol_k
         W[~np.isfinite(W)] = 0.0
-        val = np.empty((len(corners),))
-        grad = np.empty((len(corners), 3, W.size))
-        for i, c in enumerate(corners):
-            L = [x[a] if c[a] else 1.0 - x[a] for a in range(3)]
-            dL = [(1.0 if c[a] else -1.0) / hk[a] for a in range(3)]
-            val[i] = L[0] * L[1] * L[2]
-            grad[i, 0] = dL[0] * L[1] * L[2]
-            grad[i, 1] = L[0] * dL[1] * L[2]
-            grad[i, 2] = L[0] * L[1] * dL[2]
+        val, grad = _shape_functions(x, hk, W.size)
         a00, a01, a02, a11, a12, a22 = (m_[el] for m_ in met)
         Ag = np.stack([a00 * grad[:, 0] + a01 * grad[:, 1] + a02 * grad[:, 2],
                        a01 * grad[:, 0] + a11 * grad[:, 1] + a12 * grad[:, 2],
@@ -125,8 +137,7 @@ def _assemble(log_weight: Field3, metric: Metric3, faces: Sequence[Array], tail:
             if not (np.all(np.isfinite(V)) and np.all(V >= 0)):
                 raise NumericalError("the potential is negative or not finite", "give V >= 0")
             Pe += (W * V)[:, None, None] * vv[None]
-    rows = np.repeat(node, 8, axis=1).ravel()
-    cols = np.tile(node, (1, 8)).ravel()
+    rows, cols = np.repeat(node, 8, axis=1).ravel(), np.tile(node, (1, 8)).ravel()
 
     def glob(E: Array) -> Any:
         return coo_matrix((E.ravel(), (rows, cols)), shape=(nk, nk)).tocsc()

@@ -40,6 +40,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -126,6 +127,174 @@ def _chain(ell: LogDensity3, dfun: MatD | None, faces: Sequence[Array]) -> tuple
 
 
 # ----------------------------------------------------------------------------- the solver
+@dataclass
+class _Solver:
+    """C_P of the chain on given faces (the cut-off T sets the Lanczos floor); notes collected."""
+
+    ell: LogDensity3
+    dfun: MatD | None
+    T: float
+    notes: list[str] = field(default_factory=list)
+
+    def __call__(self, faces: Sequence[Array], vector: bool = False) -> Any:
+        lp, edges = _chain(self.ell, self.dfun, faces)
+        out = top_pinv(lp, edges, self.T + TAIL_STEP, tol=1e-12, symmetric_lu=True, ncv=20, vector=vector)
+        if out[1]:
+            self.notes.append(out[1])
+        if math.isinf(out[0]):
+            raise ChainFailure("no_poincare", f"no Poincaré inequality: {out[1]}", [f.size - 1 for f in faces])
+        if math.isnan(out[0]):
+            raise ChainFailure("failed", out[1], [f.size - 1 for f in faces])
+        return out
+
+
+def _validate(box: Sequence[Sequence[float]], rtol: float, resolution: float,
+              levels: Sequence[float]) -> tuple[list[tuple[float, float]], list[float]]:
+    if not 0 < rtol < 1:
+        raise SpecError(f"rtol = {rtol} is not in (0, 1)", "use e.g. rtol=1e-3")
+    if len(box) != 3:
+        raise SpecError(f"fv_poincare_3d needs 3 sides, got {len(box)}", "give (lo, hi) per axis")
+    if not (math.isfinite(resolution) and resolution > 0):
+        raise SpecError(f"resolution = {resolution} must be positive", "use e.g. resolution=1")
+    sides = [(float(a), float(b)) for a, b in box]
+    for lo, hi in sides:
+        if math.isnan(lo) or math.isnan(hi) or not lo < hi:
+            raise SpecError(f"box side ({lo}, {hi}) is empty or NaN", "give lo < hi")
+    lv = [float(v) for v in levels]
+    if len(lv) < 2 or any(not b > a for a, b in itertools.pairwise(lv)) or lv[0] != 1.0:
+        raise SpecError(f"levels {levels} must start at 1 and increase", "use e.g. (1, 1.5, 2)")
+    return sides, lv
+
+
+def _frame(log_density: LogDensity3, diffusion: Diffusion3, sides: list[tuple[float, float]], tail: float,
+           pts: Array | None) -> tuple[LogDensity3, MatD | None, Array | None, Array | None, Array | None]:
+    """(ℓ in the solver's frame, its diagonal D(x) or None for D = I, the map x = M y or None,
+    the points in that frame, the constant D or None)."""
+    Dc = _constant_d(diffusion)
+    dfun: MatD | None = None
+    linear: Array | None = None
+    if Dc is not None and all(math.isinf(lo) and math.isinf(hi) for lo, hi in sides):
+        # whiten (D = L Lᵀ, x = L y: E(g) = E|∇_y h|²), then rotate y to the principal axes of
+        # the target (any rotation keeps D = I), so that the tensor grid follows its shape
+        L = np.asarray(np.linalg.cholesky(Dc), dtype=np.float64)
+        _, _, cov = truncate_box_3d(linear_map(log_density, L), sides, tail,
+                                    None if pts is None else np.asarray(np.linalg.solve(L, pts.T).T, dtype=np.float64))
+        sd = np.sqrt(np.diag(cov))
+        corr = np.abs(cov / np.outer(sd, sd) - np.eye(3)).max()
+        M = np.asarray(L @ (np.linalg.eigh(cov)[1] if corr > _ROTATE else np.eye(3)), dtype=np.float64)
+        if not np.allclose(M, np.eye(3), rtol=0, atol=1e-14):
+            linear = M
+    elif Dc is not None:
+        if np.abs(Dc - np.diag(np.diag(Dc))).max() > 0:
+            raise ModelError("a non-diagonal constant D on a box with finite sides is not handled by "
+                             "the 3D finite volumes",
+                             "change variables so that D is diagonal, or use an unbounded domain")
+        if not np.all(np.diag(Dc) == 1.0):
+            dfun = _const_matrix(np.diag(np.diag(Dc).copy()))
+    else:
+        dfun = _matrix_d(diffusion)  # type: ignore[arg-type]
+    ell = log_density if linear is None else linear_map(log_density, linear)
+    if linear is not None and pts is not None:
+        pts = np.asarray(np.linalg.solve(linear, pts.T).T, dtype=np.float64)
+    return ell, dfun, linear, pts, Dc
+
+
+def _face_positive(dfun: MatD, probe: Sequence[Array], k: int, end: float) -> bool:
+    at_end = list(probe)
+    at_end[k] = np.full_like(probe[k], end)
+    try:
+        return bool(np.all(dfun(*at_end)[..., k, k] > 0))
+    except ModelError:
+        return False
+
+
+def _state_dependent(ell: LogDensity3, dfun: MatD, sides: list[tuple[float, float]], tail: float,
+                     pts: Array | None) -> PoincareResult | None:
+    """A state-dependent D: refused where its normal entry vanishes on a reflecting face; the
+    Rayleigh–Ritz lower bound only when it has off-diagonal entries; else None (solve it)."""
+    win, mom, _ = truncate_box_3d(ell, sides, tail, pts)
+    probe = np.meshgrid(*[a + (b - a) * (np.arange(17) + 0.5) / 17 for a, b in win], indexing="ij")
+    for k, (lo, hi) in enumerate(sides):
+        for end in (lo, hi):
+            if math.isfinite(end) and win[k][0 if end == lo else 1] == end and not _face_positive(dfun, probe, k, end):
+                raise ModelError(f"D_{k + 1}{k + 1} vanishes on the face x_{k + 1} = {end:g}: the 3D "
+                                 "finite volumes have no square-root map there",
+                                 "change variables (x = end + t^2) or use poincare_2d/poincare_1d")
+    if not np.any(dfun(*probe)[..., [0, 0, 1], [1, 2, 2]] != 0):
+        return None
+    faces = [sinh_faces(a, b, 24, c, sd) for (a, b), (c, sd) in zip(win, mom)]
+    only, info = ritz_lower_3d(ell, dfun, faces, None, tail)
+    if only is None:
+        raise NumericalError("the Rayleigh–Ritz matrix is degenerate", "check the diffusion matrix and the density")
+    return PoincareResult(only, math.inf, "rayleigh_ritz", {"lower_bound": info}, "bound",
+                          f"C_P >= {only:.6g} (Rayleigh–Ritz, degree <= 4): a state-dependent D "
+                          "with off-diagonal entries is not handled by the 3D finite volumes",
+                          "lower_bound", tuple(win), lower=only)
+
+
+def _shape_for(win: Sequence[tuple[float, float]], mom: Sequence[tuple[float, float]], res: float) -> list[int]:
+    return [max(8, math.ceil(_CELLS_PER_U * res * (math.asinh((b - m) / s) - math.asinh((a - m) / s))))
+            for (a, b), (m, s) in zip(win, mom)]
+
+
+def _cutoff_3d(solve: _Solver, sides: list[tuple[float, float]], tail: float, resolution: float, rtol: float,
+               pts: Array | None, trunc: dict[str, Any]) -> tuple[Any, Any, float]:
+    """The base grid on the box at e^-T and on the box at e^-(T+20), same cells; T pushed out while
+    twice the change misses rtol. Returns (window, moments, truncation error relative)."""
+    solve.T, trunc_rel = tail, 0.0
+    while True:
+        win, mom, _ = truncate_box_3d(solve.ell, sides, solve.T, pts)
+        shape = _shape_for(win, mom, resolution)
+        faces = [sinh_faces(a, b, n, m, s) for (a, b), n, (m, s) in zip(win, shape, mom)]
+        win2, _, _ = truncate_box_3d(solve.ell, sides, solve.T + TAIL_STEP, pts)
+        faces2 = [sinh_faces(a, b, n, m, s, extend=e, limit=lim)
+                  for (a, b), n, (m, s), e, lim in zip(win, shape, mom, win2, sides)]
+        if all(f2.size == f.size for f, f2 in zip(faces, faces2)):
+            break
+        trunc_rel, stop = cutoff_step(trunc, solve.T, solve(faces)[0], solve(faces2)[0], rtol)
+        if stop:
+            break
+        solve.T += TAIL_STEP
+    trunc["tail"] = solve.T
+    return win, mom, trunc_rel
+
+
+def _grid_3d(solve: _Solver, win: Any, mom: Any, resolution: float, lv: list[float], rtol: float,
+             trunc_rel: float, max_cells: int) -> tuple[Any, list[int], list[dict[str, Any]]]:
+    """Per-axis refinement (:func:`refine_axes`); the base grid refined by 1.5 while rtol is not met."""
+    res, attempts = resolution, []
+    while True:
+        shape = _shape_for(win, mom, res)
+        cache: dict[tuple[int, ...], float] = {}
+
+        def at(n: list[int], cache: dict[tuple[int, ...], float] = cache) -> float | None:
+            if n[0] * n[1] * n[2] > max_cells:
+                solve.notes.append(f"skipped {n[0]}x{n[1]}x{n[2]} cells (max_cells={max_cells})")
+                return None
+            if tuple(n) not in cache:
+                cache[tuple(n)] = float(solve([sinh_faces(a, b, k, m, s) for (a, b), k, (m, s) in zip(win, n, mom)])[0])
+            return cache[tuple(n)]
+
+        ref = refine_axes(at, shape, lv, FV3D_ORDER)
+        attempts.append({"shape": shape, "value": ref.value, "error": ref.error, "grids": [list(k) for k in cache]})
+        nxt = [math.ceil(lv[1] * math.ceil(1.5 * n)) for n in shape]
+        if ref.error + trunc_rel * abs(ref.value) <= rtol * abs(ref.value) or nxt[0] * nxt[1] * nxt[2] > max_cells:
+            return ref, shape, attempts
+        res *= 1.5
+
+
+def _message_3d(status: str, shape: list[int], T: float, where: str, trunc: dict[str, Any], trunc_err: float,
+                err: float, best: float, rtol: float) -> str:
+    if status == "ok":
+        return (f"fv3d: per-axis refinement from {shape[0]}x{shape[1]}x{shape[2]} cells on {where} "
+                f"cut at e^-{T:g} (checked at e^-{T + TAIL_STEP:g})")
+    if trunc_err > rtol * abs(best) / 2:
+        return (f"not converged: C_P changes by {trunc['relative_change'][-1]:.2g} (relative) when the "
+                f"cut-off moves from e^-{T:g} to e^-{T + TAIL_STEP:g} of the maximum density")
+    return (f"not converged: relative error estimate {err / abs(best):.2g} > rtol {rtol:g} "
+            f"at {shape[0]}x{shape[1]}x{shape[2]} base cells")
+
+
 def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequence[Sequence[float]], *,
                    rtol: float = 1e-3, resolution: float = 1.0, levels: Sequence[float] = (1.0, 1.5, 2.0),
                    tail: float = 40.0, max_cells: int = 60_000, points: Array | None = None,
@@ -160,143 +329,17 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
         ``method="fv3d"``, ``side="estimate"`` (``"lower_bound"`` when a not-converged
         estimate falls below the certified bound); status ``"ok"`` or ``"not_converged"``.
     """
-    if not 0 < rtol < 1:
-        raise SpecError(f"rtol = {rtol} is not in (0, 1)", "use e.g. rtol=1e-3")
-    if len(box) != 3:
-        raise SpecError(f"fv_poincare_3d needs 3 sides, got {len(box)}", "give (lo, hi) per axis")
-    if not (math.isfinite(resolution) and resolution > 0):
-        raise SpecError(f"resolution = {resolution} must be positive", "use e.g. resolution=1")
-    sides = [(float(a), float(b)) for a, b in box]
-    for lo, hi in sides:
-        if math.isnan(lo) or math.isnan(hi) or not lo < hi:
-            raise SpecError(f"box side ({lo}, {hi}) is empty or NaN", "give lo < hi")
+    sides, lv = _validate(box, rtol, resolution, levels)
     start = time.perf_counter()
     pts = None if points is None else np.atleast_2d(np.asarray(points, dtype=np.float64))
-    Dc = _constant_d(diffusion)
-    dfun: MatD | None = None
-    linear: Array | None = None  # x = M y
-    unbounded = all(math.isinf(lo) and math.isinf(hi) for lo, hi in sides)
-    if Dc is not None and unbounded:
-        # whiten (D = L Lᵀ, x = L y: E(g) = E|∇_y h|²), then rotate y to the principal axes of
-        # the target (any rotation keeps D = I), so that the tensor grid follows its shape
-        L = np.asarray(np.linalg.cholesky(Dc), dtype=np.float64)
-        _, _, cov = truncate_box_3d(linear_map(log_density, L), sides, tail,
-                              None if pts is None else np.asarray(np.linalg.solve(L, pts.T).T, dtype=np.float64))
-        sd = np.sqrt(np.diag(cov))
-        corr = np.abs(cov / np.outer(sd, sd) - np.eye(3)).max()
-        R = np.linalg.eigh(cov)[1] if corr > _ROTATE else np.eye(3)
-        M = np.asarray(L @ R, dtype=np.float64)
-        if not np.allclose(M, np.eye(3), rtol=0, atol=1e-14):
-            linear = M
-    elif Dc is not None:
-        if np.abs(Dc - np.diag(np.diag(Dc))).max() > 0:
-            raise ModelError("a non-diagonal constant D on a box with finite sides is not handled by "
-                             "the 3D finite volumes",
-                             "change variables so that D is diagonal, or use an unbounded domain")
-        if not np.all(np.diag(Dc) == 1.0):
-            dd = np.diag(Dc).copy()
-
-            dfun = _const_matrix(np.diag(dd))
-    else:
-        dfun = _matrix_d(diffusion)  # type: ignore[arg-type]
-    ell = log_density if linear is None else linear_map(log_density, linear)
-    if linear is not None and pts is not None:
-        pts = np.asarray(np.linalg.solve(linear, pts.T).T, dtype=np.float64)
-    lv = [float(v) for v in levels]
-    if len(lv) < 2 or any(not b > a for a, b in itertools.pairwise(lv)) or lv[0] != 1.0:
-        raise SpecError(f"levels {levels} must start at 1 and increase", "use e.g. (1, 1.5, 2)")
-
-    if dfun is not None and Dc is None:  # a state-dependent D: the chain takes a diagonal one
-        win, mom, _ = truncate_box_3d(ell, sides, tail, pts)
-        probe = np.meshgrid(*[a + (b - a) * (np.arange(17) + 0.5) / 17 for a, b in win], indexing="ij")
-        m = dfun(*probe)
-        for k, (lo, hi) in enumerate(sides):  # a vanishing normal D at a reflecting face
-            for end in (lo, hi):
-                if math.isfinite(end) and win[k][0 if end == lo else 1] == end:
-                    at_end = list(probe)
-                    at_end[k] = np.full_like(probe[k], end)
-                    try:
-                        positive = bool(np.all(dfun(*at_end)[..., k, k] > 0))
-                    except ModelError:
-                        positive = False
-                    if not positive:
-                        raise ModelError(f"D_{k + 1}{k + 1} vanishes on the face x_{k + 1} = {end:g}: the 3D "
-                                         "finite volumes have no square-root map there",
-                                         "change variables (x = end + t^2) or use poincare_2d/poincare_1d")
-        if np.any(m[..., [0, 0, 1], [1, 2, 2]] != 0):
-            faces = [sinh_faces(a, b, 24, c, sd) for (a, b), (c, sd) in zip(win, mom)]
-            only, info = ritz_lower_3d(ell, dfun, faces, None, tail)
-            if only is None:
-                raise NumericalError("the Rayleigh–Ritz matrix is degenerate",
-                                     "check the diffusion matrix and the density")
-            return PoincareResult(only, math.inf, "rayleigh_ritz", {"lower_bound": info}, "bound",
-                                  f"C_P >= {only:.6g} (Rayleigh–Ritz, degree <= 4): a state-dependent D "
-                                  "with off-diagonal entries is not handled by the 3D finite volumes",
-                                  "lower_bound", tuple(win), lower=only)
-    notes: list[str] = []
-
-    def shape_for(win: list[tuple[float, float]], mom: list[tuple[float, float]], res: float) -> list[int]:
-        return [max(8, math.ceil(_CELLS_PER_U * res * (math.asinh((b - m) / s) - math.asinh((a - m) / s))))
-                for (a, b), (m, s) in zip(win, mom)]
-
-    def solve(faces: Sequence[Array], vector: bool = False) -> Any:
-        lp, edges = _chain(ell, dfun, faces)
-        out = top_pinv(lp, edges, T + TAIL_STEP, tol=1e-12, symmetric_lu=True, ncv=20, vector=vector)
-        if out[1]:
-            notes.append(out[1])
-        if math.isinf(out[0]):
-            raise ChainFailure("no_poincare", f"no Poincaré inequality: {out[1]}", [f.size - 1 for f in faces])
-        if math.isnan(out[0]):
-            raise ChainFailure("failed", out[1], [f.size - 1 for f in faces])
-        return out
-
-    # the cut-off: the base grid on the box at e^-T and on the box at e^-(T+20), same cells
-    T = tail
+    ell, dfun, linear, pts, Dc = _frame(log_density, diffusion, sides, tail, pts)
+    if dfun is not None and Dc is None and (only := _state_dependent(ell, dfun, sides, tail, pts)) is not None:
+        return only
+    solve = _Solver(ell, dfun, tail)
     trunc: dict[str, Any] = {"tails": [], "relative_change": []}
-    trunc_rel = 0.0
     try:
-        while True:
-            win, mom, _ = truncate_box_3d(ell, sides, T, pts)
-            shape = shape_for(win, mom, resolution)
-            faces = [sinh_faces(a, b, n, m, s) for (a, b), n, (m, s) in zip(win, shape, mom)]
-            win2, _, _ = truncate_box_3d(ell, sides, T + TAIL_STEP, pts)
-            faces2 = [sinh_faces(a, b, n, m, s, extend=e, limit=lim)
-                      for (a, b), n, (m, s), e, lim in zip(win, shape, mom, win2, sides)]
-            if all(f2.size == f.size for f, f2 in zip(faces, faces2)):
-                break
-            c1 = solve(faces)[0]
-            c2 = solve(faces2)[0]
-            trunc_rel, stop = cutoff_step(trunc, T, c1, c2, rtol)
-            if stop:
-                break
-            T += TAIL_STEP
-        trunc["tail"] = T
-        # the grid: per-axis refinement; refine the base grid by 1.5 while rtol is not met
-        res = resolution
-        attempts: list[dict[str, Any]] = []
-        while True:
-            shape = shape_for(win, mom, res)
-            cache: dict[tuple[int, ...], float] = {}
-
-            def at(n: list[int], cache: dict[tuple[int, ...], float] = cache) -> float | None:
-                if n[0] * n[1] * n[2] > max_cells:
-                    notes.append(f"skipped {n[0]}x{n[1]}x{n[2]} cells (max_cells={max_cells})")
-                    return None
-                key = tuple(n)
-                if key not in cache:
-                    fc = [sinh_faces(a, b, k, m, s) for (a, b), k, (m, s) in zip(win, n, mom)]
-                    cache[key] = float(solve(fc)[0])
-                return cache[key]
-
-            ref = refine_axes(at, shape, lv, FV3D_ORDER)
-            attempts.append({"shape": shape, "value": ref.value, "error": ref.error,
-                             "grids": [list(k) for k in cache]})
-            ok = ref.error + trunc_rel * abs(ref.value) <= rtol * abs(ref.value)
-            bigger = [math.ceil(1.5 * n) for n in shape]
-            nxt = [math.ceil(lv[1] * n) for n in bigger]
-            if ok or nxt[0] * nxt[1] * nxt[2] > max_cells:
-                break
-            res *= 1.5
+        win, mom, trunc_rel = _cutoff_3d(solve, sides, tail, resolution, rtol, pts, trunc)
+        ref, shape, attempts = _grid_3d(solve, win, mom, resolution, lv, rtol, trunc_rel, max_cells)
         best, grid_err = ref.value, ref.error
         base_faces = [sinh_faces(a, b, k, m, s) for (a, b), k, (m, s) in zip(win, shape, mom)]
         fvec = solve(base_faces, vector=bounds)[2] if bounds else None
@@ -310,32 +353,21 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
     trunc_err = trunc_rel * abs(best)
     err = grid_err + trunc_err
     status = settle(best, err, rtol, ref.order_ok)
-    resolution_info: dict[str, Any] = {
+    info: dict[str, Any] = {
         "shape": shape, "axes": ref.axes, "cross": ref.cross, "attempts": attempts,
-        "tail": T, "truncation_check": trunc, "grid_error": grid_err, "truncation_error": trunc_err,
+        "tail": solve.T, "truncation_check": trunc, "grid_error": grid_err, "truncation_error": trunc_err,
         "stretch": [list(m) for m in mom], "linear_map": None if linear is None else linear.tolist(),
         "diffusion": "identity" if dfun is None else "diagonal"}
     lower: float | None = None
     if bounds:
-        lower, info = ritz_lower_3d(ell, dfun, base_faces, fvec, T)
-        resolution_info["lower_bound"] = info
-    side: Side = "estimate"
+        lower, info["lower_bound"] = ritz_lower_3d(ell, dfun, base_faces, fvec, solve.T)
     where = "the box in y, x = M y (M whitens D and rotates to the principal axes)" if linear is not None else "the box"
-    if status == "ok":
-        msg = (f"fv3d: per-axis refinement from {shape[0]}x{shape[1]}x{shape[2]} cells on {where} "
-               f"cut at e^-{T:g} (checked at e^-{T + TAIL_STEP:g})")
-    elif trunc_err > rtol * abs(best) / 2:
-        msg = (f"not converged: C_P changes by {trunc['relative_change'][-1]:.2g} (relative) when the "
-               f"cut-off moves from e^-{T:g} to e^-{T + TAIL_STEP:g} of the maximum density")
-    else:
-        msg = (f"not converged: relative error estimate {err / abs(best):.2g} > rtol {rtol:g} "
-               f"at {shape[0]}x{shape[1]}x{shape[2]} base cells")
+    msg = _message_3d(status, shape, solve.T, where, trunc, trunc_err, err, best, rtol)
     best, err, bound, msg = below_lower_bound(best, err, lower, status, msg)
-    if bound:
-        side = "lower_bound"
+    side: Side = "lower_bound" if bound else "estimate"
     if status != "ok":
         warnings.warn(f"fv_poincare_3d {msg}", RuntimeWarning, stacklevel=2)
-    if notes:
-        msg += "; " + "; ".join(sorted(set(notes)))
-    resolution_info["seconds"] = time.perf_counter() - start
-    return PoincareResult(best, err, "fv3d", resolution_info, status, msg, side, tuple(win), lower=lower)
+    if solve.notes:
+        msg += "; " + "; ".join(sorted(set(solve.notes)))
+    info["seconds"] = time.perf_counter() - start
+    return PoincareResult(best, err, "fv3d", info, status, msg, side, tuple(win), lower=lower)

@@ -17,7 +17,9 @@ finite elements) declares the order p of its error, C(h) = C + a h^p + o(h^p) (d
    ``not_converged`` with a conservative error, never a tight one; q ≥ p + 1 on two
    successive triples (superconvergence) extrapolates at that observed order instead;
 5. the cut-off: the domain cut at p = e^{-tail} and at e^{-(tail + TAIL_STEP)} with the same cells
-   (:func:`cutoff_step`), at a resolution where the mode is resolved;
+   (:func:`cutoff_step`), at a resolution where the mode is resolved, and there a third cut-off
+   extrapolates what is left at the slower of a geometric and a power-law decay
+   (:func:`cutoff_tail`: an eigenfunction at the continuum's edge does not decay);
 6. bounds, and the bracket check (:func:`below_lower_bound`, :func:`check_bracket`);
 7. the status (:func:`settle`): ``ok`` if and only if the whole stated error meets rtol and the
    order check passed.
@@ -45,6 +47,7 @@ __all__ = [
     "below_lower_bound",
     "check_bracket",
     "cutoff_step",
+    "cutoff_tail",
     "extrapolate_at",
     "observed_order",
     "refine_axes",
@@ -182,7 +185,10 @@ def extrapolate_at(values: Sequence[float], widths: Sequence[float], order: floa
     # the error does not decay at the declared order: a conservative error, never a tight one
     d = abs(c[-1] - c[-2])
     r = h[-2] / h[-1]
-    tail = d / (r**q - 1) if q is not None and q > 0.1 else max(abs(c[-1] - c[-3]), d) * 10
+    q_tail = q
+    if q is not None and q_prev is not None and q < q_prev:  # still slowing: project the trend one level
+        q_tail = max(min(q, 2 * q - q_prev), 0.1)
+    tail = d / (r**q_tail - 1) if q_tail is not None and q_tail > 0.1 else max(abs(c[-1] - c[-3]), d) * 10
     why = ("the values do not converge monotonically" if q is None else
            f"observed order {q:.2f} < declared {p:g}")
     return Extrapolation(c[-1], max(err, tail, d, floor), p, q, False,
@@ -324,6 +330,42 @@ def cutoff_step(trunc: dict[str, Any], tail: float, c1: float, c2: float, rtol: 
     trunc["relative_change"].append(change)
     rel = 2 * change
     return rel, rel <= rtol / 4 or change > 100 * rtol or tail + TAIL_STEP > MAX_TAIL
+
+
+def cutoff_tail(tail: float, c: Sequence[float]) -> float:
+    r"""What is left of the truncation error of c[0] (relative), from C_P at three cut-offs.
+
+    c = C_P on the box cut at e^{-tail}, e^{-(tail+Δ)}, e^{-(tail+2Δ)} (Δ = TAIL_STEP, same
+    cells), with changes d₁ = |c₁ − c₀|, d₂ = |c₂ − c₁|. Two laws for the rest, the larger taken:
+    geometric (an eigenfunction decaying exponentially, e.g. below the continuum):
+    d₁/(1 − q), q = d₂/d₁; and a power law e(T) = a T^{−k} (an eigenfunction at the edge of the
+    continuous spectrum, which does not decay: the truncated gap approaches σ like 1/L², L ∝ T^α),
+    k fitted to d₁/d₂, e(tail) = d₁/(1 − (T/(T+Δ))^k). Twice d₁ is kept as a floor. Changes that
+    do not shrink (d₂ ≥ d₁) or shrink more slowly than any power give inf: the truncation error
+    cannot be bounded.
+    """
+    d1, d2 = abs(c[1] - c[0]), abs(c[2] - c[1])
+    scale = abs(c[0])
+    if d1 <= 1e-13 * scale:
+        return 2 * d1 / scale
+    if d2 >= d1:
+        return math.inf
+    q = d2 / d1
+    a, b = tail / (tail + TAIL_STEP), tail / (tail + 2 * TAIL_STEP)
+
+    def ratio(k: float) -> float:  # d₁/d₂ under e(T) ∝ T^{−k}
+        return (1 - a**k) / (a**k - b**k)
+
+    if 1 / q <= ratio(1e-9):
+        return math.inf
+    lo, hi = 1e-9, 1.0
+    while ratio(hi) < 1 / q and hi < 1e4:
+        hi *= 2
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if ratio(mid) < 1 / q else (lo, mid)
+    power = d1 / (1 - a**hi)
+    return max(2 * d1, d1 / (1 - q), power) / scale
 
 
 def settle(value: float, error: float, rtol: float, order_ok: bool = True) -> str:

@@ -46,6 +46,7 @@ from gsmtheory.numeric._cutoff1d import (
     Opts1D,
     compare_cutoffs,
     new_cut,
+    singular_end,
     tail_ratio,
 )
 from gsmtheory.numeric._edge1d import Answer1D, EdgeResult, edge_answer, edge_spectrum
@@ -136,6 +137,10 @@ def _ladder(logp: Fn, diff: Fn, cut: Cut, o: Opts1D, trunc_rel: float) -> _Rungs
             r.best, r.err, r.order, r.order_ok = ext.value, ext.error, ext.observed_order, ext.order_ok
             if ext.note:
                 r.notes = [*[x for x in r.notes if "extrapolation" not in x], ext.note]
+            if singular_end(logp, cut):  # a fractional error term: no credit for the extrapolation
+                r.err = max(r.err, 1.5 * abs(r.values[-1] - r.values[-2]))
+                r.notes = [*[x for x in r.notes if "singular" not in x],
+                           "the density is unbounded at a finite end: error at least the last change"]
             misses = 0 if ext.order_ok else misses + 1
             if misses >= 3:  # a slower order than declared, three times over: finer grids cannot fix it
                 break

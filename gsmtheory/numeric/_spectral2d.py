@@ -46,6 +46,7 @@ from gsmtheory.numeric._ladder import (
     TAIL_STEP,
     below_lower_bound,
     cutoff_step,
+    cutoff_tail,
     extrapolate_at,
     settle,
 )
@@ -114,21 +115,23 @@ def _setup(log_density: LogDensity2, dfun: DFun2, box: Sequence[Sequence[float]]
 
 
 def _extended(log_density: LogDensity2, dfun: DFun2, box: Sequence[Sequence[float]], s: _Setup,
-              k: int, points: Array | None) -> tuple[float, float] | None:
-    """C_P on grid level k of the box cut at e^-T and of the box cut at e^-(T+20), same cells."""
+              k: int, points: Array | None, steps: int = 1) -> tuple[float, ...] | None:
+    """C_P on grid level k of the box cut at e^-T, and of the boxes cut at e^-(T+20j), j = 1..steps,
+    with the same cells."""
     (bx0, bx1), (by0, by1) = ((float(a), float(b)) for a, b in box)
     gx, gy = s.nx * 2**k, s.ny * 2**k
-    ex, ey = truncate_box(log_density, box, tail=s.T + TAIL_STEP, points=points)
-    emx, emy = extended_map(s.mx, gx, bx0, bx1, *ex), extended_map(s.my, gy, by0, by1, *ey)
-    if emx is None and emy is None:
+    out = [top_pinv(*chain_2d(log_density, dfun, s.mx, s.my, gx, gy), 700.0, tol=1e-12)[0]]
+    for j in range(1, steps + 1):
+        ex, ey = truncate_box(log_density, box, tail=s.T + j * TAIL_STEP, points=points)
+        emx, emy = extended_map(s.mx, gx, bx0, bx1, *ex), extended_map(s.my, gy, by0, by1, *ey)
+        if emx is None and emy is None:
+            return None if j == 1 else (*out, out[-1])
+        mx2, nx2 = (s.mx, gx) if emx is None else (emx[0], emx[1])
+        my2, ny2 = (s.my, gy) if emy is None else (emy[0], emy[1])
+        out.append(top_pinv(*chain_2d(log_density, dfun, mx2, my2, nx2, ny2), 700.0, tol=1e-12)[0])
+    if not (all(math.isfinite(c) for c in out) and out[0] > 0):
         return None
-    mx2, nx2 = (s.mx, gx) if emx is None else (emx[0], emx[1])
-    my2, ny2 = (s.my, gy) if emy is None else (emy[0], emy[1])
-    c1, _ = top_pinv(*chain_2d(log_density, dfun, s.mx, s.my, gx, gy), 700.0, tol=1e-12)
-    c2, _ = top_pinv(*chain_2d(log_density, dfun, mx2, my2, nx2, ny2), 700.0, tol=1e-12)
-    if not (math.isfinite(c1) and math.isfinite(c2) and c1 > 0):
-        return None
-    return c1, c2
+    return tuple(out)
 
 
 def _cutoff(log_density: LogDensity2, dfun: DFun2, box: Sequence[Sequence[float]], tail: float,
@@ -145,6 +148,22 @@ def _cutoff(log_density: LogDensity2, dfun: DFun2, box: Sequence[Sequence[float]
         if stop:
             return s, rel
         T += TAIL_STEP
+
+
+def _resolved_cutoff(log_density: LogDensity2, dfun: DFun2, box: Sequence[Sequence[float]], s: _Setup, k: int,
+                     points: Array | None, rtol: float, trunc: dict[str, Any], trunc_rel: float) -> float:
+    """The truncation error measured on grid level k: twice the change between two cut-offs, and
+    where that change is not negligible a third cut-off and :func:`cutoff_tail`'s extrapolation."""
+    got = _extended(log_density, dfun, box, s, k, points)
+    if got is None:
+        return trunc_rel
+    rel = max(trunc_rel, cutoff_step(trunc, s.T, got[0], got[1], rtol)[0])
+    if abs(got[1] / got[0] - 1) > rtol / 100:
+        three = _extended(log_density, dfun, box, s, k, points, steps=2)
+        if three is not None:
+            trunc["tail_extrapolated"] = cutoff_tail(s.T, three)
+            rel = max(rel, trunc["tail_extrapolated"])
+    return rel
 
 
 def _climb(log_density: LogDensity2, dfun: DFun2, s: _Setup, rtol: float, trunc_rel: float, min_levels: int,
@@ -246,10 +265,8 @@ def poincare_2d(log_density: LogDensity2, diffusion: Diffusion2,
     lad = _climb(log_density, dfun, s, rtol, trunc_rel, min_levels, max_levels, max_cells, bounds)
     if isinstance(lad, PoincareResult):
         return lad
-    if len(lad.grids) >= 2:  # the cut-off again where the mode is resolved
-        got = _extended(log_density, dfun, box, s, len(lad.grids) - 2, points)
-        if got is not None:
-            trunc_rel = max(trunc_rel, cutoff_step(trunc, s.T, got[0], got[1], rtol)[0])
+    if len(lad.grids) >= 2:  # the cut-off again where the mode is resolved, extrapolated there
+        trunc_rel = _resolved_cutoff(log_density, dfun, box, s, len(lad.grids) - 2, points, rtol, trunc, trunc_rel)
     trunc_err = trunc_rel * abs(lad.best)
     err = lad.err + trunc_err
     status = settle(lad.best, err, rtol, lad.order_ok and len(lad.values) >= 3)

@@ -2,7 +2,8 @@ r"""Three-dimensional Poincaré constants for D = I: reversible finite volumes o
 
 Setting (docs/design.md §1, §6): p ∝ e^ℓ on a finite box B = ∏ [a_i, b_i] ⊂ R³ with reflecting
 faces and the identity diffusion, E(g) = E_p[|∇g|²] (D = I only; other D are not handled
-here). The main use is the CTLD lift of a 2D target, (x, y, β) ∈ R² × [0, β_max].
+here). Its main use is the CTLD lift of a 2D target, (x, y, β) ∈ R² × [0, β_max]
+(:func:`gsmtheory.numeric.ctld_poincare_3d`, with the other CTLD discretisations).
 
 Grid: a tensor grid whose faces along axis k are uniform in u = asinh((t − c)/s) + (t − c)/w
 (affine when no stretch is given; w = ∞ gives sinh faces), so that one grid resolves a narrow
@@ -43,20 +44,19 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import SpecError
-from gsmtheory.numeric._ctld import CTLDSchedule, ctld_beta_logpdf, ctld_joint_logpdf
 from gsmtheory.numeric._fv import ChainFailure, cell_log_density, tensor_chain, top_inv, top_pinv
 from gsmtheory.numeric._fv_grid import Stretch, finite_sides, stretched_faces
 from gsmtheory.numeric._ladder import refine_axes, richardson_limit, settle
-from gsmtheory.numeric._mixture import MixtureLike
 from gsmtheory.numeric._result import PoincareResult
 
-__all__ = ["FV3D_TENSOR_ORDER", "ctld_poincare_3d", "poincare_3d"]
+__all__ = ["FV3D_TENSOR_ORDER", "poincare_3d"]
 
 #: declared order of the stretched tensor-grid finite volumes (the 3D CTLD lift) per axis
 FV3D_TENSOR_ORDER = 2.0
@@ -79,6 +79,93 @@ def _solve(log_density: LogDensity3, sides: Sequence[tuple[float, float]], n: Se
             pot = np.asarray(potential(*centres), dtype=np.float64) * np.ones(centres[0].shape)
         cp, note = top_inv(lp, edges, pot.ravel(), tail, tol=1e-12)
     return cp, int(np.sum(lp >= float(np.max(lp)) - tail)), note
+
+
+def _validate_3d(box: Sequence[Sequence[float]], shape: Sequence[int], rtol: float, levels: Sequence[float],
+                 stretch: Sequence[Stretch] | None, extrapolation: str
+                 ) -> tuple[list[tuple[float, float]], list[float], list[Stretch]]:
+    if not 0 < rtol < 1:
+        raise SpecError(f"rtol = {rtol} is not in (0, 1)", "use e.g. rtol=1e-3")
+    lv = [float(v) for v in levels]
+    if len(lv) < 2 or any(not b > a for a, b in itertools.pairwise(lv)) or lv[0] <= 0:
+        raise SpecError(f"levels {levels} must be at least two increasing positive factors",
+                        "use e.g. (1, 1.5, 2)")
+    if extrapolation not in ("axes", "isotropic"):
+        raise SpecError(f"extrapolation {extrapolation!r} is unknown", "use 'axes' or 'isotropic'")
+    if len(shape) != 3:
+        raise SpecError("poincare_3d needs a 3-entry shape", "give one cell count per axis")
+    sides = finite_sides(box, 3, "poincare_3d")
+    st: list[Stretch] = [None, None, None] if stretch is None else list(stretch)
+    if len(st) != 3:
+        raise SpecError("stretch needs one entry per axis", "give None or (scale, centre) per axis")
+    return list(sides), lv, st
+
+
+@dataclass
+class _Grids:
+    """The grids solved so far (each once) with their values and kept cells."""
+
+    log_density: LogDensity3
+    sides: Sequence[tuple[float, float]]
+    st: Sequence[Stretch]
+    tail: float
+    max_cells: int
+    potential: LogDensity3 | None
+    grids: list[list[int]] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    kept: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def __call__(self, n: list[int]) -> float | None:
+        """The grid's C_P; None when skipped; ChainFailure when the chain has no gap."""
+        if n in self.grids:
+            return self.values[self.grids.index(n)]
+        if n[0] * n[1] * n[2] > self.max_cells:
+            self.notes.append(f"skipped {n[0]}x{n[1]}x{n[2]} cells (max_cells={self.max_cells})")
+            return None
+        cp, k, note = _solve(self.log_density, self.sides, n, self.st, self.tail, self.potential)
+        if note:
+            self.notes.append(note)
+        if math.isinf(cp):
+            raise ChainFailure("no_poincare", f"no Poincaré inequality: {note}", n)
+        if math.isnan(cp):
+            raise ChainFailure("failed", note, n)
+        self.grids.append(n)
+        self.values.append(cp)
+        self.kept.append(k)
+        return cp
+
+
+def _isotropic(grids: _Grids, shape: Sequence[int], lv: list[float]) -> tuple[float, float, bool, dict[str, Any]]:
+    """All axes refined together, C + a h², error twice the disagreement of two extrapolations."""
+    hs: list[float] = []
+    for f in lv:
+        n = [math.ceil(f * int(s)) for s in shape]
+        if grids(n) is not None:  # h² averaged over the axes (ceil makes the ratios differ)
+            hs.append(math.sqrt(sum((int(s) / v) ** 2 for s, v in zip(shape, n)) / 3.0))
+    if not grids.values:
+        raise SpecError("the coarsest grid exceeds max_cells", "raise max_cells or pass a smaller shape")
+    c = grids.values
+    best, err = richardson_limit(c, hs)
+    if len(c) >= 3:
+        err = max(2.0 * err, 1e-9 * abs(best))
+    if not best > 0:
+        best, err = c[-1], abs(c[-1] - c[0])
+    return best, err, True, {"extrapolation": "isotropic: C + a h^2"}  # two-grid: no order to observe
+
+
+def _by_axes(grids: _Grids, shape: Sequence[int], lv: list[float]) -> tuple[float, float, bool, dict[str, Any]]:
+    """Each axis refined alone (:func:`refine_axes`), the cross terms measured on one grid."""
+    ref = refine_axes(grids, shape, lv, FV3D_TENSOR_ORDER)
+    if ref.note:
+        grids.notes.append(ref.note)
+    best, err = ref.value, ref.error
+    if ref.cross is None:
+        grids.notes.append("cross terms not measured")
+    if not best > 0:
+        best, err = grids.values[-1], abs(grids.values[-1] - grids.values[0]) + err
+    return best, err, ref.order_ok, {"extrapolation": "per axis: C + sum_k a_k h_k^2", "base": ref.base,
+                                     "axes": ref.axes, "cross": ref.cross}
 
 
 def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
@@ -128,178 +215,29 @@ def poincare_3d(log_density: LogDensity3, box: Sequence[Sequence[float]], *,
     PoincareResult
         ``method="fv3d"``, ``side="estimate"``; resolution lists grids, raw values, seconds.
     """
-    if not 0 < rtol < 1:
-        raise SpecError(f"rtol = {rtol} is not in (0, 1)", "use e.g. rtol=1e-3")
-    lv = [float(v) for v in levels]
-    if len(lv) < 2 or any(not b > a for a, b in itertools.pairwise(lv)) or lv[0] <= 0:
-        raise SpecError(f"levels {levels} must be at least two increasing positive factors",
-                        "use e.g. (1, 1.5, 2)")
-    if extrapolation not in ("axes", "isotropic"):
-        raise SpecError(f"extrapolation {extrapolation!r} is unknown", "use 'axes' or 'isotropic'")
-    if len(shape) != 3:
-        raise SpecError("poincare_3d needs a 3-entry shape", "give one cell count per axis")
-    sides = finite_sides(box, 3, "poincare_3d")
-    st: list[Stretch] = [None, None, None] if stretch is None else list(stretch)
-    if len(st) != 3:
-        raise SpecError("stretch needs one entry per axis", "give None or (scale, centre) per axis")
+    sides, lv, st = _validate_3d(box, shape, rtol, levels, stretch, extrapolation)
     start = time.perf_counter()
-    grids: list[list[int]] = []
-    values: list[float] = []
-    kept: list[int] = []
-    notes: list[str] = []
-
-    def solve(n: list[int]) -> float | None:
-        """The grid's C_P; None when skipped; ChainFailure when the chain has no gap."""
-        if n in grids:
-            return values[grids.index(n)]
-        if n[0] * n[1] * n[2] > max_cells:
-            notes.append(f"skipped {n[0]}x{n[1]}x{n[2]} cells (max_cells={max_cells})")
-            return None
-        cp, k, note = _solve(log_density, sides, n, st, tail, potential)
-        if note:
-            notes.append(note)
-        if math.isinf(cp):
-            raise ChainFailure("no_poincare", f"no Poincaré inequality: {note}", n)
-        if math.isnan(cp):
-            raise ChainFailure("failed", note, n)
-        grids.append(n)
-        values.append(cp)
-        kept.append(k)
-        return cp
-
-    def cells(f: float) -> list[int]:
-        return [math.ceil(f * int(s)) for s in shape]
-
-    resolution: dict[str, Any]
+    grids = _Grids(log_density, sides, st, tail, max_cells, potential)
     try:
         if extrapolation == "isotropic":
-            hs: list[float] = []
-            for f in lv:
-                out = solve(cells(f))
-                if out is not None:  # h² averaged over the axes (ceil makes the ratios differ)
-                    n = cells(f)
-                    hs.append(math.sqrt(sum((int(s) / v) ** 2 for s, v in zip(shape, n)) / 3.0))
-            if not values:
-                raise SpecError("the coarsest grid exceeds max_cells", "raise max_cells or pass a smaller shape")
-            order_ok = True  # two-grid isotropic Richardson: no order to observe
-            c = values
-            best, err = richardson_limit(c, hs)
-            if len(c) >= 3:
-                err = max(2.0 * err, 1e-9 * abs(best))
-            if not best > 0:
-                best, err = c[-1], abs(c[-1] - c[0])
-            resolution = {"extrapolation": "isotropic: C + a h^2"}
+            best, err, order_ok, resolution = _isotropic(grids, shape, lv)
         else:
-            ref = refine_axes(solve, shape, lv, FV3D_TENSOR_ORDER)
-            order_ok = ref.order_ok
-            if ref.note:
-                notes.append(ref.note)
-            c0 = values[0]
-            best, err = ref.value, ref.error
-            if ref.cross is None:
-                notes.append("cross terms not measured")
-            if not best > 0:
-                best, err = values[-1], abs(values[-1] - c0) + err
-            resolution = {"extrapolation": "per axis: C + sum_k a_k h_k^2", "base": ref.base,
-                          "axes": ref.axes, "cross": ref.cross}
+            best, err, order_ok, resolution = _by_axes(grids, shape, lv)
     except ChainFailure as fail:
         value, error = (math.inf, 0.0) if fail.status == "no_poincare" else (0.0, math.inf)
         return PoincareResult(value, error, "fv3d", {"shape": fail.shape}, fail.status, fail.note,
                               "estimate", tuple(sides))
     status = settle(best, err, rtol, order_ok)
-    seconds = time.perf_counter() - start
-    big = int(np.argmax([g[0] * g[1] * g[2] for g in grids]))
-    resolution.update({"shape": grids[big], "levels": grids, "values": values, "cells_kept": kept,
+    big = int(np.argmax([g[0] * g[1] * g[2] for g in grids.grids]))
+    g = grids.grids[big]
+    resolution.update({"shape": g, "levels": grids.grids, "values": grids.values, "cells_kept": grids.kept,
                        "stretch": [list(s) if s is not None else None for s in st], "tail": tail,
-                       "seconds": seconds})
-    g = grids[big]
-    msg = (f"fv3d (D = I): {len(grids)} grids up to {g[0]}x{g[1]}x{g[2]} cells ({kept[big]} kept), "
+                       "seconds": time.perf_counter() - start})
+    msg = (f"fv3d (D = I): {len(grids.grids)} grids up to {g[0]}x{g[1]}x{g[2]} cells ({grids.kept[big]} kept), "
            f"{extrapolation} extrapolation, relative error estimate {err / abs(best):.2g}")
     if status != "ok":
         msg = f"not converged: {msg} > rtol {rtol:g}"
         warnings.warn(f"poincare_3d {msg}", RuntimeWarning, stacklevel=2)
-    if notes:
-        msg += "; " + "; ".join(sorted(set(notes)))
+    if grids.notes:
+        msg += "; " + "; ".join(sorted(set(grids.notes)))
     return PoincareResult(best, err, "fv3d", resolution, status, msg, "estimate", tuple(sides))
-
-
-def _beta_range(mixture: MixtureLike, params: CTLDSchedule, tail: float) -> tuple[float, float]:
-    """[β_lo, β_max]: β below β_lo carries joint density < e^{-tail} of the maximum anywhere.
-
-    The joint density at (x, β) is at most r(β)/Z_r · max_k N(0; 0, Σ + λβI), so β is kept
-    where log r(β) − ½ log det(Σ + λβI) lies within ``tail`` of its maximum over [0, β_max].
-    """
-
-    b_max = float(params.beta_max)
-    bs = np.linspace(0.0, b_max, 4001)
-    eig = np.linalg.eigvalsh(np.asarray(mixture.covariance, dtype=float))
-    with np.errstate(all="ignore"):
-        bound = (np.asarray(ctld_beta_logpdf(params, bs), dtype=float)
-                 - 0.5 * np.sum(np.log(eig[None, :] + float(params.lambda_min) * bs[:, None]), axis=1))
-    ok = np.nonzero(bound >= float(np.max(bound[np.isfinite(bound)])) - tail)[0]
-    return float(bs[max(int(ok[0]) - 1, 0)]), b_max
-
-
-def ctld_grid(mixture: MixtureLike, params: CTLDSchedule, resolution: float, tail: float, *, xy_density: float = 2.5,
-               beta_density: float = 1.0) -> tuple[list[tuple[float, float]], list[Stretch], list[int]]:
-    """Box, stretch and base shape of the CTLD lift of a 2D mixture (:func:`ctld_poincare_3d`).
-
-    ``xy_density`` and ``beta_density`` are the base cells per unit of the mapped variable
-    (times ``resolution``).
-    """
-    if not (math.isfinite(resolution) and resolution > 0):
-        raise SpecError(f"resolution = {resolution} must be positive", "use e.g. resolution=1.0")
-    lam = float(params.lambda_min)
-    b_lo, b_hi = _beta_range(mixture, params, tail)
-    means = np.asarray(mixture.means, dtype=float)
-    cov = np.asarray(mixture.covariance, dtype=float)
-    box: list[tuple[float, float]] = []
-    stretch: list[Stretch] = []
-    shape: list[int] = []
-    for k in range(2):
-        wide = math.sqrt(2.0 * tail * (cov[k, k] + lam * b_hi))
-        lo, hi = float(means[:, k].min()) - wide, float(means[:, k].max()) + wide
-        s = math.sqrt(cov[k, k] + lam * b_lo)
-        c = 0.5 * (lo + hi)
-        box.append((lo, hi))
-        stretch.append((s, c))
-        shape.append(max(8, math.ceil(xy_density * resolution * (math.asinh((hi - c) / s) - math.asinh((lo - c) / s)))))
-    sb = (float(np.linalg.eigvalsh(cov).min()) + lam * b_lo) / lam
-    box.append((b_lo, b_hi))
-    stretch.append((sb, b_lo, (b_hi - b_lo) / 16.0))
-    shape.append(max(8, math.ceil(beta_density * resolution * (math.asinh((b_hi - b_lo) / sb) + 16.0))))
-    return box, stretch, shape
-
-
-def ctld_poincare_3d(mixture: MixtureLike, params: CTLDSchedule, *, resolution: float = 1.0, rtol: float = 1e-2,
-                     levels: Sequence[float] = (1.0, 1.5, 2.0), tail: float = 40.0,
-                     max_cells: int = 400_000, extrapolation: str = "axes") -> PoincareResult:
-    r"""C_P of CTLD for a 2D Gaussian mixture: Var g ≤ C_P E[g_x² + g_y² + g_β²] under r(β)p^β(x, y).
-
-    The lifted chain lives on R² × [0, β_max] with identity diffusion and joint density
-    r(β) (p * N(0, βλI))(x, y) (docs/design.md §1), solved by :func:`poincare_3d`. The box: β from
-    where the joint density can reach e^{-tail} of its maximum (:func:`_beta_range`) to β_max,
-    x and y over the means ± sqrt(2·tail·v) with v the largest variance Σ_kk + λβ_max. Faces:
-    x, y sinh-stretched at the scale of the narrowest profile sqrt(Σ_kk + λβ_lo) around the
-    centre of the means (2.5·resolution cells per unit of asinh); β uniform in
-    u = asinh((β − β_lo)/s_β) + 16(β − β_lo)/(β_max − β_lo), s_β = (Σ_min + λβ_lo)/λ (geometric
-    cells where the small-β profiles are sharp, at most 1/16 of the range wide where the slow
-    β-mode lives; 1.0·resolution cells per unit of u). For the default constants C_P is
-    dominated by the β direction (the 1D problem in β alone has C_P within 2 % of the lift for
-    separations d ≥ 2), which needs the finer β grid.
-    """
-    if mixture.dim != 2:
-        raise SpecError(f"ctld_poincare_3d needs a 2D mixture (got {mixture.dim}D)", "use a 2D mixture")
-
-    box, stretch, shape = ctld_grid(mixture, params, resolution, tail)
-
-    def ell(x: Array, y: Array, b: Array) -> Array:
-        xx, yy, bb = np.broadcast_arrays(x, y, b)
-        return np.asarray(ctld_joint_logpdf(mixture, params, np.stack([xx, yy], axis=-1), bb))
-
-    res = poincare_3d(ell, box, shape=shape, rtol=rtol, levels=levels, stretch=stretch, tail=tail,
-                      max_cells=max_cells, extrapolation=extrapolation)
-    return PoincareResult(res.poincare_constant, res.error_estimate, "ctld-fv3d",
-                          {**dict(res.resolution), "resolution": resolution},
-                          res.status, f"CTLD C_P of a 2D mixture: {res.message}", res.side,
-                          res.truncation)

@@ -15,13 +15,18 @@ inside the domain: C_P = ∞, status ``"no_poincare"``), then hands the problem
 - ``gaussian``: one Gaussian, constant D, R^d: C_P = λ_max(D^{-1/2} Σ D^{-1/2}) (claim 1);
 - ``reduction``: a shared-covariance mixture under constant D, reduced along the span of the
   means (issue #14) when that lowers the dimension;
+- ``symmetry``: a product after a rotation, or a radial target, as 1D problems;
 - ``tensorization``: ℓ separable and D diagonal: exact product of 1D problems;
+- ``blocks``: independent blocks of coordinates, each solved on its own (tensorization);
 - ``1d`` (forced variants ``green``, ``fv``): :func:`gsmtheory.numeric.poincare_1d` after the
   symbolic analysis of the ends (σ = 0 gives C_P = ∞, status ``"no_poincare"``);
-- ``fv2d``: :func:`gsmtheory.numeric.poincare_2d`;
+- ``ends``: d ≥ 2, a tail heavier than exponential along a ray: no Poincaré inequality;
+- ``fv2d``: :func:`gsmtheory.numeric.poincare_2d`, with a certified upper bound attached where
+  one is proved (:mod:`gsmtheory.solve._upper`: curvature, Lyapunov, blocks);
 - ``fv3d``: :func:`gsmtheory.numeric.fv_poincare_3d` (finite volumes, the cut-off in the error, a
   Rayleigh–Ritz lower bound; constant D or diagonal D(x));
-- ``rayleigh_ritz``: d ≥ 4, a Rayleigh–Ritz lower bound with a polynomial basis;
+- ``rayleigh_ritz``: d ≥ 4, a Rayleigh–Ritz lower bound with a polynomial basis, and the
+  certified upper bound: a bracket;
 - on a problem that carries a CTLD lift, the lifted methods of ``_solve_ctld.py`` (``ctld1d``,
   ``ctld_convolution``, ``ctld3d``, ``ctld_ridge``, ``ctld_sectors``).
 """

@@ -2,10 +2,11 @@ r"""Solver ``rayleigh_ritz``: d ≥ 2 (chosen by ``auto`` for d ≥ 4), Rayleigh
 
 Lower: :func:`gsmtheory.numeric.rayleigh_ritz` with a polynomial basis of degree 4 (3 with
 quick): on a Gaussian mixture by exact Gauss–Hermite moments, otherwise by tensor quadrature
-on the finite domain or, on R^d, around the mode. Upper, where a proof exists: Bakry–Émery /
-Holley–Stroock from :func:`gsmtheory.symbolic.curvature_certificate` (−∇²ℓ ⪰ κ D⁻¹ up to a
-bounded perturbation W: C_P ≤ e^{osc W}/κ), or for a mixture
-:func:`gsmtheory.numeric.mixture_curvature_bound`. :func:`gsmtheory.numeric.two_sided` makes
+on the finite domain or, on R^d, around the mode (allowed where an upper bound is certified: the
+tails are then controlled). Upper, where a proof exists (:func:`gsmtheory.solve._upper.certified_upper`):
+Bakry–Émery / Holley–Stroock (−∇²ℓ ⪰ κ D⁻¹ up to a bounded perturbation W: C_P ≤ e^{osc W}/κ), a
+Lyapunov certificate (Bakry–Barthe–Cattiaux–Guillin: C_P ≤ (1 + βκ_U)/θ, for non-log-concave
+targets), the blocks' bounds, or for a mixture :func:`gsmtheory.numeric.mixture_curvature_bound`. :func:`gsmtheory.numeric.two_sided` makes
 the answer a value when the two agree within rtol, else a bracket (status ``"bound"``), and
 says "lower bound only" with the reason when there is no upper bound.
 """
@@ -49,7 +50,8 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
     up, why = certified_upper(problem)
     if not (finite or (problem.unbounded and up is not None)):  # R^d: quadrature at the (unique) mode
         raise ModelError("some coordinate is unbounded and the target is neither a Gaussian "
-                         "mixture nor certified log-concave up to a bounded perturbation "
+                         "mixture nor has a certified upper bound (log-concave up to a bounded "
+                         "perturbation, or a Lyapunov certificate) "
                          f"({why}): no quadrature for Rayleigh–Ritz in d >= 3",
                          "give a finite domain or a [mixture] target")
     ell = problem.compiled_log_density

@@ -6,6 +6,7 @@
 True
 """
 
+from gsmtheory.symbolic._blocks import block_diffusion, coordinate_blocks
 from gsmtheory.symbolic._catalogue import CATALOGUE, catalogue_names
 from gsmtheory.symbolic._convexity import CurvatureCertificate, curvature_certificate
 from gsmtheory.symbolic._ctld_lift import (
@@ -38,8 +39,10 @@ from gsmtheory.symbolic._estimating import (
 )
 from gsmtheory.symbolic._gaussian_mixture import GaussianMixture
 from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
+from gsmtheory.symbolic._lyapunov import LyapunovCertificate, lyapunov_certificate
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, check_magnitude, parse_expression
+from gsmtheory.symbolic._rays import RayEnds, ray_ends
 from gsmtheory.symbolic._spec_file import KnownValues, Spec, load_spec, misspecification, parse_spec
 from gsmtheory.symbolic._symmetry import Radial, Separation, linear_separation, radial_profile
 from gsmtheory.symbolic._validate import kinks_1d
@@ -58,17 +61,21 @@ __all__ = [
     "GSMLoss",
     "GaussianMixture",
     "KnownValues",
+    "LyapunovCertificate",
     "MixtureExpressions",
     "Model",
     "Radial",
+    "RayEnds",
     "ScoreOperator",
     "Separation",
     "Spec",
     "Stationarity",
     "analyze_ends",
+    "block_diffusion",
     "catalogue_names",
     "check_liftable",
     "check_magnitude",
+    "coordinate_blocks",
     "ctld_heat_identity",
     "ctld_lift",
     "ctld_lift_spec",
@@ -84,6 +91,7 @@ __all__ = [
     "linear_separation",
     "liouville_potential",
     "load_spec",
+    "lyapunov_certificate",
     "misspecification",
     "mixture_component_logs",
     "natural_bounds",
@@ -91,5 +99,6 @@ __all__ = [
     "parse_spec",
     "quadratic_terms",
     "radial_profile",
+    "ray_ends",
     "theta_derivatives",
 ]

@@ -39,7 +39,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-__all__ = ["CurvatureCertificate", "curvature_certificate"]
+__all__ = ["CurvatureCertificate", "certified_kappa", "curvature_certificate"]
 
 _EXACT_MAX_DIM = 40
 
@@ -244,7 +244,7 @@ def _positive_definite(M: list[list[Fraction]]) -> bool:
     return True
 
 
-def _certified_kappa(A: sp.Matrix, D: sp.Matrix) -> tuple[float, str]:
+def certified_kappa(A: sp.Matrix, D: sp.Matrix) -> tuple[float, str]:
     """κ ≤ λ_min(D^{1/2} A D^{1/2}), certified (exact rationals or the eigensolver's error)."""
     Af = np.array(A.tolist(), dtype=float)
     Df = np.array(D.tolist(), dtype=float)
@@ -341,7 +341,7 @@ def curvature_certificate(diffusion: Any) -> CurvatureCertificate:
                          "(Holley–Stroock needs a bounded perturbation)")
         osc = float(mpmath.mpf(box.b) - mpmath.mpf(box.a)) * (1 + 1e-15)
     assert A is not None
-    kappa, why = _certified_kappa(A, D)
+    kappa, why = certified_kappa(A, D)
     if kappa <= 0:
         return _none(f"the curvature of the polynomial part is not positive: {why}")
     text = f"−∇²ℓ₀ ⪰ κ D⁻¹ ({how}); {why}"

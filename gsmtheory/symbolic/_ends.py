@@ -52,52 +52,16 @@ Every symbolic limit runs under a time guard; what SymPy cannot decide is report
 from __future__ import annotations
 
 import math
-import signal
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import sympy as sp
 
+from gsmtheory.symbolic._limits import end_limit, guarded
+
 __all__ = ["EndInfo", "EndsAnalysis", "analyze_ends", "diffusion_ends", "guarded", "liouville_potential"]
 
-T = TypeVar("T")
 Distance = Literal["finite", "infinite", "unknown"]
-
-
-class _Timeout(Exception):
-    pass
-
-
-def guarded(fn: Callable[[], T], seconds: float) -> T | None:
-    """fn() with a wall-clock limit (SIGALRM in the main thread); None when it times out/fails."""
-    main = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
-    if not main:
-        try:
-            return fn()
-        except Exception:
-            return None
-
-    def _raise(signum: int, frame: Any) -> None:
-        raise _Timeout
-
-    pending = signal.getitimer(signal.ITIMER_REAL)[0]  # another alarm (e.g. a test timeout)
-    if pending and pending <= seconds:
-        seconds = max(pending - 1e-3, 1e-3)
-    t0 = time.monotonic()
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return fn()
-    except Exception:  # SymPy raises many kinds, and _Timeout: 'unknown' is the answer
-        return None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-        if pending:  # give the outer alarm back what is left of it
-            signal.setitimer(signal.ITIMER_REAL, max(pending - (time.monotonic() - t0), 1e-3))
 
 
 @dataclass(frozen=True)
@@ -203,50 +167,6 @@ class EndsAnalysis:
                           and math.isfinite(e.position)) for e in self.ends)
 
 
-def _as_float(v: Any) -> float | None:
-    if v is None:
-        return None
-    v = sp.sympify(v)
-    if v in (sp.oo,):
-        return math.inf
-    if v in (-sp.oo,):
-        return -math.inf
-    if v.has(sp.zoo, sp.nan, sp.AccumBounds) or not v.is_number:
-        return None
-    try:
-        c = complex(v)
-    except (TypeError, ValueError):
-        return None
-    if abs(c.imag) > 1e-12 * max(1.0, abs(c.real)):
-        return None
-    return float(c.real)
-
-
-_HYPERBOLIC = (sp.exp, sp.sinh, sp.cosh, sp.tanh, sp.coth, sp.sech, sp.csch)
-
-
-def _limit(expr: sp.Expr, x: sp.Symbol, point: Any, direction: str,
-           seconds: float) -> float | None:
-    """lim expr as x → point, under the time guard; None when undecided.
-
-    At ±∞ an expression in exponentials / hyperbolic functions is rewritten in u = e^{∓x}
-    (u → 0+), where SymPy's Gruntz algorithm is several times faster.
-    """
-    point = sp.sympify(point)
-    if point in (sp.oo, -sp.oo) and expr.has(*_HYPERBOLIC):
-        u = sp.Symbol("u_end", positive=True)
-        sub = -sp.log(u) if point == sp.oo else sp.log(u)
-
-        def via_u() -> Any:
-            e = sp.simplify(expr.rewrite(sp.exp).subs(x, sub))
-            return sp.limit(e, u, 0, "+")
-
-        got = _as_float(guarded(via_u, seconds))
-        if got is not None:
-            return got
-    return _as_float(guarded(lambda: sp.limit(expr, x, point, direction), seconds))
-
-
 def _end(W: sp.Expr, D: sp.Expr, x: sp.Symbol, pos: sp.Expr, side: str,
          seconds: float) -> EndInfo:
     finite_x = bool(pos.is_finite)
@@ -255,14 +175,14 @@ def _end(W: sp.Expr, D: sp.Expr, x: sp.Symbol, pos: sp.Expr, side: str,
     where = f"{'+' if posf > 0 else ''}{posf:g}" if math.isfinite(posf) else (
         "+inf" if posf > 0 else "-inf")
     # D at the end and its exponent β
-    d_end = _limit(D, x, pos, direction, seconds)
+    d_end = end_limit(D, x, pos, direction, seconds)
     if finite_x:
         vanishes = None if d_end is None else (d_end == 0)
-        beta = (_limit(sp.together((x - pos) * sp.diff(D, x) / D), x, pos, direction, seconds)
+        beta = (end_limit(sp.together((x - pos) * sp.diff(D, x) / D), x, pos, direction, seconds)
                 if vanishes else 0.0)
     else:
         vanishes = None if d_end is None else (d_end == 0)
-        beta = _limit(sp.together(x * sp.diff(D, x) / D), x, pos, direction, seconds)
+        beta = end_limit(sp.together(x * sp.diff(D, x) / D), x, pos, direction, seconds)
     # distance
     dist: Distance
     if finite_x:
@@ -288,7 +208,7 @@ def _end(W: sp.Expr, D: sp.Expr, x: sp.Symbol, pos: sp.Expr, side: str,
         return EndInfo(side, posf, dist, vanishes, beta, None, math.nan,
                        f"x = {where}: could not decide the Liouville distance (behaviour of D "
                        "undecided by SymPy)")
-    wl = _limit(W, x, pos, direction, seconds)
+    wl = end_limit(W, x, pos, direction, seconds)
     if wl is None:
         return EndInfo(side, posf, dist, vanishes, beta, None, math.nan,
                        f"x = {where}: infinite distance{dtxt}, lim W undecided: bottom of the "

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from gsmtheory.symbolic._ends import guarded
+from gsmtheory.symbolic._limits import guarded
 
 __all__ = ["Radial", "Separation", "linear_separation", "radial_profile", "whitening"]
 
