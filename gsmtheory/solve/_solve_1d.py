@@ -14,10 +14,16 @@ from collections.abc import Callable
 
 from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric import FV1D_ORDER, PoincareResult, poincare_1d, with_upper_bound
+from gsmtheory.numeric import (
+    FV1D_ORDER,
+    PoincareResult,
+    certified_upper_bound,
+    poincare_1d,
+    with_upper_bound,
+)
 from gsmtheory.solve._end_shift import at_the_end, ends_kwargs
 from gsmtheory.solve._problem import Problem as PoincareProblem
-from gsmtheory.solve._upper import certified_upper
+from gsmtheory.symbolic import curvature_certificate
 
 __all__ = ["METHODS"]
 
@@ -43,7 +49,7 @@ def _solver_with(method: str) -> Callable[[PoincareProblem, float | None, bool],
             return res
         # the Muckenhoupt bound is within a factor 4; a curvature proof, where there is one, is
         # sharp for a Gaussian (and checks the estimate: one above it raises)
-        return with_upper_bound(res, certified_upper(problem)[0])
+        return with_upper_bound(res, certified_upper_bound(curvature_certificate(problem.diffusion)))
     return solve
 
 

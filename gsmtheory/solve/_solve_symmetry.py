@@ -23,11 +23,23 @@ import sympy as sp
 
 from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
-from gsmtheory.numeric import PoincareResult, sector_poincare, tensorization, with_upper_bound
+from gsmtheory.numeric import (
+    PoincareResult,
+    certified_upper_bound,
+    sector_poincare,
+    tensorization,
+    with_upper_bound,
+)
 from gsmtheory.solve._poincare import poincare_constant
 from gsmtheory.solve._problem import Problem as PoincareProblem
-from gsmtheory.solve._upper import certified_upper
-from gsmtheory.symbolic import Diffusion, Radial, Separation, linear_separation, radial_profile
+from gsmtheory.symbolic import (
+    Diffusion,
+    Radial,
+    Separation,
+    curvature_certificate,
+    linear_separation,
+    radial_profile,
+)
 
 __all__ = ["METHOD", "structure"]
 
@@ -94,7 +106,7 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
     if res.status != "ok":
         return res
     # a curvature proof of the whole problem (sharp for a Gaussian; the radial route has no other upper bound)
-    return with_upper_bound(res, certified_upper(problem)[0])
+    return with_upper_bound(res, certified_upper_bound(curvature_certificate(problem.diffusion)))
 
 
 METHOD = Method("symmetry", _why_not, _solve,
