@@ -38,8 +38,7 @@ from gsmtheory.estimation._sandwich import (
     sandwich_covariance,
 )
 from gsmtheory.estimation._tilt import TiltEfficiency, tilt_efficiency
-from gsmtheory.solve import Problem, build_problem, sample_target
-from gsmtheory.symbolic import natural_bounds
+from gsmtheory.solve import build_problem, sample_target
 
 __all__ = [
     "CTLD_FAMILIES",
@@ -60,7 +59,6 @@ __all__ = [
     "MonteCarloCurve",
     "MonteCarloPoint",
     "NewtonResult",
-    "Problem",
     "Sandwich",
     "TheoremBound",
     "TiltEfficiency",
@@ -86,7 +84,6 @@ __all__ = [
     "load_data",
     "moments",
     "monte_carlo",
-    "natural_bounds",
     "newton_minimize",
     "sample_target",
     "sandwich_covariance",

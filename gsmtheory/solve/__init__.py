@@ -8,7 +8,6 @@ a :class:`gsmtheory.Method`), the loss question (:func:`evaluate_loss`) asks :fu
 docs/architecture.md).
 """
 
-from gsmtheory.numeric import PoincareResult
 from gsmtheory.solve._lift import (
     Lift,
     LiftFace,
@@ -35,7 +34,6 @@ __all__ = [
     "LiftFace",
     "LossEvaluation",
     "LossOptions",
-    "PoincareResult",
     "Problem",
     "build_problem",
     "ctld_schedule",

@@ -74,8 +74,19 @@ def ctld_schedule(params: CTLDParameters | CTLDSchedule) -> CTLDSchedule:
     r"""λ, β_max, log r(β) and d log r/dβ of ``params`` compiled for the array code (cached; a
     schedule is returned as it is).
 
+    Parameters
+    ----------
+    params : CTLDParameters or CTLDSchedule
+        The lift's constants (:func:`gsmtheory.symbolic.ctld_parameters`), or a compiled schedule.
+
+    Returns
+    -------
+    CTLDSchedule
+        ``lambda_min``, ``beta_max`` and the callables β ↦ log r(β), β ↦ ∂_β log r(β).
+
     Examples
     --------
+    >>> import numpy as np
     >>> from gsmtheory.symbolic import GaussianMixture, ctld_parameters
     >>> mix = GaussianMixture(((-2.0,), (2.0,)), (0.5, 0.5), ((1.0,),))
     >>> s = ctld_schedule(ctld_parameters(mix))
@@ -109,7 +120,32 @@ def log_r_derivatives(params: CTLDParameters, backend: str = "numpy") -> Compile
 
 
 def split_points(x: Array, d: int) -> tuple[tuple[Array, ...], tuple[int, ...]]:
-    """(coordinate arrays, batch shape) of points x: shape (...) for d = 1, (..., d) for d ≥ 2."""
+    """(x_1, ..., x_d), batch shape of points x: shape (...) for d = 1, (..., d) for d ≥ 2.
+
+    Parameters
+    ----------
+    x : array_like
+        The points.
+    d : int
+        The dimension of the target.
+
+    Returns
+    -------
+    tuple of (tuple of ndarray, tuple of int)
+        One coordinate array per dimension, and the batch shape they share.
+
+    Raises
+    ------
+    NumericalError
+        For d ≥ 2, a last axis that is not of length d.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cols, shape = split_points(np.zeros((5, 2)), 2)
+    >>> len(cols), shape
+    (2, (5,))
+    """
     xa = np.asarray(x, dtype=float)
     if d == 1:
         return (xa,), xa.shape
@@ -120,7 +156,28 @@ def split_points(x: Array, d: int) -> tuple[tuple[Array, ...], tuple[int, ...]]:
 
 
 def joint_points(x: Array, beta: Array, d: int) -> Array:
-    """Points (x, β) of the lifted space, shape (..., d + 1), from x ((...) or (..., d)) and β (...)."""
+    """Points (x, β) ∈ R^d × [0, β_max] of the lifted space, shape (..., d + 1) (docs/design.md §1).
+
+    Parameters
+    ----------
+    x : array_like
+        Points of shape (...) for d = 1 or (..., d) for d ≥ 2.
+    beta : array_like
+        β, broadcast against the batch shape of ``x``.
+    d : int
+        The dimension of x.
+
+    Returns
+    -------
+    ndarray
+        The stacked (x, β), shape (..., d + 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> joint_points(np.array([0.0, 1.0]), 0.5, 1).tolist()
+    [[0.0, 0.5], [1.0, 0.5]]
+    """
     cols, shape = split_points(x, d)
     shape = np.broadcast_shapes(shape, np.shape(beta))
     return np.stack([*(np.broadcast_to(c, shape) for c in cols), np.broadcast_to(np.asarray(beta, float), shape)],
@@ -129,7 +186,29 @@ def joint_points(x: Array, beta: Array, d: int) -> Array:
 
 @dataclass(frozen=True)
 class LiftFace:
-    """One β-face: β_f, c_f = r(β_f)/Z_r, flux n_f ∂_β ℓ_θ(x, β_f) and its θ-derivatives, compiled in (x, θ)."""
+    """One β-face: β_f, c_f = r(β_f)/Z_r, flux n_f ∂_β ℓ_θ(x, β_f) and its θ-derivatives, compiled in (x, θ).
+
+    The lifted loss subtracts Σ_f c_f E_{x∼p^{β_f}}[n_f ∂_β ℓ_θ(x, β_f)] (docs/design.md §1).
+
+    Attributes
+    ----------
+    at : float
+        β_f (0 or β_max).
+    weight : float
+        c_f, the β-density at the face.
+    flux : sympy.Expr
+        n_f ∂_β ℓ_θ(x, β_f).
+    value, torch_flux : callable
+        (x, θ) ↦ [flux, ∇_θ flux, ∇²_θ flux] in NumPy; (x, θ) ↦ flux in torch.
+
+    Examples
+    --------
+    >>> from gsmtheory.solve import build_problem
+    >>> from gsmtheory.symbolic import load_spec
+    >>> lift = build_problem(load_spec("ctld-bimodal"), lift=True).lift
+    >>> [(face.at, round(face.weight, 5)) for face in lift.faces]
+    [(0.0, 0.0), (223.0, 0.00829)]
+    """
 
     at: float
     weight: float
@@ -150,6 +229,14 @@ class Lift:
         The un-lifted target p.
     base_model : Model or None
         The un-lifted model (vanilla score matching, the original MLE).
+
+    Examples
+    --------
+    >>> from gsmtheory.solve import build_problem
+    >>> from gsmtheory.symbolic import load_spec
+    >>> lift = build_problem(load_spec("ctld-bimodal"), lift=True).lift
+    >>> lift.lambda_min, lift.beta_max, lift.dim, str(lift.params.log_r)    # Definition 6's defaults
+    (1.0, 223.0, 1, '-112/(beta + 1)')
     """
 
     params: CTLDParameters

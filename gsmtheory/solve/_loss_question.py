@@ -32,11 +32,37 @@ __all__ = ["LossEvaluation", "LossOptions", "evaluate_gsm_loss", "evaluate_loss"
 
 @dataclass(frozen=True)
 class LossEvaluation:
-    """GSM loss values at parameter points, with error estimates and the method used.
+    """L_explicit(θ) = ½E_p[(∇ℓ_θ − ∇ℓ)ᵀD(∇ℓ_θ − ∇ℓ)] and the implicit form at points θ, with errors.
 
-    ``status``: ``ok``, ``not_converged`` (an error above its tolerance), ``heavy_tail`` (2D: p
-    has mass at the edge of the integrated box; the error includes it) or ``divergent`` (a loss
-    is infinite, e.g. E_p[ℓ_θ′²] = ∞ under a heavy tail: value inf, error inf).
+    The implicit form E_p[½∇ℓ_θᵀD∇ℓ_θ + ∇·(D∇ℓ_θ)] − boundary differs from the explicit one by a
+    constant −½E_p[∇ℓᵀD∇ℓ] (docs/design.md §1), which :attr:`difference` exposes.
+
+    Attributes
+    ----------
+    points : tuple
+        One ``((name, value), ...)`` per point θ.
+    explicit, implicit, boundary : tuple of float
+        The two forms of the loss and the boundary (face) terms at each point.
+    explicit_error, implicit_error : tuple of float
+        Their absolute error estimates (quadrature refinement, or 1.96 standard errors).
+    constant : float
+        ½E_p[∇ℓᵀD∇ℓ], the constant between the two forms.
+    method, resolution : str, dict
+        The registered method that answered and what it used.
+    status : str
+        ``ok``, ``not_converged`` (an error above its tolerance), ``heavy_tail`` (2D: p has mass
+        at the edge of the integrated box; the error includes it) or ``divergent`` (a loss is
+        infinite, e.g. E_p[ℓ_θ′²] = ∞ under a heavy tail: value inf, error inf).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> pr = build_problem(load_spec("gaussian", constants={"sigma": 2.0}))
+    >>> ev = evaluate_loss(pr, [{"mu": 0.0}, {"mu": 1.0}])
+    >>> [round(v, 8) for v in ev.explicit]          # ½(μ/σ²)² for N(0, σ²), model N(μ, σ²)
+    [0.0, 0.03125]
+    >>> round(ev.difference[0] - ev.difference[1], 10)
+    0.0
     """
 
     points: tuple[tuple[tuple[str, float], ...], ...]
@@ -79,8 +105,27 @@ class LossEvaluation:
 
 @dataclass(frozen=True)
 class LossOptions:
-    """How a loss method may spend its effort: quadrature panels (the error uses twice as many),
-    Monte Carlo draws and seed, the torch device of ``torch-mc``."""
+    """How a loss method may spend its effort (docs/design.md §3): quadrature and Monte Carlo sizes.
+
+    Parameters
+    ----------
+    panels : int
+        Quadrature panels; the error estimate compares against twice as many (≥ 4).
+    samples, seed : int
+        Monte Carlo draws (≥ 2) and their seed.
+    device : str
+        The torch device of ``torch-mc``.
+
+    Raises
+    ------
+    SpecError
+        ``panels`` < 4 or ``samples`` < 2.
+
+    Examples
+    --------
+    >>> LossOptions(panels=32).samples
+    200000
+    """
 
     panels: int = 64
     samples: int = 200_000
@@ -102,8 +147,36 @@ def loss_methods() -> Registry[Any]:
 
 def evaluate_loss(problem: Any, at: Sequence[Mapping[str, float]] | None = None, *, method: str = "auto",
                   options: LossOptions | None = None) -> LossEvaluation:
-    """The loss of ``problem`` (a :class:`gsmtheory.solve.Problem`) at the points ``at`` (default θ*)
-    by the registered method ``method`` (``"auto"``: the first that applies)."""
+    """L(θ) of ``problem`` at the points ``at`` (default θ*) by a registered loss method (docs/design.md §3).
+
+    Parameters
+    ----------
+    problem : Problem
+        A :class:`gsmtheory.solve.Problem` with a model.
+    at : sequence of {param: value}, optional
+        The points θ (every model parameter); default the model's truth θ*.
+    method : str
+        ``"auto"`` (the first method of :func:`loss_methods` that applies) or a method's name.
+    options : LossOptions, optional
+        Quadrature panels, Monte Carlo draws, seed, device.
+
+    Returns
+    -------
+    LossEvaluation
+        Explicit and implicit loss with error estimates at each point.
+
+    Raises
+    ------
+    SpecError
+        An unknown method, one that does not apply, or a problem without a model.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> ev = evaluate_loss(build_problem(load_spec("gaussian", constants={"sigma": 1.0})), [{"mu": 1.0}])
+    >>> round(ev.explicit[0], 8), ev.status          # ½μ² for N(0, 1)
+    (0.5, 'ok')
+    """
     methods = loss_methods()
     if method != "auto":
         methods.get(method)  # an unknown name is refused before anything is computed
@@ -115,14 +188,62 @@ def evaluate_loss(problem: Any, at: Sequence[Mapping[str, float]] | None = None,
 def evaluate_gsm_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, panels: int = 64,
                       mc_samples: int = 200_000, seed: int = 0, method: str = "auto",
                       device: str = "cpu") -> LossEvaluation:
-    """The loss of a derived :class:`gsmtheory.symbolic.GSMLoss` (its diffusion and model) at ``at``:
-    :func:`evaluate_loss` of their problem."""
+    """L(θ) of a derived :class:`gsmtheory.symbolic.GSMLoss` at ``at``: :func:`evaluate_loss` of its problem.
+
+    Parameters
+    ----------
+    loss : gsmtheory.symbolic.GSMLoss
+        From :func:`gsmtheory.symbolic.gsm_loss` (its diffusion and model are used).
+    at : sequence of {param: value}
+        The points θ.
+    panels, mc_samples, seed, method, device
+        As in :class:`LossOptions` and :func:`evaluate_loss`.
+
+    Returns
+    -------
+    LossEvaluation
+        Explicit and implicit loss with error estimates at each point.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import gsm_loss, load_spec
+    >>> spec = load_spec("gaussian", constants={"sigma": 1.0})
+    >>> ev = evaluate_gsm_loss(gsm_loss(spec.diffusion, spec.model), [{"mu": 2.0}])
+    >>> round(ev.explicit[0], 8)                      # ½μ² for N(0, 1)
+    2.0
+    """
     problem = build_problem(loss.diffusion, loss.model)
     return evaluate_loss(problem, at, method=method, options=LossOptions(panels, mc_samples, seed, device))
 
 
 def loss_points(loss: Any, at: Sequence[Mapping[str, float]]) -> list[tuple[float, ...]]:
-    """``[{param: value}, ...]`` as value tuples in the model's parameter order (``loss`` has a ``.model``)."""
+    """θ as value tuples in the model's parameter order, from ``[{param: value}, ...]``.
+
+    Parameters
+    ----------
+    loss : object with a ``.model``
+        A :class:`gsmtheory.symbolic.GSMLoss` or a :class:`Problem`.
+    at : sequence of {param: value}
+        The points; each names every parameter of the model and nothing else.
+
+    Returns
+    -------
+    list of tuple of float
+        One tuple per point, in the order of ``loss.model.params``.
+
+    Raises
+    ------
+    SpecError
+        An unknown or missing parameter, or no point at all.
+    NumericalError
+        A value that is not finite.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> loss_points(build_problem(load_spec("gaussian")), [{"mu": 0.5}])
+    [(0.5,)]
+    """
     names = [str(p) for p in loss.model.params]
     out = []
     for point in at:

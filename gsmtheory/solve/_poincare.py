@@ -51,7 +51,19 @@ def poincare_methods() -> Registry[Any]:
 
 
 def solver_names() -> tuple[str, ...]:
-    """The ``method=`` names of the registered methods, in ``auto`` order."""
+    """The ``method=`` names of the registered Poincaré methods, in ``auto`` order (ascending priority).
+
+    Returns
+    -------
+    tuple of str
+        The names :func:`poincare_constant` accepts besides ``"auto"``.
+
+    Examples
+    --------
+    >>> names = solver_names()
+    >>> names[0], "fv" in names
+    ('gaussian', True)
+    """
     return poincare_methods().names()
 
 
@@ -84,6 +96,19 @@ def poincare_constant(problem: Any, *, rtol: float | None = None, method: str = 
     SpecError
         An unknown method (the message lists the registered ones), or a forced solver that does
         not apply (its reason).
+
+    Returns
+    -------
+    gsmtheory.numeric.PoincareResult
+        C_P with its error estimate, status, side and certified bracket; ``inf`` with status
+        ``no_poincare`` where D is singular or vanishes inside the domain.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> r = poincare_constant(build_problem(load_spec("gaussian", constants={"sigma": 2.0})))
+    >>> round(r.poincare_constant, 6), r.status, r.error_estimate < 1e-6   # N(0, σ²): C_P = σ²
+    (4.0, 'ok', True)
     """
     methods = poincare_methods()
     if method != "auto":

@@ -57,6 +57,18 @@ class Problem(TargetView, ModelView):
         joint problem of a lift, whose β-faces the lift holds).
     core_only : bool
         Compile ψ, ∇²_θφ and s first, the theory terms on request (the joint problem of a lift).
+
+    Raises
+    ------
+    ModelError
+        Parameter bounds of the wrong length, an empty range, or a truth outside its range.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> pr = build_problem(load_spec("gaussian"))
+    >>> pr.name, pr.params, pr.dim, pr.lifted
+    ('gaussian', ('mu',), 1, False)
     """
 
     name: str
@@ -173,6 +185,18 @@ def build_problem(source: Any, model: Model | None = None, *, lift: bool | CTLDP
     SpecError
         NaN in ℓ or D, a truth outside its range, a target that cannot be lifted, bad CTLD
         constants, overrides without ``lift=True``.
+
+    Returns
+    -------
+    Problem
+        The compiled problem (the same object for the same inputs: it is cached).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> pr = build_problem(load_spec("ctld-bimodal"), lift=True)
+    >>> pr.lifted, pr.lift.beta_max, pr.without_lift().lifted
+    (True, 223.0, False)
     """
     if isinstance(source, Problem):
         source, model = (source.diffusion, model if model is not None else source.model_or_none)
@@ -194,7 +218,32 @@ def build_problem(source: Any, model: Model | None = None, *, lift: bool | CTLDP
 
 
 def sample_target(source: Any, n: int | tuple[int, ...], seed: int | np.random.Generator = 0) -> np.ndarray:
-    """Exact samples of the target of ``source`` (a Problem, Spec or Diffusion), shape ``(*n, d)``
-    (:meth:`TargetView.sample`)."""
+    """Exact samples x ∼ p of the target of ``source``, shape ``(*n, d)`` (mixtures and Gaussians; 1D by inversion).
+
+    Parameters
+    ----------
+    source : Problem, Spec or Diffusion
+        The target p ∝ e^ℓ.
+    n : int or tuple of int
+        The batch shape.
+    seed : int or numpy.random.Generator
+        The random stream.
+
+    Returns
+    -------
+    ndarray
+        The samples, shape ``(*n, d)``.
+
+    Raises
+    ------
+    ModelError
+        A target in d ≥ 2 that is not a Gaussian mixture (no exact sampler).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> x = sample_target(load_spec("gaussian", constants={"sigma": 2.0}), 20000, seed=0)
+    >>> x.shape, round(float(x.std()), 1)                # N(0, σ²) with σ = 2
+    ((20000, 1), 2.0)"""
     problem = source if isinstance(source, Problem) else build_problem(source)
     return problem.sample(n, seed)

@@ -64,9 +64,39 @@ def target_logpdf(diffusion: Diffusion) -> Callable[[Array], Array]:
 def target_expectation(diffusion: Diffusion, funcs: Callable[[Array], list[Array]], panels: int,
                        logp: Callable[[Array], Array] | None = None, *,
                        points: tuple[float, ...] | None = None) -> Expectation:
-    """E_p[f] under the diffusion's target for each f in ``funcs(points)``, by quadrature (d ≤ 2).
+    """E_p[f] = ∫ f e^ℓ / ∫ e^ℓ under the diffusion's target for each f in ``funcs``, by quadrature (d ≤ 2).
 
-    1D: ``points`` are kinks of the integrands (default: those of ℓ and D, :func:`kinks_1d`)."""
+    Parameters
+    ----------
+    diffusion : Diffusion
+        The target p ∝ e^ℓ on its domain.
+    funcs : callable
+        x of shape (n, d) ↦ a list of arrays of shape (n,), the integrands f.
+    panels : int
+        Quadrature panels (the error estimate compares against twice as many).
+    logp : callable, optional
+        x ↦ log p(x) (default: compiled from the diffusion).
+    points : tuple of float, optional
+        1D: kinks of the integrands (default: those of ℓ and D, :func:`gsmtheory.numeric.kinks_1d`).
+
+    Returns
+    -------
+    gsmtheory.numeric.Expectation
+        The values with an absolute error estimate each, and log Z.
+
+    Raises
+    ------
+    ModelError
+        d ≥ 3 (use the Monte Carlo methods).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> e = target_expectation(load_spec("gaussian", constants={"sigma": 2.0}).diffusion,
+    ...                        lambda x: [x[:, 0] ** 2], panels=32)
+    >>> round(e.values[0], 8), e.errors[0] < 1e-8       # E[x²] = σ² = 4
+    (4.0, True)
+    """
     lp = target_logpdf(diffusion) if logp is None else logp
     b = tuple((float(lo), float(hi)) for lo, hi in diffusion.domain)
     if diffusion.dim == 1:

@@ -23,11 +23,10 @@ from gsmtheory.estimation import (
     fit,
     fit_batch,
     monte_carlo,
-    natural_bounds,
     newton_minimize,
     sample_target,
 )
-from gsmtheory.symbolic import load_spec, parse_spec
+from gsmtheory.symbolic import load_spec, natural_bounds, parse_spec
 
 THREE = '''
 coords = ["x"]
