@@ -32,8 +32,6 @@ LAYERS = ["gsmtheory", "gsmtheory.symbolic", "gsmtheory.compile", "gsmtheory.num
 #: layer -> why its docstrings are not held to the rule yet (emptied by the lead after the merges)
 PENDING: dict[str, str] = {
     "gsmtheory.numeric": "being rewritten on the edges and lift branches (one refinement ladder)",
-    "gsmtheory.estimation": "being rewritten on the lift branch (estimators as registered methods)",
-    "gsmtheory.networks": "being rewritten on the train branch",
     "gsmtheory.verify": "being rewritten on the verdicts branch",
 }
 SECTION = re.compile(r"^(\w[\w ]*)\n-{3,}\s*$", re.M)

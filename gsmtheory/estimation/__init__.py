@@ -18,25 +18,16 @@ from gsmtheory.estimation._dimension import (
     exponent_in_d,
 )
 from gsmtheory.estimation._efficiency import EfficiencyOptions, covariance_methods, efficiency
-from gsmtheory.estimation._efficiency_record import (
-    Efficiency,
-    KeyLemma,
-    LiftedCovariances,
-    TheoremBound,
-)
+from gsmtheory.estimation._efficiency_record import Efficiency, KeyLemma, TheoremBound
 from gsmtheory.estimation._fit import FitOptions, FitResult, estimators, feasible_box, fit
 from gsmtheory.estimation._fit_batch import BatchFit, fit_batch
 from gsmtheory.estimation._growth import GROWTH_MODELS, GrowthFit, classify_growth
+from gsmtheory.estimation._lifted_record import LiftedCovariances
+from gsmtheory.estimation._moments import Moments, moments
 from gsmtheory.estimation._montecarlo import MonteCarloCurve, MonteCarloPoint, monte_carlo
 from gsmtheory.estimation._newton import NewtonResult, newton_minimize
 from gsmtheory.estimation._records import CovarianceEstimate, describe_direction, solve_bread
-from gsmtheory.estimation._sandwich import (
-    Moments,
-    Sandwich,
-    fisher_covariance,
-    moments,
-    sandwich_covariance,
-)
+from gsmtheory.estimation._sandwich import Sandwich, fisher_covariance, sandwich_covariance
 from gsmtheory.estimation._tilt import TiltEfficiency, tilt_efficiency
 from gsmtheory.solve import build_problem, sample_target
 

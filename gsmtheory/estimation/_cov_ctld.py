@@ -40,8 +40,9 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, SpecError
 from gsmtheory._methods import Method, Theory
-from gsmtheory.estimation._efficiency_record import Efficiency, LiftedCovariances
+from gsmtheory.estimation._efficiency_record import Efficiency
 from gsmtheory.estimation._fit_lifted import fit_lifted
+from gsmtheory.estimation._lifted_record import LiftedCovariances
 from gsmtheory.estimation._records import CovarianceEstimate
 from gsmtheory.estimation._sandwich import Sandwich
 from gsmtheory.numeric import PoincareResult, mixture_lift_rule, normal_rule
@@ -163,14 +164,33 @@ def _sym(a: Array) -> Array:
 
 
 def ctld_efficiency(problem: Problem, *, panels: int = 6, nh: int = 8) -> Efficiency:
-    r"""Sandwich covariances of CTLD and vanilla SM and both MLE baselines at θ* (two resolutions).
+    """Γ_CTLD = H⁻¹ Cov(ψ) H⁻¹ and vanilla SM's Γ against both MLE baselines at θ*, at two resolutions.
 
-    Γ = H⁻¹ Cov(ψ) H⁻¹ with ψ the per-data-point θ-gradient of the empirical CTLD loss (bulk at
-    (x + √(βλ)z, β) plus the β-faces from the same x), H = E[∇²_θ ψ]; Γ_vanilla likewise for
-    ½|∇ℓ_θ|² + Δℓ_θ under p; Γ_MLE = I_p(θ*)⁻¹ and E_r[I_{p^β}(θ*)]⁻¹. Expectations by the
-    problem's quadrature at (``panels``, ``nh``) and at twice both; the reported values are the
-    finer ones, ``error`` the largest relative change (``nh``: x panels of 16 nodes for d = 1,
+    ψ is the per-data-point θ-gradient of the empirical CTLD loss (bulk at (x + √(βλ)z, β) plus
+    the β-faces from the same x), H = E[∇_θ ψ]; Γ_vanilla likewise for ½|∇ℓ_θ|² + Δℓ_θ under p;
+    Γ_MLE = I_p(θ*)⁻¹ and E_r[I_{p^β}(θ*)]⁻¹ (module docstring, docs/design.md §6). Expectations
+    by the problem's quadrature at (``panels``, ``nh``) and at twice both; the reported values are
+    the finer ones, ``error`` the largest relative change (``nh``: x panels of 16 nodes for d = 1,
     Gauss–Hermite nodes per axis for d ≥ 2).
+
+    Parameters
+    ----------
+    problem : Problem
+        A lifted problem (``build_problem(spec, lift=True)``), d ≤ 2.
+    panels, nh : int
+        β panels and x nodes of the coarser resolution.
+
+    Returns
+    -------
+    Efficiency
+        ``gsm`` is Γ_CTLD, ``mle`` the original MLE; ``lifted`` holds the rest.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> e = ctld_efficiency(build_problem(load_spec("ctld-bimodal"), lift=True), panels=3, nh=4)
+    >>> round(e.ratio, -1), round(float(e.mle_covariance[0, 0]), 4)  # ½N(∓2, 1), means ±a: Γ_CTLD ≫ Γ_MLE
+    (2690.0, 1.0221)
     """
     lo = _ctld_cov(problem, panels, nh)
     hi = _ctld_cov(problem, 2 * panels, 2 * nh)
@@ -190,8 +210,30 @@ def ctld_efficiency(problem: Problem, *, panels: int = 6, nh: int = 8) -> Effici
 
 
 def lifted_smoothness(problem: Problem, panels: int, nh: int) -> tuple[float, float]:
-    r"""‖Cov(J∇ℓ)‖ and ‖Cov(∇_θΔℓ_θ)‖ on the joint at θ*, with z = (x, β), J = ∇_θ∇_zℓ_θ: the problem's
-    per-sample a and b_tr + b_div (D = I on the lift, so b_div = 0) under r p^β."""
+    """‖Cov(J∇ℓ)‖ and ‖Cov(∇_θΔℓ_θ)‖ on the joint at θ*, with z = (x, β) and J = ∇_θ∇_zℓ_θ.
+
+    The problem's per-sample a and b_tr + b_div (D = I on the lift, so b_div = 0) under r p^β: the
+    smoothness terms of Theorem 6 applied to the lift (docs/paper.md).
+
+    Parameters
+    ----------
+    problem : Problem
+        A lifted problem.
+    panels, nh : int
+        The lifted quadrature's β panels and x nodes.
+
+    Returns
+    -------
+    tuple of float
+        (‖Cov(J∇ℓ)‖, ‖Cov(∇_θΔℓ_θ)‖).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> a, b = lifted_smoothness(build_problem(load_spec("ctld-bimodal"), lift=True), 3, 4)
+    >>> a > 0 and b > 0
+    True
+    """
     lift, joint = _lift_of(problem), problem.joint
     th = [float(t) for t in problem.truth]
 

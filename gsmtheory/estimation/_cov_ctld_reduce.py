@@ -134,13 +134,47 @@ def _correction(problem: Any, sig2: float, panels: int, nh: int) -> Array:
 def ctld_efficiency_along_u(mixture: Any, params: Any, u_means: list[str], weights: list[str],
                            names: list[str], truth: Array, *, panels: int = 6, nh: int = 8,
                            poincare: bool = True, name: str = "along U") -> Any:
-    r"""CTLD efficiency of a target mixture in R^d and a model given by its means along U.
+    """Γ_CTLD of a target mixture in R^d and a model given by its means along U, by the 1D reduction.
 
     ``u_means`` are the model's means in the coordinate u = bᵀx along U (expressions in
     ``names``; b is ``reduce_mixture(mixture).basis[:, 0]``), ``weights`` its weights; the
-    covariance is the target's. Arrays in, so large d needs no d-dimensional SymPy expression:
-    the cost in d is that of :func:`gsmtheory.numeric.reduce_mixture`. See
-    :func:`ctld_efficiency_reduced` for the formulas.
+    covariance is the target's. Γ_CTLD is the 1D problem's plus m times the β-score term of U^⊥
+    (m = d − 1). Arrays in, so large d needs no d-dimensional SymPy expression: the cost in d is
+    that of :func:`gsmtheory.numeric.reduce_mixture`. See :func:`ctld_efficiency_reduced` for
+    the formulas.
+
+    Parameters
+    ----------
+    mixture : tuple of ndarray
+        (means (K, d), weights (K,), covariance (d, d)).
+    params : CTLDParameters
+        The lift's constants.
+    u_means, weights, names : list of str
+        The model's means along U and weights (expressions in ``names``), and its parameters.
+    truth : ndarray
+        θ*.
+    panels, nh : int
+        The lifted quadrature (:func:`ctld_efficiency`).
+    poincare : bool
+        Also compute C_P of the lift (sectors, :func:`gsmtheory.numeric.ctld_poincare_nd`).
+    name : str
+        The name of the reduced problem.
+
+    Returns
+    -------
+    Efficiency
+        The lifted record of the reduced problem with Γ_CTLD of the d-dimensional one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gsmtheory.symbolic import GaussianMixture, ctld_parameters
+    >>> mix = (np.array([[-3.0, 0.0], [3.0, 0.0]]), np.array([0.5, 0.5]), np.eye(2))
+    >>> params = ctld_parameters(GaussianMixture(((-3.0,), (3.0,)), (0.5, 0.5), ((1.0,),)))
+    >>> e = ctld_efficiency_along_u(mix, params, ["a1", "a2"], ["1/2", "1/2"], ["a1", "a2"],
+    ...                             np.array([-3.0, 3.0]), panels=2, nh=4, poincare=False)
+    >>> e.params, e.resolution["reduction"]["complement_dim"]
+    (('a1', 'a2'), 1)
     """
     red, m, sigma2 = _reduction(mixture)
     return _assemble(_along_u_spec(red, params, u_means, weights, names, np.asarray(truth, float), name),

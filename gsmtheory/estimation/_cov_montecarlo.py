@@ -14,7 +14,7 @@ import numpy as np
 
 from gsmtheory._methods import Method, Theory
 from gsmtheory.estimation._efficiency_record import Efficiency
-from gsmtheory.estimation._sandwich import moments
+from gsmtheory.estimation._moments import moments
 from gsmtheory.estimation._sandwich_theory import (
     REQUESTS,
     Covariances,

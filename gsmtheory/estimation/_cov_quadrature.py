@@ -15,7 +15,8 @@ from numpy.typing import NDArray
 
 from gsmtheory._methods import Method, Theory
 from gsmtheory.estimation._efficiency_record import Efficiency
-from gsmtheory.estimation._sandwich import Moments, adaptive_moments, divergence_reason
+from gsmtheory.estimation._moments import Moments
+from gsmtheory.estimation._sandwich import adaptive_moments, divergence_reason
 from gsmtheory.estimation._sandwich_theory import (
     REQUESTS,
     Covariances,

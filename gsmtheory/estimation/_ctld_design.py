@@ -57,7 +57,32 @@ CTLD_FAMILIES: dict[str, tuple[str, ...]] = {"power": ("c", "kappa", "beta_max")
 
 
 def design_log_r(family: str, values: dict[str, float], lambda_min: float, diameter: float) -> sp.Expr:
-    """log r(β) of the family at ``values`` (``c``, ``kappa``; rational coefficients)."""
+    """log r(β) of a temperature family at ``values``: power: −c·diam²/(λ(1+β)) + κ·log(1+β); flat: 0.
+
+    Parameters
+    ----------
+    family : str
+        One of :data:`CTLD_FAMILIES`.
+    values : dict
+        ``c`` and ``kappa`` (made rational).
+    lambda_min, diameter : float
+        λ and diam of the target.
+
+    Returns
+    -------
+    sympy.Expr
+        log r(β).
+
+    Raises
+    ------
+    SpecError
+        An unknown family.
+
+    Examples
+    --------
+    >>> design_log_r("power", {"c": 7, "kappa": 1}, 1.0, 4.0)     # c = 7, κ = 0: the reported default
+    log(beta + 1) - 112/(beta + 1)
+    """
     if family == "flat":
         return sp.Integer(0)
     if family == "power":
@@ -69,7 +94,7 @@ def design_log_r(family: str, values: dict[str, float], lambda_min: float, diame
 
 @dataclass(frozen=True)
 class CTLDDesign:
-    r"""The best temperature law found in a family, against the reported defaults.
+    """The best temperature law r(β) found in a family, against the reported defaults (:func:`design_ctld`).
 
     Attributes
     ----------
@@ -77,8 +102,12 @@ class CTLDDesign:
         ``"poincare"`` (C_P of the lift) or ``"variance"`` (‖Γ_CTLD‖ for ``parameter``).
     family : str
         ``"power"`` or ``"flat"``.
+    parameter : str or None
+        The estimated quantity of the variance objective.
     optimum, defaults : dict
         Family parameters (c, kappa, beta_max) at the optimum and at the reported defaults.
+    log_r : str
+        log r(β) at the optimum.
     value, value_default : float
         The objective at the optimum and at the defaults (fine resolution).
     error, error_default : float
@@ -91,9 +120,26 @@ class CTLDDesign:
         ``"ok"`` (optimizer converged and both values resolved), ``"boundary"`` (the best point
         has β_max at its floor: the infimum is approached where the lift degenerates to
         Langevin, and the family's other parameters are immaterial), ``"not_converged"``.
+    message, method : str
+        One line for a human; the optimizer.
+    history : tuple
+        (point, value) of each evaluation.
     langevin_value : float or None
         C_P of Langevin on p (no lift), for the C_P objective: the value a lift degenerating at
         the boundary approaches.
+
+    Raises
+    ------
+    SpecError
+        An unknown status.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import GaussianMixture
+    >>> mix = GaussianMixture(((-2.0,), (2.0,)), (0.5, 0.5), ((1.0,),))
+    >>> d = design_ctld(mix, max_evaluations=2, fine=False, cells=8)
+    >>> d.defaults, d.status                           # two evaluations: no verdict yet
+    ({'c': 7.0, 'kappa': 0.0, 'beta_max': 223.0}, 'not_converged')
     """
 
     objective: str
@@ -169,10 +215,23 @@ def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family
         Points whose relative error estimate exceeds this are rejected during the search
         (β_max is also floored at ``BETA_MAX_FLOOR``: below it the lift is plain Langevin).
 
+    Returns
+    -------
+    CTLDDesign
+        The optimum and the defaults, each at the fine resolution, with the improvement.
+
     Raises
     ------
     SpecError
         A target that is not a 1D mixture, an unknown objective, family or parameter.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import GaussianMixture
+    >>> mix = GaussianMixture(((-2.0,), (2.0,)), (0.5, 0.5), ((1.0,),))
+    >>> d = design_ctld(mix, max_evaluations=2, fine=False, cells=8)
+    >>> d.family, d.evaluations <= 2, d.improvement >= 1.0
+    ('power', True, True)
     """
     _check_inputs(mixture, objective, family, max_evaluations)
     base = ctld_parameters(mixture)

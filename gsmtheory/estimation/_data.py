@@ -23,10 +23,42 @@ DATA_MAGNITUDE = 1e60
 def validate_data(data: Any, dim: int, *, source: str = "data",
                   domain: Sequence[tuple[float, float]] | None = None,
                   coords: Sequence[str] | None = None) -> Array:
-    """An (n, d) float64 array from ``data``; NaN/inf, the wrong width, no rows or (with ``domain``)
-    rows outside the domain ∏[lo_i, hi_i] raise NumericalError (with the count of offending rows).
-    Complex data are refused (never cast to their real part), and so are values beyond
-    ±:data:`DATA_MAGNITUDE`, whose powers in the losses overflow float64."""
+    """Samples x_1..x_n ∈ ∏[lo_i, hi_i] as an (n, d) float64 array, refused in one line when unusable.
+
+    Parameters
+    ----------
+    data : array_like
+        One row per sample (a 1-D array is read as n samples of d = 1).
+    dim : int
+        d, the number of coordinates of the spec.
+    source : str
+        What the data are called in messages.
+    domain : sequence of (lo, hi), optional
+        When given, rows outside the domain are refused.
+    coords : sequence of str, optional
+        Coordinate names, for the messages.
+
+    Returns
+    -------
+    ndarray
+        The data, shape (n, d), float64.
+
+    Raises
+    ------
+    NumericalError
+        Complex data (never cast to their real part), non-numeric data, no rows, the wrong width,
+        NaN/inf, values beyond ±:data:`DATA_MAGNITUDE` (their powers in the losses overflow
+        float64), or (with ``domain``) rows outside the domain, with the count of offending rows.
+
+    Examples
+    --------
+    >>> validate_data([[0.5], [1.0]], 1).shape
+    (2, 1)
+    >>> validate_data([[float("nan")]], 1)
+    Traceback (most recent call last):
+    ...
+    gsmtheory._errors.NumericalError: data contains NaN or inf (first at row 1); remove or fix those rows
+    """
     if np.iscomplexobj(data) and np.any(np.imag(np.asarray(data)) != 0):
         raise NumericalError(f"{source} is complex-valued", "give real samples (the imaginary part would be lost)")
     try:
@@ -72,7 +104,34 @@ def _num(v: float) -> str:
 
 
 def load_data(path: str | Path, dim: int) -> Array:
-    """Read samples from a .npy or .csv file (one row per sample; a header line is allowed in csv)."""
+    r"""Samples from a .npy or .csv file (one row per sample; a csv may start with a header line).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    dim : int
+        d, the number of coordinates of the spec (checked by :func:`validate_data`).
+
+    Returns
+    -------
+    ndarray
+        The samples, shape (n, d), float64.
+
+    Raises
+    ------
+    NumericalError
+        A missing or unreadable file, another format, rows that are not numbers or of different
+        widths, or data :func:`validate_data` refuses.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = path.write_text("x\n0.5\n-1.25\n")
+    >>> load_data(path, 1).tolist()
+    [[0.5], [-1.25]]
+    """
     p = Path(path)
     if not p.exists() or p.is_dir():
         raise NumericalError(f"data file {str(p)!r} does not exist", "give the path of a .npy or .csv file")

@@ -43,7 +43,28 @@ __all__ = ["AnisotropyScaling", "DimensionScaling", "anisotropy_scaling", "dimen
 
 
 def exponent_in_d(dims: Sequence[float], values: Sequence[float]) -> dict[str, Any]:
-    """Exponents of q(d) (module docstring): local, interval, least-squares fit, affine fit."""
+    """Exponents k of q(d) ∝ d^k (module docstring): local, interval, least-squares fit, affine fit.
+
+    Parameters
+    ----------
+    dims : sequence of float
+        The dimensions d (or any positive abscissa, e.g. κ).
+    values : sequence of float
+        q(d).
+
+    Returns
+    -------
+    dict
+        ``local`` (the log–log slope between the two largest d), ``interval`` (the range of the
+        slopes between consecutive d), ``fit`` and ``fit_standard_error`` (log–log least squares) and ``affine``
+        (q ≈ a + b·d with its largest relative residual).
+
+    Examples
+    --------
+    >>> k = exponent_in_d([1, 2, 4, 8], [1, 4, 16, 64])
+    >>> k["local"], round(k["fit"], 10)                  # q = d²
+    (2.0, 2.0)
+    """
     d = np.asarray(dims, dtype=float)
     q = np.asarray(values, dtype=float)
     ld, lq = np.log(d), np.log(q)
@@ -63,7 +84,29 @@ def exponent_in_d(dims: Sequence[float], values: Sequence[float]) -> dict[str, A
 
 @dataclass(frozen=True)
 class DimensionScaling:
-    """Per-d values and their exponents in d (:func:`dimension_scaling`)."""
+    """C_P(Langevin), C_P(CTLD) and ‖Γ_CTLD‖/‖Γ_MLE‖² of ½N(∓m e₁, I) per d, with exponents in d.
+
+    Attributes
+    ----------
+    dims : tuple of int
+        The dimensions d.
+    separation : float
+        m.
+    cp_langevin, cp_langevin_error : tuple of float
+        C_P of Langevin per d (the exact reduction) and its error.
+    cp_ctld, cp_ctld_error : tuple of float
+        C_P of the CTLD lift per d (empty with ``ctld=False``).
+    gamma_ratio : tuple of float
+        ‖Γ_CTLD‖/‖Γ_MLE‖² per d.
+    exponents : dict
+        :func:`exponent_in_d` of each quantity.
+
+    Examples
+    --------
+    >>> s = dimension_scaling((1, 2), ctld=False, panels=2, nh=4)
+    >>> round(s.cp_langevin[0], 6) == round(s.cp_langevin[1], 6)   # Langevin's C_P: the 1D value in every d
+    True
+    """
 
     dims: tuple[int, ...]
     separation: float
@@ -86,10 +129,34 @@ class DimensionScaling:
 def dimension_scaling(dims: Sequence[int] = (1, 2, 3, 10, 30, 100), separation: float = 3.0, *,
                       resolution: float = 0.8, rtol: float = 1e-2, ctld: bool = True,
                       panels: int = 6, nh: int = 8) -> DimensionScaling:
-    r"""C_P(Langevin), C_P(CTLD) and ‖Γ_CTLD‖/‖Γ_MLE‖² over d for ½N(∓m e₁, I), m = ``separation``.
+    """C_P(Langevin), C_P(CTLD) and ‖Γ_CTLD‖/‖Γ_MLE‖² over d for ½N(∓m e₁, I), m = ``separation``.
 
-    CTLD uses the reported defaults for the 1D mixture (λ = 1, diam = 2m, the same for every d).
-    ``ctld=False`` skips C_P(CTLD) (the slow part: a 3D solve per d, seconds to minutes).
+    Theorem 12 and 14's dependence on d at fixed diameter (module docstring, docs/paper.md). CTLD
+    uses the reported defaults for the 1D mixture (λ = 1, diam = 2m, the same for every d).
+
+    Parameters
+    ----------
+    dims : sequence of int
+        The dimensions.
+    separation : float
+        m.
+    resolution, rtol : float
+        The sectors solver's resolution and tolerance for C_P(CTLD).
+    ctld : bool
+        False skips C_P(CTLD) (the slow part: a 3D solve per d, seconds to minutes).
+    panels, nh : int
+        The lifted quadrature of Γ_CTLD (:func:`ctld_efficiency_along_u`).
+
+    Returns
+    -------
+    DimensionScaling
+        The values per d and their exponents.
+
+    Examples
+    --------
+    >>> s = dimension_scaling((1, 2), ctld=False, panels=2, nh=4)
+    >>> abs(s.exponents["cp_langevin"]["fit"]) < 1e-9, s.gamma_ratio[1] / s.gamma_ratio[0] < 1.01
+    (True, True)
     """
     m = float(separation)
     mix1 = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
@@ -129,7 +196,29 @@ _FAMILIES: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class AnisotropyScaling:
-    """C_P(CTLD) over κ = λ_max/λ_min for the families of :func:`anisotropy_scaling`."""
+    """C_P(CTLD) of ½N(∓m e₁, Σ) over κ = λ_max/λ_min for the families of :func:`anisotropy_scaling`.
+
+    Attributes
+    ----------
+    kappas : tuple of float
+        κ.
+    dim : int
+        d.
+    separation : float
+        m.
+    cp, error : dict
+        Per family: C_P(CTLD) and its error per κ.
+    lambda_used : dict
+        Per family: the λ of the reported defaults per κ.
+    exponents : dict
+        Per family: :func:`exponent_in_d` over κ with ``slope_uncertainty``.
+
+    Examples
+    --------
+    >>> a = anisotropy_scaling((1.0, 2.0), dim=2, resolution=0.5, rtol=0.05)
+    >>> sorted(a.cp)
+    ['lambda_max_across_U', 'lambda_max_along_U', 'lambda_min_along_U']
+    """
 
     kappas: tuple[float, ...]
     dim: int
@@ -160,7 +249,7 @@ def _slope_error(kappas: Sequence[float], cp: Sequence[float], err: Sequence[flo
 def anisotropy_scaling(kappas: Sequence[float] = (1.0, 2.0, 4.0, 8.0, 16.0), dim: int = 10,
                        separation: float = 3.0, *, resolution: float = 0.8,
                        rtol: float = 1e-2) -> AnisotropyScaling:
-    r"""C_P(CTLD) of ½N(∓m e₁, Σ) in R^dim over κ = λ_max/λ_min (Theorem 12's λ_max⁹ λ_min⁻²).
+    """C_P(CTLD) of ½N(∓m e₁, Σ) in R^dim over κ = λ_max/λ_min (Theorem 12's λ_max⁹ λ_min⁻²).
 
     Three families at fixed diameter 2m (``separation`` = m), each with the reported defaults
     (λ = λ_min(Σ), β_max = 14·diam²/λ − 1, log r = −7·diam²/(λ(1+β))):
@@ -173,6 +262,35 @@ def anisotropy_scaling(kappas: Sequence[float] = (1.0, 2.0, 4.0, 8.0, 16.0), dim
     of I on U^⊥, so the reduction is exact). Exponents: log–log slopes in κ
     (:func:`exponent_in_d`, applied to κ), with ``slope_uncertainty`` from the error estimates;
     the printed bound predicts 9 for the first two families and 2 for the third.
+
+    Parameters
+    ----------
+    kappas : sequence of float
+        Increasing values ≥ 1, at least two.
+    dim : int
+        d.
+    separation : float
+        m.
+    resolution, rtol : float
+        The sectors solver's resolution and tolerance.
+
+    Returns
+    -------
+    AnisotropyScaling
+        C_P per family and κ, and the exponents.
+
+    Raises
+    ------
+    SpecError
+        ``kappas`` not increasing, below 1, or fewer than two.
+    NumericalError
+        A C_P that did not converge (raise ``resolution``).
+
+    Examples
+    --------
+    >>> a = anisotropy_scaling((1.0, 2.0), dim=2, resolution=0.5, rtol=0.05)
+    >>> round(a.exponents["lambda_min_along_U"]["local"], 1)     # C_P ∝ λ_min⁻²: the printed 2
+    2.0
     """
     ks = [float(k) for k in kappas]
     if len(ks) < 2 or any(not (k >= 1 and math.isfinite(k)) for k in ks) or any(b <= a for a, b in itertools.pairwise(ks)):

@@ -31,7 +31,7 @@ __all__ = ["EfficiencyOptions", "covariance_methods", "efficiency"]
 
 @dataclass(frozen=True)
 class EfficiencyOptions:
-    """How a covariance method may spend its effort.
+    """How a covariance method may spend its effort (docs/design.md §3): tolerances, draws, C_P.
 
     Attributes
     ----------
@@ -46,6 +46,16 @@ class EfficiencyOptions:
         The lifted quadrature's β panels and x nodes (and twice both for the error).
     device : str
         torch device of the lifted Monte Carlo (``auto``: CUDA when torch sees it).
+
+    Raises
+    ------
+    SpecError
+        A non-positive ``rtol`` or too few ``samples``.
+
+    Examples
+    --------
+    >>> EfficiencyOptions(rtol=1e-8).samples
+    400000
     """
 
     rtol: float | None = None
@@ -72,14 +82,20 @@ def covariance_methods() -> Registry[Any]:
 def efficiency(source: Any, model: Model | None = None, *, method: str = "auto", rtol: float | None = None,
                samples: int = 400_000, seed: int = 0, poincare: float | PoincareResult | bool | None = True,
                lift: bool = False, **options: Any) -> Efficiency:
-    r"""Asymptotic covariances of the GSM (on a lift: the annealed CTLD) estimator and the MLE at θ*.
+    """Γ_GSM = H⁻¹ Cov(ψ) H⁻¹ (on a lift: the annealed CTLD estimator's) against Γ_MLE = I(θ*)⁻¹ at θ*.
+
+    With C_P (``poincare``) the record also holds the key lemma H ⪰ I/C_P and Theorem 6's bound
+    (docs/paper.md, docs/design.md §6).
 
     Parameters
     ----------
     source : Problem, Spec or Diffusion
         The problem (a spec or a diffusion with ``model`` is built with ``lift``).
+    model : Model, optional
+        The model, when ``source`` is a diffusion.
     method : str
-        ``"auto"`` (the first registered covariance method that applies) or a registered name.
+        ``"auto"`` (the first registered covariance method that applies) or a registered name
+        (:func:`covariance_methods`).
     rtol, samples, seed, poincare
         See :class:`EfficiencyOptions`.
     lift : bool
@@ -87,12 +103,24 @@ def efficiency(source: Any, model: Model | None = None, *, method: str = "auto",
     options
         ``panels``, ``nh``, ``device`` of :class:`EfficiencyOptions`.
 
+    Returns
+    -------
+    Efficiency
+        Both covariances with errors, the per-direction ratios and, with C_P, the theory.
+
     Raises
     ------
     ModelError
         Singular H or I (the message names the flat direction).
     SpecError
         An unknown method, or a forced one that does not apply (its reason).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> e = efficiency(load_spec("gaussian"), poincare=False)
+    >>> round(e.ratio, 8)                     # Gaussian location: score matching is the MLE
+    1.0
     """
     opts = EfficiencyOptions(rtol, samples, seed, poincare, **options)
     methods = covariance_methods()

@@ -4,7 +4,7 @@ r"""The efficiency records: Γ_GSM against Γ_MLE per direction, the key lemma, 
 Γ_GSM = H⁻¹ Cov_p(ψ) H⁻¹ and Γ_MLE = I(θ*)⁻¹ with their errors, the ratio r(v) = vᵀΓ_GSM v / vᵀΓ_MLE v
 along any direction and its extremes, C_P, :class:`KeyLemma` and :class:`TheoremBound`
 (Qin & Risteski 2023; Koehler, Heckett & Risteski 2023). A record of a lifted problem (the
-annealed CTLD estimator) also holds :class:`LiftedCovariances`: Γ with the face expectations
+annealed CTLD estimator) also holds :class:`LiftedCovariances` (``_lifted_record.py``): Γ with the face expectations
 known, vanilla score matching's Γ and the lifted MLE. The record is extensible: a new field with
 a default keeps every caller working.
 """
@@ -20,6 +20,7 @@ import scipy.linalg
 from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, SpecError
+from gsmtheory.estimation._lifted_record import LiftedCovariances
 from gsmtheory.estimation._records import describe_direction, plain
 from gsmtheory.estimation._sandwich import Sandwich
 from gsmtheory.numeric import PoincareResult
@@ -36,10 +37,31 @@ def opnorm(a: Array) -> float:
 
 @dataclass(frozen=True)
 class KeyLemma:
-    r"""H = E_p[J D Jᵀ] ⪰ I(θ*)/C_P, reported as ``ratio`` = C_P·λ_min(I^{-1/2} H I^{-1/2}) ≥ 1.
+    """H = E_p[J D Jᵀ] ⪰ I(θ*)/C_P, reported as ``ratio`` = C_P·λ_min(I^{-1/2} H I^{-1/2}) ≥ 1.
 
-    ``min_eigenvalue`` is λ_min(H − I/C_P) (≥ 0 when the lemma holds); ``tolerance`` the relative
-    numerical error allowed (from C_P's and the quadrature's error estimates).
+    The key lemma of the efficiency theorem (docs/paper.md).
+
+    Attributes
+    ----------
+    ratio : float
+        C_P·λ_min(I^{-1/2} H I^{-1/2}).
+    min_eigenvalue : float
+        λ_min(H − I/C_P) (≥ 0 when the lemma holds).
+    poincare_constant : float
+        The C_P used.
+    tolerance : float
+        The relative numerical error allowed (from C_P's and the quadrature's error estimates).
+    holds : bool
+        ``ratio ≥ 1 − tolerance``.
+    bread_vs_jdj : float
+        max|E_p[J D Jᵀ] − H| / ‖H‖: the two forms of the bread agree.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> k = efficiency(load_spec("gaussian", constants={"sigma": 1.0}), poincare=1.0).key_lemma
+    >>> round(k.ratio, 8), k.holds             # N(0, 1), the mean: H = I = 1, C_P = 1 (sharp)
+    (1.0, True)
     """
 
     ratio: float
@@ -58,7 +80,7 @@ class KeyLemma:
 
 @dataclass(frozen=True)
 class TheoremBound:
-    r"""‖Γ_GSM‖ ≤ c·C_P²·‖Γ_MLE‖²·(smoothness), with c = ``constant`` (2, as reported).
+    """‖Γ_GSM‖ ≤ c·C_P²·‖Γ_MLE‖²·(smoothness), with c = ``constant`` (2, as reported; docs/paper.md Theorem 6).
 
     ``needed_constant`` is the smallest c with the two smoothness terms (b = b_tr + b_div kept
     whole), ``needed_constant_three_terms`` with the three terms as printed in COLT 2024
@@ -67,6 +89,32 @@ class TheoremBound:
     ``needed_constant_restricted_three_terms``: the constants the bound needs with C_res in
     place of C_P. ``gradient_covariance_ratio`` is ‖Cov ∇_θℓ_θ‖ over the sum of the three
     covariances (Lemma 10, which prints no constant; Cauchy–Schwarz gives 3).
+
+    Attributes
+    ----------
+    lhs, rhs : float
+        ‖Γ_GSM‖ and the bound.
+    constant, poincare_constant, mle_norm : float
+        c, C_P and ‖Γ_MLE‖.
+    smoothness : dict
+        The smoothness terms.
+    needed_constant, needed_constant_three_terms : float
+        See above.
+    slack : float
+        rhs / lhs.
+    holds : bool
+        lhs ≤ rhs.
+    restricted_poincare_constant, needed_constant_restricted, needed_constant_restricted_three_terms : float
+        Remark 8's variant (see above).
+    gradient_covariance_ratio : float
+        See above.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> t = efficiency(load_spec("gaussian", constants={"sigma": 1.0}), poincare=1.0).theorem
+    >>> t.holds, round(t.lhs, 8), round(t.rhs, 8)
+    (True, 1.0, 2.0)
     """
 
     lhs: float
@@ -100,35 +148,38 @@ class TheoremBound:
 
 
 @dataclass(frozen=True)
-class LiftedCovariances:
-    r"""What an :class:`Efficiency` of a lifted (CTLD) spec adds: the other covariances and the lift.
-
-    ``gsm`` of the record is Γ_CTLD with the β-faces estimated from the same data points (what
-    ``fit(..., loss="ctld")`` does) and ``mle`` the original MLE I_p(θ*)⁻¹; here are Γ_CTLD with
-    the face expectations known (``gsm_exact_faces``), vanilla score matching's Γ, the lifted MLE
-    E_r[I_{p^β}(θ*)]⁻¹, the bread H, the largest relative ``error`` (quadrature: change between two
-    resolutions; Monte Carlo: standard error), the tolerance ``rtol`` it is judged by, the CTLD
-    constants and the theorem applied to the lift (a dict; None where not evaluated).
-    """
-
-    gsm_exact_faces: Array
-    vanilla: Array
-    mle_lifted: Array
-    hessian: Array
-    error: float
-    resolution: dict[str, Any] = field(default_factory=dict)
-    ctld: CTLDParameters | None = None
-    theorem: dict[str, Any] | None = None
-    rtol: float = 1e-3
-
-
-@dataclass(frozen=True)
 class Efficiency:
-    """GSM against MLE for one model at θ*: covariances, per-direction ratios, theory.
+    """Γ_GSM against Γ_MLE for one model at θ*: covariances, per-direction ratios, theory (docs/design.md §6).
 
-    Use :meth:`ratio_along` for a direction, :attr:`per_parameter` for the coordinate
-    directions, :attr:`worst_direction` / :attr:`best_direction` for the extremes; ``ratio`` is
+    Use :meth:`ratio_along` for a direction, :attr:`per_parameter` for the coordinate directions,
+    :attr:`worst_direction` / :attr:`best_direction` for the extremes; ``ratio`` is
     ‖Γ_GSM‖/‖Γ_MLE‖ (operator norms), the quantity the theorems bound.
+
+    Attributes
+    ----------
+    params, truth : tuple
+        Parameter names and θ*.
+    gsm, mle : Sandwich
+        Γ_GSM (on a lift: Γ_CTLD) and Γ_MLE with their ingredients and errors.
+    poincare : PoincareResult or None
+        C_P, when asked for.
+    key_lemma : KeyLemma or None
+        H ⪰ I/C_P, with C_P.
+    theorem : TheoremBound or None
+        ‖Γ_GSM‖ ≤ 2·C_P²·‖Γ_MLE‖²·(smoothness), with C_P.
+    method : str
+        The covariance method that answered.
+    notes : tuple of str
+        What a reader must know (e.g. a misspecified model).
+    lifted : LiftedCovariances or None
+        The further covariances of a lifted problem.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> e = efficiency(load_spec("gaussian", constants={"sigma": 1.0}), poincare=1.0)  # C_P of N(0, 1)
+    >>> round(e.ratio, 8), round(e.per_parameter['mu'], 8), e.key_lemma.holds, e.theorem.holds
+    (1.0, 1.0, True, True)
     """
 
     params: tuple[str, ...]

@@ -54,9 +54,35 @@ Array = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class FitResult:
-    """A fitted parameter with standard errors, or its failure status (never a silent number).
+    """θ̂ with standard errors √(diag Γ̂/n), or its failure status (never a silent number).
 
-    ``estimate`` and ``standard_errors`` are None when ``converged`` is False.
+    Attributes
+    ----------
+    params : tuple of str
+        Parameter names.
+    loss_name : str
+        The estimator (``"gsm"``, ``"mle"``, ``"ctld"``).
+    estimate, standard_errors : tuple of float or None
+        θ̂ and its standard errors; None when ``converged`` is False (standard errors also where
+        the sandwich does not apply, with the reason in ``message``).
+    loss : float or None
+        The empirical objective at θ̂.
+    converged : bool
+        Whether some start converged.
+    status, method, message : str
+        "converged", "bound" or a failure; how; one line for a human.
+    n : int
+        The sample size.
+    starts : tuple of dict
+        Each start with where it ended.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> pr = build_problem(load_spec("gaussian", constants={"sigma": 1.0}))
+    >>> r = fit(pr, sample_target(pr, 2000, seed=1))
+    >>> r.status, round(r.estimate[0], 3), round(r.standard_errors[0], 3)   # se ≈ 1/√2000
+    ('converged', 0.008, 0.022)
     """
 
     params: tuple[str, ...]
@@ -86,8 +112,29 @@ class FitResult:
 
 @dataclass(frozen=True)
 class FitOptions:
-    """Starting points (the truth, or ``start``, and ``starts − 1`` jittered copies), Newton iterations
-    per start, and the seed of the jitter (and of the CTLD draws)."""
+    """How :func:`fit` searches: starts θ₀ (the truth or ``start``, and ``starts − 1`` jittered copies).
+
+    Parameters
+    ----------
+    starts : int
+        Starting points (≥ 1).
+    max_iter : int
+        Newton iterations per start (≥ 1).
+    seed : int
+        Seed of the jitter (and of the CTLD draws).
+    start : sequence of float, optional
+        The first start (default: the spec's truth).
+
+    Raises
+    ------
+    SpecError
+        ``starts`` or ``max_iter`` below 1.
+
+    Examples
+    --------
+    >>> FitOptions(starts=2).max_iter
+    100
+    """
 
     starts: int = 4
     max_iter: int = 100
@@ -107,7 +154,7 @@ def estimators() -> Registry[Any]:
 
 def fit(source: Any, data: Any, *, loss: str = "gsm", model: Model | None = None, starts: int = 4,
         max_iter: int = 100, seed: int = 0, start: Sequence[float] | None = None) -> FitResult:
-    r"""Fit the model of ``source`` to ``data`` (n, d) by the estimator ``loss``.
+    """θ̂ = argmin_θ (1/n)Σ_i φ(X_i; θ) for the estimator ``loss``, with standard errors (docs/design.md §6).
 
     One pipeline for every estimator: an empirical objective (1/n)Σ_i φ(X_i; θ), minimized by
     projected damped Newton from several starts, standard errors from the sandwich
@@ -119,8 +166,11 @@ def fit(source: Any, data: Any, *, loss: str = "gsm", model: Model | None = None
         The problem; an estimator for lifted problems (``"ctld"``) lifts a spec with its
         ``[ctld]`` table or the reported defaults.
     data : array-like (n, d)
+        The samples (checked by :func:`validate_data`).
     loss : str
         A registered estimator: ``"gsm"``, ``"mle"``, ``"ctld"`` (``estimators().names()``).
+    model : Model, optional
+        The model, when ``source`` is a diffusion.
     starts, max_iter, seed, start
         :class:`FitOptions`.
 
@@ -128,6 +178,21 @@ def fit(source: Any, data: Any, *, loss: str = "gsm", model: Model | None = None
     -------
     FitResult
         With ``converged=False`` and no numbers when no start converged.
+
+    Raises
+    ------
+    SpecError
+        An estimator that does not apply to the problem (its reason), or a bad start.
+    NumericalError
+        Data :func:`validate_data` refuses.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> pr = build_problem(load_spec("gaussian", constants={"sigma": 1.0}))
+    >>> r = fit(pr, sample_target(pr, 2000, seed=1), loss="gsm")
+    >>> r.loss_name, round(r.estimate[0], 3), round(r.standard_errors[0], 3)  # μ* = 0, se ≈ 1/√2000
+    ('gsm', 0.008, 0.022)
     """
     options = FitOptions(starts, max_iter, seed, start)
     method = estimators().get(loss)
@@ -186,8 +251,24 @@ _MARGIN = 1e-10  # finite bounds are kept at this relative distance (log w stays
 def feasible_box(problem: Problem) -> tuple[tuple[float, float], ...]:
     """The closed box the iterates live in: ``problem.param_bounds`` pulled in by 1e-10·max(1, |bound|).
 
-    (So log w stays finite at a weight's end; an estimate held on this box is reported as the
-    range's boundary value itself, with status "bound".)
+    So log w stays finite at a weight's end; an estimate held on this box is reported as the
+    range's boundary value itself, with status "bound".
+
+    Parameters
+    ----------
+    problem : Problem
+        Its ``param_bounds`` (declared, or implied by the model, :func:`gsmtheory.symbolic.natural_bounds`).
+
+    Returns
+    -------
+    tuple of (float, float)
+        One (lo, hi) per parameter.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> feasible_box(build_problem(load_spec("bimodal-weight")))       # a mixture weight w ∈ [0, 1]
+    ((1e-10, 0.9999999999),)
     """
     out = []
     for lo, hi in problem.param_bounds:

@@ -35,7 +35,36 @@ GROWTH_MODELS = ("constant", "polynomial", "exponential", "exponential_quadratic
 
 @dataclass(frozen=True)
 class GrowthFit:
-    """The verdict on a (x, cost) series with every model's fit and held-out error."""
+    """The verdict on how cost(x) grows: log cost = a + rate·g(x) with g among the models, chosen held out.
+
+    Attributes
+    ----------
+    label : str
+        The verdict: the winning model, ``"undecided"`` (too few points, or no decisive winner)
+        or ``"bounded"`` (the constant wins, or the rate's interval reaches zero).
+    model : str
+        The model with the smallest leave-one-out error.
+    rate, rate_interval : float, (float, float)
+        Its rate and confidence interval at ``level``.
+    intercept : float
+        Its intercept a.
+    loo_rmse : dict
+        Leave-one-out RMSE of log cost per model.
+    rates : dict
+        (rate, lo, hi) per model.
+    level : float
+        The confidence level of the intervals.
+    n_points : int
+        Points used.
+    message : str
+        One line for a human.
+
+    Examples
+    --------
+    >>> g = classify_growth([1, 2, 3, 4, 5, 6], [2, 4, 8, 16, 32, 64])
+    >>> g.model, round(g.rate, 6)                       # cost = 2^x: rate log 2
+    ('exponential', 0.693147)
+    """
 
     label: str
     model: str
@@ -92,12 +121,39 @@ def _ols(X: np.ndarray, y: np.ndarray, level: float) -> tuple[np.ndarray, float,
 def classify_growth(x: ArrayLike, cost: ArrayLike, *, level: float = 0.95,
                     decisive: float = 1.5, min_points: int = 4,
                     models: Sequence[str] = GROWTH_MODELS) -> GrowthFit:
-    """Classify how ``cost`` grows with ``x`` (see the module docstring).
+    """Classify how ``cost`` grows with ``x``: constant, x^k, e^{kx}, e^{kx²} (see the module docstring).
+
+    Each model is fitted to log cost by least squares; the one with the smallest leave-one-out
+    error wins when the runner-up's is more than ``decisive`` times larger.
+
+    Parameters
+    ----------
+    x, cost : array_like
+        The series (costs positive).
+    level : float
+        Confidence level of the rate intervals.
+    decisive : float
+        Ratio of held-out errors needed to name a single winner.
+    min_points : int
+        Fewest points to classify.
+    models : sequence of str
+        Which of :data:`GROWTH_MODELS` compete.
+
+    Returns
+    -------
+    GrowthFit
+        The verdict with every model's fit and held-out error.
 
     Raises
     ------
     NumericalError
         Non-positive or non-finite costs, non-positive x (for the polynomial model), mismatched lengths.
+
+    Examples
+    --------
+    >>> g = classify_growth([1, 2, 3, 4, 5, 6], [1, 8, 27, 64, 125, 216])
+    >>> g.model, round(g.rates["polynomial"][0], 6)     # cost = x³
+    ('polynomial', 3.0)
     """
     xa = np.asarray(x, dtype=float)
     ca = np.asarray(cost, dtype=float)

@@ -43,12 +43,39 @@ Array = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class MonteCarloPoint:
-    """n·MSE at one n: the matrix, and per-parameter value with its 95% interval.
+    """n·MSE = n·E[(θ̂ − θ*)(θ̂ − θ*)ᵀ] at one n: the matrix, and per parameter its value and 95% interval.
 
     ``converged`` fits ended in the interior of the parameter range, ``at_bound`` on its
     boundary (both are estimates, and both enter n·MSE: ``used = converged + at_bound``);
     ``failed`` fits have no estimate and are excluded from n·MSE. ``status_counts`` lists every
     status with its count. With ``used < 2`` the n·MSE entries are NaN and ``status`` is "failed".
+
+    Attributes
+    ----------
+    n, replications : int
+        Sample size and number of data sets.
+    converged, at_bound, failed : int
+        Counts of the fits.
+    n_mse : tuple of tuples
+        The matrix n·MSE.
+    diagonal, lower, upper, bias : tuple of float
+        Per parameter: n·MSE, its 95% interval, and the mean of θ̂ − θ*.
+    seconds : float
+        Time spent.
+    status_counts : tuple of (str, int)
+        Every fit status with its count.
+
+    Raises
+    ------
+    ValueError
+        Counts that do not add up to ``replications``.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> point = monte_carlo(build_problem(load_spec("gaussian", constants={"sigma": 1.0})), [400], replications=50).points[0]
+    >>> point.n, point.converged, bool(point.lower[0] < 1.0 < point.upper[0])    # Γ_GSM = 1 inside
+    (400, 50, True)
     """
 
     n: int
@@ -96,7 +123,30 @@ class MonteCarloPoint:
 
 @dataclass(frozen=True)
 class MonteCarloCurve:
-    """n·MSE versus n for one estimator ("gsm" or "mle")."""
+    """n·MSE versus n for one estimator ("gsm" or "mle"): the finite-sample side of Γ (docs/design.md §6).
+
+    Attributes
+    ----------
+    params : tuple of str
+        Parameter names.
+    estimator : str
+        ``"gsm"`` or ``"mle"``.
+    truth : tuple of float
+        θ*.
+    points : tuple of MonteCarloPoint
+        One per n.
+    seed : int
+        The seed of the data.
+    method : str
+        How the fits ran.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> curve = monte_carlo(build_problem(load_spec("gaussian", constants={"sigma": 1.0})), [100, 400], replications=50)
+    >>> [p.n for p in curve.points], curve.agrees_with([[1.0]])          # Γ_GSM = 1
+    ([100, 400], (True,))
+    """
 
     params: tuple[str, ...]
     estimator: str
@@ -119,12 +169,45 @@ class MonteCarloCurve:
 def monte_carlo(spec: Spec | Diffusion | Problem, ns: Sequence[int], replications: int = 200,
                 *, estimator: str = "gsm", model: Model | None = None, seed: int = 0,
                 max_iter: int = 100, device: str | torch.device = "cpu") -> MonteCarloCurve:
-    r"""n·MSE of ``estimator`` ("gsm" or "mle") for each n in ``ns`` over ``replications`` data sets.
+    """n·MSE = n·E[(θ̂_n − θ*)(θ̂_n − θ*)ᵀ] of ``estimator`` for each n in ``ns`` over ``replications`` data sets.
 
     See the module docstring for what enters n·MSE. Data are drawn with numpy (``seed``) and
-    fitted in torch on ``device``. Failed replications are excluded and counted; a warning
-    names them. With fewer than two estimates at some n, that point has NaN entries and
-    status "failed" (check ``point.status``).
+    fitted in torch on ``device`` (:func:`fit_batch`). Failed replications are excluded and
+    counted; a warning names them. With fewer than two estimates at some n, that point has NaN
+    entries and status "failed" (check ``point.status``).
+
+    Parameters
+    ----------
+    spec : Spec, Diffusion or Problem
+        The problem (a diffusion needs ``model``).
+    ns : sequence of int
+        Sample sizes.
+    replications : int
+        Data sets per n (≥ 2; 200 or more for bands).
+    estimator : str
+        ``"gsm"`` or ``"mle"``.
+    model : Model, optional
+        The model, when ``spec`` is a diffusion.
+    seed, max_iter, device
+        Seed of the data, Newton iterations, torch device.
+
+    Returns
+    -------
+    MonteCarloCurve
+        One :class:`MonteCarloPoint` per n.
+
+    Raises
+    ------
+    NumericalError
+        Fewer than 2 replications, an unknown estimator, or n < 1.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> curve = monte_carlo(build_problem(load_spec("gaussian", constants={"sigma": 1.0})), [400], replications=50, estimator="mle")
+    >>> p = curve.points[0]
+    >>> bool(p.lower[0] < 1.0 < p.upper[0])              # Γ_MLE = I⁻¹ = 1 inside the interval
+    True
     """
     import torch
     problem = spec if isinstance(spec, Problem) else build_problem(spec, model)

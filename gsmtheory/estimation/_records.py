@@ -33,7 +33,26 @@ def _matrix(value: Any, what: str) -> tuple[tuple[float, ...], ...]:
 
 
 def describe_direction(direction: Any, params: Sequence[str]) -> str:
-    """A unit vector as a readable combination, e.g. ``0.707·a − 0.707·b``."""
+    """A unit vector v of θ-space as a readable combination Σ_i v_i·θ_i, e.g. ``0.707·a − 0.707·b``.
+
+    Parameters
+    ----------
+    direction : array_like
+        The vector (P,).
+    params : sequence of str
+        The parameter names, in the order of ``direction``.
+
+    Returns
+    -------
+    str
+        The combination, entries below 1e-3 of the largest left out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> describe_direction(np.array([1.0, -1.0]) / np.sqrt(2), ["a", "b"])
+    '0.707·a - 0.707·b'
+    """
     v = np.asarray(direction, dtype=float)
     v = v / (np.linalg.norm(v) or 1.0)
     k = int(np.argmax(np.abs(v)))
@@ -50,10 +69,41 @@ def describe_direction(direction: Any, params: Sequence[str]) -> str:
 
 
 def solve_bread(H: Array, params: Sequence[str], *, what: str = "H", rcond: float = 1e-12) -> Array:
-    """H⁻¹ for a symmetric bread matrix; a singular H raises :class:`ModelError` naming its null direction.
+    """H⁻¹ for a symmetric bread matrix H; a singular H raises :class:`ModelError` naming its null direction.
 
     H is singular (relative to its largest eigenvalue, ``rcond``) exactly when some direction of
     θ leaves the loss flat to second order: the model is not identifiable by this loss there.
+
+    Parameters
+    ----------
+    H : ndarray
+        The symmetric P × P bread (e.g. E_p[∇²_θ φ]).
+    params : sequence of str
+        Parameter names, for the message.
+    what : str
+        The matrix's name in the message.
+    rcond : float
+        Eigenvalues below ``rcond`` × the largest count as zero.
+
+    Returns
+    -------
+    ndarray
+        H⁻¹.
+
+    Raises
+    ------
+    ModelError
+        H singular: the message names the flat direction (:func:`describe_direction`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> solve_bread(np.diag([2.0, 4.0]), ["a", "b"]).tolist()
+    [[0.5, 0.0], [0.0, 0.25]]
+    >>> solve_bread(np.ones((2, 2)), ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    gsmtheory._errors.ModelError: H is singular (eigenvalue 0 against 2) along 0.707·a - 0.707·b: ...
     """
     H = np.asarray(H, dtype=float)
     Hs = (H + H.T) / 2
@@ -73,7 +123,7 @@ def solve_bread(H: Array, params: Sequence[str], *, what: str = "H", rcond: floa
 
 @dataclass(frozen=True)
 class CovarianceEstimate:
-    r"""An asymptotic covariance Γ (√n(θ̂ − θ*) ⇒ N(0, Γ)) with its error and provenance.
+    """An asymptotic covariance Γ (√n(θ̂ − θ*) ⇒ N(0, Γ)) with its error and provenance (docs/design.md §6).
 
     Attributes
     ----------
@@ -94,6 +144,17 @@ class CovarianceEstimate:
         under a heavy tail or at a singular end: Γ = inf, ``message`` names the moment).
     message : str
         One line for a human.
+
+    Raises
+    ------
+    NumericalError
+        ``params`` that do not match the size of ``matrix``, or an unknown status.
+
+    Examples
+    --------
+    >>> c = CovarianceEstimate(("mu",), ((1.0,),), ((0.0,),), "closed form")
+    >>> c.matrix, c.status
+    (((1.0,),), 'ok')
     """
 
     params: tuple[str, ...]

@@ -10,7 +10,7 @@ the population loss (the face terms of GSM on a finite domain). The MLE is the s
 
 The expectations come either from quadrature (``expect``: a callable like
 :meth:`EstimationProblem.expect`) or from Monte Carlo ``samples`` (the error is the 95%
-half-width from batch means). Adaptive 1D quadrature (:func:`gsmtheory.numeric.expect_1d`)
+half-width from batch means; the moments themselves: ``_moments.py``). Adaptive 1D quadrature (:func:`gsmtheory.numeric.expect_1d`)
 gives every moment with its own error estimate, tails included; Γ's error is then propagated
 from them (the change of Γ when each moment moves by its error, summed), and a moment that
 diverges (E_p|ψ|² = ∞: heavy tails, a singular end) makes Γ infinite, reported as such
@@ -27,120 +27,37 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gsmtheory._errors import GSMError, NumericalError
+from gsmtheory.estimation._moments import Array, Expect, Moments, PerSample, Request, moments
 from gsmtheory.estimation._records import CovarianceEstimate, plain, solve_bread
-from gsmtheory.numeric import Expectation
 
-__all__ = ["Moments", "Sandwich", "divergence_reason", "fisher_covariance", "infinite_sandwich", "moments",
+__all__ = ["Sandwich", "adaptive_moments", "divergence_reason", "fisher_covariance", "infinite_sandwich",
            "propagate_error", "sandwich_covariance"]
-
-Array = NDArray[np.float64]
-PerSample = Callable[[Array], Mapping[str, Array]]
-Expect = Callable[[Callable[[Array], list[Array]], int], Expectation]
-
-#: (name, kind) with kind "mean" (E[v]) or "outer" (E[v vᵀ]) of a per-sample (N, P…) array
-Request = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class Moments:
-    """E_p of per-sample arrays (``mean``) and of their outer products (``outer``), with errors."""
-
-    mean: Mapping[str, Array]
-    outer: Mapping[str, Array]
-    method: str
-    resolution: Mapping[str, Any]
-    samples: int | None = None
-    mean_error: Mapping[str, Array] | None = None
-    outer_error: Mapping[str, Array] | None = None
-    status: str = "ok"
-
-    @property
-    def controlled(self) -> bool:
-        """True when every moment carries its own error estimate (adaptive quadrature)."""
-        return self.mean_error is not None
-
-    @property
-    def divergent(self) -> tuple[tuple[str, str], ...]:
-        """(name, "mean"/"outer") of the requested moments that are infinite."""
-        out: list[tuple[str, str]] = []
-        for kind, table in (("mean", self.mean_error), ("outer", self.outer_error)):
-            for name, err in (table or {}).items():
-                if np.any(np.isinf(err)):
-                    out.append((name, kind))
-        return tuple(out)
-
-    def cov(self, key: str) -> Array:
-        """Cov_p(v) = E[v vᵀ] − E[v]E[v]ᵀ."""
-        m = self.mean[key]
-        return self.outer[key] - np.outer(m, m)
-
-
-def _flatten(values: Mapping[str, Array], requests: Sequence[Request]) -> list[Array]:
-    out: list[Array] = []
-    for name, kind in requests:
-        v = np.asarray(values[name], dtype=float)
-        n = v.shape[0]
-        flat = v.reshape(n, -1)
-        if kind == "mean":
-            out.extend(flat[:, j] for j in range(flat.shape[1]))
-        else:
-            k = flat.shape[1]
-            out.extend(flat[:, i] * flat[:, j] for i in range(k) for j in range(k))
-    return out
-
-
-def _unflatten(numbers: Sequence[float], shapes: Mapping[str, tuple[int, ...]],
-               requests: Sequence[Request]) -> tuple[dict[str, Array], dict[str, Array]]:
-    mean: dict[str, Array] = {}
-    outer: dict[str, Array] = {}
-    pos = 0
-    for name, kind in requests:
-        shape = shapes[name]
-        size = int(np.prod(shape)) if shape else 1
-        if kind == "mean":
-            mean[name] = np.asarray(numbers[pos:pos + size], dtype=float).reshape(shape)
-            pos += size
-        else:
-            outer[name] = np.asarray(numbers[pos:pos + size * size], dtype=float).reshape(size, size)
-            pos += size * size
-    return mean, outer
-
-
-def moments(per_sample: PerSample, requests: Sequence[Request], *, expect: Expect | None = None,
-            samples: Array | None = None, panels: int = 16) -> Moments:
-    """E_p[v] / E_p[v vᵀ] for each requested per-sample array, by quadrature or from samples."""
-    if (expect is None) == (samples is None):
-        raise NumericalError("give exactly one of expect (quadrature) or samples (Monte Carlo)",
-                             "pass expect=problem.expect or samples=array")
-    shapes: dict[str, tuple[int, ...]] = {}
-
-    def funcs(points: Array) -> list[Array]:
-        vals = per_sample(points)
-        for name, _ in requests:
-            shapes.setdefault(name, tuple(np.asarray(vals[name]).shape[1:]))
-        return _flatten(vals, requests)
-
-    if expect is not None:
-        ex = expect(funcs, panels)
-        mean, outer = _unflatten(ex.values, shapes, requests)
-        res = {**dict(ex.resolution), "support": [list(s) for s in ex.support]}
-        if not getattr(ex, "controlled", False):
-            return Moments(mean, outer, ex.method, res, status=getattr(ex, "status", "ok"))
-        emean, eouter = _unflatten(ex.errors, shapes, requests)
-        return Moments(mean, outer, ex.method, res, None, emean, eouter, ex.status)
-    assert samples is not None
-    cols = funcs(np.asarray(samples, dtype=float))
-    nums = [float(np.mean(c)) for c in cols]
-    mean, outer = _unflatten(nums, shapes, requests)
-    return Moments(mean, outer, "monte carlo", {"samples": len(samples)}, len(samples))
 
 
 @dataclass(frozen=True)
 class Sandwich:
-    """Γ = H⁻¹ M H⁻¹ with its ingredients: the bread H and the meat M = Cov(ψ)."""
+    """Γ = H⁻¹ M H⁻¹ with its ingredients: the bread H = E_p[∇_θψ] and the meat M = Cov_p(ψ).
+
+    Attributes
+    ----------
+    covariance : CovarianceEstimate
+        Γ with its error estimate and status.
+    bread, meat : tuple of tuples
+        H and M.
+    mean_estimating : tuple of float
+        E_p[ψ] (0 at θ* for a consistent estimator: a check).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gsmtheory.symbolic import load_spec
+    >>> s = sandwich_covariance(lambda x: -x, lambda x: np.ones((len(x), 1, 1)), ["mu"],
+    ...                         expect=build_problem(load_spec("gaussian", constants={"sigma": 1.0})).expect)
+    >>> s.bread, round(s.meat[0][0], 10), round(s.covariance.matrix[0][0], 10)
+    (((1.0,),), 1.0, 1.0)
+    """
 
     covariance: CovarianceEstimate
     bread: tuple[tuple[float, ...], ...]
@@ -252,7 +169,7 @@ def sandwich_covariance(estimating: Callable[[Array], Array], jacobian: Callable
                         samples: Array | None = None, bread_offset: Array | None = None,
                         rtol: float = 1e-10, panels: int = 16, max_panels: int = 2048,
                         batches: int = 20, method: str = "sandwich") -> Sandwich:
-    r"""Γ = H⁻¹ Cov_p(ψ) H⁻¹ for an estimating function ψ(x) = ∇_θφ(x, θ*) and its Jacobian.
+    """Γ = H⁻¹ Cov_p(ψ) H⁻¹, H = E_p[∇_θψ], for an estimating function ψ(x) = ∇_θφ(x, θ*) (docs/design.md §6).
 
     Parameters
     ----------
@@ -268,14 +185,33 @@ def sandwich_covariance(estimating: Callable[[Array], Array], jacobian: Callable
         Exact samples of p (N, d) for Monte Carlo instead of quadrature.
     bread_offset : array, optional
         A deterministic addition to H (∇²_θ of face terms).
-    rtol, panels, max_panels : quadrature control.
+    rtol, panels, max_panels : float, int, int
+        Quadrature control: the change between resolutions to stop at, the first and the
+        largest number of panels.
     batches : int
         Batch-means count for the Monte Carlo 95% interval.
+    method : str
+        The name in the record.
+
+    Returns
+    -------
+    Sandwich
+        Γ with its error estimate, H, Cov(ψ) and E_p[ψ].
 
     Raises
     ------
     ModelError
         When H is singular: the message names the flat direction.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gsmtheory.symbolic import load_spec
+    >>> # GSM for the mean of N(0, 1): φ = ½(x − μ)² − 1, ψ = μ − x, ∇_μψ = 1, so Γ = Var x = 1
+    >>> s = sandwich_covariance(lambda x: -x, lambda x: np.ones((len(x), 1, 1)), ["mu"],
+    ...                         expect=build_problem(load_spec("gaussian", constants={"sigma": 1.0})).expect)
+    >>> round(s.covariance.matrix[0][0], 10), s.covariance.status
+    (1.0, 'ok')
     """
     def per_sample(points: Array) -> dict[str, Array]:
         return {"psi": estimating(points), "jac": jacobian(points)}
@@ -293,8 +229,38 @@ def fisher_covariance(score: Callable[[Array], Array], params: Sequence[str], *,
                       expect: Expect | None = None, samples: Array | None = None,
                       rtol: float = 1e-10, panels: int = 16, max_panels: int = 2048,
                       batches: int = 20) -> Sandwich:
-    r"""Γ_MLE = I(θ*)⁻¹ with I(θ*) = Cov_p(∇_θ ℓ_θ(X)) at θ* (unnormalized ℓ_θ suffices:
-    the normalizer's gradient is the mean, removed by the covariance)."""
+    """Γ_MLE = I(θ*)⁻¹ with I(θ*) = Cov_p(∇_θ ℓ_θ(X)) at θ* (docs/design.md §6).
+
+    An unnormalized ℓ_θ suffices: the normalizer's gradient is the mean, which the covariance removes.
+
+    Parameters
+    ----------
+    score : callable
+        points (N, d) → ∇_θ ℓ_θ (N, P) at θ*.
+    params : sequence of str
+        Parameter names.
+    expect, samples, rtol, panels, max_panels, batches
+        As in :func:`sandwich_covariance`.
+
+    Returns
+    -------
+    Sandwich
+        Γ_MLE as the sandwich with bread I and meat I.
+
+    Raises
+    ------
+    NumericalError
+        Neither ``expect`` nor ``samples``.
+    ModelError
+        A singular Fisher information (the message names the flat direction).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> f = fisher_covariance(lambda x: x, ["mu"], expect=build_problem(load_spec("gaussian", constants={"sigma": 1.0})).expect)
+    >>> round(f.covariance.matrix[0][0], 10)            # N(μ, 1): I = 1
+    1.0
+    """
     def per_sample(points: Array) -> dict[str, Array]:
         return {"score": score(points)}
 

@@ -16,7 +16,8 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, SpecError
 from gsmtheory.estimation._efficiency import efficiency
-from gsmtheory.estimation._sandwich import Moments, adaptive_moments
+from gsmtheory.estimation._moments import Moments
+from gsmtheory.estimation._sandwich import adaptive_moments
 from gsmtheory.solve import build_problem, target_expectation
 from gsmtheory.symbolic import Diffusion, Model, parse_expression
 
@@ -27,7 +28,28 @@ Array = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class TiltEfficiency:
-    r"""Γ_GSM/Γ_MLE = Var_p(h)·E_p[(L_s h)²]/E(h)² for the tilt p_θ ∝ p e^{θh} at θ = 0."""
+    """Γ_GSM/Γ_MLE = Var_p(h)·E_p[(L_s h)²]/E(h)² for the tilt p_θ ∝ p e^{θh} at θ = 0 (docs/design.md §6).
+
+    Attributes
+    ----------
+    h : str
+        The tilt direction.
+    variance, generator_second_moment, dirichlet : float
+        Var_p(h), E_p[(L_s h)²] and E(h) = E_p[∇hᵀD∇h].
+    ratio, error : float
+        The efficiency ratio (≥ 1, = 1 iff h − E h is an eigenfunction of L_s) and its error.
+    sandwich_ratio : float or None
+        The same ratio from the sandwich of the model ℓ + θh, when computed.
+    eigenvalue : float or None
+        E(h)/Var(h) when h is an eigenfunction.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> t = tilt_efficiency(load_spec("gaussian", constants={"sigma": 1.0}).diffusion, "x")
+    >>> round(t.ratio, 10), t.is_eigenfunction, round(t.eigenvalue, 10)    # x is Hermite H₁
+    (1.0, True, 1.0)
+    """
 
     h: str
     variance: float
@@ -54,11 +76,42 @@ class TiltEfficiency:
 
 def tilt_efficiency(diffusion: Diffusion, h: sp.Expr | str, *, rtol: float = 1e-10,
                     compare_sandwich: bool = True) -> TiltEfficiency:
-    r"""Exact efficiency ratio of the tilt p_θ ∝ p e^{θh} at θ = 0 (docs/design.md §6).
+    """Exact efficiency ratio of the tilt p_θ ∝ p e^{θh} at θ = 0 (docs/design.md §6).
 
     ratio = Var_p(h)·E_p[(L_s h)²]/E(h)², E(h) = E_p[∇hᵀD∇h], L_s the reversible part of L.
     With ``compare_sandwich`` the sandwich of the model ℓ + θh is computed too (an equivalent
     formulation of the same number). ``eigenvalue`` is E(h)/Var(h) when h is an eigenfunction.
+
+    Parameters
+    ----------
+    diffusion : Diffusion
+        p ∝ e^ℓ and D.
+    h : sympy.Expr or str
+        The tilt, in the coordinates.
+    rtol : float
+        Quadrature tolerance.
+    compare_sandwich : bool
+        Also compute the ratio from the sandwich.
+
+    Returns
+    -------
+    TiltEfficiency
+        The ratio with its ingredients and error.
+
+    Raises
+    ------
+    SpecError
+        ``h`` uses symbols other than the coordinates.
+    ModelError
+        E(h) = 0 (h constant on the support).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> t = tilt_efficiency(load_spec("gaussian", constants={"sigma": 1.0}).diffusion, "x**4",
+    ...                     compare_sandwich=False)
+    >>> round(t.ratio, 8)                  # Var x⁴ = 96, E[(12x² − 4x⁴)²] = 672, E(x⁴) = 240: 96·672/240²
+    1.12
     """
     x = diffusion.coords
     if isinstance(h, str):

@@ -45,15 +45,13 @@ from gsmtheory.networks._sampling import (
 )
 from gsmtheory.networks._schedules import (
     MIN_NEAR_ZERO_MASS,
-    VESDE,
-    VPSDE,
     BetaSchedule,
-    GeometricSigmas,
     NoiseSchedule,
     ScheduleWarning,
     log_uniform_schedule,
     paper_schedule,
 )
+from gsmtheory.networks._sde_schedules import VESDE, VPSDE, GeometricSigmas
 from gsmtheory.networks._spec import network_loss
 from gsmtheory.networks._tie import HeatTie, heat_residual
 from gsmtheory.networks._tied import (

@@ -50,7 +50,23 @@ def check_divergence(divergence: str, probes: int) -> None:
 
 
 def takes_noise_level(network: Callable[..., Any]) -> bool:
-    """True when ``network`` can be called as network(x, beta) (two positional arguments or *args)."""
+    """True when ``network`` can be called as network(x, β): two positional arguments, or ``*args``.
+
+    Parameters
+    ----------
+    network : callable
+        A function or a ``torch.nn.Module`` (its ``forward`` is inspected).
+
+    Returns
+    -------
+    bool
+        Whether the network is noise-conditional.
+
+    Examples
+    --------
+    >>> takes_noise_level(lambda x: -x), takes_noise_level(lambda x, beta: -x / (1 + beta))
+    (False, True)
+    """
     target = network.forward if isinstance(network, torch.nn.Module) else network
     try:
         sig = inspect.signature(target)
@@ -67,17 +83,42 @@ def takes_noise_level(network: Callable[..., Any]) -> bool:
 
 def network_score(network: Network, x: torch.Tensor, beta: torch.Tensor | None = None, *,
                   kind: str = "score", event: tuple[int, ...] | None = None) -> torch.Tensor:
-    r"""s(x) (or s(x, β)) as a flat (n, d) tensor: the network's output, or −∇_x E for an energy network.
+    """s(x) (or s(x, β)) as a flat (n, d) tensor: the network's output, or s = −∇_x E for an energy network.
 
     ``x`` is the flat batch (n, d) with a graph to the caller's input (it requires grad); the
     network sees it reshaped to (n, *event) (``event`` defaults to (d,)) and returns a score of
     that shape or one energy per sample. The graph is kept (``create_graph=True``).
+
+    Parameters
+    ----------
+    network : callable
+        x ↦ s(x) or E(x) (or (x, β) ↦ ...).
+    x : torch.Tensor
+        The flat batch (n, d), requiring grad.
+    beta : torch.Tensor, optional
+        The noise levels (n,), for a noise-conditional network.
+    kind : {"score", "energy"}
+        What the network returns.
+    event : tuple of int, optional
+        The event shape the network expects.
+
+    Returns
+    -------
+    torch.Tensor
+        s, shape (n, d), with a graph to x and the parameters.
 
     Raises
     ------
     ModelError
         A score of the wrong shape, an energy that is not one number per sample, or an energy
         whose output carries no autograd graph to x (computed under no_grad, detached, NumPy).
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([[1.0, -2.0]], dtype=torch.float64, requires_grad=True)
+    >>> network_score(lambda y: 0.5 * (y ** 2).sum(-1), x, kind="energy").tolist()   # E = ½|x|²: s = −x
+    [[-1.0, 2.0]]
     """
     n, d = x.shape
     shape = (n, d) if event is None else (n, *event)
@@ -113,7 +154,29 @@ def network_score(network: Network, x: torch.Tensor, beta: torch.Tensor | None =
 
 def rademacher(shape: tuple[int, ...], like: torch.Tensor,
                generator: torch.Generator | None = None) -> torch.Tensor:
-    """Independent ±1 entries (probability ½ each) in the dtype and on the device of ``like``."""
+    """Independent entries v_i ∈ {−1, +1} with probability ½ each (E v = 0, E vvᵀ = I), like ``like``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The shape of the draw.
+    like : torch.Tensor
+        Gives the dtype and the device.
+    generator : torch.Generator, optional
+        The random stream.
+
+    Returns
+    -------
+    torch.Tensor
+        The probes.
+
+    Examples
+    --------
+    >>> import torch
+    >>> v = rademacher((2, 3), torch.zeros(1, dtype=torch.float64), torch.Generator().manual_seed(0))
+    >>> v.dtype, sorted(set(v.flatten().tolist())) <= [-1.0, 1.0]
+    (torch.float64, True)
+    """
     bits = torch.randint(0, 2, shape, generator=generator, device=like.device)
     return (2 * bits - 1).to(like.dtype)
 
@@ -129,7 +192,7 @@ def _vjp(s: torch.Tensor, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
 def weighted_divergence(s: torch.Tensor, x: torch.Tensor, M: torch.Tensor | None = None, *,
                         divergence: str = "exact", probes: int = 1,
                         generator: torch.Generator | None = None) -> torch.Tensor:
-    r"""Tr(M ∇s) = Σ_ij M_ij ∂_i s_j per sample, exact or one Hutchinson estimate per probe.
+    """Tr(M ∇s) = Σ_ij M_ij ∂_i s_j per sample, exact or one Hutchinson estimate vᵀM(∇s)v per probe.
 
     Parameters
     ----------
@@ -140,14 +203,24 @@ def weighted_divergence(s: torch.Tensor, x: torch.Tensor, M: torch.Tensor | None
     M : tensor (d, d) or (n, d, d), optional
         A symmetric matrix, constant or per sample (default: the identity, giving div s).
     divergence : {"exact", "hutchinson"}
+        d vector–Jacobian products, or Rademacher probes.
     probes : int
         Rademacher probes (Hutchinson only).
+    generator : torch.Generator, optional
+        The probes' random stream.
 
     Returns
     -------
     tensor
         (n,) for ``"exact"``; (probes, n) for ``"hutchinson"``: independent unbiased estimates,
         whose mean over the first axis is the estimate with ``probes`` probes.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.randn(3, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    >>> weighted_divergence(-x, x).tolist()                    # div(−x) = −d
+    [-2.0, -2.0, -2.0]
     """
     n, d = x.shape
     if divergence == "exact":

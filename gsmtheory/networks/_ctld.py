@@ -64,12 +64,31 @@ Model = Callable[..., torch.Tensor]
 
 
 def ctld_parameters_for(spec: Spec, **overrides: Any) -> CTLDParameters:
-    """CTLD constants (λ, β_max, log r) of a spec's ``[ctld]`` table, the reported defaults filling the rest.
+    """CTLD constants (λ, diam, β_max, log r) of a spec's ``[ctld]`` table, the reported defaults filling the rest.
+
+    Parameters
+    ----------
+    spec : Spec
+        A spec on R^d.
+    **overrides
+        ``lambda_min``, ``diameter``, ``beta_max``, ``log_r``.
+
+    Returns
+    -------
+    CTLDParameters
+        The lift's constants, with ``defaults`` naming those that took Definition 6's values.
 
     Raises
     ------
     SpecError
         A spec on a bounded domain (CTLD convolves over R^d), or bad CTLD constants.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> p = ctld_parameters_for(load_spec("ctld-bimodal"))
+    >>> p.lambda_min, p.diameter, p.beta_max, str(p.log_r)     # ½N(∓2, 1): D = 4, 14·16/1 − 1
+    (1.0, 4.0, 223.0, '-112/(beta + 1)')
     """
     diffusion = spec.diffusion
     if any(lo.is_finite or hi.is_finite for lo, hi in diffusion.domain):
@@ -135,6 +154,22 @@ class CTLDLoss(torch.nn.Module):
         Keep the β-face terms (default; without them the loss is Prop. 7 as printed, biased).
         Faces whose weight is below :data:`SKIP_BELOW` are skipped either way (:attr:`skipped`).
     reduction : {"mean", "sum", "none"}
+
+    Raises
+    ------
+    SpecError
+        An unknown kind, divergence or reduction, Hutchinson with fewer than 2 probes, or a
+        schedule that is not a :class:`BetaSchedule` or CTLDParameters.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.randn(4000, 1, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    >>> loss = CTLDLoss(log_uniform_schedule(20.0))
+    >>> # N(0, 1) lifted: p^β = N(0, 1 + β), the exact score −x/(1 + β) (its β-score by the heat identity)
+    >>> value = loss(lambda y, b: -y / (1 + b[:, None]), x, generator=torch.Generator().manual_seed(0))
+    >>> round(float(value.detach()), 2), loss.skipped
+    (-0.24, ())
     """
 
     def __init__(self, schedule: BetaSchedule | CTLDParameters, *, kind: str = "score", divergence: str = "exact",

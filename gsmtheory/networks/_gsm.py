@@ -58,7 +58,29 @@ FaceDensity = Mapping[tuple[str, str], float] | str | None
 
 @dataclass(frozen=True)
 class Face:
-    """A finite end x_i = at kept in the loss: per-sample term −density · normal · (D s)_i(face)."""
+    """A finite end x_i = at kept in the GSM loss: per-sample term −density · normal · (D s)_i(face).
+
+    The boundary term −p·nᵀD s of the implicit loss on a finite end (docs/design.md §1).
+
+    Attributes
+    ----------
+    coord_index : int
+        i.
+    side : str
+        ``"lower"`` or ``"upper"``.
+    at : float
+        The end.
+    normal : float
+        n = −1 at the lower end, +1 at the upper.
+    density : float
+        p at the end (the target's, or an estimate).
+
+    Examples
+    --------
+    >>> faces = network_loss("reflected-gaussian", face_density="target").faces
+    >>> [(f.side, f.at, f.normal) for f in faces]
+    [('lower', 0.0, -1.0), ('upper', 2.0, 1.0)]
+    """
 
     coord_index: int
     side: str
@@ -199,6 +221,18 @@ class GSMLoss(torch.nn.Module):
     ``create_graph=True``; torch 2.13's AOTAutograd does not support that double backward, so a
     compiled model raises in the backward pass. Compile the denoising loss instead
     (:class:`DSMLoss` with a score model needs no input derivative).
+
+    Examples
+    --------
+    >>> import torch
+    >>> torch.manual_seed(0)                           # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> x = torch.randn(4000, 1, dtype=torch.float64)
+    >>> # N(0, 1) and its own score s = −x: E[½x² − 1] = −½ = −½E|∇ℓ|² (D_GSM = 0)
+    >>> round(float(GSMLoss()(lambda y: -y, x).detach()), 2)
+    -0.5
+    >>> round(float(GSMLoss(D=[[2.0]])(lambda y: -y, x).detach()), 2)    # D = 2: twice that
+    -1.01
     """
 
     def __init__(self, D: Any = None, *, div_D: Callable[[torch.Tensor], torch.Tensor] | None = None,

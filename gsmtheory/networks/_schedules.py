@@ -1,4 +1,4 @@
-r"""Noise schedules people train with: CTLD's r(β), geometric σ lists, VE and VP SDEs.
+r"""Noise schedules people train with: CTLD's r(β) here, geometric σ lists, VE and VP SDEs in ``_sde_schedules.py``.
 
 Every schedule perturbs data x ∼ p as x̃ = α·x + σ·z (z ∼ N(0, I)) at a random *level* that the
 noise-conditional network receives as its second argument:
@@ -46,14 +46,12 @@ from gsmtheory.symbolic import CTLDParameters
 
 __all__ = [
     "MIN_NEAR_ZERO_MASS",
-    "VESDE",
-    "VPSDE",
     "BetaSchedule",
-    "GeometricSigmas",
     "NoiseSchedule",
     "ScheduleWarning",
     "log_uniform_schedule",
     "paper_schedule",
+    "require_positive",
 ]
 
 #: a schedule putting less than this mass at σ²/α² ≤ λ warns
@@ -61,10 +59,27 @@ MIN_NEAR_ZERO_MASS = 0.01
 
 
 class ScheduleWarning(UserWarning):
-    """A noise schedule that (almost) never trains near the data."""
+    """A noise schedule puts P(σ²/α² ≤ λ) < :data:`MIN_NEAR_ZERO_MASS` of its draws near the data.
+
+    A network trained with it (almost) never sees the data's own scale.
+
+    Parameters
+    ----------
+    *args
+        The message, as for any warning.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = paper_schedule(4.0)                  # β_max = 223: P(βλ ≤ λ) ≈ 2e-28
+    >>> caught[0].category.__name__
+    'ScheduleWarning'
+    """
 
 
-def _positive(**values: float) -> None:
+def require_positive(**values: float) -> None:
     for name, v in values.items():
         if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
             raise SpecError(f"{name} = {v!r} must be a positive finite number", f"give {name} > 0")
@@ -75,7 +90,27 @@ def _log1p(b: Any) -> Any:
 
 
 class NoiseSchedule:
-    """Base of the schedules: α(level), σ²(level), draws, a decreasing ladder for samplers, the mass near 0."""
+    """Base of the noise laws x̃ = α(level)·x + σ(level)·z: α, σ², draws, a decreasing ladder, the mass near 0.
+
+    Subclasses (:class:`BetaSchedule`, :class:`GeometricSigmas`, :class:`VESDE`, :class:`VPSDE`)
+    define ``sample``, ``sigma2``, ``ladder`` and ``near_zero`` = P(σ²/α² ≤ λ); ``describe()``
+    reports it and warns (:class:`ScheduleWarning`) when it is below :data:`MIN_NEAR_ZERO_MASS`.
+
+    Attributes
+    ----------
+    lam : float
+        λ, the data's scale.
+    kind : str
+        The schedule's name in records.
+    exploding : bool
+        α ≡ 1 (x̃ = x + σz).
+
+    Examples
+    --------
+    >>> s = GeometricSigmas(0.01, 10.0, levels=5)
+    >>> isinstance(s, NoiseSchedule), s.exploding, round(s.near_zero(), 2)   # 3 of 5 levels have σ ≤ 1
+    (True, True, 0.6)
+    """
 
     lam: float
     kind: str = "schedule"
@@ -124,10 +159,25 @@ class NoiseSchedule:
 
 @dataclass(frozen=True, eq=False)
 class BetaSchedule(NoiseSchedule):
-    r"""CTLD's temperature law r(β)/Z_r on [0, β_max] (docs/design.md §1), σ² = βλ.
+    """CTLD's temperature law r(β)/Z_r on [0, β_max] (docs/design.md §1), σ² = βλ.
 
     ``log_r``, ``dlog_r`` and ``d2log_r`` take NumPy arrays *and* torch tensors (or use
     :meth:`from_parameters` to compile a symbolic law); the CTLD loss needs (log r)' and (log r)''.
+
+    Attributes
+    ----------
+    lam, beta_max : float
+        λ and β_max.
+    log_r, dlog_r, d2log_r : callable
+        β ↦ log r(β) and its first two derivatives.
+    name, kind : str
+        The law's description and the schedule kind.
+
+    Examples
+    --------
+    >>> s = log_uniform_schedule(100.0)
+    >>> s.beta_max, round(s.near_zero(), 4)           # P(β ≤ 1) = log 2 / log 101
+    (100.0, 0.1502)
     """
 
     lam: float
@@ -140,7 +190,7 @@ class BetaSchedule(NoiseSchedule):
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        _positive(lam=self.lam, beta_max=self.beta_max)
+        require_positive(lam=self.lam, beta_max=self.beta_max)
         grid, cdf = ctld_beta_table(self.numeric())
         self._cache["table"] = (grid, cdf)
         self._warn()
@@ -201,8 +251,35 @@ class BetaSchedule(NoiseSchedule):
 
 
 def paper_schedule(diameter: float, lam: float = 1.0) -> BetaSchedule:
-    r"""The paper's law (docs/paper.md, Definition 6): log r = −7D²/(λ(1 + β)) on [0, 14D²/λ − 1]."""
-    _positive(diameter=diameter, lam=lam)
+    """The paper's law (docs/paper.md, Definition 6): log r = −7D²/(λ(1 + β)) on [0, 14D²/λ − 1].
+
+    Parameters
+    ----------
+    diameter : float
+        D, the diameter of the target's means.
+    lam : float
+        λ.
+
+    Returns
+    -------
+    BetaSchedule
+        The law (it warns: it puts almost no mass near β = 0 for D² ≫ λ).
+
+    Raises
+    ------
+    SpecError
+        14D²/λ − 1 ≤ 0.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     s = paper_schedule(4.0)
+    >>> s.beta_max, float(s.log_r(0.0))               # 14·16 − 1 and −7·16
+    (223.0, -112.0)
+    """
+    require_positive(diameter=diameter, lam=lam)
     c = 7.0 * diameter**2 / lam
     bmax = 14.0 * diameter**2 / lam - 1.0
     if bmax <= 0:
@@ -212,122 +289,26 @@ def paper_schedule(diameter: float, lam: float = 1.0) -> BetaSchedule:
 
 
 def log_uniform_schedule(beta_max: float, lam: float = 1.0) -> BetaSchedule:
-    r"""r ∝ 1/(1 + β) on [0, β_max]: log-uniform in 1 + β (Song & Ermon's geometric levels, reaching β = 0)."""
-    _positive(beta_max=beta_max, lam=lam)
+    """r(β) ∝ 1/(1 + β) on [0, β_max]: log-uniform in 1 + β (Song & Ermon's geometric levels, reaching β = 0).
+
+    Parameters
+    ----------
+    beta_max : float
+        β_max.
+    lam : float
+        λ.
+
+    Returns
+    -------
+    BetaSchedule
+        The law.
+
+    Examples
+    --------
+    >>> s = log_uniform_schedule(100.0)
+    >>> round(s.near_zero(), 4), round(float(s.dlog_r(0.0)), 6)    # log 2/log 101, −1/(1 + β)
+    (0.1502, -1.0)
+    """
+    require_positive(beta_max=beta_max, lam=lam)
     return BetaSchedule(lam, beta_max, lambda b: -_log1p(b), lambda b: -1 / (1 + b), lambda b: 1 / (1 + b) ** 2,
                         name="log-uniform: log r = -log(1 + beta)")
-
-
-@dataclass(frozen=True, eq=False)
-class GeometricSigmas(NoiseSchedule):
-    """σ_1 = σ_max > … > σ_L = σ_min geometric (Song & Ermon 2019), each drawn with probability 1/L."""
-
-    sigma_min: float
-    sigma_max: float
-    levels: int = 10
-    lam: float = 1.0
-    kind: str = "geometric-sigmas"
-
-    def __post_init__(self) -> None:
-        _positive(sigma_min=self.sigma_min, sigma_max=self.sigma_max, lam=self.lam)
-        if not (isinstance(self.levels, int) and self.levels >= 1 and self.sigma_min <= self.sigma_max):
-            raise SpecError("a geometric list needs levels >= 1 and sigma_min <= sigma_max",
-                            "give e.g. GeometricSigmas(0.01, 10.0, levels=10)")
-        self._warn()
-
-    def sigmas(self) -> list[float]:
-        """σ_1 > … > σ_L."""
-        if self.levels == 1:
-            return [self.sigma_max]
-        ratio = (self.sigma_min / self.sigma_max) ** (1.0 / (self.levels - 1))
-        return [self.sigma_max * ratio**i for i in range(self.levels)]
-
-    def sample(self, n: int, like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        betas = torch.tensor([s * s / self.lam for s in self.sigmas()], dtype=like.dtype, device=like.device)
-        return betas[torch.randint(0, self.levels, (n,), generator=generator, device=like.device)]
-
-    def ladder(self, levels: int) -> list[float]:
-        """The list itself (``levels`` is ignored)."""
-        return [s * s / self.lam for s in self.sigmas()]
-
-    def near_zero(self) -> float:
-        return sum(s * s <= self.lam for s in self.sigmas()) / self.levels
-
-    def parameters_dict(self) -> dict[str, Any]:
-        return {"sigma_min": self.sigma_min, "sigma_max": self.sigma_max, "levels": self.levels, "lambda": self.lam}
-
-
-@dataclass(frozen=True, eq=False)
-class VESDE(NoiseSchedule):
-    """σ(t) = σ_min(σ_max/σ_min)^t, t ∼ U(0, 1): log σ uniform (Song et al. 2021, variance exploding)."""
-
-    sigma_min: float = 0.01
-    sigma_max: float = 10.0
-    lam: float = 1.0
-    kind: str = "ve-sde"
-
-    def __post_init__(self) -> None:
-        _positive(sigma_min=self.sigma_min, sigma_max=self.sigma_max, lam=self.lam)
-        if self.sigma_min >= self.sigma_max:
-            raise SpecError("sigma_min must lie below sigma_max", "give e.g. VESDE(0.01, 10.0)")
-        self._warn()
-
-    def sample(self, n: int, like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        t = torch.rand(n, generator=generator, device=like.device, dtype=like.dtype)
-        sigma = self.sigma_min * (self.sigma_max / self.sigma_min) ** t
-        return sigma * sigma / self.lam
-
-    def ladder(self, levels: int) -> list[float]:
-        ratio = (self.sigma_min / self.sigma_max) ** (1.0 / max(levels - 1, 1))
-        return [(self.sigma_max * ratio**i) ** 2 / self.lam for i in range(levels)]
-
-    def near_zero(self) -> float:
-        t = math.log(math.sqrt(self.lam) / self.sigma_min) / math.log(self.sigma_max / self.sigma_min)
-        return min(max(t, 0.0), 1.0)
-
-    def parameters_dict(self) -> dict[str, Any]:
-        return {"sigma_min": self.sigma_min, "sigma_max": self.sigma_max, "lambda": self.lam}
-
-
-@dataclass(frozen=True, eq=False)
-class VPSDE(NoiseSchedule):
-    """Variance preserving (Song et al. 2021): α(t) = e^{−B(t)/2}, σ² = 1 − α², t ∼ U(ε, 1); the level is t."""
-
-    b_min: float = 0.1
-    b_max: float = 20.0
-    eps: float = 1e-3
-    lam: float = 1.0
-    kind: str = "vp-sde"
-    exploding: bool = False
-
-    def __post_init__(self) -> None:
-        _positive(b_min=self.b_min, b_max=self.b_max, eps=self.eps, lam=self.lam)
-        if not (self.b_min <= self.b_max and self.eps < 1):
-            raise SpecError("a VP SDE needs b_min <= b_max and eps < 1", "give e.g. VPSDE(0.1, 20.0, eps=1e-3)")
-        self._warn()
-
-    def integral(self, t: Any) -> Any:
-        """B(t) = b_min t + (b_max − b_min) t²/2."""
-        return self.b_min * t + 0.5 * (self.b_max - self.b_min) * t * t
-
-    def sample(self, n: int, like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        u = torch.rand(n, generator=generator, device=like.device, dtype=like.dtype)
-        return self.eps + (1.0 - self.eps) * u
-
-    def alpha(self, level: torch.Tensor) -> torch.Tensor:
-        return torch.exp(-0.5 * self.integral(level))
-
-    def sigma2(self, level: torch.Tensor) -> torch.Tensor:
-        return -torch.expm1(-self.integral(level))
-
-    def ladder(self, levels: int) -> list[float]:
-        return [1.0 - (1.0 - self.eps) * i / max(levels - 1, 1) for i in range(levels)]
-
-    def near_zero(self) -> float:
-        # σ²/α² = e^{B(t)} − 1 ≤ λ  ⇔  B(t) ≤ log(1 + λ)
-        a, b, c = 0.5 * (self.b_max - self.b_min), self.b_min, -math.log1p(self.lam)
-        t = -c / b if a == 0 else (-b + math.sqrt(b * b - 4 * a * c)) / (2 * a)
-        return min(max((t - self.eps) / (1.0 - self.eps), 0.0), 1.0)
-
-    def parameters_dict(self) -> dict[str, Any]:
-        return {"b_min": self.b_min, "b_max": self.b_max, "eps": self.eps, "lambda": self.lam}

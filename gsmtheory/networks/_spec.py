@@ -15,12 +15,33 @@ __all__ = ["network_loss"]
 
 
 def network_loss(spec: Spec | str, **kwargs: Any) -> torch.nn.Module:
-    """The loss module a spec asks for: ``loss(model, batch)``.
+    """The loss module a spec asks for, ``loss(model, batch)``: CTLD on a lift, GSM under the spec's D otherwise.
 
     A spec with a ``[ctld]`` table gives :class:`CTLDLoss` (the model must take (x, β));
-    otherwise :meth:`GSMLoss.from_diffusion` under the spec's diffusion (D, domain, faces).
-    ``kwargs`` go to the loss (kind=, divergence=, probes=, reduction=, ...). ``spec`` may be a
-    catalogue name or a path, as :func:`gsmtheory.symbolic.load_spec` reads them.
+    otherwise :meth:`gsmtheory.networks.GSMLoss.from_diffusion` under the spec's diffusion (D,
+    domain, faces).
+
+    Parameters
+    ----------
+    spec : Spec or str
+        A spec, or a catalogue name or a path, as :func:`gsmtheory.symbolic.load_spec` reads them.
+    **kwargs
+        Passed to the loss (kind=, divergence=, probes=, reduction=, face_density=, ...).
+
+    Returns
+    -------
+    torch.nn.Module
+        A :class:`CTLDLoss` or a :class:`gsmtheory.networks.GSMLoss`.
+
+    Raises
+    ------
+    SpecError
+        Neither a spec nor a name.
+
+    Examples
+    --------
+    >>> type(network_loss("gaussian")).__name__, type(network_loss("ctld-bimodal")).__name__
+    ('GSMLoss', 'CTLDLoss')
     """
     if isinstance(spec, str):
         spec = load_spec(spec)

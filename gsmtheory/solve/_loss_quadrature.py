@@ -1,11 +1,9 @@
 r"""Loss method ``quadrature``: the GSM loss of a problem in d ≤ 2 by adaptive quadrature.
 
-explicit, implicit and boundary parts (:mod:`gsmtheory.solve._loss_question`) are expectations
-under p: in 1D adaptive Gauss–Legendre on a tail map (kinks of the integrands as breakpoints),
-in 2D a tensor rule on the box that holds p's mass; each with the change against twice the
-panels as its error. The face terms −p·nᵀD∇ℓ_θ of finite ends are added to the implicit part
-(1D: p at the end point; 2D: Gauss–Legendre along the face).
-"""
+Its explicit, implicit and boundary parts (:mod:`gsmtheory.solve._loss_question`) are expectations
+under p (1D: adaptive Gauss–Legendre on a tail map, kinks as breakpoints; 2D: a tensor rule on the
+box holding p's mass), each with the change against twice the panels as its error; the face terms
+−p·nᵀD∇ℓ_θ of finite ends join the implicit part."""
 
 from __future__ import annotations
 

@@ -6,11 +6,10 @@ For a Gaussian-mixture target p on the whole space and the compiled integrands o
     explicit(θ) = E_p[½ (∇ℓ − ∇ℓ_θ)ᵀ D (∇ℓ − ∇ℓ_θ)],
     implicit(θ) = E_p[½ ∇ℓ_θᵀ D ∇ℓ_θ + ∇·(D ∇ℓ_θ)]      (no boundary on the whole space),
 
-each estimated by the mean over ``samples`` exact draws from p with the error reported as
-1.96 standard errors, like the loss method ``monte-carlo`` (which runs in NumPy on the CPU). Here draws and integrands stay on ``device`` and the running
-sums are float64, so the same code runs on a CPU or a GPU; the answers agree within their
-Monte Carlo errors, not bit for bit (the random streams differ by device). Registered as the
-loss method ``torch-mc`` (forced by name: ``--method torch-mc --device ...``).
+each the mean over ``samples`` exact draws from p, error 1.96 standard errors, like the loss
+method ``monte-carlo`` (NumPy, CPU); here draws and integrands stay on ``device`` with float64 sums,
+so CPU and GPU agree within the Monte Carlo errors (the random streams differ by device).
+Registered as the loss method ``torch-mc`` (``--method torch-mc --device ...``).
 """
 
 from __future__ import annotations
@@ -42,7 +41,7 @@ def torch_mc_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, device: s
     device : {"auto", "cpu", "cuda"}
         where to sample and evaluate.
     samples, seed : int
-        number of exact draws (the same draws serve every point) and the seed.
+        exact draws (the same serve every point) and the seed.
     max_batch : int, optional
         cap on the batch (default: what :func:`gsmtheory.numeric.batch_size` allows).
 
@@ -60,8 +59,7 @@ def torch_mc_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, device: s
     --------
     >>> from gsmtheory.symbolic import gsm_loss, load_spec
     >>> spec = load_spec("bimodal")                      # ½N(−2, 1) + ½N(2, 1), model mean ±a
-    >>> ev = torch_mc_loss(gsm_loss(spec.diffusion, spec.model), [{"a": 2.0}], device="cpu",
-    ...                    samples=20000)
+    >>> ev = torch_mc_loss(gsm_loss(spec.diffusion, spec.model), [{"a": 2.0}], device="cpu", samples=20000)
     >>> ev.explicit[0], abs(ev.implicit[0] + ev.constant) <= ev.implicit_error[0]  # at θ*: 0 and −½E|∇ℓ|²
     (0.0, True)
     """

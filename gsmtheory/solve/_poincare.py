@@ -15,18 +15,15 @@ inside the domain: C_P = ∞, status ``"no_poincare"``), then hands the problem
 - ``gaussian``: one Gaussian, constant D, R^d: C_P = λ_max(D^{-1/2} Σ D^{-1/2}) (claim 1);
 - ``reduction``: a shared-covariance mixture under constant D, reduced along the span of the
   means (issue #14) when that lowers the dimension;
-- ``symmetry``: a product after a rotation, or a radial target, as 1D problems;
-- ``tensorization``: ℓ separable and D diagonal: exact product of 1D problems;
-- ``blocks``: independent blocks of coordinates, each solved on its own (tensorization);
+- ``symmetry``: a product after a rotation, or a radial target, as 1D problems; ``tensorization``:
+  ℓ separable and D diagonal, and ``blocks``: independent blocks, products of smaller problems;
 - ``1d`` (forced variants ``green``, ``fv``): :func:`gsmtheory.numeric.poincare_1d` after the
   symbolic analysis of the ends (σ = 0 gives C_P = ∞, status ``"no_poincare"``);
 - ``ends``: d ≥ 2, a tail heavier than exponential along a ray: no Poincaré inequality;
 - ``fv2d``: :func:`gsmtheory.numeric.poincare_2d`, with a certified upper bound attached where
   one is proved (:mod:`gsmtheory.solve._upper`: curvature, Lyapunov, blocks);
-- ``fv3d``: :func:`gsmtheory.numeric.fv_poincare_3d` (finite volumes, the cut-off in the error, a
-  Rayleigh–Ritz lower bound; constant D or diagonal D(x));
-- ``rayleigh_ritz``: d ≥ 4, a Rayleigh–Ritz lower bound with a polynomial basis, and the
-  certified upper bound: a bracket;
+- ``fv3d``: :func:`gsmtheory.numeric.fv_poincare_3d` (finite volumes, cut-off in the error, Ritz lower bound);
+- ``rayleigh_ritz``: d ≥ 4, a Rayleigh–Ritz lower bound (polynomial basis) and the certified upper: a bracket;
 - on a problem that carries a CTLD lift, the lifted methods of ``_solve_ctld.py`` (``ctld1d``,
   ``ctld_convolution``, ``ctld3d``, ``ctld_ridge``, ``ctld_sectors``).
 """
@@ -75,7 +72,7 @@ def _no_poincare(why: str) -> PoincareResult:
 
 def poincare_constant(problem: Any, *, rtol: float | None = None, method: str = "auto",
                       quick: bool = False) -> PoincareResult:
-    r"""C_P of a :class:`Problem` or a symbolic :class:`gsmtheory.symbolic.Diffusion` (module docstring).
+    r"""C_P = sup_g Var_p(g)/E(g) of a :class:`Problem` or a :class:`gsmtheory.symbolic.Diffusion` (module docstring).
 
     Parameters
     ----------
@@ -85,23 +82,19 @@ def poincare_constant(problem: Any, *, rtol: float | None = None, method: str = 
     rtol : float, optional
         Target relative error (defaults: 1e-8 in 1D, 1e-4 in 2D; 1e-6 / 1e-3 with quick).
     method : str
-        ``"auto"`` (the first registered solver that applies), or the name of a registered
-        solver to force it: ``"gaussian"``, ``"reduction"``, ``"tensorization"``, ``"1d"``,
-        ``"green"``, ``"fv"``, ``"fv2d"``, ``"rayleigh_ritz"``.
+        ``"auto"`` (the first registered solver that applies), or one of :func:`solver_names` to force it.
     quick : bool
         Looser default tolerances.
 
     Raises
     ------
     SpecError
-        An unknown method (the message lists the registered ones), or a forced solver that does
-        not apply (its reason).
+        An unknown method (the message lists the registered ones), or a forced one that does not apply.
 
     Returns
     -------
     gsmtheory.numeric.PoincareResult
-        C_P with its error estimate, status, side and certified bracket; ``inf`` with status
-        ``no_poincare`` where D is singular or vanishes inside the domain.
+        C_P, error, status, side, bracket; ``inf`` (``no_poincare``) where D is singular or vanishes.
 
     Examples
     --------
