@@ -69,8 +69,10 @@ class FitResult:
         The empirical objective at θ̂.
     converged : bool
         Whether some start converged.
-    status, method, message : str
-        "converged", "bound" or a failure; how; one line for a human.
+    status : str
+        "converged", "bound" or a failure.
+    method, message : str
+        How; one line for a human.
     n : int
         The sample size.
     starts : tuple of dict

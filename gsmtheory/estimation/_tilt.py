@@ -36,8 +36,10 @@ class TiltEfficiency:
         The tilt direction.
     variance, generator_second_moment, dirichlet : float
         Var_p(h), E_p[(L_s h)²] and E(h) = E_p[∇hᵀD∇h].
-    ratio, error : float
-        The efficiency ratio (≥ 1, = 1 iff h − E h is an eigenfunction of L_s) and its error.
+    ratio : float
+        The efficiency ratio (≥ 1, = 1 iff h − E h is an eigenfunction of L_s).
+    error : float
+        Its error estimate.
     sandwich_ratio : float or None
         The same ratio from the sandwich of the model ℓ + θh, when computed.
     eigenvalue : float or None
