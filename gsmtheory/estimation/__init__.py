@@ -17,7 +17,8 @@ from gsmtheory.estimation._dimension import (
     dimension_scaling,
     exponent_in_d,
 )
-from gsmtheory.estimation._efficiency import EfficiencyOptions, covariance_methods, efficiency
+from gsmtheory.estimation._efficiency import covariance_methods, efficiency
+from gsmtheory.estimation._efficiency_options import EfficiencyOptions
 from gsmtheory.estimation._efficiency_record import Efficiency, KeyLemma, TheoremBound
 from gsmtheory.estimation._fit import FitOptions, FitResult, estimators, feasible_box, fit
 from gsmtheory.estimation._fit_batch import BatchFit, fit_batch

@@ -15,62 +15,17 @@ asks the covariance registry (:func:`covariance_methods`: every ``METHOD``/``MET
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from gsmtheory._errors import SpecError
 from gsmtheory._methods import Registry, discover
+from gsmtheory.estimation._efficiency_options import EfficiencyOptions
 from gsmtheory.estimation._efficiency_record import Efficiency
 from gsmtheory.numeric import PoincareResult
 from gsmtheory.solve import Problem, build_problem
 from gsmtheory.symbolic import Model
 
-__all__ = ["EfficiencyOptions", "covariance_methods", "efficiency"]
-
-
-@dataclass(frozen=True)
-class EfficiencyOptions:
-    """How a covariance method may spend its effort (docs/design.md §3): tolerances, draws, C_P.
-
-    Attributes
-    ----------
-    rtol : float or None
-        Quadrature: the change of Γ between two resolutions to stop at (default 1e-10); Monte
-        Carlo of a lift: the relative standard error to reach (default 1e-2).
-    samples, seed : int
-        Monte Carlo draws (at most) and seed.
-    poincare : bool, float or PoincareResult
-        True: compute C_P and the theory; False: skip them; a number or record: use it as C_P.
-    panels, nh : int
-        The lifted quadrature's β panels and x nodes (and twice both for the error).
-    device : str
-        torch device of the lifted Monte Carlo (``auto``: CUDA when torch sees it).
-
-    Raises
-    ------
-    SpecError
-        A non-positive ``rtol`` or too few ``samples``.
-
-    Examples
-    --------
-    >>> EfficiencyOptions(rtol=1e-8).samples
-    400000
-    """
-
-    rtol: float | None = None
-    samples: int = 400_000
-    seed: int = 0
-    poincare: float | PoincareResult | bool | None = True
-    panels: int = 6
-    nh: int = 8
-    device: str = "auto"
-
-    def __post_init__(self) -> None:
-        if self.rtol is not None and not self.rtol > 0:
-            raise SpecError(f"rtol {self.rtol} must be positive", "give e.g. 1e-10 (quadrature) or 1e-2 (Monte Carlo)")
-        if self.samples < 1000:
-            raise SpecError(f"samples {self.samples} is too small", "use at least 1000")
+__all__ = ["covariance_methods", "efficiency"]
 
 
 @cache
