@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,7 +18,7 @@ from gsmtheory.verify._record import ClaimRecord, Erratum
 from gsmtheory.verify._registry import Check, discover, run_check, select
 from gsmtheory.verify._verdict import VERDICTS, Verdict
 
-__all__ = ["MODES", "VerifyInterrupted", "VerifyResult", "run_checks", "verify"]
+__all__ = ["AUTO_JOBS_FROM", "MODES", "VerifyInterrupted", "VerifyResult", "auto_jobs", "run_checks", "verify"]
 
 #: quick: seconds per claim (the default, ``make verify``); full: fine resolutions, larger Monte Carlo
 MODES: tuple[str, ...] = ("quick", "full")
@@ -221,13 +222,23 @@ def run_checks(checks: Sequence[Check], *, quick: bool = True, progress: bool | 
     return result()
 
 
+#: ``jobs=0`` (the command line's default) runs this many checks or more in worker processes
+AUTO_JOBS_FROM = 8
+
+
+def auto_jobs(n_checks: int) -> int:
+    """Worker processes for ``jobs=0``: one per core, at most 2, when ``n_checks >= AUTO_JOBS_FROM``
+    (a worker costs seconds to start, more than a handful of checks gain); else 1 (in-process)."""
+    return max(1, min(2, os.cpu_count() or 1)) if n_checks >= AUTO_JOBS_FROM else 1
+
+
 def verify(pattern: str | None = None, *, quick: bool = True, package: str = "proofs_checks",
            progress: bool | None = False, jobs: int = 1,
            on_record: Callable[[Check, ClaimRecord], None] | None = None,
            finished: dict[str, ClaimRecord] | None = None) -> VerifyResult:
     """Discover the checks of ``package``, keep those matching ``pattern``, run them.
 
-    ``finished`` maps check modules to records of an earlier, interrupted run of the same mode
+    ``jobs=0`` picks the number of worker processes by :func:`auto_jobs`. ``finished`` maps check modules to records of an earlier, interrupted run of the same mode
     (``verify --resume``): those checks are not run again, and their records are merged in
     discovery order. ``on_record`` is passed to :func:`run_checks`.
 
@@ -255,7 +266,7 @@ def verify(pattern: str | None = None, *, quick: bool = True, package: str = "pr
                             "quick" if quick else "full", seconds, len(checks))
 
     try:
-        fresh = run_checks(todo, quick=quick, progress=progress, jobs=jobs, package=package,
+        fresh = run_checks(todo, quick=quick, progress=progress, jobs=jobs or auto_jobs(len(todo)), package=package,
                            on_record=record)
     except VerifyInterrupted as stop:
         raise VerifyInterrupted(merged(stop.partial.seconds)) from None
