@@ -6,8 +6,9 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,6 +152,25 @@ def _run_in_worker(package: str, module: str, quick: bool) -> ClaimRecord:
     return ClaimRecord.error(module, f"{module} not found in a worker process")  # pragma: no cover
 
 
+#: the thread pools of BLAS, OpenMP and torch, read when a worker imports numpy or torch
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def _threads_per_worker(jobs: int) -> Iterator[None]:
+    """Workers spawned inside the block share the cores: each gets cores // jobs threads (unless
+    the user set the variables), so two workers with a torch pool each do not oversubscribe 2 cores."""
+    per = str(max(1, (os.cpu_count() or 1) // jobs))
+    saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    os.environ.update({k: per for k, v in saved.items() if v is None})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+
+
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """Cancel queued checks and end the running ones: no worker outlives an interrupt."""
     pool.shutdown(wait=False, cancel_futures=True)
@@ -202,8 +222,9 @@ def run_checks(checks: Sequence[Check], *, quick: bool = True, progress: bool | 
             ctx = multiprocessing.get_context("spawn")
             pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
             try:
-                futures = {pool.submit(_run_in_worker, package, c.module, quick): i
-                           for i, c in enumerate(checks)}
+                with _threads_per_worker(jobs):  # the workers start at the first submit
+                    futures = {pool.submit(_run_in_worker, package, c.module, quick): i
+                               for i, c in enumerate(checks)}
                 for fut in as_completed(futures):
                     i = futures[fut]
                     try:

@@ -193,7 +193,7 @@ from pathlib import Path
 from gsmtheory.verify import ClaimRecord
 CLAIM_ID = "C{n:02d}"
 def check(quick=True):
-    (Path({log!r}) / f"{{CLAIM_ID}}-{{os.getpid()}}").write_text("")
+    (Path({log!r}) / f"{{CLAIM_ID}}-{{os.getpid()}}").write_text(os.environ.get("OMP_NUM_THREADS", "unset"))
     if {slow} and not Path({flag!r}).exists():
         time.sleep(120)
     return ClaimRecord.equality(CLAIM_ID, "s", "r", 1.0, 1.0, 0.0, "x")
@@ -218,6 +218,9 @@ def test_default_jobs_run_many_checks_in_two_workers_in_order(
     pids = {p.name.split("-")[1] for p in log.iterdir()}
     assert len(list(log.iterdir())) == 8 and str(os.getpid()) not in pids  # each once, in workers
     assert len(pids) == (2 if (os.cpu_count() or 1) >= 2 else 1)
+    threads = os.environ.get("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // len(pids))))
+    assert {p.read_text() for p in log.iterdir()} == {threads}  # the workers share the cores
+    assert "OMP_NUM_THREADS" not in os.environ or os.environ["OMP_NUM_THREADS"] == threads  # restored
     assert main(["verify", "--package", pkg, "--jobs", "1", "-k", "C01", "--json"]) == 0  # in-process
     assert (log / f"C01-{os.getpid()}").exists()
 
