@@ -31,13 +31,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check gsmtheory proofs_checks tests benchmarks
 	$(BIN)/mypy
 
-# -n auto: one worker per core (2 on the CI machine); --dist loadgroup keeps tests that share an
-# expensive session fixture (xdist_group) in one worker
-test: $(STAMP) lint
+# -n auto: one worker per core (2 on the CI machine), each with one BLAS/OpenMP/torch thread (two
+# workers with a pool of two threads each oversubscribe two cores); --dist loadgroup keeps tests
+# that share an expensive session fixture (xdist_group) in one worker
+PYTEST := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadgroup
 
+test: $(STAMP) lint
+	$(PYTEST)
+
 test-fast: $(STAMP) lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadgroup -m "not slow"
+	$(PYTEST) -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
