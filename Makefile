@@ -1,14 +1,15 @@
 # Two commands take a newcomer from nothing to results:
 #   make verify   set up .venv and run `gsmtheory verify` on built-in defaults (report in ./report)
 #   make test     set up .venv and run the whole test suite (lint, types, tests, notebooks, the
-#                 API reference, the sdist and the wheel)
+#                 API reference, the sdist and the wheel), in one worker process per core (xdist)
+#   make test-fast the fast lane: lint, types and every test not marked slow (minutes, not ten)
 # The development install has every extra ([test,all]); `pip install gsmtheory` alone is the core.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.gsmtheory-installed
 
-.PHONY: verify verify-full test lint bench notebooks-html docs dist clean setup
+.PHONY: verify verify-full test test-fast lint bench notebooks-html docs dist clean setup
 
 setup: $(STAMP)
 
@@ -30,8 +31,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check gsmtheory proofs_checks tests benchmarks
 	$(BIN)/mypy
 
+# -n auto: one worker per core (2 on the CI machine), each with one BLAS/OpenMP/torch thread (two
+# workers with a pool of two threads each oversubscribe two cores); --dist loadgroup keeps tests
+# that share an expensive session fixture (xdist_group) in one worker
+PYTEST := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadgroup
+
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(PYTEST)
+
+test-fast: $(STAMP) lint
+	$(PYTEST) -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all

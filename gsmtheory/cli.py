@@ -27,6 +27,7 @@ from gsmtheory import __version__
 from gsmtheory._errors import GSMError
 from gsmtheory._extras import extra_hint, missing_extra
 from gsmtheory._json import plain, provenance
+from gsmtheory._progress import progress_bars
 
 __all__ = ["COMMANDS", "main"]
 
@@ -142,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():  # the record's status and message say what a warning would
             warnings.simplefilter("ignore", RuntimeWarning)
-            result = module.run(args)
+            with progress_bars(False if getattr(args, "json", False) else args.progress):
+                result = module.run(args)
     except GSMError as exc:
         sys.stderr.write(f"gsmtheory {args.command}: {exc}\n")
         return 2

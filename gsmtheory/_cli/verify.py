@@ -48,8 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="with --report: keep the checks an interrupted run of the same mode "
                              "finished (DIR's journal) and run only the rest")
-    parser.add_argument("--jobs", type=bounded_int(1, 256), default=1, metavar="N",
-                        help="run the checks in N worker processes (default 1: in-process)")
+    parser.add_argument("--jobs", type=bounded_int(0, 256), default=0, metavar="N",
+                        help="run the checks in N worker processes (1: in-process; default 0: one per "
+                             "core, at most 2, when 8 or more checks run, else in-process)")
     parser.add_argument("--list", action="store_true", help="list the discovered checks and exit")
     parser.add_argument("--witness", metavar="FILE", default=None,
                         help="recompute the quantity a witness file of the report shows to violate a printed "

@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from gsmtheory._device import batch_size, resolve_device
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory._methods import Method, Theory
+from gsmtheory._progress import progress_bar
 from gsmtheory.estimation._cov_ctld import lifted_efficiency, mixture_model_reason, replace_lifted
 from gsmtheory.estimation._efficiency import covariance_methods
 from gsmtheory.estimation._efficiency_record import Efficiency
@@ -255,11 +256,14 @@ def _converge(problem: Problem, lift: Lift, dev: str, samples: int, rtol: float,
     f = _blocks(P)
     means: list[torch.Tensor] = []  # one row per group of _GROUP draws
     target = -(-samples // _GROUP)
+    bar = progress_bar(target, "CTLD Monte Carlo", "group")
     while True:
+        bar.total = target
         while len(means) < target:
             k = min(per, target - len(means))
             u = _statistics(problem, pieces, sampler, theta, k * _GROUP)
             means.extend(u.reshape(k, _GROUP, -1).mean(dim=1).unbind(0))
+            bar.update(k)
         groups = torch.stack(means)
         m = groups.mean(dim=0)
         vals = f(m)
@@ -272,6 +276,7 @@ def _converge(problem: Problem, lift: Lift, dev: str, samples: int, rtol: float,
         err = max(float(np.max(ses[k]) / max(float(np.max(np.abs(full[k]))), 1e-300)) for k in _KEYS)
         budget = max_samples // _GROUP
         if err <= rtol or G >= budget:
+            bar.close()
             return full, ses, err, G
         target = min(budget, max(G + 1, math.ceil(1.1 * G * (err / max(rtol, 1e-300)) ** 2)))
 

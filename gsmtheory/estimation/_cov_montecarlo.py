@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from gsmtheory._methods import Method, Theory
+from gsmtheory._progress import progress_bar
 from gsmtheory.estimation._efficiency_record import Efficiency
 from gsmtheory.estimation._moments import moments
 from gsmtheory.estimation._sandwich_theory import (
@@ -41,9 +42,11 @@ def _run(problem: Problem, options: Any) -> Efficiency:
     xs = problem.sample(samples, seed)
     m = moments(per_sample, REQUESTS, samples=xs)
     reps = []
-    for idx in np.array_split(np.arange(samples), 20):
-        ab = assemble(problem, moments(per_sample, REQUESTS, samples=xs[idx]), bhess)
-        reps.append(np.concatenate([ab["gsm"].ravel(), ab["mle"].ravel()]))
+    with progress_bar(20, "Monte Carlo batch means", "batch") as bar:
+        for idx in np.array_split(np.arange(samples), 20):
+            ab = assemble(problem, moments(per_sample, REQUESTS, samples=xs[idx]), bhess)
+            reps.append(np.concatenate([ab["gsm"].ravel(), ab["mle"].ravel()]))
+            bar.update()
     err = 1.96 * np.std(np.stack(reps), axis=0, ddof=1) / math.sqrt(20)
     how = "monte carlo (exact samples; error: 95% half-width from 20 batch means)"
     cov = Covariances(m, err, "ok", how, {"samples": samples, "seed": seed},

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import NumericalError
+from gsmtheory._progress import progress_bar
 from gsmtheory.estimation._fit_batch import BATCH_ESTIMATORS, fit_batch
 from gsmtheory.estimation._records import plain
 from gsmtheory.solve import Problem, build_problem
@@ -223,6 +224,7 @@ def monte_carlo(spec: Spec | Diffusion | Problem, ns: Sequence[int], replication
     P = problem.n_params
     points = []
     method = ""
+    bar = progress_bar(len(ns), f"Monte Carlo, {replications} fits per n", "n")
     for n in ns:
         t0 = time.perf_counter()
         data = torch.as_tensor(problem.sample((replications, int(n)), rng), device=device)
@@ -249,6 +251,8 @@ def monte_carlo(spec: Spec | Diffusion | Problem, ns: Sequence[int], replication
                                       tuple(map(tuple, outer)), tuple(mean), tuple(lower), tuple(upper),
                                       tuple(bias), time.perf_counter() - t0,
                                       tuple(res.status_counts().items())))
+        bar.update()
+    bar.close()
     return MonteCarloCurve(problem.params, estimator, tuple(truth), tuple(points), seed,
                            f"{replications} replications per n, {method}; n·MSE over the replications "
                            "with an estimate (interior or on the parameter range's boundary), failed fits "

@@ -67,6 +67,8 @@ Rules:
 
 Command line: ``gsmtheory verify [--quick | --full] [-k PATTERN] [--json] [--report DIR]
 [--jobs N] [--list] [--witness FILE]``; ``--quick`` is the default (``make verify``), ``--full`` the long run;
+8 or more checks run in one spawned worker per core (at most 2, each with its share of the cores as
+BLAS/torch threads; ``--jobs 1``: in-process), the report in discovery order;
 exit status 1 when a check fails, 2 on a user error. ``--report DIR`` writes ``report.md``,
 a self-contained ``index.html`` (plots inlined), the PNG plots, one ``witness-*.toml`` per statement
 found false, and ``results.json``, into a new

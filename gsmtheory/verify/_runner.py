@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +19,7 @@ from gsmtheory.verify._record import ClaimRecord, Erratum
 from gsmtheory.verify._registry import Check, discover, run_check, select
 from gsmtheory.verify._verdict import VERDICTS, Verdict
 
-__all__ = ["MODES", "VerifyInterrupted", "VerifyResult", "run_checks", "verify"]
+__all__ = ["AUTO_JOBS_FROM", "MODES", "VerifyInterrupted", "VerifyResult", "auto_jobs", "run_checks", "verify"]
 
 #: quick: seconds per claim (the default, ``make verify``); full: fine resolutions, larger Monte Carlo
 MODES: tuple[str, ...] = ("quick", "full")
@@ -150,6 +152,25 @@ def _run_in_worker(package: str, module: str, quick: bool) -> ClaimRecord:
     return ClaimRecord.error(module, f"{module} not found in a worker process")  # pragma: no cover
 
 
+#: the thread pools of BLAS, OpenMP and torch, read when a worker imports numpy or torch
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def _threads_per_worker(jobs: int) -> Iterator[None]:
+    """Workers spawned inside the block share the cores: each gets cores // jobs threads (unless
+    the user set the variables), so two workers with a torch pool each do not oversubscribe 2 cores."""
+    per = str(max(1, (os.cpu_count() or 1) // jobs))
+    saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    os.environ.update({k: per for k, v in saved.items() if v is None})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+
+
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """Cancel queued checks and end the running ones: no worker outlives an interrupt."""
     pool.shutdown(wait=False, cancel_futures=True)
@@ -201,8 +222,9 @@ def run_checks(checks: Sequence[Check], *, quick: bool = True, progress: bool | 
             ctx = multiprocessing.get_context("spawn")
             pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
             try:
-                futures = {pool.submit(_run_in_worker, package, c.module, quick): i
-                           for i, c in enumerate(checks)}
+                with _threads_per_worker(jobs):  # the workers start at the first submit
+                    futures = {pool.submit(_run_in_worker, package, c.module, quick): i
+                               for i, c in enumerate(checks)}
                 for fut in as_completed(futures):
                     i = futures[fut]
                     try:
@@ -221,13 +243,23 @@ def run_checks(checks: Sequence[Check], *, quick: bool = True, progress: bool | 
     return result()
 
 
+#: ``jobs=0`` (the command line's default) runs this many checks or more in worker processes
+AUTO_JOBS_FROM = 8
+
+
+def auto_jobs(n_checks: int) -> int:
+    """Worker processes for ``jobs=0``: one per core, at most 2, when ``n_checks >= AUTO_JOBS_FROM``
+    (a worker costs seconds to start, more than a handful of checks gain); else 1 (in-process)."""
+    return max(1, min(2, os.cpu_count() or 1)) if n_checks >= AUTO_JOBS_FROM else 1
+
+
 def verify(pattern: str | None = None, *, quick: bool = True, package: str = "proofs_checks",
            progress: bool | None = False, jobs: int = 1,
            on_record: Callable[[Check, ClaimRecord], None] | None = None,
            finished: dict[str, ClaimRecord] | None = None) -> VerifyResult:
     """Discover the checks of ``package``, keep those matching ``pattern``, run them.
 
-    ``finished`` maps check modules to records of an earlier, interrupted run of the same mode
+    ``jobs=0`` picks the number of worker processes by :func:`auto_jobs`. ``finished`` maps check modules to records of an earlier, interrupted run of the same mode
     (``verify --resume``): those checks are not run again, and their records are merged in
     discovery order. ``on_record`` is passed to :func:`run_checks`.
 
@@ -255,7 +287,7 @@ def verify(pattern: str | None = None, *, quick: bool = True, package: str = "pr
                             "quick" if quick else "full", seconds, len(checks))
 
     try:
-        fresh = run_checks(todo, quick=quick, progress=progress, jobs=jobs, package=package,
+        fresh = run_checks(todo, quick=quick, progress=progress, jobs=jobs or auto_jobs(len(todo)), package=package,
                            on_record=record)
     except VerifyInterrupted as stop:
         raise VerifyInterrupted(merged(stop.partial.seconds)) from None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+#: every test of the real checks in one xdist worker (make test: --dist loadgroup), so each check runs once
+pytestmark = pytest.mark.xdist_group("quick_record")
+
 
 @pytest.fixture
 def r03(quick_record):  # type: ignore[no-untyped-def]

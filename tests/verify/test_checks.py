@@ -12,6 +12,9 @@ from gsmtheory.verify import PAPERS, Source, discover
 
 CHECKS = discover("proofs_checks")
 
+#: every test of the real checks in one xdist worker (make test: --dist loadgroup), so each check runs once
+pytestmark = pytest.mark.xdist_group("quick_record")
+
 #: the printed statements of COLT 2024 that issue 15 asks the claims to cite (docs/paper.md's bold ones)
 REQUIRED_LOCATORS = ("Theorem 5", "Theorem 6", "Proposition 2", "Proposition 7", "Lemma 10", "Lemma 11", "Theorem 12",
                      "Theorem 13", "Theorem 14", "Lemma 15", "Lemma 16", "Lemma 17", "Lemma 28", "Lemma 29",

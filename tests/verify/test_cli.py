@@ -185,3 +185,77 @@ def test_sigterm_is_handled_like_ctrl_c(make_package: Callable[..., str], tmp_pa
     assert proc.returncode == 130, err
     assert "1 of 2 checks that finished" in err
     assert [c["id"] for c in json.loads((rep / "results.json").read_text())["claims"]] == ["C01"]
+
+
+WORKER = """
+import os, time
+from pathlib import Path
+from gsmtheory.verify import ClaimRecord
+CLAIM_ID = "C{n:02d}"
+def check(quick=True):
+    (Path({log!r}) / f"{{CLAIM_ID}}-{{os.getpid()}}").write_text(os.environ.get("OMP_NUM_THREADS", "unset"))
+    if {slow} and not Path({flag!r}).exists():
+        time.sleep(120)
+    return ClaimRecord.equality(CLAIM_ID, "s", "r", 1.0, 1.0, 0.0, "x")
+"""
+
+
+def _worker_package(make_package: Callable[..., str], tmp_path: Path, fast: int) -> tuple[str, Path, Path]:
+    """Eight checks (the default --jobs runs them in 2 workers); those after ``fast`` sleep until the flag exists."""
+    log, flag = tmp_path / "ran", tmp_path / "fixed"
+    log.mkdir()
+    pkg = make_package({f"check_{n:02d}_w": WORKER.format(n=n, log=str(log), flag=str(flag), slow=n > fast)
+                        for n in range(1, 9)})
+    return pkg, log, flag
+
+
+def test_default_jobs_run_many_checks_in_two_workers_in_order(
+        make_package: Callable[..., str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pkg, log, _ = _worker_package(make_package, tmp_path, fast=8)
+    assert main(["verify", "--package", pkg, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [c["id"] for c in out["claims"]] == [f"C{n:02d}" for n in range(1, 9)]  # discovery order
+    pids = {p.name.split("-")[1] for p in log.iterdir()}
+    assert len(list(log.iterdir())) == 8 and str(os.getpid()) not in pids  # each once, in workers
+    assert len(pids) == (2 if (os.cpu_count() or 1) >= 2 else 1)
+    threads = os.environ.get("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // len(pids))))
+    assert {p.read_text() for p in log.iterdir()} == {threads}  # the workers share the cores
+    assert "OMP_NUM_THREADS" not in os.environ or os.environ["OMP_NUM_THREADS"] == threads  # restored
+    assert main(["verify", "--package", pkg, "--jobs", "1", "-k", "C01", "--json"]) == 0  # in-process
+    assert (log / f"C01-{os.getpid()}").exists()
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_workers_and_resume_runs_the_rest(make_package: Callable[..., str], tmp_path: Path) -> None:
+    """SIGTERM while two workers run: exit 130, the finished checks in the report, no worker left
+    behind; --resume then runs only the checks that had not finished."""
+    import signal
+    import time
+
+    pkg, log, flag = _worker_package(make_package, tmp_path, fast=2)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "pkgs") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    rep = tmp_path / "rep"
+    cmd = [sys.executable, "-m", "gsmtheory.cli", "verify", "--package", pkg, "--report", str(rep)]
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    journal = rep / "verify-journal.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (journal.exists() and journal.read_text().count("\n") >= 2
+                                               and len(list(log.iterdir())) >= 4):
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "2 of 8 checks that finished" in err
+    assert [c["id"] for c in json.loads((rep / "results.json").read_text())["claims"]] == ["C01", "C02"]
+    workers = {int(p.name.split("-")[1]) for p in log.iterdir()}
+    time.sleep(0.5)
+    for pid in workers:  # terminated with their parent
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    flag.write_text("")
+    started = {p.name for p in log.iterdir()}
+    done = subprocess.run([*cmd, "--resume", "--json"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert [c["id"] for c in json.loads(done.stdout)["claims"]] == [f"C{n:02d}" for n in range(1, 9)]
+    rerun = {p.name.split("-")[0] for p in log.iterdir() if p.name not in started}
+    assert rerun == {f"C{n:02d}" for n in range(3, 9)}

@@ -330,6 +330,7 @@ def _available(mutation: Mutation) -> list[str]:
     return claims
 
 
+@pytest.mark.slow  # 33 mutations, each re-running one to three real checks: about one verify --quick
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.name for m in MUTATIONS])
 def test_mutation_makes_its_checks_fail(mutation: Mutation, monkeypatch: pytest.MonkeyPatch) -> None:
     claims = _available(mutation)
