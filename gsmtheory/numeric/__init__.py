@@ -18,16 +18,12 @@ from gsmtheory.numeric._bounds import (
     bakry_emery_bound,
     certified_upper_bound,
     curvature_lower_bound,
-    gaussian_poincare_constant,
     holley_stroock_bound,
     mixture_curvature_bound,
-    muckenhoupt_bracket,
     oscillation,
-    rayleigh_quotient,
-    tensorization,
-    two_sided,
-    with_upper_bound,
 )
+from gsmtheory.numeric._bounds1d import muckenhoupt_bracket, rayleigh_quotient
+from gsmtheory.numeric._bracket import two_sided, with_upper_bound
 from gsmtheory.numeric._chain1d import truncate_support
 from gsmtheory.numeric._ctld_gap import (
     CTLD_FV2D_ORDER,
@@ -52,6 +48,7 @@ from gsmtheory.numeric._ctld_law import (
     simulate_ctld,
 )
 from gsmtheory.numeric._ctld_nd import ctld_poincare_nd, ctld_second_moment_bound
+from gsmtheory.numeric._exact import gaussian_poincare_constant, tensorization
 from gsmtheory.numeric._expect import NEGLIGIBLE_MASS, expect_1d, expect_2d, inverse_cdf_1d
 from gsmtheory.numeric._fem3d import FEM3D_ORDER
 from gsmtheory.numeric._fv3d import FV3D_ORDER, fv_poincare_3d
