@@ -328,6 +328,17 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
     PoincareResult
         ``method="fv3d"``, ``side="estimate"`` (``"lower_bound"`` when a not-converged
         estimate falls below the certified bound); status ``"ok"`` or ``"not_converged"``.
+
+    Examples
+    --------
+    The uniform law on the unit cube, C_P = 1/π² = 0.101321, on a coarse grid (rtol = 5 %):
+    the value ± its error estimate covers the exact constant.
+
+    >>> import math
+    >>> r = fv_poincare_3d(lambda x, y, z: 0 * x, 1.0, ((0, 1), (0, 1), (0, 1)), rtol=0.05, resolution=0.1,
+    ...                    bounds=False)
+    >>> r.status, abs(r.poincare_constant - 1 / math.pi**2) <= r.error_estimate
+    ('ok', True)
     """
     sides, lv = _validate(box, rtol, resolution, levels)
     start = time.perf_counter()
