@@ -30,12 +30,8 @@ from scipy.special import ndtr
 from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory.numeric._beta_sampler import BETA_NODES, beta_table, inverse_cdf
 from gsmtheory.numeric._expect import expect_1d
-from gsmtheory.numeric._mixture import (
-    MixtureLike,
-    mixture_dlogpdf_ds,
-    mixture_logpdf,
-    mixture_score,
-)
+from gsmtheory.numeric._mixture import MixtureLike
+from gsmtheory.numeric._mixture_pdf import mixture_dlogpdf_ds, mixture_logpdf, mixture_score
 from gsmtheory.numeric._quadrature import gauss_legendre_panels
 
 __all__ = [

@@ -44,7 +44,8 @@ from scipy.linalg import solve_triangular
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from gsmtheory._errors import NumericalError, SpecError
-from gsmtheory.numeric._mixture import MixtureInput, mixture_logpdf, unpack_mixture
+from gsmtheory.numeric._mixture import MixtureInput, unpack_mixture
+from gsmtheory.numeric._mixture_pdf import mixture_logpdf
 from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._spectral1d import poincare_1d
 from gsmtheory.numeric._spectral2d import poincare_2d
