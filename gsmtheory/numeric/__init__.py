@@ -66,12 +66,8 @@ from gsmtheory.numeric._quadrature import (
     normal_rule,
     support_interval,
 )
-from gsmtheory.numeric._reduce import (
-    MixtureReduction,
-    ReducedMixture,
-    reduce_mixture,
-    reduced_poincare,
-)
+from gsmtheory.numeric._reduce import MixtureReduction, ReducedMixture, reduce_mixture
+from gsmtheory.numeric._reduce_solve import reduced_poincare
 from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._sector import SECTOR_ORDER, sector_poincare
 from gsmtheory.numeric._spectral1d import FV1D_ORDER, poincare_1d
