@@ -25,6 +25,7 @@ from gsmtheory.numeric._bounds import (
 from gsmtheory.numeric._bounds1d import muckenhoupt_bracket, rayleigh_quotient
 from gsmtheory.numeric._bracket import two_sided, with_upper_bound
 from gsmtheory.numeric._chain1d import truncate_support
+from gsmtheory.numeric._convolve import convolve_logpdf_1d
 from gsmtheory.numeric._ctld_gap import (
     CTLD_FV2D_ORDER,
     ctld_poincare,
@@ -33,21 +34,22 @@ from gsmtheory.numeric._ctld_gap import (
 )
 from gsmtheory.numeric._ctld_law import (
     CTLDSchedule,
-    CTLDSimulation,
-    beta_cdf,
-    conditional_cdf,
-    convolve_logpdf_1d,
     ctld_beta_logpdf,
-    ctld_beta_table,
     ctld_joint_logpdf,
     lifted_chi_square,
     log_normalizer_r,
     log_r_functions,
+)
+from gsmtheory.numeric._ctld_nd import ctld_poincare_nd, ctld_second_moment_bound
+from gsmtheory.numeric._ctld_sample import (
+    CTLDSimulation,
+    beta_cdf,
+    conditional_cdf,
+    ctld_beta_table,
     sample_beta,
     sample_ctld_joint,
     simulate_ctld,
 )
-from gsmtheory.numeric._ctld_nd import ctld_poincare_nd, ctld_second_moment_bound
 from gsmtheory.numeric._exact import gaussian_poincare_constant, tensorization
 from gsmtheory.numeric._expect import NEGLIGIBLE_MASS, expect_1d, expect_2d, inverse_cdf_1d
 from gsmtheory.numeric._fem3d import FEM3D_ORDER
