@@ -26,7 +26,8 @@ from gsmtheory.numeric._ctld_law import (
 )
 from gsmtheory.numeric._fv import tensor_chain, top_pinv
 from gsmtheory.numeric._fv_grid import Stretch
-from gsmtheory.numeric._ladder import ORDER_SLACK, observed_order, richardson_limit, settle
+from gsmtheory.numeric._ladder import ORDER_SLACK, observed_order, richardson_limit
+from gsmtheory.numeric._ladder_cutoff import settle
 from gsmtheory.numeric._mixture import MixtureLike
 from gsmtheory.numeric._mixture_pdf import mixture_logpdf
 from gsmtheory.numeric._quadrature import (

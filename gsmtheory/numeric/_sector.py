@@ -33,7 +33,8 @@ from gsmtheory.numeric._chain1d import (
     truncate_support,
 )
 from gsmtheory.numeric._fv_grid import AxisMap, extended_map
-from gsmtheory.numeric._ladder import TAIL_STEP, extrapolate_at, settle
+from gsmtheory.numeric._ladder import extrapolate_at
+from gsmtheory.numeric._ladder_cutoff import TAIL_STEP, settle
 from gsmtheory.numeric._result import PoincareResult
 
 __all__ = ["SECTOR_ORDER", "sector_poincare"]

@@ -49,7 +49,7 @@ from gsmtheory.numeric._cutoff1d import (
     tail_ratio,
 )
 from gsmtheory.numeric._edge1d import Answer1D, EdgeResult, edge_answer, edge_spectrum
-from gsmtheory.numeric._ladder import check_bracket
+from gsmtheory.numeric._ladder_cutoff import check_bracket
 from gsmtheory.numeric._maps1d import solve_mapped
 from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._rungs1d import FV1D_ORDER, Rungs, cell_ladder

@@ -42,12 +42,12 @@ from gsmtheory.numeric._chain2d import (
 )
 from gsmtheory.numeric._fv import top_pinv
 from gsmtheory.numeric._fv_grid import AxisMap, extended_map
-from gsmtheory.numeric._ladder import (
+from gsmtheory.numeric._ladder import extrapolate_at
+from gsmtheory.numeric._ladder_cutoff import (
     TAIL_STEP,
     below_lower_bound,
     cutoff_step,
     cutoff_tail,
-    extrapolate_at,
     settle,
 )
 from gsmtheory.numeric._result import PoincareResult, Side

@@ -53,7 +53,9 @@ from numpy.typing import NDArray
 from gsmtheory._errors import SpecError
 from gsmtheory.numeric._fv import ChainFailure, cell_log_density, tensor_chain, top_inv, top_pinv
 from gsmtheory.numeric._fv_grid import Stretch, finite_sides, stretched_faces
-from gsmtheory.numeric._ladder import refine_axes, richardson_limit, settle
+from gsmtheory.numeric._ladder import richardson_limit
+from gsmtheory.numeric._ladder_axes import refine_axes
+from gsmtheory.numeric._ladder_cutoff import settle
 from gsmtheory.numeric._result import PoincareResult
 
 __all__ = ["FV3D_TENSOR_ORDER", "poincare_3d"]
