@@ -42,9 +42,8 @@ class MixtureLike(Protocol):
     Attributes
     ----------
     means, weights, covariance : array_like
-        μ_k (K × d), w_k (K,) and the shared Σ (d × d).
-    dim, n_components : int
-        d and K.
+        μ_k (K × d), w_k (K,) and the shared Σ (d × d); the properties ``dim`` and
+        ``n_components`` give d and K.
 
     Raises
     ------
