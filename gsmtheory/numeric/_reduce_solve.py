@@ -90,11 +90,12 @@ def reduced_poincare(mixture: MixtureInput, D: ArrayLike | None = None, *, rtol:
 
     >>> import numpy as np
     >>> r = reduced_poincare(([[-2.0, 0.0, 0.0], [2.0, 0.0, 0.0]], [0.5, 0.5], np.diag([1.0, 3.0, 2.0])),
-    ...                      rtol=1e-6)
+    ...                      rtol=1e-4)
     >>> one = poincare_1d(lambda u: np.logaddexp(-(u + 2)**2 / 2, -(u - 2)**2 / 2), 1.0, -np.inf, np.inf,
-    ...                   rtol=1e-6)
-    >>> round(r.poincare_constant, 4), r.status, abs(r.poincare_constant - one.poincare_constant) < 1e-5
-    (8.3988, 'ok', True)
+    ...                   rtol=1e-4)
+    >>> round(r.poincare_constant, 3), r.status, abs(r.poincare_constant - one.poincare_constant) <= (
+    ...     r.error_estimate + one.error_estimate)
+    (8.399, 'ok', True)
 
     With the means closer (±½) the Gaussian factor dominates: C_P = 3 exactly.
 
