@@ -42,15 +42,30 @@ def _cuda_available() -> bool:
 
 
 def resolve_device(device: str = "auto") -> str:
-    """Resolve ``"auto" | "cpu" | "cuda" | "cuda:N"`` to a concrete torch device string.
+    r"""Resolve ``"auto" | "cpu" | "cuda" | "cuda:N"`` to a concrete torch device string.
 
     ``"auto"`` is ``"cuda"`` when torch sees a CUDA device and ``"cpu"`` otherwise.
+
+    Parameters
+    ----------
+    device : str, optional
+        The name asked for (case and surrounding blanks ignored).
+
+    Returns
+    -------
+    str
+        ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
 
     Raises
     ------
     GSMError
         for an unknown name, or ``"cuda"`` asked for where no CUDA device is present (a
         :class:`~gsmtheory._extras.MissingExtra` when torch is not installed at all).
+
+    Examples
+    --------
+    >>> resolve_device(" CPU ")
+    'cpu'
     """
     if not isinstance(device, str):
         raise GSMError(f"device {device!r} is not a string", "use one of auto, cpu, cuda")
@@ -95,7 +110,7 @@ def batch_size(
     maximum: int = _MAX_BATCH,
     free_bytes: int | None = None,
 ) -> int:
-    """Samples per batch: ``clip(fraction · free_memory / bytes_per_sample, 1024, maximum)``.
+    r"""Samples per batch: ``clip(fraction · free_memory / bytes_per_sample, 1024, maximum)``.
 
     Parameters
     ----------
@@ -109,6 +124,25 @@ def batch_size(
         upper bound on the batch (CPU caches favour moderate batches).
     free_bytes : int, optional
         the free memory to size against; read from the device when omitted.
+
+    Returns
+    -------
+    int
+        The batch size, at least min(1024, ``maximum``).
+
+    Raises
+    ------
+    GSMError
+        If ``bytes_per_sample`` ≤ 0, ``fraction`` is outside (0, 1] or ``maximum`` < 1.
+
+    Examples
+    --------
+    A quarter of 8 GB at 800 bytes a sample, then the floor of 1024:
+
+    >>> batch_size("cpu", 800, free_bytes=8 * 10**9)
+    2500000
+    >>> batch_size("cpu", 800, free_bytes=1000)
+    1024
     """
     if bytes_per_sample <= 0:
         raise GSMError(f"bytes_per_sample must be positive, got {bytes_per_sample}")

@@ -18,17 +18,14 @@ from gsmtheory.numeric._bounds import (
     bakry_emery_bound,
     certified_upper_bound,
     curvature_lower_bound,
-    gaussian_poincare_constant,
     holley_stroock_bound,
     mixture_curvature_bound,
-    muckenhoupt_bracket,
     oscillation,
-    rayleigh_quotient,
-    tensorization,
-    two_sided,
-    with_upper_bound,
 )
+from gsmtheory.numeric._bounds1d import muckenhoupt_bracket, rayleigh_quotient
+from gsmtheory.numeric._bracket import two_sided, with_upper_bound
 from gsmtheory.numeric._chain1d import truncate_support
+from gsmtheory.numeric._convolve import convolve_logpdf_1d
 from gsmtheory.numeric._ctld_gap import (
     CTLD_FV2D_ORDER,
     ctld_poincare,
@@ -37,33 +34,32 @@ from gsmtheory.numeric._ctld_gap import (
 )
 from gsmtheory.numeric._ctld_law import (
     CTLDSchedule,
-    CTLDSimulation,
-    beta_cdf,
-    conditional_cdf,
-    convolve_logpdf_1d,
     ctld_beta_logpdf,
-    ctld_beta_table,
     ctld_joint_logpdf,
     lifted_chi_square,
     log_normalizer_r,
     log_r_functions,
+)
+from gsmtheory.numeric._ctld_nd import ctld_poincare_nd, ctld_second_moment_bound
+from gsmtheory.numeric._ctld_sample import (
+    CTLDSimulation,
+    beta_cdf,
+    conditional_cdf,
+    ctld_beta_table,
     sample_beta,
     sample_ctld_joint,
     simulate_ctld,
 )
-from gsmtheory.numeric._ctld_nd import ctld_poincare_nd, ctld_second_moment_bound
+from gsmtheory.numeric._exact import gaussian_poincare_constant, tensorization
 from gsmtheory.numeric._expect import NEGLIGIBLE_MASS, expect_1d, expect_2d, inverse_cdf_1d
 from gsmtheory.numeric._fem3d import FEM3D_ORDER
 from gsmtheory.numeric._fv3d import FV3D_ORDER, fv_poincare_3d
-from gsmtheory.numeric._mixture import (
-    MixtureArrays,
-    MixtureLike,
+from gsmtheory.numeric._mixture import MixtureArrays, MixtureLike, mixture_lift_rule, sample_mixture
+from gsmtheory.numeric._mixture_pdf import (
     mixture_dlogpdf_ds,
     mixture_hessian,
-    mixture_lift_rule,
     mixture_logpdf,
     mixture_score,
-    sample_mixture,
 )
 from gsmtheory.numeric._quadrature import (
     AdaptiveIntegrals,
@@ -72,12 +68,8 @@ from gsmtheory.numeric._quadrature import (
     normal_rule,
     support_interval,
 )
-from gsmtheory.numeric._reduce import (
-    MixtureReduction,
-    ReducedMixture,
-    reduce_mixture,
-    reduced_poincare,
-)
+from gsmtheory.numeric._reduce import MixtureReduction, ReducedMixture, reduce_mixture
+from gsmtheory.numeric._reduce_solve import reduced_poincare
 from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._sector import SECTOR_ORDER, sector_poincare
 from gsmtheory.numeric._spectral1d import FV1D_ORDER, poincare_1d

@@ -50,7 +50,26 @@ def _is_torch(value: object) -> bool:
 
 
 def cell_slopes(grid: Array, cdf: Array) -> Array:
-    """dβ/dF on each cell of a table, shape (N − 1,): (β_{k+1} − β_k)/(F_{k+1} − F_k), 0 on cells without mass."""
+    r"""dβ/dF on each cell of a table, shape (N − 1,): (β_{k+1} − β_k)/(F_{k+1} − F_k), 0 on cells without mass.
+
+    Parameters
+    ----------
+    grid : ndarray
+        The nodes β_0 < … < β_{N−1}.
+    cdf : ndarray
+        F at the nodes (non-decreasing, 0 to 1).
+
+    Returns
+    -------
+    ndarray
+        The slope of the inverse CDF on each cell.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cell_slopes(np.array([0.0, 1.0, 2.0]), np.array([0.0, 0.5, 1.0]))
+    array([2., 2.])
+    """
     g, c = np.asarray(grid, dtype=float), np.asarray(cdf, dtype=float)
     dc, dg = np.diff(c), np.diff(g)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -59,8 +78,28 @@ def cell_slopes(grid: Array, cdf: Array) -> Array:
 
 @dataclass(frozen=True, eq=False)
 class InverseCDFTable:
-    """A tabulated CDF packed for :func:`inverse_cdf`: ``right`` = F_{k+1} (N − 1,) and ``cells`` (N − 1, 3)
-    = (β_k, F_k, slope_k) per cell; NumPy arrays, or torch tensors after :meth:`to_torch`."""
+    r"""A tabulated CDF packed for :func:`inverse_cdf`: ``right`` = F_{k+1} (N − 1,) and ``cells`` (N − 1, 3)
+    = (β_k, F_k, slope_k) per cell; NumPy arrays, or torch tensors after :meth:`to_torch`.
+
+    Built by :meth:`from_cdf` (nodes, CDF), which raises :class:`NumericalError` for arrays that
+    are not two 1D arrays of the same length ≥ 2.
+
+    Attributes
+    ----------
+    right : array
+        F at the right end of each cell.
+    cells : array
+        (β_k, F_k, slope_k) per cell (:func:`cell_slopes`).
+
+    Examples
+    --------
+    The uniform law on [0, 2]: its median is 1.
+
+    >>> import numpy as np
+    >>> table = InverseCDFTable.from_cdf(np.array([0.0, 1.0, 2.0]), np.array([0.0, 0.5, 1.0]))
+    >>> inverse_cdf(table, np.array([0.25, 0.5]))
+    array([0.5, 1. ])
+    """
 
     right: Any
     cells: Any
@@ -98,6 +137,12 @@ def inverse_cdf(table: InverseCDFTable | tuple[Any, Any], u: T) -> T:
         Draws of the shape of ``u``, in [β_0, β_{N−1}]: with k the first cell whose right end has
         F_{k+1} ≥ u, β = β_k + (u − F_k)·slope_k; a cell without mass is never returned for u > 0
         (then F_k < u).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> inverse_cdf((np.array([0.0, 1.0, 2.0]), np.array([0.0, 0.5, 1.0])), np.array([0.0, 0.75, 1.0]))
+    array([0. , 1.5, 2. ])
     """
     if not isinstance(table, InverseCDFTable):
         table = InverseCDFTable.from_cdf(*table)
@@ -129,12 +174,37 @@ def beta_table(log_density: Callable[[Array], Array], beta_max: float, nodes: in
 
     The CDF is the cumulative trapezoid of the density on 200001 equispaced points (relative
     to its maximum, so any log-scale is fine), normalized to 1 and interpolated at ``nodes``
-    equispaced nodes — the same numbers as :func:`gsmtheory.numeric.beta_cdf`.
+    equispaced nodes — the same numbers as :func:`gsmtheory.numeric.beta_cdf`. The trapezoid
+    error is O(h²) with h = β_max/200000, far below the interpolation of :func:`inverse_cdf`.
+
+    Parameters
+    ----------
+    log_density : callable
+        β ↦ log r(β) up to a constant, vectorized.
+    beta_max : float
+        The right end of the support.
+    nodes : int, optional
+        Equispaced nodes of the table.
+
+    Returns
+    -------
+    grid, cdf : ndarray
+        The nodes and F at the nodes (F(0) = 0, F(β_max) = 1).
 
     Raises
     ------
+    SpecError
+        If ``beta_max`` is not a positive finite number.
     NumericalError
         A log density that is NaN, +inf, or −inf everywhere on the grid.
+
+    Examples
+    --------
+    The exponential law truncated to [0, 5]: F(1) = (1 − e^{-1})/(1 − e^{-5}) = 0.636409.
+
+    >>> grid, cdf = beta_table(lambda b: -b, 5.0, nodes=6)
+    >>> round(float(cdf[1]), 6), float(cdf[-1])
+    (0.636409, 1.0)
     """
     _check_law(beta_max)
     fine = np.linspace(0.0, float(beta_max), _FINE_NODES)
@@ -152,8 +222,26 @@ def beta_table(log_density: Callable[[Array], Array], beta_max: float, nodes: in
 
 @dataclass(frozen=True)
 class TailMass:
-    """P(β ≤ at) of a law on [0, β_max]: ``value`` (may underflow to 0), ``log_value`` and the
-    absolute error estimate of ``log_value`` (two quadrature resolutions)."""
+    r"""P(β ≤ at) of a law on [0, β_max]: ``value`` (may underflow to 0), ``log_value`` and the
+    absolute error estimate of ``log_value`` (two quadrature resolutions).
+
+    Attributes
+    ----------
+    at : float
+        The threshold.
+    value : float
+        P(β ≤ at) = exp(``log_value``).
+    log_value : float
+        log P(β ≤ at), finite even where ``value`` underflows.
+    log_error : float
+        Absolute error estimate of ``log_value``.
+
+    Examples
+    --------
+    >>> m = TailMass(at=1.0, value=0.5, log_value=-0.6931471805599453, log_error=1e-16)
+    >>> m.to_dict()["value"]
+    0.5
+    """
 
     at: float
     value: float
@@ -178,6 +266,37 @@ def mass_below(log_density: Callable[[Array], Array], beta_max: float, at: float
     Both integrals are log-sum-exps over the nodes, so masses far below the float64 range are
     resolved (the paper's r at D = 10, λ = 1: P(β < 1) ≈ 1e-157). The error estimate is the
     change of the log mass from ``panels`` to 2·``panels`` panels.
+
+    Parameters
+    ----------
+    log_density : callable
+        β ↦ log r(β) up to a constant, vectorized.
+    beta_max : float
+        The right end of the support.
+    at : float
+        The threshold (≥ 0; values above ``beta_max`` give mass 1).
+    panels : int, optional
+        Gauss–Legendre panels of the coarse resolution.
+
+    Returns
+    -------
+    TailMass
+        The mass, its logarithm and the error estimate of the logarithm.
+
+    Raises
+    ------
+    SpecError
+        If ``beta_max`` or ``at`` is not admissible.
+    NumericalError
+        If the log mass is not finite.
+
+    Examples
+    --------
+    The exponential law on [0, 5]: P(β ≤ 1) = (1 − e^{-1})/(1 − e^{-5}).
+
+    >>> m = mass_below(lambda b: -b, 5.0, 1.0)
+    >>> round(m.value, 10), m.log_error < 1e-12
+    (0.6364086466, True)
     """
     _check_law(beta_max)
     if not (math.isfinite(at) and at >= 0):

@@ -1,59 +1,46 @@
-r"""CTLD on arrays: the joint density, numerical convolution, the lifted spectral gap, the reflected SDE.
+r"""CTLD on arrays: the noise-level law r(β), the joint density, the χ² between lifted components.
 
 Joint density on R × [0, β_max] (docs/design.md §1, Qin & Risteski 2023 §CTLD):
 
     p(x, β) = r(β) p^β(x) / Z_r,   p^β = p * N(0, βλ),   Z_r = ∫_0^{β_max} r.
 
+- :class:`CTLDSchedule`, :func:`log_r_functions`, :func:`log_normalizer_r`,
+  :func:`ctld_beta_logpdf`: the β side, r(β) and its normalizer Z_r;
 - :func:`ctld_joint_logpdf`: log p(x, β) for a Gaussian mixture (closed form) or any 1D target
-  given as a log-density callable (:func:`convolve_logpdf_1d`, numerical convolution);
-- :func:`ctld_poincare`: C_P of the identity diffusion on the joint with reflecting ends, by
-  the reversible finite-volume discretization of docs/design.md §6 (rates sqrt(p_j/p_i)/h²), shift-
-  invert Lanczos and Richardson extrapolation over three grids; the error estimate is the
-  disagreement between two extrapolations;
-- :func:`simulate_ctld`: Euler–Maruyama for dX = ∇ℓ dt + √2 dB on (x, β), mirrored at β = 0
-  and β = β_max (seeded);
+  given as a log-density callable (:func:`gsmtheory.numeric._convolve.convolve_logpdf_1d`,
+  numerical convolution);
 - :func:`lifted_chi_square`: 1 + χ²(p_i ‖ p_j) = E_r[exp(Δμᵀ(Σ+βλI)⁻¹Δμ)] between the lifted
   components p_k(x, β) = r(β) N(x; μ_k, Σ + βλI) / Z_r (claim 13).
+
+The lifted spectral gap is in :mod:`gsmtheory.numeric._ctld_gap` (1D and 2D targets) and
+:mod:`gsmtheory.numeric._ctld_nd` (R^d by angular sectors); exact draws and the reflected SDE in
+:mod:`gsmtheory.numeric._ctld_sample`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtr
 
-from gsmtheory._errors import ModelError, NumericalError, SpecError
-from gsmtheory.numeric._beta_sampler import BETA_NODES, beta_table, inverse_cdf
-from gsmtheory.numeric._expect import expect_1d
-from gsmtheory.numeric._mixture import (
-    MixtureLike,
-    mixture_dlogpdf_ds,
-    mixture_logpdf,
-    mixture_score,
-)
+from gsmtheory._errors import NumericalError, SpecError
+from gsmtheory.numeric._convolve import convolve_logpdf_1d
+from gsmtheory.numeric._mixture import MixtureLike
+from gsmtheory.numeric._mixture_pdf import mixture_logpdf
 from gsmtheory.numeric._quadrature import gauss_legendre_panels
 
 __all__ = [
     "CTLDSchedule",
-    "CTLDSimulation",
     "as_1d_mixture",
-    "beta_cdf",
-    "conditional_cdf",
-    "convolve_logpdf_1d",
     "ctld_beta_logpdf",
-    "ctld_beta_table",
     "ctld_joint_logpdf",
     "lifted_chi_square",
     "log_normalizer_r",
     "log_r_functions",
-    "sample_beta",
-    "sample_ctld_joint",
-    "simulate_ctld",
 ]
 
 Array = NDArray[Any]
@@ -76,6 +63,20 @@ class CTLDSchedule:
         Upper reflecting end of β (> 0).
     log_r, dlog_r : callable
         β ↦ log r(β) (unnormalized) and d log r/dβ, on float arrays of any shape (same shape out).
+
+    Raises
+    ------
+    SpecError
+        If λ or β_max is not a positive finite number, or log r / its derivative are not callables.
+
+    Examples
+    --------
+    A uniform r on [0, 2] with λ = 1 (log Z_r = log 2):
+
+    >>> import numpy as np
+    >>> flat = CTLDSchedule(lambda_min=1.0, beta_max=2.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> round(log_normalizer_r(flat), 12), round(float(np.log(2)), 12)
+    (0.69314718056, 0.69314718056)
     """
 
     lambda_min: float
@@ -94,7 +95,31 @@ class CTLDSchedule:
 
 
 def log_r_functions(params: CTLDSchedule) -> tuple[Callable[[Array], Array], Callable[[Array], Array]]:
-    """(log r, d log r/dβ) of a compiled schedule, broadcasting over arrays."""
+    r"""(log r, d log r/dβ) of a compiled schedule, broadcasting over arrays.
+
+    Parameters
+    ----------
+    params : CTLDSchedule
+        The compiled schedule.
+
+    Returns
+    -------
+    log_r, dlog_r : callable
+        β ↦ log r(β) (unnormalized) and its derivative.
+
+    Raises
+    ------
+    SpecError
+        If ``params`` is not a :class:`CTLDSchedule` (e.g. symbolic CTLD parameters).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flat = CTLDSchedule(lambda_min=1.0, beta_max=2.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> log_r, dlog_r = log_r_functions(flat)
+    >>> log_r(np.array([0.5, 1.5]))
+    array([0., 0.])
+    """
     if not isinstance(params, CTLDSchedule):
         raise SpecError(f"the array-level CTLD code takes a CTLDSchedule, not {type(params).__name__}",
                         "compile symbolic CTLD parameters with gsmtheory.solve.ctld_schedule(params)")
@@ -102,6 +127,30 @@ def log_r_functions(params: CTLDSchedule) -> tuple[Callable[[Array], Array], Cal
 
 
 def log_normalizer_r(params: CTLDSchedule, panels: int = 64) -> float:
+    r"""log Z_r = log ∫_0^{β_max} r(β) dβ, by composite 16-point Gauss–Legendre (log-sum-exp stable).
+
+    Parameters
+    ----------
+    params : CTLDSchedule
+        The compiled schedule.
+    panels : int, optional
+        Gauss–Legendre panels on [0, β_max].
+
+    Returns
+    -------
+    float
+        log Z_r.
+
+    Examples
+    --------
+    r(β) = e^{−β} on [0, 2]: Z_r = 1 − e^{−2}.
+
+    >>> import math
+    >>> import numpy as np
+    >>> s = CTLDSchedule(lambda_min=1.0, beta_max=2.0, log_r=np.negative, dlog_r=lambda b: -np.ones_like(b))
+    >>> abs(log_normalizer_r(s) - math.log(1 - math.exp(-2))) < 1e-12
+    True
+    """
     log_r, _ = log_r_functions(params)
     t, w = gauss_legendre_panels(0.0, params.beta_max, panels, 16)
     v = log_r(t)
@@ -110,7 +159,29 @@ def log_normalizer_r(params: CTLDSchedule, panels: int = 64) -> float:
 
 
 def ctld_beta_logpdf(params: CTLDSchedule, beta: Array) -> Array:
-    """log of the β-marginal r(β)/Z_r on [0, β_max] (−inf outside)."""
+    r"""log of the β-marginal r(β)/Z_r on [0, β_max] (−inf outside).
+
+    Parameters
+    ----------
+    params : CTLDSchedule
+        The compiled schedule.
+    beta : array
+        Noise levels.
+
+    Returns
+    -------
+    ndarray
+        log r(β) − log Z_r, −inf outside [0, β_max].
+
+    Examples
+    --------
+    The uniform law on [0, 2] has density ½:
+
+    >>> import numpy as np
+    >>> flat = CTLDSchedule(lambda_min=1.0, beta_max=2.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> np.exp(ctld_beta_logpdf(flat, np.array([0.5, 3.0])))
+    array([0.5, 0. ])
+    """
     log_r, _ = log_r_functions(params)
     b = np.asarray(beta, dtype=float)
     out = log_r(b) - log_normalizer_r(params)
@@ -118,66 +189,6 @@ def ctld_beta_logpdf(params: CTLDSchedule, beta: Array) -> Array:
 
 
 # ---------------------------------------------------------------------------- convolution
-def convolve_logpdf_1d(logp: Callable[[Array], Array], x: Array, s: Array | float, *,
-                       support: tuple[float, float] | None = None, nodes: int = 4096,
-                       log_normalizer: float | None = None) -> Array:
-    r"""log (p * N(0, s))(x) for a 1D density p ∝ e^ℓ given as a callable, normalized.
-
-    p^s(x) = ∫ p(y) N(x − y; 0, s) dy. For √s at least four node spacings the integral over y
-    is a composite Gauss–Legendre sum (a stable log-sum-exp); below that the Gaussian is
-    narrower than the grid and Gauss–Hermite in z (x − √s z) is used instead. s = 0 gives p.
-
-    Parameters
-    ----------
-    logp : callable
-        ℓ(y), vectorized.
-    x, s : arrays
-        Broadcast together; s ≥ 0.
-    support : (lo, hi), optional
-        Where p lives (default: :func:`support_interval` from (−∞, ∞)).
-    nodes : int
-        Gauss–Legendre nodes over the support.
-    log_normalizer : float, optional
-        log ∫e^ℓ when known (with ``support``, skips the normalizing quadrature).
-    """
-    xa, sa = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(s, dtype=float))
-    if np.any(sa < 0) or not np.all(np.isfinite(sa)):
-        raise NumericalError("convolution variance must be finite and >= 0", "use beta >= 0")
-    if support is None or log_normalizer is None:
-        ex = expect_1d(logp, lambda y: np.zeros_like(y), -math.inf, math.inf, panels=64)
-        log_z, (a, b) = ex.log_normalizer, (support if support is not None else ex.support[0])
-    else:
-        log_z, (a, b) = log_normalizer, support
-    y, w = gauss_legendre_panels(a, b, max(nodes // 16, 1), 16)
-    with np.errstate(all="ignore"):
-        ly = np.asarray(logp(y), dtype=float) + np.log(w) - log_z
-    spacing = (b - a) / len(y)
-    out = np.empty(xa.shape)
-    flat_x, flat_s, flat_o = xa.reshape(-1), sa.reshape(-1), out.reshape(-1)
-    wide = np.sqrt(flat_s) >= 4 * spacing
-    if np.any(wide):
-        where = np.nonzero(wide)[0]
-        rows = max(1, 4_000_000 // len(y))  # bound the (rows, nodes) work array to ~32 MB
-        for k in range(0, len(where), rows):
-            sel = where[k:k + rows]
-            xs, ss = flat_x[sel][:, None], flat_s[sel][:, None]
-            terms = ly[None, :] - (xs - y[None, :]) ** 2 / (2 * ss) - 0.5 * np.log(2 * np.pi * ss)
-            top = np.max(terms, axis=1, keepdims=True)
-            flat_o[sel] = (top + np.log(np.sum(np.exp(terms - top), axis=1, keepdims=True)))[:, 0]
-    narrow = ~wide
-    if np.any(narrow):
-        z, wz = np.polynomial.hermite_e.hermegauss(80)
-        wz = wz / wz.sum()
-        xs, ss = flat_x[narrow][:, None], flat_s[narrow][:, None]
-        with np.errstate(all="ignore"):
-            terms = np.asarray(logp(xs - np.sqrt(ss) * z[None, :]), dtype=float) + np.log(wz)[None, :]
-            terms = np.where(np.isnan(terms), -np.inf, terms)
-            top = np.max(terms, axis=1, keepdims=True)
-            safe = np.where(np.isfinite(top), top, 0.0)
-            flat_o[narrow] = np.where(np.isfinite(top[:, 0]), (safe + np.log(np.sum(np.exp(terms - safe), axis=1,
-                                                                                      keepdims=True)))[:, 0],
-                                      -np.inf) - log_z
-    return out
 
 
 def ctld_joint_logpdf(target: MixtureLike | Callable[[Array], Array], params: CTLDSchedule,
@@ -186,6 +197,43 @@ def ctld_joint_logpdf(target: MixtureLike | Callable[[Array], Array], params: CT
 
     ``target`` is a Gaussian mixture (:class:`MixtureLike`, closed form; x of shape (..., d) or
     (...) for d = 1) or a 1D log-density callable (numerical convolution).
+
+    Parameters
+    ----------
+    target : MixtureLike or callable
+        The target p: a Gaussian mixture, or a 1D log density ℓ (optionally with ``support``,
+        ``log_normalizer`` and ``nodes`` attributes for the convolution).
+    params : CTLDSchedule
+        λ, β_max and r.
+    x, beta : array
+        Points and noise levels, broadcast together (β ≥ 0).
+
+    Returns
+    -------
+    ndarray
+        log p(x, β).
+
+    Raises
+    ------
+    NumericalError
+        If some β < 0.
+    SpecError
+        If ``target`` is neither a mixture nor a callable.
+
+    Examples
+    --------
+    N(0, 1) lifted with a uniform r on [0, 2], λ = 1: p(0, 1) = ½ · N(0; 0, 2), the same from the
+    closed form and from the numerical convolution of the callable:
+
+    >>> import math
+    >>> import numpy as np
+    >>> flat = CTLDSchedule(lambda_min=1.0, beta_max=2.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> mix = MixtureArrays(means=[[0.0]], weights=[1.0], covariance=[[1.0]])
+    >>> exact = math.log(0.5) - 0.5 * math.log(4 * math.pi)
+    >>> round(float(ctld_joint_logpdf(mix, flat, np.array([0.0]), np.array([1.0]))[0]) - exact, 12)
+    0.0
+    >>> round(float(ctld_joint_logpdf(lambda y: -y**2 / 2, flat, np.array([0.0]), np.array([1.0]))[0]) - exact, 9)
+    0.0
     """
     log_r, _ = log_r_functions(params)
     b = np.asarray(beta, dtype=float)
@@ -223,6 +271,37 @@ def lifted_chi_square(mixture: MixtureLike, params: CTLDSchedule, i: int, j: int
     Both share the β-marginal r/Z_r, and for Gaussians with one covariance C,
     1 + χ²(N(μ_i, C) ‖ N(μ_j, C)) = exp(Δμᵀ C⁻¹ Δμ), so
     1 + χ² = E_{β∼r}[exp(Δμᵀ(Σ+βλI)⁻¹Δμ)] (a β-quadrature, log-sum-exp stable).
+
+    Parameters
+    ----------
+    mixture : MixtureLike
+        The target mixture.
+    params : CTLDSchedule
+        λ, β_max and r.
+    i, j : int
+        The two components.
+    panels : int, optional
+        Gauss–Legendre panels (16 nodes each) in β.
+
+    Returns
+    -------
+    float
+        χ²(p_i ‖ p_j).
+
+    Examples
+    --------
+    As β_max → 0 the lift disappears and χ² is the Gaussian one, e^{|Δμ|²/σ²} − 1 = e⁴ − 1 for
+    means ±1; tempering up to β_max = 2 shrinks it:
+
+    >>> import math
+    >>> import numpy as np
+    >>> mix = MixtureArrays(means=[[-1.0], [1.0]], weights=[0.5, 0.5], covariance=[[1.0]])
+    >>> tiny = CTLDSchedule(lambda_min=1e-12, beta_max=1e-12, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> round(lifted_chi_square(mix, tiny, 0, 1) - math.expm1(4), 9)
+    0.0
+    >>> flat = CTLDSchedule(lambda_min=1.0, beta_max=2.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> lifted_chi_square(mix, flat, 0, 1) < math.expm1(4)
+    True
     """
     log_r, _ = log_r_functions(params)
     dm = np.asarray(mixture.means[i]) - np.asarray(mixture.means[j])
@@ -239,97 +318,3 @@ def lifted_chi_square(mixture: MixtureLike, params: CTLDSchedule, i: int, j: int
 
 
 # ---------------------------------------------------------------------------- SDE
-@dataclass(frozen=True)
-class CTLDSimulation:
-    """Final states of independent reflected CTLD chains (Euler–Maruyama, mirrored in β)."""
-
-    x: Array
-    beta: Array
-    dt: float
-    steps: int
-    seed: int
-    reflections: int
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-def simulate_ctld(target: MixtureLike, params: CTLDSchedule, *, chains: int = 4000, time_span: float = 20.0,
-                  dt: float = 0.01, seed: int = 0, x0: Array | float | None = None,
-                  beta0: Array | float | None = None) -> CTLDSimulation:
-    r"""Simulate dX = ∇_x ℓ dt + √2 dB, dβ = ∂_β ℓ dt + √2 dW, β mirrored into [0, β_max].
-
-    ∇_x ℓ = ∇ log p^β(x), ∂_β ℓ = (log r)'(β) + λ ∂_s log p^s(x)|_{s=βλ} (closed form). Chains
-    start at (x0, beta0) (default: an exact draw from the joint, so the run tests invariance).
-    """
-    mix = as_1d_mixture(target)
-    if not (dt > 0 and time_span > 0 and chains >= 1):
-        raise NumericalError("dt, time_span and chains must be positive", "give positive values")
-    rng = np.random.default_rng(seed)
-    d = mix.dim
-    if x0 is None or beta0 is None:
-        xs, bs = sample_ctld_joint(mix, params, chains, rng)
-    if x0 is not None:
-        xs = np.broadcast_to(np.asarray(x0, dtype=float), (chains, d)).copy() if d > 1 else \
-            np.full((chains, 1), float(np.asarray(x0).reshape(-1)[0]))
-    if beta0 is not None:
-        bs = np.full(chains, float(beta0))
-    _, dlog_r = log_r_functions(params)
-    lam, bmax = params.lambda_min, params.beta_max
-    steps = math.ceil(time_span / dt)
-    sq = math.sqrt(2 * dt)
-    reflections = 0
-    for _ in range(steps):
-        s = bs * lam
-        gx = mixture_score(mix, xs, s)
-        gb = dlog_r(bs) + lam * mixture_dlogpdf_ds(mix, xs, s)
-        xs = xs + gx * dt + sq * rng.standard_normal(xs.shape)
-        bs = bs + gb * dt + sq * rng.standard_normal(bs.shape)
-        low, high = bs < 0, bs > bmax
-        reflections += int(low.sum() + high.sum())
-        bs = np.where(low, -bs, bs)
-        bs = np.where(high, 2 * bmax - bs, bs)
-        bs = np.clip(bs, 0.0, bmax)
-    return CTLDSimulation(xs[:, 0] if d == 1 else xs, bs, dt, steps, seed, reflections)
-
-
-def sample_ctld_joint(target: MixtureLike, params: CTLDSchedule, n: int,
-                      seed: int | np.random.Generator = 0) -> tuple[Array, Array]:
-    """Exact samples of (x, β) ∼ r(β)p^β(x)/Z_r: β by inverse CDF on a fine grid, x | β from p^β."""
-    rng = np.random.default_rng(seed)
-    beta = sample_beta(params, n, rng)
-    mix = target
-    means = np.asarray(mix.means)
-    comp = rng.choice(mix.n_components, size=n, p=np.asarray(mix.weights))
-    cov = np.asarray(mix.covariance)
-    d = mix.dim
-    z = rng.standard_normal((n, d)) @ np.linalg.cholesky(cov).T
-    noise = rng.standard_normal((n, d)) * np.sqrt(beta * params.lambda_min)[:, None]
-    return means[comp] + z + noise, beta
-
-
-def ctld_beta_table(params: CTLDSchedule, nodes: int = BETA_NODES) -> tuple[Array, Array]:
-    """(nodes, CDF) of the β-marginal r/Z_r on [0, β_max], for :func:`inverse_cdf` (NumPy or torch draws)."""
-    return beta_table(lambda b: ctld_beta_logpdf(params, b), params.beta_max, nodes)
-
-
-def sample_beta(params: CTLDSchedule, n: int, seed: int | np.random.Generator = 0) -> Array:
-    """n draws of β ∼ r/Z_r on [0, β_max] by inverse CDF (piecewise linear on 20001 nodes, :func:`inverse_cdf`)."""
-    rng = np.random.default_rng(seed)
-    return inverse_cdf(ctld_beta_table(params), rng.random(n))
-
-
-def beta_cdf(params: CTLDSchedule, beta: Array) -> Array:
-    """CDF of the β-marginal r/Z_r (cumulative trapezoid on a fine grid, then interpolation)."""
-    grid, c = ctld_beta_table(params, 200001)
-    return np.interp(np.asarray(beta, dtype=float), grid, c)
-
-
-def conditional_cdf(target: MixtureLike, params: CTLDSchedule, x: Array, beta: Array) -> Array:
-    """F(x | β) = Σ_k w_k Φ((x − μ_k)/√(σ² + βλ)) for a 1D mixture (probability integral transform)."""
-    mix = as_1d_mixture(target)
-    if mix.dim != 1:
-        raise ModelError("conditional CDF is for 1D targets", "use a 1D mixture")
-    var = mix.covariance[0][0] + np.asarray(beta) * params.lambda_min
-    out = np.zeros(np.shape(x))
-    for (mu,), w in zip(mix.means, mix.weights, strict=True):
-        out = out + w * ndtr((np.asarray(x) - mu) / np.sqrt(var))
-    return out

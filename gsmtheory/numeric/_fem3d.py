@@ -41,7 +41,8 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
 
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.numeric._fv_grid import Stretch, finite_sides, stretched_faces
-from gsmtheory.numeric._ladder import refine_axes, settle
+from gsmtheory.numeric._ladder_axes import refine_axes
+from gsmtheory.numeric._ladder_cutoff import settle
 from gsmtheory.numeric._result import PoincareResult
 
 __all__ = ["FEM3D_ORDER", "fem_poincare_3d"]
@@ -238,7 +239,7 @@ def _extrapolate(solve: Callable[[list[int]], float | None], shape: Sequence[int
                  lv: list[float], rtol: float, grids: list[list[int]], values: list[float], kept: list[int],
                  st: Sequence[Stretch], tail: float, sides: Sequence[tuple[float, float]],
                  start: float) -> PoincareResult:
-    """Per-axis Richardson with the cross-term check (:func:`gsmtheory.numeric._fv.refine_axes`)."""
+    """Per-axis Richardson with the cross-term check (:func:`gsmtheory.numeric._ladder_axes.refine_axes`)."""
     fit = refine_axes(solve, shape, lv, FEM3D_ORDER)
     best, err, base, axes, cross = fit.value, fit.error, fit.base, fit.axes, fit.cross
     status = settle(best, err, rtol, fit.order_ok)

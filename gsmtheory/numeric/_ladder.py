@@ -17,48 +17,35 @@ finite elements) declares the order p of its error, C(h) = C + a h^p + o(h^p) (d
    ``not_converged`` with a conservative error, never a tight one; q ≥ p + 1 on two
    successive triples (superconvergence) extrapolates at that observed order instead;
 5. the cut-off: the domain cut at p = e^{-tail} and at e^{-(tail + TAIL_STEP)} with the same cells
-   (:func:`cutoff_step`), at a resolution where the mode is resolved, and there a third cut-off
+   (:func:`gsmtheory.numeric._ladder_cutoff.cutoff_step`), at a resolution where the mode is resolved, and there a third cut-off
    extrapolates what is left at the slower of a geometric and a power-law decay
-   (:func:`cutoff_tail`: an eigenfunction at the continuum's edge does not decay);
-6. bounds, and the bracket check (:func:`below_lower_bound`, :func:`check_bracket`);
-7. the status (:func:`settle`): ``ok`` if and only if the whole stated error meets rtol and the
+   (:func:`~gsmtheory.numeric._ladder_cutoff.cutoff_tail`: an eigenfunction at the continuum's edge does not decay);
+6. bounds, and the bracket check (:mod:`gsmtheory.numeric._ladder_cutoff`);
+7. the status (:func:`gsmtheory.numeric._ladder_cutoff.settle`): ``ok`` if and only if the whole stated error meets rtol and the
    order check passed.
 
-:func:`refine_axes` is the per-axis variant for tensor grids in d ≥ 3 (each axis refined alone,
-the cross terms measured on one grid refined on all axes).
+:func:`gsmtheory.numeric._ladder_axes.refine_axes` is the per-axis variant for tensor grids in
+d ≥ 3 (each axis refined alone, the cross terms measured on one grid refined on all axes). This
+module holds steps 3 and 4 (Richardson, the observed order); steps 5–7 are in
+:mod:`gsmtheory.numeric._ladder_cutoff`.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gsmtheory._errors import NumericalError, SpecError
-
 __all__ = [
-    "MAX_TAIL",
     "ORDER_SLACK",
-    "TAIL_STEP",
-    "AxesRefinement",
     "Extrapolation",
-    "below_lower_bound",
-    "check_bracket",
-    "cutoff_step",
-    "cutoff_tail",
     "extrapolate_at",
     "observed_order",
-    "refine_axes",
     "richardson",
     "richardson_limit",
-    "settle",
 ]
 
-#: the cut-off is pushed out by this many nats of density per step, to at most MAX_TAIL
-TAIL_STEP = 20.0
-MAX_TAIL = 100.0
 #: an observed order this far below the declared one fails the check
 ORDER_SLACK = 0.5
 
@@ -212,198 +199,3 @@ def richardson_limit(c: Sequence[float], h: Sequence[float], order: float = 2.0)
     return lim, abs(lim - richardson(c, h, n - 3, n - 1, order))
 
 
-# ----------------------------------------------------------------------------- per axis
-@dataclass(frozen=True)
-class AxesRefinement:
-    """The result of :func:`refine_axes`: the limit, its error, and what was solved."""
-
-    value: float
-    error: float
-    base: list[int]
-    axes: list[dict[str, Any]]
-    cross: dict[str, Any] | None
-    order_ok: bool = True
-    note: str = ""
-
-
-#: levels an axis may add, on the geometric continuation of the ladder, when its first three do not
-#: show the declared order (a pre-asymptotic coarsest grid is the usual reason)
-EXTRA_AXIS_LEVELS = 2
-
-
-def _axis_check(cs: list[float], ns: list[int], order: float) -> tuple[list[float], float | None, bool]:
-    """(relative widths, observed order of the last three levels, whether the order is shown)."""
-    hs = [ns[0] / v for v in ns]
-    q = observed_order(cs, hs)
-    spread = max(cs[-3:]) - min(cs[-3:])
-    ok = len(cs) < 3 or spread <= 64e-9 * abs(cs[0]) or (q is not None and q >= order - ORDER_SLACK)
-    return hs, q, ok
-
-
-def _one_axis(solve: Callable[[list[int]], float | None], base: list[int], c0: float, k: int,
-              shape: Sequence[int], lv: list[float], order: float) -> dict[str, Any]:
-    """Axis k refined alone through the levels (more, up to EXTRA_AXIS_LEVELS, while the order does
-    not show); its Richardson limit over the last three, error and observed order."""
-    ns, cs = [base[k]], [c0]
-    growth = lv[-1] / lv[-2] if len(lv) > 1 else 1.5
-    factors = lv[1:] + [lv[-1] * growth ** (j + 1) for j in range(EXTRA_AXIS_LEVELS)]
-    for i, f in enumerate(factors):
-        if i >= len(lv) - 1 and _axis_check(cs, ns, order)[2]:
-            break
-        n = list(base)
-        n[k] = math.ceil(f * int(shape[k]))
-        out = solve(n)
-        if out is None:
-            break
-        ns.append(n[k])
-        cs.append(out)
-    hs, q, ok = _axis_check(cs, ns, order)
-    lim, e = richardson_limit(cs, hs, order)
-    if not ok:  # slower than declared (or not monotone): twice the geometric tail at the observed
-        # order, or twice the last two changes where no order shows — a conservative error the status judges
-        last = abs(cs[-1] - cs[-2])
-        r = hs[-2] / hs[-1]
-        tail = 2 * (last / (r**q - 1) if q is not None and q > 0.2 else max(last, abs(cs[-2] - cs[-3])))
-        e = max(e, tail)
-        lim = cs[-1]
-    return {"cells": ns, "values": cs, "limit": lim, "error": e, "observed_order": q, "order_ok": ok}
-
-
-def refine_axes(solve: Callable[[list[int]], float | None], shape: Sequence[int],
-                levels: Sequence[float], order: float = 2.0) -> AxesRefinement:
-    r"""C(h) = C + Σ_k a_k h_k^p + Σ_{k<l} a_kl h_k^p h_l^p + …, fitted axis by axis (p = ``order``).
-
-    ``solve(cells)`` returns the grid's value (None when skipped). The base grid
-    ceil(levels[0]·shape) is solved, then each axis refined alone through ``levels`` and
-    extrapolated at the declared order (:func:`richardson_limit`), its observed order checked
-    (three levels: :func:`observed_order`; below p − ½ that axis is not extrapolated: its value is
-    the finest one and its error twice the geometric tail at the observed order, or twice its
-    last changes where it is not monotone — never Richardson's tight error — and the note says so);
-    the limits are summed, C ≈ c_0 + Σ_k (C_k − c_0), which is
-    off by Σ a_kl. One grid refined on all axes at ``levels[1]`` differs from the additive
-    prediction by Σ a_kl (1 − g_k)(1 − g_l), g_k = (h_k'/h_k)^p; that measured |Σ a_kl| is added
-    to the error (infinite when it could not be measured). The error is at least 1e-9 of the value.
-    """
-    lv = [float(v) for v in levels]
-    d = len(shape)
-    base = [math.ceil(lv[0] * int(s)) for s in shape]
-    c0 = solve(base)
-    if c0 is None:
-        raise SpecError("the base grid exceeds max_cells", "raise max_cells or pass a smaller shape")
-    axes = [_one_axis(solve, base, c0, k, shape, lv, order) for k in range(d)]
-    best = c0 + sum(a["limit"] - c0 for a in axes)
-    err = sum(a["error"] for a in axes)
-    cross: dict[str, Any] | None = None
-    if all(len(a["values"]) > 1 for a in axes):
-        n1 = [a["cells"][1] for a in axes]
-        out = solve(n1)
-        if out is not None:
-            g = [(a["cells"][0] / a["cells"][1]) ** order for a in axes]
-            pred = c0 + sum(a["values"][1] - c0 for a in axes)
-            pairs = list(itertools.combinations(range(d), 2))
-            factor = sum((1 - g[i]) * (1 - g[j]) for i, j in pairs) / len(pairs)
-            cross = {"cells": n1, "value": out, "predicted": pred, "error": abs(out - pred) / factor}
-            err += cross["error"]
-    if cross is None:
-        err = math.inf
-    err = max(err, 1e-9 * abs(best))
-    bad = [k for k, a in enumerate(axes) if not a["order_ok"]]
-    note = (f"axis {', '.join(str(k + 1) for k in bad)}: observed order below the declared {order:g} "
-            "(its error is the tail at the observed order, not Richardson's)" if bad else "")
-    # three levels per axis are all a 3D grid can afford: an axis slower than declared carries a
-    # conservative error (above) instead of failing the whole answer; the error then decides
-    return AxesRefinement(best, err, base, axes, cross, True, note)
-
-
-# ----------------------------------------------------------------------------- cut-off, status
-def cutoff_step(trunc: dict[str, Any], tail: float, c1: float, c2: float, rtol: float) -> tuple[float, bool]:
-    r"""One step of the domain cut-off check: (truncation error relative to C_P, stop here).
-
-    c1, c2 are C_P on the box cut at p = e^{-tail} and at e^{-(tail + TAIL_STEP)} of the maximum,
-    on the same cells. Without a spectral theory of the ends the change is assumed to at least
-    halve per step, so twice it bounds what is left (recorded in ``trunc``). Stop when that
-    meets rtol/4, when it is hopeless (> 100 rtol: the status will say not converged), or at
-    MAX_TAIL.
-    """
-    change = abs(c2 / c1 - 1.0)
-    trunc["tails"].append([tail, tail + TAIL_STEP])
-    trunc["relative_change"].append(change)
-    rel = 2 * change
-    return rel, rel <= rtol / 4 or change > 100 * rtol or tail + TAIL_STEP > MAX_TAIL
-
-
-def cutoff_tail(tail: float, c: Sequence[float]) -> float:
-    r"""What is left of the truncation error of c[0] (relative), from C_P at three cut-offs.
-
-    c = C_P on the box cut at e^{-tail}, e^{-(tail+Δ)}, e^{-(tail+2Δ)} (Δ = TAIL_STEP, same
-    cells), with changes d₁ = |c₁ − c₀|, d₂ = |c₂ − c₁|. Two laws for the rest, the larger taken:
-    geometric (an eigenfunction decaying exponentially, e.g. below the continuum):
-    d₁/(1 − q), q = d₂/d₁; and a power law e(T) = a T^{−k} (an eigenfunction at the edge of the
-    continuous spectrum, which does not decay: the truncated gap approaches σ like 1/L², L ∝ T^α),
-    k fitted to d₁/d₂, e(tail) = d₁/(1 − (T/(T+Δ))^k). Twice d₁ is kept as a floor. Changes that
-    do not shrink (d₂ ≥ d₁) or shrink more slowly than any power give inf: the truncation error
-    cannot be bounded.
-    """
-    d1, d2 = abs(c[1] - c[0]), abs(c[2] - c[1])
-    scale = abs(c[0])
-    if d1 <= 1e-13 * scale:
-        return 2 * d1 / scale
-    if d2 >= d1:
-        return math.inf
-    q = d2 / d1
-    a, b = tail / (tail + TAIL_STEP), tail / (tail + 2 * TAIL_STEP)
-
-    def ratio(k: float) -> float:  # d₁/d₂ under e(T) ∝ T^{−k}
-        return (1 - a**k) / (a**k - b**k)
-
-    if 1 / q <= ratio(1e-9):
-        return math.inf
-    lo, hi = 1e-9, 1.0
-    while ratio(hi) < 1 / q and hi < 1e4:
-        hi *= 2
-    for _ in range(100):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if ratio(mid) < 1 / q else (lo, mid)
-    power = d1 / (1 - a**hi)
-    return max(2 * d1, d1 / (1 - q), power) / scale
-
-
-def settle(value: float, error: float, rtol: float, order_ok: bool = True) -> str:
-    """The status a value with this error earns: ``"ok"`` if and only if the error meets rtol
-    (relative) and the observed order matched the declared one, else ``"not_converged"``."""
-    if order_ok and math.isfinite(error) and error <= rtol * abs(value):
-        return "ok"
-    return "not_converged"
-
-
-def below_lower_bound(best: float, err: float, lower: float | None, status: str, msg: str,
-                      *, what: str = "the estimate") -> tuple[float, float, bool, str]:
-    """Hold an estimate to its certified lower bound: (value, error, became a bound, message).
-
-    An ``ok`` estimate whose interval lies below the bound is a bug and raises; a not-converged
-    one is replaced by the bound (error inf), and the message says so.
-    """
-    if lower is None or not best + err < lower * (1 - 1e-9):
-        return best, err, False, msg
-    if status == "ok":
-        raise NumericalError(f"estimate C_P = {best:.10g} ± {err:.2g} lies below the certified lower bound "
-                             f"{lower:.10g} (Rayleigh–Ritz)",
-                             "the estimate is wrong: do not use it; report the target as a bug")
-    return lower, math.inf, True, (f"{msg}; {what} {best:.6g} lies below the certified lower bound, "
-                                   f"so only C_P >= {lower:.6g} is reported")
-
-
-def check_bracket(value: float, err: float, lower: float | None, upper: float | None) -> None:
-    """Fail loudly when an estimate lies outside its own certified bracket."""
-    if lower is not None and upper is not None and lower > upper * (1 + 1e-9):
-        raise NumericalError(f"certified bounds cross: lower {lower:.10g} > upper {upper:.10g}",
-                             "this is a bug in the bounds; please report it with the target")
-    if lower is not None and value + err < lower * (1 - 1e-9):
-        raise NumericalError(
-            f"estimate C_P = {value:.10g} ± {err:.2g} lies below the certified lower bound "
-            f"{lower:.10g} (a test function's Rayleigh quotient)",
-            "the estimate is wrong: do not use it; report the target as a bug")
-    if upper is not None and value - err > upper * (1 + 1e-9):
-        raise NumericalError(
-            f"estimate C_P = {value:.10g} ± {err:.2g} lies above the certified upper bound "
-            f"{upper:.10g}", "the estimate is wrong: do not use it; report the target as a bug")

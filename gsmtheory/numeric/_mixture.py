@@ -1,19 +1,12 @@
-r"""Gaussian mixtures on arrays: log density, score, Hessian and variance derivative.
+r"""Gaussian mixtures Σ_k w_k N(μ_k, Σ) with one shared Σ, as the array code reads them.
 
-For p_s(x) = Σ_k w_k N(x; μ_k, Σ + sI) (the mixture convolved with N(0, sI); s = 0 is the
-mixture itself) with Σ = U diag(e) Uᵀ, every quantity is computed from the per-component
-log weights a_k = log w_k + log N(x; μ_k, Σ + sI) by a stable log-sum-exp, and the
-responsibilities r_k = softmax_k(a_k):
+- :class:`MixtureLike` (what is read: ``means``, ``weights``, ``covariance``) and
+  :class:`MixtureArrays` (numbers only, checked on construction);
+- :func:`sample_mixture`: exact samples;
+- :func:`mixture_lift_rule`: quadrature rules for E over the mixture convolved with N(0, sI)
+  (docs/design.md §1, s = βλ).
 
-- log p_s(x) = logsumexp_k a_k,
-- ∇ log p_s(x) = −Σ_k r_k v_k,  v_k = (Σ + sI)⁻¹ (x − μ_k),
-- ∇² log p_s(x) = −(Σ + sI)⁻¹ + Σ_k r_k v_k v_kᵀ − (Σ_k r_k v_k)(Σ_k r_k v_k)ᵀ,
-- ∂_s log p_s(x) = ½ Σ_k r_k (|v_k|² − Tr (Σ + sI)⁻¹)  (the heat equation,
-  ∂_s log p_s = ½(Δ log p_s + |∇ log p_s|²), docs/design.md §1 with s = βλ).
-
-``mixture`` is either a :class:`gsmtheory.symbolic.GaussianMixture`-like record (attributes
-``means``, ``weights``, ``covariance``) or a tuple ``(means, weights, covariance)`` of arrays.
-``x`` has shape ``(..., d)``; ``s`` (≥ 0) broadcasts against ``x.shape[:-1]``.
+The densities, scores and Hessians are in :mod:`gsmtheory.numeric._mixture_pdf`.
 """
 
 from __future__ import annotations
@@ -30,11 +23,7 @@ from gsmtheory.numeric._quadrature import gauss_legendre_panels
 __all__ = [
     "MixtureArrays",
     "MixtureLike",
-    "mixture_dlogpdf_ds",
-    "mixture_hessian",
     "mixture_lift_rule",
-    "mixture_logpdf",
-    "mixture_score",
     "sample_mixture",
 ]
 
@@ -44,11 +33,27 @@ Array = NDArray[np.float64]
 
 @runtime_checkable
 class MixtureLike(Protocol):
-    """What the array code reads of a Gaussian mixture Σ_k w_k N(μ_k, Σ) with one shared Σ.
+    r"""What the array code reads of a Gaussian mixture Σ_k w_k N(μ_k, Σ) with one shared Σ.
 
     ``means`` (K × d), ``weights`` (K, positive), ``covariance`` (d × d), as nested sequences or
     arrays, with ``dim`` = d and ``n_components`` = K. :class:`gsmtheory.symbolic.GaussianMixture`
     is one; any record with these attributes is accepted.
+
+    Attributes
+    ----------
+    means, weights, covariance : array_like
+        μ_k (K × d), w_k (K,) and the shared Σ (d × d); the properties ``dim`` and
+        ``n_components`` give d and K.
+
+    Raises
+    ------
+    TypeError
+        When called: a protocol describes records, it is not one.
+
+    Examples
+    --------
+    >>> isinstance(MixtureArrays(means=[[0.0]], weights=[1.0], covariance=[[1.0]]), MixtureLike)
+    True
     """
 
     @property
@@ -73,10 +78,26 @@ MixtureInput = MixtureLike | tuple[ArrayLike, ArrayLike, ArrayLike]
 
 @dataclass(frozen=True)
 class MixtureArrays:
-    """Σ_k w_k N(μ_k, Σ) as numbers only: a :class:`MixtureLike` the array code can build itself.
+    r"""Σ_k w_k N(μ_k, Σ) as numbers only: a :class:`MixtureLike` the array code can build itself.
 
     ``means`` (K × d), ``weights`` (K, normalized to sum 1) and ``covariance`` (d × d), stored
-    as tuples of floats; shapes, finiteness and positive weights are checked on construction.
+    as tuples of floats; shapes, finiteness and positive weights are checked on construction
+    (:class:`SpecError` or :class:`NumericalError`).
+
+    Attributes
+    ----------
+    means : tuple of tuple of float
+        μ_k, K × d.
+    weights : tuple of float
+        w_k, normalized to sum 1.
+    covariance : tuple of tuple of float
+        The shared Σ, d × d.
+
+    Examples
+    --------
+    >>> m = MixtureArrays(means=[[-1.0, 0.0], [1.0, 0.0]], weights=[1.0, 3.0], covariance=[[1.0, 0.0], [0.0, 1.0]])
+    >>> m.dim, m.n_components, m.weights
+    (2, 2, (0.25, 0.75))
     """
 
     means: tuple[tuple[float, ...], ...]
@@ -123,78 +144,33 @@ def unpack_mixture(mixture: Any) -> tuple[NDArray[np.float64], NDArray[np.float6
     return m, w / w.sum(), c
 
 
-def _components(mixture: MixtureInput, x: ArrayLike, s: ArrayLike) -> tuple[
-        NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
-        NDArray[np.float64]]:
-    """Return (a, r, v, inv_eig, U): log weights a (..., K), responsibilities r (..., K),
-    v_k = (Σ+sI)⁻¹(x−μ_k) (..., K, d), 1/(e+s) (..., d) and the eigenvectors U."""
-    m, w, c = unpack_mixture(mixture)
-    d = m.shape[1]
-    xa = np.asarray(x, dtype=np.float64)
-    if d == 1 and (xa.ndim == 0 or xa.shape[-1] != 1):
-        xa = xa[..., None]
-    if xa.shape[-1] != d:
-        raise SpecError(f"points have last dimension {xa.shape[-1]}, mixture has d = {d}",
-                        "pass x with shape (..., d)")
-    e, u = np.linalg.eigh(c)
-    sa = np.asarray(s, dtype=np.float64)
-    if np.any(sa < 0) or not np.all(np.isfinite(sa)):
-        raise NumericalError("convolution variance s must be finite and >= 0", "use s >= 0")
-    ev = e + sa[..., None]  # (..., d) broadcastable
-    inv = 1.0 / ev
-    diff = xa[..., None, :] - m  # (..., K, d)
-    z = diff @ u  # coordinates in the eigenbasis
-    inv_k = inv[..., None, :]
-    quad = np.sum(z * z * inv_k, axis=-1)
-    logdet = np.sum(np.log(ev), axis=-1)[..., None]
-    a = np.log(w) - 0.5 * quad - 0.5 * logdet - 0.5 * d * _LOG_2PI
-    amax = np.max(a, axis=-1, keepdims=True)
-    gone = np.isneginf(amax)  # |x| ~ 1e154 and beyond: every quadratic overflows, p = 0 there
-    with np.errstate(invalid="ignore"):
-        ex = np.where(gone, 1.0, np.exp(a - np.where(gone, 0.0, amax)))
-    r = ex / np.sum(ex, axis=-1, keepdims=True)
-    v = (z * inv_k) @ u.T
-    return a, r, v, np.broadcast_to(inv, np.broadcast_shapes(inv.shape, xa.shape)), u
-
-
-def _logsumexp(a: NDArray[np.float64]) -> NDArray[np.float64]:
-    amax = np.max(a, axis=-1, keepdims=True)
-    gone = np.isneginf(amax)  # every term is 0: the sum is 0 (log −inf), not NaN
-    safe = np.where(gone, 0.0, amax)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = safe + np.log(np.sum(np.exp(a - safe), axis=-1, keepdims=True))
-    return np.where(gone, -np.inf, out)[..., 0]
-
-
-def mixture_logpdf(mixture: MixtureInput, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:
-    r"""log p_s(x) = logsumexp_k [log w_k + log N(x; μ_k, Σ + sI)], normalized; shape x.shape[:-1]."""
-    a, _, _, _, _ = _components(mixture, x, s)
-    return _logsumexp(a)
-
-
-def mixture_score(mixture: MixtureInput, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:
-    r"""∇_x log p_s(x) = −Σ_k r_k(x) (Σ + sI)⁻¹ (x − μ_k); shape (..., d)."""
-    _, r, v, _, _ = _components(mixture, x, s)
-    return -np.sum(r[..., None] * v, axis=-2)
-
-
-def mixture_hessian(mixture: MixtureInput, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:
-    r"""∇²_x log p_s(x) = −(Σ+sI)⁻¹ + Cov_r(v); shape (..., d, d)."""
-    _, r, v, inv, u = _components(mixture, x, s)
-    mean_v = np.sum(r[..., None] * v, axis=-2)
-    second = np.einsum("...k,...ki,...kj->...ij", r, v, v)
-    prec = np.einsum("ia,...a,ja->...ij", u, inv, u)
-    return -prec + second - mean_v[..., :, None] * mean_v[..., None, :]
-
-
-def mixture_dlogpdf_ds(mixture: MixtureInput, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:
-    r"""∂_s log p_s(x) = ½ Σ_k r_k (|v_k|² − Tr(Σ+sI)⁻¹) = ½(Δ log p_s + |∇ log p_s|²)."""
-    _, r, v, inv, _ = _components(mixture, x, s)
-    return 0.5 * np.sum(r * (np.sum(v * v, axis=-1) - np.sum(inv, axis=-1)[..., None]), axis=-1)
-
-
 def sample_mixture(mixture: MixtureLike, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
-    """n exact samples of Σ_k w_k N(μ_k, Σ) (shape (n, d))."""
+    r"""n exact samples of Σ_k w_k N(μ_k, Σ) (shape (n, d)): a component drawn by its weight, then
+    μ_k + L z with L Lᵀ = Σ (Cholesky), z ~ N(0, I).
+
+    Parameters
+    ----------
+    mixture : MixtureLike
+        The mixture.
+    n : int
+        Number of samples.
+    seed : int or numpy.random.Generator, optional
+        The random state (the same seed gives the same samples).
+
+    Returns
+    -------
+    ndarray
+        Shape (n, d).
+
+    Examples
+    --------
+    The symmetric mixture ½N(−2, 1) + ½N(2, 1) has mean 0 and variance 1 + 4 = 5:
+
+    >>> x = sample_mixture(MixtureArrays(means=[[-2.0], [2.0]], weights=[0.5, 0.5], covariance=[[1.0]]),
+    ...                    200_000, seed=1)
+    >>> x.shape, abs(float(x.mean())) < 0.03, abs(float(x.var()) - 5) < 0.05
+    ((200000, 1), True, True)
+    """
     rng = np.random.default_rng(seed)
     means = np.asarray(mixture.means, dtype=float)
     chol = np.linalg.cholesky(np.asarray(mixture.covariance, dtype=float))
@@ -230,6 +206,20 @@ def mixture_lift_rule(mixture: MixtureLike, s: Array | float, nh: int,
     -------
     nodes, weights : arrays
         Shapes (*shape(s), N, d) and (*shape(s), N); the weights sum to 1 along the last axis.
+
+    Raises
+    ------
+    SpecError
+        If ``rule`` is not ``"hermite"`` or ``"legendre"``.
+
+    Examples
+    --------
+    Under N(0, 1) convolved with N(0, 1) (s = 1), E[x²] = 2 and E[x⁴] = 3·2² = 12, exactly with
+    three Hermite nodes:
+
+    >>> x, w = mixture_lift_rule(MixtureArrays(means=[[0.0]], weights=[1.0], covariance=[[1.0]]), 1.0, 3)
+    >>> round(float(w @ x[:, 0]**2), 12), round(float(w @ x[:, 0]**4), 12)
+    (2.0, 12.0)
     """
     means = np.asarray(mixture.means, dtype=float)
     wk = np.asarray(mixture.weights, dtype=float)

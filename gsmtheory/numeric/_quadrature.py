@@ -51,6 +51,38 @@ def support_interval(logp: LogDensity, lo: float, hi: float, *, drop: float = 40
     Finite ends are kept as they are. An infinite end is pushed outward (doubling) until ℓ has
     dropped by ``drop`` below its maximum; if it never does within ``max_width``, the density
     cannot be normalized and :class:`ModelError` is raised.
+
+    Parameters
+    ----------
+    logp : callable
+        ℓ = log p up to a constant, vectorized.
+    lo, hi : float
+        The domain (``±inf`` allowed).
+    drop : float, optional
+        How far below its maximum ℓ must fall at a cut end.
+    max_width : float, optional
+        How far an infinite end may be pushed.
+
+    Returns
+    -------
+    a, b : float
+        The kept interval.
+
+    Raises
+    ------
+    NumericalError
+        If lo ≥ hi or ℓ is NaN.
+    ModelError
+        If ℓ is nowhere finite, or p does not decay at an infinite end.
+
+    Examples
+    --------
+    For N(0, 1), ℓ = −x²/2 drops by 40 at |x| = √80 ≈ 8.94 (found on a grid):
+
+    >>> import numpy as np
+    >>> a, b = support_interval(lambda x: -x**2 / 2, -np.inf, np.inf)
+    >>> round(a, 2), round(b, 2)
+    (-8.95, 8.95)
     """
     if lo >= hi:
         raise NumericalError(f"empty interval [{lo}, {hi}]", "give lo < hi")
@@ -83,7 +115,35 @@ def support_interval(logp: LogDensity, lo: float, hi: float, *, drop: float = 40
 
 def gauss_legendre_panels(a: float, b: float, panels: int, order: int = 16, *,
                           grade_left: bool = False, grade_right: bool = False) -> tuple[Array, Array]:
-    """Nodes and weights of composite Gauss–Legendre on [a, b]; panels graded (ratio 1/2) at marked ends."""
+    r"""Nodes and weights of composite Gauss–Legendre on [a, b]; panels graded (ratio 1/2) at marked ends.
+
+    Exact for polynomials of degree < 2·``order`` on each panel.
+
+    Parameters
+    ----------
+    a, b : float
+        Finite ends.
+    panels : int
+        Number of panels.
+    order : int, optional
+        Gauss–Legendre nodes per panel.
+    grade_left, grade_right : bool, optional
+        Shrink the panels geometrically toward that end (for endpoint singularities).
+
+    Returns
+    -------
+    nodes, weights : ndarray
+        ``panels · order`` nodes and their weights (summing to b − a).
+
+    Examples
+    --------
+    ∫_0^1 e^x dx = e − 1:
+
+    >>> import numpy as np
+    >>> x, w = gauss_legendre_panels(0.0, 1.0, 4, 8)
+    >>> x.shape, round(float(w @ np.exp(x)), 12)
+    ((32,), 1.718281828459)
+    """
     breaks = np.linspace(0.0, 1.0, panels + 1)
     if grade_left or grade_right:
         depth = 60
@@ -99,8 +159,32 @@ def gauss_legendre_panels(a: float, b: float, panels: int, order: int = 16, *,
 
 
 def normal_rule(n: int, d: int = 1) -> tuple[Array, Array]:
-    """E over N(0, I_d): n probabilists' Gauss–Hermite nodes per axis, exact for polynomials of degree
-    < 2n per coordinate; nodes (n,) for d = 1 and the tensor power (n^d, d) for d ≥ 2; weights sum to 1."""
+    r"""E over N(0, I_d): n probabilists' Gauss–Hermite nodes per axis, exact for polynomials of degree
+    < 2n per coordinate; nodes (n,) for d = 1 and the tensor power (n^d, d) for d ≥ 2; weights sum to 1.
+
+    Parameters
+    ----------
+    n : int
+        Nodes per axis.
+    d : int, optional
+        Dimension.
+
+    Returns
+    -------
+    nodes, weights : ndarray
+        The rule (no error term: exact on its polynomial class).
+
+    Examples
+    --------
+    The fourth moment of N(0, 1) is 3, and E[x²y²] = 1 under N(0, I₂):
+
+    >>> x, w = normal_rule(3)
+    >>> round(float(w @ x**4), 12)
+    3.0
+    >>> x, w = normal_rule(4, d=2)
+    >>> x.shape, round(float(w @ (x[:, 0]**2 * x[:, 1]**2)), 12)
+    ((16, 2), 1.0)
+    """
     z, w = np.polynomial.hermite_e.hermegauss(n)
     w = w / w.sum()
     if d == 1:
@@ -112,7 +196,30 @@ def normal_rule(n: int, d: int = 1) -> tuple[Array, Array]:
 
 @dataclass(frozen=True)
 class AdaptiveIntegrals:
-    """∫ g_j over an interval for the columns j of a vector integrand, with errors and a verdict."""
+    r"""∫ g_j over an interval for the columns j of a vector integrand, with errors and a verdict.
+
+    Attributes
+    ----------
+    values, errors : ndarray
+        The integrals (K,) and their absolute error estimates (inf for a divergent column).
+    divergent : tuple of bool
+        Columns whose integral diverges at the singular end.
+    exponents : tuple of float
+        The estimated powers α of |g| on each side of the singular end.
+    status : str
+        ``"ok"`` when every finite column met ``rtol``, else ``"not_converged"``.
+    nodes, levels : int
+        Final panels and rounds of bisection.
+    edges, panel_values : ndarray
+        The final panels (P, 2) and their values (P, K).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = adaptive_integrals(lambda t: np.exp(-t)[:, None], np.array([0.0, 1.0]))
+    >>> round(float(r.values[0]), 12), r.status
+    (0.632120558829, 'ok')
+    """
 
     values: Array
     errors: Array
@@ -182,6 +289,36 @@ def adaptive_integrals(g: Callable[[Array], Array], breaks: Array, *, rtol: floa
     power α of |g| on each side of ``end`` is estimated (:func:`_end_exponents`): α ≤ −0.98 (−1
     is a logarithmic divergence; or α ≤ −0.95 without convergence) marks a column divergent,
     value ±inf and error inf. At most ``max_levels`` rounds of bisection.
+
+    Parameters
+    ----------
+    g : callable
+        The vector integrand, points (N,) → values (N, K).
+    breaks : ndarray
+        The initial panel edges t_0 < … < t_n.
+    rtol : float, optional
+        Relative tolerance per column.
+    max_nodes : int, optional
+        Panel budget (status ``"not_converged"`` when reached).
+    end : float, optional
+        The breakpoint where g may be singular.
+    max_levels : int, optional
+        Rounds of bisection.
+
+    Returns
+    -------
+    AdaptiveIntegrals
+        Values, error estimates, divergent columns and the status.
+
+    Examples
+    --------
+    ∫_0^10 e^{-t} dt = 1 − e^{-10} and ∫_0^10 t e^{-t} dt = 1 − 11 e^{-10}:
+
+    >>> import numpy as np
+    >>> r = adaptive_integrals(lambda t: np.stack([np.exp(-t), t * np.exp(-t)], axis=1),
+    ...                        np.array([0.0, 1.0, 10.0]))
+    >>> [round(float(v), 7) for v in r.values], bool(max(r.errors) < 1e-12), r.status
+    ([0.9999546, 0.9995006], True, 'ok')
     """
     alpha_ends = _end_exponents(g, end)
     alpha = alpha_ends.min(axis=0)

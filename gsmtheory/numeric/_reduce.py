@@ -30,6 +30,8 @@ reduce to the same problem (up to a sign or permutation of the reduced axes) and
 number to solver precision. Numerical tolerances: eigenvalues of S within ``eig_rtol``·λ_max of
 each other are one eigenspace, and directions of an eigenspace where the differences are below
 ``rank_rtol``·sqrt(λ_max) are dropped; both are recorded on the result.
+
+The reduced problem is solved in :mod:`gsmtheory.numeric._reduce_solve`.
 """
 
 from __future__ import annotations
@@ -44,13 +46,9 @@ from scipy.linalg import solve_triangular
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from gsmtheory._errors import NumericalError, SpecError
-from gsmtheory.numeric._mixture import MixtureInput, mixture_logpdf, unpack_mixture
-from gsmtheory.numeric._result import PoincareResult
-from gsmtheory.numeric._spectral1d import poincare_1d
-from gsmtheory.numeric._spectral2d import poincare_2d
-from gsmtheory.numeric._spectral_nd import rayleigh_ritz
+from gsmtheory.numeric._mixture import MixtureInput, unpack_mixture
 
-__all__ = ["MixtureReduction", "ReducedMixture", "reduce_mixture", "reduced_poincare"]
+__all__ = ["MixtureReduction", "ReducedMixture", "reduce_mixture"]
 
 Array = NDArray[np.float64]
 
@@ -64,6 +62,13 @@ class ReducedMixture:
     means : array (K, k)
     weights : array (K,)
     covariance : array (k, k), diagonal (the basis of U is made of eigenvectors of S)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = reduce_mixture(([[-2.0, 0.0, 0.0], [2.0, 0.0, 0.0]], [0.5, 0.5], np.diag([1.0, 3.0, 2.0])))
+    >>> r.reduced.means[:, 0], r.reduced.covariance
+    (array([-2.,  2.]), array([[1.]]))
     """
 
     means: Array
@@ -113,6 +118,16 @@ class MixtureReduction:
         ``eig_rtol`` and ``rank_rtol`` used.
     method : str
         How U was found: ``"diagonal"`` (S diagonal: no decomposition), ``"eigh"`` or ``"krylov"``.
+
+    Examples
+    --------
+    Means differing along x only, Σ = diag(1, 3, 2): U is the x axis and the Gaussian factor on
+    U^⊥ has C_P = λ_max(diag(3, 2)) = 3:
+
+    >>> import numpy as np
+    >>> r = reduce_mixture(([[-2.0, 0.0, 0.0], [2.0, 0.0, 0.0]], [0.5, 0.5], np.diag([1.0, 3.0, 2.0])))
+    >>> r.reduced_dim, r.complement_dim, r.complement_lambda_max, r.method
+    (1, 2, 3.0, 'diagonal')
     """
 
     reduced: ReducedMixture
@@ -293,6 +308,22 @@ def reduce_mixture(mixture: MixtureInput, D: ArrayLike | None = None, *, eig_rto
     MixtureReduction
         The reduced mixture along U (dimension k: K − 1 or fewer for isotropic Σ), the
         basis, and the Gaussian factor's C_P = λ_max(S_⊥) (module docstring).
+
+    Raises
+    ------
+    SpecError, NumericalError
+        For a mixture whose shapes do not match or whose parameters are not finite
+        (:class:`MixtureArrays`), or a D that is not a d×d SPD matrix.
+
+    Examples
+    --------
+    Three isotropic components in R⁵ span a plane: dim U = K − 1 = 2.
+
+    >>> import numpy as np
+    >>> means = np.zeros((3, 5)); means[1, 0] = 1.0; means[2, 1] = 1.0
+    >>> r = reduce_mixture((means, [1 / 3] * 3, np.eye(5)))
+    >>> r.reduced_dim, r.complement_dim, r.complement_lambda_max
+    (2, 3, 1.0)
     """
     means, weights, cov = unpack_mixture(mixture)
     d = means.shape[1]
@@ -315,82 +346,3 @@ def reduce_mixture(mixture: MixtureInput, D: ArrayLike | None = None, *, eig_rto
     Wm = np.diag(W) if W.ndim == 1 else W
     return MixtureReduction(reduced, B, Wm, d - B.shape[1], float(lam_perp), tuple(comp), offset,
                             {"eig_rtol": eig_rtol, "rank_rtol": rank_rtol}, how)
-
-
-def _solve_reduced(red: ReducedMixture, rtol: float | None, quick: bool) -> PoincareResult:
-    k = red.dim
-    if k == 1:
-        rt = rtol if rtol is not None else (1e-6 if quick else 1e-8)
-        return poincare_1d(lambda u: mixture_logpdf(red, np.asarray(u)[..., None]), 1.0,
-                           -math.inf, math.inf, rtol=rt, points=red.means[:, 0])
-    if k == 2:
-        rt = rtol if rtol is not None else (1e-3 if quick else 1e-4)
-
-        def ell(x: Array, y: Array) -> Array:
-            return mixture_logpdf(red, np.stack(np.broadcast_arrays(x, y), axis=-1))
-
-        return poincare_2d(ell, 1.0, [(-math.inf, math.inf)] * 2, rtol=rt, points=red.means)
-
-    if k <= 4:
-        def eye(x: Array) -> Array:
-            return np.broadcast_to(np.eye(k), (x.shape[0], k, k))
-
-        return rayleigh_ritz(None, eye, mixture=red, degree=3 if quick else 4)
-    # linear test functions g = aᵀu: Var g / E(g) = aᵀ Cov_p(u) a / |a|², closed form
-    w = red.weights
-    mbar = w @ red.means
-    cov = red.covariance + (red.means - mbar).T @ ((red.means - mbar) * w[:, None])
-    c = float(np.linalg.eigvalsh(0.5 * (cov + cov.T)).max())
-    return PoincareResult(c, 0.0, "linear_test_functions", {"degree": 1}, "bound",
-                          f"lower bound λ_max(Cov_p) from linear test functions (dim U = {k} is too "
-                          "large for quadrature)", "lower_bound", lower=c)
-
-
-def reduced_poincare(mixture: MixtureInput, D: ArrayLike | None = None, *, rtol: float | None = None,
-                     quick: bool = False) -> PoincareResult:
-    r"""C_P = max(C_P(mixture along U), λ_max(S_⊥)) for a shared-covariance mixture, constant D.
-
-    The reduced mixture (module docstring) is solved by :func:`poincare_1d` (dim U = 1, default
-    rtol 1e-8), :func:`poincare_2d` (dim U = 2, 1e-4) or, for dim U ≥ 3, bounded below by
-    Rayleigh–Ritz (side ``"lower_bound"``); dim U = 0 (one Gaussian) is the closed form.
-    The Gaussian factor is exact, so the error estimate is the reduced solver's, and the side
-    stays the reduced solver's unless λ_max(S_⊥) exceeds the reduced problem's certified upper
-    end (then C_P = λ_max(S_⊥)).
-    """
-    red = reduce_mixture(mixture, D)
-    d, k = red.ambient_dim, red.reduced_dim
-    lam = red.complement_lambda_max
-    base = {"ambient_dim": d, "reduced_dim": k, "complement_dim": red.complement_dim,
-            "complement_lambda_max": lam, **red.tolerances}
-    if k == 0:
-        return PoincareResult(lam, 0.0, "gaussian", base, "ok",
-                              "all means coincide after whitening: one Gaussian, C_P = λ_max(D^{-1/2}ΣD^{-1/2})",
-                              "exact", lower=lam, upper=lam)
-    inner = _solve_reduced(red.reduced, rtol, quick)
-    c_u = inner.poincare_constant
-    res = {**base, "factor": inner.to_dict()}
-    method = f"reduction+{inner.method}"
-    head = f"reduced to dim U = {k} of d = {d}"
-    if red.complement_dim == 0 or lam <= c_u - inner.error_estimate:
-        # the mixture factor dominates (or there is no Gaussian factor)
-        return PoincareResult(max(c_u, lam), inner.error_estimate, method, res, inner.status,
-                              f"{head}; {inner.message}", inner.side,
-                              log_poincare_constant=inner.log_poincare_constant if c_u >= lam else None,
-                              lower=inner.lower, upper=inner.upper)
-    upper_u = c_u + inner.error_estimate if inner.side in ("estimate", "exact") else (
-        inner.upper if inner.upper is not None else math.inf)
-    if lam >= upper_u:
-        # the Gaussian factor dominates: C_P = λ_max(S_⊥) exactly
-        return PoincareResult(lam, 0.0, method, res, "ok",
-                              f"{head}; the Gaussian factor on U^⊥ dominates (C_P(U) = {c_u:.6g})",
-                              "exact" if inner.status == "ok" else "estimate", lower=lam, upper=lam)
-    # within the reduced solver's error of each other
-    if inner.side == "lower_bound":
-        val = max(c_u, lam)
-        return PoincareResult(val, 0.0, method, res, "bound",
-                              f"{head}; lower bound max(C_P(U) >= {c_u:.6g}, λ_max(U^⊥) = {lam:.6g})",
-                              "lower_bound", lower=val)
-    val = max(c_u, lam)
-    return PoincareResult(val, inner.error_estimate, method, res, inner.status,
-                          f"{head}; C_P(U) = {c_u:.6g} and λ_max(U^⊥) = {lam:.6g} agree within the error",
-                          "estimate")

@@ -59,6 +59,24 @@ class PoincareResult:
         ``upper`` from Muckenhoupt (1D, 4B), Bakry–Émery, Holley–Stroock or a closed form. A
         converged estimate outside [lower, upper] (beyond its error estimate) raises
         :class:`NumericalError`: it is a bug, never an answer.
+
+    Raises
+    ------
+    NumericalError
+        On construction: a NaN or negative constant, an unknown side or status, crossing
+        bounds, or an ``"ok"`` estimate outside its certified [lower, upper] beyond its error.
+
+    Examples
+    --------
+    The Ornstein–Uhlenbeck constant of N(0, 4) as a closed-form record, and what a record refuses:
+
+    >>> r = PoincareResult(4.0, 0.0, "gaussian", status="ok", side="exact", lower=4.0, upper=4.0)
+    >>> r.spectral_gap, r.relative_error, r.ok
+    (0.25, 0.0, True)
+    >>> PoincareResult(5.0, 0.1, "fv", lower=1.0, upper=4.0)
+    Traceback (most recent call last):
+    ...
+    gsmtheory._errors.NumericalError: estimate C_P = 5 ± 0.1 lies above its upper bound 4...
     """
 
     poincare_constant: float

@@ -33,7 +33,8 @@ from gsmtheory.numeric._chain1d import (
     truncate_support,
 )
 from gsmtheory.numeric._fv_grid import AxisMap, extended_map
-from gsmtheory.numeric._ladder import TAIL_STEP, extrapolate_at, settle
+from gsmtheory.numeric._ladder import extrapolate_at
+from gsmtheory.numeric._ladder_cutoff import TAIL_STEP, settle
 from gsmtheory.numeric._result import PoincareResult
 
 __all__ = ["SECTOR_ORDER", "sector_poincare"]
@@ -98,6 +99,21 @@ def sector_poincare(log_weight: Fn, coef: float, *, rtol: float = 1e-6, tail: fl
     PoincareResult
         ``method="sector"``, ``side="estimate"``; status ``"ok"`` iff the error meets rtol and the
         observed order matched :data:`SECTOR_ORDER`.
+
+    Raises
+    ------
+    SpecError
+        If ``coef`` ≤ 0.
+
+    Examples
+    --------
+    The degree-1 sector of N(0, I₃) (w = r² e^{-r²/2}, coef = 1·(1 + 3 − 2) = 2) holds the
+    Ornstein–Uhlenbeck eigenfunctions x_i, whose constant is 1:
+
+    >>> import numpy as np
+    >>> r = sector_poincare(lambda r: 2 * np.log(r) - r**2 / 2, 2.0)
+    >>> round(r.poincare_constant, 5), r.status, abs(r.poincare_constant - 1) <= r.error_estimate
+    (1.0, 'ok', True)
     """
     if not coef > 0:
         raise SpecError(f"coef = {coef} must be positive", "the sector of degree k has k(k + d − 2) > 0")

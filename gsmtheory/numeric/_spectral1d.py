@@ -7,8 +7,8 @@ E(g) = ∫ D g'² p. The pieces, one module each:
   mapped to u ∈ [0, 1], reversible finite volumes of declared order :data:`FV1D_ORDER` = 2;
 - its eigen-solves (:mod:`gsmtheory.numeric._eig1d`): the Green's kernel (relative precision for
   any C_P) or bisection of the tridiagonal generator;
-- the ladder (:mod:`gsmtheory.numeric._ladder`): cells doubled, Richardson at the declared
-  order, the observed order checked;
+- the ladder (:mod:`gsmtheory.numeric._rungs1d`, :mod:`gsmtheory.numeric._ladder`): cells
+  doubled, Richardson at the declared order, the observed order checked;
 - the cut-off (here): the coarsest chain solved again on the interval cut at e^{-(tail+20)} with
   the same cells; the change, extrapolated at the rate e^{-2κΔy} of the eigenfunction's tail
   (κ = √(σ_e − λ), σ_e the end's share of the essential spectrum), is the truncation error, and
@@ -32,135 +32,35 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.numeric._bounds1d import log_muckenhoupt_b, rayleigh_lower_1d
-from gsmtheory.numeric._chain1d import Array, Fn, as_callable, chain_1d
+from gsmtheory.numeric._chain1d import Array, Fn, as_callable
 from gsmtheory.numeric._cutoff1d import (
     TAIL_STEP_1D,
     Cut,
     Opts1D,
     compare_cutoffs,
     new_cut,
-    singular_end,
     tail_ratio,
 )
 from gsmtheory.numeric._edge1d import Answer1D, EdgeResult, edge_answer, edge_spectrum
-from gsmtheory.numeric._eig1d import solve_level
-from gsmtheory.numeric._ladder import check_bracket, extrapolate_at
+from gsmtheory.numeric._ladder_cutoff import check_bracket
 from gsmtheory.numeric._maps1d import solve_mapped
 from gsmtheory.numeric._result import PoincareResult
+from gsmtheory.numeric._rungs1d import FV1D_ORDER, Rungs, cell_ladder
 
 __all__ = ["FV1D_ORDER", "poincare_1d"]
 
-#: declared order of the 1D finite-volume chain in its cell width (the ladder checks it)
-FV1D_ORDER = 2.0
 _MAX_TAIL = 200.0
-_MAX_BOUND_CELLS = 2**16  # the bounds use the finest level up to this size (memory, time)
-
-
-# ----------------------------------------------------------------------------- the grid ladder
-@dataclass
-class _Rungs:
-    values: list[float] = field(default_factory=list)
-    logs: list[float] = field(default_factory=list)
-    floors: list[float] = field(default_factory=list)
-    levels: list[int] = field(default_factory=list)
-    solvers: set[str] = field(default_factory=set)
-    notes: list[str] = field(default_factory=list)
-    incs: list[tuple[Array, int]] = field(default_factory=list)
-    chain: tuple[Array, Array] | None = None
-    best: float = math.nan
-    err: float = math.inf
-    order: float | None = None
-    order_ok: bool = False
-    status: str = "not_converged"
-
-    @property
-    def used(self) -> str:
-        return "+".join(sorted(self.solvers))
-
-
-def _rung(logp: Fn, diff: Fn, cut: Cut, n: int, o: Opts1D, r: _Rungs) -> PoincareResult | None:
-    """Solve one level; a failure or an infinite C_P is returned as the final record."""
-    want = o.bounds and n <= _MAX_BOUND_CELLS
-    if cut.first is not None and not r.levels:
-        lp, lc = cut.first[0], cut.first[1]
-        lg, fl, solver, note, inc_n = cut.first[2]
-    else:
-        lp, lc = chain_1d(logp, diff, cut.mp, n)
-        lg, fl, solver, note, inc_n = solve_level(lp, lc, o.method, o.rtol, n, vector=want)
-    if want and inc_n is not None:
-        r.incs = [*r.incs[-1:], (inc_n, n)]
-    if n <= _MAX_BOUND_CELLS:
-        r.chain = (lp, lc)
-    where = ((cut.a, cut.b),)
-    if note == "fv-lost-gap":
-        return PoincareResult(0.0, math.inf, "fv", {"cells": n}, "failed",
-                              "the absolute-precision tridiagonal solver lost the gap (computed gap "
-                              "<= 0: the gap is below eps*||A||); use method='green'", "estimate", where)
-    r.solvers.add(solver)
-    if note:
-        r.notes.append(note)
-    if math.isinf(lg):
-        return PoincareResult(math.inf, 0.0, r.used, {"cells": n}, "no_poincare",
-                              f"no Poincaré inequality: {note}", "estimate", where,
-                              log_poincare_constant=math.inf)
-    if math.isnan(lg):
-        return PoincareResult(0.0, math.inf, r.used, {"cells": n}, "failed", note, "estimate", where)
-    r.logs.append(lg)
-    r.levels.append(n)
-    big = lg > 700  # C_P beyond float64: refine in log space
-    r.values.append(lg if big else math.exp(lg))
-    r.floors.append(fl / max(lg, 1.0) if big else fl)
-    return None
-
-
-def _ladder(logp: Fn, diff: Fn, cut: Cut, o: Opts1D, trunc_rel: float) -> _Rungs | PoincareResult:
-    """Cells doubled from n0 until the value extrapolated at the declared order meets rtol
-    (with the truncation part); the eigenfunction for the lower bound is kept from the
-    second-finest level (≤ 2^16 cells)."""
-    r = _Rungs()
-    n = cut.n0
-    misses = 0  # consecutive levels whose observed order is below the declared one
-    while True:
-        fail = _rung(logp, diff, cut, n, o, r)
-        if fail is not None:
-            return fail
-        if len(r.values) >= 3:
-            ext = extrapolate_at(r.values, [1.0 / k for k in r.levels], FV1D_ORDER,
-                                 floor=r.floors[-1] * abs(r.values[-1]))
-            r.best, r.err, r.order, r.order_ok = ext.value, ext.error, ext.observed_order, ext.order_ok
-            if ext.note:
-                r.notes = [*[x for x in r.notes if "extrapolation" not in x], ext.note]
-            if singular_end(logp, cut):  # a fractional error term: no credit for the extrapolation
-                r.err = max(r.err, 1.5 * abs(r.values[-1] - r.values[-2]))
-                r.notes = [*[x for x in r.notes if "singular" not in x],
-                           "the density is unbounded at a finite end: error at least the last change"]
-            misses = 0 if ext.order_ok else misses + 1
-            if misses >= 3:  # a slower order than declared, three times over: finer grids cannot fix it
-                break
-            if r.order_ok and r.err <= o.rtol * abs(r.best):  # the grid has converged
-                if r.err + trunc_rel * abs(r.best) <= o.rtol * abs(r.best):
-                    r.status = "ok"
-                    break
-                if not trunc_rel < o.rtol:
-                    break
-        if 2 * n > o.max_cells:
-            break
-        n *= 2
-    if len(r.values) < 3:
-        v = r.values
-        r.best, r.err = v[-1], (abs(v[-1] - v[0]) if len(v) == 2 else math.inf)
-    return r
 
 
 def _climb(logp: Fn, diff: Fn, lo: float, hi: float, o: Opts1D
-           ) -> tuple[Cut, _Rungs, str, float, dict[str, Any]] | PoincareResult:
+           ) -> tuple[Cut, Rungs, str, float, dict[str, Any]] | PoincareResult:
     """The cut-off pushed out until its error estimate meets rtol, with the grid ladder at each."""
     T, big_steps = o.tail, 0
     trunc: dict[str, Any] = {"tails": [], "relative_change": [], "ratio": None}
@@ -178,7 +78,7 @@ def _climb(logp: Fn, diff: Fn, lo: float, hi: float, o: Opts1D
                 big_steps = big_steps + 1 if cut.change > 0.5 else 0
                 T += TAIL_STEP_1D
                 continue
-        lad = _ladder(logp, diff, cut, o, cut.change if o.sigma is not None else 2 * cut.change)
+        lad = cell_ladder(logp, diff, cut, o, cut.change if o.sigma is not None else 2 * cut.change)
         if isinstance(lad, PoincareResult):
             return lad
         lam = 1.0 / lad.best if lad.logs[-1] <= 700 else 0.0
@@ -192,9 +92,8 @@ def _climb(logp: Fn, diff: Fn, lo: float, hi: float, o: Opts1D
         return cut, lad, regime, trunc_rel, trunc
 
 
-
 # ----------------------------------------------------------------------------- bounds
-def _bounds(logp: Fn, diff: Fn, cut: Cut, lad: _Rungs, o: Opts1D) -> tuple[float | None, float | None]:
+def _bounds(logp: Fn, diff: Fn, cut: Cut, lad: Rungs, o: Opts1D) -> tuple[float | None, float | None]:
     """(certified lower bound, Muckenhoupt upper bound), None where not computed."""
     if not o.bounds:
         return None, None
@@ -216,7 +115,7 @@ def _bounds(logp: Fn, diff: Fn, cut: Cut, lad: _Rungs, o: Opts1D) -> tuple[float
 
 
 # ----------------------------------------------------------------------------- the answer
-def _at_the_edge(logp: Fn, diff: Fn, lo: float, hi: float, cut: Cut, lad: _Rungs, regime: str,
+def _at_the_edge(logp: Fn, diff: Fn, lo: float, hi: float, cut: Cut, lad: Rungs, regime: str,
                  ans: Answer1D, o: Opts1D) -> Answer1D | None:
     """σ finite and the truncated problem cannot separate λ₁ from σ: match the ends."""
     sigma = o.sigma
@@ -239,7 +138,7 @@ def _at_the_edge(logp: Fn, diff: Fn, lo: float, hi: float, cut: Cut, lad: _Rungs
     return edge_answer(edge, ans, 1.0 / sigma, o.rtol)
 
 
-def _plain_message(cut: Cut, lad: _Rungs, ans: Answer1D, regime: str, trunc_err: float,
+def _plain_message(cut: Cut, lad: Rungs, ans: Answer1D, regime: str, trunc_err: float,
                    trunc: dict[str, Any], o: Opts1D) -> str:
     if not math.isfinite(trunc_err) or trunc_err > o.rtol * abs(ans.best):
         ch = trunc["relative_change"][-1] if trunc["relative_change"] else math.nan
@@ -256,7 +155,7 @@ def _plain_message(cut: Cut, lad: _Rungs, ans: Answer1D, regime: str, trunc_err:
     return msg + ("; σ_ess unknown: truncation error assumes geometric decay" if regime == "unknown" else "")
 
 
-def _finish(ans: Answer1D, lad: _Rungs, o: Opts1D) -> Answer1D:
+def _finish(ans: Answer1D, lad: Rungs, o: Opts1D) -> Answer1D:
     """The rule for every answer: the status agrees with the error; bounds hold it."""
     inv_sigma = 1.0 / o.sigma if o.sigma is not None and math.isfinite(o.sigma) and o.sigma > 0 else None
     if inv_sigma is not None:
@@ -374,6 +273,29 @@ def poincare_1d(log_density: Fn, diffusion_coef: Fn | float, lo: float, hi: floa
     PoincareResult
         ``side="estimate"`` (``"bracket"`` with status ``"bound"`` at an unresolved edge),
         ``lower``/``upper`` the bracket.
+
+    Raises
+    ------
+    SpecError
+        If ``method`` is unknown or ``rtol`` is not in (0, 1).
+    NumericalError
+        If the domain is empty or NaN.
+    ModelError
+        If p cannot be normalized (from :func:`truncate_support`).
+
+    Examples
+    --------
+    The Ornstein–Uhlenbeck constant of N(0, 1) is 1, and the uniform law on [0, 1] has
+    C_P = 1/π² (the first Neumann eigenvalue π²), each inside the reported error:
+
+    >>> import math
+    >>> import numpy as np
+    >>> r = poincare_1d(lambda x: -x**2 / 2, 1.0, -np.inf, np.inf, rtol=1e-6)
+    >>> round(r.poincare_constant, 6), r.status, r.side, abs(r.poincare_constant - 1) <= r.error_estimate
+    (1.0, 'ok', 'estimate', True)
+    >>> r = poincare_1d(lambda x: 0 * x, 1.0, 0.0, 1.0, rtol=1e-6)
+    >>> round(r.poincare_constant, 6), round(1 / math.pi**2, 6)
+    (0.101321, 0.101321)
     """
     if method not in ("auto", "green", "fv"):
         raise SpecError(f"unknown 1D method {method!r}", "use 'auto', 'green' or 'fv'")

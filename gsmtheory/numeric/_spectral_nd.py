@@ -181,6 +181,23 @@ def rayleigh_ritz(log_density: Callable[[Array], Array] | None, D: Callable[[Arr
     -------
     PoincareResult
         ``side="lower_bound"``, ``status="bound"``, method ``"rayleigh_ritz"``.
+
+    Raises
+    ------
+    SpecError
+        If ``degree`` < 1, or neither a mixture nor a finite box (nor ``dim`` on R^d) is given.
+
+    Examples
+    --------
+    For N(0, 2) the linear functions already hold the Ornstein–Uhlenbeck eigenfunction, so the
+    lower bound is the constant 2 itself:
+
+    >>> import numpy as np
+    >>> one = lambda x: np.broadcast_to(np.eye(1), (x.shape[0], 1, 1))
+    >>> r = rayleigh_ritz(None, one, mixture=MixtureArrays(means=[[0.0]], weights=[1.0], covariance=[[2.0]]),
+    ...                   degree=1)
+    >>> round(r.poincare_constant, 9), r.side, r.status
+    (2.0, 'lower_bound', 'bound')
     """
     if degree < 1:
         raise SpecError("degree must be >= 1", "use degree 1..4")

@@ -44,6 +44,15 @@ class Expectation:
         Indices j whose integral diverges.
     exponents : tuple of float
         1D: per f_j, the power α of the mapped integrand t^α at its worst end (α ≤ −1 diverges).
+
+    Examples
+    --------
+    A record from :func:`expect_1d`: the variance of N(0, 1) and log √(2π):
+
+    >>> import numpy as np
+    >>> e = expect_1d(lambda x: -x**2 / 2, lambda x: x**2, -np.inf, np.inf)
+    >>> round(e.values[0], 10), e.errors[0] < 1e-12, round(e.log_normalizer, 6), e.divergent
+    (1.0, True, 0.918939, ())
     """
 
     values: tuple[float, ...]
@@ -75,6 +84,30 @@ class TailMap:
     at an infinite end becomes ~|t|^{a−2}, an integrand ~δ^β at a finite end stays ~|t|^β, so
     the mapped integral is finite exactly when the original one is. c and s (median and spread
     of p) and the scan's quantiles come from :meth:`fit`.
+
+    Attributes
+    ----------
+    lo, hi : float
+        The domain.
+    centre, scale : float
+        c and s: the median and the interquartile half-width of p (for a doubly infinite domain).
+    top : float
+        max ℓ on the scan.
+    quantiles : tuple of float
+        The 31 quantiles k/32 of the scan (places for the initial panels).
+    effective : (float, float)
+        Where ℓ is within ``drop`` of its maximum.
+
+    Examples
+    --------
+    For N(0, 1) the scale is the quartile Φ⁻¹(¾) = 0.6745 and t = ±½ maps to x = ±s:
+
+    >>> import numpy as np
+    >>> m = TailMap.fit(lambda x: -x**2 / 2, -np.inf, np.inf)
+    >>> round(m.scale, 4), bool(np.allclose(m.x(np.array([-0.5, 0.5])), [-m.scale, m.scale]))
+    (0.6745, True)
+    >>> m.t(m.x(np.array([-0.25, 0.75])))
+    array([-0.25,  0.75])
     """
 
     lo: float

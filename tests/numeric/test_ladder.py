@@ -23,7 +23,9 @@ from gsmtheory.numeric import (
     sector_poincare,
 )
 from gsmtheory.numeric._fem3d import fem_poincare_3d
-from gsmtheory.numeric._ladder import extrapolate_at, observed_order, refine_axes, settle
+from gsmtheory.numeric._ladder import extrapolate_at, observed_order
+from gsmtheory.numeric._ladder_axes import refine_axes
+from gsmtheory.numeric._ladder_cutoff import settle
 from gsmtheory.numeric._mixture import MixtureArrays
 from gsmtheory.solve import poincare_methods
 
