@@ -7,7 +7,7 @@
 """
 
 from gsmtheory.sweep._execute import SweepSummary, default_workers, run_sweep
-from gsmtheory.sweep._report import Report, draw_report, scalar_results
+from gsmtheory.sweep._sweep_report import Report, draw_report, scalar_results
 from gsmtheory.sweep._store import (
     STORE_FORMAT,
     STORE_SCHEMA,
