@@ -6,7 +6,8 @@
 [{'sigma': 1.0}, {'sigma': 2.0}]
 """
 
-from gsmtheory.sweep._execute import SweepSummary, default_workers, run_sweep
+from gsmtheory.sweep._execute import SweepSummary, run_sweep
+from gsmtheory.sweep._pools import default_workers
 from gsmtheory.sweep._store import SweepStore, open_store
 from gsmtheory.sweep._store_format import STORE_FORMAT, STORE_SCHEMA
 from gsmtheory.sweep._store_read import StoredRow, read_rows, read_sweeps
