@@ -13,8 +13,9 @@ from typing import Any
 from tqdm import tqdm
 
 from gsmtheory._errors import GSMError
-from gsmtheory.verify._record import ClaimRecord, Erratum
+from gsmtheory.verify._record import ClaimRecord
 from gsmtheory.verify._registry import Check, discover, run_check, select
+from gsmtheory.verify._source import Erratum
 from gsmtheory.verify._verdict import VERDICTS, Verdict
 
 __all__ = ["MODES", "VerifyInterrupted", "VerifyResult", "run_checks", "verify"]
