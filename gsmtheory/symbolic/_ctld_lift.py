@@ -71,7 +71,30 @@ def ctld_lift(target: Any, params: CTLDParameters | None = None, **overrides: ob
 
 
 def check_liftable(diffusion: Diffusion) -> None:
-    """Raise the one-line reason why ``diffusion`` has no CTLD lift (nothing when it has one)."""
+    """Raise the one-line reason why ``diffusion`` has no CTLD lift p(x, β) ∝ r(β)·(p * N(0, βλI))(x)
+    (docs/design.md §1); nothing when it has one.
+
+    Parameters
+    ----------
+    diffusion : Diffusion
+        The target.
+
+    Raises
+    ------
+    SpecError
+        A formula target in d ≥ 2 (no closed-form convolution), a coordinate already named
+        ``beta``, or a bounded domain.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import check_liftable, load_spec
+    >>> check_liftable(load_spec("ctld-bimodal").diffusion) is None
+    True
+    >>> check_liftable(load_spec("reflected-gaussian").diffusion)
+    Traceback (most recent call last):
+    ...
+    gsmtheory._errors.SpecError: CTLD convolves over the whole space but the target's domain is bounded; drop the [domain] table for a CTLD lift
+    """
     if diffusion.mixture is None and diffusion.dim >= 2:
         raise SpecError(f"CTLD needs p * N(0, beta*lambda*I) in closed form; the {diffusion.dim}D target "
                         f"{diffusion.name!r} is a formula, not a Gaussian mixture",
