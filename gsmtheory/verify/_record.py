@@ -89,6 +89,24 @@ class ClaimRecord:
     labels : tuple of str
         One label per number of ``computed`` (flattened), saying what each entry is; the report
         shows computed and theoretical values entry by entry under these labels.
+
+    Raises
+    ------
+    ValueError
+        An id that is not an identifier like ``"C07"``, an unknown kind, a negative tolerance,
+        non-finite or negative seconds, or labels that do not match the computed numbers.
+    TypeError
+        ``passed`` not a bool, findings or labels given as one string, an empty finding, or a
+        source, erratum or verdict of the wrong type.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import ClaimRecord
+    >>> rec = ClaimRecord.bound("C99", "x ≤ 2", "demo", 1.5, 2.0)
+    >>> rec.passed, rec.relation, rec.details["slack"]
+    (True, 'computed ≤ theoretical', 1.3333333333333333)
+    >>> ClaimRecord.from_dict(rec.to_dict()) == rec
+    True
     """
 
     id: str

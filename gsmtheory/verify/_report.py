@@ -27,7 +27,31 @@ JOURNAL = "verify-journal.jsonl"
 
 def prepare_report(directory: str | os.PathLike[str]) -> Path:
     """Claim ``directory`` for a report before any check runs (see :func:`claim_directory`):
-    a new or empty directory, or one gsmtheory wrote; anything else raises :class:`GSMError`."""
+    a new or empty directory, or one gsmtheory wrote; anything else raises :class:`GSMError`.
+
+    Parameters
+    ----------
+    directory : str or PathLike
+        The report directory.
+
+    Returns
+    -------
+    Path
+        The directory, created if absent and marked as gsmtheory's.
+
+    Raises
+    ------
+    GSMError
+        The directory holds files gsmtheory did not write.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.verify import prepare_report
+    >>> out = prepare_report(pathlib.Path(tempfile.mkdtemp()) / "report")
+    >>> sorted(p.name for p in out.iterdir())
+    ['.gsmtheory-output']
+    """
     return claim_directory(directory, "verify-report")
 
 
@@ -40,10 +64,31 @@ def write_report(result: VerifyResult, directory: str | os.PathLike[str]) -> Pat
     half-written. Only files gsmtheory wrote there before (listed in its marker file) are
     removed when the new report lacks them; files a user put beside them stay.
 
+    Parameters
+    ----------
+    result : VerifyResult
+        The run (:func:`verify`).
+    directory : str or PathLike
+        The report directory (:func:`prepare_report`'s rules).
+
+    Returns
+    -------
+    Path
+        The directory written.
+
     Raises
     ------
     GSMError
         ``directory`` is a file, cannot be written, or holds files gsmtheory did not write.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.verify import ClaimRecord, VerifyResult, write_report
+    >>> one = ClaimRecord.equality("C99", "One equals one.", "demo", 1.0, 1.0, 1e-12, "exact")
+    >>> out = write_report(VerifyResult((one,), "quick", 0.1), pathlib.Path(tempfile.mkdtemp()) / "report")
+    >>> sorted(p.name for p in out.iterdir() if not p.name.endswith(".png"))
+    ['.gsmtheory-output', 'index.html', 'report.md', 'results.json']
     """
     target = prepare_report(directory)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

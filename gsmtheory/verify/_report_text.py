@@ -20,7 +20,28 @@ DESIGN_CLAIMS: tuple[str, ...] = tuple(f"C{i:02d}" for i in range(1, 17))
 def format_value(value: Any, width: int | None = None) -> str:
     """Text for a computed or theoretical value (floats to 6 significant digits). With ``width``
     the text is shortened to that many characters ending in "…" (terminal tables only: the report
-    never shortens a value)."""
+    never shortens a value).
+
+    Parameters
+    ----------
+    value : object
+        A float, a list or a dict of them (or anything with a ``str``).
+    width : int, optional
+        The most characters to show.
+
+    Returns
+    -------
+    str
+        The text.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import format_value
+    >>> format_value({"C_P": 1 / 3, "rates": [2.0, 4.000001]})
+    '{C_P: 0.333333, rates: [2, 4]}'
+    >>> format_value(list(range(20)), width=12)
+    '[0, 1, 2, 3…'
+    """
     def f(v: Any) -> str:
         if isinstance(v, bool) or v is None:
             return str(v)

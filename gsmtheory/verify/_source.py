@@ -43,6 +43,17 @@ class Source:
     printed : str
         The statement as printed, as a formula in the package's notation (docs/paper.md), including
         a printed constant the package finds wrong: the record's computed value answers it.
+
+    Raises
+    ------
+    ValueError
+        A paper not in :data:`PAPERS`, or an empty locator or printed statement.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import Source
+    >>> Source("COLT 2024", "Theorem 6, p. 6", "Γ_GSM ≤ 2 C_P² ...").citation
+    'COLT 2024, Theorem 6, p. 6'
     """
 
     paper: str
@@ -85,6 +96,18 @@ class Erratum:
         The statement the computation supports.
     question : str
         The erratum phrased as a question a reader could send to the authors.
+
+    Raises
+    ------
+    ValueError
+        A severity other than false, loose or ambiguous, or an empty sentence.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import Erratum
+    >>> e = Erratum("loose", "C ≤ 2", "C = 1.1 at the worst case found", "C ≤ 1.1", "Is 2 needed?")
+    >>> e.to_dict()["severity"]
+    'loose'
     """
 
     severity: str
