@@ -35,7 +35,6 @@ PENDING: dict[str, str] = {
     "gsmtheory.solve": "being rewritten on the lift branch (one Problem, a registry per question)",
     "gsmtheory.estimation": "being rewritten on the lift branch (estimators as registered methods)",
     "gsmtheory.networks": "being rewritten on the train branch",
-    "gsmtheory.verify": "being rewritten on the verdicts branch",
 }
 SECTION = re.compile(r"^(\w[\w ]*)\n-{3,}\s*$", re.M)
 

@@ -51,7 +51,26 @@ Fn = Callable[[np.ndarray], np.ndarray]
 
 def decimal(v: float, digits: int = 10) -> str:
     """A float as a plain decimal literal with ``digits`` significant digits (no exponent): the
-    spec parser reads decimals exactly, so the spec means this number and nothing else."""
+    spec parser reads decimals exactly, so the spec means this number and nothing else.
+
+    Parameters
+    ----------
+    v : float
+        The number.
+    digits : int
+        Significant digits.
+
+    Returns
+    -------
+    str
+        The literal (``"0"`` for zero; ``inf``/``nan`` as ``str`` gives them).
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import decimal
+    >>> decimal(1 / 3), decimal(2.5e-7), decimal(2.5e12)
+    ('0.3333333333', '0.00000025', '2500000000000')
+    """
     if v == 0 or not math.isfinite(v):
         return "0" if v == 0 else str(v)
     r = float(f"{v:.{digits}g}")
@@ -78,6 +97,26 @@ class TiltFamily:
 
     ``expressions(point)`` gives the spec's strings (log density, D, domain, basis) and
     ``case(point)`` the numpy callables of the same functions.
+
+    Attributes
+    ----------
+    name, description : str
+        The family, in words.
+    box : Box
+        Its parameters and their ranges.
+    expressions : callable
+        point → the spec's strings (``log_density``, ``D``, ``domain``, ``basis``).
+    case : callable
+        point → the numpy callables of the same functions (a ``TiltCase``).
+    defaults : tuple of dict
+        Points the searches start from.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import GSM_FAMILIES
+    >>> family = GSM_FAMILIES["jacobi"]
+    >>> family.box.names, family.defaults[0]
+    (('a', 'b', 'c', 'e'), {'a': 2.0, 'b': 2.0, 'c': 0.0, 'e': 0.0})
     """
 
     name: str
@@ -198,7 +237,30 @@ GSM_FAMILIES: dict[str, TiltFamily] = {
 # ----------------------------------------------------------------------------- the matrices
 def tilt_terms(case: TiltCase, x: np.ndarray) -> dict[str, np.ndarray]:
     """Per-sample pieces at nodes ``x`` (shape (n,)), one column per basis function:
-    ``g`` = φ_k, ``a`` = Dℓ'φ_k', ``b_div`` = D'φ_k', ``b_tr`` = Dφ_k'', ``dg`` = φ_k'."""
+    ``g`` = φ_k, ``a`` = Dℓ'φ_k', ``b_div`` = D'φ_k', ``b_tr`` = Dφ_k'', ``dg`` = φ_k'.
+
+    Parameters
+    ----------
+    case : TiltCase
+        One point of a family.
+    x : ndarray
+        Nodes inside the domain.
+
+    Returns
+    -------
+    dict of ndarray
+        ``g``, ``dg``, ``a``, ``b_div``, ``b_tr`` of shape (n, k) and ``D`` of shape (n,).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gsmtheory.verify import GSM_FAMILIES, tilt_matrices
+    >>> family = GSM_FAMILIES["jacobi"]                      # Beta(a, b) target on (0, 1) at a = b = 2
+    >>> case = family.case(family.defaults[0])
+    >>> from gsmtheory.verify import tilt_terms
+    >>> {k: v.shape for k, v in tilt_terms(case, np.array([0.25, 0.5])).items()}["a"]
+    (2, 4)
+    """
     g = np.stack([np.broadcast_to(f(x), x.shape) for f, _, _ in case.basis], axis=-1)
     dg = np.stack([np.broadcast_to(f(x), x.shape) for _, f, _ in case.basis], axis=-1)
     ddg = np.stack([np.broadcast_to(f(x), x.shape) for _, _, f in case.basis], axis=-1)
@@ -208,7 +270,30 @@ def tilt_terms(case: TiltCase, x: np.ndarray) -> dict[str, np.ndarray]:
 
 @dataclass(frozen=True)
 class TiltMatrices:
-    """The basis matrices of one (target, D) (module docstring) and its C_P."""
+    """The basis matrices of one (target, D) (module docstring) and its C_P.
+
+    Attributes
+    ----------
+    fisher, hessian, psi : ndarray
+        I = Cov(φ), H = E[D φ'φ'ᵀ] and P = Cov(ψ) in the basis.
+    a, b_div, b_tr, b : ndarray
+        S_a, S_div, S_tr and S_b = Cov(b_div + b_tr).
+    poincare_constant, poincare_error : float
+        C_P and its error estimate (1D solver).
+    quadrature_error : float
+        The largest relative error estimate of the moments.
+    poincare_status : str
+        The solver's status.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import GSM_FAMILIES, tilt_matrices
+    >>> family = GSM_FAMILIES["jacobi"]                      # Beta(a, b) target on (0, 1) at a = b = 2
+    >>> case = family.case(family.defaults[0])
+    >>> m = tilt_matrices(case)
+    >>> round(m.poincare_constant, 6), m.fisher.shape
+    (0.25, (4, 4))
+    """
 
     fisher: np.ndarray
     hessian: np.ndarray
@@ -249,7 +334,34 @@ class TiltMatrices:
 
 
 def tilt_matrices(case: TiltCase, *, rtol: float = 1e-7) -> TiltMatrices:
-    """Basis matrices by adaptive quadrature and C_P by the 1D solver (module docstring)."""
+    """Basis matrices by adaptive quadrature and C_P by the 1D solver (module docstring).
+
+    Parameters
+    ----------
+    case : TiltCase
+        One point of a family (``TiltFamily.case``).
+    rtol : float
+        Relative tolerance of the C_P solver.
+
+    Returns
+    -------
+    TiltMatrices
+        The matrices and C_P.
+
+    Raises
+    ------
+    ValueError
+        A moment of the family diverges at this point.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import GSM_FAMILIES, tilt_matrices
+    >>> family = GSM_FAMILIES["jacobi"]                      # Beta(a, b) target on (0, 1) at a = b = 2
+    >>> case = family.case(family.defaults[0])
+    >>> m = tilt_matrices(case)
+    >>> round(m.constants([1.0, 0.0, 0.0, 0.0])["key_lemma_ratio"], 6)        # Lemma 11: ≥ 1
+    1.0
+    """
     k = len(case.basis)
     iu = np.triu_indices(k)
 
@@ -314,7 +426,34 @@ GSM_OBJECTIVES: dict[str, tuple[str, bool, float, str]] = {
 def worst_tilt(m: TiltMatrices, objective: str, *, seed: int = 0) -> tuple[float, np.ndarray]:
     """(worst value, unit c) of ``objective`` over the tilt direction c (module docstring): exact
     generalized eigenvalues where the quantity is one ratio of quadratic forms, else restarts on
-    the sphere. 'Worst' is the largest value, or the smallest for Lemma 11."""
+    the sphere. 'Worst' is the largest value, or the smallest for Lemma 11.
+
+    Parameters
+    ----------
+    m : TiltMatrices
+        The matrices of one point.
+    objective : str
+        A key of :data:`GSM_OBJECTIVES`.
+    seed : int
+        Seeds the restarts on the sphere.
+
+    Returns
+    -------
+    value : float
+        The worst value over c.
+    c : ndarray
+        The unit tilt direction reaching it.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import GSM_FAMILIES, tilt_matrices
+    >>> family = GSM_FAMILIES["jacobi"]                      # Beta(a, b) target on (0, 1) at a = b = 2
+    >>> case = family.case(family.defaults[0])
+    >>> from gsmtheory.verify import worst_tilt
+    >>> value, c = worst_tilt(tilt_matrices(case), "lemma11")
+    >>> round(value, 6), c.shape
+    (1.0, (4,))
+    """
     key, _, _, _ = GSM_OBJECTIVES[objective]
     k = m.fisher.shape[0]
 
