@@ -79,11 +79,8 @@ Python: ``verify(pattern, quick=True) -> VerifyResult``; ``write_report(result, 
 """
 
 from gsmtheory.verify._gsm_family import (
-    GSM_FAMILIES,
     GSM_OBJECTIVES,
-    TiltFamily,
     TiltMatrices,
-    decimal,
     tilt_matrices,
     tilt_terms,
     worst_tilt,
@@ -97,6 +94,7 @@ from gsmtheory.verify._report_text import format_value
 from gsmtheory.verify._runner import MODES, VerifyInterrupted, VerifyResult, run_checks, verify
 from gsmtheory.verify._search import Box, SearchResult, maximize
 from gsmtheory.verify._source import PAPERS, Erratum, Source
+from gsmtheory.verify._tilt_families import GSM_FAMILIES, TiltFamily, decimal
 from gsmtheory.verify._verdict import (
     RELATIONS,
     VERDICTS,
