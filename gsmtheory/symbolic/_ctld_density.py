@@ -31,7 +31,10 @@ from gsmtheory.symbolic._model import MixtureExpressions
 from gsmtheory.symbolic._parse import parse_expression
 from gsmtheory.symbolic._spec_values import parse_number
 
-__all__ = ["BETA", "CTLDParameters", "ctld_heat_identity", "ctld_log_density_expr", "ctld_parameters", "ctld_table", "default_log_r"]
+__all__ = [
+    "BETA", "CTLDParameters", "ctld_heat_identity", "ctld_log_density_expr", "ctld_parameters",
+    "ctld_table", "default_log_r",
+]
 
 
 #: the temperature coordinate (the spec parser reserves the name ``beta`` for it)

@@ -25,7 +25,10 @@ from gsmtheory.symbolic._ctld_density import (
 from gsmtheory.symbolic._diffusion import Diffusion
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 
-__all__ = ["CTLDStationarity", "check_liftable", "ctld_lift", "ctld_lift_spec", "ctld_model", "ctld_stationarity"]
+__all__ = [
+    "CTLDStationarity", "check_liftable", "ctld_lift", "ctld_lift_spec", "ctld_model",
+    "ctld_stationarity",
+]
 
 
 def _formula_convolution(ell: sp.Expr, x: sp.Symbol, lambda_min: float, beta: sp.Symbol) -> sp.Expr:

@@ -24,7 +24,10 @@ from gsmtheory.symbolic._parse import (
     parse_expression,
 )
 
-__all__ = ["MAX_DIMENSION", "check_name", "parse_constants", "parse_domain", "parse_matrix", "parse_mixture", "parse_names", "parse_number"]
+__all__ = [
+    "MAX_DIMENSION", "check_name", "parse_constants", "parse_domain", "parse_matrix", "parse_mixture",
+    "parse_names", "parse_number",
+]
 
 
 _RESERVED = {"beta"}  # the CTLD temperature coordinate

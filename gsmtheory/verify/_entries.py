@@ -10,7 +10,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["bound_relation", "count_numbers", "equality_relation", "flatten", "numbers", "read_numbers", "read_verdict_numbers", "short"]
+__all__ = [
+    "bound_relation", "count_numbers", "equality_relation", "flatten", "numbers", "read_numbers",
+    "read_verdict_numbers", "short",
+]
 
 
 def numbers(value: Any) -> np.ndarray:

@@ -11,7 +11,11 @@ from gsmtheory.verify._record import ClaimRecord
 from gsmtheory.verify._runner import VerifyResult
 from gsmtheory.verify._verdict import Verdict
 
-__all__ = ["DESIGN_CLAIMS", "SEVERITY_TEXT", "absent_text", "beyond", "claim_label", "decisive_entry", "entry_rows", "format_value", "interrupted_text", "locator", "md_cell", "search_text", "status_text", "verdict_column", "verdict_lines", "witnesses"]
+__all__ = [
+    "DESIGN_CLAIMS", "SEVERITY_TEXT", "absent_text", "beyond", "claim_label", "decisive_entry",
+    "entry_rows", "format_value", "interrupted_text", "locator", "md_cell", "search_text",
+    "status_text", "verdict_column", "verdict_lines", "witnesses",
+]
 
 #: the claims of docs/design.md §2 (the papers' statements); checks with other ids (C17 on) go beyond the paper
 DESIGN_CLAIMS: tuple[str, ...] = tuple(f"C{i:02d}" for i in range(1, 17))
