@@ -55,10 +55,22 @@ def plain(obj: Any, *, finite: bool = False) -> Any:
         Turn non-finite floats into the strings ``"inf"``, ``"-inf"``, ``"nan"`` so that the
         result is standard JSON (``json.dumps(..., allow_nan=False)`` accepts it).
 
+    Returns
+    -------
+    object
+        The same value as nested plain Python.
+
     Raises
     ------
     TypeError
         For anything else, naming its type.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gsmtheory.verify import plain
+    >>> plain({"x": np.arange(3), "y": np.float32(0.5), "z": float("inf")}, finite=True)
+    {'x': [0, 1, 2], 'y': 0.5, 'z': 'inf'}
     """
     if obj is None or isinstance(obj, bool | str):
         return obj

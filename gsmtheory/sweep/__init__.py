@@ -6,17 +6,12 @@
 [{'sigma': 1.0}, {'sigma': 2.0}]
 """
 
-from gsmtheory.sweep._execute import SweepSummary, default_workers, run_sweep
-from gsmtheory.sweep._report import Report, draw_report, scalar_results
-from gsmtheory.sweep._store import (
-    STORE_FORMAT,
-    STORE_SCHEMA,
-    StoredRow,
-    SweepStore,
-    open_store,
-    read_rows,
-    read_sweeps,
-)
+from gsmtheory.sweep._execute import SweepSummary, run_sweep
+from gsmtheory.sweep._pools import default_workers
+from gsmtheory.sweep._store import SweepStore, open_store
+from gsmtheory.sweep._store_format import STORE_FORMAT, STORE_SCHEMA
+from gsmtheory.sweep._store_read import StoredRow, read_rows, read_sweeps
+from gsmtheory.sweep._sweep_report import Report, draw_report, scalar_results
 from gsmtheory.sweep._sweepfile import (
     SweepFile,
     SweepPoint,

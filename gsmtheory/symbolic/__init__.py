@@ -9,16 +9,18 @@ True
 from gsmtheory.symbolic._blocks import block_diffusion, coordinate_blocks
 from gsmtheory.symbolic._catalogue import CATALOGUE, catalogue_names
 from gsmtheory.symbolic._convexity import CurvatureCertificate, curvature_certificate
-from gsmtheory.symbolic._ctld_lift import (
+from gsmtheory.symbolic._ctld_density import (
     BETA,
     CTLDParameters,
-    check_liftable,
     ctld_heat_identity,
+    ctld_log_density_expr,
+    ctld_parameters,
+)
+from gsmtheory.symbolic._ctld_lift import (
+    check_liftable,
     ctld_lift,
     ctld_lift_spec,
-    ctld_log_density_expr,
     ctld_model,
-    ctld_parameters,
     ctld_stationarity,
 )
 from gsmtheory.symbolic._diffusion import Diffusion, ScoreOperator, Stationarity
@@ -38,12 +40,13 @@ from gsmtheory.symbolic._estimating import (
     theta_derivatives,
 )
 from gsmtheory.symbolic._gaussian_mixture import GaussianMixture
+from gsmtheory.symbolic._known_values import KnownValues
 from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
 from gsmtheory.symbolic._lyapunov import LyapunovCertificate, lyapunov_certificate
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, check_magnitude, parse_expression
 from gsmtheory.symbolic._rays import RayEnds, ray_ends
-from gsmtheory.symbolic._spec_file import KnownValues, Spec, load_spec, misspecification, parse_spec
+from gsmtheory.symbolic._spec_file import Spec, load_spec, misspecification, parse_spec
 from gsmtheory.symbolic._symmetry import Radial, Separation, linear_separation, radial_profile
 from gsmtheory.symbolic._validate import kinks_1d
 

@@ -32,8 +32,28 @@ def _interacts(ell: sp.Expr, D: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...
 
 
 def coordinate_blocks(diffusion: Any, *, seconds: float = 2.0) -> tuple[tuple[int, ...], ...]:
-    """The finest partition of the coordinate indices into non-interacting blocks (module docstring);
-    one block of all indices when nothing separates (or for a mixture target)."""
+    """The finest partition of the coordinate indices into non-interacting blocks: ∂_i∂_j ℓ ≡ 0
+    and D_ij ≡ 0 between blocks, so p = Π_b p_b and C_P = max_b C_P(p_b) (module docstring).
+
+    Parameters
+    ----------
+    diffusion : Diffusion
+        The target.
+    seconds : float
+        The time limit of each SymPy simplification of a mixed derivative.
+
+    Returns
+    -------
+    tuple of tuple of int
+        The blocks; one block of all indices when nothing separates (or for a mixture target).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import coordinate_blocks, parse_spec
+    >>> spec = parse_spec('coords = ["x", "y"]' + chr(10) + 'log_density = "-x**4/4 - y**2/2"')
+    >>> coordinate_blocks(spec.diffusion)
+    ((0,), (1,))
+    """
     coords = tuple(diffusion.coords)
     d = len(coords)
     if d < 2 or getattr(diffusion, "mixture", None) is not None:
@@ -65,8 +85,28 @@ def _inside(lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
 
 
 def block_diffusion(diffusion: Any, block: tuple[int, ...]) -> Diffusion:
-    """The factor p_b of a block (the other coordinates frozen at a point inside: ℓ − ℓ_b is constant
-    in x_b for a block of :func:`coordinate_blocks`)."""
+    """The factor p_b ∝ e^{ℓ_b} of a block: the other coordinates frozen at a point inside (ℓ − ℓ_b is
+    constant in x_b for a block of :func:`coordinate_blocks`), D restricted to the block.
+
+    Parameters
+    ----------
+    diffusion : Diffusion
+        The target.
+    block : tuple of int
+        The coordinate indices of the block.
+
+    Returns
+    -------
+    Diffusion
+        The block's diffusion, named ``NAME[block (i, ...)]``.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import block_diffusion, parse_spec
+    >>> spec = parse_spec('coords = ["x", "y"]' + chr(10) + 'log_density = "-x**4/4 - y**2/2"')
+    >>> block_diffusion(spec.diffusion, (1,)).log_density
+    -y**2/2
+    """
     coords = tuple(diffusion.coords)
     ref = {coords[j]: _inside(*diffusion.domain[j]) for j in range(len(coords)) if j not in block}
     D = sp.ImmutableMatrix(diffusion.D)

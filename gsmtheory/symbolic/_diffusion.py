@@ -12,18 +12,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-import mpmath
 import numpy as np
 import sympy as sp
 
 from gsmtheory._errors import SpecError
 from gsmtheory.symbolic._gaussian_mixture import GaussianMixture
+from gsmtheory.symbolic._score_operator import ScoreOperator, factor_score_operator
+from gsmtheory.symbolic._stationarity import Stationarity, decide_stationarity
 from gsmtheory.symbolic._validate import limited
 
 __all__ = ["Diffusion", "ScoreOperator", "Stationarity"]
 
 Bound = tuple[sp.Expr, sp.Expr]
-_SYMBOLIC_OPS_LIMIT = 400
 
 
 @lru_cache(maxsize=128)
@@ -44,79 +44,6 @@ def _interior_zeros(D: sp.ImmutableMatrix, coords: tuple[sp.Symbol, ...],
             if v.is_real:
                 out.append((i, float(v)))
     return tuple(out)
-
-
-@dataclass(frozen=True)
-class Stationarity:
-    """Verdict on ∇·(−b p + ∇·(D p)) = 0 for p ∝ e^ℓ.
-
-    verdict is True, False or None (undecided); method says how it was reached:
-    ``"symbolic"`` (the residual simplifies to 0), ``"mpmath-50"`` (50-digit evaluation at
-    random points: a clearly nonzero value proves False; values at the 1e-40 level support
-    True numerically) or ``"undecided"``.
-
-    Attributes
-    ----------
-    verdict : bool or None
-        Stationary, not, or undecided.
-    method : str
-        How the verdict was reached.
-    residual : Expr
-        The Fokker-Planck residual (0 when it simplified).
-    max_abs_residual : float or None
-        The largest |residual| at the evaluation points (numerical methods).
-    points : int
-        How many points were evaluated.
-
-    Examples
-    --------
-    >>> from gsmtheory.symbolic import load_spec
-    >>> st = load_spec("nonreversible-gaussian").diffusion.stationarity()    # a skew Q keeps p
-    >>> st.verdict, st.method
-    (True, 'symbolic')
-    """
-
-    verdict: bool | None
-    method: str
-    residual: sp.Expr
-    max_abs_residual: float | None = None
-    points: int = 0
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-able summary."""
-        return {"stationary": self.verdict, "method": self.method,
-                "max_abs_residual": self.max_abs_residual, "points": self.points}
-
-
-@dataclass(frozen=True)
-class ScoreOperator:
-    """O = Bᵀ∇ with B Bᵀ = D; ``factor`` names the factorization used.
-
-    Attributes
-    ----------
-    B : ImmutableMatrix
-        The factor (the symmetric square root by default, docs/design.md §1).
-    factor : str
-        How B was obtained (``"sqrt"``, ``"cholesky"``, ...).
-    coords : tuple of Symbol
-        The coordinates ∇ differentiates in.
-
-    Examples
-    --------
-    >>> from gsmtheory.symbolic import load_spec
-    >>> op = load_spec("state-dependent-langevin").diffusion.score_operator()   # D = 1 + x²/4
-    >>> op.B, op.factor
-    (Matrix([[sqrt(x**2/4 + 1)]]), 'sqrt')
-    """
-
-    B: sp.ImmutableMatrix
-    factor: str
-    coords: tuple[sp.Symbol, ...]
-
-    def apply(self, f: sp.Expr) -> sp.ImmutableMatrix:
-        """O f = Bᵀ ∇f, a column of length d."""
-        grad = sp.Matrix([sp.diff(f, c) for c in self.coords])
-        return sp.ImmutableMatrix(self.B.T * grad)
 
 
 def _as_matrix(value: object, d: int, what: str) -> sp.ImmutableMatrix:
@@ -346,53 +273,11 @@ class Diffusion:
         The complete recipe guarantees stationarity; this checks it for the expression at hand
         (a user-supplied drift or a mistyped D would fail here).
         """
-        residual = self.fokker_planck_residual()
-        # Simplification of large residuals (log-sum-exp targets, lifted chains) can take minutes;
-        # past this size only the 50-digit numerical check is attempted.
-        if sp.count_ops(residual) <= _SYMBOLIC_OPS_LIMIT:
-            simple = sp.expand(residual)
-            if simple == 0 or sp.simplify(sp.cancel(simple)) == 0:
-                return Stationarity(True, "symbolic", sp.Integer(0))
-        worst, rel_worst, used = 0.0, 0.0, 0
-        terms = sp.Add.make_args(residual)  # unexpanded pieces: their size sets the scale
-        with mpmath.workdps(50):
-            for pt in self.sample_points(points, seed=seed):
-                subs = {c: sp.Float(v, 50) for c, v in pt.items()}
-                try:
-                    value = complex(residual.evalf(50, subs=subs))
-                    scale = sum(abs(complex(t.evalf(50, subs=subs))) for t in terms) or 1.0
-                except (TypeError, ValueError, ZeroDivisionError):
-                    continue
-                if not np.isfinite(abs(value)):
-                    continue
-                used += 1
-                worst = max(worst, abs(value))
-                rel_worst = max(rel_worst, abs(value) / scale)
-        if used == 0:
-            return Stationarity(None, "undecided", residual)
-        if rel_worst < 1e-35:
-            return Stationarity(True, "mpmath-50", residual, worst, used)
-        if rel_worst > 1e-12:
-            return Stationarity(False, "mpmath-50", residual, worst, used)
-        return Stationarity(None, "undecided", residual, worst, used)
+        return decide_stationarity(self.fokker_planck_residual(), lambda: self.sample_points(points, seed=seed))
 
     def score_operator(self, factor: Literal["sqrt", "cholesky"] = "sqrt") -> ScoreOperator:
         """O = Bᵀ∇ with B Bᵀ = D: the symmetric square root (default) or the Cholesky factor."""
-        D = self.D
-        if factor == "sqrt":
-            if D.is_diagonal():
-                B = sp.ImmutableMatrix(sp.diag(*[sp.sqrt(D[i, i]) for i in range(self.dim)]))
-            elif not D.free_symbols:
-                w, V = np.linalg.eigh(np.array(D.evalf(), dtype=float))
-                B = sp.ImmutableMatrix((V @ np.diag(np.sqrt(np.clip(w, 0, None))) @ V.T).tolist())
-            else:
-                B = sp.ImmutableMatrix(D.cholesky(hermitian=False))
-                factor = "cholesky"  # type: ignore[assignment]
-        elif factor == "cholesky":
-            B = sp.ImmutableMatrix(D.cholesky(hermitian=False))
-        else:
-            raise SpecError(f"unknown factor {factor!r}", "use 'sqrt' or 'cholesky'")
-        return ScoreOperator(B, factor, self.coords)
+        return factor_score_operator(self.D, self.coords, factor)
 
     @property
     def is_degenerate(self) -> bool:

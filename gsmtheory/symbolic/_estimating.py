@@ -58,7 +58,26 @@ def estimating_terms(diffusion: Diffusion, model: Model, theory: bool = True) ->
 
 
 def quadratic_terms(loss: GSMLoss) -> list[sp.Expr] | None:
-    """[A (row-major), b] of φ = ½θᵀAθ + bᵀθ + c when ∇²_θφ is free of θ, else None."""
+    """[A (row-major), b] of the loss integrand φ = ½θᵀAθ + bᵀθ + c when ∇²_θφ is free of θ, else
+    None (a quadratic GSM loss has the closed-form minimiser θ̂ = −Ê[A]⁻¹Ê[b], docs/design.md §1).
+
+    Parameters
+    ----------
+    loss : GSMLoss
+        A derived loss (:func:`gsm_loss`).
+
+    Returns
+    -------
+    list of Expr or None
+        The d² entries of A then the d entries of b, functions of x.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import gsm_loss, load_spec, quadratic_terms
+    >>> spec = load_spec("gaussian")                      # N(μ, σ²), σ = 1.5
+    >>> quadratic_terms(gsm_loss(spec.diffusion, spec.model))
+    [16/81, -16*x/81]
+    """
     theta = loss.model.params
     if any(e.free_symbols & set(theta) for e in loss.theta_hessian):
         return None
@@ -67,13 +86,60 @@ def quadratic_terms(loss: GSMLoss) -> list[sp.Expr] | None:
 
 
 def theta_derivatives(expr: sp.Expr, params: tuple[sp.Symbol, ...]) -> list[sp.Expr]:
-    """[expr, ∇_θ expr, ∇²_θ expr (row-major)]."""
+    """[f, ∇_θ f, ∇²_θ f (row-major)] of f = ``expr``: what an estimator evaluates per sample.
+
+    Parameters
+    ----------
+    expr : Expr
+        f(x, θ).
+    params : tuple of Symbol
+        θ.
+
+    Returns
+    -------
+    list of Expr
+        1 + k + k² expressions for k parameters.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic import theta_derivatives
+    >>> x, m = sp.symbols("x m", real=True)
+    >>> theta_derivatives(-(x - m)**2 / 2, (m,))
+    [-(-m + x)**2/2, -m + x, -1]
+    """
     grad = [sp.diff(expr, t) for t in params]
     return [expr, *grad, *(sp.diff(g, t) for g in grad for t in params)]
 
 
 def mixture_component_logs(model: Model, coords: tuple[sp.Symbol, ...]) -> list[sp.Expr]:
-    """log(w_k N(x; μ_k, Σ)) of each component of a ``[model.mixture]`` (without (2π)^{-d/2})."""
+    """log(w_k N(x; μ_k, Σ)) of each component of a ``[model.mixture]`` (without (2π)^{-d/2}):
+    ℓ_θ = log Σ_k exp of these (docs/design.md §4).
+
+    Parameters
+    ----------
+    model : Model
+        A Gaussian-mixture model.
+    coords : tuple of Symbol
+        x.
+
+    Returns
+    -------
+    list of Expr
+        One expression in (x, θ) per component.
+
+    Raises
+    ------
+    ValueError
+        The model is not a mixture.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec, mixture_component_logs
+    >>> spec = load_spec("bimodal-weight")                # (1 − w)N(−2, 1) + wN(2, 1)
+    >>> mixture_component_logs(spec.model, spec.diffusion.coords)
+    [-(x + 2)**2/2 + log(1 - w), -(x - 2)**2/2 + log(w)]
+    """
     mix = model.mixture
     if mix is None:
         raise ValueError("mixture_component_logs needs a mixture model")
@@ -92,9 +158,26 @@ def natural_bounds(model: Model) -> tuple[tuple[tuple[float, float], ...], tuple
     r"""Box bounds implied by the model's meaning: {θ : w_k(θ) ≥ 0 for every mixture weight} and,
     for a 1D mixture, {θ : σ²(θ) > 0}, from the entries that depend on a single parameter.
 
-    Returns one (lo, hi) per parameter (±inf when nothing constrains it) and, per parameter, the
-    reason ("" when unbounded). Constraints that couple several parameters (weights of three or
-    more components) are not boxes and are not derived here; declare bounds for them instead.
+    Constraints that couple several parameters (weights of three or more components) are not
+    boxes and are not derived here; declare bounds for them instead.
+
+    Parameters
+    ----------
+    model : Model
+        The model (only a mixture's weights and 1D variance constrain θ).
+
+    Returns
+    -------
+    bounds : tuple of (float, float)
+        One (lo, hi) per parameter (±inf when nothing constrains it).
+    reasons : tuple of str
+        Per parameter, the constraints that gave its bounds ("" when unbounded).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec, natural_bounds
+    >>> natural_bounds(load_spec("bimodal-weight").model)
+    (((0.0, 1.0),), ('mixture weight 1 - w >= 0; mixture weight w >= 0',))
     """
     params = tuple(model.params)
     lo = [-math.inf] * len(params)

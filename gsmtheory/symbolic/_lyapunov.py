@@ -80,6 +80,13 @@ class LyapunovCertificate:
         U.
     perturbation : float
         osc B of the bounded non-polynomial part (0 when there is none).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import LyapunovCertificate
+    >>> cert = LyapunovCertificate(float("inf"), "D depends on the state")
+    >>> cert.certified, cert.reason
+    (False, 'D depends on the state')
     """
 
     upper: float
@@ -304,7 +311,26 @@ def _certify(st: _Setting, k: int, t: float, core: list[tuple[float, float]], ka
 
 def lyapunov_certificate(diffusion: object) -> LyapunovCertificate:
     """Prove C_P ≤ e^{osc B}(1 + βκ_U)/θ for a :class:`~gsmtheory.symbolic.Diffusion` (module
-    docstring); ``upper`` = inf with the reason when nothing is proved."""
+    docstring, docs/design.md §6); ``upper`` = inf with the reason when nothing is proved.
+
+    Parameters
+    ----------
+    diffusion : Diffusion
+        A target on R^d with a constant D (a D depending on x, or a mixture target, gets no
+        certificate: the reason says so).
+
+    Returns
+    -------
+    LyapunovCertificate
+        The upper bound on C_P and the constants θ, β, κ_U of the proof.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec, lyapunov_certificate
+    >>> cert = lyapunov_certificate(load_spec("double-well").diffusion)   # ℓ = −(x² − 1)²
+    >>> cert.certified, round(cert.upper, 3)
+    (True, 3.929)
+    """
     coords = tuple(diffusion.coords)  # type: ignore[attr-defined]
     D = sp.Matrix(diffusion.D)  # type: ignore[attr-defined]
     if D.free_symbols & set(coords):

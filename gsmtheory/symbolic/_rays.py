@@ -54,6 +54,13 @@ class RayEnds:
     undecided : tuple of str
         Candidate directions whose limit SymPy did not decide within the guard.
     reason : str
+        What was proved, in words.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import RayEnds
+    >>> RayEnds(None, 2.0, (), "sigma >= 2").heavy is None
+    True
     """
 
     heavy: str | None
@@ -138,8 +145,32 @@ def _product(pieces: list[list[tuple[float, float]]]) -> list[list[tuple[float, 
 
 
 def ray_ends(diffusion: Any, *, seconds: float = 4.0, reach: float = 8.0) -> RayEnds | None:
-    """The analysis along rays of a constant-D target on R^d, d ≥ 2 (module docstring); None when
-    it does not apply (d = 1, a mixture, D depending on x, a finite side)."""
+    """The analysis along rays of a constant-D target on R^d, d ≥ 2 (module docstring,
+    docs/design.md §6): a tail heavier than exponential along a ray (C_P = ∞), else a certified
+    lower bound on σ = inf σ_ess(−L) from the ground-state potential outside a box.
+
+    Parameters
+    ----------
+    diffusion : Diffusion
+        The target.
+    seconds : float
+        The time limit of each SymPy limit along a candidate ray.
+    reach : float
+        Half-width of the box [−reach, reach]^d outside which the potential is bounded below.
+
+    Returns
+    -------
+    RayEnds or None
+        None when it does not apply (d = 1, a mixture, D depending on x, a finite side).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import parse_spec, ray_ends
+    >>> spec = parse_spec('coords = ["x", "y"]' + chr(10) + 'log_density = "-x**4/4 - y**2/2"')
+    >>> ends = ray_ends(spec.diffusion)
+    >>> ends.heavy is None, ends.sigma_lower > 1
+    (True, True)
+    """
     coords = tuple(diffusion.coords)
     d = len(coords)
     D = sp.Matrix(diffusion.D)

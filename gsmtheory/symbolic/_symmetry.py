@@ -55,6 +55,15 @@ class Separation:
         The separation is proved symbolically (else verified at random points).
     how : str
         In words.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic import Separation
+    >>> z1, z2 = sp.symbols("z1 z2", real=True)
+    >>> sep = Separation((z1, z2), sp.eye(2), (-z1**4, -z2**2 / 2), True, "already a product")
+    >>> sep.factors, sep.exact
+    ((-z1**4, -z2**2/2), True)
     """
 
     coords: tuple[sp.Symbol, ...]
@@ -80,6 +89,15 @@ class Radial:
         c in x.
     how : str
         In words.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic import Radial
+    >>> r = sp.Symbol("r", positive=True)
+    >>> rad = Radial(r, -r**4, 2, (0, 0), "ℓ = −|x|⁴")
+    >>> rad.profile, rad.dim
+    (-r**4, 2)
     """
 
     r: sp.Symbol
@@ -204,10 +222,33 @@ def _vanish_at_points(exprs: list[sp.Expr], ys: list[sp.Symbol], scale: list[sp.
 
 
 def linear_separation(diffusion: Any, *, seconds: float = 4.0, seed: int = 0) -> Separation | None:
-    """ℓ a sum of 1D functions after x = L R z (module docstring), or None.
+    """ℓ(L R z) = Σ_k f_k(z_k) + const, D = L Lᵀ, R orthogonal (module docstring), or None: then
+    p is a product of 1D factors and C_P = max_k C_P(f_k) (docs/design.md §6).
 
     Only for d ≥ 2, constant D and R^d (a box is not rotation invariant), and not for targets
     given as Gaussian mixtures (the mixture reduction handles those).
+
+    Parameters
+    ----------
+    diffusion : Diffusion
+        The target.
+    seconds : float
+        The time limit of each SymPy simplification.
+    seed : int
+        Seed of the random points a numerical verification uses.
+
+    Returns
+    -------
+    Separation or None
+        The rotation and the 1D factors; None when no rotation separates ℓ (or it does not apply).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import linear_separation, parse_spec
+    >>> spec = parse_spec('coords = ["x", "y"]' + chr(10) + 'log_density = "-(x + y)**4 - (x - y)**2"')
+    >>> linear_separation(spec.diffusion).factors
+    (-4*z1**4, -2*z2**2)
+    >>> linear_separation(parse_spec('coords = ["x", "y"]' + chr(10) + 'log_density = "-x**4 - x*y**3 - y**4"').diffusion)
     """
     if not _applies(diffusion):
         return None
@@ -239,7 +280,28 @@ def linear_separation(diffusion: Any, *, seconds: float = 4.0, seed: int = 0) ->
 
 
 def radial_profile(diffusion: Any, *, seconds: float = 4.0) -> Radial | None:
-    """ℓ(c + L y) = g(|y|) with c = 0 (module docstring), or None."""
+    """ℓ(c + L y) = g(|y|) with c = 0, D = L Lᵀ (module docstring), or None: then C_P follows from
+    the radial profile g alone (docs/design.md §6).
+
+    Parameters
+    ----------
+    diffusion : Diffusion
+        The target (constant D on R^d, d ≥ 2, not a mixture).
+    seconds : float
+        The time limit of each SymPy simplification of an angular derivative.
+
+    Returns
+    -------
+    Radial or None
+        The profile g(r); None when ℓ is not radial (or it does not apply).
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import parse_spec, radial_profile
+    >>> spec = parse_spec('coords = ["x", "y"]' + chr(10) + 'log_density = "-(x**2 + y**2)**2"')
+    >>> radial_profile(spec.diffusion).profile
+    -r**4
+    """
     if not _applies(diffusion):
         return None
     d = len(diffusion.coords)

@@ -81,31 +81,22 @@ Python: ``verify(pattern, quick=True) -> VerifyResult``; ``write_report(result, 
 """
 
 from gsmtheory.verify._gsm_family import (
-    GSM_FAMILIES,
     GSM_OBJECTIVES,
-    TiltFamily,
     TiltMatrices,
-    decimal,
     tilt_matrices,
     tilt_terms,
     worst_tilt,
 )
+from gsmtheory.verify._plot_spec import plot, series
 from gsmtheory.verify._plots import STANDARD_PLOTS, PlotOutcome, collect_plots, render_plots
-from gsmtheory.verify._record import (
-    KINDS,
-    PAPERS,
-    STATUSES,
-    ClaimRecord,
-    Erratum,
-    Source,
-    plain,
-    plot,
-    series,
-)
+from gsmtheory.verify._record import KINDS, STATUSES, ClaimRecord, plain
 from gsmtheory.verify._registry import Check, discover, run_check, select
-from gsmtheory.verify._report import JOURNAL, format_value, prepare_report, write_report
+from gsmtheory.verify._report import JOURNAL, prepare_report, write_report
+from gsmtheory.verify._report_text import format_value
 from gsmtheory.verify._runner import MODES, VerifyInterrupted, VerifyResult, run_checks, verify
 from gsmtheory.verify._search import Box, SearchResult, maximize
+from gsmtheory.verify._source import PAPERS, Erratum, Source
+from gsmtheory.verify._tilt_families import GSM_FAMILIES, TiltFamily, decimal
 from gsmtheory.verify._verdict import (
     RELATIONS,
     VERDICTS,

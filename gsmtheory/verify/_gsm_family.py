@@ -32,173 +32,46 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import scipy.linalg
 from scipy.optimize import minimize
 
 from gsmtheory.numeric import expect_1d, poincare_1d
-from gsmtheory.verify._search import Box
+from gsmtheory.verify._tilt_families import TiltCase, TiltFamily
 
-__all__ = ["GSM_FAMILIES", "GSM_OBJECTIVES", "TiltFamily", "TiltMatrices", "decimal", "tilt_matrices",
-           "tilt_terms", "worst_tilt"]
-
-Fn = Callable[[np.ndarray], np.ndarray]
-
-
-def decimal(v: float, digits: int = 10) -> str:
-    """A float as a plain decimal literal with ``digits`` significant digits (no exponent): the
-    spec parser reads decimals exactly, so the spec means this number and nothing else."""
-    if v == 0 or not math.isfinite(v):
-        return "0" if v == 0 else str(v)
-    r = float(f"{v:.{digits}g}")
-    return np.format_float_positional(r, precision=digits, unique=True, fractional=False, trim="-")
-
-
-@dataclass(frozen=True)
-class TiltCase:
-    """Numpy callables of one point of a family: ℓ, ℓ', D, D' and the domain, plus the basis."""
-
-    logp: Fn
-    dlogp: Fn
-    D: Fn
-    dD: Fn
-    lo: float
-    hi: float
-    basis: tuple[tuple[Fn, Fn, Fn], ...]
-    points: tuple[float, ...] = ()
-
-
-@dataclass(frozen=True)
-class TiltFamily:
-    """A family of (target, D) with a tilt basis; parameters in ``box``.
-
-    ``expressions(point)`` gives the spec's strings (log density, D, domain, basis) and
-    ``case(point)`` the numpy callables of the same functions.
-    """
-
-    name: str
-    description: str
-    box: Box
-    expressions: Callable[[Mapping[str, float]], dict[str, Any]]
-    case: Callable[[Mapping[str, float]], TiltCase]
-    defaults: tuple[dict[str, float], ...] = ()
-
-    def round(self, point: Mapping[str, float], digits: int = 10) -> dict[str, float]:
-        """The point rounded to the decimals the spec will carry."""
-        return {k: float(decimal(float(point[k]), digits)) for k in self.box.names}
-
-    def spec(self, point: Mapping[str, float], coefficients: np.ndarray, *, description: str = "",
-             header: str = "") -> str:
-        """TOML text of the spec at ``point`` with the tilt h = Σ c_k φ_k (a one-parameter model ``t``)."""
-        e = self.expressions(point)
-        c = [decimal(float(v)) for v in coefficients]
-        h = " + ".join(f"({ck})*({phi})" for ck, phi in zip(c, e["basis"], strict=True))
-        lines = [header.rstrip("\n")] if header else []
-        lines += [f"description = {_toml_str(description or self.description)}", 'coords = ["x"]',
-                  f"log_density = {_toml_str(e['log_density'])}", "[constants]"]
-        lines += [f"{k} = {decimal(float(point[k]))}" for k in self.box.names]
-        if e.get("domain"):
-            lines += ["[domain]", f"x = [{e['domain'][0]}, {e['domain'][1]}]"]
-        lines += ["[diffusion]", f"D = [[{_toml_str(e['D'])}]]", "[model]", 'params = ["t"]', "truth = {t = 0.0}",
-                  f"log_density = {_toml_str(e['log_density'] + ' + t*(' + h + ')')}"]
-        return "\n".join(lines) + "\n"
-
-
-def _toml_str(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-# ----------------------------------------------------------------------------- families
-def _poly_basis(degree: int) -> tuple[tuple[tuple[Fn, Fn, Fn], ...], list[str]]:
-    basis = []
-    for k in range(1, degree + 1):
-        basis.append(((lambda x, k=k: x**k), (lambda x, k=k: k * x ** (k - 1)),
-                      (lambda x, k=k: k * (k - 1) * x ** (k - 2) if k >= 2 else 0 * x)))
-    return tuple(basis), [f"x**{k}" if k > 1 else "x" for k in range(1, degree + 1)]
-
-
-def _jacobi_expr(p: Mapping[str, float]) -> dict[str, Any]:
-    return {"log_density": "(a - 1)*log(x) + (b - 1)*log(1 - x) + c*x", "D": "x*(1 - x)*(1 + e*x)",
-            "domain": (0, 1), "basis": _poly_basis(4)[1]}
-
-
-def _jacobi_case(p: Mapping[str, float]) -> TiltCase:
-    a, b, c, e = (float(p[k]) for k in ("a", "b", "c", "e"))
-    with np.errstate(all="ignore"):
-        return TiltCase(lambda x: (a - 1) * np.log(x) + (b - 1) * np.log1p(-x) + c * x,
-                        lambda x: (a - 1) / x - (b - 1) / (1 - x) + c,
-                        lambda x: x * (1 - x) * (1 + e * x),
-                        lambda x: (1 - 2 * x) * (1 + e * x) + e * x * (1 - x),
-                        0.0, 1.0, _poly_basis(4)[0])
-
-
-def _line_expr(p: Mapping[str, float]) -> dict[str, Any]:
-    return {"log_density": "-x**2/(2*s) - q*x**4 + k*x", "D": "(1 + d*x**2)/(1 + f*x**2)", "domain": None,
-            "basis": _poly_basis(3)[1]}
-
-
-def _line_case(p: Mapping[str, float]) -> TiltCase:
-    s, q, k, d, f = (float(p[n]) for n in ("s", "q", "k", "d", "f"))
-    return TiltCase(lambda x: -x**2 / (2 * s) - q * x**4 + k * x,
-                    lambda x: -x / s - 4 * q * x**3 + k,
-                    lambda x: (1 + d * x**2) / (1 + f * x**2),
-                    lambda x: 2 * x * (d - f) / (1 + f * x**2) ** 2,
-                    -math.inf, math.inf, _poly_basis(3)[0])
-
-
-def _mixture_expr(p: Mapping[str, float]) -> dict[str, Any]:
-    return {"log_density": "-(x**2 + m**2)/2 + log(w*exp(m*x) + (1 - w)*exp(-m*x))",
-            "D": "(1 + d*x**2)/(1 + f*x**2)", "domain": None, "basis": ["x", "x**2", "tanh(x)"]}
-
-
-def _mixture_case(p: Mapping[str, float]) -> TiltCase:
-    w, m, d, f = (float(p[n]) for n in ("w", "m", "d", "f"))
-    lw, l1w = math.log(w), math.log1p(-w)
-
-    def logp(x: np.ndarray) -> np.ndarray:
-        return -(x**2 + m**2) / 2 + np.logaddexp(lw + m * x, l1w - m * x)
-
-    def dlogp(x: np.ndarray) -> np.ndarray:
-        r = 1 / (1 + np.exp((l1w - m * x) - (lw + m * x)))  # responsibility of the +m component
-        return -x + m * (2 * r - 1)
-
-    def th(x: np.ndarray) -> np.ndarray:
-        return np.tanh(x)
-
-    basis = (((lambda x: x), (lambda x: 1 + 0 * x), (lambda x: 0 * x)),
-             ((lambda x: x**2), (lambda x: 2 * x), (lambda x: 2 + 0 * x)),
-             (th, (lambda x: 1 - np.tanh(x) ** 2), (lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2))))
-    return TiltCase(logp, dlogp, lambda x: (1 + d * x**2) / (1 + f * x**2),
-                    lambda x: 2 * x * (d - f) / (1 + f * x**2) ** 2, -math.inf, math.inf, basis, (-m, m))
-
-
-#: the families searched: bounded [0, 1] with D vanishing at both ends (Jacobi-type), the line
-#: with a rational D and a quartic target, and a two-component mixture with unequal weights
-GSM_FAMILIES: dict[str, TiltFamily] = {
-    "jacobi": TiltFamily(
-        "jacobi", "target x^(a-1)(1-x)^(b-1)e^(cx) on [0, 1], D = x(1-x)(1+ex) (degenerate at both ends), "
-                  "tilt h in span{x, x², x³, x⁴}",
-        Box.of({"a": (1.2, 8.0), "b": (1.2, 8.0), "c": (-3.0, 3.0), "e": (-0.8, 3.0)}),
-        _jacobi_expr, _jacobi_case, ({"a": 2.0, "b": 2.0, "c": 0.0, "e": 0.0},)),
-    "line": TiltFamily(
-        "line", "target exp(-x²/(2s) - qx⁴ + kx) on ℝ, D = (1+dx²)/(1+fx²), tilt h in span{x, x², x³}",
-        Box.of({"s": (0.3, 3.0, "log"), "q": (0.0, 0.5), "k": (-1.0, 1.0), "d": (0.0, 3.0), "f": (0.0, 3.0)}),
-        _line_expr, _line_case, ({"s": 1.0, "q": 0.0, "k": 0.0, "d": 0.0, "f": 0.0},)),
-    "mixture": TiltFamily(
-        "mixture", "target wN(m, 1) + (1-w)N(-m, 1) on ℝ, D = (1+dx²)/(1+fx²), tilt h in span{x, x², tanh x}",
-        Box.of({"w": (0.05, 0.95), "m": (0.0, 2.5), "d": (0.0, 3.0), "f": (0.0, 3.0)}),
-        _mixture_expr, _mixture_case, ({"w": 0.5, "m": 1.0, "d": 0.0, "f": 0.0},)),
-}
+__all__ = ["GSM_OBJECTIVES", "TiltMatrices", "tilt_matrices", "tilt_point_value", "tilt_terms", "worst_tilt"]
 
 
 # ----------------------------------------------------------------------------- the matrices
 def tilt_terms(case: TiltCase, x: np.ndarray) -> dict[str, np.ndarray]:
     """Per-sample pieces at nodes ``x`` (shape (n,)), one column per basis function:
-    ``g`` = φ_k, ``a`` = Dℓ'φ_k', ``b_div`` = D'φ_k', ``b_tr`` = Dφ_k'', ``dg`` = φ_k'."""
+    ``g`` = φ_k, ``a`` = Dℓ'φ_k', ``b_div`` = D'φ_k', ``b_tr`` = Dφ_k'', ``dg`` = φ_k'.
+
+    Parameters
+    ----------
+    case : TiltCase
+        One point of a family.
+    x : ndarray
+        Nodes inside the domain.
+
+    Returns
+    -------
+    dict of ndarray
+        ``g``, ``dg``, ``a``, ``b_div``, ``b_tr`` of shape (n, k) and ``D`` of shape (n,).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gsmtheory.verify import GSM_FAMILIES, tilt_matrices
+    >>> family = GSM_FAMILIES["jacobi"]                      # Beta(a, b) target on (0, 1) at a = b = 2
+    >>> case = family.case(family.defaults[0])
+    >>> from gsmtheory.verify import tilt_terms
+    >>> {k: v.shape for k, v in tilt_terms(case, np.array([0.25, 0.5])).items()}["a"]
+    (2, 4)
+    """
     g = np.stack([np.broadcast_to(f(x), x.shape) for f, _, _ in case.basis], axis=-1)
     dg = np.stack([np.broadcast_to(f(x), x.shape) for _, f, _ in case.basis], axis=-1)
     ddg = np.stack([np.broadcast_to(f(x), x.shape) for _, _, f in case.basis], axis=-1)
@@ -208,7 +81,30 @@ def tilt_terms(case: TiltCase, x: np.ndarray) -> dict[str, np.ndarray]:
 
 @dataclass(frozen=True)
 class TiltMatrices:
-    """The basis matrices of one (target, D) (module docstring) and its C_P."""
+    """The basis matrices of one (target, D) (module docstring) and its C_P.
+
+    Attributes
+    ----------
+    fisher, hessian, psi : ndarray
+        I = Cov(φ), H = E[D φ'φ'ᵀ] and P = Cov(ψ) in the basis.
+    a, b_div, b_tr, b : ndarray
+        S_a, S_div, S_tr and S_b = Cov(b_div + b_tr).
+    poincare_constant, poincare_error : float
+        C_P and its error estimate (1D solver).
+    quadrature_error : float
+        The largest relative error estimate of the moments.
+    poincare_status : str
+        The solver's status.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import GSM_FAMILIES, tilt_matrices
+    >>> family = GSM_FAMILIES["jacobi"]                      # Beta(a, b) target on (0, 1) at a = b = 2
+    >>> case = family.case(family.defaults[0])
+    >>> m = tilt_matrices(case)
+    >>> round(m.poincare_constant, 6), m.fisher.shape
+    (0.25, (4, 4))
+    """
 
     fisher: np.ndarray
     hessian: np.ndarray
@@ -249,7 +145,34 @@ class TiltMatrices:
 
 
 def tilt_matrices(case: TiltCase, *, rtol: float = 1e-7) -> TiltMatrices:
-    """Basis matrices by adaptive quadrature and C_P by the 1D solver (module docstring)."""
+    """Basis matrices by adaptive quadrature and C_P by the 1D solver (module docstring).
+
+    Parameters
+    ----------
+    case : TiltCase
+        One point of a family (``TiltFamily.case``).
+    rtol : float
+        Relative tolerance of the C_P solver.
+
+    Returns
+    -------
+    TiltMatrices
+        The matrices and C_P.
+
+    Raises
+    ------
+    ValueError
+        A moment of the family diverges at this point.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import GSM_FAMILIES, tilt_matrices
+    >>> family = GSM_FAMILIES["jacobi"]                      # Beta(a, b) target on (0, 1) at a = b = 2
+    >>> case = family.case(family.defaults[0])
+    >>> m = tilt_matrices(case)
+    >>> round(m.constants([1.0, 0.0, 0.0, 0.0])["key_lemma_ratio"], 6)        # Lemma 11: ≥ 1
+    1.0
+    """
     k = len(case.basis)
     iu = np.triu_indices(k)
 
@@ -314,7 +237,34 @@ GSM_OBJECTIVES: dict[str, tuple[str, bool, float, str]] = {
 def worst_tilt(m: TiltMatrices, objective: str, *, seed: int = 0) -> tuple[float, np.ndarray]:
     """(worst value, unit c) of ``objective`` over the tilt direction c (module docstring): exact
     generalized eigenvalues where the quantity is one ratio of quadratic forms, else restarts on
-    the sphere. 'Worst' is the largest value, or the smallest for Lemma 11."""
+    the sphere. 'Worst' is the largest value, or the smallest for Lemma 11.
+
+    Parameters
+    ----------
+    m : TiltMatrices
+        The matrices of one point.
+    objective : str
+        A key of :data:`GSM_OBJECTIVES`.
+    seed : int
+        Seeds the restarts on the sphere.
+
+    Returns
+    -------
+    value : float
+        The worst value over c.
+    c : ndarray
+        The unit tilt direction reaching it.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import GSM_FAMILIES, tilt_matrices
+    >>> family = GSM_FAMILIES["jacobi"]                      # Beta(a, b) target on (0, 1) at a = b = 2
+    >>> case = family.case(family.defaults[0])
+    >>> from gsmtheory.verify import worst_tilt
+    >>> value, c = worst_tilt(tilt_matrices(case), "lemma11")
+    >>> round(value, 6), c.shape
+    (1.0, (4,))
+    """
     key, _, _, _ = GSM_OBJECTIVES[objective]
     k = m.fisher.shape[0]
 

@@ -32,7 +32,27 @@ STANDARD_PLOTS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class PlotOutcome:
-    """A drawn plot (``filename`` set) or a note saying why it is missing."""
+    """A drawn plot (``filename`` set) or a note saying why it is missing.
+
+    Attributes
+    ----------
+    name : str
+        The plot's name (the PNG's stem).
+    title : str
+        Its title.
+    sources : tuple of str
+        The claims whose series it draws.
+    filename : str or None
+        The PNG written, when drawn.
+    note : str or None
+        Why it is missing, when not drawn.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import PlotOutcome
+    >>> PlotOutcome("mc_vs_sandwich", "Monte Carlo against the sandwich", (), note="no claim supplied it").filename is None
+    True
+    """
 
     name: str
     title: str
@@ -45,7 +65,27 @@ def collect_plots(claims: Sequence[ClaimRecord]) -> dict[str, dict[str, Any]]:
     """Merge the plot specs of all claims by name; series labels get their claim id appended
     when several claims feed one plot. Claims feeding one plot must share its x-axis: when
     their x labels differ, the merged label lists them all and ``xlabel_conflict`` is True
-    (the drawn axis then says so instead of silently using the first claim's label)."""
+    (the drawn axis then says so instead of silently using the first claim's label).
+
+    Parameters
+    ----------
+    claims : sequence of ClaimRecord
+        Records whose ``details["plots"]`` hold plot specs (:func:`plot`).
+
+    Returns
+    -------
+    dict
+        Plot name → the merged spec, with ``sources`` (the claim ids).
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import ClaimRecord, collect_plots, plot, series
+    >>> spec = plot("demo", "A demo", "n", "error", [series("err", [1, 2], [0.1, 0.01])], yscale="log")
+    >>> rec = ClaimRecord.bound("C99", "s", "r", 1.0, 2.0, details={"plots": [spec]})
+    >>> merged = collect_plots([rec])
+    >>> list(merged), merged["demo"]["sources"]
+    (['demo'], ['C99'])
+    """
     merged: dict[str, dict[str, Any]] = {}
     for claim in claims:
         specs = claim.details.get("plots", []) if isinstance(claim.details, dict) else []
@@ -130,7 +170,27 @@ def _draw(spec: dict[str, Any], path: Path) -> int:
 
 def render_plots(claims: Sequence[ClaimRecord], directory: Path) -> list[PlotOutcome]:
     """Draw every plot the claims supply into ``directory/<name>.png``; standard plots first,
-    then the others by name. Missing or empty plots come back as notes."""
+    then the others by name. Missing or empty plots come back as notes.
+
+    Parameters
+    ----------
+    claims : sequence of ClaimRecord
+        The records of a run.
+    directory : Path
+        Where the PNG files go.
+
+    Returns
+    -------
+    list of PlotOutcome
+        One per plot, drawn or with its note; the standard plots (:data:`STANDARD_PLOTS`) always.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from gsmtheory.verify import render_plots
+    >>> [p.name for p in render_plots([], pathlib.Path(tempfile.mkdtemp()))][:2]
+    ['cp_vs_separation', 'efficiency_vs_separation']
+    """
     merged = collect_plots(claims)
     names = list(STANDARD_PLOTS) + sorted(n for n in merged if n not in STANDARD_PLOTS)
     out: list[PlotOutcome] = []

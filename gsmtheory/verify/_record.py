@@ -19,177 +19,32 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gsmtheory._json import plain
+from gsmtheory.verify._entries import (
+    bound_relation,
+    count_numbers,
+    equality_relation,
+    flatten,
+    read_numbers,
+    read_verdict_numbers,
+    short,
+)
+from gsmtheory.verify._source import Erratum, Source, as_errata, as_source, as_verdicts
 from gsmtheory.verify._verdict import Verdict, worst_verdict
 
-__all__ = ["KINDS", "PAPERS", "STATUSES", "ClaimRecord", "Erratum", "Source", "plain", "plot", "series"]
+__all__ = ["KINDS", "STATUSES", "ClaimRecord", "plain"]
+
 
 #: whether a check ran: it crashed (raised), missed its tolerance, or ran and met it
 STATUSES: tuple[str, ...] = ("ran", "missed tolerance", "crashed")
 
+
 #: the kinds of claim. "error" is reserved for the registry: a check that raised or did not import.
 KINDS: tuple[str, ...] = ("equality", "upper_bound", "lower_bound", "rate", "finding", "error")
 
+
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
-
-#: how a printed statement can be wrong (see :class:`Erratum`)
-SEVERITIES: tuple[str, ...] = ("false", "loose", "ambiguous")
-
-#: the works a claim may cite, with their full references (docs/paper.md names them this way)
-PAPERS: dict[str, str] = {
-    "COLT 2024": "Qin & Risteski, Fit Like You Sample: Sample-Efficient Generalized Score Matching from "
-                 "Fast Mixing Diffusions, COLT 2024, PMLR 247 (qin24a)",
-    "KHR 2023": "Koehler, Heckett & Risteski, Statistical Efficiency of Score Matching: The View from "
-                "Isoperimetry, ICLR 2023",
-    "textbook": "a standard result (the locator names the book or paper)",
-    "beyond": "beyond the papers: a question the package asks of its own",
-}
-
-
-def _numbers(value: Any) -> np.ndarray:
-    """All numbers in a (nested) computed/theoretical value, flattened, float64."""
-    return np.asarray(value, dtype=np.float64).ravel()
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.3g}"
-
-@dataclass(frozen=True)
-class Source:
-    """Where a claim is printed: the work, the locator in it, and the printed statement.
-
-    Attributes
-    ----------
-    paper : str
-        One of :data:`PAPERS`: ``"COLT 2024"`` (Qin & Risteski, the numbering of the COLT PDF, not
-        arXiv's), ``"KHR 2023"``, ``"textbook"`` or ``"beyond"`` (no printed statement).
-    locator : str
-        Theorem/lemma/remark number and page, e.g. ``"Theorem 6, p. 6"`` (docs/paper.md's locators).
-    printed : str
-        The statement as printed, as a formula in the package's notation (docs/paper.md), including
-        a printed constant the package finds wrong: the record's computed value answers it.
-    """
-
-    paper: str
-    locator: str
-    printed: str
-
-    def __post_init__(self) -> None:
-        if self.paper not in PAPERS:
-            raise ValueError(f"source paper {self.paper!r} is not one of {', '.join(PAPERS)}")
-        for name in ("locator", "printed"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"source {name} must be a non-empty string (see docs/paper.md)")
-
-    @property
-    def citation(self) -> str:
-        """``"COLT 2024, Theorem 6, p. 6"``."""
-        return f"{self.paper}, {self.locator}"
-
-    def to_dict(self) -> dict[str, str]:
-        """``{"paper", "locator", "printed"}``."""
-        return {"paper": self.paper, "locator": self.locator, "printed": self.printed}
-
-
-@dataclass(frozen=True)
-class Erratum:
-    """A printed statement the check found false or loose, as a question for the authors.
-
-    Attributes
-    ----------
-    severity : str
-        ``"false"`` (a computed case contradicts it), ``"loose"`` (true, with the slack in
-        ``numbers``; a bound that a corrected constant or exponent makes sharp) or
-        ``"ambiguous"`` (the text admits readings that the computation tells apart).
-    printed : str
-        The printed statement (formula).
-    numbers : str
-        The computed numbers that show it (one sentence).
-    corrected : str
-        The statement the computation supports.
-    question : str
-        The erratum phrased as a question a reader could send to the authors.
-    """
-
-    severity: str
-    printed: str
-    numbers: str
-    corrected: str
-    question: str
-
-    def __post_init__(self) -> None:
-        if self.severity not in SEVERITIES:
-            raise ValueError(f"erratum severity {self.severity!r} is not one of {', '.join(SEVERITIES)}")
-        for name in ("printed", "numbers", "corrected", "question"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"erratum {name} must be a non-empty sentence")
-
-    def to_dict(self) -> dict[str, str]:
-        """``{"severity", "printed", "numbers", "corrected", "question"}``."""
-        return {"severity": self.severity, "printed": self.printed, "numbers": self.numbers,
-                "corrected": self.corrected, "question": self.question}
-
-
-def _source(value: Any) -> Source | None:
-    if value is None or isinstance(value, Source):
-        return value
-    if isinstance(value, Mapping):
-        return Source(str(value["paper"]), str(value["locator"]), str(value["printed"]))
-    raise TypeError(f"source must be a Source (or its dict), got {type(value).__name__}")
-
-
-def _errata(value: Any) -> tuple[Erratum, ...]:
-    if isinstance(value, Erratum | Mapping):
-        value = (value,)
-    out = []
-    for e in value:
-        if isinstance(e, Mapping):
-            e = Erratum(**{k: str(e[k]) for k in ("severity", "printed", "numbers", "corrected", "question")})
-        if not isinstance(e, Erratum):
-            raise TypeError(f"errata must be Erratum records, got {type(e).__name__}")
-        out.append(e)
-    return tuple(out)
-
-
-def _verdicts(value: Any) -> tuple[Verdict, ...]:
-    if isinstance(value, Verdict | Mapping):
-        value = (value,)
-    out = []
-    for v in value:
-        if isinstance(v, Mapping):
-            v = Verdict.from_dict(v)
-        if not isinstance(v, Verdict):
-            raise TypeError(f"verdicts must be Verdict records, got {type(v).__name__}")
-        out.append(v)
-    return tuple(out)
-
-
-def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    """(key path, number) for every number of a nested value; keys from dicts only."""
-    if isinstance(value, Mapping):
-        out: list[tuple[str, Any]] = []
-        for k, v in value.items():
-            out += _flatten(v, f"{prefix}{k}" if not prefix else f"{prefix}, {k}")
-        return out
-    if isinstance(value, list | tuple):
-        out = []
-        for i, v in enumerate(value):
-            out += _flatten(v, f"{prefix}[{i}]" if prefix else "")
-        return out
-    return [] if value is None else [(prefix, value)]
-
-
-def _count(value: Any) -> int:
-    """How many numbers a computed value holds (dict values in order, nested lists flattened)."""
-    if isinstance(value, Mapping):
-        return sum(_count(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return sum(_count(v) for v in value)
-    return 0 if value is None else 1
 
 
 @dataclass(frozen=True)
@@ -234,6 +89,24 @@ class ClaimRecord:
     labels : tuple of str
         One label per number of ``computed`` (flattened), saying what each entry is; the report
         shows computed and theoretical values entry by entry under these labels.
+
+    Raises
+    ------
+    ValueError
+        An id that is not an identifier like ``"C07"``, an unknown kind, a negative tolerance,
+        non-finite or negative seconds, or labels that do not match the computed numbers.
+    TypeError
+        ``passed`` not a bool, findings or labels given as one string, an empty finding, or a
+        source, erratum or verdict of the wrong type.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import ClaimRecord
+    >>> rec = ClaimRecord.bound("C99", "x ≤ 2", "demo", 1.5, 2.0)
+    >>> rec.passed, rec.relation, rec.details["slack"]
+    (True, 'computed ≤ theoretical', 1.3333333333333333)
+    >>> ClaimRecord.from_dict(rec.to_dict()) == rec
+    True
     """
 
     id: str
@@ -279,14 +152,14 @@ class ClaimRecord:
         object.__setattr__(self, "theoretical", plain(self.theoretical))
         object.__setattr__(self, "details", plain(dict(self.details)))
         object.__setattr__(self, "findings", findings)
-        object.__setattr__(self, "source", _source(self.source))
-        object.__setattr__(self, "errata", _errata(self.errata))
-        object.__setattr__(self, "verdicts", _verdicts(self.verdicts))
+        object.__setattr__(self, "source", as_source(self.source))
+        object.__setattr__(self, "errata", as_errata(self.errata))
+        object.__setattr__(self, "verdicts", as_verdicts(self.verdicts))
         if isinstance(self.labels, str):
             raise TypeError("labels must be a sequence of strings, one per computed number")
         labels = tuple(str(x) for x in self.labels)
         if labels and self.kind != "error":
-            n = _count(self.computed)
+            n = count_numbers(self.computed)
             if n != len(labels):
                 raise ValueError(f"{len(labels)} labels for {n} computed numbers; give one label per number")
         object.__setattr__(self, "labels", labels)
@@ -317,19 +190,7 @@ class ClaimRecord:
         entry); absolute: ``max |c − t| ≤ tolerance``. NaN anywhere fails. The observed error is
         kept in ``details["error"]``.
         """
-        c, t = _numbers(computed), _numbers(theoretical)
-        if c.shape != t.shape:
-            raise ValueError(f"computed has {c.size} numbers, theoretical {t.size}; they must match")
-        diff = np.abs(c - t)
-        if relative:
-            err = float(np.max(diff / np.maximum(np.abs(t), np.finfo(float).tiny))) if c.size else 0.0
-            relation = f"|computed−theoretical|/|theoretical| ≤ {tolerance:.3g}"
-        else:
-            err = float(np.max(diff)) if c.size else 0.0
-            relation = f"|computed−theoretical| ≤ {tolerance:.3g}"
-        if c.size > 1:
-            relation = "max over entries of " + relation
-        passed = bool(math.isfinite(err) and err <= tolerance)
+        relation, passed, err = equality_relation(computed, theoretical, tolerance, relative)
         d = {"error": err, **(dict(details) if details else {})}
         return cls(id, statement, reference, "equality", relation, computed, theoretical, passed,
                    tolerance, tolerance_reason, details=d, findings=tuple(findings), source=source,
@@ -360,25 +221,7 @@ class ClaimRecord:
         ``details["slack"]`` holds the smallest ``theoretical/computed`` (upper) or
         ``computed/theoretical`` (lower) ratio: how tight the bound is (1 = tight).
         """
-        c, t = _numbers(computed), _numbers(theoretical)
-        if t.size == 1 and c.size > 1:
-            t = np.full_like(c, t[0])
-        if c.shape != t.shape:
-            raise ValueError(f"computed has {c.size} numbers, theoretical {t.size}; they must match")
-        margin = tolerance * np.abs(t)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if upper:
-                ok = c <= t + margin
-                ratio = t / c
-                relation = "computed ≤ theoretical" + (f"·(1 + {tolerance:.3g})" if tolerance else "")
-            else:
-                ok = c >= t - margin
-                ratio = c / t
-                relation = "computed ≥ theoretical" + (f"·(1 − {tolerance:.3g})" if tolerance else "")
-        if c.size > 1:
-            relation += ", for every entry"
-        passed = bool(c.size > 0 and np.all(ok) and np.all(np.isfinite(c)))
-        slack = float(np.nanmin(ratio)) if c.size and np.any(np.isfinite(ratio)) else float("nan")
+        relation, passed, slack = bound_relation(computed, theoretical, tolerance, upper)
         d = {"slack": slack, **(dict(details) if details else {})}
         kind = "upper_bound" if upper else "lower_bound"
         return cls(id, statement, reference, kind, relation, computed, theoretical, passed,
@@ -412,7 +255,7 @@ class ClaimRecord:
             raise ValueError(f"rate band ({lo}, {hi}) is empty; give (lo, hi) with lo ≤ hi")
         c = float(computed)
         passed = bool(math.isfinite(c) and lo <= c <= hi)
-        relation = f"{_fmt(lo)} ≤ fitted rate ≤ {_fmt(hi)}"
+        relation = f"{short(lo)} ≤ fitted rate ≤ {short(hi)}"
         return cls(id, statement, reference, "rate", relation, c,
                    [lo, hi] if theoretical is None else theoretical, passed, (hi - lo) / 2,
                    tolerance_reason, details=dict(details) if details else {},
@@ -497,8 +340,8 @@ class ClaimRecord:
     def entries(self) -> list[tuple[str, Any, Any]]:
         """``(label, computed, theoretical)`` per number of ``computed`` (labels from
         :attr:`labels`, dict keys, or ``entry i``); a single theoretical value is repeated."""
-        comp = _flatten(self.computed)
-        theo = _flatten(self.theoretical)
+        comp = flatten(self.computed)
+        theo = flatten(self.theoretical)
         if len(theo) == 1 and len(comp) > 1:
             theo = [(theo[0][0], theo[0][1])] * len(comp)
         out = []
@@ -541,26 +384,7 @@ class ClaimRecord:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ClaimRecord:
         """Inverse of :meth:`to_dict` (non-finite floats written as strings are read back)."""
-        def num(v: Any) -> Any:
-            if isinstance(v, str) and v in ("inf", "-inf", "nan"):
-                return float(v)
-            if isinstance(v, list):
-                return [num(x) for x in v]
-            if isinstance(v, dict):
-                return {k: num(x) for k, x in v.items()}
-            return v
-
-        def num_keep(v: dict[str, Any]) -> dict[str, Any]:
-            """A verdict's numbers back to floats (its texts, such as the witness spec, kept)."""
-            out = dict(v)
-            for key in ("slack", "fitted", "printed"):
-                out[key] = num(out.get(key))
-            if isinstance(out.get("witness"), dict):
-                w = dict(out["witness"])
-                for key in ("value", "bound", "tolerance"):
-                    w[key] = num(w.get(key))
-                out["witness"] = w
-            return out
+        num, num_keep = read_numbers, read_verdict_numbers
         return cls(
             id=data["id"], statement=data["statement"], reference=data["reference"],
             kind=data.get("kind", "equality"), relation=data["relation"],
@@ -572,35 +396,3 @@ class ClaimRecord:
             verdicts=tuple(Verdict.from_dict(num_keep(v)) for v in data.get("verdicts", ())),
             labels=tuple(data.get("labels", ())),
         )
-
-
-# ---------------------------------------------------------------------- plot specs
-def series(label: str, x: Sequence[float] | NDArray[Any], y: Sequence[float] | NDArray[Any], *,
-           yerr: Sequence[float] | NDArray[Any] | None = None, style: str = "line") -> dict[str, Any]:
-    """One data series for a plot: ``{"label", "x", "y", "yerr"?, "style"}``.
-
-    style: ``"line"`` (line with markers), ``"points"`` (markers only) or ``"dashed"``.
-    """
-    if len(x) != len(y):
-        raise ValueError(f"series {label!r}: x has {len(x)} points, y has {len(y)}")
-    if style not in ("line", "points", "dashed"):
-        raise ValueError(f"series style {style!r} is not line, points or dashed")
-    out: dict[str, Any] = {"label": label, "x": plain(list(x)), "y": plain(list(y)), "style": style}
-    if yerr is not None:
-        out["yerr"] = plain(list(yerr))
-    return out
-
-
-def plot(name: str, title: str, xlabel: str, ylabel: str, data: Sequence[Mapping[str, Any]], *,
-         xscale: str = "linear", yscale: str = "linear") -> dict[str, Any]:
-    """A plot spec for ``details["plots"]``. Plots with the same ``name`` from several claims
-    are drawn on one figure. Standard names the report always shows (with a note when no claim
-    supplies them): ``cp_vs_separation``, ``efficiency_vs_separation``,
-    ``spectral_convergence``, ``mc_vs_sandwich``."""
-    if not re.match(r"^[a-z0-9_]+$", name):
-        raise ValueError(f"plot name {name!r} must be lower_snake_case (it names a PNG file)")
-    for scale in (xscale, yscale):
-        if scale not in ("linear", "log", "symlog"):
-            raise ValueError(f"axis scale {scale!r} is not linear, log or symlog")
-    return {"name": name, "title": title, "xlabel": xlabel, "ylabel": ylabel,
-            "xscale": xscale, "yscale": yscale, "series": [dict(s) for s in data]}

@@ -29,7 +29,32 @@ _MODULE = re.compile(r"^check_(\d+)")
 
 @dataclass(frozen=True)
 class Check:
-    """One discovered check: the claim id, its module, and the function (or why it is broken)."""
+    """One discovered check: the claim id, its module, and the function (or why it is broken).
+
+    Attributes
+    ----------
+    id : str
+        The claim id (``CLAIM_ID`` of the module, e.g. ``"C03"``).
+    module : str
+        The module's import name.
+    function : callable or None
+        ``check(quick=True) -> ClaimRecord``.
+    problem : str or None
+        Why the module is broken (it did not import, or has no ``check``).
+
+    Raises
+    ------
+    ValueError
+        Both or neither of ``function`` and ``problem`` given.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import Check, ClaimRecord, run_check
+    >>> check = Check("C99", "demo.check_99_one", function=lambda quick=True: ClaimRecord.equality(
+    ...     "C99", "One equals one.", "demo", 1.0, 1.0, 1e-12, "exact"))
+    >>> check.slug, run_check(check).passed
+    ('check_99_one', True)
+    """
 
     id: str
     module: str
@@ -59,10 +84,27 @@ def _fallback_id(name: str) -> str:
 def discover(package: str = "proofs_checks") -> tuple[Check, ...]:
     """All ``check_*`` modules of ``package``, sorted by claim number then id.
 
+    Parameters
+    ----------
+    package : str
+        The import name of the package holding the checks.
+
+    Returns
+    -------
+    tuple of Check
+        One per ``check_*`` module; a module that does not import, or has no ``check``, comes
+        back with its ``problem``.
+
     Raises
     ------
     GSMError
         The package itself cannot be imported.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import discover
+    >>> discover("gsmtheory.sweep")                            # a package without checks
+    ()
     """
     try:
         pkg = importlib.import_module(package)
@@ -95,6 +137,28 @@ def select(checks: Sequence[Check], pattern: str | None) -> tuple[Check, ...]:
 
     ``pattern`` is a comma-separated list of terms, each a case-insensitive substring or glob
     (``C0[1-4]``, ``skew``, ``C03,C04``); None or empty selects everything.
+
+    Parameters
+    ----------
+    checks : sequence of Check
+        The discovered checks.
+    pattern : str or None
+        The terms.
+
+    Returns
+    -------
+    tuple of Check
+        The matching checks, in their order.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import Check, ClaimRecord
+    >>> def one(quick=True):
+    ...     return ClaimRecord.equality("C99", "One equals one.", "demo", 1.0, 1.0, 1e-12, "exact")
+    >>> check = Check("C99", "demo.check_99_one", function=one)
+    >>> from gsmtheory.verify import select
+    >>> select([check], "c9*"), select([check], "skew")
+    ((Check(id='C99', module='demo.check_99_one', function=<function one at ...>, problem=None),), ())
     """
     if not pattern or not pattern.strip():
         return tuple(checks)
@@ -114,7 +178,32 @@ def select(checks: Sequence[Check], pattern: str | None) -> tuple[Check, ...]:
 
 def run_check(check: Check, quick: bool = True) -> ClaimRecord:
     """Run one check; never raises. Wall time goes to ``seconds``; warnings the check emitted
-    go to ``details["warnings"]``; an exception becomes an ``"error"`` record with its message."""
+    go to ``details["warnings"]``; an exception becomes an ``"error"`` record with its message.
+
+    Parameters
+    ----------
+    check : Check
+        A discovered check.
+    quick : bool
+        Quick mode (seconds) or the full run (``--full``).
+
+    Returns
+    -------
+    ClaimRecord
+        The check's record, or an ``"error"`` record (``"not run"`` when an optional
+        dependency is missing).
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import Check, ClaimRecord
+    >>> def one(quick=True):
+    ...     return ClaimRecord.equality("C99", "One equals one.", "demo", 1.0, 1.0, 1e-12, "exact")
+    >>> check = Check("C99", "demo.check_99_one", function=one)
+    >>> from gsmtheory.verify import run_check
+    >>> record = run_check(check)
+    >>> record.passed, record.status, record.seconds >= 0
+    (True, 'ran', True)
+    """
     start = time.perf_counter()
     if check.function is None:
         return ClaimRecord.error(check.id, f"{check.module}: {check.problem}",

@@ -15,8 +15,9 @@ from typing import Any
 from tqdm import tqdm
 
 from gsmtheory._errors import GSMError
-from gsmtheory.verify._record import ClaimRecord, Erratum
+from gsmtheory.verify._record import ClaimRecord
 from gsmtheory.verify._registry import Check, discover, run_check, select
+from gsmtheory.verify._source import Erratum
 from gsmtheory.verify._verdict import VERDICTS, Verdict
 
 __all__ = ["AUTO_JOBS_FROM", "MODES", "VerifyInterrupted", "VerifyResult", "auto_jobs", "run_checks", "verify"]
@@ -27,7 +28,32 @@ MODES: tuple[str, ...] = ("quick", "full")
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """The records of one verification run, sorted as discovered (by claim number)."""
+    """The records of one verification run, sorted as discovered (by claim number).
+
+    Attributes
+    ----------
+    claims : tuple of ClaimRecord
+        The records.
+    mode : str
+        ``"quick"`` or ``"full"``.
+    seconds : float
+        Wall time of the run.
+    selected : int or None
+        How many checks were selected (default: ``len(claims)``); more when interrupted.
+
+    Raises
+    ------
+    ValueError
+        A mode other than ``"quick"`` and ``"full"``.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import ClaimRecord, VerifyResult
+    >>> one = ClaimRecord.equality("C99", "One equals one.", "demo", 1.0, 1.0, 1e-12, "exact")
+    >>> res = VerifyResult((one,), "quick", 0.1, selected=2)
+    >>> res.passed, res.failed, res.interrupted
+    (1, 0, True)
+    """
 
     claims: tuple[ClaimRecord, ...]
     mode: str
@@ -138,7 +164,19 @@ class VerifyResult:
 
 
 class VerifyInterrupted(KeyboardInterrupt):
-    """Ctrl-C (or SIGTERM) during a run; ``partial`` holds the checks that finished."""
+    """Ctrl-C (or SIGTERM) during a run; ``partial`` holds the checks that finished.
+
+    Parameters
+    ----------
+    partial : VerifyResult
+        The records of the checks that finished.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import VerifyInterrupted, VerifyResult
+    >>> str(VerifyInterrupted(VerifyResult((), "quick", 0.0, selected=3)))
+    '0 of 3 checks finished'
+    """
 
     def __init__(self, partial: VerifyResult) -> None:
         super().__init__(f"{len(partial.claims)} of {partial.selected} checks finished")
@@ -189,10 +227,43 @@ def run_checks(checks: Sequence[Check], *, quick: bool = True, progress: bool | 
     called with each check and its record as soon as it finishes (the journal of
     ``verify --report``).
 
+    Parameters
+    ----------
+    checks : sequence of Check
+        What to run (:func:`discover`, :func:`select`).
+    quick : bool
+        Quick mode, or the full run.
+    progress : bool or None
+        Show the progress bar (None: when stderr is a terminal).
+    jobs : int
+        Worker processes (1: in this process).
+    package : str
+        The check package the workers re-discover.
+    on_record : callable, optional
+        ``on_record(check, record)`` as each check finishes.
+
+    Returns
+    -------
+    VerifyResult
+        The records in the order of ``checks``.
+
     Raises
     ------
+    GSMError
+        ``jobs`` below 1.
     VerifyInterrupted
         On Ctrl-C: carries the records that finished (workers are stopped first).
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import Check, ClaimRecord
+    >>> def one(quick=True):
+    ...     return ClaimRecord.equality("C99", "One equals one.", "demo", 1.0, 1.0, 1e-12, "exact")
+    >>> check = Check("C99", "demo.check_99_one", function=one)
+    >>> from gsmtheory.verify import run_checks
+    >>> result = run_checks([check])
+    >>> result.passed, result.mode
+    (1, 'quick')
     """
     if jobs < 1:
         raise GSMError(f"--jobs must be at least 1, got {jobs}", "give a positive number of workers")
@@ -263,10 +334,38 @@ def verify(pattern: str | None = None, *, quick: bool = True, package: str = "pr
     (``verify --resume``): those checks are not run again, and their records are merged in
     discovery order. ``on_record`` is passed to :func:`run_checks`.
 
+    Parameters
+    ----------
+    pattern : str or None
+        Which checks (:func:`select`); None runs all.
+    quick : bool
+        Quick mode (``make verify``), or the full run (``--full``).
+    package : str
+        The check package (``proofs_checks``).
+    progress, jobs, on_record
+        As for :func:`run_checks`.
+    finished : dict, optional
+        Records of an earlier interrupted run, by check module.
+
+    Returns
+    -------
+    VerifyResult
+        The records, in discovery order.
+
     Raises
     ------
     GSMError
         No check matches ``pattern`` (or the package has none).
+    VerifyInterrupted
+        On Ctrl-C, with the records that finished (earlier ones merged in).
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import verify
+    >>> verify(package="gsmtheory.sweep")
+    Traceback (most recent call last):
+    ...
+    gsmtheory._errors.GSMError: no check was found in 'gsmtheory.sweep'; see the ids with 'gsmtheory verify --list'
     """
     checks = select(discover(package), pattern)
     if not checks:

@@ -34,7 +34,30 @@ __all__ = ["Box", "SearchResult", "maximize"]
 
 @dataclass(frozen=True)
 class Box:
-    """The family's parameters: names, lower and upper ends, and which are searched in log scale."""
+    """The family's parameters: names, lower and upper ends, and which are searched in log scale.
+
+    Attributes
+    ----------
+    names : tuple of str
+        The parameters.
+    lo, hi : tuple of float
+        Their finite ranges, lo < hi.
+    log : tuple of bool
+        Which are searched in log scale (default: none; a log range must be positive).
+
+    Raises
+    ------
+    ValueError
+        Lengths that differ, an empty box, a range that is not finite with lo < hi, or a log
+        range that is not positive.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import Box
+    >>> box = Box.of({"a": (1, 6), "t": (0.1, 100, "log")})
+    >>> box.point([0.5, 0.5])                                  # t at the geometric midpoint
+    {'a': 3.5, 't': 3.1622776601683795}
+    """
 
     names: tuple[str, ...]
     lo: tuple[float, ...]
@@ -113,6 +136,13 @@ class SearchResult:
         Wall time.
     box : dict
         The box searched (name → [lo, hi] or [lo, hi, "log"]).
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import Box, maximize
+    >>> res = maximize(lambda p: -(p["a"] - 2.0) ** 2, Box.of({"a": (0, 5)}), budget=60, starts=2)
+    >>> round(res.best_point["a"], 2), res.failures
+    (2.0, 0)
     """
 
     objective: str
@@ -163,6 +193,23 @@ def maximize(objective: Callable[[dict[str, float]], float], box: Box, *, budget
         Known points to start from (defaults, a cached witness).
     name, family : str
         The objective and the family, in words, for the record.
+
+    Returns
+    -------
+    SearchResult
+        The best value and point, the evaluations spent and the failures counted.
+
+    Raises
+    ------
+    ValueError
+        A budget below 1 or no start.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import Box, maximize
+    >>> res = maximize(lambda p: -(p["a"] - 2.0) ** 2, Box.of({"a": (0, 5)}), budget=60, starts=2)
+    >>> round(res.best_value, 6), res.evaluations <= res.budget
+    (-0.0, True)
     """
     if budget < 1 or starts < 1:
         raise ValueError("a search needs a positive budget and at least one start")

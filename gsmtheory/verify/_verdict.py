@@ -72,6 +72,21 @@ class Witness:
         relative margin by which the value must miss the bound to count.
     point : dict
         The family's parameters at the witness (for the report and for searches).
+
+    Raises
+    ------
+    ValueError
+        A name that is not a file stem, an empty spec or quantity, a command without ``{file}``,
+        an unknown relation, or a NaN value, bound or tolerance.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import Witness, witness_header
+    >>> spec = witness_header("C99", "Lemma 2", "value", "value <= 2", "gsmtheory verify --witness {file}") + \\
+    ...     'coords = ["x"]' + chr(10) + 'log_density = "-x**2/2"' + chr(10)
+    >>> w = Witness("C99-demo", spec, "gsmtheory verify --witness {file}", "value", 3.0, 2.0)
+    >>> w.filename, w.violated, w.shell
+    ('witness-C99-demo.toml', True, 'gsmtheory verify --witness witness-C99-demo.toml')
     """
 
     name: str
@@ -182,6 +197,19 @@ class Verdict:
     trusted : bool
         False when the package's own solvers disagree at the worst point: the number is not
         trusted there (the summary says which solver).
+
+    Raises
+    ------
+    ValueError
+        An unknown verdict, an empty statement or summary, ``false`` without a witness,
+        ``loose`` without fitted and printed values, ``ambiguous`` with fewer than two readings.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import Verdict
+    >>> v = Verdict("COLT 2024, Lemma 11", "loose", "exponent 1 against 2", fitted=1.0, printed=2.0)
+    >>> v.verdict, v.untrusted("solvers differ").trusted
+    ('loose', False)
     """
 
     statement: str
@@ -250,7 +278,26 @@ class Verdict:
 
 
 def worst_verdict(verdicts: tuple[Verdict, ...] | list[Verdict]) -> str | None:
-    """The most severe verdict of a list (false > ambiguous > loose > holds), None for none."""
+    """The most severe verdict of a list (false > ambiguous > loose > holds), None for none.
+
+    Parameters
+    ----------
+    verdicts : sequence of Verdict
+        The verdicts of one record (or of a run).
+
+    Returns
+    -------
+    str or None
+        The most severe verdict's name.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import Verdict, worst_verdict
+    >>> worst_verdict([Verdict("T1", "holds", "slack 2"), Verdict("T2", "loose", "1 vs 2", fitted=1, printed=2)])
+    'loose'
+    >>> worst_verdict([]) is None
+    True
+    """
     if not verdicts:
         return None
     return max(verdicts, key=lambda v: v.severity).verdict
@@ -259,7 +306,36 @@ def worst_verdict(verdicts: tuple[Verdict, ...] | list[Verdict]) -> str | None:
 def witness_header(claim: str, statement: str, quantity: str, printed: str, command: str) -> str:
     """The comment block a witness file starts with: what it witnesses, the printed bound, how to
     reproduce it, and the two lines (``claim``, ``quantity``) that ``gsmtheory verify --witness FILE``
-    reads to recompute the quantity with the claim's own evaluator."""
+    reads to recompute the quantity with the claim's own evaluator.
+
+    Parameters
+    ----------
+    claim : str
+        The claim id whose evaluator recomputes the quantity.
+    statement : str
+        The printed statement witnessed.
+    quantity : str
+        The violated quantity (a key of the command's ``--json`` output).
+    printed : str
+        The printed bound, as a formula.
+    command : str
+        The command that reproduces it.
+
+    Returns
+    -------
+    str
+        Comment lines, each ending in a newline.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import witness_header
+    >>> print(witness_header("C99", "Lemma 2", "value", "value <= 2", "gsmtheory verify --witness {file}"), end="")
+    # gsmtheory witness: Lemma 2
+    # printed: value <= 2
+    # reproduce: gsmtheory verify --witness {file}
+    # claim = C99
+    # quantity = value
+    """
     lines = [f"# gsmtheory witness: {statement}",
              f"# printed: {printed}",
              f"# reproduce: {command}",
@@ -269,7 +345,24 @@ def witness_header(claim: str, statement: str, quantity: str, printed: str, comm
 
 
 def read_witness_header(text: str) -> dict[str, str]:
-    """``{"claim", "quantity"}`` (those present) from a witness file's leading comment lines."""
+    """``{"claim", "quantity"}`` (those present) from a witness file's leading comment lines.
+
+    Parameters
+    ----------
+    text : str
+        The witness file's text.
+
+    Returns
+    -------
+    dict
+        The ``claim`` and ``quantity`` found (empty when the file has no header).
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import read_witness_header, witness_header
+    >>> read_witness_header(witness_header("C99", "Lemma 2", "value", "value <= 2", "cmd {file}") + "coords = []")
+    {'claim': 'C99', 'quantity': 'value'}
+    """
     out: dict[str, str] = {}
     for line in text.splitlines():
         if not line.startswith("#"):

@@ -161,7 +161,7 @@ def _read_only_connect(real):
 
 
 def test_a_store_in_a_read_only_place_can_be_reported(tmp_path, monkeypatch):
-    from gsmtheory.sweep import _store
+    from gsmtheory.sweep import _store_read as _store
 
     path = tmp_path / "s.db"
     with open_store(path) as db:

@@ -81,7 +81,7 @@ def test_failed_write_leaves_previous_report(fake_result: VerifyResult, tmp_path
     def boom(*args: object, **kwargs: object) -> str:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report_module, "_html", boom)
+    monkeypatch.setattr(report_module, "html_report", boom)
     with pytest.raises(KeyboardInterrupt):
         write_report(fake_result, target)
     assert (target / "report.md").read_text() == before

@@ -20,7 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from gsmtheory._outdir import claim_directory, publish, staging
-from gsmtheory.sweep._store import StoredRow, read_rows, read_sweeps
+from gsmtheory.sweep._store_read import StoredRow, read_rows, read_sweeps
 
 __all__ = ["STANDARD_KEYS", "Report", "draw_report", "scalar_results"]
 
