@@ -137,6 +137,6 @@ def singular_end(logp: Fn, cut: Cut) -> bool:
     for end, sign in ((cut.a, 1.0), (cut.b, -1.0)):
         if math.isfinite(end):
             with np.errstate(all="ignore"):
-                near, far = (float(np.asarray(logp(np.array([end + sign * t * w])), float)[0]) for t in (1e-10, 1e-6))
+                near, far = (float(np.asarray(logp(np.array([end + sign * t * w])), float).reshape(-1)[0]) for t in (1e-10, 1e-6))
             out = out or (math.isfinite(far) and (not math.isfinite(near) or near > far + 0.5))
     return out

@@ -43,13 +43,19 @@ _BASIC, _ELEMENTARY = 2, 8
 
 
 def round_down(v: Array, ulps: int = _BASIC) -> Array:
-    """v moved down by ``ulps`` units in the last place (and below 0 by a tiny amount)."""
-    return v - (np.abs(v) * (ulps * _EPS) + _TINY)
+    """v moved down by ``ulps`` units in the last place (and below 0 by a tiny amount); an infinite
+    end stays itself and a NaN (an undefined operation) becomes −inf, the conservative lower end."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = np.where(np.isinf(v), v, v - (np.abs(v) * (ulps * _EPS) + _TINY))
+    return np.where(np.isnan(out), -np.inf, out)
 
 
 def round_up(v: Array, ulps: int = _BASIC) -> Array:
-    """v moved up by ``ulps`` units in the last place."""
-    return v + (np.abs(v) * (ulps * _EPS) + _TINY)
+    """v moved up by ``ulps`` units in the last place; an infinite end stays itself and a NaN
+    becomes +inf, the conservative upper end."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = np.where(np.isinf(v), v, v + (np.abs(v) * (ulps * _EPS) + _TINY))
+    return np.where(np.isnan(out), np.inf, out)
 
 
 def _clean(lo: Array, hi: Array) -> tuple[Array, Array]:

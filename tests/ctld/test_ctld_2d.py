@@ -189,7 +189,9 @@ def test_cli_loss_fit_efficiency_on_a_2d_lifted_spec(capsys: pytest.CaptureFixtu
     # r ∝ 1/(1 + β) up to β_max = 100: the paper's default r at m = 4 (β_max = 895, almost no mass at
     # β ≲ 1) makes the estimator saturate (standard error 1.8 at n = 2000, and a data set whose
     # empirical minimiser is a = 0 is then no surprise); with this r it is 0.04
-    path.write_text(XONLY.replace("m = 1.0", "m = 4.0").replace(
+    path.write_text(XONLY.replace("m = 1.0", "m = 4.0"))
+    flat = tmp_path / "xonly_flat_r.toml"
+    flat.write_text(XONLY.replace("m = 1.0", "m = 4.0").replace(
         'diameter = "2*m"', 'diameter = "2*m"\nbeta_max = 100.0\nlog_r = "-log(1 + beta)"'))
     code, out, _ = _run(capsys, "loss", str(path), "--at", "a=3.5", "--at", "a=4.5", "--panels", "32")
     assert code == 0 and out is not None and out["lifted"] is True
@@ -197,7 +199,7 @@ def test_cli_loss_fit_efficiency_on_a_2d_lifted_spec(capsys: pytest.CaptureFixtu
     assert out["explicit"][0] > 0 and out["resolution"]["dim"] == 2
     data = sample_target(load_spec(str(path)).diffusion, 2000, 3)
     np.save(tmp_path / "d.npy", data)
-    code, fit, _ = _run(capsys, "fit", str(path), "--data", str(tmp_path / "d.npy"), "--starts", "1")
+    code, fit, _ = _run(capsys, "fit", str(flat), "--data", str(tmp_path / "d.npy"), "--starts", "1")
     assert code == 0 and fit is not None and fit["loss_name"] == "ctld" and fit["converged"] is True
     assert abs(fit["estimate"]["a"] - 4.0) < 4 * fit["standard_errors"]["a"]
     code, eff, _ = _run(capsys, "efficiency", str(path), "--no-poincare")

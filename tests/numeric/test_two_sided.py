@@ -65,13 +65,19 @@ def test_coupled_quartic_is_a_bracket_not_a_value() -> None:
     """Coupling x0 x1 breaks the product: κ = 1 − 0.3 proved, answer [lower, 1/0.7]."""
     xs = _coords(4)
     ell = -sum(v**4 for v in xs) - sum(v**2 for v in xs) / 2 + sp.Rational(3, 10) * xs[0] * xs[1]
-    r = poincare_constant(Diffusion(xs, ell))
+    r = poincare_constant(Diffusion(xs, ell), method="rayleigh_ritz")
     assert r.status == "bound" and r.side == "bracket"
     assert r.upper == pytest.approx(1 / 0.7, rel=1e-10)
     assert r.lower is not None and 0 < r.lower < r.upper
     assert r.poincare_constant - r.error_estimate == pytest.approx(r.lower)
     assert r.poincare_constant + r.error_estimate == pytest.approx(r.upper)
     assert "not a value" in r.message
+    # left to itself the package splits off the free coordinates (blocks: a 2D grid and two 1D
+    # solves) and answers a value, inside the bracket
+    auto = poincare_constant(Diffusion(xs, ell))
+    assert auto.method == "blocks" and auto.status == "ok"
+    assert r.lower <= auto.poincare_constant - auto.error_estimate
+    assert auto.poincare_constant + auto.error_estimate <= r.upper
 
 
 def test_holley_stroock_against_the_rotated_1d_constant() -> None:
@@ -99,18 +105,32 @@ def test_holley_stroock_against_the_rotated_1d_constant() -> None:
     assert auto.lower <= exact * (1 + 1e-9) and exact <= auto.upper * (1 + 1e-9) and auto.upper < r.upper
 
 
+#: a state-dependent D: no curvature, Lyapunov or blocks certificate applies (all need constant D)
+def _varying_d(xs: tuple[sp.Symbol, ...]) -> sp.Matrix:
+    return sp.diag(1 + xs[0] ** 2 / 10, *([1] * (len(xs) - 1)))
+
+
 def test_no_certificate_says_lower_bound_only() -> None:
-    """A shallow double well in x0 on a box: the constant part of −∇²ℓ is indefinite, no upper
-    bound; the 8-node rule resolves the density, so the Ritz value is a lower bound."""
+    """A shallow double well in x0 on a box: the constant part of −∇²ℓ is indefinite. Under
+    constant D a Lyapunov certificate bounds it (a bracket); under a state-dependent D no
+    certificate applies and the Ritz value (the 8-node rule resolves the density) is a lower bound
+    only. Left to itself the package solves the independent blocks on grids, inside both."""
     xs = _coords(4)
     ell = -(xs[0] ** 2 - 1) ** 2 - sum(v**2 for v in xs) / 2 - xs[0] * xs[1] / 3
     diff = Diffusion(xs, ell, domain=[(-3, 3)] * 4)
     cert = curvature_certificate(diff)
     assert not cert.certified and "not positive" in cert.reason
-    r = poincare_constant(diff, quick=True)
+    bracket = poincare_constant(diff, quick=True, method="rayleigh_ritz")
+    assert bracket.side == "bracket" and bracket.upper is not None and "Lyapunov" in bracket.message
+    auto = poincare_constant(diff, quick=True)
+    assert auto.method == "blocks" and auto.status == "ok"
+    assert bracket.lower is not None and bracket.lower <= auto.poincare_constant <= bracket.upper
+    varying = Diffusion(xs, ell, _varying_d(xs), domain=[(-3, 3)] * 4)
+    r = poincare_constant(varying, quick=True, method="rayleigh_ritz")
     assert r.side == "lower_bound" and r.status == "bound" and r.upper is None
     assert r.message.startswith("lower bound only") and "no upper bound" in r.message
     assert r.lower is not None and 0 < r.lower <= r.poincare_constant
+    assert r.lower <= poincare_constant(varying, quick=True).poincare_constant
 
 
 def test_an_unresolved_ritz_value_is_no_certificate() -> None:
@@ -120,7 +140,8 @@ def test_an_unresolved_ritz_value_is_no_certificate() -> None:
     is no bound and the status says so."""
     xs = _coords(4)
     ell = -4 * (xs[0] ** 2 - 1) ** 2 - sum(v**2 for v in xs) / 2 - xs[0] * xs[1] / 3
-    r = poincare_constant(Diffusion(xs, ell, domain=[(-3, 3)] * 4), quick=True)
+    r = poincare_constant(Diffusion(xs, ell, _varying_d(xs), domain=[(-3, 3)] * 4), quick=True,
+                          method="rayleigh_ritz")
     assert r.status == "not_converged" and r.lower is None and r.upper is None
     assert "no certified lower bound" in r.message and r.error_estimate == math.inf
 
@@ -129,7 +150,7 @@ def test_unbounded_without_certificate_is_refused() -> None:
     xs = _coords(4)
     ell = -4 * (xs[0] ** 2 - 1) ** 2 - sum(v**2 for v in xs) / 2 - xs[0] * xs[1] / 3
     with pytest.raises(ModelError, match="finite domain"):
-        poincare_constant(Diffusion(xs, ell))
+        poincare_constant(Diffusion(xs, ell, _varying_d(xs)), method="rayleigh_ritz")
 
 
 @pytest.mark.parametrize(("ell", "why"), [
