@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from gsmtheory._errors import SpecError
+from gsmtheory._errors import ModelError, SpecError
 from gsmtheory.numeric._chain2d import (
     Array,
     DFun2,
@@ -159,7 +159,11 @@ def _resolved_cutoff(log_density: LogDensity2, dfun: DFun2, box: Sequence[Sequen
         return trunc_rel
     rel = max(trunc_rel, cutoff_step(trunc, s.T, got[0], got[1], rtol)[0])
     if abs(got[1] / got[0] - 1) > rtol / 100:
-        three = _extended(log_density, dfun, box, s, k, points, steps=2)
+        try:
+            three = _extended(log_density, dfun, box, s, k, points, steps=2)
+        except ModelError:  # no box at the deeper cut-off (the density's decay not found there):
+            trunc["tail_extrapolated"] = math.inf  # what is left beyond cannot be bounded
+            return math.inf
         if three is not None:
             trunc["tail_extrapolated"] = cutoff_tail(s.T, three)
             rel = max(rel, trunc["tail_extrapolated"])
@@ -210,6 +214,10 @@ def _message(s: _Setup, lad: _Ladder, status: str, err: float, trunc_err: float,
         return (f"fv2d: {len(lad.grids)} grids up to {g[0]}x{g[1]} cells on [{s.bx[0]:.4g}, {s.bx[1]:.4g}] x "
                 f"[{s.by[0]:.4g}, {s.by[1]:.4g}] (cut-off checked at e^-{s.T + TAIL_STEP:g}, also at "
                 f"{lad.grids[-2][0] if len(lad.grids) > 1 else g[0]} cells per axis)")
+    if trunc.get("tail_extrapolated") == math.inf:
+        return (f"not converged: no box cut at p = e^-{s.T + 2 * TAIL_STEP:g} of the maximum could be built "
+                "(the density's decay was not found there): the truncation error beyond the cut-off at "
+                f"e^-{s.T:g} cannot be bounded (mass far out along a ridge or a heavy tail?)")
     if trunc_err > rtol * abs(lad.best) / 2:
         ch = max(trunc["relative_change"])
         return (f"not converged: C_P changes by {ch:.2g} (relative) when the cut-off moves from p = "

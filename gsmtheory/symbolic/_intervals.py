@@ -304,8 +304,8 @@ def _forms_copositive(poly: sp.Poly, us: list[sp.Symbol], fc: list[sp.Symbol],
 
 
 def region_minimum(expr: sp.Expr, coords: Sequence[sp.Symbol], region: Sequence[tuple[float, float]], *,
-                   center: Sequence[float], pushes: int = 3, rtol: float = 1e-3, target: float | None = None
-                   ) -> Extremum:
+                   center: Sequence[float], pushes: int = 3, rtol: float = 1e-3, target: float | None = None,
+                   max_boxes: int = 400_000) -> Extremum:
     """A certified lower bound of min ``expr`` over a product of intervals, some half-infinite
     (an infinite axis starts at a finite edge on the side away from ``center``); module docstring."""
     coords = list(coords)
@@ -313,7 +313,7 @@ def region_minimum(expr: sp.Expr, coords: Sequence[sp.Symbol], region: Sequence[
              for c, (a, b) in zip(coords, region) if math.isinf(a) or math.isinf(b)}
     finite = [(c, ab) for c, ab in zip(coords, region) if c not in tails]
     if not tails:
-        return minimum(expr, coords, region, rtol=rtol, target=target)
+        return minimum(expr, coords, region, rtol=rtol, target=target, max_boxes=max_boxes)
     poly, us = _shifted(expr, tails)
     fc, fbox = [c for c, _ in finite], [ab for _, ab in finite]
     if poly is not None:
@@ -321,7 +321,7 @@ def region_minimum(expr: sp.Expr, coords: Sequence[sp.Symbol], region: Sequence[
                  for mono, coef in poly.terms() if any(mono)) or _forms_copositive(poly, us, fc, fbox)
         if ok:
             face = poly.as_expr().xreplace({u: 0 for u in us})
-            return minimum(face, fc, fbox, rtol=rtol, target=target)
+            return minimum(face, fc, fbox, rtol=rtol, target=target, max_boxes=max_boxes)
     if pushes <= 0:  # interval arithmetic on the unbounded region itself, as a last resort
         L, _ = interval(expr, coords, np.array([[a for a, _ in region]]), np.array([[b for _, b in region]]))
         lower = float(L[0])
@@ -336,7 +336,7 @@ def region_minimum(expr: sp.Expr, coords: Sequence[sp.Symbol], region: Sequence[
             pieces.append([(min(e, far), max(e, far)), (far, math.inf) if s > 0 else (-math.inf, far)])
         else:
             pieces.append([(a, b)])
-    parts = [region_minimum(expr, coords, list(p), center=center, pushes=pushes - 1, rtol=rtol, target=target)
-             for p in itertools.product(*pieces)]
+    parts = [region_minimum(expr, coords, list(p), center=center, pushes=pushes - 1, rtol=rtol, target=target,
+                            max_boxes=max_boxes) for p in itertools.product(*pieces)]
     why = next((p.why for p in parts if p.why), "")
     return Extremum(min(p.lower for p in parts), min(p.estimate for p in parts), why)

@@ -18,11 +18,11 @@ log_density = "-(x0**4 + x1**4 + x2**4 + x3**4) - (x0**2 + x1**2 + x2**2 + x3**2
 def test_poincare_bracket_in_json_and_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     spec = tmp_path / "q4.toml"
     spec.write_text(SPEC)
-    assert main(["poincare", str(spec), "--json", "--quick"]) == 0
+    assert main(["poincare", str(spec), "--json", "--quick", "--method", "rayleigh_ritz"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["status"] == "bound" and out["side"] == "bracket"
     assert out["upper"] == pytest.approx(1 / 0.7, rel=1e-10) and 0 < out["lower"] < out["upper"]
-    assert main(["poincare", str(spec), "--quick"]) == 0
+    assert main(["poincare", str(spec), "--quick", "--method", "rayleigh_ritz"]) == 0
     text = capsys.readouterr().out
     line = next(s for s in text.splitlines() if s.startswith("poincare_constant"))
     assert "in [" in line and "not a value" in line
