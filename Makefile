@@ -28,7 +28,7 @@ verify-full: $(STAMP)
 	$(BIN)/gsmtheory verify --full --report report
 
 lint: $(STAMP)
-	$(BIN)/ruff check gsmtheory proofs_checks tests benchmarks
+	$(BIN)/ruff check gsmtheory tests benchmarks
 	$(BIN)/mypy
 
 # -n auto: one worker per core (2 on the CI machine), each with one BLAS/OpenMP/torch thread (two

@@ -23,7 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "gsmtheory"
 LAYERS = ["symbolic", "compile", "numeric", "solve", "estimation", "api", "networks", "verify", "sweep", "cli",
-          "claims"]  # gsmtheory.claims: the checks, once proofs_checks/ moves in (docs/packaging.md)
+          "claims"]  # gsmtheory.claims: the checks, once gsmtheory/claims/ moves in (docs/packaging.md)
 BASE = {"gsmtheory", "gsmtheory._errors", "gsmtheory._device", "gsmtheory._json", "gsmtheory._methods",
         "gsmtheory._progress"}
 
@@ -49,6 +49,17 @@ MEDIAN_OVER = ("gsmtheory/solve", "gsmtheory/estimation", "gsmtheory/api")
 # --- reading the package ------------------------------------------------------------------------------
 def _files() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
+
+
+#: the claims (gsmtheory/claims) are held to the layering, the function-local-import and the
+#: public-API rules like everything else, but they are not library code: each is one printed
+#: statement checked top to bottom, so the library's size, CTLD-count, compile-ownership and
+#: one-name rules apply to the other files only
+CLAIMS = PACKAGE / "claims"
+
+
+def _library_files() -> list[Path]:
+    return [p for p in _files() if not p.is_relative_to(CLAIMS)]
 
 
 def _rel(path: Path) -> str:
@@ -278,14 +289,14 @@ def test_function_local_imports_only_defer_torch_or_sympy(package: dict[str, ast
 
 def test_compile_is_imported_by_one_package(package: dict[str, ast.Module]) -> None:
     """solve's Problem is the one place symbolic objects become callables (issue #22)."""
-    importers = compile_importers(package)
+    importers = compile_importers({m: t for m, t in package.items() if not m.startswith("gsmtheory.claims")})
     assert set(importers) - set(COMPILE_ALLOWED) == {"gsmtheory.solve"}, importers
 
 
 def test_modules_and_functions_are_small() -> None:
     """Modules ≤ 400 lines, functions ≤ 60 lines of code; the median module (solve, estimation,
     api) ≤ 120 lines."""
-    files = _files()
+    files = _library_files()
     big = [f"{_rel(p)} ({n} lines)" for p in files
            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400 and _rel(p) not in MODULE_LINES_ALLOWED]
     long = [f for f in long_functions(files) if f.split(" (")[0] not in FUNCTION_LINES_ALLOWED]
@@ -296,23 +307,25 @@ def test_modules_and_functions_are_small() -> None:
 
 def test_ctld_specific_code_lives_in_at_most_eight_modules() -> None:
     """CTLD is one lift with registered methods, not a second pipeline across the layers."""
-    found = [m for m in ctld_modules(_files()) if m not in CTLD_ALLOWED]
+    found = [m for m in ctld_modules(_library_files()) if m not in CTLD_ALLOWED]
     assert len(found) <= 8, found
 
 
 def test_one_name_per_file() -> None:
-    shared = {name: where for name, where in shared_names(_files()).items() if name not in SAME_NAME_ALLOWED}
+    shared = {name: where for name, where in shared_names(_library_files()).items() if name not in SAME_NAME_ALLOWED}
     assert shared == {}
 
 
-def _public_violations(source: str) -> list[str]:
+def _public_violations(source: str, own: str = "") -> list[str]:
+    """Imports of private gsmtheory names (``own``: a package whose private helpers may be used)."""
     return [name for _, name in _imports(ast.parse(source))
-            if name.startswith("gsmtheory") and any(part.startswith("_") for part in name.split(".")[1:])]
+            if name.startswith("gsmtheory") and not (own and name.startswith(own + "._"))
+            and any(part.startswith("_") for part in name.split(".")[1:])]
 
 
 def test_claims_and_notebooks_use_the_public_api_only() -> None:
-    bad = [f"{p.name}: {v}" for p in sorted((ROOT / "proofs_checks").glob("*.py"))
-           for v in _public_violations(p.read_text(encoding="utf-8"))]
+    bad = [f"{p.name}: {v}" for p in sorted((ROOT / "gsmtheory" / "claims").glob("*.py"))
+           for v in _public_violations(p.read_text(encoding="utf-8"), own="gsmtheory.claims")]
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             if cell["cell_type"] == "code":

@@ -26,11 +26,8 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parents[1]
 
 #: top-level names the wheel may install besides gsmtheory, each with the reason it is still there.
-#: The lead empties this after moving proofs_checks/ into the package (docs/packaging.md).
-PENDING_TOP_LEVEL = {
-    "proofs_checks": "the claims move to gsmtheory/claims after the verdicts branch is merged "
-                     "(another engineer edits every file in it now)",
-}
+#: The lead empties this after moving gsmtheory/claims/ into the package (docs/packaging.md).
+PENDING_TOP_LEVEL: dict[str, str] = {}
 CORE = {"sympy", "numpy", "scipy", "mpmath", "matplotlib", "tqdm"}
 EXTRAS = {"torch": {"torch"}, "dask": {"dask"}, "notebooks": {"nbclient", "nbformat", "ipykernel",
                                                                "jupytext", "nbconvert"}}
@@ -96,7 +93,7 @@ def test_the_sdist_is_a_working_copy(dist: dict[str, Path], tmp_path: Path) -> N
         tf.extractall(tmp_path, filter="data")
     for needed in ("LICENSE", "README.md", "constraints.txt", "Makefile", ".ci/run", "docs/design.md",
                    "docs/paper.md", "docs/conf.py", "tests/conftest.py", "tests/cli/test_commands.py",
-                   "notebooks/01_quickstart.ipynb", "proofs_checks/__init__.py",
+                   "notebooks/01_quickstart.ipynb", "gsmtheory/claims/__init__.py",
                    "gsmtheory/symbolic/catalogue/gaussian.toml", "gsmtheory/py.typed"):
         assert needed in names, needed
     assert not [n for n in names if n.endswith(".pyc") or n.startswith("docs/_build")]

@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--witness", metavar="FILE", default=None,
                         help="recompute the quantity a witness file of the report shows to violate a printed "
                              "statement (the claim and quantity are named in the file's header), and exit")
-    parser.add_argument("--package", default="proofs_checks", help=argparse.SUPPRESS)
+    parser.add_argument("--package", default="gsmtheory.claims", help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 How to add a check (the contract)
 ---------------------------------
-Write ``proofs_checks/check_NN_<slug>.py`` (``NN`` the claim number of docs/design.md §2)::
+Write ``gsmtheory/claims/check_NN_<slug>.py`` (``NN`` the claim number of docs/design.md §2)::
 
     from gsmtheory.verify import ClaimRecord, Source
 
@@ -56,7 +56,7 @@ Rules:
   ``cp_vs_separation`` (C02 Langevin, C14 CTLD; log y), ``efficiency_vs_separation``
   (C09 vanilla, C15 annealed, against MLE), ``spectral_convergence`` (solvers under
   refinement), ``mc_vs_sandwich`` (Monte Carlo covariance against the sandwich formula).
-- the registry discovers ``proofs_checks.check_*`` modules by import, sorted by ``CLAIM_ID``;
+- the registry discovers ``gsmtheory.claims.check_*`` modules by import, sorted by ``CLAIM_ID``;
   a check that raises is reported as failed with the exception message (``kind="error"``).
 - ``seconds`` is measured by the registry; warnings a check emits land in
   ``details["warnings"]``.

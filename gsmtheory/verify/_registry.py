@@ -1,4 +1,4 @@
-"""Discover and run the checks: ``proofs_checks.check_*`` modules, one claim each.
+"""Discover and run the checks: ``gsmtheory.claims.check_*`` modules, one claim each.
 
 A check module defines ``CLAIM_ID = "CNN"`` and ``check(quick: bool = True) -> ClaimRecord``.
 Discovery imports every ``check_*`` module of the package; a module that fails to import, has
@@ -81,7 +81,7 @@ def _fallback_id(name: str) -> str:
     return f"C{int(m.group(1)):02d}" if m else name
 
 
-def discover(package: str = "proofs_checks") -> tuple[Check, ...]:
+def discover(package: str = "gsmtheory.claims") -> tuple[Check, ...]:
     """All ``check_*`` modules of ``package``, sorted by claim number then id.
 
     Parameters
@@ -110,7 +110,7 @@ def discover(package: str = "proofs_checks") -> tuple[Check, ...]:
         pkg = importlib.import_module(package)
     except ImportError as exc:
         raise GSMError(f"cannot import the check package {package!r} ({exc})",
-                       "install gsmtheory with its proofs_checks package (pip install -e .)") from exc
+                       "install gsmtheory with its package (pip install -e .)") from exc
     checks: list[Check] = []
     for info in pkgutil.iter_modules(getattr(pkg, "__path__", [])):
         if not info.name.startswith("check_"):

@@ -217,7 +217,7 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
 
 def run_checks(checks: Sequence[Check], *, quick: bool = True, progress: bool | None = False,
-               jobs: int = 1, package: str = "proofs_checks",
+               jobs: int = 1, package: str = "gsmtheory.claims",
                on_record: Callable[[Check, ClaimRecord], None] | None = None) -> VerifyResult:
     """Run ``checks`` and collect their records (order kept); a tqdm bar on stderr if
     ``progress`` (``None``: only when stderr is a terminal).
@@ -324,7 +324,7 @@ def auto_jobs(n_checks: int) -> int:
     return max(1, min(2, os.cpu_count() or 1)) if n_checks >= AUTO_JOBS_FROM else 1
 
 
-def verify(pattern: str | None = None, *, quick: bool = True, package: str = "proofs_checks",
+def verify(pattern: str | None = None, *, quick: bool = True, package: str = "gsmtheory.claims",
            progress: bool | None = False, jobs: int = 1,
            on_record: Callable[[Check, ClaimRecord], None] | None = None,
            finished: dict[str, ClaimRecord] | None = None) -> VerifyResult:
@@ -341,7 +341,7 @@ def verify(pattern: str | None = None, *, quick: bool = True, package: str = "pr
     quick : bool
         Quick mode (``make verify``), or the full run (``--full``).
     package : str
-        The check package (``proofs_checks``).
+        The check package (``gsmtheory.claims``).
     progress, jobs, on_record
         As for :func:`run_checks`.
     finished : dict, optional

@@ -19,7 +19,7 @@ def _names(line_start: str) -> list[str]:
 
 
 def test_claim_counts_are_the_registered_claims() -> None:
-    n = len(discover("proofs_checks"))
+    n = len(discover("gsmtheory.claims"))
     counts = [int(m) for m in re.findall(r"\b(\d+) (?:claims|checks)\b", README)]
     fractions = re.findall(r"\b(\d+)/(\d+) pass", README)
     assert counts and all(c == n for c in counts), (counts, n)

@@ -103,12 +103,12 @@ _QUICK_CACHE: dict[str, object] = {}
 
 @pytest.fixture(scope="session")
 def quick_record() -> Callable[[str], object]:
-    """Run a real check (proofs_checks) in quick mode once per session; returns its record."""
+    """Run a real check (gsmtheory.claims) in quick mode once per session; returns its record."""
     from gsmtheory.verify import discover, run_check
 
     def get(claim_id: str) -> object:
         if claim_id not in _QUICK_CACHE:
-            (check,) = [c for c in discover("proofs_checks") if c.id == claim_id]
+            (check,) = [c for c in discover("gsmtheory.claims") if c.id == claim_id]
             _QUICK_CACHE[claim_id] = run_check(check, quick=True)
         return _QUICK_CACHE[claim_id]
 

@@ -1,4 +1,4 @@
-"""Every discovered check of proofs_checks, run in quick mode, must pass (grows as checks land)."""
+"""Every discovered check of gsmtheory.claims, run in quick mode, must pass (grows as checks land)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from gsmtheory.verify import PAPERS, Source, discover
 
-CHECKS = discover("proofs_checks")
+CHECKS = discover("gsmtheory.claims")
 
 #: every test of the real checks in one xdist worker (make test: --dist loadgroup), so each check runs once
 pytestmark = pytest.mark.xdist_group("quick_record")
@@ -144,7 +144,7 @@ def _witnesses(quick_record):  # type: ignore[no-untyped-def]
 def test_every_witness_reproduces_through_the_command_line(quick_record) -> None:  # type: ignore[no-untyped-def]
     """Each witness file, run through the command its record names (as a reader would: the file on disk,
     `gsmtheory ... --json`), prints the same violated quantity."""
-    from proofs_checks._witnesses import lookup, run_command
+    from gsmtheory.claims._witnesses import lookup, run_command
 
     found = _witnesses(quick_record)
     assert len(found) >= 9, [c for c, _ in found]

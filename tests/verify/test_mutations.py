@@ -2,7 +2,7 @@
 
 Each :class:`Mutation` names a target ``"module:attr"`` or ``"module:Class.attr"``, a wrapper
 turning the original into a wrong version, and the claim ids whose checks must then fail. The
-patch replaces the object everywhere it was imported under ``gsmtheory`` and ``proofs_checks``
+patch replaces the object everywhere it was imported under ``gsmtheory`` and ``gsmtheory.claims``
 (``from x import f`` binds a name per module), and monkeypatch undoes it. A mutation whose target
 or whose checks do not exist yet is skipped, so the list can name future targets.
 """
@@ -22,7 +22,7 @@ import sympy as sp
 
 from gsmtheory.verify import discover, run_check
 
-SCOPES = ("gsmtheory", "proofs_checks")
+SCOPES = ("gsmtheory", "gsmtheory.claims")
 
 
 @dataclass(frozen=True)
@@ -279,7 +279,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("tilt efficiency ratio 0.1% too large (eigenfunctions no longer give 1)",
              "gsmtheory.estimation:tilt_efficiency", _scale_field("ratio", 1.001), ("C08",)),
     Mutation("the growth rate band of the bimodal lower bound moved away from 1/8",
-             "proofs_checks.check_09_koehler_bimodal:BAND", lambda band: (0.2, 0.3), ("C09",)),
+             "gsmtheory.claims.check_09_koehler_bimodal:BAND", lambda band: (0.2, 0.3), ("C09",)),
     Mutation("the CDF of r(β) bent (the KS test of stationarity compares with the wrong law)",
              "gsmtheory.numeric:beta_cdf", _cdf_bent, ("C10",)),
     Mutation("a mixture's log density off by a constant (the decomposition over components breaks)",
@@ -289,7 +289,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("lifted C_P raised to the power 6 (exponent of D above 22 and 20)",
              "gsmtheory.numeric:ctld_poincare", _power_cp(6.0), ("C14", "C21")),
     Mutation("the band of Γ_CTLD/‖Γ_MLE‖²'s exponent shrunk below the fitted one",
-             "proofs_checks.check_15_annealed_efficiency:BAND", lambda band: (1.0, 2.0), ("C15",)),
+             "gsmtheory.claims.check_15_annealed_efficiency:BAND", lambda band: (1.0, 2.0), ("C15",)),
     Mutation("mixture scores ×1.5 for K ≥ 2 (the perspective inequality's left side)",
              "gsmtheory.numeric:mixture_score",
              _scale_array(1.5, lambda mix, *a, **k: len(getattr(mix, "weights", ())) > 1), ("C16",)),
@@ -300,11 +300,11 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("lifted χ² ×0.001 (C̄ = 1 everywhere: the decomposition bound too small where χ² > 1)",
              "gsmtheory.numeric:lifted_chi_square", _scale_cp(1e-3), ("C24",)),
     Mutation("Markov's factor 100 replaced by 1 (the printed event's probability, ≈ 0.68)",
-             "proofs_checks.check_26_remark9_markov:MARKOV", lambda v: 1.0, ("C26",)),
+             "gsmtheory.claims.check_26_remark9_markov:MARKOV", lambda v: 1.0, ("C26",)),
     Mutation("ctld_parameters ignores the diameter given (both readings the same)",
              "gsmtheory.symbolic:ctld_parameters", _ignore_diameter, ("C27",)),
     Mutation("the population CTLD loss with equal weights (unequal weights no longer identify the means)",
-             "proofs_checks.check_28_theorem14_identifiability:population_loss", _equal_weights, ("C28",)),
+             "gsmtheory.claims.check_28_theorem14_identifiability:population_loss", _equal_weights, ("C28",)),
     Mutation("C_P(CTLD) in d dimensions ×d² (exponent of d above 2)", "gsmtheory.numeric:ctld_poincare_nd",
              _dimension_cp, ("C29",)),
     Mutation("C_P(CTLD) ×κ¹⁰ (exponent of λ_max above 9)", "gsmtheory.numeric:ctld_poincare_nd",
@@ -323,7 +323,7 @@ def _available(mutation: Mutation) -> list[str]:
         _resolve(mutation.target)
     except (ImportError, AttributeError, KeyError):
         pytest.fail(f"mutation target {mutation.target} does not exist (renamed? point the mutation at it)")
-    ids = {c.id for c in discover("proofs_checks")}
+    ids = {c.id for c in discover("gsmtheory.claims")}
     claims = [c for c in mutation.claims if c in ids]
     if not claims:
         pytest.fail(f"no check for {', '.join(mutation.claims)}: the mutation tests nothing")
@@ -334,7 +334,7 @@ def _available(mutation: Mutation) -> list[str]:
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.name for m in MUTATIONS])
 def test_mutation_makes_its_checks_fail(mutation: Mutation, monkeypatch: pytest.MonkeyPatch) -> None:
     claims = _available(mutation)
-    checks = {c.id: c for c in discover("proofs_checks")}
+    checks = {c.id: c for c in discover("gsmtheory.claims")}
     apply_mutation(mutation, monkeypatch)
     for claim in claims:
         record = run_check(checks[claim], quick=True)

@@ -159,13 +159,13 @@ def test_every_claim_has_a_mutation() -> None:
     from tests.verify.test_mutations import MUTATIONS
 
     covered = {c for m in MUTATIONS for c in m.claims}
-    missing = sorted({c.id for c in discover("proofs_checks")} - covered)
+    missing = sorted({c.id for c in discover("gsmtheory.claims")} - covered)
     assert not missing, f"claims without a mutation test: {missing}"
 
 
 def test_cached_points_are_reevaluated_not_read() -> None:
     """The cache holds parameters and search budgets only, never a value the quick mode would report."""
-    from proofs_checks._witnesses import CACHE
+    from gsmtheory.claims._witnesses import CACHE
 
     for name, entry in CACHE.items():
         assert set(entry) == {"family", "point", "search"}, name

@@ -24,10 +24,10 @@ from dataclasses import replace
 
 import numpy as np
 
+from gsmtheory.claims._lifted import projected_chain
+from gsmtheory.claims.check_23_lemma31_chi_square import lifted_chi
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import Box, ClaimRecord, Erratum, Source, Verdict, maximize
-from proofs_checks._lifted import projected_chain
-from proofs_checks.check_23_lemma31_chi_square import lifted_chi
 
 CLAIM_ID = "C22"
 

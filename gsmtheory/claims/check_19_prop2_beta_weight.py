@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from gsmtheory.claims._lifted import lifted_grid
+from gsmtheory.claims._witnesses import header, lookup, run_command
 from gsmtheory.numeric import mixture_hessian, mixture_logpdf, mixture_score
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters, parse_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, Witness
-from proofs_checks._lifted import lifted_grid
-from proofs_checks._witnesses import header, lookup, run_command
 
 CLAIM_ID = "C19"
 

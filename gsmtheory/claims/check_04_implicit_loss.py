@@ -47,6 +47,8 @@ import numpy as np
 from scipy import stats
 from scipy.optimize import minimize_scalar
 
+from gsmtheory.claims._lifted import lifted_grid, rule
+from gsmtheory.claims._witnesses import header, run_command
 from gsmtheory.numeric import ctld_beta_logpdf, mixture_dlogpdf_ds, mixture_logpdf, mixture_score
 from gsmtheory.solve import (
     LossOptions,
@@ -64,8 +66,6 @@ from gsmtheory.symbolic import (
     parse_spec,
 )
 from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, Witness, plot, series
-from proofs_checks._lifted import lifted_grid, rule
-from proofs_checks._witnesses import header, run_command
 
 CLAIM_ID = "C04"
 

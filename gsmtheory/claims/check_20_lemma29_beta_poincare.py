@@ -32,6 +32,7 @@ from dataclasses import replace
 import numpy as np
 from scipy.optimize import brentq
 
+from gsmtheory.claims._witnesses import CACHE, header, lookup, run_command
 from gsmtheory.numeric import ctld_poincare, log_r_functions, poincare_1d
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
@@ -47,7 +48,6 @@ from gsmtheory.verify import (
     plot,
     series,
 )
-from proofs_checks._witnesses import CACHE, header, lookup, run_command
 
 CLAIM_ID = "C20"
 

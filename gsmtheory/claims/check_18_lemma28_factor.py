@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from gsmtheory.claims._witnesses import header, lookup, run_command
 from gsmtheory.numeric import convolve_logpdf_1d, mixture_hessian, mixture_logpdf, mixture_score
 from gsmtheory.symbolic import GaussianMixture, parse_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, Witness
-from proofs_checks._witnesses import header, lookup, run_command
 
 CLAIM_ID = "C18"
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gsmtheory.numeric import ctld_beta_logpdf, lifted_chi_square
+from gsmtheory.numeric import ctld_beta_logpdf, lifted_chi_square, mixture_logpdf
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import CTLDParameters, GaussianMixture
 
@@ -49,8 +49,6 @@ def lifted_grid(mix: GaussianMixture, params: CTLDParameters, *, beta_panels: in
     Gauss–Legendre on [min μ − 12 s_β, max μ + 12 s_β], s_β = √(Σ + βλ); the mixture density
     p^β(x) is folded into the weights.
     """
-    from gsmtheory.numeric import mixture_logpdf
-
     lam = params.lambda_min
     edges = params.beta_max * np.linspace(0.0, 1.0, beta_panels + 1) ** 2
     t, w = np.polynomial.legendre.leggauss(16)

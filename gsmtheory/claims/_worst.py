@@ -19,12 +19,14 @@ disagree the number is not trusted there and the check says so.
 from __future__ import annotations
 
 import functools
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from gsmtheory.claims._witnesses import CACHE, header, lookup, run_command
 from gsmtheory.verify import (
     GSM_FAMILIES,
     GSM_OBJECTIVES,
@@ -33,7 +35,6 @@ from gsmtheory.verify import (
     tilt_matrices,
     worst_tilt,
 )
-from proofs_checks._witnesses import CACHE, header, lookup, run_command
 
 #: objective -> the key of `gsmtheory efficiency --json` that holds the same number
 CLI_QUANTITY: dict[str, str] = {
@@ -102,7 +103,6 @@ def _evaluate(objective: str, family: str, point: dict[str, float]) -> tuple[flo
 
 @functools.lru_cache(maxsize=32)
 def _cli(spec: str) -> str:
-    import json
     return json.dumps(run_command("gsmtheory efficiency {file}", spec))
 
 
@@ -112,7 +112,6 @@ def gsm_worst(objective: str, quick: bool, *, claim: str, statement: str, printe
     """The worst case of ``objective`` (module docstring); ``witness_name`` is the file stem the
     report will give the spec (its header says how to reproduce it)."""
     witness_name = witness_name or f"{claim}-{objective}"
-    import json
 
     key, is_max, bound, words = GSM_OBJECTIVES[objective]
     sign = 1.0 if is_max else -1.0

@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
+from gsmtheory.claims._witnesses import header, lookup, run_command
 from gsmtheory.estimation import ctld_efficiency
 from gsmtheory.numeric import ctld_poincare
 from gsmtheory.solve import build_problem
 from gsmtheory.symbolic import load_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, Witness
-from proofs_checks._witnesses import header, lookup, run_command
 
 CLAIM_ID = "C32"
 

@@ -31,12 +31,12 @@ from typing import Any
 
 import numpy as np
 
+from gsmtheory.claims._lifted import lifted_grid
 from gsmtheory.estimation import sample_target
 from gsmtheory.numeric import mixture_dlogpdf_ds, mixture_score
 from gsmtheory.solve import build_problem
 from gsmtheory.symbolic import GaussianMixture, load_spec
 from gsmtheory.verify import ClaimRecord, Source, Verdict
-from proofs_checks._lifted import lifted_grid
 
 CLAIM_ID = "C35"
 

@@ -28,12 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from gsmtheory.claims._witnesses import header, lookup, run_command
+from gsmtheory.claims.check_20_lemma29_beta_poincare import beta_poincare, c_beta_of, r_spec
 from gsmtheory.numeric import ctld_poincare
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, Witness
-from proofs_checks._witnesses import header, lookup, run_command
-from proofs_checks.check_20_lemma29_beta_poincare import beta_poincare, c_beta_of, r_spec
 
 CLAIM_ID = "C21"
 

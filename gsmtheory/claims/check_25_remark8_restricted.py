@@ -31,11 +31,11 @@ from dataclasses import replace
 import numpy as np
 import scipy.linalg
 
+from gsmtheory.claims._worst import gsm_worst
+from gsmtheory.claims.check_05_key_lemma import MIXTURE
 from gsmtheory.estimation import efficiency
 from gsmtheory.symbolic import load_spec, parse_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict
-from proofs_checks._worst import gsm_worst
-from proofs_checks.check_05_key_lemma import MIXTURE
 
 CLAIM_ID = "C25"
 

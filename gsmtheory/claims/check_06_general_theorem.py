@@ -40,10 +40,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from gsmtheory.claims._worst import GsmWorst, gsm_worst
 from gsmtheory.estimation import efficiency, monte_carlo
 from gsmtheory.symbolic import load_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, plot, series
-from proofs_checks._worst import GsmWorst, gsm_worst
 
 CLAIM_ID = "C06"
 

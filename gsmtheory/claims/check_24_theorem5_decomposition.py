@@ -28,13 +28,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from gsmtheory.claims._lifted import projected_chain
+from gsmtheory.claims._witnesses import CACHE
+from gsmtheory.claims.check_22_lemma16_chain import target
 from gsmtheory.numeric import ctld_poincare
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import Box, ClaimRecord, Source, Verdict, maximize
-from proofs_checks._lifted import projected_chain
-from proofs_checks._witnesses import CACHE
-from proofs_checks.check_22_lemma16_chain import target
 
 CLAIM_ID = "C24"
 

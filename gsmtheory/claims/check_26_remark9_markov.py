@@ -27,11 +27,11 @@ from dataclasses import replace
 import numpy as np
 from scipy import stats
 
+from gsmtheory.claims._witnesses import header, lookup, run_command
+from gsmtheory.claims.check_05_key_lemma import MIXTURE
 from gsmtheory.estimation import build_problem, efficiency, fit_batch, sample_target
 from gsmtheory.symbolic import Spec, load_spec, parse_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, Witness
-from proofs_checks._witnesses import header, lookup, run_command
-from proofs_checks.check_05_key_lemma import MIXTURE
 
 #: Markov's inequality needs the threshold MARKOV·Tr(Γ_SM)/n for probability 1 − 1/MARKOV = 0.99
 MARKOV = 100.0

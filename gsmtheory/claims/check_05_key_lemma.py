@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from gsmtheory.claims._worst import gsm_worst
 from gsmtheory.estimation import efficiency
 from gsmtheory.symbolic import load_spec, parse_spec
 from gsmtheory.verify import ClaimRecord, Source, Verdict
-from proofs_checks._worst import gsm_worst
 
 CLAIM_ID = "C05"
 

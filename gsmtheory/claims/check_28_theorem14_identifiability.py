@@ -27,10 +27,11 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
+from gsmtheory.claims._lifted import lifted_grid
+from gsmtheory.claims.check_15_annealed_efficiency import UNEQUAL
 from gsmtheory.numeric import mixture_dlogpdf_ds, mixture_score
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import ClaimRecord, Source, Verdict
-from proofs_checks._lifted import lifted_grid
 
 CLAIM_ID = "C28"
 
@@ -103,7 +104,6 @@ def check(quick: bool = True) -> ClaimRecord:
         from gsmtheory.estimation import fit, sample_target
         from gsmtheory.solve import build_problem, evaluate_loss
         from gsmtheory.symbolic import parse_spec
-        from proofs_checks.check_15_annealed_efficiency import UNEQUAL
         spec = parse_spec(UNEQUAL, constants={"m": m})
         ref = evaluate_loss(build_problem(spec, lift=True), [{"a1": m, "a2": -m}]).explicit[0]
         details["cross_check_swapped_vs_ctld_loss_spec"] = abs(ref - un["loss_swapped"]) / ref

@@ -24,9 +24,9 @@ import math
 
 import numpy as np
 
+from gsmtheory.claims.check_20_lemma29_beta_poincare import c_beta_of
 from gsmtheory.estimation import anisotropy_scaling
 from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, plot, series
-from proofs_checks.check_20_lemma29_beta_poincare import c_beta_of
 
 CLAIM_ID = "C30"
 

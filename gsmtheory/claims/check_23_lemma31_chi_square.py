@@ -30,12 +30,12 @@ import math
 
 import numpy as np
 
+from gsmtheory.claims._witnesses import header, lookup, run_command
+from gsmtheory.claims.check_20_lemma29_beta_poincare import r_spec
 from gsmtheory.numeric import ctld_beta_logpdf, lifted_chi_square
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters, parse_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, Witness, decimal
-from proofs_checks._witnesses import header, lookup, run_command
-from proofs_checks.check_20_lemma29_beta_poincare import r_spec
 
 CLAIM_ID = "C23"
 

@@ -29,6 +29,7 @@ import math
 from dataclasses import replace
 
 import numpy as np
+from scipy.optimize import brentq
 
 from gsmtheory.estimation import classify_growth
 from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d, mixture_logpdf, poincare_1d
@@ -64,8 +65,6 @@ def crossover(lo: float, hi: float, tol: float = 1e-6, cells: int = 8) -> tuple[
     The uncertainty is the solvers' combined relative error divided by the slope of the
     log-ratio at m* (from the final bracket), plus the bracket tolerance.
     """
-    from scipy.optimize import brentq
-
     errs: dict[float, float] = {}
 
     def f(m: float) -> float:
