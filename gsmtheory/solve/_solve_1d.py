@@ -17,13 +17,12 @@ from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import (
     FV1D_ORDER,
     PoincareResult,
-    certified_upper_bound,
     poincare_1d,
     with_upper_bound,
 )
 from gsmtheory.solve._end_shift import at_the_end, ends_kwargs
 from gsmtheory.solve._problem import Problem as PoincareProblem
-from gsmtheory.symbolic import curvature_certificate
+from gsmtheory.solve._upper import curvature_upper
 
 __all__ = ["METHODS"]
 
@@ -49,7 +48,7 @@ def _solver_with(method: str) -> Callable[[PoincareProblem, float | None, bool],
             return res
         # the Muckenhoupt bound is within a factor 4; a curvature proof, where there is one, is
         # sharp for a Gaussian (and checks the estimate: one above it raises)
-        return with_upper_bound(res, certified_upper_bound(curvature_certificate(problem.diffusion)))
+        return with_upper_bound(res, curvature_upper(problem))
     return solve
 
 

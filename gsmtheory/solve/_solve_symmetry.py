@@ -25,18 +25,17 @@ from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import (
     PoincareResult,
-    certified_upper_bound,
     sector_poincare,
     tensorization,
     with_upper_bound,
 )
 from gsmtheory.solve._poincare import poincare_constant
 from gsmtheory.solve._problem import Problem as PoincareProblem
+from gsmtheory.solve._upper import curvature_upper
 from gsmtheory.symbolic import (
     Diffusion,
     Radial,
     Separation,
-    curvature_certificate,
     linear_separation,
     radial_profile,
 )
@@ -106,7 +105,7 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
     if res.status != "ok":
         return res
     # a curvature proof of the whole problem (sharp for a Gaussian; the radial route has no other upper bound)
-    return with_upper_bound(res, certified_upper_bound(curvature_certificate(problem.diffusion)))
+    return with_upper_bound(res, curvature_upper(problem))
 
 
 METHOD = Method("symmetry", _why_not, _solve,

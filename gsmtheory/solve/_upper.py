@@ -34,7 +34,7 @@ from gsmtheory.symbolic import (
     lyapunov_certificate,
 )
 
-__all__ = ["certified_upper", "diffusion_upper"]
+__all__ = ["certified_upper", "curvature_upper", "diffusion_upper"]
 
 _SYMPY_TROUBLE = (ValueError, TypeError, ZeroDivisionError, NotImplementedError, OverflowError,
                   sp.PolynomialError, RecursionError)
@@ -90,3 +90,10 @@ def certified_upper(problem: PoincareProblem) -> tuple[PoincareResult | None, st
             return up, "" if up is not None else "the mixture's components are too far apart for Bakry–Émery"
         return diffusion_upper(problem.diffusion)
     return problem.memo("certified_upper", make)  # type: ignore[no-any-return]
+
+
+def curvature_upper(problem: PoincareProblem) -> PoincareResult | None:
+    """The Bakry–Émery / Holley–Stroock bound alone (item 3), or None: cheap and sharp for a
+    Gaussian, the bound the 1D and symmetry solvers attach (the Lyapunov search stays with the grids)."""
+    return problem.memo("curvature_upper",  # type: ignore[no-any-return]
+                        lambda: certified_upper_bound(curvature_certificate(problem.diffusion)))
