@@ -10,7 +10,7 @@ from gsmtheory.solve import loss_methods, poincare_methods
 from gsmtheory.symbolic import catalogue_names
 from gsmtheory.verify import discover
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 
 def _names(line_start: str) -> list[str]:

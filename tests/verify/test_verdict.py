@@ -156,7 +156,7 @@ def test_tilt_family_closed_cases() -> None:
 
 
 def test_every_claim_has_a_mutation() -> None:
-    from tests.verify.test_mutations import MUTATIONS
+    from tests.claims.test_mutations import MUTATIONS
 
     covered = {c for m in MUTATIONS for c in m.claims}
     missing = sorted({c.id for c in discover("gsmtheory.claims")} - covered)
