@@ -2,7 +2,7 @@
 
 The shell block of "Using it" runs line by line with the package's ``gsmtheory`` on PATH — the
 sample file and the sweep file are made by lines of the block itself — except
-``gsmtheory verify``, which tests/verify runs (it takes minutes); the Python blocks run as
+``gsmtheory verify``, which tests/claims runs (it takes minutes); the Python blocks run as
 scripts. Each must exit 0.
 """
 

@@ -1,79 +1,21 @@
-"""Bad input to the network losses: one clear error each (gsmtheory._errors types, message names the fix)."""
+"""Tests of gsmtheory/networks/_spec.py.
+
+Bad input to the network losses: one clear error each (gsmtheory._errors types, message names the fix)."""
 
 from __future__ import annotations
 
 import pytest
-import sympy as sp
 import torch
 
-from gsmtheory import ModelError, NumericalError, SpecError
+from gsmtheory import NumericalError, SpecError
 from gsmtheory.networks import CTLDLoss, DSMLoss, GSMLoss, network_loss
-from gsmtheory.symbolic import Diffusion, ctld_parameters, load_spec, parse_spec
+from gsmtheory.symbolic import ctld_parameters, load_spec, parse_spec
 
 F64 = torch.float64
-X2 = torch.zeros(5, 2, dtype=F64)
 
 
 def _mixture_2d():
     return load_spec("mixture-2d").diffusion
-
-
-def test_score_of_the_wrong_shape():
-    loss = GSMLoss.from_diffusion(_mixture_2d())
-    with pytest.raises(ModelError, match=r"score network returned shape \(5, 1\).*shape \(5, 2\)"):
-        loss(lambda x: x[:, :1], X2)
-
-
-def test_energy_of_the_wrong_shape():
-    loss = GSMLoss(kind="energy")
-    with pytest.raises(ModelError, match=r"energy network returned shape \(5, 2\).*one energy per sample"):
-        loss(lambda x: x, X2)
-
-
-def test_non_differentiable_energy():
-    def detached(x):
-        return (x.detach() ** 2).sum(-1)
-
-    def numpy_energy(x):
-        return torch.as_tensor((x.detach().numpy() ** 2).sum(-1))
-
-    for energy in (detached, numpy_energy):
-        with pytest.raises(ModelError, match=r"not differentiable in x.*no \.detach"):
-            GSMLoss(kind="energy")(energy, X2)
-
-
-def test_ctld_table_without_a_noise_conditional_network():
-    spec = parse_spec('coords = ["x"]\n[mixture]\nmeans = [[-2.0], [2.0]]\nweights = [0.3, 0.7]\n'
-                      'covariance = [[1.0]]\n[ctld]\nbeta_max = 3.0\n')
-
-    def score(x):
-        return -x
-
-    class OneArg(torch.nn.Module):
-        def forward(self, x):
-            return -x
-
-    x = torch.zeros(4, 1, dtype=F64)
-    params = ctld_parameters(spec.diffusion.mixture, beta_max=3.0)
-    for loss in (network_loss(spec), CTLDLoss(params), DSMLoss(params), DSMLoss(params, kind="energy")):
-        for model in (score, OneArg()):
-            with pytest.raises(ModelError, match=r"noise-conditional model s\(x, (beta|level)\).*takes only x"):
-                loss(model, x)
-    # the same model is fine without a [ctld] table, and a two-argument one with it
-    assert isinstance(network_loss(load_spec("bimodal")), GSMLoss)
-    assert isinstance(network_loss(spec), CTLDLoss)
-    assert isinstance(network_loss("ctld-bimodal"), CTLDLoss)  # a catalogue name
-    assert torch.isfinite(network_loss(spec)(lambda v, b: -v, x))
-
-
-def test_faces_that_need_the_density_are_refused_clearly():
-    spec = load_spec("reflected-gaussian")
-    with pytest.raises(ModelError, match=r"lower end x = 0.*face_density"):
-        GSMLoss.from_diffusion(spec.diffusion)
-    x, y = sp.symbols("x y", real=True)
-    box = Diffusion((x, y), -(x**2 + y**2) / 2, domain=((0, 1), (-sp.oo, sp.oo)))
-    with pytest.raises(ModelError, match="needs the target density on the face"):
-        GSMLoss.from_diffusion(box)
 
 
 def test_other_bad_arguments():

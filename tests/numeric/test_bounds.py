@@ -1,4 +1,6 @@
-"""Bounds with certified sides, Hypothesis properties, and the dispatcher from a Diffusion."""
+"""Tests of gsmtheory/numeric/_bounds.py.
+
+Bounds with certified sides, Hypothesis properties, and the dispatcher from a Diffusion."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from gsmtheory.numeric import (
     curvature_lower_bound,
     gaussian_poincare_constant,
     holley_stroock_bound,
+    mixture_curvature_bound,
     muckenhoupt_bracket,
     oscillation,
     poincare_1d,
@@ -23,6 +26,7 @@ from gsmtheory.numeric import (
     tensorization,
 )
 from gsmtheory.solve import poincare_constant
+from gsmtheory.symbolic import GaussianMixture
 
 INF = math.inf
 coef = st.floats(-1.0, 1.0, allow_nan=False)
@@ -161,24 +165,6 @@ def test_dispatcher_from_symbolic_diffusion() -> None:
         "poincare_constant", "spectral_gap", "error_estimate", "method", "resolution", "status"}
 
 
-def test_cli_poincare_json_and_errors(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
-    import json
-
-    from gsmtheory.cli import main
-
-    spec = tmp_path / "j.toml"
-    spec.write_text('coords = ["x"]\nlog_density = "log(x) + 2*log(1 - x)"\n'
-                    '[domain]\nx = [0, 1]\n[diffusion]\nD = [["x*(1 - x)"]]\n')
-    assert main(["poincare", str(spec), "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out["spectral_gap"] == pytest.approx(5.0, rel=1e-8)
-    bad = tmp_path / "bad.toml"
-    bad.write_text('coords = ["x"]\nlog_density = "x"\n')
-    assert main(["poincare", str(bad), "--json"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert "normalized" in err and "\n" not in err
-
-
 def test_tensorization_keeps_a_bound_a_bound() -> None:
     """C_P(product) = max_i C_P,i: with one factor only bounded below, the max is a lower bound
     (never an estimate); with one bounded above and none below, an upper bound; both: neither."""
@@ -195,3 +181,19 @@ def test_tensorization_keeps_a_bound_a_bound() -> None:
     t = tensorization([exact, up])
     assert (t.side, t.status) == ("upper_bound", "bound") and t.upper is None  # the exact factor has none
     assert tensorization([low, up]).side == "bracket"
+
+
+@pytest.mark.parametrize("a", [0.3, 0.7, 0.95])
+def test_mixture_curvature_bound_against_the_1d_solver(a: float) -> None:
+    """½N(−a, 1) + ½N(a, 1): −ℓ'' = 1 − a² sech²(a x) ≥ 1 − a², so C_P ≤ 1/(1 − a²)."""
+    mix = GaussianMixture(((-a,), (a,)), (0.5, 0.5), ((1.0,),))
+    up = mixture_curvature_bound(mix)
+    assert up is not None and up.upper == pytest.approx(1 / (1 - a * a), rel=1e-9)
+    lp = lambda x: np.logaddexp(-(x + a) ** 2 / 2, -(x - a) ** 2 / 2)  # noqa: E731
+    exact = poincare_1d(lp, 1.0, -math.inf, math.inf, rtol=1e-9).poincare_constant
+    assert exact <= up.upper
+
+
+def test_mixture_curvature_bound_refuses_separated_components() -> None:
+    mix = GaussianMixture(((-2.0, 0, 0), (2.0, 0, 0)), (0.5, 0.5), tuple(map(tuple, np.eye(3))))
+    assert mixture_curvature_bound(mix) is None

@@ -1,4 +1,6 @@
-"""CTLD C_P in any d by angular sectors (issue #14): against the 3D lift at d = 2, the bound
+"""Tests of gsmtheory/numeric/_ctld_nd.py.
+
+CTLD C_P in any d by angular sectors (issue #14): against the 3D lift at d = 2, the bound
 C_P ≥ E_r[s²], rotation invariance, the potential of sector 1, and the spec path."""
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from gsmtheory.numeric import (
     ctld_poincare_3d,
     ctld_poincare_nd,
     ctld_second_moment_bound,
-    poincare_3d,
 )
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
@@ -25,12 +26,13 @@ def _mix(half: np.ndarray, cov: np.ndarray | None = None) -> GaussianMixture:
     return GaussianMixture((tuple(-half), tuple(half)), (0.5, 0.5), tuple(map(tuple, c)))
 
 
-def test_potential_gives_the_harmonic_oscillator_ground_state() -> None:
-    """N(0, I₃) with V = a x²: −L + V ≅ −∂² + (¼ + a)x² − ½, so C = 1/(√(¼ + a) − ½) = 2 at a = ¾."""
-    r = poincare_3d(lambda x, y, z: -(x * x + y * y + z * z) / 2, [(-9, 9)] * 3, shape=(24, 12, 12),
-                    potential=lambda x, y, z: 0.75 * x * x, rtol=2e-3)
-    assert r.status == "ok"
-    assert abs(r.poincare_constant - 2.0) <= r.error_estimate
+def _pair(d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    mu = np.zeros((2, d))
+    mu[0, 0], mu[1, 0] = -3.0, 3.0
+    return mu, np.array([0.5, 0.5]), np.eye(d)
+
+
+_P3 = ctld_schedule(ctld_parameters(GaussianMixture(((-3.0,), (3.0,)), (0.5, 0.5), ((1.0,),))))
 
 
 def test_d2_sectors_equal_the_3d_lift() -> None:
@@ -74,15 +76,6 @@ def test_anisotropic_d2_sectors_equal_the_3d_lift() -> None:
     assert nd.resolution["sigma2_perp"] == pytest.approx(0.5)
     assert nd.resolution["lower_bound_Er_s2"] == pytest.approx(ctld_second_moment_bound(p, 0.5), rel=1e-12)
     assert nd.poincare_constant >= nd.resolution["lower_bound_Er_s2"]
-
-
-def _pair(d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    mu = np.zeros((2, d))
-    mu[0, 0], mu[1, 0] = -3.0, 3.0
-    return mu, np.array([0.5, 0.5]), np.eye(d)
-
-
-_P3 = ctld_schedule(ctld_parameters(GaussianMixture(((-3.0,), (3.0,)), (0.5, 0.5), ((1.0,),))))
 
 
 def test_ridge_coordinate_agrees_with_rho() -> None:
@@ -147,17 +140,3 @@ def test_reduced_problems_beyond_3d_give_lower_bounds_only() -> None:
     assert b.poincare_constant >= b.lower > 0
     with pytest.raises(SpecError, match="radial"):
         ctld_poincare_nd(three, p, radial="polar")
-
-
-def test_cli_poincare_lifts_a_3d_mixture(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
-    import json
-
-    from gsmtheory.cli import main
-
-    spec = tmp_path / "m3.toml"
-    spec.write_text('coords = ["x", "y", "z"]\n[mixture]\nmeans = [[-0.5, -0.5, -0.5], [0.5, 0.5, 0.5]]\n'
-                    "weights = [0.5, 0.5]\ncovariance = 1.0\n[ctld]\nlambda_min = 1.0\n")
-    assert main(["poincare", str(spec), "--json", "--quick"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out["method"] == "ctld-sectors" and out["status"] == "ok" and out["side"] == "estimate"
-    assert out["poincare_constant"] >= out["resolution"]["lower_bound_Er_s2"]

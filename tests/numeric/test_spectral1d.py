@@ -1,4 +1,6 @@
-"""1D Poincaré constants: closed forms, Eyring–Kramers, huge C_P, pyslise, bad input."""
+"""Tests of gsmtheory/numeric/_spectral1d.py.
+
+1D Poincaré constants: closed forms, Eyring–Kramers, huge C_P, pyslise, bad input."""
 
 from __future__ import annotations
 
@@ -11,6 +13,31 @@ from gsmtheory._errors import GSMError, ModelError, NumericalError
 from gsmtheory.numeric import poincare_1d
 
 INF = math.inf
+
+
+def _kramers(beta: float) -> float:
+    # U = β(x²−1)²: U''(±1) = 8β, U''(0) = −4β, barrier β; gap ≈ √(U''(1)|U''(0)|)/π e^{−β}
+    return math.sqrt(8 * beta * 4 * beta) / math.pi * math.exp(-beta)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_steep_finite_end_does_not_fake_a_heavy_tail() -> None:
+    """r(β) ∝ exp(−1372/(1 + β)) on [0, 2743] (Definition 6's temperature law at diameter 14): p falls
+    by e^{−1371} towards β = 0 within a few units of β, so the cut-off check's added cells must be
+    refined there (at the base width they span tens of nats and the two cut-offs disagreed by 1e22,
+    reported as a heavy tail). The answer must match the same law on [β₀, 2743] with β₀ where
+    r = e^{−60}·max r (that end reflecting, nothing cut, mass left out < e^{−60})."""
+    c, beta_max = 1372.0, 2743.0
+
+    def log_r(b: object) -> object:
+        return -c / (1.0 + np.asarray(b, dtype=float))
+
+    full = poincare_1d(log_r, 1.0, 0.0, beta_max, rtol=1e-9)
+    beta0 = c / (c / (1.0 + beta_max) + 60.0) - 1.0
+    cut = poincare_1d(log_r, 1.0, beta0, beta_max, rtol=1e-9)
+    assert full.status == "ok" and cut.status == "ok"
+    assert abs(full.poincare_constant - cut.poincare_constant) <= 1e-7 * cut.poincare_constant
+    assert max(full.resolution["truncation_check"]["relative_change"]) < 1e-8
 
 
 @pytest.mark.parametrize("var", [1e-6, 0.3, 1.0, 7.5, 1e4])
@@ -58,11 +85,6 @@ def test_solvers_agree_and_truncation_reported() -> None:
     (a, b), = g.truncation
     assert 1.8 < b < 3 and a == -b
     assert g.to_dict()["resolution"]["levels"]
-
-
-def _kramers(beta: float) -> float:
-    # U = β(x²−1)²: U''(±1) = 8β, U''(0) = −4β, barrier β; gap ≈ √(U''(1)|U''(0)|)/π e^{−β}
-    return math.sqrt(8 * beta * 4 * beta) / math.pi * math.exp(-beta)
 
 
 def test_double_well_eyring_kramers_correction_is_order_one_over_beta() -> None:

@@ -1,4 +1,6 @@
-"""poincare_3d (D = I finite volumes, per-axis extrapolation) and the CTLD lift of 2D mixtures."""
+"""Tests of gsmtheory/numeric/_spectral3d.py.
+
+poincare_3d (D = I finite volumes, per-axis extrapolation) and the CTLD lift of 2D mixtures."""
 
 from __future__ import annotations
 
@@ -9,7 +11,12 @@ import numpy as np
 import pytest
 
 from gsmtheory._errors import SpecError
-from gsmtheory.numeric import ctld_poincare, ctld_poincare_3d, poincare_1d, poincare_3d
+from gsmtheory.numeric import (
+    ctld_poincare,
+    ctld_poincare_3d,
+    poincare_1d,
+    poincare_3d,
+)
 from gsmtheory.numeric._ctld_gap import ctld_grid
 from gsmtheory.numeric._ctld_law import ctld_joint_logpdf
 from gsmtheory.numeric._fv_grid import stretched_faces
@@ -27,6 +34,14 @@ def _mixtures(m: float) -> tuple[GaussianMixture, GaussianMixture]:
     two = GaussianMixture(((-m, 0.0), (m, 0.0)), (0.5, 0.5), ((1.0, 0.0), (0.0, 1.0)))
     one = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
     return two, one
+
+
+def test_potential_gives_the_harmonic_oscillator_ground_state() -> None:
+    """N(0, I₃) with V = a x²: −L + V ≅ −∂² + (¼ + a)x² − ½, so C = 1/(√(¼ + a) − ½) = 2 at a = ¾."""
+    r = poincare_3d(lambda x, y, z: -(x * x + y * y + z * z) / 2, [(-9, 9)] * 3, shape=(24, 12, 12),
+                    potential=lambda x, y, z: 0.75 * x * x, rtol=2e-3)
+    assert r.status == "ok"
+    assert abs(r.poincare_constant - 2.0) <= r.error_estimate
 
 
 def test_capped_sinh_faces_are_monotone_and_capped() -> None:

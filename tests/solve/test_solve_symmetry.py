@@ -1,6 +1,6 @@
 r"""Hard cases at the edges (issue #21), each against a closed form derived here or an independent solve.
 
-Closed forms used (docs/design.md §1; the ground-state transform of tests/numeric/test_hard_cases.py):
+Closed forms used (docs/design.md §1; the ground-state transform of tests/solve/test_poincare.py):
 
 - Pöschl–Teller p ∝ sech^{2s} x, D = 1: −L has eigenvalues n(2s − n) below σ = s², so C_P = 1/(2s − 1)
   for s > 1 and 1/s² for s ≤ 1. Near the threshold (s = 1 ± ε) the eigenfunction of λ₁ = 2s − 1

@@ -1,4 +1,6 @@
-"""d ≥ 3 without product structure: Rayleigh–Ritz lower bound and a certified upper bound.
+"""Tests of gsmtheory/solve/_upper.py.
+
+d ≥ 3 without product structure: Rayleigh–Ritz lower bound and a certified upper bound.
 
 Closed forms used (none tuned to the code): a Gaussian N(0, P⁻¹) has C_P = λ_max(P⁻¹) (Langevin);
 Bakry–Émery gives C_P ≤ 1/κ for −∇²ℓ ⪰ κ I; Holley–Stroock e^{osc W}/κ; a rotation that makes a
@@ -14,19 +16,19 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from gsmtheory._errors import ModelError, NumericalError
-from gsmtheory.numeric import (
-    PoincareResult,
-    mixture_curvature_bound,
-    poincare_1d,
-    two_sided,
-)
+from gsmtheory._errors import ModelError
+from gsmtheory.numeric import poincare_1d
 from gsmtheory.solve import poincare_constant
 from gsmtheory.symbolic import Diffusion, GaussianMixture, curvature_certificate
 
 
 def _coords(d: int) -> tuple[sp.Symbol, ...]:
     return sp.symbols(f"x0:{d}", real=True)
+
+
+#: a state-dependent D: no curvature, Lyapunov or blocks certificate applies (all need constant D)
+def _varying_d(xs: tuple[sp.Symbol, ...]) -> sp.Matrix:
+    return sp.diag(1 + xs[0] ** 2 / 10, *([1] * (len(xs) - 1)))
 
 
 @pytest.mark.parametrize("d", [4, 5, 6])
@@ -105,11 +107,6 @@ def test_holley_stroock_against_the_rotated_1d_constant() -> None:
     assert auto.lower <= exact * (1 + 1e-9) and exact <= auto.upper * (1 + 1e-9) and auto.upper < r.upper
 
 
-#: a state-dependent D: no curvature, Lyapunov or blocks certificate applies (all need constant D)
-def _varying_d(xs: tuple[sp.Symbol, ...]) -> sp.Matrix:
-    return sp.diag(1 + xs[0] ** 2 / 10, *([1] * (len(xs) - 1)))
-
-
 def test_no_certificate_says_lower_bound_only() -> None:
     """A shallow double well in x0 on a box: the constant part of −∇²ℓ is indefinite. Under
     constant D a Lyapunov certificate bounds it (a bracket); under a state-dependent D no
@@ -151,57 +148,6 @@ def test_unbounded_without_certificate_is_refused() -> None:
     ell = -4 * (xs[0] ** 2 - 1) ** 2 - sum(v**2 for v in xs) / 2 - xs[0] * xs[1] / 3
     with pytest.raises(ModelError, match="finite domain"):
         poincare_constant(Diffusion(xs, ell, _varying_d(xs)), method="rayleigh_ritz")
-
-
-@pytest.mark.parametrize(("ell", "why"), [
-    (lambda x: -sum(v**2 for v in x) / 2 + x[0] ** 3, "PSD"),
-    (lambda x: -sum(v**2 for v in x) / 2 + sp.exp(x[0]), "bounded"),
-    (lambda x: -sum(v**2 for v in x) / 2 - x[0] ** 2 * x[1] ** 2, "PSD"),  # −∇² indefinite
-])
-def test_no_certificate_for_what_is_not_proved(ell, why: str) -> None:  # type: ignore[no-untyped-def]
-    xs = _coords(3)
-    cert = curvature_certificate(Diffusion(xs, ell(xs)))
-    assert cert.kappa is None and why in cert.reason and cert.upper_bound == math.inf
-
-
-def test_certificate_respects_a_constant_d() -> None:
-    """−∇²ℓ = I ⪰ κ D⁻¹ with D = diag(2, 1, 1): κ = 1, C_P ≤ 1 = λ_max(D^{-1/2} I D^{-1/2})."""
-    xs = _coords(3)
-    cert = curvature_certificate(Diffusion(xs, -sum(v**2 for v in xs) / 2, sp.diag(2, 1, 1)))
-    assert cert.kappa == pytest.approx(1.0, rel=1e-10)
-    cert = curvature_certificate(Diffusion(xs, -sum(v**2 for v in xs) / 2,
-                                           sp.diag(sp.Rational(1, 2), 1, 1)))
-    assert cert.kappa == pytest.approx(0.5, rel=1e-10)
-
-
-def test_even_power_of_an_affine_form_is_convex() -> None:
-    xs = _coords(3)
-    ell = -sum(v**2 for v in xs) / 2 - (xs[0] - 2 * xs[1] + 1) ** 4
-    cert = curvature_certificate(Diffusion(xs, ell))
-    assert cert.kappa == pytest.approx(1.0, rel=1e-10)
-
-
-@pytest.mark.parametrize("a", [0.3, 0.7, 0.95])
-def test_mixture_curvature_bound_against_the_1d_solver(a: float) -> None:
-    """½N(−a, 1) + ½N(a, 1): −ℓ'' = 1 − a² sech²(a x) ≥ 1 − a², so C_P ≤ 1/(1 − a²)."""
-    mix = GaussianMixture(((-a,), (a,)), (0.5, 0.5), ((1.0,),))
-    up = mixture_curvature_bound(mix)
-    assert up is not None and up.upper == pytest.approx(1 / (1 - a * a), rel=1e-9)
-    lp = lambda x: np.logaddexp(-(x + a) ** 2 / 2, -(x - a) ** 2 / 2)  # noqa: E731
-    exact = poincare_1d(lp, 1.0, -math.inf, math.inf, rtol=1e-9).poincare_constant
-    assert exact <= up.upper
-
-
-def test_mixture_curvature_bound_refuses_separated_components() -> None:
-    mix = GaussianMixture(((-2.0, 0, 0), (2.0, 0, 0)), (0.5, 0.5), tuple(map(tuple, np.eye(3))))
-    assert mixture_curvature_bound(mix) is None
-
-
-def test_two_sided_refuses_crossing_bounds() -> None:
-    lo = PoincareResult(2.0, 0.0, "rayleigh_ritz", status="bound", side="lower_bound", lower=2.0)
-    up = PoincareResult(1.0, 0.0, "bakry_emery", status="bound", side="upper_bound", upper=1.0)
-    with pytest.raises(NumericalError, match="exceeds the certified upper"):
-        two_sided(lo, up)
 
 
 def test_non_reducing_mixture_in_d3_gets_a_bracket() -> None:

@@ -1,4 +1,6 @@
-"""Running sweeps: local pool = in-process = Dask cluster; resumable after SIGKILL; failures retried."""
+"""Tests of gsmtheory/sweep/_execute.py.
+
+Running sweeps: local pool = in-process = Dask cluster; resumable after SIGKILL; failures retried."""
 
 from __future__ import annotations
 
@@ -32,6 +34,43 @@ BIN = Path(sys.executable).parent
 
 def _results(store):
     return {json.dumps(r.params, sort_keys=True): r.result for r in read_rows(store)}
+
+
+def _ok_rows(store: Path) -> int:
+    try:
+        return sum(r.status == "ok" for r in read_rows(store))
+    except Exception:  # not created yet
+        return 0
+
+
+def _start(args, log):
+    return subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(procs):
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=5)
+
+
+def test_loss_sweep_quadrature_and_torch_agree(tmp_path):
+    base = 'spec = "bimodal"\ntask = "loss"\n[grid]\nm = [1.0, 2.0]\n[task_options]\nat = [{a = 1.5}]\n'
+    quad = run_sweep(parse_sweep(base), tmp_path / "q.db", workers=1, progress=False)
+    mc = run_sweep(parse_sweep(base + 'method = "torch-mc"\nsamples = 40000\n'), tmp_path / "m.db",
+                   workers=1, device="cpu", progress=False)
+    assert quad.written == mc.written == 2 and quad.spec_hash != mc.spec_hash
+    q = {r.params["m"]: r.result for r in read_rows(tmp_path / "q.db")}
+    m = {r.params["m"]: r.result for r in read_rows(tmp_path / "m.db")}
+    for sep in (1.0, 2.0):
+        assert abs(q[sep]["explicit"][0] - m[sep]["explicit"][0]) <= 2.5 * m[sep]["explicit_error"][0] + 1e-12
+        assert "torch on cpu" in m[sep]["method"]
+    assert {r.device for r in read_rows(tmp_path / "m.db")} == {"cpu"}
 
 
 def test_local_pool_matches_in_process_execution(tmp_path, write_sweep):
@@ -70,30 +109,6 @@ def test_failures_are_stored_then_retried(tmp_path, write_sweep):
     assert len(rows) == 3 and {(r.status, r.attempts) for r in rows} == {("ok", 2)}
 
 
-def test_cli_json_and_report(tmp_path, write_sweep, capsys):
-    sweep = write_sweep({"work": [10, 100, 1000, 10000], "s": [1.0, 2.0]})
-    store = tmp_path / "r.db"
-    assert main(["sweep", str(sweep), "--store", str(store), "--workers", "2", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert {k: out[k] for k in ("total", "written", "skipped", "failed")} == \
-        {"total": 8, "written": 8, "skipped": 0, "failed": 0}
-    assert main(["sweep", "--report", str(store), "--out", str(tmp_path / "plots"), "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    names = {Path(p).name for p in report["plots"]}
-    # the task's standard value against every swept constant with two or more values
-    assert {n.split("-", 3)[3] for n in names} == {"value-vs-work.png", "value-vs-s.png"}
-    for p in report["plots"]:
-        assert Path(p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert draw_report(store, tmp_path / "plots2").rows == 8
-
-
-def _ok_rows(store: Path) -> int:
-    try:
-        return sum(r.status == "ok" for r in read_rows(store))
-    except Exception:  # not created yet
-        return 0
-
-
 def test_sigkill_part_way_then_rerun_finds_every_task_once(tmp_path, write_sweep):
     n = 16
     sweep = write_sweep({"work": list(range(1, n + 1))}, {"sleep": 0.25})
@@ -125,22 +140,6 @@ def test_sigkill_part_way_then_rerun_finds_every_task_once(tmp_path, write_sweep
     assert sorted(r.params["work"] for r in rows) == list(range(1, n + 1))  # every task exactly once
     assert all(r.status == "ok" and r.attempts == 1 for r in rows)
     assert {json.dumps(r.params): r.finished for r in rows if json.dumps(r.params) in before} == before
-
-
-def _start(args, log):
-    return subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def _stop(procs):
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=5)
 
 
 @pytest.mark.slow
@@ -219,12 +218,6 @@ def test_efficiency_sweep_of_a_gaussian_location_model(tmp_path):
     prefix = "gaussian-efficiency-" + sweep.spec_hash[:8]
     assert {f"{prefix}-{k}-vs-sigma.png" for k in ("gsm_covariance", "mle_covariance")} <= plots
     assert not any("resolution" in p for p in plots)
-
-
-def test_scalar_results_flattening():
-    result = {"a": 1, "b": [[2.0]], "c": [1.0, 2.0], "d": {"e": 3.0, "f": "text"}, "g": True,
-              "h": list(range(9)), "i": "nan", "j": float("inf")}
-    assert scalar_results(result) == {"a": 1.0, "b": 2.0, "c[0]": 1.0, "c[1]": 2.0, "d.e": 3.0}
 
 
 def test_fit_sweep_reads_data_and_hashes_its_bytes(tmp_path):

@@ -1,4 +1,6 @@
-"""The store: upsert rules, run lock, foreign files refused and left byte-for-byte intact."""
+"""Tests of gsmtheory/sweep/_store.py.
+
+The store: upsert rules, run lock, foreign files refused and left byte-for-byte intact."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ import sqlite3
 import pytest
 
 from gsmtheory import GSMError
-from gsmtheory.cli import main
 from gsmtheory.sweep import open_store, read_rows, read_sweeps
 
 
@@ -18,6 +19,16 @@ def _digest(path):
 
 def _write(db, key, status, result=None, error=None):
     return db.write("h" * 64, "selftest", key, status, result, error, 0.5, "0.1.0", "cpu", "w:1")
+
+
+def _read_only_connect(real):
+    """sqlite3.connect as it behaves where the store's folder cannot be written: a WAL database
+    opened mode=ro fails (its -shm cannot be created) unless it is opened immutable."""
+    def connect(database, *args, **kwargs):
+        if isinstance(database, str) and "mode=ro" in database and "immutable=1" not in database:
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        return real(database, *args, **kwargs)
+    return connect
 
 
 def test_ok_rows_are_final_error_rows_are_retried(tmp_path):
@@ -80,64 +91,6 @@ def test_foreign_files_are_refused_and_untouched(tmp_path, kind):
         read_rows(path)
 
 
-def test_cli_store_errors_are_one_line_exit_2(tmp_path, write_sweep, capsys):
-    sweep = write_sweep({"work": [10, 20]})
-    text = tmp_path / "notes.db"
-    text.write_text("not a database\n")
-    assert main(["sweep", str(sweep), "--store", str(text), "--workers", "1"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "not a gsmtheory sweep store" in err
-    assert text.read_text() == "not a database\n"
-
-    store = tmp_path / "s.db"
-    assert main(["sweep", str(sweep), "--store", str(store), "--workers", "1", "--json"]) == 0
-    capsys.readouterr()
-    held = open_store(store)  # another sweep is running
-    try:
-        before = [(r.params, r.result) for r in read_rows(store)]
-        assert main(["sweep", str(sweep), "--store", str(store), "--workers", "1"]) == 2
-        err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "locked" in err
-    finally:
-        held.close()
-    assert [(r.params, r.result) for r in read_rows(store)] == before
-    conn = sqlite3.connect(store)
-    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    conn.close()
-
-
-@pytest.mark.parametrize(("argv", "fragment"), [
-    (["sweep"], "needs SWEEP and --store"),
-    (["sweep", "x.toml"], "needs SWEEP and --store"),
-    (["sweep", "--report", "absent.db"], "not found"),
-    (["sweep", "absent.toml", "--store", "s.db"], "does not exist"),
-])
-def test_cli_usage_errors(tmp_path, monkeypatch, capsys, argv, fragment):
-    monkeypatch.chdir(tmp_path)
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and fragment in err, err
-
-
-def test_cli_bad_sweep_file_exit_2(write_sweep, tmp_path, capsys):
-    sweep = write_sweep({"beta": [1.0]})
-    assert main(["sweep", str(sweep), "--store", str(tmp_path / "s.db")]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "unknown constant 'beta'" in err
-    assert not (tmp_path / "s.db").exists()  # nothing created for a bad sweep
-
-
-def test_cli_cuda_without_a_gpu_is_one_line(write_sweep, tmp_path, capsys):
-    import torch
-
-    if torch.cuda.is_available():
-        pytest.skip("this machine has a CUDA device")
-    sweep = write_sweep({"work": [10]})
-    assert main(["sweep", str(sweep), "--store", str(tmp_path / "s.db"), "--device", "cuda"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "no CUDA device" in err, err
-
-
 def test_a_symlink_to_a_store_shares_its_lock(tmp_path):
     """The lock is taken on the resolved path: a second name for the store cannot bypass it."""
     target = tmp_path / "real.db"
@@ -148,16 +101,6 @@ def test_a_symlink_to_a_store_shares_its_lock(tmp_path):
     with open_store(link):  # released; the link opens the same store
         pass
     assert read_sweeps(link) == [] and not (tmp_path / "link.db.lock").exists()
-
-
-def _read_only_connect(real):
-    """sqlite3.connect as it behaves where the store's folder cannot be written: a WAL database
-    opened mode=ro fails (its -shm cannot be created) unless it is opened immutable."""
-    def connect(database, *args, **kwargs):
-        if isinstance(database, str) and "mode=ro" in database and "immutable=1" not in database:
-            raise sqlite3.OperationalError("attempt to write a readonly database")
-        return real(database, *args, **kwargs)
-    return connect
 
 
 def test_a_store_in_a_read_only_place_can_be_reported(tmp_path, monkeypatch):

@@ -1,4 +1,6 @@
-"""Verdicts per printed statement, witnesses, the worst-case search and the report that shows them."""
+"""Tests of gsmtheory/verify/_verdict.py.
+
+Verdicts per printed statement, witnesses, the worst-case search and the report that shows them."""
 
 from __future__ import annotations
 
@@ -156,7 +158,7 @@ def test_tilt_family_closed_cases() -> None:
 
 
 def test_every_claim_has_a_mutation() -> None:
-    from tests.claims.test_mutations import MUTATIONS
+    from tests.claims.test_claims import MUTATIONS
 
     covered = {c for m in MUTATIONS for c in m.claims}
     missing = sorted({c.id for c in discover("gsmtheory.claims")} - covered)
