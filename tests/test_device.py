@@ -1,6 +1,6 @@
 """Tests of gsmtheory/_device.py.
 
-Device selection, device-sized batches, and the loss task on torch (CPU here; no GPU needed)."""
+Device selection and device-sized batches (CPU here; no GPU needed)."""
 
 from __future__ import annotations
 

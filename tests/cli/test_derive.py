@@ -1,6 +1,6 @@
 """Tests of gsmtheory/_cli/derive.py.
 
-derive and loss on the command line: the JSON keys of docs/design.md §4 and their meaning."""
+derive on the command line: the JSON keys of docs/design.md §4 and their meaning."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Tests of gsmtheory/_cli/efficiency.py.
 
-A bound on C_P never reads as a value: poincare text/JSON and efficiency text (issue #14)."""
+efficiency on the command line: a bound on C_P never reads as a value (issue #14), JSON keys,
+unconverged Monte Carlo, the lifted baselines."""
 
 from __future__ import annotations
 

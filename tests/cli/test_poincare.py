@@ -1,6 +1,7 @@
 """Tests of gsmtheory/_cli/poincare.py.
 
-A [ctld] table lifts the target for every command; --no-lift gives the unlifted target."""
+poincare on the command line: brackets in JSON and text, hard cases, one-line errors; a [ctld] table
+lifts the target (--no-lift gives the unlifted one)."""
 
 from __future__ import annotations
 

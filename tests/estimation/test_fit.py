@@ -1,8 +1,9 @@
 """Tests of gsmtheory/estimation/_fit.py.
 
-Adding a loss, an estimator or a CTLD method is one new file (docs/architecture.md): each toy here is
-written as a file into its package's directory list, found by the registry, forced by name through
-the API and the command line, and its number checked against an independent one."""
+Fits: a singular bread, non-converged and divergent fits, declared bounds, boundary estimates, the
+Student-t MLE normaliser; an estimator is one new file (docs/architecture.md): the toy is written as
+a file into the package's directory list, found by the registry, forced by name through the API and
+the command line, and its number checked against an independent one."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Tests of gsmtheory/estimation/_newton.py.
 
-Parameter ranges and failure accounting.
+The projected Newton solver: statuses, active rows, the KKT conditions of a box.
 
 A mixture weight lives in [0, 1]: the estimators must keep it there (an unconstrained Newton
 run at small n wandered off to |ŵ| ~ 1e6 and n·MSE ~ 1e14), estimates on the boundary carry

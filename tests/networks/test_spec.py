@@ -1,6 +1,6 @@
 """Tests of gsmtheory/networks/_spec.py.
 
-Bad input to the network losses: one clear error each (gsmtheory._errors types, message names the fix)."""
+Bad arguments to network_loss and the losses: one clear error each (gsmtheory._errors types, message names the fix)."""
 
 from __future__ import annotations
 

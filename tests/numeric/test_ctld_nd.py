@@ -1,7 +1,7 @@
 """Tests of gsmtheory/numeric/_ctld_nd.py.
 
 CTLD C_P in any d by angular sectors (issue #14): against the 3D lift at d = 2, the bound
-C_P ≥ E_r[s²], rotation invariance, the potential of sector 1, and the spec path."""
+C_P ≥ E_r[s²], rotation invariance, anisotropy, d = 1000, a sheared metric, lower bounds beyond 3D."""
 
 from __future__ import annotations
 

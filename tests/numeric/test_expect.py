@@ -1,6 +1,6 @@
 r"""Tests of gsmtheory/numeric/_expect.py.
 
-Heavy tails and singular ends in losses, covariances and sampling (issue 12, item 4).
+Heavy tails and singular ends in expectations and the inverse CDF (issue 12, item 4).
 
 Every expected value comes from a closed form derived in the docstring (checked where cheap with
 SymPy or mpmath, never with the package), and every reported error must cover the distance to it.

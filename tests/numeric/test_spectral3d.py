@@ -1,6 +1,7 @@
 """Tests of gsmtheory/numeric/_spectral3d.py.
 
-poincare_3d (D = I finite volumes, per-axis extrapolation) and the CTLD lift of 2D mixtures."""
+poincare_3d (D = I finite volumes, per-axis extrapolation), the CTLD lift of 2D mixtures, and the
+harmonic oscillator ground state of the sector potential."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """Tests of gsmtheory/solve/_lift.py.
 
 CTLD through the generic pipeline (issues #13, #22): the lifted problem is the one Problem with a
-Lift (its joint the problem on (x, beta)), its efficiency an Efficiency with the lifted extras, and the generated specs of the design
-and the reduction equal the same specs written as TOML."""
+Lift (its joint the problem on (x, beta))."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Tests of gsmtheory/solve/_loss_question.py.
 
-CTLD for a 2D Gaussian-mixture target: lifted loss with β-faces, quadrature vs Monte Carlo,
-the exact reduction to 1D, the estimator against vanilla score matching, and the CLI."""
+Losses: the lifted CTLD loss of a 2D Gaussian-mixture target with β-faces, quadrature vs Monte
+Carlo; heavy tails against mpmath; a loss method added by one file."""
 
 from __future__ import annotations
 

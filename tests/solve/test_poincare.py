@@ -1,5 +1,7 @@
 r"""Tests of gsmtheory/solve/_poincare.py.
 
+The Poincaré solver registry: dispatch, forcing, extension (a method registered by one new file).
+
 Hard cases for C_P whose exact values come from closed forms the solvers never see.
 
 The bridge is the ground-state transform (gsmtheory.symbolic._ends): for D = 1 and

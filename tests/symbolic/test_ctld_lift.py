@@ -1,6 +1,7 @@
 """Tests of gsmtheory/symbolic/_ctld_lift.py.
 
-CTLD: lift, bad input, convolution, lifted C_P, losses with faces, estimator recovery."""
+The CTLD lift of a spec: the [ctld] table and its overrides, one-line errors for bad numbers, a
+2D formula target and a non-positive beta_max."""
 
 from __future__ import annotations
 
