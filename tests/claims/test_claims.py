@@ -24,7 +24,12 @@ from typing import Any
 import pytest
 import sympy as sp
 
-from gsmtheory.verify import PAPERS, Source, discover, run_check
+from gsmtheory.verify import (
+    PAPERS,
+    Source,
+    discover,
+    run_check,
+)
 
 CHECKS = discover("gsmtheory.claims")
 
@@ -365,6 +370,14 @@ def check(quick=True):
     with open(f"{path}/check_01_gauss.py", "w") as fh:
         fh.write(textwrap.dedent(check.format(pkg=pkg)))
     yield pkg
+
+
+def test_every_claim_has_a_mutation() -> None:
+    from tests.claims.test_claims import MUTATIONS
+
+    covered = {c for m in MUTATIONS for c in m.claims}
+    missing = sorted({c.id for c in discover("gsmtheory.claims")} - covered)
+    assert not missing, f"claims without a mutation test: {missing}"
 
 
 @pytest.mark.xdist_group("quick_record")

@@ -12,6 +12,82 @@ from pathlib import Path
 import pytest
 
 from gsmtheory.cli import main
+from gsmtheory.verify import (
+    read_witness_header,
+    witness_header,
+)
+
+SPEC = 'coords = ["x"]\nlog_density = "-x**2/2"\n'
+
+
+WITNESS_CHECK = '''
+from gsmtheory.symbolic import parse_spec
+from gsmtheory.verify import ClaimRecord
+CLAIM_ID = "C05"
+def check(quick=True):
+    return ClaimRecord.equality(CLAIM_ID, "s", "r", 1.0, 1.0, 0.0, "x")
+def evaluate_witness(spec_text, quantity):
+    s = parse_spec(spec_text)
+    return {"value": 2.5 + len(s.diffusion.coords), "bound": 3.0, "relation": "<="}
+'''
+
+
+COUNTING = """
+from pathlib import Path
+from gsmtheory.verify import ClaimRecord
+CLAIM_ID = "C{n:02d}"
+def check(quick=True):
+    log = Path({log!r})
+    log.write_text(log.read_text() + CLAIM_ID + " " if log.exists() else CLAIM_ID + " ")
+    if {stop} and not Path({flag!r}).exists():
+        raise KeyboardInterrupt
+    return ClaimRecord.equality(CLAIM_ID, "s", "r", 1.0, 1.0, 0.0, "x")
+"""
+
+
+def _counting_package(make_package: Callable[..., str], tmp_path: Path, stop_at: int) -> str:
+    log, flag = str(tmp_path / "ran.txt"), str(tmp_path / "fixed")
+    return make_package({f"check_{n:02d}_c": COUNTING.format(n=n, log=log, flag=flag,
+                                                              stop=n == stop_at)
+                         for n in (1, 2, 3)})
+
+
+WORKER = """
+import os, time
+from pathlib import Path
+from gsmtheory.verify import ClaimRecord
+CLAIM_ID = "C{n:02d}"
+def check(quick=True):
+    (Path({log!r}) / f"{{CLAIM_ID}}-{{os.getpid()}}").write_text(os.environ.get("OMP_NUM_THREADS", "unset"))
+    if {slow} and not Path({flag!r}).exists():
+        time.sleep(120)
+    return ClaimRecord.equality(CLAIM_ID, "s", "r", 1.0, 1.0, 0.0, "x")
+"""
+
+
+def _worker_package(make_package: Callable[..., str], tmp_path: Path, fast: int) -> tuple[str, Path, Path]:
+    """Eight checks (the default --jobs runs them in 2 workers); those after ``fast`` sleep until the flag exists."""
+    log, flag = tmp_path / "ran", tmp_path / "fixed"
+    log.mkdir()
+    pkg = make_package({f"check_{n:02d}_w": WORKER.format(n=n, log=str(log), flag=str(flag), slow=n > fast)
+                        for n in range(1, 9)})
+    return pkg, log, flag
+
+
+def test_verify_witness_recomputes_with_the_claims_evaluator(make_package: Callable[..., str], tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    pkg = make_package({"check_05_witness": WITNESS_CHECK})
+    path = tmp_path / "w.toml"
+    path.write_text(witness_header("C05", "Lemma 5", "value", "value <= 3", "gsmtheory verify --witness w.toml") + SPEC)
+    assert read_witness_header(path.read_text()) == {"claim": "C05", "quantity": "value"}
+    assert main(["verify", "--package", pkg, "--witness", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["value"] == 3.5 and out["violated"] is True and out["claim"] == "C05"
+    assert main(["verify", "--package", pkg, "--witness", str(path)]) == 0
+    assert "VIOLATED" in capsys.readouterr().out
+    path.write_text(SPEC)
+    assert main(["verify", "--package", pkg, "--witness", str(path)]) == 2
+    assert "header" in capsys.readouterr().err
 
 
 def test_json_shape_and_exit_code(make_package: Callable[..., str],
@@ -86,26 +162,6 @@ def test_console_script_exit_status(make_package: Callable[..., str], tmp_path: 
     assert bad.returncode == 1 and json.loads(bad.stdout)["failed"] == 3
     good = subprocess.run([*cmd, "-k", "C01"], env=env, capture_output=True, text=True, timeout=120)
     assert good.returncode == 0 and json.loads(good.stdout)["passed"] == 1
-
-
-COUNTING = """
-from pathlib import Path
-from gsmtheory.verify import ClaimRecord
-CLAIM_ID = "C{n:02d}"
-def check(quick=True):
-    log = Path({log!r})
-    log.write_text(log.read_text() + CLAIM_ID + " " if log.exists() else CLAIM_ID + " ")
-    if {stop} and not Path({flag!r}).exists():
-        raise KeyboardInterrupt
-    return ClaimRecord.equality(CLAIM_ID, "s", "r", 1.0, 1.0, 0.0, "x")
-"""
-
-
-def _counting_package(make_package: Callable[..., str], tmp_path: Path, stop_at: int) -> str:
-    log, flag = str(tmp_path / "ran.txt"), str(tmp_path / "fixed")
-    return make_package({f"check_{n:02d}_c": COUNTING.format(n=n, log=log, flag=flag,
-                                                              stop=n == stop_at)
-                         for n in (1, 2, 3)})
 
 
 @pytest.mark.parametrize("name", ["README.md", "index.html", "results.json"])
@@ -185,28 +241,6 @@ def test_sigterm_is_handled_like_ctrl_c(make_package: Callable[..., str], tmp_pa
     assert proc.returncode == 130, err
     assert "1 of 2 checks that finished" in err
     assert [c["id"] for c in json.loads((rep / "results.json").read_text())["claims"]] == ["C01"]
-
-
-WORKER = """
-import os, time
-from pathlib import Path
-from gsmtheory.verify import ClaimRecord
-CLAIM_ID = "C{n:02d}"
-def check(quick=True):
-    (Path({log!r}) / f"{{CLAIM_ID}}-{{os.getpid()}}").write_text(os.environ.get("OMP_NUM_THREADS", "unset"))
-    if {slow} and not Path({flag!r}).exists():
-        time.sleep(120)
-    return ClaimRecord.equality(CLAIM_ID, "s", "r", 1.0, 1.0, 0.0, "x")
-"""
-
-
-def _worker_package(make_package: Callable[..., str], tmp_path: Path, fast: int) -> tuple[str, Path, Path]:
-    """Eight checks (the default --jobs runs them in 2 workers); those after ``fast`` sleep until the flag exists."""
-    log, flag = tmp_path / "ran", tmp_path / "fixed"
-    log.mkdir()
-    pkg = make_package({f"check_{n:02d}_w": WORKER.format(n=n, log=str(log), flag=str(flag), slow=n > fast)
-                        for n in range(1, 9)})
-    return pkg, log, flag
 
 
 def test_default_jobs_run_many_checks_in_two_workers_in_order(
