@@ -45,6 +45,21 @@ diameter = 3.0
 '''
 
 
+def test_efficiency_text_shows_what_the_poincare_constant_certifies() -> None:
+    """A Rayleigh–Ritz lower bound must not read as a value in `gsmtheory efficiency` text."""
+    from gsmtheory._cli.efficiency import format_text
+
+    base = {"spec": "s", "params": ["a"], "gsm_covariance": [[1.0]], "mle_covariance": [[1.0]],
+            "ratio": 1.0, "per_parameter": {"a": 1.0},
+            "worst_direction": {"combination": "a", "ratio": 1.0},
+            "best_direction": {"combination": "a", "ratio": 1.0}, "poincare_constant": 18.28,
+            "theorem_bound": 3.0, "status": "ok", "method": "quadrature"}
+    low = format_text({**base, "poincare": {"side": "lower_bound", "status": "bound"}})
+    assert "18.28 (lower_bound, status bound)" in low and "not a certified bound" in low
+    est = format_text({**base, "poincare": {"side": "estimate", "status": "ok"}})
+    assert "18.28 (estimate, status ok)" in est and "not a certified bound" not in est
+
+
 def test_infinite_asymptotic_variance_is_a_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Langevin score matching of the Gamma shape at k = 3 needs E[x^-4] = inf: status, not a number."""
     import json

@@ -1,6 +1,8 @@
 r"""Tests of gsmtheory/numeric/_expect.py.
 
-Heavy tails and singular ends in expectations and the inverse CDF (issue 12, item 4).
+Expectations by quadrature: moments to machine precision, endpoint singularities, a correlated 2D
+Gaussian, non-finite integrands, overflow where p is negligible; heavy tails and singular ends in
+expectations and the inverse CDF (issue 12, item 4).
 
 Every expected value comes from a closed form derived in the docstring (checked where cheap with
 SymPy or mpmath, never with the package), and every reported error must cover the distance to it.
@@ -14,8 +16,43 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from gsmtheory import ModelError
-from gsmtheory.numeric import expect_1d, inverse_cdf_1d
+from gsmtheory import ModelError, NumericalError
+from gsmtheory.numeric import expect_1d, expect_2d, inverse_cdf_1d
+
+
+def test_gaussian_moments_to_machine_precision() -> None:
+    ex = expect_1d(lambda x: -x**2 / 8, lambda x: [x**2, x**4], -math.inf, math.inf)
+    assert ex.values[0] == pytest.approx(4.0, rel=1e-13)
+    assert ex.values[1] == pytest.approx(48.0, rel=1e-13)
+    assert ex.log_normalizer == pytest.approx(0.5 * math.log(8 * math.pi), rel=1e-13)
+    assert max(ex.errors) < 1e-10
+
+
+def test_beta_moments_with_endpoint_singularity() -> None:
+    # Beta(1/2, 2): E[x] = 1/5, density ~ x^{-1/2} at 0
+    ex = expect_1d(lambda x: -0.5 * np.log(x) + np.log1p(-x), lambda x: x, 0.0, 1.0)
+    assert ex.values[0] == pytest.approx(0.2, rel=1e-8)
+
+
+def test_2d_correlated_gaussian() -> None:
+    def logp(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return -(x**2 - 1.6 * x * y + y**2) / (2 * 0.36)
+
+    ex = expect_2d(logp, lambda x, y: [x * y, x**2], ((-math.inf, math.inf), (-math.inf, math.inf)))
+    assert ex.values[0] == pytest.approx(0.8, rel=1e-10)
+    assert ex.values[1] == pytest.approx(1.0, rel=1e-10)
+
+
+def test_non_finite_integrand_with_mass_is_an_error() -> None:
+    with pytest.raises(NumericalError, match="not finite"):
+        expect_1d(lambda x: -x**2 / 2, lambda x: 1.0 / x * np.where(np.abs(x) < 0.5, np.nan, 1.0),
+                  -math.inf, math.inf)
+
+
+def test_overflow_only_where_p_is_negligible_is_dropped() -> None:
+    # an integrand that is NaN beyond |x| > 30, where N(0, 1) has mass ~1e-197
+    ex = expect_1d(lambda x: -x**2 / 2, lambda x: np.where(np.abs(x) > 30, np.nan, x**2), -math.inf, math.inf)
+    assert ex.values[0] == pytest.approx(1.0, rel=1e-12)
 
 
 def test_inverse_cdf_on_a_finite_interval_with_a_singular_end() -> None:

@@ -27,6 +27,7 @@ from gsmtheory.solve import (
     loss_methods,
 )
 from gsmtheory.symbolic import (
+    ctld_lift_spec,
     gsm_loss,
     load_spec,
     parse_spec,
@@ -88,6 +89,19 @@ def _run(problem, at, options):
 METHOD = Method("toy_plugin", _applies, _run, "toy: explicit loss by a trapezoid rule", Theory("estimate"),
                 priority=0, auto=False)
 '''
+
+
+def test_ctld_lift_loss_with_default_constants() -> None:
+    """The lifted log-sum-exp integrands overflow in the far tails; the identity still holds."""
+    diffusion, model, _ = ctld_lift_spec(load_spec("ctld-bimodal"))
+    verdict = diffusion.stationarity()
+    assert verdict.verdict is True
+    ev = evaluate_gsm_loss(gsm_loss(diffusion, model), [{"a": 2.0}, {"a": 2.6}])
+    assert all(math.isfinite(v) for v in ev.explicit + ev.implicit)
+    assert ev.explicit[0] == pytest.approx(0.0, abs=1e-12)
+    assert ev.explicit[1] > 1e-7
+    assert abs(ev.difference[0] - ev.difference[1]) < 1e-10
+    assert ev.difference[0] == pytest.approx(-ev.constant, rel=1e-9)
 
 
 def test_explicit_and_implicit_ctld_losses_differ_by_a_constant_only_with_faces() -> None:
