@@ -8,16 +8,34 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gsmtheory._errors import GSMError, ModelError, NumericalError
-from gsmtheory.numeric import poincare_1d
+from gsmtheory.numeric import (
+    poincare_1d,
+)
 
 INF = math.inf
+
+
+def _well(a: float, b: float):  # type: ignore[no-untyped-def]
+    """ℓ = −x⁴/4 − a x² + b x: a family of 1D targets (single or double wells)."""
+    return lambda x: -(x**4) / 4 - a * x**2 + b * x
 
 
 def _kramers(beta: float) -> float:
     # U = β(x²−1)²: U''(±1) = 8β, U''(0) = −4β, barrier β; gap ≈ √(U''(1)|U''(0)|)/π e^{−β}
     return math.sqrt(8 * beta * 4 * beta) / math.pi * math.exp(-beta)
+
+
+@settings(max_examples=10, deadline=None)
+@given(s=st.floats(0.05, 20.0), a=st.floats(-1.0, 1.0))
+def test_scaling(s: float, a: float) -> None:
+    f = _well(a, 0.3)
+    base = poincare_1d(f, 1.0, -INF, INF).poincare_constant
+    scaled = poincare_1d(lambda x: f(x / s), 1.0, -INF, INF).poincare_constant
+    assert scaled == pytest.approx(s**2 * base, rel=1e-7)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")

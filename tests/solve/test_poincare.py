@@ -30,7 +30,11 @@ import pytest
 
 import gsmtheory.solve._poincare as registry
 from gsmtheory import Method, SpecError, Theory
-from gsmtheory.numeric import CTLDSchedule, PoincareResult, ctld_beta_logpdf
+from gsmtheory.numeric import (
+    CTLDSchedule,
+    PoincareResult,
+    ctld_beta_logpdf,
+)
 from gsmtheory.solve import (
     Problem,
     ctld_schedule,
@@ -122,6 +126,29 @@ def _run(problem, rtol, quick):
 
 METHOD = Method("filetoy", _applies, _run, "uniform law", Theory("exact"), priority=0)
 """
+
+
+def test_dispatcher_from_symbolic_diffusion() -> None:
+    sp = pytest.importorskip("sympy")
+    from gsmtheory.symbolic import Diffusion, GaussianMixture
+
+    x, y, z = sp.symbols("x y z")
+    d = Diffusion((x,), (2 - 1) * sp.log(x) + (3 - 1) * sp.log(1 - x), sp.Matrix([[x * (1 - x)]]),
+                  domain=((0, 1),))
+    assert poincare_constant(d).spectral_gap == pytest.approx(5.0, rel=1e-8)
+    under = Diffusion((x, y), -(x**2 + y**2) / 2, sp.Matrix([[0, 0], [0, 1]]),
+                      sp.Matrix([[0, 1], [-1, 0]]))
+    r = poincare_constant(under)
+    assert r.status == "no_poincare" and math.isinf(r.poincare_constant)
+    prod = Diffusion((x, y, z), -x**2 / 2 - y**4 - z**2 / 8)
+    t = poincare_constant(prod)
+    assert t.method == "tensorization" and t.poincare_constant == pytest.approx(4.0, rel=1e-8)
+    mix = GaussianMixture(((0.0, 0.0),), (1.0,), ((2.0, 0.5), (0.5, 1.0)))
+    g = Diffusion((x, y), mix.log_density_expr((x, y)), sp.Matrix([[2.0, 0.5], [0.5, 1.0]]),
+                  mixture=mix)
+    assert poincare_constant(g).poincare_constant == pytest.approx(1.0, rel=1e-12)
+    assert poincare_constant(g).to_dict().keys() >= {
+        "poincare_constant", "spectral_gap", "error_estimate", "method", "resolution", "status"}
 
 
 # ----------------------------------------------------------------------------- Pöschl–Teller
