@@ -3,7 +3,8 @@
 Layers one-way; numeric free of SymPy; no import cycles; no private names across modules;
 function-local imports only to defer torch or SymPy; ``compile`` imported by one package; modules
 ≤ 400 lines, functions ≤ 60 lines of code, the median module ≤ 120 lines of code; CTLD-specific code in
-≤ 8 modules; one name per file; the claims and notebooks on the public API. Where another
+≤ 8 modules; one name per file; the claims and notebooks on the public API; the tests mirror the
+package (tests/<layer>/test_<module>.py for gsmtheory/<layer>/_<module>.py). Where another
 engineer's area does not meet a rule yet, the allowance is listed here with the reason, for the
 lead to remove after merging; everything else must meet it.
 """
@@ -42,6 +43,17 @@ CTLD_ALLOWED = {
     "gsmtheory/networks/_ctld.py": NETWORKS,
 }
 SAME_NAME_ALLOWED: dict[str, str] = {}
+#: test files that test a rule across the package rather than one module (tests mirror the package)
+TESTS_ALLOWED = {
+    "test_architecture.py": "the package's rules (docs/architecture.md), read from every module",
+    "test_docs.py": "the API reference builds with warnings as errors; the docstrings across the package",
+    "test_packaging.py": "the sdist and the wheel built from it (docs/packaging.md)",
+    "test_readme.py": "the README's shell and Python blocks run as written",
+    "test_readme_counts.py": "the README's lists of methods are the registries' names",
+    "test_notebooks.py": "the notebooks/ narratives run over the public API",
+    "test_experiments.py": "the experiments/ scripts run end to end on tiny sizes",
+    "claims/test_claims.py": "every check module at once: citations, quick mode, errata, witnesses, mutations",
+}
 
 
 # --- reading the package ------------------------------------------------------------------------------
@@ -268,6 +280,22 @@ def shared_names(paths: list[Path]) -> dict[str, list[str]]:
     return {name: sorted(_rel(p) for p in paths if p.name == name) for name, c in counts.items() if c > 1}
 
 
+def unmirrored_tests(tests: Path, package: Path, allowed: dict[str, str] | None = None) -> list[str]:
+    """Test files that do not name a module: tests/<layer>/test_<name>.py needs gsmtheory/<layer>/_<name>.py
+    or <name>.py (the layer directory may be private: tests/cli is gsmtheory/_cli), tests/test_<name>.py
+    needs gsmtheory/_<name>.py or <name>.py; ``allowed`` names the cross-cutting exceptions."""
+    allowed = TESTS_ALLOWED if allowed is None else allowed
+    out = []
+    for path in sorted(tests.rglob("test_*.py")):
+        rel = path.relative_to(tests).as_posix()
+        *dirs, _ = path.relative_to(tests).parts
+        name = path.stem.removeprefix("test_")
+        homes = [package] if not dirs else [package / dirs[0], package / f"_{dirs[0]}"] if len(dirs) == 1 else []
+        if rel not in allowed and not any((h / f"_{name}.py").is_file() or (h / f"{name}.py").is_file() for h in homes):
+            out.append(f"tests/{rel}: no module {'/'.join(['gsmtheory', *dirs])}/_{name}.py or {name}.py")
+    return out
+
+
 @pytest.fixture(scope="module")
 def package() -> dict[str, ast.Module]:
     return {_module(p): _tree(p) for p in _files()}
@@ -330,6 +358,13 @@ def test_one_name_per_file() -> None:
     assert shared == {}
 
 
+def test_tests_mirror_the_package() -> None:
+    """tests/<layer>/test_<module>.py tests gsmtheory/<layer>/_<module>.py; the rest is TESTS_ALLOWED."""
+    bad = unmirrored_tests(ROOT / "tests", PACKAGE)
+    assert bad == [], "test files named for no module:\n" + "\n".join(bad)
+    assert [name for name in TESTS_ALLOWED if not (ROOT / "tests" / name).is_file()] == []
+
+
 def _public_violations(source: str, own: str = "") -> list[str]:
     """Imports of private gsmtheory names (``own``: a package whose private helpers may be used)."""
     return [name for _, name in _imports(ast.parse(source))
@@ -380,3 +415,13 @@ def test_every_rule_catches_a_violation(tmp_path: Path) -> None:
     assert ctld_modules(paths) == ["_n.py", "_m.py"]
     assert list(shared_names(paths)) == ["_m.py"]
     assert _public_violations("from gsmtheory.numeric._mixture import m") != []
+    pkg, tests = tmp_path / "pkg", tmp_path / "tests"
+    for f in ["pkg/numeric/_fv.py", "pkg/_cli/fit.py", "pkg/_json.py", "tests/numeric/test_fv.py",
+              "tests/numeric/test_hard_cases.py", "tests/cli/test_fit.py", "tests/test_json.py",
+              "tests/test_rules.py", "tests/ctld/test_ctld.py", "tests/numeric/deep/test_fv.py"]:
+        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / f).write_text("")
+    assert unmirrored_tests(tests, pkg, {"test_rules.py": "a rule"}) == [
+        "tests/ctld/test_ctld.py: no module gsmtheory/ctld/_ctld.py or ctld.py",
+        "tests/numeric/deep/test_fv.py: no module gsmtheory/numeric/deep/_fv.py or fv.py",
+        "tests/numeric/test_hard_cases.py: no module gsmtheory/numeric/_hard_cases.py or hard_cases.py"]

@@ -92,7 +92,7 @@ def test_the_sdist_is_a_working_copy(dist: dict[str, Path], tmp_path: Path) -> N
         names = {n.split("/", 1)[1] for n in tf.getnames() if "/" in n}
         tf.extractall(tmp_path, filter="data")
     for needed in ("LICENSE", "README.md", "constraints.txt", "Makefile", ".ci/run", "docs/design.md",
-                   "docs/paper.md", "docs/conf.py", "tests/conftest.py", "tests/cli/test_commands.py",
+                   "docs/paper.md", "docs/conf.py", "tests/conftest.py", "tests/cli/test_derive.py",
                    "notebooks/01_quickstart.ipynb", "gsmtheory/claims/__init__.py",
                    "gsmtheory/symbolic/catalogue/gaussian.toml", "gsmtheory/py.typed"):
         assert needed in names, needed
@@ -103,7 +103,7 @@ def test_the_sdist_is_a_working_copy(dist: dict[str, Path], tmp_path: Path) -> N
                            capture_output=True, text=True, cwd=src, env=env, check=True)
     assert probe.stdout.strip().startswith(str(src))
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "tests/cli/test_commands.py", "-k", "derive"],
+                           "tests/cli/test_derive.py", "-k", "derive"],
                           capture_output=True, text=True, cwd=src, env=env, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:]
 

@@ -19,7 +19,7 @@ baselines (I_p and E_r I_{p^β}) equal the 1D problem's exactly, and
 
     Γ_CTLD,d = Γ_CTLD,1D + m · H⁻¹ E_{r p^β_U}[∇_θA ∇_θAᵀ · λ²/(2s⁴)] H⁻¹,   A = ∂_β log p^β_{U,θ},
 
-for both face treatments (tests/ctld/test_ctld_2d.py proves the case m = 1 against the 2D
+for both face treatments (tests/estimation/test_cov_ctld.py proves the case m = 1 against the 2D
 quadrature). So the along-U block of Γ_CTLD is *not* the 1D covariance: it grows linearly in d
 through the β-score of the Gaussian directions, while the vanilla and MLE blocks do not move.
 The means parametrization of Theorem 14, θ = (μ_1, …, μ_K) ∈ R^{dK} (every model mean entry its

@@ -79,7 +79,7 @@ d-independent in cost:
   alone bounds its denominator below by ∫h²ρ²π/s²_max).
 
 ``"auto"`` takes ρ for m ≤ 64 and t beyond. m = 0 (no U^⊥) falls back to :func:`ctld_poincare`
-(k = 1) and :func:`ctld_poincare_3d` (k = 2). Checked (tests/ctld/test_ctld_nd.py): d = 2
+(k = 1) and :func:`ctld_poincare_3d` (k = 2). Checked (tests/numeric/test_ctld_nd.py): d = 2
 against :func:`ctld_poincare_3d` on (x, y, β) (isotropic and Σ = diag(a, b)); the two radial
 coordinates agree within their error estimates at d = 3, 31, 100, 301 (ρ: 13693.0 ± 1.6,
 14029.7 ± 8.1, 14861.1 ± 47, 17266 ± 491; t: 13693.02 ± 0.19, 14030.88 ± 0.20, 14865.47 ± 0.22,

@@ -27,7 +27,7 @@ axis at a time costs far less than refining all three (the LU cost grows with th
 section), and it puts the cells where the error is: for the CTLD lift the β axis carries most
 of it.
 
-Checked (tests/numeric/test_spectral_3d.py, benchmarks/bench_ctld_2d.py): Gaussians and
+Checked (tests/numeric/test_spectral3d.py, benchmarks/bench_ctld_2d.py): Gaussians and
 products whose C_P is the largest factor's (error estimate 1.2–2.2 × the true error); the
 CTLD grid on r(β) q_β(x) N(y; 0, 1), whose C_P is the 1D lift's (true relative errors 5e-6,
 2e-6, 2e-6 at m = 0.5, 1, 5; estimates 26, 8, 2.2 × larger: the estimate adds the axes' error

@@ -60,9 +60,9 @@ Rules:
   a check that raises is reported as failed with the exception message (``kind="error"``).
 - ``seconds`` is measured by the registry; warnings a check emits land in
   ``details["warnings"]``.
-- tests: ``tests/verify/test_checks.py`` runs every discovered check in quick mode and asserts it
+- tests: ``tests/claims/test_claims.py`` runs every discovered check in quick mode and asserts it
   passes (and has a docstring); add a deliberate bug for your check to ``MUTATIONS`` in
-  ``tests/verify/test_mutations.py`` (``Mutation(name, "module:attr", wrap, ("CNN",))``: the
+  ``tests/claims/test_claims.py`` (``Mutation(name, "module:attr", wrap, ("CNN",))``: the
   wrapper turns the original function into a wrong one; it is patched wherever it was imported).
 
 Command line: ``gsmtheory verify [--quick | --full] [-k PATTERN] [--json] [--report DIR]

@@ -162,21 +162,6 @@ def test_reduction_is_rotation_invariant(seed: int, d: int, k: int) -> None:
     np.testing.assert_allclose(a.to_reduced(means), a.reduced.means, atol=1e-12)
 
 
-def test_efficiency_text_shows_what_the_poincare_constant_certifies() -> None:
-    """A Rayleigh–Ritz lower bound must not read as a value in `gsmtheory efficiency` text."""
-    from gsmtheory._cli.efficiency import format_text
-
-    base = {"spec": "s", "params": ["a"], "gsm_covariance": [[1.0]], "mle_covariance": [[1.0]],
-            "ratio": 1.0, "per_parameter": {"a": 1.0},
-            "worst_direction": {"combination": "a", "ratio": 1.0},
-            "best_direction": {"combination": "a", "ratio": 1.0}, "poincare_constant": 18.28,
-            "theorem_bound": 3.0, "status": "ok", "method": "quadrature"}
-    low = format_text({**base, "poincare": {"side": "lower_bound", "status": "bound"}})
-    assert "18.28 (lower_bound, status bound)" in low and "not a certified bound" in low
-    est = format_text({**base, "poincare": {"side": "estimate", "status": "ok"}})
-    assert "18.28 (estimate, status ok)" in est and "not a certified bound" not in est
-
-
 def test_isotropic_covariance_shorthand_in_d_10(c3: float) -> None:
     d = 10
     m = 3.0 / math.sqrt(d)

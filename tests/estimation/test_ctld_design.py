@@ -1,0 +1,84 @@
+"""Tests of gsmtheory/estimation/_ctld_design.py.
+
+Generator design: the reported law is a point of the family; the optimum is never worse."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from gsmtheory._errors import GSMError
+from gsmtheory.estimation import (
+    design_ctld,
+    design_log_r,
+)
+from gsmtheory.estimation._ctld_design import _model_spec
+from gsmtheory.symbolic import GaussianMixture, ctld_parameters, parse_spec
+
+
+def _mix(m: float) -> GaussianMixture:
+    return GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
+
+
+@pytest.mark.parametrize("parameter", ["weight", "means"])
+def test_generated_spec_equals_the_toml_one(parameter: str) -> None:
+    mix = GaussianMixture(((-1.5,), (1.5,)), (0.3, 0.7), ((1.0,),))
+    built = _model_spec(mix, parameter)
+    model = ('params = ["w"]\ntruth = {w = 0.7}\n[model.mixture]\nmeans = [["-1.5"], ["1.5"]]\n'
+             'weights = ["1 - w", "w"]\ncovariance = [[1.0]]\n' if parameter == "weight" else
+             'params = ["a1", "a2"]\ntruth = {a1 = -1.5, a2 = 1.5}\n[model.mixture]\nmeans = [["a1"], ["a2"]]\n'
+             'weights = [0.3, 0.7]\ncovariance = [[1.0]]\n')
+    parsed = parse_spec('coords = ["x"]\n[mixture]\nmeans = [[-1.5], [1.5]]\nweights = [0.3, 0.7]\n'
+                        f'covariance = [[1.0]]\n[model]\n{model}')
+    assert built.diffusion.mixture == parsed.diffusion.mixture
+    assert built.model is not None and parsed.model is not None
+    assert built.model.params == parsed.model.params and built.model.truth == parsed.model.truth
+    assert built.model.log_density == parsed.model.log_density
+
+
+@pytest.mark.parametrize("m", [0.7, 2.0, 3.5])
+def test_reported_law_is_the_power_family_at_c7_kappa0(m: float) -> None:
+    p = ctld_parameters(_mix(m))
+    mine = design_log_r("power", {"c": 7.0, "kappa": 0.0}, p.lambda_min, p.diameter)
+    assert sp.simplify(mine - p.log_r) == 0
+
+
+def test_poincare_design_beats_defaults_by_orders_of_magnitude() -> None:
+    d = design_ctld(_mix(3.0), "poincare", family="flat", max_evaluations=12, cells=8, fine=False)
+    assert d.value <= d.value_default * (1 + 1e-3)
+    assert d.improvement > 100  # the reported beta_max ~ 14 diam^2 is far too long
+    assert d.evaluations <= 12 + 2 and d.to_dict()["improvement"] == d.improvement
+    assert d.optimum["beta_max"] < d.defaults["beta_max"]
+
+
+def test_power_design_never_worse_even_on_a_tiny_budget() -> None:
+    d = design_ctld(_mix(1.0), "poincare", family="power", max_evaluations=3, cells=8, fine=False)
+    assert d.value <= d.value_default * (1 + 1e-3) and d.status == "not_converged"
+
+
+@pytest.mark.parametrize("family", ["flat", "power"])
+def test_small_separation_optimum_is_the_edge_where_the_lift_is_langevin(family: str) -> None:
+    """At m = 0.5 the best law shrinks beta_max to its floor: reported as 'boundary', next to Langevin."""
+    d = design_ctld(_mix(0.5), "poincare", family=family, max_evaluations=40, cells=8, fine=False)
+    assert d.status == "boundary" and d.optimum["beta_max"] == pytest.approx(0.05)
+    assert d.langevin_value == pytest.approx(1.2507, rel=1e-3)  # C_P of Langevin on p at m = 0.5
+    assert abs(d.value / d.langevin_value - 1) < 0.05 and d.improvement > 5
+    assert "Langevin" in d.message and d.to_dict()["langevin_value"] == d.langevin_value
+
+
+def test_variance_design_never_worse() -> None:
+    d = design_ctld(_mix(2.0), "variance", family="flat", parameter="weight", max_evaluations=4)
+    assert d.value <= d.value_default * (1 + 1e-6)
+    assert d.parameter == "weight" and d.objective == "variance"
+
+
+@pytest.mark.parametrize(("args", "kwargs"), [
+    ((GaussianMixture(((0.0, 1.0), (1.0, 0.0)), (0.5, 0.5), ((1.0, 0.0), (0.0, 1.0))),), {}),
+    ((_mix(1.0),), {"objective": "entropy"}),
+    ((_mix(1.0),), {"family": "cubic"}),
+    ((_mix(1.0), "variance"), {"parameter": "sigma"}),
+])
+def test_bad_input_is_a_one_line_error(args: tuple[object, ...], kwargs: dict[str, str]) -> None:
+    with pytest.raises(GSMError) as err:
+        design_ctld(*args, **kwargs)  # type: ignore[arg-type]
+    assert "\n" not in str(err.value)

@@ -1,0 +1,40 @@
+"""Tests of gsmtheory/symbolic/_ctld_lift.py.
+
+The CTLD lift of a spec: the [ctld] table and its overrides, one-line errors for bad numbers, a
+2D formula target and a non-positive beta_max."""
+
+from __future__ import annotations
+
+import pytest
+
+from gsmtheory._errors import GSMError
+from gsmtheory.symbolic import (
+    ctld_lift,
+    ctld_lift_spec,
+    load_spec,
+    parse_spec,
+)
+
+
+def test_spec_table_lifts_and_overrides() -> None:
+    lifted, model, p = ctld_lift_spec(load_spec("ctld-bimodal"), beta_max=5.0)
+    assert [str(c) for c in lifted.coords] == ["x", "beta"]
+    assert float(lifted.domain[1][1]) == 5.0 and model is not None and p.beta_max == 5.0
+
+
+@pytest.mark.parametrize("kwargs", [{"beta_max": 0.0}, {"beta_max": -1.0}, {"lambda_min": 0.0}, {"lambda_min": -2.0}])
+def test_bad_numbers_are_one_line_errors(kwargs: dict[str, float]) -> None:
+    with pytest.raises(GSMError) as err:
+        ctld_lift(load_spec("ctld-bimodal"), **kwargs)
+    assert "\n" not in str(err.value) and ";" in str(err.value)
+
+
+def test_2d_formula_target_is_refused() -> None:
+    with pytest.raises(GSMError, match="not a Gaussian mixture"):
+        ctld_lift(load_spec("gaussian-2d"), lambda_min=1.0, diameter=1.0)
+
+
+def test_spec_parser_rejects_nonpositive_beta_max() -> None:
+    text = 'coords = ["x"]\nlog_density = "-x**2/2"\n[ctld]\nlambda_min = 1.0\ndiameter = 1.0\nbeta_max = 0\n'
+    with pytest.raises(GSMError):
+        parse_spec(text)
