@@ -70,6 +70,7 @@ from gsmtheory.numeric._quadrature import (
 )
 from gsmtheory.numeric._reduce import MixtureReduction, ReducedMixture, reduce_mixture
 from gsmtheory.numeric._reduce_solve import reduced_poincare
+from gsmtheory.numeric._reflected_langevin import reflected_langevin
 from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._sector import SECTOR_ORDER, sector_poincare
 from gsmtheory.numeric._spectral1d import FV1D_ORDER, poincare_1d
@@ -147,6 +148,7 @@ __all__ = [
     "rayleigh_ritz",
     "reduce_mixture",
     "reduced_poincare",
+    "reflected_langevin",
     "resolve_device",
     "sample_beta",
     "sample_ctld_joint",

@@ -7,12 +7,12 @@ p(x, β) = r(β) p^β(x) / Z_r on R^d × [0, β_max], p^β = p * N(0, βλI) (do
 - :func:`sample_ctld_joint`: exact draws, β first and x | β from p^β;
 - :func:`conditional_cdf`: F(x | β) for a 1D mixture (probability integral transform tests);
 - :func:`simulate_ctld`: Euler–Maruyama for dX = ∇ℓ dt + √2 dB on (x, β), mirrored at β = 0
-  and β = β_max (seeded).
+  and β = β_max (seeded): :func:`gsmtheory.numeric._reflected_langevin.reflected_langevin` with
+  the lift's drift.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from gsmtheory.numeric._ctld_law import (
 )
 from gsmtheory.numeric._mixture import MixtureLike
 from gsmtheory.numeric._mixture_pdf import mixture_dlogpdf_ds, mixture_score
+from gsmtheory.numeric._reflected_langevin import reflected_langevin
 
 __all__ = ["CTLDSimulation", "beta_cdf", "conditional_cdf", "ctld_beta_table", "sample_beta",
            "sample_ctld_joint", "simulate_ctld"]
@@ -134,21 +135,12 @@ def simulate_ctld(target: MixtureLike, params: CTLDSchedule, *, chains: int = 40
     if beta0 is not None:
         bs = np.full(chains, float(beta0))
     _, dlog_r = log_r_functions(params)
-    lam, bmax = params.lambda_min, params.beta_max
-    steps = math.ceil(time_span / dt)
-    sq = math.sqrt(2 * dt)
-    reflections = 0
-    for _ in range(steps):
-        s = bs * lam
-        gx = mixture_score(mix, xs, s)
-        gb = dlog_r(bs) + lam * mixture_dlogpdf_ds(mix, xs, s)
-        xs = xs + gx * dt + sq * rng.standard_normal(xs.shape)
-        bs = bs + gb * dt + sq * rng.standard_normal(bs.shape)
-        low, high = bs < 0, bs > bmax
-        reflections += int(low.sum() + high.sum())
-        bs = np.where(low, -bs, bs)
-        bs = np.where(high, 2 * bmax - bs, bs)
-        bs = np.clip(bs, 0.0, bmax)
+    lam = params.lambda_min
+
+    def drift(x: Array, b: Array) -> tuple[Array, Array]:
+        return mixture_score(mix, x, b * lam), dlog_r(b) + lam * mixture_dlogpdf_ds(mix, x, b * lam)
+
+    xs, bs, steps, reflections = reflected_langevin(drift, xs, bs, params.beta_max, time_span=time_span, dt=dt, rng=rng)
     return CTLDSimulation(xs[:, 0] if d == 1 else xs, bs, dt, steps, seed, reflections)
 
 

@@ -9,18 +9,16 @@ True
 from gsmtheory.symbolic._blocks import block_diffusion, coordinate_blocks
 from gsmtheory.symbolic._catalogue import CATALOGUE, catalogue_names
 from gsmtheory.symbolic._convexity import CurvatureCertificate, curvature_certificate
-from gsmtheory.symbolic._ctld_density import (
+from gsmtheory.symbolic._ctld_lift import (
     BETA,
     CTLDParameters,
-    ctld_heat_identity,
-    ctld_log_density_expr,
-    ctld_parameters,
-)
-from gsmtheory.symbolic._ctld_lift import (
     check_liftable,
+    ctld_heat_identity,
     ctld_lift,
     ctld_lift_spec,
+    ctld_log_density_expr,
     ctld_model,
+    ctld_parameters,
     ctld_stationarity,
 )
 from gsmtheory.symbolic._diffusion import Diffusion, ScoreOperator, Stationarity
@@ -46,6 +44,8 @@ from gsmtheory.symbolic._lyapunov import LyapunovCertificate, lyapunov_certifica
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, check_magnitude, parse_expression
 from gsmtheory.symbolic._rays import RayEnds, ray_ends
+from gsmtheory.symbolic._reflected import reflected_langevin_stationarity
+from gsmtheory.symbolic._smoothing import heat_identity_residual, smoothed_formula, smoothed_mixture
 from gsmtheory.symbolic._spec_file import Spec, load_spec, misspecification, parse_spec
 from gsmtheory.symbolic._symmetry import Radial, Separation, linear_separation, radial_profile
 from gsmtheory.symbolic._validate import kinks_1d
@@ -90,6 +90,7 @@ __all__ = [
     "diffusion_ends",
     "estimating_terms",
     "gsm_loss",
+    "heat_identity_residual",
     "kinks_1d",
     "linear_separation",
     "liouville_potential",
@@ -103,5 +104,8 @@ __all__ = [
     "quadratic_terms",
     "radial_profile",
     "ray_ends",
+    "reflected_langevin_stationarity",
+    "smoothed_formula",
+    "smoothed_mixture",
     "theta_derivatives",
 ]

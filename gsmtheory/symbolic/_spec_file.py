@@ -4,7 +4,7 @@ Nothing in a spec is evaluated as Python: expressions go through
 :func:`~gsmtheory.symbolic._parse.parse_expression`. Parsed expressions must be real-valued on
 the domain and a 1D target normalizable (:mod:`gsmtheory.symbolic._validate`). The tables are
 read by their own modules: names, numbers, the domain and the mixture (``_spec_values``), the
-model (``_spec_model``), the closed forms (``_known_values``), the CTLD lift (``_ctld_density``).
+model (``_spec_model``), the closed forms (``_known_values``), the CTLD lift (``_ctld_lift``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import sympy as sp
 from gsmtheory._errors import GSMError, SpecError
 from gsmtheory._files import MAX_SPEC_BYTES, read_text
 from gsmtheory.symbolic._catalogue import CATALOGUE
-from gsmtheory.symbolic._ctld_density import CTLDParameters, ctld_table
+from gsmtheory.symbolic._ctld_lift import CTLDParameters, ctld_table
 from gsmtheory.symbolic._diffusion import Diffusion
 from gsmtheory.symbolic._gaussian_mixture import GaussianMixture
 from gsmtheory.symbolic._known_values import KnownValues, parse_known
