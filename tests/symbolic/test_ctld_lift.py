@@ -1,19 +1,29 @@
 """Tests of gsmtheory/symbolic/_ctld_lift.py.
 
-The CTLD lift of a spec: the [ctld] table and its overrides, one-line errors for bad numbers, a
+The CTLD parameters' defaults (the design's), the lift of a spec: the [ctld] table and its overrides, one-line errors for bad numbers, a
 2D formula target and a non-positive beta_max."""
 
 from __future__ import annotations
 
 import pytest
+import sympy as sp
 
 from gsmtheory._errors import GSMError
 from gsmtheory.symbolic import (
+    BETA,
     ctld_lift,
     ctld_lift_spec,
+    ctld_parameters,
     load_spec,
     parse_spec,
 )
+
+
+def test_defaults_follow_design() -> None:
+    p = ctld_parameters(load_spec("ctld-bimodal").diffusion)
+    assert p.lambda_min == 1.0 and p.diameter == 4.0
+    assert p.beta_max == 14 * 16 - 1
+    assert sp.simplify(p.log_r + sp.Rational(7 * 16) / (1 + BETA)) == 0
 
 
 def test_spec_table_lifts_and_overrides() -> None:
