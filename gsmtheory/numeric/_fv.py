@@ -140,12 +140,14 @@ def reversible_matrix(lpk: Array, edges: list[tuple[Any, Any, Array]], keep: NDA
 
 
 def top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
-              tol: float, *, symmetric_lu: bool = False, ncv: int = 30,
+              tol: float, *, symmetric_lu: bool = True, ncv: int = 30,
               vector: bool = False) -> Any:
     """C_P of the chain: top eigenvalue of A⁺ (grounded LU + Lanczos); used in 2D and 3D.
 
-    ``symmetric_lu`` selects SuperLU's symmetric mode (minimum degree on A + Aᵀ, diagonal
-    pivots), several times faster on 3D stencils; ``ncv`` is the Lanczos basis size. With
+    ``symmetric_lu`` (the default) selects SuperLU's symmetric mode (minimum degree on A + Aᵀ,
+    diagonal pivots: stable, as the grounded A is symmetric positive definite), several times
+    faster on 3D stencils and 1.3× on 2D ones (same C_P to 1e-14 relative on a banana and a
+    double well); False gives partial pivoting; ``ncv`` is the Lanczos basis size. With
     ``vector`` the result is (C_P, note, f) with f the discrete eigenfunction on all cells
     (f = v/√π on the cells that carry mass, 0 elsewhere; None on failure).
     """

@@ -139,7 +139,7 @@ class _Solver:
 
     def __call__(self, faces: Sequence[Array], vector: bool = False) -> Any:
         lp, edges = _chain(self.ell, self.dfun, faces)
-        out = top_pinv(lp, edges, self.T + TAIL_STEP, tol=1e-12, symmetric_lu=True, ncv=20, vector=vector)
+        out = top_pinv(lp, edges, self.T + TAIL_STEP, tol=1e-12, ncv=20, vector=vector)
         if out[1]:
             self.notes.append(out[1])
         if math.isinf(out[0]):

@@ -75,7 +75,7 @@ def _solve(log_density: LogDensity3, sides: Sequence[tuple[float, float]], n: Se
     centres = np.meshgrid(*[0.5 * (f[1:] + f[:-1]) for f in faces], indexing="ij")
     lp, edges = tensor_chain(cell_log_density(log_density, *centres), [np.diff(f) for f in faces])
     if potential is None:
-        cp, note = top_pinv(lp, edges, tail, tol=1e-12, symmetric_lu=True, ncv=20)
+        cp, note = top_pinv(lp, edges, tail, tol=1e-12, ncv=20)
     else:
         with np.errstate(all="ignore"):
             pot = np.asarray(potential(*centres), dtype=np.float64) * np.ones(centres[0].shape)

@@ -39,7 +39,7 @@ def _solve(problem: PoincareProblem, rtol: float | None, quick: bool) -> Poincar
 
     rt = rtol if rtol is not None else (1e-3 if quick else 1e-4)
     res = poincare_2d(problem.log_density, dfun2, list(problem.domain), rtol=rt, points=problem.points())
-    found = rays(problem)
+    found = rays(problem, sigma=True)
     if found is not None and math.isfinite(found.sigma_lower):  # σ in the record, as in 1D
         res = replace(res, resolution={**dict(res.resolution), "sigma_lower": found.sigma_lower})
     return with_upper_bound(res, certified_upper(problem)[0])

@@ -16,18 +16,26 @@ from typing import Any
 from gsmtheory._methods import Method, Theory
 from gsmtheory.numeric import PoincareResult
 from gsmtheory.solve._problem import Problem as PoincareProblem
-from gsmtheory.symbolic import RayEnds, ray_ends
+from gsmtheory.symbolic import RayEnds, bound_sigma, ray_ends
 
 __all__ = ["METHOD", "rays"]
 
 
-def rays(problem: PoincareProblem) -> RayEnds | None:
-    """The analysis along rays of the problem's target, once per problem (None where it does not apply)."""
+def rays(problem: PoincareProblem, *, sigma: bool = False) -> RayEnds | None:
+    """The analysis along rays of the problem's target, once per problem (None where it does not apply).
+
+    ``sigma``: also the certified lower bound on σ (:func:`gsmtheory.symbolic.ray_ends`; costly in
+    3D, so only a solver that records it asks); the heavy-tail finding is the same either way.
+    """
     def make() -> RayEnds | None:
         if problem.mixture is not None or problem.lift is not None:
             return None
-        return ray_ends(problem.diffusion)
-    return problem.memo("rays", make)  # type: ignore[no-any-return]
+        return ray_ends(problem.diffusion, sigma=False)
+
+    found: RayEnds | None = problem.memo("rays", make)
+    if not sigma or found is None:
+        return found
+    return problem.memo("rays+sigma", lambda: bound_sigma(found, problem.diffusion))  # type: ignore[no-any-return]
 
 
 def _why_not(problem: PoincareProblem) -> str | None:

@@ -43,7 +43,7 @@ from gsmtheory.symbolic._loss import BoundaryTerm, GSMLoss, gsm_loss
 from gsmtheory.symbolic._lyapunov import LyapunovCertificate, lyapunov_certificate
 from gsmtheory.symbolic._model import MixtureExpressions, Model
 from gsmtheory.symbolic._parse import ALLOWED_FUNCTIONS, check_magnitude, parse_expression
-from gsmtheory.symbolic._rays import RayEnds, ray_ends
+from gsmtheory.symbolic._rays import RayEnds, bound_sigma, ray_ends
 from gsmtheory.symbolic._reflected import reflected_langevin_stationarity
 from gsmtheory.symbolic._smoothing import heat_identity_residual, smoothed_formula, smoothed_mixture
 from gsmtheory.symbolic._spec_file import Spec, load_spec, misspecification, parse_spec
@@ -75,6 +75,7 @@ __all__ = [
     "Stationarity",
     "analyze_ends",
     "block_diffusion",
+    "bound_sigma",
     "catalogue_names",
     "check_liftable",
     "check_magnitude",

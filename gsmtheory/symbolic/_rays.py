@@ -26,7 +26,7 @@ proof or nothing:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,7 @@ import sympy as sp
 from gsmtheory.symbolic._intervals import region_minimum
 from gsmtheory.symbolic._limits import guarded
 
-__all__ = ["RayEnds", "ray_ends"]
+__all__ = ["RayEnds", "bound_sigma", "ray_ends"]
 
 _SCREEN = (1e2, 1e3, 1e4)
 _HEAVY_SLOPE = 0.05  # |ℓ(tω) − ℓ(0)|/t below this at t = 10⁴ (and shrinking) makes ω a candidate
@@ -144,7 +144,7 @@ def _product(pieces: list[list[tuple[float, float]]]) -> list[list[tuple[float, 
     return out
 
 
-def ray_ends(diffusion: Any, *, seconds: float = 4.0, reach: float = 8.0) -> RayEnds | None:
+def ray_ends(diffusion: Any, *, seconds: float = 4.0, reach: float = 8.0, sigma: bool = True) -> RayEnds | None:
     """The analysis along rays of a constant-D target on R^d, d ≥ 2 (module docstring,
     docs/design.md §6): a tail heavier than exponential along a ray (C_P = ∞), else a certified
     lower bound on σ = inf σ_ess(−L) from the ground-state potential outside a box.
@@ -157,6 +157,9 @@ def ray_ends(diffusion: Any, *, seconds: float = 4.0, reach: float = 8.0) -> Ray
         The time limit of each SymPy limit along a candidate ray.
     reach : float
         Half-width of the box [−reach, reach]^d outside which the potential is bounded below.
+    sigma : bool
+        Whether to bound σ as well (:func:`bound_sigma`: seconds in 2D, minutes for a high-degree ℓ
+        in 3D); without it only the heavy tails are looked for and ``sigma_lower`` is NaN.
 
     Returns
     -------
@@ -189,14 +192,55 @@ def ray_ends(diffusion: Any, *, seconds: float = 4.0, reach: float = 8.0) -> Ray
                            "exponential: E_p exp(e w.x) = inf for every e > 0, so no Poincaré inequality)")
         if heavy is None:
             undecided.append(name)
+    text = "sigma not bounded yet (bound_sigma)"
+    if undecided:
+        text += f"; undecided directions (limit not decided in {seconds:g} s): {', '.join(undecided)}"
+    found = RayEnds(None, math.nan, tuple(undecided), text)
+    return bound_sigma(found, diffusion, reach=reach) if sigma else found
+
+
+def bound_sigma(found: RayEnds, diffusion: Any, *, reach: float = 8.0) -> RayEnds:
+    """``found`` with the certified lower bound on σ = inf σ_ess(−L) added: inf of the ground-state
+    potential W = ¼∇ℓᵀD∇ℓ + ½∇·(D∇ℓ) outside [−reach, reach]^d (Persson; module docstring).
+
+    Branch and bound over the 2d·3^(d−1) unbounded regions of a polynomial of twice the degree of ℓ:
+    seconds in 2D, minutes for a high-degree ℓ in 3D, not tried for d > 3 or a non-polynomial ℓ
+    (σ stays NaN). A heavy tail (σ = 0) or a σ already bounded is returned as it is.
+
+    Parameters
+    ----------
+    found : RayEnds
+        The heavy-tail analysis, :func:`ray_ends` with ``sigma=False``.
+    diffusion : Diffusion
+        The same target.
+    reach : float
+        Half-width of the box.
+
+    Returns
+    -------
+    RayEnds
+        ``found`` with ``sigma_lower`` and the reason's first clause replaced.
+
+    Examples
+    --------
+    >>> import math
+    >>> from gsmtheory.symbolic import bound_sigma, parse_spec, ray_ends
+    >>> spec = parse_spec('coords = ["x", "y"]' + chr(10) + 'log_density = "-x**4/4 - y**2/2"')
+    >>> heavy_only = ray_ends(spec.diffusion, sigma=False)
+    >>> math.isnan(heavy_only.sigma_lower), bound_sigma(heavy_only, spec.diffusion).sigma_lower > 1
+    (True, True)
+    """
+    coords = tuple(diffusion.coords)
+    d = len(coords)
+    if found.heavy is not None or math.isfinite(found.sigma_lower):
+        return found
     sig = math.nan
-    if d <= 3:  # 2d·3^(d−1) regions of a polynomial of twice the degree: kept for d <= 3
+    if d <= 3:
         try:
-            sig = _sigma_lower(ell, coords, D, reach)
+            sig = _sigma_lower(sp.sympify(diffusion.log_density), coords, sp.Matrix(diffusion.D), reach)
         except (ValueError, TypeError, sp.PolynomialError):
             sig = math.nan
     text = f"sigma >= {sig:.6g} (inf of W outside [-{reach:g}, {reach:g}]^{d}, Persson)" if math.isfinite(sig) \
         else "no lower bound on sigma proved"
-    if undecided:
-        text += f"; undecided directions (limit not decided in {seconds:g} s): {', '.join(undecided)}"
-    return RayEnds(None, sig, tuple(undecided), text)
+    rest = found.reason.partition("; ")[2]
+    return replace(found, sigma_lower=sig, reason=text + (f"; {rest}" if rest else ""))
