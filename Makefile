@@ -2,7 +2,7 @@
 #   make verify   set up .venv and run `gsmtheory verify` on built-in defaults (report in ./report)
 #   make test     set up .venv and run the whole test suite (lint, types, tests, notebooks, the
 #                 API reference, the sdist and the wheel), in one worker process per core (xdist)
-#   make test-fast the fast lane: lint, types and every test not marked slow (minutes, not ten)
+#   make test-fast the fast lane: lint, types and every test not marked slow (3 s or more each)
 # The development install has every extra ([test,all]); `pip install gsmtheory` alone is the core.
 PYTHON ?= python3
 VENV   ?= .venv

@@ -120,6 +120,7 @@ def test_every_public_name_has_a_numpydoc_docstring(layer: str) -> None:
     assert not missing, "\n".join(missing)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layer", CHECKED)
 def test_every_docstring_example_runs(layer: str) -> None:
     failures = {name: text for name, obj in _public(layer) if (text := _doctest(layer, name, obj))}

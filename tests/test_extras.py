@@ -56,6 +56,7 @@ def _run(argv: list[str], cwd: Path, timeout: float = 240) -> tuple[int, str, li
     ["sample", "bimodal", "--n", "500", "--out", "s.npy", "--json"],
     ["verify", "-k", "C01", "--json"],
 ], ids=lambda a: a[0])
+@pytest.mark.slow
 def test_core_commands_run_without_the_extras(argv: list[str], tmp_path: Path) -> None:
     code, out, err, tried = _run(argv, tmp_path)
     assert code == 0, err
@@ -75,6 +76,7 @@ def test_a_closed_form_fit_needs_no_torch(tmp_path: Path) -> None:
     assert fitted["estimate"]["mu"] == pytest.approx(float(data.mean()), abs=1e-10)
 
 
+@pytest.mark.slow
 def test_a_local_sweep_needs_no_dask(tmp_path: Path) -> None:
     (tmp_path / "s.toml").write_text('spec = "gaussian"\ntask = "poincare"\n[grid]\nsigma = [1.0, 2.0]\n')
     code, out, err, tried = _run(["sweep", "s.toml", "--store", "r.sqlite", "--workers", "1", "--json"],
@@ -98,6 +100,7 @@ def test_a_path_that_needs_an_extra_says_so_in_one_line(argv: list[str], extra: 
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("r.sqlite")]  # no store begun
 
 
+@pytest.mark.slow
 def test_verify_says_which_checks_need_torch_and_does_not_fail_them(tmp_path: Path) -> None:
     """C06 compares the sandwich with Monte Carlo fits in torch: without torch it is 'not run'."""
     code, out, err, _tried = _run(["verify", "-k", "C06", "--json"], tmp_path)

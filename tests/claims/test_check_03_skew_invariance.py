@@ -15,6 +15,7 @@ def r03(quick_record):  # type: ignore[no-untyped-def]
     return quick_record("C03")
 
 
+@pytest.mark.slow
 def test_c03_skew_part_changes_the_dynamics_but_not_cp(r03) -> None:  # type: ignore[no-untyped-def]
     assert r03.passed and r03.computed < 1e-10
     for case in r03.details["cases"].values():

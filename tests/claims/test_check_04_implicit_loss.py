@@ -13,6 +13,7 @@ def r04(quick_record):  # type: ignore[no-untyped-def]
     return quick_record("C04")
 
 
+@pytest.mark.slow
 def test_c04_boundary_terms_matter_on_finite_domains(r04) -> None:  # type: ignore[no-untyped-def]
     assert r04.passed and max(r04.computed) < 1e-10
     refl = r04.details["reflected_gaussian"]

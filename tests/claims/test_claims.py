@@ -404,6 +404,7 @@ def test_claim_ids_are_unique_and_modules_follow_the_naming() -> None:
         assert c.id == f"C{number}", f"{c.module} declares {c.id}; its file name says C{number}"
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("quick_record")
 @pytest.mark.parametrize("check", CHECKS, ids=[c.id for c in CHECKS])
 def test_check_passes_in_quick_mode(check, quick_record) -> None:  # type: ignore[no-untyped-def]
@@ -421,6 +422,7 @@ def test_check_passes_in_quick_mode(check, quick_record) -> None:  # type: ignor
     assert len(doc.strip()) > 200, f"{check.module} needs a docstring stating claim, why and tolerance"
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("quick_record")
 def test_merged_plots_of_the_real_checks_share_one_x_axis(quick_record) -> None:  # type: ignore[no-untyped-def]
     """C02/C14 and C09/C15 feed one plot each: same x (d, the distance between the means), and
@@ -452,6 +454,7 @@ def test_merged_plots_of_the_real_checks_share_one_x_axis(quick_record) -> None:
         assert abs(c09[d] / c15[d] - 1) < 3e-2, (d, c09[d], c15[d])
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("quick_record")
 @pytest.mark.parametrize("claim", ["C04", "C06", "C18", "C19", "C20", "C21", "C23", "C25", "C26"])
 def test_printed_statements_found_false_carry_an_erratum(claim, quick_record) -> None:  # type: ignore[no-untyped-def]
@@ -466,6 +469,7 @@ def test_printed_statements_found_false_carry_an_erratum(claim, quick_record) ->
     assert false and all(v.witness is not None and v.witness.violated and v.trusted for v in false)
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("quick_record")
 @pytest.mark.parametrize("check", CHECKS, ids=[c.id for c in CHECKS])
 def test_every_claim_has_verdicts_that_agree_with_its_errata(check, quick_record) -> None:  # type: ignore[no-untyped-def]
@@ -488,6 +492,7 @@ def test_every_claim_has_verdicts_that_agree_with_its_errata(check, quick_record
             assert v.witness.command.startswith("gsmtheory ") and "{file}" in v.witness.command
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("quick_record")
 def test_measured_corrections_are_the_derived_ones(quick_record) -> None:  # type: ignore[no-untyped-def]
     """The numbers behind the errata: factor λ/2 (not λ), weight λ²/4 (not λ), C_β beyond β_max/π, P ≈ 0.68."""

@@ -312,6 +312,7 @@ def test_exit_2_in_one_line_within_seconds(label: str, argv: list[str], needles:
     assert sorted(p.name for p in folder.iterdir()) == before  # nothing created beside the inputs
 
 
+@pytest.mark.slow
 def test_a_misspecified_model_is_computed_and_said(tmp_path: Path) -> None:
     """Misspecified models stay allowed (a legitimate study); the record and the text say it."""
     (tmp_path / "m.toml").write_text(HEAD + 'log_density = "-x**2/2"\n[model]\nparams = ["mu"]\n'
@@ -329,6 +330,7 @@ def test_a_misspecified_model_is_computed_and_said(tmp_path: Path) -> None:
 @pytest.mark.parametrize("make", [
     lambda d: d / "user",
 ], ids=["directory"])
+@pytest.mark.slow
 def test_every_command_pointed_at_a_users_directory_leaves_it_alone(
         make: Callable[[Path], Path], tmp_path: Path) -> None:
     """A folder of the user's files, given where a command expects a spec, data, a store or an
@@ -356,6 +358,7 @@ def test_every_command_pointed_at_a_users_directory_leaves_it_alone(
         assert snapshot() == before, argv
 
 
+@pytest.mark.slow
 def test_cli_loss_fit_efficiency_on_a_2d_lifted_spec(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "xonly.toml"
     # r ∝ 1/(1 + β) up to β_max = 100: the paper's default r at m = 4 (β_max = 895, almost no mass at

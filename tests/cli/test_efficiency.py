@@ -93,6 +93,7 @@ def test_efficiency_json_says_what_cp_certifies(capsys: pytest.CaptureFixture[st
     assert out["poincare_side"] in ("estimate", "exact")
 
 
+@pytest.mark.slow
 def test_unconverged_monte_carlo_efficiency_says_so_and_exits_1(tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     """dim U = 2: no reduction, the CTLD covariances come from Monte Carlo; --rtol is its target
@@ -108,6 +109,7 @@ def test_unconverged_monte_carlo_efficiency_says_so_and_exits_1(tmp_path: Path,
     assert res["error_estimate"] > 1e-3
 
 
+@pytest.mark.slow
 def test_efficiency_baselines_agree_with_the_unlifted_command(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "efficiency", "ctld-bimodal", "--const", "m=1.5")
     assert code == 0 and out is not None and out["lifted"] is True

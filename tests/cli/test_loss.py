@@ -49,6 +49,7 @@ def test_loss_with_several_params_and_constants(capsys: pytest.CaptureFixture[st
     assert result["explicit"][0] == pytest.approx(0.5 * (1.0 + 1.0 / 4.0), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_loss_is_the_lifted_loss_with_beta_faces(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "loss", "ctld-bimodal", "--const", "m=1", "--at", "a=0.6", "--at", "a=1.4",
                         "--panels", "32")

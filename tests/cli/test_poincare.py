@@ -77,6 +77,7 @@ def test_poincare_is_the_lifted_chains(capsys: pytest.CaptureFixture[str]) -> No
     assert out["poincare_constant"] > 10 * plain["poincare_constant"]  # at m = 1 the lift mixes slower
 
 
+@pytest.mark.slow
 def test_formula_target_lift_matches_mixture_lift(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "formula.toml"
     path.write_text(FORMULA)

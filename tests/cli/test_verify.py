@@ -153,6 +153,7 @@ def test_list(make_package: Callable[..., str], capsys: pytest.CaptureFixture[st
     assert "C01" in out and "check_14_plots" in out and "import failed" in out
 
 
+@pytest.mark.slow
 def test_console_script_exit_status(make_package: Callable[..., str], tmp_path: Path) -> None:
     pkg = make_package()
     root = str(tmp_path / "pkgs")

@@ -26,6 +26,7 @@ XONLY = FREE.replace('params = ["a", "b"]', 'params = ["a"]').replace(', b = 0.0
     '[["-a", "-b"], ["a", "b"]]', '[["-a", 0], ["a", 0]]')
 
 
+@pytest.mark.slow
 def test_a_model_of_the_x_means_reduces_to_the_1d_problem() -> None:
     """p^β(x, y) = p1^β(x) N(y; 0, 1 + βλ), likewise p^β_θ: the y-terms are θ-free, so
     explicit_2D(θ) = explicit_1D(θ), implicit_2D − implicit_1D is θ-free, H, both MLE baselines

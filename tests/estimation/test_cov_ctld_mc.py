@@ -70,6 +70,7 @@ def _agrees(mc, q) -> None:
         assert np.all(np.abs(a - b) <= 5 * s + 10 * q.error * np.abs(b)), (key, a, b, s)
 
 
+@pytest.mark.slow
 def test_monte_carlo_agrees_with_the_quadrature_within_its_standard_errors(skew) -> None:
     problem, q = skew
     mc = ctld_efficiency_monte_carlo(problem, samples=409_600, max_samples=409_600, seed=3, device="cpu")
@@ -82,6 +83,7 @@ def test_monte_carlo_agrees_with_the_quadrature_within_its_standard_errors(skew)
                                          for key, k in BLOCKS))
 
 
+@pytest.mark.slow
 def test_standard_errors_shrink_like_one_over_root_n(skew) -> None:
     problem, _ = skew
     small = ctld_efficiency_monte_carlo(problem, samples=102_400, max_samples=102_400, seed=1, device="cpu")
@@ -94,6 +96,7 @@ def test_standard_errors_shrink_like_one_over_root_n(skew) -> None:
     assert 3.4 < float(np.median(ratios)) < 4.7, ratios
 
 
+@pytest.mark.slow
 def test_rtol_grows_the_sample_until_the_stated_error_meets_it(skew) -> None:
     problem, q = skew
     mc = ctld_efficiency_monte_carlo(problem, samples=8_192, rtol=0.08, max_samples=3_000_000, seed=5, device="cpu")
@@ -118,6 +121,7 @@ def test_cuda_agrees_with_the_quadrature(skew) -> None:
     _agrees(mc, q)
 
 
+@pytest.mark.slow
 def test_d3_without_a_reduction_falls_back_to_monte_carlo() -> None:
     eff = efficiency(parse_spec(K3), lift=True, samples=200_000, rtol=0.05)
     assert eff.method.startswith("Monte Carlo")

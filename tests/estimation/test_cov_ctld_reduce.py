@@ -35,6 +35,7 @@ def _spec(d: int, direction: list[float], m: float = 1.5, free_off_axis: bool = 
             "covariance = 1.0\n[ctld]\nlambda_min = 1.0\n")
 
 
+@pytest.mark.slow
 def test_d2_reduction_equals_the_2d_quadrature() -> None:
     """The 1D problem plus m·H⁻¹E[AAᵀλ²/(2s⁴)]H⁻¹ against the 2D tensor quadrature (rotated means)."""
     spec = parse_spec(_spec(2, [1.0, 1.0]))
@@ -47,6 +48,7 @@ def test_d2_reduction_equals_the_2d_quadrature() -> None:
     assert red.resolution["reduction"]["ctld_term"][0][0] > 0
 
 
+@pytest.mark.slow
 def test_d10_vanilla_and_mle_blocks_are_the_1d_ones_and_ctld_grows_with_m() -> None:
     one = efficiency(parse_spec(_spec(1, [1.0])), lift=True, poincare=False)
     ten = efficiency(parse_spec(_spec(10, [1.0] * 10)), lift=True, poincare=False)
@@ -92,6 +94,7 @@ def test_means_parametrization_in_d2_equals_the_2d_quadrature() -> None:
         assert np.allclose(a, b, rtol=1e-4, atol=1e-6 * np.max(np.abs(b))), key
 
 
+@pytest.mark.slow
 def test_means_parametrization_in_d4_has_the_block_structure() -> None:
     """d = 4, θ ∈ R⁸: U-block ⊗ bbᵀ + ⊥-block ⊗ (I − bbᵀ); vanilla and MLE across U^⊥ do not
     depend on d, the CTLD ⊥-block grows by the β-score term of each further direction."""

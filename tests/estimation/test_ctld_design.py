@@ -66,6 +66,7 @@ def test_small_separation_optimum_is_the_edge_where_the_lift_is_langevin(family:
     assert "Langevin" in d.message and d.to_dict()["langevin_value"] == d.langevin_value
 
 
+@pytest.mark.slow
 def test_variance_design_never_worse() -> None:
     d = design_ctld(_mix(2.0), "variance", family="flat", parameter="weight", max_evaluations=4)
     assert d.value <= d.value_default * (1 + 1e-6)

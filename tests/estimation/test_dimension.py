@@ -20,6 +20,7 @@ def test_exponent_of_a_power_law_and_of_an_affine_law() -> None:
     assert a["interval"][0] < a["local"] <= a["interval"][1] < 1.0
 
 
+@pytest.mark.slow
 def test_langevin_is_flat_and_the_ctld_cost_grows_at_most_linearly_in_d() -> None:
     s = dimension_scaling((1, 2, 10, 100), ctld=False)
     assert np.ptp(s.cp_langevin) <= 1e-6 * s.cp_langevin[0]

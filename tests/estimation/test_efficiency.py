@@ -296,6 +296,7 @@ def test_ratio_is_per_direction_not_per_distribution():
 @settings(max_examples=6, deadline=None)
 @given(center=st.floats(-1.0, 1.0), sep=st.floats(0.5, 4.0), w=st.floats(0.2, 0.8),
        s=st.floats(0.5, 1.5))
+@pytest.mark.slow
 def test_key_lemma_and_theorem_on_random_mixtures(center, sep, w, s):
     spec = parse_spec(MIXTURE, constants={"m1": center - sep / 2, "m2": center + sep / 2, "w": w, "s": s})
     eff = efficiency(spec)  # C_P from the spectral module (1D kernel fallback until it lands)

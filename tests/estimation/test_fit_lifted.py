@@ -5,6 +5,7 @@ A CTLD fit that lands where the model is not identifiable reports no standard er
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from gsmtheory.estimation import (
     ctld_efficiency,
@@ -33,6 +34,7 @@ covariance = [[1.0, 0.0], [0.0, 1.0]]
 '''
 
 
+@pytest.mark.slow
 def test_ctld_recovers_means_where_vanilla_swaps() -> None:
     """Means at ∓4 with weights 0.8/0.2 (check 15's UNEQUAL, in 2D: the 1D case is its x-marginal, the
     same estimators on one more coordinate): from swapped means vanilla score matching stays more than
@@ -66,6 +68,7 @@ def test_symmetric_point_has_no_spurious_standard_error() -> None:
     assert "not locally identifiable" in result.message
 
 
+@pytest.mark.slow
 def test_well_separated_fit_has_standard_errors() -> None:
     rng = np.random.default_rng(1)
     data = np.concatenate([rng.normal(-4, 1, 2000), rng.normal(4, 1, 2000)])[:, None]

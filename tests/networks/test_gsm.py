@@ -143,6 +143,7 @@ def _precond(x, y):
     return [[1 + x**2, x * y / 2], [x * y / 2, 1 + y**2]]
 
 
+@pytest.mark.slow
 def test_the_readme_training_example_runs_without_a_spec():
     code = _example()
     assert "GSMLoss()" in code and "load_spec" not in code and "parse_spec" not in code
@@ -356,6 +357,7 @@ def test_mixture_network_equals_compiled_symbolic_loss_and_gradient(kind):
     assert float((got - 0.5 * ref).abs().max().detach()) > 1e-3
 
 
+@pytest.mark.slow
 def test_true_score_gives_minus_kp():
     """E_p[ℓ_θ*] = D_GSM(p, p) − K_p = −½E_p[∇ℓᵀD∇ℓ] (explicit − implicit constant)."""
     target, diff, model = _symbolic_2d(_precond)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import torch
 from scipy import integrate
 
@@ -65,6 +66,7 @@ def test_head_score_is_the_gradient_of_its_log_density():
     assert torch.allclose(head.score(x, beta, theta), g, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_monte_carlo_sandwich_equals_the_package_quadrature():
     head = TiedMixture(2, 1)
     truth = head.theta([0.3, 0.7], [[-M / 2], [M / 2]])

@@ -35,6 +35,7 @@ def _pair(d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 _P3 = ctld_schedule(ctld_parameters(GaussianMixture(((-3.0,), (3.0,)), (0.5, 0.5), ((1.0,),))))
 
 
+@pytest.mark.slow
 def test_d2_sectors_equal_the_3d_lift() -> None:
     """d = 2, K = 2: sectors on (u, ρ, β) against the 3D lift on (x, y, β) (independent grids)."""
     mix = _mix(np.array([1.0, 0.0]))
@@ -46,6 +47,7 @@ def test_d2_sectors_equal_the_3d_lift() -> None:
     assert nd.poincare_constant >= nd.resolution["lower_bound_Er_s2"]
 
 
+@pytest.mark.slow
 def test_d3_rotation_invariant_and_above_the_second_moment_bound() -> None:
     d = 3
     axis = np.array([1.0, 0.0, 0.0])
@@ -63,6 +65,7 @@ def test_d3_rotation_invariant_and_above_the_second_moment_bound() -> None:
     assert c1["poincare_constant"] + c1["error_estimate"] >= bound
 
 
+@pytest.mark.slow
 def test_anisotropic_d2_sectors_equal_the_3d_lift() -> None:
     """Σ = diag(a, b), a ≠ b, means along e₁: sectors (s² = b + βλ on U^⊥, Σ_U + βλ along U)
     against the 3D lift on (x, y, β), and above Var(v₁)/E|∇v₁|² = E_r[b + λβ]."""
@@ -78,6 +81,7 @@ def test_anisotropic_d2_sectors_equal_the_3d_lift() -> None:
     assert nd.poincare_constant >= nd.resolution["lower_bound_Er_s2"]
 
 
+@pytest.mark.slow
 def test_ridge_coordinate_agrees_with_rho() -> None:
     """t = ρ/s(β) with finite elements (sheared metric) against ρ with finite volumes at d = 31."""
     fv = ctld_poincare_nd(_pair(31), _P3, resolution=0.8, radial="rho")
@@ -86,6 +90,7 @@ def test_ridge_coordinate_agrees_with_rho() -> None:
     assert abs(fv.poincare_constant - fe.poincare_constant) <= fv.error_estimate + fe.error_estimate
 
 
+@pytest.mark.slow
 def test_d_1000_at_fixed_diameter() -> None:
     """d = 1000, which the ρ grid cannot resolve: converged, above E_r[s²] and above d = 3."""
     big = ctld_poincare_nd(_pair(1000), _P3, resolution=0.8)
@@ -117,6 +122,7 @@ def test_sheared_metric_gives_the_gaussian_closed_form() -> None:
         fem_poincare_3d(lambda x, y, z: -x * x, metric, [(-9, 9)] * 3, levels=(1.0, 2.0))
 
 
+@pytest.mark.slow
 def test_reduced_problems_beyond_3d_give_lower_bounds_only() -> None:
     """Σ = diag(1, 1, 2), means along e₁: two eigenspaces on U^⊥, a 4D problem (u, ρ₁, ρ₂, β).
     The bound holds the marginal (x, z, β) problem, which is the 3D lift of the 2D mixture with

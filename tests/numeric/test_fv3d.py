@@ -105,6 +105,7 @@ def test_a_small_cut_off_enters_the_error() -> None:
     assert abs(r.poincare_constant - 2.0) <= r.error_estimate
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ell", [_ring, _banana], ids=["ring", "banana"])
 def test_non_separable_lower_bounds_and_estimate_are_ordered(ell) -> None:  # type: ignore[no-untyped-def]
     """Polynomial Rayleigh–Ritz and the bound with g_h lie below the estimate (within its error);
@@ -129,6 +130,7 @@ def test_banana_error_covers_a_finer_run() -> None:
     assert fine.error_estimate < coarse.error_estimate
 
 
+@pytest.mark.slow
 def test_dispatcher_sends_a_non_separable_3d_target_to_finite_volumes() -> None:
     x, y, z = sp.symbols("x y z", real=True)
     ell = -x**2 / 2 - (y - sp.Rational(3, 10) * x**2) ** 2 - z**2 / 2 - (z - sp.Rational(3, 10) * x * y) ** 2 / 2

@@ -21,6 +21,7 @@ def _gauss(S: np.ndarray):  # type: ignore[no-untyped-def]
     return lambda x, y: -0.5 * (P[0, 0] * x * x + 2 * P[0, 1] * x * y + P[1, 1] * y * y)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_banana_is_not_called_converged() -> None:
     r"""p ∝ exp(−x²/2 − (y − x²/2)²/2) (the issue's banana): the y-marginal behaves like

@@ -104,6 +104,7 @@ def test_gaussian_times_reflected_exponential_is_the_max_of_the_factors() -> Non
     assert err <= res.error_estimate <= 3.0 * err  # measured ratio 1.24
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("m", [0.5, 1.0, 5.0])
 def test_ctld_grid_on_a_product_with_a_known_constant(m: float) -> None:
     # r(β) q_β(x) N(y; 0, 1): the y factor is independent, so C_P = C_P of the 1D lift (x, β)
@@ -125,6 +126,7 @@ def test_ctld_grid_on_a_product_with_a_known_constant(m: float) -> None:
     assert err <= res.error_estimate <= 2e-4 * exact
 
 
+@pytest.mark.slow
 def test_ctld_lift_converges_under_refinement() -> None:
     two, _ = _mixtures(1.0)
     params = ctld_parameters(two)
@@ -145,6 +147,7 @@ def test_ctld_lift_converges_under_refinement() -> None:
     assert abs(cross["value"] - cross["predicted"]) < 1e-5 * cross["value"]
 
 
+@pytest.mark.slow
 def test_two_d_lift_is_at_least_the_one_d_lift() -> None:
     # two unit Gaussians at (±m, 0): the extra coordinate y only adds modes to the lifted chain.
     # At resolution 0.8 the x and y axes converge at observed order 1.3 (pre-asymptotic): the old

@@ -91,6 +91,7 @@ METHOD = Method("toy_plugin", _applies, _run, "toy: explicit loss by a trapezoid
 '''
 
 
+@pytest.mark.slow
 def test_ctld_lift_loss_with_default_constants() -> None:
     """The lifted log-sum-exp integrands overflow in the far tails; the identity still holds."""
     diffusion, model, _ = ctld_lift_spec(load_spec("ctld-bimodal"))
@@ -104,6 +105,7 @@ def test_ctld_lift_loss_with_default_constants() -> None:
     assert ev.difference[0] == pytest.approx(-ev.constant, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_explicit_and_implicit_ctld_losses_differ_by_a_constant_only_with_faces() -> None:
     spec = load_spec("ctld-bimodal", constants={"m": 1.0})
     v = evaluate_loss(build_problem(spec, lift=True, beta_max=3.0, log_r="0"), [{"a": 0.5}, {"a": 1.0}, {"a": 1.8}])
@@ -122,6 +124,7 @@ def test_explicit_minus_implicit_is_theta_free_only_with_the_beta_faces() -> Non
     assert np.ptp(without) > 1e-6  # measured 8e-6 with the reported r(beta), m = 1
 
 
+@pytest.mark.slow
 def test_faces_matter_with_a_short_beta_range_and_the_constant_holds_to_1e8() -> None:
     # r = 1 on [0, 3]: much mass at small beta, where the responsibilities switch within one standard
     # deviation and the x-rule is composite Gauss-Legendre (Gauss-Hermite alone: 1e-6 off); the faces

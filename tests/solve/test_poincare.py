@@ -205,6 +205,7 @@ def test_gamma_with_quadratic_weight(k: float) -> None:
 
 
 # ----------------------------------------------------------------------------- Scarf II
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize(("A", "B"), [(2.0, 1.0), (3.0, -0.5), (0.5, 1.0)])
 def test_hyperbolic_scarf(A: float, B: float) -> None:

@@ -90,6 +90,7 @@ def test_jacobi_too_singular_for_the_declared_order_says_so() -> None:
 
 
 # ----------------------------------------------------------------------------- rotated products
+@pytest.mark.slow
 def test_rotated_product_2d_at_the_continuum_edge() -> None:
     """Logistic × N(0, ½) along the diagonals: C_P = max(1, ½) = 1 (the issue's 0.99437 ± 1.5e-4)."""
     r = poincare_constant(_spec("-2*log(cosh((x + y)/sqrt(2))) - ((x - y)/sqrt(2))**2", '["x", "y"]'))
@@ -97,6 +98,7 @@ def test_rotated_product_2d_at_the_continuum_edge() -> None:
     assert r.method == "symmetry" and r.resolution["proved"]
 
 
+@pytest.mark.slow
 def test_rotated_products_3d_and_4d_are_the_largest_factor() -> None:
     """Double well × logistic × Gaussian (3D) and double well × Gaussians (4D), rotated: the double
     well's C_P, computed independently in 1D."""
@@ -177,6 +179,7 @@ def test_issue_table_sech_just_above_two(capsys: pytest.CaptureFixture[str], tmp
     assert abs(out["poincare_constant"] - 1 / 1.1) <= out["error_estimate"]  # type: ignore[operator]
 
 
+@pytest.mark.slow
 def test_issue_table_forced_grid_says_not_converged_or_holds_the_truth(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """The rotated product forced through fv2d: whatever it says, its interval holds 1 (issue #21 3a)."""

@@ -31,6 +31,7 @@ def _varying_d(xs: tuple[sp.Symbol, ...]) -> sp.Matrix:
     return sp.diag(1 + xs[0] ** 2 / 10, *([1] * (len(xs) - 1)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("d", [4, 5, 6])
 def test_correlated_gaussian_is_pinned_between_the_bounds(d: int) -> None:
     rng = np.random.default_rng(d)
@@ -150,6 +151,7 @@ def test_unbounded_without_certificate_is_refused() -> None:
         poincare_constant(Diffusion(xs, ell, _varying_d(xs)), method="rayleigh_ritz")
 
 
+@pytest.mark.slow
 def test_non_reducing_mixture_in_d3_gets_a_bracket() -> None:
     """Four components at the vertices of a tetrahedron (dim U = 3 = d: no reduction), close
     enough that −∇²ℓ ⪰ (1 − r²) I, r the largest distance of a mean from the box centre."""

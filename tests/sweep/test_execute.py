@@ -59,6 +59,7 @@ def _stop(procs):
             p.wait(timeout=5)
 
 
+@pytest.mark.slow
 def test_loss_sweep_quadrature_and_torch_agree(tmp_path):
     base = 'spec = "bimodal"\ntask = "loss"\n[grid]\nm = [1.0, 2.0]\n[task_options]\nat = [{a = 1.5}]\n'
     quad = run_sweep(parse_sweep(base), tmp_path / "q.db", workers=1, progress=False)
@@ -109,6 +110,7 @@ def test_failures_are_stored_then_retried(tmp_path, write_sweep):
     assert len(rows) == 3 and {(r.status, r.attempts) for r in rows} == {("ok", 2)}
 
 
+@pytest.mark.slow
 def test_sigkill_part_way_then_rerun_finds_every_task_once(tmp_path, write_sweep):
     n = 16
     sweep = write_sweep({"work": list(range(1, n + 1))}, {"sleep": 0.25})

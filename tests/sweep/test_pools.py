@@ -87,6 +87,7 @@ def _gone_within(pids: set[int], seconds: float) -> set[int]:
     return _alive(pids)
 
 
+@pytest.mark.slow
 def test_sigterm_stops_the_sweep_and_its_workers(tmp_path: Path, write_sweep: Callable[..., Path]) -> None:
     proc, family = _start_slow_sweep(tmp_path, write_sweep)
     try:
@@ -102,6 +103,7 @@ def test_sigterm_stops_the_sweep_and_its_workers(tmp_path: Path, write_sweep: Ca
         _cleanup(proc, family)
 
 
+@pytest.mark.slow
 def test_sigkill_of_the_sweep_takes_its_workers_along(tmp_path: Path, write_sweep: Callable[..., Path]) -> None:
     proc, family = _start_slow_sweep(tmp_path, write_sweep)
     try:

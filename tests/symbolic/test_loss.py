@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -61,6 +62,7 @@ def test_stationary_and_dirichlet_nonnegative_1d(ell: sp.Expr, D: sp.Expr) -> No
     assert np.all(values >= 0)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(D=psd_2d(), Q=skew_2d(), c=small)
 def test_skew_changes_nothing_2d(D: sp.Matrix, Q: sp.Matrix, c: sp.Expr) -> None:

@@ -81,6 +81,7 @@ def test_local_constant_of_a_product_box() -> None:
     ("-x**4/4 - x**2*y**2/2 - y**2", '["x", "y"]', "", None),
     ("-(x**2 - 1)**2 - (y - x/2)**2", '["x", "y"]', "", None),
 ])
+@pytest.mark.slow
 def test_lyapunov_bound_lies_above_the_truth(ld: str, coords: str, extra: str, exact: float | None) -> None:
     diff = _spec(ld, coords, extra)
     cert = lyapunov_certificate(diff)
@@ -116,6 +117,7 @@ def test_2d_double_well_bracket_holds_the_fv2d_value() -> None:
     assert abs(prod.poincare_constant - one.poincare_constant) <= prod.error_estimate + one.error_estimate
 
 
+@pytest.mark.slow
 def test_4d_coupled_double_well_bracket_and_blocks() -> None:
     """exp(−(x²−1)² − |y|²/2 − x²y₁²/2) × free Gaussians in 4D: the blocks method solves the 2D block
     (a value); the forced Rayleigh–Ritz + Lyapunov bracket of the same target holds that value."""
@@ -132,6 +134,7 @@ def test_4d_coupled_double_well_bracket_and_blocks() -> None:
     assert "Lyapunov" in bracket.message
 
 
+@pytest.mark.slow
 def test_4d_non_block_target_gets_a_bracket_not_a_refusal() -> None:
     coords = '["x", "y", "z", "w"]'
     r = poincare_constant(_spec("-(x**2-1)**2 - (y**2 + z**2 + w**2)/2 - x**2*(y**2 + z**2 + w**2)/10", coords))
