@@ -29,18 +29,19 @@ BASE = {"gsmtheory", "gsmtheory._errors", "gsmtheory._device", "gsmtheory._json"
         "gsmtheory._progress"}
 
 # --- allowances: other engineers' areas, listed with the reason (the lead removes them after merging) ----
-NETWORKS = "networks: the training engineer moves its SymPy bridge onto solve.Problem (issue #22)"
 MODULE_LINES_ALLOWED: dict[str, str] = {}
 FUNCTION_LINES_ALLOWED: dict[str, str] = {}
 COMPILE_ALLOWED: dict[str, str] = {}
-#: numeric's CTLD code is four modules, as few as 400 lines each allow with their numpydoc docstrings
-#: (~930 lines of code: the CTLD law and schedule; its sampler and SDE; the lifted chains of a 1D and a
-#: 2D mixture; the angular sectors in d >= 3)
-CTLD_NUMERIC = "numeric's CTLD discretisations: four modules of <= 400 lines with their docs (issues #21, #24)"
+#: CTLD is 12 modules by the detector (13 before the generic pieces left: Gaussian smoothing and its
+#: heat identity, reflected-Langevin stationarity, the reflected integrator). These five stay apart
+#: because merging them breaks the 400-line limit with their numpydoc docstrings (numeric: the law,
+#: the sampler, the 1D/2D lifted chains, the angular sectors in d >= 3 — 1,335 lines; networks: the
+#: torch loss). Not yet met: issue #22 asks for <= 8 with no allowance.
+CTLD_LONG = "CTLD's array code: merging breaks the 400-line limit with the docstrings (issue #22, open)"
 CTLD_ALLOWED = {
-    "gsmtheory/numeric/_ctld_law.py": CTLD_NUMERIC, "gsmtheory/numeric/_ctld_gap.py": CTLD_NUMERIC,
-    "gsmtheory/numeric/_ctld_nd.py": CTLD_NUMERIC, "gsmtheory/numeric/_ctld_sample.py": CTLD_NUMERIC,
-    "gsmtheory/networks/_ctld.py": NETWORKS,
+    "gsmtheory/numeric/_ctld_law.py": CTLD_LONG, "gsmtheory/numeric/_ctld_gap.py": CTLD_LONG,
+    "gsmtheory/numeric/_ctld_nd.py": CTLD_LONG, "gsmtheory/numeric/_ctld_sample.py": CTLD_LONG,
+    "gsmtheory/networks/_ctld.py": CTLD_LONG,
 }
 SAME_NAME_ALLOWED: dict[str, str] = {}
 #: test files that test a rule across the package rather than one module (tests mirror the package)
