@@ -65,6 +65,33 @@ def _resolve(target: str) -> tuple[Any, str, Any]:
     return owner, parts[-1], original
 
 
+def clear_package_caches(scopes: tuple[str, ...] = SCOPES) -> int:
+    """Empty every functools cache of the loaded modules within ``scopes``; returns how many.
+
+    A mutation patches one function, but what it returned while patched can stay in another
+    function's cache (``estimating_terms`` keeps the loss a mutated ``gsm_loss`` gave) and reach a
+    later test in the same worker: the caches are emptied before a mutation and after it is undone.
+    """
+    cleared = 0
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in scopes:
+            continue
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+                cleared += 1
+    return cleared
+
+
+@pytest.fixture
+def mutated(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Mutation], None]]:
+    """apply_mutation with the package caches emptied before and after (the patch undone first)."""
+    clear_package_caches()
+    with monkeypatch.context() as mp:
+        yield lambda mutation: apply_mutation(mutation, mp)
+    clear_package_caches()
+
+
 def apply_mutation(mutation: Mutation, monkeypatch: pytest.MonkeyPatch,
                    scopes: tuple[str, ...] = SCOPES) -> None:
     """Patch ``mutation.target`` and every module-level alias of it within ``scopes``."""
@@ -525,10 +552,10 @@ def test_every_witness_reproduces_through_the_command_line(quick_record) -> None
 
 @pytest.mark.slow  # 33 mutations, each re-running one to three real checks: about one verify --quick
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.name for m in MUTATIONS])
-def test_mutation_makes_its_checks_fail(mutation: Mutation, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mutation_makes_its_checks_fail(mutation: Mutation, mutated: Callable[[Mutation], None]) -> None:
     claims = _available(mutation)
     checks = {c.id: c for c in discover("gsmtheory.claims")}
-    apply_mutation(mutation, monkeypatch)
+    mutated(mutation)
     for claim in claims:
         record = run_check(checks[claim], quick=True)
         assert not record.passed, (
@@ -545,3 +572,25 @@ def test_harness_patches_aliases_and_undoes_them(fake_core: str) -> None:
         record = run_check(check)
         assert not record.passed and record.computed == 6.0
     assert run_check(check).passed  # undone
+
+
+@pytest.mark.slow
+def test_a_mutation_leaves_nothing_cached_behind(capsys: pytest.CaptureFixture[str]) -> None:
+    """A gsm_loss without its boundary terms once stayed in a cache after its test and made a later
+    ``gsmtheory loss reflected-gaussian`` report a non-constant explicit − implicit difference."""
+    from gsmtheory.cli import main
+
+    (mutation,) = [m for m in MUTATIONS if m.name == "implicit loss: boundary terms dropped"]
+    argv = ["loss", "reflected-gaussian", "--at", "mu=0.3", "--at", "mu=1.0", "--at", "mu=-0.5", "--json"]
+
+    def spread() -> float:
+        assert main(argv) == 0
+        diffs = json.loads(capsys.readouterr().out)["difference"]
+        return max(diffs) - min(diffs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        clear_package_caches()
+        apply_mutation(mutation, mp)
+        assert spread() > 1e-3  # the mutation shows
+    assert clear_package_caches() > 0
+    assert spread() < 1e-10
