@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import mpmath
 import sympy as sp
 
 from gsmtheory._errors import SpecError
 from gsmtheory.symbolic._diffusion import Diffusion
+from gsmtheory.symbolic._stationarity import values_at_points
 
 __all__ = ["ReflectedStationarity", "reflected_langevin_stationarity"]
 
@@ -88,17 +88,6 @@ def reflected_langevin_stationarity(diffusion: Diffusion, *, points: int = 8, se
         p = sp.exp(f)
         flux = (sp.diff(p, b) - p * sp.diff(f, b)).subs(b, at)
         flux_ok = flux_ok and sp.simplify(flux) == 0
-    residual = diffusion.fokker_planck_residual()
-    worst = 0.0
-    used = 0
-    with mpmath.workdps(50):
-        for pt in diffusion.sample_points(points, seed=seed):
-            subs = {c: sp.Float(v, 50) for c, v in pt.items()}
-            try:
-                value = abs(complex(residual.evalf(50, subs=subs)))
-            except (TypeError, ValueError, ZeroDivisionError):
-                continue
-            if math.isfinite(value):
-                used += 1
-                worst = max(worst, value)
-    return ReflectedStationarity(bool(gen_ok), bool(flux_ok), worst if used else math.inf, used)
+    values = values_at_points([diffusion.fokker_planck_residual()], diffusion.sample_points(points, seed=seed))
+    worst = max((abs(v) for v, in values), default=math.inf)
+    return ReflectedStationarity(bool(gen_ok), bool(flux_ok), worst, len(values))

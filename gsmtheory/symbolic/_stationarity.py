@@ -11,7 +11,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-__all__ = ["Stationarity", "decide_stationarity"]
+__all__ = ["Stationarity", "decide_stationarity", "values_at_points"]
 
 #: residuals with more operations than this skip SymPy's simplification (it can take minutes)
 SYMBOLIC_OPS_LIMIT = 400
@@ -59,6 +59,30 @@ class Stationarity:
                 "max_abs_residual": self.max_abs_residual, "points": self.points}
 
 
+def values_at_points(exprs: list[sp.Expr], points: list[dict[sp.Symbol, float]]) -> list[list[complex]]:
+    """The expressions in 50-digit arithmetic at each point; a point where one of them fails to
+    evaluate (a pole, a non-number) or is not finite is left out.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> values_at_points([x**2, 1 / x], [{x: 2.0}, {x: 0.0}])
+    [[(4+0j), (0.5+0j)]]
+    """
+    out = []
+    with mpmath.workdps(50):
+        for pt in points:
+            subs = {c: sp.Float(v, 50) for c, v in pt.items()}
+            try:
+                row = [complex(e.evalf(50, subs=subs)) for e in exprs]
+            except (TypeError, ValueError, ZeroDivisionError):
+                continue
+            if all(np.isfinite(abs(v)) for v in row):
+                out.append(row)
+    return out
+
+
 def decide_stationarity(residual: sp.Expr,
                         sample_points: Callable[[], list[dict[sp.Symbol, float]]]) -> Stationarity:
     """Decide R = 0 for the Fokker–Planck residual R: symbolic simplification, then 50-digit mpmath.
@@ -75,19 +99,10 @@ def decide_stationarity(residual: sp.Expr,
             return Stationarity(True, "symbolic", sp.Integer(0))
     worst, rel_worst, used = 0.0, 0.0, 0
     terms = sp.Add.make_args(residual)  # unexpanded pieces: their size sets the scale
-    with mpmath.workdps(50):
-        for pt in sample_points():
-            subs = {c: sp.Float(v, 50) for c, v in pt.items()}
-            try:
-                value = complex(residual.evalf(50, subs=subs))
-                scale = sum(abs(complex(t.evalf(50, subs=subs))) for t in terms) or 1.0
-            except (TypeError, ValueError, ZeroDivisionError):
-                continue
-            if not np.isfinite(abs(value)):
-                continue
-            used += 1
-            worst = max(worst, abs(value))
-            rel_worst = max(rel_worst, abs(value) / scale)
+    for value, *parts in values_at_points([residual, *terms], sample_points()):
+        used += 1
+        worst = max(worst, abs(value))
+        rel_worst = max(rel_worst, abs(value) / (sum(abs(t) for t in parts) or 1.0))
     if used == 0:
         return Stationarity(None, "undecided", residual)
     if rel_worst < 1e-35:
