@@ -30,11 +30,11 @@ __all__ = ["mixture_dlogpdf_ds", "mixture_hessian", "mixture_logpdf", "mixture_s
 _LOG_2PI = float(np.log(2.0 * np.pi))
 
 
-def _components(mixture: MixtureInput, x: ArrayLike, s: ArrayLike) -> tuple[
+def _log_weights(mixture: MixtureInput, x: ArrayLike, s: ArrayLike) -> tuple[
         NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
         NDArray[np.float64]]:
-    """Return (a, r, v, inv_eig, U): log weights a (..., K), responsibilities r (..., K),
-    v_k = (Σ+sI)⁻¹(x−μ_k) (..., K, d), 1/(e+s) (..., d) and the eigenvectors U."""
+    """Return (a, z, inv, U, x): log weights a_k = log w_k + log N(x; μ_k, Σ + sI) (..., K), the
+    eigen-coordinates z = Uᵀ(x − μ_k) (..., K, d), 1/(e+s) and the eigenvectors U of Σ."""
     m, w, c = unpack_mixture(mixture)
     d = m.shape[1]
     xa = np.asarray(x, dtype=np.float64)
@@ -50,17 +50,25 @@ def _components(mixture: MixtureInput, x: ArrayLike, s: ArrayLike) -> tuple[
     ev = e + sa[..., None]  # (..., d) broadcastable
     inv = 1.0 / ev
     diff = xa[..., None, :] - m  # (..., K, d)
-    z = diff @ u  # coordinates in the eigenbasis
-    inv_k = inv[..., None, :]
-    quad = np.sum(z * z * inv_k, axis=-1)
+    z = np.matmul(diff.reshape(-1, d), u).reshape(diff.shape)  # eigen-coordinates: one matrix product
+    quad = np.sum(z * z * inv[..., None, :], axis=-1)
     logdet = np.sum(np.log(ev), axis=-1)[..., None]
     a = np.log(w) - 0.5 * quad - 0.5 * logdet - 0.5 * d * _LOG_2PI
+    return a, z, inv, u, xa
+
+
+def _components(mixture: MixtureInput, x: ArrayLike, s: ArrayLike) -> tuple[
+        NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
+        NDArray[np.float64]]:
+    """Return (a, r, v, inv_eig, U): log weights a (..., K), responsibilities r (..., K),
+    v_k = (Σ+sI)⁻¹(x−μ_k) (..., K, d), 1/(e+s) (..., d) and the eigenvectors U."""
+    a, z, inv, u, xa = _log_weights(mixture, x, s)
     amax = np.max(a, axis=-1, keepdims=True)
     gone = np.isneginf(amax)  # |x| ~ 1e154 and beyond: every quadratic overflows, p = 0 there
     with np.errstate(invalid="ignore"):
         ex = np.where(gone, 1.0, np.exp(a - np.where(gone, 0.0, amax)))
     r = ex / np.sum(ex, axis=-1, keepdims=True)
-    v = (z * inv_k) @ u.T
+    v = (z * inv[..., None, :]) @ u.T
     return a, r, v, np.broadcast_to(inv, np.broadcast_shapes(inv.shape, xa.shape)), u
 
 
@@ -101,8 +109,7 @@ def mixture_logpdf(mixture: MixtureInput, x: ArrayLike, s: ArrayLike = 0.0) -> N
     >>> round(float(mixture_logpdf(mix, [[0.0]], s=1.0)[0]) + 0.5 * math.log(4 * math.pi), 12)
     0.0
     """
-    a, _, _, _, _ = _components(mixture, x, s)
-    return _logsumexp(a)
+    return _logsumexp(_log_weights(mixture, x, s)[0])
 
 
 def mixture_score(mixture: MixtureInput, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:
