@@ -16,7 +16,7 @@ import sympy as sp
 
 from gsmtheory._errors import SpecError
 from gsmtheory.symbolic._diffusion import Diffusion
-from gsmtheory.symbolic._stationarity import values_at_points
+from gsmtheory.symbolic._stationarity import residual_at_points
 
 __all__ = ["ReflectedStationarity", "reflected_langevin_stationarity"]
 
@@ -88,6 +88,6 @@ def reflected_langevin_stationarity(diffusion: Diffusion, *, points: int = 8, se
         p = sp.exp(f)
         flux = (sp.diff(p, b) - p * sp.diff(f, b)).subs(b, at)
         flux_ok = flux_ok and sp.simplify(flux) == 0
-    values = values_at_points([diffusion.fokker_planck_residual()], diffusion.sample_points(points, seed=seed))
-    worst = max((abs(v) for v, in values), default=math.inf)
+    values = residual_at_points(diffusion.fokker_planck_residual(), diffusion.sample_points(points, seed=seed))
+    worst = max((abs(v) for v, _ in values), default=math.inf)
     return ReflectedStationarity(bool(gen_ok), bool(flux_ok), worst, len(values))
