@@ -64,10 +64,7 @@ def _nodes_1d(problem: Problem, data: Array, order: int = 16) -> tuple[torch.Ten
     tmap = TailMap.fit(logp, lo, hi)
 
     def w(t: Array) -> Array:
-        with np.errstate(all="ignore"):
-            lv = logp(tmap.x(t))
-            rel = np.exp(np.where(np.isfinite(lv), lv - tmap.top, -np.inf))
-            return np.where(rel > 0, rel * tmap.jacobian(t), 0.0)[:, None]
+        return tmap.density(logp, t)[:, None]
 
     with np.errstate(all="ignore"):
         res = adaptive_integrals(w, tmap.breaks(16), rtol=1e-12)
@@ -77,8 +74,8 @@ def _nodes_1d(problem: Problem, data: Array, order: int = 16) -> tuple[torch.Ten
     tg, wg = np.polynomial.legendre.leggauss(order)
     half = (right - left) / 2
     t = (left[:, None] + half[:, None] * (tg[None, :] + 1)).ravel()
-    weights = (half[:, None] * wg[None, :]).ravel() * tmap.jacobian(t)
-    x = tmap.x(t)
+    x, jac = tmap.x_and_jacobian(t)
+    weights = (half[:, None] * wg[None, :]).ravel() * jac
     keep = np.isfinite(x) & (weights > 0) & np.isfinite(weights)
     return torch.as_tensor(x[keep][:, None]), torch.as_tensor(np.log(weights[keep]))
 

@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError, NumericalError
 from gsmtheory.numeric._quadrature import (
@@ -102,7 +103,7 @@ def expect_1d(logp: LogDensity, funcs: Callable[[Array], list[Array] | Array], l
     top = tmap.top
 
     def integrand(t: Array) -> Array:
-        x, jac = tmap.x(t), tmap.jacobian(t)
+        x, jac = tmap.x_and_jacobian(t)
         with np.errstate(all="ignore"):
             lv = np.asarray(logp(x), dtype=float)
             rel = np.exp(np.where(np.isfinite(lv), lv - top, -np.inf))
@@ -206,10 +207,7 @@ def inverse_cdf_1d(logp: LogDensity, lo: float, hi: float, u: Array, *, rtol: fl
     tmap = TailMap.fit(logp, lo, hi)
 
     def w(t: Array) -> Array:
-        with np.errstate(all="ignore"):
-            lv = np.asarray(logp(tmap.x(t)), dtype=float)
-            rel = np.exp(np.where(np.isfinite(lv), lv - tmap.top, -np.inf))
-            return np.where(rel > 0, rel * tmap.jacobian(t), 0.0)
+        return tmap.density(logp, t)
 
     with np.errstate(all="ignore"):
         res = adaptive_integrals(lambda t: w(t)[:, None], tmap.breaks(16), rtol=rtol)
@@ -234,26 +232,31 @@ def inverse_cdf_1d(logp: LogDensity, lo: float, hi: float, u: Array, *, rtol: fl
     lo_t, hi_t = a[idx].copy(), b[idx].copy()
     edge, base, target = b[idx], cum[idx], u
 
-    def F(t: Array) -> Array:  # CDF at x(t) inside the panel: F(lower x edge) + ∫_t^{edge} w / z
-        half = (edge - t) / 2
+    def F(t: Array, at: NDArray[np.intp]) -> Array:  # CDF at x(t) inside panel at: F(lower x edge) + ∫_t^{edge} w / z
+        half = (edge[at] - t) / 2
         nodes = t[:, None] + half[:, None] * (GL_T[None, :] + 1.0)
         vals = w(nodes.ravel()).reshape(nodes.shape)
-        return np.asarray(base + half * (vals @ GL_W) / z, dtype=float)
+        return np.asarray(base[at] + half * (vals @ GL_W) / z, dtype=float)
 
     t = 0.5 * (lo_t + hi_t)
+    active = np.arange(t.size)  # the roots not found yet: a found one stays found (its bracket only shrinks)
     for _ in range(200):
-        g = F(t) - target
-        done = (np.abs(g) <= tol) | (hi_t - lo_t <= 4 * np.finfo(float).eps * np.maximum(np.abs(t), 1e-300))
+        ta, lo_a, hi_a = t[active], lo_t[active], hi_t[active]
+        g = F(ta, active) - target[active]
+        done = (np.abs(g) <= tol) | (hi_a - lo_a <= 4 * np.finfo(float).eps * np.maximum(np.abs(ta), 1e-300))
         if np.all(done):
             break
-        lo_t = np.where(g > 0, t, lo_t)  # F decreases in t
-        hi_t = np.where(g > 0, hi_t, t)
-        dens = w(t) / z
+        keep = ~done
+        active, ta, g, lo_a, hi_a = active[keep], ta[keep], g[keep], lo_a[keep], hi_a[keep]
+        lo_a = np.where(g > 0, ta, lo_a)  # F decreases in t
+        hi_a = np.where(g > 0, hi_a, ta)
+        dens = w(ta) / z
         with np.errstate(all="ignore"):
-            newton = t + g / dens
-        ok = np.isfinite(newton) & (newton > lo_t) & (newton < hi_t)
-        t = np.where(done, t, np.where(ok, newton, 0.5 * (lo_t + hi_t)))
-    resid = float(np.max(np.abs(F(t) - target))) if t.size else 0.0
+            newton = ta + g / dens
+        ok = np.isfinite(newton) & (newton > lo_a) & (newton < hi_a)
+        t[active] = np.where(ok, newton, 0.5 * (lo_a + hi_a))
+        lo_t[active], hi_t[active] = lo_a, hi_a
+    resid = float(np.max(np.abs(F(t, np.arange(t.size)) - target))) if t.size else 0.0
     return tmap.x(t), resid + float(res.errors[0]) / z
 
 

@@ -130,16 +130,18 @@ class TailMap:
         return 0.5 * (self.lo + self.hi)
 
     def _sides(self, t: Array) -> tuple[NDArray[np.bool_], Array, Array]:
-        """(x, |x′|) on each side, selected by the sign of t."""
+        """(x, |x′|) on each side, selected by the sign of t (1/u − 1 and s/u² computed once)."""
         c = self.join
         u = np.abs(t)
         with np.errstate(all="ignore"):
+            if math.isinf(self.lo) or math.isinf(self.hi):
+                q, j_inf = 1.0 / u - 1.0, self.scale / (u * u)
             if math.isinf(self.lo):
-                x_lo, j_lo = c - self.scale * (1.0 / u - 1.0), self.scale / (u * u)
+                x_lo, j_lo = c - self.scale * q, j_inf
             else:
                 x_lo, j_lo = self.lo + (c - self.lo) * u, np.full_like(u, c - self.lo)
             if math.isinf(self.hi):
-                x_hi, j_hi = c + self.scale * (1.0 / u - 1.0), self.scale / (u * u)
+                x_hi, j_hi = c + self.scale * q, j_inf
             else:
                 x_hi, j_hi = self.hi - (self.hi - c) * u, np.full_like(u, self.hi - c)
         neg = t < 0
@@ -152,6 +154,19 @@ class TailMap:
     def jacobian(self, t: Array) -> Array:
         """|x′(t)|."""
         return self._sides(np.asarray(t, dtype=float))[2]
+
+    def x_and_jacobian(self, t: Array) -> tuple[Array, Array]:
+        """(x(t), |x′(t)|) in one pass."""
+        _, x, jac = self._sides(np.asarray(t, dtype=float))
+        return x, jac
+
+    def density(self, logp: LogDensity, t: Array) -> Array:
+        """w(t) = e^{ℓ(x(t)) − top}·|x′(t)|: p ∝ e^ℓ on the t-scale, relative to its maximum (0 where ℓ = −∞)."""
+        x, jac = self.x_and_jacobian(t)
+        with np.errstate(all="ignore"):
+            lv = np.asarray(logp(x), dtype=float)
+            rel = np.exp(np.where(np.isfinite(lv), lv - self.top, -np.inf))
+            return np.where(rel > 0, rel * jac, 0.0)
 
     def t(self, x: Array) -> Array:
         """The inverse map x ↦ t."""
