@@ -7,6 +7,7 @@ box holding p's mass), each with the change against twice the panels as its erro
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from typing import Any
@@ -37,15 +38,19 @@ def quadrature_loss(problem: Problem, at: Any, options: LossOptions) -> LossEval
     points, d, bounds = loss_points(loss, at), problem.d, list(problem.domain)
     explicit, implicit, boundary, e_err, i_err, statuses = [], [], [], [], [], []
     constant = math.nan
-    for th in points:
-        integrand = functools.partial(_at_theta, f, th)
+    if d == 2:  # one tensor rule for every θ: the box, the weights and the truncation test depend on p only
+        shared = expect_2d(logp_arr, functools.partial(_at_thetas, f, points), (bounds[0], bounds[1]),
+                           panels=max(options.panels // 2, 8))
+    for k, th in enumerate(points):
         if d == 1:
             kinks = kinks_1d([loss.explicit, loss.implicit, diffusion.log_density, diffusion.D[0, 0]],
                              x[0], *diffusion.domain[0], subs=dict(zip(theta, th, strict=True)))
-            ex = expect_1d(logp_arr, integrand, *bounds[0], panels=options.panels, points=kinks)
+            ex = expect_1d(logp_arr, functools.partial(_at_theta, f, th), *bounds[0], panels=options.panels,
+                           points=kinks)
             b = _boundary_1d(problem, logp_arr, th, ex.log_normalizer)
         else:
-            ex = expect_2d(logp_arr, integrand, (bounds[0], bounds[1]), panels=max(options.panels // 2, 8))
+            ex = dataclasses.replace(shared, values=shared.values[3 * k:3 * k + 3],
+                                     errors=shared.errors[3 * k:3 * k + 3])
             b = _boundary_2d(problem, logp_arr, th, ex)
         statuses.append(ex.status)
         explicit.append(ex.values[0])
@@ -69,6 +74,11 @@ def _named(loss: GSMLoss, points: list[tuple[float, ...]]) -> tuple[tuple[tuple[
 def _at_theta(f: Any, theta: tuple[float, ...], *xs: np.ndarray) -> Any:
     """f(x..., θ...) with θ fixed: the integrands at one parameter point."""
     return f(*xs, *theta)
+
+
+def _at_thetas(f: Any, thetas: list[tuple[float, ...]], *xs: np.ndarray) -> list[Any]:
+    """The integrands at every parameter point, one after the other (three per point)."""
+    return [v for theta in thetas for v in f(*xs, *theta)]
 
 
 def _live_fluxes(problem: Problem) -> list[tuple[Any, Any]]:
