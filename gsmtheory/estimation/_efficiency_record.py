@@ -258,6 +258,18 @@ class Efficiency:
         v = V[:, 0] / np.linalg.norm(V[:, 0])
         return float(w[0]), tuple(float(c) for c in v)
 
+    @property
+    def directions_tied(self) -> bool:
+        """True when, with two or more parameters, the largest and smallest r(v) agree within the
+        covariances' own errors: every direction has the same ratio and the extreme directions are
+        whatever rounding picked."""
+        if self.infinite or len(self.params) < 2:
+            return False
+        w, _ = self._generalized()
+        rel = max(float(np.max(np.abs(c.error))) / max(float(np.max(np.abs(c.matrix))), 1e-300)
+                  for c in (self.gsm.covariance, self.mle.covariance))
+        return bool(float(w[-1] - w[0]) <= (4.0 * rel + 64.0 * float(np.finfo(float).eps)) * abs(float(w[-1])))
+
     # ---------------------------------------------------------------- lifted (CTLD) records
     def _lift(self) -> LiftedCovariances:
         if self.lifted is None:
@@ -336,6 +348,13 @@ class Efficiency:
                 "theorem": lift.theorem,
                 "status": "ok" if lift.error <= lift.rtol else "not_converged"}
 
+    def _combination(self, v: tuple[float, ...]) -> str:
+        if self.infinite:
+            return "every direction"
+        if self.directions_tied:
+            return "every direction (the ratios agree within their error; this vector is one of them)"
+        return describe_direction(v, self.params)
+
     def to_dict(self) -> dict[str, Any]:
         """Keys of `gsmtheory efficiency` (docs/design.md §4) plus per-direction information; a lifted
         record gives the CTLD keys (both MLE baselines, vanilla score matching, the ratios)."""
@@ -354,12 +373,8 @@ class Efficiency:
             "ratio_definition": "||Gamma_GSM||_op / ||Gamma_MLE||_op; efficiency is per direction, "
                                 "see per_parameter and worst_direction",
             "per_parameter": self.per_parameter,
-            "worst_direction": {"ratio": wr, "vector": list(wv),
-                                "combination": "every direction" if self.infinite
-                                else describe_direction(wv, self.params)},
-            "best_direction": {"ratio": br, "vector": list(bv),
-                               "combination": "every direction" if self.infinite
-                               else describe_direction(bv, self.params)},
+            "worst_direction": {"ratio": wr, "vector": list(wv), "combination": self._combination(wv)},
+            "best_direction": {"ratio": br, "vector": list(bv), "combination": self._combination(bv)},
             "poincare_constant": None if self.poincare is None else self.poincare.poincare_constant,
             "poincare": None if self.poincare is None else self.poincare.to_dict(),
             "theorem_bound": None if self.theorem is None else self.theorem.rhs,
