@@ -53,13 +53,11 @@ class _Box:
 
 def _lifted_box(mixture: MixtureLike, params: CTLDSchedule, drop: float) -> _Box:
     lam = params.lambda_min
-    beta_lp = ctld_beta_logpdf(params, np.linspace(0.0, params.beta_max, 4001))
 
     def blp(b: Array) -> Array:
         return ctld_beta_logpdf(params, np.clip(b, 0.0, params.beta_max))
 
     b_lo, b_hi = support_interval(blp, 0.0, params.beta_max, drop=drop)
-    del beta_lp
     s_hi = b_hi * lam
     x_lo, x_hi = support_interval(lambda x: mixture_logpdf(mixture, x, s_hi), -math.inf, math.inf, drop=drop)
     var = mixture.covariance[0][0]

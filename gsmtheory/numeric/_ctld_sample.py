@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtr
 
 from gsmtheory._errors import ModelError, NumericalError
 from gsmtheory.numeric._beta_sampler import BETA_NODES, beta_table, inverse_cdf
@@ -28,8 +27,8 @@ from gsmtheory.numeric._ctld_law import (
     ctld_beta_logpdf,
     log_r_functions,
 )
-from gsmtheory.numeric._mixture import MixtureLike
-from gsmtheory.numeric._mixture_pdf import mixture_dlogpdf_ds, mixture_score
+from gsmtheory.numeric._mixture import MixtureLike, sample_mixture
+from gsmtheory.numeric._mixture_pdf import mixture_cdf, mixture_dlogpdf_ds, mixture_score
 from gsmtheory.numeric._reflected_langevin import reflected_langevin
 
 __all__ = ["CTLDSimulation", "beta_cdf", "conditional_cdf", "ctld_beta_table", "sample_beta",
@@ -146,7 +145,8 @@ def simulate_ctld(target: MixtureLike, params: CTLDSchedule, *, chains: int = 40
 
 def sample_ctld_joint(target: MixtureLike, params: CTLDSchedule, n: int,
                       seed: int | np.random.Generator = 0) -> tuple[Array, Array]:
-    r"""Exact samples of (x, β) ∼ r(β)p^β(x)/Z_r: β by inverse CDF on a fine grid, x | β from p^β.
+    r"""Exact samples of (x, β) ∼ r(β)p^β(x)/Z_r: β by inverse CDF on a fine grid, x | β from p^β
+    (a draw of p, :func:`gsmtheory.numeric.sample_mixture`, plus N(0, βλI) noise).
 
     Parameters
     ----------
@@ -176,14 +176,8 @@ def sample_ctld_joint(target: MixtureLike, params: CTLDSchedule, n: int,
     """
     rng = np.random.default_rng(seed)
     beta = sample_beta(params, n, rng)
-    mix = target
-    means = np.asarray(mix.means)
-    comp = rng.choice(mix.n_components, size=n, p=np.asarray(mix.weights))
-    cov = np.asarray(mix.covariance)
-    d = mix.dim
-    z = rng.standard_normal((n, d)) @ np.linalg.cholesky(cov).T
-    noise = rng.standard_normal((n, d)) * np.sqrt(beta * params.lambda_min)[:, None]
-    return means[comp] + z + noise, beta
+    x = sample_mixture(target, n, rng)
+    return x + rng.standard_normal(x.shape) * np.sqrt(beta * params.lambda_min)[:, None], beta
 
 
 def ctld_beta_table(params: CTLDSchedule, nodes: int = BETA_NODES) -> tuple[Array, Array]:
@@ -268,7 +262,7 @@ def beta_cdf(params: CTLDSchedule, beta: Array) -> Array:
 
 
 def conditional_cdf(target: MixtureLike, params: CTLDSchedule, x: Array, beta: Array) -> Array:
-    r"""F(x | β) = Σ_k w_k Φ((x − μ_k)/√(σ² + βλ)) for a 1D mixture (probability integral transform).
+    r"""F(x | β) = Σ_k w_k Φ((x − μ_k)/√(σ² + βλ)) for a 1D mixture: :func:`mixture_cdf` at s = βλ.
 
     Parameters
     ----------
@@ -303,8 +297,4 @@ def conditional_cdf(target: MixtureLike, params: CTLDSchedule, x: Array, beta: A
     mix = as_1d_mixture(target)
     if mix.dim != 1:
         raise ModelError("conditional CDF is for 1D targets", "use a 1D mixture")
-    var = mix.covariance[0][0] + np.asarray(beta) * params.lambda_min
-    out = np.zeros(np.shape(x))
-    for (mu,), w in zip(mix.means, mix.weights, strict=True):
-        out = out + w * ndtr((np.asarray(x) - mu) / np.sqrt(var))
-    return out
+    return mixture_cdf(mix, x, np.asarray(beta) * params.lambda_min)
