@@ -1,30 +1,29 @@
-r"""C_P of CTLD for a Gaussian mixture in any dimension d, by angular sectors (issue #14).
+r"""C_P of CTLD for a Gaussian mixture in any dimension d, by angular sectors (issue #14), and across mixtures.
 
 Setting (docs/design.md §1): p = Σ_k w_k N(μ_k, Σ) on R^d, lifted to (x, β) ∈ R^d × [0, β_max] with
-density r(β) p^β(x), p^β = p * N(0, βλI), and the identity diffusion in (x, β). C_P is the
-smallest C with Var g ≤ C E[|∇_x g|² + (∂_β g)²]. The derivation is docs/design.md §6 ("CTLD in
-R^d by angular sectors"); in short, with U the span of the mean differences (dim k,
-:func:`gsmtheory.numeric.reduce_mixture`), Σ = σ²I on U^⊥ (m = d − k), s² = σ² + βλ and
-ρ = |v| the radius in U^⊥:
+density r(β) p^β(x), p^β = p * N(0, βλI), and the identity diffusion; C_P is the smallest C with
+Var g ≤ C E[|∇_x g|² + (∂_β g)²]. :func:`ctld_poincare_nd` (derivation: docs/design.md §6, "CTLD
+in R^d by angular sectors"): with U the span of the mean differences (dim k,
+:func:`gsmtheory.numeric.reduce_mixture`), Σ = σ²I on U^⊥ (m = d − k), s² = σ² + βλ, ρ = |v|,
 
     C_P = max(C_0, C_1),   π(u, β, ρ) ∝ r(β) p^β_U(u) ρ^{m−1} e^{−ρ²/2s²} s^{−m},
 
-C_0 the constant of π on (u, ρ, β) and C_1 that of the weight ρ^{m+1}(…) with the bounded
-potential 1/s² (sector 1, no 1/ρ² term). For k = 1 both are 3D problems for every d: in ρ by
-finite volumes (:func:`gsmtheory.numeric.poincare_3d`, ``radial="rho"``) or in the ridge
-coordinate t = ρ/s(β) by Q1 finite elements with the sheared metric
-|∇g|² = g_u² + (1/s² + c²) g_t² − 2c g_t g_β + g_β², c = tλ/(2s²)
-(:func:`gsmtheory.numeric._fem3d.fem_poincare_3d`, ``radial="ridge"``; sector 1 is skipped when
-C_0 − err > σ² + λβ_max ≥ C_1). ``"auto"`` takes ρ for m ≤ 64 and t beyond; m = 0 falls back to
-:func:`ctld_poincare` (k = 1) and :func:`ctld_poincare_3d` (k = 2). Where the reduced problem has
-more than three dimensions (dim U ≥ 2 with U^⊥ ≠ {0}, dim U ≥ 3, or Σ with J ≥ 2 eigenspaces on
-U^⊥) the result is a lower bound (``status="bound"``): the closed forms E_r[λ_max(Σ_U + Cov_w(a))
-+ λβ] and E_r[σ_max² + λβ], and the C_P of marginal lifts (their estimate minus their error).
+C_0 that of π on (u, ρ, β), C_1 that of the weight ρ^{m+1}(…) with the bounded potential 1/s². For
+k = 1 both are 3D problems for every d: in ρ by finite volumes (``radial="rho"``) or in t = ρ/s(β)
+by Q1 finite elements with a sheared metric (``radial="ridge"``, :mod:`gsmtheory.numeric._fem3d`);
+``"auto"`` takes ρ for m ≤ 64. m = 0 falls back to :func:`ctld_poincare` (k = 1) and
+:func:`ctld_poincare_3d` (k = 2); beyond three dimensions (dim U ≥ 2 with U^⊥ ≠ {0}, dim U ≥ 3, or
+Σ with J ≥ 2 eigenspaces on U^⊥) the result is a lower bound (``status="bound"``): the closed forms
+E_r[λ_max(Σ_U + Cov_w(a)) + λβ] and E_r[σ_max² + λβ], and marginal lifts (estimate minus error).
+Across mixtures: :func:`ctld_poincare_curve` (C_P against the separation) and
+:func:`lifted_chi_square`, 1 + χ²(p_i ‖ p_j) = E_r[exp(Δμᵀ(Σ+βλI)⁻¹Δμ)] between the lifted
+components p_k(x, β) = r(β) N(x; μ_k, Σ + βλI) / Z_r (claim 13).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,15 +31,21 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import SpecError
 from gsmtheory.numeric._ctld_gap import ctld_grid, ctld_poincare, ctld_poincare_3d
-from gsmtheory.numeric._ctld_law import CTLDSchedule, ctld_beta_logpdf, ctld_joint_logpdf
+from gsmtheory.numeric._ctld_law import (
+    CTLDSchedule,
+    ctld_beta_logpdf,
+    ctld_joint_logpdf,
+    log_r_functions,
+)
 from gsmtheory.numeric._fem3d import fem_poincare_3d
-from gsmtheory.numeric._mixture import MixtureArrays, MixtureInput
+from gsmtheory.numeric._mixture import MixtureArrays, MixtureInput, MixtureLike
+from gsmtheory.numeric._quadrature import gauss_legendre_panels
 from gsmtheory.numeric._reduce import reduce_mixture
 from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._sector import radial_range
 from gsmtheory.numeric._spectral3d import poincare_3d
 
-__all__ = ["ctld_poincare_nd", "ctld_second_moment_bound"]
+__all__ = ["ctld_poincare_curve", "ctld_poincare_nd", "ctld_second_moment_bound", "lifted_chi_square"]
 
 Array = NDArray[np.float64]
 _RIDGE_M = 64  # "auto": ρ with finite volumes up to here, the ridge coordinate t = ρ/s(β) beyond
@@ -81,6 +86,42 @@ def ctld_second_moment_bound(params: CTLDSchedule, sigma2: float) -> float:
     lr = np.asarray(ctld_beta_logpdf(params, b), dtype=float)
     pr = np.exp(lr - lr.max()) * wb
     return float(sigma2 + float(params.lambda_min) * float(pr @ b / pr.sum()))
+
+
+def ctld_poincare_curve(separations: Sequence[float], params_for: Callable[[MixtureLike], CTLDSchedule],
+                        mixture_for: Callable[[float], MixtureLike], **kwargs: Any) -> list[PoincareResult]:
+    r"""CTLD C_P at each separation: ``mixture_for(m)`` targets lifted with ``params_for(mixture)``.
+
+    Parameters
+    ----------
+    separations : sequence of float
+        The separations m.
+    params_for : callable
+        mixture ↦ its :class:`CTLDSchedule`.
+    mixture_for : callable
+        m ↦ the 1D mixture at separation m.
+    **kwargs
+        Passed to :func:`ctld_poincare`.
+
+    Returns
+    -------
+    list of PoincareResult
+        One record per separation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flat = CTLDSchedule(lambda_min=1e-9, beta_max=6.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> rs = ctld_poincare_curve([0.0], lambda mix: flat,
+    ...                          lambda m: MixtureArrays(means=[[-m], [m]], weights=[0.5, 0.5], covariance=[[1.0]]))
+    >>> [round(r.poincare_constant, 4) for r in rs]
+    [3.6476]
+    """
+    out = []
+    for m in separations:
+        mix = mixture_for(float(m))
+        out.append(ctld_poincare(mix, params_for(mix), **kwargs))
+    return out
 
 
 def _sectors(mix_u: MixtureArrays, sigma2: float, m: int, params: CTLDSchedule, *, resolution: float,
@@ -299,3 +340,57 @@ def _lower_bound(red: Any, mix_u: MixtureArrays, params: CTLDSchedule, opts: dic
            "marginal_note": "a marginal problem's estimate minus its error estimate"}
     return PoincareResult(value, 0.0, "ctld-sectors-bound", res, "bound", msg, "lower_bound", (),
                           lower=lower)
+
+
+def lifted_chi_square(mixture: MixtureLike, params: CTLDSchedule, i: int, j: int, *,
+                      panels: int = 64) -> float:
+    r"""χ²(p_i ‖ p_j) between lifted components p_k(x, β) = r(β) N(x; μ_k, Σ+βλI)/Z_r.
+
+    Both share the β-marginal r/Z_r, and for Gaussians with one covariance C,
+    1 + χ²(N(μ_i, C) ‖ N(μ_j, C)) = exp(Δμᵀ C⁻¹ Δμ), so
+    1 + χ² = E_{β∼r}[exp(Δμᵀ(Σ+βλI)⁻¹Δμ)] (a β-quadrature, log-sum-exp stable).
+
+    Parameters
+    ----------
+    mixture : MixtureLike
+        The target mixture.
+    params : CTLDSchedule
+        λ, β_max and r.
+    i, j : int
+        The two components.
+    panels : int, optional
+        Gauss–Legendre panels (16 nodes each) in β.
+
+    Returns
+    -------
+    float
+        χ²(p_i ‖ p_j).
+
+    Examples
+    --------
+    As β_max → 0 the lift disappears and χ² is the Gaussian one, e^{|Δμ|²/σ²} − 1 = e⁴ − 1 for
+    means ±1; tempering up to β_max = 2 shrinks it:
+
+    >>> import math
+    >>> import numpy as np
+    >>> mix = MixtureArrays(means=[[-1.0], [1.0]], weights=[0.5, 0.5], covariance=[[1.0]])
+    >>> tiny = CTLDSchedule(lambda_min=1e-12, beta_max=1e-12, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> round(lifted_chi_square(mix, tiny, 0, 1) - math.expm1(4), 9)
+    0.0
+    >>> flat = CTLDSchedule(lambda_min=1.0, beta_max=2.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> lifted_chi_square(mix, flat, 0, 1) < math.expm1(4)
+    True
+    """
+    log_r, _ = log_r_functions(params)
+    dm = np.asarray(mixture.means[i]) - np.asarray(mixture.means[j])
+    e, u = np.linalg.eigh(np.asarray(mixture.covariance))
+    z2 = (u.T @ dm) ** 2
+    t, w = gauss_legendre_panels(0.0, params.beta_max, panels, 16)
+    quad = np.sum(z2[None, :] / (e[None, :] + params.lambda_min * t[:, None]), axis=1)
+    lr = log_r(t)
+    num = lr + quad + np.log(w)
+    den = lr + np.log(w)
+    tn, td = float(np.max(num)), float(np.max(den))
+    log_ratio = tn + math.log(float(np.sum(np.exp(num - tn)))) - td - math.log(float(np.sum(np.exp(den - td))))
+    return math.expm1(log_ratio)
+
