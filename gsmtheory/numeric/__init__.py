@@ -55,14 +55,7 @@ from gsmtheory.numeric._exact import gaussian_poincare_constant, tensorization
 from gsmtheory.numeric._expect import NEGLIGIBLE_MASS, expect_1d, expect_2d, inverse_cdf_1d
 from gsmtheory.numeric._fem3d import FEM3D_ORDER
 from gsmtheory.numeric._fv3d import FV3D_ORDER, fv_poincare_3d
-from gsmtheory.numeric._mixture import (
-    MixtureArrays,
-    MixtureLike,
-    mixture_lift_rule,
-    sample_mixture,
-    sharp_below,
-    smoothed_mixture_rule,
-)
+from gsmtheory.numeric._mixture import MixtureArrays, MixtureLike, mixture_lift_rule, sample_mixture
 from gsmtheory.numeric._mixture_pdf import (
     mixture_dlogpdf_ds,
     mixture_hessian,
@@ -162,9 +155,7 @@ __all__ = [
     "sample_ctld_joint",
     "sample_mixture",
     "sector_poincare",
-    "sharp_below",
     "simulate_ctld",
-    "smoothed_mixture_rule",
     "support_interval",
     "tensorization",
     "truncate_support",

@@ -4,8 +4,7 @@ r"""Gaussian mixtures Σ_k w_k N(μ_k, Σ) with one shared Σ, as the array code
   :class:`MixtureArrays` (numbers only, checked on construction);
 - :func:`sample_mixture`: exact samples;
 - :func:`mixture_lift_rule`: quadrature rules for E over the mixture convolved with N(0, sI)
-  (docs/design.md §1, s = βλ); :func:`smoothed_mixture_rule` picks the rule by s against
-  :func:`sharp_below`.
+  (docs/design.md §1, s = βλ).
 
 The densities, scores and Hessians are in :mod:`gsmtheory.numeric._mixture_pdf`.
 """
@@ -26,8 +25,6 @@ __all__ = [
     "MixtureLike",
     "mixture_lift_rule",
     "sample_mixture",
-    "sharp_below",
-    "smoothed_mixture_rule",
 ]
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
@@ -247,62 +244,3 @@ def mixture_lift_rule(mixture: MixtureLike, s: Array | float, nh: int,
     nodes = means[:, None, :] + offs[..., None, :, :]  # (..., K, M, d)
     weights = np.broadcast_to(wk[:, None] * wz[None, :], (*sa.shape, k, len(wz)))
     return nodes.reshape(*sa.shape, k * len(wz), d), weights.reshape(*sa.shape, k * len(wz)).copy()
-
-
-def sharp_below(mixture: MixtureLike) -> float:
-    r"""diam² = max_{k,l} |μ_k − μ_l|²: below this s the responsibilities of p^s switch sharply.
-
-    They switch across a width ~ (σ² + s)/|Δμ| between components at distance |Δμ|, i.e.
-    ~ sqrt(σ² + s)/|Δμ| standard deviations of a component: under one below s = diam², where
-    Gauss–Hermite converges slowly for functions of the responsibilities (mixture scores).
-
-    Parameters
-    ----------
-    mixture : MixtureLike
-        The mixture.
-
-    Returns
-    -------
-    float
-        diam².
-
-    Examples
-    --------
-    >>> sharp_below(MixtureArrays(means=[[-1.0, 0.0], [2.0, 4.0]], weights=[0.5, 0.5], covariance=[[1.0, 0.0], [0.0, 1.0]]))
-    25.0
-    """
-    means = np.asarray(mixture.means, dtype=float)
-    diam2 = float(np.max(np.sum((means[:, None, :] - means[None, :, :]) ** 2, axis=-1)))
-    return diam2
-
-
-def smoothed_mixture_rule(mixture: MixtureLike, s: Array | float, nh: int) -> tuple[Array, Array]:
-    r""":func:`mixture_lift_rule` for E_{x∼p^s}[f], by the smoothness of f at the scale of p^s.
-
-    Gauss–Hermite with ``nh`` nodes per axis where s ≥ :func:`sharp_below` (f smooth at the scale of
-    p^s), composite Gauss–Legendre with max(nh // 5, 1) panels of 16 per axis where it switches
-    sharply (the largest s decides for an array).
-
-    Parameters
-    ----------
-    mixture : MixtureLike
-        The mixture (any d).
-    s : float or array
-        Convolution variance(s) s ≥ 0.
-    nh : int
-        Gauss–Hermite nodes per axis.
-
-    Returns
-    -------
-    nodes, weights : arrays
-        As :func:`mixture_lift_rule`.
-
-    Examples
-    --------
-    >>> mix = MixtureArrays(means=[[-2.0], [2.0]], weights=[0.5, 0.5], covariance=[[1.0]])
-    >>> smoothed_mixture_rule(mix, 20.0, 10)[0].shape, smoothed_mixture_rule(mix, 1.0, 10)[0].shape
-    ((20, 1), (60, 1))
-    """
-    if float(np.max(s)) < sharp_below(mixture):
-        return mixture_lift_rule(mixture, s, max(nh // 5, 1), "legendre")
-    return mixture_lift_rule(mixture, s, nh)

@@ -50,10 +50,9 @@ from gsmtheory.numeric import (
     expect_1d,
     gauss_legendre_panels,
     log_normalizer_r,
+    mixture_lift_rule,
     poincare_2d,
     reduce_mixture,
-    sharp_below,
-    smoothed_mixture_rule,
 )
 from gsmtheory.solve._loss_quadrature import quadrature_loss
 from gsmtheory.solve._loss_question import LossEvaluation, LossOptions, loss_points
@@ -168,11 +167,31 @@ METHODS = (
 
 
 # ---------------------------------------------------------------------------- the CTLD loss
+def _sharp_below(mixture: MixtureLike) -> float:
+    """s below which x ↦ f(x, β) switches sharply between components (Gauss–Hermite is slow there).
+
+    The responsibilities of p^s switch across a width ~ (σ² + s)/|Δμ| between components at
+    distance |Δμ|, i.e. ~ sqrt(σ² + s)/|Δμ| in units of the component's standard deviation;
+    below s = diam² (diam the largest distance between means) that width is under one unit.
+    """
+    means = np.asarray(mixture.means, dtype=float)
+    diam2 = float(np.max(np.sum((means[:, None, :] - means[None, :, :]) ** 2, axis=-1)))
+    return diam2
+
+
+def _x_rule(mixture: MixtureLike, s: Array | float, nh: int) -> tuple[Array, Array]:
+    """:func:`mixture_lift_rule` with Gauss–Hermite (nh per axis) where f is smooth at the scale of
+    p^s, composite Gauss–Legendre (max(nh // 5, 1) panels of 16 per axis) where it switches sharply."""
+    if float(np.max(s)) < _sharp_below(mixture):
+        return mixture_lift_rule(mixture, s, max(nh // 5, 1), "legendre")
+    return mixture_lift_rule(mixture, s, nh)
+
+
 def _mixture_joint_rule(mixture: MixtureLike, params: CTLDSchedule, panels: int,
                         nh: int) -> list[tuple[Array, Array, Array]]:
     """Groups of (x nodes (nb, N, d), β nodes (nb,), weights (nb, N)) for E over r(β)p^β(x)/Z_r.
 
-    β nodes with βλ below :func:`gsmtheory.numeric.sharp_below` take the Legendre x-rule, the others Gauss–Hermite
+    β nodes with βλ below :func:`_sharp_below` take the Legendre x-rule, the others Gauss–Hermite
     (one group each; the weights of all groups together sum to 1).
     """
     log_r = params.log_r
@@ -180,10 +199,10 @@ def _mixture_joint_rule(mixture: MixtureLike, params: CTLDSchedule, panels: int,
     wb = wb * np.exp(log_r(b) - log_normalizer_r(params))
     s = b * params.lambda_min
     groups = []
-    sharp = s < sharp_below(mixture)
+    sharp = s < _sharp_below(mixture)
     for sel in (sharp, ~sharp):
         if np.any(sel):
-            xs, wx = smoothed_mixture_rule(mixture, s[sel], nh)
+            xs, wx = _x_rule(mixture, s[sel], nh)
             groups.append((xs, b[sel], wb[sel, None] * wx))
     return groups
 
@@ -221,7 +240,7 @@ def _values(problem: Problem, th: tuple[float, ...], pan: int, n: int) -> tuple[
         if term.vanishes is True:
             continue
         at_f, flux = float(term.at), joint.compiled(f"ctld_face_{k}", args, term.flux)
-        xf, wf = smoothed_mixture_rule(mix, at_f * lift.lambda_min, n)
+        xf, wf = _x_rule(mix, at_f * lift.lambda_min, n)
         cf = math.exp(float(schedule.log_r(np.array([at_f]))[0]) - log_z)
         bd -= cf * _expect(flux, d, xf, np.full(wf.shape, at_f), wf, th)[0]
     return ex, im + bd, bd, c
@@ -255,7 +274,7 @@ def _product(problem: Problem, at: Sequence[Any], options: LossOptions) -> LossE
                           tuple(r[0][1] for r in rows), tuple(r[0][2] for r in rows), tuple(r[1] for r in rows),
                           tuple(r[2] for r in rows), rows[-1][0][3], method,
                           {"beta_panels": pan, "beta_order": 16, "hermite_nodes_per_axis": n,
-                           "legendre_panels_per_axis": max(n // 5, 1), "legendre_below_s": sharp_below(mix),
+                           "legendre_panels_per_axis": max(n // 5, 1), "legendre_below_s": _sharp_below(mix),
                            "components": mix.n_components, "dim": d})
 
 
