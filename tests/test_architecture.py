@@ -32,15 +32,17 @@ BASE = {"gsmtheory", "gsmtheory._errors", "gsmtheory._device", "gsmtheory._json"
 MODULE_LINES_ALLOWED: dict[str, str] = {}
 FUNCTION_LINES_ALLOWED: dict[str, str] = {}
 COMPILE_ALLOWED: dict[str, str] = {}
-#: CTLD is 12 modules by the detector (13 before the generic pieces left: Gaussian smoothing and its
-#: heat identity, reflected-Langevin stationarity, the reflected integrator). These five stay apart
-#: because merging them breaks the 400-line limit with their numpydoc docstrings (numeric: the law,
-#: the sampler, the 1D/2D lifted chains, the angular sectors in d >= 3 — 1,335 lines; networks: the
-#: torch loss). Not yet met: issue #22 asks for <= 8 with no allowance.
+#: CTLD is 11 modules by the detector (13 before the generic pieces left: Gaussian smoothing and its
+#: heat identity, reflected-Langevin stationarity, the reflected integrator; 12 before numeric's sampler
+#: joined the law and the lifted chain, with the smoothed-mixture CDF, the sector radial range and the
+#: short refinement ladder made generic). These four stay apart because merging them breaks the 400-line
+#: limit with their numpydoc docstrings (numeric: the law, the 1D/2D lifted chain, the sectors in d >= 3,
+#: 1,186 lines at 390-400 each; networks: the torch loss). Not yet met: issue #22 asks for <= 8 with no
+#: allowance, i.e. at most 3,200 lines where the 11 modules hold 3,816.
 CTLD_LONG = "CTLD's array code: merging breaks the 400-line limit with the docstrings (issue #22, open)"
 CTLD_ALLOWED = {
     "gsmtheory/numeric/_ctld_law.py": CTLD_LONG, "gsmtheory/numeric/_ctld_gap.py": CTLD_LONG,
-    "gsmtheory/numeric/_ctld_nd.py": CTLD_LONG, "gsmtheory/numeric/_ctld_sample.py": CTLD_LONG,
+    "gsmtheory/numeric/_ctld_nd.py": CTLD_LONG,
     "gsmtheory/networks/_ctld.py": CTLD_LONG,
 }
 SAME_NAME_ALLOWED: dict[str, str] = {}

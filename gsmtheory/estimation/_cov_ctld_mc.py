@@ -10,16 +10,14 @@ nodes^d, the expectations of :func:`gsmtheory.estimation.ctld_efficiency` are sa
 - MLE: I_p = E_p[s sᵀ] and E_r I_{p^β} = E[s_β(x̃) s_β(x̃)ᵀ].
 
 Every block is a smooth function Γ = f(m) of the mean m = E[u] of one per-draw statistic u
-(the gradients, their outer products and the Hessians above). Standard errors by the delta
-method: m̂ is the mean of groups of ``_GROUP`` draws, Cov(m̂) ≈ sd² over groups / groups, and
-SE(Γ_ij) = √(J Cov(m̂) Jᵀ)_ij with J = ∂f/∂m by autograd at m̂. The error is statistical only:
-the draws are exact (mixture components and Gaussian noise in closed form; β by the inverse of
-its CDF tabulated on 20001 nodes, whose O(h²) interpolation error is below 1e-8 relative).
-
-Draws are made in float64 on ``device`` (``auto``: CUDA when torch sees it) in batches sized by
-:func:`gsmtheory._device.batch_size`, so memory stays bounded whatever the sample budget. The
-sample size grows (up to ``max_samples``) until the largest standard error of every block,
-relative to the block's largest entry, is at most ``rtol``.
+(the gradients, their outer products and the Hessians above): standard errors by the delta method
+over groups of ``_GROUP`` draws, the sample grown (up to ``max_samples``) until the largest standard
+error of every block, relative to its largest entry, is at most ``rtol``
+(:func:`gsmtheory.estimation._torch_monte_carlo.delta_method_means`). The error is statistical only:
+the draws are exact (:class:`gsmtheory.estimation._torch_monte_carlo.MixtureDraws`; β by the inverse
+of its CDF tabulated on 20001 nodes, whose O(h²) interpolation error is below 1e-8 relative), in
+float64 on ``device`` (``auto``: CUDA when torch sees it) in batches sized by
+:func:`gsmtheory._device.batch_size`, so memory stays bounded whatever the sample budget.
 """
 
 from __future__ import annotations
@@ -35,11 +33,11 @@ from numpy.typing import NDArray
 from gsmtheory._device import batch_size, resolve_device
 from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory._methods import Method, Theory
-from gsmtheory._progress import progress_bar
 from gsmtheory.estimation._cov_ctld import lifted_efficiency, mixture_model_reason, replace_lifted
 from gsmtheory.estimation._efficiency import covariance_methods
 from gsmtheory.estimation._efficiency_record import Efficiency
-from gsmtheory.numeric import InverseCDFTable, ctld_beta_table, inverse_cdf
+from gsmtheory.estimation._torch_monte_carlo import MixtureDraws, delta_method_means
+from gsmtheory.numeric import ctld_beta_table
 from gsmtheory.solve import Lift, Problem
 from gsmtheory.symbolic import estimating_terms, theta_derivatives
 
@@ -92,45 +90,14 @@ def _outer(a: torch.Tensor) -> torch.Tensor:
     return (a[:, :, None] * a[:, None, :]).flatten(1)
 
 
-class _Sampler:
-    """Exact draws (x, β, x̃, x_faces) on one device from one seeded generator."""
-
-    def __init__(self, lift: Lift, device: str, seed: int) -> None:
-        import torch
-        mix = lift.mixture
-        assert mix is not None
-        opts: dict[str, Any] = {"dtype": torch.float64, "device": device}
-        self.d = lift.dim
-        self.means = torch.tensor(mix.means, **opts)
-        self.weights = torch.tensor(mix.weights, **opts)
-        self.chol = torch.linalg.cholesky(torch.tensor(mix.covariance, **opts))
-        self.beta_table = InverseCDFTable.from_cdf(*ctld_beta_table(lift.schedule)).to_torch(device)
-        self.lambda_min = lift.lambda_min
-        self.opts = opts
-        self.gen = torch.Generator(device=device).manual_seed(int(seed))
-
-    def normal(self, n: int) -> torch.Tensor:
-        import torch
-        return torch.randn((n, self.d), generator=self.gen, **self.opts)
-
-    def beta(self, n: int) -> torch.Tensor:
-        """β ∼ r/Z_r by inverse CDF (the one sampler, :func:`gsmtheory.numeric.inverse_cdf`)."""
-        import torch
-        return inverse_cdf(self.beta_table, torch.rand(n, generator=self.gen, **self.opts))
-
-    def target(self, n: int) -> torch.Tensor:
-        import torch
-        k = torch.multinomial(self.weights, n, replacement=True, generator=self.gen)
-        return self.means[k] + self.normal(n) @ self.chol.T
-
-
-def _statistics(problem: Problem, pieces: _TorchPieces, sampler: _Sampler, theta: list[torch.Tensor],
+def _statistics(problem: Problem, pieces: _TorchPieces, sampler: MixtureDraws, theta: list[torch.Tensor],
                 n: int) -> torch.Tensor:
     """u for n draws, shape (n, S): g, ggᵀ, ψ, ψψᵀ, h, g₀, g₀g₀ᵀ, h₀, s₀s₀ᵀ, s₁s₁ᵀ (flattened)."""
     import torch
-    P, lambda_min = problem.n_params, sampler.lambda_min
+    assert problem.lift is not None
+    P, lambda_min = problem.n_params, problem.lift.lambda_min
     x = sampler.target(n)
-    beta = sampler.beta(n)
+    beta = sampler.law(n)  # β ∼ r/Z_r by inverse CDF
     xt = x + torch.sqrt(beta * lambda_min)[:, None] * sampler.normal(n)
     out = pieces.bulk(*xt.unbind(-1), beta, *theta)
     g = _stack(out[:P], n)
@@ -249,36 +216,14 @@ def _converge(problem: Problem, lift: Lift, dev: str, samples: int, rtol: float,
     import torch
     P = problem.n_params
     pieces = _pieces(problem)
-    sampler = _Sampler(lift, dev, seed)
+    assert lift.mixture is not None
+    sampler = MixtureDraws(lift.mixture, ctld_beta_table(lift.schedule), dev, seed)
     theta = [torch.tensor(float(t), dtype=torch.float64, device=dev) for t in problem.truth]
     S = 3 * P + 8 * P * P  # g, gg, psi, pp, h, gv, gvgv, hv, s0s0, s1s1
     per = max(batch_size(dev, 8 * (6 * S + 16 * (P * P + P + lift.dim + 2)), maximum=1 << 16) // _GROUP, 1)
-    f = _blocks(P)
-    means: list[torch.Tensor] = []  # one row per group of _GROUP draws
-    target = -(-samples // _GROUP)
-    bar = progress_bar(target, "CTLD Monte Carlo", "group")
-    while True:
-        bar.total = target
-        while len(means) < target:
-            k = min(per, target - len(means))
-            u = _statistics(problem, pieces, sampler, theta, k * _GROUP)
-            means.extend(u.reshape(k, _GROUP, -1).mean(dim=1).unbind(0))
-            bar.update(k)
-        groups = torch.stack(means)
-        m = groups.mean(dim=0)
-        vals = f(m)
-        jac = torch.autograd.functional.jacobian(f, m)  # (6P², S)
-        infl = (groups - m) @ jac.T  # (G, 6P²)
-        G = groups.shape[0]
-        se = torch.sqrt((infl ** 2).sum(dim=0) / (G * (G - 1)))
-        full = {k: vals[i * P * P:(i + 1) * P * P].reshape(P, P).cpu().numpy() for i, k in enumerate(_KEYS)}
-        ses = {k: se[i * P * P:(i + 1) * P * P].reshape(P, P).cpu().numpy() for i, k in enumerate(_KEYS)}
-        err = max(float(np.max(ses[k]) / max(float(np.max(np.abs(full[k]))), 1e-300)) for k in _KEYS)
-        budget = max_samples // _GROUP
-        if err <= rtol or G >= budget:
-            bar.close()
-            return full, ses, err, G
-        target = min(budget, max(G + 1, math.ceil(1.1 * G * (err / max(rtol, 1e-300)) ** 2)))
+    return delta_method_means(lambda n: _statistics(problem, pieces, sampler, theta, n), _blocks(P), _KEYS, (P, P),
+                              samples=samples, rtol=rtol, max_samples=max_samples, group=_GROUP, per_batch=per,
+                              label="CTLD Monte Carlo")
 
 
 def _run(problem: Problem, options: Any) -> Efficiency:

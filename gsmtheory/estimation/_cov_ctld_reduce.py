@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 from gsmtheory._errors import ModelError
 from gsmtheory._methods import Method, Theory
 from gsmtheory.estimation._cov_ctld import ctld_efficiency, mixture_model_reason, replace_lifted
-from gsmtheory.estimation._mixture_spec import mixture_spec
+from gsmtheory.estimation._mixture_spec import free_means, mixture_spec
 from gsmtheory.numeric import ctld_poincare_nd, reduce_mixture
 from gsmtheory.solve import Problem, build_problem, ctld_schedule
 from gsmtheory.symbolic import GaussianMixture
@@ -205,24 +205,6 @@ def _assemble(one_spec: Any, mixture: Any, params: Any, d: int, m: int, sigma2: 
                                  f"{eff.method}")
 
 
-def _free_means(spec: Any) -> list[tuple[int, int]] | None:
-    """(component, coordinate) of each parameter when every model mean entry is its own parameter."""
-    model = spec.model
-    mixe = getattr(model, "mixture", None)
-    if mixe is None:
-        return None
-    where: dict[Any, tuple[int, int]] = {}
-    for k, row in enumerate(mixe.means):
-        for i, e in enumerate(row):
-            e = sp.sympify(e)
-            if not (isinstance(e, sp.Symbol) and e in model.params) or e in where:
-                return None
-            where[e] = (k, i)
-    if len(where) != len(model.params) or any(sp.sympify(w).free_symbols for w in mixe.weights):
-        return None
-    return [where[t] for t in model.params]
-
-
 def _perp_spec(red: Any, params: Any, sigma2: float, weights: list[str], name: str) -> Any:
     """The 2D (u, v₁) problem whose model moves the v₁-coordinates of the means (b_k, truth 0)."""
     a = [float(v) for v in red.reduced.means[:, 0]]
@@ -307,7 +289,7 @@ def _applies(problem: Problem) -> str | None:
         return reason
     try:
         red, _, _ = _reduction(problem.mixture)
-        if _free_means(problem) is None:
+        if free_means(problem) is None:
             _check_model(problem, red)
     except ModelError as exc:
         return str(exc)
@@ -323,7 +305,7 @@ def _run(problem: Problem, options: Any) -> Any:
     terms are not reduced)."""
     assert problem.lift is not None
     params, panels, nh, poincare = problem.lift.params, options.panels, options.nh, bool(options.poincare)
-    slots = _free_means(problem)
+    slots = free_means(problem)
     if slots is not None:
         return _free_means_efficiency(problem, slots, params, panels, nh, poincare)
     mix = problem.mixture

@@ -36,7 +36,7 @@ from scipy.optimize import minimize
 
 from gsmtheory._errors import GSMError, SpecError
 from gsmtheory.estimation._cov_ctld import ctld_efficiency
-from gsmtheory.estimation._mixture_spec import mixture_spec
+from gsmtheory.estimation._mixture_spec import one_parameter_model
 from gsmtheory.numeric import ctld_poincare, mixture_logpdf, poincare_1d
 from gsmtheory.solve import build_problem, ctld_schedule
 from gsmtheory.symbolic import (
@@ -174,22 +174,6 @@ class CTLDDesign:
                 "method": self.method, "langevin_value": self.langevin_value}
 
 
-def _model_spec(mixture: GaussianMixture, parameter: str) -> Spec:
-    """The 1D spec of ``mixture`` with one model: its second weight w, or every mean a_k."""
-    means = [float(m[0]) for m in mixture.means]
-    weights = [float(w) for w in mixture.weights]
-    var = float(mixture.covariance[0][0])
-    if parameter == "weight":
-        if mixture.n_components != 2:
-            raise SpecError("the weight parameter needs a two-component mixture", "use parameter='means'")
-        return mixture_spec("custom", ["x"], mixture, ["w"], [weights[1]], [[repr(m)] for m in means],
-                            ["1 - w", "w"], [[var]])
-    if parameter == "means":
-        names = [f"a{i + 1}" for i in range(len(means))]
-        return mixture_spec("custom", ["x"], mixture, names, means, [[n] for n in names], weights, [[var]])
-    raise SpecError(f"unknown parameter {parameter!r}", "use 'weight' or 'means'")
-
-
 def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family: str = "power",
                 parameter: str = "weight", max_evaluations: int = 60, xatol: float = 0.02,
                 fine: bool = True, cells: int = 16, max_error: float = 1e-2) -> CTLDDesign:
@@ -238,7 +222,7 @@ def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family
     lambda_min, diam = base.lambda_min, base.diameter
     if diam <= 0:
         raise SpecError("the target has a single mode (diam = 0): nothing to design", "give separated means")
-    spec: Spec = _model_spec(mixture, parameter) if objective == "variance" else None  # type: ignore[assignment]
+    spec: Spec = one_parameter_model(mixture, parameter) if objective == "variance" else None  # type: ignore[assignment]
 
     def unpack(z: Sequence[float] | np.ndarray) -> dict[str, float]:
         beta_max = float(math.exp(max(float(z[-1]), math.log(BETA_MAX_FLOOR))))

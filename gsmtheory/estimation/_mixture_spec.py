@@ -5,16 +5,19 @@ small generated problems: p = Σ_k w_k N(μ_k, Σ) on R^d, a model q_θ = Σ_k w
 and the [ctld] constants. :func:`mixture_spec` makes the :class:`~gsmtheory.symbolic.Spec`
 directly (Diffusion, Model.gaussian_mixture, CTLDParameters), with no TOML text in between; model
 entries given as numbers or strings go through :func:`~gsmtheory.symbolic.parse_expression`,
-exactly as the spec parser treats them, so the numbers are those of the equivalent spec file.
+exactly as the spec parser treats them, so the numbers are those of the equivalent spec file. :func:`one_parameter_model` makes the two
+1D models a design compares (the second weight, or every mean); :func:`free_means` recognizes a
+model whose every mean entry is its own parameter.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import sympy as sp
 
+from gsmtheory._errors import SpecError
 from gsmtheory.symbolic import (
     CTLDParameters,
     Diffusion,
@@ -25,7 +28,7 @@ from gsmtheory.symbolic import (
     parse_expression,
 )
 
-__all__ = ["mixture_spec"]
+__all__ = ["free_means", "mixture_spec", "one_parameter_model"]
 
 Entry: TypeAlias = str | float | int | sp.Expr
 
@@ -67,3 +70,38 @@ def mixture_spec(name: str, coords: Sequence[str], target: GaussianMixture, para
     text = (f"generated mixture spec {name!r}: target {target!r}; params {list(params)} = {list(truth)}; "
             f"means {means!r}; weights {weights!r}; covariance {covariance!r}; ctld {ctld!r}")
     return Spec(name=name, text=text, constants=(), diffusion=diffusion, model=model, ctld=ctld)
+
+
+def one_parameter_model(mixture: GaussianMixture, parameter: str) -> Spec:
+    """The 1D spec of ``mixture`` with one model: its second weight w (``"weight"``), or every mean a_k (``"means"``)."""
+    means = [float(m[0]) for m in mixture.means]
+    weights = [float(w) for w in mixture.weights]
+    var = float(mixture.covariance[0][0])
+    if parameter == "weight":
+        if mixture.n_components != 2:
+            raise SpecError("the weight parameter needs a two-component mixture", "use parameter='means'")
+        return mixture_spec("custom", ["x"], mixture, ["w"], [weights[1]], [[repr(m)] for m in means],
+                            ["1 - w", "w"], [[var]])
+    if parameter == "means":
+        names = [f"a{i + 1}" for i in range(len(means))]
+        return mixture_spec("custom", ["x"], mixture, names, means, [[n] for n in names], weights, [[var]])
+    raise SpecError(f"unknown parameter {parameter!r}", "use 'weight' or 'means'")
+
+
+def free_means(spec: Any) -> list[tuple[int, int]] | None:
+    """(component, coordinate) of each parameter when every model mean entry is its own parameter."""
+    model = spec.model
+    mixe = getattr(model, "mixture", None)
+    if mixe is None:
+        return None
+    where: dict[Any, tuple[int, int]] = {}
+    for k, row in enumerate(mixe.means):
+        for i, e in enumerate(row):
+            e = sp.sympify(e)
+            if not (isinstance(e, sp.Symbol) and e in model.params) or e in where:
+                return None
+            where[e] = (k, i)
+    if len(where) != len(model.params) or any(sp.sympify(w).free_symbols for w in mixe.weights):
+        return None
+    return [where[t] for t in model.params]
+

@@ -28,27 +28,28 @@ from gsmtheory.numeric._chain1d import truncate_support
 from gsmtheory.numeric._convolve import convolve_logpdf_1d
 from gsmtheory.numeric._ctld_gap import (
     CTLD_FV2D_ORDER,
+    CTLDSimulation,
     ctld_poincare,
     ctld_poincare_3d,
-    ctld_poincare_curve,
+    sample_ctld_joint,
+    simulate_ctld,
 )
 from gsmtheory.numeric._ctld_law import (
     CTLDSchedule,
-    ctld_beta_logpdf,
-    ctld_joint_logpdf,
-    lifted_chi_square,
-    log_normalizer_r,
-    log_r_functions,
-)
-from gsmtheory.numeric._ctld_nd import ctld_poincare_nd, ctld_second_moment_bound
-from gsmtheory.numeric._ctld_sample import (
-    CTLDSimulation,
     beta_cdf,
     conditional_cdf,
+    ctld_beta_logpdf,
     ctld_beta_table,
+    ctld_joint_logpdf,
+    log_normalizer_r,
+    log_r_functions,
     sample_beta,
-    sample_ctld_joint,
-    simulate_ctld,
+)
+from gsmtheory.numeric._ctld_nd import (
+    ctld_poincare_curve,
+    ctld_poincare_nd,
+    ctld_second_moment_bound,
+    lifted_chi_square,
 )
 from gsmtheory.numeric._exact import gaussian_poincare_constant, tensorization
 from gsmtheory.numeric._expect import NEGLIGIBLE_MASS, expect_1d, expect_2d, inverse_cdf_1d

@@ -1,17 +1,20 @@
-r"""C_P of the CTLD lift of a 1D Gaussian mixture: the lifted chain on (x, β), one refinement ladder.
+r"""The lifted CTLD chain on (x, β) ∈ R^d × [0, β_max]: its C_P for d ≤ 2, exact draws, the reflected SDE.
 
-Setting (docs/design.md §1): the joint density p(x, β) ∝ r(β)(p ∗ N(0, βλ))(x) on R × [0, β_max]
-(:mod:`gsmtheory.numeric._ctld_law`), E(g) = E[g_x² + g_β²]; finite volumes on the box holding the
-mass, three grids extrapolated at the declared order :data:`CTLD_FV2D_ORDER` with the observed
-order checked (:mod:`gsmtheory.numeric._ladder`).
+Joint density p(x, β) ∝ r(β)(p ∗ N(0, βλI))(x) (docs/design.md §1, :mod:`gsmtheory.numeric._ctld_law`),
+E(g) = E[|∇_x g|² + g_β²]. :func:`ctld_poincare` (d = 1): finite volumes on the box holding the
+mass, three grids extrapolated at the declared order :data:`CTLD_FV2D_ORDER`, the observed order
+checked; :func:`ctld_poincare_3d` (d = 2): :func:`gsmtheory.numeric.poincare_3d` on
+:func:`ctld_grid`. :func:`sample_ctld_joint` draws β first and x | β from p^β; :func:`simulate_ctld`
+runs Euler–Maruyama for dX = ∇ℓ dt + √2 dB, β mirrored at 0 and β_max
+(:func:`gsmtheory.numeric._reflected_langevin.reflected_langevin` with the lift's drift).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,28 +25,29 @@ from gsmtheory.numeric._ctld_law import (
     CTLDSchedule,
     as_1d_mixture,
     ctld_beta_logpdf,
+    ctld_beta_range,
     ctld_joint_logpdf,
+    log_r_functions,
+    sample_beta,
 )
 from gsmtheory.numeric._fv import tensor_chain, top_pinv
 from gsmtheory.numeric._fv_grid import Stretch
-from gsmtheory.numeric._ladder import ORDER_SLACK, observed_order, richardson_limit
-from gsmtheory.numeric._ladder_cutoff import settle
-from gsmtheory.numeric._mixture import MixtureLike
-from gsmtheory.numeric._mixture_pdf import mixture_logpdf
-from gsmtheory.numeric._quadrature import (
-    support_interval,
-)
+from gsmtheory.numeric._ladder import settle_ladder
+from gsmtheory.numeric._mixture import MixtureLike, sample_mixture
+from gsmtheory.numeric._mixture_pdf import mixture_dlogpdf_ds, mixture_logpdf, mixture_score
+from gsmtheory.numeric._quadrature import support_interval
+from gsmtheory.numeric._reflected_langevin import reflected_langevin
 from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._spectral3d import poincare_3d
 
-__all__ = ["CTLD_FV2D_ORDER", "ctld_grid", "ctld_poincare", "ctld_poincare_3d", "ctld_poincare_curve"]
+__all__ = ["CTLD_FV2D_ORDER", "CTLDSimulation", "ctld_grid", "ctld_poincare", "ctld_poincare_3d", "sample_ctld_joint",
+           "simulate_ctld"]
 
 #: declared order of the lifted 1D chain (x, β) in its cell width (the ladder checks it)
 CTLD_FV2D_ORDER = 2.0
 Array = NDArray[Any]
 
 
-# ---------------------------------------------------------------------------- spectral gap
 @dataclass(frozen=True)
 class _Box:
     x: tuple[float, float]
@@ -53,13 +57,11 @@ class _Box:
 
 def _lifted_box(mixture: MixtureLike, params: CTLDSchedule, drop: float) -> _Box:
     lam = params.lambda_min
-    beta_lp = ctld_beta_logpdf(params, np.linspace(0.0, params.beta_max, 4001))
 
     def blp(b: Array) -> Array:
         return ctld_beta_logpdf(params, np.clip(b, 0.0, params.beta_max))
 
     b_lo, b_hi = support_interval(blp, 0.0, params.beta_max, drop=drop)
-    del beta_lp
     s_hi = b_hi * lam
     x_lo, x_hi = support_interval(lambda x: mixture_logpdf(mixture, x, s_hi), -math.inf, math.inf, drop=drop)
     var = mixture.covariance[0][0]
@@ -75,7 +77,7 @@ def ctld_poincare(target: MixtureLike, params: CTLDSchedule, *, cells: int = 48,
     below it are dropped, their faces reflecting), with ``cells`` × level cells per unit of the
     smallest x standard deviation … scaled so that x and β are resolved alike. The gap of the
     symmetrized generator is found by :func:`gsmtheory.numeric._fv.top_pinv`; the values on the
-    grids are extrapolated (second order, :func:`gsmtheory.numeric._fv.richardson_limit`), and the
+    grids are extrapolated (second order, :func:`gsmtheory.numeric._ladder.settle_ladder`), and the
     error estimate is the spread of the extrapolations.
 
     Parameters
@@ -146,14 +148,7 @@ def ctld_poincare(target: MixtureLike, params: CTLDSchedule, *, cells: int = 48,
         results.append(cp)
         sizes.append((nx, nb, int(np.sum(lp >= float(np.max(lp)) - drop))))
     h = [nb0 / math.ceil(nb0 * lv) for lv in levels]
-    value, err = richardson_limit(results, h, CTLD_FV2D_ORDER)  # the last pair, against (first, last)
-    err += 1e-12 * abs(value)
-    q = observed_order(results, h)
-    order_ok = len(results) < 3 or (q is not None and q >= CTLD_FV2D_ORDER - ORDER_SLACK) \
-        or max(results) - min(results) <= 1e-9 * abs(value)
-    if not order_ok:  # the extrapolation is not trusted: the spread of the grids is the error
-        err = max(err, max(results) - min(results))
-    status = settle(value, err, tolerance, order_ok)
+    value, err, q, status = settle_ladder(results, h, CTLD_FV2D_ORDER, tolerance)
     return PoincareResult(
         value, err, "ctld-fv2d",
         resolution={"grids": [list(s) for s in sizes], "raw": results, "drop": drop,
@@ -162,59 +157,6 @@ def ctld_poincare(target: MixtureLike, params: CTLDSchedule, *, cells: int = 48,
         status=status,
         message=f"CTLD C_P by finite volumes on {sizes[-1][2]} cells, Richardson over {len(levels)} grids",
         truncation=(box.x, box.beta))
-
-
-def ctld_poincare_curve(separations: Sequence[float], params_for: Callable[[MixtureLike], CTLDSchedule],
-                        mixture_for: Callable[[float], MixtureLike], **kwargs: Any) -> list[PoincareResult]:
-    r"""CTLD C_P at each separation: ``mixture_for(m)`` targets lifted with ``params_for(mixture)``.
-
-    Parameters
-    ----------
-    separations : sequence of float
-        The separations m.
-    params_for : callable
-        mixture ↦ its :class:`CTLDSchedule`.
-    mixture_for : callable
-        m ↦ the 1D mixture at separation m.
-    **kwargs
-        Passed to :func:`ctld_poincare`.
-
-    Returns
-    -------
-    list of PoincareResult
-        One record per separation.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> flat = CTLDSchedule(lambda_min=1e-9, beta_max=6.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
-    >>> rs = ctld_poincare_curve([0.0], lambda mix: flat,
-    ...                          lambda m: MixtureArrays(means=[[-m], [m]], weights=[0.5, 0.5], covariance=[[1.0]]))
-    >>> [round(r.poincare_constant, 4) for r in rs]
-    [3.6476]
-    """
-    out = []
-    for m in separations:
-        mix = mixture_for(float(m))
-        out.append(ctld_poincare(mix, params_for(mix), **kwargs))
-    return out
-
-
-def _beta_range(mixture: MixtureLike, params: CTLDSchedule, tail: float) -> tuple[float, float]:
-    """[β_lo, β_max]: β below β_lo carries joint density < e^{-tail} of the maximum anywhere.
-
-    The joint density at (x, β) is at most r(β)/Z_r · max_k N(0; 0, Σ + λβI), so β is kept
-    where log r(β) − ½ log det(Σ + λβI) lies within ``tail`` of its maximum over [0, β_max].
-    """
-
-    b_max = float(params.beta_max)
-    bs = np.linspace(0.0, b_max, 4001)
-    eig = np.linalg.eigvalsh(np.asarray(mixture.covariance, dtype=float))
-    with np.errstate(all="ignore"):
-        bound = (np.asarray(ctld_beta_logpdf(params, bs), dtype=float)
-                 - 0.5 * np.sum(np.log(eig[None, :] + float(params.lambda_min) * bs[:, None]), axis=1))
-    ok = np.nonzero(bound >= float(np.max(bound[np.isfinite(bound)])) - tail)[0]
-    return float(bs[max(int(ok[0]) - 1, 0)]), b_max
 
 
 def ctld_grid(mixture: MixtureLike, params: CTLDSchedule, resolution: float, tail: float, *, xy_density: float = 2.5,
@@ -227,7 +169,7 @@ def ctld_grid(mixture: MixtureLike, params: CTLDSchedule, resolution: float, tai
     if not (math.isfinite(resolution) and resolution > 0):
         raise SpecError(f"resolution = {resolution} must be positive", "use e.g. resolution=1.0")
     lam = float(params.lambda_min)
-    b_lo, b_hi = _beta_range(mixture, params, tail)
+    b_lo, b_hi = ctld_beta_range(mixture, params, tail)
     means = np.asarray(mixture.means, dtype=float)
     cov = np.asarray(mixture.covariance, dtype=float)
     box: list[tuple[float, float]] = []
@@ -255,8 +197,8 @@ def ctld_poincare_3d(mixture: MixtureLike, params: CTLDSchedule, *, resolution: 
 
     The lifted chain lives on R² × [0, β_max] with identity diffusion and joint density
     r(β) (p * N(0, βλI))(x, y) (docs/design.md §1), solved by :func:`poincare_3d`. The box: β from
-    where the joint density can reach e^{-tail} of its maximum (:func:`_beta_range`) to β_max,
-    x and y over the means ± sqrt(2·tail·v) with v the largest variance Σ_kk + λβ_max. Faces:
+    where the joint density can reach e^{-tail} of its maximum (:func:`~gsmtheory.numeric._ctld_law.ctld_beta_range`)
+    to β_max, x and y over the means ± sqrt(2·tail·v), v the largest variance Σ_kk + λβ_max. Faces:
     x, y sinh-stretched at the scale of the narrowest profile sqrt(Σ_kk + λβ_lo) around the
     centre of the means (2.5·resolution cells per unit of asinh); β uniform in
     u = asinh((β − β_lo)/s_β) + 16(β − β_lo)/(β_max − β_lo), s_β = (Σ_min + λβ_lo)/λ (geometric
@@ -311,3 +253,148 @@ def ctld_poincare_3d(mixture: MixtureLike, params: CTLDSchedule, *, resolution: 
                           {**dict(res.resolution), "resolution": resolution},
                           res.status, f"CTLD C_P of a 2D mixture: {res.message}", res.side,
                           res.truncation)
+
+
+# ---------------------------------------------------------------------------- sampling the lift
+def sample_ctld_joint(target: MixtureLike, params: CTLDSchedule, n: int,
+                      seed: int | np.random.Generator = 0) -> tuple[Array, Array]:
+    r"""Exact samples of (x, β) ∼ r(β)p^β(x)/Z_r: β by inverse CDF on a fine grid, x | β from p^β
+    (a draw of p, :func:`gsmtheory.numeric.sample_mixture`, plus N(0, βλI) noise).
+
+    Parameters
+    ----------
+    target : MixtureLike
+        A Gaussian mixture.
+    params : CTLDSchedule
+        λ, β_max and r.
+    n : int
+        Number of samples.
+    seed : int or numpy.random.Generator, optional
+        The random state.
+
+    Returns
+    -------
+    x, beta : ndarray
+        Shapes (n, d) and (n,).
+
+    Examples
+    --------
+    For N(0, 1) and a uniform r on [0, 2] (λ = 1), Var x = 1 + E β = 2:
+
+    >>> import numpy as np
+    >>> flat = CTLDSchedule(lambda_min=1.0, beta_max=2.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> x, beta = sample_ctld_joint(MixtureArrays(means=[[0.0]], weights=[1.0], covariance=[[1.0]]), flat, 200_000)
+    >>> x.shape, abs(float(x.var()) - 2) < 0.03
+    ((200000, 1), True)
+    """
+    rng = np.random.default_rng(seed)
+    beta = sample_beta(params, n, rng)
+    x = sample_mixture(target, n, rng)
+    return x + rng.standard_normal(x.shape) * np.sqrt(beta * params.lambda_min)[:, None], beta
+
+
+@dataclass(frozen=True)
+class CTLDSimulation:
+    r"""Final states of independent reflected CTLD chains (Euler–Maruyama, mirrored in β).
+
+    Attributes
+    ----------
+    x : ndarray
+        Final positions, (chains,) for d = 1 or (chains, d).
+    beta : ndarray
+        Final noise levels in [0, β_max].
+    dt, steps, seed : float, int, int
+        Step, number of steps, seed.
+    reflections : int
+        Mirror reflections of β at either end over the run.
+    details : dict
+        Anything else recorded.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flat = CTLDSchedule(lambda_min=1.0, beta_max=2.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> mix = MixtureArrays(means=[[0.0]], weights=[1.0], covariance=[[1.0]])
+    >>> sim = simulate_ctld(mix, flat, chains=100, time_span=0.1, dt=0.01)
+    >>> sim.x.shape, sim.steps, bool(np.all((sim.beta >= 0) & (sim.beta <= 2)))
+    ((100,), 10, True)
+    """
+
+    x: Array
+    beta: Array
+    dt: float
+    steps: int
+    seed: int
+    reflections: int
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def simulate_ctld(target: MixtureLike, params: CTLDSchedule, *, chains: int = 4000, time_span: float = 20.0,
+                  dt: float = 0.01, seed: int = 0, x0: Array | float | None = None,
+                  beta0: Array | float | None = None) -> CTLDSimulation:
+    r"""Simulate dX = ∇_x ℓ dt + √2 dB, dβ = ∂_β ℓ dt + √2 dW, β mirrored into [0, β_max].
+
+    ∇_x ℓ = ∇ log p^β(x), ∂_β ℓ = (log r)'(β) + λ ∂_s log p^s(x)|_{s=βλ} (closed form). Chains
+    start at (x0, beta0) (default: an exact draw from the joint, so the run tests invariance).
+    The Euler–Maruyama bias is O(dt) and is not estimated here.
+
+    Parameters
+    ----------
+    target : MixtureLike
+        A Gaussian mixture (any d).
+    params : CTLDSchedule
+        λ, β_max and r.
+    chains : int, optional
+        Independent chains.
+    time_span, dt : float, optional
+        Simulated time and step.
+    seed : int, optional
+        The random seed.
+    x0, beta0 : array or float, optional
+        Starting states (default: exact draws from the joint).
+
+    Returns
+    -------
+    CTLDSimulation
+        The final states and the number of reflections.
+
+    Raises
+    ------
+    NumericalError
+        If ``dt``, ``time_span`` or ``chains`` is not positive.
+    SpecError
+        If ``target`` is not a Gaussian mixture.
+
+    Examples
+    --------
+    Started at the lifted law of N(0, 1) under a uniform r on [0, 2] (λ = 1), the chains stay
+    there: E[x²] = E[1 + β] = 2 (2000 chains, Monte Carlo error about 0.06):
+
+    >>> import numpy as np
+    >>> flat = CTLDSchedule(lambda_min=1.0, beta_max=2.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> mix = MixtureArrays(means=[[0.0]], weights=[1.0], covariance=[[1.0]])
+    >>> sim = simulate_ctld(mix, flat, chains=2000, time_span=1.0, dt=0.01, seed=0)
+    >>> abs(float(np.mean(sim.x**2)) - 2) < 0.2, abs(float(np.mean(sim.beta)) - 1) < 0.1
+    (True, True)
+    """
+    mix = as_1d_mixture(target)
+    if not (dt > 0 and time_span > 0 and chains >= 1):
+        raise NumericalError("dt, time_span and chains must be positive", "give positive values")
+    rng = np.random.default_rng(seed)
+    d = mix.dim
+    if x0 is None or beta0 is None:
+        xs, bs = sample_ctld_joint(mix, params, chains, rng)
+    if x0 is not None:
+        xs = np.broadcast_to(np.asarray(x0, dtype=float), (chains, d)).copy() if d > 1 else \
+            np.full((chains, 1), float(np.asarray(x0).reshape(-1)[0]))
+    if beta0 is not None:
+        bs = np.full(chains, float(beta0))
+    _, dlog_r = log_r_functions(params)
+    lam = params.lambda_min
+
+    def drift(x: Array, b: Array) -> tuple[Array, Array]:
+        return mixture_score(mix, x, b * lam), dlog_r(b) + lam * mixture_dlogpdf_ds(mix, x, b * lam)
+
+    xs, bs, steps, reflections = reflected_langevin(drift, xs, bs, params.beta_max, time_span=time_span, dt=dt, rng=rng)
+    return CTLDSimulation(xs[:, 0] if d == 1 else xs, bs, dt, steps, seed, reflections)
+

@@ -1,112 +1,51 @@
-r"""C_P of CTLD for a Gaussian mixture in any dimension d, by angular sectors (issue #14).
+r"""C_P of CTLD for a Gaussian mixture in any dimension d, by angular sectors (issue #14), and across mixtures.
 
 Setting (docs/design.md §1): p = Σ_k w_k N(μ_k, Σ) on R^d, lifted to (x, β) ∈ R^d × [0, β_max] with
-density r(β) p^β(x), p^β = p * N(0, βλI), and the identity diffusion in (x, β). C_P is the
-smallest C with Var g ≤ C E[|∇_x g|² + (∂_β g)²].
+density r(β) p^β(x), p^β = p * N(0, βλI), and the identity diffusion; C_P is the smallest C with
+Var g ≤ C E[|∇_x g|² + (∂_β g)²]. :func:`ctld_poincare_nd` (derivation: docs/design.md §6, "CTLD
+in R^d by angular sectors"): with U the span of the mean differences (dim k,
+:func:`gsmtheory.numeric.reduce_mixture`), Σ = σ²I on U^⊥ (m = d − k), s² = σ² + βλ, ρ = |v|,
 
-**Reduction.** Let U be the smallest Σ-invariant subspace containing the mean differences
-(:func:`gsmtheory.numeric.reduce_mixture` with D = I) and suppose Σ = σ²I on U^⊥ (always so for
-isotropic Σ). Write x = (u, v), u ∈ U (k = dim U), v ∈ U^⊥ (m = d − k, centred at the common
-U^⊥ part of the means). Then p^β(x) = p^β_U(u) N(v; 0, s²I_m), s² = σ² + βλ: the lift is
-invariant under rotations of v, but the radius ρ = |v| is coupled to β through s.
+    C_P = max(C_0, C_1),   π(u, β, ρ) ∝ r(β) p^β_U(u) ρ^{m−1} e^{−ρ²/2s²} s^{−m},
 
-**Sectors.** Expand g(u, β, v) = Σ_ℓ f_ℓ(u, β, ρ) Y_ℓ(v/ρ) in spherical harmonics of S^{m−1}.
-The sectors are orthogonal in L²(π) and for the Dirichlet form, with
-
-    sector ℓ:  Var/E = ∫ f² π / (∫ (|∂_u f|² + (∂_β f)² + (∂_ρ f)² + ℓ(ℓ+m−2) f²/ρ²) π),
-    π(u, β, ρ) ∝ r(β) p^β_U(u) ρ^{m−1} e^{−ρ²/2s²} s^{−m},
-
-the variance centred only for ℓ = 0 (for ℓ ≥ 1, ∫ Y_ℓ = 0 already). Hence C_P = max_ℓ C_ℓ.
-**ℓ = 0 and 1 suffice:** for ℓ ≥ 1 the quotient has the same numerator and no constraint for
-every ℓ, and its denominator grows with ℓ(ℓ+m−2), which is increasing in ℓ ≥ 1 for m ≥ 1
-(derivative 2ℓ + m − 2 > 0); so C_ℓ ≤ C_1 for every ℓ ≥ 1. (m = 1: only ℓ = 0, 1 exist, the
-even and odd functions of v.)
-
-**Sector 1 without a singular potential.** Sector-1 functions are g = h(u, β, ρ)·v_1 (f = ρh).
-Integrating 2ρ h ∂_ρh ρ^{m−1} w by parts in ρ (w = e^{−ρ²/2s²}·(β, u factors)) gives
-
-    C_1 = sup_h ∫ h² ρ² π / (∫ |∇_{u,β,ρ} h|² ρ² π + ∫ h² ρ² π / s²),
-
-a problem with the weight ρ^{m+1} and the bounded potential V = 1/s² = 1/(σ² + βλ): no 1/ρ²
-term, no boundary condition at ρ = 0, for every m ≥ 1. h ≡ 1 gives E_r[s²]·(…) and recovers the
-bound C_P ≥ Var(v₁)/E|∇v₁|² = E_r[s²] (v₁ itself).
-
-**Anisotropic Σ (Theorem 12's λ_max, λ_min).** Nothing above needs Σ isotropic: Σ_U (the
-block of Σ on U, any k × k) enters only through p^β_U = Σ_k w_k N(a_k, Σ_U + βλI), and the
-heat kernel N(0, βλI) adds βλ to every eigenvalue, so along U the variances are Σ_U + βλ and
-on U^⊥ they are σ_j² + βλ, one per eigenspace E_j of Σ on U^⊥ (dimension m_j). With one
-eigenspace (Σ = σ²I on U^⊥, e.g. Σ = diag(λ_U, λ_⊥ I) with the means along e₁) the sectors
-above hold verbatim with s² = σ² + βλ: λ_max ≠ λ_min is covered, still a 3D problem. With J ≥ 2
-eigenspaces the lift is invariant under SO(m_1) × … × SO(m_J) only: sector (0, …, 0) lives on
-(u, ρ_1, …, ρ_J, β), a (k + J + 1)-dimensional problem, beyond the 3D solvers.
-
-**Bounds where no value is computed** (dim U ≥ 2 with U^⊥ ≠ {0}, dim U ≥ 3, or J ≥ 2): the
-result is ``status="bound"``, ``side="lower_bound"``, never a value. Two kinds, both
-d-independent in cost:
-
-- closed form (``lower``): the test functions e·u and v₁ (e ∈ U the top eigenvector of
-  Σ_U + Cov_w(a), v₁ in the widest eigenspace) give Var/E = E_r[λ_max(Σ_U + Cov_w(a)) + λβ]
-  and E_r[σ_max² + λβ] (Gauss–Legendre in β);
-- marginal problems: a function of some of the coordinates has the same Var and Dirichlet
-  energy under the joint law and under the marginal of those coordinates, so C_P is at least
-  the C_P of every marginal lift. The marginal of (e·u, v_j, β) (e the direction of largest
-  spread of the means, v_j ∈ E_j) is r(β) · Σ_k w_k N(e·a_k, eᵀΣ_U e + βλ) · N(0, (σ_j² + βλ)I),
-  a K = 2-type problem solved by the sectors above (3D); for k = 2 also the (u, β) lift by
-  :func:`ctld_poincare_3d`. Each contributes its estimate minus its error estimate (a bound
-  as good as that error estimate; the closed forms need none).
-
-**Solver.** For k = 1 (two components, or collinear means) both sectors are 3D problems on
-(u, ρ, β) ∈ R × [0, ρ_max] × [β_lo, β_max], for every d. Two radial coordinates:
-
-- ``"rho"``: :func:`gsmtheory.numeric.poincare_3d` (finite volumes, per-axis Richardson, its
-  error estimate; sector 1 with ``potential``) on the grid of :func:`ctld_poincare_3d` for the
-  2D mixture with means (a_k, 0) and covariance diag(S_U, σ²), the second axis replaced by ρ on
-  [s_min t_lo, s_max t_hi] (t^{m±1}e^{−t²/2} above e^{−tail} of its maximum on [t_lo, t_hi]),
-  sinh-stretched at the narrowest s around ρ = 0, with sqrt(m/4) times more cells once m > 4.
-  For large m the mass in (ρ, β) is a thin slanted ridge ρ ≈ s(β)√(m−1) of width ~s/√2, which
-  the axis-aligned grid resolves badly (d = 301: relative error estimate 3e-2 at resolution 0.8;
-  d = 1000 did not converge).
-- ``"ridge"``: the coordinate t = ρ/s(β). Then ρ^{m−1}e^{−ρ²/2s²}s^{−m} dρ = t^{m−1}e^{−t²/2} dt:
-  the weight is r(β)p^β_U(u)·t^{m−1}e^{−t²/2}, a product in t with no ridge, and the Dirichlet
-  form picks up the shear ∂_ρ = s⁻¹∂_t, ∂_β|_ρ = ∂_β − c∂_t with c = t s'/s = tλ/(2s²):
-
-      |∇g|² = g_u² + (1/s² + c²) g_t² − 2c g_t g_β + g_β²,
-
-  a metric with an off-diagonal entry, solved by Q1 finite elements
-  (:func:`gsmtheory.numeric._fem3d.fem_poincare_3d`, the same per-axis Richardson and error
-  estimate). Sector 1 in t: weight s² t^{m+1}e^{−t²/2}·r p^β_U, potential 1/s². Sector 1 is
-  skipped when C_0 − err > σ² + λβ_max, a closed-form upper bound of C_1 (the potential term
-  alone bounds its denominator below by ∫h²ρ²π/s²_max).
-
-``"auto"`` takes ρ for m ≤ 64 and t beyond. m = 0 (no U^⊥) falls back to :func:`ctld_poincare`
-(k = 1) and :func:`ctld_poincare_3d` (k = 2). Checked (tests/numeric/test_ctld_nd.py): d = 2
-against :func:`ctld_poincare_3d` on (x, y, β) (isotropic and Σ = diag(a, b)); the two radial
-coordinates agree within their error estimates at d = 3, 31, 100, 301 (ρ: 13693.0 ± 1.6,
-14029.7 ± 8.1, 14861.1 ± 47, 17266 ± 491; t: 13693.02 ± 0.19, 14030.88 ± 0.20, 14865.47 ± 0.22,
-17310.26 ± 0.28, separation ±3, resolution 0.8); t at d = 2 (m = 1) against the 3D lift:
-13680.96 ± 0.19 and 13680.98 ± 0.96; d = 1000 in t: 25904.4 ± 0.8 at resolution 0.8 (12 s),
-25904.88 ± 0.14 at resolution 1.2 (the estimates cover the change under refinement).
+C_0 that of π on (u, ρ, β), C_1 that of the weight ρ^{m+1}(…) with the bounded potential 1/s². For
+k = 1 both are 3D problems for every d: in ρ by finite volumes (``radial="rho"``) or in t = ρ/s(β)
+by Q1 finite elements with a sheared metric (``radial="ridge"``, :mod:`gsmtheory.numeric._fem3d`);
+``"auto"`` takes ρ for m ≤ 64. m = 0 falls back to :func:`ctld_poincare` (k = 1) and
+:func:`ctld_poincare_3d` (k = 2); beyond three dimensions (dim U ≥ 2 with U^⊥ ≠ {0}, dim U ≥ 3, or
+Σ with J ≥ 2 eigenspaces on U^⊥) the result is a lower bound (``status="bound"``): the closed forms
+E_r[λ_max(Σ_U + Cov_w(a)) + λβ] and E_r[σ_max² + λβ], and marginal lifts (estimate minus error).
+Across mixtures: :func:`ctld_poincare_curve` (C_P against the separation) and
+:func:`lifted_chi_square`, 1 + χ²(p_i ‖ p_j) = E_r[exp(Δμᵀ(Σ+βλI)⁻¹Δμ)] between the lifted
+components p_k(x, β) = r(β) N(x; μ_k, Σ + βλI) / Z_r (claim 13).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import brentq
 
 from gsmtheory._errors import SpecError
 from gsmtheory.numeric._ctld_gap import ctld_grid, ctld_poincare, ctld_poincare_3d
-from gsmtheory.numeric._ctld_law import CTLDSchedule, ctld_beta_logpdf, ctld_joint_logpdf
+from gsmtheory.numeric._ctld_law import (
+    CTLDSchedule,
+    ctld_beta_logpdf,
+    ctld_joint_logpdf,
+    log_r_functions,
+)
 from gsmtheory.numeric._fem3d import fem_poincare_3d
-from gsmtheory.numeric._mixture import MixtureArrays, MixtureInput
+from gsmtheory.numeric._mixture import MixtureArrays, MixtureInput, MixtureLike
+from gsmtheory.numeric._quadrature import gauss_legendre_panels
 from gsmtheory.numeric._reduce import reduce_mixture
 from gsmtheory.numeric._result import PoincareResult
+from gsmtheory.numeric._sector import radial_range
 from gsmtheory.numeric._spectral3d import poincare_3d
 
-__all__ = ["ctld_poincare_nd", "ctld_second_moment_bound"]
+__all__ = ["ctld_poincare_curve", "ctld_poincare_nd", "ctld_second_moment_bound", "lifted_chi_square"]
 
 Array = NDArray[np.float64]
 _RIDGE_M = 64  # "auto": ρ with finite volumes up to here, the ridge coordinate t = ρ/s(β) beyond
@@ -149,29 +88,40 @@ def ctld_second_moment_bound(params: CTLDSchedule, sigma2: float) -> float:
     return float(sigma2 + float(params.lambda_min) * float(pr @ b / pr.sum()))
 
 
-def _radial_range(m: int, tail: float) -> tuple[float, float]:
-    """[t_lo, t_hi] outside which t^{m±1} e^{−t²/2} (both sectors' radial weights, in units of s)
-    is below e^{−tail} of its maximum; t_lo = 0 when the weight does not vanish fast at 0."""
-    def bounds(power: int) -> tuple[float, float]:
-        if power <= 0:
-            return 0.0, math.sqrt(2.0 * tail)
-        t0 = math.sqrt(power)
-        f0 = power * (math.log(t0) - 0.5)
+def ctld_poincare_curve(separations: Sequence[float], params_for: Callable[[MixtureLike], CTLDSchedule],
+                        mixture_for: Callable[[float], MixtureLike], **kwargs: Any) -> list[PoincareResult]:
+    r"""CTLD C_P at each separation: ``mixture_for(m)`` targets lifted with ``params_for(mixture)``.
 
-        def g(t: float) -> float:
-            return power * math.log(t) - 0.5 * t * t - f0 + tail
+    Parameters
+    ----------
+    separations : sequence of float
+        The separations m.
+    params_for : callable
+        mixture ↦ its :class:`CTLDSchedule`.
+    mixture_for : callable
+        m ↦ the 1D mixture at separation m.
+    **kwargs
+        Passed to :func:`ctld_poincare`.
 
-        lo = 0.0 if g(1e-300) > 0 else float(brentq(g, 1e-300, t0))
-        return lo, float(brentq(g, t0, t0 + math.sqrt(2.0 * tail) + 1.0))
+    Returns
+    -------
+    list of PoincareResult
+        One record per separation.
 
-    a, b = bounds(m - 1), bounds(m + 1)
-    return min(a[0], b[0]), max(a[1], b[1])
-
-
-def _mix1(means: Array, weights: Any, var: float) -> MixtureArrays:
-    """The 1D mixture Σ_k w_k N(means_k, var)."""
-    return MixtureArrays(tuple((float(v),) for v in means), tuple(float(w) for w in weights),
-                           ((float(var),),))
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flat = CTLDSchedule(lambda_min=1e-9, beta_max=6.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> rs = ctld_poincare_curve([0.0], lambda mix: flat,
+    ...                          lambda m: MixtureArrays(means=[[-m], [m]], weights=[0.5, 0.5], covariance=[[1.0]]))
+    >>> [round(r.poincare_constant, 4) for r in rs]
+    [3.6476]
+    """
+    out = []
+    for m in separations:
+        mix = mixture_for(float(m))
+        out.append(ctld_poincare(mix, params_for(mix), **kwargs))
+    return out
 
 
 def _sectors(mix_u: MixtureArrays, sigma2: float, m: int, params: CTLDSchedule, *, resolution: float,
@@ -188,7 +138,7 @@ def _sectors(mix_u: MixtureArrays, sigma2: float, m: int, params: CTLDSchedule, 
     box, stretch, shape = ctld_grid(fake, params, resolution, tail)
     b_lo, b_hi = box[2]
     s_lo, s_hi = math.sqrt(sigma2 + lam * b_lo), math.sqrt(sigma2 + lam * b_hi)
-    t_lo, t_hi = _radial_range(m, tail)
+    t_lo, t_hi = radial_range(m, tail)
     rho = (s_lo * t_lo, s_hi * t_hi)
     coord = radial if radial != "auto" else ("rho" if m <= _RIDGE_M else "ridge")
 
@@ -360,7 +310,7 @@ def _lower_bound(red: Any, mix_u: MixtureArrays, params: CTLDSchedule, opts: dic
     # the direction of U along which the means spread most, and the mixture projected on it
     cw, cv = np.linalg.eigh(centred.T @ (w[:, None] * centred))
     e = cv[:, -1] if cw[-1] > 0 else evec[:, -1]
-    mix_e = _mix1(a @ e, w, float(e @ S_u @ e))
+    mix_e = MixtureArrays(tuple((float(v),) for v in a @ e), tuple(float(v) for v in w), ((float(e @ S_u @ e),),))
     if k == 2:
         r = ctld_poincare_3d(mix_u, params, resolution=opts["resolution"], rtol=opts["rtol"])
         if r.status == "ok":
@@ -390,3 +340,57 @@ def _lower_bound(red: Any, mix_u: MixtureArrays, params: CTLDSchedule, opts: dic
            "marginal_note": "a marginal problem's estimate minus its error estimate"}
     return PoincareResult(value, 0.0, "ctld-sectors-bound", res, "bound", msg, "lower_bound", (),
                           lower=lower)
+
+
+def lifted_chi_square(mixture: MixtureLike, params: CTLDSchedule, i: int, j: int, *,
+                      panels: int = 64) -> float:
+    r"""χ²(p_i ‖ p_j) between lifted components p_k(x, β) = r(β) N(x; μ_k, Σ+βλI)/Z_r.
+
+    Both share the β-marginal r/Z_r, and for Gaussians with one covariance C,
+    1 + χ²(N(μ_i, C) ‖ N(μ_j, C)) = exp(Δμᵀ C⁻¹ Δμ), so
+    1 + χ² = E_{β∼r}[exp(Δμᵀ(Σ+βλI)⁻¹Δμ)] (a β-quadrature, log-sum-exp stable).
+
+    Parameters
+    ----------
+    mixture : MixtureLike
+        The target mixture.
+    params : CTLDSchedule
+        λ, β_max and r.
+    i, j : int
+        The two components.
+    panels : int, optional
+        Gauss–Legendre panels (16 nodes each) in β.
+
+    Returns
+    -------
+    float
+        χ²(p_i ‖ p_j).
+
+    Examples
+    --------
+    As β_max → 0 the lift disappears and χ² is the Gaussian one, e^{|Δμ|²/σ²} − 1 = e⁴ − 1 for
+    means ±1; tempering up to β_max = 2 shrinks it:
+
+    >>> import math
+    >>> import numpy as np
+    >>> mix = MixtureArrays(means=[[-1.0], [1.0]], weights=[0.5, 0.5], covariance=[[1.0]])
+    >>> tiny = CTLDSchedule(lambda_min=1e-12, beta_max=1e-12, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> round(lifted_chi_square(mix, tiny, 0, 1) - math.expm1(4), 9)
+    0.0
+    >>> flat = CTLDSchedule(lambda_min=1.0, beta_max=2.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
+    >>> lifted_chi_square(mix, flat, 0, 1) < math.expm1(4)
+    True
+    """
+    log_r, _ = log_r_functions(params)
+    dm = np.asarray(mixture.means[i]) - np.asarray(mixture.means[j])
+    e, u = np.linalg.eigh(np.asarray(mixture.covariance))
+    z2 = (u.T @ dm) ** 2
+    t, w = gauss_legendre_panels(0.0, params.beta_max, panels, 16)
+    quad = np.sum(z2[None, :] / (e[None, :] + params.lambda_min * t[:, None]), axis=1)
+    lr = log_r(t)
+    num = lr + quad + np.log(w)
+    den = lr + np.log(w)
+    tn, td = float(np.max(num)), float(np.max(den))
+    log_ratio = tn + math.log(float(np.sum(np.exp(num - tn)))) - td - math.log(float(np.sum(np.exp(den - td))))
+    return math.expm1(log_ratio)
+

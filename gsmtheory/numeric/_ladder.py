@@ -26,8 +26,8 @@ finite elements) declares the order p of its error, C(h) = C + a h^p + o(h^p) (d
 
 :func:`gsmtheory.numeric._ladder_axes.refine_axes` is the per-axis variant for tensor grids in
 d ≥ 3 (each axis refined alone, the cross terms measured on one grid refined on all axes). This
-module holds steps 3 and 4 (Richardson, the observed order); steps 5–7 are in
-:mod:`gsmtheory.numeric._ladder_cutoff`.
+module holds steps 3 and 4 (Richardson, the observed order) and :func:`settle_ladder`, the short
+ladder of a fixed set of grids (no cut-off); steps 5–7 are in :mod:`gsmtheory.numeric._ladder_cutoff`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gsmtheory.numeric._ladder_cutoff import settle
+
 __all__ = [
     "ORDER_SLACK",
     "Extrapolation",
@@ -44,6 +46,7 @@ __all__ = [
     "observed_order",
     "richardson",
     "richardson_limit",
+    "settle_ladder",
 ]
 
 #: an observed order this far below the declared one fails the check
@@ -199,3 +202,44 @@ def richardson_limit(c: Sequence[float], h: Sequence[float], order: float = 2.0)
     return lim, abs(lim - richardson(c, h, n - 3, n - 1, order))
 
 
+def settle_ladder(values: Sequence[float], widths: Sequence[float], order: float,
+                  rtol: float) -> tuple[float, float, float | None, str]:
+    r"""(limit, error, observed order, status) of values c_k on a fixed set of grids of relative widths h_k.
+
+    The limit and error are :func:`richardson_limit`'s at the declared ``order`` (plus 1e-12 of the
+    limit); with three grids or more the observed order is checked, and where it falls more than
+    :data:`ORDER_SLACK` below ``order`` (values not equal to 1e-9) the spread max c − min c is the
+    error and the status is ``"not_converged"`` (:func:`gsmtheory.numeric._ladder_cutoff.settle`).
+
+    Parameters
+    ----------
+    values : sequence of float
+        c_k, coarse to fine.
+    widths : sequence of float
+        Relative grid widths h_k, decreasing.
+    order : float
+        The declared order.
+    rtol : float
+        Relative error for status ``"ok"``.
+
+    Returns
+    -------
+    tuple
+        (limit, error, observed order or None, status).
+
+    Examples
+    --------
+    c = 1 + h² on h = 1, 1/2, 1/4 extrapolates to 1:
+
+    >>> limit, error, q, status = settle_ladder([2.0, 1.25, 1.0625], [1.0, 0.5, 0.25], 2.0, 1e-6)
+    >>> limit, round(q, 12), status
+    (1.0, 2.0, 'ok')
+    """
+    value, err = richardson_limit(values, widths, order)  # the last pair, against (first, last)
+    err += 1e-12 * abs(value)
+    q = observed_order(values, widths)
+    order_ok = len(values) < 3 or (q is not None and q >= order - ORDER_SLACK) \
+        or max(values) - min(values) <= 1e-9 * abs(value)
+    if not order_ok:  # the extrapolation is not trusted: the spread of the grids is the error
+        err = max(err, max(values) - min(values))
+    return value, err, q, settle(value, err, rtol, order_ok)

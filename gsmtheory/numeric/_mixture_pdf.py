@@ -9,7 +9,8 @@ responsibilities r_k = softmax_k(a_k):
 - ∇ log p_s(x) = −Σ_k r_k v_k,  v_k = (Σ + sI)⁻¹ (x − μ_k),
 - ∇² log p_s(x) = −(Σ + sI)⁻¹ + Σ_k r_k v_k v_kᵀ − (Σ_k r_k v_k)(Σ_k r_k v_k)ᵀ,
 - ∂_s log p_s(x) = ½ Σ_k r_k (|v_k|² − Tr (Σ + sI)⁻¹)  (the heat equation,
-  ∂_s log p_s = ½(Δ log p_s + |∇ log p_s|²), docs/design.md §1 with s = βλ).
+  ∂_s log p_s = ½(Δ log p_s + |∇ log p_s|²), docs/design.md §1 with s = βλ);
+- in d = 1 the CDF F_s(x) = Σ_k w_k Φ((x − μ_k)/√(σ² + s)) (:func:`mixture_cdf`).
 
 ``mixture`` is either a :class:`gsmtheory.symbolic.GaussianMixture`-like record (attributes
 ``means``, ``weights``, ``covariance``) or a tuple ``(means, weights, covariance)`` of arrays
@@ -21,11 +22,12 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.special import ndtr
 
 from gsmtheory._errors import NumericalError, SpecError
-from gsmtheory.numeric._mixture import MixtureInput, unpack_mixture
+from gsmtheory.numeric._mixture import MixtureInput, MixtureLike, unpack_mixture
 
-__all__ = ["mixture_dlogpdf_ds", "mixture_hessian", "mixture_logpdf", "mixture_score"]
+__all__ = ["mixture_cdf", "mixture_dlogpdf_ds", "mixture_hessian", "mixture_logpdf", "mixture_score"]
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -203,3 +205,41 @@ def mixture_dlogpdf_ds(mixture: MixtureInput, x: ArrayLike, s: ArrayLike = 0.0) 
     """
     _, r, v, inv, _ = _components(mixture, x, s)
     return 0.5 * np.sum(r * (np.sum(v * v, axis=-1) - np.sum(inv, axis=-1)[..., None]), axis=-1)
+
+
+def mixture_cdf(mixture: MixtureLike, x: ArrayLike, s: ArrayLike = 0.0) -> NDArray[np.float64]:
+    r"""F_s(x) = Σ_k w_k Φ((x − μ_k)/√(σ² + s)), the CDF of a 1D mixture convolved with N(0, s).
+
+    Parameters
+    ----------
+    mixture : MixtureLike
+        A 1D mixture (normalized weights).
+    x : array_like
+        Points, any shape (scalars, not (..., 1)).
+    s : array_like, optional
+        Convolution variance s ≥ 0, broadcast against ``x``.
+
+    Returns
+    -------
+    ndarray
+        F_s(x).
+
+    Raises
+    ------
+    SpecError
+        If the mixture is not 1D.
+
+    Examples
+    --------
+    N(0, 1) convolved with N(0, 1) is N(0, 2): F_1(√2) = Φ(1) = 0.841345:
+
+    >>> mixture_cdf(MixtureArrays(means=[[0.0]], weights=[1.0], covariance=[[1.0]]), [0.0, 2**0.5], 1.0).round(6)
+    array([0.5     , 0.841345])
+    """
+    if mixture.dim != 1:
+        raise SpecError(f"the CDF is for a 1D mixture (this one has d = {mixture.dim})", "use a 1D mixture")
+    var = mixture.covariance[0][0] + np.asarray(s)
+    out = np.zeros(np.broadcast_shapes(np.shape(x), np.shape(var)))
+    for (mu,), w in zip(mixture.means, mixture.weights, strict=True):
+        out = out + w * ndtr((np.asarray(x) - mu) / np.sqrt(var))
+    return out

@@ -12,7 +12,8 @@ V_i = c ∫_cell w/r² (a positive diagonal, so no zero mode and no grounding), 
 of the symmetric tridiagonal Π^{-1/2}(A + V)Π^{-1/2} by bisection; the ladder of
 :mod:`gsmtheory.numeric._ladder` (cells doubled, Richardson at the declared order
 :data:`SECTOR_ORDER`, the observed order checked) and the cut-off at e^{-(tail+20)} (twice the
-change) give the error.
+change) give the error. :func:`radial_range` is where the radial weights t^{d∓1}e^{−t²/2} of a
+Gaussian factor N(0, I_d) hold their mass (the CTLD sectors, :mod:`gsmtheory.numeric._ctld_nd`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import math
 
 import numpy as np
 from scipy.linalg import eigh_tridiagonal
+from scipy.optimize import brentq
 
 from gsmtheory._errors import SpecError
 from gsmtheory.numeric._chain1d import (
@@ -37,11 +39,50 @@ from gsmtheory.numeric._ladder import extrapolate_at
 from gsmtheory.numeric._ladder_cutoff import TAIL_STEP, settle
 from gsmtheory.numeric._result import PoincareResult
 
-__all__ = ["SECTOR_ORDER", "sector_poincare"]
+__all__ = ["SECTOR_ORDER", "radial_range", "sector_poincare"]
 
 #: declared order of the sector chain in its cell width
 SECTOR_ORDER = 2.0
 _EPS = float(np.finfo(float).eps)
+
+
+def radial_range(dim: int, tail: float) -> tuple[float, float]:
+    r"""[t_lo, t_hi] outside which both t^{dim−1} e^{−t²/2} and t^{dim+1} e^{−t²/2} lie below e^{−tail}
+    of their maxima: the radial weights of N(0, I_dim) in sector 0 and, as h = f/t, in sector 1
+    (module docstring); t_lo = 0 when a weight does not vanish fast at 0.
+
+    Parameters
+    ----------
+    dim : int
+        The dimension of the rotation-invariant factor (≥ 1).
+    tail : float
+        The cut-off, in log units.
+
+    Returns
+    -------
+    tuple of float
+        (t_lo, t_hi), in units of the standard deviation.
+
+    Examples
+    --------
+    >>> lo, hi = radial_range(1, 40.0)
+    >>> lo, round(hi, 6)
+    (0.0, 9.465966)
+    """
+    def bounds(power: int) -> tuple[float, float]:
+        if power <= 0:
+            return 0.0, math.sqrt(2.0 * tail)
+        t0 = math.sqrt(power)
+        f0 = power * (math.log(t0) - 0.5)
+
+        def g(t: float) -> float:
+            return power * math.log(t) - 0.5 * t * t - f0 + tail
+
+        lo = 0.0 if g(1e-300) > 0 else float(brentq(g, 1e-300, t0))
+        return lo, float(brentq(g, t0, t0 + math.sqrt(2.0 * tail) + 1.0))
+
+    a, b = bounds(dim - 1), bounds(dim + 1)
+    return min(a[0], b[0]), max(a[1], b[1])
 
 
 def _one(r: Array) -> Array:

@@ -31,6 +31,7 @@ from gsmtheory.compile import CompiledFunction, compile_expr
 from gsmtheory.numeric import (
     CTLDSchedule,
     gauss_legendre_panels,
+    log_normalizer_r,
     log_r_functions,
     mixture_lift_rule,
     mixture_logpdf,
@@ -289,12 +290,8 @@ class Lift:
 
     @cached_property
     def log_z_r(self) -> float:
-        """log ∫_0^{β_max} r (128 Gauss–Legendre panels of 16 nodes)."""
-        log_r, _ = log_r_functions(self.schedule)
-        b, w = gauss_legendre_panels(0.0, self.beta_max, 128, 16)
-        lr = log_r(b)
-        top = float(np.max(lr))
-        return top + math.log(float(np.sum(w * np.exp(lr - top))))
+        """log ∫_0^{β_max} r (128 Gauss–Legendre panels of 16 nodes, :func:`gsmtheory.numeric.log_normalizer_r`)."""
+        return log_normalizer_r(self.schedule, 128)
 
     @cached_property
     def faces(self) -> tuple[LiftFace, ...]:

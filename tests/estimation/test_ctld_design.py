@@ -12,28 +12,11 @@ from gsmtheory.estimation import (
     design_ctld,
     design_log_r,
 )
-from gsmtheory.estimation._ctld_design import _model_spec
-from gsmtheory.symbolic import GaussianMixture, ctld_parameters, parse_spec
+from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 
 
 def _mix(m: float) -> GaussianMixture:
     return GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
-
-
-@pytest.mark.parametrize("parameter", ["weight", "means"])
-def test_generated_spec_equals_the_toml_one(parameter: str) -> None:
-    mix = GaussianMixture(((-1.5,), (1.5,)), (0.3, 0.7), ((1.0,),))
-    built = _model_spec(mix, parameter)
-    model = ('params = ["w"]\ntruth = {w = 0.7}\n[model.mixture]\nmeans = [["-1.5"], ["1.5"]]\n'
-             'weights = ["1 - w", "w"]\ncovariance = [[1.0]]\n' if parameter == "weight" else
-             'params = ["a1", "a2"]\ntruth = {a1 = -1.5, a2 = 1.5}\n[model.mixture]\nmeans = [["a1"], ["a2"]]\n'
-             'weights = [0.3, 0.7]\ncovariance = [[1.0]]\n')
-    parsed = parse_spec('coords = ["x"]\n[mixture]\nmeans = [[-1.5], [1.5]]\nweights = [0.3, 0.7]\n'
-                        f'covariance = [[1.0]]\n[model]\n{model}')
-    assert built.diffusion.mixture == parsed.diffusion.mixture
-    assert built.model is not None and parsed.model is not None
-    assert built.model.params == parsed.model.params and built.model.truth == parsed.model.truth
-    assert built.model.log_density == parsed.model.log_density
 
 
 @pytest.mark.parametrize("m", [0.7, 2.0, 3.5])

@@ -1,7 +1,8 @@
 """Tests of gsmtheory/numeric/_ctld_nd.py.
 
 CTLD C_P in any d by angular sectors (issue #14): against the 3D lift at d = 2, the bound
-C_P ≥ E_r[s²], rotation invariance, anisotropy, d = 1000, a sheared metric, lower bounds beyond 3D."""
+C_P ≥ E_r[s²], rotation invariance, anisotropy, d = 1000, a sheared metric, lower bounds beyond 3D;
+the lifted chi-square against its closed form."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from gsmtheory.numeric import (
     ctld_poincare_3d,
     ctld_poincare_nd,
     ctld_second_moment_bound,
+    lifted_chi_square,
 )
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
@@ -146,3 +148,11 @@ def test_reduced_problems_beyond_3d_give_lower_bounds_only() -> None:
     assert b.poincare_constant >= b.lower > 0
     with pytest.raises(SpecError, match="radial"):
         ctld_poincare_nd(three, p, radial="polar")
+
+
+_MIX1 = GaussianMixture(((-1.0,), (1.0,)), (0.5, 0.5), ((1.0,),))
+
+
+def test_chi_square_closed_form_small_beta_max() -> None:
+    p = ctld_parameters(_MIX1, beta_max=1e-9, log_r="0")
+    assert lifted_chi_square(_MIX1, ctld_schedule(p), 0, 1) == pytest.approx(math.expm1(4.0), rel=1e-6)

@@ -23,7 +23,7 @@ from gsmtheory.numeric import (
     sector_poincare,
 )
 from gsmtheory.numeric._fem3d import fem_poincare_3d
-from gsmtheory.numeric._ladder import extrapolate_at, observed_order
+from gsmtheory.numeric._ladder import extrapolate_at, observed_order, settle_ladder
 from gsmtheory.numeric._ladder_axes import refine_axes
 from gsmtheory.numeric._ladder_cutoff import settle
 from gsmtheory.numeric._mixture import MixtureArrays
@@ -163,3 +163,14 @@ def test_rate_ridge_elements() -> None:
     print(f"ridge-coordinate elements: observed orders {qs} (declared {FEM3D_ORDER})")
     assert _close(qs[0], FEM3D_ORDER, 0.5)
     assert abs(r.poincare_constant - (2 / math.pi) ** 2) <= r.error_estimate
+
+
+def test_settle_ladder_trusts_the_declared_order_only_where_it_is_observed() -> None:
+    """c = 1 + h² extrapolates to 1 with status ok; c = 1 + h^0.5 (observed order 0.5 < 2 − slack) takes
+    the spread of the grids as its error and is not converged."""
+    h = [1.0, 0.5, 0.25]
+    limit, error, q, status = settle_ladder([1 + x**2 for x in h], h, 2.0, 1e-6)
+    assert (limit, status) == (1.0, "ok") and q == pytest.approx(2.0) and error < 1e-11
+    values = [1 + x**0.5 for x in h]
+    limit, error, q, status = settle_ladder(values, h, 2.0, 1e-2)
+    assert status == "not_converged" and q == pytest.approx(0.5) and error >= max(values) - min(values)
