@@ -105,24 +105,22 @@ class MixtureNet(torch.nn.Module):
         self.register_buffer("logw", torch.log(torch.tensor(weights, dtype=F64) / sum(weights)))
         self.var, self.lam, self.kind = var, lam, kind
 
-    def log_density(self, x, beta=None):
+    def _log_weights(self, x, beta):
+        """(a_k = log w_k + log N(x; μ_k, vI) up to a constant, x − μ_k, v) with v = var + λβ."""
         v = self.var + (0.0 if beta is None else self.lam * beta)
         v = torch.as_tensor(v, dtype=x.dtype)
         v = v[:, None] if v.ndim == 1 else v
         diff = x[:, None, :] - self.means[None]
-        d = x.shape[1]
-        a = self.logw - 0.5 * (diff * diff).sum(-1) / v - 0.5 * d * torch.log(v)
-        return torch.logsumexp(a, dim=1)
+        a = self.logw - 0.5 * (diff * diff).sum(-1) / v - 0.5 * x.shape[1] * torch.log(v)
+        return a, diff, v
+
+    def log_density(self, x, beta=None):
+        return torch.logsumexp(self._log_weights(x, beta)[0], dim=1)
 
     def forward(self, x, beta=None):
         if self.kind == "energy":
             return -self.log_density(x, beta)
-        v = self.var + (0.0 if beta is None else self.lam * beta)
-        v = torch.as_tensor(v, dtype=x.dtype)
-        v = v[:, None] if v.ndim == 1 else v
-        diff = x[:, None, :] - self.means[None]
-        d = x.shape[1]
-        a = self.logw - 0.5 * (diff * diff).sum(-1) / v - 0.5 * d * torch.log(v)
+        a, diff, v = self._log_weights(x, beta)
         r = torch.softmax(a, dim=1)
         return -(r[..., None] * diff).sum(1) / v
 
