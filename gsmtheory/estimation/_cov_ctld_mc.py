@@ -14,7 +14,7 @@ Every block is a smooth function Γ = f(m) of the mean m = E[u] of one per-draw 
 over groups of ``_GROUP`` draws, the sample grown (up to ``max_samples``) until the largest standard
 error of every block, relative to its largest entry, is at most ``rtol``
 (:func:`gsmtheory.estimation._torch_monte_carlo.delta_method_means`). The error is statistical only:
-the draws are exact (:class:`gsmtheory.estimation._torch_monte_carlo.MixtureDraws`; β by the inverse
+the draws are exact (:class:`gsmtheory.numeric.MixtureDraws`; β by the inverse
 of its CDF tabulated on 20001 nodes, whose O(h²) interpolation error is below 1e-8 relative), in
 float64 on ``device`` (``auto``: CUDA when torch sees it) in batches sized by
 :func:`gsmtheory._device.batch_size`, so memory stays bounded whatever the sample budget.
@@ -36,8 +36,8 @@ from gsmtheory._methods import Method, Theory
 from gsmtheory.estimation._cov_ctld import lifted_efficiency, mixture_model_reason, replace_lifted
 from gsmtheory.estimation._efficiency import covariance_methods
 from gsmtheory.estimation._efficiency_record import Efficiency
-from gsmtheory.estimation._torch_monte_carlo import MixtureDraws, delta_method_means
-from gsmtheory.numeric import ctld_beta_table
+from gsmtheory.estimation._torch_monte_carlo import delta_method_means
+from gsmtheory.numeric import MixtureDraws, ctld_beta_table
 from gsmtheory.solve import Lift, Problem
 from gsmtheory.symbolic import estimating_terms, theta_derivatives
 
@@ -217,7 +217,7 @@ def _converge(problem: Problem, lift: Lift, dev: str, samples: int, rtol: float,
     P = problem.n_params
     pieces = _pieces(problem)
     assert lift.mixture is not None
-    sampler = MixtureDraws(lift.mixture, ctld_beta_table(lift.schedule), dev, seed)
+    sampler = MixtureDraws(lift.mixture, dev, seed, ctld_beta_table(lift.schedule))
     theta = [torch.tensor(float(t), dtype=torch.float64, device=dev) for t in problem.truth]
     S = 3 * P + 8 * P * P  # g, gg, psi, pp, h, gv, gvgv, hv, s0s0, s1s1
     per = max(batch_size(dev, 8 * (6 * S + 16 * (P * P + P + lift.dim + 2)), maximum=1 << 16) // _GROUP, 1)

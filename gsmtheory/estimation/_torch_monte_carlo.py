@@ -1,10 +1,6 @@
-r"""Monte Carlo in torch: exact draws of a Gaussian mixture and of a tabulated 1D law; f(E u) with delta-method errors.
+r"""Monte Carlo in torch: f(E u) with delta-method standard errors, the sample grown to a tolerance.
 
-:class:`MixtureDraws` draws, on one device from one seeded generator, z ∼ N(0, I_d), x ∼ Σ_k w_k N(μ_k, Σ)
-(a component by its weight, then μ_k + L z with L Lᵀ = Σ) and t from a law tabulated as (nodes, CDF)
-(:func:`gsmtheory.numeric.inverse_cdf`, the one inverse-CDF sampler of the package).
-
-:func:`delta_method_means` estimates blocks f(m) of the mean m = E[u] of a per-draw statistic u (S
+The draws come from :class:`gsmtheory.numeric.MixtureDraws`. :func:`delta_method_means` estimates blocks f(m) of the mean m = E[u] of a per-draw statistic u (S
 numbers): m̂ is the mean of G groups of ``group`` draws, Cov(m̂) ≈ Σ_g (m_g − m̂)(m_g − m̂)ᵀ / (G(G − 1))
 and SE(f_b) = √(J Cov(m̂) Jᵀ)_bb with J = ∂f/∂m by autograd at m̂. The groups grow (by the projected
 G·(error/rtol)², at most to the budget) until every block's largest standard error is at most ``rtol``
@@ -15,72 +11,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._progress import progress_bar
-from gsmtheory.numeric import InverseCDFTable, MixtureLike, inverse_cdf
 
 if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
     import torch
 
-__all__ = ["MixtureDraws", "delta_method_means"]
+__all__ = ["delta_method_means"]
 
 Array = NDArray[np.float64]
-
-
-class MixtureDraws:
-    """Exact draws of a Gaussian mixture, of N(0, I_d) and of a tabulated law on one device (float64).
-
-    Parameters
-    ----------
-    mixture : MixtureLike
-        The mixture Σ_k w_k N(μ_k, Σ).
-    table : (nodes, cdf)
-        The tabulated law of :meth:`law` (e.g. :func:`gsmtheory.numeric.beta_table`).
-    device : str
-        A torch device.
-    seed : int
-        Seed of the one generator all draws come from.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from gsmtheory.numeric import MixtureArrays
-    >>> table = (np.array([0.0, 1.0, 2.0]), np.array([0.0, 0.5, 1.0]))
-    >>> draws = MixtureDraws(MixtureArrays(means=[[0.0]], weights=[1.0], covariance=[[1.0]]), table, "cpu", 0)
-    >>> tuple(draws.target(5).shape), bool(((draws.law(100) >= 0) & (draws.law(100) <= 2)).all())
-    ((5, 1), True)
-    """
-
-    def __init__(self, mixture: MixtureLike, table: tuple[Array, Array], device: str, seed: int) -> None:
-        import torch
-        opts: dict[str, Any] = {"dtype": torch.float64, "device": device}
-        self.d = mixture.dim
-        self.means = torch.tensor(mixture.means, **opts)
-        self.weights = torch.tensor(mixture.weights, **opts)
-        self.chol = torch.linalg.cholesky(torch.tensor(mixture.covariance, **opts))
-        self.table = InverseCDFTable.from_cdf(*table).to_torch(device)
-        self.opts = opts
-        self.gen = torch.Generator(device=device).manual_seed(int(seed))
-
-    def normal(self, n: int) -> torch.Tensor:
-        """n draws of N(0, I_d), shape (n, d)."""
-        import torch
-        return torch.randn((n, self.d), generator=self.gen, **self.opts)
-
-    def law(self, n: int) -> torch.Tensor:
-        """n draws of the tabulated law by inverse CDF, shape (n,)."""
-        import torch
-        return inverse_cdf(self.table, torch.rand(n, generator=self.gen, **self.opts))
-
-    def target(self, n: int) -> torch.Tensor:
-        """n draws of the mixture, shape (n, d)."""
-        import torch
-        k = torch.multinomial(self.weights, n, replacement=True, generator=self.gen)
-        return self.means[k] + self.normal(n) @ self.chol.T
 
 
 def delta_method_means(statistics: Callable[[int], torch.Tensor], f: Callable[[torch.Tensor], torch.Tensor],

@@ -55,7 +55,13 @@ from gsmtheory.numeric._exact import gaussian_poincare_constant, tensorization
 from gsmtheory.numeric._expect import NEGLIGIBLE_MASS, expect_1d, expect_2d, inverse_cdf_1d
 from gsmtheory.numeric._fem3d import FEM3D_ORDER
 from gsmtheory.numeric._fv3d import FV3D_ORDER, fv_poincare_3d
-from gsmtheory.numeric._mixture import MixtureArrays, MixtureLike, mixture_lift_rule, sample_mixture
+from gsmtheory.numeric._mixture import (
+    MixtureArrays,
+    MixtureDraws,
+    MixtureLike,
+    mixture_lift_rule,
+    sample_mixture,
+)
 from gsmtheory.numeric._mixture_pdf import (
     mixture_dlogpdf_ds,
     mixture_hessian,
@@ -97,6 +103,7 @@ __all__ = [
     "Expectation",
     "InverseCDFTable",
     "MixtureArrays",
+    "MixtureDraws",
     "MixtureLike",
     "MixtureReduction",
     "PoincareResult",

@@ -2,7 +2,8 @@ r"""Gaussian mixtures Σ_k w_k N(μ_k, Σ) with one shared Σ, as the array code
 
 - :class:`MixtureLike` (what is read: ``means``, ``weights``, ``covariance``) and
   :class:`MixtureArrays` (numbers only, checked on construction);
-- :func:`sample_mixture`: exact samples;
+- :func:`sample_mixture`: exact samples; :class:`MixtureDraws` the same in torch (on any device,
+  with N(0, I) noise and a tabulated law from the same generator);
 - :func:`mixture_lift_rule`: quadrature rules for E over the mixture convolved with N(0, sI)
   (docs/design.md §1, s = βλ).
 
@@ -12,16 +13,21 @@ The densities, scores and Hessians are in :mod:`gsmtheory.numeric._mixture_pdf`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gsmtheory._errors import NumericalError, SpecError
+from gsmtheory.numeric._beta_sampler import InverseCDFTable, inverse_cdf
 from gsmtheory.numeric._quadrature import gauss_legendre_panels
+
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    import torch
 
 __all__ = [
     "MixtureArrays",
+    "MixtureDraws",
     "MixtureLike",
     "mixture_lift_rule",
     "sample_mixture",
@@ -176,6 +182,62 @@ def sample_mixture(mixture: MixtureLike, n: int, seed: int | np.random.Generator
     chol = np.linalg.cholesky(np.asarray(mixture.covariance, dtype=float))
     comp = rng.choice(len(mixture.weights), size=n, p=np.asarray(mixture.weights, dtype=float))
     return means[comp] + rng.standard_normal((n, means.shape[1])) @ chol.T
+
+
+class MixtureDraws:
+    """Exact draws in torch of Σ_k w_k N(μ_k, Σ) (as :func:`sample_mixture`), of N(0, I_d) and of a
+    tabulated law, on one device (float64) from one seeded generator.
+
+    Parameters
+    ----------
+    mixture : MixtureLike
+        The mixture Σ_k w_k N(μ_k, Σ).
+    device : str
+        A torch device.
+    seed : int
+        Seed of the one generator all draws come from.
+    table : (nodes, cdf), optional
+        The tabulated law of :meth:`law` (e.g. :func:`gsmtheory.numeric.beta_table`); without it
+        :meth:`law` is not available.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> table = (np.array([0.0, 1.0, 2.0]), np.array([0.0, 0.5, 1.0]))
+    >>> draws = MixtureDraws(MixtureArrays(means=[[0.0]], weights=[1.0], covariance=[[1.0]]), "cpu", 0, table)
+    >>> tuple(draws.target(5).shape), bool(((draws.law(100) >= 0) & (draws.law(100) <= 2)).all())
+    ((5, 1), True)
+    """
+
+    def __init__(self, mixture: MixtureLike, device: str, seed: int,
+                 table: tuple[Array, Array] | None = None) -> None:
+        import torch
+        opts: dict[str, Any] = {"dtype": torch.float64, "device": device}
+        self.d = mixture.dim
+        self.means = torch.tensor(mixture.means, **opts)
+        self.weights = torch.tensor(mixture.weights, **opts)
+        self.chol = torch.linalg.cholesky(torch.tensor(mixture.covariance, **opts))
+        self.table = None if table is None else InverseCDFTable.from_cdf(*table).to_torch(device)
+        self.opts = opts
+        self.gen = torch.Generator(device=device).manual_seed(int(seed))
+
+    def normal(self, n: int) -> torch.Tensor:
+        """n draws of N(0, I_d), shape (n, d)."""
+        import torch
+        return torch.randn((n, self.d), generator=self.gen, **self.opts)
+
+    def law(self, n: int) -> torch.Tensor:
+        """n draws of the tabulated law by inverse CDF, shape (n,)."""
+        import torch
+        if self.table is None:
+            raise SpecError("these draws were made without a tabulated law", "pass table=(nodes, cdf)")
+        return inverse_cdf(self.table, torch.rand(n, generator=self.gen, **self.opts))
+
+    def target(self, n: int) -> torch.Tensor:
+        """n draws of the mixture, shape (n, d)."""
+        import torch
+        k = torch.multinomial(self.weights, n, replacement=True, generator=self.gen)
+        return self.means[k] + self.normal(n) @ self.chol.T
 
 
 def mixture_lift_rule(mixture: MixtureLike, s: Array | float, nh: int,

@@ -21,6 +21,7 @@ from gsmtheory._device import batch_size, resolve_device
 from gsmtheory._errors import SpecError
 from gsmtheory._methods import Method, Theory
 from gsmtheory.compile import compile_expr
+from gsmtheory.numeric import MixtureDraws
 from gsmtheory.solve._loss_question import LossEvaluation, LossOptions, loss_points
 from gsmtheory.solve._problem import Problem
 from gsmtheory.symbolic import GSMLoss
@@ -78,14 +79,10 @@ def torch_mc_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, device: s
     d = diffusion.dim
     f = compile_expr((*diffusion.coords, *loss.model.params), [loss.explicit, loss.implicit, loss.constant],
                      "torch")
-    means = torch.tensor(mixture.means, dtype=torch.float64, device=dev)
-    weights = torch.tensor(mixture.weights, dtype=torch.float64, device=dev)
-    chol = torch.linalg.cholesky(torch.tensor(mixture.covariance, dtype=torch.float64, device=dev))
     # working set per sample: coords, normals, and ~64 float64 temporaries of the integrands
     per_sample = 8 * (2 * d + 64 + 8 * len(points))
     batch = batch_size(str(dev), per_sample, maximum=max_batch or (1 << 22))
-    gen = torch.Generator(device=dev)
-    gen.manual_seed(int(seed))
+    draws = MixtureDraws(mixture, str(dev), seed)  # exact samples of p
     n_points = len(points)
     sums = torch.zeros((3, n_points), dtype=torch.float64, device=dev)
     squares = torch.zeros((3, n_points), dtype=torch.float64, device=dev)
@@ -93,9 +90,7 @@ def torch_mc_loss(loss: GSMLoss, at: Sequence[Mapping[str, float]], *, device: s
     with torch.no_grad():
         while done < samples:
             m = min(batch, samples - done)
-            comp = torch.multinomial(weights, m, replacement=True, generator=gen)
-            z = torch.randn((m, d), dtype=torch.float64, device=dev, generator=gen)
-            x = means[comp] + z @ chol.T
+            x = draws.target(m)
             cols = [x[:, i] for i in range(d)]
             for j, th in enumerate(points):
                 theta = [torch.full((), v, dtype=torch.float64, device=dev) for v in th]
