@@ -348,10 +348,10 @@ class Efficiency:
                 "theorem": lift.theorem,
                 "status": "ok" if lift.error <= lift.rtol else "not_converged"}
 
-    def _combination(self, v: tuple[float, ...]) -> str:
+    def _combination(self, v: tuple[float, ...], tied: bool) -> str:
         if self.infinite:
             return "every direction"
-        if self.directions_tied:
+        if tied:
             return "every direction (the ratios agree within their error; this vector is one of them)"
         return describe_direction(v, self.params)
 
@@ -362,6 +362,7 @@ class Efficiency:
             return self._lifted_dict(self.lifted)
         wr, wv = self.worst_direction
         br, bv = self.best_direction
+        tied = self.directions_tied
         return plain({
             "params": list(self.params),
             "truth": dict(zip(self.params, self.truth, strict=True)),
@@ -373,8 +374,8 @@ class Efficiency:
             "ratio_definition": "||Gamma_GSM||_op / ||Gamma_MLE||_op; efficiency is per direction, "
                                 "see per_parameter and worst_direction",
             "per_parameter": self.per_parameter,
-            "worst_direction": {"ratio": wr, "vector": list(wv), "combination": self._combination(wv)},
-            "best_direction": {"ratio": br, "vector": list(bv), "combination": self._combination(bv)},
+            "worst_direction": {"ratio": wr, "vector": list(wv), "combination": self._combination(wv, tied)},
+            "best_direction": {"ratio": br, "vector": list(bv), "combination": self._combination(bv, tied)},
             "poincare_constant": None if self.poincare is None else self.poincare.poincare_constant,
             "poincare": None if self.poincare is None else self.poincare.to_dict(),
             "theorem_bound": None if self.theorem is None else self.theorem.rhs,
