@@ -12,6 +12,7 @@ keeps autograd, runs on whatever device its inputs live on, and stays in their d
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,12 +24,22 @@ import numpy as np
 import sympy as sp
 
 from gsmtheory._errors import SpecError
-from gsmtheory.compile._translate import BACKENDS, POW, SQRT, TRANSLATION, constant, torch_module
+from gsmtheory.compile._translate import (
+    BACKENDS,
+    POW,
+    SQRT,
+    TRANSLATION,
+    constant,
+    torch_module,
+    where,
+)
 
 __all__ = ["CompiledFunction", "compile_expr"]
 
 _Step = tuple[str, Any]
 #: the translated functions a spec can name (the rest are derivatives and conditions SymPy makes)
+#: a NumPy call over more than 4 × _BLOCK elements runs in blocks of about _BLOCK elements
+_BLOCK = 32768
 _SPEC_NAMES = frozenset({"exp", "log", "sin", "cos", "tan", "tanh", "sinh", "cosh", "atan", "erf", "Abs",
                          "sign", "Max", "Min"})
 
@@ -81,13 +92,9 @@ class CompiledFunction:
         if len(values) != len(self.args):
             names = ", ".join(map(str, self.args))
             raise TypeError(f"expected {len(self.args)} arguments ({names}), got {len(values)}")
-        env: list[Any] = [self._convert(v) for v in values]
-        env.extend([None] * len(self.program))
-        for slot, step in self.program:
-            env[slot] = _run(step, env, self.backend)
-        results = [_run(step, env, self.backend) for step in self.outputs]
-        if self.backend != "mpmath":
-            results = self._broadcast(results, env[: len(self.args)])
+        inputs: list[Any] = [self._convert(v) for v in values]
+        block_rows = self._rows_per_block(inputs)
+        results = self._evaluate(inputs) if block_rows is None else self._evaluate_in_blocks(inputs, block_rows)
         if self.shape is None:
             return results[0]
         if len(self.shape) == 1:
@@ -98,6 +105,39 @@ class CompiledFunction:
         if self.backend == "torch":
             return torch_module().stack(results, dim=-1).reshape(*results[0].shape, rows, cols)
         return [results[i * cols:(i + 1) * cols] for i in range(rows)]
+
+    def _evaluate(self, inputs: list[Any]) -> list[Any]:
+        env = inputs + [None] * len(self.program)
+        for slot, step in self.program:
+            env[slot] = _run(step, env, self.backend)
+        results = [_run(step, env, self.backend) for step in self.outputs]
+        return results if self.backend == "mpmath" else self._broadcast(results, inputs)
+
+    def _rows_per_block(self, inputs: list[Any]) -> int | None:
+        """Rows of the leading axis per block when a NumPy call is large enough to run in blocks
+        (None: in one piece). Every step is element-wise, so blocks give the same numbers; a block of
+        about ``_BLOCK`` elements keeps the program's temporaries in cache instead of allocating
+        (and page-faulting) full-size arrays at each step."""
+        if self.backend != "numpy":
+            return None
+        shape = np.broadcast_shapes(*(np.shape(v) for v in inputs)) if inputs else ()
+        if len(shape) == 0 or math.prod(shape) < 4 * _BLOCK:
+            return None
+        rows = max(1, _BLOCK // math.prod(shape[1:]))
+        return rows if rows < shape[0] else None
+
+    def _evaluate_in_blocks(self, inputs: list[Any], rows: int) -> list[Any]:
+        """:meth:`_evaluate` over blocks of ``rows`` along the broadcast shape's leading axis."""
+        shape = np.broadcast_shapes(*(np.shape(v) for v in inputs))
+        along = [np.ndim(v) == len(shape) and np.shape(v)[0] == shape[0] for v in inputs]
+        out: list[Any] = []
+        for start in range(0, shape[0], rows):
+            block = self._evaluate([v[start:start + rows] if a else v for v, a in zip(inputs, along)])
+            if not out:
+                out = [np.empty(shape, dtype=np.asarray(r).dtype) for r in block]
+            for o, r in zip(out, block):
+                o[start:start + rows] = r
+        return out
 
     def _convert(self, value: Any) -> Any:
         if self.backend == "numpy":
@@ -161,25 +201,9 @@ def _run(step: _Step, env: list[Any], backend: str) -> Any:
         with np.errstate(all="ignore"):  # every branch is evaluated everywhere, then selected
             out = _run(last, env, backend)
             for value, cond in reversed(pairs):
-                out = _where(_run(cond, env, backend), _run(value, env, backend), out, backend)
+                out = where(_run(cond, env, backend), _run(value, env, backend), out, backend)
         return out
     raise AssertionError(f"unknown step {kind}")  # pragma: no cover - internal invariant
-
-
-def _where(cond: Any, a: Any, b: Any, backend: str) -> Any:
-    """cond ? a : b element-wise in the backend."""
-    if backend == "numpy":
-        return np.where(cond, a, b)
-    if backend == "torch":
-        torch = torch_module()
-        like = next((v for v in (a, b) if isinstance(v, torch.Tensor)), None)
-        dtype = like.dtype if like is not None else torch.float64
-        device = like.device if like is not None else None
-        c = cond if isinstance(cond, torch.Tensor) else torch.as_tensor(bool(cond), device=device)
-        ta = a if isinstance(a, torch.Tensor) else torch.as_tensor(a, dtype=dtype, device=device)
-        tb = b if isinstance(b, torch.Tensor) else torch.as_tensor(b, dtype=dtype, device=device)
-        return torch.where(c, ta, tb)
-    return a if cond else b
 
 
 class _Builder:

@@ -156,3 +156,19 @@ def constant(value: sp.Expr, backend: str) -> Any:
     if not math.isfinite(out):
         raise ValueError(f"constant {value} is not finite")
     return out
+
+
+def where(cond: Any, a: Any, b: Any, backend: str) -> Any:
+    """cond ? a : b element-wise in the backend."""
+    if backend == "numpy":
+        return np.where(cond, a, b)
+    if backend == "torch":
+        torch = torch_module()
+        like = next((v for v in (a, b) if isinstance(v, torch.Tensor)), None)
+        dtype = like.dtype if like is not None else torch.float64
+        device = like.device if like is not None else None
+        c = cond if isinstance(cond, torch.Tensor) else torch.as_tensor(bool(cond), device=device)
+        ta = a if isinstance(a, torch.Tensor) else torch.as_tensor(a, dtype=dtype, device=device)
+        tb = b if isinstance(b, torch.Tensor) else torch.as_tensor(b, dtype=dtype, device=device)
+        return torch.where(c, ta, tb)
+    return a if cond else b

@@ -180,3 +180,29 @@ def test_repeated_subexpressions_are_computed_once_and_right() -> None:
     assert float(f(*at.values())) == pytest.approx(exact, rel=1e-12, abs=1e-14)
     assert float(compile_expr([u, v, w, a], expr, cse=False)(*at.values())) == pytest.approx(exact, rel=1e-12, abs=1e-14)
     assert len(f.program) > 0  # the repeated exponentials are shared, not recomputed
+
+
+def test_large_numpy_calls_run_in_blocks_with_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call over many points runs the program block by block along the leading axis; the numbers,
+    the shapes and the dtypes are those of the one-piece call (inputs that broadcast along the
+    leading axis, a scalar, a piecewise branch, a boolean output and a matrix output included)."""
+    from gsmtheory.compile import _compile
+
+    x, y, t = sp.symbols("x y t")
+    pieces = [sp.exp(-(x - t) ** 2 / 2) * sp.log(1 + y ** 2) + sp.erf(x * y) / (1 + x ** 4),
+              sp.Piecewise((sp.sin(x) * y, x > 0), (sp.cosh(y) - x ** 3, True)),
+              x * y > t,
+              sp.Matrix([[x * sp.tanh(y), t], [sp.sqrt(1 + x ** 2 * y ** 2), sp.Max(x, y)]])]
+    rng = np.random.default_rng(3)
+    xs, ys = rng.normal(size=(1001, 1, 7)), rng.normal(size=(1, 31, 7))
+    assert xs.size * ys.shape[1] > 4 * _compile._BLOCK
+    for expr in pieces:
+        f = compile_expr([x, y, t], expr)
+        assert f._rows_per_block([xs, ys, np.float64(0.3)]) is not None
+        blocked = f(xs, ys, 0.3)
+        with monkeypatch.context() as mp:
+            mp.setattr(_compile, "_BLOCK", 10 ** 9)
+            assert f._rows_per_block([xs, ys, np.float64(0.3)]) is None
+            whole = f(xs, ys, 0.3)
+        assert blocked.shape == whole.shape and blocked.dtype == whole.dtype
+        assert np.array_equal(blocked, whole)
