@@ -1,32 +1,11 @@
 r"""The annealed (CTLD) estimator of a lifted problem: the estimator ``ctld`` and its covariance ``ctld_quadrature``.
 
-``ESTIMATOR_METHODS`` registers the estimator ``ctld`` (fit from data, :func:`gsmtheory.estimation.fit`);
-``METHOD`` the covariance method ``ctld_quadrature`` (its sandwich and the baselines in d ≤ 2).
-
-The CTLD loss is the GSM loss of the lifted model ℓ_θ(x, β) = log r(β) + log p^β_θ(x) under the
-identity diffusion on (x, β) ∈ R^d × [0, β_max] (docs/design.md §1); its implicit form is
-
-    L(θ) = E_{(x,β)∼p}[½|∇_{x,β} ℓ_θ|² + Δ_{x,β} ℓ_θ] − Σ_faces c_f E_{x∼p^{β_f}}[n_f ∂_β ℓ_θ(x, β_f)],
-
-with c_f = r(β_f)/Z_r (the β-density at the face) and n = −1 at β = 0, +1 at β = β_max. From
-data x_1..x_n ∼ p the estimator draws β_i ∼ r, z_i, z'_i ∼ N(0, I) and uses
-x̃_i = x_i + √(β_iλ) z_i for the bulk term, x_i for the β = 0 face and x_i + √(β_max λ) z'_i for
-the β = β_max face (all from the same data point). Its asymptotic covariance is the sandwich
-H⁻¹ Cov(ψ) H⁻¹ with ψ the per-data-point θ-gradient (Qin & Risteski 2023, Thm. on CTLD).
-Baselines: MLE on the original model (I_p(θ*)⁻¹) and on the lifted one (E_r[I_{p^β}(θ*)]⁻¹), and
-vanilla score matching on the un-lifted problem.
-
-The per-sample quantities are those of the problem's :attr:`~gsmtheory.solve.Problem.joint`; the
-β-marginal, the x | β rules and the β-faces are its :class:`~gsmtheory.solve.Lift`; the problem
-itself (un-lifted) gives vanilla score matching and the original MLE. Expectations over x | β use
-composite Gauss–Legendre in x for d = 1 and tensor Gauss–Hermite per component for d = 2. With
-C_P the record also holds C_P of the lift (the Poincaré question on the same problem) and the
-general theorem applied to the lift.
-
-The estimator (``_fit_lifted.py``) draws β_i ∼ r, x̃_i = x_i + √(β_iλ) z_i and the β-face points from each data point
-(:meth:`gsmtheory.solve.Lift.draws`) and minimizes the mean of φ(x̃_i, β_i; θ) − Σ_f c_f flux_f(x_i^{(f)}; θ)
-by projected Newton from several starts; standard errors: the sandwich of those per-data-point
-terms, omitted (with the reason) where the model is not locally identifiable at the estimate.
+``ESTIMATOR_METHODS`` registers the estimator ``ctld`` (fit from data, :func:`gsmtheory.estimation.fit`,
+by ``_fit_lifted.py``); ``METHOD`` the covariance method ``ctld_quadrature``: the sandwich
+Γ_CTLD = H⁻¹ Cov(ψ) H⁻¹, ψ the per-data-point θ-gradient of the empirical CTLD loss (bulk at
+(x + √(βλ)z, β), β-faces from the same x), against vanilla score matching and both MLE baselines,
+by the lift's quadrature in d ≤ 2. Derivation: docs/design.md §6, "The CTLD estimator and its
+covariance".
 """
 
 from __future__ import annotations
@@ -168,7 +147,7 @@ def ctld_efficiency(problem: Problem, *, panels: int = 6, nh: int = 8) -> Effici
 
     ψ is the per-data-point θ-gradient of the empirical CTLD loss (bulk at (x + √(βλ)z, β) plus
     the β-faces from the same x), H = E[∇_θ ψ]; Γ_vanilla likewise for ½|∇ℓ_θ|² + Δℓ_θ under p;
-    Γ_MLE = I_p(θ*)⁻¹ and E_r[I_{p^β}(θ*)]⁻¹ (module docstring, docs/design.md §6). Expectations
+    Γ_MLE = I_p(θ*)⁻¹ and E_r[I_{p^β}(θ*)]⁻¹ (docs/design.md §6). Expectations
     by the problem's quadrature at (``panels``, ``nh``) and at twice both; the reported values are
     the finer ones, ``error`` the largest relative change (``nh``: x panels of 16 nodes for d = 1,
     Gauss–Hermite nodes per axis for d ≥ 2).

@@ -1,23 +1,10 @@
 r"""Covariance method ``ctld_monte_carlo``: the CTLD estimator by Monte Carlo in torch, a standard error per block.
 
-Where no symmetry reduction applies (the method ``ctld_reduction``) and tensor quadrature costs
-nodes^d, the expectations of :func:`gsmtheory.estimation.ctld_efficiency` are sample means. One draw per data point: x ∼ p, β ∼ r, z, z' ∼ N(0, I), x̃ = x + √(βλ)z;
-
-- ψ = ∇_θφ(x̃, β) − Σ_f c_f ∇_θ flux_f(x_f) with x_0 = x, x_{β_max} = x + √(β_max λ)z'
-  (faces from the same data point, what ``fit(spec, data, loss="ctld")`` does), ψ_exact = ∇_θφ(x̃, β);
-  H = E[∇²_θφ(x̃, β)] − Σ_f c_f E[∇²_θ flux_f(x_f)]; Γ = H⁻¹ Cov(ψ) H⁻¹;
-- vanilla score matching: H₀ = E_p[∇²_θφ₀], Γ₀ = H₀⁻¹ Cov_p(∇_θφ₀) H₀⁻¹;
-- MLE: I_p = E_p[s sᵀ] and E_r I_{p^β} = E[s_β(x̃) s_β(x̃)ᵀ].
-
-Every block is a smooth function Γ = f(m) of the mean m = E[u] of one per-draw statistic u
-(the gradients, their outer products and the Hessians above): standard errors by the delta method
-over groups of ``_GROUP`` draws, the sample grown (up to ``max_samples``) until the largest standard
-error of every block, relative to its largest entry, is at most ``rtol``
-(:func:`gsmtheory.estimation._torch_monte_carlo.delta_method_means`). The error is statistical only:
-the draws are exact (:class:`gsmtheory.numeric.MixtureDraws`; β by the inverse
-of its CDF tabulated on 20001 nodes, whose O(h²) interpolation error is below 1e-8 relative), in
-float64 on ``device`` (``auto``: CUDA when torch sees it) in batches sized by
-:func:`gsmtheory._device.batch_size`, so memory stays bounded whatever the sample budget.
+The expectations of :func:`gsmtheory.estimation.ctld_efficiency` as sample means over exact draws
+x ∼ p, β ∼ r, z, z' ∼ N(0, I), x̃ = x + √(βλ)z, in any d; every block Γ = f(E[u]) of the mean of
+one per-draw statistic u, with delta-method standard errors over groups of ``_GROUP`` draws
+(:func:`gsmtheory.estimation._torch_monte_carlo.delta_method_means`). Derivation: docs/design.md §6,
+"CTLD covariances by Monte Carlo".
 """
 
 from __future__ import annotations

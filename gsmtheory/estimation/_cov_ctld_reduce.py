@@ -1,32 +1,13 @@
 r"""Covariance method ``ctld_reduction``: the CTLD estimator in d ≥ 3 by symmetry reduction to 1D (issue #14).
 
-Setting: target p = Σ_k w_k N(μ_k, Σ) on R^d, Σ = σ²I on U^⊥ (U: the span of the mean
-differences, expanded to Σ-invariance, :func:`gsmtheory.numeric.reduce_mixture`), and a
-``[model.mixture]`` that moves the means **within U** (μ_k(θ) − μ_k(θ*) ∈ U for every θ; weights
-may depend on θ, the covariance is the target's). Write x = (u, v), u = Bᵀx ∈ U (dim U = 1 here),
-v ∈ U^⊥ (m = d − 1). Then p^β_θ(x) = p^β_{U,θ}(u) · N(v; c, s²I_m), s² = σ² + βλ, and the
-v-factor does not depend on θ. Term by term in the CTLD loss (Prop. 7 of the COLT text; the
-package keeps the β-faces, docs/design.md §1):
-
-- ∇_x, Δ_x, ∂_β log r·∂_β, ∂²_β and the β-face fluxes split into a u-part (the 1D problem's)
-  plus a θ-free v-part, so their θ-derivatives are the 1D problem's;
-- ½(∂_β log p_θ)², with ∂_β log p^β_θ = A_θ(u, β) + B(v, β) and
-  B = (λ/2)(|v − c|²/s⁴ − m/s²) (the heat equation), has θ-gradient (A_θ + B)∇_θA_θ.
-
-B has conditional mean 0 given (u, β), also after averaging over the data point's v for the
-β-face cross terms, and E[B² | β] = λ²m/(2s⁴). Hence H, vanilla score matching, both MLE
-baselines (I_p and E_r I_{p^β}) equal the 1D problem's exactly, and
+For p = Σ_k w_k N(μ_k, Σ) with Σ = σ²I on U^⊥ (U the span of the mean differences, dim U = 1,
+m = d − 1) and a ``[model.mixture]`` moving the means within U, s² = σ² + βλ:
 
     Γ_CTLD,d = Γ_CTLD,1D + m · H⁻¹ E_{r p^β_U}[∇_θA ∇_θAᵀ · λ²/(2s⁴)] H⁻¹,   A = ∂_β log p^β_{U,θ},
 
-for both face treatments (tests/estimation/test_cov_ctld.py proves the case m = 1 against the 2D
-quadrature). So the along-U block of Γ_CTLD is *not* the 1D covariance: it grows linearly in d
-through the β-score of the Gaussian directions, while the vanilla and MLE blocks do not move.
-The means parametrization of Theorem 14, θ = (μ_1, …, μ_K) ∈ R^{dK} (every model mean entry its
-own parameter), reduces the same way: a block along U (the 1D problem above) and one 2×2 … K×K
-block per direction of U^⊥, the same for all of them (the 2D problem on (u, v₁) whose model moves
-the v₁-coordinates, plus (d − 2) times its β-score term); other models that move the means off U
-are refused with a one-line error.
+and H, vanilla score matching and both MLE baselines are the 1D problem's; the means
+parametrization θ ∈ R^{dK} adds one block across U^⊥ (the 2D (u, v₁) problem). Derivation:
+docs/design.md §6, "CTLD covariances in d ≥ 3 by reduction to 1D".
 """
 
 from __future__ import annotations

@@ -1,26 +1,10 @@
 r"""Generator design for CTLD (beyond the paper): choose the temperature law r(β) and β_max.
 
-The paper fixes log r(β) = −7·diam²/(λ(1+β)) and β_max = 14·diam²/λ − 1 (docs/design.md §1). Within
-the family
-
-    power:  log r(β) = −c·diam²/(λ(1+β)) + κ·log(1+β),   β ∈ [0, β_max]   (c ≥ 0; defaults c = 7, κ = 0)
-    flat:   log r(β) = 0,                                 β ∈ [0, β_max]
-
-:func:`design_ctld` minimizes, for a 1D Gaussian-mixture target, either
-
-- ``objective="poincare"``: C_P of the lifted chain (:func:`gsmtheory.numeric.ctld_poincare`;
-  Var g ≤ C_P E[g_x² + g_β²] under r(β)p^β(x)), or
-- ``objective="variance"``: ‖Γ_CTLD‖, the operator norm of the annealed estimator's asymptotic
-  covariance (:func:`ctld_efficiency`) for the mixture weight or the means,
-
-by Nelder–Mead on (c, κ, log β_max) started at the reported defaults, then re-evaluates the
-optimum and the defaults at a finer resolution. The result is never reported worse than the
-defaults: the defaults are a point of the family and the best point seen is returned.
-
-At small separations the best law sits at the family's edge: β_max at its floor, where the lift
-is (nearly) Langevin on p itself and (c, κ) no longer matter, so Nelder–Mead wanders along a
-flat valley until its budget ends. That outcome is reported as status ``"boundary"`` beside
-Langevin's C_P (for the C_P objective), not as a failure to converge: lifting does not help there.
+Within the families power, log r(β) = −c·diam²/(λ(1+β)) + κ·log(1+β) (the paper's defaults:
+c = 7, κ = 0, β_max = 14·diam²/λ − 1), and flat, log r(β) = 0, :func:`design_ctld` minimizes C_P
+of the lift or ‖Γ_CTLD‖ by Nelder–Mead on (c, κ, log β_max) from the defaults, never reporting
+worse than them; an optimum with β_max at its floor is status ``"boundary"`` (the lift is nearly
+Langevin there). Derivation: docs/design.md §6, "Designing the temperature law r(β)".
 """
 
 from __future__ import annotations

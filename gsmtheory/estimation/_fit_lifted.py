@@ -80,9 +80,9 @@ def _terms(problem: Problem, x: Array, seed: int):  # type: ignore[no-untyped-de
 def fit_lifted(problem: Problem, data: Array, options: FitOptions) -> FitResult:
     """θ̂ = argmin_θ (1/n) Σ_i [φ(x̃_i, β_i; θ) − Σ_f c_f flux_f(x_i^{(f)}; θ)] on a lifted problem, with sandwich SEs.
 
-    The estimator ``ctld`` of :mod:`gsmtheory.estimation._cov_ctld` (the module docstring there
-    states the loss); standard errors are omitted, with the reason, where :func:`flat_direction`
-    finds the model not locally identifiable at θ̂.
+    The estimator ``ctld`` of :mod:`gsmtheory.estimation._cov_ctld` (docs/design.md §6, "The CTLD
+    estimator and its covariance", states the loss); standard errors are omitted, with the reason,
+    where :func:`flat_direction` finds the model not locally identifiable at θ̂.
     """
     import torch
     lift = problem.lift
