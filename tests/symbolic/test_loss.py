@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gsmtheory.solve import evaluate_gsm_loss
-from gsmtheory.symbolic import Diffusion, Model, gsm_loss
+from gsmtheory.symbolic import Diffusion, Model, gsm_loss, load_spec
 
 x, y = sp.symbols("x y", real=True)
 a, b = sp.symbols("a b", real=True)
@@ -126,3 +126,21 @@ def test_boundary_terms_vanish_for_jacobi_and_matter_for_reflected_langevin() ->
     ev = evaluate_gsm_loss(gsm_loss(ref.diffusion, ref.model), [{"mu": 0.3}, {"mu": 1.2}])
     assert abs(ev.boundary[0]) > 0.1
     assert math.isclose(ev.difference[0], ev.difference[1], rel_tol=0, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["bimodal", "bimodal-weight", "ctld-bimodal"])
+def test_lifted_catalogue_fluxes_are_simplified(name: str) -> None:
+    """SIMPLIFY_OPS_LIMIT is a cost cap that the catalogue stays under: each lifted catalogue face
+    flux is short enough to be simplified, and simplifying shortens it."""
+    from gsmtheory.symbolic import ctld_lift_spec
+    from gsmtheory.symbolic._loss import SIMPLIFY_OPS_LIMIT
+
+    lifted, model, _params = ctld_lift_spec(load_spec(name))
+    loss = gsm_loss(lifted, model)
+    assert loss.boundary_terms
+    for term in loss.boundary_terms:
+        dgrad = lifted.D * sp.Matrix([sp.diff(model.log_density, c) for c in lifted.coords])
+        raw = (-1 if term.side == "lower" else 1) * dgrad[term.coord_index]
+        raw = raw.subs(term.coord, term.at)
+        assert sp.count_ops(raw) <= SIMPLIFY_OPS_LIMIT
+        assert sp.count_ops(term.flux) < sp.count_ops(raw)
