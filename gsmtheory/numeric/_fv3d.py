@@ -239,11 +239,13 @@ def _shape_for(win: Sequence[tuple[float, float]], mom: Sequence[tuple[float, fl
 
 
 def _cutoff_3d(solve: _Solver, sides: list[tuple[float, float]], tail: float, resolution: float, rtol: float,
-               pts: Array | None, trunc: dict[str, Any]) -> tuple[Any, Any, float]:
+               pts: Array | None, trunc: dict[str, Any]) -> tuple[Any, Any, float, dict[tuple[int, ...], float]]:
     """The base grid on the box at e^-T and on the box at e^-(T+20), same cells; T pushed out while
-    twice the change misses rtol. Returns (window, moments, truncation error relative)."""
+    twice the change misses rtol. Returns (window, moments, truncation error relative, the base grid's
+    value at the final T where it was solved: {cells: C_P}, for the ladder to reuse)."""
     solve.T, trunc_rel = tail, 0.0
     while True:
+        solved: dict[tuple[int, ...], float] = {}
         win, mom, _ = truncate_box_3d(solve.ell, sides, solve.T, pts)
         shape = _shape_for(win, mom, resolution)
         faces = [sinh_faces(a, b, n, m, s) for (a, b), n, (m, s) in zip(win, shape, mom)]
@@ -252,17 +254,20 @@ def _cutoff_3d(solve: _Solver, sides: list[tuple[float, float]], tail: float, re
                   for (a, b), n, (m, s), e, lim in zip(win, shape, mom, win2, sides)]
         if all(f2.size == f.size for f, f2 in zip(faces, faces2)):
             break
-        trunc_rel, stop = cutoff_step(trunc, solve.T, solve(faces)[0], solve(faces2)[0], rtol)
+        solved[tuple(shape)] = float(solve(faces)[0])
+        trunc_rel, stop = cutoff_step(trunc, solve.T, solved[tuple(shape)], solve(faces2)[0], rtol)
         if stop:
             break
         solve.T += TAIL_STEP
     trunc["tail"] = solve.T
-    return win, mom, trunc_rel
+    return win, mom, trunc_rel, solved
 
 
 def _grid_3d(solve: _Solver, win: Any, mom: Any, resolution: float, lv: list[float], rtol: float,
-             trunc_rel: float, max_cells: int) -> tuple[Any, list[int], list[dict[str, Any]]]:
-    """Per-axis refinement (:func:`refine_axes`); the base grid refined by 1.5 while rtol is not met."""
+             trunc_rel: float, max_cells: int, solved: dict[tuple[int, ...], float]
+             ) -> tuple[Any, list[int], list[dict[str, Any]]]:
+    """Per-axis refinement (:func:`refine_axes`); the base grid refined by 1.5 while rtol is not met.
+    ``solved``: grids of the box at the final cut-off solved already (:func:`_cutoff_3d`)."""
     res, attempts = resolution, []
     while True:
         shape = _shape_for(win, mom, res)
@@ -273,7 +278,8 @@ def _grid_3d(solve: _Solver, win: Any, mom: Any, resolution: float, lv: list[flo
                 solve.notes.append(f"skipped {n[0]}x{n[1]}x{n[2]} cells (max_cells={max_cells})")
                 return None
             if tuple(n) not in cache:
-                cache[tuple(n)] = float(solve([sinh_faces(a, b, k, m, s) for (a, b), k, (m, s) in zip(win, n, mom)])[0])
+                cache[tuple(n)] = solved[tuple(n)] if tuple(n) in solved else \
+                    float(solve([sinh_faces(a, b, k, m, s) for (a, b), k, (m, s) in zip(win, n, mom)])[0])
             return cache[tuple(n)]
 
         ref = refine_axes(at, shape, lv, FV3D_ORDER)
@@ -350,8 +356,8 @@ def fv_poincare_3d(log_density: LogDensity3, diffusion: Diffusion3, box: Sequenc
     solve = _Solver(ell, dfun, tail)
     trunc: dict[str, Any] = {"tails": [], "relative_change": []}
     try:
-        win, mom, trunc_rel = _cutoff_3d(solve, sides, tail, resolution, rtol, pts, trunc)
-        ref, shape, attempts = _grid_3d(solve, win, mom, resolution, lv, rtol, trunc_rel, max_cells)
+        win, mom, trunc_rel, solved = _cutoff_3d(solve, sides, tail, resolution, rtol, pts, trunc)
+        ref, shape, attempts = _grid_3d(solve, win, mom, resolution, lv, rtol, trunc_rel, max_cells, solved)
         best, grid_err = ref.value, ref.error
         base_faces = [sinh_faces(a, b, k, m, s) for (a, b), k, (m, s) in zip(win, shape, mom)]
         fvec = solve(base_faces, vector=bounds)[2] if bounds else None

@@ -115,13 +115,17 @@ def _setup(log_density: LogDensity2, dfun: DFun2, box: Sequence[Sequence[float]]
 
 
 def _extended(log_density: LogDensity2, dfun: DFun2, box: Sequence[Sequence[float]], s: _Setup,
-              k: int, points: Array | None, steps: int = 1) -> tuple[float, ...] | None:
+              k: int, points: Array | None, steps: int = 1, known: Sequence[float] = ()) -> tuple[float, ...] | None:
     """C_P on grid level k of the box cut at e^-T, and of the boxes cut at e^-(T+20j), j = 1..steps,
-    with the same cells."""
+    with the same cells; ``known`` holds the first values when they were computed already (a deeper
+    cut-off asked for after the first two)."""
     (bx0, bx1), (by0, by1) = ((float(a), float(b)) for a, b in box)
     gx, gy = s.nx * 2**k, s.ny * 2**k
-    out = [top_pinv(*chain_2d(log_density, dfun, s.mx, s.my, gx, gy), 700.0, tol=1e-12)[0]]
+    out = list(known[:1]) or [top_pinv(*chain_2d(log_density, dfun, s.mx, s.my, gx, gy), 700.0, tol=1e-12)[0]]
     for j in range(1, steps + 1):
+        if j < len(known):
+            out.append(known[j])
+            continue
         ex, ey = truncate_box(log_density, box, tail=s.T + j * TAIL_STEP, points=points)
         emx, emy = extended_map(s.mx, gx, bx0, bx1, *ex), extended_map(s.my, gy, by0, by1, *ey)
         if emx is None and emy is None:
@@ -160,7 +164,7 @@ def _resolved_cutoff(log_density: LogDensity2, dfun: DFun2, box: Sequence[Sequen
     rel = max(trunc_rel, cutoff_step(trunc, s.T, got[0], got[1], rtol)[0])
     if abs(got[1] / got[0] - 1) > rtol / 100:
         try:
-            three = _extended(log_density, dfun, box, s, k, points, steps=2)
+            three = _extended(log_density, dfun, box, s, k, points, steps=2, known=got)
         except ModelError:  # no box at the deeper cut-off (the density's decay not found there):
             trunc["tail_extrapolated"] = math.inf  # what is left beyond cannot be bounded
             return math.inf
