@@ -100,16 +100,12 @@ def expect_1d(logp: LogDensity, funcs: Callable[[Array], list[Array] | Array], l
     ([1.0, 3.0], 0.9189385332, 'ok')
     """
     tmap = TailMap.fit(logp, lo, hi, drop=drop)
-    top = tmap.top
 
     def integrand(t: Array) -> Array:
-        x, jac = tmap.x_and_jacobian(t)
+        x, lv, rel, w = tmap.mapped(logp, t)
+        if np.any(np.isnan(lv)):
+            raise NumericalError("the log density is NaN on the domain", "check parameters and log_density")
         with np.errstate(all="ignore"):
-            lv = np.asarray(logp(x), dtype=float)
-            rel = np.exp(np.where(np.isfinite(lv), lv - top, -np.inf))
-            if np.any(np.isnan(lv)):
-                raise NumericalError("the log density is NaN on the domain", "check parameters and log_density")
-            w = np.where(rel > 0, rel * jac, 0.0)
             f = funcs(x)
             fs = [np.broadcast_to(np.asarray(v, dtype=float), x.shape) for v in
                   (f if isinstance(f, list | tuple) else [f])]
@@ -149,7 +145,7 @@ def expect_1d(logp: LogDensity, funcs: Callable[[Array], list[Array] | Array], l
     if any(not math.isfinite(v) for k, v in enumerate(values) if k not in divergent):
         raise NumericalError("an expectation is not finite", "check that the integrand is integrable under p")
     status = "divergent" if divergent else res.status
-    return Expectation(tuple(values), tuple(errors), math.log(z) + top, (tmap.effective,),
+    return Expectation(tuple(values), tuple(errors), math.log(z) + tmap.top, (tmap.effective,),
                        {"nodes": res.nodes, "levels": res.levels, "order": GL_ORDER},
                        "adaptive gauss-legendre on a tail-mapped interval (no cut-off), "
                        "error |Q_panel - Q_halves| summed, propagated to N/Z",

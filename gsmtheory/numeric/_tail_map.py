@@ -162,11 +162,16 @@ class TailMap:
 
     def density(self, logp: LogDensity, t: Array) -> Array:
         """w(t) = e^{ℓ(x(t)) − top}·|x′(t)|: p ∝ e^ℓ on the t-scale, relative to its maximum (0 where ℓ = −∞)."""
+        return self.mapped(logp, t)[3]
+
+    def mapped(self, logp: LogDensity, t: Array) -> tuple[Array, Array, Array, Array]:
+        """(x(t), ℓ(x(t)), e^{ℓ − top}, w(t)) in one pass: :meth:`density` with what it is made of
+        (a caller checks ℓ for NaN and weighs integrands by the relative density)."""
         x, jac = self.x_and_jacobian(t)
         with np.errstate(all="ignore"):
             lv = np.asarray(logp(x), dtype=float)
             rel = np.exp(np.where(np.isfinite(lv), lv - self.top, -np.inf))
-            return np.where(rel > 0, rel * jac, 0.0)
+            return x, lv, rel, np.where(rel > 0, rel * jac, 0.0)
 
     def t(self, x: Array) -> Array:
         """The inverse map x ↦ t."""
