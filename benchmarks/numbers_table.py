@@ -22,7 +22,11 @@ claims); ``results/numbers_compare_865a96f_bda9fdf.json``: 95/95 agree, largest 
 (the d = 70 ridge, own error 6.5e-6). ``results/numbers_84582b5.json`` after the speed-ups and the CTLD
 12 -> 11 modules merge; ``results/numbers_compare_bda9fdf_84582b5.json``: 94/95 agree, the claims bit for
 bit; the one flagged is preconditioned-gaussian's best/worst direction, undetermined (ratio 1 in every
-direction) and now labelled so.
+direction) and now labelled so. ``results/numbers_b6d0285.json`` after the blocked NumPy evaluation, the
+ring composition of interval tails, the face-flux simplify cap at 75 operations and the solves shared
+between the cut-off check and the ladder; ``results/numbers_compare_84582b5_b6d0285.json``: 95/95 agree,
+the claims bit for bit, the largest change 2e-9 relative (the d = 70 ridge, own error 6.5e-6); the
+table's commands took 179 s against 194 s.
 """
 
 from __future__ import annotations

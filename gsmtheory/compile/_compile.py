@@ -4,8 +4,9 @@ Every subexpression that occurs more than once (the same SymPy tree, counted ove
 expressions) is computed once into a slot of a straight-line program — common-subexpression
 elimination by hash-consing, without the rewrites of :func:`sympy.cse` (SymPy 1.14's ``cse``
 returns replacements that do not reproduce some mixture-score expressions; tests/compile holds
-one); calling the compiled function walks that program once, applying the
-backend routine of the explicit translation table to whole arrays. The torch path therefore
+one); calling the compiled function walks that program once, applying the backend routine of
+the explicit translation table to whole arrays (a large NumPy call: to blocks of ~32k elements along
+the leading axis, the same numbers, as every step is element-wise). The torch path therefore
 keeps autograd, runs on whatever device its inputs live on, and stays in their dtype
 (float64 by default).
 """
