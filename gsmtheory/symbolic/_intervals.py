@@ -245,7 +245,7 @@ def minimum(expr: sp.Expr, coords: Sequence[sp.Symbol], box: Sequence[tuple[floa
     if not coords:
         v = interval(expr, [], np.zeros((1, 0)), np.zeros((1, 0)))
         return Extremum(float(v[0][0]), float(sp.sympify(expr)))
-    f = sp.lambdify(coords, expr, "numpy")
+    f = _lambdified(tuple(coords), sp.sympify(expr))
     lo = np.array([[float(a) for a, _ in box]])
     hi = np.array([[float(b) for _, b in box]])
     best, done, seen = math.inf, math.inf, 0
@@ -272,6 +272,13 @@ def minimum(expr: sp.Expr, coords: Sequence[sp.Symbol], box: Sequence[tuple[floa
         lo2[rows, axis] = mid
         lo, hi = np.concatenate([lo, lo2]), np.concatenate([hi, hi2])
     return Extremum(done, best)
+
+
+@functools.lru_cache(maxsize=1024)
+def _lambdified(coords: tuple[sp.Symbol, ...], expr: sp.Expr) -> Callable[..., Any]:
+    """sp.lambdify(coords, expr) for NumPy, once per pair (a certificate bounds the same coefficient
+    on many regions)."""
+    return sp.lambdify(coords, expr, "numpy")  # type: ignore[no-any-return]
 
 
 def _shifted(expr: sp.Expr, tails: dict[sp.Symbol, tuple[float, int]]) -> tuple[sp.Poly | None, list[sp.Symbol]]:
