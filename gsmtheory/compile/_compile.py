@@ -115,16 +115,16 @@ class CompiledFunction:
         return results if self.backend == "mpmath" else self._broadcast(results, inputs)
 
     def _rows_per_block(self, inputs: list[Any]) -> int | None:
-        """Rows of the leading axis per block when a NumPy call is large enough to run in blocks
-        (None: in one piece). Every step is element-wise, so blocks give the same numbers; a block of
-        about ``_BLOCK`` elements keeps the program's temporaries in cache instead of allocating
-        (and page-faulting) full-size arrays at each step."""
+        """Rows per block along the leading axis of a large NumPy call (None: one piece). Steps are
+        element-wise, so blocks give the same numbers, with cache-sized temporaries; two rows or more,
+        so an output of inputs constant along the axis is promoted to float as in one piece (a
+        floating-point warning may come once per block)."""
         if self.backend != "numpy":
             return None
         shape = np.broadcast_shapes(*(np.shape(v) for v in inputs)) if inputs else ()
         if len(shape) == 0 or math.prod(shape) < 4 * _BLOCK:
             return None
-        rows = max(1, _BLOCK // math.prod(shape[1:]))
+        rows = max(2, _BLOCK // math.prod(shape[1:]))
         return rows if rows < shape[0] else None
 
     def _evaluate_in_blocks(self, inputs: list[Any], rows: int) -> list[Any]:
@@ -133,7 +133,7 @@ class CompiledFunction:
         along = [np.ndim(v) == len(shape) and np.shape(v)[0] == shape[0] for v in inputs]
         out: list[Any] = []
         for start in range(0, shape[0], rows):
-            block = self._evaluate([v[start:start + rows] if a else v for v, a in zip(inputs, along)])
+            block = self._evaluate([np.ascontiguousarray(v[start:start + rows]) if a else v for v, a in zip(inputs, along)])
             if not out:
                 out = [np.empty(shape, dtype=np.asarray(r).dtype) for r in block]
             for o, r in zip(out, block):

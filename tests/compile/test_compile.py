@@ -206,3 +206,26 @@ def test_large_numpy_calls_run_in_blocks_with_the_same_numbers(monkeypatch: pyte
             whole = f(xs, ys, 0.3)
         assert blocked.shape == whole.shape and blocked.dtype == whole.dtype
         assert np.array_equal(blocked, whole)
+
+
+def test_blocks_keep_one_piece_dtypes_where_rows_are_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows as long as a block, with an input constant along the leading axis (shape (1, M)): the
+    outputs of that input alone are promoted to float as in one piece (a boolean, a complex64), and a
+    Fortran-ordered input gives the same numbers."""
+    from gsmtheory.compile import _compile
+
+    x, y = sp.symbols("x y")
+    rng = np.random.default_rng(5)
+    m = _compile._BLOCK
+    xs, y1 = rng.normal(size=(4, m)), rng.normal(size=(1, m))
+    cases = [(compile_expr([x, y], [sp.exp(x), y > 0]), (xs, y1)),
+             (compile_expr([x, y], [x * y, 2 * y]), (xs, (y1 + 1j * y1).astype(np.complex64))),
+             (compile_expr([x, y], [sp.log(1 + x**2) * sp.cos(y), x - y]), (np.asfortranarray(xs), y1))]
+    for f, args in cases:
+        assert f._rows_per_block(list(args)) is not None
+        blocked = f(*args)
+        with monkeypatch.context() as mp:
+            mp.setattr(_compile, "_BLOCK", 10 ** 12)
+            whole = f(*args)
+        for a, b in zip(blocked, whole):
+            assert a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b)
