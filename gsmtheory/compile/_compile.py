@@ -38,9 +38,9 @@ from gsmtheory.compile._translate import (
 __all__ = ["CompiledFunction", "compile_expr"]
 
 _Step = tuple[str, Any]
-#: the translated functions a spec can name (the rest are derivatives and conditions SymPy makes)
 #: a NumPy call over more than 4 × _BLOCK elements runs in blocks of about _BLOCK elements
 _BLOCK = 32768
+#: the translated functions a spec can name (the rest are derivatives and conditions SymPy makes)
 _SPEC_NAMES = frozenset({"exp", "log", "sin", "cos", "tan", "tanh", "sinh", "cosh", "atan", "erf", "Abs",
                          "sign", "Max", "Min"})
 
@@ -94,8 +94,9 @@ class CompiledFunction:
             names = ", ".join(map(str, self.args))
             raise TypeError(f"expected {len(self.args)} arguments ({names}), got {len(values)}")
         inputs: list[Any] = [self._convert(v) for v in values]
-        block_rows = self._rows_per_block(inputs)
-        results = self._evaluate(inputs) if block_rows is None else self._evaluate_in_blocks(inputs, block_rows)
+        shape = np.broadcast_shapes(*(np.shape(v) for v in inputs)) if self.backend == "numpy" else ()
+        block_rows = self._rows_per_block(shape)
+        results = self._evaluate(inputs) if block_rows is None else self._evaluate_in_blocks(inputs, shape, block_rows)
         if self.shape is None:
             return results[0]
         if len(self.shape) == 1:
@@ -114,22 +115,18 @@ class CompiledFunction:
         results = [_run(step, env, self.backend) for step in self.outputs]
         return results if self.backend == "mpmath" else self._broadcast(results, inputs)
 
-    def _rows_per_block(self, inputs: list[Any]) -> int | None:
+    def _rows_per_block(self, shape: tuple[int, ...]) -> int | None:
         """Rows per block along the leading axis of a large NumPy call (None: one piece). Steps are
         element-wise, so blocks give the same numbers, with cache-sized temporaries; two rows or more,
         so an output of inputs constant along the axis is promoted to float as in one piece (a
         floating-point warning may come once per block)."""
-        if self.backend != "numpy":
-            return None
-        shape = np.broadcast_shapes(*(np.shape(v) for v in inputs)) if inputs else ()
-        if len(shape) == 0 or math.prod(shape) < 4 * _BLOCK:
+        if self.backend != "numpy" or len(shape) == 0 or math.prod(shape) < 4 * _BLOCK:
             return None
         rows = max(2, _BLOCK // math.prod(shape[1:]))
         return rows if rows < shape[0] else None
 
-    def _evaluate_in_blocks(self, inputs: list[Any], rows: int) -> list[Any]:
-        """:meth:`_evaluate` over blocks of ``rows`` along the broadcast shape's leading axis."""
-        shape = np.broadcast_shapes(*(np.shape(v) for v in inputs))
+    def _evaluate_in_blocks(self, inputs: list[Any], shape: tuple[int, ...], rows: int) -> list[Any]:
+        """:meth:`_evaluate` over blocks of ``rows`` along the leading axis of the broadcast ``shape``."""
         along = [np.ndim(v) == len(shape) and np.shape(v)[0] == shape[0] for v in inputs]
         out: list[Any] = []
         for start in range(0, shape[0], rows):

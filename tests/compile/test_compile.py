@@ -198,11 +198,11 @@ def test_large_numpy_calls_run_in_blocks_with_the_same_numbers(monkeypatch: pyte
     assert xs.size * ys.shape[1] > 4 * _compile._BLOCK
     for expr in pieces:
         f = compile_expr([x, y, t], expr)
-        assert f._rows_per_block([xs, ys, np.float64(0.3)]) is not None
+        assert f._rows_per_block(np.broadcast_shapes(xs.shape, ys.shape)) is not None
         blocked = f(xs, ys, 0.3)
         with monkeypatch.context() as mp:
             mp.setattr(_compile, "_BLOCK", 10 ** 9)
-            assert f._rows_per_block([xs, ys, np.float64(0.3)]) is None
+            assert f._rows_per_block(np.broadcast_shapes(xs.shape, ys.shape)) is None
             whole = f(xs, ys, 0.3)
         assert blocked.shape == whole.shape and blocked.dtype == whole.dtype
         assert np.array_equal(blocked, whole)
@@ -222,7 +222,7 @@ def test_blocks_keep_one_piece_dtypes_where_rows_are_long(monkeypatch: pytest.Mo
              (compile_expr([x, y], [x * y, 2 * y]), (xs, (y1 + 1j * y1).astype(np.complex64))),
              (compile_expr([x, y], [sp.log(1 + x**2) * sp.cos(y), x - y]), (np.asfortranarray(xs), y1))]
     for f, args in cases:
-        assert f._rows_per_block(list(args)) is not None
+        assert f._rows_per_block(np.broadcast_shapes(*(a.shape for a in args))) is not None
         blocked = f(*args)
         with monkeypatch.context() as mp:
             mp.setattr(_compile, "_BLOCK", 10 ** 12)
