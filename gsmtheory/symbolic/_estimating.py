@@ -23,6 +23,7 @@ from functools import lru_cache
 import sympy as sp
 
 from gsmtheory.symbolic._diffusion import Diffusion
+from gsmtheory.symbolic._forward_diff import jacobian_rows
 from gsmtheory.symbolic._loss import GSMLoss, gsm_loss
 from gsmtheory.symbolic._model import Model
 
@@ -52,8 +53,8 @@ def estimating_terms(diffusion: Diffusion, model: Model, theory: bool = True) ->
     trace_part = sum(D[i, j] * sp.diff(ell, x[i], x[j]) for i, j in live)
     divD = [sum(sp.diff(D[i, j], x[i]) for i in range(d)) for j in range(d)]
     div_part = sum(divD[j] * grad_q[j] for j in range(d))
-    out.update({"jdj": list(J * D * J.T), "a": a, "b_tr": [sp.diff(trace_part, t) for t in theta],
-                "b_div": [sp.diff(div_part, t) for t in theta]})
+    b_tr, b_div = jacobian_rows([trace_part, div_part], theta)
+    out.update({"jdj": list(J * D * J.T), "a": a, "b_tr": b_tr, "b_div": b_div})
     return out
 
 

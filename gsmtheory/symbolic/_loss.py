@@ -14,6 +14,7 @@ import sympy as sp
 
 from gsmtheory._errors import SpecError
 from gsmtheory.symbolic._diffusion import Diffusion
+from gsmtheory.symbolic._forward_diff import jacobian_rows
 from gsmtheory.symbolic._model import Model
 
 __all__ = ["BoundaryTerm", "GSMLoss", "gsm_loss"]
@@ -111,22 +112,20 @@ class GSMLoss:
     @cached_property
     def theta_gradient(self) -> sp.ImmutableMatrix:
         """∇_θ of the implicit integrand."""
-        return sp.ImmutableMatrix([sp.diff(self.implicit, t) for t in self.model.params])
+        return sp.ImmutableMatrix(jacobian_rows([self.implicit], self.model.params)[0])
 
     @cached_property
     def theta_hessian(self) -> sp.ImmutableMatrix:
-        """∇_θ² of the implicit integrand (symmetric; each entry derived once)."""
-        grad, theta = self.theta_gradient, self.model.params
-        n = len(theta)
-        entries = {(i, j): sp.diff(grad[i], theta[j]) for i in range(n) for j in range(i, n)}
-        return sp.ImmutableMatrix(n, n, lambda i, j: entries[(min(i, j), max(i, j))])
+        """∇_θ² of the implicit integrand (symmetric: the entry (i, j), i ≤ j, is ∂_θj of the i-th
+        gradient entry, mirrored)."""
+        rows = jacobian_rows(list(self.theta_gradient), self.model.params)
+        return sp.ImmutableMatrix(len(rows), len(rows), lambda i, j: rows[min(i, j)][max(i, j)])
 
     @cached_property
     def J(self) -> sp.ImmutableMatrix:
         """J = ∇_θ ∇_x ℓ_q, shape (n_params, d)."""
-        x = self.diffusion.coords
-        return sp.ImmutableMatrix([[sp.diff(self.model.log_density, t, c) for c in x]
-                                   for t in self.model.params])
+        scores = [sp.diff(self.model.log_density, t) for t in self.model.params]
+        return sp.ImmutableMatrix(jacobian_rows(scores, self.diffusion.coords))
 
     @property
     def has_boundary(self) -> bool:

@@ -1,0 +1,75 @@
+r"""Derivatives of long expressions by forward mode over their common subexpressions.
+
+For e = f(c₁, …, c_n, θ) with the shared subexpressions c_i = g_i(c₁, …, c_{i−1}, θ) of
+:func:`sympy.cse`, the chain rule gives, node by node,
+
+    dc_i/dθ_k = ∂g_i/∂θ_k + Σ_{j<i} ∂g_i/∂c_j · dc_j/dθ_k,
+
+so each shared subexpression is differentiated once, where ``sp.diff`` on the tree
+differentiates it at every occurrence (a lifted mixture's log-sum-exp appears in every term of
+its GSM integrand). The derivatives are the same functions; the trees differ only in how the
+sums and products are grouped. Where a node's derivative leaves something unevaluated
+(a ``Derivative`` of an unknown function, or ``re``/``im`` that the tree did not have) the
+expressions are differentiated by ``sp.diff`` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sympy as sp
+
+__all__ = ["jacobian_rows"]
+
+
+def _foreign(expr: sp.Expr, before: set[type]) -> bool:
+    return any(expr.has(kind) for kind in (sp.Derivative, sp.re, sp.im, sp.Subs) if kind not in before)
+
+
+def jacobian_rows(exprs: Sequence[sp.Expr], params: Sequence[sp.Symbol]) -> list[list[sp.Expr]]:
+    r"""[[∂e/∂θ_k for θ_k in params] for e in exprs], by forward mode over :func:`sympy.cse`.
+
+    Parameters
+    ----------
+    exprs : sequence of Expr
+        The expressions e(x, θ).
+    params : sequence of Symbol
+        θ.
+
+    Returns
+    -------
+    list of list of Expr
+        One row per expression, one entry per parameter; equal to ``sp.diff(e, θ_k)`` as
+        functions (module docstring).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from gsmtheory.symbolic._forward_diff import jacobian_rows
+    >>> x, a, b = sp.symbols("x a b", real=True)
+    >>> e = sp.log(sp.exp(-(x - a)**2) + sp.exp(-(x - b)**2))**2
+    >>> (da, db), = jacobian_rows([e], (a, b))
+    >>> sp.simplify(da - sp.diff(e, a)), sp.simplify(db - sp.diff(e, b))
+    (0, 0)
+    """
+    exprs = [sp.sympify(e) for e in exprs]
+    params = tuple(params)
+    before = {kind for kind in (sp.Derivative, sp.re, sp.im, sp.Subs) if any(e.has(kind) for e in exprs)}
+    names = sp.numbered_symbols("_fd", real=True, cls=sp.Dummy)  # real: d|c|/dc = sign(c), as for a real x
+    shared, reduced = sp.cse(exprs, symbols=names, order="none")
+    grads: dict[sp.Symbol, list[sp.Expr]] = {}
+
+    def row(e: sp.Expr) -> list[sp.Expr]:
+        inner = [c for c in e.free_symbols if c in grads]
+        partial = {c: sp.diff(e, c) for c in inner}
+        return [sp.diff(e, t) + sp.Add(*(partial[c] * grads[c][k] for c in inner)) for k, t in enumerate(params)]
+
+    for c, g in shared:
+        grads[c] = row(g)
+    rows = [row(e) for e in reduced]
+    if any(_foreign(v, before) for r in (*grads.values(), *rows) for v in r):  # checked on the short nodes
+        return [[sp.diff(e, t) for t in params] for e in exprs]
+    back: dict[sp.Symbol, sp.Expr] = {}
+    for c, g in shared:  # innermost first: each node written out in the original symbols
+        back[c] = g.xreplace(back)
+    return [[v.xreplace(back) for v in r] for r in rows]
