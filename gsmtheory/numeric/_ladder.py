@@ -190,10 +190,7 @@ def richardson_limit(c: Sequence[float], h: Sequence[float], order: float = 2.0)
 
     One value: (c, inf). Two: the Richardson value and its distance from the finer value.
     Three or more: the Richardson value of the last two grids, and its disagreement with the
-    one through the two grids before (the error of :func:`extrapolate_at`). The one through the
-    third-last and the last grid, which shares the last grid's error, agreed up to 2.4 times more
-    closely and missed: CTLD's lifted chain at m = 2 on 24 cells claimed 3.2e-3 where the value
-    was 6.0e-3 from the 96-cell one (tests/numeric/test_ctld_gap.py).
+    one through the third-last and the last grid.
     """
     n = len(c)
     if n == 1:
@@ -202,15 +199,19 @@ def richardson_limit(c: Sequence[float], h: Sequence[float], order: float = 2.0)
         lim = richardson(c, h, 0, 1, order)
         return lim, abs(lim - float(c[1]))
     lim = richardson(c, h, n - 2, n - 1, order)
-    return lim, abs(lim - richardson(c, h, n - 3, n - 2, order))
+    return lim, abs(lim - richardson(c, h, n - 3, n - 1, order))
 
 
 def settle_ladder(values: Sequence[float], widths: Sequence[float], order: float,
                   rtol: float) -> tuple[float, float, float | None, str]:
     r"""(limit, error, observed order, status) of values c_k on a fixed set of grids of relative widths h_k.
 
-    The limit and error are :func:`richardson_limit`'s at the declared ``order`` (plus 1e-12 of the
-    limit); with three grids or more the observed order is checked, and where it falls more than
+    The limit is :func:`richardson_limit`'s at the declared ``order``; the error the larger of its
+    error and, with three grids or more, the disagreement with the extrapolation through the two
+    grids before (the error of :func:`extrapolate_at`), plus 1e-12 of the limit. The first alone
+    missed on the 1D CTLD chain: at m = 2 on 24 cells it claimed 3.2e-3 where the value was 6.0e-3
+    from the 96-cell one (tests/numeric/test_ctld_gap.py). With three grids or more the observed
+    order is checked, and where it falls more than
     :data:`ORDER_SLACK` below ``order`` (values not equal to 1e-9) the spread max c − min c is the
     error and the status is ``"not_converged"`` (:func:`gsmtheory.numeric._ladder_cutoff.settle`).
 
@@ -239,6 +240,9 @@ def settle_ladder(values: Sequence[float], widths: Sequence[float], order: float
     (1.0, 2.0, 'ok')
     """
     value, err = richardson_limit(values, widths, order)  # the last pair, against (first, last)
+    n = len(values)
+    if n >= 3:  # against the pair before, as extrapolate_at
+        err = max(err, abs(value - richardson(values, widths, n - 3, n - 2, order)))
     err += 1e-12 * abs(value)
     q = observed_order(values, widths)
     order_ok = len(values) < 3 or (q is not None and q >= order - ORDER_SLACK) \
