@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gsmtheory import SpecError
 from gsmtheory.symbolic import ALLOWED_FUNCTIONS, kinks_1d, parse_expression, parse_spec
+from gsmtheory.symbolic._validate import _normalizability, _normalizability_by_limits
 
 x = sp.Symbol("x", real=True)
 HEAD = 'coords = ["x"]\n'
@@ -90,3 +93,13 @@ def test_d_vanishing_inside_the_domain_is_found() -> None:
     assert spec.diffusion.interior_zeros == ((0, 1.0),)
     spec = parse_spec(HEAD + 'log_density = "2*log(x) - x"\n[domain]\nx = [0, "inf"]\n[diffusion]\nD = [["x**2"]]\n')
     assert spec.diffusion.interior_zeros == ()  # a zero at the end is not inside
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-3, 3), min_size=1, max_size=6),
+       st.sampled_from([(-sp.oo, sp.oo), (-sp.oo, 0), (0, sp.oo), (-1, 2), (sp.Rational(1, 2), sp.oo)]))
+def test_polynomial_log_densities_are_judged_as_the_limits_judge_them(coeffs: list[int], ends: tuple) -> None:
+    """The leading-term rule for a polynomial ℓ gives the reason (or None) of the SymPy limits, word for word."""
+    ell = sum((c * x**k for k, c in enumerate(coeffs)), sp.Integer(0))
+    lo, hi = map(sp.sympify, ends)
+    assert _normalizability(ell, x, lo, hi) == _normalizability_by_limits(ell, x, lo, hi)
