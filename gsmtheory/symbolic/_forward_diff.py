@@ -8,9 +8,10 @@ For e = f(c₁, …, c_n, θ) with the shared subexpressions c_i = g_i(c₁, …
 so each shared subexpression is differentiated once, where ``sp.diff`` on the tree
 differentiates it at every occurrence (a lifted mixture's log-sum-exp appears in every term of
 its GSM integrand). The derivatives are the same functions; the trees differ only in how the
-sums and products are grouped. Where a node's derivative leaves something unevaluated
-(a ``Derivative`` of an unknown function, or ``re``/``im`` that the tree did not have) the
-expressions are differentiated by ``sp.diff`` instead.
+sums and products are grouped. The shared nodes are taken real, as the spec's expressions are
+(checked when it is parsed), so that d|c|/dc = sign(c) as for a real coordinate. Where a node's
+derivative leaves something unevaluated (a ``Derivative`` of an unknown function, or ``re``/``im``
+that the tree did not have) the expressions are differentiated by ``sp.diff`` instead.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import sympy as sp
 __all__ = ["jacobian_rows"]
 
 
-def _foreign(expr: sp.Expr, before: set[type]) -> bool:
-    return any(expr.has(kind) for kind in (sp.Derivative, sp.re, sp.im, sp.Subs) if kind not in before)
+#: what a derivative must not leave behind that its expressions did not have (else: sp.diff)
+_UNEVALUATED = (sp.Derivative, sp.re, sp.im, sp.Subs)
 
 
 def jacobian_rows(exprs: Sequence[sp.Expr], params: Sequence[sp.Symbol]) -> list[list[sp.Expr]]:
@@ -54,20 +55,24 @@ def jacobian_rows(exprs: Sequence[sp.Expr], params: Sequence[sp.Symbol]) -> list
     """
     exprs = [sp.sympify(e) for e in exprs]
     params = tuple(params)
-    before = {kind for kind in (sp.Derivative, sp.re, sp.im, sp.Subs) if any(e.has(kind) for e in exprs)}
+    foreign = tuple(kind for kind in _UNEVALUATED if not any(e.has(kind) for e in exprs))
     names = sp.numbered_symbols("_fd", real=True, cls=sp.Dummy)  # real: d|c|/dc = sign(c), as for a real x
     shared, reduced = sp.cse(exprs, symbols=names, order="none")
     grads: dict[sp.Symbol, list[sp.Expr]] = {}
 
     def row(e: sp.Expr) -> list[sp.Expr]:
-        inner = [c for c in e.free_symbols if c in grads]
-        partial = {c: sp.diff(e, c) for c in inner}
-        return [sp.diff(e, t) + sp.Add(*(partial[c] * grads[c][k] for c in inner)) for k, t in enumerate(params)]
+        terms = [(t, t.free_symbols) for t in sp.Add.make_args(e)]  # each term's symbols found once
+        inner = {c for _t, fs in terms for c in fs if c in grads}  # nodes free of θ have no grads entry
+        partial = {c: sp.Add(*(sp.diff(t, c) for t, fs in terms if c in fs)) for c in inner}
+        return [sp.Add(*(sp.diff(t, p) for t, fs in terms if p in fs)) + sp.Add(*(partial[c] * grads[c][k] for c in inner))
+                for k, p in enumerate(params)]
 
     for c, g in shared:
-        grads[c] = row(g)
+        r = row(g)
+        if any(v != 0 for v in r):
+            grads[c] = r
     rows = [row(e) for e in reduced]
-    if any(_foreign(v, before) for r in (*grads.values(), *rows) for v in r):  # checked on the short nodes
+    if any(v.has(*foreign) for r in (*grads.values(), *rows) for v in r):  # checked on the short nodes
         return [[sp.diff(e, t) for t in params] for e in exprs]
     back: dict[sp.Symbol, sp.Expr] = {}
     for c, g in shared:  # innermost first: each node written out in the original symbols
