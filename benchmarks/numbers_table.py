@@ -29,11 +29,11 @@ the claims bit for bit, the largest change 2e-9 relative (the d = 70 ridge, own 
 table's commands took 179 s against 194 s. ``results/numbers_de54c58.json``, the final code of that
 session (the lambdify cache and the two-row block rule added), against b6d0285
 (``results/numbers_compare_b6d0285_de54c58.json``): bit for bit but the d = 70 ridge (1e-9, its
-run-to-run noise). ``results/numbers_3b6885a.json`` after the θ-derivatives by forward mode and the
-1D CTLD chain's widened Richardson error, against de54c58 (``results/numbers_compare_de54c58_3b6885a.json``):
+run-to-run noise). ``results/numbers_f94e126.json`` after the θ-derivatives by forward mode and the
+1D CTLD chain's widened Richardson error, against de54c58 (``results/numbers_compare_de54c58_f94e126.json``):
 92/95 agree; the three flagged are that error (0.050 -> 0.121 on C_P = 2702.95 of ctld-bimodal, in
 its poincare and efficiency entries, the value bit for bit) and preconditioned-gaussian's direction
-vector, undetermined as before; the 35 claims agree to 6e-15.
+vector, undetermined as before; the 35 claims agree to 2e-13.
 """
 
 from __future__ import annotations
