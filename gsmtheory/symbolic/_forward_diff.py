@@ -8,8 +8,9 @@ For e = f(c₁, …, c_n, θ) with the shared subexpressions c_i = g_i(c₁, …
 so each shared subexpression is differentiated once, where ``sp.diff`` on the tree
 differentiates it at every occurrence (a lifted mixture's log-sum-exp appears in every term of
 its GSM integrand). The derivatives are the same functions; the trees differ only in how the
-sums and products are grouped. The shared nodes are taken real, as the spec's expressions are
-(checked when it is parsed), so that d|c|/dc = sign(c) as for a real coordinate. Where a node's
+sums and products are grouped. A shared node's symbol is real (or positive) where SymPy knows the
+node to be, so that d|c|/dc = sign(c) as for a real coordinate; a real spec may still pass through
+complex values (|√(x − a)| for x < a), and such a node keeps a plain symbol. Where a node's
 derivative leaves something unevaluated (a ``Derivative`` of an unknown function, or ``re``/``im``
 that the tree did not have) the expressions are differentiated by ``sp.diff`` instead.
 """
@@ -25,6 +26,23 @@ __all__ = ["jacobian_rows"]
 
 #: what a derivative must not leave behind that its expressions did not have (else: sp.diff)
 _UNEVALUATED = (sp.Derivative, sp.re, sp.im, sp.Subs)
+
+
+def _typed_cse(exprs: list[sp.Expr]) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
+    """:func:`sympy.cse` whose symbols carry what SymPy knows of their nodes: real (then
+    d|c|/dc = sign(c)) and positive (so that log c is real in turn); a node not known to be real
+    keeps a plain symbol, whose Abs differentiates through re and im (and sends us to sp.diff)."""
+    shared, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_fd", cls=sp.Dummy), order="none")
+    typed: dict[sp.Symbol, sp.Symbol] = {}
+    nodes = []
+    for c, g in shared:
+        g = g.xreplace(typed)
+        if g.is_positive:
+            typed[c] = sp.Dummy(c.name, positive=True)
+        elif g.is_extended_real:
+            typed[c] = sp.Dummy(c.name, real=True)
+        nodes.append((typed.get(c, c), g))
+    return nodes, [e.xreplace(typed) for e in reduced]
 
 
 def jacobian_rows(exprs: Sequence[sp.Expr], params: Sequence[sp.Symbol]) -> list[list[sp.Expr]]:
@@ -56,8 +74,7 @@ def jacobian_rows(exprs: Sequence[sp.Expr], params: Sequence[sp.Symbol]) -> list
     exprs = [sp.sympify(e) for e in exprs]
     params = tuple(params)
     foreign = tuple(kind for kind in _UNEVALUATED if not any(e.has(kind) for e in exprs))
-    names = sp.numbered_symbols("_fd", real=True, cls=sp.Dummy)  # real: d|c|/dc = sign(c), as for a real x
-    shared, reduced = sp.cse(exprs, symbols=names, order="none")
+    shared, reduced = _typed_cse(exprs)
     grads: dict[sp.Symbol, list[sp.Expr]] = {}
 
     def row(e: sp.Expr) -> list[sp.Expr]:

@@ -78,3 +78,13 @@ def test_a_lifted_mixture_integrand_gradient_and_hessian_agree_with_sp_diff() ->
     for i, t in enumerate(theta):
         for k, c in enumerate(lifted.coords):
             assert _agree(loss.J[i, k], sp.diff(model.log_density, t, c), at)
+
+
+def test_a_node_that_passes_through_complex_values_is_not_taken_real() -> None:
+    """|√(x − a)| + |√(x − a) + 1| is real, but √(x − a) is imaginary for x < a: taken as a real symbol,
+    d|c|/dc = sign(c) would give −0.82 + 0.33i where the derivative is 0.82 (found in review)."""
+    inner = sp.sqrt(x - a)
+    e = sp.Abs(inner) + sp.Abs(inner + 1)
+    (row,) = jacobian_rows([e], (a,))
+    for at in ({x: -0.7, a: 0.4}, {x: 1.3, a: 0.4}):
+        assert _agree(row[0], sp.diff(e, a), at)
