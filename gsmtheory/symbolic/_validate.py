@@ -111,19 +111,19 @@ def _normalizability(ell: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> st
     if ell.free_symbols <= {x} and ell.is_polynomial(x):
         poly = sp.Poly(ell, x)
         if all(c.is_extended_real for c in poly.coeffs()):
-            return _polynomial_normalizability(poly, x, lo, hi)
+            return _polynomial_normalizability(ell, poly, x, lo, hi)
     return _normalizability_by_limits(ell, x, lo, hi)
 
 
-def _polynomial_normalizability(poly: sp.Poly, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> str | None:
-    """:func:`_normalizability_by_limits` of a polynomial ℓ = c_n xⁿ + …, from its leading term: finite
-    at a finite end; at ±∞ it tends to sign(c_n (±1)ⁿ)·∞ (n ≥ 1), and to −∞ faster than any
-    multiple of log|x|, or it is the constant c_0 (n = 0)."""
-    ell = poly.as_expr()
+def _polynomial_normalizability(ell: sp.Expr, poly: sp.Poly, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> str | None:
+    """:func:`_normalizability_by_limits` of a polynomial ℓ = c_n xⁿ + … (``poly``; the reason quotes
+    ``ell`` as written), from its leading term: finite at a finite end; at ±∞ it tends to
+    sign(c_n (±1)ⁿ)·∞ (n ≥ 1), and to −∞ faster than any multiple of log|x|, or it is the constant
+    c_0 (n = 0)."""
+    n = poly.degree()
     for end in (lo, hi):
         if end not in (sp.oo, -sp.oo):
             continue  # ℓ finite there: p bounded near the end
-        n = poly.degree()
         if n <= 0:
             return f"{_show(ell)} -> {ell} as {x} -> {end}"
         if poly.LC() * (1 if end == sp.oo or n % 2 == 0 else -1) > 0:

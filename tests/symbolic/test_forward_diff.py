@@ -9,8 +9,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gsmtheory.symbolic import gsm_loss, load_spec
-from gsmtheory.symbolic._ctld_lift import ctld_lift_spec
+from gsmtheory.symbolic import ctld_lift_spec, gsm_loss, load_spec
 from gsmtheory.symbolic._forward_diff import jacobian_rows
 
 x, y, a, b = sp.symbols("x y a b", real=True)

@@ -97,9 +97,15 @@ def test_d_vanishing_inside_the_domain_is_found() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.integers(-3, 3), min_size=1, max_size=6),
-       st.sampled_from([(-sp.oo, sp.oo), (-sp.oo, 0), (0, sp.oo), (-1, 2), (sp.Rational(1, 2), sp.oo)]))
-def test_polynomial_log_densities_are_judged_as_the_limits_judge_them(coeffs: list[int], ends: tuple) -> None:
-    """The leading-term rule for a polynomial ℓ gives the reason (or None) of the SymPy limits, word for word."""
-    ell = sum((c * x**k for k, c in enumerate(coeffs)), sp.Integer(0))
+       st.sampled_from([(-sp.oo, sp.oo), (-sp.oo, 0), (0, sp.oo), (-1, 2), (sp.Rational(1, 2), sp.oo)]),
+       st.booleans())
+def test_polynomial_log_densities_are_judged_as_the_limits_judge_them(coeffs: list[int], ends: tuple,
+                                                                      factored: bool) -> None:
+    """The leading-term rule for a polynomial ℓ gives the reason (or None) of the SymPy limits, word for
+    word: expanded, or as a product of factors, quoted as written (not expanded)."""
+    if factored:  # c_0 (x − c_1)(x − c_2)…
+        ell = coeffs[0] * sp.Mul(*(x - c for c in coeffs[1:]), evaluate=False)
+    else:
+        ell = sum((c * x**k for k, c in enumerate(coeffs)), sp.Integer(0))
     lo, hi = map(sp.sympify, ends)
     assert _normalizability(ell, x, lo, hi) == _normalizability_by_limits(ell, x, lo, hi)
