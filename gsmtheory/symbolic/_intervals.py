@@ -278,7 +278,7 @@ def minimum(expr: sp.Expr, coords: Sequence[sp.Symbol], box: Sequence[tuple[floa
 def _lambdified(coords: tuple[sp.Symbol, ...], expr: sp.Expr) -> Callable[..., Any]:
     """sp.lambdify(coords, expr) for NumPy, once per pair (a certificate bounds the same coefficient
     on many regions)."""
-    return sp.lambdify(coords, expr, "numpy")  # type: ignore[no-any-return]
+    return sp.lambdify(coords, expr, "numpy", docstring_limit=0)  # type: ignore[no-any-return]
 
 
 def _shifted(expr: sp.Expr, tails: dict[sp.Symbol, tuple[float, int]]) -> tuple[sp.Poly | None, list[sp.Symbol]]:

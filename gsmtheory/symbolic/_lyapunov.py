@@ -239,7 +239,7 @@ class _Setting:
 
 def _setting(coords: tuple[sp.Symbol, ...], ell0: sp.Expr, D: sp.Matrix, lam: float,
              domain: list[tuple[float, float]]) -> _Setting:
-    f = sp.lambdify(coords, ell0, "numpy")
+    f = sp.lambdify(coords, ell0, "numpy", docstring_limit=0)
     c = _center(f, len(coords), domain)
     reach = [(_reach(f, c, i, -1, a), _reach(f, c, i, 1, b)) for i, (a, b) in enumerate(domain)]
     xc = sp.Matrix([x - sp.Rational(ci) for x, ci in zip(coords, c)])
@@ -283,8 +283,8 @@ def _candidates(st: _Setting, scales: tuple[float, ...], rng: np.random.Generato
 def _search(st: _Setting) -> list[tuple[float, int, float, tuple[float, ...]]]:
     """Coordinate descent over the per-axis scales of U (two sweeps), every candidate kept."""
     rng = np.random.default_rng(0)
-    fns = [(sp.lambdify(st.coords, f.P, "numpy"), sp.lambdify(st.coords, f.R, "numpy")) for f in st.families]
-    ell = sp.lambdify(st.coords, st.ell0, "numpy")
+    fns = [(sp.lambdify(st.coords, f.P, "numpy", docstring_limit=0), sp.lambdify(st.coords, f.R, "numpy", docstring_limit=0)) for f in st.families]
+    ell = sp.lambdify(st.coords, st.ell0, "numpy", docstring_limit=0)
     seen: dict[tuple[float, ...], list[tuple[float, int, float, tuple[float, ...]]]] = {}
 
     def best(sc: tuple[float, ...]) -> float:
@@ -307,10 +307,12 @@ def _certify(st: _Setting, k: int, t: float, core: list[tuple[float, float]], ka
         return kappa, math.inf, 0.0
     c1, c2 = st.families[k].coefficients(t)
     psi = c1 * st.families[k].P + c2 * st.families[k].R
-    theta = min(region_minimum(psi, st.coords, r, center=list(st.center), rtol=1e-2, pushes=2,
-                               max_boxes=_PROOF_BOXES).lower for r in _regions(core, st.domain))
-    if not theta > 0:
-        return math.inf, theta, math.nan
+    theta = math.inf
+    for r in _regions(core, st.domain):  # θ = the least bound; one region not proved > 0 ends the try
+        theta = min(theta, region_minimum(psi, st.coords, r, center=list(st.center), rtol=1e-2, pushes=2,
+                                          max_boxes=_PROOF_BOXES).lower)
+        if not theta > 0:
+            return math.inf, theta, math.nan
     beta = max(0.0, theta - minimum(psi, st.coords, core, rtol=1e-2).lower)
     return float(round_up(np.array([(1 + beta * kappa) / theta]), 8)[0]), theta, beta
 

@@ -181,7 +181,7 @@ def ray_ends(diffusion: Any, *, seconds: float = 4.0, reach: float = 8.0, sigma:
             not all(lo == -sp.oo and hi == sp.oo for lo, hi in diffusion.domain):
         return None
     ell = sp.sympify(diffusion.log_density)
-    f = sp.lambdify(coords, ell, "numpy")
+    f = sp.lambdify(coords, ell, "numpy", docstring_limit=0)
     undecided = []
     for omega, name in _directions(d):
         if not _slow(f, omega):

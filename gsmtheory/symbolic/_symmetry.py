@@ -128,7 +128,7 @@ def whitening(D: sp.MatrixBase) -> sp.Matrix:
 def _numeric_hessians(ell: sp.Expr, ys: list[sp.Symbol], seed: int) -> list[np.ndarray]:
     """The Hessian of ℓ at the origin and at a few standard normal points (finite ones only)."""
     H = sp.hessian(ell, ys)
-    f = sp.lambdify(ys, H, modules="mpmath")
+    f = sp.lambdify(ys, H, modules="mpmath", docstring_limit=0)
     rng = np.random.default_rng(seed)
     pts = [np.zeros(len(ys)), *rng.standard_normal((_POINTS - 1, len(ys)))]
     out = []
@@ -197,7 +197,7 @@ def _mixed_vanish(ell: sp.Expr, zs: list[sp.Symbol], exact: bool, seconds: float
     if exact:
         return all(_zero(sp.diff(ell, a, b), seconds) for a, b in pairs)
     rng = np.random.default_rng(seed + 2)
-    H = sp.lambdify(zs, sp.hessian(ell, zs), modules="mpmath")
+    H = sp.lambdify(zs, sp.hessian(ell, zs), modules="mpmath", docstring_limit=0)
     for p in rng.standard_normal((8, len(zs))):
         m = np.array(H(*[float(v) for v in p]).tolist(), dtype=float)
         off = m - np.diag(np.diag(m))
@@ -208,7 +208,7 @@ def _mixed_vanish(ell: sp.Expr, zs: list[sp.Symbol], exact: bool, seconds: float
 
 def _vanish_at_points(exprs: list[sp.Expr], ys: list[sp.Symbol], scale: list[sp.Expr]) -> bool:
     """Every expression is ~0 (relative to |y|·|scale|) at a few random points."""
-    f = sp.lambdify(ys, [*exprs, *scale], modules="mpmath")
+    f = sp.lambdify(ys, [*exprs, *scale], modules="mpmath", docstring_limit=0)
     rng = np.random.default_rng(7)
     for p in rng.standard_normal((4, len(ys))):
         try:
