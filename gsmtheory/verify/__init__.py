@@ -58,6 +58,10 @@ Rules:
   refinement), ``mc_vs_sandwich`` (Monte Carlo covariance against the sandwich formula).
 - the registry discovers ``gsmtheory.claims.check_*`` modules by import, sorted by ``CLAIM_ID``;
   a check that raises is reported as failed with the exception message (``kind="error"``).
+- an expensive check may return early where a comparison has already failed and only the verdict
+  is wanted: ``if verdict_settled(worst > TOLERANCE): return ClaimRecord.equality(...,
+  details={"stopped_at_first_failure": "what failed"})`` (``run_check(..., verdict_only=True)``,
+  which the mutation tests use; ``gsmtheory verify`` always runs everything).
 - ``seconds`` is measured by the registry; warnings a check emits land in
   ``details["warnings"]``.
 - tests: ``tests/claims/test_claims.py`` runs every discovered check in quick mode and asserts it
@@ -90,7 +94,7 @@ from gsmtheory.verify._gsm_family import (
 from gsmtheory.verify._plot_spec import plot, series
 from gsmtheory.verify._plots import STANDARD_PLOTS, PlotOutcome, collect_plots, render_plots
 from gsmtheory.verify._record import KINDS, STATUSES, ClaimRecord, plain
-from gsmtheory.verify._registry import Check, discover, run_check, select
+from gsmtheory.verify._registry import Check, discover, run_check, select, verdict_settled
 from gsmtheory.verify._report import JOURNAL, prepare_report, write_report
 from gsmtheory.verify._report_text import format_value
 from gsmtheory.verify._runner import MODES, VerifyInterrupted, VerifyResult, run_checks, verify
@@ -147,6 +151,7 @@ __all__ = [
     "series",
     "tilt_matrices",
     "tilt_terms",
+    "verdict_settled",
     "verify",
     "witness_header",
     "worst_tilt",

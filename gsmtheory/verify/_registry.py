@@ -16,15 +16,19 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
 from gsmtheory._errors import GSMError
 from gsmtheory._extras import extra_hint, missing_extra
 from gsmtheory.verify._record import ClaimRecord
 
-__all__ = ["Check", "discover", "run_check", "select"]
+__all__ = ["Check", "discover", "run_check", "select", "verdict_settled"]
 
 _MODULE = re.compile(r"^check_(\d+)")
+_VERDICT_ONLY: ContextVar[bool] = ContextVar("gsmtheory_verdict_only", default=False)
+#: ``details`` key of a record a check returned at its first failed comparison
+STOPPED = "stopped_at_first_failure"
 
 
 @dataclass(frozen=True)
@@ -176,7 +180,35 @@ def select(checks: Sequence[Check], pattern: str | None) -> tuple[Check, ...]:
     return tuple(c for c in checks if hit(c))
 
 
-def run_check(check: Check, quick: bool = True) -> ClaimRecord:
+def verdict_settled(failed: bool) -> bool:
+    """Whether a check may return now: ``failed`` (a comparison it just made does not meet its
+    tolerance) and its caller asked for the verdict only (``run_check(..., verdict_only=True)``).
+
+    ``passed`` is the conjunction of a check's comparisons, so one failed comparison settles it; the
+    record the check then returns must fail and carry ``details["stopped_at_first_failure"]`` (what
+    failed). The mutation tests ask only whether a deliberate bug makes a check fail, and skip the
+    rest of the work this way; ``gsmtheory verify`` never does.
+
+    Parameters
+    ----------
+    failed : bool
+        The outcome of the comparison just made (True: outside its tolerance).
+
+    Returns
+    -------
+    bool
+        ``failed`` in a verdict-only run, else False.
+
+    Examples
+    --------
+    >>> from gsmtheory.verify import verdict_settled
+    >>> verdict_settled(True)   # a normal run goes on to its other comparisons
+    False
+    """
+    return failed and _VERDICT_ONLY.get()
+
+
+def run_check(check: Check, quick: bool = True, *, verdict_only: bool = False) -> ClaimRecord:
     """Run one check; never raises. Wall time goes to ``seconds``; warnings the check emitted
     go to ``details["warnings"]``; an exception becomes an ``"error"`` record with its message.
 
@@ -186,6 +218,9 @@ def run_check(check: Check, quick: bool = True) -> ClaimRecord:
         A discovered check.
     quick : bool
         Quick mode (seconds) or the full run (``--full``).
+    verdict_only : bool
+        Let the check return at its first failed comparison (:func:`verdict_settled`): the record
+        is then only a verdict (``passed`` False), without the rest of its numbers.
 
     Returns
     -------
@@ -208,6 +243,7 @@ def run_check(check: Check, quick: bool = True) -> ClaimRecord:
     if check.function is None:
         return ClaimRecord.error(check.id, f"{check.module}: {check.problem}",
                                  statement=f"({check.slug} did not run)")
+    token = _VERDICT_ONLY.set(verdict_only)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -224,6 +260,8 @@ def run_check(check: Check, quick: bool = True) -> ClaimRecord:
         return ClaimRecord.error(check.id, f"{type(exc).__name__}: {exc}{where}",
                                  statement=f"({check.slug} raised)",
                                  seconds=time.perf_counter() - start)
+    finally:
+        _VERDICT_ONLY.reset(token)
     seconds = time.perf_counter() - start
     if not isinstance(record, ClaimRecord):
         return ClaimRecord.error(check.id, f"{check.module}.check returned "
@@ -231,6 +269,11 @@ def run_check(check: Check, quick: bool = True) -> ClaimRecord:
     if record.id != check.id:
         return ClaimRecord.error(check.id, f"{check.module}.check returned a record for "
                                  f"{record.id!r}, not its CLAIM_ID {check.id!r}",
+                                 statement=record.statement, seconds=seconds)
+    if STOPPED in record.details and (record.passed or not verdict_only):
+        return ClaimRecord.error(check.id, f"{check.module}.check stopped at a first failure "
+                                 f"({record.details[STOPPED]}) but its record "
+                                 f"{'passes' if record.passed else 'was not asked to stop'}",
                                  statement=record.statement, seconds=seconds)
     if caught:
         texts = sorted({f"{w.category.__name__}: {w.message}" for w in caught})

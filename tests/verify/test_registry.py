@@ -105,3 +105,45 @@ def test_check_needs_function_or_problem() -> None:
         Check("C01", "m")
     assert Check("C01", "a.check_01_x", problem="p").slug == "check_01_x"
     assert isinstance(ClaimRecord.error("C01", "boom"), ClaimRecord)
+
+
+def _two_comparisons(stop_on: float, second: float, lie: bool = False) -> Check:
+    """A check with two comparisons, the first ``stop_on`` (tolerance 1e-9 around 0), the second expensive."""
+    from gsmtheory.verify import verdict_settled
+
+    calls: list[str] = []
+
+    def check(quick: bool = True) -> ClaimRecord:
+        if verdict_settled(abs(stop_on) > 1e-9):
+            value = 0.0 if lie else stop_on  # lie: a "stopped" record that passes
+            return ClaimRecord.equality("C98", "two", "demo", [value], [0.0], 1e-9, "t", relative=False,
+                                        details={"stopped_at_first_failure": "the first comparison"})
+        calls.append("second")
+        return ClaimRecord.equality("C98", "two", "demo", [stop_on, second], [0.0, 0.0], 1e-9, "t", relative=False,
+                                    details={"calls": calls})
+
+    return Check("C98", "demo.check_98_two", function=check)
+
+
+def test_verdict_only_stops_at_the_first_failed_comparison_and_fails() -> None:
+    failing = _two_comparisons(0.5, 0.0)
+    full, short = run_check(failing), run_check(failing, verdict_only=True)
+    assert not full.passed and full.details["calls"] == ["second"]  # a normal run does all the work
+    assert not short.passed and "stopped_at_first_failure" in short.details and "calls" not in short.details
+    passing = run_check(_two_comparisons(0.0, 0.0), verdict_only=True)
+    assert passing.passed and passing.details["calls"] == ["second"]  # nothing failed: nothing stops
+    late = run_check(_two_comparisons(0.0, 0.5), verdict_only=True)  # a failure in the part that runs anyway
+    assert not late.passed
+
+
+def test_a_stopped_record_that_passes_is_an_error() -> None:
+    record = run_check(_two_comparisons(0.5, 0.0, lie=True), verdict_only=True)
+    assert record.kind == "error" and not record.passed
+    assert record.details["error"].endswith("stopped at a first failure (the first comparison) but its record passes")
+
+    def always_stops(quick: bool = True) -> ClaimRecord:  # stopping where nobody asked for it
+        return ClaimRecord.equality("C97", "s", "demo", [1.0], [0.0], 1e-9, "t", relative=False,
+                                    details={"stopped_at_first_failure": "always"})
+
+    record = run_check(Check("C97", "demo.check_97_stops", function=always_stops))
+    assert record.kind == "error" and "was not asked to stop" in record.details["error"]
