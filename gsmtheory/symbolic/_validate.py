@@ -135,12 +135,14 @@ def _normalizability_by_limits(ell: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.E
     """The reason of :func:`_normalizability` from SymPy limits of ℓ and ℓ/log|x − end| at the ends."""
     for end, side in ((lo, "+"), (hi, "-")):
         if end in (sp.oo, -sp.oo):
+            r = _lim(ell / sp.log(sp.Abs(x)), x, end, "-" if end == sp.oo else "+")
+            if r == -sp.oo:  # then ℓ → −∞ too (log|x| → ∞), faster than any multiple of log|x|: one limit, not two
+                continue
             lim = _lim(ell, x, end, "-" if end == sp.oo else "+")
             if lim is None:
                 continue
             if lim != -sp.oo:
                 return f"{_show(ell)} -> {lim} as {x} -> {end}"
-            r = _lim(ell / sp.log(sp.Abs(x)), x, end, "-" if end == sp.oo else "+")
             if r is not None and r.is_extended_real and (r == sp.oo or (r.is_finite and float(r) > -1)):
                 return f"e^({_show(ell)}) decays only like |{x}|^({r}) as {x} -> {end}"
         else:
