@@ -183,7 +183,10 @@ def _exact(R: np.ndarray) -> sp.Matrix | None:
         return sp.Integer(0) if abs(v) < 1e-12 else sp.nsimplify(v, _SURDS, tolerance=1e-9, rational=False)
 
     M = sp.Matrix(R.shape[0], R.shape[1], lambda i, j: entry(float(R[i, j])))
-    check = guarded(lambda: sp.simplify(M.T * M - sp.eye(M.rows)).is_zero_matrix, 4.0)
+    gram = M.T * M - sp.eye(M.rows)
+    if any(abs(e.evalf(30)) > 1e-20 for e in gram):  # an entry is provably not 0 (30 digits): not orthogonal
+        return None
+    check = guarded(lambda: sp.simplify(gram).is_zero_matrix, 4.0)
     return M if check else None
 
 
