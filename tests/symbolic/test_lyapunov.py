@@ -142,3 +142,32 @@ def test_4d_non_block_target_gets_a_bracket_not_a_refusal() -> None:
     assert 0 < r.lower <= r.upper < math.inf
     # the x-marginal direction alone: C_P >= the Rayleigh quotient of g = x, Var(x)/E(1) = E[x²]
     assert r.upper >= 1.0  # C_P >= Var(x) > 1 for a double well at ±1
+
+
+def test_a_candidate_stops_at_its_first_region_not_proved_positive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """θ is the least bound over the 3^d − 1 regions around U: once one is not > 0 the candidate has
+    failed, and the other regions are not bounded (a 3D coupled banana spent 25 s proving them)."""
+    import gsmtheory.symbolic._lyapunov as lyap
+    from gsmtheory.symbolic._intervals import Extremum
+
+    x, y = sp.symbols("x y", real=True)
+    st = lyap._setting((x, y), -(x**2 - 1) ** 2 - y**2 / 2, sp.eye(2), 1.0, [(-math.inf, math.inf)] * 2)
+    core = lyap._core(st.center, st.reach, (1.0, 1.0), st.domain)
+    calls: list[object] = []
+
+    def first_fails(*args: object, **kwargs: object) -> Extremum:
+        calls.append(args[2])
+        return Extremum(-1.0 if len(calls) == 1 else 1.0, 1.0)
+
+    monkeypatch.setattr(lyap, "region_minimum", first_fails)
+    bound, theta, _ = lyap._certify(st, 0, st.families[0].params[0], core, 1.0)
+    assert math.isinf(bound) and theta == -1.0 and len(calls) == 1
+    calls.clear()
+
+    def all_proved(*args: object, **kwargs: object) -> Extremum:
+        calls.append(args[2])
+        return Extremum(0.5, 1.0)
+
+    monkeypatch.setattr(lyap, "region_minimum", all_proved)
+    bound, theta, _ = lyap._certify(st, 0, st.families[0].params[0], core, 1.0)
+    assert theta == 0.5 and math.isfinite(bound) and len(calls) == len(lyap._regions(core, st.domain)) == 8

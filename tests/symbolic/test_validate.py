@@ -109,3 +109,26 @@ def test_polynomial_log_densities_are_judged_as_the_limits_judge_them(coeffs: li
         ell = sum((c * x**k for k, c in enumerate(coeffs)), sp.Integer(0))
     lo, hi = map(sp.sympify, ends)
     assert _normalizability(ell, x, lo, hi) == _normalizability_by_limits(ell, x, lo, hi)
+
+
+def test_a_normalizable_end_at_infinity_takes_one_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ℓ/log|x| → −∞ already says ℓ → −∞: the limit of ℓ itself is not taken (each costs about 0.7 s
+    for a hyperbolic Scarf density); a slowly decaying ℓ still gets both and its reason."""
+    import gsmtheory.symbolic._validate as validate
+
+    x = sp.Symbol("x", real=True)
+    taken: list[sp.Expr] = []
+    real_lim = validate._lim
+
+    def counted(expr: sp.Expr, *args: object) -> sp.Expr | None:
+        taken.append(expr)
+        return real_lim(expr, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(validate, "_lim", counted)
+    scarf = -4 * sp.log(sp.cosh(x)) - 2 * sp.atan(sp.sinh(x))
+    assert validate._normalizability_by_limits(scarf, x, -sp.oo, sp.oo) is None
+    assert len(taken) == 2 and all(e.has(sp.log(sp.Abs(x))) for e in taken)
+    taken.clear()
+    slow = -sp.log(1 + x**2) / 4
+    assert "decays only like |x|^(-1/2)" in str(validate._normalizability_by_limits(slow, x, -sp.oo, sp.oo))
+    assert len(taken) == 2  # at -oo: ℓ/log|x| → −1/2, so ℓ's limit too, and the reason
