@@ -17,9 +17,9 @@ import sympy as sp
 
 from gsmtheory._errors import SpecError
 from gsmtheory.symbolic._gaussian_mixture import GaussianMixture
+from gsmtheory.symbolic._limits import limited
 from gsmtheory.symbolic._score_operator import ScoreOperator, factor_score_operator
 from gsmtheory.symbolic._stationarity import Stationarity, decide_stationarity
-from gsmtheory.symbolic._validate import limited
 
 __all__ = ["Diffusion", "ScoreOperator", "Stationarity"]
 

@@ -14,12 +14,13 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import sympy as sp
 
-__all__ = ["as_float", "end_limit", "fast_limit", "guarded", "rational_limit"]
+__all__ = ["as_float", "end_limit", "fast_limit", "guarded", "limited", "rational_limit"]
 
 T = TypeVar("T")
 
@@ -28,33 +29,57 @@ class _Timeout(Exception):
     pass
 
 
-def guarded(fn: Callable[[], T], seconds: float) -> T | None:
-    """fn() with a wall-clock limit (SIGALRM in the main thread); None when it times out/fails."""
-    main = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
-    if not main:
-        try:
-            return fn()
-        except Exception:
-            return None
+def _alarms() -> bool:
+    """SIGALRM time limits are available: the main thread of a platform with setitimer."""
+    return threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
 
-    def _raise(signum: int, frame: Any) -> None:
-        raise _Timeout
 
-    pending = signal.getitimer(signal.ITIMER_REAL)[0]  # another alarm (e.g. a test timeout)
+def _raise(signum: int, frame: Any) -> None:
+    raise _Timeout
+
+
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    """Raise ``_Timeout`` in the body after ``seconds`` (SIGALRM); an outer alarm already running
+    (a test's timeout) shortens the limit and gets back what is left of it afterwards."""
+    pending = signal.getitimer(signal.ITIMER_REAL)[0]
     if pending and pending <= seconds:
         seconds = max(pending - 1e-3, 1e-3)
     t0 = time.monotonic()
     old = signal.signal(signal.SIGALRM, _raise)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        return fn()
-    except Exception:  # SymPy raises many kinds, and _Timeout: 'unknown' is the answer
-        return None
+        yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
-        if pending:  # give the outer alarm back what is left of it
+        if pending:
             signal.setitimer(signal.ITIMER_REAL, max(pending - (time.monotonic() - t0), 1e-3))
+
+
+def guarded(fn: Callable[[], T], seconds: float) -> T | None:
+    """fn() with a wall-clock limit (SIGALRM in the main thread; elsewhere fn runs unlimited);
+    None when it times out or raises (SymPy raises many kinds: 'unknown' is the answer)."""
+    try:
+        if not _alarms():
+            return fn()
+        with _alarm(seconds):
+            return fn()
+    except Exception:
+        return None
+
+
+def limited(fn: Callable[[], T], seconds: float) -> tuple[bool, T | None]:
+    """(True, fn()) when fn finishes within ``seconds``; (False, None) when it does not, or when no
+    alarm is available (not the main thread), in which case fn is not run at all. Other exceptions
+    of fn propagate (unlike :func:`guarded`)."""
+    if not _alarms():
+        return False, None
+    try:
+        with _alarm(seconds):
+            return True, fn()
+    except _Timeout:
+        return False, None
 
 
 def as_float(v: Any) -> float | None:

@@ -22,48 +22,19 @@ r"""Checks a spec's expressions must pass before anything is derived from them.
 from __future__ import annotations
 
 import math
-import signal
-import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 import sympy as sp
 
 from gsmtheory._errors import SpecError
+from gsmtheory.symbolic._limits import limited
 
-__all__ = ["check_normalizable", "check_normalizable_nd", "check_real", "kinks_1d", "limited",
-           "score_mismatch"]
+__all__ = ["check_normalizable", "check_normalizable_nd", "check_real", "kinks_1d", "score_mismatch"]
 
-T = TypeVar("T")
 _ASSUME_OPS = 300
-
-
-class _Timeout(Exception):
-    pass
-
-
-def limited(fn: Callable[[], T], seconds: float) -> tuple[bool, T | None]:
-    """(True, fn()) when fn finishes within ``seconds``; (False, None) when it does not, or when no
-    alarm is available (not the main thread), in which case fn is not run at all."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        return False, None
-
-    def handler(signum: int, frame: Any) -> None:
-        raise _Timeout
-
-    old = signal.signal(signal.SIGALRM, handler)
-    previous = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return True, fn()
-    except _Timeout:
-        return False, None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-        if previous[0] > 0:  # an outer alarm was running: give it back what is left of it
-            signal.setitimer(signal.ITIMER_REAL, max(previous[0] - seconds, 1e-3))
 
 
 def _show(expr: sp.Expr) -> str:
