@@ -34,23 +34,28 @@ def _alarms() -> bool:
     return threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
 
 
-def _raise(signum: int, frame: Any) -> None:
-    raise _Timeout
-
-
 @contextmanager
 def _alarm(seconds: float) -> Iterator[None]:
     """Raise ``_Timeout`` in the body after ``seconds`` (SIGALRM); an outer alarm already running
-    (a test's timeout) shortens the limit and gets back what is left of it afterwards."""
+    (a test's timeout) shortens the limit and gets back what is left of it afterwards. The handler
+    raises only while the body runs: an alarm that arrives as the body ends is ignored, and the old
+    handler and the outer alarm are always restored."""
+    live = True
+
+    def _raise(signum: int, frame: Any) -> None:
+        if live:
+            raise _Timeout
+
     pending = signal.getitimer(signal.ITIMER_REAL)[0]
     if pending and pending <= seconds:
         seconds = max(pending - 1e-3, 1e-3)
     t0 = time.monotonic()
     old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
         yield
     finally:
+        live = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
         if pending:

@@ -309,10 +309,11 @@ def _certify(st: _Setting, k: int, t: float, core: list[tuple[float, float]], ka
     psi = c1 * st.families[k].P + c2 * st.families[k].R
     theta = math.inf
     for r in _regions(core, st.domain):  # θ = the least bound; one region not proved > 0 ends the try
-        theta = min(theta, region_minimum(psi, st.coords, r, center=list(st.center), rtol=1e-2, pushes=2,
-                                          max_boxes=_PROOF_BOXES).lower)
-        if not theta > 0:
-            return math.inf, theta, math.nan
+        lower = region_minimum(psi, st.coords, r, center=list(st.center), rtol=1e-2, pushes=2,
+                               max_boxes=_PROOF_BOXES).lower
+        if not lower > 0:  # (a NaN bound fails too)
+            return math.inf, lower, math.nan
+        theta = min(theta, lower)
     beta = max(0.0, theta - minimum(psi, st.coords, core, rtol=1e-2).lower)
     return float(round_up(np.array([(1 + beta * kappa) / theta]), 8)[0]), theta, beta
 

@@ -70,7 +70,11 @@ def check_real(expr: sp.Expr, what: str, points: Sequence[Mapping[sp.Symbol, flo
 
 
 def _lim(expr: sp.Expr, x: sp.Symbol, at: Any, direction: str = "+-") -> sp.Expr | None:
-    done, value = limited(lambda: sp.limit(expr, x, at, direction if direction != "+-" else "+"), 3.0)
+    """The limit, or None when SymPy does not decide it in 3 s or raises (Min, Max: not implemented)."""
+    try:
+        done, value = limited(lambda: sp.limit(expr, x, at, direction if direction != "+-" else "+"), 3.0)
+    except Exception:  # undecided: the question is left to the numerics
+        return None
     if not done or value is None or value.has(sp.AccumBounds, sp.Limit, sp.nan, sp.zoo):
         return None
     return value

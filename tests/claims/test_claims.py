@@ -572,6 +572,8 @@ def test_mutation_makes_its_checks_fail(mutation: Mutation, mutated: Callable[[M
     mutated(mutation)
     for claim in claims:
         record = run_check(checks[claim], quick=True, verdict_only=True)
+        # an early return gone wrong is an error record, which does not pass either: it must not count
+        assert "stopped at a first failure" not in str(record.details.get("error", "")), record.details
         assert not record.passed, (
             f"{claim} still passes with the mutation {mutation.name!r}: computed "
             f"{record.computed}, theoretical {record.theoretical}")

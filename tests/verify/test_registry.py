@@ -147,3 +147,17 @@ def test_a_stopped_record_that_passes_is_an_error() -> None:
 
     record = run_check(Check("C97", "demo.check_97_stops", function=always_stops))
     assert record.kind == "error" and "was not asked to stop" in record.details["error"]
+
+
+def test_verdict_only_ends_with_the_check_even_when_it_raises() -> None:
+    from gsmtheory.verify import verdict_settled
+
+    seen: list[bool] = []
+
+    def boom(quick: bool = True) -> ClaimRecord:
+        seen.append(verdict_settled(True))
+        raise RuntimeError("broken")
+
+    record = run_check(Check("C96", "demo.check_96_boom", function=boom), verdict_only=True)
+    assert record.kind == "error" and seen == [True]
+    assert verdict_settled(True) is False  # the mode was reset on the way out
