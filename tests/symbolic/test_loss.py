@@ -62,7 +62,6 @@ def test_stationary_and_dirichlet_nonnegative_1d(ell: sp.Expr, D: sp.Expr) -> No
     assert np.all(values >= 0)
 
 
-@pytest.mark.slow
 @SETTINGS
 @given(D=psd_2d(), Q=skew_2d(), c=small)
 def test_skew_changes_nothing_2d(D: sp.Matrix, Q: sp.Matrix, c: sp.Expr) -> None:
@@ -71,13 +70,16 @@ def test_skew_changes_nothing_2d(D: sp.Matrix, Q: sp.Matrix, c: sp.Expr) -> None
     skew = base.with_skew(Q)
     assert skew.stationarity().verdict is True
     g = sp.sin(x) * y + x**2
-    assert sp.simplify(base.dirichlet_integrand(g) - skew.dirichlet_integrand(g)) == 0
+    # expanded to 0 is a proof (expand is exact; simplify's trigsimp took most of this test's time)
+    assert sp.expand(base.dirichlet_integrand(g) - skew.dirichlet_integrand(g)) == 0
     model = Model.from_log_density((x, y), (a, b), -(x - a)**2 / 2 - (y - b)**2, {a: 0.0, b: 0.0})
     l0, l1 = gsm_loss(base, model), gsm_loss(skew, model)
-    assert sp.simplify(l0.implicit - l1.implicit) == 0
-    assert sp.simplify(l0.explicit - l1.explicit) == 0
-    # the generator does change (non-reversible drift), but only by the Q part
-    assert sp.simplify(skew.generator(g) - base.generator(g)) != 0 or Q.is_zero_matrix
+    assert sp.expand(l0.implicit - l1.implicit) == 0
+    assert sp.expand(l0.explicit - l1.explicit) == 0
+    # the generator does change (non-reversible drift), but only by the Q part: non-zero at some point
+    change = skew.generator(g) - base.generator(g)
+    points = ((sp.Rational(3, 7), sp.Rational(-5, 11)), (sp.Rational(-6, 5), sp.Rational(2, 3)), (sp.Rational(1, 9), 2))
+    assert any(abs(complex(change.subs({x: u, y: v}).evalf(30))) > 1e-20 for u, v in points) or Q.is_zero_matrix
 
 
 @SETTINGS
