@@ -30,6 +30,7 @@ from gsmtheory.verify import (
     discover,
     run_check,
 )
+from tests.test_architecture import LAYERS
 
 CHECKS = discover("gsmtheory.claims")
 
@@ -65,19 +66,30 @@ def _resolve(target: str) -> tuple[Any, str, Any]:
     return owner, parts[-1], original
 
 
-def clear_package_caches(scopes: tuple[str, ...] = SCOPES) -> int:
-    """Empty every functools cache of the loaded modules within ``scopes``; returns how many.
+def layer_of(module: str) -> int:
+    """Position of a ``gsmtheory`` module in the one-way layering (``LAYERS``; -1: a base module)."""
+    parts = module.split(".")
+    name = parts[1].lstrip("_") if len(parts) > 1 and parts[0] == "gsmtheory" else ""
+    return LAYERS.index(name) if name in LAYERS else -1
+
+
+def clear_package_caches(scopes: tuple[str, ...] = SCOPES, from_layer: int = -1) -> int:
+    """Empty every functools cache of the loaded modules within ``scopes`` in layer ``from_layer``
+    or above; returns how many.
 
     A mutation patches one function, but what it returned while patched can stay in another
     function's cache (``estimating_terms`` keeps the loss a mutated ``gsm_loss`` gave) and reach a
     later test in the same worker: the caches are emptied before a mutation and after it is undone.
+    A module below the mutated one's layer never calls it (imports go one way,
+    tests/test_architecture.py), so its caches hold nothing the mutation changes and are kept.
     """
     cleared = 0
     for name, module in list(sys.modules.items()):
         if module is None or name.split(".")[0] not in scopes:
             continue
-        for value in list(vars(module).values()):
-            if callable(getattr(value, "cache_clear", None)):
+        for value in list(vars(module).values()):  # a cache belongs to the layer that defines it
+            if callable(getattr(value, "cache_clear", None)) and \
+                    layer_of(str(getattr(value, "__module__", name))) >= from_layer:
                 value.cache_clear()
                 cleared += 1
     return cleared
@@ -85,11 +97,18 @@ def clear_package_caches(scopes: tuple[str, ...] = SCOPES) -> int:
 
 @pytest.fixture
 def mutated(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Mutation], None]]:
-    """apply_mutation with the package caches emptied before and after (the patch undone first)."""
-    clear_package_caches()
+    """apply_mutation with the package caches of the mutated layer and above emptied before and
+    after (the patch undone first)."""
+    layers: list[int] = []
+
+    def apply(mutation: Mutation) -> None:
+        layers.append(layer_of(mutation.target.split(":")[0]))
+        clear_package_caches(from_layer=layers[-1])
+        apply_mutation(mutation, mp)
+
     with monkeypatch.context() as mp:
-        yield lambda mutation: apply_mutation(mutation, mp)
-    clear_package_caches()
+        yield apply
+    clear_package_caches(from_layer=min(layers, default=-1))
 
 
 def apply_mutation(mutation: Mutation, monkeypatch: pytest.MonkeyPatch,
@@ -610,3 +629,18 @@ def test_a_mutation_leaves_nothing_cached_behind(capsys: pytest.CaptureFixture[s
         assert spread() > 1e-3  # the mutation shows
     assert clear_package_caches() > 0
     assert spread() < 1e-10
+
+
+def test_a_mutation_clears_the_caches_of_its_layer_and_above_only() -> None:
+    """A numeric mutation cannot reach a symbolic cache (imports go one way): the symbolic derivations
+    stay cached; a symbolic mutation empties them."""
+    from gsmtheory.symbolic import gsm_loss, load_spec
+
+    spec = load_spec("gaussian")
+    assert spec.model is not None
+    gsm_loss(spec.diffusion, spec.model)
+    assert layer_of("gsmtheory.numeric._spectral1d") > layer_of("gsmtheory.symbolic._loss") >= 0 > layer_of("gsmtheory._json")
+    clear_package_caches(from_layer=layer_of("gsmtheory.numeric"))
+    assert gsm_loss.cache_info().currsize > 0
+    clear_package_caches(from_layer=layer_of("gsmtheory.symbolic"))
+    assert gsm_loss.cache_info().currsize == 0
