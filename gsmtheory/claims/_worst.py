@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,8 @@ from gsmtheory.claims._witnesses import CACHE, header, lookup, run_command
 from gsmtheory.verify import (
     GSM_FAMILIES,
     GSM_OBJECTIVES,
+    ClaimRecord,
+    Source,
     Witness,
     maximize,
     tilt_matrices,
@@ -89,6 +91,18 @@ class GsmWorst:
         tilt = " ".join(f"{'-' if c < 0 else '+'} {abs(c):.6g}·{b}" for c, b in terms).lstrip("+ ")
         return {"family": fam.description, "parameters": self.point, "tilt h": tilt,
                 "value (search route)": self.value, "value (gsmtheory efficiency)": self.cli_value}
+
+
+def untrusted_stop(claim: str, statement: str, reference: str, source: Source, two: GsmWorst, three: GsmWorst,
+                   labels: list[str]) -> ClaimRecord:
+    """The failing record a check returns in a verdict-only run (``gsmtheory.verify.verdict_settled``)
+    when its worst cases (two-term, three-term) are not trusted: the two routes disagree."""
+    stopped = ClaimRecord.bound(
+        claim, statement, reference, [two.cli_value, three.cli_value], [2.0, 3.0], upper=True, tolerance=1e-6,
+        source=source, labels=labels,
+        details={"stopped_at_first_failure": "the search's route and `gsmtheory efficiency` differ by "
+                                             f"{max(three.disagreement, two.disagreement):.2e} at the worst point"})
+    return replace(stopped, passed=False)
 
 
 def _evaluate(objective: str, family: str, point: dict[str, float]) -> tuple[float, np.ndarray, dict[str, float]]:

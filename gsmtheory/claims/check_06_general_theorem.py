@@ -40,7 +40,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from gsmtheory.claims._worst import GsmWorst, gsm_worst
+from gsmtheory.claims._worst import GsmWorst, gsm_worst, untrusted_stop
 from gsmtheory.estimation import efficiency, monte_carlo
 from gsmtheory.symbolic import load_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, plot, series, verdict_settled
@@ -111,13 +111,10 @@ def check(quick: bool = True) -> ClaimRecord:
     w3, w2 = worst["three_terms"], worst["two_terms"]
     trusted = w3.trusted and w2.trusted
     if verdict_settled(not trusted):  # a mutation test: the fixed cases and the Monte Carlo take 60%
-        stopped = ClaimRecord.bound(
-            CLAIM_ID, "‖Γ_GSM‖ ≤ c·C_P²·‖Γ_MLE‖²·(smoothness terms)", "Qin & Risteski, COLT 2024, Theorem 6",
-            [w2.cli_value, w3.cli_value], [2.0, 3.0], upper=True, tolerance=1e-6, source=SOURCE,
-            details={"stopped_at_first_failure": "the search's route and `gsmtheory efficiency` differ by "
-                                                 f"{max(w3.disagreement, w2.disagreement):.2e} at the worst point"},
-            labels=["two-term constant needed, worst case found", "three-term constant needed, worst case found"])
-        return replace(stopped, passed=False)
+        return untrusted_stop(CLAIM_ID, "‖Γ_GSM‖ ≤ c·C_P²·‖Γ_MLE‖²·(smoothness terms)",
+                              "Qin & Risteski, COLT 2024, Theorem 6", SOURCE, w2, w3,
+                              ["two-term constant needed, worst case found",
+                               "three-term constant needed, worst case found"])
     needed, needed3, slack, per = [], [], [], {}
     sandwich: dict[str, float] = {}
     for label, name, consts in _cases(quick):
