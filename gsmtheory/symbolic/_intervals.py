@@ -35,7 +35,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
-__all__ = ["Extremum", "evaluate", "interval", "minimum", "region_minimum", "round_down", "round_up"]
+__all__ = ["Extremum", "evaluate", "interval", "lambdified", "minimum", "region_minimum", "round_down", "round_up"]
 
 Array = NDArray[np.float64]
 _EPS = float(np.finfo(float).eps)
@@ -245,7 +245,7 @@ def minimum(expr: sp.Expr, coords: Sequence[sp.Symbol], box: Sequence[tuple[floa
     if not coords:
         v = interval(expr, [], np.zeros((1, 0)), np.zeros((1, 0)))
         return Extremum(float(v[0][0]), float(sp.sympify(expr)))
-    f = _lambdified(tuple(coords), sp.sympify(expr))
+    f = lambdified(tuple(coords), sp.sympify(expr))
     lo = np.array([[float(a) for a, _ in box]])
     hi = np.array([[float(b) for _, b in box]])
     best, done, seen = math.inf, math.inf, 0
@@ -275,7 +275,7 @@ def minimum(expr: sp.Expr, coords: Sequence[sp.Symbol], box: Sequence[tuple[floa
 
 
 @functools.lru_cache(maxsize=1024)
-def _lambdified(coords: tuple[sp.Symbol, ...], expr: sp.Expr) -> Callable[..., Any]:
+def lambdified(coords: tuple[sp.Symbol, ...], expr: sp.Expr) -> Callable[..., Any]:
     """sp.lambdify(coords, expr) for NumPy, once per pair (a certificate bounds the same coefficient
     on many regions)."""
     return sp.lambdify(coords, expr, "numpy", docstring_limit=0)  # type: ignore[no-any-return]

@@ -49,7 +49,14 @@ import sympy as sp
 from scipy.optimize import minimize
 
 from gsmtheory.symbolic._convexity import certified_kappa
-from gsmtheory.symbolic._intervals import evaluate, interval, minimum, region_minimum, round_up
+from gsmtheory.symbolic._intervals import (
+    evaluate,
+    interval,
+    lambdified,
+    minimum,
+    region_minimum,
+    round_up,
+)
 from gsmtheory.symbolic._local_poincare import (
     LocalBound,
     local_poincare_estimate,
@@ -239,7 +246,7 @@ class _Setting:
 
 def _setting(coords: tuple[sp.Symbol, ...], ell0: sp.Expr, D: sp.Matrix, lam: float,
              domain: list[tuple[float, float]]) -> _Setting:
-    f = sp.lambdify(coords, ell0, "numpy", docstring_limit=0)
+    f = lambdified(tuple(coords), ell0)
     c = _center(f, len(coords), domain)
     reach = [(_reach(f, c, i, -1, a), _reach(f, c, i, 1, b)) for i, (a, b) in enumerate(domain)]
     xc = sp.Matrix([x - sp.Rational(ci) for x, ci in zip(coords, c)])
@@ -283,8 +290,8 @@ def _candidates(st: _Setting, scales: tuple[float, ...], rng: np.random.Generato
 def _search(st: _Setting) -> list[tuple[float, int, float, tuple[float, ...]]]:
     """Coordinate descent over the per-axis scales of U (two sweeps), every candidate kept."""
     rng = np.random.default_rng(0)
-    fns = [(sp.lambdify(st.coords, f.P, "numpy", docstring_limit=0), sp.lambdify(st.coords, f.R, "numpy", docstring_limit=0)) for f in st.families]
-    ell = sp.lambdify(st.coords, st.ell0, "numpy", docstring_limit=0)
+    fns = [(lambdified(st.coords, f.P), lambdified(st.coords, f.R)) for f in st.families]
+    ell = lambdified(st.coords, st.ell0)
     seen: dict[tuple[float, ...], list[tuple[float, int, float, tuple[float, ...]]]] = {}
 
     def best(sc: tuple[float, ...]) -> float:
