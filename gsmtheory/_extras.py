@@ -1,6 +1,6 @@
 """Optional dependencies (the package's extras) and the one-line error when one is missing.
 
-The core install (sympy, numpy, scipy, mpmath, matplotlib, tqdm) runs ``derive``, ``poincare``,
+The core install (sympy, numpy, scipy, pyamg, mpmath, matplotlib, tqdm) runs ``derive``, ``poincare``,
 ``loss`` by quadrature, ``efficiency`` by quadrature, closed-form fits and ``verify``. What needs
 more is imported where it runs — never at module level — and a missing one is reported as
 ``<what> needs torch, which is not installed; pip install 'gsmtheory[torch]'`` (exit 2 on the

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: top-level names the wheel may install besides gsmtheory, each with the reason it is still there.
 #: The lead empties this after moving gsmtheory/claims/ into the package (docs/packaging.md).
 PENDING_TOP_LEVEL: dict[str, str] = {}
-CORE = {"sympy", "numpy", "scipy", "mpmath", "matplotlib", "tqdm"}
+CORE = {"sympy", "numpy", "scipy", "pyamg", "mpmath", "matplotlib", "tqdm"}
 EXTRAS = {"torch": {"torch"}, "dask": {"dask"}, "notebooks": {"nbclient", "nbformat", "ipykernel",
                                                                "jupytext", "nbconvert"}}
 

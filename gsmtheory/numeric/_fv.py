@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
 
 from gsmtheory._errors import ModelError, NumericalError, SpecError
+from gsmtheory.numeric._fv_amg import amg_gap
 
 __all__ = [
     "ChainFailure",
@@ -141,15 +142,18 @@ def reversible_matrix(lpk: Array, edges: list[tuple[Any, Any, Array]], keep: NDA
 
 def top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
               tol: float, *, symmetric_lu: bool = True, ncv: int = 30,
-              vector: bool = False) -> Any:
+              vector: bool = False, iterative_from: int | None = None) -> Any:
     """C_P of the chain: top eigenvalue of A⁺ (grounded LU + Lanczos); used in 2D and 3D.
 
     ``symmetric_lu`` (the default) selects SuperLU's symmetric mode (minimum degree on A + Aᵀ,
     diagonal pivots: stable, as the grounded A is symmetric positive definite), several times
     faster on 3D stencils and 1.3× on 2D ones (same C_P to 1e-14 relative on a banana and a
     double well); False gives partial pivoting; ``ncv`` is the Lanczos basis size. With
-    ``vector`` the result is (C_P, note, f) with f the discrete eigenfunction on all cells
-    (f = v/√π on the cells that carry mass, 0 elsewhere; None on failure).
+    ``iterative_from``, a chain of that many kept cells or more is first solved without a
+    factorization (:func:`gsmtheory.numeric._fv_amg.amg_gap`, multigrid-preconditioned LOBPCG,
+    accepted only at relative residual 1e-6), the LU as the fallback. With ``vector`` the
+    result is (C_P, note, f) with f the discrete eigenfunction on all cells (f = v/√π on the
+    cells that carry mass, 0 elsewhere; None on failure).
     """
     keep = lp >= float(np.max(lp)) - floor  # drop cells with no mass worth a float
     n_all = lp.size
@@ -158,12 +162,13 @@ def top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
     lpk = lp[keep]
     n = lpk.size
     if n < 3:
-        if vector:
-            return math.nan, f"only {n} cells carry mass: refine the grid", None
-        return math.nan, f"only {n} cells carry mass: refine the grid"
+        return _answer(math.nan, f"only {n} cells carry mass: refine the grid", None, vector)
     A = reversible_matrix(lpk, edges, keep, new_index, np.zeros(n))
     v0 = np.exp(0.5 * (lpk - float(np.max(lpk))))
     v0 /= np.linalg.norm(v0)
+    gap = amg_gap(A, v0) if iterative_from is not None and n >= iterative_from else None
+    if gap is not None:
+        return _answer(1.0 / gap[0], "", _eigenfunction(gap[1], keep, lpk), vector)
     r = int(np.argmax(lpk))
     others = np.delete(np.arange(n), r)
     Ar = A[others][:, others].tocsc()
@@ -171,9 +176,7 @@ def top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
         lu = (splu(Ar, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
               if symmetric_lu else splu(Ar, permc_spec="MMD_AT_PLUS_A"))
     except RuntimeError as exc:
-        if vector:
-            return math.inf, f"grounded generator is singular ({exc}): disconnected support", None
-        return math.inf, f"grounded generator is singular ({exc}): disconnected support"
+        return _answer(math.inf, f"grounded generator is singular ({exc}): disconnected support", None, vector)
 
     def proj(y: Array) -> Array:
         return y - v0 * float(v0 @ y)
@@ -191,20 +194,24 @@ def top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
         out = eigsh(op, k=1, which="LA", tol=tol, v0=start, ncv=min(n - 1, ncv),
                     return_eigenvectors=vector)
     except ArpackNoConvergence as exc:  # pragma: no cover - rare
-        if len(exc.eigenvalues):
-            if vector:
-                return float(exc.eigenvalues[0]), "Lanczos did not converge", None
-            return float(exc.eigenvalues[0]), "Lanczos did not converge"
-        if vector:
-            return math.nan, "Lanczos did not converge", None
-        return math.nan, "Lanczos did not converge"
+        value = float(exc.eigenvalues[0]) if len(exc.eigenvalues) else math.nan
+        return _answer(value, "Lanczos did not converge", None, vector)
     if not vector:
         return float(out[0]), ""
     w, vec = out
-    f = np.zeros(n_all)
+    return _answer(float(w[0]), "", _eigenfunction(vec[:, 0], keep, lpk), vector)
+
+
+def _eigenfunction(v: Array, keep: NDArray[Any], lpk: Array) -> Array | None:
+    """f = v/√π on the kept cells (up to a constant factor), 0 on the others; None if not finite."""
+    f = np.zeros(keep.shape)
     with np.errstate(all="ignore"):
-        f[keep] = vec[:, 0] * np.exp(-0.5 * (lpk - float(np.max(lpk))))
-    return float(w[0]), "", (f if np.all(np.isfinite(f)) else None)
+        f[keep] = v * np.exp(-0.5 * (lpk - float(np.max(lpk))))
+    return f if np.all(np.isfinite(f)) else None
+
+
+def _answer(value: float, note: str, f: Array | None, vector: bool) -> Any:
+    return (value, note, f) if vector else (value, note)
 
 
 def top_inv(lp: Array, edges: list[tuple[Any, Any, Array]], pot: Array, floor: float,

@@ -56,6 +56,7 @@ from gsmtheory.numeric._fv import (
 )
 from gsmtheory.numeric._fv3d_box import linear_map, sinh_faces, truncate_box_3d
 from gsmtheory.numeric._fv3d_ritz import ritz_lower_3d
+from gsmtheory.numeric._fv_amg import AMG_FROM
 from gsmtheory.numeric._ladder_axes import refine_axes
 from gsmtheory.numeric._ladder_cutoff import TAIL_STEP, below_lower_bound, cutoff_step, settle
 from gsmtheory.numeric._result import PoincareResult, Side
@@ -139,7 +140,7 @@ class _Solver:
 
     def __call__(self, faces: Sequence[Array], vector: bool = False) -> Any:
         lp, edges = _chain(self.ell, self.dfun, faces)
-        out = top_pinv(lp, edges, self.T + TAIL_STEP, tol=1e-12, ncv=20, vector=vector)
+        out = top_pinv(lp, edges, self.T + TAIL_STEP, tol=1e-12, ncv=20, vector=vector, iterative_from=AMG_FROM)
         if out[1]:
             self.notes.append(out[1])
         if math.isinf(out[0]):

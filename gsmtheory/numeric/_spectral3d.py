@@ -52,6 +52,7 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import SpecError
 from gsmtheory.numeric._fv import ChainFailure, cell_log_density, tensor_chain, top_inv, top_pinv
+from gsmtheory.numeric._fv_amg import AMG_FROM
 from gsmtheory.numeric._fv_grid import Stretch, finite_sides, stretched_faces
 from gsmtheory.numeric._ladder import richardson_limit
 from gsmtheory.numeric._ladder_axes import refine_axes
@@ -75,7 +76,7 @@ def _solve(log_density: LogDensity3, sides: Sequence[tuple[float, float]], n: Se
     centres = np.meshgrid(*[0.5 * (f[1:] + f[:-1]) for f in faces], indexing="ij")
     lp, edges = tensor_chain(cell_log_density(log_density, *centres), [np.diff(f) for f in faces])
     if potential is None:
-        cp, note = top_pinv(lp, edges, tail, tol=1e-12, ncv=20)
+        cp, note = top_pinv(lp, edges, tail, tol=1e-12, ncv=20, iterative_from=AMG_FROM)
     else:
         with np.errstate(all="ignore"):
             pot = np.asarray(potential(*centres), dtype=np.float64) * np.ones(centres[0].shape)

@@ -1,0 +1,66 @@
+"""Tests of gsmtheory/numeric/_fv_amg.py: the spectral gap of a large chain by multigrid LOBPCG."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import gsmtheory.numeric._fv as fv
+from gsmtheory.numeric._fv import reversible_matrix, tensor_chain, top_pinv
+from gsmtheory.numeric._fv_amg import RESIDUAL, amg_gap
+
+
+def _double_well_chain(barrier: float, n: tuple[int, int, int]) -> tuple[np.ndarray, list]:
+    """A 3D double well ℓ = −barrier·(x² − 1)² − y²/2 − 2z² on a tensor grid (metastable for large barrier)."""
+    faces = [np.linspace(-2.2, 2.2, n[0] + 1), np.linspace(-5.0, 5.0, n[1] + 1), np.linspace(-2.5, 2.5, n[2] + 1)]
+    x, y, z = np.meshgrid(*[0.5 * (f[1:] + f[:-1]) for f in faces], indexing="ij")
+    ell = -barrier * (x**2 - 1) ** 2 - y**2 / 2 - 2 * z**2
+    return tensor_chain(ell, [np.diff(f) for f in faces])
+
+
+@pytest.mark.parametrize("barrier", [1.0, 9.0])
+def test_the_iterative_gap_is_the_factorized_one(barrier: float) -> None:
+    """Same C_P and eigenfunction as the grounded LU + Lanczos, on a chain of 14,400 cells; at
+    barrier 9 the chain is metastable (C_P in the hundreds against 1 across the other axes)."""
+    lp, edges = _double_well_chain(barrier, (40, 20, 18))
+    lu = top_pinv(lp, edges, 40.0, tol=1e-12, ncv=20, vector=True)
+    it = top_pinv(lp, edges, 40.0, tol=1e-12, ncv=20, vector=True, iterative_from=0)
+    assert lu[1] == it[1] == ""
+    assert abs(it[0] - lu[0]) <= 1e-10 * lu[0]
+    if barrier > 1:
+        assert lu[0] > 100.0  # the slow mode, not the fast y and z ones
+    f, g = lu[2] / np.linalg.norm(lu[2]), it[2] / np.linalg.norm(it[2])
+    assert abs(abs(float(f @ g)) - 1.0) < 1e-8
+
+
+def test_an_answer_short_of_its_residual_is_refused_and_the_lu_answers() -> None:
+    lp, edges = _double_well_chain(6.0, (40, 20, 18))
+    keep = lp >= lp.max() - 40.0
+    index = -np.ones(lp.size, dtype=np.int64)
+    index[keep] = np.arange(int(keep.sum()))
+    A = reversible_matrix(lp[keep], edges, keep, index, np.zeros(int(keep.sum())))
+    v0 = np.exp(0.5 * (lp[keep] - lp.max()))
+    v0 /= np.linalg.norm(v0)
+    assert amg_gap(A, v0, max_iterations=0) is None  # twenty iterations do not reach r ≤ 1e-6 λ
+    value, v = amg_gap(A, v0)
+    assert np.linalg.norm(A @ v - value * v) <= RESIDUAL * value
+
+
+def test_without_pyamg_the_solvers_factorize(monkeypatch: pytest.MonkeyPatch) -> None:
+    lp, edges = _double_well_chain(1.0, (24, 12, 12))
+    calls: list[int] = []
+    real = fv.splu
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fv, "splu", counted)
+    with_amg = top_pinv(lp, edges, 40.0, tol=1e-12, iterative_from=0)
+    assert calls == []
+    monkeypatch.setitem(sys.modules, "pyamg", None)  # import pyamg raises ImportError
+    without = top_pinv(lp, edges, 40.0, tol=1e-12, iterative_from=0)
+    assert calls == [1]
+    assert abs(with_amg[0] - without[0]) <= 1e-10 * without[0]
