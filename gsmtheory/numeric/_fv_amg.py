@@ -12,8 +12,8 @@ the last metastable.
 The answer is accepted only with its residual: v the returned vector orthogonalized against
 √π and normalized, λ = vᵀAv and r = ‖Av − λv‖; λ lies within r²/δ of an eigenvalue of A (δ
 the distance to the rest of the spectrum, Kato–Temple), so r ≤ 10⁻⁶λ puts it within
-10⁻¹²·λ²/δ of one. Anything else (pyamg missing, LOBPCG short of that, a breakdown in its
-Rayleigh–Ritz step) returns None and the caller factorizes. As with Lanczos from a random
+10⁻¹²·λ²/δ of one. Anything else (LOBPCG short of that, a breakdown in its Rayleigh–Ritz
+step) returns None and the caller factorizes. As with Lanczos from a random
 start, that the eigenvalue found is the smallest one rests on the start having a component
 along its eigenvector, which a random start has with probability one.
 """
@@ -24,6 +24,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pyamg
 import scipy.sparse as sps
 from numpy.typing import NDArray
 from scipy.sparse.linalg import lobpcg
@@ -55,10 +56,6 @@ def amg_gap(A: Any, v0: NDArray[np.float64], *, max_iterations: int = 300) -> tu
     tuple of (float, ndarray) or None
         λ₂ and its unit eigenvector, when the residual test of the module docstring passes.
     """
-    try:
-        import pyamg
-    except ImportError:
-        return None
     n = A.shape[0]
     shifted = (A + sps.identity(n, format="csr") * (_SHIFT * float(A.diagonal().max()))).tocsr()
     precondition = pyamg.smoothed_aggregation_solver(shifted, symmetry="symmetric", max_coarse=500).aspreconditioner()
