@@ -10,7 +10,8 @@ interpreter (one start-up instead of one per case), each with its own stdout and
 clock. For each: exit status 2, stderr exactly one line with the expected words and no
 traceback, stdout empty, nothing created beside the inputs, and a return long before any
 computation the input asked for could have run (a hang, or a 64 s MemoryError, is what these
-inputs produced before). The misspecification and user-directory tests start the real script.
+inputs produced before). The misspecification test starts the real script; the user-directory
+test runs ``main`` in this process.
 """
 
 from __future__ import annotations

@@ -9,7 +9,12 @@ from hypothesis import strategies as st
 
 from gsmtheory import SpecError
 from gsmtheory.symbolic import ALLOWED_FUNCTIONS, kinks_1d, parse_expression, parse_spec
-from gsmtheory.symbolic._validate import _normalizability, _normalizability_by_limits
+from gsmtheory.symbolic._validate import (
+    _at_30_digits,
+    _normalizability,
+    _normalizability_by_limits,
+    score_mismatch,
+)
 
 x = sp.Symbol("x", real=True)
 HEAD = 'coords = ["x"]\n'
@@ -134,3 +139,21 @@ def test_a_normalizable_end_at_infinity_takes_one_limit(monkeypatch: pytest.Monk
     assert "decays only like |x|^(-1/2)" in str(validate._normalizability_by_limits(slow, x, -sp.oo, sp.oo))
     assert len(taken) == 2  # at -oo: ℓ/log|x| → −1/2, so ℓ's limit too, and the reason
     assert validate._normalizability_by_limits(sp.Min(-x**2, -sp.Abs(x)), x, -sp.oo, sp.oo) is None
+
+
+def test_scores_at_a_point_are_evalf_s_to_twenty_digits_and_a_mismatch_is_found() -> None:
+    """The 30-digit mpmath evaluation behind score_mismatch gives evalf's numbers (to 1e-18
+    relative) on a mixture's score, a kink and a log of a negative number, and the check still
+    tells a realizable model (gaps of rounding size) from a shifted one."""
+    x, y = sp.symbols("x y")
+    mixture = sp.log(sp.exp(-(x - 2) ** 2 / 2 - y**2) + 3 * sp.exp(-(x + sp.Float("1.5")) ** 2 / 2 - y**2 / 3))
+    exprs = [sp.diff(mixture, x), sp.diff(mixture, y), sp.Abs(x - y) * sp.Max(x, 0), sp.log(x - 5)]
+    point = {x: 0.3, y: -1.25}
+    got = _at_30_digits(exprs, point)
+    at = {k: sp.Float(v, 30) for k, v in point.items()}
+    want = [complex(e.evalf(20, subs=at)) for e in exprs]
+    assert got is not None and all(abs(g - w) <= 1e-18 * abs(w) for g, w in zip(got, want, strict=True))
+    points = [{x: float(a), y: float(b)} for a, b in ((0.1, 0.2), (-3.0, 1.0), (4.0, -2.0))]
+    assert score_mismatch(mixture, sp.expand_log(mixture) + 7, (x, y), points) is None
+    shifted = mixture.subs(x, x - sp.Rational(1, 10**6))
+    assert "does not reproduce" in str(score_mismatch(mixture, shifted, (x, y), points))
