@@ -5,7 +5,7 @@ r"""The spectral gap of a large reversible chain without a sparse factorization.
 the sparse LU of the grounded A fills in as n^{4/3} and costs seconds from about 20,000 cells
 (5.4 s at 48,000 cells, 95 times the nonzeros of A); LOBPCG (SciPy) with a smoothed-aggregation
 multigrid preconditioner (pyamg) on A + 10⁻⁸·max diag(A)·I takes 40 to 140 iterations of O(n)
-work instead: 0.7 s there, with C_P equal to the LU and Lanczos value to 10⁻¹¹ relative or
+work instead: 0.7 s there, with C_P equal to the LU and Lanczos value to 3·10⁻¹¹ relative or
 better on the fv3d banana, a tetrahedral mixture in d = 3 and the 3D CTLD lift (C_P ≈ 172),
 the last metastable.
 
