@@ -220,7 +220,8 @@ def _at_30_digits(exprs: list[sp.Expr], point: Mapping[sp.Symbol, float]) -> lis
     try:
         with mpmath.workdps(30):
             return [complex(v) for v in _mpmath_function(names, tuple(exprs))(*map(mpmath.mpf, point.values()))]
-    except (TypeError, ValueError, ArithmeticError, NameError, AttributeError, NotImplementedError):
+    except (TypeError, ValueError, ArithmeticError, NameError, AttributeError, NotImplementedError,
+            RecursionError, SyntaxError):
         pass  # not expressible in mpmath
     at = {k: sp.Float(v, 30) for k, v in point.items()}
     try:
