@@ -5,7 +5,7 @@ r"""The spectral gap of a large reversible chain without a sparse factorization.
 the sparse LU of the grounded A fills in as n^{4/3} and costs seconds from about 20,000 cells
 (5.4 s at 48,000 cells, 95 times the nonzeros of A); LOBPCG (SciPy) with a smoothed-aggregation
 multigrid preconditioner (pyamg) on A + 10⁻⁸·max diag(A)·I takes 40 to 140 iterations of O(n)
-work instead: 0.7 s there, with C_P equal to the LU and Lanczos value to 3·10⁻¹¹ relative or
+work instead: 0.4 s there, with C_P equal to the LU and Lanczos value to 3·10⁻¹¹ relative or
 better on the fv3d banana, a tetrahedral mixture in d = 3 and the 3D CTLD lift (C_P ≈ 172),
 the last metastable.
 
@@ -37,8 +37,9 @@ from scipy.sparse.linalg import lobpcg
 
 __all__ = ["AMG_FROM", "amg_gap"]
 
-#: kept cells from which the 3D solvers use :func:`amg_gap` (below it the LU is as fast or faster:
-#: 0.3 s against 0.3 s at 12,000 cells of the 3D CTLD lift, 1.8 s against 1.0 s at 27,000)
+#: kept cells from which the 3D solvers use :func:`amg_gap`. The two break even near 6,000 cells (LU and
+#: Lanczos 0.03 s against 0.08 s at 3,500, 0.18 s against 0.08 s at 8,000); from 10,000 the saving is
+#: worth a second method (0.3 s against 1.8 s at 27,000 cells, 0.4 s against 6.1 s at 48,000)
 AMG_FROM = 10_000
 #: the relative residual r/λ an answer must reach (a bound on its relative error, module docstring)
 RESIDUAL = 1e-8
