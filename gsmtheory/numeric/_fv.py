@@ -151,7 +151,7 @@ def top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
     double well); False gives partial pivoting; ``ncv`` is the Lanczos basis size. With
     ``iterative_from``, a chain of that many kept cells or more is first solved without a
     factorization (:func:`gsmtheory.numeric._fv_amg.amg_gap`, multigrid-preconditioned LOBPCG,
-    accepted only at relative residual 1e-6), the LU as the fallback. With ``vector`` the
+    accepted only at relative residual 1e-8), the LU as the fallback. With ``vector`` the
     result is (C_P, note, f) with f the discrete eigenfunction on all cells (f = v/√π on the
     cells that carry mass, 0 elsewhere; None on failure).
     """

@@ -14,9 +14,8 @@ The answer is accepted only with its residual: v the returned vector orthogonali
 eigenvalue of A on √π^⊥ within r of λ, i.e. to 10⁻⁸ relative whatever the spectrum; where the
 next eigenvalue is a distance δ away the error is r²/δ (Kato–Temple), the 3·10⁻¹¹ and less
 measured above. Like the Lanczos path's (tolerance 10⁻¹²) it is not added to the error the
-ladders estimate from their grids. Anything else
-(LOBPCG short of that residual, a breakdown in its Rayleigh–Ritz step or in the multigrid
-set-up) returns None and the caller factorizes: a deep cut-off whose weights span hundreds of
+ladders estimate from their grids. Anything else (LOBPCG short of that residual, a breakdown
+in its Rayleigh–Ritz step or in the multigrid set-up) returns None and the caller factorizes: a deep cut-off whose weights span hundreds of
 decades is refused that way, as the residual cannot reach 10⁻⁸λ in floating point. That the
 eigenvalue found is the smallest one rests, as with Lanczos from its random start, on the
 start having a component along its eigenvector, which a random start has with probability

@@ -275,10 +275,13 @@ def minimum(expr: sp.Expr, coords: Sequence[sp.Symbol], box: Sequence[tuple[floa
 
 
 @functools.lru_cache(maxsize=1024)
-def lambdified(coords: tuple[sp.Symbol, ...], expr: sp.Expr) -> Callable[..., Any]:
-    """sp.lambdify(coords, expr) for NumPy, once per pair (a certificate bounds the same coefficient
-    on many regions)."""
-    return sp.lambdify(coords, expr, "numpy", docstring_limit=0)  # type: ignore[no-any-return]
+def lambdified(coords: tuple[sp.Symbol, ...], expr: sp.Expr | tuple[sp.Expr, ...],
+               module: str = "numpy") -> Callable[..., Any]:
+    """sp.lambdify(coords, expr, module), once per triple (a certificate bounds the same coefficient
+    on many regions; a spec's scores are compared at several points); a tuple of expressions gives
+    a function returning a list."""
+    target = list(expr) if isinstance(expr, tuple) else expr
+    return sp.lambdify(coords, target, module, docstring_limit=0)  # type: ignore[no-any-return]
 
 
 def _shifted(expr: sp.Expr, tails: dict[sp.Symbol, tuple[float, int]]) -> tuple[sp.Poly | None, list[sp.Symbol]]:

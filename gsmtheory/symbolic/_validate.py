@@ -31,6 +31,7 @@ import mpmath
 import sympy as sp
 
 from gsmtheory._errors import SpecError
+from gsmtheory.symbolic._intervals import lambdified
 from gsmtheory.symbolic._limits import limited
 
 __all__ = ["check_normalizable", "check_normalizable_nd", "check_real", "kinks_1d", "score_mismatch"]
@@ -219,7 +220,7 @@ def _at_30_digits(exprs: list[sp.Expr], point: Mapping[sp.Symbol, float]) -> lis
     names = tuple(point)
     try:
         with mpmath.workdps(30):
-            return [complex(v) for v in _mpmath_function(names, tuple(exprs))(*map(mpmath.mpf, point.values()))]
+            return [complex(v) for v in lambdified(names, tuple(exprs), "mpmath")(*map(mpmath.mpf, point.values()))]
     except (TypeError, ValueError, ArithmeticError, NameError, AttributeError, NotImplementedError,
             RecursionError, SyntaxError):
         pass  # not expressible in mpmath
@@ -228,11 +229,6 @@ def _at_30_digits(exprs: list[sp.Expr], point: Mapping[sp.Symbol, float]) -> lis
         return [complex(e.evalf(20, subs=at)) for e in exprs]
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return None
-
-
-@lru_cache(maxsize=64)
-def _mpmath_function(names: tuple[sp.Symbol, ...], exprs: tuple[sp.Expr, ...]) -> Any:
-    return sp.lambdify(names, list(exprs), "mpmath", docstring_limit=0)
 
 
 def _end(v: sp.Expr) -> str:

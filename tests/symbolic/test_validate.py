@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from gsmtheory import SpecError
 from gsmtheory.symbolic import ALLOWED_FUNCTIONS, kinks_1d, parse_expression, parse_spec
+from gsmtheory.symbolic._intervals import lambdified
 from gsmtheory.symbolic._validate import (
     _at_30_digits,
-    _mpmath_function,
     _normalizability,
     _normalizability_by_limits,
     score_mismatch,
@@ -151,7 +151,7 @@ def test_scores_at_a_point_are_evalf_s_to_twenty_digits_and_a_mismatch_is_found(
     exprs = [sp.diff(mixture, x), sp.diff(mixture, y), sp.Abs(x - y) * sp.Max(x, 0), sp.log(x - 5)]
     point = {x: 0.3, y: -1.25}
     got = _at_30_digits(exprs, point)
-    assert len(_mpmath_function(tuple(point), tuple(exprs))(*point.values())) == 4  # not the evalf fallback
+    assert len(lambdified(tuple(point), tuple(exprs), "mpmath")(*point.values())) == 4  # not the evalf fallback
     at = {k: sp.Float(v, 30) for k, v in point.items()}
     want = [complex(e.evalf(20, subs=at)) for e in exprs]
     assert got is not None and all(abs(g - w) <= 1e-18 * abs(w) for g, w in zip(got, want, strict=True))
