@@ -13,7 +13,10 @@ The answer is accepted only with its residual: v the returned vector orthogonali
 √π and normalized, λ = vᵀAv and r = ‖Av − λv‖ ≤ 10⁻⁸·λ (RESIDUAL). That guarantees an
 eigenvalue of A on √π^⊥ within r of λ, i.e. to 10⁻⁸ relative whatever the spectrum; where the
 next eigenvalue is a distance δ away the error is r²/δ (Kato–Temple), the 3·10⁻¹¹ and less
-measured above. Like the Lanczos path's (tolerance 10⁻¹²) it is not added to the error the
+measured above. The floor is rounding: λ = vᵀAv carries an error of about ε‖A‖, which is large
+relative to a tiny gap. On a 3D double well of barrier 14 (C_P ≈ 4.6·10⁴) the answer is
+accepted 3.4·10⁻⁹ from the LU's; at barrier 20 (C_P ≈ 1.3·10⁷) the residual is out of reach
+and the LU answers. Like the Lanczos path's (tolerance 10⁻¹²) it is not added to the error the
 ladders estimate from their grids. Anything else (LOBPCG short of that residual, a breakdown
 in its Rayleigh–Ritz step or in the multigrid set-up) returns None and the caller factorizes: a deep cut-off whose weights span hundreds of
 decades is refused that way, as the residual cannot reach 10⁻⁸λ in floating point. That the

@@ -49,6 +49,19 @@ def test_the_iterative_gap_is_the_factorized_one(barrier: float, factorizations:
     assert abs(abs(float(f @ g)) - 1.0) < 1e-8
 
 
+@pytest.mark.parametrize(("barrier", "accepted"), [(14.0, True), (20.0, False)])
+def test_deep_wells_stay_within_the_residual_bound_or_fall_back(barrier: float, accepted: bool,
+                                                                 factorizations: list[int]) -> None:
+    """The worst cases found: the smaller the gap against ‖A‖, the larger the rounding in λ = vᵀAv.
+    Barrier 14 (C_P ≈ 4.6e4) is accepted within the guaranteed 1e-8 (measured 3.4e-9); at barrier
+    20 (C_P ≈ 1.3e7) the residual cannot be reached and the LU answers, the same number."""
+    lp, edges = _double_well_chain(barrier, (48, 20, 16))
+    lu = top_pinv(lp, edges, 40.0, tol=1e-12, ncv=20)
+    it = top_pinv(lp, edges, 40.0, tol=1e-12, ncv=20, iterative_from=0)
+    assert factorizations == ([1] if accepted else [1, 1])
+    assert abs(it[0] - lu[0]) <= RESIDUAL * lu[0]
+
+
 def test_an_answer_short_of_its_residual_is_refused() -> None:
     lp, edges = _double_well_chain(6.0, (40, 20, 18))
     keep = lp >= lp.max() - 40.0
