@@ -146,3 +146,20 @@ def test_lifted_catalogue_fluxes_are_simplified(name: str) -> None:
         raw = raw.subs(term.coord, term.at)
         assert sp.count_ops(raw) <= SIMPLIFY_OPS_LIMIT
         assert sp.count_ops(term.flux) < sp.count_ops(raw)
+
+
+def test_tidy_takes_the_rational_form_in_exponentials_and_simplify_for_other_functions() -> None:
+    """Face fluxes in exp and powers get ratsimp's form (never longer than the flux); a trigonometric
+    flux that is 0 only through sin² + cos² = 1 is seen to be 0, which ratsimp alone would miss."""
+    from gsmtheory.symbolic._loss import _tidy
+
+    x, w = sp.symbols("x w")
+    flux = (w * (x - 1) * sp.exp(-(x - 1) ** 2 / 2) + (1 - w) * (x + 1) * sp.exp(-(x + 1) ** 2 / 2)) \
+        / (w * sp.exp(-(x - 1) ** 2 / 2) + (1 - w) * sp.exp(-(x + 1) ** 2 / 2))
+    tidy = _tidy(flux)
+    assert sp.count_ops(tidy) < sp.count_ops(flux)
+    assert sp.simplify(tidy - flux) == 0
+    trig = x * (sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1)
+    assert sp.ratsimp(trig) != 0 and _tidy(trig) == 0
+    short = (x + 1) ** 5 + sp.exp(x)  # ratsimp would expand the power: 15 operations, not 4
+    assert sp.count_ops(sp.ratsimp(short)) > sp.count_ops(short) and _tidy(short) == short
