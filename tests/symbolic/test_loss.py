@@ -151,9 +151,7 @@ def test_lifted_catalogue_fluxes_are_simplified(name: str) -> None:
 def test_tidy_proves_zeros_with_simplify_and_spares_it_on_nonzero_fluxes(monkeypatch: pytest.MonkeyPatch) -> None:
     """A flux with a value at a rational point (30 digits) is not 0: it gets ``together``'s form, shorter
     and equal, without ``simplify``; a flux that is 0 only through sin² + cos² = 1 is proved 0."""
-    from gsmtheory.symbolic import _loss
-
-    from gsmtheory.symbolic import ctld_lift_spec
+    from gsmtheory.symbolic import _loss, ctld_lift_spec
 
     lifted, model, _params = ctld_lift_spec(load_spec("bimodal-weight"))
     beta = lifted.coords[1]
