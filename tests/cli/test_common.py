@@ -10,8 +10,8 @@ interpreter (one start-up instead of one per case), each with its own stdout and
 clock. For each: exit status 2, stderr exactly one line with the expected words and no
 traceback, stdout empty, nothing created beside the inputs, and a return long before any
 computation the input asked for could have run (a hang, or a 64 s MemoryError, is what these
-inputs produced before). The misspecification test starts the real script; the user-directory
-test runs ``main`` in this process.
+inputs produced before). The misspecification and user-directory tests run ``main`` in this
+process; test_subprocess_has_no_traceback starts the real module.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -115,13 +114,6 @@ for argv in json.loads(sys.argv[1]):
 """
 
 HEAD = 'coords = ["x"]\n'
-
-
-def _gsmtheory(argv: list[str], cwd: Path, timeout: float = 120) -> tuple[int, str, str, float]:
-    start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "gsmtheory.cli", *argv], capture_output=True, text=True,
-                          cwd=cwd, timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    return proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start
 
 
 def _mixture(d: int) -> str:
@@ -314,18 +306,22 @@ def test_exit_2_in_one_line_within_seconds(label: str, argv: list[str], needles:
 
 
 @pytest.mark.slow
-def test_a_misspecified_model_is_computed_and_said(tmp_path: Path) -> None:
+def test_a_misspecified_model_is_computed_and_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """Misspecified models stay allowed (a legitimate study); the record and the text say it."""
     (tmp_path / "m.toml").write_text(HEAD + 'log_density = "-x**2/2"\n[model]\nparams = ["mu"]\n'
                                      'truth = {mu = 2.0}\nlog_density = "-(x - mu)**2/2"\n')
-    code, out, err, _ = _gsmtheory(["efficiency", "m.toml", "--json"], tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code = main(["efficiency", "m.toml", "--json"])
+    out, err = capsys.readouterr()
     assert code == 0, err
     record = json.loads(out)
     assert "does not reproduce the target" in record["misspecified"] and "mu = 2" in record["misspecified"]
-    code, out, _err, _ = _gsmtheory(["efficiency", "m.toml"], tmp_path)
+    code = main(["efficiency", "m.toml"])
+    out = capsys.readouterr().out
     assert code == 0 and out.splitlines()[1].startswith("MISSPECIFIED: the model at its truth (mu = 2)")
-    code, out, _err, _ = _gsmtheory(["efficiency", "gaussian", "--json"], tmp_path)
-    assert code == 0 and json.loads(out)["misspecified"] is None
+    code = main(["efficiency", "gaussian", "--json"])
+    assert code == 0 and json.loads(capsys.readouterr().out)["misspecified"] is None
 
 
 @pytest.mark.parametrize("make", [
