@@ -5,13 +5,15 @@ sweep file are made by lines of the block itself — except ``gsmtheory verify``
 runs (it takes minutes): a plain ``gsmtheory`` line through the entry point its console script calls
 (:func:`gsmtheory.cli.main`, in this process, which keeps the derivations it shares with the other
 lines; tests/cli/test_verify.py runs the console script itself), any other line in bash. The Python
-blocks run as scripts. Each must exit 0.
+blocks run as scripts (``runpy``, in this process). Each must exit 0.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import runpy
 import shlex
 import subprocess
 import sys
@@ -67,9 +69,15 @@ def test_the_shell_block_runs_in_an_empty_directory(tmp_path: Path, monkeypatch:
 
 
 @pytest.mark.parametrize("heading", ["### From Python", "### Train a score model (`gsmtheory.networks`)"])
-def test_the_python_blocks_run(heading: str, tmp_path: Path) -> None:
+def test_the_python_blocks_run(heading: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each block as a script (``__main__``) in this process, with torch's random state given back."""
     script = tmp_path / "example.py"
-    script.write_text(_block(heading, "python"), encoding="utf-8")
-    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = _block(heading, "python")
+    script.write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with contextlib.ExitStack() as stack:
+        if "import torch" in text:
+            import torch
+
+            stack.enter_context(torch.random.fork_rng())
+        runpy.run_path(str(script), run_name="__main__")  # an exception in the block fails the test
