@@ -27,9 +27,12 @@ verify: $(STAMP)
 verify-full: $(STAMP)
 	$(BIN)/gsmtheory verify --full --report report
 
+RUFF := $(BIN)/ruff check gsmtheory tests benchmarks
+MYPY := $(BIN)/mypy
+
 lint: $(STAMP)
-	$(BIN)/ruff check gsmtheory tests benchmarks
-	$(BIN)/mypy
+	$(RUFF)
+	$(MYPY)
 
 # -n auto: one worker per core (2 on the CI machine), each with one BLAS/OpenMP/torch thread (two
 # workers with a pool of two threads each oversubscribe two cores); --dist loadgroup keeps tests
@@ -42,8 +45,8 @@ PYTEST := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 # 33 s here without its cache) that would leave the second core idle; its report follows the tests'
 # and either failing fails the target
 define with_mypy
-	$(BIN)/ruff check gsmtheory tests benchmarks
-	$(BIN)/mypy > $(VENV)/mypy.log 2>&1 & types=$$!; $(1); tests=$$?; wait $$types; typed=$$?; \
+	$(RUFF)
+	$(MYPY) > $(VENV)/mypy.log 2>&1 & types=$$!; $(1); tests=$$?; wait $$types; typed=$$?; \
 	cat $(VENV)/mypy.log; test $$tests -eq 0 -a $$typed -eq 0
 endef
 
