@@ -6,10 +6,12 @@ Rosen–Morse, Morse), has its limit from the lowest-order terms of its numerato
 (:func:`rational_limit`), in a fraction of the time of SymPy's Gruntz algorithm (a guard of 4 s
 made Scarf's ends 'unknown' on a loaded machine). Otherwise SymPy's ``limit`` runs under
 :func:`guarded` (SIGALRM in the main thread); what it does not decide is None, never a guess.
+:func:`provably_nonzero` is the cheap test that spares ``simplify`` where an expression is not 0.
 """
 
 from __future__ import annotations
 
+import cmath
 import math
 import signal
 import threading
@@ -20,7 +22,7 @@ from typing import Any, TypeVar
 
 import sympy as sp
 
-__all__ = ["as_float", "end_limit", "fast_limit", "guarded", "limited", "rational_limit"]
+__all__ = ["as_float", "end_limit", "fast_limit", "guarded", "limited", "provably_nonzero", "rational_limit"]
 
 T = TypeVar("T")
 
@@ -104,6 +106,22 @@ def as_float(v: Any) -> float | None:
     if abs(c.imag) > 1e-12 * max(1.0, abs(c.real)):
         return None
     return float(c.real)
+
+
+def provably_nonzero(expr: sp.Expr) -> bool:
+    """True when ``expr`` is finite and at least 1e-20 in size, to 30 digits (``evalf``), at one of
+    three rational points of its free symbols (a constant: at itself), so that it is not 0; False
+    says nothing (``simplify`` has to decide)."""
+    names = sorted(expr.free_symbols, key=str)
+    for k in range(3 if names else 1):
+        point = {s: sp.Rational(3 + 2 * k + i, 7 + i) for i, s in enumerate(names)}
+        try:
+            value = complex(expr.evalf(30, subs=point))
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+            continue
+        if cmath.isfinite(value) and abs(value) > 1e-20:
+            return True
+    return False
 
 
 _HYPERBOLIC = (sp.exp, sp.sinh, sp.cosh, sp.tanh, sp.coth, sp.sech, sp.csch)

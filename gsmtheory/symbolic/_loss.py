@@ -15,6 +15,7 @@ import sympy as sp
 from gsmtheory._errors import SpecError
 from gsmtheory.symbolic._diffusion import Diffusion
 from gsmtheory.symbolic._forward_diff import jacobian_rows
+from gsmtheory.symbolic._limits import provably_nonzero
 from gsmtheory.symbolic._model import Model
 
 __all__ = ["BoundaryTerm", "GSMLoss", "gsm_loss"]
@@ -156,24 +157,10 @@ def _tidy(flux: sp.Expr) -> sp.Expr:
     (``ratsimp`` reaches simplify's length fast on those, but expands exp(x/56) and exp(x) into
     polynomials of degree 56 and ran out of memory on a 2D lift.)
     """
-    if _provably_nonzero(flux):
+    if provably_nonzero(flux):
         short = sp.together(flux)
         return short if sp.count_ops(short) < sp.count_ops(flux) else flux
     return sp.simplify(flux)
-
-
-def _provably_nonzero(expr: sp.Expr) -> bool:
-    """True when ``expr`` is at least 1e-20 in size, to 30 digits, at one of three rational points."""
-    names = sorted(expr.free_symbols, key=str)
-    for k in range(3):
-        point = {s: sp.Rational(3 + 2 * k + i, 7 + i) for i, s in enumerate(names)}
-        try:
-            value = complex(expr.evalf(30, subs=point))
-        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
-            continue
-        if abs(value) > 1e-20 and value == value and abs(value) != float("inf"):
-            return True
-    return False
 
 
 def _boundary_term(diffusion: Diffusion, index: int, side: str, at: sp.Expr, Dgrad: sp.Matrix) -> BoundaryTerm:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from gsmtheory.symbolic._limits import guarded
+from gsmtheory.symbolic._limits import guarded, provably_nonzero
 
 __all__ = ["Radial", "Separation", "linear_separation", "radial_profile", "whitening"]
 
@@ -184,7 +184,7 @@ def _exact(R: np.ndarray) -> sp.Matrix | None:
 
     M = sp.Matrix(R.shape[0], R.shape[1], lambda i, j: entry(float(R[i, j])))
     gram = M.T * M - sp.eye(M.rows)
-    if any(abs(e.evalf(30)) > 1e-20 for e in gram):  # an entry is provably not 0 (30 digits): not orthogonal
+    if any(provably_nonzero(e) for e in gram):  # an entry is not 0: not orthogonal
         return None
     check = guarded(lambda: sp.simplify(gram).is_zero_matrix, 4.0)
     return M if check else None

@@ -8,8 +8,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import sympy as sp
 
-from gsmtheory.symbolic._limits import guarded, limited
+from gsmtheory.symbolic._limits import guarded, limited, provably_nonzero
 
 
 def _slow() -> int:
@@ -69,3 +70,14 @@ def test_off_the_main_thread_limited_does_not_run_and_guarded_runs_unlimited() -
     t.start()
     t.join()
     assert out == {"limited": (False, None), "guarded": 2} and ran == ["guarded"]
+
+
+def test_provably_nonzero_needs_a_value_and_never_calls_a_zero_nonzero() -> None:
+    """A value ≥ 1e-20 (30 digits) at one of its points proves non-zero; a constant is evaluated
+    once; zeros that need an identity (sin² + cos² − 1, √2² − 2) and undefined points say nothing."""
+    x, y = sp.symbols("x y")
+    assert provably_nonzero(x - 1)  # 0 at the third point x = 7/7, not at the first
+    assert provably_nonzero(sp.exp(-x * 40) * y)
+    assert not provably_nonzero(sp.sin(x + y) ** 2 + sp.cos(x + y) ** 2 - 1)
+    assert not provably_nonzero(sp.sqrt(2) ** 2 - 2 + 0 * x)
+    assert not provably_nonzero(sp.Integer(0)) and provably_nonzero(sp.pi - 3)
