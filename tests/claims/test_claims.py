@@ -100,31 +100,54 @@ def mutated(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Mutation], No
     """apply_mutation with the package caches of the mutated layer and above emptied before and
     after (the patch undone first)."""
     layers: list[int] = []
+    patched: list[tuple[Any, Any]] = []
 
     def apply(mutation: Mutation) -> None:
         layers.append(layer_of(mutation.target.split(":")[0]))
         clear_package_caches(from_layer=layers[-1])
-        apply_mutation(mutation, mp)
+        patched.append(apply_mutation(mutation, mp))
 
     with monkeypatch.context() as mp:
         yield apply
+    for original, wrong in patched:
+        restore_late_aliases(original, wrong)
     clear_package_caches(from_layer=min(layers, default=-1))
 
 
+def restore_late_aliases(original: Any, wrong: Any, scopes: tuple[str, ...] = SCOPES) -> int:
+    """Point every module-level alias of ``wrong`` back at ``original``; returns how many.
+
+    The monkeypatch undoes the aliases that existed when the mutation was applied, but a module
+    first imported while it was applied (a command the check ran, imported lazily) bound the
+    mutated function at its import and would keep it: a later test in the same worker then ran
+    with the bug (``gsmtheory efficiency`` reported C_P half its own lower bound)."""
+    restored = 0
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in scopes:
+            continue
+        for key, value in list(vars(module).items()):
+            if value is wrong:
+                setattr(module, key, original)
+                restored += 1
+    return restored
+
+
 def apply_mutation(mutation: Mutation, monkeypatch: pytest.MonkeyPatch,
-                   scopes: tuple[str, ...] = SCOPES) -> None:
-    """Patch ``mutation.target`` and every module-level alias of it within ``scopes``."""
+                   scopes: tuple[str, ...] = SCOPES) -> tuple[Any, Any]:
+    """Patch ``mutation.target`` and every module-level alias of it within ``scopes``; returns
+    (original, wrong) for :func:`restore_late_aliases` once the monkeypatch is undone."""
     owner, attr, original = _resolve(mutation.target)
     wrong = mutation.wrap(original)
     monkeypatch.setattr(owner, attr, wrong)
     if isinstance(owner, type):
-        return
+        return original, wrong
     for name, module in list(sys.modules.items()):
         if module is None or name.split(".")[0] not in scopes:
             continue
         for key, value in list(vars(module).items()):
             if value is original:
                 monkeypatch.setattr(module, key, wrong)
+    return original, wrong
 
 
 # ------------------------------------------------------------------ concrete mutations
@@ -598,6 +621,19 @@ def test_mutation_makes_its_checks_fail(mutation: Mutation, mutated: Callable[[M
             f"{record.computed}, theoretical {record.theoretical}")
 
 
+def test_a_module_first_imported_under_a_mutation_gets_the_original_back(fake_core: str) -> None:
+    """The check module is imported (discovered) only while C_P is doubled, so it binds the doubled
+    function; undoing the monkeypatch alone leaves it there, restore_late_aliases puts it back."""
+    mutation = Mutation("C_P ×2", f"{fake_core}.core:poincare", _scale_cp(2.0), ("C01",))
+    with pytest.MonkeyPatch.context() as mp:
+        original, wrong = apply_mutation(mutation, mp, scopes=(fake_core,))
+        (check,) = discover(fake_core)  # the first import of check_01_gauss
+        assert not run_check(check).passed
+    assert not run_check(check).passed  # the stale alias: the bug outlives its mutation
+    assert restore_late_aliases(original, wrong, scopes=(fake_core,)) == 1
+    assert run_check(check).passed
+
+
 def test_harness_patches_aliases_and_undoes_them(fake_core: str) -> None:
     (check,) = discover(fake_core)
     assert run_check(check).passed
@@ -625,8 +661,9 @@ def test_a_mutation_leaves_nothing_cached_behind(capsys: pytest.CaptureFixture[s
 
     with pytest.MonkeyPatch.context() as mp:
         clear_package_caches()
-        apply_mutation(mutation, mp)
+        original, wrong = apply_mutation(mutation, mp)
         assert spread() > 1e-3  # the mutation shows
+    restore_late_aliases(original, wrong)
     assert clear_package_caches() > 0
     assert spread() < 1e-10
 
