@@ -142,7 +142,7 @@ def reversible_matrix(lpk: Array, edges: list[tuple[Any, Any, Array]], keep: NDA
 
 def top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
               tol: float, *, symmetric_lu: bool = True, ncv: int = 30,
-              vector: bool = False, iterative_from: int | None = None, start: Array | None = None) -> Any:
+              vector: bool = False, iterative_from: int | None = None) -> Any:
     """C_P of the chain: top eigenvalue of A⁺ (grounded LU + Lanczos); used in 2D and 3D.
 
     ``symmetric_lu`` (the default) selects SuperLU's symmetric mode (minimum degree on A + Aᵀ,
@@ -153,8 +153,7 @@ def top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
     factorization (:func:`gsmtheory.numeric._fv_amg.amg_gap`, multigrid-preconditioned LOBPCG,
     accepted only at relative residual 1e-8), the LU as the fallback. With ``vector`` the
     result is (C_P, note, f) with f the discrete eigenfunction on all cells (f = v/√π on the
-    cells that carry mass, 0 elsewhere; None on failure). ``start``, a guess of f on all cells
-    (:class:`gsmtheory.numeric._fv_amg.WarmStart`), starts the multigrid path from √π·f.
+    cells that carry mass, 0 elsewhere; None on failure).
     """
     keep = lp >= float(np.max(lp)) - floor  # drop cells with no mass worth a float
     n_all = lp.size
@@ -167,11 +166,7 @@ def top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
     A = reversible_matrix(lpk, edges, keep, new_index, np.zeros(n))
     v0 = np.exp(0.5 * (lpk - float(np.max(lpk))))
     v0 /= np.linalg.norm(v0)
-    guess = None
-    if start is not None and start.size == n_all:
-        with np.errstate(all="ignore"):
-            guess = np.ravel(start)[keep] * np.exp(0.5 * (lpk - float(np.max(lpk))))
-    gap = amg_gap(A, v0, start=guess) if iterative_from is not None and n >= iterative_from else None
+    gap = amg_gap(A, v0) if iterative_from is not None and n >= iterative_from else None
     if gap is not None:
         return _answer(1.0 / gap[0], "", _eigenfunction(gap[1], keep, lpk), vector)
     r = int(np.argmax(lpk))
@@ -194,12 +189,9 @@ def top_pinv(lp: Array, edges: list[tuple[Any, Any, Array]], floor: float,
 
     op = LinearOperator((n, n), matvec=mv, dtype=np.float64)
     rng = np.random.default_rng(0)
-    if guess is not None and np.all(np.isfinite(guess)) and np.linalg.norm(guess) > 0:  # warm, plus a random part
-        lanczos_start = proj(guess / np.linalg.norm(guess) + 1e-3 / math.sqrt(n) * rng.standard_normal(n))
-    else:
-        lanczos_start = proj(rng.standard_normal(n) * v0 + 1e-3 * rng.standard_normal(n))
+    start = proj(rng.standard_normal(n) * v0 + 1e-3 * rng.standard_normal(n))
     try:
-        out = eigsh(op, k=1, which="LA", tol=tol, v0=lanczos_start, ncv=min(n - 1, ncv),
+        out = eigsh(op, k=1, which="LA", tol=tol, v0=start, ncv=min(n - 1, ncv),
                     return_eigenvectors=vector)
     except ArpackNoConvergence as exc:  # pragma: no cover - rare
         value = float(exc.eigenvalues[0]) if len(exc.eigenvalues) else math.nan

@@ -56,7 +56,7 @@ from gsmtheory.numeric._fv import (
 )
 from gsmtheory.numeric._fv3d_box import linear_map, sinh_faces, truncate_box_3d
 from gsmtheory.numeric._fv3d_ritz import ritz_lower_3d
-from gsmtheory.numeric._fv_amg import AMG_FROM, WarmStart
+from gsmtheory.numeric._fv_amg import AMG_FROM
 from gsmtheory.numeric._ladder_axes import refine_axes
 from gsmtheory.numeric._ladder_cutoff import TAIL_STEP, below_lower_bound, cutoff_step, settle
 from gsmtheory.numeric._result import PoincareResult, Side
@@ -137,15 +137,10 @@ class _Solver:
     dfun: MatD | None
     T: float
     notes: list[str] = field(default_factory=list)
-    warm: WarmStart = field(default_factory=WarmStart)  # the last grid's eigenfunction: the next start
 
     def __call__(self, faces: Sequence[Array], vector: bool = False) -> Any:
         lp, edges = _chain(self.ell, self.dfun, faces)
-        centres = tuple(0.5 * (f[1:] + f[:-1]) for f in faces)
-        out = top_pinv(lp, edges, self.T + TAIL_STEP, tol=1e-12, ncv=20, vector=True, iterative_from=AMG_FROM,
-                       start=self.warm.guess(centres))
-        self.warm.remember(centres, out[2])
-        out = out if vector else out[:2]
+        out = top_pinv(lp, edges, self.T + TAIL_STEP, tol=1e-12, ncv=20, vector=vector, iterative_from=AMG_FROM)
         if out[1]:
             self.notes.append(out[1])
         if math.isinf(out[0]):

@@ -28,19 +28,16 @@ converge more slowly here (and are refused when the residual is not reached).
 
 from __future__ import annotations
 
-import math
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyamg
 import scipy.sparse as sps
 from numpy.typing import NDArray
-from scipy.interpolate import RegularGridInterpolator
 from scipy.sparse.linalg import lobpcg
 
-__all__ = ["AMG_FROM", "WarmStart", "amg_gap"]
+__all__ = ["AMG_FROM", "amg_gap"]
 
 #: kept cells from which the 3D solvers use :func:`amg_gap`. The two break even near 6,000 cells (LU and
 #: Lanczos 0.03 s against 0.08 s at 3,500, 0.18 s against 0.08 s at 8,000); from 10,000 the saving is
@@ -51,8 +48,7 @@ RESIDUAL = 1e-8
 _SHIFT = 1e-8  # of max diag(A): makes the preconditioned matrix definite; the eigen-problem is A's
 
 
-def amg_gap(A: Any, v0: NDArray[np.float64], *, max_iterations: int = 300,
-            start: NDArray[np.float64] | None = None) -> tuple[float, NDArray[np.float64]] | None:
+def amg_gap(A: Any, v0: NDArray[np.float64], *, max_iterations: int = 300) -> tuple[float, NDArray[np.float64]] | None:
     """(λ₂, v) of the symmetrized generator ``A`` with null vector ``v0`` (unit), or None.
 
     Parameters
@@ -63,11 +59,6 @@ def amg_gap(A: Any, v0: NDArray[np.float64], *, max_iterations: int = 300,
         The unit null vector √π/‖√π‖.
     max_iterations : int
         LOBPCG iterations after the first 20 (which set the residual tolerance from λ).
-    start : ndarray, optional
-        A guess of v (a coarser grid's eigenvector interpolated, :class:`WarmStart`): LOBPCG
-        starts from it plus a random part of relative size 10⁻³ (so that the start has a
-        component along every eigenvector, as a random one does), and the tolerance is set after
-        5 iterations instead of 20. The residual test decides acceptance as without it.
 
     Returns
     -------
@@ -76,12 +67,7 @@ def amg_gap(A: Any, v0: NDArray[np.float64], *, max_iterations: int = 300,
     """
     n = A.shape[0]
     rng = np.random.default_rng(0)
-    first = 20
-    if start is not None and start.shape == (n,) and np.all(np.isfinite(start)) and np.linalg.norm(start) > 0:
-        x = (start / np.linalg.norm(start) + 1e-3 / math.sqrt(n) * rng.standard_normal(n))[:, None]
-        first = 5
-    else:
-        x = rng.standard_normal((n, 1)) * v0[:, None] + 1e-3 * rng.standard_normal((n, 1))
+    x = rng.standard_normal((n, 1)) * v0[:, None] + 1e-3 * rng.standard_normal((n, 1))
     try:
         shifted = (A + sps.identity(n, format="csr") * (_SHIFT * float(A.diagonal().max()))).tocsr()
         precondition = pyamg.smoothed_aggregation_solver(shifted, symmetry="symmetric",
@@ -90,7 +76,7 @@ def amg_gap(A: Any, v0: NDArray[np.float64], *, max_iterations: int = 300,
             warnings.simplefilter("ignore")  # LOBPCG warns when it stops short; the residual decides
             # tol = tiny: twenty iterations whatever the scale (tol ≤ 0 means SciPy's default √ε·n)
             lam, x = lobpcg(A, x, M=precondition, Y=v0[:, None], largest=False, tol=np.finfo(float).tiny,
-                            maxiter=first)
+                            maxiter=20)
             lam, x = lobpcg(A, x, M=precondition, Y=v0[:, None], largest=False,
                             tol=0.1 * RESIDUAL * abs(float(lam[0])), maxiter=max_iterations)
     except (np.linalg.LinAlgError, ValueError, ArithmeticError, NotImplementedError, RuntimeError):
@@ -103,28 +89,3 @@ def amg_gap(A: Any, v0: NDArray[np.float64], *, max_iterations: int = 300,
     if not (np.isfinite(value) and value > 0 and residual <= RESIDUAL * value):
         return None
     return value, v
-
-
-@dataclass
-class WarmStart:
-    """The last tensor grid's discrete eigenfunction f, interpolated (multilinear, extrapolated at
-    the ends) onto the cell centres of the next grid of a refinement ladder: the next solve's
-    start. Only the number of iterations depends on it; the answer is accepted by its residual.
-    """
-
-    centres: tuple[NDArray[np.float64], ...] = ()
-    f: NDArray[np.float64] | None = None
-
-    def guess(self, centres: tuple[NDArray[np.float64], ...]) -> NDArray[np.float64] | None:
-        """f of the last grid at the new ``centres`` (one array per axis), raveled; None before the first."""
-        if self.f is None or len(centres) != len(self.centres):
-            return None
-        shape = tuple(c.size for c in self.centres)
-        interp = RegularGridInterpolator(self.centres, self.f.reshape(shape), bounds_error=False, fill_value=None)
-        points = np.meshgrid(*centres, indexing="ij")
-        return np.asarray(interp(np.stack([p.ravel() for p in points], axis=-1)), dtype=np.float64)
-
-    def remember(self, centres: tuple[NDArray[np.float64], ...], f: NDArray[np.float64] | None) -> None:
-        """Keep the eigenfunction of the grid just solved (None keeps the previous one)."""
-        if f is not None and f.size == math.prod(c.size for c in centres):
-            self.centres, self.f = tuple(centres), np.asarray(f, dtype=np.float64).ravel()

@@ -52,7 +52,7 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import SpecError
 from gsmtheory.numeric._fv import ChainFailure, cell_log_density, tensor_chain, top_inv, top_pinv
-from gsmtheory.numeric._fv_amg import AMG_FROM, WarmStart
+from gsmtheory.numeric._fv_amg import AMG_FROM
 from gsmtheory.numeric._fv_grid import Stretch, finite_sides, stretched_faces
 from gsmtheory.numeric._ladder import richardson_limit
 from gsmtheory.numeric._ladder_axes import refine_axes
@@ -69,19 +69,14 @@ LogDensity3 = Callable[[Array, Array, Array], Array]
 
 
 def _solve(log_density: LogDensity3, sides: Sequence[tuple[float, float]], n: Sequence[int],
-           st: Sequence[Stretch], tail: float, potential: LogDensity3 | None = None,
-           warm: WarmStart | None = None) -> tuple[float, int, str]:
-    """C_P of the chain on one grid: (value, cells kept, note); inf / nan flag failures. ``warm``
-    carries the last grid's eigenfunction to this one (the multigrid path's start)."""
+           st: Sequence[Stretch], tail: float, potential: LogDensity3 | None = None
+           ) -> tuple[float, int, str]:
+    """C_P of the chain on one grid: (value, cells kept, note); inf / nan flag failures."""
     faces = [stretched_faces(lo, hi, k, s) for (lo, hi), k, s in zip(sides, n, st)]
-    axes = tuple(0.5 * (f[1:] + f[:-1]) for f in faces)
-    centres = np.meshgrid(*axes, indexing="ij")
+    centres = np.meshgrid(*[0.5 * (f[1:] + f[:-1]) for f in faces], indexing="ij")
     lp, edges = tensor_chain(cell_log_density(log_density, *centres), [np.diff(f) for f in faces])
     if potential is None:
-        warm = WarmStart() if warm is None else warm
-        cp, note, f = top_pinv(lp, edges, tail, tol=1e-12, ncv=20, iterative_from=AMG_FROM, vector=True,
-                               start=warm.guess(axes))
-        warm.remember(axes, f)
+        cp, note = top_pinv(lp, edges, tail, tol=1e-12, ncv=20, iterative_from=AMG_FROM)
     else:
         with np.errstate(all="ignore"):
             pot = np.asarray(potential(*centres), dtype=np.float64) * np.ones(centres[0].shape)
@@ -123,7 +118,6 @@ class _Grids:
     values: list[float] = field(default_factory=list)
     kept: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    warm: WarmStart = field(default_factory=WarmStart)
 
     def __call__(self, n: list[int]) -> float | None:
         """The grid's C_P; None when skipped; ChainFailure when the chain has no gap."""
@@ -132,7 +126,7 @@ class _Grids:
         if n[0] * n[1] * n[2] > self.max_cells:
             self.notes.append(f"skipped {n[0]}x{n[1]}x{n[2]} cells (max_cells={self.max_cells})")
             return None
-        cp, k, note = _solve(self.log_density, self.sides, n, self.st, self.tail, self.potential, self.warm)
+        cp, k, note = _solve(self.log_density, self.sides, n, self.st, self.tail, self.potential)
         if note:
             self.notes.append(note)
         if math.isinf(cp):

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 import gsmtheory.numeric._fv as fv
-import gsmtheory.numeric._fv_amg as fv_amg
 from gsmtheory.numeric._fv import reversible_matrix, tensor_chain, top_pinv
-from gsmtheory.numeric._fv_amg import RESIDUAL, WarmStart, amg_gap
+from gsmtheory.numeric._fv_amg import RESIDUAL, amg_gap
 
 
 def _double_well_chain(barrier: float, n: tuple[int, int, int]) -> tuple[np.ndarray, list]:
@@ -81,57 +80,28 @@ def test_a_refused_gap_leaves_the_answer_to_the_lu(factorizations: list[int], mo
     real_gap = fv.amg_gap
     with_amg = top_pinv(lp, edges, 40.0, tol=1e-12, iterative_from=0)
     assert factorizations == []
-    monkeypatch.setattr(fv, "amg_gap", lambda A, v0, **kw: real_gap(A, v0, max_iterations=0, **kw))  # refused
+    monkeypatch.setattr(fv, "amg_gap", lambda A, v0: real_gap(A, v0, max_iterations=0))  # refused
     without = top_pinv(lp, edges, 40.0, tol=1e-12, iterative_from=0)
     assert factorizations == [1]
     assert abs(with_amg[0] - without[0]) <= 1e-10 * without[0]
 
 
-def test_the_warm_start_interpolates_multilinear_functions_exactly() -> None:
-    """f = (1 + x)(2 − y)(z + 3) is multilinear: interpolated and extrapolated (the new grid reaches past
-    the old centres) without error; nothing is guessed before a grid is remembered."""
-    warm = WarmStart()
-    old = (np.linspace(-1, 1, 5), np.linspace(0, 2, 4), np.linspace(-3, 3, 7))
-    new = (np.linspace(-1.2, 1.2, 9), np.linspace(-0.1, 2.1, 6), np.linspace(-3.3, 3.3, 11))
-    assert warm.guess(new) is None
-    f = [np.meshgrid(*c, indexing="ij") for c in (old, new)]
-    warm.remember(old, ((1 + f[0][0]) * (2 - f[0][1]) * (f[0][2] + 3)).ravel())
-    exact = ((1 + f[1][0]) * (2 - f[1][1]) * (f[1][2] + 3)).ravel()
-    assert np.allclose(warm.guess(new), exact, rtol=0, atol=1e-12)
-    warm.remember(new, None)  # a failed solve keeps the last eigenfunction
-    assert warm.f is not None and warm.f.size == 5 * 4 * 7
+@pytest.mark.parametrize("eps", [1e-5, 1e-6])
+def test_nearly_degenerate_modes_give_the_smallest_gap(eps: float) -> None:
+    """N(0, diag(1, (1 + ε)², 0.49)): the y mode (λ₂ = 1/(1 + ε)²) lies a relative 2ε below the x
+    mode. The multigrid answer is the LU's to the residual bound. (A start from another grid's
+    eigenfunction, here the x mode, was accepted at λ₃ instead: 2ε off; found in review, so every
+    grid starts from the random start.)"""
+    n = (24, 24, 16)
+    faces = [np.linspace(-4.0, 4.0, k + 1) for k in n]
+    x, y, z = np.meshgrid(*[0.5 * (f[1:] + f[:-1]) for f in faces], indexing="ij")
 
+    def chain(sigma_y: float) -> tuple[np.ndarray, list]:
+        return tensor_chain(-x**2 / 2 - y**2 / (2 * sigma_y**2) - z**2 / (2 * 0.49), [np.diff(f) for f in faces])
 
-@pytest.mark.parametrize("barrier", [9.0, 14.0])
-def test_a_warm_start_from_a_coarser_grid_gives_the_same_gap_in_fewer_iterations(
-        barrier: float, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The metastable double well on 40×20×18 cells, started from the 27×14×12 grid's eigenfunction:
-    the LU's C_P within the residual bound as from a random start, in fewer LOBPCG iterations (24
-    against 32 at barrier 9, 29 against 38 at 14; on the 3D CTLD lift at m = 5, 720 against 1330)."""
-    iterations: list[int] = []
-    real = fv_amg.lobpcg
-
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        lam, x, history = real(*args, retResidualNormsHistory=True, **kwargs)
-        iterations.append(len(history))
-        return lam, x
-
-    monkeypatch.setattr(fv_amg, "lobpcg", counted)
-
-    def centres(n: tuple[int, int, int]) -> tuple[np.ndarray, ...]:
-        sides = [(-2.2, 2.2), (-5.0, 5.0), (-2.5, 2.5)]
-        return tuple(0.5 * (f[1:] + f[:-1]) for f in (np.linspace(a, b, k + 1) for (a, b), k in zip(sides, n)))
-
-    warm = WarmStart()
-    coarse = top_pinv(*_double_well_chain(barrier, (27, 14, 12)), 40.0, tol=1e-12, ncv=20, vector=True)
-    warm.remember(centres((27, 14, 12)), coarse[2])
-    lp, edges = _double_well_chain(barrier, (40, 20, 18))
-    lu = top_pinv(lp, edges, 40.0, tol=1e-12, ncv=20)
-    iterations.clear()
-    cold = top_pinv(lp, edges, 40.0, tol=1e-12, ncv=20, iterative_from=0)
-    n_cold = sum(iterations)
-    iterations.clear()
-    hot = top_pinv(lp, edges, 40.0, tol=1e-12, ncv=20, iterative_from=0, start=warm.guess(centres((40, 20, 18))))
-    n_hot = sum(iterations)
-    assert abs(cold[0] - lu[0]) <= RESIDUAL * lu[0] and abs(hot[0] - lu[0]) <= RESIDUAL * lu[0]
-    assert n_hot < n_cold, (n_hot, n_cold)
+    x_mode = top_pinv(*chain(0.5), 60.0, tol=1e-14, ncv=20)[0]  # the x mode alone on top
+    lp, edges = chain(1 + eps)
+    lu = top_pinv(lp, edges, 60.0, tol=1e-14, ncv=20)[0]
+    it = top_pinv(lp, edges, 60.0, tol=1e-12, ncv=20, iterative_from=0)[0]
+    assert abs(it - lu) <= RESIDUAL * lu
+    assert lu > x_mode * (1 + eps) and it > x_mode * (1 + eps)  # the y mode, (1 + ε)² above the x mode
