@@ -12,8 +12,10 @@ or whose checks do not exist yet is skipped, so the list can name future targets
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import json
+import pkgutil
 import re
 import sys
 import textwrap
@@ -103,15 +105,28 @@ def mutated(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Mutation], No
     patched: list[tuple[Any, Any]] = []
 
     def apply(mutation: Mutation) -> None:
+        import_the_package()  # nothing is imported for the first time under the mutation
         layers.append(layer_of(mutation.target.split(":")[0]))
         clear_package_caches(from_layer=layers[-1])
         patched.append(apply_mutation(mutation, mp))
 
     with monkeypatch.context() as mp:
         yield apply
-    for original, wrong in patched:
+    for original, wrong in reversed(patched):
         restore_late_aliases(original, wrong)
     clear_package_caches(from_layer=min(layers, default=-1))
+
+
+@functools.cache
+def import_the_package() -> int:
+    """Import every gsmtheory module once (returns how many are loaded): a module first imported
+    while a mutation is applied would bind the mutated function, or values computed with it,
+    and keep them after the mutation is undone."""
+    import gsmtheory
+
+    for info in pkgutil.walk_packages(gsmtheory.__path__, "gsmtheory."):
+        importlib.import_module(info.name)
+    return sum(name.split(".")[0] == "gsmtheory" for name in sys.modules)
 
 
 def restore_late_aliases(original: Any, wrong: Any, scopes: tuple[str, ...] = SCOPES) -> int:
@@ -120,8 +135,12 @@ def restore_late_aliases(original: Any, wrong: Any, scopes: tuple[str, ...] = SC
     The monkeypatch undoes the aliases that existed when the mutation was applied, but a module
     first imported while it was applied (a command the check ran, imported lazily) bound the
     mutated function at its import and would keep it: a later test in the same worker then ran
-    with the bug (``gsmtheory efficiency`` reported C_P half its own lower bound)."""
+    with the bug (``gsmtheory efficiency`` reported C_P half its own lower bound). Only module
+    globals are traced; :func:`import_the_package` before a mutation keeps everything else (class
+    attributes, registries, values computed at import) from seeing it."""
     restored = 0
+    if isinstance(wrong, bool | int | float | complex | str | bytes | type(None)):
+        return 0  # a mutated scalar may be a shared constant: only objects are traced back
     for name, module in list(sys.modules.items()):
         if module is None or name.split(".")[0] not in scopes:
             continue
