@@ -36,7 +36,7 @@ def grid_dissection(shape: Sequence[int], kept: NDArray[np.integer[Any]] | None 
     shape : sequence of int
         Nodes per axis; flat indices are C-order (the last axis fastest).
     kept : ndarray of int, optional
-        Increasing flat indices of the nodes the operator keeps (all when None); the operator's
+        Distinct flat indices of the nodes the operator keeps (all when None); the operator's
         row i is node ``kept[i]``.
 
     Returns
@@ -94,6 +94,6 @@ class PermutedLU:
 
     def solve(self, b: NDArray[np.float64]) -> NDArray[np.float64]:
         """x with A x = b."""
-        x = np.empty_like(b)
-        x[self.q] = self.lu.solve(np.ascontiguousarray(b[self.q]))
+        x = np.empty(b.shape, dtype=np.result_type(b.dtype, np.float64))
+        x[self.q] = self.lu.solve(np.ascontiguousarray(b[self.q], dtype=x.dtype))
         return x
