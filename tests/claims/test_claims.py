@@ -21,6 +21,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -86,15 +87,20 @@ def clear_package_caches(scopes: tuple[str, ...] = SCOPES, from_layer: int = -1)
     tests/test_architecture.py), so its caches hold nothing the mutation changes and are kept.
     """
     cleared = 0
-    for name, module in list(sys.modules.items()):
-        if module is None or name.split(".")[0] not in scopes:
-            continue
-        for value in list(vars(module).values()):  # a cache belongs to the layer that defines it
-            if callable(getattr(value, "cache_clear", None)) and \
-                    layer_of(str(getattr(value, "__module__", name))) >= from_layer:
-                value.cache_clear()
-                cleared += 1
+    for module, _key, value in _module_globals(scopes):  # a cache belongs to the layer that defines it
+        if callable(getattr(value, "cache_clear", None)) and \
+                layer_of(str(getattr(value, "__module__", module.__name__))) >= from_layer:
+            value.cache_clear()
+            cleared += 1
     return cleared
+
+
+def _module_globals(scopes: tuple[str, ...]) -> Iterator[tuple[ModuleType, str, Any]]:
+    """(module, name, value) of every global of the loaded modules within ``scopes``."""
+    for name, module in list(sys.modules.items()):
+        if module is not None and name.split(".")[0] in scopes:
+            for key, value in list(vars(module).items()):
+                yield module, key, value
 
 
 @pytest.fixture
@@ -102,71 +108,43 @@ def mutated(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Mutation], No
     """apply_mutation with the package caches of the mutated layer and above emptied before and
     after (the patch undone first)."""
     layers: list[int] = []
-    patched: list[tuple[Any, Any]] = []
 
     def apply(mutation: Mutation) -> None:
-        import_the_package()  # nothing is imported for the first time under the mutation
         layers.append(layer_of(mutation.target.split(":")[0]))
         clear_package_caches(from_layer=layers[-1])
-        patched.append(apply_mutation(mutation, mp))
+        apply_mutation(mutation, mp)
 
     with monkeypatch.context() as mp:
         yield apply
-    for original, wrong in reversed(patched):
-        restore_late_aliases(original, wrong)
     clear_package_caches(from_layer=min(layers, default=-1))
 
 
 @functools.cache
-def import_the_package() -> int:
-    """Import every gsmtheory module once (returns how many are loaded): a module first imported
-    while a mutation is applied would bind the mutated function, or values computed with it,
-    and keep them after the mutation is undone."""
-    import gsmtheory
-
-    for info in pkgutil.walk_packages(gsmtheory.__path__, "gsmtheory."):
-        importlib.import_module(info.name)
-    return sum(name.split(".")[0] == "gsmtheory" for name in sys.modules)
-
-
-def restore_late_aliases(original: Any, wrong: Any, scopes: tuple[str, ...] = SCOPES) -> int:
-    """Point every module-level alias of ``wrong`` back at ``original``; returns how many.
-
-    The monkeypatch undoes the aliases that existed when the mutation was applied, but a module
-    first imported while it was applied (a command the check ran, imported lazily) bound the
-    mutated function at its import and would keep it: a later test in the same worker then ran
-    with the bug (``gsmtheory efficiency`` reported C_P half its own lower bound). Only module
-    globals are traced; :func:`import_the_package` before a mutation keeps everything else (class
-    attributes, registries, values computed at import) from seeing it."""
-    restored = 0
-    if isinstance(wrong, bool | int | float | complex | str | bytes | type(None)):
-        return 0  # a mutated scalar may be a shared constant: only objects are traced back
-    for name, module in list(sys.modules.items()):
-        if module is None or name.split(".")[0] not in scopes:
-            continue
-        for key, value in list(vars(module).items()):
-            if value is wrong:
-                setattr(module, key, original)
-                restored += 1
-    return restored
+def import_scopes(scopes: tuple[str, ...]) -> int:
+    """Import every module of the packages ``scopes`` once; returns how many are loaded. A module
+    first imported while a mutation is applied binds the mutated function (or values computed with
+    it) and keeps it once the mutation is undone: ``gsmtheory efficiency``, imported lazily by a
+    check, then reported C_P at half its own lower bound in every later test of that worker."""
+    for scope in scopes:
+        package = importlib.import_module(scope)
+        for info in pkgutil.walk_packages(getattr(package, "__path__", []), f"{scope}."):
+            importlib.import_module(info.name)
+    return sum(name.split(".")[0] in scopes for name in sys.modules)
 
 
 def apply_mutation(mutation: Mutation, monkeypatch: pytest.MonkeyPatch,
-                   scopes: tuple[str, ...] = SCOPES) -> tuple[Any, Any]:
-    """Patch ``mutation.target`` and every module-level alias of it within ``scopes``; returns
-    (original, wrong) for :func:`restore_late_aliases` once the monkeypatch is undone."""
+                   scopes: tuple[str, ...] = SCOPES) -> None:
+    """Patch ``mutation.target`` and every module-level alias of it within ``scopes``, every module
+    of which is imported first (:func:`import_scopes`), so the monkeypatch undoes every alias."""
+    import_scopes(scopes)
     owner, attr, original = _resolve(mutation.target)
     wrong = mutation.wrap(original)
     monkeypatch.setattr(owner, attr, wrong)
     if isinstance(owner, type):
-        return original, wrong
-    for name, module in list(sys.modules.items()):
-        if module is None or name.split(".")[0] not in scopes:
-            continue
-        for key, value in list(vars(module).items()):
-            if value is original:
-                monkeypatch.setattr(module, key, wrong)
-    return original, wrong
+        return
+    for module, key, value in _module_globals(scopes):
+        if value is original:
+            monkeypatch.setattr(module, key, wrong)
 
 
 # ------------------------------------------------------------------ concrete mutations
@@ -640,16 +618,17 @@ def test_mutation_makes_its_checks_fail(mutation: Mutation, mutated: Callable[[M
             f"{record.computed}, theoretical {record.theoretical}")
 
 
-def test_a_module_first_imported_under_a_mutation_gets_the_original_back(fake_core: str) -> None:
-    """The check module is imported (discovered) only while C_P is doubled, so it binds the doubled
-    function; undoing the monkeypatch alone leaves it there, restore_late_aliases puts it back."""
+def test_a_module_not_yet_imported_is_imported_before_the_mutation(fake_core: str) -> None:
+    """check_01_gauss is not imported when the mutation is applied; left to be imported under it, it
+    would bind the doubled C_P for good. apply_mutation imports it first, so the undo reaches it."""
+    module = f"{fake_core}.check_01_gauss"
+    assert module not in sys.modules
     mutation = Mutation("C_P ×2", f"{fake_core}.core:poincare", _scale_cp(2.0), ("C01",))
     with pytest.MonkeyPatch.context() as mp:
-        original, wrong = apply_mutation(mutation, mp, scopes=(fake_core,))
-        (check,) = discover(fake_core)  # the first import of check_01_gauss
+        apply_mutation(mutation, mp, scopes=(fake_core,))
+        assert module in sys.modules
+        (check,) = discover(fake_core)
         assert not run_check(check).passed
-    assert not run_check(check).passed  # the stale alias: the bug outlives its mutation
-    assert restore_late_aliases(original, wrong, scopes=(fake_core,)) == 1
     assert run_check(check).passed
 
 
@@ -680,9 +659,8 @@ def test_a_mutation_leaves_nothing_cached_behind(capsys: pytest.CaptureFixture[s
 
     with pytest.MonkeyPatch.context() as mp:
         clear_package_caches()
-        original, wrong = apply_mutation(mutation, mp)
+        apply_mutation(mutation, mp)
         assert spread() > 1e-3  # the mutation shows
-    restore_late_aliases(original, wrong)
     assert clear_package_caches() > 0
     assert spread() < 1e-10
 
