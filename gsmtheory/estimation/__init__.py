@@ -5,8 +5,7 @@ files), :func:`fit` the estimator registry (:func:`estimators`, the ``_estimator
 both take a :class:`gsmtheory.solve.Problem` (or a spec), lifted or not (docs/architecture.md).
 """
 
-from gsmtheory.estimation._cov_ctld import ctld_efficiency, lifted_smoothness
-from gsmtheory.estimation._cov_ctld_mc import ctld_efficiency_monte_carlo
+from gsmtheory.estimation._cov_ctld import ctld_efficiency, ctld_efficiency_monte_carlo
 from gsmtheory.estimation._cov_ctld_reduce import ctld_efficiency_along_u
 from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
 from gsmtheory.estimation._data import load_data, validate_data
@@ -23,6 +22,7 @@ from gsmtheory.estimation._efficiency_record import Efficiency, KeyLemma, Theore
 from gsmtheory.estimation._fit import FitOptions, FitResult, estimators, feasible_box, fit
 from gsmtheory.estimation._fit_batch import BatchFit, fit_batch
 from gsmtheory.estimation._growth import GROWTH_MODELS, GrowthFit, classify_growth
+from gsmtheory.estimation._lifted_efficiency import lifted_smoothness
 from gsmtheory.estimation._lifted_record import LiftedCovariances
 from gsmtheory.estimation._moments import Moments, moments
 from gsmtheory.estimation._montecarlo import MonteCarloCurve, MonteCarloPoint, monte_carlo

@@ -1,35 +1,45 @@
-r"""The annealed (CTLD) estimator of a lifted problem: the estimator ``ctld`` and its covariance ``ctld_quadrature``.
+r"""The annealed (CTLD) estimator ``ctld`` of a lifted problem and its covariance, by quadrature or Monte Carlo.
 
-``ESTIMATOR_METHODS`` registers the estimator ``ctld`` (fit from data, :func:`gsmtheory.estimation.fit`,
-by ``_fit_lifted.py``); ``METHOD`` the covariance method ``ctld_quadrature``: the sandwich
 Γ_CTLD = H⁻¹ Cov(ψ) H⁻¹, ψ the per-data-point θ-gradient of the empirical CTLD loss (bulk at
-(x + √(βλ)z, β), β-faces from the same x), against vanilla score matching and both MLE baselines,
-by the lift's quadrature in d ≤ 2. Derivation: docs/design.md §6, "The CTLD estimator and its
-covariance".
+(x + √(βλ)z, β), β-faces from the same x), against vanilla score matching and both MLE baselines
+(docs/design.md §6), as two covariance methods: ``ctld_quadrature`` (:func:`ctld_efficiency`, the
+lift's quadrature in d ≤ 2 at two resolutions) and ``ctld_monte_carlo``
+(:func:`ctld_efficiency_monte_carlo`, any d: sample means in torch over exact draws x ∼ p, β ∼ r,
+z, z' ∼ N(0, I), each block Γ = f(E[u]) with delta-method standard errors over groups of
+``_GROUP`` draws). ``ESTIMATOR_METHODS`` registers the estimator ``ctld`` (``_fit_lifted.py``).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.linalg
 from numpy.typing import NDArray
 
-from gsmtheory._errors import ModelError, SpecError
+from gsmtheory._device import batch_size, resolve_device
+from gsmtheory._errors import ModelError, NumericalError, SpecError
 from gsmtheory._methods import Method, Theory
+from gsmtheory.estimation._efficiency import covariance_methods
 from gsmtheory.estimation._efficiency_record import Efficiency
 from gsmtheory.estimation._fit_lifted import fit_lifted
-from gsmtheory.estimation._lifted_record import LiftedCovariances
-from gsmtheory.estimation._records import CovarianceEstimate
-from gsmtheory.estimation._sandwich import Sandwich
-from gsmtheory.numeric import PoincareResult, mixture_lift_rule, normal_rule
+from gsmtheory.estimation._lifted_efficiency import (
+    lifted_baselines,
+    lifted_efficiency,
+    lifted_theorem,
+    replace_lifted,
+)
+from gsmtheory.estimation._torch_monte_carlo import delta_method_means
+from gsmtheory.numeric import MixtureDraws, ctld_beta_table, normal_rule
 from gsmtheory.solve import Lift, Problem, joint_points, poincare_constant
-from gsmtheory.symbolic import CTLDParameters
+from gsmtheory.symbolic import estimating_terms, theta_derivatives
 
-__all__ = ["ESTIMATOR_METHODS", "METHOD", "ctld_efficiency", "lifted_efficiency", "lifted_smoothness", "lifted_theorem",
-           "mixture_model_reason", "replace_lifted"]
+if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path runs
+    import torch
+
+__all__ = ["ESTIMATOR_METHODS", "METHODS", "ctld_efficiency", "ctld_efficiency_monte_carlo", "mixture_model_reason"]
 
 Array = NDArray[Any]
 
@@ -109,33 +119,7 @@ def _ctld_cov(problem: Problem, panels: int, nh: int) -> dict[str, Array]:
     cov_exact = second - np.outer(mean, mean)
     Hinv = np.linalg.inv(H)
     return {"gsm": Hinv @ cov_shared @ Hinv, "gsm_exact": Hinv @ cov_exact @ Hinv, "H": H, "mean": mean_shared,
-            **_baselines(problem, panels, nh)}
-
-
-def _baselines(problem: Problem, panels: int, nh: int) -> dict[str, Array]:
-    """Vanilla SM and both MLE baselines: expectations under p alone (for d ≥ 2 by composite
-    Gauss–Legendre in z per component, which resolves the sharp switches of the mixture scores at
-    β = 0 that Gauss–Hermite converges to slowly), and E_r[I_{p^β}] on the joint."""
-    lift, joint = _lift_of(problem), problem.joint
-    P, d = problem.n_params, lift.dim
-    th = [float(t) for t in problem.truth]
-    assert lift.mixture is not None  # by mixture_model_reason
-    xs0, w0 = lift.x_rule(0.0, nh) if d == 1 else mixture_lift_rule(lift.mixture, 0.0, nh, "legendre")
-    v = problem.per_sample(xs0, th, parts=("psi", "hess", "score"))
-    gv = v["psi"]
-    hv = v["hess"].reshape(len(w0), P * P)
-    Hv = np.tensordot(w0, hv, axes=(0, 0)).reshape(P, P)
-    Cv = np.einsum("n,np,nq->pq", w0, gv, gv) - np.outer(w0 @ gv, w0 @ gv)
-    Hvi = np.linalg.inv(Hv)
-    s0 = v["score"]
-    I0 = np.einsum("n,np,nq->pq", w0, s0, s0)
-
-    def lifted_score(x: Array, bta: Array) -> list[Array]:
-        s = joint.per_sample(joint_points(x, bta, d), th, parts=("score",))["score"]
-        return [np.einsum("...i,...j->...ij", s, s)]
-
-    I1 = lift.joint_expect(lifted_score, panels=panels, nh=nh)[0]
-    return {"vanilla": Hvi @ Cv @ Hvi, "mle0": np.linalg.inv(I0), "mle1": np.linalg.inv(I1)}
+            **lifted_baselines(problem, panels, nh)}
 
 
 def _sym(a: Array) -> Array:
@@ -188,133 +172,13 @@ def ctld_efficiency(problem: Problem, *, panels: int = 6, nh: int = 8) -> Effici
                              hi["mle1"], hi["H"], err, method, {**res, "score_mean_at_truth": hi["mean"].tolist()})
 
 
-def lifted_smoothness(problem: Problem, panels: int, nh: int) -> tuple[float, float]:
-    """‖Cov(J∇ℓ)‖ and ‖Cov(∇_θΔℓ_θ)‖ on the joint at θ*, with z = (x, β) and J = ∇_θ∇_zℓ_θ.
-
-    The problem's per-sample a and b_tr + b_div (D = I on the lift, so b_div = 0) under r p^β: the
-    smoothness terms of Theorem 6 applied to the lift (docs/paper.md).
-
-    Parameters
-    ----------
-    problem : Problem
-        A lifted problem.
-    panels, nh : int
-        The lifted quadrature's β panels and x nodes.
-
-    Returns
-    -------
-    tuple of float
-        (‖Cov(J∇ℓ)‖, ‖Cov(∇_θΔℓ_θ)‖).
-
-    Examples
-    --------
-    >>> from gsmtheory.symbolic import load_spec
-    >>> a, b = lifted_smoothness(build_problem(load_spec("ctld-bimodal"), lift=True), 3, 4)
-    >>> a > 0 and b > 0
-    True
-    """
-    lift, joint = _lift_of(problem), problem.joint
-    th = [float(t) for t in problem.truth]
-
-    def fn(x: Array, beta: Array) -> list[Array]:
-        out = joint.per_sample(joint_points(x, beta, lift.dim), th, parts=("a", "b_tr", "b_div"))
-        va, vb = out["a"], out["b_tr"] + out["b_div"]
-        return [va, np.einsum("...i,...j->...ij", va, va), vb, np.einsum("...i,...j->...ij", vb, vb)]
-
-    ea, eaa, eb, ebb = lift.joint_expect(fn, panels=panels, nh=nh)
-    ca = eaa - np.outer(ea, ea)
-    cb = ebb - np.outer(eb, eb)
-    return float(np.linalg.norm(ca, 2)), float(np.linalg.norm(cb, 2))
-
-
-def lifted_efficiency(params: Any, truth: Any, gsm_covariance: Array, gsm_covariance_exact_faces: Array,
-                      vanilla_covariance: Array, mle_original: Array, mle_lifted: Array, hessian: Array,
-                      error: float, method: str, resolution: dict[str, Any], *, ctld: CTLDParameters | None = None,
-                      poincare: PoincareResult | None = None, theorem: dict[str, Any] | None = None,
-                      rtol: float = 1e-3) -> Efficiency:
-    r"""The :class:`Efficiency` of a lifted (CTLD) spec from its covariances (flat, as computed).
-
-    ``gsm`` is Γ_CTLD (faces from the same data) with bread H, ``mle`` the original I_p(θ*)⁻¹; their
-    entry-wise error is ``error`` × the largest entry (Monte Carlo: the stated standard errors,
-    ``resolution["standard_errors"]``); the rest goes to :class:`LiftedCovariances`.
-    """
-    P = tuple(str(p) for p in params)
-    status = "ok" if error <= rtol else "not_converged"
-    se = resolution.get("standard_errors", {}) if isinstance(resolution, dict) else {}
-
-    def estimate(matrix: Array, key: str, what: str) -> CovarianceEstimate:
-        m = np.asarray(matrix, dtype=float)
-        err = np.asarray(se[key], dtype=float) if key in se else np.full_like(m, error * float(np.max(np.abs(m))))
-        return CovarianceEstimate(P, _rows(m), _rows(err), f"{what}, {method}", dict(resolution), status,
-                                  "" if status == "ok" else f"relative error {error:.3g} above rtol = {rtol:g}")
-
-    H = np.asarray(hessian, dtype=float)
-    g = np.asarray(gsm_covariance, dtype=float)
-    m0 = np.asarray(mle_original, dtype=float)
-    fisher = np.linalg.inv(m0)
-    nan = tuple(math.nan for _ in P)
-    gsm = Sandwich(estimate(g, "gsm", "CTLD sandwich H^-1 Cov(psi) H^-1"), _rows(H), _rows(H @ g @ H), nan)
-    mle = Sandwich(estimate(m0, "mle0", "inverse Fisher information"), _rows(fisher), _rows(fisher), nan)
-    lift = LiftedCovariances(np.asarray(gsm_covariance_exact_faces, dtype=float),
-                             np.asarray(vanilla_covariance, dtype=float), np.asarray(mle_lifted, dtype=float), H,
-                             float(error), dict(resolution), ctld, theorem, rtol)
-    return Efficiency(P, tuple(float(t) for t in truth), gsm, mle, poincare, None, None, method, (), lift)
-
-
-def _rows(a: Array) -> tuple[tuple[float, ...], ...]:
-    return tuple(tuple(float(v) for v in row) for row in np.atleast_2d(a))
-
-
-def replace_lifted(eff: Efficiency, **changes: Any) -> Efficiency:
-    """A lifted record with some of :func:`lifted_efficiency`'s arguments replaced (the rest kept)."""
-    lift = eff._lift()
-    flat: dict[str, Any] = {
-        "params": eff.params, "truth": eff.truth, "gsm_covariance": eff.gsm_covariance,
-        "gsm_covariance_exact_faces": lift.gsm_exact_faces, "vanilla_covariance": lift.vanilla,
-        "mle_original": eff.mle_covariance, "mle_lifted": lift.mle_lifted, "hessian": lift.hessian,
-        "error": lift.error, "method": eff.method, "resolution": lift.resolution, "ctld": lift.ctld,
-        "poincare": eff.poincare, "theorem": lift.theorem, "rtol": lift.rtol}
-    unknown = set(changes) - set(flat)
-    if unknown:
-        raise SpecError(f"unknown lifted-record field(s) {', '.join(sorted(unknown))}", f"use {', '.join(flat)}")
-    flat.update(changes)
-    keywords = {k: flat.pop(k) for k in ("ctld", "poincare", "theorem", "rtol")}
-    return lifted_efficiency(**flat, **keywords)
-
-
-def lifted_theorem(problem: Problem, eff: Efficiency, pr: PoincareResult, panels: int, nh: int) -> dict[str, Any]:
-    r"""The general theorem applied to the lift (Qin & Risteski 2023, Thm. 2 with the CTLD generator):
-    ‖Γ‖ ≤ 2·C_P²·‖Γ_MLE,lifted‖²·(‖Cov(J∇ℓ)‖ + ‖Cov(∇_θΔℓ_θ)‖) on (x, β), J = ∇_θ∇_(x,β)ℓ_θ, where Γ is
-    the estimator from joint samples (faces known; the bulk-only theorem ignores the β-faces, so the
-    record reports lhs with and without the shared-data face terms)."""
-    s_a, s_b = lifted_smoothness(problem, panels, nh)
-    c_p = pr.poincare_constant
-    mle_norm = float(np.linalg.norm(eff.mle_lifted, 2))
-    base = c_p ** 2 * mle_norm ** 2 * (s_a + s_b)
-    lhs = float(np.linalg.norm(eff.gsm_covariance_exact_faces, 2))
-    lhs_shared = float(np.linalg.norm(eff.gsm_covariance, 2))
-    # Proposition 2 (i), H⁻¹ ⪯ C_P(lift)·Γ_MLE, as C_P/λ_max(H⁻¹, Γ_MLE) (≥ 1 when it holds), per baseline
-    h_inv = np.linalg.inv(np.atleast_2d(eff.hessian))
-    key = {name: float(c_p / scipy.linalg.eigh((h_inv + h_inv.T) / 2, np.atleast_2d(g), eigvals_only=True)[-1])
-           for name, g in (("lifted", eff.mle_lifted), ("original", eff.mle_original))}
-    return {"lhs": lhs, "lhs_shared_data_faces": lhs_shared, "rhs": 2.0 * base, "constant": 2.0,
-            "key_lemma": {**key, "statement": "C_P(lift) / lambda_max(H^-1, Gamma_MLE): >= 1 when "
-                                              "H^-1 <= C_P Gamma_MLE (Proposition 2 (i)), per MLE baseline"},
-            "poincare_constant": c_p, "mle_norm": mle_norm, "baseline": "lifted",
-            "smoothness": {"cov_J_grad_l": s_a, "cov_grad_theta_laplacian": s_b},
-            "needed_constant": lhs / base if base > 0 else math.inf,
-            "slack": 2.0 * base / lhs if lhs > 0 else math.inf, "holds": bool(lhs <= 2.0 * base),
-            "statement": "||Gamma_CTLD|| <= 2 C_P(lift)^2 ||Gamma_MLE,lifted||^2 (||Cov(J grad l)|| + "
-                         "||Cov(grad_theta lap l)||) on (x, beta); faces ignored by the bound"}
-
-
-def _applies(problem: Problem) -> str | None:
+def _quadrature_applies(problem: Problem) -> str | None:
     if problem.d > 2:
         return f"the tensor quadrature covers d <= 2 (this target has d = {problem.d})"
     return mixture_model_reason(problem)
 
 
-def _run(problem: Problem, options: Any) -> Efficiency:
+def _run_quadrature(problem: Problem, options: Any) -> Efficiency:
     """Γ_CTLD, Γ_vanilla, both Γ_MLE; with ``options.poincare`` C_P of the lift and the theorem."""
     eff = ctld_efficiency(problem, panels=options.panels, nh=options.nh)
     pr = theorem = None
@@ -324,9 +188,207 @@ def _run(problem: Problem, options: Any) -> Efficiency:
     return replace_lifted(eff, ctld=_lift_of(problem).params, poincare=pr, theorem=theorem)
 
 
-METHOD = Method("ctld_quadrature", _applies, _run,
+QUADRATURE = Method("ctld_quadrature", _quadrature_applies, _run_quadrature,
                 "CTLD estimator, d <= 2: Gauss-Legendre in beta x Gauss-Legendre/Hermite in x, two resolutions",
                 Theory("estimate"), priority=10, lifted=True)
+
+
+# ---------------------------------------------------------------------------- by Monte Carlo
+_KEYS = ("gsm", "gsm_exact", "vanilla", "mle0", "mle1", "H")
+_GROUP = 512  # draws per group mean (the delta method's covariance of m̂ is estimated from groups)
+
+
+@dataclass(frozen=True)
+class _TorchPieces:
+    """The per-draw θ-derivatives of the CTLD problem, compiled for torch once."""
+
+    bulk: Any  # (x, β, θ) → [∇_θφ (P), ∇²_θφ (P²)]
+    faces: tuple[tuple[float, float, Any], ...]  # (β_f, c_f, (x, θ) → [∇_θ flux (P), ∇²_θ flux (P²)])
+    vanilla: Any  # (x, θ) → [∇_θφ₀, ∇²_θφ₀]
+    score0: Any  # (x, θ) → ∇_θ log q_θ(x)
+    score1: Any  # (x, β, θ) → ∇_θ log q^β_θ(x)
+
+
+def _pieces(problem: Problem) -> _TorchPieces:
+    lift, joint = problem.lift, problem.joint
+    assert lift is not None
+    loss, van = joint.loss, problem.loss
+    theta, lifted = loss.model.params, loss.diffusion.coords
+    bulk = joint.compiled("mc_bulk", (*lifted, *theta), [*loss.theta_gradient, *loss.theta_hessian], "torch")
+    faces = []
+    for k, face in enumerate(lift.faces):
+        fn = joint.compiled(f"mc_face_{k}", (*lifted[:-1], *theta), theta_derivatives(face.flux, theta)[1:], "torch")
+        faces.append((face.at, face.weight, fn))
+    args0 = (*problem.coords, *problem.model.params)
+    vanilla = problem.compiled("mc_vanilla", args0, [*van.theta_gradient, *van.theta_hessian], "torch")
+    score0 = problem.compiled("mc_score", args0, estimating_terms(problem.diffusion, problem.model, False)["score"],
+                              "torch")
+    score1 = joint.compiled("mc_score", (*lifted, *theta),
+                            estimating_terms(joint.diffusion, joint.model, False)["score"], "torch")
+    return _TorchPieces(bulk, tuple(faces), vanilla, score0, score1)
+
+
+def _stack(values: list[torch.Tensor], n: int) -> torch.Tensor:
+    import torch
+    return torch.stack([v.expand(n) if v.dim() else v.reshape(1).expand(n) for v in values], dim=-1)
+
+
+def _outer(a: torch.Tensor) -> torch.Tensor:
+    return (a[:, :, None] * a[:, None, :]).flatten(1)
+
+
+def _statistics(problem: Problem, pieces: _TorchPieces, sampler: MixtureDraws, theta: list[torch.Tensor],
+                n: int) -> torch.Tensor:
+    """u for n draws, shape (n, S): g, ggᵀ, ψ, ψψᵀ, h, g₀, g₀g₀ᵀ, h₀, s₀s₀ᵀ, s₁s₁ᵀ (flattened)."""
+    import torch
+    assert problem.lift is not None
+    P, lambda_min = problem.n_params, problem.lift.lambda_min
+    x = sampler.target(n)
+    beta = sampler.law(n)  # β ∼ r/Z_r by inverse CDF
+    xt = x + torch.sqrt(beta * lambda_min)[:, None] * sampler.normal(n)
+    out = pieces.bulk(*xt.unbind(-1), beta, *theta)
+    g = _stack(out[:P], n)
+    h = _stack(out[P:], n)
+    psi = g.clone()
+    for at, weight, fn in pieces.faces:
+        xf = x if at == 0.0 else x + math.sqrt(at * lambda_min) * sampler.normal(n)
+        fo = fn(*xf.unbind(-1), *theta)
+        psi = psi - weight * _stack(fo[:P], n)
+        h = h - weight * _stack(fo[P:], n)
+    vo = pieces.vanilla(*x.unbind(-1), *theta)
+    gv, hv = _stack(vo[:P], n), _stack(vo[P:], n)
+    s0 = _stack(pieces.score0(*x.unbind(-1), *theta), n)
+    s1 = _stack(pieces.score1(*xt.unbind(-1), beta, *theta), n)
+    u = torch.cat([g, _outer(g), psi, _outer(psi), h, gv, _outer(gv), hv, _outer(s0), _outer(s1)], dim=1)
+    if not bool(torch.isfinite(u).all()):
+        raise NumericalError("a Monte Carlo draw gave a non-finite score or Hessian at the truth",
+                             "check the model: its derivatives must be finite where the target has mass")
+    return u
+
+
+def _blocks(P: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """m ↦ the six blocks (gsm, gsm_exact, vanilla, mle0, mle1, H), each P² entries, symmetrized."""
+    import torch
+    sizes = [P, P * P, P, P * P, P * P, P, P * P, P * P, P * P, P * P]
+
+    def f(m: torch.Tensor) -> torch.Tensor:
+        parts = torch.split(m, sizes)
+        g, psi, gv = parts[0], parts[2], parts[5]
+        gg, pp, h, gvgv, hv, s0, s1 = (parts[i].reshape(P, P) for i in (1, 3, 4, 6, 7, 8, 9))
+
+        def sym(a: torch.Tensor) -> torch.Tensor:
+            return 0.5 * (a + a.T)
+
+        Hi = torch.linalg.inv(sym(h))
+        Hvi = torch.linalg.inv(sym(hv))
+        cov_psi = pp - torch.outer(psi, psi)
+        cov_g = gg - torch.outer(g, g)
+        cov_v = gvgv - torch.outer(gv, gv)
+        out = [Hi @ cov_psi @ Hi, Hi @ cov_g @ Hi, Hvi @ cov_v @ Hvi, torch.linalg.inv(sym(s0)),
+               torch.linalg.inv(sym(s1)), h]
+        return torch.cat([sym(o).reshape(-1) for o in out])
+
+    return f
+
+
+def ctld_efficiency_monte_carlo(problem: Problem, *, samples: int = 100_000, rtol: float = 1e-2,
+                                max_samples: int = 1_600_000, seed: int = 0,
+                                device: str = "auto") -> Efficiency:
+    """Γ_CTLD (both face treatments), Γ_vanilla, Γ_MLE (both baselines) and H by Monte Carlo in torch.
+
+    The same sandwich Γ = H⁻¹ Cov(ψ) H⁻¹ as :func:`ctld_efficiency`, from exact draws of (x, β, z)
+    in any d; errors by the delta method.
+
+    Parameters
+    ----------
+    problem : Problem
+        A lifted problem (``build_problem(spec, lift=True)``), any d.
+    samples : int
+        Draws to start with (at least 8 groups of 512).
+    rtol : float
+        Target: every block's largest standard error at most ``rtol`` × its largest entry; the
+        sample grows (by the projected n·(error/rtol)²) until it is met or ``max_samples`` is spent.
+    max_samples : int
+        The sample budget.
+    seed : int
+        Seed of the torch generator (results repeat for one device and seed).
+    device : str
+        ``auto``, ``cpu``, ``cuda`` or ``cuda:N``; float64 throughout.
+
+    Returns
+    -------
+    Efficiency
+        The lifted record, values at the full sample; ``resolution["standard_errors"]`` holds one
+        matrix of standard errors per block (delta method), ``error`` the largest relative one,
+        ``rtol`` the target; status ``ok`` iff ``error <= rtol``.
+
+    Raises
+    ------
+    SpecError
+        Too few samples for the budget, or a negative ``rtol``.
+    NumericalError
+        A draw with a non-finite score or Hessian at the truth.
+
+    Examples
+    --------
+    >>> from gsmtheory.symbolic import load_spec
+    >>> pr = build_problem(load_spec("ctld-bimodal"), lift=True)
+    >>> e = ctld_efficiency_monte_carlo(pr, samples=8192, rtol=0.5, max_samples=8192, device="cpu")
+    >>> bool(e.lifted.error <= 0.5), e.lifted.resolution["samples"]   # quadrature: Γ_CTLD = 2745
+    (True, 8192)
+    """
+    if samples < 8 * _GROUP or max_samples < samples:
+        raise SpecError(f"Monte Carlo with {samples} samples (budget {max_samples}) is too few",
+                        f"use at least {8 * _GROUP} samples and max_samples >= samples")
+    if not rtol >= 0:
+        raise SpecError(f"rtol {rtol} must be >= 0", "give e.g. 1e-2 (0 spends the whole budget)")
+    dev = resolve_device(device)
+    lift = problem.lift
+    assert lift is not None
+    full, ses, err, G = _converge(problem, lift, dev, samples, rtol, max_samples, seed)
+    n = G * _GROUP
+    return lifted_efficiency(problem.params, problem.truth, full["gsm"], full["gsm_exact"], full["vanilla"],
+                             full["mle0"], full["mle1"], full["H"], err,
+                             f"Monte Carlo in torch from {n} exact draws (standard errors by the delta method "
+                             f"over {G} groups of {_GROUP})",
+                             {"samples": n, "groups": G, "max_samples": max_samples, "rtol": rtol, "seed": seed,
+                              "device": dev, "dim": lift.dim,
+                              "standard_errors": {k: v.tolist() for k, v in ses.items()}},
+                             rtol=rtol)
+
+
+def _converge(problem: Problem, lift: Lift, dev: str, samples: int, rtol: float, max_samples: int,
+              seed: int) -> tuple[dict[str, Array], dict[str, Array], float, int]:
+    """(blocks, their standard errors, the largest relative one, groups) once rtol or the budget is met."""
+    import torch
+    P = problem.n_params
+    pieces = _pieces(problem)
+    assert lift.mixture is not None
+    sampler = MixtureDraws(lift.mixture, dev, seed, ctld_beta_table(lift.schedule))
+    theta = [torch.tensor(float(t), dtype=torch.float64, device=dev) for t in problem.truth]
+    S = 3 * P + 8 * P * P  # g, gg, psi, pp, h, gv, gvgv, hv, s0s0, s1s1
+    per = max(batch_size(dev, 8 * (6 * S + 16 * (P * P + P + lift.dim + 2)), maximum=1 << 16) // _GROUP, 1)
+    return delta_method_means(lambda n: _statistics(problem, pieces, sampler, theta, n), _blocks(P), _KEYS, (P, P),
+                              samples=samples, rtol=rtol, max_samples=max_samples, group=_GROUP, per_batch=per,
+                              label="CTLD Monte Carlo")
+
+
+def _run_monte_carlo(problem: Problem, options: Any) -> Efficiency:
+    """At most ``options.samples`` draws (starting from 100000), to the relative standard error
+    ``options.rtol`` (default 1e-2), on ``options.device``; no C_P."""
+    samples = options.samples
+    mc = ctld_efficiency_monte_carlo(problem, samples=min(100_000, samples), max_samples=samples,
+                                     rtol=1e-2 if options.rtol is None else options.rtol, seed=options.seed,
+                                     device=options.device)
+    reduced = covariance_methods().get("ctld_reduction").why_not(problem)
+    return replace_lifted(mc, ctld=_lift_of(problem).params,
+                          resolution={**mc.resolution, **({"why_not_reduced": reduced} if reduced else {})})
+
+
+MONTE_CARLO = Method("ctld_monte_carlo", mixture_model_reason, _run_monte_carlo,
+                "CTLD estimator, any d: Monte Carlo in torch, delta-method standard errors on every block",
+                Theory("estimate", notes="error: the largest relative standard error"), priority=30, lifted=True)
+METHODS = (QUADRATURE, MONTE_CARLO)
 
 
 # ---------------------------------------------------------------------------- the estimator

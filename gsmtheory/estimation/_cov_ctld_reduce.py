@@ -21,7 +21,8 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError
 from gsmtheory._methods import Method, Theory
-from gsmtheory.estimation._cov_ctld import ctld_efficiency, mixture_model_reason, replace_lifted
+from gsmtheory.estimation._cov_ctld import ctld_efficiency, mixture_model_reason
+from gsmtheory.estimation._lifted_efficiency import replace_lifted
 from gsmtheory.estimation._mixture_spec import free_means, mixture_spec
 from gsmtheory.numeric import ctld_poincare_nd, reduce_mixture
 from gsmtheory.solve import Problem, build_problem, ctld_schedule
