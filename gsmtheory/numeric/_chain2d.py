@@ -108,12 +108,17 @@ def truncate_box(log_density: LogDensity2, box: Sequence[Sequence[float]], *,
         sides = []
         for idx, grid, lo, hi, name in ((ix, px, xlo, xhi, "x"), (iy, py, ylo, yhi, "y")):
             i0, i1 = int(idx[0]), int(idx[-1])
-            if (math.isinf(lo) and i0 == 0) or (math.isinf(hi) and i1 == grid.size - 1):
+            at_lo, at_hi = i0 == 0, i1 == grid.size - 1
+            if window is None and ((math.isinf(lo) and at_lo) or (math.isinf(hi) and at_hi)):
+                # the first probes reach ±2^62 (probe_points): mass there means no decay
                 raise ModelError(f"the density does not decay along {name} towards infinity: "
                                  "it cannot be normalized",
                                  "use a log density that tends to -inf at infinite sides")
-            sides.append(lo if i0 == 0 else float(grid[i0 - 1]))
-            sides.append(hi if i1 == grid.size - 1 else float(grid[i1 + 1]))
+            # a refined window's end can be kept where the coarser grid in the other variable
+            # missed the ridge: widen that side by the window's width (the 3D box does the same)
+            span = float(grid[-1] - grid[0])
+            sides.append((lo if math.isfinite(lo) else float(grid[0]) - span) if at_lo else float(grid[i0 - 1]))
+            sides.append((hi if math.isfinite(hi) else float(grid[-1]) + span) if at_hi else float(grid[i1 + 1]))
         new = (sides[0], sides[1], sides[2], sides[3])
         if window is not None and all(
                 abs(a - b) <= 1e-3 * (new[1] - new[0] if k < 2 else new[3] - new[2])
