@@ -178,8 +178,8 @@ def _fit_limit(h: list[float], c: list[float]) -> float:
 
 def reference_value(d: float, factors: tuple[int, ...] = (2, 3, 4)) -> dict[str, Any]:
     """Fine reference C_P of the CTLD lift at separation d (module docstring)."""
-    from gsmtheory.numeric._ctld_gap import ctld_grid
-    from gsmtheory.numeric._ctld_law import ctld_joint_logpdf
+    from gsmtheory.numeric import ctld_joint_logpdf
+    from gsmtheory.numeric._ctld_nd import ctld_grid
     from gsmtheory.numeric._spectral3d import _solve
 
     mix = _mixture(d / 2)

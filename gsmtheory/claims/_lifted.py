@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gsmtheory.numeric import ctld_beta_logpdf, lifted_chi_square, mixture_logpdf
+from gsmtheory.numeric import lifted_chi_square, mixture_logpdf
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import CTLDParameters, GaussianMixture
 
@@ -45,7 +45,7 @@ def lifted_grid(mix: GaussianMixture, params: CTLDParameters, *, beta_panels: in
     """Tensor rule for the CTLD stationary law r(β) p^β(x) of a 1D mixture (see module docstring).
 
     β: composite Gauss–Legendre on [0, β_max] with panel ends graded towards β = 0 (where r and
-    p^β change fastest), weighted by r/Z_r (``ctld_beta_logpdf``); x: per β, composite
+    p^β change fastest), weighted by r/Z_r (``schedule.law.logpdf``); x: per β, composite
     Gauss–Legendre on [min μ − 12 s_β, max μ + 12 s_β], s_β = √(Σ + βλ); the mixture density
     p^β(x) is folded into the weights.
     """
@@ -54,7 +54,7 @@ def lifted_grid(mix: GaussianMixture, params: CTLDParameters, *, beta_panels: in
     t, w = np.polynomial.legendre.leggauss(16)
     lo, hi = edges[:-1, None], edges[1:, None]
     b = (0.5 * (hi - lo) * t + 0.5 * (hi + lo)).ravel()
-    wb = (0.5 * (hi - lo) * w).ravel() * np.exp(ctld_beta_logpdf(ctld_schedule(params), b))
+    wb = (0.5 * (hi - lo) * w).ravel() * np.exp(ctld_schedule(params).law.logpdf(b))
     means = np.array([mu[0] for mu in mix.means])
     sd = np.sqrt(mix.covariance[0][0] + b * lam)
     u, wu = rule(-1.0, 1.0, x_panels)

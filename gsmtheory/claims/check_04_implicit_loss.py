@@ -49,7 +49,7 @@ from scipy.optimize import minimize_scalar
 
 from gsmtheory.claims._lifted import lifted_grid, rule
 from gsmtheory.claims._witnesses import header, run_command
-from gsmtheory.numeric import ctld_beta_logpdf, mixture_dlogpdf_ds, mixture_logpdf, mixture_score
+from gsmtheory.numeric import mixture_dlogpdf_ds, mixture_logpdf, mixture_score
 from gsmtheory.solve import (
     LossOptions,
     build_problem,
@@ -212,7 +212,7 @@ def ctld_no_face_loss(m: float, overrides: dict[str, Any], quick: bool) -> Any:
     schedule = ctld_schedule(params)
     faces = []
     for beta in (0.0, params.beta_max):
-        c = float(np.exp(ctld_beta_logpdf(schedule, np.array([beta]))[0]))
+        c = float(np.exp(schedule.law.logpdf(np.array([beta]))[0]))
         sd = math.sqrt(1 + beta * g.lam)
         x, wx = rule(-m - 12 * sd, m + 12 * sd, 48)
         dens = np.exp(mixture_logpdf(target, x[:, None], beta * g.lam)) * wx

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gsmtheory.numeric import ctld_beta_logpdf, ctld_poincare, mixture_logpdf
+from gsmtheory.numeric import ctld_poincare, mixture_logpdf
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import ClaimRecord, Source, Verdict
@@ -52,7 +52,7 @@ def check(quick: bool = True) -> ClaimRecord:
         mix = GaussianMixture(((-m,), (m,)), (0.3, 0.7), ((1.0,),))
         params = ctld_parameters(mix)
         b, wb = _rule(0.0, params.beta_max, 24 if quick else 48)
-        wb = wb * np.exp(ctld_beta_logpdf(ctld_schedule(params), b))
+        wb = wb * np.exp(ctld_schedule(params).law.logpdf(b))
         comps = [GaussianMixture((mu,), (1.0,), mix.covariance) for mu in mix.means]
         sd = np.sqrt(1.0 + b.max())
         x, wx = _rule(-m - 12 * sd, m + 12 * sd, 160 if quick else 800)

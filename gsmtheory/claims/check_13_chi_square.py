@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import integrate
 
-from gsmtheory.numeric import ctld_beta_logpdf, lifted_chi_square
+from gsmtheory.numeric import lifted_chi_square
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, plot, series
@@ -48,7 +48,7 @@ def check(quick: bool = True) -> ClaimRecord:
     params = ctld_parameters(mix)
     t, w = np.polynomial.legendre.leggauss(64)
     b = 0.5 * params.beta_max * (t + 1)
-    wb = 0.5 * params.beta_max * w * np.exp(ctld_beta_logpdf(ctld_schedule(params), b))
+    wb = 0.5 * params.beta_max * w * np.exp(ctld_schedule(params).law.logpdf(b))
     x = np.linspace(-60, 60, 6001)
     s = 1 + b[:, None]
     log_ratio = -2 * (x + 1) ** 2 / (2 * s) + (x - 1) ** 2 / (2 * s) - 0.5 * np.log(2 * np.pi * s)

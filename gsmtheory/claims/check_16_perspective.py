@@ -18,8 +18,6 @@ from typing import Any
 import numpy as np
 
 from gsmtheory.numeric import (
-    ctld_beta_logpdf,
-    log_r_functions,
     mixture_dlogpdf_ds,
     mixture_logpdf,
     mixture_score,
@@ -67,9 +65,9 @@ def check(quick: bool = True) -> ClaimRecord:
             bound.append(rhs)
             cases.append({"kind": "1d", "m": m, "w": w, "k": k, "lhs": lhs, "rhs": rhs})
         params = ctld_parameters(mix)
-        _, dlr = log_r_functions(ctld_schedule(params))
+        dlr = ctld_schedule(params).dlog_r
         b, wb = _rule(0.0, params.beta_max, 8 if quick else 32)
-        wb = wb * np.exp(ctld_beta_logpdf(ctld_schedule(params), b))
+        wb = wb * np.exp(ctld_schedule(params).law.logpdf(b))
         sd = np.sqrt(1 + params.beta_max)
         xx, wxx = _rule(-m - 12 * sd, m + 12 * sd, 40 if quick else 192)
         X, B = np.meshgrid(xx, b, indexing="ij")

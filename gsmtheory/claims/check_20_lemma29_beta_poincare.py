@@ -33,7 +33,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from gsmtheory.claims._witnesses import CACHE, header, lookup, run_command
-from gsmtheory.numeric import ctld_poincare, log_r_functions, poincare_1d
+from gsmtheory.numeric import ctld_poincare, poincare_1d
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters
 from gsmtheory.verify import (
@@ -59,7 +59,7 @@ def beta_poincare(m: float) -> tuple[float, float, float]:
     """(C_β, its relative error, β_max) for ½N(−m, 1) + ½N(m, 1) with the default r and β_max."""
     mix = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
     params = ctld_parameters(mix)
-    log_r, _ = log_r_functions(ctld_schedule(params))
+    log_r = ctld_schedule(params).log_r
     res = poincare_1d(log_r, 1.0, 0.0, params.beta_max, rtol=1e-9)
     return res.poincare_constant, res.relative_error, params.beta_max
 

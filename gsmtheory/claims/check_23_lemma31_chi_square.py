@@ -14,7 +14,7 @@ e^{3δ²} = e^{12D²/(λ(1+β))} beats r ∝ e^{−7D²/(λ(1+β))}: the middle 
 and the χ² grows like e^{5D²/λ}.
 
 Why this tests it: every χ² is a 1D β-integral of the closed form against r/Z_r
-(``ctld_beta_logpdf``), computed in log space with panels graded
+(``schedule.law.logpdf``), computed in log space with panels graded
 towards β = 0 (composite Gauss–Legendre on geometric panels); the standard one is checked against
 ``lifted_chi_square`` (relative 1e-6). The
 middle term ∫ e^{7D²/(λ(1+β))} r dβ is reported beside the bound.
@@ -32,7 +32,7 @@ import numpy as np
 
 from gsmtheory.claims._witnesses import header, lookup, run_command
 from gsmtheory.claims.check_20_lemma29_beta_poincare import r_spec
-from gsmtheory.numeric import ctld_beta_logpdf, lifted_chi_square
+from gsmtheory.numeric import lifted_chi_square
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters, parse_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict, Witness, decimal
@@ -67,7 +67,7 @@ def _beta_integral(log_f, params) -> float:  # type: ignore[no-untyped-def]
     lo, hi = edges[:-1, None], edges[1:, None]
     b = (0.5 * (hi - lo) * t + 0.5 * (hi + lo)).ravel()
     wb = (0.5 * (hi - lo) * w).ravel()
-    lg = ctld_beta_logpdf(ctld_schedule(params), b) + log_f(b)
+    lg = ctld_schedule(params).law.logpdf(b) + log_f(b)
     shift = float(np.max(lg))
     return math.exp(shift) * float(np.sum(wb * np.exp(lg - shift)))
 

@@ -26,7 +26,7 @@ from dataclasses import replace
 import numpy as np
 
 from gsmtheory.estimation import build_problem, ctld_efficiency
-from gsmtheory.numeric import ctld_poincare, lifted_chi_square, log_r_functions, poincare_1d
+from gsmtheory.numeric import ctld_poincare, lifted_chi_square, poincare_1d
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters, load_spec
 from gsmtheory.verify import ClaimRecord, Erratum, Source, Verdict
@@ -41,7 +41,7 @@ SOURCE = Source("COLT 2024", "Assumption 1, p. 8; Definition 6, p. 9",
 def _reading(m: float, d: float, cells: int) -> dict[str, float]:
     mix = GaussianMixture(((-m,), (m,)), (0.5, 0.5), ((1.0,),))
     params = ctld_parameters(mix, diameter=d)
-    log_r, _ = log_r_functions(ctld_schedule(params))
+    log_r = ctld_schedule(params).log_r
     cb = poincare_1d(log_r, 1.0, 0.0, params.beta_max, rtol=1e-9)
     cp = ctld_poincare(mix, ctld_schedule(params), cells=cells)
     ends = np.asarray(log_r(np.array([0.0, params.beta_max])), dtype=float)

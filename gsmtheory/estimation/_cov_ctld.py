@@ -20,19 +20,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._device import batch_size, resolve_device
-from gsmtheory._errors import ModelError, NumericalError, SpecError
+from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory._methods import Method, Theory
 from gsmtheory.estimation._efficiency import covariance_methods
 from gsmtheory.estimation._efficiency_record import Efficiency
 from gsmtheory.estimation._fit_lifted import fit_lifted
 from gsmtheory.estimation._lifted_efficiency import (
+    lift_of,
     lifted_baselines,
     lifted_efficiency,
     lifted_theorem,
     replace_lifted,
 )
 from gsmtheory.estimation._torch_monte_carlo import delta_method_means
-from gsmtheory.numeric import MixtureDraws, ctld_beta_table, normal_rule
+from gsmtheory.numeric import MixtureDraws, normal_rule
 from gsmtheory.solve import Lift, Problem, joint_points, poincare_constant
 from gsmtheory.symbolic import estimating_terms, theta_derivatives
 
@@ -42,12 +43,6 @@ if TYPE_CHECKING:  # torch is the [torch] extra, imported where a torch path run
 __all__ = ["ESTIMATOR_METHODS", "METHODS", "ctld_efficiency", "ctld_efficiency_monte_carlo", "mixture_model_reason"]
 
 Array = NDArray[Any]
-
-
-def _lift_of(problem: Problem) -> Lift:
-    if problem.lift is None:
-        raise ModelError(f"the problem {problem.name!r} is not a CTLD lift", "build it with build_problem(spec, lift=True)")
-    return problem.lift
 
 
 def mixture_model_reason(problem: Problem) -> str | None:
@@ -63,7 +58,7 @@ def mixture_model_reason(problem: Problem) -> str | None:
 
 
 def _ctld_cov(problem: Problem, panels: int, nh: int) -> dict[str, Array]:
-    lift, joint = _lift_of(problem), problem.joint
+    lift, joint = lift_of(problem), problem.joint
     P = problem.n_params
     th = [float(t) for t in problem.truth]
     lambda_min, beta_max = lift.lambda_min, lift.beta_max
@@ -161,7 +156,7 @@ def ctld_efficiency(problem: Problem, *, panels: int = 6, nh: int = 8) -> Effici
     for k in ("gsm", "gsm_exact", "vanilla", "mle0", "mle1"):
         a, b = lo[k], hi[k]
         err = max(err, float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)))
-    d = _lift_of(problem).dim
+    d = lift_of(problem).dim
     if d == 1:
         method = "Gauss-Legendre in beta x composite Gauss-Legendre in x weighted by p^beta"
         res: dict[str, Any] = {"beta_panels": 2 * panels, "x_panels": 2 * nh}
@@ -185,7 +180,7 @@ def _run_quadrature(problem: Problem, options: Any) -> Efficiency:
     if options.poincare:
         pr = poincare_constant(problem, rtol=1e-3 if problem.d == 1 else 1e-2, quick=True)
         theorem = lifted_theorem(problem, eff, pr, 2 * options.panels, 2 * options.nh)
-    return replace_lifted(eff, ctld=_lift_of(problem).params, poincare=pr, theorem=theorem)
+    return replace_lifted(eff, ctld=lift_of(problem).params, poincare=pr, theorem=theorem)
 
 
 QUADRATURE = Method("ctld_quadrature", _quadrature_applies, _run_quadrature,
@@ -343,8 +338,7 @@ def ctld_efficiency_monte_carlo(problem: Problem, *, samples: int = 100_000, rto
     if not rtol >= 0:
         raise SpecError(f"rtol {rtol} must be >= 0", "give e.g. 1e-2 (0 spends the whole budget)")
     dev = resolve_device(device)
-    lift = problem.lift
-    assert lift is not None
+    lift = lift_of(problem)
     full, ses, err, G = _converge(problem, lift, dev, samples, rtol, max_samples, seed)
     n = G * _GROUP
     return lifted_efficiency(problem.params, problem.truth, full["gsm"], full["gsm_exact"], full["vanilla"],
@@ -364,7 +358,7 @@ def _converge(problem: Problem, lift: Lift, dev: str, samples: int, rtol: float,
     P = problem.n_params
     pieces = _pieces(problem)
     assert lift.mixture is not None
-    sampler = MixtureDraws(lift.mixture, dev, seed, ctld_beta_table(lift.schedule))
+    sampler = MixtureDraws(lift.mixture, dev, seed, lift.schedule.law.table())
     theta = [torch.tensor(float(t), dtype=torch.float64, device=dev) for t in problem.truth]
     S = 3 * P + 8 * P * P  # g, gg, psi, pp, h, gv, gvgv, hv, s0s0, s1s1
     per = max(batch_size(dev, 8 * (6 * S + 16 * (P * P + P + lift.dim + 2)), maximum=1 << 16) // _GROUP, 1)
@@ -381,7 +375,7 @@ def _run_monte_carlo(problem: Problem, options: Any) -> Efficiency:
                                      rtol=1e-2 if options.rtol is None else options.rtol, seed=options.seed,
                                      device=options.device)
     reduced = covariance_methods().get("ctld_reduction").why_not(problem)
-    return replace_lifted(mc, ctld=_lift_of(problem).params,
+    return replace_lifted(mc, ctld=lift_of(problem).params,
                           resolution={**mc.resolution, **({"why_not_reduced": reduced} if reduced else {})})
 
 

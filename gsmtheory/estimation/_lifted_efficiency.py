@@ -4,7 +4,7 @@ Whatever computes the covariances of the annealed (CTLD) estimator (quadrature, 
 reduction: the ``ctld_*`` covariance methods), :func:`lifted_efficiency` turns them into one
 :class:`gsmtheory.estimation.Efficiency` with its :class:`LiftedCovariances`, and
 :func:`replace_lifted` changes some of its fields. :func:`lifted_smoothness` and
-:func:`lifted_theorem` evaluate Theorem 2 on (x, β) through the problem's lift alone
+:func:`lifted_theorem` evaluate Theorem 6 (docs/paper.md) on (x, β) through the problem's lift
 (:meth:`gsmtheory.solve.Lift.joint_expect` and the joint problem's per-sample terms), so they hold
 no formula of the lift itself (docs/design.md §6).
 """
@@ -18,18 +18,25 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
 
-from gsmtheory._errors import SpecError
+from gsmtheory._errors import ModelError, SpecError
 from gsmtheory.estimation._efficiency_record import Efficiency
 from gsmtheory.estimation._lifted_record import LiftedCovariances
 from gsmtheory.estimation._records import CovarianceEstimate
 from gsmtheory.estimation._sandwich import Sandwich
 from gsmtheory.numeric import PoincareResult, mixture_lift_rule
-from gsmtheory.solve import Problem, joint_points
+from gsmtheory.solve import Lift, Problem, joint_points
 from gsmtheory.symbolic import CTLDParameters
 
-__all__ = ["lifted_baselines", "lifted_efficiency", "lifted_smoothness", "lifted_theorem", "replace_lifted"]
+__all__ = ["lift_of", "lifted_baselines", "lifted_efficiency", "lifted_smoothness", "lifted_theorem", "replace_lifted"]
 
 Array = NDArray[Any]
+
+
+def lift_of(problem: Problem) -> Lift:
+    """The problem's lift, or a one-line ModelError when it carries none."""
+    if problem.lift is None:
+        raise ModelError(f"the problem {problem.name!r} is not a CTLD lift", "build it with build_problem(spec, lift=True)")
+    return problem.lift
 
 
 def lifted_baselines(problem: Problem, panels: int, nh: int) -> dict[str, Array]:
@@ -38,8 +45,7 @@ def lifted_baselines(problem: Problem, panels: int, nh: int) -> dict[str, Array]
     Expectations under p alone (for d ≥ 2 by composite Gauss–Legendre in z per component, which
     resolves the sharp switches of the mixture scores at β = 0 that Gauss–Hermite converges to
     slowly), and E_r[I_{p^β}] on the joint."""
-    joint, lift = problem.joint, problem.lift  # joint: a one-line error when there is no lift
-    assert lift is not None
+    lift, joint = lift_of(problem), problem.joint
     P, d = problem.n_params, lift.dim
     th = [float(t) for t in problem.truth]
     assert lift.mixture is not None  # by mixture_model_reason
@@ -86,8 +92,7 @@ def lifted_smoothness(problem: Problem, panels: int, nh: int) -> tuple[float, fl
     >>> a > 0 and b > 0
     True
     """
-    joint, lift = problem.joint, problem.lift  # joint: a one-line error when there is no lift
-    assert lift is not None
+    lift, joint = lift_of(problem), problem.joint
     th = [float(t) for t in problem.truth]
 
     def fn(x: Array, beta: Array) -> list[Array]:
@@ -157,7 +162,7 @@ def replace_lifted(eff: Efficiency, **changes: Any) -> Efficiency:
 
 
 def lifted_theorem(problem: Problem, eff: Efficiency, pr: PoincareResult, panels: int, nh: int) -> dict[str, Any]:
-    r"""The general theorem applied to the lift (Qin & Risteski 2023, Thm. 2 with the CTLD generator):
+    r"""The general theorem applied to the lift (Theorem 6, docs/paper.md, with the CTLD generator):
     ‖Γ‖ ≤ 2·C_P²·‖Γ_MLE,lifted‖²·(‖Cov(J∇ℓ)‖ + ‖Cov(∇_θΔℓ_θ)‖) on (x, β), J = ∇_θ∇_(x,β)ℓ_θ, where Γ is
     the estimator from joint samples (faces known; the bulk-only theorem ignores the β-faces, so the
     record reports lhs with and without the shared-data face terms)."""

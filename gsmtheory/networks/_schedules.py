@@ -36,8 +36,6 @@ from gsmtheory._errors import SpecError
 from gsmtheory.numeric import (
     CTLDSchedule,
     InverseCDFTable,
-    ctld_beta_logpdf,
-    ctld_beta_table,
     inverse_cdf,
     mass_below,
 )
@@ -191,7 +189,7 @@ class BetaSchedule(NoiseSchedule):
 
     def __post_init__(self) -> None:
         require_positive(lam=self.lam, beta_max=self.beta_max)
-        grid, cdf = ctld_beta_table(self.numeric())
+        grid, cdf = self.numeric().law.table()
         self._cache["table"] = (grid, cdf)
         self._warn()
 
@@ -232,7 +230,7 @@ class BetaSchedule(NoiseSchedule):
 
     def density_at(self, beta: float) -> float:
         """r(β)/Z_r (the weight c_f of a β-face)."""
-        return math.exp(float(ctld_beta_logpdf(self.numeric(), np.array([float(beta)]))[0]))
+        return math.exp(float(self.numeric().law.logpdf(np.array([float(beta)]))[0]))
 
     def ladder(self, levels: int) -> list[float]:
         """β_max down to β_max·10⁻⁴ geometrically, then 0."""

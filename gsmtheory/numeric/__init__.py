@@ -26,35 +26,20 @@ from gsmtheory.numeric._bounds1d import muckenhoupt_bracket, rayleigh_quotient
 from gsmtheory.numeric._bracket import two_sided, with_upper_bound
 from gsmtheory.numeric._chain1d import truncate_support
 from gsmtheory.numeric._convolve import convolve_logpdf_1d
-from gsmtheory.numeric._ctld_gap import (
+from gsmtheory.numeric._ctld_chain import (
     CTLD_FV2D_ORDER,
-    CTLDSimulation,
-    ctld_poincare,
-    ctld_poincare_3d,
-    sample_ctld_joint,
-    simulate_ctld,
-)
-from gsmtheory.numeric._ctld_law import (
     CTLDSchedule,
-    beta_cdf,
-    conditional_cdf,
-    ctld_beta_logpdf,
-    ctld_beta_table,
+    ctld_drift,
     ctld_joint_logpdf,
-    log_normalizer_r,
-    log_r_functions,
-    sample_beta,
+    ctld_poincare,
+    sample_ctld_joint,
 )
-from gsmtheory.numeric._ctld_nd import (
-    ctld_poincare_curve,
-    ctld_poincare_nd,
-    ctld_second_moment_bound,
-    lifted_chi_square,
-)
+from gsmtheory.numeric._ctld_nd import ctld_poincare_3d, ctld_poincare_nd, lifted_chi_square
 from gsmtheory.numeric._exact import gaussian_poincare_constant, tensorization
 from gsmtheory.numeric._expect import NEGLIGIBLE_MASS, expect_1d, expect_2d, inverse_cdf_1d
 from gsmtheory.numeric._fem3d import FEM3D_ORDER
 from gsmtheory.numeric._fv3d import FV3D_ORDER, fv_poincare_3d
+from gsmtheory.numeric._interval_law import IntervalLaw
 from gsmtheory.numeric._mixture import (
     MixtureArrays,
     MixtureDraws,
@@ -63,6 +48,7 @@ from gsmtheory.numeric._mixture import (
     sample_mixture,
 )
 from gsmtheory.numeric._mixture_pdf import (
+    mixture_cdf,
     mixture_dlogpdf_ds,
     mixture_hessian,
     mixture_logpdf,
@@ -77,7 +63,7 @@ from gsmtheory.numeric._quadrature import (
 )
 from gsmtheory.numeric._reduce import MixtureReduction, ReducedMixture, reduce_mixture
 from gsmtheory.numeric._reduce_solve import reduced_poincare
-from gsmtheory.numeric._reflected_langevin import reflected_langevin
+from gsmtheory.numeric._reflected_langevin import ReflectedRun, reflected_langevin
 from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._sector import SECTOR_ORDER, sector_poincare
 from gsmtheory.numeric._spectral1d import FV1D_ORDER, poincare_1d
@@ -99,8 +85,8 @@ __all__ = [
     "SECTOR_ORDER",
     "AdaptiveIntegrals",
     "CTLDSchedule",
-    "CTLDSimulation",
     "Expectation",
+    "IntervalLaw",
     "InverseCDFTable",
     "MixtureArrays",
     "MixtureDraws",
@@ -108,25 +94,21 @@ __all__ = [
     "MixtureReduction",
     "PoincareResult",
     "ReducedMixture",
+    "ReflectedRun",
     "TailMap",
     "TailMass",
     "adaptive_integrals",
     "bakry_emery_bound",
     "batch_size",
-    "beta_cdf",
     "beta_table",
     "cell_slopes",
     "certified_upper_bound",
-    "conditional_cdf",
     "convolve_logpdf_1d",
-    "ctld_beta_logpdf",
-    "ctld_beta_table",
+    "ctld_drift",
     "ctld_joint_logpdf",
     "ctld_poincare",
     "ctld_poincare_3d",
-    "ctld_poincare_curve",
     "ctld_poincare_nd",
-    "ctld_second_moment_bound",
     "curvature_lower_bound",
     "expect_1d",
     "expect_2d",
@@ -137,9 +119,8 @@ __all__ = [
     "inverse_cdf",
     "inverse_cdf_1d",
     "lifted_chi_square",
-    "log_normalizer_r",
-    "log_r_functions",
     "mass_below",
+    "mixture_cdf",
     "mixture_curvature_bound",
     "mixture_dlogpdf_ds",
     "mixture_hessian",
@@ -158,11 +139,9 @@ __all__ = [
     "reduced_poincare",
     "reflected_langevin",
     "resolve_device",
-    "sample_beta",
     "sample_ctld_joint",
     "sample_mixture",
     "sector_poincare",
-    "simulate_ctld",
     "support_interval",
     "tensorization",
     "truncate_support",

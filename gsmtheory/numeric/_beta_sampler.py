@@ -13,7 +13,7 @@ of the density inside a cell (here β_max/N per cell, N = 20000 by default).
 
 :func:`inverse_cdf` is the one implementation of that formula. It takes NumPy arrays or torch
 tensors (POT-style dispatch on the type of ``u``; torch is imported only when a tensor arrives)
-and returns the same type, dtype and device, so the NumPy sampler (:func:`sample_beta`), the
+and returns the same type, dtype and device, so the NumPy sampler (:meth:`IntervalLaw.sample`), the
 network losses and the torch Monte Carlo of the estimation layer draw identical β from identical u.
 
 :func:`mass_below` gives P(β ≤ b) in log space with an error estimate: the reported law of the
@@ -174,7 +174,7 @@ def beta_table(log_density: Callable[[Array], Array], beta_max: float, nodes: in
 
     The CDF is the cumulative trapezoid of the density on 200001 equispaced points (relative
     to its maximum, so any log-scale is fine), normalized to 1 and interpolated at ``nodes``
-    equispaced nodes — the same numbers as :func:`gsmtheory.numeric.beta_cdf`. The trapezoid
+    equispaced nodes — the same numbers as :meth:`gsmtheory.numeric.IntervalLaw.cdf`. The trapezoid
     error is O(h²) with h = β_max/200000, far below the interpolation of :func:`inverse_cdf`.
 
     Parameters

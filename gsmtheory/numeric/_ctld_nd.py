@@ -1,43 +1,39 @@
-r"""C_P of CTLD for a Gaussian mixture in any dimension d, by angular sectors (issue #14), and across mixtures.
+r"""C_P of CTLD for a Gaussian mixture in d ≥ 2 (a 3D grid for d = 2, angular sectors beyond), and χ².
 
-Setting (docs/design.md §1): p = Σ_k w_k N(μ_k, Σ) on R^d, lifted to (x, β) ∈ R^d × [0, β_max] with
-density r(β) p^β(x), p^β = p * N(0, βλI), and the identity diffusion; C_P is the smallest C with
-Var g ≤ C E[|∇_x g|² + (∂_β g)²]. :func:`ctld_poincare_nd` (derivation: docs/design.md §6, "CTLD
-in R^d by angular sectors"): with U the span of the mean differences (dim k,
-:func:`gsmtheory.numeric.reduce_mixture`), Σ = σ²I on U^⊥ (m = d − k), s² = σ² + βλ, ρ = |v|,
+Lifted density r(β) p^β(x) on R^d × [0, β_max], p^β = p * N(0, βλI), identity diffusion (docs/design.md
+§1). :func:`ctld_poincare_3d` (d = 2): :func:`poincare_3d` on :func:`ctld_grid`. :func:`ctld_poincare_nd`
+(docs/design.md §6, "CTLD in R^d by angular sectors"): with U the span of the mean differences
+(dim k, :func:`gsmtheory.numeric.reduce_mixture`), Σ = σ²I on U^⊥ (m = d − k), s² = σ² + βλ, ρ = |v|,
 
     C_P = max(C_0, C_1),   π(u, β, ρ) ∝ r(β) p^β_U(u) ρ^{m−1} e^{−ρ²/2s²} s^{−m},
 
-C_0 that of π on (u, ρ, β), C_1 that of the weight ρ^{m+1}(…) with the bounded potential 1/s². For
-k = 1 both are 3D problems for every d: in ρ by finite volumes (``radial="rho"``) or in t = ρ/s(β)
-by Q1 finite elements with a sheared metric (``radial="ridge"``, :mod:`gsmtheory.numeric._fem3d`);
-``"auto"`` takes ρ for m ≤ 64. m = 0 falls back to :func:`ctld_poincare` (k = 1) and
-:func:`ctld_poincare_3d` (k = 2); beyond three dimensions (dim U ≥ 2 with U^⊥ ≠ {0}, dim U ≥ 3, or
-Σ with J ≥ 2 eigenspaces on U^⊥) the result is a lower bound (``status="bound"``): the closed forms
-E_r[λ_max(Σ_U + Cov_w(a)) + λβ] and E_r[σ_max² + λβ], and marginal lifts (estimate minus error).
-Across mixtures: :func:`ctld_poincare_curve` (C_P against the separation) and
-:func:`lifted_chi_square`, 1 + χ²(p_i ‖ p_j) = E_r[exp(Δμᵀ(Σ+βλI)⁻¹Δμ)] between the lifted
-components p_k(x, β) = r(β) N(x; μ_k, Σ + βλI) / Z_r (claim 13).
+C_0 that of π on (u, ρ, β), C_1 that of the weight ρ^{m+1}(…) with the bounded potential 1/s²: for
+k = 1, 3D problems for every d, in ρ by finite volumes (``radial="rho"``; ``"auto"`` for m ≤ 64) or
+in t = ρ/s(β) by Q1 finite elements with a sheared metric (``"ridge"``, :mod:`gsmtheory.numeric._fem3d`).
+m = 0 falls back to :func:`ctld_poincare` (k = 1) and :func:`ctld_poincare_3d` (k = 2); beyond three
+dimensions the result is a lower bound (``status="bound"``): E_r[λ_max(Σ_U + Cov_w(a)) + λβ],
+E_r[σ_max² + λβ] and marginal lifts. :func:`lifted_chi_square`: 1 + χ²(p_i ‖ p_j) =
+E_r[exp(Δμᵀ(Σ+βλI)⁻¹Δμ)] between the lifted components r(β) N(x; μ_k, Σ + βλI) / Z_r (claim 13).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import SpecError
-from gsmtheory.numeric._ctld_gap import ctld_grid, ctld_poincare, ctld_poincare_3d
-from gsmtheory.numeric._ctld_law import (
+from gsmtheory.numeric._ctld_chain import (
     CTLDSchedule,
-    ctld_beta_logpdf,
+    ctld_beta_range,
     ctld_joint_logpdf,
-    log_r_functions,
+    ctld_poincare,
 )
 from gsmtheory.numeric._fem3d import fem_poincare_3d
+from gsmtheory.numeric._fv_grid import Stretch
 from gsmtheory.numeric._mixture import MixtureArrays, MixtureInput, MixtureLike
 from gsmtheory.numeric._quadrature import gauss_legendre_panels
 from gsmtheory.numeric._reduce import reduce_mixture
@@ -45,83 +41,104 @@ from gsmtheory.numeric._result import PoincareResult
 from gsmtheory.numeric._sector import radial_range
 from gsmtheory.numeric._spectral3d import poincare_3d
 
-__all__ = ["ctld_poincare_curve", "ctld_poincare_nd", "ctld_second_moment_bound", "lifted_chi_square"]
+__all__ = ["ctld_grid", "ctld_poincare_3d", "ctld_poincare_nd", "lifted_chi_square"]
 
 Array = NDArray[np.float64]
 _RIDGE_M = 64  # "auto": ρ with finite volumes up to here, the ridge coordinate t = ρ/s(β) beyond
 
 
-def ctld_second_moment_bound(params: CTLDSchedule, sigma2: float) -> float:
-    r"""E_r[s²] = σ² + λ E_r[β], the lower bound C_P ≥ Var(v₁)/E|∇v₁|² (Gauss–Legendre in β).
+def ctld_grid(mixture: MixtureLike, params: CTLDSchedule, resolution: float, tail: float, *, xy_density: float = 2.5,
+               beta_density: float = 1.0) -> tuple[list[tuple[float, float]], list[Stretch], list[int]]:
+    """Box, stretch and base shape of the CTLD lift of a 2D mixture (:func:`ctld_poincare_3d`).
 
-    r is smooth on [0, β_max]; 400 panels of 8 nodes resolve it far beyond the digits used.
+    β from where the joint density can reach e^{-tail} of its maximum (:func:`ctld_beta_range`) to
+    β_max; x, y over the means ± sqrt(2·tail·v), v = Σ_kk + λβ_max, sinh-stretched at the narrowest
+    profile's scale sqrt(Σ_kk + λβ_lo) (``xy_density``·resolution cells per unit of asinh); β
+    uniform in u = asinh((β − β_lo)/s_β) + 16(β − β_lo)/(β_max − β_lo), s_β = (Σ_min + λβ_lo)/λ
+    (``beta_density``·resolution cells per unit of u: geometric cells where the small-β profiles
+    are sharp, at most 1/16 of the range where the slow β-mode lives).
+    """
+    if not (math.isfinite(resolution) and resolution > 0):
+        raise SpecError(f"resolution = {resolution} must be positive", "use e.g. resolution=1.0")
+    lam = float(CTLDSchedule.require(params).lambda_min)
+    b_lo, b_hi = ctld_beta_range(mixture, params, tail)
+    means = np.asarray(mixture.means, dtype=float)
+    cov = np.asarray(mixture.covariance, dtype=float)
+    box: list[tuple[float, float]] = []
+    stretch: list[Stretch] = []
+    shape: list[int] = []
+    for k in range(2):
+        wide = math.sqrt(2.0 * tail * (cov[k, k] + lam * b_hi))
+        lo, hi = float(means[:, k].min()) - wide, float(means[:, k].max()) + wide
+        s = math.sqrt(cov[k, k] + lam * b_lo)
+        c = 0.5 * (lo + hi)
+        box.append((lo, hi))
+        stretch.append((s, c))
+        shape.append(max(8, math.ceil(xy_density * resolution * (math.asinh((hi - c) / s) - math.asinh((lo - c) / s)))))
+    sb = (float(np.linalg.eigvalsh(cov).min()) + lam * b_lo) / lam
+    box.append((b_lo, b_hi))
+    stretch.append((sb, b_lo, (b_hi - b_lo) / 16.0))
+    shape.append(max(8, math.ceil(beta_density * resolution * (math.asinh((b_hi - b_lo) / sb) + 16.0))))
+    return box, stretch, shape
+
+
+def ctld_poincare_3d(mixture: MixtureLike, params: CTLDSchedule, *, resolution: float = 1.0, rtol: float = 1e-2,
+                     levels: Sequence[float] = (1.0, 1.5, 2.0), tail: float = 40.0,
+                     max_cells: int = 400_000, extrapolation: str = "axes") -> PoincareResult:
+    r"""C_P of CTLD for a 2D Gaussian mixture: Var g ≤ C_P E[g_x² + g_y² + g_β²] under r(β)p^β(x, y).
+
+    The lifted chain on R² × [0, β_max] with identity diffusion and joint density
+    r(β) (p * N(0, βλI))(x, y) (docs/design.md §1), solved by :func:`poincare_3d` on the grid of
+    :func:`ctld_grid`. For the default constants C_P is dominated by the β direction (the 1D
+    problem in β alone has C_P within 2 % of the lift for separations d ≥ 2), which needs the
+    finer β grid.
 
     Parameters
     ----------
+    mixture : MixtureLike
+        A 2D Gaussian mixture.
     params : CTLDSchedule
         λ, β_max and r.
-    sigma2 : float
-        σ², the variance of the components across U.
+    resolution, rtol, levels, tail, max_cells, extrapolation
+        As in :func:`poincare_3d` (rtol decides the status).
 
     Returns
     -------
-    float
-        E_r[s²].
+    PoincareResult
+        From :func:`poincare_3d` (``side="estimate"``, its error estimate and status).
+
+    Raises
+    ------
+    SpecError
+        If the mixture is not 2D or ``params`` not a :class:`CTLDSchedule`.
 
     Examples
     --------
-    A uniform r on [0, 2] has E β = 1: σ² = 1, λ = 1 give 2.
+    With λ → 0 the lift of N(0, I₂) is N(0, I₂) ⊗ Uniform[0, 6]: C_P = (6/π)² = 3.647563.
 
-    >>> import numpy as np
-    >>> flat = CTLDSchedule(lambda_min=1.0, beta_max=2.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
-    >>> round(ctld_second_moment_bound(flat, 1.0), 12)
-    2.0
-    """
-
-    t, w = np.polynomial.legendre.leggauss(8)
-    edges = np.linspace(0.0, float(params.beta_max), 401)
-    mid, half = 0.5 * (edges[1:] + edges[:-1]), 0.5 * np.diff(edges)
-    b = (mid[:, None] + half[:, None] * t[None, :]).ravel()
-    wb = (half[:, None] * w[None, :]).ravel()
-    lr = np.asarray(ctld_beta_logpdf(params, b), dtype=float)
-    pr = np.exp(lr - lr.max()) * wb
-    return float(sigma2 + float(params.lambda_min) * float(pr @ b / pr.sum()))
-
-
-def ctld_poincare_curve(separations: Sequence[float], params_for: Callable[[MixtureLike], CTLDSchedule],
-                        mixture_for: Callable[[float], MixtureLike], **kwargs: Any) -> list[PoincareResult]:
-    r"""CTLD C_P at each separation: ``mixture_for(m)`` targets lifted with ``params_for(mixture)``.
-
-    Parameters
-    ----------
-    separations : sequence of float
-        The separations m.
-    params_for : callable
-        mixture ↦ its :class:`CTLDSchedule`.
-    mixture_for : callable
-        m ↦ the 1D mixture at separation m.
-    **kwargs
-        Passed to :func:`ctld_poincare`.
-
-    Returns
-    -------
-    list of PoincareResult
-        One record per separation.
-
-    Examples
-    --------
+    >>> import math
     >>> import numpy as np
     >>> flat = CTLDSchedule(lambda_min=1e-9, beta_max=6.0, log_r=np.zeros_like, dlog_r=np.zeros_like)
-    >>> rs = ctld_poincare_curve([0.0], lambda mix: flat,
-    ...                          lambda m: MixtureArrays(means=[[-m], [m]], weights=[0.5, 0.5], covariance=[[1.0]]))
-    >>> [round(r.poincare_constant, 4) for r in rs]
-    [3.6476]
+    >>> mix = MixtureArrays(means=[[0.0, 0.0]], weights=[1.0], covariance=[[1.0, 0.0], [0.0, 1.0]])
+    >>> r = ctld_poincare_3d(mix, flat, rtol=0.05, resolution=0.5)
+    >>> r.status, abs(r.poincare_constant - (6 / math.pi)**2) <= r.error_estimate
+    ('ok', True)
     """
-    out = []
-    for m in separations:
-        mix = mixture_for(float(m))
-        out.append(ctld_poincare(mix, params_for(mix), **kwargs))
-    return out
+    if mixture.dim != 2:
+        raise SpecError(f"ctld_poincare_3d needs a 2D mixture (got {mixture.dim}D)", "use a 2D mixture")
+
+    box, stretch, shape = ctld_grid(mixture, params, resolution, tail)
+
+    def ell(x: Array, y: Array, b: Array) -> Array:
+        xx, yy, bb = np.broadcast_arrays(x, y, b)
+        return np.asarray(ctld_joint_logpdf(mixture, params, np.stack([xx, yy], axis=-1), bb))
+
+    res = poincare_3d(ell, box, shape=shape, rtol=rtol, levels=levels, stretch=stretch, tail=tail,
+                      max_cells=max_cells, extrapolation=extrapolation)
+    return PoincareResult(res.poincare_constant, res.error_estimate, "ctld-fv3d",
+                          {**dict(res.resolution), "resolution": resolution},
+                          res.status, f"CTLD C_P of a 2D mixture: {res.message}", res.side,
+                          res.truncation)
 
 
 def _sectors(mix_u: MixtureArrays, sigma2: float, m: int, params: CTLDSchedule, *, resolution: float,
@@ -141,6 +158,9 @@ def _sectors(mix_u: MixtureArrays, sigma2: float, m: int, params: CTLDSchedule, 
     t_lo, t_hi = radial_range(m, tail)
     rho = (s_lo * t_lo, s_hi * t_hi)
     coord = radial if radial != "auto" else ("rho" if m <= _RIDGE_M else "ridge")
+    # the branches below set shape[1] and stretch[1] in place: kw holds the same lists
+    kw: dict[str, Any] = {"shape": shape, "rtol": rtol, "levels": levels, "stretch": stretch, "tail": tail,
+                          "max_cells": max_cells}
 
     def base(u: Array, b: Array) -> Array:
         uu, bb = np.broadcast_arrays(u, b)
@@ -164,8 +184,6 @@ def _sectors(mix_u: MixtureArrays, sigma2: float, m: int, params: CTLDSchedule, 
                     return base(u, b) + power * np.log(r) - r * r / (2.0 * s2) - 0.5 * m * np.log(s2)
             return f
 
-        kw: dict[str, Any] = {"shape": shape, "rtol": rtol, "levels": levels, "stretch": stretch,
-                              "tail": tail, "max_cells": max_cells}
         c0 = poincare_3d(radial_fv(m - 1), box, **kw)
         c1 = poincare_3d(radial_fv(m + 1), box, potential=potential, **kw)
         return c0, c1, rho, coord
@@ -188,9 +206,7 @@ def _sectors(mix_u: MixtureArrays, sigma2: float, m: int, params: CTLDSchedule, 
         one, zero = np.ones_like(s2), np.zeros_like(s2)
         return one, zero, zero, 1.0 / s2 + c * c, -c, one
 
-    kwf: dict[str, Any] = {"shape": shape, "rtol": rtol, "levels": levels, "stretch": stretch,
-                           "tail": tail, "max_cells": max_cells}
-    c0 = fem_poincare_3d(weight(m - 1, 0.0), metric, box, **kwf)
+    c0 = fem_poincare_3d(weight(m - 1, 0.0), metric, box, **kw)
     top = sigma2 + lam * float(params.beta_max)
     if c0.status == "ok" and c0.poincare_constant - c0.error_estimate > top:
         # C_1 <= sup s² = σ² + λβ_max (the potential term alone bounds the denominator): sector 1
@@ -198,7 +214,7 @@ def _sectors(mix_u: MixtureArrays, sigma2: float, m: int, params: CTLDSchedule, 
         c1 = PoincareResult(top, 0.0, "closed-form", {"bound": "C_1 <= sigma^2 + lambda*beta_max"}, "bound",
                             "sector 1: C_1 <= σ² + λβ_max, below C_0", "upper_bound", (), upper=top)
     else:
-        c1 = fem_poincare_3d(weight(m + 1, 1.0), metric, box, potential=potential, **kwf)
+        c1 = fem_poincare_3d(weight(m + 1, 1.0), metric, box, potential=potential, **kw)
     return c0, c1, rho, coord
 
 
@@ -210,19 +226,14 @@ def ctld_poincare_nd(mixture: MixtureInput, params: CTLDSchedule, *, resolution:
     Parameters
     ----------
     mixture : MixtureLike or (means, weights, covariance)
-        Shared covariance Σ. A value needs dim U = 1 (U: the span of the mean differences,
-        expanded to Σ-invariance) and Σ a multiple of the identity on U^⊥; otherwise the
-        reduced problem has more than three dimensions and a lower bound is returned
-        (``status="bound"``, ``side="lower_bound"``, module doc).
+        Shared covariance Σ. A value needs dim U = 1 (U: the span of the mean differences, expanded
+        to Σ-invariance) and Σ = σ²I on U^⊥; otherwise a lower bound (``status="bound"``, module doc).
     params : CTLDSchedule
-        λ, β_max, log r (:func:`gsmtheory.solve.ctld_schedule` of
-        :func:`gsmtheory.symbolic.ctld_parameters` of the full mixture).
+        λ, β_max, log r (:func:`gsmtheory.solve.ctld_schedule` of the full mixture's parameters).
     resolution, rtol, levels, tail, max_cells
         As in :func:`ctld_poincare_3d` / :func:`poincare_3d` (rtol decides the status).
     radial : {"auto", "rho", "ridge"}
-        The radial coordinate: ρ with finite volumes (``"rho"``), the ridge coordinate
-        t = ρ/s(β) with finite elements (``"ridge"``), or ρ for d − dim U ≤ 64 and t beyond
-        (``"auto"``).
+        ρ with finite volumes, t = ρ/s(β) with finite elements, or ρ for d − dim U ≤ 64 and t beyond.
 
     Returns
     -------
@@ -234,7 +245,7 @@ def ctld_poincare_nd(mixture: MixtureInput, params: CTLDSchedule, *, resolution:
     Raises
     ------
     SpecError
-        If ``radial`` is unknown.
+        If ``radial`` is unknown or ``params`` not a :class:`CTLDSchedule`.
 
     Examples
     --------
@@ -250,12 +261,11 @@ def ctld_poincare_nd(mixture: MixtureInput, params: CTLDSchedule, *, resolution:
     """
     if radial not in ("auto", "rho", "ridge"):
         raise SpecError(f"radial = {radial!r} is unknown", "use 'auto', 'rho' or 'ridge'")
-    red = reduce_mixture(mixture)
+    red, params = reduce_mixture(mixture), CTLDSchedule.require(params)
     d, k, m = red.ambient_dim, red.reduced_dim, red.complement_dim
-    a = red.reduced.means
-    mix_u = MixtureArrays(tuple(tuple(float(v) for v in row) for row in a),
-                            tuple(float(w) for w in red.reduced.weights),
-                            tuple(tuple(float(v) for v in row) for row in red.reduced.covariance))
+    mix_u = MixtureArrays(tuple(tuple(float(v) for v in row) for row in red.reduced.means),
+                          tuple(float(w) for w in red.reduced.weights),
+                          tuple(tuple(float(v) for v in row) for row in red.reduced.covariance))
     opts: dict[str, Any] = {"resolution": resolution, "rtol": rtol, "levels": tuple(levels), "tail": tail,
                             "max_cells": max_cells, "radial": radial}
     if m == 0:
@@ -267,7 +277,7 @@ def ctld_poincare_nd(mixture: MixtureInput, params: CTLDSchedule, *, resolution:
         return _lower_bound(red, mix_u, params, opts)
     sigma2 = float(red.complement_eigenvalues[0][0])
     c0, c1, rho, coord = _sectors(mix_u, sigma2, m, params, **opts)
-    bound = ctld_second_moment_bound(params, sigma2)
+    bound = sigma2 + float(params.lambda_min) * params.law.mean()
     top, other = (c0, c1) if c0.poincare_constant >= c1.poincare_constant else (c1, c0)
     apart = top.poincare_constant - top.error_estimate > other.poincare_constant + other.error_estimate
     err = top.error_estimate if apart else max(top.error_estimate, other.error_estimate)
@@ -287,12 +297,6 @@ def ctld_poincare_nd(mixture: MixtureInput, params: CTLDSchedule, *, resolution:
     return PoincareResult(value, err, "ctld-sectors", res, status, msg, "estimate", trunc)
 
 
-def _entry(r: PoincareResult) -> dict[str, float]:
-    """A marginal problem's estimate, error and the bound estimate − error."""
-    return {"estimate": r.poincare_constant, "error": r.error_estimate,
-            "bound": r.poincare_constant - r.error_estimate}
-
-
 def _lower_bound(red: Any, mix_u: MixtureArrays, params: CTLDSchedule, opts: dict[str, Any]) -> PoincareResult:
     r"""C_P ≥ the largest of the closed-form and marginal lower bounds (module doc, "Bounds")."""
     d, k, m = red.ambient_dim, red.reduced_dim, red.complement_dim
@@ -303,27 +307,26 @@ def _lower_bound(red: Any, mix_u: MixtureArrays, params: CTLDSchedule, opts: dic
     centred = a - w @ a
     spread = S_u + centred.T @ (w[:, None] * centred)
     ev, evec = np.linalg.eigh(spread)
-    closed = {"along_U": ctld_second_moment_bound(params, float(ev[-1]))}
+    lam_mean_beta = float(params.lambda_min) * params.law.mean()  # λ E_r[β]: E_r[s²] = σ² + λ E_r[β]
+    closed = {"along_U": float(ev[-1]) + lam_mean_beta}
     if eigs:
-        closed["along_U_perp"] = ctld_second_moment_bound(params, float(eigs[0][0]))
-    marginal: dict[str, Any] = {}
+        closed["along_U_perp"] = float(eigs[0][0]) + lam_mean_beta
     # the direction of U along which the means spread most, and the mixture projected on it
     cw, cv = np.linalg.eigh(centred.T @ (w[:, None] * centred))
     e = cv[:, -1] if cw[-1] > 0 else evec[:, -1]
     mix_e = MixtureArrays(tuple((float(v),) for v in a @ e), tuple(float(v) for v in w), ((float(e @ S_u @ e),),))
+    found: list[tuple[str, PoincareResult]] = []
     if k == 2:
-        r = ctld_poincare_3d(mix_u, params, resolution=opts["resolution"], rtol=opts["rtol"])
-        if r.status == "ok":
-            marginal["(u, beta)"] = _entry(r)
+        found.append(("(u, beta)", ctld_poincare_3d(mix_u, params, resolution=opts["resolution"], rtol=opts["rtol"])))
     for sigma2, mult in eigs[:3]:  # the three widest eigenspaces of Σ on U^⊥
-        c0, c1, _, _ = _sectors(mix_e, float(sigma2), int(mult), params, **opts)
-        for name, c in (("sector 0", c0), ("sector 1", c1)):
-            if c.status == "ok":
-                marginal[f"(e.u, rho_j, beta), sigma_j^2 = {sigma2:.6g} (m_j = {mult}), {name}"] = _entry(c)
+        sectors = _sectors(mix_e, float(sigma2), int(mult), params, **opts)[:2]
+        found += [(f"(e.u, rho_j, beta), sigma_j^2 = {sigma2:.6g} (m_j = {mult}), sector {i}", c)
+                  for i, c in enumerate(sectors)]
     if not eigs:
-        r = ctld_poincare(mix_e, params, tolerance=opts["rtol"])
-        if r.status == "ok":
-            marginal["(e.u, beta)"] = _entry(r)
+        found.append(("(e.u, beta)", ctld_poincare(mix_e, params, tolerance=opts["rtol"])))
+    # each converged marginal problem: its estimate, error and the bound estimate − error
+    marginal = {name: {"estimate": r.poincare_constant, "error": r.error_estimate,
+                       "bound": r.poincare_constant - r.error_estimate} for name, r in found if r.status == "ok"}
     lower = max(closed.values())
     best_name, best = (max(((n, v["bound"]) for n, v in marginal.items()), key=lambda kv: kv[1])
                        if marginal else ("", -math.inf))
@@ -381,7 +384,7 @@ def lifted_chi_square(mixture: MixtureLike, params: CTLDSchedule, i: int, j: int
     >>> lifted_chi_square(mix, flat, 0, 1) < math.expm1(4)
     True
     """
-    log_r, _ = log_r_functions(params)
+    log_r = CTLDSchedule.require(params).log_r
     dm = np.asarray(mixture.means[i]) - np.asarray(mixture.means[j])
     e, u = np.linalg.eigh(np.asarray(mixture.covariance))
     z2 = (u.T @ dm) ** 2

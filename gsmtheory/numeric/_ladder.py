@@ -210,7 +210,7 @@ def settle_ladder(values: Sequence[float], widths: Sequence[float], order: float
     error and, with three grids or more, the disagreement with the extrapolation through the two
     grids before (the error of :func:`extrapolate_at`), plus 1e-12 of the limit. The first alone
     missed on the 1D CTLD chain: at m = 2 on 24 cells it claimed 3.2e-3 where the value was 6.0e-3
-    from the 96-cell one (tests/numeric/test_ctld_gap.py). With three grids or more the observed
+    from the 96-cell one (tests/numeric/test_ctld_chain.py). With three grids or more the observed
     order is checked, and where it falls more than
     :data:`ORDER_SLACK` below ``order`` (values not equal to 1e-9) the spread max c − min c is the
     error and the status is ``"not_converged"`` (:func:`gsmtheory.numeric._ladder_cutoff.settle`).

@@ -6,14 +6,15 @@ t = t_max (docs/design.md §1):
     dX = ∇_x ℓ dt + √2 dB,      dT = ∂_t ℓ dt + √2 dW,      T mirrored into [0, t_max],
 
 one Euler–Maruyama step of size dt at a time (bias O(dt), not estimated here). The drift is a
-callable on arrays, so any such density runs (CTLD's lift, :func:`gsmtheory.numeric.simulate_ctld`,
-is one: t = β).
+callable on arrays, so any such density runs (CTLD's lift is one, t = β, with
+:func:`gsmtheory.numeric.ctld_drift`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,14 +22,46 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import NumericalError
 
-__all__ = ["reflected_langevin"]
+__all__ = ["ReflectedRun", "reflected_langevin"]
 
 Array = NDArray[Any]
 Drift = Callable[[Array, Array], tuple[Array, Array]]
 
 
+@dataclass(frozen=True)
+class ReflectedRun:
+    r"""Final states of independent reflected Langevin chains (:func:`reflected_langevin`).
+
+    Attributes
+    ----------
+    x : ndarray
+        Final positions, (chains, d).
+    t : ndarray
+        Final values of the reflected coordinate, in [0, t_max].
+    dt : float
+        The step.
+    steps, reflections : int
+        Steps taken; mirror reflections of t at either end over the run.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> run = reflected_langevin(lambda x, t: (-x, np.zeros_like(t)), np.zeros((3, 1)), np.ones(3), 2.0,
+    ...                          time_span=0.1, dt=0.01, rng=rng)
+    >>> run.x.shape, run.steps, bool(np.all((run.t >= 0) & (run.t <= 2)))
+    ((3, 1), 10, True)
+    """
+
+    x: Array
+    t: Array
+    dt: float
+    steps: int
+    reflections: int
+
+
 def reflected_langevin(drift: Drift, x: Array, t: Array, t_max: float, *, time_span: float, dt: float,
-                       rng: np.random.Generator) -> tuple[Array, Array, int, int]:
+                       rng: np.random.Generator) -> ReflectedRun:
     r"""Run dX = ∇_x ℓ dt + √2 dB, dT = ∂_t ℓ dt + √2 dW with T mirrored into [0, t_max].
 
     Each step draws the noise of x, then that of t, from ``rng``; a t past an end is mirrored
@@ -49,10 +82,8 @@ def reflected_langevin(drift: Drift, x: Array, t: Array, t_max: float, *, time_s
 
     Returns
     -------
-    x, t : ndarray
-        The final states.
-    steps, reflections : int
-        Steps taken; mirror reflections of t at either end over the run.
+    ReflectedRun
+        The final states, the steps taken and the mirror reflections of t.
 
     Raises
     ------
@@ -66,9 +97,8 @@ def reflected_langevin(drift: Drift, x: Array, t: Array, t_max: float, *, time_s
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> x, t = rng.standard_normal((4000, 1)), rng.uniform(0, 2, 4000)
-    >>> x, t, steps, _ = reflected_langevin(lambda x, t: (-x, np.zeros_like(t)), x, t, 2.0,
-    ...                                     time_span=1.0, dt=0.01, rng=rng)
-    >>> steps, abs(float(np.mean(x**2)) - 1) < 0.1, abs(float(np.mean(t)) - 1) < 0.1
+    >>> run = reflected_langevin(lambda x, t: (-x, np.zeros_like(t)), x, t, 2.0, time_span=1.0, dt=0.01, rng=rng)
+    >>> run.steps, abs(float(np.mean(run.x**2)) - 1) < 0.1, abs(float(np.mean(run.t)) - 1) < 0.1
     (100, True, True)
     """
     if not (dt > 0 and time_span > 0 and len(t) >= 1):
@@ -85,4 +115,4 @@ def reflected_langevin(drift: Drift, x: Array, t: Array, t_max: float, *, time_s
         t = np.where(low, -t, t)
         t = np.where(high, 2 * t_max - t, t)
         t = np.clip(t, 0.0, t_max)
-    return x, t, steps, reflections
+    return ReflectedRun(x, t, dt, steps, reflections)

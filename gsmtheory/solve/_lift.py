@@ -31,11 +31,8 @@ from gsmtheory.compile import CompiledFunction, compile_expr
 from gsmtheory.numeric import (
     CTLDSchedule,
     gauss_legendre_panels,
-    log_normalizer_r,
-    log_r_functions,
     mixture_lift_rule,
     mixture_logpdf,
-    sample_beta,
 )
 from gsmtheory.symbolic import (
     BETA,
@@ -290,14 +287,14 @@ class Lift:
 
     @cached_property
     def log_z_r(self) -> float:
-        """log ∫_0^{β_max} r (128 Gauss–Legendre panels of 16 nodes, :func:`gsmtheory.numeric.log_normalizer_r`)."""
-        return log_normalizer_r(self.schedule, 128)
+        """log ∫_0^{β_max} r (128 Gauss–Legendre panels of 16 nodes, :meth:`gsmtheory.numeric.IntervalLaw.log_normalizer`)."""
+        return self.schedule.law.log_normalizer(128)
 
     @cached_property
     def faces(self) -> tuple[LiftFace, ...]:
         """The non-vanishing β-faces of the lifted loss, compiled in (x, θ)."""
         loss = gsm_loss(self.diffusion, self.model)
-        log_r, _ = log_r_functions(self.schedule)
+        log_r = self.schedule.log_r
         theta, xs = self.model.params, self.diffusion.coords[:-1]
         out = []
         for term in loss.boundary_terms:
@@ -319,7 +316,7 @@ class Lift:
 
     def beta_rule(self, panels: int) -> tuple[Array, Array]:
         """Nodes and weights of E_{β∼r/Z_r}: ``panels`` Gauss–Legendre panels of 16 nodes on [0, β_max]."""
-        log_r, _ = log_r_functions(self.schedule)
+        log_r = self.schedule.log_r
         b, w = gauss_legendre_panels(0.0, self.beta_max, panels, 16)
         return b, w * np.exp(log_r(b) - self.log_z_r)
 
@@ -379,7 +376,7 @@ class Lift:
         x = np.asarray(data, dtype=float)
         n, d = x.shape[0], self.dim
         shape = (n,) if d == 1 else (n, d)
-        beta = sample_beta(self.schedule, n, rng)
+        beta = self.schedule.law.sample(n, rng)
         scale = np.sqrt(beta * self.lambda_min) if d == 1 else np.sqrt(beta * self.lambda_min)[:, None]
         bulk = joint_points(x + scale * rng.standard_normal(shape), beta, d)
         faces = [(face, x if face.at == 0.0 else x + math.sqrt(face.at * self.lambda_min) * rng.standard_normal(shape))

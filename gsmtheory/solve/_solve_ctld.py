@@ -49,7 +49,6 @@ from gsmtheory.numeric import (
     ctld_poincare_nd,
     expect_1d,
     gauss_legendre_panels,
-    log_normalizer_r,
     mixture_lift_rule,
     poincare_2d,
     reduce_mixture,
@@ -196,7 +195,7 @@ def _mixture_joint_rule(mixture: MixtureLike, params: CTLDSchedule, panels: int,
     """
     log_r = params.log_r
     b, wb = gauss_legendre_panels(0.0, params.beta_max, panels, 16)
-    wb = wb * np.exp(log_r(b) - log_normalizer_r(params))
+    wb = wb * np.exp(log_r(b) - params.law.log_normalizer())
     s = b * params.lambda_min
     groups = []
     sharp = s < _sharp_below(mixture)
@@ -235,7 +234,7 @@ def _values(problem: Problem, th: tuple[float, ...], pan: int, n: int) -> tuple[
         e_g, i_g, c_g = _expect(bulk, d, xs, np.broadcast_to(b[:, None], w.shape), w, th)
         ex, im, c = ex + e_g, im + i_g, c + c_g
     bd = 0.0
-    log_z = log_normalizer_r(schedule)
+    log_z = schedule.law.log_normalizer()
     for k, term in enumerate(loss.boundary_terms):
         if term.vanishes is True:
             continue

@@ -367,7 +367,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("the growth rate band of the bimodal lower bound moved away from 1/8",
              "gsmtheory.claims.check_09_koehler_bimodal:BAND", lambda band: (0.2, 0.3), ("C09",)),
     Mutation("the CDF of r(β) bent (the KS test of stationarity compares with the wrong law)",
-             "gsmtheory.numeric:beta_cdf", _cdf_bent, ("C10",)),
+             "gsmtheory.numeric:IntervalLaw.cdf", _cdf_bent, ("C10",)),
     Mutation("a mixture's log density off by a constant (the decomposition over components breaks)",
              "gsmtheory.numeric:mixture_logpdf", _shift_logpdf, ("C12",)),
     Mutation("lifted χ² ×1000 (above Lemma 17's 14D²/λ)", "gsmtheory.numeric:lifted_chi_square",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from gsmtheory._errors import ModelError, SpecError
 from gsmtheory.compile import compile_expr
@@ -89,6 +88,15 @@ def test_one_efficiency_record_for_lifted_and_unlifted_specs() -> None:
 
 
 # ---------------------------------------------------------------------------- by Monte Carlo
+def _has_cuda() -> bool:
+    """torch is the [torch] extra: the quadrature tests above, and the modules importing SPECS from here, run without it."""
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
 SKEW_2D = """
 coords = ["x", "y"]
 [mixture]
@@ -185,7 +193,7 @@ def test_too_small_a_budget_is_one_line() -> None:
         ctld_efficiency_monte_carlo(problem, samples=1_000)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+@pytest.mark.skipif(not _has_cuda(), reason="no CUDA device")
 def test_cuda_agrees_with_the_quadrature(skew) -> None:
     problem, q = skew
     mc = ctld_efficiency_monte_carlo(problem, samples=409_600, max_samples=409_600, seed=3, device="cuda")

@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gsmtheory._errors import SpecError
-from gsmtheory.estimation import build_problem, ctld_efficiency, lifted_smoothness
+from gsmtheory._errors import ModelError, SpecError
+from gsmtheory.estimation import (
+    build_problem,
+    ctld_efficiency,
+    ctld_efficiency_monte_carlo,
+    lifted_smoothness,
+)
 from gsmtheory.estimation._lifted_efficiency import lifted_baselines, lifted_theorem, replace_lifted
 from gsmtheory.solve import poincare_constant
 from gsmtheory.symbolic import load_spec
@@ -24,7 +29,7 @@ def test_replacing_nothing_rebuilds_the_same_record_and_an_unknown_field_is_one_
     doubled = replace_lifted(eff, gsm_covariance=2 * eff.gsm_covariance)
     assert doubled.ratio == pytest.approx(2 * eff.ratio)
     assert np.array_equal(doubled.vanilla_covariance, eff.vanilla_covariance)
-    with pytest.raises(SpecError, match="unknown lifted-record field.*gsm_cov") as err:
+    with pytest.raises(SpecError, match=r"unknown lifted-record field.*gsm_cov") as err:
         replace_lifted(eff, gsm_cov=eff.gsm_covariance)
     assert "\n" not in str(err.value)
 
@@ -36,8 +41,9 @@ def test_the_baselines_are_the_records_and_need_a_lift(bimodal) -> None:
     assert np.allclose(base["mle0"], eff.mle_original, rtol=1e-12)
     assert np.allclose(base["mle1"], eff.mle_lifted, rtol=1e-12)
     plain = problem.without_lift()
-    for f in (lambda: lifted_baselines(plain, 3, 4), lambda: lifted_smoothness(plain, 3, 4)):
-        with pytest.raises(SpecError, match="carries no lift"):
+    for f in (lambda: lifted_baselines(plain, 3, 4), lambda: lifted_smoothness(plain, 3, 4),
+              lambda: ctld_efficiency_monte_carlo(plain, samples=8192, device="cpu")):
+        with pytest.raises(ModelError, match="is not a CTLD lift"):
             f()
 
 

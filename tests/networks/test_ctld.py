@@ -20,7 +20,7 @@ import torch
 from gsmtheory import ModelError
 from gsmtheory.compile import compile_expr
 from gsmtheory.networks import CTLDLoss, DSMLoss, GSMLoss, network_loss
-from gsmtheory.numeric import ctld_beta_logpdf, sample_mixture
+from gsmtheory.numeric import sample_mixture
 from gsmtheory.solve import (
     LossOptions,
     build_problem,
@@ -97,7 +97,7 @@ def test_ctld_network_equals_the_lifted_symbolic_loss_with_faces():
     bulk_f = compile_expr(args, sym.implicit, "torch")
     faces = {t.side: compile_expr(args, t.flux, "torch") for t in sym.boundary_terms}
     assert set(faces) == {"lower", "upper"}
-    c = np.exp(ctld_beta_logpdf(ctld_schedule(params), np.array([0.0, params.beta_max])))
+    c = np.exp(ctld_schedule(params).law.logpdf(np.array([0.0, params.beta_max])))
     theta = torch.tensor([-1.5, 2.3], dtype=F64, requires_grad=True)
     for kind in ("score", "energy"):
         net = MixtureNet([[-1.5], [2.3]], [0.3, 0.7], lam=params.lambda_min, kind=kind)
@@ -166,7 +166,7 @@ def test_deterministic_under_a_seed_and_follows_dtype():
     assert float(beta.min()) >= 0 and float(beta.max()) <= params.beta_max
     # β ∼ r: its mean against the quadrature mean of r/Z_r
     grid = np.linspace(0, params.beta_max, 20001)
-    dens = np.exp(ctld_beta_logpdf(ctld_schedule(params), grid))
+    dens = np.exp(ctld_schedule(params).law.logpdf(grid))
     mean_r = float(np.trapezoid(grid * dens, grid))
     assert abs(float(beta.mean()) - mean_r) < 4 * float(beta.std()) / math.sqrt(len(beta))
     net32 = MixtureNet([[-1.5], [2.3]], [0.3, 0.7])

@@ -26,11 +26,8 @@ from gsmtheory.networks import (
 )
 from gsmtheory.numeric import (
     CTLDSchedule,
-    beta_cdf,
-    ctld_beta_table,
     inverse_cdf,
     mass_below,
-    sample_beta,
 )
 
 F64 = torch.float64
@@ -43,7 +40,7 @@ def _paper_numeric(D=10.0):
 
 def test_one_sampler_for_numpy_and_torch():
     sched = _paper_numeric()
-    table = ctld_beta_table(sched)
+    table = sched.law.table()
     u = np.random.default_rng(0).random((50, 40))
     u[0, :3] = [0.0, 1.0, 0.5]
     a = inverse_cdf(table, u)
@@ -54,8 +51,8 @@ def test_one_sampler_for_numpy_and_torch():
     # the same law as before the refactor: np.interp on the tabulated CDF
     assert np.abs(a - np.interp(u, table[1], table[0])).max() < 1e-9
     # and the numeric sampler draws from it: probability integral transform is uniform
-    draws = sample_beta(sched, 20_000, seed=3)
-    assert stats.kstest(beta_cdf(sched, draws), "uniform").pvalue > 1e-3
+    draws = sched.law.sample(20_000, seed=3)
+    assert stats.kstest(sched.law.cdf(draws), "uniform").pvalue > 1e-3
     # the networks' schedule goes through the same function: the same β from the same u
     with pytest.warns(ScheduleWarning):
         net = paper_schedule(10.0)

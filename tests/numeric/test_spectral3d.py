@@ -14,13 +14,13 @@ import pytest
 from gsmtheory._errors import SpecError
 from gsmtheory.numeric import (
     PoincareResult,
+    ctld_joint_logpdf,
     ctld_poincare,
     ctld_poincare_3d,
     poincare_1d,
     poincare_3d,
 )
-from gsmtheory.numeric._ctld_gap import ctld_grid
-from gsmtheory.numeric._ctld_law import ctld_joint_logpdf
+from gsmtheory.numeric._ctld_nd import ctld_grid
 from gsmtheory.numeric._fv_grid import stretched_faces
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters

@@ -33,7 +33,10 @@ from gsmtheory import Method, SpecError, Theory
 from gsmtheory.numeric import (
     CTLDSchedule,
     PoincareResult,
-    ctld_beta_logpdf,
+    ctld_joint_logpdf,
+    ctld_poincare,
+    ctld_poincare_nd,
+    sample_ctld_joint,
 )
 from gsmtheory.solve import (
     Problem,
@@ -439,8 +442,13 @@ def test_array_ctld_code_takes_a_compiled_schedule_only() -> None:
     # log r(β) = −7·diam²/(λ(1+β)) with diam = 4, λ = 1 (the reported default)
     assert np.allclose(schedule.log_r(b), -7 * 16 / (1 + b))
     assert np.allclose(schedule.dlog_r(b), 7 * 16 / (1 + b) ** 2)
-    with pytest.raises(SpecError, match="ctld_schedule"):
-        ctld_beta_logpdf(params, b)  # type: ignore[arg-type]
+    three = GaussianMixture(((0.0, 0.0, 0.0), (2.0, 0.0, 0.0), (0.0, 2.0, 0.0)), (1, 1, 1),
+                            ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)))
+    for call in (lambda: ctld_joint_logpdf(mix, params, b, b), lambda: sample_ctld_joint(mix, params, 4),  # type: ignore[arg-type]
+                 lambda: ctld_poincare(mix, params), lambda: ctld_poincare_nd(three, params),  # type: ignore[arg-type]
+                 lambda: CTLDSchedule.require(params)):
+        with pytest.raises(SpecError, match="ctld_schedule"):
+            call()
 
 
 def test_one_new_file_registers_a_method(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
