@@ -121,15 +121,13 @@ def _sym(a: Array) -> Array:
     return a + a.T
 
 
-def ctld_efficiency(problem: Problem, *, panels: int = 6, nh: int = 8) -> Efficiency:
+def ctld_efficiency(problem: Problem, *, panels: int = 6, nh: int = 8, rtol: float = 1e-3) -> Efficiency:
     """Γ_CTLD = H⁻¹ Cov(ψ) H⁻¹ and vanilla SM's Γ against both MLE baselines at θ*, at two resolutions.
 
-    ψ is the per-data-point θ-gradient of the empirical CTLD loss (bulk at (x + √(βλ)z, β) plus
-    the β-faces from the same x), H = E[∇_θ ψ]; Γ_vanilla likewise for ½|∇ℓ_θ|² + Δℓ_θ under p;
-    Γ_MLE = I_p(θ*)⁻¹ and E_r[I_{p^β}(θ*)]⁻¹ (docs/design.md §6). Expectations
-    by the problem's quadrature at (``panels``, ``nh``) and at twice both; the reported values are
-    the finer ones, ``error`` the largest relative change (``nh``: x panels of 16 nodes for d = 1,
-    Gauss–Hermite nodes per axis for d ≥ 2).
+    ψ: the per-data-point θ-gradient of the empirical CTLD loss (bulk at (x + √(βλ)z, β), β-faces
+    from the same x), H = E[∇_θ ψ]; Γ_vanilla likewise for ½|∇ℓ_θ|² + Δℓ_θ under p; Γ_MLE = I_p(θ*)⁻¹,
+    E_r[I_{p^β}(θ*)]⁻¹ (docs/design.md §6). The lift's quadrature at (``panels``, ``nh``: x panels of
+    16 nodes for d = 1, Gauss–Hermite per axis beyond) and twice both: the finer values, ``error`` the largest relative change.
 
     Parameters
     ----------
@@ -137,11 +135,18 @@ def ctld_efficiency(problem: Problem, *, panels: int = 6, nh: int = 8) -> Effici
         A lifted problem (``build_problem(spec, lift=True)``), d ≤ 2.
     panels, nh : int
         β panels and x nodes of the coarser resolution.
+    rtol : float
+        Status ``"ok"`` when ``error`` is at most this.
 
     Returns
     -------
     Efficiency
         ``gsm`` is Γ_CTLD, ``mle`` the original MLE; ``lifted`` holds the rest.
+
+    Raises
+    ------
+    NumericalError
+        A covariance that is not finite (the model's or log r's values where the lift has mass).
 
     Examples
     --------
@@ -155,6 +160,8 @@ def ctld_efficiency(problem: Problem, *, panels: int = 6, nh: int = 8) -> Effici
     err = 0.0
     for k in ("gsm", "gsm_exact", "vanilla", "mle0", "mle1"):
         a, b = lo[k], hi[k]
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+            raise NumericalError(f"the CTLD covariance {k} is not finite", "check the model and log r on the lift")
         err = max(err, float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)))
     d = lift_of(problem).dim
     if d == 1:
@@ -164,7 +171,8 @@ def ctld_efficiency(problem: Problem, *, panels: int = 6, nh: int = 8) -> Effici
         method = "Gauss-Legendre in beta x tensor Gauss-Hermite per mixture component in x"
         res = {"beta_panels": 2 * panels, "hermite_nodes_per_axis": 2 * nh, "dim": d}
     return lifted_efficiency(problem.params, problem.truth, hi["gsm"], hi["gsm_exact"], hi["vanilla"], hi["mle0"],
-                             hi["mle1"], hi["H"], err, method, {**res, "score_mean_at_truth": hi["mean"].tolist()})
+                             hi["mle1"], hi["H"], err, method, {**res, "score_mean_at_truth": hi["mean"].tolist()},
+                             rtol=rtol)
 
 
 def _quadrature_applies(problem: Problem) -> str | None:
@@ -175,7 +183,7 @@ def _quadrature_applies(problem: Problem) -> str | None:
 
 def _run_quadrature(problem: Problem, options: Any) -> Efficiency:
     """Γ_CTLD, Γ_vanilla, both Γ_MLE; with ``options.poincare`` C_P of the lift and the theorem."""
-    eff = ctld_efficiency(problem, panels=options.panels, nh=options.nh)
+    eff = ctld_efficiency(problem, panels=options.panels, nh=options.nh, rtol=options.rtol or 1e-3)
     pr = theorem = None
     if options.poincare:
         pr = poincare_constant(problem, rtol=1e-3 if problem.d == 1 else 1e-2, quick=True)

@@ -17,6 +17,7 @@ in :mod:`gsmtheory.numeric._ctld_nd`.
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ class CTLDSchedule:
     Raises
     ------
     SpecError
-        If λ or β_max is not a positive finite number, or log r / its derivative are not callables.
+        If λ or β_max is not positive finite, log r or its derivative not callable, or log r not finite on [0, β_max].
 
     Examples
     --------
@@ -84,11 +85,17 @@ class CTLDSchedule:
     def __post_init__(self) -> None:
         for name in ("lambda_min", "beta_max"):
             v = getattr(self, name)
-            if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
+            if not (isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) and float(v) > 0):
                 raise SpecError(f"CTLD {name} = {v} must be a positive finite number", f"set {name} > 0")
         if not (callable(self.log_r) and callable(self.dlog_r)):
             raise SpecError("log r and its derivative must be callables on arrays",
                             "compile symbolic CTLD parameters with gsmtheory.solve.ctld_schedule")
+        b = np.linspace(0.0, float(self.beta_max), 257)
+        with np.errstate(all="ignore"):
+            lr = np.broadcast_to(np.asarray(self.log_r(b), dtype=float), b.shape)
+        if (bad := np.isnan(lr) | np.isposinf(lr)).any() or not np.isfinite(lr).any():
+            at = f"at beta = {b[bad][0]:g}" if bad.any() else f"everywhere on [0, {self.beta_max:g}]"
+            raise SpecError(f"log r(beta) is not finite {at}", "give a log r that is finite on [0, beta_max]")
 
     @property
     def law(self) -> IntervalLaw:

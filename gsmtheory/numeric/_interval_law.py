@@ -5,14 +5,17 @@ of a denoising schedule, is ``IntervalLaw(log r, β_max)``:
 
     Z = ∫_0^{b_max} e^{ℓ(b)} db,   density e^{ℓ(b)}/Z on [0, b_max] (0 outside),
 
-Z by composite 16-point Gauss–Legendre in log-sum-exp form, the CDF and the draws from one table
-(:func:`gsmtheory.numeric.beta_table`, :func:`gsmtheory.numeric.inverse_cdf`: NumPy and torch draw
-the same β from the same u), the mean by 400 Gauss–Legendre panels of 8 nodes.
+Z by composite 16-point Gauss–Legendre in log-sum-exp form, the mean by Gauss–Legendre panels of
+8 nodes, each checked against twice the panels and refined (doubling) until the two agree to
+``_AGREE`` (a narrow or singular law that does not settle by ``_MAX_PANELS`` is refused, never
+returned unresolved); the CDF and the draws from one table (:func:`gsmtheory.numeric.beta_table`,
+:func:`gsmtheory.numeric.inverse_cdf`: NumPy and torch draw the same β from the same u).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,13 +23,28 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gsmtheory._errors import SpecError
+from gsmtheory._errors import NumericalError, SpecError
 from gsmtheory.numeric._beta_sampler import BETA_NODES, beta_table, inverse_cdf
 from gsmtheory.numeric._quadrature import gauss_legendre_panels
 
 __all__ = ["IntervalLaw"]
 
 Array = NDArray[Any]
+_AGREE = 1e-9  # relative agreement of a quadrature with the one on twice the panels
+_MAX_PANELS = 1 << 16
+
+
+def _settled(rule: Callable[[int], float], panels: int, what: str, scale: float | None = None) -> float:
+    """rule(panels) once rule(2·panels) agrees with it to _AGREE × scale (default |rule|); else the panels
+    double (at most _MAX_PANELS)."""
+    value, n = rule(panels), panels
+    while n <= _MAX_PANELS:
+        finer = rule(2 * n)
+        if abs(finer - value) <= _AGREE * (abs(finer) if scale is None else scale):
+            return value
+        value, n = finer, 2 * n
+    raise NumericalError(f"the {what} of the law on [0, b_max] does not settle by {_MAX_PANELS} panels",
+                         "the law is too narrow or singular for quadrature: give a smoother log density")
 
 
 @dataclass(frozen=True)
@@ -69,13 +87,14 @@ class IntervalLaw:
 
     def __post_init__(self) -> None:
         u = self.upper
-        if not (isinstance(u, int | float) and math.isfinite(u) and u > 0):
+        if not (isinstance(u, numbers.Real) and not isinstance(u, bool) and math.isfinite(u) and u > 0):
             raise SpecError(f"the upper end {u} of the law must be a positive finite number", "give b_max > 0")
         if not callable(self.log_density):
             raise SpecError("the log density of the law must be a callable on arrays", "pass b -> log r(b)")
 
     def log_normalizer(self, panels: int = 64) -> float:
-        """log Z = log ∫_0^{b_max} e^ℓ by composite 16-point Gauss–Legendre, in log-sum-exp form.
+        """log Z = log ∫_0^{b_max} e^ℓ by composite 16-point Gauss–Legendre, in log-sum-exp form, refined
+        until twice the panels agree (module docstring).
 
         Parameters
         ----------
@@ -87,10 +106,13 @@ class IntervalLaw:
         float
             log Z.
         """
-        t, w = gauss_legendre_panels(0.0, self.upper, panels, 16)
-        v = self.log_density(t)
-        top = float(np.max(v))
-        return top + math.log(float(np.sum(w * np.exp(v - top))))
+        def rule(n: int) -> float:
+            t, w = gauss_legendre_panels(0.0, self.upper, n, 16)
+            v = self.log_density(t)
+            top = float(np.max(v))
+            return top + math.log(float(np.sum(w * np.exp(v - top))))
+
+        return _settled(rule, panels, "normalizer", scale=1.0)  # log Z to 1e-9: Z to 1e-9 relative
 
     def logpdf(self, b: Array) -> Array:
         """ℓ(b) − log Z on [0, b_max] (64 panels for Z), −inf outside.
@@ -159,18 +181,21 @@ class IntervalLaw:
         return np.interp(np.asarray(b, dtype=float), grid, c)
 
     def mean(self) -> float:
-        """E[b] by 400 Gauss–Legendre panels of 8 nodes (a smooth ℓ is resolved far beyond the digits used).
+        """E[b] by Gauss–Legendre panels of 8 nodes, from 400, refined until twice the panels agree.
 
         Returns
         -------
         float
             The mean of the law.
         """
-        t, w = np.polynomial.legendre.leggauss(8)
-        edges = np.linspace(0.0, float(self.upper), 401)
-        mid, half = 0.5 * (edges[1:] + edges[:-1]), 0.5 * np.diff(edges)
-        b = (mid[:, None] + half[:, None] * t[None, :]).ravel()
-        wb = (half[:, None] * w[None, :]).ravel()
-        lr = np.asarray(self.logpdf(b), dtype=float)
-        pr = np.exp(lr - lr.max()) * wb
-        return float(pr @ b / pr.sum())
+        def rule(n: int) -> float:
+            t, w = np.polynomial.legendre.leggauss(8)
+            edges = np.linspace(0.0, float(self.upper), n + 1)
+            mid, half = 0.5 * (edges[1:] + edges[:-1]), 0.5 * np.diff(edges)
+            b = (mid[:, None] + half[:, None] * t[None, :]).ravel()
+            wb = (half[:, None] * w[None, :]).ravel()
+            lr = np.asarray(self.logpdf(b), dtype=float)
+            pr = np.exp(lr - lr.max()) * wb
+            return float(pr @ b / pr.sum())
+
+        return _settled(rule, 400, "mean")

@@ -61,7 +61,7 @@ class ReflectedRun:
 
 
 def reflected_langevin(drift: Drift, x: Array, t: Array, t_max: float, *, time_span: float, dt: float,
-                       rng: np.random.Generator) -> ReflectedRun:
+                       rng: int | np.random.Generator) -> ReflectedRun:
     r"""Run dX = ∇_x ℓ dt + √2 dB, dT = ∂_t ℓ dt + √2 dW with T mirrored into [0, t_max].
 
     Each step draws the noise of x, then that of t, from ``rng``; a t past an end is mirrored
@@ -72,13 +72,13 @@ def reflected_langevin(drift: Drift, x: Array, t: Array, t_max: float, *, time_s
     drift : callable
         (x, t) ↦ (∇_x ℓ, ∂_t ℓ) on arrays of shapes (chains, d) and (chains,).
     x, t : ndarray
-        Starting states, (chains, d) and (chains,).
+        Starting states, (chains, d) and (chains,), t in [0, t_max].
     t_max : float
         The upper end of t.
     time_span, dt : float
         Simulated time and step (ceil(time_span/dt) steps).
-    rng : numpy.random.Generator
-        The random state.
+    rng : int or numpy.random.Generator
+        The random state (a seed, or a generator used as is).
 
     Returns
     -------
@@ -88,7 +88,8 @@ def reflected_langevin(drift: Drift, x: Array, t: Array, t_max: float, *, time_s
     Raises
     ------
     NumericalError
-        If ``dt``, ``time_span`` or the number of chains is not positive.
+        If ``dt``, ``time_span``, ``t_max`` or the number of chains is not positive and finite, the
+        shapes are not (chains, d) and (chains,), or a starting t lies outside [0, t_max].
 
     Examples
     --------
@@ -101,8 +102,15 @@ def reflected_langevin(drift: Drift, x: Array, t: Array, t_max: float, *, time_s
     >>> run.steps, abs(float(np.mean(run.x**2)) - 1) < 0.1, abs(float(np.mean(run.t)) - 1) < 0.1
     (100, True, True)
     """
-    if not (dt > 0 and time_span > 0 and len(t) >= 1):
-        raise NumericalError("dt, time_span and chains must be positive", "give positive values")
+    x, t = np.asarray(x, dtype=float), np.asarray(t, dtype=float)
+    if not all(math.isfinite(v) and v > 0 for v in (dt, time_span, t_max)) or t.size < 1:
+        raise NumericalError("dt, time_span, t_max and chains must be positive and finite", "give positive values")
+    if x.ndim != 2 or t.shape != (x.shape[0],):
+        raise NumericalError(f"x has shape {x.shape} and t {t.shape}; expected (chains, d) and (chains,)",
+                             "pass x as a 2D array, one row per chain (x[:, None] for d = 1)")
+    if np.any((t < 0) | (t > t_max)):
+        raise NumericalError(f"a starting t lies outside [0, {t_max:g}]", "start every chain inside the interval")
+    rng = np.random.default_rng(rng)
     steps = math.ceil(time_span / dt)
     sq = math.sqrt(2 * dt)
     reflections = 0

@@ -87,6 +87,15 @@ def test_one_efficiency_record_for_lifted_and_unlifted_specs() -> None:
         _ = plain.vanilla_covariance
 
 
+def test_ctld_quadrature_judges_its_error_by_the_rtol_asked() -> None:
+    """The method ignored rtol (always 1e-3): panels=2, nh=3 change by about 5e-2 between resolutions."""
+    problem = build_problem(load_spec("ctld-bimodal"), lift=True)
+    loose = efficiency(problem, method="ctld_quadrature", rtol=0.5, poincare=False, panels=2, nh=3)
+    tight = efficiency(problem, method="ctld_quadrature", rtol=1e-3, poincare=False, panels=2, nh=3)
+    assert 1e-3 < loose.error < 0.5 and loose.to_dict()["status"] == "ok"
+    assert tight.to_dict()["status"] == "not_converged" and tight.error == loose.error
+
+
 # ---------------------------------------------------------------------------- by Monte Carlo
 def _has_cuda() -> bool:
     """torch is the [torch] extra: the quadrature tests above, and the modules importing SPECS from here, run without it."""

@@ -101,3 +101,16 @@ def test_chains_started_at_one_point_reach_the_joint_law() -> None:
     # the exact draws pass the same tests
     x, beta = sample_ctld_joint(MIX, sched, 2000, seed=2)
     assert stats.kstest(mixture_cdf(MIX, x[:, 0], beta * sched.lambda_min), "uniform").pvalue > 1e-3
+
+
+@pytest.mark.parametrize(("log_r", "where"), [
+    (lambda b: np.log(np.asarray(b) - 1.0), "at beta = 0"),        # NaN on [0, 1): efficiency gave NaN as 'ok'
+    (lambda b: 1.0 / (np.asarray(b) - 2.5), "at beta = 2.5"),      # +inf at a node
+    (lambda b: np.full_like(np.asarray(b, dtype=float), -np.inf), "everywhere"),
+])
+def test_a_log_r_not_finite_on_the_range_is_one_line(log_r: object, where: str) -> None:
+    from gsmtheory._errors import SpecError
+    from gsmtheory.numeric import CTLDSchedule
+    with pytest.raises(SpecError, match=f"log r\\(beta\\) is not finite {where}") as err:
+        CTLDSchedule(lambda_min=1.0, beta_max=5.0, log_r=log_r, dlog_r=np.zeros_like)  # type: ignore[arg-type]
+    assert "\n" not in str(err.value)
