@@ -376,8 +376,8 @@ def _converge(problem: Problem, lift: Lift, dev: str, samples: int, rtol: float,
 
 
 def _run_monte_carlo(problem: Problem, options: Any) -> Efficiency:
-    """At most ``options.samples`` draws (starting from 100000), to the relative standard error
-    ``options.rtol`` (default 1e-2), on ``options.device``; no C_P."""
+    """At most ``options.samples`` draws rounded up to whole groups of 512 (from 100000), to the relative
+    standard error ``options.rtol`` (default 1e-2), on ``options.device``; no C_P."""
     samples = options.samples
     mc = ctld_efficiency_monte_carlo(problem, samples=min(100_000, samples), max_samples=samples,
                                      rtol=1e-2 if options.rtol is None else options.rtol, seed=options.seed,

@@ -24,7 +24,7 @@ class EfficiencyOptions:
         Quadrature: the change of Γ between two resolutions to stop at (default 1e-10); Monte
         Carlo of a lift: the relative standard error to reach (default 1e-2).
     samples, seed : int
-        Monte Carlo draws (at most) and seed.
+        Monte Carlo draws (at most; the CTLD Monte Carlo rounds up to whole groups of 512) and seed.
     poincare : bool, float or PoincareResult
         True: compute C_P and the theory; False: skip them; a number or record: use it as C_P.
     panels, nh : int
