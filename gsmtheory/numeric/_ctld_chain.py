@@ -297,10 +297,10 @@ class _Box:
 
 
 def _lifted_box(mixture: MixtureLike, params: CTLDSchedule, drop: float) -> _Box:
-    lam = params.lambda_min
+    lam, law = params.lambda_min, params.law  # params: a schedule (ctld_poincare required it)
 
     def blp(b: Array) -> Array:
-        return CTLDSchedule.require(params).law.logpdf(np.clip(b, 0.0, params.beta_max))
+        return law.logpdf(np.clip(b, 0.0, params.beta_max))
 
     b_lo, b_hi = support_interval(blp, 0.0, params.beta_max, drop=drop)
     s_hi = b_hi * lam

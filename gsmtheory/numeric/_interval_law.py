@@ -115,7 +115,7 @@ class IntervalLaw:
         return _settled(rule, panels, "normalizer", scale=1.0)  # log Z to 1e-9: Z to 1e-9 relative
 
     def logpdf(self, b: Array) -> Array:
-        """ℓ(b) − log Z on [0, b_max] (64 panels for Z), −inf outside.
+        """ℓ(b) − log Z on [0, b_max] (Z by :meth:`log_normalizer`), −inf outside.
 
         Parameters
         ----------

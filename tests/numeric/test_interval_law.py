@@ -13,6 +13,7 @@ from gsmtheory.numeric import IntervalLaw, beta_table, inverse_cdf
 
 RATE = 1.3
 LAW = IntervalLaw(lambda b: -RATE * np.asarray(b), 3.0)  # the exponential law truncated to [0, 3]
+LAW_2 = IntervalLaw(np.negative, 2.0)
 
 
 def _cdf(b: np.ndarray) -> np.ndarray:
@@ -82,5 +83,3 @@ def test_numpy_scalars_are_numbers_and_booleans_are_not() -> None:
     with pytest.raises(SpecError, match="positive finite"):
         IntervalLaw(np.negative, True)
 
-
-LAW_2 = IntervalLaw(np.negative, 2.0)
