@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.estimation.test_cov_ctld import K3
+from tests.estimation.test_lifted_monte_carlo import K3
 from tests.solve.test_loss_question import FREE
 
 CATALOGUE = ("gaussian", "gaussian-2d", "preconditioned-gaussian", "state-dependent-langevin", "double-well",

@@ -34,11 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_spec_argument(parser)
     parser.add_argument("--method", choices=["auto", *covariance_methods().names()], default="auto",
                         help="covariance method (default: the first registered one that applies: quadrature "
-                             "for d <= 2, Monte Carlo from exact samples beyond; ctld_* on a lift)")
+                             "for d <= 2, then ctld_reduction on a lift, Monte Carlo from exact samples beyond)")
     parser.add_argument("--rtol", type=positive_float, default=None,
-                        help="quadrature: stop when Gamma changes by less than rtol*||Gamma|| (default 1e-10); "
-                             "ctld_quadrature: the change between its two resolutions that counts as converged "
-                             "(default 1e-3); CTLD Monte Carlo: the relative standard error to reach (default 1e-2)")
+                        help="quadrature: stop when Gamma changes by less than rtol*||Gamma|| (default 1e-10; on a "
+                             "lift: the change between its two resolutions that counts as converged, default 1e-3); "
+                             "Monte Carlo on a lift: the relative standard error to reach (default 1e-2)")
     parser.add_argument("--samples", type=bounded_int(1000, MAX_SAMPLES), default=400_000,
                         help=f"Monte Carlo samples (default 400000, at most {MAX_SAMPLES:_})")
     parser.add_argument("--no-poincare", action="store_true",
@@ -99,7 +99,7 @@ def _format_lifted(result: dict[str, Any]) -> str:
              f"method: {result['method']}"]
     if result["status"] != "ok":
         more = ("raise --samples" if "Monte Carlo" in str(result["method"]) else
-                "refine ctld_quadrature with gsmtheory.estimation.efficiency(..., panels=, nh=)")
+                "refine the lift's quadrature with gsmtheory.estimation.efficiency(..., panels=, nh=)")
         lines.insert(1, f"NOT CONVERGED: the numbers below are uncertain by up to {_fmt(result['error_estimate'])} "
                         f"(relative); {more}")
     if result.get("misspecified"):

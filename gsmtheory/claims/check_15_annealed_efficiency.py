@@ -8,7 +8,7 @@ original model (I_p(θ*)⁻¹) and the lifted one (E_r[I_{p^β}(θ*)]⁻¹).
 Why this tests it: for p = (1−w)N(−m, 1) + wN(m, 1) with the weight w as parameter (the
 direction in which vanilla SM is known to fail; ``bimodal-weight``) and for the symmetric means
 ±a (``ctld-bimodal``), Γ_CTLD (loss from ``gsm_loss`` of the lift, β-faces kept), Γ_vanilla and
-both MLE covariances are computed by quadrature at several separations (``ctld_efficiency``);
+both MLE covariances are computed by quadrature at several separations (``efficiency`` on the lift);
 ``classify_growth`` classifies the ratios. Full mode also runs Monte Carlo fits (unequal
 weights 0.8/0.2, means as parameters, n = 20000) where vanilla SM converges to the
 label-swapped means from a start it cannot tell from the truth.
@@ -48,7 +48,7 @@ import numpy as np
 from gsmtheory.estimation import (
     build_problem,
     classify_growth,
-    ctld_efficiency,
+    efficiency,
     fit,
     sample_target,
 )
@@ -85,7 +85,7 @@ def monte_carlo_fits(m: float = 4.0, n: int = 20000, start: tuple[float, float] 
     """Fit the means by vanilla SM and CTLD from one start; misses in units of each method's SE."""
     spec = parse_spec(UNEQUAL, constants={"m": m})
     problem = build_problem(spec, lift=True)
-    eff = ctld_efficiency(problem)
+    eff = efficiency(problem, method="quadrature", poincare=False)
     data = sample_target(spec.diffusion, n, seed)
     fv = fit(spec, data, loss="gsm", start=start, starts=1)
     fc = fit(spec, data, loss="ctld", start=start, starts=1, seed=seed + 1)
@@ -123,8 +123,8 @@ def check(quick: bool = True) -> ClaimRecord:
         for m in ms:
             # quick: coarser quadrature (relative error ~3e-2 on vanilla's covariance at m = 4, reported in
             # details["weight_model"]["error"]; the CTLD ratios agree with the fine grid to 1e-8)
-            e = ctld_efficiency(build_problem(load_spec(name, constants={"m": m}), lift=True), panels=3 if quick else 6,
-                                nh=4 if quick else 8)
+            e = efficiency(build_problem(load_spec(name, constants={"m": m}), lift=True), method="quadrature",
+                           poincare=False, panels=3 if quick else 6, nh=4 if quick else 8)
             r["ctld_orig"].append(e.ratio_of("ctld", "original"))
             r["ctld_lifted"].append(e.ratio_of("ctld", "lifted"))
             r["vanilla"].append(e.ratio_of("vanilla", "original"))

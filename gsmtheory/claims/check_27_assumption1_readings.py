@@ -9,7 +9,7 @@ a factor 4 in D² for means ±m: D = 2m (diameter, the package's default, docs/d
 Why this tests it: for ½N(−m, 1) + ½N(m, 1) both readings are run through the same pipeline —
 ``ctld_parameters(mix, diameter=D)`` for r and β_max, ``poincare_1d`` for C_β of r,
 ``ctld_poincare`` for C_P of the lifted chain, ``lifted_chi_square`` for the standard χ², and
-``ctld_efficiency`` (bimodal-weight, the mixture weight) for Γ_CTLD against both MLE baselines —
+``efficiency`` on the lift (bimodal-weight, the mixture weight) for Γ_CTLD against both MLE baselines —
 and the ratios between the readings reported. Lemma 17's printed χ² under each reading is C23's.
 
 Pass (equality): the β_max ratio between the readings is the formula's, and every solver's relative
@@ -25,7 +25,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from gsmtheory.estimation import build_problem, ctld_efficiency
+from gsmtheory.estimation import build_problem, efficiency
 from gsmtheory.numeric import ctld_poincare, lifted_chi_square, poincare_1d
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters, load_spec
@@ -60,8 +60,8 @@ def check(quick: bool = True) -> ClaimRecord:
     for m in ([2.0] if quick else [1.0, 2.0, 4.0]):
         g = {}
         for name, d in (("diameter", 2 * m), ("radius", m)):
-            e = ctld_efficiency(build_problem(load_spec("bimodal-weight", {"m": m}), lift=True, diameter=d),
-                                panels=3 if quick else 6, nh=4 if quick else 8)
+            e = efficiency(build_problem(load_spec("bimodal-weight", {"m": m}), lift=True, diameter=d),
+                           method="quadrature", poincare=False, panels=3 if quick else 6, nh=4 if quick else 8)
             g[name] = {"gamma_ctld": float(e.gsm_covariance[0, 0]), "ratio_original": e.ratio_of("ctld", "original"),
                        "ratio_lifted": e.ratio_of("ctld", "lifted"), "error": e.error}
         gammas[str(m)] = g

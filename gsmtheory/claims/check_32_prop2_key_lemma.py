@@ -11,7 +11,7 @@ Why this tests it: ``gsmtheory efficiency`` on a spec with a ``[ctld]`` table re
 ``theorem.key_lemma.lifted`` and ``theorem.key_lemma.original`` — C_P(lift)/λ_max(H⁻¹, Γ_MLE) for each
 baseline, ≥ 1 exactly when H⁻¹ ⪯ C_P Γ_MLE (H the CTLD bread, C_P by ``ctld_poincare``). Quick mode
 runs the symmetric means model ±a at m = 1 through that command; full mode scans m and the weight
-model ``bimodal-weight`` as well (``ctld_efficiency`` and ``ctld_poincare`` directly) and takes the
+model ``bimodal-weight`` as well (``efficiency`` on the lift and ``ctld_poincare`` directly) and takes the
 worst case of each reading.
 
 Pass (lower bound): the lifted reading's ratio ≥ 1 at every case (Lemma 11 applied to the lift),
@@ -27,7 +27,7 @@ import numpy as np
 import scipy.linalg
 
 from gsmtheory.claims._witnesses import header, lookup, run_command
-from gsmtheory.estimation import ctld_efficiency
+from gsmtheory.estimation import efficiency
 from gsmtheory.numeric import ctld_poincare
 from gsmtheory.solve import build_problem
 from gsmtheory.symbolic import load_spec
@@ -62,7 +62,7 @@ diameter = "2*m"
 def ratios(name: str, m: float, quick: bool) -> dict[str, float]:
     """C_P(lift)/λ_max(H⁻¹, Γ_MLE) for both baselines (≥ 1: Proposition 2 (i) holds)."""
     problem = build_problem(load_spec(name, constants={"m": m}), lift=True)
-    e = ctld_efficiency(problem, panels=3 if quick else 6, nh=4 if quick else 8)
+    e = efficiency(problem, method="quadrature", poincare=False, panels=3 if quick else 6, nh=4 if quick else 8)
     lift = problem.lift
     assert lift is not None and lift.mixture is not None  # a lifted mixture spec
     cp = ctld_poincare(lift.mixture, lift.schedule, cells=6 if quick else 8)

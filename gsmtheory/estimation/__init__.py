@@ -5,9 +5,8 @@ files), :func:`fit` the estimator registry (:func:`estimators`, the ``_estimator
 both take a :class:`gsmtheory.solve.Problem` (or a spec), lifted or not (docs/architecture.md).
 """
 
-from gsmtheory.estimation._cov_ctld import ctld_efficiency, ctld_efficiency_monte_carlo
-from gsmtheory.estimation._cov_ctld_reduce import ctld_efficiency_along_u
 from gsmtheory.estimation._ctld_design import CTLD_FAMILIES, CTLDDesign, design_ctld, design_log_r
+from gsmtheory.estimation._ctld_estimator import ctld_efficiency_along_u
 from gsmtheory.estimation._data import load_data, validate_data
 from gsmtheory.estimation._dimension import (
     AnisotropyScaling,
@@ -58,9 +57,7 @@ __all__ = [
     "build_problem",
     "classify_growth",
     "covariance_methods",
-    "ctld_efficiency",
     "ctld_efficiency_along_u",
-    "ctld_efficiency_monte_carlo",
     "describe_direction",
     "design_ctld",
     "design_log_r",

@@ -1,6 +1,8 @@
-r"""Covariance method ``monte-carlo``: the sandwich of an un-lifted problem from exact samples of p.
+r"""Covariance method ``monte-carlo``: the sandwich from exact samples, on a lift or not.
 
-The moments are sample means over ``samples`` exact draws (Gaussian mixtures directly, 1D
+On a problem that carries a lift it is the lifted estimator's sandwich in torch, any d, with
+delta-method standard errors on every block
+(:func:`gsmtheory.estimation._lifted_monte_carlo.lifted_monte_carlo`). Otherwise the moments are sample means over ``samples`` exact draws (Gaussian mixtures directly, 1D
 targets by the inverse CDF, :meth:`gsmtheory.solve.Problem.sample`); the error of Γ_GSM and
 Γ_MLE is the 95% half-width from 20 batch means.
 """
@@ -15,6 +17,8 @@ import numpy as np
 from gsmtheory._methods import Method, Theory
 from gsmtheory._progress import progress_bar
 from gsmtheory.estimation._efficiency_record import Efficiency
+from gsmtheory.estimation._lifted_efficiency import mixture_model_reason
+from gsmtheory.estimation._lifted_monte_carlo import run_lifted_monte_carlo
 from gsmtheory.estimation._moments import moments
 from gsmtheory.estimation._sandwich_theory import (
     REQUESTS,
@@ -29,13 +33,20 @@ from gsmtheory.solve import Problem
 __all__ = ["METHOD"]
 
 
+_PRIORITY = 20
+
+
 def _applies(problem: Problem) -> str | None:
+    if problem.lift is not None:
+        return mixture_model_reason(problem)
     if (problem.mixture is not None and problem.unbounded) or problem.d == 1:
         return None
     return f"exact sampling of a non-mixture target in d = {problem.d} is not available; give the target as a [mixture]"
 
 
 def _run(problem: Problem, options: Any) -> Efficiency:
+    if problem.lift is not None:
+        return run_lifted_monte_carlo(problem, options, _PRIORITY)
     samples, seed = options.samples, options.seed
     _, _, bhess = problem.boundary()
     per_sample = per_sample_fn(problem)
@@ -54,5 +65,7 @@ def _run(problem: Problem, options: Any) -> Efficiency:
     return finish_efficiency(problem, cov, bhess, options.poincare)
 
 
-METHOD = Method("monte-carlo", _applies, _run, "the sandwich from exact samples of p (20 batch means)",
-                Theory("estimate", notes="error: 95% half-width from 20 batch means"), priority=20)
+METHOD = Method("monte-carlo", _applies, _run,
+                "the sandwich from exact samples of p (20 batch means); on a lift, in torch with delta-method "
+                "standard errors on every block", Theory("estimate", notes="error: 95% half-width from 20 batch "
+                "means; on a lift the largest relative standard error"), priority=_PRIORITY, lifted=None)

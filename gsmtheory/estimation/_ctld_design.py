@@ -19,7 +19,7 @@ import sympy as sp
 from scipy.optimize import minimize
 
 from gsmtheory._errors import GSMError, SpecError
-from gsmtheory.estimation._cov_ctld import ctld_efficiency
+from gsmtheory.estimation._lifted_quadrature import lifted_quadrature
 from gsmtheory.estimation._mixture_spec import one_parameter_model
 from gsmtheory.numeric import ctld_poincare, mixture_logpdf, poincare_1d
 from gsmtheory.solve import build_problem, ctld_schedule
@@ -223,7 +223,7 @@ def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family
             r = ctld_poincare(mixture, ctld_schedule(p), cells=48 if hi else cells)
             return r.poincare_constant, r.relative_error
         problem = build_problem(spec, lift=True, beta_max=p.beta_max, log_r=p.log_r)
-        e = ctld_efficiency(problem, panels=6 if hi else 4, nh=8 if hi else 6)
+        e = lifted_quadrature(problem, panels=6 if hi else 4, nh=8 if hi else 6)
         return float(np.linalg.norm(e.gsm_covariance, 2)), e.error
 
     history: list[tuple[tuple[float, ...], float]] = []
@@ -252,7 +252,7 @@ def design_ctld(mixture: GaussianMixture, objective: str = "poincare", *, family
         rd = ctld_poincare(mixture, ctld_schedule(p_def), cells=48 if fine else cells)
         v_def, e_def = rd.poincare_constant, rd.relative_error
     else:
-        eff = ctld_efficiency(build_problem(spec, lift=True), panels=6 if fine else 4, nh=8 if fine else 6)
+        eff = lifted_quadrature(build_problem(spec, lift=True), panels=6 if fine else 4, nh=8 if fine else 6)
         v_def, e_def = float(np.linalg.norm(eff.gsm_covariance, 2)), eff.error
     v_opt, e_opt = evaluate(opt, fine)
     if v_opt > v_def:  # the defaults are in the power family: never report worse than them

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from gsmtheory._errors import NumericalError, SpecError
-from gsmtheory.estimation._cov_ctld_reduce import ctld_efficiency_along_u
+from gsmtheory.estimation._ctld_estimator import ctld_efficiency_along_u
 from gsmtheory.numeric import ctld_poincare, ctld_poincare_nd, reduce_mixture, reduced_poincare
 from gsmtheory.solve import ctld_schedule
 from gsmtheory.symbolic import GaussianMixture, ctld_parameters

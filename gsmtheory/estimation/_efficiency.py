@@ -5,12 +5,13 @@ is vᵀΓv, so the loss is r(v) = vᵀΓ_GSM v / vᵀΓ_MLE v (:class:`Efficienc
 asks the covariance registry (:func:`covariance_methods`: every ``METHOD``/``METHODS`` of the
 ``gsmtheory/estimation/_cov_*.py`` files, ``run(problem, options) -> Efficiency``) for a method:
 
-- un-lifted problems: ``quadrature`` (d ≤ 2) and ``monte-carlo`` (exact samples), both with C_P,
-  the key lemma and the general theorem (:mod:`gsmtheory.estimation._sandwich_theory`);
-- lifted problems (the annealed CTLD estimator, docs/design.md §1): ``ctld_quadrature`` (d ≤ 2),
-  ``ctld_reduction`` (d ≥ 3, a model moving the means along their span) and ``ctld_monte_carlo``
-  (torch, standard errors on every block), each with vanilla score matching's Γ and both MLE
-  baselines.
+- ``quadrature`` (d ≤ 2) and ``monte-carlo`` (exact samples) answer un-lifted and lifted problems
+  alike: un-lifted with C_P, the key lemma and the general theorem
+  (:mod:`gsmtheory.estimation._sandwich_theory`); on a lift (the annealed CTLD estimator,
+  docs/design.md §1) through the lift's interface (:mod:`gsmtheory.estimation._lifted_quadrature`,
+  :mod:`gsmtheory.estimation._lifted_monte_carlo`: torch, standard errors on every block), with
+  vanilla score matching's Γ and both MLE baselines;
+- ``ctld_reduction``: lifted problems in d ≥ 3 whose model moves the means along their span.
 """
 
 from __future__ import annotations

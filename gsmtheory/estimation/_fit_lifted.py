@@ -5,7 +5,7 @@ From data x_1..x_n the lift draws β_i ∼ r, x̃_i = x_i + √(β_iλ) z_i and 
 φ(x̃_i, β_i; θ) − Σ_f c_f flux_f(x_i^{(f)}; θ) by projected Newton from several starts, with the
 sandwich of those per-data-point terms as standard errors, omitted (with the reason) where
 :func:`flat_direction` finds the model not locally identifiable at the estimate. It is registered
-as the estimator ``ctld`` in ``_cov_ctld.py`` (docs/design.md §1).
+as the estimator ``ctld`` in ``_ctld_estimator.py`` (docs/design.md §1).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _terms(problem: Problem, x: Array, seed: int):  # type: ignore[no-untyped-de
 def fit_lifted(problem: Problem, data: Array, options: FitOptions) -> FitResult:
     """θ̂ = argmin_θ (1/n) Σ_i [φ(x̃_i, β_i; θ) − Σ_f c_f flux_f(x_i^{(f)}; θ)] on a lifted problem, with sandwich SEs.
 
-    The estimator ``ctld`` of :mod:`gsmtheory.estimation._cov_ctld` (docs/design.md §6, "The CTLD
+    The estimator ``ctld`` of :mod:`gsmtheory.estimation._ctld_estimator` (docs/design.md §6, "The CTLD
     estimator and its covariance", states the loss); standard errors are omitted, with the reason,
     where :func:`flat_direction` finds the model not locally identifiable at θ̂.
     """

@@ -1,7 +1,7 @@
 r"""The efficiency record of a lifted problem, and the general theorem applied to the lift.
 
-Whatever computes the covariances of the annealed (CTLD) estimator (quadrature, Monte Carlo, a
-reduction: the ``ctld_*`` covariance methods), :func:`lifted_efficiency` turns them into one
+Whatever computes the covariances of the annealed (CTLD) estimator (the covariance methods
+``quadrature`` and ``monte-carlo`` on a lift, the reduction ``ctld_reduction``), :func:`lifted_efficiency` turns them into one
 :class:`gsmtheory.estimation.Efficiency` with its :class:`LiftedCovariances`, and
 :func:`replace_lifted` changes some of its fields. :func:`lifted_smoothness` and
 :func:`lifted_theorem` evaluate Theorem 6 (docs/paper.md) on (x, β) through the problem's lift
@@ -27,7 +27,8 @@ from gsmtheory.numeric import PoincareResult, mixture_lift_rule
 from gsmtheory.solve import Lift, Problem, joint_points
 from gsmtheory.symbolic import CTLDParameters
 
-__all__ = ["lift_of", "lifted_baselines", "lifted_efficiency", "lifted_smoothness", "lifted_theorem", "replace_lifted"]
+__all__ = ["lift_of", "lifted_baselines", "lifted_efficiency", "lifted_smoothness", "lifted_theorem",
+           "mixture_model_reason", "replace_lifted"]
 
 Array = NDArray[Any]
 
@@ -37,6 +38,18 @@ def lift_of(problem: Problem) -> Lift:
     if problem.lift is None:
         raise ModelError(f"the problem {problem.name!r} is not a CTLD lift", "build it with build_problem(spec, lift=True)")
     return problem.lift
+
+
+def mixture_model_reason(problem: Problem) -> str | None:
+    """Why the lifted estimator cannot be evaluated (None when it can): it needs p^β and p^β_θ in closed form."""
+    if problem.model_or_none is None:
+        return f"spec {problem.name!r} has no [model]; add a [model.mixture] table"
+    if problem.mixture is None:
+        return ("the lifted estimator needs p^beta (p smoothed to noise level beta) in closed form, but the target "
+                "is a formula; give the target as a [mixture] table")
+    if problem.model.kind != "mixture" or problem.model.mixture is None:
+        return "the lifted loss needs the model's p^beta in closed form; give the model as a [model.mixture] table"
+    return None
 
 
 def lifted_baselines(problem: Problem, panels: int, nh: int) -> dict[str, Array]:

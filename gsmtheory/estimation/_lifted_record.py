@@ -2,7 +2,7 @@ r"""What an efficiency record of a lifted problem adds: Γ with known faces, van
 
 :class:`LiftedCovariances` is the ``lifted`` field of :class:`gsmtheory.estimation.Efficiency`
 for the annealed (CTLD) estimator of a lifted problem (docs/design.md §6); the covariance
-methods ``ctld_quadrature`` and ``ctld_monte_carlo`` fill it.
+methods ``quadrature`` and ``monte-carlo`` fill it on a lift (``ctld_reduction`` in d ≥ 3).
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ class LiftedCovariances:
     Examples
     --------
     >>> from gsmtheory.symbolic import load_spec
-    >>> e = ctld_efficiency(build_problem(load_spec("ctld-bimodal"), lift=True), panels=3, nh=4)
+    >>> e = efficiency(build_problem(load_spec("ctld-bimodal"), lift=True), method="quadrature", poincare=False,
+    ...                panels=3, nh=4)
     >>> lifted = e.lifted
     >>> bool(lifted.error < lifted.rtol), round(float(lifted.vanilla[0, 0]), 3)   # vanilla SM: near the MLE's 1.022
     (True, 1.113)

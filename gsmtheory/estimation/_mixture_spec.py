@@ -1,6 +1,6 @@
 r"""A Gaussian-mixture target with a ``[model.mixture]`` model, built through the symbolic API.
 
-The CTLD design (:mod:`._ctld_design`) and the reduction along U (:mod:`._cov_ctld_reduce`) need
+The CTLD design (:mod:`._ctld_design`) and the reduction along U (:mod:`._ctld_estimator`) need
 small generated problems: p = Σ_k w_k N(μ_k, Σ) on R^d, a model q_θ = Σ_k w_k(θ) N(μ_k(θ), Σ(θ))
 and the [ctld] constants. :func:`mixture_spec` makes the :class:`~gsmtheory.symbolic.Spec`
 directly (Diffusion, Model.gaussian_mixture, CTLDParameters), with no TOML text in between; model

@@ -361,7 +361,20 @@ class Lift:
             out = face.value(*cols, *[float(t) for t in theta])
         return [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in out]
 
-    # ---------------------------------------------------------------- the estimator's draws
+    # ---------------------------------------------------------------- the lift of data
+    def noised(self, x: Any, beta: Any, z: Any) -> Any:
+        """x̃ = x + √(βλ)·z, the point the lift puts at noise level β for data x and noise z ∼ N(0, I).
+
+        NumPy arrays or torch tensors, broadcast together; β has the batch shape of x (x's shape,
+        less its last axis when x has one axis more than β: the coordinates of a point in d ≥ 2).
+        Every lifted draw and every quadrature of the lift given the data goes through here.
+        """
+        v = beta * self.lambda_min
+        scale: Any = math.sqrt(v) if isinstance(v, int | float) else v.sqrt() if hasattr(v, "sqrt") else np.sqrt(v)
+        if np.ndim(x) > np.ndim(beta) > 0:
+            scale = scale[..., None]
+        return x + scale * z
+
     def draws(self, data: Array, seed: int | np.random.Generator = 0
               ) -> tuple[Array, list[tuple[LiftFace, Array]]]:
         """The lifted bulk points (x̃_i, β_i), shape (n, d + 1), and each face's points x_i^{(f)}, from
@@ -377,8 +390,7 @@ class Lift:
         n, d = x.shape[0], self.dim
         shape = (n,) if d == 1 else (n, d)
         beta = self.schedule.law.sample(n, rng)
-        scale = np.sqrt(beta * self.lambda_min) if d == 1 else np.sqrt(beta * self.lambda_min)[:, None]
-        bulk = joint_points(x + scale * rng.standard_normal(shape), beta, d)
-        faces = [(face, x if face.at == 0.0 else x + math.sqrt(face.at * self.lambda_min) * rng.standard_normal(shape))
+        bulk = joint_points(self.noised(x, beta, rng.standard_normal(shape)), beta, d)
+        faces = [(face, x if face.at == 0.0 else self.noised(x, face.at, rng.standard_normal(shape)))
                  for face in self.faces]
         return bulk, faces

@@ -1,4 +1,7 @@
-r"""Loss method ``quadrature``: the GSM loss of a problem in d ≤ 2 by adaptive quadrature.
+r"""Loss method ``quadrature``: the GSM loss of a problem in d ≤ 2 by adaptive quadrature, on a lift or not.
+
+On a problem that carries a lift (a 1D target) it is the same quadrature on the lifted problem over
+(x, β) ∈ R × [0, β_max], whose β-faces carry the boundary terms.
 
 Its explicit, implicit and boundary parts (:mod:`gsmtheory.solve._loss_question`) are expectations
 under p (1D: adaptive Gauss–Legendre on a tail map, kinks as breakpoints; 2D: a tensor rule on the
@@ -18,13 +21,16 @@ from gsmtheory._errors import NumericalError
 from gsmtheory._methods import Method, Theory
 from gsmtheory.numeric import NEGLIGIBLE_MASS, expect_1d, expect_2d, gauss_legendre_panels
 from gsmtheory.solve._loss_question import LossEvaluation, LossOptions, loss_points
-from gsmtheory.solve._problem import Problem
+from gsmtheory.solve._problem import Problem, build_problem
 from gsmtheory.symbolic import GSMLoss, kinks_1d
 
 __all__ = ["METHOD", "quadrature_loss"]
 
 
 def _applies(problem: Problem) -> str | None:
+    if problem.lift is not None:
+        return None if problem.d == 1 else (f"quadrature of a lift covers 1D targets (a 2D lifted problem), this "
+                                            f"target has d = {problem.d}")
     return None if problem.d <= 2 else (f"quadrature covers d = 1 and 2, this target has d = {problem.d}; "
                                         "use method 'monte-carlo' or 'torch-mc'")
 
@@ -64,6 +70,12 @@ def quadrature_loss(problem: Problem, at: Any, options: LossOptions) -> LossEval
     status = next((s for s in ("divergent", "heavy_tail", "not_converged") if s in statuses), "ok")
     return LossEvaluation(_named(loss, points), tuple(explicit), tuple(implicit), tuple(boundary), tuple(e_err),
                           tuple(i_err), constant, ex.method, resolution, status)
+
+
+def _run(problem: Problem, at: Any, options: LossOptions) -> LossEvaluation:
+    if problem.lift is not None:
+        problem = build_problem(problem.lift.diffusion, problem.lift.model)
+    return quadrature_loss(problem, at, options)
 
 
 def _named(loss: GSMLoss, points: list[tuple[float, ...]]) -> tuple[tuple[tuple[str, float], ...], ...]:
@@ -125,6 +137,7 @@ def _boundary_2d(problem: Problem, logp: Any, theta: tuple[float, ...], ex: Any)
     return total
 
 
-METHOD = Method("quadrature", _applies, quadrature_loss,
-                "d <= 2: adaptive Gauss-Legendre (1D tail map, 2D tensor rule), error against twice the panels",
-                Theory("estimate"), priority=10)
+METHOD = Method("quadrature", _applies, _run,
+                "d <= 2: adaptive Gauss-Legendre (1D tail map, 2D tensor rule), error against twice the panels; "
+                "on a lift of a 1D target, the same on (x, beta) with its beta-faces", Theory("estimate"), priority=10,
+                lifted=None)

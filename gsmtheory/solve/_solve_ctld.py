@@ -17,10 +17,9 @@ The default relative tolerance is 1e-3 (1e-2 with ``quick``); ``quick`` also coa
 
 Loss, the GSM loss of the lifted model on (x, β) (O = ∇_(x,β)): explicit(θ) = E[½|∇_(x,β)(ℓ − ℓ_θ)|²],
 implicit(θ) = E[½|∇ℓ_θ|² + Δℓ_θ] − Σ_f c_f E_{p^{β_f}}[flux_f], c_f = r(β_f)/Z_r, and implicit −
-explicit = −½E[|∇_(x,β)ℓ|²] at every point:
+explicit = −½E[|∇_(x,β)ℓ|²] at every point. The loss method ``quadrature`` answers a 1D target's lift
+(its 2D quadrature on (x, β), the faces β = 0 and β_max carrying the boundary terms); here:
 
-- ``ctld_quadrature``: a 1D target, the lifted problem on (x, β) ∈ R × [0, β_max] by the 2D
-  quadrature of the loss method ``quadrature`` (the faces β = 0 and β_max carry the boundary terms);
 - ``ctld_product``: a Gaussian-mixture target in d ≥ 2, Gauss–Legendre in β × tensor
   Gauss–Hermite per component in x (:func:`gsmtheory.numeric.mixture_lift_rule`), error against
   half the resolution.
@@ -53,9 +52,8 @@ from gsmtheory.numeric import (
     poincare_2d,
     reduce_mixture,
 )
-from gsmtheory.solve._loss_quadrature import quadrature_loss
 from gsmtheory.solve._loss_question import LossEvaluation, LossOptions, loss_points
-from gsmtheory.solve._problem import Problem, build_problem
+from gsmtheory.solve._problem import Problem
 
 __all__ = ["LOSS_METHODS", "METHODS"]
 
@@ -277,16 +275,6 @@ def _product(problem: Problem, at: Sequence[Any], options: LossOptions) -> LossE
                            "components": mix.n_components, "dim": d})
 
 
-def _quadrature(problem: Problem, at: Sequence[Any], options: LossOptions) -> LossEvaluation:
-    """The 1D target's CTLD loss: the lifted problem (with its β-faces) by the 2D quadrature."""
-    assert problem.lift is not None
-    return quadrature_loss(build_problem(problem.lift.diffusion, problem.lift.model), at, options)
-
-
-def _one_d(problem: Problem) -> str | None:
-    return None if problem.d == 1 else f"needs a 1D target (this one has d = {problem.d})"
-
-
 def _mixture_nd(problem: Problem) -> str | None:
     if problem.d >= 2 and problem.mixture is not None:
         return None
@@ -295,8 +283,6 @@ def _mixture_nd(problem: Problem) -> str | None:
 
 
 LOSS_METHODS = (
-    Method("ctld_quadrature", _one_d, _quadrature, "CTLD loss of a 1D target: 2D quadrature on (x, beta), beta-faces",
-           Theory("estimate"), priority=10, lifted=True),
     Method("ctld_product", _mixture_nd, _product,
            "CTLD loss of a mixture in d >= 2: Gauss-Legendre in beta x Gauss-Hermite per component",
            Theory("estimate"), priority=11, lifted=True),

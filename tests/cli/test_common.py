@@ -39,7 +39,9 @@ from gsmtheory.solve import (
     poincare_methods,
 )
 from gsmtheory.symbolic import load_spec
-from tests.estimation.test_cov_ctld import XONLY  # shared with tests/estimation/test_cov_ctld.py
+from tests.estimation.test_lifted_quadrature import (
+    XONLY,  # shared with tests/estimation/test_lifted_quadrature.py
+)
 
 GOOD_HEAD = 'coords = ["x"]\n'
 

@@ -13,10 +13,8 @@ import pytest
 
 from gsmtheory._cli.efficiency import _cp
 from gsmtheory.cli import main
-from gsmtheory.estimation import (
-    build_problem,
-    ctld_efficiency,
-)
+from gsmtheory.estimation import build_problem
+from gsmtheory.estimation._lifted_quadrature import lifted_quadrature
 from gsmtheory.symbolic import load_spec
 from tests.cli.test_common import _run  # shared with tests/cli/test_common.py
 
@@ -117,7 +115,7 @@ def test_efficiency_baselines_agree_with_the_unlifted_command(capsys: pytest.Cap
                 "ratios", "poincare_constant", "theorem_bound", "ctld"):
         assert key in out
     spec = load_spec("ctld-bimodal", constants={"m": 1.5})
-    eff = ctld_efficiency(build_problem(spec, lift=True))
+    eff = lifted_quadrature(build_problem(spec, lift=True))
     assert np.allclose(out["gsm_covariance"], eff.gsm_covariance, rtol=1e-12)
     code, plain, _ = _run(capsys, "efficiency", "ctld-bimodal", "--const", "m=1.5", "--no-lift", "--no-poincare")
     assert code == 0 and plain is not None and plain["lifted"] is False

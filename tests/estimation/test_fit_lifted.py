@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from gsmtheory.estimation import (
-    ctld_efficiency,
     fit,
     sample_target,
 )
+from gsmtheory.estimation._lifted_quadrature import lifted_quadrature
 from gsmtheory.solve import build_problem
 from gsmtheory.symbolic import load_spec, parse_spec
 
@@ -42,7 +42,7 @@ def test_ctld_recovers_means_where_vanilla_swaps() -> None:
     both dimensions (it was two near-identical 260 s tests, issue #22)."""
     spec = parse_spec(UNEQUAL_2D)
     problem = build_problem(spec, lift=True)
-    eff = ctld_efficiency(problem, panels=4, nh=6)
+    eff = lifted_quadrature(problem, panels=4, nh=6)
     n = 4000  # as notebook 05: vanilla misses by ~450 and ~220 standard errors, CTLD by 1.6 (seeded)
     data = sample_target(spec.diffusion, n, 1)
     assert data.shape == (n, 2)

@@ -8,11 +8,11 @@ import pytest
 from gsmtheory._errors import ModelError, SpecError
 from gsmtheory.estimation import (
     build_problem,
-    ctld_efficiency,
-    ctld_efficiency_monte_carlo,
     lifted_smoothness,
 )
 from gsmtheory.estimation._lifted_efficiency import lifted_baselines, lifted_theorem, replace_lifted
+from gsmtheory.estimation._lifted_monte_carlo import lifted_monte_carlo
+from gsmtheory.estimation._lifted_quadrature import lifted_quadrature
 from gsmtheory.solve import poincare_constant
 from gsmtheory.symbolic import load_spec
 
@@ -20,7 +20,7 @@ from gsmtheory.symbolic import load_spec
 @pytest.fixture(scope="module")
 def bimodal():
     problem = build_problem(load_spec("ctld-bimodal", constants={"m": 1.5}), lift=True)
-    return problem, ctld_efficiency(problem, panels=3, nh=4)
+    return problem, lifted_quadrature(problem, panels=3, nh=4)
 
 
 def test_replacing_nothing_rebuilds_the_same_record_and_an_unknown_field_is_one_line(bimodal) -> None:
@@ -36,13 +36,13 @@ def test_replacing_nothing_rebuilds_the_same_record_and_an_unknown_field_is_one_
 
 def test_the_baselines_are_the_records_and_need_a_lift(bimodal) -> None:
     problem, eff = bimodal
-    base = lifted_baselines(problem, 6, 8)  # ctld_efficiency reports its finer resolution (2 × 3, 2 × 4)
+    base = lifted_baselines(problem, 6, 8)  # lifted_quadrature reports its finer resolution (2 × 3, 2 × 4)
     assert np.allclose(base["vanilla"], eff.vanilla_covariance, rtol=1e-12)
     assert np.allclose(base["mle0"], eff.mle_original, rtol=1e-12)
     assert np.allclose(base["mle1"], eff.mle_lifted, rtol=1e-12)
     plain = problem.without_lift()
     for f in (lambda: lifted_baselines(plain, 3, 4), lambda: lifted_smoothness(plain, 3, 4),
-              lambda: ctld_efficiency_monte_carlo(plain, samples=8192, device="cpu")):
+              lambda: lifted_monte_carlo(plain, samples=8192, device="cpu")):
         with pytest.raises(ModelError, match="is not a CTLD lift"):
             f()
 

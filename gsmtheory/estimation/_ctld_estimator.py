@@ -1,6 +1,9 @@
-r"""Covariance method ``ctld_reduction``: the CTLD estimator in d ≥ 3 by symmetry reduction to 1D (issue #14).
+r"""The CTLD estimator ``ctld`` (registered for fit) and its covariance in d ≥ 3 by reduction to 1D, ``ctld_reduction``.
 
-For p = Σ_k w_k N(μ_k, Σ) with Σ = σ²I on U^⊥ (U the span of the mean differences, dim U = 1,
+``ESTIMATOR_METHODS`` registers :func:`gsmtheory.estimation._fit_lifted.fit_lifted` as the estimator
+``ctld``; its covariance in d ≤ 2 and by Monte Carlo is what the covariance methods ``quadrature`` and
+``monte-carlo`` answer on a lift. ``COVARIANCE_METHODS`` adds the reduction (issue #14):
+for p = Σ_k w_k N(μ_k, Σ) with Σ = σ²I on U^⊥ (U the span of the mean differences, dim U = 1,
 m = d − 1) and a ``[model.mixture]`` moving the means within U, s² = σ² + βλ:
 
     Γ_CTLD,d = Γ_CTLD,1D + m · H⁻¹ E_{r p^β_U}[∇_θA ∇_θAᵀ · λ²/(2s⁴)] H⁻¹,   A = ∂_β log p^β_{U,θ},
@@ -21,14 +24,15 @@ from numpy.typing import NDArray
 
 from gsmtheory._errors import ModelError
 from gsmtheory._methods import Method, Theory
-from gsmtheory.estimation._cov_ctld import ctld_efficiency, mixture_model_reason
-from gsmtheory.estimation._lifted_efficiency import replace_lifted
+from gsmtheory.estimation._fit_lifted import fit_lifted
+from gsmtheory.estimation._lifted_efficiency import mixture_model_reason, replace_lifted
+from gsmtheory.estimation._lifted_quadrature import lifted_quadrature
 from gsmtheory.estimation._mixture_spec import free_means, mixture_spec
 from gsmtheory.numeric import ctld_poincare_nd, reduce_mixture
 from gsmtheory.solve import Problem, build_problem, ctld_schedule
 from gsmtheory.symbolic import GaussianMixture
 
-__all__ = ["METHOD", "ctld_efficiency_along_u"]
+__all__ = ["COVARIANCE_METHODS", "ESTIMATOR_METHODS", "ctld_efficiency_along_u"]
 
 Array = NDArray[np.float64]
 
@@ -122,8 +126,7 @@ def ctld_efficiency_along_u(mixture: Any, params: Any, u_means: list[str], weigh
     ``names``; b is ``reduce_mixture(mixture).basis[:, 0]``), ``weights`` its weights; the
     covariance is the target's. Γ_CTLD is the 1D problem's plus m times the β-score term of U^⊥
     (m = d − 1). Arrays in, so large d needs no d-dimensional SymPy expression: the cost in d is
-    that of :func:`gsmtheory.numeric.reduce_mixture`. See :func:`ctld_efficiency_reduced` for
-    the formulas.
+    that of :func:`gsmtheory.numeric.reduce_mixture`. The formulas: the module docstring.
 
     Parameters
     ----------
@@ -136,7 +139,7 @@ def ctld_efficiency_along_u(mixture: Any, params: Any, u_means: list[str], weigh
     truth : ndarray
         θ*.
     panels, nh : int
-        The lifted quadrature (:func:`ctld_efficiency`).
+        The lifted quadrature (:func:`gsmtheory.estimation._lifted_quadrature.lifted_quadrature`).
     poincare : bool
         Also compute C_P of the lift (sectors, :func:`gsmtheory.numeric.ctld_poincare_nd`).
     name : str
@@ -167,7 +170,7 @@ def _assemble(one_spec: Any, mixture: Any, params: Any, d: int, m: int, sigma2: 
               poincare: bool) -> Any:
 
     one = build_problem(one_spec, lift=True)
-    eff = ctld_efficiency(one, panels=panels, nh=nh)
+    eff = lifted_quadrature(one, panels=panels, nh=nh)
     lo = _correction(one, sigma2, panels, nh)
     hi = _correction(one, sigma2, 2 * panels, 2 * nh)
     hinv = np.linalg.inv(eff.hessian)
@@ -230,7 +233,7 @@ def _free_means_efficiency(spec: Any, slots: list[tuple[int, int]], params: Any,
     err = along.error
     if m:
         two = build_problem(_perp_spec(red, params, sigma2, weights, f"{spec.name} (perpendicular)"), lift=True)
-        eff2 = ctld_efficiency(two, panels=panels, nh=nh)
+        eff2 = lifted_quadrature(two, panels=panels, nh=nh)
         extra = np.zeros((kk, kk))
         if m > 1:
             lo = _correction(two, sigma2, panels, nh)
@@ -262,10 +265,10 @@ def _free_means_efficiency(spec: Any, slots: list[tuple[int, int]], params: Any,
 
 
 def _applies(problem: Problem) -> str | None:
-    """None when the reduction covers the problem (d ≥ 2; ``auto`` takes ``ctld_quadrature`` for d = 2): dim U = 1, Σ isotropic off U, a model moving the means
+    """None when the reduction covers the problem (d ≥ 2; ``auto`` takes ``quadrature`` for d = 2): dim U = 1, Σ isotropic off U, a model moving the means
     along U (or every mean entry its own parameter)."""
     if problem.d < 2:
-        return f"the reduction is for d >= 2 (this target has d = {problem.d}); ctld_quadrature covers it"
+        return f"the reduction is for d >= 2 (this target has d = {problem.d}); quadrature covers it"
     reason = mixture_model_reason(problem)
     if reason is not None:
         return reason
@@ -301,6 +304,10 @@ def _run(problem: Problem, options: Any) -> Any:
     return _assemble(one_spec, mix, params, red.ambient_dim, m, sigma2, panels, nh, poincare)
 
 
-METHOD = Method("ctld_reduction", _applies, _run,
-                "CTLD estimator, d >= 3: the 1D problem along the means' span plus a closed-form beta-score term",
-                Theory("estimate"), priority=20, lifted=True)
+COVARIANCE_METHODS = (Method("ctld_reduction", _applies, _run,
+                             "CTLD estimator, d >= 3: the 1D problem along the means' span plus a closed-form "
+                             "beta-score term", Theory("estimate"), priority=15, lifted=True),)
+ESTIMATOR_METHODS = (Method("ctld", mixture_model_reason, fit_lifted,
+                            "the annealed CTLD loss on (x, beta), beta and the noise drawn from the data",
+                            Theory("estimate", notes="asymptotic covariance: the CTLD sandwich (quadrature on the lift)"),
+                            priority=10, lifted=True),)

@@ -1,4 +1,5 @@
-"""CTLD efficiency in any d by reduction to the 1D problem along U (issue #14)."""
+"""The CTLD estimator's module (gsmtheory/estimation/_ctld_estimator.py): its efficiency in any d by
+reduction to the 1D problem along U (issue #14), against the full quadrature where both apply."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import pytest
 from gsmtheory._errors import SpecError
 from gsmtheory.estimation import (
     build_problem,
-    ctld_efficiency,
     efficiency,
 )
+from gsmtheory.estimation._lifted_quadrature import lifted_quadrature
 from gsmtheory.symbolic import parse_spec
 
 
@@ -40,7 +41,7 @@ def test_d2_reduction_equals_the_2d_quadrature() -> None:
     """The 1D problem plus m·H⁻¹E[AAᵀλ²/(2s⁴)]H⁻¹ against the 2D tensor quadrature (rotated means)."""
     spec = parse_spec(_spec(2, [1.0, 1.0]))
     red = efficiency(spec, lift=True, method="ctld_reduction", poincare=False)
-    full = ctld_efficiency(build_problem(spec, lift=True))
+    full = lifted_quadrature(build_problem(spec, lift=True))
     for a, b in ((red.gsm_covariance, full.gsm_covariance), (red.vanilla_covariance, full.vanilla_covariance),
                  (red.mle_original, full.mle_original), (red.mle_lifted, full.mle_lifted)):
         assert np.allclose(a, b, rtol=max(1e-5, 10 * (red.error + full.error)))
@@ -88,7 +89,7 @@ def test_means_parametrization_in_d2_equals_the_2d_quadrature() -> None:
     """θ = (μ_1, μ_2) ∈ R⁴, means along a rotated direction: blocks along U and across it."""
     spec = parse_spec(_free(2, [1.0, 2.0]))
     red = efficiency(spec, lift=True, method="ctld_reduction", poincare=False)
-    full = ctld_efficiency(build_problem(spec, lift=True), panels=4, nh=6)  # the quick rule: 3.4e-6 apart
+    full = lifted_quadrature(build_problem(spec, lift=True), panels=4, nh=6)  # the quick rule: 3.4e-6 apart
     for key in ("gsm_covariance", "vanilla_covariance", "mle_original", "mle_lifted", "hessian"):
         a, b = getattr(red, key), getattr(full, key)
         assert np.allclose(a, b, rtol=1e-5, atol=1e-7 * np.max(np.abs(b))), key
