@@ -34,7 +34,7 @@ FUNCTION_LINES_ALLOWED: dict[str, str] = {}
 COMPILE_ALLOWED: dict[str, str] = {}
 #: CTLD-specific code: 8 modules by the detector (13 at the start of issue #22). The last step made the
 #: covariance methods ``quadrature`` and ``monte-carlo`` answer lifted problems through the Lift's
-#: interface (``Lift.noised`` is the one place the lift of data is written), so estimation keeps only
+#: interface (faces, quadrature, noise-level law, ``Lift.noised``), so estimation keeps only
 #: what is CTLD's own: the estimator ``ctld`` with its d >= 3 reduction, and the design of r(beta).
 CTLD_LIMIT = 8
 SAME_NAME_ALLOWED: dict[str, str] = {}

@@ -37,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="quadrature panels, 4 to 4096 (the error uses twice as many; default 64)")
     parser.add_argument("--method", default="auto", choices=["auto", *loss_methods().names()],
                         help="loss method (default: the first registered one that applies: quadrature for d <= 2, "
-                             "Monte Carlo beyond; ctld_* on a lift); torch-mc: Monte Carlo in torch on --device")
+                             "Monte Carlo beyond; on a lift quadrature for a 1D target, ctld_product beyond); torch-mc: "
+                             "Monte Carlo in torch on --device")
     parser.add_argument("--device", default="cpu", choices=DEVICE_CHOICES,
                         help="torch device for --method torch-mc (default cpu)")
     parser.add_argument("--samples", type=bounded_int(2, MAX_SAMPLES), default=200_000,

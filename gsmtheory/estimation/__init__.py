@@ -1,7 +1,8 @@
 """Estimators, covariances against the MLE, Monte Carlo error curves, growth rates; a registry per question.
 
 :func:`efficiency` asks the covariance registry (:func:`covariance_methods`, the ``_cov_*.py``
-files), :func:`fit` the estimator registry (:func:`estimators`, the ``_estimator_*.py`` files);
+files and ``COVARIANCE_METHODS``), :func:`fit` the estimator registry (:func:`estimators`, the
+``_estimator_*.py`` files and ``ESTIMATOR_METHODS``: the CTLD estimator's module holds both);
 both take a :class:`gsmtheory.solve.Problem` (or a spec), lifted or not (docs/architecture.md).
 """
 

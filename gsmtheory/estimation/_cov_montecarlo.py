@@ -17,7 +17,7 @@ import numpy as np
 from gsmtheory._methods import Method, Theory
 from gsmtheory._progress import progress_bar
 from gsmtheory.estimation._efficiency_record import Efficiency
-from gsmtheory.estimation._lifted_efficiency import mixture_model_reason
+from gsmtheory.estimation._lifted_efficiency import closed_form_reason
 from gsmtheory.estimation._lifted_monte_carlo import run_lifted_monte_carlo
 from gsmtheory.estimation._moments import moments
 from gsmtheory.estimation._sandwich_theory import (
@@ -38,7 +38,7 @@ _PRIORITY = 20
 
 def _applies(problem: Problem) -> str | None:
     if problem.lift is not None:
-        return mixture_model_reason(problem)
+        return closed_form_reason(problem)
     if (problem.mixture is not None and problem.unbounded) or problem.d == 1:
         return None
     return f"exact sampling of a non-mixture target in d = {problem.d} is not available; give the target as a [mixture]"

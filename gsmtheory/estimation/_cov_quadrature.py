@@ -1,7 +1,8 @@
 r"""Covariance method ``quadrature``: the sandwich of a problem in d ≤ 2 by quadrature, on a lift or not.
 
 On a problem that carries a lift it is the lifted estimator's sandwich by the lift's quadrature
-(:func:`gsmtheory.estimation._lifted_quadrature.lifted_quadrature`). Otherwise the moments E_p[ψ], E_p[ψψᵀ], E_p[∇²_θφ], E_p[s], E_p[ssᵀ] and the theory terms are expectations
+(:func:`gsmtheory.estimation._lifted_quadrature.lifted_quadrature`, ``rtol`` default 1e-3 on the
+change between its two resolutions). Otherwise the moments E_p[ψ], E_p[ψψᵀ], E_p[∇²_θφ], E_p[s], E_p[ssᵀ] and the theory terms are expectations
 under p (:meth:`gsmtheory.solve.Problem.expect`), refined (16 → 4096 panels in 1D, 8 → 64 per
 axis in 2D) until Γ_GSM and Γ_MLE change by less than ``rtol`` (default 1e-10); their error is the
 last change. A diverging moment gives Γ_GSM = inf (status ``infinite_variance``).

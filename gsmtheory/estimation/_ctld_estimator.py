@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from gsmtheory._errors import ModelError
 from gsmtheory._methods import Method, Theory
 from gsmtheory.estimation._fit_lifted import fit_lifted
-from gsmtheory.estimation._lifted_efficiency import mixture_model_reason, replace_lifted
+from gsmtheory.estimation._lifted_efficiency import closed_form_reason, replace_lifted
 from gsmtheory.estimation._lifted_quadrature import lifted_quadrature
 from gsmtheory.estimation._mixture_spec import free_means, mixture_spec
 from gsmtheory.numeric import ctld_poincare_nd, reduce_mixture
@@ -269,7 +269,7 @@ def _applies(problem: Problem) -> str | None:
     along U (or every mean entry its own parameter)."""
     if problem.d < 2:
         return f"the reduction is for d >= 2 (this target has d = {problem.d}); quadrature covers it"
-    reason = mixture_model_reason(problem)
+    reason = closed_form_reason(problem)
     if reason is not None:
         return reason
     try:
@@ -297,7 +297,7 @@ def _run(problem: Problem, options: Any) -> Any:
     red, m, sigma2 = _reduction(mix)
     u_means = _check_model(problem, red)
     model = problem.model
-    assert model.mixture is not None  # by mixture_model_reason
+    assert model.mixture is not None  # by closed_form_reason
     one_spec = _along_u_spec(red, params, u_means, [str(w) for w in model.mixture.weights],
                              [str(t) for t in model.params], np.array([float(t) for t in model.truth]),
                              f"{problem.name} (along U)")
@@ -307,7 +307,7 @@ def _run(problem: Problem, options: Any) -> Any:
 COVARIANCE_METHODS = (Method("ctld_reduction", _applies, _run,
                              "CTLD estimator, d >= 3: the 1D problem along the means' span plus a closed-form "
                              "beta-score term", Theory("estimate"), priority=15, lifted=True),)
-ESTIMATOR_METHODS = (Method("ctld", mixture_model_reason, fit_lifted,
+ESTIMATOR_METHODS = (Method("ctld", closed_form_reason, fit_lifted,
                             "the annealed CTLD loss on (x, beta), beta and the noise drawn from the data",
                             Theory("estimate", notes="asymptotic covariance: the CTLD sandwich (quadrature on the lift)"),
                             priority=10, lifted=True),)

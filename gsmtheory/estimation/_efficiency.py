@@ -3,7 +3,8 @@ r"""The efficiency question: asymptotic covariances of the score-matching estima
 Efficiency is a property of a *direction* v in parameter space: the asymptotic variance of vᵀθ̂
 is vᵀΓv, so the loss is r(v) = vᵀΓ_GSM v / vᵀΓ_MLE v (:class:`Efficiency`). :func:`efficiency`
 asks the covariance registry (:func:`covariance_methods`: every ``METHOD``/``METHODS`` of the
-``gsmtheory/estimation/_cov_*.py`` files, ``run(problem, options) -> Efficiency``) for a method:
+``gsmtheory/estimation/_cov_*.py`` files and every ``COVARIANCE_METHODS`` of the package,
+``run(problem, options) -> Efficiency``) for a method:
 
 - ``quadrature`` (d ≤ 2) and ``monte-carlo`` (exact samples) answer un-lifted and lifted problems
   alike: un-lifted with C_P, the key lemma and the general theorem
@@ -31,7 +32,8 @@ __all__ = ["covariance_methods", "efficiency"]
 
 @cache
 def covariance_methods() -> Registry[Any]:
-    """The registry of covariance methods, discovered once (``gsmtheory/estimation/_cov_*.py``)."""
+    """The registry of covariance methods, discovered once (``gsmtheory/estimation/_cov_*.py`` and every
+    ``COVARIANCE_METHODS``)."""
     return discover("gsmtheory.estimation", "_cov_", "covariance")
 
 

@@ -21,10 +21,11 @@ class EfficiencyOptions:
     Attributes
     ----------
     rtol : float or None
-        Quadrature: the change of Γ between two resolutions to stop at (default 1e-10); Monte
+        Quadrature: the change of Γ between two resolutions to stop at (default 1e-10; on a lift
+        the change between its two resolutions that counts as converged, default 1e-3); Monte
         Carlo of a lift: the relative standard error to reach (default 1e-2).
     samples, seed : int
-        Monte Carlo draws (at most; the CTLD Monte Carlo rounds up to whole groups of 512) and seed.
+        Monte Carlo draws (at most; on a lift rounded up to whole groups of 512) and seed.
     poincare : bool, float or PoincareResult
         True: compute C_P and the theory; False: skip them; a number or record: use it as C_P.
     panels, nh : int

@@ -27,8 +27,15 @@ from gsmtheory.numeric import PoincareResult, mixture_lift_rule
 from gsmtheory.solve import Lift, Problem, joint_points
 from gsmtheory.symbolic import CTLDParameters
 
-__all__ = ["lift_of", "lifted_baselines", "lifted_efficiency", "lifted_smoothness", "lifted_theorem",
-           "mixture_model_reason", "replace_lifted"]
+__all__ = [
+    "closed_form_reason",
+    "lift_of",
+    "lifted_baselines",
+    "lifted_efficiency",
+    "lifted_smoothness",
+    "lifted_theorem",
+    "replace_lifted",
+]
 
 Array = NDArray[Any]
 
@@ -40,16 +47,12 @@ def lift_of(problem: Problem) -> Lift:
     return problem.lift
 
 
-def mixture_model_reason(problem: Problem) -> str | None:
-    """Why the lifted estimator cannot be evaluated (None when it can): it needs p^β and p^β_θ in closed form."""
+def closed_form_reason(problem: Problem) -> str | None:
+    """Why the lifted estimator cannot be evaluated (None when it can): a model, and the lift's p^β and
+    p^β_θ in closed form (:meth:`gsmtheory.solve.Lift.closed_form_reason`)."""
     if problem.model_or_none is None:
         return f"spec {problem.name!r} has no [model]; add a [model.mixture] table"
-    if problem.mixture is None:
-        return ("the lifted estimator needs p^beta (p smoothed to noise level beta) in closed form, but the target "
-                "is a formula; give the target as a [mixture] table")
-    if problem.model.kind != "mixture" or problem.model.mixture is None:
-        return "the lifted loss needs the model's p^beta in closed form; give the model as a [model.mixture] table"
-    return None
+    return lift_of(problem).closed_form_reason()
 
 
 def lifted_baselines(problem: Problem, panels: int, nh: int) -> dict[str, Array]:
@@ -61,7 +64,7 @@ def lifted_baselines(problem: Problem, panels: int, nh: int) -> dict[str, Array]
     lift, joint = lift_of(problem), problem.joint
     P, d = problem.n_params, lift.dim
     th = [float(t) for t in problem.truth]
-    assert lift.mixture is not None  # by mixture_model_reason
+    assert lift.mixture is not None  # by closed_form_reason
     xs0, w0 = lift.x_rule(0.0, nh) if d == 1 else mixture_lift_rule(lift.mixture, 0.0, nh, "legendre")
     v = problem.per_sample(xs0, th, parts=("psi", "hess", "score"))
     gv = v["psi"]

@@ -131,12 +131,11 @@ def _blocks(P: int) -> Callable[[torch.Tensor], torch.Tensor]:
 
 
 def lifted_monte_carlo(problem: Problem, *, samples: int = 100_000, rtol: float = 1e-2,
-                                max_samples: int = 1_600_000, seed: int = 0,
-                                device: str = "auto") -> Efficiency:
+                       max_samples: int = 1_600_000, seed: int = 0, device: str = "auto") -> Efficiency:
     """Γ of the lifted estimator (both face treatments), Γ_vanilla, Γ_MLE (both baselines) and H by Monte Carlo in torch.
 
-    The same sandwich Γ = H⁻¹ Cov(ψ) H⁻¹ as :func:`gsmtheory.estimation._lifted_quadrature.lifted_quadrature`, from exact draws of (x, β, z)
-    in any d; errors by the delta method.
+    The same sandwich Γ = H⁻¹ Cov(ψ) H⁻¹ as :func:`gsmtheory.estimation._lifted_quadrature.lifted_quadrature`,
+    from exact draws of (x, β, z) in any d; errors by the delta method.
 
     Parameters
     ----------
@@ -170,6 +169,7 @@ def lifted_monte_carlo(problem: Problem, *, samples: int = 100_000, rtol: float 
 
     Examples
     --------
+    >>> from gsmtheory.solve import build_problem
     >>> from gsmtheory.symbolic import load_spec
     >>> pr = build_problem(load_spec("ctld-bimodal"), lift=True)
     >>> e = lifted_monte_carlo(pr, samples=8192, rtol=0.5, max_samples=8192, device="cpu")
@@ -208,17 +208,19 @@ def _converge(problem: Problem, lift: Lift, dev: str, samples: int, rtol: float,
     per = max(batch_size(dev, 8 * (6 * S + 16 * (P * P + P + lift.dim + 2)), maximum=1 << 16) // _GROUP, 1)
     return delta_method_means(lambda n: _statistics(problem, pieces, sampler, theta, n), _blocks(P), _KEYS, (P, P),
                               samples=samples, rtol=rtol, max_samples=max_samples, group=_GROUP, per_batch=per,
-                              label="CTLD Monte Carlo")
+                              label="lifted Monte Carlo")
 
 
 def run_lifted_monte_carlo(problem: Problem, options: Any, priority: float) -> Efficiency:
     """At most ``options.samples`` draws rounded up to whole groups of 512 (from 100000), to the relative
     standard error ``options.rtol`` (default 1e-2), on ``options.device``; no C_P. ``resolution["why_not"]``
-    holds the reasons of the covariance methods that ``auto`` tries before ``priority`` (this method's)."""
+    holds the reasons of the lifted covariance methods that ``auto`` tries before ``priority`` (this
+    method's) and that do not apply."""
     samples = options.samples
     mc = lifted_monte_carlo(problem, samples=min(100_000, samples), max_samples=samples,
-                                     rtol=1e-2 if options.rtol is None else options.rtol, seed=options.seed,
-                                     device=options.device)
-    ahead = {m.name: m.why_not(problem) for m in covariance_methods() if m.auto and m.priority < priority}
+                            rtol=1e-2 if options.rtol is None else options.rtol, seed=options.seed,
+                            device=options.device)
+    ahead = {m.name: m.why_not(problem) for m in covariance_methods()
+             if m.auto and m.priority < priority and m.lifted is not False}
     return replace_lifted(mc, ctld=lift_of(problem).params,
                           resolution={**mc.resolution, "why_not": {k: v for k, v in ahead.items() if v}})

@@ -19,11 +19,11 @@ from numpy.typing import NDArray
 from gsmtheory._errors import NumericalError
 from gsmtheory.estimation._efficiency_record import Efficiency
 from gsmtheory.estimation._lifted_efficiency import (
+    closed_form_reason,
     lift_of,
     lifted_baselines,
     lifted_efficiency,
     lifted_theorem,
-    mixture_model_reason,
     replace_lifted,
 )
 from gsmtheory.numeric import normal_rule
@@ -38,7 +38,7 @@ def _moments(problem: Problem, panels: int, nh: int) -> dict[str, Array]:
     lift, joint = lift_of(problem), problem.joint
     P = problem.n_params
     th = [float(t) for t in problem.truth]
-    beta_max, d = lift.beta_max, lift.dim
+    d = lift.dim
 
     def bulk_fn(x: Array, b: Array) -> list[Array]:
         out = joint.per_sample(joint_points(x, b, d), th, parts=("psi", "hess"))
@@ -47,25 +47,26 @@ def _moments(problem: Problem, panels: int, nh: int) -> dict[str, Array]:
 
     Eg, Egg, Eh = lift.joint_expect(bulk_fn, panels=panels, nh=nh)
     H = Eh.reshape(P, P).copy()
-    # faces: −c_f E_{p^{β_f}}[flux]; ψ gets −c_f ∇flux(x_f)
+    # faces: −c_f E_{p^{β_f}}[flux]; ψ gets −c_f ∇flux(x_f), x_f the data point lifted to the face's level
+    # by noise of its own; per face its mean given x (N, P) and second moment given x (N, P, P; None:
+    # the face at level 0 sees the data point itself, noised(x, 0, z) = x, so it is the mean's square)
     xs0, w0 = lift.x_rule(0.0, nh)  # data x ~ p: (N,) or (N, d)
     z, wz = normal_rule(40 if d == 1 else 12, d)
-    face_terms: dict[float, Array] = {}
+    means: list[Array] = []
+    seconds: list[Array | None] = []
     for face in lift.faces:
         if face.at == 0.0:
             vals = lift.face_values(face, xs0, th)
-            g0 = -face.weight * np.stack(vals[1:1 + P], axis=-1)
-            hh = np.stack(vals[1 + P:], axis=-1)
-            H -= face.weight * np.tensordot(w0, hh, axes=(0, 0)).reshape(P, P)
-            face_terms[0.0] = g0  # (N, P) as a function of the data point x
+            means.append(-face.weight * np.stack(vals[1:1 + P], axis=-1))
+            seconds.append(None)
+            H -= face.weight * np.tensordot(w0, np.stack(vals[1 + P:], axis=-1), axes=(0, 0)).reshape(P, P)
         else:
             xx = lift.noised(xs0[:, None], face.at, z[None, :])  # (N, M) or (N, M, d)
             vals = lift.face_values(face, xx, th)
             gf = -face.weight * np.stack(vals[1:1 + P], axis=-1)
-            hh = np.stack(vals[1 + P:], axis=-1)
-            H -= face.weight * np.einsum("n,m,nmk->k", w0, wz, hh).reshape(P, P)
-            face_terms[face.at] = np.einsum("m,nmp->np", wz, gf)  # conditional mean given x
-            face_terms[-face.at] = np.einsum("m,nmp,nmq->npq", wz, gf, gf)  # conditional second moment
+            H -= face.weight * np.einsum("n,m,nmk->k", w0, wz, np.stack(vals[1 + P:], axis=-1)).reshape(P, P)
+            means.append(np.einsum("m,nmp->np", wz, gf))
+            seconds.append(np.einsum("m,nmp,nmq->npq", wz, gf, gf))
     # conditional mean of the bulk gradient given the data point x: G_A(x) = E_{β,z}[∇φ(x + √(βλ)z, β)]
     b, wb = lift.beta_rule(max(panels // 2, 4))
     zg, wzg = normal_rule(24 if d == 1 else 8, d)
@@ -77,13 +78,20 @@ def _moments(problem: Problem, panels: int, nh: int) -> dict[str, Array]:
     GA = np.einsum("b,m,nbmp->np", wb, wzg, ga)
     second = Egg.reshape(P, P).copy()
     mean = Eg.reshape(P).copy()
-    B0 = face_terms.get(0.0, np.zeros((len(xs0), P)))
-    B1 = face_terms.get(beta_max, np.zeros((len(xs0), P)))
-    B1B1 = face_terms.get(-beta_max, np.zeros((len(xs0), P, P)))
-    second_shared = (second + np.einsum("n,np,nq->pq", w0, B0, B0) + np.einsum("n,npq->pq", w0, B1B1)
-                     + _sym(np.einsum("n,np,nq->pq", w0, GA, B0)) + _sym(np.einsum("n,np,nq->pq", w0, GA, B1))
-                     + _sym(np.einsum("n,np,nq->pq", w0, B0, B1)))
-    mean_shared = mean + w0 @ B0 + w0 @ B1
+    # E[ψψᵀ] with ψ = bulk + Σ_f face_f: the faces' own second moments, bulk × face through G_A, and
+    # face × face (independent noise given x) through their means
+    second_shared = second
+    for mf, sf in zip(means, seconds, strict=True):
+        second_shared = second_shared + (np.einsum("n,np,nq->pq", w0, mf, mf) if sf is None
+                                         else np.einsum("n,npq->pq", w0, sf))
+    for mf in means:
+        second_shared = second_shared + _sym(np.einsum("n,np,nq->pq", w0, GA, mf))
+    for i, mf in enumerate(means):
+        for mg in means[i + 1:]:
+            second_shared = second_shared + _sym(np.einsum("n,np,nq->pq", w0, mf, mg))
+    mean_shared = mean
+    for mf in means:
+        mean_shared = mean_shared + w0 @ mf
     cov_shared = second_shared - np.outer(mean_shared, mean_shared)
     cov_exact = second - np.outer(mean, mean)
     Hinv = np.linalg.inv(H)
@@ -124,6 +132,7 @@ def lifted_quadrature(problem: Problem, *, panels: int = 6, nh: int = 8, rtol: f
 
     Examples
     --------
+    >>> from gsmtheory.solve import build_problem
     >>> from gsmtheory.symbolic import load_spec
     >>> e = lifted_quadrature(build_problem(load_spec("ctld-bimodal"), lift=True), panels=3, nh=4)
     >>> round(e.ratio, -1), round(float(e.mle_covariance[0, 0]), 4)  # ½N(∓2, 1), means ±a: Γ_CTLD ≫ Γ_MLE
@@ -149,12 +158,12 @@ def lifted_quadrature(problem: Problem, *, panels: int = 6, nh: int = 8, rtol: f
                              rtol=rtol)
 
 
-
 def quadrature_reason(problem: Problem) -> str | None:
     """Why the lift's quadrature does not cover ``problem`` (None when it does): d ≤ 2 and p^β in closed form."""
     if problem.d > 2:
-        return f"the tensor quadrature covers d <= 2 (this target has d = {problem.d})"
-    return mixture_model_reason(problem)
+        return (f"the lift's tensor quadrature covers d <= 2 (this target has d = {problem.d}); ctld_reduction or "
+                "monte-carlo answer beyond")
+    return closed_form_reason(problem)
 
 
 def run_lifted_quadrature(problem: Problem, options: Any) -> Efficiency:

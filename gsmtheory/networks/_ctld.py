@@ -37,7 +37,6 @@ a network pass and adds nothing). :attr:`CTLDLoss.skipped` says which, with the 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -53,6 +52,7 @@ from gsmtheory.networks._autograd import (
 )
 from gsmtheory.networks._gsm import check_reduction, flat_batch, reduce_loss
 from gsmtheory.networks._schedules import BetaSchedule, NoiseSchedule
+from gsmtheory.numeric import smoothed
 from gsmtheory.symbolic import CTLDParameters, Spec, ctld_parameters
 
 __all__ = ["SKIP_BELOW", "CTLDLoss", "as_schedule", "check_network", "ctld_parameters_for"]
@@ -260,8 +260,7 @@ class CTLDLoss(torch.nn.Module):
         beta = levels_for(self.schedule, x, beta, generator)
         if bool(((beta < 0) | (beta > self.beta_max)).any()):
             raise NumericalError(f"beta outside [0, {self.beta_max:g}]", "draw beta in [0, beta_max]")
-        shape = (n,) + (1,) * (x.ndim - 1)
-        points = x + torch.sqrt(beta * self.lam).reshape(shape) * draws(x, noise, generator)
+        points = smoothed(x, beta * self.lam, draws(x, noise, generator))
         out = {"beta": beta, "points": points, "bulk": self.bulk(model, points, beta, generator)}
         zero = torch.zeros(n, dtype=x.dtype, device=x.device)
         out["face_lower"], out["face_upper"] = zero, zero
@@ -270,7 +269,7 @@ class CTLDLoss(torch.nn.Module):
             out["face_lower"] = self.face_weights[0] * self.beta_score(model, x, at0, generator)
         if "upper" in self.kept:
             top = torch.full((n,), self.beta_max, dtype=x.dtype, device=x.device)
-            xf = x + math.sqrt(self.beta_max * self.lam) * draws(x, face_noise, generator)
+            xf = smoothed(x, self.beta_max * self.lam, draws(x, face_noise, generator))
             out["face_upper"] = -self.face_weights[1] * self.beta_score(model, xf, top, generator)
         return out
 

@@ -28,6 +28,7 @@ from gsmtheory.networks._autograd import check_kind, network_score, takes_noise_
 from gsmtheory.networks._ctld import as_schedule, ctld_parameters_for, draws, levels_for
 from gsmtheory.networks._gsm import check_batch, check_reduction, flat_batch, reduce_loss
 from gsmtheory.networks._schedules import NoiseSchedule
+from gsmtheory.numeric import smoothed
 from gsmtheory.symbolic import CTLDParameters, Spec
 
 __all__ = ["DSM_WEIGHTS", "DSMLoss"]
@@ -108,12 +109,10 @@ class DSMLoss(torch.nn.Module):
         check_batch(x)
         level = levels_for(self.schedule, x, level, generator)
         z = draws(x, noise, generator)
-        sigma = torch.sqrt(self.schedule.sigma2(level))
-        sigma = sigma[:, None] if x.ndim == 2 else sigma.reshape((x.shape[0],) + (1,) * (x.ndim - 1))
-        if self.schedule.exploding:
-            xt = x + sigma * z
-        else:
-            xt = self.schedule.alpha(level).reshape(sigma.shape) * x + sigma * z
+        sigma2 = self.schedule.sigma2(level)
+        sigma = torch.sqrt(sigma2).reshape((x.shape[0],) + (1,) * (x.ndim - 1))
+        mean = x if self.schedule.exploding else self.schedule.alpha(level).reshape(sigma.shape) * x
+        xt = smoothed(mean, sigma2, z)
         grad_on = torch.is_grad_enabled()
         with torch.enable_grad():
             s = self._score(model, xt, level)

@@ -25,7 +25,7 @@ from gsmtheory.numeric._bounds import (
 from gsmtheory.numeric._bounds1d import muckenhoupt_bracket, rayleigh_quotient
 from gsmtheory.numeric._bracket import two_sided, with_upper_bound
 from gsmtheory.numeric._chain1d import truncate_support
-from gsmtheory.numeric._convolve import convolve_logpdf_1d
+from gsmtheory.numeric._convolve import convolve_logpdf_1d, smoothed
 from gsmtheory.numeric._ctld_chain import (
     CTLD_FV2D_ORDER,
     CTLDSchedule,
@@ -142,6 +142,7 @@ __all__ = [
     "sample_ctld_joint",
     "sample_mixture",
     "sector_poincare",
+    "smoothed",
     "support_interval",
     "tensorization",
     "truncate_support",

@@ -1,7 +1,9 @@
-r"""A 1D density convolved with a Gaussian, numerically: log (p * N(0, s))(x) for p ∝ e^ℓ.
+r"""A density convolved with a Gaussian: draws x + √s·z of p * N(0, sI), and log (p * N(0, s))(x) of a 1D p ∝ e^ℓ.
 
-Used for the tempered densities p^β = p * N(0, βλ) of a 1D target given as a callable
-(docs/design.md §1); a Gaussian mixture has the closed form of
+:func:`smoothed` is the one place a draw of x smoothed at variance s is written (NumPy or torch:
+the CTLD lift's noised points at s = βλ, the lifted estimator's draws, the networks' losses).
+:func:`convolve_logpdf_1d` gives the tempered densities p^β = p * N(0, βλ) of a 1D target given as a
+callable (docs/design.md §1); a Gaussian mixture has the closed form of
 :mod:`gsmtheory.numeric._mixture_pdf` instead.
 """
 
@@ -18,9 +20,40 @@ from gsmtheory._errors import NumericalError
 from gsmtheory.numeric._expect import expect_1d
 from gsmtheory.numeric._quadrature import gauss_legendre_panels
 
-__all__ = ["convolve_logpdf_1d"]
+__all__ = ["convolve_logpdf_1d", "smoothed"]
 
 Array = NDArray[Any]
+
+
+def smoothed(x: Any, s: Any, z: Any) -> Any:
+    r"""x + √s·z: for x ∼ p and z ∼ N(0, I) a draw of p * N(0, sI).
+
+    Parameters
+    ----------
+    x : ndarray or torch.Tensor
+        Points; ``s`` has their batch shape (x's leading axes): when x has more axes than a
+        non-scalar ``s``, √s gains trailing axes (a point's coordinates, or an image's).
+    s : float, ndarray or torch.Tensor
+        The variance, ≥ 0 (a scalar, or one per point).
+    z : ndarray or torch.Tensor
+        Standard normal noise, broadcast against x.
+
+    Returns
+    -------
+    ndarray or torch.Tensor
+        The smoothed points, in x's type.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> smoothed(np.zeros((2, 3)), np.array([1.0, 4.0]), np.ones((2, 3))).tolist()
+    [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
+    """
+    scale: Any = math.sqrt(s) if isinstance(s, int | float) else s.sqrt() if hasattr(s, "sqrt") else np.sqrt(s)
+    extra = np.ndim(x) - np.ndim(s)
+    if extra > 0 and np.ndim(s) > 0:
+        scale = scale.reshape(tuple(scale.shape) + (1,) * extra)
+    return x + scale * z
 
 
 def convolve_logpdf_1d(logp: Callable[[Array], Array], x: Array, s: Array | float, *,

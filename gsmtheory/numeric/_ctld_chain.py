@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsmtheory._errors import NumericalError, SpecError
-from gsmtheory.numeric._convolve import convolve_logpdf_1d
+from gsmtheory.numeric._convolve import convolve_logpdf_1d, smoothed
 from gsmtheory.numeric._fv import tensor_chain, top_pinv
 from gsmtheory.numeric._interval_law import IntervalLaw
 from gsmtheory.numeric._ladder import settle_ladder
@@ -239,7 +239,7 @@ def sample_ctld_joint(target: MixtureLike, params: CTLDSchedule, n: int,
     rng = np.random.default_rng(seed)
     beta = CTLDSchedule.require(params).law.sample(n, rng)
     x = sample_mixture(target, n, rng)
-    return x + rng.standard_normal(x.shape) * np.sqrt(beta * params.lambda_min)[:, None], beta
+    return smoothed(x, beta * params.lambda_min, rng.standard_normal(x.shape)), beta
 
 
 def ctld_drift(target: MixtureLike, params: CTLDSchedule) -> Drift:

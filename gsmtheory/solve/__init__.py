@@ -4,8 +4,8 @@
 D, the model, and the CTLD :class:`Lift` a problem may carry). The Poincaré question
 (:func:`poincare_constant`) asks :func:`poincare_methods` (every ``_solve_<name>.py`` file defines
 a :class:`gsmtheory.Method`), the loss question (:func:`evaluate_loss`) asks :func:`loss_methods`
-(every ``_loss_<name>.py``); methods for lifted problems are marked ``lifted=True`` (docs/design.md §3,
-docs/architecture.md).
+(every ``_loss_<name>.py``); methods for lifted problems only are marked ``lifted=True``, those that
+answer both ``lifted=None`` (docs/design.md §3, docs/architecture.md).
 """
 
 from gsmtheory.solve._lift import (
@@ -14,7 +14,6 @@ from gsmtheory.solve._lift import (
     ctld_schedule,
     joint_points,
     log_r_derivatives,
-    split_points,
 )
 from gsmtheory.solve._loss_question import (
     LossEvaluation,
@@ -27,7 +26,7 @@ from gsmtheory.solve._loss_question import (
 from gsmtheory.solve._loss_torch import torch_mc_loss
 from gsmtheory.solve._poincare import poincare_constant, poincare_methods, solver_names
 from gsmtheory.solve._problem import Problem, build_problem, sample_target
-from gsmtheory.solve._problem_target import target_expectation
+from gsmtheory.solve._problem_target import split_points, target_expectation
 
 __all__ = [
     "Lift",

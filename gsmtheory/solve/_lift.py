@@ -26,14 +26,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gsmtheory._errors import NumericalError, SpecError
+from gsmtheory._errors import SpecError
 from gsmtheory.compile import CompiledFunction, compile_expr
 from gsmtheory.numeric import (
     CTLDSchedule,
     gauss_legendre_panels,
     mixture_lift_rule,
     mixture_logpdf,
+    smoothed,
 )
+from gsmtheory.solve._problem_target import split_points
 from gsmtheory.symbolic import (
     BETA,
     CTLDParameters,
@@ -47,7 +49,7 @@ from gsmtheory.symbolic import (
     theta_derivatives,
 )
 
-__all__ = ["Lift", "LiftFace", "ctld_schedule", "joint_points", "split_points"]
+__all__ = ["Lift", "LiftFace", "ctld_schedule", "joint_points"]
 
 Array = NDArray[Any]
 
@@ -115,42 +117,6 @@ def log_r_derivatives(params: CTLDParameters, backend: str = "numpy") -> Compile
     """
     exprs = [params.log_r, params.log_r.diff(BETA), params.log_r.diff(BETA, 2)]
     return compile_expr((BETA,), exprs, backend)
-
-
-def split_points(x: Array, d: int) -> tuple[tuple[Array, ...], tuple[int, ...]]:
-    """(x_1, ..., x_d), batch shape of points x: shape (...) for d = 1, (..., d) for d ≥ 2.
-
-    Parameters
-    ----------
-    x : array_like
-        The points.
-    d : int
-        The dimension of the target.
-
-    Returns
-    -------
-    tuple of (tuple of ndarray, tuple of int)
-        One coordinate array per dimension, and the batch shape they share.
-
-    Raises
-    ------
-    NumericalError
-        For d ≥ 2, a last axis that is not of length d.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> cols, shape = split_points(np.zeros((5, 2)), 2)
-    >>> len(cols), shape
-    (2, (5,))
-    """
-    xa = np.asarray(x, dtype=float)
-    if d == 1:
-        return (xa,), xa.shape
-    if xa.ndim == 0 or xa.shape[-1] != d:
-        raise NumericalError(f"points have shape {xa.shape}, expected (..., {d}) for a {d}D target",
-                             f"pass x with a last axis of length {d}")
-    return tuple(xa[..., i] for i in range(d)), xa.shape[:-1]
 
 
 def joint_points(x: Array, beta: Array, d: int) -> Array:
@@ -308,10 +274,20 @@ class Lift:
         return tuple(out)
 
     # ---------------------------------------------------------------- quadrature of the joint
+    def closed_form_reason(self) -> str | None:
+        """Why p^β = p * N(0, βλI) and the model's p^β_θ are not in closed form (None when they are):
+        the lifted estimator's quadrature, draws and loss need both."""
+        if self.mixture is None:
+            return ("the CTLD estimator needs p * N(0, beta*lambda*I) in closed form, but the target is a formula; "
+                    "give the target as a [mixture] table")
+        if self.base_model is not None and (self.base_model.kind != "mixture" or self.base_model.mixture is None):
+            return ("the CTLD loss needs the model's convolution p_theta * N(0, beta*lambda*I) in closed form; give "
+                    "the model as a [model.mixture] table")
+        return None
+
     def _require_mixture(self) -> GaussianMixture:
         if self.mixture is None:
-            raise SpecError("the lifted estimator needs p * N(0, beta*lambda*I) in closed form, but the target "
-                            "is a formula", "give the target as a [mixture] table")
+            raise SpecError(str(self.closed_form_reason()).split("; ")[0], "give the target as a [mixture] table")
         return self.mixture
 
     def beta_rule(self, panels: int) -> tuple[Array, Array]:
@@ -365,15 +341,12 @@ class Lift:
     def noised(self, x: Any, beta: Any, z: Any) -> Any:
         """x̃ = x + √(βλ)·z, the point the lift puts at noise level β for data x and noise z ∼ N(0, I).
 
-        NumPy arrays or torch tensors, broadcast together; β has the batch shape of x (x's shape,
-        less its last axis when x has one axis more than β: the coordinates of a point in d ≥ 2).
-        Every lifted draw and every quadrature of the lift given the data goes through here.
+        NumPy arrays or torch tensors (:func:`gsmtheory.numeric.smoothed` at s = βλ); β has the
+        batch shape of x (x's leading axes; a point's coordinates are a trailing axis of x). The
+        estimator's draws (:meth:`draws`), the quadrature of the lift given the data and the torch
+        Monte Carlo all go through here.
         """
-        v = beta * self.lambda_min
-        scale: Any = math.sqrt(v) if isinstance(v, int | float) else v.sqrt() if hasattr(v, "sqrt") else np.sqrt(v)
-        if np.ndim(x) > np.ndim(beta) > 0:
-            scale = scale[..., None]
-        return x + scale * z
+        return smoothed(x, beta * self.lambda_min, z)
 
     def draws(self, data: Array, seed: int | np.random.Generator = 0
               ) -> tuple[Array, list[tuple[LiftFace, Array]]]:

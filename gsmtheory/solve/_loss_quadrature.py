@@ -30,7 +30,7 @@ __all__ = ["METHOD", "quadrature_loss"]
 def _applies(problem: Problem) -> str | None:
     if problem.lift is not None:
         return None if problem.d == 1 else (f"quadrature of a lift covers 1D targets (a 2D lifted problem), this "
-                                            f"target has d = {problem.d}")
+                                            f"target has d = {problem.d}; use method 'ctld_product'")
     return None if problem.d <= 2 else (f"quadrature covers d = 1 and 2, this target has d = {problem.d}; "
                                         "use method 'monte-carlo' or 'torch-mc'")
 

@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
-from gsmtheory._errors import ModelError
+from gsmtheory._errors import ModelError, NumericalError
 from gsmtheory.compile import compile_expr
 from gsmtheory.numeric import (
     Expectation,
@@ -32,7 +32,7 @@ from gsmtheory.numeric import (
 )
 from gsmtheory.symbolic import Diffusion, diffusion_ends, kinks_1d
 
-__all__ = ["TargetView", "coordinate_columns", "target_expectation", "target_logpdf"]
+__all__ = ["TargetView", "coordinate_columns", "split_points", "target_expectation", "target_logpdf"]
 
 Array = NDArray[np.float64]
 
@@ -43,6 +43,42 @@ def coordinate_columns(points: Array, d: int) -> list[Array]:
     if pts.ndim == 1 and d == 1:
         pts = pts[:, None]
     return [pts[..., i] for i in range(d)]
+
+
+def split_points(x: Array, d: int) -> tuple[tuple[Array, ...], tuple[int, ...]]:
+    """(x_1, ..., x_d), batch shape of points x: shape (...) for d = 1, (..., d) for d ≥ 2.
+
+    Parameters
+    ----------
+    x : array_like
+        The points.
+    d : int
+        The dimension of the target.
+
+    Returns
+    -------
+    tuple of (tuple of ndarray, tuple of int)
+        One coordinate array per dimension, and the batch shape they share.
+
+    Raises
+    ------
+    NumericalError
+        For d ≥ 2, a last axis that is not of length d.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cols, shape = split_points(np.zeros((5, 2)), 2)
+    >>> len(cols), shape
+    (2, (5,))
+    """
+    xa = np.asarray(x, dtype=float)
+    if d == 1:
+        return (xa,), xa.shape
+    if xa.ndim == 0 or xa.shape[-1] != d:
+        raise NumericalError(f"points have shape {xa.shape}, expected (..., {d}) for a {d}D target",
+                             f"pass x with a last axis of length {d}")
+    return tuple(xa[..., i] for i in range(d)), xa.shape[:-1]
 
 
 def target_logpdf(diffusion: Diffusion) -> Callable[[Array], Array]:

@@ -138,3 +138,13 @@ def test_d3_without_a_reduction_falls_back_to_monte_carlo() -> None:
     assert eff.resolution["samples"] <= 200_000
     assert eff.to_dict()["status"] == ("ok" if eff.error <= 0.05 else "not_converged")
     assert set(eff.resolution["standard_errors"]) == {"gsm", "gsm_exact", "vanilla", "mle0", "mle1", "H"}
+
+
+def test_the_module_examples_run() -> None:
+    """The examples of this private module (the docs test runs those of public names only)."""
+    import doctest
+
+    from gsmtheory.estimation import _lifted_monte_carlo
+
+    result = doctest.testmod(_lifted_monte_carlo)
+    assert result.attempted > 0 and result.failed == 0

@@ -105,3 +105,45 @@ def test_quadrature_answers_the_lift_where_it_can_and_says_why_not_elsewhere() -
     three = build_problem(parse_spec(K3), lift=True)
     assert "d <= 2" in str(covariance_methods().get("quadrature").why_not(three))
 
+
+
+def test_the_module_examples_run() -> None:
+    """The examples of this private module (the docs test runs those of public names only)."""
+    import doctest
+
+    from gsmtheory.estimation import _lifted_quadrature
+
+    result = doctest.testmod(_lifted_quadrature)
+    assert result.attempted > 0 and result.failed == 0
+
+
+ROUNDED = """
+coords = ["x"]
+[mixture]
+means = [[-0.8660254037844386], [0.8660254037844386]]
+weights = [0.5, 0.5]
+covariance = 1.0
+[model]
+params = ["a"]
+truth = {a = 0.8660254037844386}
+[model.mixture]
+means = [["-a"], ["a"]]
+weights = [0.5, 0.5]
+covariance = 1.0
+[ctld]
+lambda_min = 1.0
+beta_max = %s
+"""
+
+
+def test_every_face_counts_in_the_covariance_however_beta_max_rounds() -> None:
+    """β_max = 41 and one ulp below give the same Γ_CTLD (the default β_max of the 3D mixture
+    ±(0.5, 0.5, 0.5) reduced along U is 40.99999999999999, its face sits at 41.0): the covariance
+    looked the β_max face up by β_max and dropped it from Cov(ψ) (6.99e-6 relative, against a stated
+    error of 3e-9) while H kept it."""
+    values = []
+    for beta_max in ("41.0", "40.99999999999999"):
+        problem = build_problem(parse_spec(ROUNDED % beta_max), lift=True)
+        assert problem.lift is not None and [f.at for f in problem.lift.faces][-1] == 41.0
+        values.append(lifted_quadrature(problem, panels=3, nh=4).gsm_covariance[0, 0])
+    assert abs(values[1] / values[0] - 1) < 1e-12, values
