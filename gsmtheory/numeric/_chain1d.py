@@ -116,7 +116,8 @@ def truncate_support(log_density: Fn, lo: float, hi: float, *, tail: float = 40.
             if infinite and i == edge:
                 raise ModelError(
                     f"the density does not decay towards {end} (log p = {ell[i]:.4g} at "
-                    f"x = {x[i]:.4g}, within {tail:g} of its maximum): it cannot be normalized",
+                    f"x = {x[i]:.4g}, within {tail:g} of its maximum): it cannot be normalized, or its "
+                    "tail is so heavy that no Poincaré inequality holds (C_P = inf; a Cauchy tail, say)",
                     "use a log density that tends to -inf at infinite ends, or a finite domain")
         a = lo if i0 == 0 else float(x[i0 - 1])
         b = hi if i1 == len(x) - 1 else float(x[i1 + 1])

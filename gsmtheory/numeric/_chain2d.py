@@ -112,7 +112,8 @@ def truncate_box(log_density: LogDensity2, box: Sequence[Sequence[float]], *,
             if window is None and ((math.isinf(lo) and at_lo) or (math.isinf(hi) and at_hi)):
                 # the first probes reach ±2^62 (probe_points): mass there means no decay
                 raise ModelError(f"the density does not decay along {name} towards infinity: "
-                                 "it cannot be normalized",
+                                 "it cannot be normalized, or its tail is so heavy that no Poincaré "
+                                 "inequality holds (C_P = inf)",
                                  "use a log density that tends to -inf at infinite sides")
             # a refined window's end can be kept where the coarser grid in the other variable
             # missed the ridge: widen that side by the window's width (the 3D box does the same)

@@ -46,6 +46,7 @@ from gsmtheory.numeric._cutoff1d import (
     Opts1D,
     compare_cutoffs,
     new_cut,
+    rest_unknown,
     tail_ratio,
 )
 from gsmtheory.numeric._edge1d import Answer1D, EdgeResult, edge_answer, edge_spectrum
@@ -72,18 +73,17 @@ def _climb(logp: Fn, diff: Fn, lo: float, hi: float, o: Opts1D
             trunc["tails"].append([T, T + TAIL_STEP_1D])
             trunc["relative_change"].append(cut.change)
         can_extend = cut.checked and T + TAIL_STEP_1D <= _MAX_TAIL and big_steps < 3
-        if not finite_sigma and cut.checked:
-            r = 0.0 if o.sigma is not None else 0.5
-            if cut.change / (1 - r) > o.rtol / 4 and can_extend:
-                big_steps = big_steps + 1 if cut.change > 0.5 else 0
-                T += TAIL_STEP_1D
-                continue
-        lad = cell_ladder(logp, diff, cut, o, cut.change if o.sigma is not None else 2 * cut.change)
+        rest = 0.0 if not cut.checked else cut.change if o.sigma is not None else rest_unknown(trunc, o.rtol)
+        if not finite_sigma and cut.checked and rest > o.rtol / 4 and can_extend:
+            big_steps = big_steps + 1 if cut.change > 0.5 else 0
+            T += TAIL_STEP_1D
+            continue
+        lad = cell_ladder(logp, diff, cut, o, rest)
         if isinstance(lad, PoincareResult):
             return lad
         lam = 1.0 / lad.best if lad.logs[-1] <= 700 else 0.0
         regime, r = tail_ratio(cut, lam, o)
-        trunc_rel = cut.change / (1 - r) if r < 1 else math.inf
+        trunc_rel = rest if regime == "unknown" else cut.change / (1 - r) if r < 1 else math.inf
         trunc["ratio"] = r
         if finite_sigma and regime == "discrete" and trunc_rel > o.rtol / 4 and r <= 0.5 and can_extend:
             T += TAIL_STEP_1D
@@ -152,7 +152,9 @@ def _plain_message(cut: Cut, lad: Rungs, ans: Answer1D, regime: str, trunc_err: 
                 f"{o.rtol:g} at {lad.levels[-1]} cells")
     msg = (f"{lad.used}: {len(lad.levels)} levels up to {lad.levels[-1]} cells, domain "
            f"[{cut.a:.6g}, {cut.b:.6g}] (cut-off checked at e^-{cut.T + TAIL_STEP_1D:g})")
-    return msg + ("; σ_ess unknown: truncation error assumes geometric decay" if regime == "unknown" else "")
+    how = "twice the change (geometric decay)" if len(trunc["relative_change"]) < 2 else \
+        "the slower of a geometric and a power-law decay of the changes"
+    return msg + (f"; σ_ess unknown: truncation error {how}" if regime == "unknown" else "")
 
 
 def _finish(ans: Answer1D, lad: Rungs, o: Opts1D) -> Answer1D:
@@ -255,7 +257,9 @@ def poincare_1d(log_density: Fn, diffusion_coef: Fn | float, lo: float, hi: floa
         Places where the mass is known to sit (e.g. mixture means); helps the truncation.
     sigma : float, optional
         σ = inf σ_ess(−L) from the symbolic analysis of the ends (inf: discrete spectrum;
-        None: unknown, the truncation error is then estimated assuming geometric decay).
+        None: unknown, the truncation error is then extrapolated from the changes between
+        cut-offs, the slower of a geometric and a power-law decay,
+        :func:`gsmtheory.numeric._cutoff1d.rest_unknown`).
     log_ends : (bool, bool), optional
         Finite ends where D vanishes at infinite Liouville distance (solve in t = log|x − e|);
         detected numerically when None.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -54,3 +55,20 @@ def test_b_alone_is_not_a_lower_bound() -> None:
     br = muckenhoupt_bracket(f, 1.0, -INF, INF)
     assert br.poincare_constant > cp * (1 + 1e-3)
     assert br.lower is not None and br.lower <= cp
+
+
+def test_the_rayleigh_bound_of_an_edge_eigenfunction_is_not_rounding() -> None:
+    """Slopes 0.57 (x > 0) and 0.81 (x < 0) with a bump: C_P ≈ 1/σ = 12.28 (σ = 0.57²/4). The discrete
+    eigenfunction grows like p^(-1/2) into the right tail, so g = f/max|f| is 7.8e-15 on the whole bulk;
+    the mean, taken from g, rounded by ulp(g), and that rounding alone made Var(g) = 2.5e-60 (true
+    ~1e-85) and a "certified lower bound" of 3.8e23, which then crossed the upper bound and raised."""
+    a, b, c, w = 0.5707991778636574, 0.8107081912489098, 0.6824976587745213, 1.4002221696762251
+
+    def logp(x: np.ndarray) -> np.ndarray:
+        return np.where(x > 0, -a * np.sqrt(1 + x**2), -b * np.sqrt(1 + x**2)) + c * np.exp(-x**2 / w)
+
+    with pytest.warns(RuntimeWarning, match="not converged"):
+        r = poincare_1d(logp, 1.0, -INF, INF)
+    assert r.lower is not None and r.upper is not None
+    assert 4 / a**2 * 0.9 < r.lower <= r.poincare_constant + r.error_estimate and r.lower <= r.upper
+    assert r.poincare_constant + r.error_estimate >= 4 / a**2  # C_P ≥ 1/σ always
