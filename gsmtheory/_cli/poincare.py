@@ -69,7 +69,7 @@ def value_text(result: dict[str, Any]) -> str:
     if result.get("status") == "not_converged":  # an error beyond rtol: never shown as a value
         known = "; ".join(t for t in (f"C_P >= {lo!s}" if lo is not None else "",
                                       f"C_P <= {up!s}" if up is not None else "") if t) or "no certified bound"
-        return f"NOT CONVERGED: {known}  (the estimate {c!s} ± {e!s} misses rtol)"
+        return f"NOT CONVERGED: {known}  (the estimate {c!s} ± {e!s} is not converged: see message)"
     if side == "lower_bound":
         if lo is None and result.get("status") != "bound":
             return f"unknown  (no certified bound: {c!s} is an unresolved Ritz value, not a value)"

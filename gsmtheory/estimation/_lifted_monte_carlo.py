@@ -217,6 +217,9 @@ def run_lifted_monte_carlo(problem: Problem, options: Any, priority: float) -> E
     holds the reasons of the lifted covariance methods that ``auto`` tries before ``priority`` (this
     method's) and that do not apply."""
     samples = options.samples
+    if samples < 8 * _GROUP:
+        raise SpecError(f"the Monte Carlo of a lift needs at least {8 * _GROUP} samples (8 groups of {_GROUP}), "
+                        f"got {samples}", f"give --samples {8 * _GROUP} or more (samples= in Python)")
     mc = lifted_monte_carlo(problem, samples=min(100_000, samples), max_samples=samples,
                             rtol=1e-2 if options.rtol is None else options.rtol, seed=options.seed,
                             device=options.device)

@@ -174,7 +174,9 @@ def mapped_log(fn: Fn, what: str, m: AxisMap, u: Array, v: Array, *, take_log: b
             return np.log(y) if take_log else y
 
     val = raw(x)
-    bad = resolved & (np.isnan(val) | (val == np.inf) | (~allow_neg_inf & (val == -np.inf)))
+    # (not ~allow_neg_inf: ~False is the integer −1, which made ``bad`` an integer array and x[bad] a
+    # fancy index, so a D that vanishes on a region crashed here instead of naming the point)
+    bad = resolved & (np.isnan(val) | (val == np.inf) | ((val == -np.inf) & (not allow_neg_inf)))
     if np.any(bad):
         xb = float(x[bad][0])
         if take_log and not np.isnan(val[bad][0]):

@@ -41,7 +41,12 @@ def smoothed(x: Any, s: Any, z: Any) -> Any:
     Returns
     -------
     ndarray or torch.Tensor
-        The smoothed points, in x's type.
+        The smoothed points, an array of x's kind (NumPy or torch; the dtype by promotion).
+
+    Raises
+    ------
+    NumericalError
+        A variance that is negative or NaN.
 
     Examples
     --------
@@ -49,6 +54,8 @@ def smoothed(x: Any, s: Any, z: Any) -> Any:
     >>> smoothed(np.zeros((2, 3)), np.array([1.0, 4.0]), np.ones((2, 3))).tolist()
     [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
     """
+    if not bool((s >= 0).all() if hasattr(s, "all") else s >= 0):
+        raise NumericalError("a smoothing variance s is negative or NaN", "give s >= 0 (beta * lambda for a lift)")
     scale: Any = math.sqrt(s) if isinstance(s, int | float) else s.sqrt() if hasattr(s, "sqrt") else np.sqrt(s)
     extra = np.ndim(x) - np.ndim(s)
     if extra > 0 and np.ndim(s) > 0:

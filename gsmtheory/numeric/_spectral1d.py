@@ -148,8 +148,12 @@ def _plain_message(cut: Cut, lad: Rungs, ans: Answer1D, regime: str, trunc_err: 
         return (f"not converged: C_P changes by {ch:.2g} (relative) between cut-offs at "
                 f"p = e^-{cut.T:g} and e^-{cut.T + TAIL_STEP_1D:g}: {why}")
     if ans.status != "ok":
-        return (f"not converged: relative error estimate {ans.err / abs(ans.best):.2g} > rtol "
-                f"{o.rtol:g} at {lad.levels[-1]} cells")
+        rel = ans.err / abs(ans.best)
+        if rel <= o.rtol and not lad.order_ok:  # the estimate meets rtol, but the ladder's order does not
+            seen = "" if lad.order is None else f" (observed {lad.order:.2g})"
+            return (f"not converged: the values up to {lad.levels[-1]} cells do not converge at the declared "
+                    f"order {FV1D_ORDER:g}{seen}, so the error estimate {rel:.2g} (relative) is not trusted")
+        return (f"not converged: relative error estimate {rel:.2g} > rtol {o.rtol:g} at {lad.levels[-1]} cells")
     msg = (f"{lad.used}: {len(lad.levels)} levels up to {lad.levels[-1]} cells, domain "
            f"[{cut.a:.6g}, {cut.b:.6g}] (cut-off checked at e^-{cut.T + TAIL_STEP_1D:g})")
     how = "twice the change (geometric decay)" if len(trunc["relative_change"]) < 2 else \

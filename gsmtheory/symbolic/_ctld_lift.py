@@ -150,7 +150,8 @@ def ctld_parameters(target: Diffusion | GaussianMixture, base: CTLDParameters | 
     elif isinstance(given["log_r"], str):
         names: dict[str, sp.Expr] = {k: sp.Rational(repr(float(v))) for k, v in (constants or {}).items()}
         names["beta"] = BETA
-        expr = parse_expression(given["log_r"], names, what="[ctld] log_r")
+        expr = parse_expression(given["log_r"], names, what="[ctld] log_r",
+                                declare="[constants]: log_r is a function of beta alone")
     else:
         expr = sp.sympify(given["log_r"])
     return CTLDParameters(lambda_min, diam, beta_max, expr, tuple(defaults))

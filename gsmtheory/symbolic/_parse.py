@@ -115,6 +115,7 @@ def parse_expression(
     names: Mapping[str, sp.Expr],
     *,
     what: str = "expression",
+    declare: str = "coords, [constants] or [model].params",
 ) -> sp.Expr:
     """Parse ``text`` into a SymPy expression over the declared ``names`` only.
 
@@ -126,6 +127,8 @@ def parse_expression(
         Declared names (coordinates, parameters, constants) and what they stand for.
     what : str
         What the expression is, for error messages (e.g. ``"log_density"``).
+    declare : str
+        Where an unknown name should be declared, for its error message.
 
     Returns
     -------
@@ -174,14 +177,14 @@ def parse_expression(
     if count > _MAX_NODES:
         raise _fail(text, f"{count} syntax nodes", f"keep {what} under {_MAX_NODES} nodes")
     try:
-        return _Walker(text, names, what).visit(tree.body)
+        return _Walker(text, names, what, declare).visit(tree.body)
     except RecursionError:
         raise _fail(text, "nested too deeply", "simplify the expression") from None
 
 
 class _Walker:
-    def __init__(self, text: str, names: Mapping[str, sp.Expr], what: str) -> None:
-        self.text, self.names, self.what = text, names, what
+    def __init__(self, text: str, names: Mapping[str, sp.Expr], what: str, declare: str) -> None:
+        self.text, self.names, self.what, self.declare = text, names, what, declare
 
     def visit(self, node: ast.AST) -> sp.Expr:
         method = getattr(self, f"_visit_{type(node).__name__}", None)
@@ -221,7 +224,7 @@ class _Walker:
             raise _fail(self.text, f"function {name!r} used without arguments", f"write {name}(...)")
         declared = ", ".join(sorted(self.names)) or "none"
         raise _fail(self.text, f"unknown name {name!r}",
-                    f"declare it in coords, [constants] or [model].params (declared: {declared})")
+                    f"declare it in {self.declare} (declared: {declared})")
 
     def _visit_UnaryOp(self, node: ast.UnaryOp) -> sp.Expr:
         operand = self.visit(node.operand)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gsmtheory._errors import NumericalError
 from gsmtheory.numeric import (
     convolve_logpdf_1d,
     mixture_logpdf,
@@ -42,6 +43,9 @@ def test_smoothed_draws_have_the_convolved_law_in_numpy_and_torch() -> None:
     assert np.array_equal(y[: n // 2], x[: n // 2])  # s = 0: the data point itself
     assert np.array_equal(smoothed(x[:, 0], s, z[:, 0]), y[:, 0])  # 1D points: no coordinate axis
     assert np.array_equal(smoothed(x, 2.0, z), x + np.sqrt(2.0) * z)  # a scalar variance
+    for bad in (-1.0, float("nan"), np.array([1.0, -1e-300])):
+        with pytest.raises(NumericalError, match="negative or NaN"):
+            smoothed(x[:2, 0], bad, z[:2, 0])
     torch = pytest.importorskip("torch")
     img = torch.as_tensor(rng.standard_normal((4, 3, 2, 2)))
     zi = torch.as_tensor(rng.standard_normal((4, 3, 2, 2)))

@@ -212,3 +212,16 @@ def test_a_heavy_tail_is_not_called_unnormalizable_alone() -> None:
     """A Cauchy density is normalizable, but no Poincaré inequality holds for it: the refusal says both."""
     with pytest.raises(ModelError, match="no Poincaré inequality holds"):
         poincare_1d(lambda x: -np.log1p(x**2), 1.0, -INF, INF)
+
+
+def test_a_diffusion_vanishing_inside_is_named_and_an_untrusted_order_is_said() -> None:
+    """D = 0, or 0 on x > 1: one line naming the point (a bitwise ~ on a Python bool made the check's
+    mask an integer array and crashed with a TypeError). A kinked target whose grid values do not show
+    the declared order is not converged because of the order, not because of an error above rtol."""
+    for diff in (0.0, lambda x: np.where(x > 1, 0.0, 1.0)):
+        with pytest.raises(ModelError, match="not positive inside the domain at x ="):
+            poincare_1d(lambda x: -x**2 / 2, diff, -INF, INF)
+    with pytest.warns(RuntimeWarning):
+        r = poincare_1d(lambda x: np.logaddexp(-np.abs(x + 3), -np.abs(x - 3)), 1.0, -INF, INF, rtol=1e-3)
+    assert r.status == "not_converged" and r.error_estimate <= 1e-3 * r.poincare_constant
+    assert "do not converge at the declared order" in r.message and "> rtol" not in r.message

@@ -200,7 +200,7 @@ def test_not_converged_text_leads_with_it() -> None:
     r = PoincareResult(0.997, 2.3e-3, "fv2d", {}, "not_converged", "not converged: ...", "estimate",
                        lower=0.94)
     line = poincare_cli.value_text(r.to_dict())
-    assert line.startswith("NOT CONVERGED: C_P >= 0.94") and "misses rtol" in line
+    assert line.startswith("NOT CONVERGED: C_P >= 0.94") and "is not converged" in line
 
 
 def test_sympy_rotation_is_recognised_exactly() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from gsmtheory._errors import GSMError
+from gsmtheory._errors import GSMError, SpecError
 from gsmtheory.symbolic import (
     BETA,
     ctld_lift,
@@ -48,3 +48,12 @@ def test_spec_parser_rejects_nonpositive_beta_max() -> None:
     text = 'coords = ["x"]\nlog_density = "-x**2/2"\n[ctld]\nlambda_min = 1.0\ndiameter = 1.0\nbeta_max = 0\n'
     with pytest.raises(GSMError):
         parse_spec(text)
+
+
+def test_a_log_r_of_x_is_refused_as_a_function_of_beta_alone() -> None:
+    """The generic hint said to declare x in coords, where it already was."""
+    text = ('coords = ["x"]\n[mixture]\nmeans = [[-1.0], [1.0]]\nweights = [0.5, 0.5]\ncovariance = 1.0\n'
+            '[ctld]\nlambda_min = 1.0\nlog_r = "x*beta"\n')
+    with pytest.raises(SpecError, match=r"unknown name 'x'; declare it in \[constants\]: log_r is a function of beta") as info:
+        parse_spec(text)
+    assert "declare it in coords" not in str(info.value)
