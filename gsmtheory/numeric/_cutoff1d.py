@@ -89,6 +89,11 @@ def compare_cutoffs(logp: Fn, diff: Fn, lo: float, hi: float, cut: Cut, o: Opts1
         ext = extended_map(cut.mp, n_check, lo, hi, a2, b2)
         assert ext is not None
     emap, n2, added = ext
+    if n2 > max(64 * n_check, 1 << 17):  # the next cut-off lies orders of magnitude out: a heavy tail
+        # (ℓ = −log(1 + x²): from ±4.9e8 to ±1.1e13, five million cells and a minute per step),
+        # whose truncation error cannot be bounded
+        cut.checked, cut.change = True, math.inf
+        return
     lp1, lc1 = chain_1d(logp, diff, cut.mp, n_check)
     lp2, lc2 = chain_1d(logp, diff, emap, n2)
     cut.coarse, cut.extended, cut.checked = (lp1, lc1), (lp2, lc2), True

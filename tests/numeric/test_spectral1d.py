@@ -209,9 +209,14 @@ def test_without_sigma_the_error_covers_the_edge_of_the_continuous_spectrum(name
 
 
 def test_a_heavy_tail_is_not_called_unnormalizable_alone() -> None:
-    """A Cauchy density is normalizable, but no Poincaré inequality holds for it: the refusal says both."""
+    """A Cauchy density is normalizable, but no Poincaré inequality holds for it: the refusal says both.
+    A Student t (ν = 3) is truncated, and its truncation error cannot be bounded: error inf (each
+    cut-off step moves its ends by orders of magnitude, which is not built cell by cell)."""
     with pytest.raises(ModelError, match="no Poincaré inequality holds"):
         poincare_1d(lambda x: -np.log1p(x**2), 1.0, -INF, INF)
+    with pytest.warns(RuntimeWarning, match="keeps growing"):
+        r = poincare_1d(lambda x: -2 * np.log1p(x**2 / 3), 1.0, -INF, INF)
+    assert r.status == "not_converged" and r.error_estimate == INF
 
 
 def test_a_diffusion_vanishing_inside_is_named_and_an_untrusted_order_is_said() -> None:
