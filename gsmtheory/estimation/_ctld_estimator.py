@@ -268,7 +268,7 @@ def _applies(problem: Problem) -> str | None:
     """None when the reduction covers the problem (d ≥ 2; ``auto`` takes ``quadrature`` for d = 2): dim U = 1, Σ isotropic off U, a model moving the means
     along U (or every mean entry its own parameter)."""
     if problem.d < 2:
-        return f"the reduction is for d >= 2 (this target has d = {problem.d}); quadrature covers it"
+        return f"the reduction is for d >= 2 (this target has d = {problem.d})"
     reason = closed_form_reason(problem)
     if reason is not None:
         return reason
