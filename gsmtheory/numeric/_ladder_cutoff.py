@@ -58,14 +58,21 @@ def cutoff_tail(tail: float, c: Sequence[float]) -> float:
     scale = abs(c[0])
     if d1 <= 1e-13 * scale:
         return 2 * d1 / scale
-    if d2 >= d1:
+    fit = _shrinking(tail, d1, d2)
+    if fit is None:
         return math.inf
-    q = d2 / d1
-    k = power_exponent(tail, q)
-    if k is None:
-        return math.inf
+    q, k = fit
     power = d1 / (1 - (tail / (tail + TAIL_STEP))**k)
     return max(2 * d1, d1 / (1 - q), power) / scale
+
+
+def _shrinking(tail: float, d1: float, d2: float) -> tuple[float, float] | None:
+    """(q = d₂/d₁, the power k of :func:`power_exponent`), or None when the changes do not shrink
+    (d₂ ≥ d₁) or shrink more slowly than any power."""
+    if d2 >= d1:
+        return None
+    k = power_exponent(tail, d2 / d1)
+    return None if k is None else (d2 / d1, k)
 
 
 def power_exponent(tail: float, q: float) -> float | None:
@@ -101,12 +108,10 @@ def left_after(tail: float, d1: float, d2: float) -> float:
     """
     if d2 <= 0.0:
         return 0.0
-    if d2 >= d1:
+    fit = _shrinking(tail, d1, d2)
+    if fit is None:
         return math.inf
-    q = d2 / d1
-    k = power_exponent(tail, q)
-    if k is None:
-        return math.inf
+    q, k = fit
     power = d2 / (1 - ((tail + TAIL_STEP) / (tail + 2 * TAIL_STEP))**k)
     return max(2 * d2, d2 / (1 - q), 2 * power)
 
