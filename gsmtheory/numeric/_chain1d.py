@@ -179,7 +179,9 @@ def mapped_log(fn: Fn, what: str, m: AxisMap, u: Array, v: Array, *, take_log: b
     bad = resolved & (np.isnan(val) | (val == np.inf) | ((val == -np.inf) & (not allow_neg_inf)))
     if np.any(bad):
         xb = float(x[bad][0])
-        if take_log and not np.isnan(val[bad][0]):
+        with np.errstate(all="ignore"):  # log of a negative value is NaN: say "not positive", not "NaN"
+            negative = take_log and bool(np.asarray(fn(np.array([xb])), dtype=np.float64).reshape(-1)[0] < 0)
+        if take_log and (negative or not np.isnan(val[bad][0])):
             raise ModelError(f"{what} is not positive inside the domain at x = {xb:.6g}",
                              "use a diffusion coefficient that is > 0 inside the domain (it "
                              "may vanish only at a finite end)")

@@ -139,10 +139,13 @@ def rest_unknown(trunc: dict[str, Any], rtol: float) -> float:
     the last change, 2.0e-4, under-stated the true 5.7e-4). Changes that stop shrinking below
     rtol/100 are round-off: twice the larger.
     """
-    ch, tails = trunc["relative_change"], trunc["tails"]
-    if len(ch) < 2 or tails[-1][0] - tails[-2][0] != TAIL_STEP_1D:
+    ch = trunc["relative_change"]  # the cut-offs are consecutive, TAIL_STEP_1D apart
+    if len(ch) < 2:
         return 2 * ch[-1] if ch else 0.0
     d1, d2 = ch[-2], ch[-1]
+    if not math.isfinite(d1):  # the step before was not built (a far extension): no decay to fit
+        return 2 * d2
+    tails = trunc["tails"]
     if d2 >= d1 and d1 <= rtol / 100:
         return 2 * d2
     return left_after(tails[-2][0], d1, d2)

@@ -83,9 +83,12 @@ def power_exponent(tail: float, q: float) -> float | None:
     """
     a, b = tail / (tail + TAIL_STEP), tail / (tail + 2 * TAIL_STEP)
 
-    def ratio(k: float) -> float:  # d₁/d₂ under e(T) ∝ T^{−k}
-        return (1 - a**k) / (a**k - b**k)
+    def ratio(k: float) -> float:  # d₁/d₂ under e(T) ∝ T^{−k} (inf where a^k underflows)
+        gap = a**k - b**k
+        return (1 - a**k) / gap if gap > 0 else math.inf
 
+    if q <= 0.0:  # the second change vanished: faster than any power
+        return math.inf
     if 1 / q <= ratio(1e-9):
         return None
     lo, hi = 1e-9, 1.0

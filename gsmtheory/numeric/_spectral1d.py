@@ -103,7 +103,7 @@ def _bounds(logp: Fn, diff: Fn, cut: Cut, lad: Rungs, o: Opts1D) -> tuple[float 
         xc, _ = cut.mp((np.arange(n_inc) + 0.5) / n_inc)
         lower = rayleigh_lower_1d(logp, diff, cut.mp, n_inc, np.diff(xc))
     upper = None
-    if lad.chain is not None:
+    if lad.chain is not None and math.isfinite(cut.change):  # inf: the next cut-off was too far to build
         lbs = [log_muckenhoupt_b(*lad.chain)]
         if cut.extended is not None:
             lbs.append(log_muckenhoupt_b(*cut.extended))
@@ -150,6 +150,9 @@ def _plain_message(cut: Cut, lad: Rungs, ans: Answer1D, regime: str, trunc_err: 
     if ans.status != "ok":
         rel = ans.err / abs(ans.best)
         if rel <= o.rtol and not lad.order_ok:  # the estimate meets rtol, but the ladder's order does not
+            if len(lad.levels) < 3:
+                return (f"not converged: {len(lad.levels)} levels up to {lad.levels[-1]} cells (max_cells) cannot "
+                        f"check the declared order {FV1D_ORDER:g}, so the error estimate {rel:.2g} is not trusted")
             seen = "" if lad.order is None else f" (observed {lad.order:.2g})"
             return (f"not converged: the values up to {lad.levels[-1]} cells do not converge at the declared "
                     f"order {FV1D_ORDER:g}{seen}, so the error estimate {rel:.2g} (relative) is not trusted")

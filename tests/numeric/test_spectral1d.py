@@ -223,10 +223,36 @@ def test_a_diffusion_vanishing_inside_is_named_and_an_untrusted_order_is_said() 
     """D = 0, or 0 on x > 1: one line naming the point (a bitwise ~ on a Python bool made the check's
     mask an integer array and crashed with a TypeError). A kinked target whose grid values do not show
     the declared order is not converged because of the order, not because of an error above rtol."""
-    for diff in (0.0, lambda x: np.where(x > 1, 0.0, 1.0)):
+    for diff in (0.0, lambda x: np.where(x > 1, 0.0, 1.0), lambda x: np.where(np.abs(x - 0.1) < 0.2, -1.0, 1.0)):
         with pytest.raises(ModelError, match="not positive inside the domain at x ="):
             poincare_1d(lambda x: -x**2 / 2, diff, -INF, INF)
     with pytest.warns(RuntimeWarning):
         r = poincare_1d(lambda x: np.logaddexp(-np.abs(x + 3), -np.abs(x - 3)), 1.0, -INF, INF, rtol=1e-3)
     assert r.status == "not_converged" and r.error_estimate <= 1e-3 * r.poincare_constant
     assert "do not converge at the declared order" in r.message and "> rtol" not in r.message
+
+
+def test_a_far_cut_off_step_neither_crashes_nor_crosses_the_bounds() -> None:
+    """A spike N(0, 1e-8) with a Gaussian 55 nats lower: the cut-off at e^-40 holds the spike alone and
+    the step to e^-60 reaches out 3e4 times as far, which is not built; the next change was then fitted
+    against an infinite one (ZeroDivisionError). With a Laplace tail and σ = 1/4 given, the upper bound
+    came from the spike's chain alone and crossed 1/σ ("certified bounds cross")."""
+    r = poincare_1d(lambda x: np.logaddexp(-x**2 / 2e-8 - np.log(1e-4), np.log(1e-20) - x**2 / 2), 1.0,
+                    -INF, INF, rtol=1e-6)
+    assert r.status == "ok" and abs(r.poincare_constant - 0.9801775) < 1e-6
+    b = poincare_1d(lambda x: np.logaddexp(-x**2 / 2e-6, -45 - np.abs(x)), 1.0, -INF, INF, rtol=1e-3, sigma=0.25)
+    assert b.lower == 4.0 and (b.upper is None or b.upper >= 4.0)
+
+
+def test_the_power_law_rest_does_not_depend_on_the_tail_being_dyadic() -> None:
+    """tail = 20.2: 140.2 − 120.2 is not exactly 20.0, and an exact comparison fell back to twice the
+    last change (3.99221 ± 0.0048, ok, against C_P = 4)."""
+    r = poincare_1d(lambda x: -np.abs(x), 1.0, -INF, INF, rtol=5e-3, tail=20.2)
+    assert r.poincare_constant + r.error_estimate >= 4.0
+
+
+def test_two_levels_say_the_order_was_not_checked() -> None:
+    """max_cells = 512 leaves two levels: the order is never checked, and the message says so."""
+    with pytest.warns(RuntimeWarning):
+        r = poincare_1d(lambda x: -x**2 / 2, 1.0, -INF, INF, rtol=1e-3, max_cells=512)
+    assert r.status == "not_converged" and "cannot check the declared order" in r.message
