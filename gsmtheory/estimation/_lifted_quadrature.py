@@ -70,8 +70,7 @@ def _moments(problem: Problem, panels: int, nh: int) -> dict[str, Array]:
     # conditional mean of the bulk gradient given the data point x: G_A(x) = E_{β,z}[∇φ(x + √(βλ)z, β)]
     b, wb = lift.beta_rule(max(panels // 2, 4))
     zg, wzg = normal_rule(24 if d == 1 else 8, d)
-    xx = lift.noised(xs0[:, None, None], b[None, :, None], zg[None, None]) if d == 1 else \
-        lift.noised(xs0[:, None, None, :], b[None, :, None], zg[None, None])
+    xx = lift.noised(xs0[:, None, None], b[None, :, None], zg[None, None])  # (N, nb, M) or (N, nb, M, d)
     bb = np.broadcast_to(b[None, :, None], xx.shape[:3])
     ga = joint.per_sample(joint_points(xx, bb, d), th, parts=("psi",))["psi"]
     ga = np.where(np.isfinite(ga), ga, 0.0)

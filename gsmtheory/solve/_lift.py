@@ -54,6 +54,8 @@ __all__ = ["Lift", "LiftFace", "ctld_schedule", "joint_points"]
 Array = NDArray[Any]
 
 
+_FORMULA_TARGET = "the CTLD estimator needs p * N(0, beta*lambda*I) in closed form, but the target is a formula"
+
 #: the tag of the stream the lifted draws use (independent of a data set drawn with the same seed)
 DRAWS_STREAM = 0xC71D
 
@@ -278,8 +280,7 @@ class Lift:
         """Why p^β = p * N(0, βλI) and the model's p^β_θ are not in closed form (None when they are):
         the lifted estimator's quadrature, draws and loss need both."""
         if self.mixture is None:
-            return ("the CTLD estimator needs p * N(0, beta*lambda*I) in closed form, but the target is a formula; "
-                    "give the target as a [mixture] table")
+            return f"{_FORMULA_TARGET}; give the target as a [mixture] table"
         if self.base_model is not None and (self.base_model.kind != "mixture" or self.base_model.mixture is None):
             return ("the CTLD loss needs the model's convolution p_theta * N(0, beta*lambda*I) in closed form; give "
                     "the model as a [model.mixture] table")
@@ -287,7 +288,7 @@ class Lift:
 
     def _require_mixture(self) -> GaussianMixture:
         if self.mixture is None:
-            raise SpecError(str(self.closed_form_reason()).split("; ")[0], "give the target as a [mixture] table")
+            raise SpecError(_FORMULA_TARGET, "give the target as a [mixture] table")
         return self.mixture
 
     def beta_rule(self, panels: int) -> tuple[Array, Array]:
